@@ -1,0 +1,189 @@
+// Package api is Herald's Mastodon-compatible client API: HTTP handlers
+// that authenticate the caller, read and validate parameters, call the
+// domain layer (internal/core) and render Mastodon's entities as JSON. Rules
+// live in core, SQL in storage; handlers stay thin.
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/herr"
+)
+
+// Version is Herald's own version; the API reports a Mastodon version
+// before it, as clients gate features on that.
+var Version = "0.1.0"
+
+// MastodonVersion is the Mastodon API level Herald answers as.
+const MastodonVersion = "4.3.0"
+
+// API holds the client API's dependencies.
+type API struct {
+	svc    *core.Service
+	log    *slog.Logger
+	routes []Route
+}
+
+// Access says who may call a route. Every route declares one: the route
+// audit test walks them all.
+type Access struct {
+	// Scope the token must carry; "" for none.
+	Scope string
+	// User: a user token is required (not an app token).
+	User bool
+	// Public: callable without a token. With a token, it is still checked.
+	Public bool
+	// App: an app or user token is required.
+	App bool
+	// Role: minimum role (moderator, admin, owner) for admin routes.
+	Role string
+}
+
+// Route is a registered route with its access rule, for audits.
+type Route struct {
+	Method, Path string
+	Access       Access
+}
+
+// New makes the client API.
+func New(svc *core.Service) *API { return &API{svc: svc, log: svc.Log} }
+
+// Routes lists every registered route, sorted.
+func (a *API) Routes() []Route {
+	out := append([]Route(nil), a.routes...)
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Path != out[j].Path {
+			return out[i].Path < out[j].Path
+		}
+		return out[i].Method < out[j].Method
+	})
+	return out
+}
+
+// handle registers a route with its access rule; GET routes answer HEAD too.
+func (a *API) handle(e *echo.Echo, method, path string, h echo.HandlerFunc, acc Access) {
+	if acc.Scope == "" && !acc.Public && !acc.App && !acc.User {
+		panic("api: route " + method + " " + path + " declares no access rule")
+	}
+	wrapped := a.authenticate(acc)(h)
+	e.Add(method, path, wrapped)
+	a.routes = append(a.routes, Route{method, path, acc})
+	if method == http.MethodGet {
+		e.Add(http.MethodHead, path, wrapped)
+	}
+}
+
+// Common access rules.
+func public() Access               { return Access{Public: true} }
+func user(scope string) Access     { return Access{Scope: scope, User: true} }
+func app(scope string) Access      { return Access{Scope: scope, App: true} }
+func publicOr(scope string) Access { return Access{Scope: scope, Public: true} }
+
+const callerKey = "herald.caller"
+
+// caller returns the authenticated caller, or nil for anonymous requests.
+func caller(c echo.Context) *core.Caller {
+	v, _ := c.Get(callerKey).(*core.Caller)
+	return v
+}
+
+// bearer extracts the access token from the Authorization header or the
+// access_token parameter.
+func bearer(r *http.Request) string {
+	if h := r.Header.Get("Authorization"); h != "" {
+		if t, ok := strings.CutPrefix(h, "Bearer "); ok {
+			return strings.TrimSpace(t)
+		}
+		if t, ok := strings.CutPrefix(h, "bearer "); ok {
+			return strings.TrimSpace(t)
+		}
+		return ""
+	}
+	return r.URL.Query().Get("access_token")
+}
+
+// authenticate enforces an access rule.
+func (a *API) authenticate(acc Access) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			token := bearer(c.Request())
+			if token == "" {
+				if acc.Public {
+					return next(c)
+				}
+				return herr.Unauthorized("The access token is invalid")
+			}
+			cl, err := a.svc.CallerByToken(c.Request().Context(), token)
+			if err != nil {
+				return err
+			}
+			if acc.User && cl.User == nil {
+				return herr.New(http.StatusUnprocessableEntity, "This method requires an authenticated user")
+			}
+			// Public routes take any valid token without a scope check: the
+			// scope only widens what they show.
+			if acc.Scope != "" && !acc.Public && !cl.Allows(acc.Scope) {
+				return herr.Forbidden("This action is outside the authorized scopes")
+			}
+			if acc.Role != "" && (cl.User == nil || !core.RoleAtLeast(cl.User.Role, acc.Role)) {
+				return herr.Forbidden("This action is not allowed")
+			}
+			c.Set(callerKey, cl)
+			return next(c)
+		}
+	}
+}
+
+// ErrorHandler renders every error as Mastodon does: {"error": "..."}.
+func ErrorHandler(log *slog.Logger) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		if c.Response().Committed {
+			return
+		}
+		status, msg := http.StatusInternalServerError, "Internal server error"
+		var he *herr.Error
+		var ee *echo.HTTPError
+		switch {
+		case errors.As(err, &he):
+			status, msg = he.Status, he.Msg
+			if status >= 500 {
+				log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+			}
+		case errors.As(err, &ee):
+			status = ee.Code
+			msg = http.StatusText(status)
+			if m, ok := ee.Message.(string); ok && m != "" {
+				msg = m
+			}
+			if status == http.StatusNotFound {
+				msg = "Record not found"
+			}
+		default:
+			log.Error("request failed", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
+		}
+		if c.Request().Method == http.MethodHead {
+			_ = c.NoContent(status)
+			return
+		}
+		body := map[string]string{"error": msg}
+		if code, desc, ok := strings.Cut(msg, ": "); ok && isOAuthErrorCode(code) {
+			body = map[string]string{"error": code, "error_description": desc}
+		}
+		_ = c.JSON(status, body)
+	}
+}
+
+func isOAuthErrorCode(s string) bool {
+	switch s {
+	case "invalid_request", "invalid_client", "invalid_grant", "unauthorized_client", "unsupported_grant_type", "invalid_scope", "access_denied", "unsupported_response_type":
+		return true
+	}
+	return false
+}

@@ -1,0 +1,323 @@
+// Package config owns Herald's configuration: the TOML file, its embedded
+// defaults and the HERALD_SECTION_KEY environment overrides. It validates
+// everything it loads and knows nothing about what the values are used for.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is the whole configuration. Every key is documented in
+// config.example.toml; keep the two in step.
+type Config struct {
+	Instance     Instance     `toml:"instance"`
+	Server       Server       `toml:"server"`
+	Storage      Storage      `toml:"storage"`
+	Registration Registration `toml:"registration"`
+	Federation   Federation   `toml:"federation"`
+	Limits       Limits       `toml:"limits"`
+	Log          Log          `toml:"log"`
+}
+
+type Instance struct {
+	Domain           string   `toml:"domain"`
+	Protocol         string   `toml:"protocol"`
+	Title            string   `toml:"title"`
+	ShortDescription string   `toml:"short_description"`
+	Description      string   `toml:"description"`
+	ContactEmail     string   `toml:"contact_email"`
+	Languages        []string `toml:"languages"`
+}
+
+type Server struct {
+	Listen          string   `toml:"listen"`
+	ReadTimeout     Duration `toml:"read_timeout"`
+	WriteTimeout    Duration `toml:"write_timeout"`
+	IdleTimeout     Duration `toml:"idle_timeout"`
+	ShutdownTimeout Duration `toml:"shutdown_timeout"`
+	TrustedProxies  []string `toml:"trusted_proxies"`
+}
+
+type Storage struct {
+	DataDir string `toml:"data_dir"`
+	// ReadConnections is the size of the SQLite reader pool.
+	ReadConnections int `toml:"read_connections"`
+}
+
+type Registration struct {
+	Mode string `toml:"mode"`
+}
+
+type Federation struct {
+	Enabled               bool     `toml:"enabled"`
+	AllowPrivateAddresses bool     `toml:"allow_private_addresses"`
+	AuthorizedFetch       bool     `toml:"authorized_fetch"`
+	DeliveryWorkers       int      `toml:"delivery_workers"`
+	DeliveryPerHost       int      `toml:"delivery_per_host"`
+	RequestTimeout        Duration `toml:"request_timeout"`
+	// BlockedDomains are suspended: nothing is accepted from or sent to them.
+	BlockedDomains []string `toml:"blocked_domains"`
+	// SilencedDomains are limited: kept off public timelines.
+	SilencedDomains []string `toml:"silenced_domains"`
+	// RejectMediaDomains: no media is fetched from them.
+	RejectMediaDomains []string `toml:"reject_media_domains"`
+	// AllowlistMode federates only with AllowedDomains (limited federation).
+	AllowlistMode  bool     `toml:"allowlist_mode"`
+	AllowedDomains []string `toml:"allowed_domains"`
+}
+
+type Limits struct {
+	MaxStatusChars  int   `toml:"max_status_chars"`
+	MaxBodyBytes    int64 `toml:"max_body_bytes"`
+	MaxInboxBytes   int64 `toml:"max_inbox_bytes"`
+	SignInPerMinute int   `toml:"sign_in_per_minute"`
+	APIPer5Minutes  int   `toml:"api_per_5_minutes"`
+}
+
+type Log struct {
+	Level  string `toml:"level"`
+	Format string `toml:"format"`
+}
+
+// Duration reads "30s", "5m", "7d" from TOML and the environment.
+type Duration struct{ time.Duration }
+
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := ParseDuration(string(b))
+	if err != nil {
+		return err
+	}
+	d.Duration = v
+	return nil
+}
+
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.String()), nil }
+
+// ParseDuration is time.ParseDuration plus a "d" (day) unit, as in "7d".
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if strings.HasSuffix(s, "d") {
+		n, err := strconv.Atoi(strings.TrimSuffix(s, "d"))
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("invalid duration %q", s)
+		}
+		return time.Duration(n) * 24 * time.Hour, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("invalid duration %q", s)
+	}
+	return d, nil
+}
+
+// Default returns the embedded defaults: a first try on localhost.
+func Default() Config {
+	return Config{
+		Instance: Instance{
+			Domain:           "localhost:8080",
+			Protocol:         "http",
+			Title:            "Herald",
+			ShortDescription: "An organisation's own corner of the fediverse.",
+			Languages:        []string{"en"},
+		},
+		Server: Server{
+			Listen:          "127.0.0.1:8080",
+			ReadTimeout:     Duration{30 * time.Second},
+			WriteTimeout:    Duration{60 * time.Second},
+			IdleTimeout:     Duration{120 * time.Second},
+			ShutdownTimeout: Duration{10 * time.Second},
+		},
+		Storage:      Storage{DataDir: "./herald-data", ReadConnections: 4},
+		Registration: Registration{Mode: "closed"},
+		Federation: Federation{
+			Enabled:         true,
+			AuthorizedFetch: true,
+			DeliveryWorkers: 8,
+			DeliveryPerHost: 2,
+			RequestTimeout:  Duration{10 * time.Second},
+		},
+		Limits: Limits{
+			MaxStatusChars:  500,
+			MaxBodyBytes:    1 << 20,
+			MaxInboxBytes:   1 << 20,
+			SignInPerMinute: 10,
+			APIPer5Minutes:  300,
+		},
+		Log: Log{Level: "info", Format: "text"},
+	}
+}
+
+// Load reads the file at path (none: defaults only), then applies the
+// environment overrides from environ, then validates.
+func Load(path string, environ []string) (Config, error) {
+	cfg := Default()
+	if path != "" {
+		md, err := toml.DecodeFile(path, &cfg)
+		if err != nil {
+			return cfg, fmt.Errorf("config %s: %w", path, err)
+		}
+		if und := md.Undecoded(); len(und) > 0 {
+			keys := make([]string, len(und))
+			for i, k := range und {
+				keys[i] = k.String()
+			}
+			return cfg, fmt.Errorf("config %s: unknown keys: %s", path, strings.Join(keys, ", "))
+		}
+	}
+	if err := applyEnv(&cfg, environ); err != nil {
+		return cfg, err
+	}
+	if err := cfg.validate(); err != nil {
+		return cfg, err
+	}
+	if path != "" && !filepath.IsAbs(cfg.Storage.DataDir) {
+		// A relative data_dir is relative to the config file, so that the
+		// CLI and the server agree whatever their working directories.
+		cfg.Storage.DataDir = filepath.Join(filepath.Dir(path), cfg.Storage.DataDir)
+	}
+	return cfg, nil
+}
+
+// applyEnv sets keys from HERALD_SECTION_KEY variables, e.g.
+// HERALD_SERVER_LISTEN=0.0.0.0:8080 or HERALD_FEDERATION_BLOCKED_DOMAINS=a.example,b.example.
+func applyEnv(cfg *Config, environ []string) error {
+	env := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "HERALD_") {
+			env[k] = v
+		}
+	}
+	if len(env) == 0 {
+		return nil
+	}
+	root := reflect.ValueOf(cfg).Elem()
+	rt := root.Type()
+	for i := 0; i < rt.NumField(); i++ {
+		section := rt.Field(i).Tag.Get("toml")
+		sv := root.Field(i)
+		st := sv.Type()
+		for j := 0; j < st.NumField(); j++ {
+			key := st.Field(j).Tag.Get("toml")
+			name := "HERALD_" + strings.ToUpper(section) + "_" + strings.ToUpper(key)
+			raw, ok := env[name]
+			if !ok {
+				continue
+			}
+			if err := setValue(sv.Field(j), raw); err != nil {
+				return fmt.Errorf("environment %s: %w", name, err)
+			}
+		}
+	}
+	return nil
+}
+
+func setValue(v reflect.Value, raw string) error {
+	if u, ok := v.Addr().Interface().(interface{ UnmarshalText([]byte) error }); ok {
+		return u.UnmarshalText([]byte(raw))
+	}
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(raw)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return fmt.Errorf("not a boolean: %q", raw)
+		}
+		v.SetBool(b)
+	case reflect.Int, reflect.Int64:
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil {
+			return fmt.Errorf("not an integer: %q", raw)
+		}
+		v.SetInt(n)
+	case reflect.Slice:
+		var items []string
+		for _, s := range strings.Split(raw, ",") {
+			if s = strings.TrimSpace(s); s != "" {
+				items = append(items, s)
+			}
+		}
+		v.Set(reflect.ValueOf(items))
+	default:
+		return errors.New("unsupported type")
+	}
+	return nil
+}
+
+var registrationModes = map[string]bool{"closed": true, "invite": true, "approval": true, "open": true}
+
+func (c *Config) validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	c.Instance.Domain = strings.ToLower(strings.TrimSpace(c.Instance.Domain))
+	if c.Instance.Domain == "" || strings.ContainsAny(c.Instance.Domain, "/ @?#") {
+		bad("instance.domain must be a host name (with an optional port), got %q", c.Instance.Domain)
+	}
+	if c.Instance.Protocol != "http" && c.Instance.Protocol != "https" {
+		bad("instance.protocol must be \"http\" or \"https\", got %q", c.Instance.Protocol)
+	}
+	if c.Instance.Title == "" {
+		c.Instance.Title = "Herald"
+	}
+	if _, _, err := net.SplitHostPort(c.Server.Listen); err != nil {
+		bad("server.listen must be host:port, got %q", c.Server.Listen)
+	}
+	if c.Storage.DataDir == "" {
+		bad("storage.data_dir must not be empty")
+	}
+	if c.Storage.ReadConnections < 1 || c.Storage.ReadConnections > 64 {
+		bad("storage.read_connections must be between 1 and 64")
+	}
+	c.Registration.Mode = strings.ToLower(c.Registration.Mode)
+	if !registrationModes[c.Registration.Mode] {
+		bad("registration.mode must be closed, invite, approval or open, got %q", c.Registration.Mode)
+	}
+	if c.Federation.DeliveryWorkers < 1 || c.Federation.DeliveryWorkers > 256 {
+		bad("federation.delivery_workers must be between 1 and 256")
+	}
+	if c.Federation.DeliveryPerHost < 1 {
+		bad("federation.delivery_per_host must be at least 1")
+	}
+	if c.Federation.RequestTimeout.Duration <= 0 {
+		bad("federation.request_timeout must be positive")
+	}
+	if c.Limits.MaxStatusChars < 1 || c.Limits.MaxStatusChars > 100000 {
+		bad("limits.max_status_chars must be between 1 and 100000")
+	}
+	if c.Limits.MaxBodyBytes < 1024 {
+		bad("limits.max_body_bytes must be at least 1024")
+	}
+	if c.Limits.MaxInboxBytes < 1024 {
+		bad("limits.max_inbox_bytes must be at least 1024")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level must be debug, info, warn or error")
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		bad("log.format must be text or json")
+	}
+	return errors.Join(errs...)
+}
+
+// BaseURL is the instance's public origin, e.g. https://social.example.
+func (c *Config) BaseURL() string { return c.Instance.Protocol + "://" + c.Instance.Domain }
+
+// WarnIfWorldReadable reports whether a config file can be read by others.
+func WorldReadable(path string) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Mode().Perm()&0o004 != 0
+}

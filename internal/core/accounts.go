@@ -1,0 +1,295 @@
+package core
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+var usernameRe = regexp.MustCompile(`^[a-z0-9_]{1,30}$`)
+
+// ValidUsername reports whether s is an acceptable local username. Mastodon
+// keeps usernames case-insensitively unique; Herald also stores them lower case.
+func ValidUsername(s string) bool { return usernameRe.MatchString(s) }
+
+// bcryptCost balances sign-in latency against brute force; 11 is about
+// 100 ms on a small VPS core.
+const bcryptCost = 11
+
+// MinPasswordLength as Mastodon.
+const MinPasswordLength = 8
+
+// HashPassword hashes a password for storage.
+func HashPassword(pw string) (string, error) {
+	if len(pw) < MinPasswordLength {
+		return "", herr.Unprocessable("Validation failed: Password is too short (minimum is %d characters)", MinPasswordLength)
+	}
+	if len(pw) > 72 {
+		return "", herr.Unprocessable("Validation failed: Password is too long (maximum is 72 characters)")
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), bcryptCost)
+	if err != nil {
+		return "", herr.Internal(err)
+	}
+	return string(h), nil
+}
+
+// NewAccountParams describes a local account to create.
+type NewAccountParams struct {
+	Username string
+	Email    string
+	Password string
+	Role     string
+	Approved bool
+	Confirm  bool
+}
+
+// CreateLocalAccount validates and creates a local account with its user and
+// its RSA-2048 key pair for federation.
+func (s *Service) CreateLocalAccount(ctx context.Context, p NewAccountParams) (*model.Account, *model.User, error) {
+	username := strings.ToLower(strings.TrimSpace(p.Username))
+	if !ValidUsername(username) {
+		return nil, nil, herr.Unprocessable("Validation failed: Username must contain only letters, numbers and underscores, at most 30 characters")
+	}
+	email := strings.TrimSpace(p.Email)
+	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email || !strings.Contains(email, "@") {
+		return nil, nil, herr.Unprocessable("Validation failed: Email is invalid")
+	}
+	role := p.Role
+	if role == "" {
+		role = model.RoleUser
+	}
+	if !model.ValidRole(role) {
+		return nil, nil, herr.Unprocessable("Validation failed: Role must be owner, admin, moderator or user")
+	}
+	hash, err := HashPassword(p.Password)
+	if err != nil {
+		return nil, nil, err
+	}
+	priv, pub, err := GenerateKeyPair()
+	if err != nil {
+		return nil, nil, herr.Internal(err)
+	}
+	now := time.Now().UTC()
+	actor := s.LocalActorURI(username)
+	a := &model.Account{
+		Username:       username,
+		Discoverable:   true,
+		ActorType:      "Person",
+		URI:            actor,
+		URL:            s.LocalProfileURL(username),
+		InboxURL:       actor + "/inbox",
+		SharedInboxURL: s.Base() + "/inbox",
+		OutboxURL:      actor + "/outbox",
+		FollowersURL:   actor + "/followers",
+		FollowingURL:   actor + "/following",
+		FeaturedURL:    actor + "/collections/featured",
+		KeyID:          actor + "#main-key",
+		PublicKeyPEM:   pub,
+		PrivateKeyPEM:  priv,
+		CreatedAt:      now,
+		UpdatedAt:      now,
+	}
+	u := &model.User{
+		Email:             email,
+		PasswordHash:      hash,
+		Role:              role,
+		Approved:          p.Approved,
+		Locale:            "en",
+		DefaultVisibility: "public",
+		CreatedAt:         now,
+	}
+	if p.Confirm {
+		u.ConfirmedAt = &now
+	}
+	if err := s.Store.CreateLocalAccount(ctx, a, u); err != nil {
+		if errors.Is(err, storage.ErrConflict) {
+			return nil, nil, herr.Unprocessable("Validation failed: Username or e-mail address is already taken")
+		}
+		return nil, nil, herr.Internal(err)
+	}
+	return a, u, nil
+}
+
+// GenerateKeyPair makes an RSA-2048 key pair as PEM (PKCS#8 private, PKIX public).
+func GenerateKeyPair() (privPEM, pubPEM string, err error) {
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return "", "", err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return "", "", err
+	}
+	pubDER, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
+	if err != nil {
+		return "", "", err
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})),
+		string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})), nil
+}
+
+// Authenticate checks a login (e-mail or username) and password. The error
+// is the same for an unknown login and a wrong password.
+func (s *Service) Authenticate(ctx context.Context, login, password string) (*model.User, error) {
+	bad := herr.New(400, "Invalid email or password")
+	u, err := s.Store.UserByLogin(ctx, login)
+	if errors.Is(err, storage.ErrNotFound) {
+		// Spend the same time as a real check, so timing does not reveal accounts.
+		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return nil, bad
+	}
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
+		return nil, bad
+	}
+	if err := s.UsableUser(ctx, u); err != nil {
+		return nil, err
+	}
+	_ = s.Store.TouchSignIn(ctx, u.ID)
+	return u, nil
+}
+
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcryptCost)
+
+// UsableUser refuses users that may not sign in or use tokens.
+func (s *Service) UsableUser(ctx context.Context, u *model.User) error {
+	if u.Disabled {
+		return herr.Forbidden("Your login is currently disabled")
+	}
+	if !u.Approved {
+		return herr.Forbidden("Your login is currently pending approval")
+	}
+	a, err := s.Store.AccountByID(ctx, u.AccountID)
+	if err != nil {
+		return herr.Internal(err)
+	}
+	if a.SuspendedAt != nil {
+		return herr.Forbidden("Your login is currently suspended")
+	}
+	return nil
+}
+
+// SetPassword sets a user's password by username; every token is revoked.
+func (s *Service) SetPassword(ctx context.Context, username, password string) error {
+	u, err := s.Store.UserByLogin(ctx, username)
+	if errors.Is(err, storage.ErrNotFound) {
+		return herr.NotFound("user")
+	} else if err != nil {
+		return herr.Internal(err)
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return err
+	}
+	return s.Store.SetPassword(ctx, u.ID, hash)
+}
+
+// SetRole changes a user's role by username.
+func (s *Service) SetRole(ctx context.Context, username, role string) error {
+	if !model.ValidRole(role) {
+		return herr.Unprocessable("role must be owner, admin, moderator or user")
+	}
+	u, err := s.Store.UserByLogin(ctx, username)
+	if errors.Is(err, storage.ErrNotFound) {
+		return herr.NotFound("user")
+	} else if err != nil {
+		return herr.Internal(err)
+	}
+	return s.Store.SetRole(ctx, u.ID, role)
+}
+
+// LocalAccount finds a local account by username.
+func (s *Service) LocalAccount(ctx context.Context, username string) (*model.Account, error) {
+	a, err := s.Store.AccountByUsername(ctx, username, "")
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, herr.NotFound("account")
+	}
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return a, nil
+}
+
+// Account finds any account by id; suspended or unknown ones are not found.
+func (s *Service) Account(ctx context.Context, accountID int64) (*model.Account, error) {
+	a, err := s.Store.AccountByID(ctx, accountID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, herr.NotFound("account")
+	}
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	if a.SuspendedAt != nil {
+		return nil, herr.NotFound("account")
+	}
+	return a, nil
+}
+
+// LookupAcct finds an account by "user", "user@domain" or "@user@domain",
+// resolving remote ones through the federation engine when resolve is true.
+func (s *Service) LookupAcct(ctx context.Context, acct string, resolve bool) (*model.Account, error) {
+	acct = strings.TrimPrefix(strings.TrimSpace(acct), "@")
+	user, domain, _ := strings.Cut(acct, "@")
+	domain = strings.ToLower(domain)
+	if domain == s.Cfg.Instance.Domain {
+		domain = ""
+	}
+	if user == "" {
+		return nil, herr.NotFound("account")
+	}
+	a, err := s.Store.AccountByUsername(ctx, user, domain)
+	if err == nil && a.SuspendedAt == nil {
+		return a, nil
+	}
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return nil, herr.Internal(err)
+	}
+	if domain != "" && resolve && s.Resolver != nil {
+		a, err := s.Resolver.ResolveAccount(ctx, user+"@"+domain)
+		if err != nil {
+			return nil, herr.Wrap(404, "Record not found", err)
+		}
+		return a, nil
+	}
+	return nil, herr.NotFound("account")
+}
+
+// InstanceActorUsername is the preferredUsername-free local name of the
+// instance actor, which signs fetches made on nobody's behalf.
+const InstanceActorUsername = "instance.actor"
+
+// InstanceKeys returns the instance actor's key pair, made on first use.
+func (s *Service) InstanceKeys(ctx context.Context) (privPEM, pubPEM string, err error) {
+	v, err := s.Store.SettingOrCreate(ctx, "instance_actor_keys", func() (string, error) {
+		priv, pub, err := GenerateKeyPair()
+		if err != nil {
+			return "", err
+		}
+		return priv + "\n" + pub, nil
+	})
+	if err != nil {
+		return "", "", err
+	}
+	i := strings.Index(v, "-----BEGIN PUBLIC KEY-----")
+	if i < 0 {
+		return "", "", fmt.Errorf("instance actor keys are corrupt")
+	}
+	return strings.TrimSpace(v[:i]) + "\n", v[i:], nil
+}

@@ -1,0 +1,85 @@
+// Package core is Herald's domain layer: the rules of accounts, posts,
+// follows and visibility, shared by the client API, the web UI, the CLI and
+// the federation engine. It validates, decides and calls the store; it does
+// not speak HTTP or ActivityPub, and holds no SQL.
+package core
+
+import (
+	"context"
+	"log/slog"
+	"net/url"
+	"strings"
+
+	"github.com/herald-social/herald/internal/config"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+// Service carries what every rule needs.
+type Service struct {
+	Cfg   config.Config
+	Store storage.Store
+	Log   *slog.Logger
+
+	// Resolver finds remote accounts and statuses; set by the federation
+	// engine (nil: local only).
+	Resolver Resolver
+	// Notify is called after a change that streaming clients may want to
+	// hear about; optional.
+	Notify func(kind string, accountID, objectID int64)
+	// Kick wakes the federation engine after outbox events were queued; optional.
+	Kick func()
+}
+
+// Resolver is what core asks of the federation engine.
+type Resolver interface {
+	// ResolveAccount finds (fetching when needed) a remote account by
+	// "user@domain" (WebFinger) or by actor/profile URL.
+	ResolveAccount(ctx context.Context, query string) (*model.Account, error)
+	// ResolveStatus finds (fetching when needed) a remote status by URL.
+	ResolveStatus(ctx context.Context, uri string) (*model.Status, error)
+}
+
+// New makes a Service.
+func New(cfg config.Config, store storage.Store, log *slog.Logger) *Service {
+	return &Service{Cfg: cfg, Store: store, Log: log}
+}
+
+// Base is the instance origin, e.g. https://social.example.
+func (s *Service) Base() string { return s.Cfg.BaseURL() }
+
+// LocalActorURI is the ActivityPub id of a local account.
+func (s *Service) LocalActorURI(username string) string {
+	return s.Base() + "/users/" + url.PathEscape(strings.ToLower(username))
+}
+
+// LocalProfileURL is the HTML profile page of a local account.
+func (s *Service) LocalProfileURL(username string) string {
+	return s.Base() + "/@" + url.PathEscape(strings.ToLower(username))
+}
+
+// LocalStatusURI is the ActivityPub id of a local status.
+func (s *Service) LocalStatusURI(username string, statusID string) string {
+	return s.LocalActorURI(username) + "/statuses/" + statusID
+}
+
+// LocalStatusURL is the HTML page of a local status.
+func (s *Service) LocalStatusURL(username string, statusID string) string {
+	return s.LocalProfileURL(username) + "/" + statusID
+}
+
+// TagURL is the page of a hashtag.
+func (s *Service) TagURL(tag string) string { return s.Base() + "/tags/" + url.PathEscape(tag) }
+
+// kick wakes the federation engine, if any.
+func (s *Service) kick() {
+	if s.Kick != nil {
+		s.Kick()
+	}
+}
+
+func (s *Service) notify(kind string, accountID, objectID int64) {
+	if s.Notify != nil {
+		s.Notify(kind, accountID, objectID)
+	}
+}

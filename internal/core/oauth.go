@@ -1,0 +1,326 @@
+package core
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"errors"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+// OOB is the redirect URI that asks the server to show the code.
+const OOB = "urn:ietf:wg:oauth:2.0:oob"
+
+// Scope families: a top-level scope grants all of its "top:sub" scopes.
+var topScopes = []string{"read", "write", "follow", "push", "profile", "admin:read", "admin:write"}
+
+var subScopes = map[string][]string{
+	"read": {"accounts", "blocks", "bookmarks", "favourites", "filters", "follows", "lists", "mutes",
+		"notifications", "search", "statuses"},
+	"write": {"accounts", "blocks", "bookmarks", "conversations", "favourites", "filters", "follows", "lists",
+		"media", "mutes", "notifications", "reports", "statuses"},
+	"admin:read": {"accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks", "email_domain_blocks",
+		"canonical_email_blocks"},
+	"admin:write": {"accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks", "email_domain_blocks",
+		"canonical_email_blocks"},
+}
+
+// followScopes: the legacy "follow" scope covers these granular scopes.
+var followScopes = []string{"read:blocks", "write:blocks", "read:follows", "write:follows", "read:mutes", "write:mutes"}
+
+// ValidScope reports whether s is a scope Herald knows.
+func ValidScope(s string) bool {
+	if slices.Contains(topScopes, s) {
+		return true
+	}
+	for top, subs := range subScopes {
+		if rest, ok := strings.CutPrefix(s, top+":"); ok && slices.Contains(subs, rest) {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseScopes splits and validates a scope string (space or + separated);
+// empty means "read", as Mastodon.
+func ParseScopes(s string) ([]string, error) {
+	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '+' || r == ',' })
+	if len(fields) == 0 {
+		return []string{"read"}, nil
+	}
+	var out []string
+	for _, f := range fields {
+		if !ValidScope(f) {
+			return nil, herr.BadRequest("The requested scope is invalid, unknown, or malformed.")
+		}
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// ScopesAllow reports whether granted (space separated) allows required.
+// "read" allows "read:statuses"; "follow" allows the follow-related scopes;
+// "admin:read" allows "admin:read:accounts".
+func ScopesAllow(granted string, required string) bool {
+	for _, g := range strings.Fields(granted) {
+		if g == required {
+			return true
+		}
+		if strings.HasPrefix(required, g+":") && slices.Contains(topScopes, g) {
+			return true
+		}
+		if g == "follow" && slices.Contains(followScopes, required) {
+			return true
+		}
+		// "profile" is the narrow scope for verify_credentials; "read" covers it too.
+		if required == "profile" && (g == "read" || g == "read:accounts") {
+			return true
+		}
+	}
+	return false
+}
+
+// Subset reports whether every scope in want is allowed by have.
+func Subset(want []string, have string) bool {
+	for _, w := range want {
+		if !ScopesAllow(have, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// RandomToken returns n random bytes, URL-safe base64 encoded.
+func RandomToken(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// CreateAppParams is POST /api/v1/apps.
+type CreateAppParams struct {
+	Name         string
+	RedirectURIs []string
+	Scopes       string
+	Website      string
+}
+
+// CreateApp registers an OAuth application.
+func (s *Service) CreateApp(ctx context.Context, p CreateAppParams) (*model.App, error) {
+	name := strings.TrimSpace(p.Name)
+	if name == "" {
+		return nil, herr.Unprocessable("Validation failed: Application name can't be blank")
+	}
+	if len([]rune(name)) > 60 {
+		return nil, herr.Unprocessable("Validation failed: Application name is too long (maximum is 60 characters)")
+	}
+	var redirects []string
+	for _, r := range p.RedirectURIs {
+		for _, line := range strings.Fields(r) {
+			if line == OOB {
+				redirects = append(redirects, line)
+				continue
+			}
+			u, err := url.Parse(line)
+			if err != nil || u.Scheme == "" || strings.EqualFold(u.Scheme, "javascript") || strings.EqualFold(u.Scheme, "data") {
+				return nil, herr.Unprocessable("Validation failed: Redirect URI must be an absolute URI.")
+			}
+			redirects = append(redirects, line)
+		}
+	}
+	if len(redirects) == 0 {
+		return nil, herr.Unprocessable("Validation failed: Redirect URI can't be blank")
+	}
+	scopes, err := ParseScopes(p.Scopes)
+	if err != nil {
+		return nil, herr.Unprocessable("Validation failed: Scopes are invalid")
+	}
+	if p.Website != "" {
+		if u, err := url.Parse(p.Website); err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, herr.Unprocessable("Validation failed: Website is invalid")
+		}
+	}
+	app := &model.App{
+		Name:         name,
+		Website:      p.Website,
+		RedirectURIs: redirects,
+		Scopes:       strings.Join(scopes, " "),
+		ClientID:     RandomToken(32),
+		ClientSecret: RandomToken(32),
+	}
+	if err := s.Store.CreateApp(ctx, app); err != nil {
+		return nil, herr.Internal(err)
+	}
+	return app, nil
+}
+
+// AppByClientID finds an app, answering 401 invalid_client when unknown.
+func (s *Service) AppByClientID(ctx context.Context, clientID string) (*model.App, error) {
+	app, err := s.Store.AppByClientID(ctx, clientID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, herr.Unauthorized("Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.")
+	}
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return app, nil
+}
+
+// CheckClient checks a client secret in constant time.
+func CheckClient(app *model.App, secret string) bool {
+	return subtle.ConstantTimeCompare([]byte(app.ClientSecret), []byte(secret)) == 1
+}
+
+// IssueToken creates an access token for a user (userID 0: app only).
+func (s *Service) IssueToken(ctx context.Context, appID, userID int64, scopes []string) (string, *model.Token, error) {
+	plain := RandomToken(32)
+	t := &model.Token{AppID: appID, UserID: userID, Scopes: strings.Join(scopes, " ")}
+	if err := s.Store.CreateToken(ctx, t, plain); err != nil {
+		return "", nil, herr.Internal(err)
+	}
+	return plain, t, nil
+}
+
+// RequestScopes resolves the scopes asked for by a client: they must be
+// valid and within what the app registered.
+func RequestScopes(app *model.App, asked string) ([]string, error) {
+	scopes, err := ParseScopes(asked)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(asked) == "" {
+		scopes = strings.Fields(app.Scopes)
+	}
+	if !Subset(scopes, app.Scopes) {
+		return nil, herr.BadRequest("The requested scope is invalid, unknown, or malformed.")
+	}
+	return scopes, nil
+}
+
+// IssueCode creates an authorization code for the authorize endpoint.
+func (s *Service) IssueCode(ctx context.Context, app *model.App, userID int64, redirectURI string, scopes []string, challenge, method string) (string, error) {
+	if challenge != "" && method == "" {
+		method = "plain"
+	}
+	if method != "" && method != "S256" && method != "plain" {
+		return "", herr.BadRequest("Invalid code challenge method")
+	}
+	code := RandomToken(32)
+	c := &model.AuthCode{
+		CodeHash: storageHash(code), AppID: app.ID, UserID: userID, RedirectURI: redirectURI,
+		Scopes: strings.Join(scopes, " "), CodeChallenge: challenge, CodeChallengeMethod: method,
+		ExpiresAt: time.Now().Add(10 * time.Minute),
+	}
+	if err := s.Store.CreateAuthCode(ctx, c); err != nil {
+		return "", herr.Internal(err)
+	}
+	return code, nil
+}
+
+func storageHash(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+// oauthError is an RFC 6749 error.
+func oauthError(status int, code, desc string) *herr.Error {
+	return &herr.Error{Status: status, Msg: code + ": " + desc}
+}
+
+// ExchangeCode trades an authorization code for a token.
+func (s *Service) ExchangeCode(ctx context.Context, app *model.App, code, redirectURI, verifier string) (string, *model.Token, error) {
+	c, err := s.Store.ConsumeAuthCode(ctx, code)
+	if errors.Is(err, storage.ErrNotFound) {
+		return "", nil, oauthError(400, "invalid_grant", "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.")
+	}
+	if err != nil {
+		return "", nil, herr.Internal(err)
+	}
+	if c.AppID != app.ID || time.Now().After(c.ExpiresAt) || (redirectURI != "" && redirectURI != c.RedirectURI) {
+		return "", nil, oauthError(400, "invalid_grant", "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.")
+	}
+	if c.CodeChallenge != "" {
+		ok := false
+		switch c.CodeChallengeMethod {
+		case "S256":
+			sum := sha256.Sum256([]byte(verifier))
+			ok = subtle.ConstantTimeCompare([]byte(base64.RawURLEncoding.EncodeToString(sum[:])), []byte(c.CodeChallenge)) == 1
+		case "plain":
+			ok = verifier != "" && subtle.ConstantTimeCompare([]byte(verifier), []byte(c.CodeChallenge)) == 1
+		}
+		if !ok {
+			return "", nil, oauthError(400, "invalid_grant", "The code verifier does not match the code challenge.")
+		}
+	}
+	u, err := s.Store.UserByAccountID(ctx, c.UserID)
+	if err != nil {
+		return "", nil, herr.Internal(err)
+	}
+	if err := s.UsableUser(ctx, u); err != nil {
+		return "", nil, err
+	}
+	return s.IssueToken(ctx, app.ID, u.ID, strings.Fields(c.Scopes))
+}
+
+// Caller is who is making a request: an app token or a user token.
+type Caller struct {
+	Token   *model.Token
+	User    *model.User    // nil for app tokens
+	Account *model.Account // nil for app tokens
+}
+
+// Allows reports whether the caller's token carries scope.
+func (c *Caller) Allows(scope string) bool { return c != nil && ScopesAllow(c.Token.Scopes, scope) }
+
+// AccountID is the caller's account id, 0 for anonymous or app callers.
+func (c *Caller) AccountID() int64 {
+	if c == nil || c.Account == nil {
+		return 0
+	}
+	return c.Account.ID
+}
+
+// CallerByToken authenticates a bearer token. Revocation takes effect at
+// once: nothing is cached.
+func (s *Service) CallerByToken(ctx context.Context, token string) (*Caller, error) {
+	bad := herr.Unauthorized("The access token is invalid")
+	if token == "" || len(token) > 512 {
+		return nil, bad
+	}
+	t, err := s.Store.TokenByValue(ctx, token)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, bad
+	}
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	c := &Caller{Token: t}
+	if t.UserID != 0 {
+		u, err := s.Store.UserByAccountID(ctx, t.UserID)
+		if err != nil {
+			return nil, bad
+		}
+		if err := s.UsableUser(ctx, u); err != nil {
+			return nil, herr.Unauthorized("The access token is invalid")
+		}
+		a, err := s.Store.AccountByID(ctx, u.AccountID)
+		if err != nil {
+			return nil, bad
+		}
+		c.User, c.Account = u, a
+	}
+	return c, nil
+}

@@ -1,0 +1,4 @@
+package storage
+
+// Federation: methods to be declared by the owner of this area.
+type Federation interface{}

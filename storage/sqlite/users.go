@@ -1,0 +1,332 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/herald-social/herald/internal/id"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+const userColumns = `u.id, u.account_id, u.email, u.password_hash, u.role, u.approved, u.confirmed_at, u.disabled,
+	u.locale, u.default_visibility, u.default_sensitive, u.default_language, u.created_at, u.last_sign_in_at`
+
+func scanUserInto(u *model.User) []any {
+	return []any{&u.ID, &u.AccountID, &u.Email, &u.PasswordHash, &u.Role, &u.Approved, new(sql.NullInt64), &u.Disabled,
+		&u.Locale, &u.DefaultVisibility, &u.DefaultSensitive, &u.DefaultLanguage, new(int64), new(sql.NullInt64)}
+}
+
+func finishUser(u *model.User, dest []any) {
+	u.ConfirmedAt = fromNullMs(*dest[6].(*sql.NullInt64))
+	u.CreatedAt = fromMs(*dest[12].(*int64))
+	u.LastSignInAt = fromNullMs(*dest[13].(*sql.NullInt64))
+}
+
+func scanUser(row scanner) (*model.User, error) {
+	var u model.User
+	dest := scanUserInto(&u)
+	if err := row.Scan(dest...); errors.Is(err, sql.ErrNoRows) {
+		return nil, storage.ErrNotFound
+	} else if err != nil {
+		return nil, err
+	}
+	finishUser(&u, dest)
+	return &u, nil
+}
+
+// scanAccountUser scans a row of accountColumns followed by userColumns.
+func scanAccountUser(row scanner, a *model.Account, u *model.User) error {
+	var got *model.Account
+	udest := scanUserInto(u)
+	err := scanAccountWith(row, udest, &got)
+	if err != nil {
+		return err
+	}
+	*a = *got
+	finishUser(u, udest)
+	return nil
+}
+
+// scanAccountWith scans accountColumns plus extra destinations.
+func scanAccountWith(row scanner, extra []any, out **model.Account) error {
+	a, err := scanAccount(appendScanner{row, extra})
+	if err != nil {
+		return err
+	}
+	*out = a
+	return nil
+}
+
+type appendScanner struct {
+	row   scanner
+	extra []any
+}
+
+func (s appendScanner) Scan(dest ...any) error { return s.row.Scan(append(dest, s.extra...)...) }
+
+// UserByAccountID returns the user of a local account.
+func (s *Store) UserByAccountID(ctx context.Context, accountID int64) (*model.User, error) {
+	return scanUser(s.r.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users u WHERE u.account_id = ?", accountID))
+}
+
+// UserByLogin finds a user by e-mail address or username (case-insensitive).
+func (s *Store) UserByLogin(ctx context.Context, login string) (*model.User, error) {
+	login = strings.TrimSpace(login)
+	if strings.Contains(login, "@") {
+		return scanUser(s.r.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users u WHERE lower(u.email) = lower(?)", login))
+	}
+	return scanUser(s.r.QueryRowContext(ctx, "SELECT "+userColumns+
+		" FROM users u JOIN accounts a ON a.id = u.account_id WHERE lower(a.username) = lower(?) AND a.domain = ''", login))
+}
+
+// SetPassword stores a new password hash and revokes every token of the
+// user, as a password change should.
+func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = ? WHERE id = ?", hash, userID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return storage.ErrNotFound
+		}
+		_, err = tx.ExecContext(ctx, "DELETE FROM tokens WHERE user_id = ?", userID)
+		return err
+	})
+}
+
+// SetRole changes a user's role.
+func (s *Store) SetRole(ctx context.Context, userID int64, role string) error {
+	res, err := s.w.ExecContext(ctx, "UPDATE users SET role = ? WHERE id = ?", role, userID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return storage.ErrNotFound
+	}
+	return nil
+}
+
+// TouchSignIn records a successful sign-in.
+func (s *Store) TouchSignIn(ctx context.Context, userID int64) error {
+	_, err := s.w.ExecContext(ctx, "UPDATE users SET last_sign_in_at = ? WHERE id = ?", ms(time.Now()), userID)
+	return err
+}
+
+// UpdatePreferences stores a user's posting defaults.
+func (s *Store) UpdatePreferences(ctx context.Context, userID int64, visibility string, sensitive bool, language string) error {
+	_, err := s.w.ExecContext(ctx, "UPDATE users SET default_visibility = ?, default_sensitive = ?, default_language = ? WHERE id = ?",
+		visibility, b2i(sensitive), language, userID)
+	return err
+}
+
+// --- OAuth applications, tokens and codes ---
+
+const appColumns = "id, name, website, redirect_uris, scopes, client_id, client_secret, created_at"
+
+func scanApp(row scanner) (*model.App, error) {
+	var a model.App
+	var redirects string
+	var created int64
+	err := row.Scan(&a.ID, &a.Name, &a.Website, &redirects, &a.Scopes, &a.ClientID, &a.ClientSecret, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, storage.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	a.RedirectURIs = strings.Split(redirects, "\n")
+	a.CreatedAt = fromMs(created)
+	return &a, nil
+}
+
+// CreateApp registers an OAuth application.
+func (s *Store) CreateApp(ctx context.Context, a *model.App) error {
+	a.ID = id.New()
+	a.CreatedAt = time.Now()
+	_, err := s.w.ExecContext(ctx, "INSERT INTO apps ("+appColumns+") VALUES (?,?,?,?,?,?,?,?)",
+		a.ID, a.Name, a.Website, strings.Join(a.RedirectURIs, "\n"), a.Scopes, a.ClientID, a.ClientSecret, ms(a.CreatedAt))
+	return err
+}
+
+// AppByClientID finds an application by its client_id.
+func (s *Store) AppByClientID(ctx context.Context, clientID string) (*model.App, error) {
+	return scanApp(s.r.QueryRowContext(ctx, "SELECT "+appColumns+" FROM apps WHERE client_id = ?", clientID))
+}
+
+// AppByID finds an application.
+func (s *Store) AppByID(ctx context.Context, appID int64) (*model.App, error) {
+	return scanApp(s.r.QueryRowContext(ctx, "SELECT "+appColumns+" FROM apps WHERE id = ?", appID))
+}
+
+// HashSecret is how tokens and codes are stored: a SHA-256 of the secret,
+// so a copy of the database does not hold usable credentials.
+func HashSecret(secret string) []byte {
+	h := sha256.Sum256([]byte(secret))
+	return h[:]
+}
+
+// CreateToken stores a new access token (its plain value is not kept).
+func (s *Store) CreateToken(ctx context.Context, t *model.Token, plain string) error {
+	t.ID = id.New()
+	t.CreatedAt = time.Now()
+	_, err := s.w.ExecContext(ctx, "INSERT INTO tokens (id, token_hash, app_id, user_id, scopes, created_at) VALUES (?,?,?,?,?,?)",
+		t.ID, HashSecret(plain), nullID(t.AppID), nullID(t.UserID), t.Scopes, ms(t.CreatedAt))
+	return err
+}
+
+// TokenByValue looks a presented access token up.
+func (s *Store) TokenByValue(ctx context.Context, plain string) (*model.Token, error) {
+	var t model.Token
+	var app, user sql.NullInt64
+	var created int64
+	err := s.r.QueryRowContext(ctx, "SELECT id, app_id, user_id, scopes, created_at FROM tokens WHERE token_hash = ?",
+		HashSecret(plain)).Scan(&t.ID, &app, &user, &t.Scopes, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, storage.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.AppID, t.UserID, t.CreatedAt = app.Int64, user.Int64, fromMs(created)
+	return &t, nil
+}
+
+// RevokeToken deletes a token; with appID != 0 only if it belongs to that app.
+func (s *Store) RevokeToken(ctx context.Context, plain string, appID int64) (bool, error) {
+	q, args := "DELETE FROM tokens WHERE token_hash = ?", []any{HashSecret(plain)}
+	if appID != 0 {
+		q += " AND app_id = ?"
+		args = append(args, appID)
+	}
+	res, err := s.w.ExecContext(ctx, q, args...)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// CreateAuthCode stores an authorization code.
+func (s *Store) CreateAuthCode(ctx context.Context, c *model.AuthCode) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO auth_codes (code_hash, app_id, user_id, redirect_uri, scopes, code_challenge,
+		code_challenge_method, expires_at) VALUES (?,?,?,?,?,?,?,?)`,
+		c.CodeHash, c.AppID, c.UserID, c.RedirectURI, c.Scopes, c.CodeChallenge, c.CodeChallengeMethod, ms(c.ExpiresAt))
+	return err
+}
+
+// ConsumeAuthCode returns and deletes a code in one step, so that a code
+// can be exchanged once only.
+func (s *Store) ConsumeAuthCode(ctx context.Context, code string) (*model.AuthCode, error) {
+	var c model.AuthCode
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var exp int64
+		err := tx.QueryRowContext(ctx, `SELECT code_hash, app_id, user_id, redirect_uri, scopes, code_challenge,
+			code_challenge_method, expires_at FROM auth_codes WHERE code_hash = ?`, HashSecret(code)).Scan(
+			&c.CodeHash, &c.AppID, &c.UserID, &c.RedirectURI, &c.Scopes, &c.CodeChallenge, &c.CodeChallengeMethod, &exp)
+		if errors.Is(err, sql.ErrNoRows) {
+			return storage.ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		c.ExpiresAt = fromMs(exp)
+		_, err = tx.ExecContext(ctx, "DELETE FROM auth_codes WHERE code_hash = ? OR expires_at < ?", c.CodeHash, ms(time.Now()))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// --- settings ---
+
+// Setting returns an instance setting ("" and ErrNotFound when unset).
+func (s *Store) Setting(ctx context.Context, key string) (string, error) {
+	var v string
+	err := s.r.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = ?", key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", storage.ErrNotFound
+	}
+	return v, err
+}
+
+// SetSetting stores an instance setting.
+func (s *Store) SetSetting(ctx context.Context, key, value string) error {
+	_, err := s.w.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value)
+	return err
+}
+
+// SettingOrCreate returns a setting, creating it with make() on first use;
+// concurrent first uses (server and CLI) agree on one value.
+func (s *Store) SettingOrCreate(ctx context.Context, key string, make func() (string, error)) (string, error) {
+	if v, err := s.Setting(ctx, key); err == nil {
+		return v, nil
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return "", err
+	}
+	v, err := make()
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.w.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING", key, v); err != nil {
+		return "", err
+	}
+	var stored string
+	err = s.w.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = ?", key).Scan(&stored)
+	return stored, err
+}
+
+// --- outbox events ---
+
+func insertEvents(ctx context.Context, tx *sql.Tx, events []model.OutboxEvent) error {
+	for i := range events {
+		e := &events[i]
+		e.ID = id.New()
+		if e.CreatedAt.IsZero() {
+			e.CreatedAt = time.Now()
+		}
+		if e.Payload == "" {
+			e.Payload = "{}"
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO outbox_events (id, kind, account_id, object_id, payload, created_at) VALUES (?,?,?,?,?,?)",
+			e.ID, e.Kind, e.AccountID, e.ObjectID, e.Payload, ms(e.CreatedAt)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// QueueEvents records outbox events on their own.
+func (s *Store) QueueEvents(ctx context.Context, events []model.OutboxEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error { return insertEvents(ctx, tx, events) })
+}
+
+// PendingEvents returns the oldest unprocessed outbox events.
+func (s *Store) PendingEvents(ctx context.Context, limit int) ([]model.OutboxEvent, error) {
+	rows, err := s.w.QueryContext(ctx, "SELECT id, kind, account_id, object_id, payload, created_at FROM outbox_events ORDER BY id LIMIT ?", limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []model.OutboxEvent
+	for rows.Next() {
+		var e model.OutboxEvent
+		var created int64
+		if err := rows.Scan(&e.ID, &e.Kind, &e.AccountID, &e.ObjectID, &e.Payload, &created); err != nil {
+			return nil, err
+		}
+		e.CreatedAt = fromMs(created)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
