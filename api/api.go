@@ -10,11 +10,13 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/ratelimit"
 )
 
 // Version is Herald's own version; the API reports a Mastodon version
@@ -29,6 +31,8 @@ type API struct {
 	svc    *core.Service
 	log    *slog.Logger
 	routes []Route
+
+	tokenLimiter *ratelimit.Limiter
 }
 
 // Access says who may call a route. Every route declares one: the route
@@ -53,7 +57,13 @@ type Route struct {
 }
 
 // New makes the client API.
-func New(svc *core.Service) *API { return &API{svc: svc, log: svc.Log} }
+func New(svc *core.Service) *API {
+	return &API{
+		svc:          svc,
+		log:          svc.Log,
+		tokenLimiter: ratelimit.New(svc.Cfg.Limits.SignInPerMinute*3, time.Minute),
+	}
+}
 
 // Routes lists every registered route, sorted.
 func (a *API) Routes() []Route {

@@ -2,10 +2,17 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/herald-social/herald/internal/model"
 )
+
+// ErrPinLimit: the account already pins as many statuses as allowed.
+var ErrPinLimit = errors.New("pin limit reached")
+
+// MaxPins is how many statuses an account may pin (Mastodon: 5).
+const MaxPins = 5
 
 // NewStatus is everything written when a status arrives, local or remote,
 // in one transaction: the status, its mentions and tags, the home feeds it
@@ -21,6 +28,20 @@ type NewStatus struct {
 	Events         []model.OutboxEvent
 }
 
+// StatusFlags is what one viewer did to a status (Mastodon's favourited,
+// reblogged, bookmarked, pinned).
+type StatusFlags struct {
+	Favourited, Reblogged, Bookmarked, Pinned bool
+}
+
+// ViewerRelations is what a viewer is to a set of accounts: all visibility
+// decisions for a page are made from one of these.
+type ViewerRelations struct {
+	Following map[int64]bool // the viewer follows the account
+	Blocked   map[int64]bool // a block either way
+	Muted     map[int64]bool // the viewer mutes the account
+}
+
 // Statuses stores posts and the interactions on them.
 type Statuses interface {
 	// CreateStatus writes a status and everything that follows from it (see
@@ -28,10 +49,12 @@ type Statuses interface {
 	// visibility: direct only to mentioned local accounts), mention/reply
 	// notifications for local accounts, the parent's replies_count, the
 	// author's statuses_count and last_status_at. When IdempotencyKey names
-	// an existing post it returns that post and existed = true.
+	// an existing post it returns that post and existed = true. A status
+	// whose URI is already stored is not written again: the stored one is
+	// returned with existed = true.
 	CreateStatus(ctx context.Context, n NewStatus) (st *model.Status, existed bool, err error)
-	// UpdateStatus stores an edit (content, spoiler, sensitive, language,
-	// edited_at) and its tags.
+	// UpdateStatus stores an edit (content, text, spoiler, sensitive,
+	// language, edited_at) and its tags.
 	UpdateStatus(ctx context.Context, st *model.Status, tags []string, events []model.OutboxEvent) error
 	// DeleteStatus removes a status, its boosts and every row that depends on
 	// it, leaves a tombstone for local ones, fixes the counters, and queues events.
@@ -44,13 +67,44 @@ type Statuses interface {
 
 	// Favourite / Reblog and their undos are idempotent and keep counters
 	// and notifications right; Reblog creates a boost status (ReblogOfID).
+	// Events are queued only when something changed.
 	Favourite(ctx context.Context, accountID, statusID int64, uri string, events []model.OutboxEvent) error
 	Unfavourite(ctx context.Context, accountID, statusID int64, events []model.OutboxEvent) error
+	// FavouriteByURI finds a favourite by its ActivityPub id (remote Likes).
+	FavouriteByURI(ctx context.Context, uri string) (accountID, statusID int64, err error)
 	// Reblog returns the boost (existing one when already boosted).
 	Reblog(ctx context.Context, boost *model.Status, events []model.OutboxEvent) (*model.Status, error)
 	ReblogOf(ctx context.Context, accountID, statusID int64) (*model.Status, error)
 	Bookmark(ctx context.Context, accountID, statusID int64) error
 	Unbookmark(ctx context.Context, accountID, statusID int64) error
+	// Pin fails with ErrPinLimit past MaxPins.
 	Pin(ctx context.Context, accountID, statusID int64, events []model.OutboxEvent) error
 	Unpin(ctx context.Context, accountID, statusID int64, events []model.OutboxEvent) error
+
+	// StatusFlags returns, for the statuses among ids the viewer touched,
+	// what the viewer did to them.
+	StatusFlags(ctx context.Context, viewerID int64, ids []int64) (map[int64]StatusFlags, error)
+	// ViewerRelations returns the viewer's follows, blocks (either way) and
+	// mutes among accountIDs.
+	ViewerRelations(ctx context.Context, viewerID int64, accountIDs []int64) (*ViewerRelations, error)
+	// Ancestors follows in_reply_to_id up from a status (nearest first,
+	// at most limit); Descendants walks replies down breadth-first (thread
+	// order by id, at most limit).
+	Ancestors(ctx context.Context, statusID int64, limit int) ([]*model.Status, error)
+	Descendants(ctx context.Context, statusID int64, limit int) ([]*model.Status, error)
+	// FavouritedBy / RebloggedBy page through the accounts that favourited
+	// or boosted a status; cursors are the favourite / boost ids.
+	FavouritedBy(ctx context.Context, statusID int64, p model.Page) (accountIDs, cursors []int64, err error)
+	RebloggedBy(ctx context.Context, statusID int64, p model.Page) (accountIDs, cursors []int64, err error)
+	// StatusEdits returns the versions an edited status had before its
+	// current one, oldest first.
+	StatusEdits(ctx context.Context, statusID int64) ([]StatusEdit, error)
+}
+
+// StatusEdit is an earlier version of an edited status.
+type StatusEdit struct {
+	Content     string
+	SpoilerText string
+	Sensitive   bool
+	CreatedAt   time.Time // when this version was written
 }

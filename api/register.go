@@ -1,0 +1,12 @@
+package api
+
+import "github.com/labstack/echo/v4"
+
+// Register mounts every client API route on e.
+func (a *API) Register(e *echo.Echo) {
+	e.Use(func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error { c.Set(apiKey, a); return next(c) }
+	})
+	a.registerOAuth(e)
+	a.registerInstance(e)
+}

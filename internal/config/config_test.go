@@ -1,0 +1,88 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The example file documents every key with its default value: loading it
+// must give exactly the embedded defaults.
+func TestExampleMatchesDefaults(t *testing.T) {
+	cfg, err := Load("../../config.example.toml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := Default()
+	def.Storage.DataDir = filepath.Join("../..", def.Storage.DataDir)
+	if !reflect.DeepEqual(normalise(cfg), normalise(def)) {
+		t.Fatalf("config.example.toml differs from the defaults:\n%+v\n%+v", cfg, def)
+	}
+}
+
+func normalise(c Config) Config {
+	if len(c.Federation.BlockedDomains) == 0 {
+		c.Federation.BlockedDomains = nil
+	}
+	if len(c.Federation.SilencedDomains) == 0 {
+		c.Federation.SilencedDomains = nil
+	}
+	if len(c.Federation.RejectMediaDomains) == 0 {
+		c.Federation.RejectMediaDomains = nil
+	}
+	if len(c.Federation.AllowedDomains) == 0 {
+		c.Federation.AllowedDomains = nil
+	}
+	if len(c.Server.TrustedProxies) == 0 {
+		c.Server.TrustedProxies = nil
+	}
+	return c
+}
+
+func TestEnvironmentOverrides(t *testing.T) {
+	cfg, err := Load("", []string{
+		"HERALD_SERVER_LISTEN=127.0.0.1:9999",
+		"HERALD_INSTANCE_DOMAIN=Social.Example",
+		"HERALD_FEDERATION_ALLOW_PRIVATE_ADDRESSES=true",
+		"HERALD_FEDERATION_BLOCKED_DOMAINS=a.example, b.example",
+		"HERALD_LIMITS_MAX_STATUS_CHARS=1000",
+		"HERALD_SERVER_READ_TIMEOUT=7d",
+		"PATH=/bin",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Server.Listen != "127.0.0.1:9999" || cfg.Instance.Domain != "social.example" ||
+		!cfg.Federation.AllowPrivateAddresses || cfg.Limits.MaxStatusChars != 1000 ||
+		!reflect.DeepEqual(cfg.Federation.BlockedDomains, []string{"a.example", "b.example"}) ||
+		cfg.Server.ReadTimeout.Duration != 7*24*time.Hour {
+		t.Fatalf("overrides not applied: %+v", cfg)
+	}
+}
+
+func TestInvalidConfig(t *testing.T) {
+	dir := t.TempDir()
+	cases := map[string]string{
+		"bad mode":     "[registration]\nmode = \"sometimes\"\n",
+		"bad protocol": "[instance]\nprotocol = \"gopher\"\n",
+		"unknown key":  "[server]\nlisten = \"127.0.0.1:1\"\nport = 3\n",
+		"bad listen":   "[server]\nlisten = \"nowhere\"\n",
+		"bad toml":     "[server\n",
+		"bad duration": "[server]\nread_timeout = \"soon\"\n",
+	}
+	for name, body := range cases {
+		p := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".toml")
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Load(p, nil); err == nil {
+			t.Errorf("%s: loaded without error", name)
+		}
+	}
+	if _, err := Load("", []string{"HERALD_FEDERATION_ENABLED=maybe"}); err == nil {
+		t.Error("bad boolean in the environment accepted")
+	}
+}

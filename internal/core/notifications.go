@@ -1,0 +1,178 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"slices"
+
+	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+// NotificationTypes are the types Herald writes, as Mastodon names them.
+var NotificationTypes = []string{model.NotifyMention, model.NotifyStatus, model.NotifyReblog, model.NotifyFollow,
+	model.NotifyFollowRequest, model.NotifyFavourite, model.NotifyUpdate}
+
+// notificationNeedsStatus: these types are meaningless without their status.
+func notificationNeedsStatus(typ string) bool {
+	switch typ {
+	case model.NotifyMention, model.NotifyStatus, model.NotifyReblog, model.NotifyFavourite, model.NotifyUpdate:
+		return true
+	}
+	return false
+}
+
+// NotificationPage is notifications ready to render.
+type NotificationPage struct {
+	Notifications  []*model.Notification
+	Accounts       map[int64]*model.Account // senders
+	Statuses       map[int64]*model.Status  // visible statuses by id
+	View           *StatusView
+	Newest, Oldest int64 // cursors of the page as read
+}
+
+// Notifications lists the caller's notifications.
+func (s *Service) Notifications(ctx context.Context, c *Caller, f storage.NotificationFilter, p model.Page) (*NotificationPage, error) {
+	if err := s.requireUser(c); err != nil {
+		return nil, err
+	}
+	f.Types = knownTypes(f.Types)
+	if f.Types != nil && len(f.Types) == 0 {
+		return &NotificationPage{View: &StatusView{}}, nil
+	}
+	f.ExcludeTypes = knownTypes(f.ExcludeTypes)
+	ns, err := s.Store.Notifications(ctx, c.Account.ID, f, p)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return s.notificationPage(ctx, c, ns)
+}
+
+// knownTypes keeps the known types (nil stays nil: no filter).
+func knownTypes(in []string) []string {
+	if in == nil {
+		return nil
+	}
+	out := []string{}
+	for _, t := range in {
+		if slices.Contains(NotificationTypes, t) && !slices.Contains(out, t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func (s *Service) notificationPage(ctx context.Context, c *Caller, ns []*model.Notification) (*NotificationPage, error) {
+	out := &NotificationPage{Accounts: map[int64]*model.Account{}, Statuses: map[int64]*model.Status{}}
+	if len(ns) > 0 {
+		out.Newest, out.Oldest = ns[0].ID, ns[len(ns)-1].ID
+	}
+	var accIDs, stIDs []int64
+	for _, n := range ns {
+		accIDs = append(accIDs, n.FromAccountID)
+		if n.StatusID != 0 {
+			stIDs = append(stIDs, n.StatusID)
+		}
+	}
+	accs, err := s.Store.AccountsByIDs(ctx, accIDs)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	out.Accounts = accs
+	stm, err := s.Store.StatusesByIDs(ctx, stIDs)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	var sts []*model.Status
+	for _, st := range stm {
+		sts = append(sts, st)
+	}
+	v, err := s.View(ctx, c.Account.ID, sts, ViewOptions{})
+	if err != nil {
+		return nil, err
+	}
+	out.View = v
+	for _, st := range v.Statuses {
+		out.Statuses[st.ID] = st
+	}
+	for _, n := range ns {
+		acc := accs[n.FromAccountID]
+		if acc == nil || acc.SuspendedAt != nil {
+			continue
+		}
+		if notificationNeedsStatus(n.Type) && out.Statuses[n.StatusID] == nil {
+			continue
+		}
+		out.Notifications = append(out.Notifications, n)
+	}
+	return out, nil
+}
+
+// Notification returns one of the caller's notifications.
+func (s *Service) Notification(ctx context.Context, c *Caller, notificationID int64) (*NotificationPage, error) {
+	if err := s.requireUser(c); err != nil {
+		return nil, err
+	}
+	n, err := s.Store.NotificationByID(ctx, c.Account.ID, notificationID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, herr.NotFound("notification")
+	}
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	page, err := s.notificationPage(ctx, c, []*model.Notification{n})
+	if err != nil {
+		return nil, err
+	}
+	if len(page.Notifications) == 0 {
+		return nil, herr.NotFound("notification")
+	}
+	return page, nil
+}
+
+// DismissNotification deletes one of the caller's notifications.
+func (s *Service) DismissNotification(ctx context.Context, c *Caller, notificationID int64) error {
+	if err := s.requireUser(c); err != nil {
+		return err
+	}
+	err := s.Store.DismissNotification(ctx, c.Account.ID, notificationID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return herr.NotFound("notification")
+	}
+	if err != nil {
+		return herr.Internal(err)
+	}
+	return nil
+}
+
+// ClearNotifications deletes all of the caller's notifications.
+func (s *Service) ClearNotifications(ctx context.Context, c *Caller) error {
+	if err := s.requireUser(c); err != nil {
+		return err
+	}
+	if err := s.Store.ClearNotifications(ctx, c.Account.ID); err != nil {
+		return herr.Internal(err)
+	}
+	return nil
+}
+
+// MaxUnreadCount caps unread_count, as Mastodon (which counts up to 1000).
+const MaxUnreadCount = 1000
+
+// UnreadNotifications counts the caller's notifications newer than their
+// notifications marker.
+func (s *Service) UnreadNotifications(ctx context.Context, c *Caller) (int64, error) {
+	if err := s.requireUser(c); err != nil {
+		return 0, err
+	}
+	last, err := s.Store.NotificationsReadMarker(ctx, c.Account.ID)
+	if err != nil {
+		return 0, herr.Internal(err)
+	}
+	n, err := s.Store.CountNotificationsAfter(ctx, c.Account.ID, last, MaxUnreadCount)
+	if err != nil {
+		return 0, herr.Internal(err)
+	}
+	return n, nil
+}

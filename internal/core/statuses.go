@@ -1,0 +1,646 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/id"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/internal/text"
+	"github.com/herald-social/herald/storage"
+)
+
+// PostParams is POST /api/v1/statuses.
+type PostParams struct {
+	Text        string
+	SpoilerText string
+	Sensitive   *bool
+	Visibility  string // "" = the user's default
+	InReplyToID int64
+	Language    string
+	// IdempotencyKey makes a retried request return the first status.
+	IdempotencyKey string
+	MediaIDs       []string
+}
+
+// Context limits, as Mastodon's.
+const (
+	MaxAncestors   = 40
+	MaxDescendants = 60
+)
+
+func (s *Service) requireUser(c *Caller) error {
+	if c == nil || c.Account == nil {
+		return herr.New(422, "This method requires an authenticated user")
+	}
+	return nil
+}
+
+// checkLength validates text + spoiler against the character limit.
+func (s *Service) checkLength(body, spoiler string) error {
+	max := s.Cfg.Limits.MaxStatusChars
+	if text.Length(body)+text.Length(spoiler) > max {
+		return herr.Unprocessable("Validation failed: Text character limit of %d exceeded", max)
+	}
+	return nil
+}
+
+// rendered is a local status text turned into HTML, with what it names.
+type rendered struct {
+	HTML       string
+	MentionIDs []int64
+	Tags       []string
+}
+
+// renderLocal parses and renders status text, resolving its mentions:
+// local accounts by username, remote ones from the store or through the
+// Resolver; a mention that does not resolve stays plain text.
+func (s *Service) renderLocal(ctx context.Context, body string) rendered {
+	parsed := text.Parse(body)
+	resolved := map[text.MentionRef]*model.Account{}
+	var ids []int64
+	for _, m := range parsed.Mentions {
+		acc := s.resolveMention(ctx, m)
+		if acc == nil {
+			continue
+		}
+		resolved[mentionKey(m)] = acc
+		ids = append(ids, acc.ID)
+	}
+	return rendered{HTML: s.renderText(body, resolved), MentionIDs: ids, Tags: parsed.Tags}
+}
+
+func mentionKey(m text.MentionRef) text.MentionRef {
+	return text.MentionRef{Username: strings.ToLower(m.Username), Domain: strings.ToLower(m.Domain)}
+}
+
+// renderText renders body with already resolved mentions (no I/O).
+func (s *Service) renderText(body string, resolved map[text.MentionRef]*model.Account) string {
+	return text.Render(body, text.RenderOptions{
+		Mention: func(m text.MentionRef) (text.ResolvedMention, bool) {
+			acc := resolved[mentionKey(m)]
+			if acc == nil {
+				return text.ResolvedMention{}, false
+			}
+			u := acc.URL
+			if u == "" {
+				u = acc.URI
+			}
+			return text.ResolvedMention{Username: acc.Username, Domain: acc.Domain, URL: u}, true
+		},
+		TagURL: s.TagURL,
+	})
+}
+
+func (s *Service) resolveMention(ctx context.Context, m text.MentionRef) *model.Account {
+	domain := strings.ToLower(m.Domain)
+	if domain == s.Cfg.Instance.Domain {
+		domain = ""
+	}
+	acc, err := s.Store.AccountByUsername(ctx, m.Username, domain)
+	if err == nil {
+		if acc.SuspendedAt != nil {
+			return nil
+		}
+		return acc
+	}
+	if domain == "" || s.Resolver == nil {
+		return nil
+	}
+	acc, err = s.Resolver.ResolveAccount(ctx, m.Username+"@"+domain)
+	if err != nil || acc == nil {
+		return nil
+	}
+	return acc
+}
+
+// PostStatus validates and publishes a local status.
+func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*model.Status, error) {
+	if err := s.requireUser(c); err != nil {
+		return nil, err
+	}
+	if len(p.MediaIDs) > 0 {
+		return nil, herr.Unprocessable("Validation failed: Media attachments are not supported yet")
+	}
+	if strings.TrimSpace(p.Text) == "" {
+		return nil, herr.Unprocessable("Validation failed: Text can't be blank")
+	}
+	if err := s.checkLength(p.Text, p.SpoilerText); err != nil {
+		return nil, err
+	}
+	vis := model.Public
+	if c.User != nil {
+		if v, ok := model.ParseVisibility(c.User.DefaultVisibility); ok {
+			vis = v
+		}
+	}
+	if p.Visibility != "" {
+		v, ok := model.ParseVisibility(p.Visibility)
+		if !ok {
+			return nil, herr.Unprocessable("Validation failed: Visibility is not included in the list")
+		}
+		vis = v
+	}
+	sensitive := c.User != nil && c.User.DefaultSensitive
+	if p.Sensitive != nil {
+		sensitive = *p.Sensitive
+	}
+	if strings.TrimSpace(p.SpoilerText) != "" {
+		sensitive = true
+	}
+	lang := strings.TrimSpace(p.Language)
+	if lang == "" && c.User != nil {
+		lang = c.User.DefaultLanguage
+	}
+	if len(lang) > 16 {
+		return nil, herr.Unprocessable("Validation failed: Language is invalid")
+	}
+	author := c.Account
+	st := &model.Status{
+		ID:          id.New(),
+		AccountID:   author.ID,
+		Local:       true,
+		Text:        p.Text,
+		SpoilerText: strings.TrimSpace(p.SpoilerText),
+		Sensitive:   sensitive,
+		Visibility:  vis,
+		Language:    lang,
+		AppID:       c.Token.AppID,
+	}
+	st.CreatedAt = id.Time(st.ID).UTC()
+	if p.InReplyToID != 0 {
+		parent, _, err := s.visibleStatus(ctx, author.ID, p.InReplyToID)
+		if err != nil {
+			return nil, err
+		}
+		if parent.ReblogOfID != 0 {
+			return nil, herr.NotFound("status")
+		}
+		st.InReplyToID, st.InReplyToAccountID, st.InReplyToURI = parent.ID, parent.AccountID, parent.URI
+	}
+	r := s.renderLocal(ctx, p.Text)
+	st.Content = r.HTML
+	sid := strconv.FormatInt(st.ID, 10)
+	st.URI = s.LocalStatusURI(author.Username, sid)
+	st.URL = s.LocalStatusURL(author.Username, sid)
+	created, existed, err := s.Store.CreateStatus(ctx, storage.NewStatus{
+		Status:         st,
+		MentionIDs:     r.MentionIDs,
+		Tags:           r.Tags,
+		IdempotencyKey: strings.TrimSpace(p.IdempotencyKey),
+		Events:         []model.OutboxEvent{{Kind: model.EventStatusCreate, AccountID: author.ID, ObjectID: st.ID}},
+	})
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	if !existed {
+		s.kick()
+		s.notify("status", author.ID, created.ID)
+		for _, m := range created.MentionIDs {
+			s.notify("notification", m, created.ID)
+		}
+	}
+	return created, nil
+}
+
+// Status returns a status the caller may see.
+func (s *Service) Status(ctx context.Context, c *Caller, statusID int64) (*model.Status, error) {
+	st, _, err := s.visibleStatus(ctx, c.AccountID(), statusID)
+	return st, err
+}
+
+// Statuses returns those of ids the caller may see, in the order asked,
+// as a view ready to render.
+func (s *Service) Statuses(ctx context.Context, c *Caller, ids []int64) (*StatusView, error) {
+	m, err := s.Store.StatusesByIDs(ctx, ids)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	var sts []*model.Status
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		if st, ok := m[id]; ok && !seen[id] {
+			seen[id] = true
+			sts = append(sts, st)
+		}
+	}
+	return s.View(ctx, c.AccountID(), sts, ViewOptions{})
+}
+
+// ownStatus loads one of the caller's statuses, 404 otherwise.
+func (s *Service) ownStatus(ctx context.Context, c *Caller, statusID int64) (*model.Status, error) {
+	if err := s.requireUser(c); err != nil {
+		return nil, err
+	}
+	st, err := s.Store.StatusByID(ctx, statusID)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && st.AccountID != c.Account.ID) {
+		return nil, herr.NotFound("status")
+	}
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return st, nil
+}
+
+func statusPayload(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+// DeleteStatus deletes one of the caller's statuses and returns it as it
+// was (with its source text, for "delete and redraft").
+func (s *Service) DeleteStatus(ctx context.Context, c *Caller, statusID int64) (*model.Status, error) {
+	st, err := s.ownStatus(ctx, c, statusID)
+	if err != nil {
+		return nil, err
+	}
+	var ev model.OutboxEvent
+	if st.ReblogOfID != 0 {
+		orig, err := s.Store.StatusByID(ctx, st.ReblogOfID)
+		if err != nil {
+			return nil, herr.Internal(err)
+		}
+		ev = unreblogEvent(c.Account.ID, st, orig)
+	} else {
+		ev = model.OutboxEvent{Kind: model.EventStatusDelete, AccountID: c.Account.ID, ObjectID: st.ID,
+			Payload: statusPayload(map[string]any{"uri": st.URI, "mentions": nonNil(st.MentionIDs), "visibility": int(st.Visibility)})}
+	}
+	if err := s.Store.DeleteStatus(ctx, st.ID, []model.OutboxEvent{ev}); err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil, herr.NotFound("status")
+		}
+		return nil, herr.Internal(err)
+	}
+	s.kick()
+	s.notify("delete", c.Account.ID, st.ID)
+	return st, nil
+}
+
+func nonNil(v []int64) []int64 {
+	if v == nil {
+		return []int64{}
+	}
+	return v
+}
+
+func unreblogEvent(accountID int64, boost, orig *model.Status) model.OutboxEvent {
+	return model.OutboxEvent{Kind: model.EventUnreblog, AccountID: accountID, ObjectID: boost.ID,
+		Payload: statusPayload(map[string]any{"uri": boost.URI, "original_uri": orig.URI, "author_id": orig.AccountID})}
+}
+
+// EditParams is PUT /api/v1/statuses/:id.
+type EditParams struct {
+	Text        string
+	SpoilerText *string
+	Sensitive   *bool
+	Language    *string
+	MediaIDs    []string
+}
+
+// EditStatus edits one of the caller's statuses.
+func (s *Service) EditStatus(ctx context.Context, c *Caller, statusID int64, p EditParams) (*model.Status, error) {
+	st, err := s.ownStatus(ctx, c, statusID)
+	if err != nil {
+		return nil, err
+	}
+	if st.ReblogOfID != 0 {
+		return nil, herr.NotFound("status")
+	}
+	if len(p.MediaIDs) > 0 {
+		return nil, herr.Unprocessable("Validation failed: Media attachments are not supported yet")
+	}
+	if strings.TrimSpace(p.Text) == "" {
+		return nil, herr.Unprocessable("Validation failed: Text can't be blank")
+	}
+	spoiler := st.SpoilerText
+	if p.SpoilerText != nil {
+		spoiler = strings.TrimSpace(*p.SpoilerText)
+	}
+	if err := s.checkLength(p.Text, spoiler); err != nil {
+		return nil, err
+	}
+	if p.Sensitive != nil {
+		st.Sensitive = *p.Sensitive
+	}
+	if spoiler != "" {
+		st.Sensitive = true
+	}
+	if p.Language != nil {
+		st.Language = strings.TrimSpace(*p.Language)
+	}
+	r := s.renderLocal(ctx, p.Text)
+	now := time.Now().UTC()
+	st.Text, st.SpoilerText, st.Content, st.EditedAt = p.Text, spoiler, r.HTML, &now
+	ev := model.OutboxEvent{Kind: model.EventStatusUpdate, AccountID: c.Account.ID, ObjectID: st.ID}
+	if err := s.Store.UpdateStatus(ctx, st, r.Tags, []model.OutboxEvent{ev}); err != nil {
+		return nil, herr.Internal(err)
+	}
+	s.kick()
+	s.notify("status.update", c.Account.ID, st.ID)
+	return s.Store.StatusByID(ctx, st.ID)
+}
+
+// StatusVersion is one entry of a status's edit history.
+type StatusVersion struct {
+	Content     string
+	SpoilerText string
+	Sensitive   bool
+	CreatedAt   time.Time
+}
+
+// History returns a visible status's versions, oldest first, the current
+// one last.
+func (s *Service) History(ctx context.Context, c *Caller, statusID int64) (*model.Status, []StatusVersion, error) {
+	st, _, err := s.visibleStatus(ctx, c.AccountID(), statusID)
+	if err != nil {
+		return nil, nil, err
+	}
+	edits, err := s.Store.StatusEdits(ctx, st.ID)
+	if err != nil {
+		return nil, nil, herr.Internal(err)
+	}
+	var out []StatusVersion
+	for _, e := range edits {
+		out = append(out, StatusVersion{e.Content, e.SpoilerText, e.Sensitive, e.CreatedAt})
+	}
+	at := st.CreatedAt
+	if st.EditedAt != nil {
+		at = *st.EditedAt
+	}
+	out = append(out, StatusVersion{st.Content, st.SpoilerText, st.Sensitive, at})
+	return st, out, nil
+}
+
+// StatusContext is a thread around a status.
+type StatusContext struct {
+	View        *StatusView
+	Ancestors   []*model.Status // oldest first
+	Descendants []*model.Status
+}
+
+// Context returns a visible status's ancestors (up to 40) and descendants
+// (up to 60, breadth-first), keeping only what the caller may see.
+func (s *Service) Context(ctx context.Context, c *Caller, statusID int64) (*StatusContext, error) {
+	st, _, err := s.visibleStatus(ctx, c.AccountID(), statusID)
+	if err != nil {
+		return nil, err
+	}
+	anc, err := s.Store.Ancestors(ctx, st.ID, MaxAncestors)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	desc, err := s.Store.Descendants(ctx, st.ID, MaxDescendants)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	for i, j := 0, len(anc)-1; i < j; i, j = i+1, j-1 {
+		anc[i], anc[j] = anc[j], anc[i]
+	}
+	all := append(append([]*model.Status{}, anc...), desc...)
+	v, err := s.View(ctx, c.AccountID(), all, ViewOptions{HideMuted: true})
+	if err != nil {
+		return nil, err
+	}
+	visible := map[int64]bool{}
+	for _, x := range v.Statuses {
+		visible[x.ID] = true
+	}
+	out := &StatusContext{View: v, Ancestors: []*model.Status{}, Descendants: []*model.Status{}}
+	for _, x := range anc {
+		if visible[x.ID] {
+			out.Ancestors = append(out.Ancestors, x)
+		}
+	}
+	for _, x := range desc {
+		if visible[x.ID] {
+			out.Descendants = append(out.Descendants, x)
+		}
+	}
+	return out, nil
+}
+
+// interactable loads a status the caller may act on: visible, and the
+// original when it is a boost (favouriting a boost favourites the post).
+func (s *Service) interactable(ctx context.Context, c *Caller, statusID int64) (*model.Status, *model.Account, error) {
+	if err := s.requireUser(c); err != nil {
+		return nil, nil, err
+	}
+	st, author, err := s.visibleStatus(ctx, c.Account.ID, statusID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if st.ReblogOfID != 0 {
+		return s.visibleStatus(ctx, c.Account.ID, st.ReblogOfID)
+	}
+	return st, author, nil
+}
+
+// Favourite favourites a status (idempotent) and returns it.
+func (s *Service) Favourite(ctx context.Context, c *Caller, statusID int64) (*model.Status, error) {
+	st, author, err := s.interactable(ctx, c, statusID)
+	if err != nil {
+		return nil, err
+	}
+	var events []model.OutboxEvent
+	uri := ""
+	if !author.Local() {
+		uri = s.LocalActorURI(c.Account.Username) + "#likes/" + strconv.FormatInt(id.New(), 10)
+		events = append(events, model.OutboxEvent{Kind: model.EventFavourite, AccountID: c.Account.ID, ObjectID: st.ID,
+			Payload: statusPayload(map[string]any{"status_uri": st.URI, "author_id": st.AccountID, "uri": uri})})
+	}
+	if err := s.Store.Favourite(ctx, c.Account.ID, st.ID, uri, events); err != nil {
+		return nil, statusStoreErr(err)
+	}
+	if len(events) > 0 {
+		s.kick()
+	}
+	s.notify("notification", st.AccountID, st.ID)
+	return s.reload(ctx, st.ID)
+}
+
+// Unfavourite removes a favourite (idempotent) and returns the status.
+func (s *Service) Unfavourite(ctx context.Context, c *Caller, statusID int64) (*model.Status, error) {
+	st, author, err := s.interactable(ctx, c, statusID)
+	if err != nil {
+		return nil, err
+	}
+	var events []model.OutboxEvent
+	if !author.Local() {
+		events = append(events, model.OutboxEvent{Kind: model.EventUnfavourite, AccountID: c.Account.ID, ObjectID: st.ID,
+			Payload: statusPayload(map[string]any{"status_uri": st.URI, "author_id": st.AccountID})})
+	}
+	if err := s.Store.Unfavourite(ctx, c.Account.ID, st.ID, events); err != nil {
+		return nil, statusStoreErr(err)
+	}
+	if len(events) > 0 {
+		s.kick()
+	}
+	return s.reload(ctx, st.ID)
+}
+
+func (s *Service) reload(ctx context.Context, statusID int64) (*model.Status, error) {
+	st, err := s.Store.StatusByID(ctx, statusID)
+	if err != nil {
+		return nil, statusStoreErr(err)
+	}
+	return st, nil
+}
+
+func statusStoreErr(err error) error {
+	if errors.Is(err, storage.ErrNotFound) {
+		return herr.NotFound("status")
+	}
+	return herr.Internal(err)
+}
+
+// Reblog boosts a status (idempotent) and returns the boost.
+func (s *Service) Reblog(ctx context.Context, c *Caller, statusID int64, visibility string) (*model.Status, error) {
+	st, _, err := s.interactable(ctx, c, statusID)
+	if err != nil {
+		return nil, err
+	}
+	own := st.AccountID == c.Account.ID
+	if st.Visibility == model.Direct || (st.Visibility == model.Private && !own) {
+		return nil, herr.Unprocessable("Validation failed: Reblog of status is not permitted")
+	}
+	vis := model.Public
+	if visibility != "" {
+		v, ok := model.ParseVisibility(visibility)
+		if !ok || v == model.Direct {
+			return nil, herr.Unprocessable("Validation failed: Visibility is not included in the list")
+		}
+		vis = v
+	}
+	if st.Visibility == model.Private {
+		vis = model.Private
+	}
+	boost := &model.Status{ID: id.New(), AccountID: c.Account.ID, Local: true, ReblogOfID: st.ID,
+		Visibility: vis, AppID: c.Token.AppID}
+	boost.CreatedAt = id.Time(boost.ID).UTC()
+	boost.URI = s.LocalStatusURI(c.Account.Username, strconv.FormatInt(boost.ID, 10)) + "/activity"
+	ev := model.OutboxEvent{Kind: model.EventReblog, AccountID: c.Account.ID, ObjectID: boost.ID}
+	out, err := s.Store.Reblog(ctx, boost, []model.OutboxEvent{ev})
+	if err != nil {
+		return nil, statusStoreErr(err)
+	}
+	if out.ID == boost.ID {
+		s.kick()
+		s.notify("status", c.Account.ID, out.ID)
+		s.notify("notification", st.AccountID, st.ID)
+	}
+	return out, nil
+}
+
+// Unreblog removes the caller's boost (idempotent) and returns the original.
+func (s *Service) Unreblog(ctx context.Context, c *Caller, statusID int64) (*model.Status, error) {
+	st, _, err := s.interactable(ctx, c, statusID)
+	if err != nil {
+		return nil, err
+	}
+	boost, err := s.Store.ReblogOf(ctx, c.Account.ID, st.ID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return st, nil
+	}
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	if err := s.Store.DeleteStatus(ctx, boost.ID, []model.OutboxEvent{unreblogEvent(c.Account.ID, boost, st)}); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return nil, herr.Internal(err)
+	}
+	s.kick()
+	s.notify("delete", c.Account.ID, boost.ID)
+	return s.reload(ctx, st.ID)
+}
+
+// Bookmark bookmarks a visible status (idempotent).
+func (s *Service) Bookmark(ctx context.Context, c *Caller, statusID int64) (*model.Status, error) {
+	st, _, err := s.interactable(ctx, c, statusID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Store.Bookmark(ctx, c.Account.ID, st.ID); err != nil {
+		return nil, statusStoreErr(err)
+	}
+	return st, nil
+}
+
+// Unbookmark removes a bookmark (idempotent).
+func (s *Service) Unbookmark(ctx context.Context, c *Caller, statusID int64) (*model.Status, error) {
+	st, _, err := s.interactable(ctx, c, statusID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Store.Unbookmark(ctx, c.Account.ID, st.ID); err != nil {
+		return nil, statusStoreErr(err)
+	}
+	return st, nil
+}
+
+// Pin features one of the caller's public or unlisted statuses (at most 5).
+func (s *Service) Pin(ctx context.Context, c *Caller, statusID int64) (*model.Status, error) {
+	st, err := s.ownStatus(ctx, c, statusID)
+	if err != nil {
+		return nil, err
+	}
+	if st.ReblogOfID != 0 {
+		return nil, herr.Unprocessable("Validation failed: Boosts cannot be pinned")
+	}
+	if st.Visibility != model.Public && st.Visibility != model.Unlisted {
+		return nil, herr.Unprocessable("Validation failed: Only public and unlisted posts can be pinned")
+	}
+	ev := model.OutboxEvent{Kind: model.EventPin, AccountID: c.Account.ID, ObjectID: st.ID}
+	if err := s.Store.Pin(ctx, c.Account.ID, st.ID, []model.OutboxEvent{ev}); err != nil {
+		if errors.Is(err, storage.ErrPinLimit) {
+			return nil, herr.Unprocessable("Validation failed: You have already pinned the maximum number of posts")
+		}
+		return nil, statusStoreErr(err)
+	}
+	s.kick()
+	return st, nil
+}
+
+// Unpin removes a pin (idempotent).
+func (s *Service) Unpin(ctx context.Context, c *Caller, statusID int64) (*model.Status, error) {
+	st, err := s.ownStatus(ctx, c, statusID)
+	if err != nil {
+		return nil, err
+	}
+	ev := model.OutboxEvent{Kind: model.EventUnpin, AccountID: c.Account.ID, ObjectID: st.ID}
+	if err := s.Store.Unpin(ctx, c.Account.ID, st.ID, []model.OutboxEvent{ev}); err != nil {
+		return nil, statusStoreErr(err)
+	}
+	s.kick()
+	return st, nil
+}
+
+// FavouritedBy pages through the accounts that favourited a visible
+// status; cursors are favourite ids.
+func (s *Service) FavouritedBy(ctx context.Context, c *Caller, statusID int64, p model.Page) (ids, cursors []int64, err error) {
+	st, _, err := s.visibleStatus(ctx, c.AccountID(), statusID)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids, cursors, err = s.Store.FavouritedBy(ctx, st.ID, p)
+	if err != nil {
+		return nil, nil, herr.Internal(err)
+	}
+	return ids, cursors, nil
+}
+
+// RebloggedBy pages through the accounts that boosted a visible status.
+func (s *Service) RebloggedBy(ctx context.Context, c *Caller, statusID int64, p model.Page) (ids, cursors []int64, err error) {
+	st, _, err := s.visibleStatus(ctx, c.AccountID(), statusID)
+	if err != nil {
+		return nil, nil, err
+	}
+	ids, cursors, err = s.Store.RebloggedBy(ctx, st.ID, p)
+	if err != nil {
+		return nil, nil, herr.Internal(err)
+	}
+	return ids, cursors, nil
+}

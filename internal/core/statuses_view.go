@@ -1,0 +1,139 @@
+package core
+
+import (
+	"context"
+
+	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+// StatusView is a page of statuses ready to render for one viewer: the
+// statuses the viewer may see, in order, with everything their entities
+// need, loaded in a fixed number of queries whatever the page size.
+type StatusView struct {
+	ViewerID  int64
+	Statuses  []*model.Status
+	Originals map[int64]*model.Status  // boosted statuses, by id
+	Accounts  map[int64]*model.Account // authors and mentioned accounts
+	Flags     map[int64]storage.StatusFlags
+	Apps      map[int64]*model.App
+}
+
+// ViewOptions tune View.
+type ViewOptions struct {
+	// HideMuted drops statuses (and boosts) of accounts the viewer mutes,
+	// as timelines do; a status fetched by id is shown anyway.
+	HideMuted bool
+}
+
+// View applies the visibility rule to sts and loads what rendering needs:
+// boosted originals, accounts, the viewer's relations and flags, apps.
+func (s *Service) View(ctx context.Context, viewerID int64, sts []*model.Status, o ViewOptions) (*StatusView, error) {
+	v := &StatusView{ViewerID: viewerID, Originals: map[int64]*model.Status{}, Accounts: map[int64]*model.Account{},
+		Flags: map[int64]storage.StatusFlags{}, Apps: map[int64]*model.App{}}
+	if len(sts) == 0 {
+		return v, nil
+	}
+	// 1. Boosted originals.
+	inPage := make(map[int64]*model.Status, len(sts))
+	for _, st := range sts {
+		inPage[st.ID] = st
+	}
+	var need []int64
+	for _, st := range sts {
+		if st.ReblogOfID != 0 {
+			if o, ok := inPage[st.ReblogOfID]; ok {
+				v.Originals[o.ID] = o
+			} else {
+				need = append(need, st.ReblogOfID)
+			}
+		}
+	}
+	if len(need) > 0 {
+		m, err := s.Store.StatusesByIDs(ctx, need)
+		if err != nil {
+			return nil, herr.Internal(err)
+		}
+		for id, st := range m {
+			v.Originals[id] = st
+		}
+	}
+	// 2. Accounts: authors and mentions.
+	var accIDs, authorIDs []int64
+	addStatus := func(st *model.Status) {
+		accIDs = append(accIDs, st.AccountID)
+		authorIDs = append(authorIDs, st.AccountID)
+		accIDs = append(accIDs, st.MentionIDs...)
+	}
+	for _, st := range sts {
+		addStatus(st)
+	}
+	for _, st := range v.Originals {
+		addStatus(st)
+	}
+	accs, err := s.Store.AccountsByIDs(ctx, accIDs)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	v.Accounts = accs
+	// 3. Relations and the rule.
+	rel, err := s.Store.ViewerRelations(ctx, viewerID, authorIDs)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	visible := func(st *model.Status) bool {
+		if !CanSee(viewerID, st, accs[st.AccountID], rel) {
+			return false
+		}
+		return !(o.HideMuted && st.AccountID != viewerID && rel.Muted[st.AccountID])
+	}
+	var flagIDs []int64
+	for _, st := range sts {
+		if !visible(st) {
+			continue
+		}
+		if st.ReblogOfID != 0 {
+			orig := v.Originals[st.ReblogOfID]
+			if orig == nil || !visible(orig) {
+				continue
+			}
+			flagIDs = append(flagIDs, orig.ID)
+		}
+		v.Statuses = append(v.Statuses, st)
+		flagIDs = append(flagIDs, st.ID)
+	}
+	// 4. What the viewer did to them; the apps of the viewer's own posts.
+	if viewerID != 0 && len(flagIDs) > 0 {
+		f, err := s.Store.StatusFlags(ctx, viewerID, flagIDs)
+		if err != nil {
+			return nil, herr.Internal(err)
+		}
+		v.Flags = f
+		for _, st := range v.Statuses {
+			for _, x := range []*model.Status{st, v.Originals[st.ReblogOfID]} {
+				if x != nil && x.AccountID == viewerID && x.AppID != 0 {
+					if _, done := v.Apps[x.AppID]; !done {
+						app, err := s.Store.AppByID(ctx, x.AppID)
+						if err == nil {
+							v.Apps[x.AppID] = app
+						} else {
+							v.Apps[x.AppID] = nil
+						}
+					}
+				}
+			}
+		}
+	}
+	return v, nil
+}
+
+// Has reports whether the view shows the status.
+func (v *StatusView) Has(statusID int64) bool {
+	for _, st := range v.Statuses {
+		if st.ID == statusID {
+			return true
+		}
+	}
+	return false
+}

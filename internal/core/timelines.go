@@ -1,0 +1,150 @@
+package core
+
+import (
+	"context"
+	"errors"
+
+	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+// Timeline is a page ready to render. Newest and Oldest are the cursors of
+// the page as read from the store, before visibility filtering, so that
+// paging goes on past statuses the viewer may not see.
+type Timeline struct {
+	View           *StatusView
+	Newest, Oldest int64
+}
+
+func (s *Service) timeline(ctx context.Context, viewerID int64, sts []*model.Status, err error) (*Timeline, error) {
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return s.timelineWith(ctx, viewerID, sts, cursorsOf(sts))
+}
+
+func cursorsOf(sts []*model.Status) []int64 {
+	out := make([]int64, len(sts))
+	for i, st := range sts {
+		out[i] = st.ID
+	}
+	return out
+}
+
+func (s *Service) timelineWith(ctx context.Context, viewerID int64, sts []*model.Status, cursors []int64) (*Timeline, error) {
+	v, err := s.View(ctx, viewerID, sts, ViewOptions{HideMuted: true})
+	if err != nil {
+		return nil, err
+	}
+	t := &Timeline{View: v}
+	if len(cursors) > 0 {
+		t.Newest, t.Oldest = cursors[0], cursors[len(cursors)-1]
+	}
+	return t, nil
+}
+
+// HomeTimeline is the caller's home feed.
+func (s *Service) HomeTimeline(ctx context.Context, c *Caller, p model.Page) (*Timeline, error) {
+	if err := s.requireUser(c); err != nil {
+		return nil, err
+	}
+	sts, err := s.Store.HomeTimeline(ctx, c.Account.ID, p)
+	return s.timeline(ctx, c.Account.ID, sts, err)
+}
+
+// PublicTimeline is the local or federated timeline.
+func (s *Service) PublicTimeline(ctx context.Context, c *Caller, localOnly, remoteOnly, onlyMedia bool, p model.Page) (*Timeline, error) {
+	if onlyMedia {
+		return &Timeline{View: &StatusView{}}, nil // no media yet
+	}
+	sts, err := s.Store.PublicTimeline(ctx, localOnly, remoteOnly, p)
+	return s.timeline(ctx, c.AccountID(), sts, err)
+}
+
+// TagTimeline is the public statuses with hashtags.
+func (s *Service) TagTimeline(ctx context.Context, c *Caller, q storage.TagQuery, onlyMedia bool, p model.Page) (*Timeline, error) {
+	if onlyMedia {
+		return &Timeline{View: &StatusView{}}, nil
+	}
+	sts, err := s.Store.TagsTimeline(ctx, q, p)
+	return s.timeline(ctx, c.AccountID(), sts, err)
+}
+
+// ListTimeline is one of the caller's lists.
+func (s *Service) ListTimeline(ctx context.Context, c *Caller, listID int64, p model.Page) (*Timeline, error) {
+	if err := s.requireUser(c); err != nil {
+		return nil, err
+	}
+	owner, err := s.Store.TimelineListOwner(ctx, listID)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && owner != c.Account.ID) {
+		return nil, herr.NotFound("list")
+	}
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	sts, err := s.Store.ListTimeline(ctx, listID, p)
+	return s.timeline(ctx, c.Account.ID, sts, err)
+}
+
+// DirectTimeline is the caller's direct statuses.
+func (s *Service) DirectTimeline(ctx context.Context, c *Caller, p model.Page) (*Timeline, error) {
+	if err := s.requireUser(c); err != nil {
+		return nil, err
+	}
+	sts, err := s.Store.DirectTimeline(ctx, c.Account.ID, p)
+	return s.timeline(ctx, c.Account.ID, sts, err)
+}
+
+// AccountStatuses lists an account's statuses that the caller may see.
+func (s *Service) AccountStatuses(ctx context.Context, c *Caller, accountID int64, f storage.AccountStatusFilter, p model.Page) (*Timeline, error) {
+	acc, err := s.Account(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	viewer := c.AccountID()
+	rel, err := s.Store.ViewerRelations(ctx, viewer, []int64{acc.ID})
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	if viewer != acc.ID && rel.Blocked[acc.ID] {
+		return &Timeline{View: &StatusView{}}, nil
+	}
+	sts, err := s.Store.AccountStatuses(ctx, acc.ID, maxVisibilityFor(viewer, acc.ID, rel), f, p)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	v, err := s.View(ctx, viewer, sts, ViewOptions{})
+	if err != nil {
+		return nil, err
+	}
+	t := &Timeline{View: v}
+	if len(sts) > 0 {
+		t.Newest, t.Oldest = sts[0].ID, sts[len(sts)-1].ID
+	}
+	return t, nil
+}
+
+// Favourites is the caller's favourited statuses; cursors are favourite ids.
+func (s *Service) Favourites(ctx context.Context, c *Caller, p model.Page) (*Timeline, error) {
+	if err := s.requireUser(c); err != nil {
+		return nil, err
+	}
+	sts, cursors, err := s.Store.Favourites(ctx, c.Account.ID, p)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return s.timelineWith(ctx, c.Account.ID, sts, cursors)
+}
+
+// Bookmarks is the caller's bookmarked statuses; cursors are bookmark ids.
+func (s *Service) Bookmarks(ctx context.Context, c *Caller, p model.Page) (*Timeline, error) {
+	if err := s.requireUser(c); err != nil {
+		return nil, err
+	}
+	sts, cursors, err := s.Store.Bookmarks(ctx, c.Account.ID, p)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return s.timelineWith(ctx, c.Account.ID, sts, cursors)
+}

@@ -1,0 +1,202 @@
+// Package server assembles Herald: it opens the store, builds the domain
+// layer, mounts the client API, the web UI and the federation engine on one
+// echo router, runs the background workers, and shuts all of it down
+// cleanly. It holds no rules of its own.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/herald-social/herald/api"
+	"github.com/herald-social/herald/internal/config"
+	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/storage/sqlite"
+	"github.com/herald-social/herald/webui"
+)
+
+// Server is a running (or ready to run) Herald.
+type Server struct {
+	Cfg   config.Config
+	Log   *slog.Logger
+	Store *sqlite.Store
+	Svc   *core.Service
+	API   *api.API
+	Echo  *echo.Echo
+
+	workers []func(ctx context.Context)
+	http    *http.Server
+}
+
+// New opens the store and builds every part, without listening yet.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
+	store, err := sqlite.Open(ctx, cfg.Storage.DataDir, cfg.Storage.ReadConnections)
+	if err != nil {
+		return nil, err
+	}
+	svc := core.New(cfg, store, log)
+	s := &Server{Cfg: cfg, Log: log, Store: store, Svc: svc}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = api.ErrorHandler(log)
+	e.IPExtractor = ipExtractor(cfg.Server.TrustedProxies)
+	e.Use(recoverer(log), securityHeaders(cfg), bodyLimit(cfg.Limits.MaxBodyBytes), cors())
+	s.Echo = e
+
+	s.API = api.New(svc)
+	s.API.Register(e)
+	ui, err := webui.New(svc)
+	if err != nil {
+		store.Close()
+		return nil, err
+	}
+	ui.Register(e)
+	if err := s.mountFederation(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Serve listens on cfg.Server.Listen (or on ln when given) until ctx ends,
+// then shuts down gracefully.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	if ln == nil {
+		var err error
+		ln, err = net.Listen("tcp", s.Cfg.Server.Listen)
+		if err != nil {
+			return fmt.Errorf("listen on %s: %w", s.Cfg.Server.Listen, err)
+		}
+	}
+	s.http = &http.Server{
+		Handler:           s.Echo,
+		ReadTimeout:       s.Cfg.Server.ReadTimeout.Duration,
+		ReadHeaderTimeout: 10 * time.Second,
+		WriteTimeout:      s.Cfg.Server.WriteTimeout.Duration,
+		IdleTimeout:       s.Cfg.Server.IdleTimeout.Duration,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.Log.Handler(), slog.LevelDebug),
+	}
+	workCtx, stopWork := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, w := range s.workers {
+		wg.Add(1)
+		go func() { defer wg.Done(); w(workCtx) }()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- s.http.Serve(ln) }()
+	var serveErr error
+	select {
+	case <-ctx.Done():
+	case serveErr = <-errc:
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), s.Cfg.Server.ShutdownTimeout.Duration)
+	defer cancel()
+	_ = s.http.Shutdown(shutCtx)
+	stopWork()
+	wg.Wait()
+	if errors.Is(serveErr, http.ErrServerClosed) {
+		serveErr = nil
+	}
+	return errors.Join(serveErr, s.Store.Close())
+}
+
+// AddWorker registers a background loop run while the server serves.
+func (s *Server) AddWorker(w func(ctx context.Context)) { s.workers = append(s.workers, w) }
+
+func recoverer(log *slog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) (err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					if r == http.ErrAbortHandler {
+						panic(r)
+					}
+					log.Error("panic in handler", "path", c.Request().URL.Path, "panic", fmt.Sprint(r))
+					err = fmt.Errorf("panic: %v", r)
+				}
+			}()
+			return next(c)
+		}
+	}
+}
+
+// bodyLimit caps request bodies; reading past it fails and answers 413.
+func bodyLimit(max int64) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			if r.ContentLength > max {
+				return c.JSON(http.StatusRequestEntityTooLarge, map[string]string{"error": "Request body too large"})
+			}
+			if r.Body != nil {
+				r.Body = http.MaxBytesReader(c.Response(), r.Body, max)
+			}
+			return next(c)
+		}
+	}
+}
+
+// cors answers as Mastodon does: any origin may call the API with a token.
+func cors() echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			p := c.Request().URL.Path
+			if !(strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/oauth/") || strings.HasPrefix(p, "/.well-known/") || strings.HasPrefix(p, "/nodeinfo/")) {
+				return next(c)
+			}
+			h := c.Response().Header()
+			h.Set("Access-Control-Allow-Origin", "*")
+			h.Set("Access-Control-Expose-Headers", "Link, X-RateLimit-Reset, X-RateLimit-Limit, X-RateLimit-Remaining, X-Request-Id, Idempotency-Key")
+			if c.Request().Method == http.MethodOptions {
+				h.Set("Access-Control-Allow-Methods", "POST, PUT, DELETE, GET, PATCH, OPTIONS")
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key, Accept")
+				h.Set("Access-Control-Max-Age", "86400")
+				return c.NoContent(http.StatusOK)
+			}
+			return next(c)
+		}
+	}
+}
+
+func securityHeaders(cfg config.Config) echo.MiddlewareFunc {
+	https := cfg.Instance.Protocol == "https"
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			h := c.Response().Header()
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("Referrer-Policy", "same-origin")
+			if https {
+				h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+			}
+			return next(c)
+		}
+	}
+}
+
+// ipExtractor trusts X-Forwarded-For only from the configured proxies
+// (and loopback), so rate limits apply to the real client.
+func ipExtractor(trusted []string) echo.IPExtractor {
+	opts := []echo.TrustOption{echo.TrustLoopback(true), echo.TrustPrivateNet(false), echo.TrustLinkLocal(false)}
+	for _, t := range trusted {
+		if _, n, err := net.ParseCIDR(t); err == nil {
+			opts = append(opts, echo.TrustIPRange(n))
+		} else if ip := net.ParseIP(t); ip != nil {
+			bits := 32
+			if ip.To4() == nil {
+				bits = 128
+			}
+			opts = append(opts, echo.TrustIPRange(&net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)}))
+		}
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}

@@ -1,0 +1,184 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/herald-social/herald/internal/config"
+	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/model"
+)
+
+// TestServer is a whole Herald on a loopback port with its data in a
+// temporary directory, for tests of any package. It stops at the end of
+// the test.
+type TestServer struct {
+	URL    string // e.g. http://localhost:41234
+	Domain string // e.g. localhost:41234
+	Srv    *Server
+	Cfg    config.Config
+}
+
+// TestPassword is the password of users made by CreateUser.
+const TestPassword = "correct horse battery"
+
+// StartTest starts a server; mutate may adjust the config first.
+func StartTest(t testing.TB, mutate ...func(*config.Config)) *TestServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	cfg := config.Default()
+	cfg.Instance.Domain = "localhost:" + itoa(port)
+	cfg.Instance.Protocol = "http"
+	cfg.Server.Listen = ln.Addr().String()
+	cfg.Storage.DataDir = t.TempDir()
+	cfg.Storage.ReadConnections = 2
+	cfg.Federation.AllowPrivateAddresses = true
+	cfg.Limits.SignInPerMinute = 1000
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	level := slog.LevelWarn
+	if testing.Verbose() {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: level}))
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := New(ctx, cfg, log)
+	if err != nil {
+		cancel()
+		ln.Close()
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	ts := &TestServer{URL: "http://" + cfg.Instance.Domain, Domain: cfg.Instance.Domain, Srv: srv, Cfg: cfg}
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("server stopped with: %v", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Errorf("server did not stop within 15 s")
+		}
+	})
+	return ts
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// CreateUser makes a local account with TestPassword.
+func (ts *TestServer) CreateUser(t testing.TB, username, role string) *model.Account {
+	t.Helper()
+	a, _, err := ts.Srv.Svc.CreateLocalAccount(context.Background(), core.NewAccountParams{
+		Username: username, Email: username + "@example.org", Password: TestPassword, Role: role, Approved: true, Confirm: true})
+	if err != nil {
+		t.Fatalf("create user %s: %v", username, err)
+	}
+	return a
+}
+
+// Token issues an access token for a local user.
+func (ts *TestServer) Token(t testing.TB, username, scopes string) string {
+	t.Helper()
+	ctx := context.Background()
+	a, err := ts.Srv.Svc.LocalAccount(ctx, username)
+	if err != nil {
+		t.Fatalf("token for %s: %v", username, err)
+	}
+	sc, err := core.ParseScopes(scopes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _, err := ts.Srv.Svc.IssueToken(ctx, 0, a.ID, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return plain
+}
+
+// Do sends a request to the server. body may be nil, url.Values (sent as a
+// form), []byte/string (sent as JSON) or any other value (marshalled to
+// JSON). It returns the status, the headers and the body.
+func (ts *TestServer) Do(t testing.TB, method, path, token string, body any) (int, http.Header, []byte) {
+	t.Helper()
+	var rd io.Reader
+	ctype := ""
+	switch b := body.(type) {
+	case nil:
+	case url.Values:
+		rd, ctype = strings.NewReader(b.Encode()), "application/x-www-form-urlencoded"
+	case []byte:
+		rd, ctype = bytes.NewReader(b), "application/json"
+	case string:
+		rd, ctype = strings.NewReader(b), "application/json"
+	default:
+		j, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd, ctype = bytes.NewReader(j), "application/json"
+	}
+	u := path
+	if !strings.HasPrefix(path, "http") {
+		u = ts.URL + path
+	}
+	req, err := http.NewRequest(method, u, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, resp.Header, b
+}
+
+// JSON is Do that also decodes the response body into out (when not nil)
+// and fails the test unless the status is want.
+func (ts *TestServer) JSON(t testing.TB, method, path, token string, body any, want int, out any) http.Header {
+	t.Helper()
+	status, h, b := ts.Do(t, method, path, token, body)
+	if status != want {
+		t.Fatalf("%s %s: status %d, want %d; body %s", method, path, status, want, b)
+	}
+	if out != nil {
+		if err := json.Unmarshal(b, out); err != nil {
+			t.Fatalf("%s %s: decode %s: %v", method, path, b, err)
+		}
+	}
+	return h
+}

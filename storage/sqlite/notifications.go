@@ -1,0 +1,129 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+const notificationColumns = "n.id, n.account_id, n.from_account_id, n.type, n.status_id, n.created_at"
+
+func scanNotification(row scanner) (*model.Notification, error) {
+	var n model.Notification
+	var status sql.NullInt64
+	var created int64
+	err := row.Scan(&n.ID, &n.AccountID, &n.FromAccountID, &n.Type, &status, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, storage.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	n.StatusID, n.CreatedAt = status.Int64, fromMs(created)
+	return &n, nil
+}
+
+// CreateNotification stores a notification unless the recipient blocks or
+// mutes the sender, or the same one exists.
+func (s *Store) CreateNotification(ctx context.Context, n *model.Notification) (bool, error) {
+	var created bool
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		created, err = insertNotification(ctx, tx, n.AccountID, n.FromAccountID, n.Type, n.StatusID)
+		return err
+	})
+	return created, err
+}
+
+// Notifications reads a page of an account's notifications (index
+// notifications_account).
+func (s *Store) Notifications(ctx context.Context, accountID int64, f storage.NotificationFilter, p model.Page) ([]*model.Notification, error) {
+	where, args, tail, rev := pageClause("n.id", p)
+	q := "SELECT " + notificationColumns + " FROM notifications n WHERE n.account_id = ?"
+	all := []any{accountID}
+	if len(f.Types) > 0 {
+		q += " AND n.type IN (" + placeholders(len(f.Types)) + ")"
+		for _, t := range f.Types {
+			all = append(all, t)
+		}
+	}
+	if len(f.ExcludeTypes) > 0 {
+		q += " AND n.type NOT IN (" + placeholders(len(f.ExcludeTypes)) + ")"
+		for _, t := range f.ExcludeTypes {
+			all = append(all, t)
+		}
+	}
+	if f.FromAccount != 0 {
+		q += " AND n.from_account_id = ?"
+		all = append(all, f.FromAccount)
+	}
+	rows, err := s.r.QueryContext(ctx, q+where+tail, append(all, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*model.Notification
+	for rows.Next() {
+		n, err := scanNotification(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	if rev {
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+	}
+	return out, rows.Err()
+}
+
+// NotificationByID returns one of the account's notifications.
+func (s *Store) NotificationByID(ctx context.Context, accountID, notificationID int64) (*model.Notification, error) {
+	return scanNotification(s.r.QueryRowContext(ctx, "SELECT "+notificationColumns+" FROM notifications n WHERE n.id = ? AND n.account_id = ?",
+		notificationID, accountID))
+}
+
+// DismissNotification deletes one of the account's notifications.
+func (s *Store) DismissNotification(ctx context.Context, accountID, notificationID int64) error {
+	res, err := s.w.ExecContext(ctx, "DELETE FROM notifications WHERE id = ? AND account_id = ?", notificationID, accountID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return storage.ErrNotFound
+	}
+	return nil
+}
+
+// ClearNotifications deletes all of an account's notifications.
+func (s *Store) ClearNotifications(ctx context.Context, accountID int64) error {
+	_, err := s.w.ExecContext(ctx, "DELETE FROM notifications WHERE account_id = ?", accountID)
+	return err
+}
+
+// CountNotificationsAfter counts notifications newer than afterID, up to limit.
+func (s *Store) CountNotificationsAfter(ctx context.Context, accountID, afterID int64, limit int) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM notifications WHERE account_id = ? AND id > ? LIMIT ?)",
+		accountID, afterID, limit).Scan(&n)
+	return n, err
+}
+
+// NotificationsReadMarker reads the account's "notifications" marker.
+func (s *Store) NotificationsReadMarker(ctx context.Context, accountID int64) (int64, error) {
+	var v string
+	err := s.r.QueryRowContext(ctx, "SELECT last_read_id FROM markers WHERE account_id = ? AND timeline = 'notifications'", accountID).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	n, _ := strconv.ParseInt(v, 10, 64)
+	return n, nil
+}

@@ -1,0 +1,856 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/herald-social/herald/internal/id"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+const statusColumns = `s.id, s.uri, s.url, s.account_id, s.local, s.in_reply_to_id, s.in_reply_to_account_id,
+	s.in_reply_to_uri, s.reblog_of_id, s.content, s.text, s.spoiler_text, s.sensitive, s.visibility, s.language,
+	s.app_id, s.replies_count, s.reblogs_count, s.favourites_count, s.created_at, s.edited_at`
+
+func scanStatus(row scanner, extra ...any) (*model.Status, error) {
+	var st model.Status
+	var reply, replyAcct, reblog, app, edited sql.NullInt64
+	var created int64
+	dest := []any{&st.ID, &st.URI, &st.URL, &st.AccountID, &st.Local, &reply, &replyAcct,
+		&st.InReplyToURI, &reblog, &st.Content, &st.Text, &st.SpoilerText, &st.Sensitive, &st.Visibility, &st.Language,
+		&app, &st.RepliesCount, &st.ReblogsCount, &st.FavouritesCount, &created, &edited}
+	err := row.Scan(append(dest, extra...)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, storage.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	st.InReplyToID, st.InReplyToAccountID, st.ReblogOfID, st.AppID = reply.Int64, replyAcct.Int64, reblog.Int64, app.Int64
+	st.CreatedAt = fromMs(created)
+	st.EditedAt = fromNullMs(edited)
+	return &st, nil
+}
+
+// queryer is what both *sql.DB and *sql.Tx offer.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// queryStatuses runs a query selecting statusColumns and loads the
+// mentions and tags of the whole result in two more queries.
+func queryStatuses(ctx context.Context, q queryer, query string, args ...any) ([]*model.Status, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []*model.Status
+	for rows.Next() {
+		st, err := scanStatus(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, loadStatusExtras(ctx, q, out)
+}
+
+// loadStatusExtras fills MentionIDs and Tags of statuses, batched.
+func loadStatusExtras(ctx context.Context, q queryer, sts []*model.Status) error {
+	if len(sts) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*model.Status, len(sts))
+	ids := make([]int64, 0, len(sts))
+	for _, st := range sts {
+		if _, dup := byID[st.ID]; !dup {
+			ids = append(ids, st.ID)
+		}
+		byID[st.ID] = st
+	}
+	in := placeholders(len(ids))
+	rows, err := q.QueryContext(ctx, "SELECT status_id, account_id FROM mentions WHERE status_id IN ("+in+")", int64Args(ids)...)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var sid, aid int64
+		if err := rows.Scan(&sid, &aid); err != nil {
+			rows.Close()
+			return err
+		}
+		byID[sid].MentionIDs = append(byID[sid].MentionIDs, aid)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	rows, err = q.QueryContext(ctx, "SELECT st.status_id, t.name FROM status_tags st JOIN tags t ON t.id = st.tag_id WHERE st.status_id IN ("+in+") ORDER BY t.name", int64Args(ids)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sid int64
+		var name string
+		if err := rows.Scan(&sid, &name); err != nil {
+			return err
+		}
+		byID[sid].Tags = append(byID[sid].Tags, name)
+	}
+	return rows.Err()
+}
+
+func getStatus(ctx context.Context, q queryer, where string, arg any) (*model.Status, error) {
+	sts, err := queryStatuses(ctx, q, "SELECT "+statusColumns+" FROM statuses s WHERE "+where, arg)
+	if err != nil {
+		return nil, err
+	}
+	if len(sts) == 0 {
+		return nil, storage.ErrNotFound
+	}
+	return sts[0], nil
+}
+
+// StatusByID returns a status with its mentions and tags.
+func (s *Store) StatusByID(ctx context.Context, statusID int64) (*model.Status, error) {
+	return getStatus(ctx, s.r, "s.id = ?", statusID)
+}
+
+// StatusByURI finds a status by its ActivityPub id.
+func (s *Store) StatusByURI(ctx context.Context, uri string) (*model.Status, error) {
+	return getStatus(ctx, s.r, "s.uri = ?", uri)
+}
+
+// StatusesByIDs returns the statuses that exist among ids.
+func (s *Store) StatusesByIDs(ctx context.Context, ids []int64) (map[int64]*model.Status, error) {
+	out := make(map[int64]*model.Status, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	sts, err := queryStatuses(ctx, s.r, "SELECT "+statusColumns+" FROM statuses s WHERE s.id IN ("+placeholders(len(ids))+")", int64Args(ids)...)
+	if err != nil {
+		return nil, err
+	}
+	for _, st := range sts {
+		out[st.ID] = st
+	}
+	return out, nil
+}
+
+// TombstoneAt reports when a local object with that URI was deleted.
+func (s *Store) TombstoneAt(ctx context.Context, uri string) (*time.Time, error) {
+	var at int64
+	err := s.r.QueryRowContext(ctx, "SELECT deleted_at FROM tombstones WHERE uri = ?", uri).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, storage.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	t := fromMs(at)
+	return &t, nil
+}
+
+// insertStatusRow inserts the statuses row. On the rare id collision it
+// picks a new id and rewrites the old id inside the URI, URL and events
+// that named it.
+func insertStatusRow(ctx context.Context, tx *sql.Tx, st *model.Status, events []model.OutboxEvent) error {
+	if st.CreatedAt.IsZero() {
+		st.CreatedAt = time.Now().UTC()
+	}
+	if st.ID == 0 {
+		st.ID = id.At(st.CreatedAt)
+	}
+	for attempt := 0; ; attempt++ {
+		_, err := tx.ExecContext(ctx, `INSERT INTO statuses (id, uri, url, account_id, local, in_reply_to_id,
+			in_reply_to_account_id, in_reply_to_uri, reblog_of_id, content, text, spoiler_text, sensitive, visibility,
+			language, app_id, created_at, edited_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			st.ID, st.URI, st.URL, st.AccountID, b2i(st.Local), nullID(st.InReplyToID), nullID(st.InReplyToAccountID),
+			st.InReplyToURI, nullID(st.ReblogOfID), st.Content, st.Text, st.SpoilerText, b2i(st.Sensitive), int(st.Visibility),
+			st.Language, nullID(st.AppID), ms(st.CreatedAt), msPtr(st.EditedAt))
+		if isUniqueViolation(err) && strings.Contains(err.Error(), "statuses.id") && attempt < 5 {
+			oldID := st.ID
+			old := strconv.FormatInt(oldID, 10)
+			st.ID = id.At(st.CreatedAt)
+			nw := strconv.FormatInt(st.ID, 10)
+			if st.Local {
+				st.URI = strings.Replace(st.URI, old, nw, 1)
+				st.URL = strings.Replace(st.URL, old, nw, 1)
+			}
+			for i := range events {
+				if events[i].ObjectID == oldID {
+					events[i].ObjectID = st.ID
+				}
+			}
+			continue
+		}
+		if isUniqueViolation(err) {
+			return storage.ErrConflict
+		}
+		return err
+	}
+}
+
+// accountIsLocal reports whether an account is local.
+func accountIsLocal(ctx context.Context, tx *sql.Tx, accountID int64) (bool, error) {
+	var domain string
+	err := tx.QueryRowContext(ctx, "SELECT domain FROM accounts WHERE id = ?", accountID).Scan(&domain)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, storage.ErrNotFound
+	}
+	return domain == "", err
+}
+
+// notWantedBy is the SQL condition "the account in column col neither
+// blocks nor mutes the account bound to the two ? that follow".
+func notWantedBy(col string) string {
+	return `NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = ` + col + ` AND b.target_id = ?)
+		AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = ` + col + ` AND m.target_id = ?)`
+}
+
+// insertNotification stores a notification for a local account unless it
+// blocks or mutes (with notifications) the sender; duplicates are ignored.
+// Other stores of this package may call it inside their transactions.
+func insertNotification(ctx context.Context, tx *sql.Tx, accountID, fromID int64, typ string, statusID int64) (bool, error) {
+	if accountID == fromID {
+		return false, nil
+	}
+	res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO notifications (id, account_id, from_account_id, type, status_id, created_at)
+		SELECT ?, a.id, ?, ?, ?, ? FROM accounts a WHERE a.id = ? AND a.domain = ''
+		AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = a.id AND b.target_id = ?)
+		AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = a.id AND m.target_id = ? AND m.notifications = 1)`,
+		id.New(), fromID, typ, nullID(statusID), ms(time.Now()), accountID, fromID, fromID)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// CreateStatus writes a status and all that follows from it in one
+// transaction (see storage.Statuses).
+func (s *Store) CreateStatus(ctx context.Context, n storage.NewStatus) (*model.Status, bool, error) {
+	st := n.Status
+	var existing *model.Status
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		existing = nil
+		if n.IdempotencyKey != "" {
+			var sid int64
+			err := tx.QueryRowContext(ctx, "SELECT status_id FROM idempotency_keys WHERE account_id = ? AND key = ?",
+				st.AccountID, n.IdempotencyKey).Scan(&sid)
+			if err == nil {
+				ex, err := getStatus(ctx, tx, "s.id = ?", sid)
+				if err == nil {
+					existing = ex
+					return nil
+				}
+				if !errors.Is(err, storage.ErrNotFound) {
+					return err
+				}
+				// The first post was deleted since: post again.
+				if _, err := tx.ExecContext(ctx, "DELETE FROM idempotency_keys WHERE account_id = ? AND key = ?", st.AccountID, n.IdempotencyKey); err != nil {
+					return err
+				}
+			} else if !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+		}
+		if st.URI != "" && !st.Local {
+			if ex, err := getStatus(ctx, tx, "s.uri = ?", st.URI); err == nil {
+				existing = ex
+				return nil
+			} else if !errors.Is(err, storage.ErrNotFound) {
+				return err
+			}
+		}
+		authorLocal, err := accountIsLocal(ctx, tx, st.AccountID)
+		if err != nil {
+			return err
+		}
+		if err := insertStatusRow(ctx, tx, st, n.Events); err != nil {
+			return err
+		}
+		st.MentionIDs = dedupe(n.MentionIDs)
+		for _, m := range st.MentionIDs {
+			if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO mentions (status_id, account_id) VALUES (?, ?)", st.ID, m); err != nil {
+				return err
+			}
+		}
+		st.Tags = dedupeStrings(n.Tags)
+		if err := setStatusTags(ctx, tx, st.ID, st.Tags); err != nil {
+			return err
+		}
+		if err := fanOutStatus(ctx, tx, st, authorLocal); err != nil {
+			return err
+		}
+		now := ms(time.Now())
+		if st.InReplyToID != 0 {
+			if _, err := tx.ExecContext(ctx, "UPDATE statuses SET replies_count = replies_count + 1 WHERE id = ?", st.InReplyToID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = max(ifnull(last_status_at, 0), ?) WHERE id = ?",
+			ms(st.CreatedAt), st.AccountID); err != nil {
+			return err
+		}
+		if n.IdempotencyKey != "" {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO idempotency_keys (account_id, key, status_id, created_at) VALUES (?,?,?,?)",
+				st.AccountID, n.IdempotencyKey, st.ID, now); err != nil {
+				return err
+			}
+		}
+		return insertEvents(ctx, tx, n.Events)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	if existing != nil {
+		return existing, true, nil
+	}
+	return st, false, nil
+}
+
+// fanOutStatus writes the home feed rows and notifications of a new status.
+func fanOutStatus(ctx context.Context, tx *sql.Tx, st *model.Status, authorLocal bool) error {
+	author := st.AccountID
+	if authorLocal {
+		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO home_feed (account_id, status_id, author_id) VALUES (?, ?, ?)", author, st.ID, author); err != nil {
+			return err
+		}
+	}
+	if st.Visibility != model.Direct {
+		// Local followers; a reply to someone else reaches only those who
+		// also follow the account replied to (as Mastodon).
+		q := `INSERT OR IGNORE INTO home_feed (account_id, status_id, author_id)
+			SELECT f.account_id, ?, ? FROM follows f JOIN accounts a ON a.id = f.account_id AND a.domain = ''
+			WHERE f.target_id = ? AND ` + notWantedBy("f.account_id")
+		args := []any{st.ID, author, author, author, author}
+		if st.InReplyToAccountID != 0 && st.InReplyToAccountID != author {
+			q += ` AND (f.account_id = ? OR EXISTS (SELECT 1 FROM follows f2 WHERE f2.account_id = f.account_id AND f2.target_id = ?))`
+			args = append(args, st.InReplyToAccountID, st.InReplyToAccountID)
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	if st.Visibility == model.Private || st.Visibility == model.Direct {
+		for _, m := range st.MentionIDs {
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO home_feed (account_id, status_id, author_id)
+				SELECT a.id, ?, ? FROM accounts a WHERE a.id = ? AND a.domain = '' AND `+notWantedBy("a.id"),
+				st.ID, author, m, author, author); err != nil {
+				return err
+			}
+		}
+	}
+	for _, m := range st.MentionIDs {
+		if _, err := insertNotification(ctx, tx, m, author, model.NotifyMention, st.ID); err != nil {
+			return err
+		}
+	}
+	// "status" notifications for followers who asked for them: not for
+	// direct statuses, nor replies to others.
+	if st.Visibility != model.Direct && (st.InReplyToAccountID == 0 || st.InReplyToAccountID == author) {
+		q := `INSERT OR IGNORE INTO notifications (id, account_id, from_account_id, type, status_id, created_at)
+			SELECT ? + row_number() OVER (), f.account_id, ?, 'status', ?, ? FROM follows f
+			JOIN accounts a ON a.id = f.account_id AND a.domain = ''
+			WHERE f.target_id = ? AND f.notify = 1 AND ` + notWantedBy("f.account_id")
+		args := []any{id.New(), author, st.ID, ms(time.Now()), author, author, author}
+		if len(st.MentionIDs) > 0 {
+			q += " AND f.account_id NOT IN (" + placeholders(len(st.MentionIDs)) + ")"
+			args = append(args, int64Args(st.MentionIDs)...)
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setStatusTags replaces a status's tags, creating unknown tags.
+func setStatusTags(ctx context.Context, tx *sql.Tx, statusID int64, tags []string) error {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM status_tags WHERE status_id = ?", statusID); err != nil {
+		return err
+	}
+	now := ms(time.Now())
+	for _, t := range tags {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO tags (id, name, created_at) VALUES (?, ?, ?) ON CONFLICT(name) DO NOTHING",
+			id.New(), t, now); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO status_tags (tag_id, status_id) SELECT id, ? FROM tags WHERE name = ?",
+			statusID, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func dedupe(ids []int64) []int64 {
+	var out []int64
+	seen := map[int64]bool{}
+	for _, v := range ids {
+		if v != 0 && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func dedupeStrings(in []string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, v := range in {
+		v = strings.ToLower(strings.TrimSpace(v))
+		if v != "" && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// UpdateStatus stores an edit.
+func (s *Store) UpdateStatus(ctx context.Context, st *model.Status, tags []string, events []model.OutboxEvent) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		// Keep the version being replaced for the edit history.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO status_edits (id, status_id, content, spoiler_text, sensitive, created_at)
+			SELECT ?, id, content, spoiler_text, sensitive, ifnull(edited_at, created_at) FROM statuses WHERE id = ?`,
+			id.New(), st.ID); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE statuses SET content = ?, text = ?, spoiler_text = ?, sensitive = ?, language = ?,
+			edited_at = ? WHERE id = ?`, st.Content, st.Text, st.SpoilerText, b2i(st.Sensitive), st.Language, msPtr(st.EditedAt), st.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return storage.ErrNotFound
+		}
+		st.Tags = dedupeStrings(tags)
+		if err := setStatusTags(ctx, tx, st.ID, st.Tags); err != nil {
+			return err
+		}
+		// Those who boosted it hear about the edit, as in Mastodon.
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO notifications (id, account_id, from_account_id, type, status_id, created_at)
+			SELECT ? + row_number() OVER (), b.account_id, ?, 'update', ?, ? FROM statuses b JOIN accounts a ON a.id = b.account_id AND a.domain = ''
+			WHERE b.reblog_of_id = ? AND b.account_id <> ?`, id.New(), st.AccountID, st.ID, ms(time.Now()), st.ID, st.AccountID); err != nil {
+			return err
+		}
+		return insertEvents(ctx, tx, events)
+	})
+}
+
+// DeleteStatus removes a status and what depends on it.
+func (s *Store) DeleteStatus(ctx context.Context, statusID int64, events []model.OutboxEvent) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		st, err := getStatus(ctx, tx, "s.id = ?", statusID)
+		if err != nil {
+			return err
+		}
+		// Boosts of it go with it (the foreign key cascades the rows; the
+		// feeds and the boosters' counters are ours to fix).
+		if _, err := tx.ExecContext(ctx, "DELETE FROM home_feed WHERE status_id IN (SELECT id FROM statuses WHERE reblog_of_id = ?)", statusID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM statuses WHERE reblog_of_id = ?", statusID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM home_feed WHERE status_id = ?", statusID); err != nil {
+			return err
+		}
+		if st.ReblogOfID != 0 {
+			if _, err := tx.ExecContext(ctx, "UPDATE statuses SET reblogs_count = max(reblogs_count - 1, 0) WHERE id = ?", st.ReblogOfID); err != nil {
+				return err
+			}
+		} else {
+			if _, err := tx.ExecContext(ctx, "UPDATE accounts SET statuses_count = max(statuses_count - 1, 0) WHERE id = ?", st.AccountID); err != nil {
+				return err
+			}
+		}
+		if st.InReplyToID != 0 {
+			if _, err := tx.ExecContext(ctx, "UPDATE statuses SET replies_count = max(replies_count - 1, 0) WHERE id = ?", st.InReplyToID); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM statuses WHERE id = ?", statusID); err != nil {
+			return err
+		}
+		if st.Local {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO tombstones (uri, deleted_at) VALUES (?, ?) ON CONFLICT(uri) DO NOTHING",
+				st.URI, ms(time.Now())); err != nil {
+				return err
+			}
+		}
+		return insertEvents(ctx, tx, events)
+	})
+}
+
+// Favourite records a favourite (idempotent).
+func (s *Store) Favourite(ctx context.Context, accountID, statusID int64, uri string, events []model.OutboxEvent) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var author int64
+		if err := tx.QueryRowContext(ctx, "SELECT account_id FROM statuses WHERE id = ?", statusID).Scan(&author); errors.Is(err, sql.ErrNoRows) {
+			return storage.ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO favourites (id, account_id, status_id, uri, created_at) VALUES (?,?,?,?,?)",
+			id.New(), accountID, statusID, uri, ms(time.Now()))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE statuses SET favourites_count = favourites_count + 1 WHERE id = ?", statusID); err != nil {
+			return err
+		}
+		if _, err := insertNotification(ctx, tx, author, accountID, model.NotifyFavourite, statusID); err != nil {
+			return err
+		}
+		return insertEvents(ctx, tx, events)
+	})
+}
+
+// Unfavourite removes a favourite (idempotent).
+func (s *Store) Unfavourite(ctx context.Context, accountID, statusID int64, events []model.OutboxEvent) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "DELETE FROM favourites WHERE account_id = ? AND status_id = ?", accountID, statusID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE statuses SET favourites_count = max(favourites_count - 1, 0) WHERE id = ?", statusID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM notifications WHERE from_account_id = ? AND type = 'favourite' AND status_id = ?", accountID, statusID); err != nil {
+			return err
+		}
+		return insertEvents(ctx, tx, events)
+	})
+}
+
+// FavouriteByURI finds a favourite by its ActivityPub id.
+func (s *Store) FavouriteByURI(ctx context.Context, uri string) (int64, int64, error) {
+	var a, st int64
+	err := s.r.QueryRowContext(ctx, "SELECT account_id, status_id FROM favourites WHERE uri = ? AND uri <> ''", uri).Scan(&a, &st)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, 0, storage.ErrNotFound
+	}
+	return a, st, err
+}
+
+// Reblog creates a boost, or returns the existing one.
+func (s *Store) Reblog(ctx context.Context, boost *model.Status, events []model.OutboxEvent) (*model.Status, error) {
+	var out *model.Status
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		ex, err := reblogOf(ctx, tx, boost.AccountID, boost.ReblogOfID)
+		if err == nil {
+			out = ex
+			return nil
+		}
+		if !errors.Is(err, storage.ErrNotFound) {
+			return err
+		}
+		var origAuthor int64
+		if err := tx.QueryRowContext(ctx, "SELECT account_id FROM statuses WHERE id = ?", boost.ReblogOfID).Scan(&origAuthor); errors.Is(err, sql.ErrNoRows) {
+			return storage.ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		if boost.URI != "" && !boost.Local {
+			if ex, err := getStatus(ctx, tx, "s.uri = ?", boost.URI); err == nil {
+				out = ex
+				return nil
+			}
+		}
+		boosterLocal, err := accountIsLocal(ctx, tx, boost.AccountID)
+		if err != nil {
+			return err
+		}
+		if err := insertStatusRow(ctx, tx, boost, events); err != nil {
+			return err
+		}
+		booster := boost.AccountID
+		if boosterLocal {
+			if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO home_feed (account_id, status_id, author_id) VALUES (?, ?, ?)", booster, boost.ID, booster); err != nil {
+				return err
+			}
+		}
+		if boost.Visibility != model.Direct && boost.Visibility != model.Private {
+			// Local followers who show the booster's boosts and want neither
+			// the booster nor the original author.
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO home_feed (account_id, status_id, author_id)
+				SELECT f.account_id, ?, ? FROM follows f JOIN accounts a ON a.id = f.account_id AND a.domain = ''
+				WHERE f.target_id = ? AND f.show_reblogs = 1 AND f.account_id <> ? AND `+notWantedBy("f.account_id")+` AND `+notWantedBy("f.account_id"),
+				boost.ID, booster, booster, origAuthor, booster, booster, origAuthor, origAuthor); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE statuses SET reblogs_count = reblogs_count + 1 WHERE id = ?", boost.ReblogOfID); err != nil {
+			return err
+		}
+		if _, err := insertNotification(ctx, tx, origAuthor, booster, model.NotifyReblog, boost.ReblogOfID); err != nil {
+			return err
+		}
+		out = boost
+		return insertEvents(ctx, tx, events)
+	})
+	return out, err
+}
+
+func reblogOf(ctx context.Context, q queryer, accountID, statusID int64) (*model.Status, error) {
+	return getStatusArgs(ctx, q, "s.account_id = ? AND s.reblog_of_id = ?", accountID, statusID)
+}
+
+func getStatusArgs(ctx context.Context, q queryer, where string, args ...any) (*model.Status, error) {
+	sts, err := queryStatuses(ctx, q, "SELECT "+statusColumns+" FROM statuses s WHERE "+where+" LIMIT 1", args...)
+	if err != nil {
+		return nil, err
+	}
+	if len(sts) == 0 {
+		return nil, storage.ErrNotFound
+	}
+	return sts[0], nil
+}
+
+// ReblogOf returns accountID's boost of statusID.
+func (s *Store) ReblogOf(ctx context.Context, accountID, statusID int64) (*model.Status, error) {
+	return reblogOf(ctx, s.r, accountID, statusID)
+}
+
+// Bookmark is idempotent.
+func (s *Store) Bookmark(ctx context.Context, accountID, statusID int64) error {
+	_, err := s.w.ExecContext(ctx, "INSERT OR IGNORE INTO bookmarks (id, account_id, status_id, created_at) VALUES (?,?,?,?)",
+		id.New(), accountID, statusID, ms(time.Now()))
+	return err
+}
+
+// Unbookmark is idempotent.
+func (s *Store) Unbookmark(ctx context.Context, accountID, statusID int64) error {
+	_, err := s.w.ExecContext(ctx, "DELETE FROM bookmarks WHERE account_id = ? AND status_id = ?", accountID, statusID)
+	return err
+}
+
+// Pin pins a status (idempotent), at most storage.MaxPins.
+func (s *Store) Pin(ctx context.Context, accountID, statusID int64, events []model.OutboxEvent) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var pinned, count int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*), ifnull(sum(status_id = ?), 0) FROM pins WHERE account_id = ?", statusID, accountID).Scan(&count, &pinned); err != nil {
+			return err
+		}
+		if pinned > 0 {
+			return nil
+		}
+		if count >= storage.MaxPins {
+			return storage.ErrPinLimit
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO pins (id, account_id, status_id, created_at) VALUES (?,?,?,?)",
+			id.New(), accountID, statusID, ms(time.Now())); err != nil {
+			return err
+		}
+		return insertEvents(ctx, tx, events)
+	})
+}
+
+// Unpin is idempotent.
+func (s *Store) Unpin(ctx context.Context, accountID, statusID int64, events []model.OutboxEvent) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "DELETE FROM pins WHERE account_id = ? AND status_id = ?", accountID, statusID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil
+		}
+		return insertEvents(ctx, tx, events)
+	})
+}
+
+// StatusFlags returns what the viewer did to the statuses among ids, in one query.
+func (s *Store) StatusFlags(ctx context.Context, viewerID int64, ids []int64) (map[int64]storage.StatusFlags, error) {
+	out := map[int64]storage.StatusFlags{}
+	ids = dedupe(ids)
+	if viewerID == 0 || len(ids) == 0 {
+		return out, nil
+	}
+	in := placeholders(len(ids))
+	q := `SELECT 'f', status_id FROM favourites WHERE account_id = ? AND status_id IN (` + in + `)
+		UNION ALL SELECT 'r', reblog_of_id FROM statuses WHERE account_id = ? AND reblog_of_id IN (` + in + `)
+		UNION ALL SELECT 'b', status_id FROM bookmarks WHERE account_id = ? AND status_id IN (` + in + `)
+		UNION ALL SELECT 'p', status_id FROM pins WHERE account_id = ? AND status_id IN (` + in + `)`
+	idArgs := int64Args(ids)
+	args := make([]any, 0, 4*(len(ids)+1))
+	for i := 0; i < 4; i++ {
+		args = append(args, viewerID)
+		args = append(args, idArgs...)
+	}
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind string
+		var sid int64
+		if err := rows.Scan(&kind, &sid); err != nil {
+			return nil, err
+		}
+		f := out[sid]
+		switch kind {
+		case "f":
+			f.Favourited = true
+		case "r":
+			f.Reblogged = true
+		case "b":
+			f.Bookmarked = true
+		case "p":
+			f.Pinned = true
+		}
+		out[sid] = f
+	}
+	return out, rows.Err()
+}
+
+// ViewerRelations returns the viewer's follows, blocks (either way) and
+// mutes among accountIDs, in one query.
+func (s *Store) ViewerRelations(ctx context.Context, viewerID int64, accountIDs []int64) (*storage.ViewerRelations, error) {
+	out := &storage.ViewerRelations{Following: map[int64]bool{}, Blocked: map[int64]bool{}, Muted: map[int64]bool{}}
+	accountIDs = dedupe(accountIDs)
+	if viewerID == 0 || len(accountIDs) == 0 {
+		return out, nil
+	}
+	in := placeholders(len(accountIDs))
+	q := `SELECT 'f', target_id FROM follows WHERE account_id = ? AND target_id IN (` + in + `)
+		UNION ALL SELECT 'b', target_id FROM blocks WHERE account_id = ? AND target_id IN (` + in + `)
+		UNION ALL SELECT 'b', account_id FROM blocks WHERE target_id = ? AND account_id IN (` + in + `)
+		UNION ALL SELECT 'm', target_id FROM mutes WHERE account_id = ? AND target_id IN (` + in + `)
+			AND (expires_at IS NULL OR expires_at > ?)`
+	idArgs := int64Args(accountIDs)
+	var args []any
+	for i := 0; i < 4; i++ {
+		args = append(args, viewerID)
+		args = append(args, idArgs...)
+	}
+	args = append(args, ms(time.Now()))
+	rows, err := s.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind string
+		var aid int64
+		if err := rows.Scan(&kind, &aid); err != nil {
+			return nil, err
+		}
+		switch kind {
+		case "f":
+			out.Following[aid] = true
+		case "b":
+			out.Blocked[aid] = true
+		case "m":
+			out.Muted[aid] = true
+		}
+	}
+	return out, rows.Err()
+}
+
+// Ancestors follows in_reply_to_id upwards, nearest first.
+func (s *Store) Ancestors(ctx context.Context, statusID int64, limit int) ([]*model.Status, error) {
+	return queryStatuses(ctx, s.r, `WITH RECURSIVE up(id, depth) AS (
+			SELECT in_reply_to_id, 1 FROM statuses WHERE id = ? AND in_reply_to_id IS NOT NULL
+			UNION ALL
+			SELECT st.in_reply_to_id, up.depth + 1 FROM statuses st JOIN up ON st.id = up.id
+			WHERE st.in_reply_to_id IS NOT NULL AND up.depth < ?)
+		SELECT `+statusColumns+` FROM up JOIN statuses s ON s.id = up.id ORDER BY up.depth`, statusID, limit)
+}
+
+// Descendants walks the replies breadth-first, at most limit statuses.
+func (s *Store) Descendants(ctx context.Context, statusID int64, limit int) ([]*model.Status, error) {
+	return queryStatuses(ctx, s.r, `WITH RECURSIVE down(id, depth) AS (
+			SELECT ?, 0
+			UNION ALL
+			SELECT st.id, down.depth + 1 FROM statuses st JOIN down ON st.in_reply_to_id = down.id
+			WHERE down.depth < 200
+			ORDER BY 2 LIMIT ?)
+		SELECT `+statusColumns+` FROM down JOIN statuses s ON s.id = down.id WHERE down.depth > 0 ORDER BY down.depth, s.id`,
+		statusID, limit+1)
+}
+
+// FavouritedBy pages through who favourited a status.
+func (s *Store) FavouritedBy(ctx context.Context, statusID int64, p model.Page) ([]int64, []int64, error) {
+	where, args, order, reverse := pageClause("f.id", p)
+	q := "SELECT f.account_id, f.id FROM favourites f WHERE f.status_id = ?" + where + order
+	return queryPairs(ctx, s.r, q, reverse, append([]any{statusID}, args...)...)
+}
+
+// RebloggedBy pages through who boosted a status.
+func (s *Store) RebloggedBy(ctx context.Context, statusID int64, p model.Page) ([]int64, []int64, error) {
+	where, args, order, reverse := pageClause("b.id", p)
+	q := "SELECT b.account_id, b.id FROM statuses b WHERE b.reblog_of_id = ?" + where + order
+	return queryPairs(ctx, s.r, q, reverse, append([]any{statusID}, args...)...)
+}
+
+func queryPairs(ctx context.Context, q queryer, query string, reverse bool, args ...any) ([]int64, []int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var a, b []int64
+	for rows.Next() {
+		var x, y int64
+		if err := rows.Scan(&x, &y); err != nil {
+			return nil, nil, err
+		}
+		a = append(a, x)
+		b = append(b, y)
+	}
+	if reverse {
+		reverseInts(a)
+		reverseInts(b)
+	}
+	return a, b, rows.Err()
+}
+
+func reverseInts(v []int64) {
+	for i, j := 0, len(v)-1; i < j; i, j = i+1, j-1 {
+		v[i], v[j] = v[j], v[i]
+	}
+}
+
+// StatusEdits returns the earlier versions of a status, oldest first.
+func (s *Store) StatusEdits(ctx context.Context, statusID int64) ([]storage.StatusEdit, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT content, spoiler_text, sensitive, created_at FROM status_edits WHERE status_id = ? ORDER BY id", statusID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []storage.StatusEdit
+	for rows.Next() {
+		var e storage.StatusEdit
+		var at int64
+		if err := rows.Scan(&e.Content, &e.SpoilerText, &e.Sensitive, &at); err != nil {
+			return nil, err
+		}
+		e.CreatedAt = fromMs(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
