@@ -31,36 +31,30 @@ func (f *Federation) userAgent() string {
 }
 
 func (f *Federation) newHTTPClient() *http.Client {
-	c := newGuardedClient(clientOptions{
+	return newGuardedClient(clientOptions{
 		AllowPrivate: f.cfg.Federation.AllowPrivateAddresses,
 		Timeout:      f.cfg.Federation.RequestTimeout.Duration,
 		MaxBody:      maxFetchBytes,
 		MaxRedirects: 2,
 		UserAgent:    f.userAgent(),
+		OnRedirect:   f.onRedirect,
 	})
-	guard := c.CheckRedirect
-	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if guard != nil {
-			if err := guard(req, via); err != nil {
-				return err
-			}
-		}
-		if len(via) > 2 {
-			return errors.New("too many redirects")
-		}
-		if via[0].Method != http.MethodGet && via[0].Method != http.MethodHead {
-			return http.ErrUseLastResponse // deliveries are not redirected
-		}
-		if f.policy.Blocked(strings.ToLower(req.URL.Host)) {
-			return errBlockedDomain
-		}
-		// A signature covers (request-target) and host: sign the new URL.
-		if s, ok := req.Context().Value(signerCtxKey{}).(signer); ok {
-			return httpsig.Sign(req, s.keyID, s.key, nil)
-		}
-		return nil
+}
+
+// onRedirect applies the domain policy to every hop and re-signs fetches
+// for the new URL (a signature covers (request-target) and host).
+// Deliveries are never redirected.
+func (f *Federation) onRedirect(req *http.Request, via []*http.Request) error {
+	if via[0].Method != http.MethodGet && via[0].Method != http.MethodHead {
+		return http.ErrUseLastResponse
 	}
-	return c
+	if f.policy.Blocked(strings.ToLower(req.URL.Host)) {
+		return errBlockedDomain
+	}
+	if s, ok := req.Context().Value(signerCtxKey{}).(signer); ok {
+		return httpsig.Sign(req, s.keyID, s.key, nil)
+	}
+	return nil
 }
 
 type signerCtxKey struct{}

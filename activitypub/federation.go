@@ -104,7 +104,11 @@ type Federation struct {
 	inboxWake    chan struct{}
 
 	unavailMu   sync.RWMutex
-	unavailable map[string]bool
+	unavailable map[string]bool // domains marked unavailable
+	aliveSeen   map[string]bool // domains whose record was cleared by this process
+
+	signerMu sync.Mutex
+	signers  map[int64]signer // parsed private keys of local accounts
 
 	routes []Route
 }
@@ -127,6 +131,8 @@ func New(svc *core.Service, cfg config.Config, log *slog.Logger) *Federation {
 		deliveryWake: make(chan struct{}, 1),
 		inboxWake:    make(chan struct{}, 1),
 		unavailable:  map[string]bool{},
+		aliveSeen:    map[string]bool{},
+		signers:      map[int64]signer{},
 	}
 	f.client = f.newHTTPClient()
 	f.keys = newKeyCache(f)

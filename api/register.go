@@ -9,4 +9,11 @@ func (a *API) Register(e *echo.Echo) {
 	})
 	a.registerOAuth(e)
 	a.registerInstance(e)
+	a.registerAccounts(e)
+	a.registerLists(e)
+	a.registerFilters(e)
+	a.registerMisc(e)
+	a.registerStatuses(e)
+	a.registerTimelines(e)
+	a.registerNotifications(e)
 }

@@ -91,6 +91,9 @@ type Federation interface {
 	// CountLocalFollowers counts accountID's followers that are local
 	// accounts: is anyone here interested in a remote actor's posts?
 	CountLocalFollowers(ctx context.Context, accountID int64) (int64, error)
+	// MarkInboxGone marks the remote accounts whose personal inbox is
+	// inboxURL as gone (the inbox answered 410) and returns how many.
+	MarkInboxGone(ctx context.Context, inboxURL string) (int64, error)
 	// SetMovedTo records that accountID moved to targetID (ActivityPub Move).
 	SetMovedTo(ctx context.Context, accountID, targetID int64) error
 }

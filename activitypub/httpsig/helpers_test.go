@@ -1,11 +1,15 @@
 package httpsig_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/rsa"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -56,15 +60,15 @@ func (cs *captureServer) send(t testing.TB, req *http.Request) received {
 
 // Test keys are generated once: 2048-bit generation is slow.
 var (
-	keysOnce         sync.Once
-	keyA, keyB, keyC *rsa.PrivateKey
+	keysOnce   sync.Once
+	keyA, keyB *rsa.PrivateKey
 )
 
 func testKeys(t testing.TB) (a, b *rsa.PrivateKey) {
 	t.Helper()
 	keysOnce.Do(func() {
 		var err error
-		for _, k := range []**rsa.PrivateKey{&keyA, &keyB, &keyC} {
+		for _, k := range []**rsa.PrivateKey{&keyA, &keyB} {
 			if *k, err = httpsig.GenerateKey(2048); err != nil {
 				panic(err)
 			}
@@ -85,4 +89,23 @@ func (s *staticResolver) resolve(_ context.Context, _ string, refresh bool) (*rs
 		s.refresh.Add(1)
 	}
 	return s.key, nil
+}
+
+func nopBody(b []byte) io.ReadCloser { return io.NopCloser(bytes.NewReader(b)) }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// setSignatureParam replaces (or appends) one quoted parameter in req's
+// Signature header without re-signing, to build invalid requests.
+func setSignatureParam(t testing.TB, req *http.Request, name, value string) {
+	t.Helper()
+	h := req.Header.Get("Signature")
+	re := regexp.MustCompile(name + `="[^"]*"`)
+	repl := fmt.Sprintf(`%s="%s"`, name, value)
+	if re.MatchString(h) {
+		h = re.ReplaceAllLiteralString(h, repl)
+	} else {
+		h += "," + repl
+	}
+	req.Header.Set("Signature", h)
 }

@@ -406,8 +406,9 @@ func TestVerifyResolverErrorPassesThrough(t *testing.T) {
 	got := cs.send(t, signedRequest(t, cs, http.MethodPost, "/inbox", activity, key))
 	resolve := func(context.Context, string, bool) (*rsa.PublicKey, error) { return nil, errBlocked }
 	_, err := httpsig.Verify(context.Background(), got.req, got.body, resolve, time.Now())
-	if !errors.Is(err, errBlocked) {
-		t.Fatalf("err = %v, want it to wrap errBlocked", err)
+	var herr *httpsig.Error
+	if !errors.Is(err, errBlocked) || errors.As(err, &herr) {
+		t.Fatalf("err = %v, want errBlocked wrapped, not an *httpsig.Error", err)
 	}
 }
 

@@ -21,10 +21,10 @@ const (
 	expirationWindowLimit = 12 * time.Hour
 )
 
-// Error is a signature verification failure. The caller answers it with
-// 401; Err is set when the cause is another error (for example a
-// KeyResolver's), which the caller may map differently (a blocked domain is
-// a 403).
+// Error is a signature verification failure; the caller answers it with
+// 401. Err is set when the cause is another error (a parse error, say).
+// Errors from the KeyResolver are not *Error: Verify wraps them with %w so
+// that the caller can map them itself (a blocked domain is a 403).
 type Error struct {
 	Reason string
 	Err    error
@@ -79,8 +79,9 @@ type KeyResolver func(ctx context.Context, keyID string, refresh bool) (*rsa.Pub
 // signed (otherwise the body is not covered by the signature at all), and
 // every signed header must be present (Mastodon signs an empty value).
 //
-// All local checks run before resolve is called, so unsigned or malformed
-// requests never cause a key fetch. A zero now means time.Now().
+// Failures are *Error; an error from resolve is returned wrapped with %w
+// instead. All local checks run before resolve is called, so unsigned or
+// malformed requests never cause a key fetch. A zero now means time.Now().
 func Verify(ctx context.Context, req *http.Request, body []byte, resolve KeyResolver, now time.Time) (*Verified, error) {
 	if now.IsZero() {
 		now = time.Now()
@@ -140,7 +141,8 @@ func Verify(ctx context.Context, req *http.Request, body []byte, resolve KeyReso
 	for _, refresh := range []bool{false, true} {
 		key, err := resolve(ctx, p.KeyID, refresh)
 		if err != nil {
-			return nil, &Error{Reason: fmt.Sprintf("resolving key %q", p.KeyID), Err: err}
+			// Not an *Error: the caller decides (a blocked domain is a 403).
+			return nil, fmt.Errorf("httpsig: resolving key %q: %w", p.KeyID, err)
 		}
 		if key != nil && verifyAny(key, candidates, sig) {
 			return &Verified{KeyID: p.KeyID, SignedHeaders: headers}, nil

@@ -92,20 +92,7 @@ func newClient(o Options, dial dialFunc) *http.Client {
 	}
 	g := &guard{opts: o, dial: dial}
 	if g.dial == nil {
-		d := &net.Dialer{
-			Timeout:   o.Timeout,
-			KeepAlive: 30 * time.Second,
-			// Belt and braces: re-check the socket address right before
-			// connect, whatever path led to this dial.
-			Control: func(_, address string, _ syscall.RawConn) error {
-				ap, err := netip.ParseAddrPort(address)
-				if err != nil {
-					return fmt.Errorf("netguard: unexpected dial address %q: %w", address, ErrForbiddenAddress)
-				}
-				return g.check(ap.Addr())
-			},
-		}
-		g.dial = d.DialContext
+		g.dial = g.dialer().DialContext
 	}
 	base := &http.Transport{
 		Proxy:                  nil, // never: a proxy would dial on our behalf, unchecked
@@ -150,6 +137,23 @@ type guard struct {
 	dial dialFunc
 }
 
+// dialer connects to addresses that dialContext has already checked.
+func (g *guard) dialer() *net.Dialer {
+	return &net.Dialer{
+		Timeout:   g.opts.Timeout,
+		KeepAlive: 30 * time.Second,
+		// Belt and braces: re-check the socket address right before connect,
+		// whatever path led to this dial.
+		Control: func(_, address string, _ syscall.RawConn) error {
+			ap, err := netip.ParseAddrPort(address)
+			if err != nil {
+				return fmt.Errorf("netguard: unexpected dial address %q: %w", address, ErrForbiddenAddress)
+			}
+			return g.check(ap.Addr())
+		},
+	}
+}
+
 func (g *guard) check(ip netip.Addr) error {
 	if forbidden(ip, g.opts.AllowPrivate) {
 		return fmt.Errorf("netguard: %s: %w", ip, ErrForbiddenAddress)
@@ -190,13 +194,17 @@ func (g *guard) dialContext(ctx context.Context, network, address string) (net.C
 			return nil, fmt.Errorf("netguard: %s: %w", host, err)
 		}
 	}
-	var firstErr error
+	var candidates []netip.Addr
 	for _, ip := range ips {
 		ip = ip.Unmap()
 		if (network == "tcp4" && !ip.Is4()) || (network == "tcp6" && !ip.Is6()) {
 			continue
 		}
-		conn, err := g.dial(ctx, network, net.JoinHostPort(ip.String(), port))
+		candidates = append(candidates, ip)
+	}
+	var firstErr error
+	for i, ip := range candidates {
+		conn, err := g.dialOne(ctx, network, net.JoinHostPort(ip.String(), port), len(candidates)-i)
 		if err == nil {
 			return conn, nil
 		}
@@ -211,6 +219,23 @@ func (g *guard) dialContext(ctx context.Context, network, address string) (net.C
 		firstErr = fmt.Errorf("netguard: %s has no %s address", host, network)
 	}
 	return nil, firstErr
+}
+
+// dialOne dials one of the remaining addresses. Like net.Dialer does for a
+// name, it gives each attempt a share of the time left (at least 2 s), so a
+// blackholed first address (often a broken IPv6 route) cannot use up the
+// whole timeout.
+func (g *guard) dialOne(ctx context.Context, network, address string, remaining int) (net.Conn, error) {
+	if deadline, ok := ctx.Deadline(); ok && remaining > 1 {
+		share := time.Until(deadline) / time.Duration(remaining)
+		if share < 2*time.Second {
+			share = 2 * time.Second
+		}
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, share)
+		defer cancel()
+	}
+	return g.dial(ctx, network, address)
 }
 
 // transport sets the User-Agent and caps response bodies.

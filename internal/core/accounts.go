@@ -11,6 +11,7 @@ import (
 	"net/mail"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -150,7 +151,7 @@ func (s *Service) Authenticate(ctx context.Context, login, password string) (*mo
 	u, err := s.Store.UserByLogin(ctx, login)
 	if errors.Is(err, storage.ErrNotFound) {
 		// Spend the same time as a real check, so timing does not reveal accounts.
-		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
 		return nil, bad
 	}
 	if err != nil {
@@ -166,7 +167,12 @@ func (s *Service) Authenticate(ctx context.Context, login, password string) (*mo
 	return u, nil
 }
 
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a password"), bcryptCost)
+// dummyHash is made on first use: computing it at start would cost every
+// command (and the server's start-up) a bcrypt run.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("not a password"), bcryptCost)
+	return h
+})
 
 // UsableUser refuses users that may not sign in or use tokens.
 func (s *Service) UsableUser(ctx context.Context, u *model.User) error {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/herald-social/herald/api"
 	"github.com/herald-social/herald/internal/config"
@@ -49,6 +50,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = api.ErrorHandler(log)
 	e.IPExtractor = ipExtractor(cfg.Server.TrustedProxies)
+	// Clients add trailing slashes (Mastodon.py asks for /api/v1/instance/).
+	e.Pre(middleware.RemoveTrailingSlash())
 	e.Use(recoverer(log), securityHeaders(cfg), bodyLimit(cfg.Limits.MaxBodyBytes), cors())
 	s.Echo = e
 

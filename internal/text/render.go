@@ -18,7 +18,8 @@ type ResolvedMention struct {
 // RenderOptions are the callbacks [Render] needs; either may be nil.
 type RenderOptions struct {
 	// Mention returns the resolved mention for a ref, or ok=false (then the
-	// mention stays plain text). Nil leaves every mention plain.
+	// mention stays plain text, as it does when the result has no URL). Nil
+	// leaves every mention plain. It is called once per mention in the text.
 	Mention func(MentionRef) (ResolvedMention, bool)
 	// TagURL returns the URL of a tag page, e.g. https://host/tags/foo. It is
 	// given the normalised (lowercase) tag name without '#'. Nil, or an empty

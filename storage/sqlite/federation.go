@@ -341,6 +341,16 @@ func (s *Store) CountLocalFollowers(ctx context.Context, accountID int64) (int64
 	return n, err
 }
 
+// MarkInboxGone marks the remote accounts of a personal inbox as gone.
+func (s *Store) MarkInboxGone(ctx context.Context, inboxURL string) (int64, error) {
+	res, err := s.w.ExecContext(ctx, "UPDATE accounts SET gone_at = ? WHERE domain <> '' AND inbox_url = ? AND gone_at IS NULL",
+		ms(time.Now()), inboxURL)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
 // SetMovedTo records an account's move.
 func (s *Store) SetMovedTo(ctx context.Context, accountID, targetID int64) error {
 	res, err := s.w.ExecContext(ctx, "UPDATE accounts SET moved_to_id = ?, updated_at = ? WHERE id = ?", nullID(targetID), ms(time.Now()), accountID)

@@ -475,6 +475,10 @@ func (s *Store) DeleteStatus(ctx context.Context, statusID int64, events []model
 			if _, err := tx.ExecContext(ctx, "UPDATE statuses SET reblogs_count = max(reblogs_count - 1, 0) WHERE id = ?", st.ReblogOfID); err != nil {
 				return err
 			}
+			if _, err := tx.ExecContext(ctx, "DELETE FROM notifications WHERE from_account_id = ? AND type = 'reblog' AND status_id = ?",
+				st.AccountID, st.ReblogOfID); err != nil {
+				return err
+			}
 		} else {
 			if _, err := tx.ExecContext(ctx, "UPDATE accounts SET statuses_count = max(statuses_count - 1, 0) WHERE id = ?", st.AccountID); err != nil {
 				return err

@@ -1,0 +1,230 @@
+package activitypub
+
+import (
+	"context"
+	"net/http"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+	"github.com/herald-social/herald/storage/sqlite"
+)
+
+// queueDelivery stores one delivery of a small activity signed by signer.
+func queueDelivery(t *testing.T, ti *testInstance, signerID int64, inbox, id string) {
+	t.Helper()
+	act := `{"@context":"https://www.w3.org/ns/activitystreams","id":"` + id + `","type":"Like","actor":"x","object":"y"}`
+	err := ti.store.CompleteEvent(context.Background(), 0, []storage.Delivery{{
+		InboxURL: inbox, Host: hostOf(inbox), SignerID: signerID, Activity: act, Kind: "Like", NextAttemptAt: time.Now(),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wake(ti.fed.deliveryWake)
+}
+
+func TestDeliveryRetriesThenSucceeds(t *testing.T) {
+	ti := newTestInstance(t)
+	bob := ti.createUser("bob")
+	p := newFakePeer(t)
+	p.verify = true
+	p.answer = func(n int) int {
+		if n <= 2 {
+			return http.StatusInternalServerError
+		}
+		return http.StatusAccepted
+	}
+	queueDelivery(t, ti, bob.ID, p.url+"/inbox", ti.url+"/x/1")
+	eventually(t, 10*time.Second, "the activity delivered after two 500s", func() bool { return len(p.receivedActivities()) == 1 })
+	if h := p.hits(); h != 3 {
+		t.Fatalf("inbox hit %d times, want 3", h)
+	}
+	eventually(t, 5*time.Second, "the delivery row deleted", func() bool {
+		n, _ := ti.store.CountDeliveries(context.Background())
+		return n == 0
+	})
+}
+
+func TestDeliveryNotRetriedOn404(t *testing.T) {
+	ti := newTestInstance(t)
+	bob := ti.createUser("bob")
+	p := newFakePeer(t)
+	p.answer = func(int) int { return http.StatusNotFound }
+	queueDelivery(t, ti, bob.ID, p.url+"/inbox", ti.url+"/x/2")
+	eventually(t, 5*time.Second, "the delivery dropped", func() bool {
+		n, _ := ti.store.CountDeliveries(context.Background())
+		return n == 0 && p.hits() == 1
+	})
+	time.Sleep(300 * time.Millisecond)
+	if h := p.hits(); h != 1 {
+		t.Fatalf("a 404 was retried: %d hits", h)
+	}
+}
+
+func TestDeliveryRetriedOn429WithRetryAfter(t *testing.T) {
+	if got := parseRetryAfter("7", time.Now()); got != 7*time.Second {
+		t.Fatalf("Retry-After 7 = %s", got)
+	}
+	now := time.Now()
+	if got := parseRetryAfter(now.Add(90*time.Second).UTC().Format(http.TimeFormat), now); got < 88*time.Second || got > 91*time.Second {
+		t.Fatalf("Retry-After date = %s", got)
+	}
+}
+
+func TestDeliveryGoneMarksAccount(t *testing.T) {
+	ti := newTestInstance(t)
+	bob := ti.createUser("bob")
+	p := newFakePeer(t)
+	ctx := context.Background()
+	alice, _, err := ti.fed.fetchActor(ctx, p.actor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.answer = func(int) int { return http.StatusGone }
+	queueDelivery(t, ti, bob.ID, alice.InboxURL, ti.url+"/x/3")
+	eventually(t, 5*time.Second, "the account marked gone", func() bool {
+		a, err := ti.store.AccountByID(ctx, alice.ID)
+		return err == nil && a.GoneAt != nil
+	})
+}
+
+func TestDomainMarkedUnavailableAndRevived(t *testing.T) {
+	ti := newTestInstance(t)
+	ti.fed.Tuning.MaxAttempts = 2
+	ti.fed.Tuning.FailureDays = 1
+	bob := ti.createUser("bob")
+	p := newFakePeer(t)
+	p.answer = func(int) int { return http.StatusServiceUnavailable }
+	queueDelivery(t, ti, bob.ID, p.url+"/inbox", ti.url+"/x/4")
+	host := hostOf(p.url)
+	eventually(t, 10*time.Second, "the domain marked unavailable", func() bool { return ti.fed.isUnavailable(host) })
+	if h := p.hits(); h != 2 {
+		t.Fatalf("%d attempts, want MaxAttempts = 2", h)
+	}
+	ds, err := ti.fed.deliveriesFor(doc{"type": "Create"}, bob.ID, []string{p.url + "/inbox"})
+	if err != nil || len(ds) != 0 {
+		t.Fatalf("deliveries to an unavailable domain: %v %v", ds, err)
+	}
+	if ds, _ := ti.fed.deliveriesFor(doc{"type": "Follow"}, bob.ID, []string{p.url + "/inbox"}); len(ds) != 1 {
+		t.Fatalf("a Follow must still go to an unavailable domain")
+	}
+	// Anything received from the domain revives it.
+	p.answer = nil
+	if status, msg := p.signedPost(ti.url+"/inbox", mustJSON(t, followActivity(p, "revive", bob.URI)), nil); status != http.StatusAccepted {
+		t.Fatalf("inbox: %d %s", status, msg)
+	}
+	if ti.fed.isUnavailable(host) {
+		t.Fatal("an inbound activity did not clear the unavailable mark")
+	}
+	down, _ := ti.store.UnavailableDomains(context.Background())
+	if len(down) != 0 {
+		t.Fatalf("store still lists %v", down)
+	}
+}
+
+func TestBackoffSchedule(t *testing.T) {
+	var total time.Duration
+	for a := 1; a < 16; a++ {
+		d := MastodonBackoff(a)
+		lo := time.Duration(float64((a-1)*(a-1)*(a-1)*(a-1))+15) * time.Second
+		if d < lo || d > lo*3/2+time.Second {
+			t.Fatalf("attempt %d: %s outside [%s, 1.5x]", a, d, lo)
+		}
+		total += d
+	}
+	if total < 36*time.Hour || total > 4*24*time.Hour {
+		t.Fatalf("16 attempts span %s, want about 2-3 days", total)
+	}
+}
+
+// TestDeliveriesSurviveRestart: queued and claimed deliveries are still
+// there after the store is closed (as after kill -9) and reopened.
+func TestDeliveriesSurviveRestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, dir, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds := []storage.Delivery{
+		{InboxURL: "https://a.example/inbox", Host: "a.example", SignerID: 1, Activity: "{}", Kind: "Create"},
+		{InboxURL: "https://b.example/inbox", Host: "b.example", SignerID: 1, Activity: "{}", Kind: "Create"},
+	}
+	if err := s.CompleteEvent(ctx, 0, ds); err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := s.ClaimDueDeliveries(ctx, time.Now(), nil, 1)
+	if err != nil || len(claimed) != 1 {
+		t.Fatalf("claim: %v %v", claimed, err)
+	}
+	// "Crash": close without releasing the claim.
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err = sqlite.OpenFile(ctx, filepath.Join(dir, sqlite.DBFile), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if n, _ := s.CountDeliveries(ctx); n != 2 {
+		t.Fatalf("%d deliveries after reopen, want 2", n)
+	}
+	got, _ := s.ClaimDueDeliveries(ctx, time.Now(), nil, 10)
+	if len(got) != 1 {
+		t.Fatalf("before release: %d claimable, want 1", len(got))
+	}
+	if err := s.ReleaseClaims(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = s.ClaimDueDeliveries(ctx, time.Now(), nil, 10)
+	if len(got) != 2 {
+		t.Fatalf("after release: %d claimable, want 2", len(got))
+	}
+	// Busy hosts are skipped.
+	_ = s.ReleaseClaims(ctx)
+	got, _ = s.ClaimDueDeliveries(ctx, time.Now(), []string{"a.example"}, 10)
+	if len(got) != 1 || got[0].Host != "b.example" {
+		t.Fatalf("exclude hosts: %+v", got)
+	}
+}
+
+// TestEventToDeliveryAtomic: an event becomes deliveries and disappears in
+// one step; an event whose status is gone is dropped.
+func TestOutboxEventsBecomeDeliveries(t *testing.T) {
+	ti := newTestInstance(t)
+	ti.cancel() // no workers: drive the outbox by hand
+	<-ti.done
+	bob := ti.createUser("bob")
+	ctx := context.Background()
+	p := newFakePeer(t)
+	alice, _, err := ti.fed.fetchActor(ctx, p.actor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ti.svc.RemoteFollow(ctx, alice.ID, bob.ID, p.actor+"#follows/1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ti.fed.processEvents(ctx); err != nil {
+		t.Fatal(err)
+	}
+	evs, _ := ti.store.PendingEvents(ctx, 10)
+	if len(evs) != 0 {
+		t.Fatalf("events left: %v", evs)
+	}
+	got, _ := ti.store.ClaimDueDeliveries(ctx, time.Now(), nil, 10)
+	if len(got) != 1 || got[0].Kind != "Accept" || got[0].InboxURL != alice.InboxURL {
+		t.Fatalf("deliveries: %+v", got)
+	}
+	// A status.create whose status no longer exists is dropped quietly.
+	if err := ti.store.QueueEvents(ctx, []model.OutboxEvent{{Kind: "status.create", AccountID: bob.ID, ObjectID: 12345}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ti.fed.processEvents(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if evs, _ := ti.store.PendingEvents(ctx, 10); len(evs) != 0 {
+		t.Fatalf("vanished status's event left: %v", evs)
+	}
+}

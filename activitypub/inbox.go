@@ -1,0 +1,94 @@
+package activitypub
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/herald-social/herald/storage"
+)
+
+// The inboxes (personal, shared and the instance actor's): read the body
+// within the limit, verify the signature synchronously, check that the
+// signer is the activity's actor, dedupe, persist, answer 202; a worker
+// processes the queue (process.go).
+
+func (f *Federation) handleInbox(c echo.Context) error {
+	r := c.Request()
+	ctx := r.Context()
+	if name := c.Param("username"); name != "" {
+		a, _, err := f.localAccount(ctx, name)
+		if err != nil {
+			return err
+		}
+		if a == nil {
+			return apError(c, http.StatusNotFound, "Record not found")
+		}
+	}
+	max := f.cfg.Limits.MaxInboxBytes
+	if max <= 0 {
+		max = 1 << 20
+	}
+	if r.ContentLength > max {
+		return apError(c, http.StatusRequestEntityTooLarge, "Payload too large")
+	}
+	body, err := readLimited(r.Body, max)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.Is(err, errTooLarge) || errors.As(err, &mbe) {
+			return apError(c, http.StatusRequestEntityTooLarge, "Payload too large")
+		}
+		return apError(c, http.StatusBadRequest, "Could not read the body")
+	}
+	act, decodeErr := Decode(body)
+
+	signer, err := f.verifySignature(ctx, r, body)
+	if err != nil {
+		if errors.Is(err, errBlockedDomain) {
+			return apError(c, http.StatusForbidden, "Forbidden")
+		}
+		// A deleted actor cannot be verified any more (its key is gone).
+		// Mastodon accepts its self-Delete unverified when the actor is
+		// unknown here: there is nothing to delete, and the sender stops.
+		if act != nil && act.Type.Is("Delete") && act.Actor.ID != "" && act.Object.ID == act.Actor.ID {
+			if _, err := f.store.AccountByURI(ctx, act.Actor.ID); errors.Is(err, storage.ErrNotFound) {
+				return c.NoContent(http.StatusAccepted)
+			}
+		}
+		f.log.Debug("inbox: signature rejected", "err", err, "path", r.URL.Path)
+		return apError(c, http.StatusUnauthorized, "Verification failed")
+	}
+	if decodeErr != nil || len(act.Type) == 0 {
+		return apError(c, http.StatusBadRequest, "Not an ActivityStreams activity")
+	}
+	actor := act.Actor.ID
+	if actor != signer {
+		// Forwarded activities would need a linked-data signature or an
+		// object proof, which Herald does not verify.
+		return apError(c, http.StatusUnauthorized, "The activity's actor is not the signer")
+	}
+	if f.policy.BlockedURL(actor) {
+		return apError(c, http.StatusForbidden, "Forbidden")
+	}
+	activityID := string(act.ID)
+	if activityID == "" {
+		sum := sha256.Sum256(body)
+		activityID = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	queued, err := f.store.EnqueueInbox(ctx, &storage.InboxItem{
+		ActivityID: activityID,
+		SignerURI:  signer,
+		Payload:    string(body),
+	}, hostOf(signer))
+	if err != nil {
+		return err
+	}
+	if queued {
+		f.markAlive(hostOf(signer))
+		wake(f.inboxWake)
+	}
+	return c.NoContent(http.StatusAccepted)
+}

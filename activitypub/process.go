@@ -1,0 +1,502 @@
+package activitypub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+// Processing the inbox queue: each verified activity is applied through
+// core. Activities of one signer are applied in the order they arrived
+// (a Create before its Delete); different signers run in parallel.
+
+// permanentError marks a failure that retrying cannot fix.
+type permanentError struct{ error }
+
+func (e permanentError) Unwrap() error { return e.error }
+
+func permanentf(format string, args ...any) error {
+	return permanentError{fmt.Errorf(format, args...)}
+}
+
+// isPermanent reports errors not worth a retry: bad or foreign input,
+// missing or gone objects, refusals.
+func isPermanent(err error) bool {
+	var pe permanentError
+	if errors.As(err, &pe) || errors.Is(err, errGone) || errors.Is(err, errBlockedDomain) ||
+		errors.Is(err, errNotAP) || errors.Is(err, storage.ErrNotFound) || errors.Is(err, storage.ErrConflict) {
+		return true
+	}
+	if s := statusOf(err); s >= 400 && s < 500 && s != 408 && s != 429 {
+		return true
+	}
+	var he *herr.Error
+	if errors.As(err, &he) && he.Status >= 400 && he.Status < 500 {
+		return true
+	}
+	return false
+}
+
+func (f *Federation) inboxLoop(ctx context.Context) {
+	workers := max(f.Tuning.InboxWorkers, 1)
+	for {
+		items, err := f.store.ClaimInbox(ctx, f.now(), workers*8)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			f.log.Error("claim inbox", "err", err)
+		}
+		if len(items) > 0 {
+			f.processBatch(ctx, items, workers)
+			continue
+		}
+		wait := f.Tuning.IdleWait
+		if next, ok, err := f.store.NextInboxDue(ctx); err == nil && ok {
+			wait = min(wait, max(time.Until(next), f.Tuning.BusyPoll/4))
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-f.inboxWake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// processBatch applies items, one goroutine per signer, at most workers
+// at a time.
+func (f *Federation) processBatch(ctx context.Context, items []storage.InboxItem, workers int) {
+	var order []string
+	bySigner := map[string][]storage.InboxItem{}
+	for _, it := range items {
+		if _, ok := bySigner[it.SignerURI]; !ok {
+			order = append(order, it.SignerURI)
+		}
+		bySigner[it.SignerURI] = append(bySigner[it.SignerURI], it)
+	}
+	sem := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	for _, s := range order {
+		group := bySigner[s]
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			for _, it := range group {
+				if ctx.Err() != nil {
+					return
+				}
+				f.processItem(ctx, it)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func (f *Federation) processItem(ctx context.Context, it storage.InboxItem) {
+	err := f.safeProcess(ctx, it)
+	if ctx.Err() != nil {
+		return
+	}
+	bg := context.WithoutCancel(ctx)
+	log := f.log.With("activity", it.ActivityID, "signer", it.SignerURI)
+	if err == nil || isPermanent(err) {
+		if err != nil {
+			log.Info("inbox activity not applied", "err", err)
+		}
+		if err := f.store.InboxDone(bg, it.ID); err != nil {
+			log.Error("inbox done", "err", err)
+		}
+		return
+	}
+	attempts := it.Attempts + 1
+	if attempts >= f.Tuning.InboxMaxAttempts {
+		log.Warn("inbox activity failed for good", "err", err)
+		_ = f.store.InboxDone(bg, it.ID)
+		return
+	}
+	wait := time.Duration(30<<min(attempts, 10)) * time.Second
+	log.Debug("inbox activity failed, will retry", "err", err, "in", wait)
+	if err := f.store.RetryInbox(bg, it.ID, attempts, f.now().Add(wait), err.Error()); err != nil {
+		log.Error("reschedule inbox activity", "err", err)
+	}
+}
+
+// safeProcess turns a panic into a permanent error: one bad activity must
+// not stop the worker.
+func (f *Federation) safeProcess(ctx context.Context, it storage.InboxItem) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = permanentf("panic: %v", r)
+		}
+	}()
+	return f.processActivity(ctx, it)
+}
+
+// processActivity applies one verified activity.
+func (f *Federation) processActivity(ctx context.Context, it storage.InboxItem) error {
+	act, err := Decode([]byte(it.Payload))
+	if err != nil {
+		return permanentf("decode: %v", err)
+	}
+	if f.policy.BlockedURL(it.SignerURI) {
+		return permanentf("signer's domain is blocked")
+	}
+	actor, err := f.accountByURI(ctx, it.SignerURI)
+	if err != nil {
+		return err
+	}
+	if actor.SuspendedAt != nil {
+		return permanentf("actor %s is suspended", actor.URI)
+	}
+	switch {
+	case act.Type.Is("Create"):
+		return f.onCreate(ctx, actor, act)
+	case act.Type.Is("Update"):
+		return f.onUpdate(ctx, actor, act)
+	case act.Type.Is("Delete"):
+		return f.onDelete(ctx, actor, act)
+	case act.Type.Is("Follow"):
+		return f.onFollow(ctx, actor, act)
+	case act.Type.Is("Accept"):
+		return f.onAnswer(ctx, actor, act, true)
+	case act.Type.Is("Reject"):
+		return f.onAnswer(ctx, actor, act, false)
+	case act.Type.Is("Undo"):
+		return f.onUndo(ctx, actor, act)
+	case act.Type.Is("Announce"):
+		return f.onAnnounce(ctx, actor, act)
+	case act.Type.Is("Like"):
+		return f.onLike(ctx, actor, act)
+	case act.Type.Is("Block"):
+		return f.onBlock(ctx, actor, act)
+	case act.Type.Is("Move"):
+		return f.onMove(ctx, actor, act)
+	case act.Type.Is("Flag"):
+		// Reports come with a later issue: log who reported what.
+		f.log.Info("report received (not stored yet)", "from", actor.URI, "object", act.Object.ID, "content", truncateString(string(act.Content), 200))
+		return nil
+	case act.Type.Is("Add", "Remove"):
+		f.log.Debug("featured collection change ignored", "actor", actor.URI, "type", act.Type.First())
+		return nil
+	}
+	f.log.Debug("activity type not handled", "type", act.Type, "actor", actor.URI)
+	return nil
+}
+
+// objectFromOrigin returns the activity's object, embedded when it comes
+// from the actor's own host (the signature vouches for it), otherwise
+// fetched from its origin.
+func (f *Federation) objectFromOrigin(ctx context.Context, actor *model.Account, ref Ref) (*Object, error) {
+	if ref.ID == "" {
+		return nil, permanentf("activity without object id")
+	}
+	if ref.Obj != nil && hostOf(ref.ID) == hostOf(actor.URI) {
+		return ref.Obj, nil
+	}
+	return f.fetchObject(ctx, ref.ID)
+}
+
+// wanted reports whether a remote post concerns anyone here: a local
+// follower of its author, a local account mentioned or addressed, or a
+// reply to a local status.
+func (f *Federation) wanted(ctx context.Context, author *model.Account, o *Object) (bool, error) {
+	n, err := f.store.CountLocalFollowers(ctx, author.ID)
+	if err != nil {
+		return false, err
+	}
+	if n > 0 {
+		return true, nil
+	}
+	for _, iri := range append(append([]string{}, o.To...), o.Cc...) {
+		if f.isLocal(iri) {
+			return true, nil
+		}
+	}
+	for _, t := range o.Tag {
+		if t.Type.Is("Mention") && f.isLocal(string(t.Href)) {
+			return true, nil
+		}
+	}
+	if p := o.InReplyTo.ID; p != "" && f.isLocal(p) {
+		return true, nil
+	}
+	return false, nil
+}
+
+func (f *Federation) onCreate(ctx context.Context, actor *model.Account, act *Object) error {
+	o, err := f.objectFromOrigin(ctx, actor, act.Object)
+	if err != nil {
+		return err
+	}
+	if !isStatusType(o) {
+		f.log.Debug("Create of an unsupported type", "type", o.Type, "actor", actor.URI)
+		return nil
+	}
+	if o.AttributedTo.ID != actor.URI {
+		return permanentf("Create by %s of an object attributed to %q", actor.URI, o.AttributedTo.ID)
+	}
+	ok, err := f.wanted(ctx, actor, o)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		f.log.Debug("unsolicited post dropped", "object", o.ID, "actor", actor.URI)
+		return nil
+	}
+	_, err = f.ingestNote(ctx, actor, o, 0)
+	return err
+}
+
+func (f *Federation) onUpdate(ctx context.Context, actor *model.Account, act *Object) error {
+	ref := act.Object
+	if ref.ID == actor.URI {
+		// A profile update: the signature proves it comes from the actor,
+		// but refetch when the embedded copy is missing or incomplete.
+		if ref.Obj != nil && ref.Obj.IsActor() && len(ref.Obj.PublicKey) > 0 {
+			_, err := f.storeActor(ctx, ref.Obj)
+			return err
+		}
+		_, _, err := f.fetchActor(ctx, actor.URI)
+		return err
+	}
+	o, err := f.objectFromOrigin(ctx, actor, ref)
+	if err != nil {
+		return err
+	}
+	if !isStatusType(o) {
+		return nil
+	}
+	if o.AttributedTo.ID != actor.URI {
+		return permanentf("Update by %s of an object attributed to %q", actor.URI, o.AttributedTo.ID)
+	}
+	if _, err := f.store.StatusByURI(ctx, string(o.ID)); errors.Is(err, storage.ErrNotFound) {
+		return nil // an edit of a post we never had
+	} else if err != nil {
+		return err
+	}
+	content, lang := o.ContentHTML()
+	upd := &model.Status{
+		URI:         string(o.ID),
+		Content:     f.convertContent(o, content),
+		SpoilerText: string(o.Summary),
+		Sensitive:   bool(o.Sensitive),
+		Language:    lang,
+	}
+	if !o.Updated.IsZero() {
+		t := o.Updated.Time
+		upd.EditedAt = &t
+	}
+	_, tags := f.tagsOf(ctx, o)
+	_, err = f.svc.UpdateRemoteStatus(ctx, actor.ID, upd, tags)
+	return err
+}
+
+func (f *Federation) onDelete(ctx context.Context, actor *model.Account, act *Object) error {
+	id := act.Object.ID
+	if id == "" {
+		return permanentf("Delete without object")
+	}
+	if id == actor.URI {
+		f.log.Info("remote account deleted itself", "actor", actor.URI)
+		f.keys.forget(actor.KeyID)
+		return f.store.DeleteAccount(ctx, actor.ID)
+	}
+	if hostOf(id) != hostOf(actor.URI) {
+		return permanentf("Delete by %s of a foreign object %s", actor.URI, id)
+	}
+	err := f.svc.RemoteDeleteStatus(ctx, actor.ID, id)
+	if he := herr.As(err); err != nil && he.Status == http.StatusNotFound {
+		return nil
+	}
+	return err
+}
+
+// localTarget finds the local account an IRI names.
+func (f *Federation) localTarget(ctx context.Context, iri string) (*model.Account, error) {
+	if !f.isLocal(iri) {
+		return nil, permanentf("%q is not a local actor", iri)
+	}
+	a, err := f.store.AccountByURI(ctx, iri)
+	if err != nil {
+		return nil, err
+	}
+	if !a.Local() {
+		return nil, permanentf("%q is not a local actor", iri)
+	}
+	return a, nil
+}
+
+func (f *Federation) onFollow(ctx context.Context, actor *model.Account, act *Object) error {
+	if act.Object.ID == f.InstanceActorURI() {
+		return nil // relay-style follows of the instance actor: not supported
+	}
+	target, err := f.localTarget(ctx, act.Object.ID)
+	if err != nil {
+		return err
+	}
+	_, err = f.svc.RemoteFollow(ctx, actor.ID, target.ID, string(act.ID))
+	return err
+}
+
+// onAnswer applies Accept or Reject of a Follow a local account sent.
+func (f *Federation) onAnswer(ctx context.Context, actor *model.Account, act *Object, accept bool) error {
+	ref := act.Object
+	if ref.Obj != nil && len(ref.Obj.Type) > 0 && !ref.Obj.Type.Is("Follow") {
+		return nil // Accept of something else (QuoteRequest, ...)
+	}
+	var followerID int64
+	if ref.ID != "" {
+		if fl, err := f.store.FollowByURI(ctx, ref.ID); err == nil && fl.TargetID == actor.ID {
+			followerID = fl.AccountID
+		} else if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return err
+		}
+	}
+	if followerID == 0 && ref.Obj != nil && ref.Obj.Object.ID == actor.URI {
+		if local, err := f.localTarget(ctx, ref.Obj.Actor.ID); err == nil {
+			followerID = local.ID
+		}
+	}
+	if followerID == 0 {
+		return permanentf("%s of an unknown follow %q", act.Type.First(), ref.ID)
+	}
+	if accept {
+		return f.svc.FollowAccepted(ctx, followerID, actor.ID)
+	}
+	return f.svc.FollowRejected(ctx, followerID, actor.ID)
+}
+
+func (f *Federation) onUndo(ctx context.Context, actor *model.Account, act *Object) error {
+	ref := act.Object
+	if ref.ID == "" && ref.Obj == nil {
+		return permanentf("Undo without object")
+	}
+	inner := ref.Obj
+	if inner != nil && inner.Actor.ID != "" && inner.Actor.ID != actor.URI {
+		return permanentf("Undo by %s of an activity of %s", actor.URI, inner.Actor.ID)
+	}
+	typ := ""
+	if inner != nil {
+		typ = inner.Type.First()
+	}
+	switch typ {
+	case "Follow":
+		target, err := f.localTarget(ctx, inner.Object.ID)
+		if err != nil {
+			return err
+		}
+		return f.svc.RemoteUnfollow(ctx, actor.ID, target.ID)
+	case "Like":
+		if st, err := f.store.StatusByURI(ctx, inner.Object.ID); err == nil {
+			return f.svc.RemoteUnfavourite(ctx, actor.ID, st.ID)
+		}
+		return f.svc.RemoteUnfavouriteByURI(ctx, actor.ID, ref.ID)
+	case "Announce":
+		return f.svc.RemoteUndoReblog(ctx, actor.ID, ref.ID)
+	case "Block":
+		target, err := f.localTarget(ctx, inner.Object.ID)
+		if err != nil {
+			return err
+		}
+		return f.svc.RemoteUnblock(ctx, actor.ID, target.ID)
+	case "":
+		// Only an id: find what it names.
+		if fl, err := f.store.FollowByURI(ctx, ref.ID); err == nil {
+			if fl.AccountID != actor.ID {
+				return permanentf("Undo of someone else's follow")
+			}
+			return f.svc.RemoteUnfollow(ctx, actor.ID, fl.TargetID)
+		}
+		if _, _, err := f.store.FavouriteByURI(ctx, ref.ID); err == nil {
+			return f.svc.RemoteUnfavouriteByURI(ctx, actor.ID, ref.ID)
+		}
+		return f.svc.RemoteUndoReblog(ctx, actor.ID, ref.ID)
+	}
+	return nil
+}
+
+func (f *Federation) onAnnounce(ctx context.Context, actor *model.Account, act *Object) error {
+	objID := act.Object.ID
+	if objID == "" {
+		return permanentf("Announce without object")
+	}
+	if act.Object.Obj != nil && act.Object.Obj.Type.Is("Create", "Update", "Delete", "Like", "Announce", "Undo") {
+		return nil // group-style wrapped activities (FEP-1b12): not supported yet
+	}
+	if _, err := f.store.StatusByURI(ctx, string(act.ID)); err == nil {
+		return nil // already have this boost
+	}
+	// Only boosts someone here cares about: of a local post, or by an
+	// actor a local account follows.
+	n, err := f.store.CountLocalFollowers(ctx, actor.ID)
+	if err != nil {
+		return err
+	}
+	if n == 0 && !f.isLocal(objID) {
+		return nil
+	}
+	orig, err := f.resolveStatus(ctx, objID, 0)
+	if err != nil {
+		return err
+	}
+	_, err = f.svc.RemoteReblog(ctx, actor.ID, orig, string(act.ID), act.Published.Time)
+	return err
+}
+
+func (f *Federation) onLike(ctx context.Context, actor *model.Account, act *Object) error {
+	st, err := f.store.StatusByURI(ctx, act.Object.ID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil // a like of something we do not have
+	}
+	if err != nil {
+		return err
+	}
+	if !st.Local {
+		return nil
+	}
+	return f.svc.RemoteFavourite(ctx, actor.ID, st.ID, string(act.ID))
+}
+
+func (f *Federation) onBlock(ctx context.Context, actor *model.Account, act *Object) error {
+	target, err := f.localTarget(ctx, act.Object.ID)
+	if err != nil {
+		return err
+	}
+	return f.svc.RemoteBlock(ctx, actor.ID, target.ID)
+}
+
+// onMove records an account's move once the new actor confirms it with
+// alsoKnownAs. Followers are not migrated (yet).
+func (f *Federation) onMove(ctx context.Context, actor *model.Account, act *Object) error {
+	if act.Object.ID != actor.URI {
+		return permanentf("Move of another actor")
+	}
+	targetURI := act.Target.ID
+	if targetURI == "" || targetURI == actor.URI {
+		return permanentf("Move without target")
+	}
+	if f.policy.BlockedURL(targetURI) {
+		return permanentf("Move to a blocked domain")
+	}
+	target, o, err := f.fetchActor(ctx, targetURI)
+	if err != nil {
+		return err
+	}
+	if !o.AlsoKnownAs.Has(actor.URI) {
+		return permanentf("Move: %s does not list %s in alsoKnownAs", targetURI, actor.URI)
+	}
+	f.log.Info("remote account moved", "from", actor.URI, "to", target.URI)
+	return f.store.SetMovedTo(ctx, actor.ID, target.ID)
+}

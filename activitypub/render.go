@@ -1,0 +1,392 @@
+package activitypub
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/herald-social/herald/internal/model"
+)
+
+// Rendering of local accounts and statuses as ActivityStreams (interop
+// doc §7, §8). Documents are maps: the compacted property names Mastodon
+// reads literally, nothing more.
+
+// doc is an ActivityStreams JSON document.
+type doc = map[string]any
+
+// asContext is the @context of every top-level document: ActivityStreams,
+// the security vocabulary (publicKey) and the extension terms Mastodon uses.
+var asContext = []any{
+	"https://www.w3.org/ns/activitystreams",
+	"https://w3id.org/security/v1",
+	doc{
+		"manuallyApprovesFollowers": "as:manuallyApprovesFollowers",
+		"sensitive":                 "as:sensitive",
+		"Hashtag":                   "as:Hashtag",
+		"movedTo":                   doc{"@id": "as:movedTo", "@type": "@id"},
+		"alsoKnownAs":               doc{"@id": "as:alsoKnownAs", "@type": "@id"},
+		"toot":                      "http://joinmastodon.org/ns#",
+		"featured":                  doc{"@id": "toot:featured", "@type": "@id"},
+		"featuredTags":              doc{"@id": "toot:featuredTags", "@type": "@id"},
+		"discoverable":              "toot:discoverable",
+		"indexable":                 "toot:indexable",
+		"suspended":                 "toot:suspended",
+		"memorial":                  "toot:memorial",
+		"Emoji":                     "toot:Emoji",
+		"blurhash":                  "toot:blurhash",
+		"focalPoint":                doc{"@container": "@list", "@id": "toot:focalPoint"},
+		"votersCount":               "toot:votersCount",
+		"schema":                    "http://schema.org#",
+		"PropertyValue":             "schema:PropertyValue",
+		"value":                     "schema:value",
+	},
+}
+
+func withContext(d doc) doc {
+	d["@context"] = asContext
+	return d
+}
+
+func asTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05Z") }
+
+func (f *Federation) sharedInbox() string { return f.base + "/inbox" }
+
+// keyIDOf is a local account's key id.
+func keyIDOf(a *model.Account) string {
+	if a.KeyID != "" {
+		return a.KeyID
+	}
+	return a.URI + "#main-key"
+}
+
+// actorDoc is a local account's full actor document.
+func (f *Federation) actorDoc(ctx context.Context, a *model.Account) doc {
+	typ := "Person"
+	if a.Bot {
+		typ = "Service"
+	}
+	d := doc{
+		"id":                        a.URI,
+		"type":                      typ,
+		"preferredUsername":         a.Username,
+		"name":                      a.DisplayName,
+		"summary":                   a.Note,
+		"url":                       a.URL,
+		"inbox":                     a.URI + "/inbox",
+		"outbox":                    a.URI + "/outbox",
+		"followers":                 a.URI + "/followers",
+		"following":                 a.URI + "/following",
+		"featured":                  a.URI + "/collections/featured",
+		"endpoints":                 doc{"sharedInbox": f.sharedInbox()},
+		"manuallyApprovesFollowers": a.Locked,
+		"discoverable":              a.Discoverable,
+		"indexable":                 false,
+		"published":                 asTime(a.CreatedAt),
+		"publicKey": doc{
+			"id":           keyIDOf(a),
+			"owner":        a.URI,
+			"publicKeyPem": a.PublicKeyPEM,
+		},
+		"attachment": f.fieldsDoc(a.Fields),
+		"tag":        []any{},
+	}
+	if a.AvatarURL != "" {
+		d["icon"] = doc{"type": "Image", "url": a.AvatarURL}
+	}
+	if a.HeaderURL != "" {
+		d["image"] = doc{"type": "Image", "url": a.HeaderURL}
+	}
+	if a.MovedToID != 0 {
+		if to, err := f.store.AccountByID(ctx, a.MovedToID); err == nil {
+			d["movedTo"] = to.URI
+		}
+	}
+	if a.SuspendedAt != nil {
+		d["suspended"] = true
+		d["name"], d["summary"], d["attachment"] = "", "", []any{}
+	}
+	return withContext(d)
+}
+
+func (f *Federation) fieldsDoc(fields []model.Field) []any {
+	out := []any{}
+	for _, fl := range fields {
+		out = append(out, doc{"type": "PropertyValue", "name": fl.Name, "value": fl.Value})
+	}
+	return out
+}
+
+// minimalActorDoc is what an unsigned fetch gets under authorized fetch:
+// enough to verify the account's signatures, nothing else.
+func (f *Federation) minimalActorDoc(a *model.Account) doc {
+	typ := "Person"
+	if a.Bot {
+		typ = "Service"
+	}
+	return withContext(doc{
+		"id":                a.URI,
+		"type":              typ,
+		"preferredUsername": a.Username,
+		"inbox":             a.URI + "/inbox",
+		"endpoints":         doc{"sharedInbox": f.sharedInbox()},
+		"publicKey": doc{
+			"id":           keyIDOf(a),
+			"owner":        a.URI,
+			"publicKeyPem": a.PublicKeyPEM,
+		},
+	})
+}
+
+// instanceActorDoc is the instance actor (Mastodon: /actor, Application,
+// preferredUsername = the domain), always served without a signature.
+func (f *Federation) instanceActorDoc(ctx context.Context) (doc, error) {
+	_, pub, err := f.instanceKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	id := f.InstanceActorURI()
+	return withContext(doc{
+		"id":                        id,
+		"type":                      "Application",
+		"preferredUsername":         f.cfg.Instance.Domain,
+		"name":                      f.cfg.Instance.Title,
+		"url":                       f.base + "/about/more?instance_actor=true",
+		"inbox":                     id + "/inbox",
+		"outbox":                    id + "/outbox",
+		"endpoints":                 doc{"sharedInbox": f.sharedInbox()},
+		"manuallyApprovesFollowers": true,
+		"publicKey": doc{
+			"id":           id + "#main-key",
+			"owner":        id,
+			"publicKeyPem": pub,
+		},
+	}), nil
+}
+
+// addressing computes to/cc of a local status (§8's table).
+func addressing(vis model.Visibility, followers string, mentions []*model.Account) (to, cc []string) {
+	var m []string
+	for _, a := range mentions {
+		m = append(m, a.URI)
+	}
+	switch vis {
+	case model.Public:
+		return []string{Public}, append([]string{followers}, m...)
+	case model.Unlisted:
+		return []string{followers}, append([]string{Public}, m...)
+	case model.Private:
+		return append([]string{followers}, m...), []string{}
+	default: // direct
+		if m == nil {
+			m = []string{}
+		}
+		return m, []string{}
+	}
+}
+
+// statusBundle is a local status with what renders it.
+type statusBundle struct {
+	st       *model.Status
+	author   *model.Account
+	mentions []*model.Account
+	parent   string // inReplyTo IRI
+}
+
+// loadStatus gathers a status's author, mentions and parent.
+func (f *Federation) loadStatus(ctx context.Context, st *model.Status) (*statusBundle, error) {
+	author, err := f.store.AccountByID(ctx, st.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	b := &statusBundle{st: st, author: author, parent: st.InReplyToURI}
+	if len(st.MentionIDs) > 0 {
+		m, err := f.store.AccountsByIDs(ctx, st.MentionIDs)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range st.MentionIDs {
+			if a := m[id]; a != nil {
+				b.mentions = append(b.mentions, a)
+			}
+		}
+	}
+	if b.parent == "" && st.InReplyToID != 0 {
+		if p, err := f.store.StatusByID(ctx, st.InReplyToID); err == nil {
+			b.parent = p.URI
+		}
+	}
+	return b, nil
+}
+
+// acctOf is the @user@domain form of an account, for Mention names.
+func (f *Federation) acctOf(a *model.Account) string {
+	if a.Local() {
+		return "@" + a.Username + "@" + f.cfg.Instance.Domain
+	}
+	return "@" + a.Username + "@" + a.Domain
+}
+
+// noteDoc renders a local status as a Note (without @context: wrap it with
+// withContext when it is the top-level document).
+func (f *Federation) noteDoc(b *statusBundle) doc {
+	st, a := b.st, b.author
+	to, cc := addressing(st.Visibility, a.URI+"/followers", b.mentions)
+	tags := []any{}
+	for _, m := range b.mentions {
+		tags = append(tags, doc{"type": "Mention", "href": m.URI, "name": f.acctOf(m)})
+	}
+	sortedTags := append([]string(nil), st.Tags...)
+	sort.Strings(sortedTags)
+	for _, t := range sortedTags {
+		tags = append(tags, doc{"type": "Hashtag", "href": f.svc.TagURL(t), "name": "#" + t})
+	}
+	url := st.URL
+	if url == "" {
+		url = st.URI
+	}
+	d := doc{
+		"id":           st.URI,
+		"type":         "Note",
+		"summary":      nil,
+		"inReplyTo":    nil,
+		"published":    asTime(st.CreatedAt),
+		"url":          url,
+		"attributedTo": a.URI,
+		"to":           to,
+		"cc":           cc,
+		"sensitive":    st.Sensitive,
+		"content":      st.Content,
+		"tag":          tags,
+		"attachment":   []any{},
+		"replies": doc{
+			"id":   st.URI + "/replies",
+			"type": "Collection",
+			"first": doc{
+				"type":   "CollectionPage",
+				"next":   st.URI + "/replies?page=true",
+				"partOf": st.URI + "/replies",
+				"items":  []any{},
+			},
+		},
+	}
+	if st.SpoilerText != "" {
+		d["summary"] = st.SpoilerText
+	}
+	if b.parent != "" {
+		d["inReplyTo"] = b.parent
+	}
+	if st.Language != "" {
+		d["contentMap"] = doc{st.Language: st.Content}
+	}
+	if st.EditedAt != nil {
+		d["updated"] = asTime(*st.EditedAt)
+	}
+	return d
+}
+
+// createDoc wraps a Note in its Create (id: status URI + "/activity").
+func (f *Federation) createDoc(b *statusBundle) doc {
+	note := f.noteDoc(b)
+	return withContext(doc{
+		"id":        b.st.URI + "/activity",
+		"type":      "Create",
+		"actor":     b.author.URI,
+		"published": note["published"],
+		"to":        note["to"],
+		"cc":        note["cc"],
+		"object":    note,
+	})
+}
+
+// updateDoc wraps an edited Note in an Update.
+func (f *Federation) updateDoc(b *statusBundle) doc {
+	note := f.noteDoc(b)
+	at := time.Now()
+	if b.st.EditedAt != nil {
+		at = *b.st.EditedAt
+	} else {
+		note["updated"] = asTime(at)
+	}
+	return withContext(doc{
+		"id":        fmt.Sprintf("%s#updates/%d", b.st.URI, at.Unix()),
+		"type":      "Update",
+		"actor":     b.author.URI,
+		"published": asTime(at),
+		"to":        note["to"],
+		"cc":        note["cc"],
+		"object":    note,
+	})
+}
+
+// announceID is the id of a boost's Announce: the boost's own URI, which
+// core makes as the status URI + "/activity" (Mastodon's shape).
+func announceID(boostURI string) string { return boostURI }
+
+// announceDoc renders a local boost.
+func (f *Federation) announceDoc(boost *model.Status, booster *model.Account, original *model.Status, originalAuthor *model.Account) doc {
+	var to, cc []string
+	switch boost.Visibility {
+	case model.Public:
+		to, cc = []string{Public}, []string{originalAuthor.URI, booster.URI + "/followers"}
+	case model.Unlisted:
+		to, cc = []string{booster.URI + "/followers"}, []string{Public, originalAuthor.URI}
+	default:
+		to, cc = []string{booster.URI + "/followers"}, []string{originalAuthor.URI}
+	}
+	return withContext(doc{
+		"id":        announceID(boost.URI),
+		"type":      "Announce",
+		"actor":     booster.URI,
+		"published": asTime(boost.CreatedAt),
+		"to":        to,
+		"cc":        cc,
+		"object":    original.URI,
+	})
+}
+
+// tombstoneDoc is what a deleted object answers, with 410.
+func tombstoneDoc(id string, deleted *time.Time) doc {
+	d := doc{"id": id, "type": "Tombstone"}
+	if deleted != nil {
+		d["deleted"] = asTime(*deleted)
+	}
+	return withContext(d)
+}
+
+// statusActivityDoc is the activity of a status: Create for a post,
+// Announce for a boost.
+func (f *Federation) statusActivityDoc(ctx context.Context, st *model.Status) (doc, error) {
+	if st.ReblogOfID != 0 {
+		booster, err := f.store.AccountByID(ctx, st.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		orig, err := f.store.StatusByID(ctx, st.ReblogOfID)
+		if err != nil {
+			return nil, err
+		}
+		origAuthor, err := f.store.AccountByID(ctx, orig.AccountID)
+		if err != nil {
+			return nil, err
+		}
+		return f.announceDoc(st, booster, orig, origAuthor), nil
+	}
+	b, err := f.loadStatus(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	return f.createDoc(b), nil
+}
+
+// localPathUsername extracts the username of a local actor IRI
+// (base/users/NAME), or "".
+func (f *Federation) localUsername(iri string) string {
+	rest, ok := strings.CutPrefix(iri, f.base+"/users/")
+	if !ok || rest == "" || strings.ContainsAny(rest, "/#?") {
+		return ""
+	}
+	return rest
+}

@@ -1,0 +1,178 @@
+package api
+
+import (
+	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/model"
+)
+
+// Status is Mastodon's Status entity.
+type Status struct {
+	ID                 string             `json:"id"`
+	URI                string             `json:"uri"`
+	URL                *string            `json:"url"`
+	CreatedAt          string             `json:"created_at"`
+	Account            Account            `json:"account"`
+	Content            string             `json:"content"`
+	Visibility         string             `json:"visibility"`
+	Sensitive          bool               `json:"sensitive"`
+	SpoilerText        string             `json:"spoiler_text"`
+	MediaAttachments   []any              `json:"media_attachments"`
+	Application        *StatusApplication `json:"application,omitempty"`
+	Mentions           []StatusMention    `json:"mentions"`
+	Tags               []StatusTag        `json:"tags"`
+	Emojis             []CustomEmoji      `json:"emojis"`
+	ReblogsCount       int64              `json:"reblogs_count"`
+	FavouritesCount    int64              `json:"favourites_count"`
+	RepliesCount       int64              `json:"replies_count"`
+	QuotesCount        int64              `json:"quotes_count"`
+	QuoteApproval      QuoteApproval      `json:"quote_approval"`
+	TaggedCollections  []any              `json:"tagged_collections"`
+	InReplyToID        *string            `json:"in_reply_to_id"`
+	InReplyToAccountID *string            `json:"in_reply_to_account_id"`
+	Reblog             *Status            `json:"reblog"`
+	Poll               any                `json:"poll"`
+	Card               any                `json:"card"`
+	Quote              any                `json:"quote"`
+	Language           *string            `json:"language"`
+	Text               *string            `json:"text,omitempty"`
+	EditedAt           *string            `json:"edited_at"`
+	Favourited         *bool              `json:"favourited,omitempty"`
+	Reblogged          *bool              `json:"reblogged,omitempty"`
+	Muted              *bool              `json:"muted,omitempty"`
+	Bookmarked         *bool              `json:"bookmarked,omitempty"`
+	Pinned             *bool              `json:"pinned,omitempty"`
+	Filtered           []any              `json:"filtered,omitempty"`
+}
+
+type StatusApplication struct {
+	Name    string  `json:"name"`
+	Website *string `json:"website"`
+}
+
+type StatusMention struct {
+	ID       string `json:"id"`
+	Username string `json:"username"`
+	URL      string `json:"url"`
+	Acct     string `json:"acct"`
+}
+
+type StatusTag struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
+type QuoteApproval struct {
+	Automatic   []string `json:"automatic"`
+	Manual      []string `json:"manual"`
+	CurrentUser string   `json:"current_user"`
+}
+
+func strPtr(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func boolPtr(b bool) *bool { return &b }
+
+// statuses renders a view's statuses in order.
+func (a *API) statuses(v *core.StatusView) []Status {
+	out := make([]Status, 0, len(v.Statuses))
+	for _, st := range v.Statuses {
+		if s, ok := a.status(v, st); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// statusList renders the statuses of sts that the view shows, in sts's order.
+func (a *API) statusList(v *core.StatusView, sts []*model.Status) []Status {
+	out := make([]Status, 0, len(sts))
+	for _, st := range sts {
+		if s, ok := a.status(v, st); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// status renders one status from a view (no queries); ok is false when
+// its author is missing.
+func (a *API) status(v *core.StatusView, st *model.Status) (Status, bool) {
+	author := v.Accounts[st.AccountID]
+	if author == nil {
+		return Status{}, false
+	}
+	out := Status{
+		ID:                idString(st.ID),
+		URI:               st.URI,
+		URL:               strPtr(st.URL),
+		CreatedAt:         fmtTime(st.CreatedAt),
+		Account:           a.account(author),
+		Content:           st.Content,
+		Visibility:        st.Visibility.String(),
+		Sensitive:         st.Sensitive,
+		SpoilerText:       st.SpoilerText,
+		MediaAttachments:  []any{},
+		Mentions:          make([]StatusMention, 0, len(st.MentionIDs)),
+		Tags:              make([]StatusTag, 0, len(st.Tags)),
+		Emojis:            []CustomEmoji{},
+		ReblogsCount:      st.ReblogsCount,
+		FavouritesCount:   st.FavouritesCount,
+		RepliesCount:      st.RepliesCount,
+		QuoteApproval:     QuoteApproval{Automatic: []string{"public"}, Manual: []string{}, CurrentUser: "automatic"},
+		TaggedCollections: []any{},
+		Language:          strPtr(st.Language),
+		EditedAt:          fmtTimePtr(st.EditedAt),
+	}
+	if st.InReplyToID != 0 {
+		out.InReplyToID = strPtr(idString(st.InReplyToID))
+	}
+	if st.InReplyToAccountID != 0 {
+		out.InReplyToAccountID = strPtr(idString(st.InReplyToAccountID))
+	}
+	for _, mid := range st.MentionIDs {
+		if m := v.Accounts[mid]; m != nil {
+			u := m.URL
+			if u == "" {
+				u = m.URI
+			}
+			out.Mentions = append(out.Mentions, StatusMention{ID: idString(m.ID), Username: m.Username, URL: u, Acct: m.Acct()})
+		}
+	}
+	for _, t := range st.Tags {
+		out.Tags = append(out.Tags, StatusTag{Name: t, URL: a.svc.TagURL(t)})
+	}
+	if st.ReblogOfID != 0 {
+		orig := v.Originals[st.ReblogOfID]
+		if orig == nil {
+			return Status{}, false
+		}
+		r, ok := a.status(v, orig)
+		if !ok {
+			return Status{}, false
+		}
+		out.Reblog = &r
+		// A boost has no content of its own; Mastodon mirrors the original's.
+		out.Content, out.SpoilerText, out.Sensitive, out.Language = "", "", false, nil
+		out.URL = nil
+	}
+	if app, ok := v.Apps[st.AppID]; ok && app != nil && st.AccountID == v.ViewerID {
+		out.Application = &StatusApplication{Name: app.Name, Website: strPtr(app.Website)}
+	}
+	if v.ViewerID != 0 {
+		f := v.Flags[st.ID]
+		if st.ReblogOfID != 0 {
+			f = v.Flags[st.ReblogOfID]
+		}
+		out.Favourited, out.Reblogged, out.Bookmarked = boolPtr(f.Favourited), boolPtr(f.Reblogged), boolPtr(f.Bookmarked)
+		out.Muted = boolPtr(false)
+		if st.AccountID == v.ViewerID {
+			out.Pinned = boolPtr(f.Pinned)
+		}
+		out.Filtered = []any{}
+	}
+	return out, true
+}

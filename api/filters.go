@@ -1,0 +1,382 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/herr"
+)
+
+// registerFilters mounts the v2 filters (with keywords and statuses) and
+// the deprecated v1 filters, which are the v2 filters' keywords.
+func (a *API) registerFilters(e *echo.Echo) {
+	get, post, put, del := http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete
+	r, w := user("read:filters"), user("write:filters")
+	a.handle(e, get, "/api/v2/filters", a.getFilters, r)
+	a.handle(e, post, "/api/v2/filters", a.createFilter, w)
+	a.handle(e, get, "/api/v2/filters/:id", a.getFilter, r)
+	a.handle(e, put, "/api/v2/filters/:id", a.updateFilter, w)
+	a.handle(e, del, "/api/v2/filters/:id", a.deleteFilter, w)
+	a.handle(e, get, "/api/v2/filters/:id/keywords", a.getFilterKeywords, r)
+	a.handle(e, post, "/api/v2/filters/:id/keywords", a.addFilterKeyword, w)
+	a.handle(e, get, "/api/v2/filters/keywords/:id", a.getFilterKeyword, r)
+	a.handle(e, put, "/api/v2/filters/keywords/:id", a.updateFilterKeyword, w)
+	a.handle(e, del, "/api/v2/filters/keywords/:id", a.deleteFilterKeyword, w)
+	a.handle(e, get, "/api/v2/filters/:id/statuses", a.getFilterStatuses, r)
+	a.handle(e, post, "/api/v2/filters/:id/statuses", a.addFilterStatus, w)
+	a.handle(e, get, "/api/v2/filters/statuses/:id", a.getFilterStatus, r)
+	a.handle(e, del, "/api/v2/filters/statuses/:id", a.deleteFilterStatus, w)
+
+	a.handle(e, get, "/api/v1/filters", a.getV1Filters, r)
+	a.handle(e, post, "/api/v1/filters", a.createV1Filter, w)
+	a.handle(e, get, "/api/v1/filters/:id", a.getV1Filter, r)
+	a.handle(e, put, "/api/v1/filters/:id", a.updateV1Filter, w)
+	a.handle(e, del, "/api/v1/filters/:id", a.deleteV1Filter, w)
+}
+
+// filterParams reads a v2 filter's parameters; keywords_attributes come as
+// keywords_attributes[i][keyword|whole_word|id|_destroy] or a JSON array.
+func filterParams(c echo.Context) (core.FilterParams, error) {
+	var fp core.FilterParams
+	p, err := params(c)
+	if err != nil {
+		return fp, err
+	}
+	if p.Has("title") {
+		t := p.String("title")
+		fp.Title = &t
+	}
+	if p.Has("context") || p.Has("context[]") {
+		fp.Context = p.Strings("context")
+		if fp.Context == nil {
+			fp.Context = []string{}
+		}
+	}
+	if p.Has("filter_action") {
+		act := p.String("filter_action")
+		fp.Action = &act
+	}
+	if fp.SetExpiry, fp.ExpiresIn, err = expiresIn(p, "expires_in"); err != nil {
+		return fp, err
+	}
+	for _, o := range p.Objects("keywords_attributes") {
+		k := core.KeywordParam{Keyword: o["keyword"]}
+		if s := strings.TrimSpace(o["id"]); s != "" {
+			v, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				return fp, herr.NotFound("keyword")
+			}
+			k.ID = v
+		}
+		if s, ok := o["whole_word"]; ok {
+			b, valid := parseBool(s)
+			if !valid {
+				return fp, herr.Unprocessable("Validation failed: whole_word must be a boolean")
+			}
+			k.WholeWord = &b
+		}
+		if s, ok := o["_destroy"]; ok {
+			k.Destroy, _ = parseBool(s)
+		}
+		fp.Keywords = append(fp.Keywords, k)
+	}
+	return fp, nil
+}
+
+func (a *API) getFilters(c echo.Context) error {
+	fs, err := a.svc.Filters(c.Request().Context(), caller(c))
+	if err != nil {
+		return err
+	}
+	out := make([]Filter, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, filterEntity(f))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (a *API) createFilter(c echo.Context) error {
+	fp, err := filterParams(c)
+	if err != nil {
+		return err
+	}
+	f, err := a.svc.CreateFilter(c.Request().Context(), caller(c), fp)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, filterEntity(f))
+}
+
+func (a *API) getFilter(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	f, err := a.svc.Filter(c.Request().Context(), caller(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, filterEntity(f))
+}
+
+func (a *API) updateFilter(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	fp, err := filterParams(c)
+	if err != nil {
+		return err
+	}
+	f, err := a.svc.UpdateFilter(c.Request().Context(), caller(c), id, fp)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, filterEntity(f))
+}
+
+func (a *API) deleteFilter(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := a.svc.DeleteFilter(c.Request().Context(), caller(c), id); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{})
+}
+
+func (a *API) getFilterKeywords(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	f, err := a.svc.Filter(c.Request().Context(), caller(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, filterEntity(f).Keywords)
+}
+
+func (a *API) addFilterKeyword(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := params(c)
+	if err != nil {
+		return err
+	}
+	k, err := a.svc.AddFilterKeyword(c.Request().Context(), caller(c), id, p.String("keyword"), p.BoolOr("whole_word", true))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, filterKeyword(k))
+}
+
+func (a *API) getFilterKeyword(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	k, err := a.svc.FilterKeyword(c.Request().Context(), caller(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, filterKeyword(k))
+}
+
+func (a *API) updateFilterKeyword(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := params(c)
+	if err != nil {
+		return err
+	}
+	var kw *string
+	if p.Has("keyword") {
+		v := p.String("keyword")
+		kw = &v
+	}
+	var ww *bool
+	if v, ok, err := p.Bool("whole_word"); err != nil {
+		return err
+	} else if ok {
+		ww = &v
+	}
+	k, err := a.svc.UpdateFilterKeyword(c.Request().Context(), caller(c), id, kw, ww)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, filterKeyword(k))
+}
+
+func (a *API) deleteFilterKeyword(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := a.svc.DeleteFilterKeyword(c.Request().Context(), caller(c), id); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{})
+}
+
+func (a *API) getFilterStatuses(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	f, err := a.svc.Filter(c.Request().Context(), caller(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, filterEntity(f).Statuses)
+}
+
+func (a *API) addFilterStatus(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := params(c)
+	if err != nil {
+		return err
+	}
+	sid, err := p.ID("status_id")
+	if err != nil {
+		return err
+	}
+	if sid == 0 {
+		return herr.Unprocessable("Validation failed: Status can't be blank")
+	}
+	fs, err := a.svc.AddFilterStatus(c.Request().Context(), caller(c), id, sid)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, filterStatus(fs))
+}
+
+func (a *API) getFilterStatus(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	fs, err := a.svc.FilterStatus(c.Request().Context(), caller(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, filterStatus(fs))
+}
+
+func (a *API) deleteFilterStatus(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := a.svc.DeleteFilterStatus(c.Request().Context(), caller(c), id); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{})
+}
+
+// --- v1 ---
+
+func v1FilterParams(c echo.Context) (core.V1FilterParams, error) {
+	var vp core.V1FilterParams
+	p, err := params(c)
+	if err != nil {
+		return vp, err
+	}
+	vp.Phrase = p.String("phrase")
+	if p.Has("context") || p.Has("context[]") {
+		vp.Context = p.Strings("context")
+		if vp.Context == nil {
+			vp.Context = []string{}
+		}
+	}
+	if v, ok, err := p.Bool("irreversible"); err != nil {
+		return vp, err
+	} else if ok {
+		vp.Irreversible = &v
+	}
+	if v, ok, err := p.Bool("whole_word"); err != nil {
+		return vp, err
+	} else if ok {
+		vp.WholeWord = &v
+	}
+	vp.SetExpiry, vp.ExpiresIn, err = expiresIn(p, "expires_in")
+	return vp, err
+}
+
+func (a *API) getV1Filters(c echo.Context) error {
+	vs, err := a.svc.V1Filters(c.Request().Context(), caller(c))
+	if err != nil {
+		return err
+	}
+	out := make([]V1Filter, 0, len(vs))
+	for i := range vs {
+		out = append(out, v1Filter(&vs[i]))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (a *API) getV1Filter(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	v, err := a.svc.V1Filter(c.Request().Context(), caller(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v1Filter(v))
+}
+
+func (a *API) createV1Filter(c echo.Context) error {
+	vp, err := v1FilterParams(c)
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(vp.Phrase) == "" {
+		return herr.Unprocessable("Validation failed: Phrase can't be blank")
+	}
+	v, err := a.svc.CreateV1Filter(c.Request().Context(), caller(c), vp)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v1Filter(v))
+}
+
+func (a *API) updateV1Filter(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	vp, err := v1FilterParams(c)
+	if err != nil {
+		return err
+	}
+	v, err := a.svc.UpdateV1Filter(c.Request().Context(), caller(c), id, vp)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v1Filter(v))
+}
+
+func (a *API) deleteV1Filter(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := a.svc.DeleteV1Filter(c.Request().Context(), caller(c), id); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{})
+}

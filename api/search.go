@@ -1,0 +1,195 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+// searchResults is Mastodon's Search entity.
+type searchResults struct {
+	Accounts []Account `json:"accounts"`
+	Statuses []any     `json:"statuses"`
+	Hashtags []Tag     `json:"hashtags"`
+}
+
+// search is GET /api/v2/search: accounts by acct or name prefix, hashtags
+// by prefix, and an account (or status) resolved from a URL.
+func (a *API) search(c echo.Context) error {
+	p, err := params(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	cl := caller(c)
+	q := strings.TrimSpace(p.String("q"))
+	typ := p.String("type")
+	resolve := p.BoolOr("resolve", false)
+	limit, err := p.Int("limit", 20, 1, 40)
+	if err != nil {
+		return err
+	}
+	offset, err := p.Int("offset", 0, 0, 10000)
+	if err != nil {
+		return err
+	}
+	if cl.AccountID() == 0 {
+		if resolve {
+			return herr.Unauthorized("Search queries that resolve remote resources are not supported without authentication")
+		}
+		if offset > 0 {
+			return herr.Unauthorized("Search queries pagination is not supported without authentication")
+		}
+	}
+	out := searchResults{Accounts: []Account{}, Statuses: []any{}, Hashtags: []Tag{}}
+	if q == "" {
+		return c.JSON(http.StatusOK, out)
+	}
+	want := func(t string) bool { return typ == "" || typ == t }
+
+	if isHTTPURL(q) {
+		if want("accounts") {
+			if acc := a.accountByURL(c, q, resolve); acc != nil {
+				out.Accounts = append(out.Accounts, a.account(acc))
+			}
+		}
+		if want("statuses") && (len(out.Accounts) == 0 || typ == "statuses") {
+			if st := a.statusByURL(c, q, resolve); st != nil {
+				if v, err := a.svc.View(ctx, cl.AccountID(), []*model.Status{st}, core.ViewOptions{}); err == nil {
+					for _, s := range a.statuses(v) {
+						out.Statuses = append(out.Statuses, s)
+					}
+				}
+			}
+		}
+		return c.JSON(http.StatusOK, out)
+	}
+	if want("accounts") {
+		accs, err := a.findAccounts(c, q, resolve, p.BoolOr("following", false), limit, offset)
+		if err != nil {
+			return err
+		}
+		for _, acc := range accs {
+			out.Accounts = append(out.Accounts, a.account(acc))
+		}
+	}
+	if want("hashtags") {
+		name := strings.TrimPrefix(q, "#")
+		if validTagName(name) {
+			tags, err := a.svc.Store.SearchHashtags(ctx, strings.ToLower(name), limit, offset)
+			if err != nil {
+				return herr.Internal(err)
+			}
+			for _, t := range tags {
+				out.Hashtags = append(out.Hashtags, a.tag(t))
+			}
+		}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func isHTTPURL(q string) bool {
+	return (strings.HasPrefix(q, "https://") || strings.HasPrefix(q, "http://")) && !strings.ContainsAny(q, " \t\n")
+}
+
+// accountByURL finds a known account by actor id or profile URL, or
+// resolves it through the federation engine when allowed.
+func (a *API) accountByURL(c echo.Context, u string, resolve bool) *model.Account {
+	ctx := c.Request().Context()
+	if acc, err := a.svc.Store.AccountByURI(ctx, u); err == nil && acc.SuspendedAt == nil {
+		return acc
+	}
+	if acc, err := a.svc.Store.AccountByURL(ctx, u); err == nil && acc.SuspendedAt == nil {
+		return acc
+	}
+	if !resolve || caller(c).AccountID() == 0 || a.svc.Resolver == nil {
+		return nil
+	}
+	acc, err := a.svc.Resolver.ResolveAccount(ctx, u)
+	if err != nil || acc == nil || acc.SuspendedAt != nil {
+		return nil
+	}
+	return acc
+}
+
+// statusByURL finds a known status by its id, or resolves it through the
+// federation engine when allowed; only a status the caller may see.
+func (a *API) statusByURL(c echo.Context, u string, resolve bool) *model.Status {
+	ctx := c.Request().Context()
+	viewer := caller(c).AccountID()
+	st, err := a.svc.Store.StatusByURI(ctx, u)
+	if err != nil {
+		if !resolve || viewer == 0 || a.svc.Resolver == nil {
+			return nil
+		}
+		if st, err = a.svc.Resolver.ResolveStatus(ctx, u); err != nil || st == nil {
+			return nil
+		}
+	}
+	if ok, err := a.svc.CanSeeStatus(ctx, viewer, st); err != nil || !ok {
+		return nil
+	}
+	return st
+}
+
+var tagNameRe = regexp.MustCompile(`^[\p{L}\p{M}\p{N}_]+$`)
+
+// validTagName: letters, marks, digits and underscores, not only digits.
+func validTagName(s string) bool {
+	if s == "" || len(s) > 256 || !tagNameRe.MatchString(s) {
+		return false
+	}
+	return strings.IndexFunc(s, func(r rune) bool { return !unicode.IsDigit(r) }) >= 0
+}
+
+func (a *API) getTag(c echo.Context) error {
+	name := strings.TrimPrefix(c.Param("name"), "#")
+	if !validTagName(name) {
+		return herr.NotFound("tag")
+	}
+	t, err := a.svc.Store.HashtagByName(c.Request().Context(), strings.ToLower(name))
+	if errors.Is(err, storage.ErrNotFound) {
+		return c.JSON(http.StatusOK, a.tag(storage.HashtagRef{Name: strings.ToLower(name)}))
+	}
+	if err != nil {
+		return herr.Internal(err)
+	}
+	return c.JSON(http.StatusOK, a.tag(*t))
+}
+
+func (a *API) directory(c echo.Context) error {
+	p, err := params(c)
+	if err != nil {
+		return err
+	}
+	limit, err := p.Int("limit", 40, 1, 80)
+	if err != nil {
+		return err
+	}
+	offset, err := p.Int("offset", 0, 0, 100000)
+	if err != nil {
+		return err
+	}
+	order := p.String("order")
+	if order != "new" {
+		order = "active"
+	}
+	accs, err := a.svc.Store.DirectoryAccounts(c.Request().Context(), order, true, limit, offset)
+	if err != nil {
+		return herr.Internal(err)
+	}
+	out := make([]Account, 0, len(accs))
+	for _, acc := range accs {
+		out = append(out, a.account(acc))
+	}
+	return c.JSON(http.StatusOK, out)
+}

@@ -1,0 +1,201 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/id"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/internal/text"
+	"github.com/herald-social/herald/storage"
+)
+
+// The federation engine calls these for remote activity. They queue no
+// outbox events (nothing of ours to federate) and trust that the engine
+// checked the actor's signature; they do check that the actor owns what it
+// changes.
+
+// remoteID gives a remote object a time-sortable id from its published
+// date, never in the future.
+func remoteID(published time.Time) (int64, time.Time) {
+	now := time.Now().UTC()
+	if published.IsZero() || published.After(now) {
+		published = now
+	}
+	return id.At(published), published.UTC()
+}
+
+// IngestRemoteStatus stores a remote status (Create, or a fetch) with its
+// mentions and tags: home feeds of local followers, notifications of the
+// mentioned local accounts. Content is sanitised here whatever the caller
+// did. A status whose URI is known is returned as stored.
+func (s *Service) IngestRemoteStatus(ctx context.Context, st *model.Status, mentionIDs []int64, tags []string) (*model.Status, error) {
+	if st.URI == "" || st.AccountID == 0 {
+		return nil, herr.BadRequest("status without id or author")
+	}
+	st.Local = false
+	st.Text = ""
+	st.Content = text.SanitizeRemote(st.Content)
+	st.SpoilerText = text.PlainText(st.SpoilerText)
+	st.ID, st.CreatedAt = remoteID(st.CreatedAt)
+	if st.InReplyToID == 0 && st.InReplyToURI != "" {
+		if parent, err := s.Store.StatusByURI(ctx, st.InReplyToURI); err == nil {
+			st.InReplyToID, st.InReplyToAccountID = parent.ID, parent.AccountID
+		} else if !errors.Is(err, storage.ErrNotFound) {
+			return nil, herr.Internal(err)
+		}
+	}
+	var norm []string
+	for _, t := range tags {
+		if t = strings.ToLower(strings.TrimPrefix(strings.TrimSpace(t), "#")); t != "" {
+			norm = append(norm, t)
+		}
+	}
+	out, existed, err := s.Store.CreateStatus(ctx, storage.NewStatus{Status: st, MentionIDs: mentionIDs, Tags: norm})
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	if !existed {
+		s.notify("status", out.AccountID, out.ID)
+		for _, m := range out.MentionIDs {
+			s.notify("notification", m, out.ID)
+		}
+	}
+	return out, nil
+}
+
+// remoteOwned loads a status by URI and checks that actorID wrote it.
+func (s *Service) remoteOwned(ctx context.Context, actorID int64, uri string) (*model.Status, error) {
+	st, err := s.Store.StatusByURI(ctx, uri)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, herr.NotFound("status")
+	}
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	if st.AccountID != actorID {
+		return nil, herr.Forbidden("not the author")
+	}
+	return st, nil
+}
+
+// UpdateRemoteStatus applies a remote edit (Update{Note}) from its author.
+// upd carries the new URI-identified content, spoiler, sensitivity and language.
+func (s *Service) UpdateRemoteStatus(ctx context.Context, actorID int64, upd *model.Status, tags []string) (*model.Status, error) {
+	st, err := s.remoteOwned(ctx, actorID, upd.URI)
+	if err != nil {
+		return nil, err
+	}
+	st.Content = text.SanitizeRemote(upd.Content)
+	st.SpoilerText = text.PlainText(upd.SpoilerText)
+	st.Sensitive = upd.Sensitive
+	if upd.Language != "" {
+		st.Language = upd.Language
+	}
+	at := time.Now().UTC()
+	if upd.EditedAt != nil && upd.EditedAt.Before(at) {
+		at = upd.EditedAt.UTC()
+	}
+	st.EditedAt = &at
+	if err := s.Store.UpdateStatus(ctx, st, tags, nil); err != nil {
+		return nil, herr.Internal(err)
+	}
+	s.notify("status.update", st.AccountID, st.ID)
+	return st, nil
+}
+
+// RemoteDeleteStatus deletes a remote status on its author's Delete.
+func (s *Service) RemoteDeleteStatus(ctx context.Context, actorID int64, uri string) error {
+	st, err := s.remoteOwned(ctx, actorID, uri)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.DeleteStatus(ctx, st.ID, nil); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return herr.Internal(err)
+	}
+	s.notify("delete", st.AccountID, st.ID)
+	return nil
+}
+
+// RemoteFavourite records a remote Like of a status.
+func (s *Service) RemoteFavourite(ctx context.Context, actorID, statusID int64, uri string) error {
+	if err := s.Store.Favourite(ctx, actorID, statusID, uri, nil); err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return herr.NotFound("status")
+		}
+		return herr.Internal(err)
+	}
+	if st, err := s.Store.StatusByID(ctx, statusID); err == nil {
+		s.notify("notification", st.AccountID, st.ID)
+	}
+	return nil
+}
+
+// RemoteUnfavourite undoes a remote Like.
+func (s *Service) RemoteUnfavourite(ctx context.Context, actorID, statusID int64) error {
+	if err := s.Store.Unfavourite(ctx, actorID, statusID, nil); err != nil {
+		return herr.Internal(err)
+	}
+	return nil
+}
+
+// RemoteUnfavouriteByURI undoes a remote Like named by its id.
+func (s *Service) RemoteUnfavouriteByURI(ctx context.Context, actorID int64, likeURI string) error {
+	acc, statusID, err := s.Store.FavouriteByURI(ctx, likeURI)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return herr.Internal(err)
+	}
+	if acc != actorID {
+		return herr.Forbidden("not the author")
+	}
+	return s.RemoteUnfavourite(ctx, actorID, statusID)
+}
+
+// RemoteReblog records a remote Announce of a status; uri is the Announce id.
+func (s *Service) RemoteReblog(ctx context.Context, actorID int64, orig *model.Status, uri string, published time.Time) (*model.Status, error) {
+	if orig.ReblogOfID != 0 {
+		return nil, herr.BadRequest("cannot boost a boost")
+	}
+	if orig.Visibility != model.Public && orig.Visibility != model.Unlisted {
+		return nil, herr.Forbidden("status cannot be boosted")
+	}
+	boost := &model.Status{URI: uri, AccountID: actorID, ReblogOfID: orig.ID, Visibility: model.Public}
+	boost.ID, boost.CreatedAt = remoteID(published)
+	out, err := s.Store.Reblog(ctx, boost, nil)
+	if err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil, herr.NotFound("status")
+		}
+		return nil, herr.Internal(err)
+	}
+	if out.ID == boost.ID {
+		s.notify("status", actorID, out.ID)
+		s.notify("notification", orig.AccountID, orig.ID)
+	}
+	return out, nil
+}
+
+// RemoteUndoReblog removes a remote boost on Undo{Announce}.
+func (s *Service) RemoteUndoReblog(ctx context.Context, actorID int64, uri string) error {
+	st, err := s.remoteOwned(ctx, actorID, uri)
+	if err != nil {
+		if he := herr.As(err); he.Status == 404 {
+			return nil
+		}
+		return err
+	}
+	if st.ReblogOfID == 0 {
+		return herr.BadRequest("not a boost")
+	}
+	if err := s.Store.DeleteStatus(ctx, st.ID, nil); err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return herr.Internal(err)
+	}
+	s.notify("delete", actorID, st.ID)
+	return nil
+}

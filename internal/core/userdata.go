@@ -1,0 +1,669 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+// A user's own things: lists, filters (v2, and v1 as keywords of v2
+// filters), timeline markers.
+
+// --- lists ---
+
+// ListParams creates or changes a list; nil fields stay as they are.
+type ListParams struct {
+	Title         *string
+	RepliesPolicy *string
+	Exclusive     *bool
+}
+
+func applyListParams(l *model.List, p ListParams) error {
+	if p.Title != nil {
+		l.Title = strings.TrimSpace(*p.Title)
+	}
+	if l.Title == "" {
+		return herr.Unprocessable("Validation failed: Title can't be blank")
+	}
+	if len([]rune(l.Title)) > 256 {
+		return herr.Unprocessable("Validation failed: Title is too long (maximum is 256 characters)")
+	}
+	if p.RepliesPolicy != nil && *p.RepliesPolicy != "" {
+		switch *p.RepliesPolicy {
+		case "followed", "list", "none":
+			l.RepliesPolicy = *p.RepliesPolicy
+		default:
+			return herr.Unprocessable("Validation failed: Replies policy is not included in the list")
+		}
+	}
+	if l.RepliesPolicy == "" {
+		l.RepliesPolicy = "list"
+	}
+	if p.Exclusive != nil {
+		l.Exclusive = *p.Exclusive
+	}
+	return nil
+}
+
+// CreateList makes a list for the caller.
+func (s *Service) CreateList(ctx context.Context, c *Caller, p ListParams) (*model.List, error) {
+	me, err := actor(c)
+	if err != nil {
+		return nil, err
+	}
+	l := &model.List{AccountID: me.ID}
+	if err := applyListParams(l, p); err != nil {
+		return nil, err
+	}
+	if err := s.Store.CreateList(ctx, l); err != nil {
+		return nil, herr.Internal(err)
+	}
+	return l, nil
+}
+
+// List returns one of the caller's lists.
+func (s *Service) List(ctx context.Context, c *Caller, listID int64) (*model.List, error) {
+	me, err := actor(c)
+	if err != nil {
+		return nil, err
+	}
+	l, err := s.Store.ListByID(ctx, me.ID, listID)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	return l, nil
+}
+
+// Lists returns the caller's lists.
+func (s *Service) Lists(ctx context.Context, c *Caller) ([]model.List, error) {
+	me, err := actor(c)
+	if err != nil {
+		return nil, err
+	}
+	ls, err := s.Store.ListsOf(ctx, me.ID)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return ls, nil
+}
+
+// ListsContaining returns the caller's lists that hold an account.
+func (s *Service) ListsContaining(ctx context.Context, c *Caller, accountID int64) ([]model.List, error) {
+	me, err := actor(c)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Account(ctx, accountID); err != nil {
+		return nil, err
+	}
+	ls, err := s.Store.ListsContaining(ctx, me.ID, accountID)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return ls, nil
+}
+
+// UpdateList changes one of the caller's lists.
+func (s *Service) UpdateList(ctx context.Context, c *Caller, listID int64, p ListParams) (*model.List, error) {
+	l, err := s.List(ctx, c, listID)
+	if err != nil {
+		return nil, err
+	}
+	if err := applyListParams(l, p); err != nil {
+		return nil, err
+	}
+	if err := s.Store.UpdateList(ctx, l); err != nil {
+		return nil, storeErr(err)
+	}
+	return l, nil
+}
+
+// DeleteList removes one of the caller's lists.
+func (s *Service) DeleteList(ctx context.Context, c *Caller, listID int64) error {
+	me, err := actor(c)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.DeleteList(ctx, me.ID, listID); err != nil {
+		return storeErr(err)
+	}
+	return nil
+}
+
+// ListAccounts pages through the accounts of one of the caller's lists.
+func (s *Service) ListAccounts(ctx context.Context, c *Caller, listID int64, p model.Page) ([]int64, error) {
+	l, err := s.List(ctx, c, listID)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := s.Store.ListMembers(ctx, l.ID, p)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return ids, nil
+}
+
+// AddListAccounts adds accounts the caller follows to a list.
+func (s *Service) AddListAccounts(ctx context.Context, c *Caller, listID int64, accountIDs []int64) error {
+	l, err := s.List(ctx, c, listID)
+	if err != nil {
+		return err
+	}
+	found, err := s.Store.AccountsByIDs(ctx, accountIDs)
+	if err != nil {
+		return herr.Internal(err)
+	}
+	for _, id := range accountIDs {
+		if found[id] == nil {
+			return herr.NotFound("account")
+		}
+	}
+	err = s.Store.AddListMembers(ctx, l.AccountID, l.ID, accountIDs)
+	if errors.Is(err, storage.ErrConflict) {
+		return herr.Unprocessable("Validation failed: Account must be followed before being added to a list")
+	}
+	if err != nil {
+		return storeErr(err)
+	}
+	return nil
+}
+
+// RemoveListAccounts removes accounts from one of the caller's lists.
+func (s *Service) RemoveListAccounts(ctx context.Context, c *Caller, listID int64, accountIDs []int64) error {
+	l, err := s.List(ctx, c, listID)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.RemoveListMembers(ctx, l.AccountID, l.ID, accountIDs); err != nil {
+		return storeErr(err)
+	}
+	return nil
+}
+
+// --- filters ---
+
+// FilterContexts are where a filter may apply.
+var FilterContexts = []string{"home", "notifications", "public", "thread", "account"}
+
+// KeywordParam is one entry of keywords_attributes.
+type KeywordParam struct {
+	ID        int64
+	Keyword   string
+	WholeWord *bool
+	Destroy   bool
+}
+
+// FilterParams creates or changes a v2 filter; nil fields stay as they are.
+type FilterParams struct {
+	Title   *string
+	Context []string // nil: unchanged
+	Action  *string
+	// ExpiresIn in seconds; set with SetExpiry (0: never).
+	SetExpiry bool
+	ExpiresIn int64
+	Keywords  []KeywordParam
+}
+
+func validContext(ctxs []string) ([]string, error) {
+	var out []string
+	for _, c := range ctxs {
+		if !slices.Contains(FilterContexts, c) {
+			return nil, herr.Unprocessable("Validation failed: Context contains invalid values")
+		}
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	if len(out) == 0 {
+		return nil, herr.Unprocessable("Validation failed: Context can't be blank")
+	}
+	return out, nil
+}
+
+func validAction(a string) error {
+	switch a {
+	case "warn", "hide", "blur":
+		return nil
+	}
+	return herr.Unprocessable("Validation failed: Filter action is not included in the list")
+}
+
+func validKeyword(k string) (string, error) {
+	k = strings.TrimSpace(k)
+	if k == "" {
+		return "", herr.Unprocessable("Validation failed: Keyword can't be blank")
+	}
+	if len([]rune(k)) > 512 {
+		return "", herr.Unprocessable("Validation failed: Keyword is too long")
+	}
+	return k, nil
+}
+
+func expiry(seconds int64) *time.Time {
+	if seconds <= 0 {
+		return nil
+	}
+	t := time.Now().Add(time.Duration(seconds) * time.Second).UTC()
+	return &t
+}
+
+// CreateFilter makes a v2 filter with its keywords.
+func (s *Service) CreateFilter(ctx context.Context, c *Caller, p FilterParams) (*model.Filter, error) {
+	me, err := actor(c)
+	if err != nil {
+		return nil, err
+	}
+	f := &model.Filter{AccountID: me.ID, Action: "warn"}
+	if p.Title != nil {
+		f.Title = strings.TrimSpace(*p.Title)
+	}
+	if f.Title == "" {
+		return nil, herr.Unprocessable("Validation failed: Title can't be blank")
+	}
+	if f.Context, err = validContext(p.Context); err != nil {
+		return nil, err
+	}
+	if p.Action != nil && *p.Action != "" {
+		if err := validAction(*p.Action); err != nil {
+			return nil, err
+		}
+		f.Action = *p.Action
+	}
+	if p.SetExpiry {
+		f.ExpiresAt = expiry(p.ExpiresIn)
+	}
+	for _, k := range p.Keywords {
+		if k.Destroy {
+			continue
+		}
+		kw, err := validKeyword(k.Keyword)
+		if err != nil {
+			return nil, err
+		}
+		f.Keywords = append(f.Keywords, model.FilterKeyword{Keyword: kw, WholeWord: k.WholeWord == nil || *k.WholeWord})
+	}
+	if err := s.Store.CreateFilter(ctx, f); err != nil {
+		return nil, herr.Internal(err)
+	}
+	return s.Filter(ctx, c, f.ID)
+}
+
+// Filter returns one of the caller's filters.
+func (s *Service) Filter(ctx context.Context, c *Caller, filterID int64) (*model.Filter, error) {
+	me, err := actor(c)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.Store.FilterByID(ctx, me.ID, filterID)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	return f, nil
+}
+
+// Filters returns the caller's filters.
+func (s *Service) Filters(ctx context.Context, c *Caller) ([]*model.Filter, error) {
+	me, err := actor(c)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := s.Store.FiltersOf(ctx, me.ID)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return fs, nil
+}
+
+// UpdateFilter changes a v2 filter and its keywords (keywords_attributes
+// with id update, with _destroy delete, without id add).
+func (s *Service) UpdateFilter(ctx context.Context, c *Caller, filterID int64, p FilterParams) (*model.Filter, error) {
+	f, err := s.Filter(ctx, c, filterID)
+	if err != nil {
+		return nil, err
+	}
+	u := storage.FilterUpdate{SetExpiry: p.SetExpiry, ExpiresAt: expiry(p.ExpiresIn)}
+	if p.Title != nil {
+		t := strings.TrimSpace(*p.Title)
+		if t == "" {
+			return nil, herr.Unprocessable("Validation failed: Title can't be blank")
+		}
+		u.Title = &t
+	}
+	if p.Context != nil {
+		if u.Context, err = validContext(p.Context); err != nil {
+			return nil, err
+		}
+	}
+	if p.Action != nil && *p.Action != "" {
+		if err := validAction(*p.Action); err != nil {
+			return nil, err
+		}
+		u.Action = p.Action
+	}
+	existing := map[int64]model.FilterKeyword{}
+	for _, k := range f.Keywords {
+		existing[k.ID] = k
+	}
+	for _, k := range p.Keywords {
+		switch {
+		case k.ID != 0 && k.Destroy:
+			if _, ok := existing[k.ID]; !ok {
+				return nil, herr.NotFound("keyword")
+			}
+			u.DeleteKeywords = append(u.DeleteKeywords, k.ID)
+		case k.ID != 0:
+			old, ok := existing[k.ID]
+			if !ok {
+				return nil, herr.NotFound("keyword")
+			}
+			if strings.TrimSpace(k.Keyword) != "" {
+				old.Keyword = strings.TrimSpace(k.Keyword)
+			}
+			if k.WholeWord != nil {
+				old.WholeWord = *k.WholeWord
+			}
+			u.UpdateKeywords = append(u.UpdateKeywords, old)
+		case k.Destroy:
+		default:
+			kw, err := validKeyword(k.Keyword)
+			if err != nil {
+				return nil, err
+			}
+			u.AddKeywords = append(u.AddKeywords, model.FilterKeyword{Keyword: kw, WholeWord: k.WholeWord == nil || *k.WholeWord})
+		}
+	}
+	nf, err := s.Store.UpdateFilter(ctx, f.AccountID, f.ID, u)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	return nf, nil
+}
+
+// DeleteFilter removes one of the caller's filters.
+func (s *Service) DeleteFilter(ctx context.Context, c *Caller, filterID int64) error {
+	me, err := actor(c)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.DeleteFilter(ctx, me.ID, filterID); err != nil {
+		return storeErr(err)
+	}
+	return nil
+}
+
+// AddFilterKeyword adds a keyword to one of the caller's filters.
+func (s *Service) AddFilterKeyword(ctx context.Context, c *Caller, filterID int64, keyword string, wholeWord bool) (*model.FilterKeyword, error) {
+	me, err := actor(c)
+	if err != nil {
+		return nil, err
+	}
+	kw, err := validKeyword(keyword)
+	if err != nil {
+		return nil, err
+	}
+	k := &model.FilterKeyword{FilterID: filterID, Keyword: kw, WholeWord: wholeWord}
+	if err := s.Store.AddFilterKeyword(ctx, me.ID, k); err != nil {
+		return nil, storeErr(err)
+	}
+	return k, nil
+}
+
+// FilterKeyword returns a keyword of one of the caller's filters.
+func (s *Service) FilterKeyword(ctx context.Context, c *Caller, keywordID int64) (*model.FilterKeyword, error) {
+	me, err := actor(c)
+	if err != nil {
+		return nil, err
+	}
+	k, err := s.Store.FilterKeywordByID(ctx, me.ID, keywordID)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	return k, nil
+}
+
+// UpdateFilterKeyword changes a keyword; nil/empty leaves a part as it is.
+func (s *Service) UpdateFilterKeyword(ctx context.Context, c *Caller, keywordID int64, keyword *string, wholeWord *bool) (*model.FilterKeyword, error) {
+	k, err := s.FilterKeyword(ctx, c, keywordID)
+	if err != nil {
+		return nil, err
+	}
+	if keyword != nil {
+		if k.Keyword, err = validKeyword(*keyword); err != nil {
+			return nil, err
+		}
+	}
+	if wholeWord != nil {
+		k.WholeWord = *wholeWord
+	}
+	if err := s.Store.UpdateFilterKeyword(ctx, c.Account.ID, k); err != nil {
+		return nil, storeErr(err)
+	}
+	return k, nil
+}
+
+// DeleteFilterKeyword removes a keyword from one of the caller's filters.
+func (s *Service) DeleteFilterKeyword(ctx context.Context, c *Caller, keywordID int64) error {
+	me, err := actor(c)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.DeleteFilterKeyword(ctx, me.ID, keywordID, false); err != nil {
+		return storeErr(err)
+	}
+	return nil
+}
+
+// AddFilterStatus adds a status to one of the caller's filters.
+func (s *Service) AddFilterStatus(ctx context.Context, c *Caller, filterID, statusID int64) (*model.FilterStatus, error) {
+	me, err := actor(c)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Filter(ctx, c, filterID); err != nil {
+		return nil, err
+	}
+	if _, err := s.Store.StatusByID(ctx, statusID); err != nil {
+		return nil, storeErr(err)
+	}
+	fs := &model.FilterStatus{FilterID: filterID, StatusID: statusID}
+	err = s.Store.AddFilterStatus(ctx, me.ID, fs)
+	if errors.Is(err, storage.ErrConflict) {
+		return nil, herr.Unprocessable("Validation failed: Status has already been taken")
+	}
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	return fs, nil
+}
+
+// FilterStatus returns a status filter of one of the caller's filters.
+func (s *Service) FilterStatus(ctx context.Context, c *Caller, id int64) (*model.FilterStatus, error) {
+	me, err := actor(c)
+	if err != nil {
+		return nil, err
+	}
+	fs, err := s.Store.FilterStatusByID(ctx, me.ID, id)
+	if err != nil {
+		return nil, storeErr(err)
+	}
+	return fs, nil
+}
+
+// DeleteFilterStatus removes a status from one of the caller's filters.
+func (s *Service) DeleteFilterStatus(ctx context.Context, c *Caller, id int64) error {
+	me, err := actor(c)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.DeleteFilterStatus(ctx, me.ID, id); err != nil {
+		return storeErr(err)
+	}
+	return nil
+}
+
+// --- v1 filters: one keyword of a v2 filter each ---
+
+// V1Filter is a v1 filter: a keyword and the filter it belongs to. Its id
+// is the keyword's.
+type V1Filter struct {
+	Filter  *model.Filter
+	Keyword model.FilterKeyword
+}
+
+// V1FilterParams is POST/PUT /api/v1/filters.
+type V1FilterParams struct {
+	Phrase       string
+	Context      []string
+	Irreversible *bool
+	WholeWord    *bool
+	SetExpiry    bool
+	ExpiresIn    int64
+}
+
+// V1Filters lists every keyword of the caller's filters as a v1 filter.
+func (s *Service) V1Filters(ctx context.Context, c *Caller) ([]V1Filter, error) {
+	fs, err := s.Filters(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	var out []V1Filter
+	for _, f := range fs {
+		for _, k := range f.Keywords {
+			out = append(out, V1Filter{Filter: f, Keyword: k})
+		}
+	}
+	return out, nil
+}
+
+// V1Filter returns one v1 filter (by keyword id).
+func (s *Service) V1Filter(ctx context.Context, c *Caller, keywordID int64) (*V1Filter, error) {
+	k, err := s.FilterKeyword(ctx, c, keywordID)
+	if err != nil {
+		return nil, err
+	}
+	f, err := s.Filter(ctx, c, k.FilterID)
+	if err != nil {
+		return nil, err
+	}
+	return &V1Filter{Filter: f, Keyword: *k}, nil
+}
+
+// CreateV1Filter makes a filter titled after its phrase, with one keyword.
+func (s *Service) CreateV1Filter(ctx context.Context, c *Caller, p V1FilterParams) (*V1Filter, error) {
+	action := "warn"
+	if p.Irreversible != nil && *p.Irreversible {
+		action = "hide"
+	}
+	f, err := s.CreateFilter(ctx, c, FilterParams{
+		Title: &p.Phrase, Context: p.Context, Action: &action, SetExpiry: p.SetExpiry, ExpiresIn: p.ExpiresIn,
+		Keywords: []KeywordParam{{Keyword: p.Phrase, WholeWord: p.WholeWord}},
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(f.Keywords) == 0 {
+		return nil, herr.Unprocessable("Validation failed: Keyword can't be blank")
+	}
+	return &V1Filter{Filter: f, Keyword: f.Keywords[0]}, nil
+}
+
+// UpdateV1Filter changes a v1 filter: its keyword, and its filter's
+// settings when that filter has no other keyword.
+func (s *Service) UpdateV1Filter(ctx context.Context, c *Caller, keywordID int64, p V1FilterParams) (*V1Filter, error) {
+	cur, err := s.V1Filter(ctx, c, keywordID)
+	if err != nil {
+		return nil, err
+	}
+	fp := FilterParams{SetExpiry: p.SetExpiry, ExpiresIn: p.ExpiresIn}
+	changed := p.SetExpiry
+	if p.Context != nil {
+		fp.Context, changed = p.Context, true
+	}
+	if p.Irreversible != nil {
+		a := "warn"
+		if *p.Irreversible {
+			a = "hide"
+		}
+		fp.Action, changed = &a, a != cur.Filter.Action || changed
+	}
+	kw := KeywordParam{ID: cur.Keyword.ID, Keyword: p.Phrase, WholeWord: p.WholeWord}
+	fp.Keywords = []KeywordParam{kw}
+	if p.Phrase != "" && len(cur.Filter.Keywords) == 1 {
+		fp.Title = &p.Phrase
+	}
+	if changed && len(cur.Filter.Keywords) > 1 {
+		return nil, herr.Unprocessable("Validation failed: this filter has several keywords and cannot be changed through the v1 API")
+	}
+	f, err := s.UpdateFilter(ctx, c, cur.Filter.ID, fp)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range f.Keywords {
+		if k.ID == keywordID {
+			return &V1Filter{Filter: f, Keyword: k}, nil
+		}
+	}
+	return nil, herr.NotFound("filter")
+}
+
+// DeleteV1Filter removes a v1 filter's keyword, and its filter when
+// nothing else is left in it.
+func (s *Service) DeleteV1Filter(ctx context.Context, c *Caller, keywordID int64) error {
+	me, err := actor(c)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.DeleteFilterKeyword(ctx, me.ID, keywordID, true); err != nil {
+		return storeErr(err)
+	}
+	return nil
+}
+
+// --- markers ---
+
+// MarkerTimelines are the timelines that keep a read marker.
+var MarkerTimelines = []string{"home", "notifications"}
+
+// Markers returns the caller's markers among timelines (all when empty).
+func (s *Service) Markers(ctx context.Context, c *Caller, timelines []string) ([]model.Marker, error) {
+	me, err := actor(c)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := s.Store.MarkersOf(ctx, me.ID, timelines)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return ms, nil
+}
+
+// SetMarkers saves read positions, timeline → last read id.
+func (s *Service) SetMarkers(ctx context.Context, c *Caller, positions map[string]string) ([]model.Marker, error) {
+	me, err := actor(c)
+	if err != nil {
+		return nil, err
+	}
+	var out []model.Marker
+	for _, tl := range MarkerTimelines {
+		last, ok := positions[tl]
+		if !ok {
+			continue
+		}
+		last = strings.TrimSpace(last)
+		if last == "" {
+			return nil, herr.Unprocessable("Validation failed: Last read can't be blank")
+		}
+		m, err := s.Store.SetMarker(ctx, me.ID, tl, last)
+		if err != nil {
+			return nil, herr.Internal(err)
+		}
+		out = append(out, *m)
+	}
+	return out, nil
+}
