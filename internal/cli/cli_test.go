@@ -1,0 +1,245 @@
+package cli_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// herald is the binary built once for these tests: the CLI is tested as a
+// person runs it, including while the server runs.
+var herald string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "herald-cli-test")
+	if err != nil {
+		panic(err)
+	}
+	herald = filepath.Join(dir, "herald")
+	build := exec.Command("go", "build", "-o", herald, "../..")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build failed:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func freePort(t *testing.T) int {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func run(t *testing.T, dir string, env []string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(herald, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
+// startServe runs `herald serve` and waits for the instance endpoint.
+func startServe(t *testing.T, dir string, env []string, base string, args ...string) (*exec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := exec.Command(herald, append([]string{"serve"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), env...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(base + "/api/v1/instance")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return cmd, &out
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not ready: %s", out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func lastLine(s string) string {
+	var last string
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" {
+			last = l
+		}
+	}
+	return last
+}
+
+func get(t *testing.T, url, token string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var m map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&m)
+	return resp.StatusCode, m
+}
+
+func TestCommandsWhileServing(t *testing.T) {
+	dir := t.TempDir()
+	port := freePort(t)
+	cfg := filepath.Join(dir, "config.toml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf(`[instance]
+domain = "localhost:%d"
+protocol = "http"
+[server]
+listen = "127.0.0.1:%d"
+[storage]
+data_dir = "data"
+`, port, port)), 0o600)
+	base := fmt.Sprintf("http://localhost:%d", port)
+	srv, out := startServe(t, dir, nil, base, "--config", cfg)
+	if !strings.Contains(out.String(), "herald account create") {
+		t.Errorf("serve on an empty instance does not say how to create the owner: %s", out)
+	}
+
+	stdout, stderr, code := run(t, dir, nil, "account", "create", "--config", cfg, "--username", "Admin",
+		"--email", "admin@example.org", "--password", "long enough password", "--role", "owner")
+	if code != 0 || !strings.Contains(stdout, "@admin") {
+		t.Fatalf("account create: %d %s %s", code, stdout, stderr)
+	}
+	if _, _, code := run(t, dir, nil, "account", "create", "--config", cfg, "--username", "admin",
+		"--email", "other@example.org", "--password", "long enough password"); code != 1 {
+		t.Fatalf("duplicate username (any case) accepted: exit %d", code)
+	}
+	if _, _, code := run(t, dir, nil, "account", "create", "--config", cfg, "--username", "bad name!",
+		"--email", "x@example.org", "--password", "long enough password"); code != 1 {
+		t.Fatalf("invalid username accepted: exit %d", code)
+	}
+	if _, _, code := run(t, dir, nil, "account", "create", "--config", cfg, "--username", "x"); code != 2 {
+		t.Fatalf("missing flags: exit %d, want 2", code)
+	}
+
+	stdout, _, code = run(t, dir, nil, "token", "create", "--config", cfg, "--username", "admin", "--scopes", "read write follow push")
+	if code != 0 {
+		t.Fatalf("token create: %d", code)
+	}
+	token := lastLine(stdout)
+	status, me := get(t, base+"/api/v1/accounts/verify_credentials", token)
+	if status != 200 || me["username"] != "admin" {
+		t.Fatalf("token from the CLI: %d %v", status, me)
+	}
+	if role, _ := me["role"].(map[string]any); role["name"] != "Owner" {
+		t.Fatalf("role %v", me["role"])
+	}
+
+	stdout, _, code = run(t, dir, nil, "account", "set-role", "--config", cfg, "--username", "admin", "--role", "moderator")
+	if code != 0 {
+		t.Fatalf("set-role: %d %s", code, stdout)
+	}
+	_, me = get(t, base+"/api/v1/accounts/verify_credentials", token)
+	if role, _ := me["role"].(map[string]any); role["name"] != "Moderator" {
+		t.Fatalf("role after set-role: %v", me["role"])
+	}
+	if _, _, code := run(t, dir, nil, "account", "set-role", "--config", cfg, "--username", "admin", "--role", "emperor"); code != 1 {
+		t.Fatalf("invalid role accepted")
+	}
+
+	stdout, _, code = run(t, dir, nil, "account", "list", "--config", cfg)
+	if code != 0 || !strings.Contains(stdout, "admin@example.org") || !strings.Contains(stdout, "moderator") {
+		t.Fatalf("account list: %d %s", code, stdout)
+	}
+
+	// A new password revokes the tokens at once.
+	if _, _, code := run(t, dir, nil, "account", "set-password", "--config", cfg, "--username", "admin", "--password", "another long password"); code != 0 {
+		t.Fatal("set-password failed")
+	}
+	if status, _ := get(t, base+"/api/v1/accounts/verify_credentials", token); status != 401 {
+		t.Fatalf("token survived a password change: %d", status)
+	}
+
+	stdout, _, _ = run(t, dir, nil, "version")
+	if !strings.HasPrefix(stdout, "herald ") {
+		t.Fatalf("version: %q", stdout)
+	}
+
+	// SIGTERM stops the server cleanly.
+	srv.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- srv.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve exited with %v: %s", err, out)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop on SIGTERM")
+	}
+}
+
+// Without a config, serve runs on the embedded defaults (data in
+// ./herald-data); the environment overrides config keys.
+func TestServeDefaultsAndEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	port := freePort(t)
+	env := []string{fmt.Sprintf("HERALD_SERVER_LISTEN=127.0.0.1:%d", port), fmt.Sprintf("HERALD_INSTANCE_DOMAIN=localhost:%d", port),
+		"HERALD_INSTANCE_TITLE=Env Title"}
+	startServe(t, dir, env, fmt.Sprintf("http://localhost:%d", port))
+	if _, err := os.Stat(filepath.Join(dir, "herald-data", "herald.db")); err != nil {
+		t.Fatalf("no database under ./herald-data: %v", err)
+	}
+	resp, err := http.Get(fmt.Sprintf("http://localhost:%d/api/v2/instance", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var inst map[string]any
+	json.NewDecoder(resp.Body).Decode(&inst)
+	if inst["title"] != "Env Title" {
+		t.Fatalf("title %v", inst["title"])
+	}
+}
+
+func TestBadConfigExits(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "bad.toml")
+	os.WriteFile(cfg, []byte("[registration]\nmode = \"whenever\"\n"), 0o600)
+	_, stderr, code := run(t, dir, nil, "serve", "--config", cfg)
+	if code != 1 || !strings.Contains(stderr, "registration.mode") {
+		t.Fatalf("bad config: exit %d, %s", code, stderr)
+	}
+	if _, _, code := run(t, dir, nil, "frobnicate"); code != 2 {
+		t.Fatalf("unknown command: exit %d", code)
+	}
+}
