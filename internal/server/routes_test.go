@@ -22,8 +22,8 @@ func TestEveryRouteSurvivesBadInput(t *testing.T) {
 	}
 	bodies := []any{
 		nil,
-		`{"status": `,               // truncated JSON
-		`[1, 2, 3]`,                 // not an object
+		`{"status": `, // truncated JSON
+		`[1, 2, 3]`,   // not an object
 		`{"status": {"nested": 1}, "id": [true], "limit": "many", "visibility": 7, "fields_attributes": "x"}`,
 		url.Values{"limit": {"-5"}, "max_id": {"abc"}, "id[]": {"zz"}, "status": {strings.Repeat("x", 10000)}},
 	}
