@@ -60,8 +60,9 @@ type Tuning struct {
 	// ReplyDepth is how many missing ancestors of an incoming reply are
 	// fetched (default 5).
 	ReplyDepth int
-	// KeyCacheTTL is how long a remote public key is trusted before the
-	// actor is refetched on the next signature (default 24 h).
+	// ActorRefresh is how old a stored remote actor may get before it is
+	// fetched again when needed (default 24 h). Keys are refetched sooner
+	// when a signature fails to verify with the stored one.
 	ActorRefresh time.Duration
 }
 

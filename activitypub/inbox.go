@@ -73,10 +73,15 @@ func (f *Federation) handleInbox(c echo.Context) error {
 	if f.policy.BlockedURL(actor) {
 		return apError(c, http.StatusForbidden, "Forbidden")
 	}
+	// The dedupe key: the activity id, scoped to the signer when the id is
+	// not on the signer's host (so nobody can pre-empt another server's ids).
 	activityID := string(act.ID)
-	if activityID == "" {
+	switch {
+	case activityID == "":
 		sum := sha256.Sum256(body)
-		activityID = "sha256:" + hex.EncodeToString(sum[:])
+		activityID = signer + " sha256:" + hex.EncodeToString(sum[:])
+	case hostOf(activityID) != hostOf(signer):
+		activityID = signer + " " + activityID
 	}
 	queued, err := f.store.EnqueueInbox(ctx, &storage.InboxItem{
 		ActivityID: activityID,

@@ -406,8 +406,15 @@ func (f *Federation) handleOutbox(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
+	// Followers-only posts are listed for a signed fetch by a follower.
+	maxVis := model.Unlisted
+	if auth.signer != nil {
+		if fl, err := f.store.FollowBetween(ctx, auth.signer.ID, a.ID); err == nil && fl != nil {
+			maxVis = model.Private
+		}
+	}
 	return orderedCollection(c, a.URI+"/outbox", a.StatusesCount, func(p model.Page) ([]any, int64, int64, error) {
-		sts, err := f.store.AccountStatuses(ctx, a.ID, model.Unlisted, storage.AccountStatusFilter{}, p)
+		sts, err := f.store.AccountStatuses(ctx, a.ID, maxVis, storage.AccountStatusFilter{}, p)
 		if err != nil {
 			return nil, 0, 0, err
 		}

@@ -157,18 +157,18 @@ func TestFuzzSeedsPresent(t *testing.T) {
 
 func TestWantsActivityJSON(t *testing.T) {
 	cases := map[string]bool{
-		"":                                     false,
-		"*/*":                                  false,
-		"text/html":                            false,
-		"application/activity+json":            true,
+		"":                          false,
+		"*/*":                       false,
+		"text/html":                 false,
+		"application/activity+json": true,
 		`application/ld+json; profile="https://www.w3.org/ns/activitystreams"`: true,
 		`application/ld+json;profile=https://www.w3.org/ns/activitystreams`:    true,
-		"application/activity+json, application/ld+json":                      true,
-		"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8":     false,
-		"text/html;q=0.5, application/activity+json":                          true,
-		"application/activity+json;q=0.1, text/html":                          false,
-		"application/json":                                                    true,
-		"application/json, text/html":                                         false,
+		"application/activity+json, application/ld+json":                       true,
+		"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8":      false,
+		"text/html;q=0.5, application/activity+json":                           true,
+		"application/activity+json;q=0.1, text/html":                           false,
+		"application/json":            true,
+		"application/json, text/html": false,
 	}
 	for accept, want := range cases {
 		r, _ := http.NewRequest("GET", "/users/x", nil)

@@ -72,5 +72,7 @@ type Store interface {
 	Notifications
 	UserData
 	Federation
+	Admin
+	Realtime
 	Close() error
 }

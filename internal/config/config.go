@@ -25,7 +25,9 @@ type Config struct {
 	Storage      Storage      `toml:"storage"`
 	Registration Registration `toml:"registration"`
 	Federation   Federation   `toml:"federation"`
+	SMTP         SMTP         `toml:"smtp"`
 	Limits       Limits       `toml:"limits"`
+	Media        Media        `toml:"media"`
 	Log          Log          `toml:"log"`
 }
 
@@ -56,7 +58,37 @@ type Storage struct {
 
 type Registration struct {
 	Mode string `toml:"mode"`
+	// EmailDomainAllowlist: when not empty, only addresses at these domains
+	// (or their subdomains) may sign up.
+	EmailDomainAllowlist []string `toml:"email_domain_allowlist"`
+	// EmailDomainBlocklist: addresses at these domains (or their
+	// subdomains) may not sign up.
+	EmailDomainBlocklist []string `toml:"email_domain_blocklist"`
+	// ReservedUsernames are refused at sign-up, on top of the built-in list
+	// (admin, root, support, ...).
+	ReservedUsernames []string `toml:"reserved_usernames"`
+	// InviteMaxAge caps how long an invite may stay valid ("0s": no cap).
+	InviteMaxAge Duration `toml:"invite_max_age"`
 }
+
+// SMTP is the outgoing mail server. An empty host disables e-mail: accounts
+// are then confirmed by admins, and no mail is sent.
+type SMTP struct {
+	Host     string `toml:"host"`
+	Port     int    `toml:"port"`
+	Username string `toml:"username"`
+	Password string `toml:"password"`
+	// From is the sender address, e.g. "Herald <notifications@social.example>".
+	From string `toml:"from"`
+	// Security: "starttls" (upgrade, required), "tls" (implicit TLS, port
+	// 465) or "none" (plain text; only for a relay on loopback).
+	Security string `toml:"security"`
+	// Timeout of one delivery to the mail server.
+	Timeout Duration `toml:"timeout"`
+}
+
+// Enabled reports whether outgoing mail is configured.
+func (s SMTP) Enabled() bool { return s.Host != "" }
 
 type Federation struct {
 	Enabled               bool     `toml:"enabled"`
@@ -74,6 +106,21 @@ type Federation struct {
 	// AllowlistMode federates only with AllowedDomains (limited federation).
 	AllowlistMode  bool     `toml:"allowlist_mode"`
 	AllowedDomains []string `toml:"allowed_domains"`
+}
+
+// Media bounds uploads and remote media, and says where files live.
+type Media struct {
+	// MaxImageBytes / MaxVideoBytes bound one uploaded or fetched file
+	// (video and audio share MaxVideoBytes).
+	MaxImageBytes int64 `toml:"max_image_bytes"`
+	MaxVideoBytes int64 `toml:"max_video_bytes"`
+	// MaxPixels bounds an image's width × height before it is decoded.
+	MaxPixels int64 `toml:"max_pixels"`
+	// StoreDir is where media files are kept; relative to data_dir.
+	StoreDir string `toml:"store_dir"`
+	// RemoteCacheTTL: cached copies of remote media older than this are
+	// deleted by the pruning job (they are fetched again when asked for).
+	RemoteCacheTTL Duration `toml:"remote_cache_ttl"`
 }
 
 type Limits struct {
@@ -139,6 +186,7 @@ func Default() Config {
 		},
 		Storage:      Storage{DataDir: "./herald-data", ReadConnections: 4},
 		Registration: Registration{Mode: "closed"},
+		SMTP:         SMTP{Port: 587, Security: "starttls", Timeout: Duration{30 * time.Second}},
 		Federation: Federation{
 			Enabled:         true,
 			AuthorizedFetch: true,
@@ -152,6 +200,13 @@ func Default() Config {
 			MaxInboxBytes:   1 << 20,
 			SignInPerMinute: 10,
 			APIPer5Minutes:  300,
+		},
+		Media: Media{
+			MaxImageBytes:  16 << 20,
+			MaxVideoBytes:  99 << 20,
+			MaxPixels:      40_000_000,
+			StoreDir:       "media",
+			RemoteCacheTTL: Duration{30 * 24 * time.Hour},
 		},
 		Log: Log{Level: "info", Format: "text"},
 	}
@@ -282,6 +337,34 @@ func (c *Config) validate() error {
 	if !registrationModes[c.Registration.Mode] {
 		bad("registration.mode must be closed, invite, approval or open, got %q", c.Registration.Mode)
 	}
+	for _, list := range [][]string{c.Registration.EmailDomainAllowlist, c.Registration.EmailDomainBlocklist} {
+		for i, d := range list {
+			list[i] = strings.Trim(strings.ToLower(strings.TrimSpace(d)), ".")
+			if list[i] == "" || strings.ContainsAny(list[i], "/ @?#") {
+				bad("registration e-mail domains must be domain names, got %q", d)
+			}
+		}
+	}
+	for i, u := range c.Registration.ReservedUsernames {
+		c.Registration.ReservedUsernames[i] = strings.ToLower(strings.TrimSpace(u))
+	}
+	if c.Registration.InviteMaxAge.Duration < 0 {
+		bad("registration.invite_max_age must not be negative")
+	}
+	switch c.SMTP.Security {
+	case "starttls", "tls", "none":
+	default:
+		bad("smtp.security must be starttls, tls or none, got %q", c.SMTP.Security)
+	}
+	if c.SMTP.Port < 1 || c.SMTP.Port > 65535 {
+		bad("smtp.port must be between 1 and 65535")
+	}
+	if c.SMTP.Host != "" && c.SMTP.From == "" {
+		bad("smtp.from must be set when smtp.host is")
+	}
+	if c.SMTP.Timeout.Duration <= 0 {
+		bad("smtp.timeout must be positive")
+	}
 	if c.Federation.DeliveryWorkers < 1 || c.Federation.DeliveryWorkers > 256 {
 		bad("federation.delivery_workers must be between 1 and 256")
 	}
@@ -300,6 +383,18 @@ func (c *Config) validate() error {
 	if c.Limits.MaxInboxBytes < 1024 {
 		bad("limits.max_inbox_bytes must be at least 1024")
 	}
+	if c.Media.MaxImageBytes < 1024 || c.Media.MaxVideoBytes < 1024 {
+		bad("media.max_image_bytes and media.max_video_bytes must be at least 1024")
+	}
+	if c.Media.MaxPixels < 1 || c.Media.MaxPixels > 268_435_456 {
+		bad("media.max_pixels must be between 1 and 268435456 (16384×16384)")
+	}
+	if strings.TrimSpace(c.Media.StoreDir) == "" {
+		bad("media.store_dir must not be empty")
+	}
+	if c.Media.RemoteCacheTTL.Duration <= 0 {
+		bad("media.remote_cache_ttl must be positive")
+	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -311,6 +406,15 @@ func (c *Config) validate() error {
 		bad("log.format must be text or json")
 	}
 	return errors.Join(errs...)
+}
+
+// MediaDir is the directory of media files: media.store_dir, relative to
+// data_dir unless absolute.
+func (c *Config) MediaDir() string {
+	if filepath.IsAbs(c.Media.StoreDir) {
+		return c.Media.StoreDir
+	}
+	return filepath.Join(c.Storage.DataDir, c.Media.StoreDir)
 }
 
 // BaseURL is the instance's public origin, e.g. https://social.example.

@@ -36,6 +36,15 @@ func normalise(c Config) Config {
 	if len(c.Federation.AllowedDomains) == 0 {
 		c.Federation.AllowedDomains = nil
 	}
+	if len(c.Registration.EmailDomainAllowlist) == 0 {
+		c.Registration.EmailDomainAllowlist = nil
+	}
+	if len(c.Registration.EmailDomainBlocklist) == 0 {
+		c.Registration.EmailDomainBlocklist = nil
+	}
+	if len(c.Registration.ReservedUsernames) == 0 {
+		c.Registration.ReservedUsernames = nil
+	}
 	if len(c.Server.TrustedProxies) == 0 {
 		c.Server.TrustedProxies = nil
 	}
@@ -72,6 +81,9 @@ func TestInvalidConfig(t *testing.T) {
 		"bad listen":   "[server]\nlisten = \"nowhere\"\n",
 		"bad toml":     "[server\n",
 		"bad duration": "[server]\nread_timeout = \"soon\"\n",
+		"bad smtp":     "[smtp]\nsecurity = \"maybe\"\n",
+		"smtp no from": "[smtp]\nhost = \"mail.example\"\n",
+		"bad allow":    "[registration]\nemail_domain_allowlist = [\"a@b\"]\n",
 	}
 	for name, body := range cases {
 		p := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".toml")

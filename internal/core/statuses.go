@@ -200,6 +200,7 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 	}
 	if !existed {
 		s.kick()
+		s.recordConversation(ctx, created)
 		s.notify("status", author.ID, created.ID)
 		for _, m := range created.MentionIDs {
 			s.notify("notification", m, created.ID)

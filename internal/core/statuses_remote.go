@@ -59,6 +59,7 @@ func (s *Service) IngestRemoteStatus(ctx context.Context, st *model.Status, ment
 		return nil, herr.Internal(err)
 	}
 	if !existed {
+		s.recordConversation(ctx, out)
 		s.notify("status", out.AccountID, out.ID)
 		for _, m := range out.MentionIDs {
 			s.notify("notification", m, out.ID)

@@ -280,6 +280,7 @@ const (
 	EventAccountDelete = "account.delete"
 	EventPin           = "pin"
 	EventUnpin         = "unpin"
+	EventReportForward = "report.forward" // AccountID 0 (instance actor), ObjectID the report, Payload {"target_id","status_uris","comment"}
 )
 
 type List struct {

@@ -1,8 +1,18 @@
 package server
 
-import "context"
+import (
+	"context"
 
-// mountFederation attaches the ActivityPub engine (see activitypub/).
+	"github.com/herald-social/herald/activitypub"
+)
+
+// mountFederation attaches the ActivityPub engine: its routes, the hooks
+// the domain layer and the web UI call, and its workers.
 func (s *Server) mountFederation(ctx context.Context) error {
+	fed := activitypub.New(s.Svc, s.Cfg, s.Log)
+	fed.Register(s.Echo)
+	s.Svc.Resolver, s.Svc.Kick = fed, fed.Kick
+	s.Fed = fed
+	s.AddWorker(fed.Start)
 	return nil
 }

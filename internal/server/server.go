@@ -18,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/herald-social/herald/activitypub"
 	"github.com/herald-social/herald/api"
 	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/core"
@@ -32,6 +33,7 @@ type Server struct {
 	Store *sqlite.Store
 	Svc   *core.Service
 	API   *api.API
+	Fed   *activitypub.Federation
 	Echo  *echo.Echo
 
 	workers []func(ctx context.Context)
@@ -67,6 +69,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 		store.Close()
 		return nil, err
 	}
+	ui.Fed = s.Fed
 	return s, nil
 }
 

@@ -1,0 +1,381 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+// Permission is Mastodon's role permission bitmask.
+type Permission uint64
+
+// Mastodon's permission flags (UserRole::FLAGS).
+const (
+	PermAdministrator       Permission = 1 << 0
+	PermDevops              Permission = 1 << 1
+	PermViewAuditLog        Permission = 1 << 2
+	PermViewDashboard       Permission = 1 << 3
+	PermManageReports       Permission = 1 << 4
+	PermManageFederation    Permission = 1 << 5
+	PermManageSettings      Permission = 1 << 6
+	PermManageBlocks        Permission = 1 << 7
+	PermManageTaxonomies    Permission = 1 << 8
+	PermManageAppeals       Permission = 1 << 9
+	PermManageUsers         Permission = 1 << 10
+	PermManageInvites       Permission = 1 << 11
+	PermManageRules         Permission = 1 << 12
+	PermManageAnnouncements Permission = 1 << 13
+	PermManageCustomEmojis  Permission = 1 << 14
+	PermManageWebhooks      Permission = 1 << 15
+	PermInviteUsers         Permission = 1 << 16
+	PermManageRoles         Permission = 1 << 17
+	PermManageUserAccess    Permission = 1 << 18
+	PermDeleteUserData      Permission = 1 << 19
+
+	// PermAll is every flag.
+	PermAll Permission = 1<<20 - 1
+)
+
+// Has reports whether p grants q (every bit of q, or Administrator).
+func (p Permission) Has(q Permission) bool { return p&PermAdministrator != 0 || p&q == q }
+
+// HasAny reports whether p grants at least one of qs.
+func (p Permission) HasAny(qs ...Permission) bool {
+	for _, q := range qs {
+		if p.Has(q) {
+			return true
+		}
+	}
+	return false
+}
+
+// RoleOf returns a user's role; an unknown key is the "user" role.
+func (s *Service) RoleOf(ctx context.Context, u *model.User) (*model.Role, error) {
+	key := model.RoleUser
+	if u != nil && u.Role != "" {
+		key = u.Role
+	}
+	r, err := s.Store.RoleByKey(ctx, key)
+	if errors.Is(err, storage.ErrNotFound) && key != model.RoleUser {
+		r, err = s.Store.RoleByKey(ctx, model.RoleUser)
+	}
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return r, nil
+}
+
+// PermissionsOf returns what a user may do: their role's permissions plus
+// those of the "user" (everyone) role.
+func (s *Service) PermissionsOf(ctx context.Context, u *model.User) (Permission, *model.Role, error) {
+	r, err := s.RoleOf(ctx, u)
+	if err != nil {
+		return 0, nil, err
+	}
+	perms := Permission(r.Permissions)
+	if r.Key != model.RoleUser {
+		every, err := s.Store.RoleByKey(ctx, model.RoleUser)
+		if err != nil {
+			return 0, nil, herr.Internal(err)
+		}
+		perms |= Permission(every.Permissions)
+	}
+	return perms, r, nil
+}
+
+// Authorize checks that the caller is a user whose role grants one of perms.
+func (s *Service) Authorize(ctx context.Context, c *Caller, perms ...Permission) error {
+	if c == nil || c.User == nil {
+		return herr.Forbidden("This action is not allowed")
+	}
+	have, _, err := s.PermissionsOf(ctx, c.User)
+	if err != nil {
+		return err
+	}
+	if !have.HasAny(perms...) {
+		return herr.Forbidden("This action is not allowed")
+	}
+	return nil
+}
+
+// callerRank is the position of the caller's role (the command line, nil,
+// outranks everyone).
+func (s *Service) callerRank(ctx context.Context, c *Caller) (int, Permission, error) {
+	if c == nil {
+		return 1 << 30, PermAll, nil
+	}
+	perms, r, err := s.PermissionsOf(ctx, c.User)
+	if err != nil {
+		return 0, 0, err
+	}
+	return r.Position, perms, nil
+}
+
+// outranks checks that the caller may act on target (a user of a lower
+// role; remote accounts and users of the "user" role are always below).
+func (s *Service) outranks(ctx context.Context, c *Caller, target *model.User) error {
+	if target == nil {
+		return nil
+	}
+	if c != nil && c.User != nil && c.User.ID == target.ID {
+		return herr.Forbidden("This action is not allowed")
+	}
+	rank, _, err := s.callerRank(ctx, c)
+	if err != nil {
+		return err
+	}
+	tr, err := s.RoleOf(ctx, target)
+	if err != nil {
+		return err
+	}
+	if tr.Key != model.RoleUser && tr.Position >= rank {
+		return herr.Forbidden("This action is not allowed")
+	}
+	return nil
+}
+
+// Roles lists every role, least powerful first.
+func (s *Service) Roles(ctx context.Context, c *Caller) ([]*model.Role, error) {
+	if err := s.Authorize(ctx, c, PermManageRoles); err != nil {
+		return nil, err
+	}
+	rs, err := s.Store.Roles(ctx)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return rs, nil
+}
+
+// Role returns one role.
+func (s *Service) Role(ctx context.Context, c *Caller, roleID int64) (*model.Role, error) {
+	if err := s.Authorize(ctx, c, PermManageRoles); err != nil {
+		return nil, err
+	}
+	return s.roleByID(ctx, roleID)
+}
+
+func (s *Service) roleByID(ctx context.Context, roleID int64) (*model.Role, error) {
+	r, err := s.Store.RoleByID(ctx, roleID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, herr.NotFound("role")
+	}
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return r, nil
+}
+
+// RoleParams creates or changes a role; nil fields stay as they are.
+type RoleParams struct {
+	Name        *string
+	Color       *string
+	Permissions *uint64
+	Position    *int
+	Highlighted *bool
+}
+
+var colorRe = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+// applyRole validates p onto r for a caller of rank and permissions.
+func applyRole(r *model.Role, p RoleParams, rank int, perms Permission) error {
+	if p.Name != nil {
+		r.Name = strings.TrimSpace(*p.Name)
+	}
+	if p.Color != nil {
+		r.Color = strings.TrimSpace(*p.Color)
+	}
+	if p.Permissions != nil {
+		r.Permissions = *p.Permissions & uint64(PermAll)
+	}
+	if p.Position != nil {
+		r.Position = *p.Position
+	}
+	if p.Highlighted != nil {
+		r.Highlighted = *p.Highlighted
+	}
+	if r.Key != model.RoleUser && r.Name == "" {
+		return herr.Unprocessable("Validation failed: Name can't be blank")
+	}
+	if len([]rune(r.Name)) > 100 {
+		return herr.Unprocessable("Validation failed: Name is too long (maximum is 100 characters)")
+	}
+	if r.Color != "" && !colorRe.MatchString(r.Color) {
+		return herr.Unprocessable("Validation failed: Color must be in hex format (#rrggbb)")
+	}
+	if r.Key != model.RoleUser && r.Position >= rank {
+		return herr.Forbidden("This action is not allowed: the role must rank below yours")
+	}
+	// Nobody grants permissions they do not have.
+	if perms&PermAdministrator == 0 && Permission(r.Permissions)&^perms != 0 {
+		return herr.Forbidden("This action is not allowed: you cannot grant permissions you do not have")
+	}
+	return nil
+}
+
+// CreateRole creates a custom role.
+func (s *Service) CreateRole(ctx context.Context, c *Caller, p RoleParams) (*model.Role, error) {
+	if err := s.Authorize(ctx, c, PermManageRoles); err != nil {
+		return nil, err
+	}
+	rank, perms, err := s.callerRank(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	r := &model.Role{}
+	if p.Position == nil {
+		pos := 0
+		p.Position = &pos
+	}
+	if err := applyRole(r, p, rank, perms); err != nil {
+		return nil, err
+	}
+	if err := s.Store.CreateRole(ctx, r); err != nil {
+		return nil, herr.Internal(err)
+	}
+	s.audit(ctx, c, "create_user_role", "UserRole", strconv.FormatInt(r.ID, 10), "created role "+r.Name)
+	return r, nil
+}
+
+// UpdateRole changes a role. The owner role cannot be changed; the "user"
+// (everyone) role only in its permissions.
+func (s *Service) UpdateRole(ctx context.Context, c *Caller, roleID int64, p RoleParams) (*model.Role, error) {
+	if err := s.Authorize(ctx, c, PermManageRoles); err != nil {
+		return nil, err
+	}
+	r, err := s.roleByID(ctx, roleID)
+	if err != nil {
+		return nil, err
+	}
+	rank, perms, err := s.callerRank(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	if r.Key == model.RoleOwner || (r.Key != model.RoleUser && r.Position >= rank) {
+		return nil, herr.Forbidden("This action is not allowed")
+	}
+	if r.Key == model.RoleUser {
+		p = RoleParams{Permissions: p.Permissions}
+	}
+	if err := applyRole(r, p, rank, perms); err != nil {
+		return nil, err
+	}
+	if err := s.Store.UpdateRole(ctx, r); err != nil {
+		return nil, herr.Internal(err)
+	}
+	s.audit(ctx, c, "update_user_role", "UserRole", strconv.FormatInt(r.ID, 10), "changed role "+r.Key)
+	return r, nil
+}
+
+// DeleteRole deletes a custom role; its users become "user".
+func (s *Service) DeleteRole(ctx context.Context, c *Caller, roleID int64) error {
+	if err := s.Authorize(ctx, c, PermManageRoles); err != nil {
+		return err
+	}
+	r, err := s.roleByID(ctx, roleID)
+	if err != nil {
+		return err
+	}
+	rank, _, err := s.callerRank(ctx, c)
+	if err != nil {
+		return err
+	}
+	if model.ValidRole(r.Key) {
+		return herr.Forbidden("Built-in roles cannot be deleted")
+	}
+	if r.Position >= rank {
+		return herr.Forbidden("This action is not allowed")
+	}
+	if err := s.Store.DeleteRole(ctx, roleID); err != nil {
+		return herr.Internal(err)
+	}
+	s.audit(ctx, c, "destroy_user_role", "UserRole", strconv.FormatInt(r.ID, 10), "deleted role "+r.Name)
+	return nil
+}
+
+// AssignRole gives a local user a role (by id) below the caller's own.
+func (s *Service) AssignRole(ctx context.Context, c *Caller, accountID, roleID int64) error {
+	if err := s.Authorize(ctx, c, PermManageRoles); err != nil {
+		return err
+	}
+	r, err := s.roleByID(ctx, roleID)
+	if err != nil {
+		return err
+	}
+	u, err := s.Store.UserByAccountID(ctx, accountID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return herr.NotFound("account")
+	} else if err != nil {
+		return herr.Internal(err)
+	}
+	if err := s.outranks(ctx, c, u); err != nil {
+		return err
+	}
+	rank, _, err := s.callerRank(ctx, c)
+	if err != nil {
+		return err
+	}
+	if r.Key != model.RoleUser && r.Position >= rank {
+		return herr.Forbidden("This action is not allowed")
+	}
+	if err := s.Store.SetRole(ctx, u.ID, r.Key); err != nil {
+		return herr.Internal(err)
+	}
+	s.audit(ctx, c, "change_role_user", "User", strconv.FormatInt(accountID, 10), "gave role "+roleLabel(r))
+	return nil
+}
+
+func roleLabel(r *model.Role) string {
+	if r.Name == "" {
+		return r.Key
+	}
+	return r.Name
+}
+
+// roleKeysWith lists the keys of roles whose permissions (with the
+// everyone role's) grant perm.
+func (s *Service) roleKeysWith(ctx context.Context, perm Permission) ([]string, error) {
+	rs, err := s.Store.Roles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var every Permission
+	for _, r := range rs {
+		if r.Key == model.RoleUser {
+			every = Permission(r.Permissions)
+		}
+	}
+	var out []string
+	for _, r := range rs {
+		if (Permission(r.Permissions) | every).Has(perm) {
+			out = append(out, r.Key)
+		}
+	}
+	return out, nil
+}
+
+// audit records an admin action; a failure is logged, not returned, as the
+// action is done.
+func (s *Service) audit(ctx context.Context, c *Caller, action, targetType, targetID, summary string) {
+	e := &model.AuditEntry{AccountID: c.AccountID(), Action: action, TargetType: targetType, TargetID: targetID, Summary: summary}
+	if err := s.Store.AddAudit(ctx, e); err != nil && s.Log != nil {
+		s.Log.Error("audit log", "action", action, "err", err)
+	}
+}
+
+// AuditLog pages through the audit log.
+func (s *Service) AuditLog(ctx context.Context, c *Caller, f storage.AuditFilter, p model.Page) ([]*model.AuditEntry, error) {
+	if err := s.Authorize(ctx, c, PermViewAuditLog); err != nil {
+		return nil, err
+	}
+	out, err := s.Store.AuditLog(ctx, f, p)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return out, nil
+}

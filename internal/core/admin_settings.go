@@ -1,0 +1,579 @@
+package core
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/mail"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/internal/text"
+	"github.com/herald-social/herald/storage"
+)
+
+// Site is the instance's description and policies as admins set them at
+// run time, over the configuration's defaults.
+type Site struct {
+	RegistrationsMode    string // closed, invite, approval, open
+	RequireReason        bool   // approval mode: sign-ups must give a reason
+	RegistrationsMessage string // shown when registrations are closed
+	Title                string
+	ShortDescription     string
+	Description          string // the long description (about page)
+	ExtendedDescription  string
+	ContactAccount       string // username of a local account
+	ContactEmail         string
+	TermsOfService       string
+	PrivacyPolicy        string
+	LimitedFederation    bool // allow-list mode, on top of the configuration's
+	UpdatedAt            map[string]time.Time
+}
+
+// siteOverrides is what is stored (settings key "site"): only what admins set.
+type siteOverrides struct {
+	RegistrationsMode    *string              `json:"registrations_mode,omitempty"`
+	RequireReason        *bool                `json:"require_reason,omitempty"`
+	RegistrationsMessage *string              `json:"registrations_message,omitempty"`
+	Title                *string              `json:"title,omitempty"`
+	ShortDescription     *string              `json:"short_description,omitempty"`
+	Description          *string              `json:"description,omitempty"`
+	ExtendedDescription  *string              `json:"extended_description,omitempty"`
+	ContactAccount       *string              `json:"contact_account,omitempty"`
+	ContactEmail         *string              `json:"contact_email,omitempty"`
+	TermsOfService       *string              `json:"terms_of_service,omitempty"`
+	PrivacyPolicy        *string              `json:"privacy_policy,omitempty"`
+	LimitedFederation    *bool                `json:"limited_federation,omitempty"`
+	UpdatedAt            map[string]time.Time `json:"updated_at,omitempty"`
+}
+
+const siteSettingKey = "site"
+
+func (s *Service) loadOverrides(ctx context.Context) (siteOverrides, error) {
+	var o siteOverrides
+	v, err := s.Store.Setting(ctx, siteSettingKey)
+	if errors.Is(err, storage.ErrNotFound) {
+		return o, nil
+	}
+	if err != nil {
+		return o, herr.Internal(err)
+	}
+	if err := json.Unmarshal([]byte(v), &o); err != nil {
+		return siteOverrides{}, herr.Internal(err)
+	}
+	return o, nil
+}
+
+// Site returns the effective instance settings.
+func (s *Service) Site(ctx context.Context) (Site, error) {
+	o, err := s.loadOverrides(ctx)
+	cfg := s.Cfg
+	st := Site{
+		RegistrationsMode: cfg.Registration.Mode,
+		Title:             cfg.Instance.Title,
+		ShortDescription:  cfg.Instance.ShortDescription,
+		Description:       cfg.Instance.Description,
+		ContactEmail:      cfg.Instance.ContactEmail,
+		UpdatedAt:         map[string]time.Time{},
+	}
+	if err != nil {
+		return st, err
+	}
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&st.RegistrationsMode, o.RegistrationsMode)
+	set(&st.RegistrationsMessage, o.RegistrationsMessage)
+	set(&st.Title, o.Title)
+	set(&st.ShortDescription, o.ShortDescription)
+	set(&st.Description, o.Description)
+	set(&st.ExtendedDescription, o.ExtendedDescription)
+	set(&st.ContactAccount, o.ContactAccount)
+	set(&st.ContactEmail, o.ContactEmail)
+	set(&st.TermsOfService, o.TermsOfService)
+	set(&st.PrivacyPolicy, o.PrivacyPolicy)
+	if o.RequireReason != nil {
+		st.RequireReason = *o.RequireReason
+	}
+	if o.LimitedFederation != nil {
+		st.LimitedFederation = *o.LimitedFederation
+	}
+	for k, v := range o.UpdatedAt {
+		st.UpdatedAt[k] = v
+	}
+	if st.Title == "" {
+		st.Title = "Herald"
+	}
+	return st, nil
+}
+
+// RegistrationsMode is the effective sign-up mode.
+func (s *Service) RegistrationsMode(ctx context.Context) string {
+	st, err := s.Site(ctx)
+	if err != nil {
+		return "closed"
+	}
+	return st.RegistrationsMode
+}
+
+// SiteUpdate changes instance settings; nil fields stay as they are.
+type SiteUpdate struct {
+	RegistrationsMode    *string
+	RequireReason        *bool
+	RegistrationsMessage *string
+	Title                *string
+	ShortDescription     *string
+	Description          *string
+	ExtendedDescription  *string
+	ContactAccount       *string
+	ContactEmail         *string
+	TermsOfService       *string
+	PrivacyPolicy        *string
+	LimitedFederation    *bool
+}
+
+// NormaliseRegistrationsMode accepts Herald's modes and Mastodon's
+// (none, approved, open).
+func NormaliseRegistrationsMode(m string) (string, bool) {
+	switch strings.ToLower(strings.TrimSpace(m)) {
+	case "closed", "none":
+		return "closed", true
+	case "invite", "invites":
+		return "invite", true
+	case "approval", "approved":
+		return "approval", true
+	case "open":
+		return "open", true
+	}
+	return "", false
+}
+
+// UpdateSite changes instance settings (Manage Settings permission).
+func (s *Service) UpdateSite(ctx context.Context, c *Caller, u SiteUpdate) (Site, error) {
+	if err := s.Authorize(ctx, c, PermManageSettings); err != nil {
+		return Site{}, err
+	}
+	o, err := s.loadOverrides(ctx)
+	if err != nil {
+		return Site{}, err
+	}
+	if o.UpdatedAt == nil {
+		o.UpdatedAt = map[string]time.Time{}
+	}
+	now := time.Now().UTC()
+	var changed []string
+	str := func(name string, dst **string, v *string, max int) error {
+		if v == nil {
+			return nil
+		}
+		t := strings.TrimSpace(*v)
+		if len([]rune(t)) > max {
+			return herr.Unprocessable("Validation failed: %s is too long (maximum is %d characters)", name, max)
+		}
+		*dst = &t
+		o.UpdatedAt[name] = now
+		changed = append(changed, name)
+		return nil
+	}
+	if u.RegistrationsMode != nil {
+		m, ok := NormaliseRegistrationsMode(*u.RegistrationsMode)
+		if !ok {
+			return Site{}, herr.Unprocessable("Validation failed: registrations_mode must be closed, invite, approval or open")
+		}
+		o.RegistrationsMode = &m
+		changed = append(changed, "registrations_mode="+m)
+	}
+	if u.RequireReason != nil {
+		o.RequireReason = u.RequireReason
+		changed = append(changed, "require_reason="+strconv.FormatBool(*u.RequireReason))
+	}
+	if u.LimitedFederation != nil {
+		o.LimitedFederation = u.LimitedFederation
+		changed = append(changed, "limited_federation="+strconv.FormatBool(*u.LimitedFederation))
+	}
+	if u.Title != nil && strings.TrimSpace(*u.Title) == "" {
+		return Site{}, herr.Unprocessable("Validation failed: title can't be blank")
+	}
+	if u.ContactEmail != nil && strings.TrimSpace(*u.ContactEmail) != "" {
+		if _, err := mail.ParseAddress(strings.TrimSpace(*u.ContactEmail)); err != nil {
+			return Site{}, herr.Unprocessable("Validation failed: contact_email is invalid")
+		}
+	}
+	if u.ContactAccount != nil {
+		name := strings.TrimPrefix(strings.TrimSpace(*u.ContactAccount), "@")
+		if name != "" {
+			if _, err := s.LocalAccount(ctx, name); err != nil {
+				return Site{}, herr.Unprocessable("Validation failed: contact_account must be a local username")
+			}
+		}
+		u.ContactAccount = &name
+	}
+	for _, f := range []struct {
+		name string
+		dst  **string
+		v    *string
+		max  int
+	}{
+		{"registrations_message", &o.RegistrationsMessage, u.RegistrationsMessage, 2000},
+		{"title", &o.Title, u.Title, 200},
+		{"short_description", &o.ShortDescription, u.ShortDescription, 2000},
+		{"description", &o.Description, u.Description, 20000},
+		{"extended_description", &o.ExtendedDescription, u.ExtendedDescription, 100000},
+		{"contact_account", &o.ContactAccount, u.ContactAccount, 100},
+		{"contact_email", &o.ContactEmail, u.ContactEmail, 320},
+		{"terms_of_service", &o.TermsOfService, u.TermsOfService, 200000},
+		{"privacy_policy", &o.PrivacyPolicy, u.PrivacyPolicy, 200000},
+	} {
+		if err := str(f.name, f.dst, f.v, f.max); err != nil {
+			return Site{}, err
+		}
+	}
+	b, err := json.Marshal(o)
+	if err != nil {
+		return Site{}, herr.Internal(err)
+	}
+	if err := s.Store.SetSetting(ctx, siteSettingKey, string(b)); err != nil {
+		return Site{}, herr.Internal(err)
+	}
+	if u.LimitedFederation != nil {
+		s.invalidateDomainPolicy()
+	}
+	if len(changed) > 0 {
+		s.audit(ctx, c, "update_setting", "Form::AdminSettings", "", "changed "+strings.Join(changed, ", "))
+	}
+	return s.Site(ctx)
+}
+
+// RenderSiteText renders admin-written text (descriptions, terms, policy)
+// as HTML paragraphs with links; text that already is HTML is sanitised.
+func RenderSiteText(src string) string {
+	src = strings.TrimSpace(src)
+	if src == "" {
+		return ""
+	}
+	if strings.HasPrefix(src, "<") {
+		return text.SanitizeRemote(src)
+	}
+	return text.Render(src, text.RenderOptions{})
+}
+
+// --- rules ---
+
+// Rules lists the instance's rules (public).
+func (s *Service) Rules(ctx context.Context) ([]*model.Rule, error) {
+	rs, err := s.Store.Rules(ctx)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return rs, nil
+}
+
+// RuleParams creates or changes a rule; nil fields stay as they are.
+type RuleParams struct {
+	Text     *string
+	Hint     *string
+	Position *int
+}
+
+func applyRule(r *model.Rule, p RuleParams) error {
+	if p.Text != nil {
+		r.Text = strings.TrimSpace(*p.Text)
+	}
+	if p.Hint != nil {
+		r.Hint = strings.TrimSpace(*p.Hint)
+	}
+	if p.Position != nil {
+		r.Position = *p.Position
+	}
+	if r.Text == "" {
+		return herr.Unprocessable("Validation failed: Text can't be blank")
+	}
+	if len([]rune(r.Text)) > 1000 || len([]rune(r.Hint)) > 2000 {
+		return herr.Unprocessable("Validation failed: Text is too long (maximum is 1000 characters)")
+	}
+	return nil
+}
+
+// CreateRule adds a rule (Manage Rules).
+func (s *Service) CreateRule(ctx context.Context, c *Caller, p RuleParams) (*model.Rule, error) {
+	if err := s.Authorize(ctx, c, PermManageRules); err != nil {
+		return nil, err
+	}
+	r := &model.Rule{}
+	if p.Position == nil {
+		rs, err := s.Store.Rules(ctx)
+		if err != nil {
+			return nil, herr.Internal(err)
+		}
+		pos := 0
+		for _, x := range rs {
+			if x.Position >= pos {
+				pos = x.Position + 1
+			}
+		}
+		p.Position = &pos
+	}
+	if err := applyRule(r, p); err != nil {
+		return nil, err
+	}
+	if err := s.Store.CreateRule(ctx, r); err != nil {
+		return nil, herr.Internal(err)
+	}
+	s.audit(ctx, c, "create_rule", "Rule", strconv.FormatInt(r.ID, 10), "added a rule")
+	return r, nil
+}
+
+// UpdateRule changes a rule (Manage Rules).
+func (s *Service) UpdateRule(ctx context.Context, c *Caller, ruleID int64, p RuleParams) (*model.Rule, error) {
+	if err := s.Authorize(ctx, c, PermManageRules); err != nil {
+		return nil, err
+	}
+	r, err := s.Store.RuleByID(ctx, ruleID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, herr.NotFound("rule")
+	} else if err != nil {
+		return nil, herr.Internal(err)
+	}
+	if err := applyRule(r, p); err != nil {
+		return nil, err
+	}
+	if err := s.Store.UpdateRule(ctx, r); err != nil {
+		return nil, herr.Internal(err)
+	}
+	s.audit(ctx, c, "update_rule", "Rule", strconv.FormatInt(r.ID, 10), "changed a rule")
+	return r, nil
+}
+
+// DeleteRule deletes a rule (Manage Rules).
+func (s *Service) DeleteRule(ctx context.Context, c *Caller, ruleID int64) error {
+	if err := s.Authorize(ctx, c, PermManageRules); err != nil {
+		return err
+	}
+	if err := s.Store.DeleteRule(ctx, ruleID); errors.Is(err, storage.ErrNotFound) {
+		return herr.NotFound("rule")
+	} else if err != nil {
+		return herr.Internal(err)
+	}
+	s.audit(ctx, c, "destroy_rule", "Rule", strconv.FormatInt(ruleID, 10), "deleted a rule")
+	return nil
+}
+
+// --- announcements ---
+
+// AnnouncementParams creates or changes an announcement; nil fields stay.
+type AnnouncementParams struct {
+	Text      *string
+	StartsAt  **time.Time
+	EndsAt    **time.Time
+	AllDay    *bool
+	Published *bool
+}
+
+func applyAnnouncement(an *model.Announcement, p AnnouncementParams) error {
+	if p.Text != nil {
+		an.Text = strings.TrimSpace(*p.Text)
+		an.Content = text.Render(an.Text, text.RenderOptions{})
+	}
+	if p.StartsAt != nil {
+		an.StartsAt = *p.StartsAt
+	}
+	if p.EndsAt != nil {
+		an.EndsAt = *p.EndsAt
+	}
+	if p.AllDay != nil {
+		an.AllDay = *p.AllDay
+	}
+	if p.Published != nil {
+		if *p.Published && an.PublishedAt == nil {
+			now := time.Now().UTC()
+			an.PublishedAt = &now
+		} else if !*p.Published {
+			an.PublishedAt = nil
+		}
+	}
+	if an.Text == "" {
+		return herr.Unprocessable("Validation failed: Text can't be blank")
+	}
+	if len([]rune(an.Text)) > 10000 {
+		return herr.Unprocessable("Validation failed: Text is too long (maximum is 10000 characters)")
+	}
+	if an.StartsAt != nil && an.EndsAt != nil && an.EndsAt.Before(*an.StartsAt) {
+		return herr.Unprocessable("Validation failed: Ends at must be after starts at")
+	}
+	return nil
+}
+
+// AdminAnnouncements lists every announcement, drafts included.
+func (s *Service) AdminAnnouncements(ctx context.Context, c *Caller) ([]*model.Announcement, error) {
+	if err := s.Authorize(ctx, c, PermManageAnnouncements); err != nil {
+		return nil, err
+	}
+	out, err := s.Store.Announcements(ctx, true)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return out, nil
+}
+
+// CreateAnnouncement adds an announcement (published unless told otherwise).
+func (s *Service) CreateAnnouncement(ctx context.Context, c *Caller, p AnnouncementParams) (*model.Announcement, error) {
+	if err := s.Authorize(ctx, c, PermManageAnnouncements); err != nil {
+		return nil, err
+	}
+	if p.Published == nil {
+		t := true
+		p.Published = &t
+	}
+	an := &model.Announcement{}
+	if err := applyAnnouncement(an, p); err != nil {
+		return nil, err
+	}
+	if err := s.Store.CreateAnnouncement(ctx, an); err != nil {
+		return nil, herr.Internal(err)
+	}
+	s.audit(ctx, c, "create_announcement", "Announcement", strconv.FormatInt(an.ID, 10), "created an announcement")
+	return an, nil
+}
+
+func (s *Service) announcement(ctx context.Context, id int64) (*model.Announcement, error) {
+	an, err := s.Store.AnnouncementByID(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, herr.NotFound("announcement")
+	} else if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return an, nil
+}
+
+// UpdateAnnouncement changes an announcement.
+func (s *Service) UpdateAnnouncement(ctx context.Context, c *Caller, id int64, p AnnouncementParams) (*model.Announcement, error) {
+	if err := s.Authorize(ctx, c, PermManageAnnouncements); err != nil {
+		return nil, err
+	}
+	an, err := s.announcement(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := applyAnnouncement(an, p); err != nil {
+		return nil, err
+	}
+	if err := s.Store.UpdateAnnouncement(ctx, an); err != nil {
+		return nil, herr.Internal(err)
+	}
+	s.audit(ctx, c, "update_announcement", "Announcement", strconv.FormatInt(an.ID, 10), "changed an announcement")
+	return an, nil
+}
+
+// DeleteAnnouncement deletes an announcement.
+func (s *Service) DeleteAnnouncement(ctx context.Context, c *Caller, id int64) error {
+	if err := s.Authorize(ctx, c, PermManageAnnouncements); err != nil {
+		return err
+	}
+	if err := s.Store.DeleteAnnouncement(ctx, id); errors.Is(err, storage.ErrNotFound) {
+		return herr.NotFound("announcement")
+	} else if err != nil {
+		return herr.Internal(err)
+	}
+	s.audit(ctx, c, "destroy_announcement", "Announcement", strconv.FormatInt(id, 10), "deleted an announcement")
+	return nil
+}
+
+// AnnouncementView is what a user sees of the current announcements.
+type AnnouncementView struct {
+	Announcements []*model.Announcement
+	Read          map[int64]bool
+	Reactions     map[int64][]model.AnnouncementReaction
+}
+
+// Announcements lists the published, not yet ended announcements for a
+// user (read ones too when withDismissed).
+func (s *Service) Announcements(ctx context.Context, c *Caller, withDismissed bool) (*AnnouncementView, error) {
+	if err := s.requireUser(c); err != nil {
+		return nil, err
+	}
+	all, err := s.Store.Announcements(ctx, false)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	read, err := s.Store.DismissedAnnouncements(ctx, c.Account.ID)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	now := time.Now()
+	v := &AnnouncementView{Read: read}
+	var ids []int64
+	for _, an := range all {
+		if an.EndsAt != nil && an.EndsAt.Before(now) {
+			continue
+		}
+		if read[an.ID] && !withDismissed {
+			continue
+		}
+		v.Announcements = append(v.Announcements, an)
+		ids = append(ids, an.ID)
+	}
+	v.Reactions, err = s.Store.AnnouncementReactions(ctx, c.Account.ID, ids)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return v, nil
+}
+
+func (s *Service) publishedAnnouncement(ctx context.Context, id int64) error {
+	an, err := s.announcement(ctx, id)
+	if err != nil {
+		return err
+	}
+	if an.PublishedAt == nil {
+		return herr.NotFound("announcement")
+	}
+	return nil
+}
+
+// DismissAnnouncement marks an announcement read.
+func (s *Service) DismissAnnouncement(ctx context.Context, c *Caller, id int64) error {
+	if err := s.requireUser(c); err != nil {
+		return err
+	}
+	if err := s.publishedAnnouncement(ctx, id); err != nil {
+		return err
+	}
+	if err := s.Store.DismissAnnouncement(ctx, id, c.Account.ID); err != nil {
+		return herr.Internal(err)
+	}
+	return nil
+}
+
+// validReaction accepts a short emoji (or custom emoji shortcode).
+func validReaction(name string) bool {
+	n := len([]rune(name))
+	return n > 0 && n <= 32 && !strings.ContainsAny(name, " \t\r\n<>&\"'/")
+}
+
+// ReactToAnnouncement adds (add = true) or removes a reaction.
+func (s *Service) ReactToAnnouncement(ctx context.Context, c *Caller, id int64, name string, add bool) error {
+	if err := s.requireUser(c); err != nil {
+		return err
+	}
+	if err := s.publishedAnnouncement(ctx, id); err != nil {
+		return err
+	}
+	if !validReaction(name) {
+		return herr.Unprocessable("Validation failed: Name is not a recognized emoji")
+	}
+	var err error
+	if add {
+		err = s.Store.AddAnnouncementReaction(ctx, id, c.Account.ID, name)
+	} else {
+		err = s.Store.RemoveAnnouncementReaction(ctx, id, c.Account.ID, name)
+	}
+	if err != nil {
+		return herr.Internal(err)
+	}
+	return nil
+}

@@ -1,0 +1,346 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/herald-social/herald/internal/id"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
+
+func likeEscape(s string) string { return likeEscaper.Replace(s) }
+
+// AdminAccounts lists accounts for moderators, newest first.
+func (s *Store) AdminAccounts(ctx context.Context, f storage.AdminAccountFilter, p model.Page) ([]*storage.AdminAccount, error) {
+	q := "SELECT " + accountColumns + ` FROM accounts a LEFT JOIN users u ON u.account_id = a.id
+		LEFT JOIN registrations r ON r.user_id = u.id LEFT JOIN account_moderation m ON m.account_id = a.id WHERE 1=1`
+	var args []any
+	add := func(cond string, v ...any) { q += " AND " + cond; args = append(args, v...) }
+	switch f.Origin {
+	case "local":
+		add("a.domain = ''")
+	case "remote":
+		add("a.domain <> ''")
+	}
+	switch f.Status {
+	case "active":
+		add("a.suspended_at IS NULL AND (u.id IS NULL OR (u.approved = 1 AND u.disabled = 0))")
+	case "pending":
+		add("u.approved = 0")
+	case "disabled":
+		add("u.disabled = 1")
+	case "silenced":
+		add("a.silenced_at IS NOT NULL")
+	case "suspended":
+		add("a.suspended_at IS NOT NULL")
+	case "sensitized":
+		add("m.sensitized_at IS NOT NULL")
+	}
+	if f.Staff {
+		add("u.role <> 'user'")
+	}
+	if len(f.RoleKeys) > 0 {
+		add("u.role IN ("+placeholders(len(f.RoleKeys))+")", stringArgs(f.RoleKeys)...)
+	}
+	if f.InvitedBy != 0 {
+		add("r.invited_by = ?", f.InvitedBy)
+	}
+	if f.Username != "" {
+		add(`lower(a.username) LIKE ? ESCAPE '\'`, likeEscape(strings.ToLower(f.Username))+"%")
+	}
+	if f.DisplayName != "" {
+		add(`lower(a.display_name) LIKE ? ESCAPE '\'`, "%"+likeEscape(strings.ToLower(f.DisplayName))+"%")
+	}
+	if f.ByDomain != "" {
+		add("a.domain = ?", strings.ToLower(f.ByDomain))
+	}
+	if f.Email != "" {
+		add(`lower(u.email) LIKE ? ESCAPE '\'`, "%"+likeEscape(strings.ToLower(f.Email))+"%")
+	}
+	if f.IP != "" {
+		users, err := s.usersSeenAt(ctx, f.IP)
+		if err != nil {
+			return nil, err
+		}
+		if len(users) == 0 {
+			return nil, nil
+		}
+		add("u.id IN ("+placeholders(len(users))+")", int64Args(users)...)
+	}
+	where, pargs, tail, reverse := pageClause("a.id", p)
+	rows, err := s.r.QueryContext(ctx, q+where+tail, append(args, pargs...)...)
+	if err != nil {
+		return nil, err
+	}
+	var accts []*model.Account
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		accts = append(accts, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if reverse {
+		reverseSlice(accts)
+	}
+	return s.adminDetails(ctx, accts)
+}
+
+// usersSeenAt lists the users seen at an address or in a CIDR range.
+func (s *Store) usersSeenAt(ctx context.Context, ip string) ([]int64, error) {
+	prefix, err := netip.ParsePrefix(ip)
+	if err != nil {
+		addr, err := netip.ParseAddr(ip)
+		if err != nil {
+			return nil, nil
+		}
+		prefix = netip.PrefixFrom(addr, addr.BitLen())
+	}
+	rows, err := s.r.QueryContext(ctx, "SELECT user_id, ip FROM user_ips")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	seen := map[int64]bool{}
+	var out []int64
+	for rows.Next() {
+		var uid int64
+		var v string
+		if err := rows.Scan(&uid, &v); err != nil {
+			return nil, err
+		}
+		if a, err := netip.ParseAddr(v); err == nil && prefix.Contains(a.Unmap()) && !seen[uid] {
+			seen[uid] = true
+			out = append(out, uid)
+		}
+	}
+	return out, rows.Err()
+}
+
+// AdminAccount returns one account with its moderation details.
+func (s *Store) AdminAccount(ctx context.Context, accountID int64) (*storage.AdminAccount, error) {
+	a, err := s.AccountByID(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	out, err := s.adminDetails(ctx, []*model.Account{a})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+// adminDetails loads users, registrations, moderation state and addresses
+// of accounts, in a fixed number of queries.
+func (s *Store) adminDetails(ctx context.Context, accts []*model.Account) ([]*storage.AdminAccount, error) {
+	out := make([]*storage.AdminAccount, len(accts))
+	byID := map[int64]*storage.AdminAccount{}
+	ids := make([]int64, len(accts))
+	for i, a := range accts {
+		out[i] = &storage.AdminAccount{Account: a}
+		byID[a.ID] = out[i]
+		ids[i] = a.ID
+	}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in := placeholders(len(ids))
+	rows, err := s.r.QueryContext(ctx, "SELECT "+userColumns+" FROM users u WHERE u.account_id IN ("+in+")", int64Args(ids)...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if aa := byID[u.AccountID]; aa != nil {
+			aa.User = u
+		}
+	}
+	rows.Close()
+	rows, err = s.r.QueryContext(ctx, `SELECT r.user_id, r.invite_id, r.invited_by, r.reason, r.ip, r.app_id, r.created_at, u.account_id
+		FROM registrations r JOIN users u ON u.id = r.user_id WHERE u.account_id IN (`+in+")", int64Args(ids)...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var r model.Registration
+		var inv, by, app sql.NullInt64
+		var created, acct int64
+		if err := rows.Scan(&r.UserID, &inv, &by, &r.Reason, &r.IP, &app, &created, &acct); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		r.InviteID, r.InvitedBy, r.AppID, r.CreatedAt = inv.Int64, by.Int64, app.Int64, fromMs(created)
+		if aa := byID[acct]; aa != nil {
+			aa.Registration = &r
+		}
+	}
+	rows.Close()
+	rows, err = s.r.QueryContext(ctx, "SELECT account_id, sensitized_at FROM account_moderation WHERE account_id IN ("+in+")", int64Args(ids)...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var acct int64
+		var sens sql.NullInt64
+		if err := rows.Scan(&acct, &sens); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if aa := byID[acct]; aa != nil {
+			aa.SensitizedAt = fromNullMs(sens)
+		}
+	}
+	rows.Close()
+	rows, err = s.r.QueryContext(ctx, "SELECT u.account_id, i.ip, i.used_at FROM user_ips i JOIN users u ON u.id = i.user_id WHERE u.account_id IN ("+
+		in+") ORDER BY i.used_at DESC", int64Args(ids)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var acct, used int64
+		var ip string
+		if err := rows.Scan(&acct, &ip, &used); err != nil {
+			return nil, err
+		}
+		if aa := byID[acct]; aa != nil {
+			aa.IPs = append(aa.IPs, model.UserIP{IP: ip, UsedAt: fromMs(used)})
+		}
+	}
+	return out, rows.Err()
+}
+
+func nowOrNull(set bool, now time.Time) any {
+	if set {
+		return ms(now)
+	}
+	return nil
+}
+
+// ModerateAccount changes an account's moderation state, records the
+// warning, resolves reports and queues events in one transaction.
+func (s *Store) ModerateAccount(ctx context.Context, accountID int64, m storage.AccountModeration, w *model.AccountWarning,
+	resolveReports []int64, events []model.OutboxEvent) error {
+	now := time.Now()
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM accounts WHERE id = ?", accountID).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return storage.ErrNotFound
+		}
+		// Keep the first time of a state that is set again.
+		if m.Suspended != nil {
+			if _, err := tx.ExecContext(ctx, "UPDATE accounts SET suspended_at = CASE WHEN ? THEN coalesce(suspended_at, ?) ELSE NULL END WHERE id = ?",
+				b2i(*m.Suspended), ms(now), accountID); err != nil {
+				return err
+			}
+		}
+		if m.Silenced != nil {
+			if _, err := tx.ExecContext(ctx, "UPDATE accounts SET silenced_at = CASE WHEN ? THEN coalesce(silenced_at, ?) ELSE NULL END WHERE id = ?",
+				b2i(*m.Silenced), ms(now), accountID); err != nil {
+				return err
+			}
+		}
+		if m.Sensitive != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO account_moderation (account_id, sensitized_at) VALUES (?, ?)
+				ON CONFLICT(account_id) DO UPDATE SET sensitized_at = CASE WHEN excluded.sensitized_at IS NULL THEN NULL
+				ELSE coalesce(sensitized_at, excluded.sensitized_at) END`, accountID, nowOrNull(*m.Sensitive, now)); err != nil {
+				return err
+			}
+		}
+		if m.Disabled != nil {
+			if _, err := tx.ExecContext(ctx, "UPDATE users SET disabled = ? WHERE account_id = ?", b2i(*m.Disabled), accountID); err != nil {
+				return err
+			}
+		}
+		if m.Approved != nil {
+			if _, err := tx.ExecContext(ctx, "UPDATE users SET approved = ? WHERE account_id = ?", b2i(*m.Approved), accountID); err != nil {
+				return err
+			}
+		}
+		if w != nil {
+			w.ID = id.New()
+			w.CreatedAt = now
+			if _, err := tx.ExecContext(ctx, `INSERT INTO account_warnings (id, account_id, target_account_id, action, text, report_id,
+				status_ids, created_at) VALUES (?,?,?,?,?,?,?,?)`, w.ID, nullID(w.AccountID), accountID, w.Action, w.Text,
+				nullID(w.ReportID), idsJSON(w.StatusIDs), ms(now)); err != nil {
+				return err
+			}
+		}
+		for _, rid := range resolveReports {
+			by := int64(0)
+			if w != nil {
+				by = w.AccountID
+			}
+			if _, err := tx.ExecContext(ctx, "UPDATE reports SET action_taken_at = ?, action_taken_by_id = ?, updated_at = ? WHERE id = ? AND action_taken_at IS NULL",
+				ms(now), nullID(by), ms(now), rid); err != nil {
+				return err
+			}
+		}
+		return insertEvents(ctx, tx, events)
+	})
+}
+
+const warningColumns = "id, account_id, target_account_id, action, text, report_id, status_ids, created_at"
+
+func scanWarning(row scanner) (*model.AccountWarning, error) {
+	var w model.AccountWarning
+	var by, report sql.NullInt64
+	var statuses string
+	var created int64
+	err := row.Scan(&w.ID, &by, &w.TargetAccountID, &w.Action, &w.Text, &report, &statuses, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, storage.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	w.AccountID, w.ReportID, w.StatusIDs, w.CreatedAt = by.Int64, report.Int64, parseIDsJSON(statuses), fromMs(created)
+	return &w, nil
+}
+
+// AccountWarnings lists the warnings given to an account, newest first.
+func (s *Store) AccountWarnings(ctx context.Context, targetAccountID int64, p model.Page) ([]*model.AccountWarning, error) {
+	where, args, tail, reverse := pageClause("id", p)
+	rows, err := s.r.QueryContext(ctx, "SELECT "+warningColumns+" FROM account_warnings WHERE target_account_id = ?"+where+tail,
+		append([]any{targetAccountID}, args...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*model.AccountWarning
+	for rows.Next() {
+		w, err := scanWarning(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	if reverse {
+		reverseSlice(out)
+	}
+	return out, rows.Err()
+}
+
+// AccountWarning returns one warning.
+func (s *Store) AccountWarning(ctx context.Context, warningID int64) (*model.AccountWarning, error) {
+	return scanWarning(s.r.QueryRowContext(ctx, "SELECT "+warningColumns+" FROM account_warnings WHERE id = ?", warningID))
+}
