@@ -25,6 +25,7 @@ import (
 	"github.com/herald-social/herald/activitypub/httpsig"
 	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/ratelimit"
 	"github.com/herald-social/herald/storage"
 )
 
@@ -96,6 +97,8 @@ type Federation struct {
 	client *http.Client
 	keys   *keyCache
 
+	inboxLimit *ratelimit.Limiter // per signing domain (limits.go)
+
 	instMu  sync.Mutex
 	instKey *rsa.PrivateKey
 	instPub string
@@ -134,6 +137,7 @@ func New(svc *core.Service, cfg config.Config, log *slog.Logger) *Federation {
 		unavailable:  map[string]bool{},
 		aliveSeen:    map[string]bool{},
 		signers:      map[int64]signer{},
+		inboxLimit:   newInboxLimiter(cfg.Limits.InboxPerDomainPerMinute),
 	}
 	f.client = f.newHTTPClient()
 	f.keys = newKeyCache(f)

@@ -73,6 +73,9 @@ func (f *Federation) handleInbox(c echo.Context) error {
 	if f.policy.BlockedURL(actor) {
 		return apError(c, http.StatusForbidden, "Forbidden")
 	}
+	if limited, err := f.inboxThrottled(c, hostOf(signer)); limited {
+		return err
+	}
 	// The dedupe key: the activity id, scoped to the signer when the id is
 	// not on the signer's host (so nobody can pre-empt another server's ids).
 	activityID := string(act.ID)

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/herald-social/herald/activitypub/httpsig"
 	"github.com/herald-social/herald/internal/config"
 )
 
@@ -50,6 +52,26 @@ func TestInboxVerification(t *testing.T) {
 		status, msg := p.signedPost(shared, mustJSON(t, act), nil)
 		if status != http.StatusUnauthorized {
 			t.Fatalf("actor != signer: %d %s, want 401", status, msg)
+		}
+	})
+	t.Run("signed for another host", func(t *testing.T) {
+		// A signature made for another server, replayed here, is refused.
+		body := mustJSON(t, followActivity(p, "h", bob.URI))
+		req, _ := http.NewRequest(http.MethodPost, "http://other.example/inbox", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/activity+json")
+		if err := httpsig.Sign(req, p.actor+"#main-key", p.key, body); err != nil {
+			t.Fatal(err)
+		}
+		real, _ := url.Parse(shared)
+		req.URL.Scheme, req.URL.Host = real.Scheme, real.Host
+		req.Host = "other.example"
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusUnauthorized {
+			t.Fatalf("replayed to another host: %d, want 401", resp.StatusCode)
 		}
 	})
 	t.Run("bad json", func(t *testing.T) {

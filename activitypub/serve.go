@@ -6,7 +6,9 @@ import (
 	"crypto/rsa"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -123,8 +125,14 @@ func (f *Federation) verifySignature(ctx context.Context, r *http.Request, body 
 		actor = a
 		return k, nil
 	}
-	if _, err := httpsig.Verify(ctx, r, body, resolve, f.now()); err != nil {
+	v, err := httpsig.Verify(ctx, r, body, resolve, f.now())
+	if err != nil {
 		return "", err
+	}
+	// A signature made for another server must not be replayable here:
+	// when the Host is signed, it must be ours.
+	if slices.Contains(v.SignedHeaders, "host") && !strings.EqualFold(r.Host, f.cfg.Instance.Domain) {
+		return "", fmt.Errorf("signed for host %q, not %q", r.Host, f.cfg.Instance.Domain)
 	}
 	if actor == "" {
 		return "", errors.New("no actor for the key")

@@ -120,6 +120,9 @@ func (a *API) updateCredentials(c echo.Context) error {
 		}
 		pp.Sensitive = &b
 	}
+	if err := a.updateProfileImages(c); err != nil { // avatar, header (media.go)
+		return err
+	}
 	ctx := c.Request().Context()
 	acc, u, err := a.svc.UpdateCredentials(ctx, caller(c), pp)
 	if err != nil {

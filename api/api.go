@@ -33,6 +33,9 @@ type API struct {
 	routes []Route
 
 	tokenLimiter *ratelimit.Limiter
+	limits       *apiLimits // per account and per IP (ratelimit.go)
+
+	rt realtime // streaming state (streaming.go)
 }
 
 // Access says who may call a route. Every route declares one: the route
@@ -62,6 +65,7 @@ func New(svc *core.Service) *API {
 		svc:          svc,
 		log:          svc.Log,
 		tokenLimiter: ratelimit.New(svc.Cfg.Limits.SignInPerMinute*3, time.Minute),
+		limits:       newAPILimits(svc),
 	}
 }
 
@@ -125,6 +129,9 @@ func (a *API) authenticate(acc Access) echo.MiddlewareFunc {
 		return func(c echo.Context) error {
 			token := bearer(c.Request())
 			if token == "" {
+				if err := a.throttle(c, nil); err != nil {
+					return err
+				}
 				if acc.Public {
 					return next(c)
 				}
@@ -132,6 +139,12 @@ func (a *API) authenticate(acc Access) echo.MiddlewareFunc {
 			}
 			cl, err := a.svc.CallerByToken(c.Request().Context(), token)
 			if err != nil {
+				if terr := a.throttle(c, nil); terr != nil {
+					return terr
+				}
+				return err
+			}
+			if err := a.throttle(c, cl); err != nil {
 				return err
 			}
 			if acc.User && cl.User == nil {

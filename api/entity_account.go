@@ -105,13 +105,7 @@ type AccountRole struct {
 	Highlighted bool   `json:"highlighted"`
 }
 
-// Role ids and permission bitmasks, as Mastodon's built-in roles.
-var roleEntities = map[string]AccountRole{
-	model.RoleUser:      {ID: "-99", Name: "", Color: "", Permissions: "65536"},
-	model.RoleModerator: {ID: "1", Name: "Moderator", Color: "", Permissions: "1308", Highlighted: true},
-	model.RoleAdmin:     {ID: "2", Name: "Admin", Color: "", Permissions: "983036", Highlighted: true},
-	model.RoleOwner:     {ID: "3", Name: "Owner", Color: "", Permissions: "1048575", Highlighted: true},
-}
+// Role entities are rendered from the roles table: see roleEntity (admin_entities.go).
 
 // missingAvatar and missingHeader are served by the web UI for accounts
 // without images: clients need a URL, never null.
@@ -121,11 +115,11 @@ const (
 )
 
 func (a *API) account(acc *model.Account) Account {
-	avatar := acc.AvatarURL
+	avatar := a.svc.AccountImageURL(acc, "avatar")
 	if avatar == "" {
 		avatar = a.absolute(missingAvatar)
 	}
-	header := acc.HeaderURL
+	header := a.svc.AccountImageURL(acc, "header")
 	if header == "" {
 		header = a.absolute(missingHeader)
 	}
@@ -154,7 +148,7 @@ func (a *API) account(acc *model.Account) Account {
 		HeaderStatic:    header,
 		Locked:          acc.Locked,
 		Fields:          fields,
-		Emojis:          []CustomEmoji{},
+		Emojis:          a.accountEmojis(acc),
 		Bot:             acc.Bot || acc.ActorType == "Service" || acc.ActorType == "Application",
 		Group:           acc.ActorType == "Group",
 		Discoverable:    &disc,
@@ -216,9 +210,9 @@ func (a *API) credentialAccount(ctx context.Context, acc *model.Account, u *mode
 		AttributionDomains:  []string{},
 		QuotePolicy:         "public",
 	}
-	role := roleEntities[u.Role]
+	role := a.roleEntity(ctx, u)
 	out.Role = &role
-	if u.Role != model.RoleUser {
+	if u.Role != model.RoleUser && role.Highlighted {
 		out.Roles = []AccountRole{{ID: role.ID, Name: role.Name, Color: role.Color}}
 	}
 	return out

@@ -34,7 +34,7 @@ func (a *API) notification(p *core.NotificationPage, n *model.Notification) (Not
 	out := Notification{
 		ID:        idString(n.ID),
 		Type:      n.Type,
-		GroupKey:  "ungrouped-" + idString(n.ID),
+		GroupKey:  core.GroupKey(n, nil),
 		CreatedAt: fmtTime(n.CreatedAt),
 		Account:   a.account(acc),
 	}

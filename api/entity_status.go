@@ -16,7 +16,7 @@ type Status struct {
 	Visibility         string             `json:"visibility"`
 	Sensitive          bool               `json:"sensitive"`
 	SpoilerText        string             `json:"spoiler_text"`
-	MediaAttachments   []any              `json:"media_attachments"`
+	MediaAttachments   []MediaAttachment  `json:"media_attachments"`
 	Application        *StatusApplication `json:"application,omitempty"`
 	Mentions           []StatusMention    `json:"mentions"`
 	Tags               []StatusTag        `json:"tags"`
@@ -31,7 +31,7 @@ type Status struct {
 	InReplyToAccountID *string            `json:"in_reply_to_account_id"`
 	Reblog             *Status            `json:"reblog"`
 	Poll               any                `json:"poll"`
-	Card               any                `json:"card"`
+	Card               *PreviewCard       `json:"card"`
 	Quote              any                `json:"quote"`
 	Language           *string            `json:"language"`
 	Text               *string            `json:"text,omitempty"`
@@ -115,10 +115,11 @@ func (a *API) status(v *core.StatusView, st *model.Status) (Status, bool) {
 		Visibility:        st.Visibility.String(),
 		Sensitive:         st.Sensitive,
 		SpoilerText:       st.SpoilerText,
-		MediaAttachments:  []any{},
+		MediaAttachments:  a.mediaAttachments(v.Media[st.ID]),
 		Mentions:          make([]StatusMention, 0, len(st.MentionIDs)),
 		Tags:              make([]StatusTag, 0, len(st.Tags)),
-		Emojis:            []CustomEmoji{},
+		Emojis:            a.emojisIn(author.Domain, st.Content, st.SpoilerText),
+		Card:              a.previewCard(v.Cards[st.ID]),
 		ReblogsCount:      st.ReblogsCount,
 		FavouritesCount:   st.FavouritesCount,
 		RepliesCount:      st.RepliesCount,

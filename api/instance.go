@@ -1,10 +1,15 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/herr"
 )
 
 func (a *API) registerInstance(e *echo.Echo) {
@@ -12,18 +17,17 @@ func (a *API) registerInstance(e *echo.Echo) {
 	a.handle(e, http.MethodGet, "/api/v2/instance", a.instanceV2, public())
 	a.handle(e, http.MethodGet, "/api/v1/instance/peers", a.instancePeers, public())
 	a.handle(e, http.MethodGet, "/api/v1/instance/activity", a.emptyList, public())
-	a.handle(e, http.MethodGet, "/api/v1/instance/rules", a.emptyList, public())
-	a.handle(e, http.MethodGet, "/api/v1/instance/domain_blocks", a.emptyList, public())
+	a.handle(e, http.MethodGet, "/api/v1/instance/rules", a.instanceRules, public())
+	a.handle(e, http.MethodGet, "/api/v1/instance/domain_blocks", a.instanceDomainBlocks, public())
 	a.handle(e, http.MethodGet, "/api/v1/instance/translation_languages", a.emptyObject, public())
 	a.handle(e, http.MethodGet, "/api/v1/instance/extended_description", a.extendedDescription, public())
-	a.handle(e, http.MethodGet, "/api/v1/instance/privacy_policy", a.legalText, public())
-	a.handle(e, http.MethodGet, "/api/v1/instance/terms_of_service", a.legalText, public())
+	a.handle(e, http.MethodGet, "/api/v1/instance/privacy_policy", a.privacyPolicy, public())
+	a.handle(e, http.MethodGet, "/api/v1/instance/terms_of_service", a.termsOfService, public())
 	a.handle(e, http.MethodGet, "/api/v1/custom_emojis", a.emptyList, public())
 	a.handle(e, http.MethodGet, "/api/v1/trends/tags", a.emptyList, public())
 	a.handle(e, http.MethodGet, "/api/v1/trends/statuses", a.emptyList, public())
 	a.handle(e, http.MethodGet, "/api/v1/trends/links", a.emptyList, public())
 	a.handle(e, http.MethodGet, "/api/v1/trends", a.emptyList, public())
-	a.handle(e, http.MethodGet, "/api/v1/announcements", a.emptyList, user(""))
 	a.handle(e, http.MethodGet, "/health", a.health, public())
 	a.handle(e, http.MethodGet, "/api/v1/streaming/health", a.health, public())
 }
@@ -52,29 +56,57 @@ func (a *API) streamingURL() string {
 func (a *API) instanceV1(c echo.Context) error {
 	ctx := c.Request().Context()
 	cfg := a.svc.Cfg
+	site, err := a.svc.Site(ctx)
+	if err != nil {
+		return err
+	}
 	users, _ := a.svc.Store.CountLocalAccounts(ctx)
 	statuses, _ := a.svc.Store.CountLocalStatuses(ctx)
 	domains, _ := a.svc.Store.CountKnownDomains(ctx)
-	mode := cfg.Registration.Mode
+	mode := site.RegistrationsMode
 	return c.JSON(http.StatusOK, map[string]any{
 		"uri":               cfg.Instance.Domain,
-		"title":             cfg.Instance.Title,
-		"short_description": cfg.Instance.ShortDescription,
-		"description":       cfg.Instance.Description,
-		"email":             cfg.Instance.ContactEmail,
+		"title":             site.Title,
+		"short_description": site.ShortDescription,
+		"description":       site.Description,
+		"email":             site.ContactEmail,
 		"version":           versionString(),
 		"urls":              map[string]string{"streaming_api": a.streamingURL()},
 		"stats":             map[string]int64{"user_count": users, "status_count": statuses, "domain_count": domains},
 		"thumbnail":         nil,
 		"languages":         languages(cfg.Instance.Languages),
-		"registrations":     mode == "open" || mode == "approval",
+		"registrations":     core.RegistrationsOpen(mode),
 		"approval_required": mode == "approval",
-		"invites_enabled":   mode == "invite",
+		"invites_enabled":   mode != "open",
 		"configuration":     a.configuration(false),
-		"contact_account":   nil,
-		"rules":             []any{},
+		"contact_account":   a.contactAccount(c, site),
+		"rules":             a.rulesList(c),
 	})
 }
+
+// contactAccount is the Account entity of the contact (nil: none).
+func (a *API) contactAccount(c echo.Context, site core.Site) *Account {
+	if site.ContactAccount == "" {
+		return nil
+	}
+	acc, err := a.svc.LocalAccount(c.Request().Context(), site.ContactAccount)
+	if err != nil || acc.SuspendedAt != nil {
+		return nil
+	}
+	out := a.account(acc)
+	return &out
+}
+
+func (a *API) rulesList(c echo.Context) []Rule {
+	rs, _ := a.svc.Rules(c.Request().Context())
+	out := make([]Rule, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, ruleEntity(r))
+	}
+	return out
+}
+
+func (a *API) instanceRules(c echo.Context) error { return c.JSON(http.StatusOK, a.rulesList(c)) }
 
 func languages(l []string) []string {
 	if len(l) == 0 {
@@ -115,14 +147,18 @@ func (a *API) configuration(v2 bool) map[string]any {
 	}
 	if v2 {
 		conf["urls"] = map[string]any{"streaming": a.streamingURL(), "status": nil, "about": a.svc.Base() + "/about", "privacy_policy": nil, "terms_of_service": nil}
-		conf["vapid"] = map[string]any{"public_key": ""}
+		conf["vapid"] = map[string]any{"public_key": a.vapidPublicKey()}
 		conf["translation"] = map[string]any{"enabled": false}
 		conf["timelines_access"] = map[string]any{
 			"live_feeds":          map[string]string{"local": "public", "remote": "public"},
 			"hashtag_feeds":       map[string]string{"local": "public", "remote": "public"},
 			"trending_link_feeds": map[string]string{"local": "public", "remote": "public"},
 		}
-		conf["limited_federation"] = a.svc.Cfg.Federation.AllowlistMode
+		limited := a.svc.Cfg.Federation.AllowlistMode
+		if st, err := a.svc.Site(context.Background()); err == nil && st.LimitedFederation {
+			limited = true
+		}
+		conf["limited_federation"] = limited
 	}
 	return conf
 }
@@ -130,16 +166,23 @@ func (a *API) configuration(v2 bool) map[string]any {
 func (a *API) instanceV2(c echo.Context) error {
 	ctx := c.Request().Context()
 	cfg := a.svc.Cfg
-	mode := cfg.Registration.Mode
-	users, _ := a.svc.Store.CountLocalAccounts(ctx)
-	desc := cfg.Instance.ShortDescription
-	if desc == "" {
-		desc = cfg.Instance.Description
+	site, err := a.svc.Site(ctx)
+	if err != nil {
+		return err
 	}
-	var contactAccount any
+	mode := site.RegistrationsMode
+	users, _ := a.svc.Store.CountLocalAccounts(ctx)
+	desc := site.ShortDescription
+	if desc == "" {
+		desc = site.Description
+	}
+	var message any
+	if site.RegistrationsMessage != "" && !core.RegistrationsOpen(mode) {
+		message = core.RenderSiteText(site.RegistrationsMessage)
+	}
 	return c.JSON(http.StatusOK, map[string]any{
 		"domain":        cfg.Instance.Domain,
-		"title":         cfg.Instance.Title,
+		"title":         site.Title,
 		"version":       versionString(),
 		"source_url":    "https://github.com/herald-social/herald",
 		"description":   desc,
@@ -149,18 +192,18 @@ func (a *API) instanceV2(c echo.Context) error {
 		"languages":     languages(cfg.Instance.Languages),
 		"configuration": a.configuration(true),
 		"registrations": map[string]any{
-			"enabled":           mode == "open" || mode == "approval",
+			"enabled":           core.RegistrationsOpen(mode),
 			"approval_required": mode == "approval",
-			"reason_required":   mode == "approval",
-			"message":           nil,
+			"reason_required":   mode == "approval" && site.RequireReason,
+			"message":           message,
 			"min_age":           nil,
 			"url":               nil,
 		},
 		// Only what is implemented: clients gate grouped notifications (2)
 		// and newer features on this number.
 		"api_versions": map[string]int{"mastodon": 1},
-		"contact":      map[string]any{"email": cfg.Instance.ContactEmail, "account": contactAccount},
-		"rules":        []any{},
+		"contact":      map[string]any{"email": site.ContactEmail, "account": a.contactAccount(c, site)},
+		"rules":        a.rulesList(c),
 	})
 }
 
@@ -175,10 +218,88 @@ func (a *API) instancePeers(c echo.Context) error {
 	return c.JSON(http.StatusOK, d)
 }
 
-func (a *API) extendedDescription(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]any{"updated_at": nil, "content": strings.TrimSpace(a.svc.Cfg.Instance.Description)})
+func updatedAt(site core.Site, key string) *string {
+	t, ok := site.UpdatedAt[key]
+	if !ok {
+		return nil
+	}
+	return fmtTimePtr(&t)
 }
 
-func (a *API) legalText(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]any{"updated_at": nil, "content": ""})
+func (a *API) extendedDescription(c echo.Context) error {
+	site, err := a.svc.Site(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	src, key := site.ExtendedDescription, "extended_description"
+	if strings.TrimSpace(src) == "" {
+		src, key = site.Description, "description"
+	}
+	return c.JSON(http.StatusOK, map[string]any{"updated_at": updatedAt(site, key), "content": core.RenderSiteText(src)})
+}
+
+func (a *API) privacyPolicy(c echo.Context) error {
+	site, err := a.svc.Site(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"updated_at": updatedAt(site, "privacy_policy"), "content": core.RenderSiteText(site.PrivacyPolicy)})
+}
+
+// termsOfService is Mastodon's TermsOfService entity; 404 when none is set.
+func (a *API) termsOfService(c echo.Context) error {
+	site, err := a.svc.Site(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	if strings.TrimSpace(site.TermsOfService) == "" {
+		return herr.NotFound("terms of service")
+	}
+	date := time.Now().UTC().Format("2006-01-02")
+	if t, ok := site.UpdatedAt["terms_of_service"]; ok {
+		date = t.UTC().Format("2006-01-02")
+	}
+	return c.JSON(http.StatusOK, map[string]any{"effective_date": date, "effective": true,
+		"content": core.RenderSiteText(site.TermsOfService), "succeeded_by": nil})
+}
+
+// instanceDomainBlocks is Mastodon's public list of moderated servers:
+// domain (obfuscated where asked), digest, severity, public comment.
+func (a *API) instanceDomainBlocks(c echo.Context) error {
+	bs, err := a.svc.PublicDomainBlocks(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	out := make([]map[string]any, 0, len(bs))
+	for _, b := range bs {
+		sev := b.Severity
+		if sev == "noop" {
+			sev = "silence"
+			if !b.RejectMedia {
+				continue
+			}
+		}
+		d := b.Domain
+		if b.Obfuscate {
+			d = obfuscateDomain(d)
+		}
+		out = append(out, map[string]any{"domain": d, "digest": domainDigest(b.Domain), "severity": sev, "comment": nullString(b.PublicComment)})
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// obfuscateDomain hides every other letter of the name before the last
+// label, as Mastodon does.
+func obfuscateDomain(d string) string {
+	i := strings.LastIndex(d, ".")
+	if i <= 0 {
+		i = len(d)
+	}
+	b := []byte(d)
+	for j := 1; j < i; j += 2 {
+		if b[j] != '.' {
+			b[j] = '*'
+		}
+	}
+	return string(b)
 }

@@ -16,4 +16,9 @@ func (a *API) Register(e *echo.Echo) {
 	a.registerStatuses(e)
 	a.registerTimelines(e)
 	a.registerNotifications(e)
+	a.registerRegistration(e)
+	a.registerStreaming(e)
+	a.registerPush(e)
+	a.registerConversations(e)
+	a.registerMedia(e)
 }

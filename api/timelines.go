@@ -19,7 +19,6 @@ func (a *API) registerTimelines(e *echo.Echo) {
 	a.handle(e, http.MethodGet, "/api/v1/favourites", a.favourites, user("read:favourites"))
 	a.handle(e, http.MethodGet, "/api/v1/bookmarks", a.bookmarks, user("read:bookmarks"))
 	a.handle(e, http.MethodGet, "/api/v1/accounts/:id/statuses", a.accountStatuses, publicOr(read))
-	a.handle(e, http.MethodGet, "/api/v1/conversations", a.emptyList, user(read))
 }
 
 // respondTimeline writes a page of statuses with its Link header.

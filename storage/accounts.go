@@ -72,6 +72,7 @@ type Store interface {
 	Notifications
 	UserData
 	Federation
+	Media
 	Admin
 	Realtime
 	Close() error

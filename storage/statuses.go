@@ -22,6 +22,9 @@ type NewStatus struct {
 	Status     *model.Status
 	MentionIDs []int64  // accounts mentioned (local or remote)
 	Tags       []string // normalised tag names
+	// MediaIDs are the author's own unattached uploads to attach, in
+	// order (at most MaxStatusMedia); ErrMediaNotAttachable otherwise.
+	MediaIDs []int64
 	// IdempotencyKey, when set, makes a retried local post return the first
 	// status instead of creating a second one (Idempotency-Key header).
 	IdempotencyKey string

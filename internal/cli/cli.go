@@ -34,6 +34,11 @@ Usage:
   herald account set-password --config FILE --username U --password P
   herald account set-role --config FILE --username U --role ROLE
   herald token create --config FILE --username U [--scopes "read write follow push"]
+  herald media prune --config FILE [--older-than 30d]
+  herald invite create --config FILE [--max-uses N] [--expires-in DURATION] [--role R] [--comment C]
+  herald backup --config FILE --out FILE.tar.gz
+  herald restore --config FILE --in FILE.tar.gz [--force]
+  herald bench [--scale small|medium|large] [--json FILE] [--benchfmt FILE] [--baseline FILE]
   herald version
 
 Every config key can be overridden by an environment variable HERALD_SECTION_KEY,
@@ -54,6 +59,16 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = account(args[1:], stdout, stderr)
 	case "token":
 		err = token(args[1:], stdout, stderr)
+	case "media":
+		err = media(args[1:], stdout, stderr)
+	case "invite":
+		err = invite(args[1:], stdout, stderr)
+	case "backup":
+		err = backup(args[1:], stdout, stderr)
+	case "restore":
+		err = restore(args[1:], stdout, stderr)
+	case "bench":
+		err = benchCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintf(stdout, "herald %s (Mastodon API %s)\n", api.Version, api.MastodonVersion)
 	case "help", "--help", "-h":
@@ -130,6 +145,11 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	unlock, err := lockDataDir(cfg.Storage.DataDir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	log := newLogger(cfg, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

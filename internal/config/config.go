@@ -48,6 +48,9 @@ type Server struct {
 	IdleTimeout     Duration `toml:"idle_timeout"`
 	ShutdownTimeout Duration `toml:"shutdown_timeout"`
 	TrustedProxies  []string `toml:"trusted_proxies"`
+	// DebugListen, when set, serves Go's profiles (/debug/pprof/) and
+	// runtime counters (/debug/vars) on this address; off by default.
+	DebugListen string `toml:"debug_listen"`
 }
 
 type Storage struct {
@@ -129,6 +132,14 @@ type Limits struct {
 	MaxInboxBytes   int64 `toml:"max_inbox_bytes"`
 	SignInPerMinute int   `toml:"sign_in_per_minute"`
 	APIPer5Minutes  int   `toml:"api_per_5_minutes"`
+	// APIPerIPPer5Minutes bounds API calls made without a (valid) token,
+	// per client IP address.
+	APIPerIPPer5Minutes int `toml:"api_per_ip_per_5_minutes"`
+	// SignUpPer5Minutes bounds POST /api/v1/accounts per client IP address.
+	SignUpPer5Minutes int `toml:"sign_up_per_5_minutes"`
+	// InboxPerDomainPerMinute bounds the activities one remote domain may
+	// POST to the inboxes.
+	InboxPerDomainPerMinute int `toml:"inbox_per_domain_per_minute"`
 }
 
 type Log struct {
@@ -200,6 +211,10 @@ func Default() Config {
 			MaxInboxBytes:   1 << 20,
 			SignInPerMinute: 10,
 			APIPer5Minutes:  300,
+
+			APIPerIPPer5Minutes:     300,
+			SignUpPer5Minutes:       25,
+			InboxPerDomainPerMinute: 3000,
 		},
 		Media: Media{
 			MaxImageBytes:  16 << 20,
@@ -327,6 +342,11 @@ func (c *Config) validate() error {
 	if _, _, err := net.SplitHostPort(c.Server.Listen); err != nil {
 		bad("server.listen must be host:port, got %q", c.Server.Listen)
 	}
+	if c.Server.DebugListen != "" {
+		if _, _, err := net.SplitHostPort(c.Server.DebugListen); err != nil {
+			bad("server.debug_listen must be host:port or empty, got %q", c.Server.DebugListen)
+		}
+	}
 	if c.Storage.DataDir == "" {
 		bad("storage.data_dir must not be empty")
 	}
@@ -382,6 +402,10 @@ func (c *Config) validate() error {
 	}
 	if c.Limits.MaxInboxBytes < 1024 {
 		bad("limits.max_inbox_bytes must be at least 1024")
+	}
+	if c.Limits.SignInPerMinute < 1 || c.Limits.APIPer5Minutes < 1 || c.Limits.APIPerIPPer5Minutes < 1 ||
+		c.Limits.SignUpPer5Minutes < 1 || c.Limits.InboxPerDomainPerMinute < 1 {
+		bad("limits.sign_in_per_minute, api_per_5_minutes, api_per_ip_per_5_minutes, sign_up_per_5_minutes and inbox_per_domain_per_minute must be at least 1")
 	}
 	if c.Media.MaxImageBytes < 1024 || c.Media.MaxVideoBytes < 1024 {
 		bad("media.max_image_bytes and media.max_video_bytes must be at least 1024")

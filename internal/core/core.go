@@ -29,6 +29,8 @@ type Service struct {
 	Notify func(kind string, accountID, objectID int64)
 	// Kick wakes the federation engine after outbox events were queued; optional.
 	Kick func()
+
+	media mediaHolder // media files, fetch client and caches (media.go)
 }
 
 // Resolver is what core asks of the federation engine.

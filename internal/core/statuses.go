@@ -124,10 +124,11 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
-	if len(p.MediaIDs) > 0 {
-		return nil, herr.Unprocessable("Validation failed: Media attachments are not supported yet")
+	mediaIDs, err := s.checkStatusMedia(ctx, c, p.MediaIDs, 0)
+	if err != nil {
+		return nil, err
 	}
-	if strings.TrimSpace(p.Text) == "" {
+	if strings.TrimSpace(p.Text) == "" && len(mediaIDs) == 0 {
 		return nil, herr.Unprocessable("Validation failed: Text can't be blank")
 	}
 	if err := s.checkLength(p.Text, p.SpoilerText); err != nil {
@@ -192,13 +193,20 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 		Status:         st,
 		MentionIDs:     r.MentionIDs,
 		Tags:           r.Tags,
+		MediaIDs:       mediaIDs,
 		IdempotencyKey: strings.TrimSpace(p.IdempotencyKey),
 		Events:         []model.OutboxEvent{{Kind: model.EventStatusCreate, AccountID: author.ID, ObjectID: st.ID}},
 	})
+	if errors.Is(err, storage.ErrMediaNotAttachable) {
+		return nil, herr.Unprocessable("Validation failed: Media attachments are invalid")
+	}
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
 	if !existed {
+		if len(mediaIDs) == 0 {
+			s.FetchCardLater(created.ID)
+		}
 		s.kick()
 		s.recordConversation(ctx, created)
 		s.notify("status", author.ID, created.ID)
@@ -277,6 +285,7 @@ func (s *Service) DeleteStatus(ctx context.Context, c *Caller, statusID int64) (
 		}
 		return nil, herr.Internal(err)
 	}
+	s.SweepMediaGarbage(ctx) // its attachments' files
 	s.kick()
 	s.notify("delete", c.Account.ID, st.ID)
 	return st, nil
@@ -312,10 +321,12 @@ func (s *Service) EditStatus(ctx context.Context, c *Caller, statusID int64, p E
 	if st.ReblogOfID != 0 {
 		return nil, herr.NotFound("status")
 	}
-	if len(p.MediaIDs) > 0 {
-		return nil, herr.Unprocessable("Validation failed: Media attachments are not supported yet")
+	// As Mastodon: media_ids is the new set of attachments (none when absent).
+	mediaIDs, err := s.checkStatusMedia(ctx, c, p.MediaIDs, st.ID)
+	if err != nil {
+		return nil, err
 	}
-	if strings.TrimSpace(p.Text) == "" {
+	if strings.TrimSpace(p.Text) == "" && len(mediaIDs) == 0 {
 		return nil, herr.Unprocessable("Validation failed: Text can't be blank")
 	}
 	spoiler := st.SpoilerText
@@ -338,9 +349,16 @@ func (s *Service) EditStatus(ctx context.Context, c *Caller, statusID int64, p E
 	now := time.Now().UTC()
 	st.Text, st.SpoilerText, st.Content, st.EditedAt = p.Text, spoiler, r.HTML, &now
 	ev := model.OutboxEvent{Kind: model.EventStatusUpdate, AccountID: c.Account.ID, ObjectID: st.ID}
+	if err := s.Store.SetStatusMedia(ctx, st.ID, c.Account.ID, mediaIDs); err != nil {
+		if errors.Is(err, storage.ErrMediaNotAttachable) {
+			return nil, herr.Unprocessable("Validation failed: Media attachments are invalid")
+		}
+		return nil, herr.Internal(err)
+	}
 	if err := s.Store.UpdateStatus(ctx, st, r.Tags, []model.OutboxEvent{ev}); err != nil {
 		return nil, herr.Internal(err)
 	}
+	s.SweepMediaGarbage(ctx)
 	s.kick()
 	s.notify("status.update", c.Account.ID, st.ID)
 	return s.Store.StatusByID(ctx, st.ID)

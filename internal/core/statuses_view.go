@@ -18,6 +18,9 @@ type StatusView struct {
 	Accounts  map[int64]*model.Account // authors and mentioned accounts
 	Flags     map[int64]storage.StatusFlags
 	Apps      map[int64]*model.App
+	// Media and Cards of the shown statuses and originals (media_view.go).
+	Media map[int64][]*model.MediaAttachment
+	Cards map[int64]*model.PreviewCard
 }
 
 // ViewOptions tune View.
@@ -124,6 +127,9 @@ func (s *Service) View(ctx context.Context, viewerID int64, sts []*model.Status,
 				}
 			}
 		}
+	}
+	if err := s.loadMediaView(ctx, v); err != nil {
+		return nil, err
 	}
 	return v, nil
 }

@@ -38,17 +38,16 @@ func (m *MediaAttachment) Remote() bool { return m.RemoteURL != "" }
 
 // MediaMeta is Mastodon's meta of a MediaAttachment, minus focus.
 type MediaMeta struct {
-	Original  *MediaSize `json:"original,omitempty"`
-	Small     *MediaSize `json:"small,omitempty"`
-	Length    string     `json:"length,omitempty"`
-	Duration  float64    `json:"duration,omitempty"`
-	FPS       float64    `json:"fps,omitempty"`
-	Size      string     `json:"size,omitempty"`
-	Width     int        `json:"width,omitempty"`
-	Height    int        `json:"height,omitempty"`
-	Aspect    float64    `json:"aspect,omitempty"`
-	Animated  bool       `json:"animated,omitempty"`
-	Processed bool       `json:"-"`
+	Original *MediaSize `json:"original,omitempty"`
+	Small    *MediaSize `json:"small,omitempty"`
+	Length   string     `json:"length,omitempty"`
+	Duration float64    `json:"duration,omitempty"`
+	FPS      float64    `json:"fps,omitempty"`
+	Size     string     `json:"size,omitempty"`
+	Width    int        `json:"width,omitempty"`
+	Height   int        `json:"height,omitempty"`
+	Aspect   float64    `json:"aspect,omitempty"`
+	Animated bool       `json:"animated,omitempty"`
 }
 
 // MediaSize is one rendition's dimensions, as Mastodon's meta.original.

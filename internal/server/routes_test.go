@@ -28,6 +28,10 @@ func TestEveryRouteSurvivesBadInput(t *testing.T) {
 		url.Values{"limit": {"-5"}, "max_id": {"abc"}, "id[]": {"zz"}, "status": {strings.Repeat("x", 10000)}},
 	}
 	for _, r := range routes {
+		// Streams answer forever by design; they have their own tests.
+		if strings.HasPrefix(r.Path, "/api/v1/streaming") && r.Path != "/api/v1/streaming/health" {
+			continue
+		}
 		for _, idv := range []string{"1", "99999999999999999999", "abc"} {
 			path := r.Path
 			for _, seg := range strings.Split(r.Path, "/") {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/herald-social/herald/api"
 	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/push"
 	"github.com/herald-social/herald/storage/sqlite"
 	"github.com/herald-social/herald/webui"
 )
@@ -38,6 +40,8 @@ type Server struct {
 
 	workers []func(ctx context.Context)
 	http    *http.Server
+
+	Pusher *push.Worker // Web Push delivery (realtime.go)
 }
 
 // New opens the store and builds every part, without listening yet.
@@ -54,7 +58,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	e.IPExtractor = ipExtractor(cfg.Server.TrustedProxies)
 	// Clients add trailing slashes (Mastodon.py asks for /api/v1/instance/).
 	e.Pre(middleware.RemoveTrailingSlash())
-	e.Use(recoverer(log), securityHeaders(cfg), bodyLimit(cfg.Limits.MaxBodyBytes), cors())
+	e.Use(requestLog(log), recoverer(log), securityHeaders(cfg), bodyLimit(cfg), cors())
 	s.Echo = e
 
 	s.API = api.New(svc)
@@ -70,6 +74,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 		return nil, err
 	}
 	ui.Fed = s.Fed
+	s.mountRealtime()
+	s.mountMedia()
 	return s, nil
 }
 
@@ -86,13 +92,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.http = &http.Server{
 		Handler:           s.Echo,
 		ReadTimeout:       s.Cfg.Server.ReadTimeout.Duration,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: headerTimeout(s.Cfg.Server.ReadTimeout.Duration),
 		WriteTimeout:      s.Cfg.Server.WriteTimeout.Duration,
 		IdleTimeout:       s.Cfg.Server.IdleTimeout.Duration,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.Log.Handler(), slog.LevelDebug),
 	}
+	s.http.RegisterOnShutdown(s.API.CloseStreams) // streaming connections end at once
 	workCtx, stopWork := context.WithCancel(context.Background())
+	s.serveDebug(workCtx) // [server] debug_listen: pprof and expvar, off by default
 	var wg sync.WaitGroup
 	for _, w := range s.workers {
 		wg.Add(1)
@@ -116,6 +124,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return errors.Join(serveErr, s.Store.Close())
 }
 
+// headerTimeout bounds the time to read a request's headers: 10 s, or the
+// read timeout when it is shorter, against clients that trickle headers.
+func headerTimeout(read time.Duration) time.Duration {
+	if read > 0 && read < 10*time.Second {
+		return read
+	}
+	return 10 * time.Second
+}
+
 // AddWorker registers a background loop run while the server serves.
 func (s *Server) AddWorker(w func(ctx context.Context)) { s.workers = append(s.workers, w) }
 
@@ -136,20 +153,88 @@ func recoverer(log *slog.Logger) echo.MiddlewareFunc {
 	}
 }
 
+// requestLog logs every request at debug level: method, path, the query
+// with its secrets redacted, status, duration and client address. Headers
+// (Authorization, Cookie, Signature) and bodies are never logged.
+func requestLog(log *slog.Logger) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if !log.Enabled(c.Request().Context(), slog.LevelDebug) {
+				return next(c)
+			}
+			start := time.Now()
+			if err := next(c); err != nil {
+				c.Error(err) // render it now, to log the status sent
+			}
+			r := c.Request()
+			log.Debug("request", "method", r.Method, "path", r.URL.Path, "query", RedactQuery(r.URL.RawQuery),
+				"status", c.Response().Status, "duration", time.Since(start).Round(time.Microsecond), "ip", c.RealIP())
+			return nil
+		}
+	}
+}
+
+// secretParams are query parameters whose values never reach a log.
+var secretParams = map[string]bool{
+	"access_token": true, "code": true, "token": true, "client_secret": true, "password": true,
+	"refresh_token": true, "code_verifier": true, "authenticity_token": true, "state": true,
+}
+
+// RedactQuery returns a raw query with the values of secret parameters
+// replaced by "REDACTED".
+func RedactQuery(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	parts := strings.Split(raw, "&")
+	for i, p := range parts {
+		k, _, found := strings.Cut(p, "=")
+		name, err := url.QueryUnescape(k)
+		if err != nil {
+			name = k
+		}
+		name = strings.ToLower(strings.TrimSuffix(name, "[]"))
+		if found && secretParams[name] {
+			parts[i] = k + "=REDACTED"
+		}
+	}
+	return strings.Join(parts, "&")
+}
+
 // bodyLimit caps request bodies; reading past it fails and answers 413.
-func bodyLimit(max int64) echo.MiddlewareFunc {
+// The cap is limits.max_body_bytes, except for media uploads (the largest
+// media file plus room for the form) and the inboxes (limits.max_inbox_bytes).
+func bodyLimit(cfg config.Config) echo.MiddlewareFunc {
+	mediaMax := max(cfg.Media.MaxImageBytes, cfg.Media.MaxVideoBytes) + 1<<20
+	profileMax := 2*cfg.Media.MaxImageBytes + 1<<20 // avatar and header at once
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			r := c.Request()
-			if r.ContentLength > max {
+			limit := requestBodyLimit(cfg, r, mediaMax, profileMax)
+			if r.ContentLength > limit {
 				return c.JSON(http.StatusRequestEntityTooLarge, map[string]string{"error": "Request body too large"})
 			}
 			if r.Body != nil {
-				r.Body = http.MaxBytesReader(c.Response(), r.Body, max)
+				r.Body = http.MaxBytesReader(c.Response(), r.Body, limit)
 			}
 			return next(c)
 		}
 	}
+}
+
+func requestBodyLimit(cfg config.Config, r *http.Request, mediaMax, profileMax int64) int64 {
+	p := r.URL.Path
+	switch {
+	case r.Method == http.MethodGet || r.Method == http.MethodHead:
+		return cfg.Limits.MaxBodyBytes
+	case strings.HasPrefix(p, "/api/v1/media") || strings.HasPrefix(p, "/api/v2/media"):
+		return max(mediaMax, cfg.Limits.MaxBodyBytes)
+	case p == "/api/v1/accounts/update_credentials":
+		return max(profileMax, cfg.Limits.MaxBodyBytes)
+	case r.Method == http.MethodPost && (p == "/inbox" || strings.HasSuffix(p, "/inbox")):
+		return cfg.Limits.MaxInboxBytes
+	}
+	return cfg.Limits.MaxBodyBytes
 }
 
 // cors answers as Mastodon does: any origin may call the API with a token.
@@ -174,6 +259,11 @@ func cors() echo.MiddlewareFunc {
 	}
 }
 
+// securityHeaders sets the headers every response carries. HTML pages
+// (webui) replace the Content-Security-Policy with their own; everything
+// else (JSON, ActivityStreams, images) gets one that allows nothing, so a
+// response opened in a browser can neither run nor load anything, nor be
+// framed. HSTS is sent when the instance is served over https.
 func securityHeaders(cfg config.Config) echo.MiddlewareFunc {
 	https := cfg.Instance.Protocol == "https"
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
@@ -181,6 +271,9 @@ func securityHeaders(cfg config.Config) echo.MiddlewareFunc {
 			h := c.Response().Header()
 			h.Set("X-Content-Type-Options", "nosniff")
 			h.Set("Referrer-Policy", "same-origin")
+			h.Set("X-Frame-Options", "DENY")
+			h.Set("Content-Security-Policy", DefaultCSP)
+			h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
 			if https {
 				h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
 			}
@@ -188,6 +281,10 @@ func securityHeaders(cfg config.Config) echo.MiddlewareFunc {
 		}
 	}
 }
+
+// DefaultCSP is the Content-Security-Policy of every response that is not
+// an HTML page.
+const DefaultCSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 // ipExtractor trusts X-Forwarded-For only from the configured proxies
 // (and loopback), so rate limits apply to the real client.

@@ -48,6 +48,12 @@ func StartTest(t testing.TB, mutate ...func(*config.Config)) *TestServer {
 	cfg.Storage.ReadConnections = 2
 	cfg.Federation.AllowPrivateAddresses = true
 	cfg.Limits.SignInPerMinute = 1000
+	// Abuse limits stay out of the way of ordinary tests; tests of the
+	// limits lower them in mutate.
+	cfg.Limits.APIPer5Minutes = 1_000_000
+	cfg.Limits.APIPerIPPer5Minutes = 1_000_000
+	cfg.Limits.SignUpPer5Minutes = 1_000_000
+	cfg.Limits.InboxPerDomainPerMinute = 1_000_000
 	for _, m := range mutate {
 		m(&cfg)
 	}
@@ -119,6 +125,10 @@ func (ts *TestServer) Token(t testing.TB, username, scopes string) string {
 	return plain
 }
 
+// testClient bounds every test request, so that a handler that never
+// answers fails its test instead of hanging the suite.
+var testClient = &http.Client{Timeout: 30 * time.Second}
+
 // Do sends a request to the server. body may be nil, url.Values (sent as a
 // form), []byte/string (sent as JSON) or any other value (marshalled to
 // JSON). It returns the status, the headers and the body.
@@ -155,7 +165,7 @@ func (ts *TestServer) Do(t testing.TB, method, path, token string, body any) (in
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := testClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
 	}

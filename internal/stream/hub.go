@@ -136,10 +136,11 @@ type Options struct {
 type Hub struct {
 	opt Options
 
-	mu     sync.RWMutex
-	topics map[string]*topic
-	subs   map[*Sub]struct{}
-	closed bool
+	mu       sync.RWMutex
+	topics   map[string]*topic
+	subs     map[*Sub]struct{}
+	accounts map[int64]int // connections per account
+	closed   bool
 
 	work chan *Sub
 
@@ -163,7 +164,7 @@ func New(o Options) *Hub {
 	if o.Heartbeat <= 0 {
 		o.Heartbeat = 30 * time.Second
 	}
-	return &Hub{opt: o, topics: map[string]*topic{}, subs: map[*Sub]struct{}{}, work: make(chan *Sub, 4096)}
+	return &Hub{opt: o, topics: map[string]*topic{}, subs: map[*Sub]struct{}{}, accounts: map[int64]int{}, work: make(chan *Sub, 4096)}
 }
 
 // Run runs the writer pool and the heartbeat until ctx ends, then closes
@@ -226,6 +227,7 @@ func (h *Hub) Add(accountID int64, c Conn) *Sub {
 		return nil
 	}
 	h.subs[s] = struct{}{}
+	h.accounts[accountID]++
 	return s
 }
 
@@ -234,7 +236,12 @@ func (h *Hub) Add(accountID int64, c Conn) *Sub {
 func (h *Hub) Remove(s *Sub) {
 	s.closeWith("")
 	h.mu.Lock()
-	delete(h.subs, s)
+	if _, ok := h.subs[s]; ok {
+		delete(h.subs, s)
+		if h.accounts[s.AccountID]--; h.accounts[s.AccountID] <= 0 {
+			delete(h.accounts, s.AccountID)
+		}
+	}
 	for _, key := range s.topics {
 		h.leave(s, key)
 	}
@@ -295,6 +302,13 @@ func (h *Hub) Has(key string) bool {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	return h.topics[key] != nil
+}
+
+// Connected reports whether an account has a connection.
+func (h *Hub) Connected(accountID int64) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.accounts[accountID] > 0
 }
 
 // Len is the number of connections.
@@ -380,9 +394,10 @@ func (s *Sub) enqueue(m *Message) bool {
 		return false
 	}
 	if len(s.queue) >= s.hub.opt.QueueLen {
+		s.closeLocked("too slow")
 		s.mu.Unlock()
 		s.hub.Dropped.Add(1)
-		s.closeWith("too slow")
+		s.conn.Abort()
 		return false
 	}
 	s.queue = append(s.queue, m)
@@ -433,12 +448,16 @@ func (s *Sub) closeWith(reason string) {
 		s.mu.Unlock()
 		return
 	}
+	s.closeLocked(reason)
+	s.mu.Unlock()
+	s.conn.Abort()
+}
+
+func (s *Sub) closeLocked(reason string) {
 	s.closed = true
 	s.reason = reason
 	s.queue = nil
 	close(s.done)
-	s.mu.Unlock()
-	s.conn.Abort()
 }
 
 // Topic keys. Per-account topics carry the account id; their stream names

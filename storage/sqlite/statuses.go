@@ -282,6 +282,11 @@ func (s *Store) CreateStatus(ctx context.Context, n storage.NewStatus) (*model.S
 		if err := insertStatusRow(ctx, tx, st, n.Events); err != nil {
 			return err
 		}
+		if len(n.MediaIDs) > 0 {
+			if err := attachMedia(ctx, tx, st.ID, st.AccountID, n.MediaIDs); err != nil {
+				return err
+			}
+		}
 		st.MentionIDs = dedupe(n.MentionIDs)
 		for _, m := range st.MentionIDs {
 			if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO mentions (status_id, account_id) VALUES (?, ?)", st.ID, m); err != nil {

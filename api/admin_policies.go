@@ -1,0 +1,363 @@
+package api
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/herald-social/herald/internal/config"
+	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/model"
+)
+
+var parseConfigDuration = config.ParseDuration
+
+// listPage renders a page of admin records with their Link header.
+func listPage[T any, E any](c echo.Context, pg model.Page, list []T, id func(T) int64, render func(T) E) error {
+	out := make([]E, 0, len(list))
+	for _, v := range list {
+		out = append(out, render(v))
+	}
+	if len(list) > 0 {
+		setPageLink(c, pg, id(list[0]), id(list[len(list)-1]))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func optString(p *Params, k string) *string {
+	if !p.Has(k) {
+		return nil
+	}
+	v := p.String(k)
+	return &v
+}
+
+func optBool(p *Params, k string) (*bool, error) {
+	v, ok, err := p.Bool(k)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &v, nil
+}
+
+// --- domain blocks ---
+
+func domainBlockParams(p *Params) (core.DomainBlockParams, error) {
+	bp := core.DomainBlockParams{Domain: p.String("domain"), Severity: optString(p, "severity"),
+		PrivateComment: optString(p, "private_comment"), PublicComment: optString(p, "public_comment")}
+	var err error
+	if bp.RejectMedia, err = optBool(p, "reject_media"); err != nil {
+		return bp, err
+	}
+	if bp.RejectReports, err = optBool(p, "reject_reports"); err != nil {
+		return bp, err
+	}
+	if bp.Obfuscate, err = optBool(p, "obfuscate"); err != nil {
+		return bp, err
+	}
+	return bp, nil
+}
+
+func (a *API) adminDomainBlocks(c echo.Context) error {
+	pg := page(c, 100, 200)
+	list, err := a.svc.DomainBlocks(c.Request().Context(), caller(c), pg)
+	if err != nil {
+		return err
+	}
+	return listPage(c, pg, list, func(b *model.DomainBlock) int64 { return b.ID }, adminDomainBlock)
+}
+
+func (a *API) adminDomainBlock(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	b, err := a.svc.DomainBlock(c.Request().Context(), caller(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, adminDomainBlock(b))
+}
+
+func (a *API) adminCreateDomainBlock(c echo.Context) error {
+	p, err := params(c)
+	if err != nil {
+		return err
+	}
+	bp, err := domainBlockParams(p)
+	if err != nil {
+		return err
+	}
+	b, err := a.svc.CreateDomainBlock(c.Request().Context(), caller(c), bp)
+	if err != nil {
+		return a.fail(c, err)
+	}
+	return c.JSON(http.StatusOK, adminDomainBlock(b))
+}
+
+func (a *API) adminUpdateDomainBlock(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := params(c)
+	if err != nil {
+		return err
+	}
+	bp, err := domainBlockParams(p)
+	if err != nil {
+		return err
+	}
+	b, err := a.svc.UpdateDomainBlock(c.Request().Context(), caller(c), id, bp)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, adminDomainBlock(b))
+}
+
+func (a *API) adminDeleteDomainBlock(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := a.svc.DeleteDomainBlock(c.Request().Context(), caller(c), id); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{})
+}
+
+// --- domain allows ---
+
+func (a *API) adminDomainAllows(c echo.Context) error {
+	pg := page(c, 100, 200)
+	list, err := a.svc.DomainAllows(c.Request().Context(), caller(c), pg)
+	if err != nil {
+		return err
+	}
+	return listPage(c, pg, list, func(d *model.DomainAllow) int64 { return d.ID }, adminDomainAllow)
+}
+
+func (a *API) adminDomainAllow(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	d, err := a.svc.DomainAllow(c.Request().Context(), caller(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, adminDomainAllow(d))
+}
+
+func (a *API) adminCreateDomainAllow(c echo.Context) error {
+	p, err := params(c)
+	if err != nil {
+		return err
+	}
+	d, err := a.svc.CreateDomainAllow(c.Request().Context(), caller(c), p.String("domain"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, adminDomainAllow(d))
+}
+
+func (a *API) adminDeleteDomainAllow(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := a.svc.DeleteDomainAllow(c.Request().Context(), caller(c), id); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{})
+}
+
+// --- IP blocks ---
+
+func ipBlockParams(p *Params) (core.IPBlockParams, error) {
+	bp := core.IPBlockParams{IP: optString(p, "ip"), Severity: optString(p, "severity"), Comment: optString(p, "comment")}
+	if p.Has("expires_in") {
+		d, err := parseDuration(p.String("expires_in"))
+		if err != nil {
+			return bp, err
+		}
+		bp.ExpiresIn = &d
+	}
+	return bp, nil
+}
+
+func (a *API) adminIPBlocks(c echo.Context) error {
+	pg := page(c, 100, 200)
+	list, err := a.svc.IPBlocks(c.Request().Context(), caller(c), pg)
+	if err != nil {
+		return err
+	}
+	return listPage(c, pg, list, func(b *model.IPBlock) int64 { return b.ID }, adminIPBlock)
+}
+
+func (a *API) adminIPBlock(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	b, err := a.svc.IPBlock(c.Request().Context(), caller(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, adminIPBlock(b))
+}
+
+func (a *API) adminCreateIPBlock(c echo.Context) error {
+	p, err := params(c)
+	if err != nil {
+		return err
+	}
+	bp, err := ipBlockParams(p)
+	if err != nil {
+		return err
+	}
+	b, err := a.svc.CreateIPBlock(c.Request().Context(), caller(c), bp)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, adminIPBlock(b))
+}
+
+func (a *API) adminUpdateIPBlock(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := params(c)
+	if err != nil {
+		return err
+	}
+	bp, err := ipBlockParams(p)
+	if err != nil {
+		return err
+	}
+	b, err := a.svc.UpdateIPBlock(c.Request().Context(), caller(c), id, bp)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, adminIPBlock(b))
+}
+
+func (a *API) adminDeleteIPBlock(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := a.svc.DeleteIPBlock(c.Request().Context(), caller(c), id); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{})
+}
+
+// --- e-mail domain blocks ---
+
+func (a *API) adminEmailDomainBlocks(c echo.Context) error {
+	pg := page(c, 100, 200)
+	list, err := a.svc.EmailDomainBlocks(c.Request().Context(), caller(c), pg)
+	if err != nil {
+		return err
+	}
+	return listPage(c, pg, list, func(b *model.EmailDomainBlock) int64 { return b.ID }, adminEmailDomainBlock)
+}
+
+func (a *API) adminEmailDomainBlock(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	b, err := a.svc.EmailDomainBlock(c.Request().Context(), caller(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, adminEmailDomainBlock(b))
+}
+
+func (a *API) adminCreateEmailDomainBlock(c echo.Context) error {
+	p, err := params(c)
+	if err != nil {
+		return err
+	}
+	b, err := a.svc.CreateEmailDomainBlock(c.Request().Context(), caller(c), p.String("domain"), p.BoolOr("allow_with_approval", false))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, adminEmailDomainBlock(b))
+}
+
+func (a *API) adminDeleteEmailDomainBlock(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := a.svc.DeleteEmailDomainBlock(c.Request().Context(), caller(c), id); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{})
+}
+
+// --- canonical e-mail blocks ---
+
+func (a *API) adminCanonicalBlocks(c echo.Context) error {
+	pg := page(c, 100, 200)
+	list, err := a.svc.CanonicalEmailBlocks(c.Request().Context(), caller(c), pg)
+	if err != nil {
+		return err
+	}
+	return listPage(c, pg, list, func(b *model.CanonicalEmailBlock) int64 { return b.ID }, adminCanonicalBlock)
+}
+
+func (a *API) adminCanonicalBlock(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	b, err := a.svc.CanonicalEmailBlock(c.Request().Context(), caller(c), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, adminCanonicalBlock(b))
+}
+
+func (a *API) adminCreateCanonicalBlock(c echo.Context) error {
+	p, err := params(c)
+	if err != nil {
+		return err
+	}
+	b, err := a.svc.CreateCanonicalEmailBlock(c.Request().Context(), caller(c), p.String("email"), p.String("canonical_email_hash"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, adminCanonicalBlock(b))
+}
+
+func (a *API) adminTestCanonicalBlock(c echo.Context) error {
+	p, err := params(c)
+	if err != nil {
+		return err
+	}
+	list, err := a.svc.TestCanonicalEmail(c.Request().Context(), caller(c), p.String("email"))
+	if err != nil {
+		return err
+	}
+	out := make([]AdminCanonicalEmailBlock, 0, len(list))
+	for _, b := range list {
+		out = append(out, adminCanonicalBlock(b))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (a *API) adminDeleteCanonicalBlock(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := a.svc.DeleteCanonicalEmailBlock(c.Request().Context(), caller(c), id); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{})
+}

@@ -1,0 +1,149 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+// WebPushSubscription is Mastodon's entity.
+type WebPushSubscription struct {
+	ID        string          `json:"id"`
+	Endpoint  string          `json:"endpoint"`
+	Standard  bool            `json:"standard"`
+	Alerts    map[string]bool `json:"alerts"`
+	Policy    string          `json:"policy"`
+	ServerKey string          `json:"server_key"`
+}
+
+func (a *API) registerPush(e *echo.Echo) {
+	a.handle(e, http.MethodPost, "/api/v1/push/subscription", a.createPush, user("push"))
+	a.handle(e, http.MethodGet, "/api/v1/push/subscription", a.getPush, user("push"))
+	a.handle(e, http.MethodPut, "/api/v1/push/subscription", a.updatePush, user("push"))
+	a.handle(e, http.MethodDelete, "/api/v1/push/subscription", a.deletePush, user("push"))
+}
+
+// VAPIDPublicKey is the instance's Web Push key as clients read it
+// (instance v2 configuration.vapid.public_key).
+func (a *API) VAPIDPublicKey(c echo.Context) string {
+	return a.svc.VAPIDPublicKey(c.Request().Context())
+}
+
+func (a *API) pushEntity(c echo.Context, s *storage.PushSubscription) WebPushSubscription {
+	alerts := map[string]bool{}
+	for _, t := range core.PushAlertTypes {
+		alerts[t] = false
+	}
+	for _, t := range s.Alerts {
+		alerts[t] = true
+	}
+	return WebPushSubscription{ID: idString(s.ID), Endpoint: s.Endpoint, Standard: s.Standard, Alerts: alerts,
+		Policy: s.Policy, ServerKey: a.VAPIDPublicKey(c)}
+}
+
+// lookup reads a nested parameter: a[b][c] in forms, {"a":{"b":{"c":..}}} in JSON.
+func (p *Params) lookup(keys ...string) (string, bool) {
+	if p.json != nil {
+		var v any = p.json
+		for _, k := range keys {
+			m, ok := v.(map[string]any)
+			if !ok {
+				return "", false
+			}
+			if v, ok = m[k]; !ok {
+				return "", false
+			}
+		}
+		return scalarText(v), true
+	}
+	name := keys[0]
+	for _, k := range keys[1:] {
+		name += "[" + k + "]"
+	}
+	if v, ok := p.values[name]; ok && len(v) > 0 {
+		return v[0], true
+	}
+	return "", false
+}
+
+// pushData reads data[alerts][*] (nil when none given) and data[policy]
+// (or a top-level policy, as Mastodon's PUT).
+func pushData(p *Params) (map[string]bool, string) {
+	var alerts map[string]bool
+	for _, t := range core.PushAlertTypes {
+		if v, ok := p.lookup("data", "alerts", t); ok {
+			if alerts == nil {
+				alerts = map[string]bool{}
+			}
+			alerts[t] = v == "true" || v == "1" || v == "on"
+		}
+	}
+	policy, ok := p.lookup("data", "policy")
+	if !ok {
+		policy = p.String("policy")
+	}
+	return alerts, policy
+}
+
+func (a *API) createPush(c echo.Context) error {
+	p, err := params(c)
+	if err != nil {
+		return err
+	}
+	pp := core.PushParams{}
+	pp.Endpoint, _ = p.lookup("subscription", "endpoint")
+	pp.P256dh, _ = p.lookup("subscription", "keys", "p256dh")
+	pp.Auth, _ = p.lookup("subscription", "keys", "auth")
+	if v, ok := p.lookup("subscription", "standard"); ok {
+		pp.Standard = v == "true" || v == "1"
+	}
+	pp.Alerts, pp.Policy = pushData(p)
+	if pp.Alerts == nil {
+		pp.Alerts = map[string]bool{}
+	}
+	sub, err := a.svc.Subscribe(c.Request().Context(), caller(c), pp)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, a.pushEntity(c, sub))
+}
+
+func (a *API) getPush(c echo.Context) error {
+	sub, err := a.svc.PushSubscription(c.Request().Context(), caller(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, a.pushEntity(c, sub))
+}
+
+func (a *API) updatePush(c echo.Context) error {
+	p, err := params(c)
+	if err != nil {
+		return err
+	}
+	var pp core.PushParams
+	pp.Alerts, pp.Policy = pushData(p)
+	sub, err := a.svc.UpdatePushSubscription(c.Request().Context(), caller(c), pp)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, a.pushEntity(c, sub))
+}
+
+func (a *API) deletePush(c echo.Context) error {
+	if err := a.svc.Unsubscribe(c.Request().Context(), caller(c)); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{})
+}
+
+// AvatarURL is an account's avatar as entities show it (the push icon).
+func (a *API) AvatarURL(acc *model.Account) string { return a.account(acc).Avatar }
+
+// vapidPublicKey is for instance v2 configuration.vapid.public_key.
+func (a *API) vapidPublicKey() string { return a.svc.VAPIDPublicKey(context.Background()) }

@@ -1,0 +1,269 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/herald-social/herald/internal/id"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/internal/stream"
+)
+
+// The dispatcher turns core's change hints (Service.Notify) into streaming
+// events: it asks core who may receive a status (StatusAudience), renders
+// it once for everybody who did nothing to it and once for each account
+// that did (their flags differ), and hands the events to the hub. It runs
+// in one goroutine, so events keep their order; Notify never blocks.
+//
+// Notifications are not taken from the hints (the stores write them inside
+// their transactions, without telling their ids): a tailer reads every
+// notification newer than the last it saw, woken by the hints and every
+// two seconds, and streams those whose recipient is connected.
+
+type hint struct {
+	kind              string
+	accountID, object int64
+}
+
+// Notify receives core's hints (set as core.Service.Notify).
+func (a *API) Notify(kind string, accountID, objectID int64) {
+	rt := a.realtime()
+	if kind == "notification" {
+		select {
+		case rt.wake <- struct{}{}:
+		default:
+		}
+		return
+	}
+	select {
+	case rt.hints <- hint{kind, accountID, objectID}:
+	default:
+		a.log.Warn("streaming: event queue full, event dropped", "kind", kind, "object", objectID)
+	}
+}
+
+// PublishAnnouncement streams an announcement (an Announcement entity, as
+// JSON) to every user stream.
+func (a *API) PublishAnnouncement(payload string) {
+	a.realtime().hub.Broadcast(stream.Event{Name: "announcement", Payload: payload})
+}
+
+// RunRealtime runs the hub, the dispatcher and the notification tailer
+// until ctx ends (a server worker).
+func (a *API) RunRealtime(ctx context.Context) {
+	rt := a.realtime()
+	done := make(chan struct{})
+	go func() { rt.hub.Run(ctx); close(done) }()
+	go a.tailNotifications(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			<-done
+			return
+		case h := <-rt.hints:
+			if rt.hub.Len() == 0 {
+				continue
+			}
+			a.dispatch(ctx, h)
+		}
+	}
+}
+
+func (a *API) dispatch(ctx context.Context, h hint) {
+	hub := a.realtime().hub
+	switch h.kind {
+	case "status", "status.update":
+		event := "update"
+		if h.kind == "status.update" {
+			event = "status.update"
+		}
+		a.streamStatus(ctx, event, h.object)
+	case "delete":
+		// The status is gone: its audience with it. Its id alone is
+		// harmless, so every stream hears of it (as Mastodon's clients
+		// expect, they drop ids they do not show).
+		hub.Broadcast(stream.Event{Name: "delete", Payload: idString(h.object)})
+	case "conversation":
+		key := stream.DirectKey(h.accountID)
+		if !hub.Has(key) {
+			return
+		}
+		page, err := a.svc.ConversationFor(ctx, h.accountID, h.object)
+		if err != nil || len(page.Conversations) == 0 {
+			return
+		}
+		b, err := json.Marshal(a.conversation(page, page.Conversations[0]))
+		if err == nil {
+			hub.Publish(key, stream.Event{Name: "conversation", Payload: string(b)})
+		}
+	case "filters_changed":
+		hub.Publish(stream.UserKey(h.accountID), stream.Event{Name: "filters_changed", NoPayload: true})
+	}
+}
+
+// streamStatus sends a new or edited status to its audience.
+func (a *API) streamStatus(ctx context.Context, event string, statusID int64) {
+	hub := a.realtime().hub
+	aud, err := a.svc.StatusAudience(ctx, statusID)
+	if err != nil {
+		a.log.Error("streaming: audience", "status", statusID, "err", err)
+		return
+	}
+	if aud == nil {
+		return
+	}
+	shared, ok := a.status(aud.View, aud.Status)
+	if !ok {
+		return
+	}
+	b, err := json.Marshal(shared)
+	if err != nil {
+		return
+	}
+	payload := string(b)
+	// Personal renderings, made only for accounts that are connected.
+	per := map[int64]string{}
+	personal := func(acc int64) {
+		if !aud.Personal[acc] {
+			return
+		}
+		if _, done := per[acc]; done {
+			return
+		}
+		v, err := a.svc.StatusViewFor(ctx, acc, aud.Status)
+		if err != nil || !v.Has(aud.Status.ID) {
+			return
+		}
+		if s, ok := a.status(v, aud.Status); ok {
+			if b, err := json.Marshal(s); err == nil {
+				per[acc] = string(b)
+			}
+		}
+	}
+	for _, acc := range aud.Home {
+		key := stream.UserKey(acc)
+		if !hub.Has(key) {
+			continue
+		}
+		personal(acc)
+		p := payload
+		if x, ok := per[acc]; ok {
+			p = x
+		}
+		hub.Publish(key, stream.Event{Name: event, Payload: p})
+	}
+	for _, l := range aud.Lists {
+		key := stream.ListKey(l.ID)
+		if !hub.Has(key) {
+			continue
+		}
+		personal(l.OwnerID)
+		p := payload
+		if x, ok := per[l.OwnerID]; ok {
+			p = x
+		}
+		hub.Publish(key, stream.Event{Name: event, Payload: p})
+	}
+	if aud.Public {
+		keys := []string{stream.PublicKey(false, false, false), stream.PublicKey(aud.Local, !aud.Local, false)}
+		for _, t := range aud.Tags {
+			keys = append(keys, stream.HashtagKey(t, false))
+			if aud.Local {
+				keys = append(keys, stream.HashtagKey(t, true))
+			}
+		}
+		personalDone := false
+		for _, key := range keys {
+			if !hub.Has(key) {
+				continue
+			}
+			if !personalDone {
+				for acc := range aud.Personal {
+					if !aud.Hidden[acc] && hub.Connected(acc) {
+						personal(acc)
+					}
+				}
+				personalDone = true
+			}
+			hub.Publish(key, stream.Event{Name: event, Payload: payload, Skip: aud.Hidden, Per: per})
+		}
+	}
+}
+
+// tailNotifications streams new notifications to their connected
+// recipients.
+func (a *API) tailNotifications(ctx context.Context) {
+	rt := a.realtime()
+	// Ids are made in the writing transaction, which commits a moment
+	// later: look back a little and remember what was sent.
+	const lookback = 10 * time.Second
+	watermark := id.Min(time.Now())
+	sent := map[int64]time.Time{}
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-rt.wake:
+		case <-tick.C:
+		}
+		if rt.hub.Len() == 0 {
+			watermark = id.Min(time.Now().Add(-lookback))
+			continue
+		}
+		from := watermark - id.Min(time.Unix(0, 0).Add(lookback))
+		for {
+			ns, err := a.svc.Store.NotificationsSince(ctx, from, 200)
+			if err != nil {
+				if ctx.Err() == nil {
+					a.log.Error("streaming: notifications", "err", err)
+				}
+				break
+			}
+			for _, n := range ns {
+				from = n.ID
+				if n.ID > watermark {
+					watermark = n.ID
+				}
+				if _, done := sent[n.ID]; done {
+					continue
+				}
+				sent[n.ID] = time.Now()
+				a.streamNotification(ctx, n)
+			}
+			if len(ns) < 200 {
+				break
+			}
+		}
+		for k, at := range sent {
+			if time.Since(at) > 3*lookback {
+				delete(sent, k)
+			}
+		}
+	}
+}
+
+func (a *API) streamNotification(ctx context.Context, n *model.Notification) {
+	hub := a.realtime().hub
+	keys := []string{stream.UserKey(n.AccountID), stream.UserNotificationKey(n.AccountID)}
+	if !hub.Has(keys[0]) && !hub.Has(keys[1]) {
+		return
+	}
+	page, err := a.svc.NotificationFor(ctx, n)
+	if err != nil || page == nil {
+		return
+	}
+	e, ok := a.notification(page, n)
+	if !ok {
+		return
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return
+	}
+	for _, k := range keys {
+		hub.Publish(k, stream.Event{Name: "notification", Payload: string(b)})
+	}
+}

@@ -1,0 +1,129 @@
+package bench
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+)
+
+// Budget is one line of Herald's footprint budget.
+type Budget struct {
+	Name string
+	OK   bool
+	Note string // the figure against its limit
+}
+
+// Budgets checks a result against the budget. base, when not nil, is a
+// run at a smaller scale: the home timeline's median must stay within
+// 1.5× of it.
+func Budgets(r *Result, base *Result) []Budget {
+	b := []Budget{
+		{"idle RSS ≤ 30 MiB (empty instance)", r.IdleRSSMiB <= 30, fmt.Sprintf("%.1f MiB", r.IdleRSSMiB)},
+		{"RSS under load ≤ 100 MiB", r.LoadRSSMiB <= 100, fmt.Sprintf("%.1f MiB", r.LoadRSSMiB)},
+		{"start to ready ≤ 200 ms (existing database)", r.StartupMS <= 200, fmt.Sprintf("%.0f ms", r.StartupMS)},
+		{"delivery ≥ ½ RSA signing", r.DeliveryPerS >= r.RSASignPerS/2,
+			fmt.Sprintf("%.0f/s vs %.0f/s (%.2f×)", r.DeliveryPerS, r.RSASignPerS, r.DeliveryVsSign)},
+		{"binary ≤ 40 MiB", r.BinaryMiB <= 40, fmt.Sprintf("%.1f MiB", r.BinaryMiB)},
+	}
+	if base != nil && base.HomeP50MS > 0 {
+		ratio := r.HomeP50MS / base.HomeP50MS
+		b = append(b, Budget{fmt.Sprintf("home median ≤ 1.5× the %s one", base.Scale), ratio <= 1.5,
+			fmt.Sprintf("%.2f ms vs %.2f ms (%.2f×)", r.HomeP50MS, base.HomeP50MS, ratio)})
+	}
+	return b
+}
+
+// WriteMarkdown prints the result as a Markdown table, then the budget.
+func WriteMarkdown(w io.Writer, r *Result, base *Result) {
+	row := func(name, value, meaning string) { fmt.Fprintf(w, "| %s | %s | %s |\n", name, value, meaning) }
+	fmt.Fprintf(w, "Herald bench, scale %s: %d statuses, %d local and %d remote accounts, %d home-feed rows (%d CPUs, %s)\n\n",
+		r.Scale, r.Statuses, r.LocalAccounts, r.RemoteAccounts, r.HomeFeedRows, r.CPUs, r.GoVersion)
+	fmt.Fprintln(w, "| Figure | Value | Measured as |")
+	fmt.Fprintln(w, "|---|---:|---|")
+	row("Home timeline, median", f2(r.HomeP50MS)+" ms", "GET /api/v1/timelines/home?limit=40, 16 clients")
+	row("Home timeline, p99", f2(r.HomeP99MS)+" ms", "")
+	row("Home timeline, throughput", f0(r.HomeRPS)+" req/s", "")
+	row("Public timeline, median", f2(r.PublicP50MS)+" ms", "GET /api/v1/timelines/public?limit=40, 16 clients")
+	row("Public timeline, p99", f2(r.PublicP99MS)+" ms", "")
+	row("Public timeline, throughput", f0(r.PublicRPS)+" req/s", "")
+	row("Status creation", f0(r.CreateRPS)+" req/s", fmt.Sprintf("POST /api/v1/statuses, 8 clients; median %s ms, p99 %s ms", f2(r.CreateP50MS), f2(r.CreateP99MS)))
+	row("Deliveries queued by them", fmt.Sprint(r.CreateDeliveries), fmt.Sprintf("all delivered %.1f s after the phase", r.CreateDrainS))
+	row("Inbox ingestion", f0(r.InboxPerS)+" activities/s", fmt.Sprintf("signed Create(Note) accepted (202); %s/s processed too", f0(r.InboxProcessedPerS)))
+	row("Delivery fan-out", f0(r.DeliveryPerS)+" deliveries/s", fmt.Sprintf("%d posts to %d verifying sink inboxes; best of %v", r.DeliveryCount/max(r.DeliverySinks, 1), r.DeliverySinks, r.DeliveryRuns))
+	row("RSA signing alone", f0(r.RSASignPerS)+" signatures/s", fmt.Sprintf("RSA-2048 HTTP signatures, %d parallel workers, best of %v; delivery reaches %.2f× of it", r.CPUs, r.RSASignRuns, r.DeliveryVsSign))
+	row("Resident memory, idle (empty)", f1(r.IdleRSSMiB)+" MiB", "VmRSS after start, empty instance")
+	row("Resident memory, idle (seeded)", f1(r.IdleRSSSeededMiB)+" MiB", "VmRSS after start, seeded instance")
+	row("Resident memory, under load", f1(r.LoadRSSMiB)+" MiB", fmt.Sprintf("highest VmRSS during the load phases (peak VmHWM %s MiB)", f1(r.PeakRSSMiB)))
+	row("Go heap, idle / under load", f1(r.HeapIdleMiB)+" / "+f1(r.HeapLoadMiB)+" MiB", fmt.Sprintf("HeapInuse; the runtime holds %s MiB from the OS", f1(r.GoSysMiB)))
+	row("Start to ready", f0(r.StartupMS)+" ms", fmt.Sprintf("exec to first 200 of /api/v1/instance, seeded database, median of 5 (%s–%s ms)", f0(r.StartupMinMS), f0(r.StartupMaxMS)))
+	row("Binary size", f1(r.BinaryMiB)+" MiB", "")
+	row("Database size", f1(r.DBMiB)+" MiB", fmt.Sprintf("seeded in %.1f s", r.SeedS))
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| Budget | Measured | |")
+	fmt.Fprintln(w, "|---|---:|---|")
+	for _, b := range Budgets(r, base) {
+		mark := "ok"
+		if !b.OK {
+			mark = "OVER"
+		}
+		fmt.Fprintf(w, "| %s | %s | %s |\n", b.Name, b.Note, mark)
+	}
+	if r.Errors > 0 {
+		fmt.Fprintf(w, "\n%d requests failed during the run.\n", r.Errors)
+	}
+}
+
+// WriteJSON writes the result to path.
+func WriteJSON(path string, r *Result) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// ReadJSON reads a result written by WriteJSON.
+func ReadJSON(path string) (*Result, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r Result
+	return &r, json.Unmarshal(b, &r)
+}
+
+// WriteBenchfmt writes the result in Go's benchmark format, one line per
+// figure, so that benchstat compares runs (append several runs to one
+// file for a distribution: benchstat old.txt new.txt).
+func WriteBenchfmt(w io.Writer, r *Result) {
+	name := func(n string) string { return fmt.Sprintf("BenchmarkHerald/scale=%s/%s-%d", r.Scale, n, r.CPUs) }
+	fmt.Fprintf(w, "goos: linux\npkg: github.com/herald-social/herald/internal/bench\n")
+	lines := []struct {
+		n, metrics string
+	}{
+		{"home", fmt.Sprintf("%g p50-ms %g p99-ms %g req/s", r.HomeP50MS, r.HomeP99MS, r.HomeRPS)},
+		{"public", fmt.Sprintf("%g p50-ms %g p99-ms %g req/s", r.PublicP50MS, r.PublicP99MS, r.PublicRPS)},
+		{"create", fmt.Sprintf("%g p50-ms %g p99-ms %g req/s", r.CreateP50MS, r.CreateP99MS, r.CreateRPS)},
+		{"inbox", fmt.Sprintf("%g activities/s %g processed/s", r.InboxPerS, r.InboxProcessedPerS)},
+		{"delivery", fmt.Sprintf("%g deliveries/s %g rsa-signs/s", r.DeliveryPerS, r.RSASignPerS)},
+		{"memory", fmt.Sprintf("%g idle-MiB %g idle-seeded-MiB %g load-MiB %g heap-load-MiB", r.IdleRSSMiB, r.IdleRSSSeededMiB, r.LoadRSSMiB, r.HeapLoadMiB)},
+		{"startup", fmt.Sprintf("%g ms", r.StartupMS)},
+		{"binary", fmt.Sprintf("%g MiB", r.BinaryMiB)},
+	}
+	for _, l := range lines {
+		fmt.Fprintf(w, "%s 1 %s\n", name(l.n), l.metrics)
+	}
+}
+
+func f0(v float64) string { return trimZero(fmt.Sprintf("%.0f", v)) }
+func f1(v float64) string { return trimZero(fmt.Sprintf("%.1f", v)) }
+func f2(v float64) string { return trimZero(fmt.Sprintf("%.2f", v)) }
+
+func trimZero(s string) string {
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}

@@ -1,0 +1,193 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"net/url"
+	"time"
+
+	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/mail"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+// Mail: confirmation links, password resets, approval decisions, warnings
+// and new-report notices. Without [smtp] configured nothing is sent and
+// sign-ups need no confirmation.
+
+// Token lifetimes.
+const (
+	confirmTokenTTL = 7 * 24 * time.Hour
+	resetTokenTTL   = 2 * time.Hour
+)
+
+// MailEnabled reports whether outgoing mail is configured.
+func (s *Service) MailEnabled() bool { return s.Cfg.SMTP.Enabled() }
+
+// sendMail sends in the background: a slow mail server must not hold a
+// request. Failures are logged.
+func (s *Service) sendMail(to []string, subject, body string) {
+	m := mail.New(s.Cfg.SMTP, s.Cfg.Instance.Domain)
+	if m == nil || len(to) == 0 {
+		return
+	}
+	msg := mail.Message{To: to, Subject: subject, Body: body + "\n\n-- \n" + s.siteTitle() + "\n" + s.Base() + "\n"}
+	go func() {
+		if err := m.Send(context.Background(), msg); err != nil && s.Log != nil {
+			s.Log.Warn("mail not sent", "subject", subject, "err", err)
+		}
+	}()
+}
+
+func (s *Service) siteTitle() string {
+	st, err := s.Site(context.Background())
+	if err != nil {
+		return s.Cfg.Instance.Title
+	}
+	return st.Title
+}
+
+// newUserToken makes and stores a one-time token for a user.
+func (s *Service) newUserToken(ctx context.Context, userID int64, kind string, ttl time.Duration) (string, error) {
+	plain := RandomToken(32)
+	if err := s.Store.CreateUserToken(ctx, storageHash(plain), model.UserToken{UserID: userID, Kind: kind, ExpiresAt: time.Now().Add(ttl)}); err != nil {
+		return "", herr.Internal(err)
+	}
+	return plain, nil
+}
+
+// ConfirmationURL is the link that confirms an address.
+func (s *Service) ConfirmationURL(token string) string {
+	return s.Base() + "/auth/confirmation?confirmation_token=" + url.QueryEscape(token)
+}
+
+// PasswordResetURL is the link to the form that sets a new password.
+func (s *Service) PasswordResetURL(token string) string {
+	return s.Base() + "/auth/password/edit?reset_password_token=" + url.QueryEscape(token)
+}
+
+// sendConfirmation mails a confirmation link to a new user.
+func (s *Service) sendConfirmation(ctx context.Context, u *model.User, username string) error {
+	if !s.MailEnabled() {
+		return nil
+	}
+	tok, err := s.newUserToken(ctx, u.ID, "confirm", confirmTokenTTL)
+	if err != nil {
+		return err
+	}
+	s.sendMail([]string{u.Email}, "Confirm your e-mail address for "+s.siteTitle(),
+		"Hello @"+username+",\n\nPlease confirm your e-mail address by opening this link:\n\n"+s.ConfirmationURL(tok)+
+			"\n\nThe link is valid for 7 days. If you did not sign up, ignore this message.")
+	return nil
+}
+
+// Confirm confirms a user's address with a mailed token.
+func (s *Service) Confirm(ctx context.Context, token string) (*model.User, error) {
+	bad := herr.Unprocessable("This confirmation link is invalid or has expired")
+	if token == "" || len(token) > 256 {
+		return nil, bad
+	}
+	t, err := s.Store.ConsumeUserToken(ctx, storageHash(token), "confirm")
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, bad
+	} else if err != nil {
+		return nil, herr.Internal(err)
+	}
+	if time.Now().After(t.ExpiresAt) {
+		return nil, bad
+	}
+	if err := s.Store.ConfirmUser(ctx, t.UserID, time.Now()); err != nil {
+		return nil, herr.Internal(err)
+	}
+	u, err := s.Store.UserByAccountID(ctx, t.UserID)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return u, nil
+}
+
+// ResendConfirmation mails a new link to the caller, if unconfirmed.
+func (s *Service) ResendConfirmation(ctx context.Context, c *Caller) error {
+	if err := s.requireUser(c); err != nil {
+		return err
+	}
+	if c.User.ConfirmedAt != nil {
+		return herr.Forbidden("This method is only available while the e-mail is awaiting confirmation")
+	}
+	if !s.MailEnabled() {
+		return herr.Unprocessable("E-mail is not configured on this server")
+	}
+	return s.sendConfirmation(ctx, c.User, c.Account.Username)
+}
+
+// RequestPasswordReset mails a reset link to the address, if it is a
+// user's. The answer is the same whether or not it is.
+func (s *Service) RequestPasswordReset(ctx context.Context, email string) error {
+	if !s.MailEnabled() {
+		return herr.Unprocessable("Password reset by e-mail is not available on this server: ask an administrator")
+	}
+	u, err := s.Store.UserByLogin(ctx, email)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	} else if err != nil {
+		return herr.Internal(err)
+	}
+	if u.Disabled || u.Email == "" {
+		return nil
+	}
+	tok, err := s.newUserToken(ctx, u.ID, "reset", resetTokenTTL)
+	if err != nil {
+		return err
+	}
+	s.sendMail([]string{u.Email}, "Reset your password on "+s.siteTitle(),
+		"Someone asked to reset the password of your account. To choose a new password, open this link:\n\n"+
+			s.PasswordResetURL(tok)+"\n\nThe link is valid for 2 hours. If it was not you, ignore this message: your password stays as it is.")
+	return nil
+}
+
+// ResetPassword sets a new password with a mailed token; every token of
+// the user is revoked.
+func (s *Service) ResetPassword(ctx context.Context, token, password string) error {
+	bad := herr.Unprocessable("This password reset link is invalid or has expired")
+	if token == "" || len(token) > 256 {
+		return bad
+	}
+	hash, err := HashPassword(password)
+	if err != nil {
+		return err
+	}
+	t, err := s.Store.ConsumeUserToken(ctx, storageHash(token), "reset")
+	if errors.Is(err, storage.ErrNotFound) {
+		return bad
+	} else if err != nil {
+		return herr.Internal(err)
+	}
+	if time.Now().After(t.ExpiresAt) {
+		return bad
+	}
+	if err := s.Store.SetPassword(ctx, t.UserID, hash); err != nil {
+		return herr.Internal(err)
+	}
+	// Following the mailed link proves the address.
+	_ = s.Store.ConfirmUser(ctx, t.UserID, time.Now())
+	return nil
+}
+
+// notifyStaff mails the users whose role grants perm.
+func (s *Service) notifyStaff(ctx context.Context, perm Permission, subject, body string) {
+	if !s.MailEnabled() {
+		return
+	}
+	keys, err := s.roleKeysWith(ctx, perm)
+	if err != nil {
+		return
+	}
+	to, err := s.Store.StaffEmails(ctx, keys)
+	if err != nil || len(to) == 0 {
+		return
+	}
+	for _, addr := range to {
+		s.sendMail([]string{addr}, subject, body)
+	}
+}

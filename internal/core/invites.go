@@ -1,0 +1,199 @@
+package core
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+func itoa64(v int64) string { return strconv.FormatInt(v, 10) }
+
+// InviteParams creates an invite.
+type InviteParams struct {
+	MaxUses   int           // 0: unlimited
+	ExpiresIn time.Duration // 0: never (unless registration.invite_max_age caps it)
+	Role      string        // role key or id; "": user
+	Comment   string
+}
+
+// MaxInviteUses bounds max_uses.
+const MaxInviteUses = 100000
+
+const inviteAlphabet = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+func inviteCode() string {
+	var b strings.Builder
+	max := big.NewInt(int64(len(inviteAlphabet)))
+	for i := 0; i < 12; i++ {
+		n, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			panic(err)
+		}
+		b.WriteByte(inviteAlphabet[n.Int64()])
+	}
+	return b.String()
+}
+
+// InviteURL is the link to share.
+func (s *Service) InviteURL(code string) string { return s.Base() + "/invite/" + code }
+
+// resolveRole finds a role by key ("moderator") or id ("2").
+func (s *Service) resolveRole(ctx context.Context, v string) (*model.Role, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		v = model.RoleUser
+	}
+	r, err := s.Store.RoleByKey(ctx, strings.ToLower(v))
+	if errors.Is(err, storage.ErrNotFound) {
+		if n, perr := strconv.ParseInt(v, 10, 64); perr == nil {
+			r, err = s.Store.RoleByID(ctx, n)
+		}
+	}
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, herr.Unprocessable("Validation failed: Role does not exist")
+	}
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return r, nil
+}
+
+// CreateInvite makes an invite. c is nil for the command line, which may
+// give any role; a user needs Invite Users, and may only give roles below
+// their own.
+func (s *Service) CreateInvite(ctx context.Context, c *Caller, p InviteParams) (*model.Invite, error) {
+	if c != nil {
+		if err := s.Authorize(ctx, c, PermInviteUsers); err != nil {
+			return nil, err
+		}
+	}
+	if p.MaxUses < 0 || p.MaxUses > MaxInviteUses {
+		return nil, herr.Unprocessable("Validation failed: Max uses must be between 0 (unlimited) and %d", MaxInviteUses)
+	}
+	if p.ExpiresIn < 0 {
+		return nil, herr.Unprocessable("Validation failed: Expires in must not be negative")
+	}
+	if cap := s.Cfg.Registration.InviteMaxAge.Duration; cap > 0 && (p.ExpiresIn == 0 || p.ExpiresIn > cap) {
+		p.ExpiresIn = cap
+	}
+	r, err := s.resolveRole(ctx, p.Role)
+	if err != nil {
+		return nil, err
+	}
+	if r.Key != model.RoleUser {
+		rank, _, err := s.callerRank(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		if r.Position >= rank {
+			return nil, herr.Forbidden("You cannot invite people to a role that is not below yours")
+		}
+	}
+	comment := strings.TrimSpace(p.Comment)
+	if len([]rune(comment)) > 420 {
+		return nil, herr.Unprocessable("Validation failed: Comment is too long (maximum is 420 characters)")
+	}
+	inv := &model.Invite{CreatedBy: c.AccountID(), Role: r.Key, Comment: comment, MaxUses: p.MaxUses, CreatedAt: time.Now().UTC()}
+	if p.ExpiresIn > 0 {
+		t := inv.CreatedAt.Add(p.ExpiresIn)
+		inv.ExpiresAt = &t
+	}
+	for attempt := 0; ; attempt++ {
+		inv.Code = inviteCode()
+		err = s.Store.CreateInvite(ctx, inv)
+		if !errors.Is(err, storage.ErrConflict) || attempt > 3 {
+			break
+		}
+	}
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	by := "the command line"
+	if c != nil && c.Account != nil {
+		by = "@" + c.Account.Username
+	}
+	s.audit(ctx, c, "create_invite", "Invite", itoa64(inv.ID), "invite created by "+by+" (role "+inv.Role+")")
+	return inv, nil
+}
+
+// Invites lists invites: everyone's with Manage Invites, else the
+// caller's own. activeOnly hides revoked, expired and used-up ones.
+func (s *Service) Invites(ctx context.Context, c *Caller, activeOnly bool, p model.Page) ([]*model.Invite, error) {
+	if err := s.Authorize(ctx, c, PermInviteUsers, PermManageInvites); err != nil {
+		return nil, err
+	}
+	perms, _, err := s.PermissionsOf(ctx, c.User)
+	if err != nil {
+		return nil, err
+	}
+	var by int64
+	if !perms.Has(PermManageInvites) {
+		by = c.Account.ID
+	}
+	var at *time.Time
+	if activeOnly {
+		now := time.Now()
+		at = &now
+	}
+	out, err := s.Store.Invites(ctx, by, at, p)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return out, nil
+}
+
+// Invite returns one invite the caller may see.
+func (s *Service) Invite(ctx context.Context, c *Caller, id int64) (*model.Invite, error) {
+	if err := s.Authorize(ctx, c, PermInviteUsers, PermManageInvites); err != nil {
+		return nil, err
+	}
+	inv, err := s.Store.InviteByID(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, herr.NotFound("invite")
+	} else if err != nil {
+		return nil, herr.Internal(err)
+	}
+	perms, _, err := s.PermissionsOf(ctx, c.User)
+	if err != nil {
+		return nil, err
+	}
+	if !perms.Has(PermManageInvites) && inv.CreatedBy != c.Account.ID {
+		return nil, herr.NotFound("invite")
+	}
+	return inv, nil
+}
+
+// RevokeInvite stops an invite from being used.
+func (s *Service) RevokeInvite(ctx context.Context, c *Caller, id int64) (*model.Invite, error) {
+	inv, err := s.Invite(ctx, c, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Store.RevokeInvite(ctx, id, time.Now()); err != nil {
+		return nil, herr.Internal(err)
+	}
+	s.audit(ctx, c, "destroy_invite", "Invite", itoa64(id), "invite revoked")
+	return s.Store.InviteByID(ctx, inv.ID)
+}
+
+// InviteByCode returns an invite for the public invite page (usable or not).
+func (s *Service) InviteByCode(ctx context.Context, code string) (*model.Invite, error) {
+	if code == "" || len(code) > 64 {
+		return nil, herr.NotFound("invite")
+	}
+	inv, err := s.Store.InviteByCode(ctx, code)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, herr.NotFound("invite")
+	} else if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return inv, nil
+}

@@ -1,0 +1,519 @@
+package core
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"path"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/herald-social/herald/activitypub/netguard"
+	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/id"
+	"github.com/herald-social/herald/internal/media"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+// Media rules, as Mastodon's.
+const (
+	MaxMediaDescription = 1500 // characters of alt text
+	// MediaPathPrefix is where the stored files are served ("/system/KEY").
+	MediaPathPrefix = "/system/"
+	// MediaProxyPrefix serves remote media from the cache, fetching it
+	// first when needed ("/media_proxy/KIND/ID/VARIANT").
+	MediaProxyPrefix = "/media_proxy/"
+	// maxEmojiBytes bounds a custom emoji image (local and remote).
+	maxEmojiBytes = 256 << 10
+	// Avatars and headers are cropped and scaled to these sizes.
+	avatarSize             = 400
+	headerWidth            = 1500
+	headerHeight           = 500
+	unattachedMediaMaxAge  = 24 * time.Hour
+	mediaJobQueue          = 256
+	cardImagePixels        = 640 * 640
+	emojiPixels            = 256 * 256
+	remoteAttachmentsLimit = 8
+)
+
+// mediaHolder lazily builds the media state of a Service.
+type mediaHolder struct {
+	mu sync.Mutex
+	st *mediaState
+}
+
+type mediaState struct {
+	files  media.FileStore
+	client *http.Client
+	jobs   chan func(context.Context)
+	// worker is set while RunMediaWorker consumes jobs.
+	workerMu sync.Mutex
+	worker   bool
+
+	flightMu sync.Mutex
+	flight   map[string]*flightCall
+
+	emojiMu sync.Mutex
+	emojis  map[string]emojiCacheEntry
+}
+
+type flightCall struct {
+	done chan struct{}
+	err  error
+}
+
+func (s *Service) mediaSt() *mediaState {
+	s.media.mu.Lock()
+	defer s.media.mu.Unlock()
+	if s.media.st == nil {
+		s.media.st = &mediaState{
+			files: &media.LocalStore{Root: s.Cfg.MediaDir()},
+			client: netguard.NewClient(netguard.Options{
+				AllowPrivate: s.Cfg.Federation.AllowPrivateAddresses,
+				Timeout:      max(s.Cfg.Federation.RequestTimeout.Duration, 30*time.Second),
+				MaxBody:      max(s.Cfg.Media.MaxImageBytes, s.Cfg.Media.MaxVideoBytes),
+				UserAgent:    "Herald (+" + s.Base() + "/)",
+			}),
+			jobs:   make(chan func(context.Context), mediaJobQueue),
+			flight: map[string]*flightCall{},
+			emojis: map[string]emojiCacheEntry{},
+		}
+	}
+	return s.media.st
+}
+
+// SetFileStore replaces where media files are kept (the default is a
+// LocalStore under media.store_dir); call it before serving.
+func (s *Service) SetFileStore(fs media.FileStore) { s.mediaSt().files = fs }
+
+// Files is the media file store.
+func (s *Service) Files() media.FileStore { return s.mediaSt().files }
+
+// MediaURL is the public URL of a stored file ("" for no key).
+func (s *Service) MediaURL(key string) string {
+	if key == "" {
+		return ""
+	}
+	if u, ok := s.Files().(interface{ URL(string) string }); ok {
+		return u.URL(key)
+	}
+	return s.Base() + MediaPathPrefix + key
+}
+
+// proxyURL is the URL that serves a remote file through the cache.
+func (s *Service) proxyURL(kind string, objectID int64, variant string) string {
+	return s.Base() + MediaProxyPrefix + kind + "/" + strconv.FormatInt(objectID, 10) + "/" + variant
+}
+
+// once runs fn for key unless a call for key is running, in which case it
+// waits for that one (a tiny singleflight).
+func (st *mediaState) once(key string, fn func() error) error {
+	st.flightMu.Lock()
+	if c, ok := st.flight[key]; ok {
+		st.flightMu.Unlock()
+		<-c.done
+		return c.err
+	}
+	c := &flightCall{done: make(chan struct{})}
+	st.flight[key] = c
+	st.flightMu.Unlock()
+	c.err = fn()
+	st.flightMu.Lock()
+	delete(st.flight, key)
+	st.flightMu.Unlock()
+	close(c.done)
+	return c.err
+}
+
+// later queues background work for the media worker; without a running
+// worker (or with a full queue) it reports false and the caller does the
+// work itself.
+func (s *Service) later(fn func(context.Context)) bool {
+	st := s.mediaSt()
+	st.workerMu.Lock()
+	running := st.worker
+	st.workerMu.Unlock()
+	if !running {
+		return false
+	}
+	select {
+	case st.jobs <- fn:
+		return true
+	default:
+		return false
+	}
+}
+
+// mediaError turns a processing error into Mastodon's 422.
+func mediaError(err error) error {
+	switch {
+	case errors.Is(err, media.ErrTooLarge):
+		return herr.Wrap(422, "Validation failed: File file size is too large", err)
+	case errors.Is(err, media.ErrTooManyPixels):
+		return herr.Wrap(422, "Validation failed: File dimensions are too large", err)
+	case errors.Is(err, media.ErrUnsupported):
+		return herr.Wrap(422, "Validation failed: File content type is invalid, File is invalid", err)
+	case errors.Is(err, media.ErrCorrupt):
+		return herr.Wrap(422, "Validation failed: File could not be processed, File is invalid", err)
+	}
+	return herr.Internal(err)
+}
+
+// UploadParams is POST /api/v1/media and /api/v2/media.
+type UploadParams struct {
+	File        io.ReaderAt
+	Size        int64
+	Description *string
+	Focus       *string
+	// Async (v2): video and audio are processed in the background and the
+	// attachment is returned while still processing.
+	Async bool
+}
+
+// imageOptions are the processing options of attachments.
+func (s *Service) imageOptions() media.ImageOptions {
+	return media.ImageOptions{
+		MaxBytes:       s.Cfg.Media.MaxImageBytes,
+		MaxPixels:      s.Cfg.Media.MaxPixels,
+		OriginalPixels: media.DefaultOriginalPixels,
+		SmallPixels:    media.DefaultSmallPixels,
+		Blurhash:       true,
+	}
+}
+
+func parseDescription(d *string) (string, error) {
+	if d == nil {
+		return "", nil
+	}
+	v := strings.TrimSpace(strings.ToValidUTF8(*d, ""))
+	if utf8.RuneCountInString(v) > MaxMediaDescription {
+		return "", herr.Unprocessable("Validation failed: Description is too long (maximum is %d characters)", MaxMediaDescription)
+	}
+	return v, nil
+}
+
+// parseFocus reads "x,y" with both in [-1, 1].
+func parseFocus(f string) (float64, float64, error) {
+	xs, ys, ok := strings.Cut(f, ",")
+	x, err1 := strconv.ParseFloat(strings.TrimSpace(xs), 64)
+	y, err2 := strconv.ParseFloat(strings.TrimSpace(ys), 64)
+	if !ok || err1 != nil || err2 != nil || math.IsNaN(x) || math.IsNaN(y) || x < -1 || x > 1 || y < -1 || y > 1 {
+		return 0, 0, herr.Unprocessable("Validation failed: Focus must be two numbers between -1.0 and 1.0, comma separated")
+	}
+	return x, y, nil
+}
+
+func sizeOf(w, h int) *model.MediaSize {
+	if w <= 0 || h <= 0 {
+		return nil
+	}
+	return &model.MediaSize{Width: w, Height: h, Size: fmt.Sprintf("%dx%d", w, h), Aspect: float64(w) / float64(h)}
+}
+
+// storeImage writes a processed image's files under a fresh directory of
+// dir and returns their keys.
+func (s *Service) storeImage(ctx context.Context, dir string, img *media.Image) (orig, small string, err error) {
+	orig = media.NewKey(dir, "original"+img.Original.Type.Ext)
+	if _, err := s.Files().Put(ctx, orig, bytes.NewReader(img.Original.Data)); err != nil {
+		return "", "", err
+	}
+	if img.Small != nil {
+		small = path.Dir(orig) + "/small" + img.Small.Type.Ext
+		if _, err := s.Files().Put(ctx, small, bytes.NewReader(img.Small.Data)); err != nil {
+			_ = s.Files().Delete(ctx, orig)
+			return "", "", err
+		}
+	}
+	return orig, small, nil
+}
+
+// applyImage sets an attachment's files and meta from a processed image.
+func applyImage(m *model.MediaAttachment, img *media.Image, orig, small string) {
+	m.Type, m.ContentType = "image", img.Original.Type.MIME
+	m.FileKey, m.PreviewKey = orig, small
+	m.FileSize = int64(len(img.Original.Data))
+	m.Meta = model.MediaMeta{Original: sizeOf(img.Original.Width, img.Original.Height), Animated: img.Animated}
+	if img.Small != nil {
+		m.Meta.Small = sizeOf(img.Small.Width, img.Small.Height)
+	}
+	if img.Blurhash != "" {
+		m.Blurhash = img.Blurhash
+	}
+}
+
+// UploadMedia stores an upload of the caller. Images are processed at
+// once; video and audio are stored as they are and their metadata read
+// (in the background when p.Async).
+func (s *Service) UploadMedia(ctx context.Context, c *Caller, p UploadParams) (*model.MediaAttachment, error) {
+	me, err := actor(c)
+	if err != nil {
+		return nil, err
+	}
+	if p.File == nil || p.Size <= 0 {
+		return nil, herr.Unprocessable("Validation failed: File can't be blank")
+	}
+	desc, err := parseDescription(p.Description)
+	if err != nil {
+		return nil, err
+	}
+	m := &model.MediaAttachment{ID: id.New(), AccountID: me.ID, Description: desc}
+	if p.Focus != nil && strings.TrimSpace(*p.Focus) != "" {
+		if m.FocusX, m.FocusY, err = parseFocus(*p.Focus); err != nil {
+			return nil, err
+		}
+	}
+	head := make([]byte, media.SniffLen)
+	n, _ := p.File.ReadAt(head, 0)
+	t, err := media.Sniff(head[:n])
+	if err != nil {
+		return nil, mediaError(err)
+	}
+	if t.Kind == "image" {
+		if p.Size > s.Cfg.Media.MaxImageBytes {
+			return nil, mediaError(media.ErrTooLarge)
+		}
+		data := make([]byte, p.Size)
+		if _, err := p.File.ReadAt(data, 0); err != nil && !errors.Is(err, io.EOF) {
+			return nil, herr.BadRequest("Could not read the file")
+		}
+		img, err := media.ProcessImage(data, s.imageOptions())
+		if err != nil {
+			return nil, mediaError(err)
+		}
+		orig, small, err := s.storeImage(ctx, "attachments", img)
+		if err != nil {
+			return nil, herr.Internal(err)
+		}
+		applyImage(m, img, orig, small)
+		if err := s.Store.CreateMedia(ctx, m); err != nil {
+			return nil, herr.Internal(err)
+		}
+		return m, nil
+	}
+	// Video and audio: stored as they are.
+	if p.Size > s.Cfg.Media.MaxVideoBytes {
+		return nil, mediaError(media.ErrTooLarge)
+	}
+	key := media.NewKey("attachments", "original"+t.Ext)
+	size, err := s.Files().Put(ctx, key, io.NewSectionReader(p.File, 0, p.Size))
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	m.Type, m.ContentType, m.FileKey, m.FileSize = t.Kind, t.MIME, key, size
+	m.Processing = model.MediaProcessing
+	if err := s.Store.CreateMedia(ctx, m); err != nil {
+		_ = s.Files().Delete(ctx, key)
+		return nil, herr.Internal(err)
+	}
+	mid := m.ID
+	if p.Async && s.later(func(ctx context.Context) { s.processAV(ctx, mid) }) {
+		return m, nil
+	}
+	s.processAV(ctx, mid)
+	return s.Store.MediaByID(ctx, mid)
+}
+
+// processAV reads the metadata of a stored video or audio upload and marks
+// it ready.
+func (s *Service) processAV(ctx context.Context, mediaID int64) {
+	m, err := s.Store.MediaByID(ctx, mediaID)
+	if err != nil || m.Processing != model.MediaProcessing {
+		return
+	}
+	t, _ := media.TypeByExt(path.Ext(m.FileKey))
+	f, err := s.Files().Open(ctx, m.FileKey)
+	if err != nil {
+		m.Processing = model.MediaFailed
+		_ = s.Store.UpdateMedia(ctx, m)
+		return
+	}
+	var av media.AV
+	if ra, ok := f.(io.ReaderAt); ok {
+		av = media.ProbeAV(ra, f.Size(), t)
+	}
+	f.Close()
+	applyAV(m, t, av)
+	m.Processing = model.MediaReady
+	if err := s.Store.UpdateMedia(ctx, m); err != nil {
+		s.Log.Warn("media: store processed attachment", "id", m.ID, "err", err)
+	}
+}
+
+func applyAV(m *model.MediaAttachment, t media.Type, av media.AV) {
+	m.Type = t.Kind
+	if t.Kind == "video" && !av.HasVideo && av.Duration > 0 && (av.Width == 0 || av.Height == 0) {
+		m.Type = "audio" // an MP4 or WebM with sound only
+	}
+	meta := model.MediaMeta{Duration: round2(av.Duration), FPS: av.FPS}
+	if av.Duration > 0 {
+		d := av.Duration
+		meta.Length = fmt.Sprintf("%d:%02d:%05.2f", int(d)/3600, int(d)/60%60, math.Mod(d, 60))
+	}
+	if m.Type == "video" && av.Width > 0 && av.Height > 0 {
+		meta.Width, meta.Height = av.Width, av.Height
+		meta.Size = fmt.Sprintf("%dx%d", av.Width, av.Height)
+		meta.Aspect = float64(av.Width) / float64(av.Height)
+		meta.Original = sizeOf(av.Width, av.Height)
+	}
+	if meta.Original == nil && av.Duration > 0 {
+		meta.Original = &model.MediaSize{}
+	}
+	if meta.Original != nil {
+		meta.Original.Duration = round2(av.Duration)
+		if av.FPS > 0 {
+			meta.Original.FrameRate = strconv.FormatFloat(av.FPS, 'f', -1, 64) + "/1"
+		}
+	}
+	m.Meta = meta
+}
+
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
+
+// ownMedia loads one of the caller's attachments, 404 otherwise.
+func (s *Service) ownMedia(ctx context.Context, c *Caller, mediaID int64) (*model.MediaAttachment, error) {
+	me, err := actor(c)
+	if err != nil {
+		return nil, err
+	}
+	m, err := s.Store.MediaByID(ctx, mediaID)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && m.AccountID != me.ID) {
+		return nil, herr.NotFound("media")
+	}
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return m, nil
+}
+
+// Media returns one of the caller's attachments (GET /api/v1/media/:id).
+func (s *Service) Media(ctx context.Context, c *Caller, mediaID int64) (*model.MediaAttachment, error) {
+	m, err := s.ownMedia(ctx, c, mediaID)
+	if err != nil {
+		return nil, err
+	}
+	if m.Processing == model.MediaFailed {
+		return nil, herr.Unprocessable("Validation failed: File could not be processed, File is invalid")
+	}
+	return m, nil
+}
+
+// MediaUpdate is PUT /api/v1/media/:id; nil fields stay.
+type MediaUpdate struct {
+	Description *string
+	Focus       *string
+}
+
+// UpdateMedia changes the alt text or focus of an unattached upload.
+func (s *Service) UpdateMedia(ctx context.Context, c *Caller, mediaID int64, u MediaUpdate) (*model.MediaAttachment, error) {
+	m, err := s.ownMedia(ctx, c, mediaID)
+	if err != nil {
+		return nil, err
+	}
+	if m.StatusID != 0 {
+		return nil, herr.NotFound("media") // as Mastodon: edit the status instead
+	}
+	if u.Description != nil {
+		if m.Description, err = parseDescription(u.Description); err != nil {
+			return nil, err
+		}
+	}
+	if u.Focus != nil {
+		if strings.TrimSpace(*u.Focus) == "" {
+			m.FocusX, m.FocusY = 0, 0
+		} else if m.FocusX, m.FocusY, err = parseFocus(*u.Focus); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.Store.UpdateMedia(ctx, m); err != nil {
+		return nil, herr.Internal(err)
+	}
+	return m, nil
+}
+
+// DeleteMedia deletes an unattached upload of the caller.
+func (s *Service) DeleteMedia(ctx context.Context, c *Caller, mediaID int64) error {
+	m, err := s.ownMedia(ctx, c, mediaID)
+	if err != nil {
+		return err
+	}
+	if m.StatusID != 0 {
+		return herr.Unprocessable("Media attachment is currently used by a status")
+	}
+	if err := s.Store.DeleteMedia(ctx, m.ID); err != nil {
+		return storeErr(err)
+	}
+	s.SweepMediaGarbage(ctx)
+	return nil
+}
+
+// checkStatusMedia validates media ids for a status of the caller: at
+// most 4 of their own, processed, not attached elsewhere, and a video or
+// audio file alone.
+func (s *Service) checkStatusMedia(ctx context.Context, c *Caller, ids []string, statusID int64) ([]int64, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	if len(ids) > storage.MaxStatusMedia {
+		return nil, herr.Unprocessable("Validation failed: Media attachments can't be more than %d", storage.MaxStatusMedia)
+	}
+	out := make([]int64, 0, len(ids))
+	av := false
+	for _, raw := range ids {
+		mid, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64)
+		if err != nil || mid <= 0 {
+			return nil, herr.Unprocessable("Validation failed: Media attachments are invalid")
+		}
+		m, err := s.Store.MediaByID(ctx, mid)
+		if err != nil || m.AccountID != c.Account.ID || m.Remote() || (m.StatusID != 0 && m.StatusID != statusID) {
+			return nil, herr.Unprocessable("Validation failed: Media attachments are invalid")
+		}
+		if m.Processing != model.MediaReady {
+			return nil, herr.Unprocessable("Cannot attach files that have not finished processing. Try again in a moment!")
+		}
+		if m.Type == "video" || m.Type == "audio" || m.Type == "gifv" {
+			av = true
+		}
+		for _, o := range out {
+			if o == mid {
+				return nil, herr.Unprocessable("Validation failed: Media attachments are invalid")
+			}
+		}
+		out = append(out, mid)
+	}
+	if av && len(out) > 1 {
+		return nil, herr.Unprocessable("Validation failed: Cannot attach a video or audio file with other media")
+	}
+	return out, nil
+}
+
+// SweepMediaGarbage deletes the files that no row names any more.
+func (s *Service) SweepMediaGarbage(ctx context.Context) int {
+	done := 0
+	for round := 0; round < 100; round++ {
+		keys, err := s.Store.MediaGarbage(ctx, 200)
+		if err != nil || len(keys) == 0 {
+			return done
+		}
+		var gone []string
+		for _, k := range keys {
+			if err := s.Files().Delete(ctx, k); err != nil {
+				s.Log.Warn("media: delete file", "key", k, "err", err)
+				continue
+			}
+			gone = append(gone, k)
+		}
+		if err := s.Store.ForgetMediaGarbage(ctx, gone); err != nil || len(gone) < len(keys) {
+			return done + len(gone)
+		}
+		done += len(gone)
+	}
+	return done
+}

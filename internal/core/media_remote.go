@@ -1,0 +1,541 @@
+package core
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/id"
+	"github.com/herald-social/herald/internal/media"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/internal/text"
+	"github.com/herald-social/herald/storage"
+)
+
+// errMediaRejected: the domain's media is rejected by policy.
+var errMediaRejected = errors.New("media of this domain is rejected")
+
+// rejectsMedia reports whether media from domain (host[:port]) must not be
+// fetched: reject_media, suspension or allow-list mode. Errors refuse.
+func (s *Service) rejectsMedia(domain string) bool {
+	if domain == "" {
+		return false
+	}
+	p, err := s.DomainPolicy(context.Background(), domain)
+	return err != nil || p.RejectMedia || p.Suspended()
+}
+
+// remoteURLAllowed checks a remote media URL: http(s), a host, and not
+// from a domain whose media is rejected.
+func (s *Service) remoteURLAllowed(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+		return nil, fmt.Errorf("media: bad remote URL %q", raw)
+	}
+	if s.rejectsMedia(strings.ToLower(u.Host)) || s.rejectsMedia(u.Hostname()) {
+		return nil, errMediaRejected
+	}
+	return u, nil
+}
+
+// fetched is a remote file, sniffed: images in memory, anything else
+// already in the file store under Key.
+type fetched struct {
+	Type media.Type
+	Data []byte // images
+	Key  string // video and audio
+	Size int64
+}
+
+// fetchRemote downloads a remote file through the guarded client:
+// images up to MaxImageBytes (or maxImage when > 0) into memory, video
+// and audio up to MaxVideoBytes streamed into the file store under a key
+// of dir. Types are decided by the content.
+func (s *Service) fetchRemote(ctx context.Context, raw, dir string, maxImage int64, imagesOnly bool) (*fetched, error) {
+	u, err := s.remoteURLAllowed(raw)
+	if err != nil {
+		return nil, err
+	}
+	if maxImage <= 0 {
+		maxImage = s.Cfg.Media.MaxImageBytes
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "image/*, video/*, audio/*;q=0.9, */*;q=0.1")
+	resp, err := s.mediaSt().client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("media: %s answered %d", u.Host, resp.StatusCode)
+	}
+	head := make([]byte, media.SniffLen)
+	n, err := io.ReadFull(resp.Body, head)
+	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	head = head[:n]
+	t, err := media.Sniff(head)
+	if err != nil {
+		return nil, err
+	}
+	body := io.MultiReader(bytes.NewReader(head), resp.Body)
+	if t.Kind == "image" {
+		if resp.ContentLength > maxImage {
+			return nil, media.ErrTooLarge
+		}
+		data, err := io.ReadAll(io.LimitReader(body, maxImage+1))
+		if err != nil {
+			return nil, err
+		}
+		if int64(len(data)) > maxImage {
+			return nil, media.ErrTooLarge
+		}
+		return &fetched{Type: t, Data: data, Size: int64(len(data))}, nil
+	}
+	if imagesOnly {
+		return nil, media.ErrUnsupported
+	}
+	limit := s.Cfg.Media.MaxVideoBytes
+	if resp.ContentLength > limit {
+		return nil, media.ErrTooLarge
+	}
+	key := media.NewKey(dir, "original"+t.Ext)
+	size, err := s.Files().Put(ctx, key, io.LimitReader(body, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if size > limit {
+		_ = s.Files().Delete(ctx, key)
+		return nil, media.ErrTooLarge
+	}
+	return &fetched{Type: t, Key: key, Size: size}, nil
+}
+
+// RemoteAttachment is a Document (or Image, Video, Audio) attached to a
+// remote post, as the federation engine reads it.
+type RemoteAttachment struct {
+	URL        string
+	MediaType  string
+	Name       string // alt text
+	Blurhash   string
+	FocalPoint []float64 // [x, y] in [-1, 1], or nil
+	Width      int
+	Height     int
+}
+
+var blurhashRe = regexp.MustCompile(`^[0-9A-Za-z#$%*+,\-.:;=?@\[\]^_{|}~]{6,100}$`)
+
+// IngestRemoteAttachments records the attachments of a remote status
+// (after IngestRemoteStatus): at most 8, with their alt text, blurhash,
+// focal point and dimensions. Their files are fetched into the cache in
+// the background (or when first shown) unless the status's domain or the
+// file's host has its media rejected; those stay links. Calling it again
+// for the same status replaces its attachments (an edit).
+func (s *Service) IngestRemoteAttachments(ctx context.Context, statusID int64, atts []RemoteAttachment) error {
+	st, err := s.Store.StatusByID(ctx, statusID)
+	if err != nil {
+		return storeErr(err)
+	}
+	if st.Local {
+		return herr.BadRequest("not a remote status")
+	}
+	author, err := s.Store.AccountByID(ctx, st.AccountID)
+	if err != nil {
+		return storeErr(err)
+	}
+	existing, err := s.Store.MediaOfStatuses(ctx, []int64{statusID})
+	if err != nil {
+		return herr.Internal(err)
+	}
+	byURL := map[string]*model.MediaAttachment{}
+	for _, m := range existing[statusID] {
+		byURL[m.RemoteURL] = m
+	}
+	rejected := s.rejectsMedia(author.Domain)
+	var keep []int64
+	var fetch []int64
+	for _, a := range atts {
+		if len(keep) >= remoteAttachmentsLimit {
+			break
+		}
+		u, err := url.Parse(a.URL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			continue
+		}
+		m := byURL[a.URL]
+		isNew := m == nil
+		if isNew {
+			m = &model.MediaAttachment{ID: id.New(), AccountID: author.ID, RemoteURL: a.URL, CreatedAt: st.CreatedAt}
+		}
+		m.Type = attachmentType(a.MediaType)
+		m.ContentType = a.MediaType
+		if len(m.ContentType) > 100 {
+			m.ContentType = ""
+		}
+		m.Description = text.PlainText(a.Name)
+		if r := []rune(m.Description); len(r) > MaxMediaDescription {
+			m.Description = string(r[:MaxMediaDescription])
+		}
+		if m.FileKey == "" || m.Blurhash == "" {
+			m.Blurhash = ""
+			if blurhashRe.MatchString(a.Blurhash) {
+				m.Blurhash = a.Blurhash
+			}
+		}
+		m.FocusX, m.FocusY = 0, 0
+		if len(a.FocalPoint) == 2 && a.FocalPoint[0] >= -1 && a.FocalPoint[0] <= 1 && a.FocalPoint[1] >= -1 && a.FocalPoint[1] <= 1 {
+			m.FocusX, m.FocusY = a.FocalPoint[0], a.FocalPoint[1]
+		}
+		if m.FileKey == "" && a.Width > 0 && a.Height > 0 && a.Width <= 1<<16 && a.Height <= 1<<16 {
+			m.Meta = model.MediaMeta{Original: sizeOf(a.Width, a.Height)}
+		}
+		if rejected {
+			m.Type = "unknown"
+		}
+		if isNew {
+			err = s.Store.CreateMedia(ctx, m)
+		} else {
+			err = s.Store.UpdateMedia(ctx, m)
+		}
+		if err != nil {
+			return herr.Internal(err)
+		}
+		keep = append(keep, m.ID)
+		if !rejected && m.FileKey == "" {
+			fetch = append(fetch, m.ID)
+		}
+	}
+	if err := s.Store.SetStatusMedia(ctx, statusID, author.ID, keep); err != nil && !errors.Is(err, storage.ErrMediaNotAttachable) {
+		return herr.Internal(err)
+	}
+	for _, mid := range fetch {
+		mid := mid
+		s.later(func(ctx context.Context) { _, _ = s.cacheRemoteMedia(ctx, mid) })
+	}
+	return nil
+}
+
+func attachmentType(mediaType string) string {
+	mt := strings.ToLower(strings.TrimSpace(mediaType))
+	switch {
+	case strings.HasPrefix(mt, "image/"):
+		return "image"
+	case strings.HasPrefix(mt, "video/"):
+		return "video"
+	case strings.HasPrefix(mt, "audio/"):
+		return "audio"
+	}
+	return "unknown"
+}
+
+// cacheRemoteMedia fetches (once at a time) a remote attachment's file,
+// processes it like an upload (metadata stripped, preview, blurhash) and
+// stores it. It returns the attachment as stored.
+func (s *Service) cacheRemoteMedia(ctx context.Context, mediaID int64) (*model.MediaAttachment, error) {
+	err := s.mediaSt().once("attachment:"+strconv.FormatInt(mediaID, 10), func() error {
+		m, err := s.Store.MediaByID(ctx, mediaID)
+		if err != nil {
+			return err
+		}
+		if !m.Remote() || m.FileKey != "" {
+			return nil
+		}
+		if author, err := s.Store.AccountByID(ctx, m.AccountID); err != nil || s.rejectsMedia(author.Domain) {
+			return errMediaRejected
+		}
+		f, err := s.fetchRemote(ctx, m.RemoteURL, "cache/attachments", 0, false)
+		if err != nil {
+			s.Log.Debug("media: fetch remote attachment", "url", m.RemoteURL, "err", err)
+			return err
+		}
+		now := time.Now().UTC()
+		if f.Type.Kind == "image" {
+			img, err := media.ProcessImage(f.Data, s.imageOptions())
+			if err != nil {
+				return err
+			}
+			orig, small, err := s.storeImage(ctx, "cache/attachments", img)
+			if err != nil {
+				return err
+			}
+			remoteHash := m.Blurhash
+			applyImage(m, img, orig, small)
+			if remoteHash != "" {
+				m.Blurhash = remoteHash // what the other servers show too
+			}
+		} else {
+			m.FileKey, m.PreviewKey, m.FileSize, m.ContentType = f.Key, "", f.Size, f.Type.MIME
+			var av media.AV
+			if sf, err := s.Files().Open(ctx, f.Key); err == nil {
+				if ra, ok := sf.(io.ReaderAt); ok {
+					av = media.ProbeAV(ra, sf.Size(), f.Type)
+				}
+				sf.Close()
+			}
+			applyAV(m, f.Type, av)
+		}
+		m.CachedAt, m.Processing = &now, model.MediaReady
+		return s.Store.UpdateMedia(ctx, m)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.MediaByID(ctx, mediaID)
+}
+
+// imageHash is a short hash of an image URL, put in proxy URLs so that
+// they change when the image does.
+func imageHash(u string) string {
+	h := sha256.Sum256([]byte(u))
+	return hex.EncodeToString(h[:6])
+}
+
+// AccountImageURL is the avatar ("avatar") or header ("header") URL to
+// show for an account: local ones as stored, remote ones through the
+// media cache, "" when there is none (or the domain's media is rejected).
+func (s *Service) AccountImageURL(a *model.Account, kind string) string {
+	raw := a.AvatarURL
+	if kind == "header" {
+		raw = a.HeaderURL
+	}
+	if raw == "" || a.Local() {
+		return raw
+	}
+	if s.rejectsMedia(a.Domain) {
+		return ""
+	}
+	return s.Base() + MediaProxyPrefix + kind + "s/" + strconv.FormatInt(a.ID, 10) + "/" + imageHash(raw)
+}
+
+// AccountImageFile returns the stored file key of an account's avatar or
+// header, fetching and caching a remote account's image when needed.
+func (s *Service) AccountImageFile(ctx context.Context, accountID int64, kind string) (string, error) {
+	if kind != "avatar" && kind != "header" {
+		return "", herr.NotFound("image")
+	}
+	a, err := s.Store.AccountByID(ctx, accountID)
+	if err != nil {
+		return "", storeErr(err)
+	}
+	raw := a.AvatarURL
+	if kind == "header" {
+		raw = a.HeaderURL
+	}
+	am, err := s.Store.AccountMedia(ctx, accountID, kind)
+	if err == nil && am.FileKey != "" && (a.Local() || am.RemoteURL == raw) {
+		return am.FileKey, nil
+	}
+	if a.Local() || raw == "" || s.rejectsMedia(a.Domain) {
+		return "", herr.NotFound("image")
+	}
+	var key string
+	err = s.mediaSt().once(kind+":"+strconv.FormatInt(accountID, 10), func() error {
+		f, err := s.fetchRemote(ctx, raw, "cache/accounts", 0, true)
+		if err != nil {
+			return err
+		}
+		img, err := media.ProcessImage(f.Data, s.accountImageOptions(kind))
+		if err != nil {
+			return err
+		}
+		key = media.NewKey("cache/accounts", kind+img.Original.Type.Ext)
+		if _, err := s.Files().Put(ctx, key, bytes.NewReader(img.Original.Data)); err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		return s.Store.SetAccountMedia(ctx, &model.AccountMedia{AccountID: accountID, Kind: kind, RemoteURL: raw,
+			FileKey: key, ContentType: img.Original.Type.MIME, CachedAt: &now}, "", nil)
+	})
+	if err != nil {
+		s.Log.Debug("media: fetch remote account image", "account", accountID, "kind", kind, "err", err)
+		return "", herr.NotFound("image")
+	}
+	if key == "" { // another caller did the work
+		if am, err := s.Store.AccountMedia(ctx, accountID, kind); err == nil && am.FileKey != "" {
+			return am.FileKey, nil
+		}
+		return "", herr.NotFound("image")
+	}
+	return key, nil
+}
+
+func (s *Service) accountImageOptions(kind string) media.ImageOptions {
+	o := media.ImageOptions{MaxBytes: s.Cfg.Media.MaxImageBytes, MaxPixels: s.Cfg.Media.MaxPixels, FitW: avatarSize, FitH: avatarSize}
+	if kind == "header" {
+		o.FitW, o.FitH = headerWidth, headerHeight
+	}
+	return o
+}
+
+// CacheAccountImages fetches a remote account's avatar and header into
+// the cache in the background (the federation engine calls it after
+// storing an actor); it does nothing for local accounts.
+func (s *Service) CacheAccountImages(accountID int64) {
+	s.later(func(ctx context.Context) {
+		_, _ = s.AccountImageFile(ctx, accountID, "avatar")
+		_, _ = s.AccountImageFile(ctx, accountID, "header")
+	})
+}
+
+// cacheRemoteEmoji fetches a remote emoji's image into the cache.
+func (s *Service) cacheRemoteEmoji(ctx context.Context, emojiID int64) (*model.CustomEmoji, error) {
+	err := s.mediaSt().once("emoji:"+strconv.FormatInt(emojiID, 10), func() error {
+		e, err := s.Store.EmojiByID(ctx, emojiID)
+		if err != nil {
+			return err
+		}
+		if e.Domain == "" || e.FileKey != "" {
+			return nil
+		}
+		if s.rejectsMedia(e.Domain) {
+			return errMediaRejected
+		}
+		f, err := s.fetchRemote(ctx, e.ImageRemoteURL, "cache/emojis", maxEmojiBytes, true)
+		if err != nil {
+			return err
+		}
+		file, static, ctype, err := s.storeEmojiImage(ctx, f.Data)
+		if err != nil {
+			return err
+		}
+		now := time.Now().UTC()
+		e.FileKey, e.StaticKey, e.ContentType, e.CachedAt = file, static, ctype, &now
+		if err := s.Store.UpdateEmoji(ctx, e); err != nil {
+			return err
+		}
+		s.forgetEmojis(e.Domain)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.EmojiByID(ctx, emojiID)
+}
+
+// ProxyFile returns the stored file key behind a media proxy URL
+// (/media_proxy/KIND/ID/VARIANT), fetching the remote file into the cache
+// first when needed. Kinds: attachments (original, small), avatars and
+// headers (any variant: the image hash), emojis (original, static), cards
+// (original).
+func (s *Service) ProxyFile(ctx context.Context, kind string, objectID int64, variant string) (string, error) {
+	switch kind {
+	case "attachments":
+		m, err := s.Store.MediaByID(ctx, objectID)
+		if err != nil || !m.Remote() {
+			return "", herr.NotFound("media")
+		}
+		if m.FileKey == "" {
+			if m, err = s.cacheRemoteMedia(ctx, objectID); err != nil {
+				return "", herr.NotFound("media")
+			}
+		}
+		if variant == "small" && m.PreviewKey != "" {
+			return m.PreviewKey, nil
+		}
+		if variant == "small" && m.Type != "image" {
+			return "", herr.NotFound("media")
+		}
+		return m.FileKey, nil
+	case "avatars", "headers":
+		return s.AccountImageFile(ctx, objectID, strings.TrimSuffix(kind, "s"))
+	case "emojis":
+		e, err := s.Store.EmojiByID(ctx, objectID)
+		if err != nil {
+			return "", herr.NotFound("emoji")
+		}
+		if e.FileKey == "" {
+			if e, err = s.cacheRemoteEmoji(ctx, objectID); err != nil || e.FileKey == "" {
+				return "", herr.NotFound("emoji")
+			}
+		}
+		if variant == "static" && e.StaticKey != "" {
+			return e.StaticKey, nil
+		}
+		return e.FileKey, nil
+	case "cards":
+		return s.cardImageFile(ctx, objectID)
+	}
+	return "", herr.NotFound("media")
+}
+
+// MediaFileURLs are the URLs an attachment is shown with: url (nil while
+// processing), preview_url and remote_url.
+type MediaFileURLs struct {
+	URL, PreviewURL, RemoteURL string
+}
+
+// AttachmentURLs says where an attachment's files are served from: the
+// store for local and cached media, the proxy for remote media not cached
+// yet, and the remote URL alone when the domain's media is rejected.
+func (s *Service) AttachmentURLs(m *model.MediaAttachment) MediaFileURLs {
+	var u MediaFileURLs
+	u.RemoteURL = m.RemoteURL
+	switch {
+	case m.Processing == model.MediaProcessing:
+		u.PreviewURL = s.MediaURL(m.PreviewKey)
+	case m.FileKey != "":
+		u.URL, u.PreviewURL = s.MediaURL(m.FileKey), s.MediaURL(m.PreviewKey)
+	case m.Remote() && m.Type == "unknown":
+		u.URL = m.RemoteURL
+	case m.Remote():
+		u.URL = s.proxyURL("attachments", m.ID, "original")
+		if m.Type == "image" {
+			u.PreviewURL = s.proxyURL("attachments", m.ID, "small")
+		}
+	}
+	if u.PreviewURL == "" && m.Type == "image" {
+		u.PreviewURL = u.URL
+	}
+	return u
+}
+
+// NoteAttachment is an attachment as an outgoing Document.
+type NoteAttachment struct {
+	Type       string // "Document"
+	MediaType  string
+	URL        string
+	Name       string // alt text ("" for none)
+	Blurhash   string
+	FocalPoint [2]float64
+	Width      int // 0 when unknown
+	Height     int
+}
+
+// AttachmentsOf returns the attachments of local statuses as Documents
+// for their Notes, by status id, in one query.
+func (s *Service) AttachmentsOf(ctx context.Context, statusIDs []int64) (map[int64][]NoteAttachment, error) {
+	all, err := s.Store.MediaOfStatuses(ctx, statusIDs)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	out := make(map[int64][]NoteAttachment, len(all))
+	for sid, list := range all {
+		for _, m := range list {
+			if m.FileKey == "" || m.Processing != model.MediaReady {
+				continue
+			}
+			d := NoteAttachment{Type: "Document", MediaType: m.ContentType, URL: s.MediaURL(m.FileKey), Name: m.Description,
+				Blurhash: m.Blurhash, FocalPoint: [2]float64{m.FocusX, m.FocusY}}
+			if o := m.Meta.Original; o != nil {
+				d.Width, d.Height = o.Width, o.Height
+			}
+			out[sid] = append(out[sid], d)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,316 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+// Moderation of accounts: the admin account list, actions (warn, mark
+// sensitive, disable, silence, suspend) with the warnings their owners
+// see, and the reversals, approval and deletion.
+
+// AdminAccounts lists accounts for moderators (Manage Users).
+func (s *Service) AdminAccounts(ctx context.Context, c *Caller, f storage.AdminAccountFilter, p model.Page) ([]*storage.AdminAccount, error) {
+	if err := s.Authorize(ctx, c, PermManageUsers); err != nil {
+		return nil, err
+	}
+	out, err := s.Store.AdminAccounts(ctx, f, p)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return out, nil
+}
+
+// AdminAccount returns one account for moderators.
+func (s *Service) AdminAccount(ctx context.Context, c *Caller, id int64) (*storage.AdminAccount, error) {
+	if err := s.Authorize(ctx, c, PermManageUsers, PermManageReports); err != nil {
+		return nil, err
+	}
+	return s.adminAccount(ctx, id)
+}
+
+func (s *Service) adminAccount(ctx context.Context, id int64) (*storage.AdminAccount, error) {
+	aa, err := s.Store.AdminAccount(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, herr.NotFound("account")
+	} else if err != nil {
+		return nil, herr.Internal(err)
+	}
+	if aa.Account.Local() && aa.User == nil {
+		// The instance actor and other service accounts are not moderated.
+		return nil, herr.NotFound("account")
+	}
+	return aa, nil
+}
+
+// AccountActionParams is POST /api/v1/admin/accounts/:id/action.
+type AccountActionParams struct {
+	Type      string // none, sensitive, disable, silence, suspend
+	ReportID  int64
+	Text      string
+	SendEmail bool
+}
+
+// warning actions by type, as Mastodon's AccountWarning#action.
+var actionWarning = map[string]string{"none": "none", "sensitive": "sensitive", "disable": "disable", "silence": "silence", "suspend": "suspend"}
+
+// AccountAction takes a moderation action against an account: it records
+// a warning its owner sees (GET /api/v1/account_warnings), resolves the
+// given report (and, for any action but none, every open report about
+// the account), and for a local suspension queues an account.update so
+// that other servers learn of it.
+func (s *Service) AccountAction(ctx context.Context, c *Caller, targetID int64, p AccountActionParams) error {
+	if err := s.Authorize(ctx, c, PermManageUsers, PermManageReports); err != nil {
+		return err
+	}
+	aa, err := s.adminAccount(ctx, targetID)
+	if err != nil {
+		return err
+	}
+	if err := s.outranks(ctx, c, aa.User); err != nil {
+		return err
+	}
+	if _, ok := actionWarning[p.Type]; !ok {
+		return herr.Unprocessable("Validation failed: Type must be none, sensitive, disable, silence or suspend")
+	}
+	text := strings.TrimSpace(p.Text)
+	if len([]rune(text)) > 5000 {
+		return herr.Unprocessable("Validation failed: Text is too long (maximum is 5000 characters)")
+	}
+	var reports []int64
+	var statusIDs []int64
+	if p.ReportID != 0 {
+		r, err := s.report(ctx, p.ReportID)
+		if err != nil {
+			return err
+		}
+		if r.TargetAccountID != targetID {
+			return herr.Unprocessable("Validation failed: the report is about another account")
+		}
+		reports = append(reports, r.ID)
+		statusIDs = r.StatusIDs
+	}
+	if p.Type != "none" {
+		open := false
+		rs, err := s.Store.Reports(ctx, storage.ReportFilter{Resolved: &open, TargetAccountID: targetID}, model.Page{Limit: 1000})
+		if err != nil {
+			return herr.Internal(err)
+		}
+		for _, r := range rs {
+			if !containsID(reports, r.ID) {
+				reports = append(reports, r.ID)
+			}
+		}
+	}
+	t := true
+	var m storage.AccountModeration
+	var events []model.OutboxEvent
+	switch p.Type {
+	case "sensitive":
+		m.Sensitive = &t
+	case "disable":
+		if aa.User == nil {
+			return herr.Unprocessable("Only local accounts can be disabled")
+		}
+		m.Disabled = &t
+	case "silence":
+		m.Silenced = &t
+	case "suspend":
+		m.Suspended = &t
+		if aa.Account.Local() {
+			events = append(events, model.OutboxEvent{Kind: model.EventAccountUpdate, AccountID: targetID, ObjectID: targetID})
+		}
+	}
+	var w *model.AccountWarning
+	if p.Type != "none" || text != "" {
+		w = &model.AccountWarning{AccountID: c.AccountID(), TargetAccountID: targetID, Action: actionWarning[p.Type], Text: text,
+			ReportID: p.ReportID, StatusIDs: statusIDs}
+	}
+	if err := s.Store.ModerateAccount(ctx, targetID, m, w, reports, events); err != nil {
+		return herr.Internal(err)
+	}
+	if len(events) > 0 {
+		s.kick()
+	}
+	s.audit(ctx, c, p.Type+"_account", "Account", itoa64(targetID), actionSummary(p.Type, aa.Account))
+	for _, r := range reports {
+		s.audit(ctx, c, "resolve_report", "Report", itoa64(r), "resolved report #"+itoa64(r)+" with "+p.Type)
+	}
+	if p.SendEmail && aa.User != nil && w != nil {
+		body := "A moderator of " + s.siteTitle() + " took an action on your account @" + aa.Account.Username + ": " + warningLabel(w.Action) + "."
+		if text != "" {
+			body += "\n\nTheir explanation:\n\n" + text
+		}
+		s.sendMail([]string{aa.User.Email}, "A moderation action on your account on "+s.siteTitle(), body)
+	}
+	return nil
+}
+
+func containsID(v []int64, id int64) bool {
+	for _, x := range v {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+func actionSummary(typ string, a *model.Account) string {
+	switch typ {
+	case "none":
+		return "warned @" + a.Acct()
+	case "sensitive":
+		return "marked @" + a.Acct() + "'s media as sensitive"
+	}
+	return strings.TrimSuffix(typ, "e") + "ed @" + a.Acct()
+}
+
+func warningLabel(action string) string {
+	switch action {
+	case "none":
+		return "a warning"
+	case "sensitive":
+		return "your media will be marked as sensitive"
+	case "disable":
+		return "your login was disabled"
+	case "silence":
+		return "your account was limited"
+	case "suspend":
+		return "your account was suspended"
+	}
+	return action
+}
+
+// AccountState reverses an action or decides a sign-up: unsuspend,
+// unsilence, unsensitive, enable, approve, reject. Reject deletes the
+// pending account.
+func (s *Service) AccountState(ctx context.Context, c *Caller, targetID int64, op string) (*storage.AdminAccount, error) {
+	if err := s.Authorize(ctx, c, PermManageUsers); err != nil {
+		return nil, err
+	}
+	aa, err := s.adminAccount(ctx, targetID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.outranks(ctx, c, aa.User); err != nil {
+		return nil, err
+	}
+	f, t := false, true
+	var m storage.AccountModeration
+	var events []model.OutboxEvent
+	switch op {
+	case "unsuspend":
+		m.Suspended = &f
+		if aa.Account.Local() && aa.Account.SuspendedAt != nil {
+			events = append(events, model.OutboxEvent{Kind: model.EventAccountUpdate, AccountID: targetID, ObjectID: targetID})
+		}
+	case "unsilence":
+		m.Silenced = &f
+	case "unsensitive":
+		m.Sensitive = &f
+	case "enable":
+		if aa.User == nil {
+			return nil, herr.Forbidden("Only local accounts can be enabled")
+		}
+		m.Disabled = &f
+	case "approve":
+		if aa.User == nil {
+			return nil, herr.Forbidden("Only local accounts can be approved")
+		}
+		if aa.User.Approved {
+			return nil, herr.Forbidden("This account is not pending approval")
+		}
+		m.Approved = &t
+	case "reject":
+		if aa.User == nil || aa.User.Approved {
+			return nil, herr.Forbidden("This account is not pending approval")
+		}
+		if err := s.Store.DeleteAccount(ctx, targetID); err != nil {
+			return nil, herr.Internal(err)
+		}
+		s.audit(ctx, c, "reject_user", "User", itoa64(targetID), "rejected the sign-up of @"+aa.Account.Username)
+		s.sendMail([]string{aa.User.Email}, "Your sign-up on "+s.siteTitle(),
+			"Hello,\n\nYour request to join "+s.siteTitle()+" as @"+aa.Account.Username+" was not approved, and the account was removed.")
+		return aa, nil
+	default:
+		return nil, herr.NotFound("action")
+	}
+	if err := s.Store.ModerateAccount(ctx, targetID, m, nil, nil, events); err != nil {
+		return nil, herr.Internal(err)
+	}
+	if len(events) > 0 {
+		s.kick()
+	}
+	s.audit(ctx, c, op+"_account", "Account", itoa64(targetID), op+" @"+aa.Account.Acct())
+	if op == "approve" {
+		s.sendMail([]string{aa.User.Email}, "Welcome to "+s.siteTitle(),
+			"Hello @"+aa.Account.Username+",\n\nYour account on "+s.siteTitle()+" was approved: you can sign in now at "+s.Base()+".")
+	}
+	return s.adminAccount(ctx, targetID)
+}
+
+// DeleteAccountData permanently deletes a suspended account (Delete User
+// Data). A local account's actor then answers 404.
+func (s *Service) DeleteAccountData(ctx context.Context, c *Caller, targetID int64) (*storage.AdminAccount, error) {
+	if err := s.Authorize(ctx, c, PermDeleteUserData); err != nil {
+		return nil, err
+	}
+	aa, err := s.adminAccount(ctx, targetID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.outranks(ctx, c, aa.User); err != nil {
+		return nil, err
+	}
+	if aa.Account.SuspendedAt == nil {
+		return nil, herr.Forbidden("Only suspended accounts can be deleted")
+	}
+	if err := s.Store.DeleteAccount(ctx, targetID); err != nil {
+		return nil, herr.Internal(err)
+	}
+	s.audit(ctx, c, "destroy_account", "Account", itoa64(targetID), "deleted the data of @"+aa.Account.Acct())
+	return aa, nil
+}
+
+// AccountWarnings lists the warnings the caller's account received.
+func (s *Service) AccountWarnings(ctx context.Context, c *Caller, p model.Page) ([]*model.AccountWarning, error) {
+	if err := s.requireUser(c); err != nil {
+		return nil, err
+	}
+	out, err := s.Store.AccountWarnings(ctx, c.Account.ID, p)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return out, nil
+}
+
+// AccountWarning returns one of the caller's warnings.
+func (s *Service) AccountWarning(ctx context.Context, c *Caller, id int64) (*model.AccountWarning, error) {
+	if err := s.requireUser(c); err != nil {
+		return nil, err
+	}
+	w, err := s.Store.AccountWarning(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && w.TargetAccountID != c.Account.ID) {
+		return nil, herr.NotFound("warning")
+	} else if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return w, nil
+}
+
+// AdminAccountWarnings lists the warnings an account received (moderators).
+func (s *Service) AdminAccountWarnings(ctx context.Context, c *Caller, targetID int64, p model.Page) ([]*model.AccountWarning, error) {
+	if err := s.Authorize(ctx, c, PermManageUsers, PermManageReports); err != nil {
+		return nil, err
+	}
+	out, err := s.Store.AccountWarnings(ctx, targetID, p)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return out, nil
+}

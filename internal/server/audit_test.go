@@ -1,0 +1,339 @@
+package server_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/server"
+)
+
+// The authorisation audit. Every route on the router must be declared by
+// one of the three tables — the client API's (API.Routes, with an Access
+// rule), the federation engine's (Federation.RouteTable) or the web UI's
+// list below — and every route open without a token or a signature must
+// appear in one of the explicit public lists here. A new route that is
+// open by accident fails this test until someone adds it to a list on
+// purpose. The rules are then checked by calling the routes.
+
+// publicAPI are the client API routes callable without a token.
+var publicAPI = []string{
+	"GET /.well-known/oauth-authorization-server",
+	"GET /api/v1/accounts", // several accounts by id
+	"GET /api/v1/accounts/:id",
+	"GET /api/v1/accounts/:id/endorsements",
+	"GET /api/v1/accounts/:id/featured_tags",
+	"GET /api/v1/accounts/:id/followers",
+	"GET /api/v1/accounts/:id/following",
+	"GET /api/v1/accounts/:id/lists",
+	"GET /api/v1/accounts/:id/statuses",
+	"GET /api/v1/accounts/lookup",
+	"GET /api/v1/announcements",
+	"GET /api/v1/custom_emojis",
+	"GET /api/v1/directory",
+	"GET /api/v1/instance",
+	"GET /api/v1/instance/activity",
+	"GET /api/v1/instance/domain_blocks",
+	"GET /api/v1/instance/extended_description",
+	"GET /api/v1/instance/peers",
+	"GET /api/v1/instance/privacy_policy",
+	"GET /api/v1/instance/rules",
+	"GET /api/v1/instance/terms_of_service",
+	"GET /api/v1/instance/translation_languages",
+	"GET /api/v1/invites/:code", // an invite's validity, for the sign-up form
+	"GET /api/v1/statuses",      // several statuses by id, visibility checked per status
+	"GET /api/v1/statuses/:id",
+	"GET /api/v1/statuses/:id/context",
+	"GET /api/v1/statuses/:id/favourited_by",
+	"GET /api/v1/statuses/:id/history",
+	"GET /api/v1/statuses/:id/reblogged_by",
+	"GET /api/v1/streaming", // public streams; user streams check the token themselves
+	"GET /api/v1/streaming/health",
+	"GET /api/v1/tags/:name",
+	"GET /api/v1/timelines/public",
+	"GET /api/v1/timelines/tag/:hashtag",
+	"GET /api/v1/trends",
+	"GET /api/v1/trends/links",
+	"GET /api/v1/trends/statuses",
+	"GET /api/v1/trends/tags",
+	"GET /api/v2/instance",
+	"GET /api/v2/search",
+	"GET /auth/confirmation",  // e-mail confirmation link
+	"GET /auth/password/edit", // password reset link
+	"GET /health",
+	"GET /invite/:code",
+	"POST /api/v1/apps",
+	"POST /api/v1/auth/password",       // password reset with its token
+	"POST /api/v1/auth/password_reset", // asks for a reset mail
+	"POST /auth/password",
+	"POST /oauth/revoke",
+	"POST /oauth/token",
+}
+
+// publicOther are routes mounted directly on the router by other parts:
+// stored media files (public by URL, as in Mastodon) and the media proxy.
+var publicOther = []string{
+	"GET /media_proxy/:kind/:id/:variant",
+	"GET /system/*",
+}
+
+// publicFederation are the federation routes served without a signature
+// even under authorized fetch.
+var publicFederation = []string{
+	"GET /.well-known/host-meta",
+	"GET /.well-known/host-meta.json",
+	"GET /.well-known/nodeinfo",
+	"GET /.well-known/webfinger",
+	"GET /actor",
+	"GET /actor/outbox",
+	"GET /nodeinfo/2.0",
+	"GET /nodeinfo/2.1",
+	"GET /users/:username",
+}
+
+// webRoutes are the web UI's routes (it has no declared table: pages are
+// public, and the ones that act check a session and a CSRF token).
+var webRoutes = map[string]string{
+	"GET /":                             "public",
+	"GET /about":                        "public",
+	"GET /auth/sign_in":                 "public",
+	"POST /auth/sign_in":                "csrf",
+	"GET /auth/sign_out":                "public", // only clears the caller's own cookie
+	"POST /auth/sign_out":               "public",
+	"GET /oauth/authorize":              "public", // shows the sign-in form to strangers
+	"GET /oauth/authorize/":             "public",
+	"POST /oauth/authorize":             "csrf+session",
+	"POST /oauth/authorize/":            "csrf+session",
+	"GET /oauth/authorize/native":       "public",
+	"GET /avatars/original/missing.png": "public",
+	"GET /headers/original/missing.png": "public",
+	"GET /static/*":                     "public",
+	"GET /@:username":                   "public",
+	"GET /@:username/:id":               "public",
+}
+
+func TestRouteAudit(t *testing.T) {
+	ts := server.StartTest(t)
+	ts.CreateUser(t, "alice", "user")
+	ts.CreateUser(t, "root", "owner")
+
+	apiRoutes := map[string]bool{}
+	for _, r := range ts.Srv.API.Routes() {
+		key := r.Method + " " + r.Path
+		apiRoutes[key] = true
+		if r.Method == http.MethodGet {
+			apiRoutes["HEAD "+r.Path] = true
+		}
+		acc := r.Access
+		switch {
+		case acc.Public:
+			if !slices.Contains(publicAPI, key) {
+				t.Errorf("API route %s is public but not in the audit's publicAPI list: open by accident?", key)
+			}
+		case acc.Scope == "" && !acc.App && !acc.User:
+			t.Errorf("API route %s declares no access rule", key)
+		}
+		if acc.Scope != "" {
+			if _, err := core.ParseScopes(acc.Scope); err != nil {
+				t.Errorf("API route %s requires unknown scope %q", key, acc.Scope)
+			}
+		}
+		if isAdminPath(r.Path) {
+			// The role (or permission) is checked by the route itself;
+			// the enforcement pass below proves it.
+			if acc.Public || !acc.User || !strings.HasPrefix(acc.Scope, "admin:") {
+				t.Errorf("admin route %s must require a user token with an admin: scope, declares %+v", key, acc)
+			}
+		}
+		if acc.Role != "" && !slices.Contains([]string{"moderator", "admin", "owner"}, acc.Role) {
+			t.Errorf("API route %s requires unknown role %q", key, acc.Role)
+		}
+	}
+	for _, k := range publicAPI {
+		if !apiRoutes[k] {
+			t.Errorf("publicAPI lists %s, which is not registered (remove it)", k)
+		}
+	}
+
+	fedRoutes := map[string]bool{}
+	for _, r := range ts.Srv.Fed.RouteTable() {
+		key := r.Method + " " + r.Path
+		fedRoutes[key] = true
+		if r.Public && !slices.Contains(publicFederation, strings.Replace(key, "HEAD ", "GET ", 1)) {
+			t.Errorf("federation route %s is public but not in publicFederation", key)
+		}
+	}
+	for _, k := range publicFederation {
+		if !fedRoutes[k] {
+			t.Errorf("publicFederation lists %s, which is not registered (remove it)", k)
+		}
+	}
+	webSeen := map[string]bool{}
+	for _, r := range ts.Srv.Echo.Routes() {
+		key := r.Method + " " + r.Path
+		if apiRoutes[key] || fedRoutes[key] {
+			continue
+		}
+		wk := strings.Replace(key, "HEAD ", "GET ", 1)
+		if slices.Contains(publicOther, wk) {
+			continue
+		}
+		if _, ok := webRoutes[wk]; ok {
+			webSeen[wk] = true
+			continue
+		}
+		t.Errorf("route %s is registered by no declared table (API.Routes, Federation.RouteTable, webRoutes)", key)
+	}
+	for k := range webRoutes {
+		if !webSeen[k] {
+			t.Errorf("webRoutes lists %s, which is not registered (remove it)", k)
+		}
+	}
+	if t.Failed() {
+		return
+	}
+
+	// Enforcement, route by route.
+	ctx := context.Background()
+	userOnly := ts.Token(t, "alice", "read write follow push admin:read admin:write")
+	appTok := appToken(t, ts)
+	tokens := map[string]string{}
+	tokenFor := func(scope string) string {
+		if tok, ok := tokens[scope]; ok {
+			return tok
+		}
+		tokens[scope] = ts.Token(t, "root", scope)
+		return tokens[scope]
+	}
+	do := func(method, path, token string) int {
+		req := httptest.NewRequestWithContext(ctx, method, ts.URL+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		ts.Srv.Echo.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	checked := 0
+	for _, r := range ts.Srv.API.Routes() {
+		acc := r.Access
+		path := fillParams(r.Path, "1")
+		if !acc.Public {
+			if got := do(r.Method, path, ""); got != http.StatusUnauthorized {
+				t.Errorf("%s %s without a token: %d, want 401", r.Method, r.Path, got)
+			}
+			if got := do(r.Method, path, "not-a-token"); got != http.StatusUnauthorized {
+				t.Errorf("%s %s with a bad token: %d, want 401", r.Method, r.Path, got)
+			}
+		}
+		if acc.Scope != "" && !acc.Public {
+			other := ""
+			for _, s := range []string{"push", "read:filters", "write:lists", "profile"} {
+				if !core.ScopesAllow(s, acc.Scope) {
+					other = s
+					break
+				}
+			}
+			if got := do(r.Method, path, tokenFor(other)); got != http.StatusForbidden {
+				t.Errorf("%s %s with scope %q (needs %q): %d, want 403", r.Method, r.Path, other, acc.Scope, got)
+			}
+		}
+		if acc.User {
+			if got := do(r.Method, path, appTok); got != http.StatusUnprocessableEntity && got != http.StatusForbidden && got != http.StatusUnauthorized {
+				t.Errorf("%s %s with an app token: %d, want 422 (user required)", r.Method, r.Path, got)
+			}
+		}
+		if acc.Role != "" || isAdminPath(r.Path) {
+			if got := do(r.Method, path, userOnly); got != http.StatusForbidden {
+				t.Errorf("%s %s by a user without role %s: %d, want 403", r.Method, r.Path, acc.Role, got)
+			}
+		}
+		checked++
+	}
+	// Federation: inboxes need a signature; with authorized fetch (the
+	// default) so do the documents that are not public.
+	var post struct {
+		ID string `json:"id"`
+	}
+	ts.JSON(t, "POST", "/api/v1/statuses", ts.Token(t, "alice", "write"), map[string]any{"status": "public post"}, 200, &post)
+	for _, r := range ts.Srv.Fed.RouteTable() {
+		if r.Public || r.Method == http.MethodHead {
+			continue
+		}
+		path := strings.ReplaceAll(fillParams(r.Path, post.ID), "/users/"+post.ID, "/users/alice")
+		req := httptest.NewRequestWithContext(ctx, r.Method, ts.URL+path, strings.NewReader(`{"type":"Follow","actor":"https://evil.example/u","object":"x"}`))
+		req.Header.Set("Accept", "application/activity+json")
+		req.Header.Set("Content-Type", "application/activity+json")
+		rec := httptest.NewRecorder()
+		ts.Srv.Echo.ServeHTTP(rec, req)
+		if rec.Code != http.StatusUnauthorized {
+			t.Errorf("federation %s %s unsigned: %d, want 401", r.Method, r.Path, rec.Code)
+		}
+		checked++
+	}
+	// Web UI: the routes that act refuse a form without the CSRF cookie.
+	for k, rule := range webRoutes {
+		if !strings.Contains(rule, "csrf") {
+			continue
+		}
+		method, path, _ := strings.Cut(k, " ")
+		req := httptest.NewRequestWithContext(ctx, method, ts.URL+path, strings.NewReader("username=alice&password="+server.TestPassword+"&decision=approve"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		ts.Srv.Echo.ServeHTTP(rec, req)
+		if rec.Code != http.StatusForbidden {
+			t.Errorf("web %s without CSRF token: %d, want 403", k, rec.Code)
+		}
+		if strings.Contains(rec.Header().Get("Set-Cookie"), "herald_session=ey") {
+			t.Errorf("web %s without CSRF token set a session", k)
+		}
+		checked++
+	}
+	t.Logf("audited %d routes on the router; enforcement checked on %d", len(ts.Srv.Echo.Routes()), checked)
+}
+
+func fillParams(p, v string) string {
+	segs := strings.Split(p, "/")
+	for i, s := range segs {
+		if strings.HasPrefix(s, ":") {
+			segs[i] = v
+		}
+		if s == "*" {
+			segs[i] = "x"
+		}
+	}
+	return strings.Join(segs, "/")
+}
+
+// appToken is a client-credentials token: an app, no user.
+func appToken(t *testing.T, ts *server.TestServer) string {
+	t.Helper()
+	var app struct {
+		ClientID     string `json:"client_id"`
+		ClientSecret string `json:"client_secret"`
+	}
+	ts.JSON(t, "POST", "/api/v1/apps", "", map[string]any{"client_name": "audit", "redirect_uris": "urn:ietf:wg:oauth:2.0:oob", "scopes": "read write follow push"}, 200, &app)
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	ts.JSON(t, "POST", "/oauth/token", "", map[string]any{"grant_type": "client_credentials", "client_id": app.ClientID, "client_secret": app.ClientSecret, "scope": "read write follow push"}, 200, &tok)
+	return tok.AccessToken
+}
+
+func isAdminPath(p string) bool {
+	return strings.HasPrefix(p, "/api/v1/admin/") || strings.HasPrefix(p, "/api/v2/admin/")
+}
+
+// TestAuditListsSorted keeps the audit lists easy to review.
+func TestAuditListsSorted(t *testing.T) {
+	for _, l := range [][]string{publicAPI, publicFederation, publicOther} {
+		if !sort.StringsAreSorted(l) {
+			t.Errorf("list not sorted: %v", l)
+		}
+	}
+}

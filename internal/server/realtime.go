@@ -1,0 +1,20 @@
+package server
+
+import (
+	"github.com/herald-social/herald/internal/push"
+)
+
+// mountRealtime wires streaming and Web Push: core's change hints go to the
+// streaming dispatcher and wake the push worker; both run as workers.
+func (s *Server) mountRealtime() {
+	pusher := push.New(s.Svc, s.Log, s.API.AvatarURL)
+	s.Pusher = pusher
+	s.Svc.Notify = func(kind string, accountID, objectID int64) {
+		s.API.Notify(kind, accountID, objectID)
+		if kind == "notification" {
+			pusher.Wake()
+		}
+	}
+	s.AddWorker(s.API.RunRealtime)
+	s.AddWorker(pusher.Run)
+}

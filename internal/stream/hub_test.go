@@ -1,0 +1,149 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+)
+
+type fakeConn struct {
+	mu    sync.Mutex
+	got   []*Message
+	block chan struct{} // when set, Write waits on it
+	fail  bool
+}
+
+func (f *fakeConn) Write(m *Message) error {
+	if f.block != nil {
+		<-f.block
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail {
+		return errors.New("broken")
+	}
+	f.got = append(f.got, m)
+	return nil
+}
+func (f *fakeConn) Abort() {}
+
+func (f *fakeConn) messages() []*Message {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]*Message(nil), f.got...)
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if cond() {
+			return
+		}
+	}
+	t.Fatalf("timeout: %s", what)
+}
+
+func runHub(t *testing.T, o Options) *Hub {
+	h := New(o)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { h.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return h
+}
+
+func TestPublishSkipAndPer(t *testing.T) {
+	h := runHub(t, Options{})
+	a, b, c := &fakeConn{}, &fakeConn{}, &fakeConn{}
+	sa, sb, sc := h.Add(1, a), h.Add(2, b), h.Add(3, c)
+	for _, s := range []*Sub{sa, sb, sc} {
+		h.Subscribe(s, "public", []string{"public"})
+	}
+	n := h.Publish("public", Event{Name: "update", Payload: `{"id":"1"}`, Skip: map[int64]bool{2: true}, Per: map[int64]string{3: `{"id":"1","favourited":true}`}})
+	if n != 2 {
+		t.Fatalf("reached %d", n)
+	}
+	waitFor(t, "deliveries", func() bool { return len(a.messages()) == 1 && len(c.messages()) == 1 })
+	if len(b.messages()) != 0 {
+		t.Fatal("skipped account got the event")
+	}
+	if got := string(a.messages()[0].WS()); got != `{"stream":["public"],"event":"update","payload":"{\"id\":\"1\"}"}` {
+		t.Fatalf("ws frame %s", got)
+	}
+	if got := string(c.messages()[0].SSE()); got != "event: update\ndata: {\"id\":\"1\",\"favourited\":true}\n\n" {
+		t.Fatalf("sse %q", got)
+	}
+	// No payload: filters_changed.
+	m := &Message{Stream: []string{"user"}, Event: "filters_changed", NoPayload: true}
+	if string(m.WS()) != `{"stream":["user"],"event":"filters_changed"}` || string(m.SSE()) != "event: filters_changed\ndata: undefined\n\n" {
+		t.Fatalf("no payload: %s %q", m.WS(), m.SSE())
+	}
+	// Unsubscribe and Remove.
+	h.Unsubscribe(sa, "public")
+	h.Remove(sc)
+	if h.Publish("public", Event{Name: "update", Payload: "x"}) != 1 || h.Len() != 2 || h.Connected(3) {
+		t.Fatal("unsubscribe/remove")
+	}
+}
+
+func TestSlowConsumerIsDroppedWithoutBlocking(t *testing.T) {
+	h := runHub(t, Options{QueueLen: 8})
+	slow := &fakeConn{block: make(chan struct{})}
+	fast := &fakeConn{}
+	ss, sf := h.Add(1, slow), h.Add(2, fast)
+	h.Subscribe(ss, "t", []string{"t"})
+	h.Subscribe(sf, "t", []string{"t"})
+	for i := range 30 {
+		start := time.Now()
+		h.Publish("t", Event{Name: "update", Payload: string(rune('a' + i%26))})
+		if time.Since(start) > 50*time.Millisecond {
+			t.Fatal("publish blocked")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	select {
+	case <-ss.Done():
+	case <-time.After(time.Second):
+		t.Fatal("slow consumer not dropped")
+	}
+	if ss.Reason() != "too slow" || h.Dropped.Load() != 1 {
+		t.Fatalf("reason %q dropped %d", ss.Reason(), h.Dropped.Load())
+	}
+	close(slow.block)
+	waitFor(t, "fast consumer got all", func() bool { return len(fast.messages()) == 30 })
+}
+
+func TestFailedWriteClosesAndHeartbeats(t *testing.T) {
+	h := runHub(t, Options{Heartbeat: 20 * time.Millisecond})
+	ok, bad := &fakeConn{}, &fakeConn{fail: true}
+	h.Add(1, ok)
+	sb := h.Add(2, bad)
+	waitFor(t, "heartbeats", func() bool {
+		ms := ok.messages()
+		return len(ms) >= 2 && ms[0] == Heartbeat
+	})
+	select {
+	case <-sb.Done():
+	case <-time.After(time.Second):
+		t.Fatal("failed write did not close")
+	}
+	if string(Heartbeat.SSE()) != ":thump\n\n" {
+		t.Fatal("sse heartbeat")
+	}
+}
+
+func TestCloseEndsEverything(t *testing.T) {
+	h := New(Options{})
+	s := h.Add(1, &fakeConn{})
+	h.Close()
+	select {
+	case <-s.Done():
+	default:
+		t.Fatal("not closed")
+	}
+	if h.Add(2, &fakeConn{}) != nil {
+		t.Fatal("add after close")
+	}
+}

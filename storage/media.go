@@ -1,0 +1,78 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/herald-social/herald/internal/model"
+)
+
+// ErrMediaNotAttachable: a media id given with a status is unknown, not
+// the author's, or already attached to another status.
+var ErrMediaNotAttachable = errors.New("media not attachable")
+
+// MaxStatusMedia is how many attachments a status may carry (Mastodon: 4).
+const MaxStatusMedia = 4
+
+// Media stores media attachments, account images, custom emoji and link
+// preview cards. Files are named by key; a row that stops naming a file
+// queues the key as garbage (see MediaGarbage) in the same transaction.
+type Media interface {
+	CreateMedia(ctx context.Context, m *model.MediaAttachment) error
+	// UpdateMedia writes every column but id, account and status.
+	UpdateMedia(ctx context.Context, m *model.MediaAttachment) error
+	MediaByID(ctx context.Context, id int64) (*model.MediaAttachment, error)
+	// MediaOfStatuses returns the attachments of statuses, in position order.
+	MediaOfStatuses(ctx context.Context, statusIDs []int64) (map[int64][]*model.MediaAttachment, error)
+	// DeleteMedia deletes an attachment row (its files become garbage).
+	DeleteMedia(ctx context.Context, id int64) error
+	// SetStatusMedia makes mediaIDs (the account's own, unattached or
+	// already on this status) the status's attachments, in that order, and
+	// deletes the ones it had that are not among them. ErrMediaNotAttachable
+	// when one of them cannot be attached.
+	SetStatusMedia(ctx context.Context, statusID, accountID int64, mediaIDs []int64) error
+	// PendingMedia lists attachments whose processing was left pending.
+	PendingMedia(ctx context.Context, limit int) ([]*model.MediaAttachment, error)
+	// UnattachedMediaBefore lists ids of local uploads never attached,
+	// created before t.
+	UnattachedMediaBefore(ctx context.Context, t time.Time, limit int) ([]int64, error)
+	// CachedRemoteMediaBefore lists remote attachments cached before t.
+	CachedRemoteMediaBefore(ctx context.Context, t time.Time, limit int) ([]*model.MediaAttachment, error)
+
+	AccountMedia(ctx context.Context, accountID int64, kind string) (*model.AccountMedia, error)
+	// SetAccountMedia stores an account's avatar or header file. For a
+	// local account it also sets accounts.avatar_url / header_url to url
+	// and queues events, in the same transaction.
+	SetAccountMedia(ctx context.Context, am *model.AccountMedia, url string, events []model.OutboxEvent) error
+	// UncacheAccountMediaBefore forgets cached remote account images
+	// cached before t (their files become garbage); it returns how many.
+	UncacheAccountMediaBefore(ctx context.Context, t time.Time, limit int) (int, error)
+
+	CreateEmoji(ctx context.Context, e *model.CustomEmoji) error
+	// UpsertRemoteEmoji creates or updates the (shortcode, domain) emoji.
+	UpsertRemoteEmoji(ctx context.Context, e *model.CustomEmoji) error
+	UpdateEmoji(ctx context.Context, e *model.CustomEmoji) error
+	DeleteEmoji(ctx context.Context, id int64) error
+	EmojiByID(ctx context.Context, id int64) (*model.CustomEmoji, error)
+	EmojiByShortcode(ctx context.Context, shortcode, domain string) (*model.CustomEmoji, error)
+	// EmojisOfDomain lists a domain's emoji ("" local), by shortcode.
+	EmojisOfDomain(ctx context.Context, domain string) ([]*model.CustomEmoji, error)
+	// UncacheRemoteEmojisBefore forgets cached files of remote emoji cached
+	// before t; it returns how many.
+	UncacheRemoteEmojisBefore(ctx context.Context, t time.Time, limit int) (int, error)
+
+	CardByURL(ctx context.Context, url string) (*model.PreviewCard, error)
+	CardByID(ctx context.Context, id int64) (*model.PreviewCard, error)
+	// UpsertCard creates or replaces the card of c.URL (setting c.ID).
+	UpsertCard(ctx context.Context, c *model.PreviewCard) error
+	SetStatusCard(ctx context.Context, statusID, cardID int64) error
+	CardsOfStatuses(ctx context.Context, statusIDs []int64) (map[int64]*model.PreviewCard, error)
+	// UncacheCardImagesBefore forgets card images fetched before t.
+	UncacheCardImagesBefore(ctx context.Context, t time.Time, limit int) (int, error)
+
+	// MediaGarbage lists keys of files no row names any more.
+	MediaGarbage(ctx context.Context, limit int) ([]string, error)
+	// ForgetMediaGarbage removes keys whose files were deleted.
+	ForgetMediaGarbage(ctx context.Context, keys []string) error
+}

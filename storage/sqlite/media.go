@@ -1,0 +1,299 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/herald-social/herald/internal/id"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+const mediaColumns = `id, account_id, status_id, position, type, content_type, file_key, preview_key, file_size,
+	meta, blurhash, description, focus_x, focus_y, remote_url, processing, cached_at, created_at, updated_at`
+
+func scanMedia(row scanner) (*model.MediaAttachment, error) {
+	var m model.MediaAttachment
+	var status, cached sql.NullInt64
+	var meta string
+	var created, updated int64
+	err := row.Scan(&m.ID, &m.AccountID, &status, &m.Position, &m.Type, &m.ContentType, &m.FileKey, &m.PreviewKey,
+		&m.FileSize, &meta, &m.Blurhash, &m.Description, &m.FocusX, &m.FocusY, &m.RemoteURL, &m.Processing,
+		&cached, &created, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, storage.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	m.StatusID = status.Int64
+	_ = json.Unmarshal([]byte(meta), &m.Meta)
+	m.CachedAt = fromNullMs(cached)
+	m.CreatedAt, m.UpdatedAt = fromMs(created), fromMs(updated)
+	return &m, nil
+}
+
+func queryMedia(ctx context.Context, q queryer, query string, args ...any) ([]*model.MediaAttachment, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*model.MediaAttachment
+	for rows.Next() {
+		m, err := scanMedia(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+func metaJSON(m model.MediaMeta) string {
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// CreateMedia inserts an attachment (setting its id when 0).
+func (s *Store) CreateMedia(ctx context.Context, m *model.MediaAttachment) error {
+	now := time.Now().UTC()
+	if m.ID == 0 {
+		m.ID = id.New()
+	}
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = now
+	}
+	m.UpdatedAt = now
+	_, err := s.w.ExecContext(ctx, `INSERT INTO media_attachments (id, account_id, status_id, position, type, content_type,
+		file_key, preview_key, file_size, meta, blurhash, description, focus_x, focus_y, remote_url, processing, cached_at,
+		created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		m.ID, m.AccountID, nullID(m.StatusID), m.Position, m.Type, m.ContentType, m.FileKey, m.PreviewKey, m.FileSize,
+		metaJSON(m.Meta), m.Blurhash, m.Description, m.FocusX, m.FocusY, m.RemoteURL, m.Processing, msPtr(m.CachedAt),
+		ms(m.CreatedAt), ms(m.UpdatedAt))
+	if isUniqueViolation(err) {
+		return storage.ErrConflict
+	}
+	return err
+}
+
+// UpdateMedia writes an attachment's mutable columns.
+func (s *Store) UpdateMedia(ctx context.Context, m *model.MediaAttachment) error {
+	m.UpdatedAt = time.Now().UTC()
+	res, err := s.w.ExecContext(ctx, `UPDATE media_attachments SET type = ?, content_type = ?, file_key = ?, preview_key = ?,
+		file_size = ?, meta = ?, blurhash = ?, description = ?, focus_x = ?, focus_y = ?, remote_url = ?, processing = ?,
+		cached_at = ?, updated_at = ? WHERE id = ?`,
+		m.Type, m.ContentType, m.FileKey, m.PreviewKey, m.FileSize, metaJSON(m.Meta), m.Blurhash, m.Description,
+		m.FocusX, m.FocusY, m.RemoteURL, m.Processing, msPtr(m.CachedAt), ms(m.UpdatedAt), m.ID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return storage.ErrNotFound
+	}
+	return nil
+}
+
+// MediaByID returns one attachment.
+func (s *Store) MediaByID(ctx context.Context, mediaID int64) (*model.MediaAttachment, error) {
+	return scanMedia(s.r.QueryRowContext(ctx, "SELECT "+mediaColumns+" FROM media_attachments WHERE id = ?", mediaID))
+}
+
+// MediaOfStatuses returns the attachments of statuses in one query.
+func (s *Store) MediaOfStatuses(ctx context.Context, statusIDs []int64) (map[int64][]*model.MediaAttachment, error) {
+	out := map[int64][]*model.MediaAttachment{}
+	statusIDs = dedupe(statusIDs)
+	if len(statusIDs) == 0 {
+		return out, nil
+	}
+	ms, err := queryMedia(ctx, s.r, "SELECT "+mediaColumns+" FROM media_attachments WHERE status_id IN ("+
+		placeholders(len(statusIDs))+") ORDER BY status_id, position, id", int64Args(statusIDs)...)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		out[m.StatusID] = append(out[m.StatusID], m)
+	}
+	return out, nil
+}
+
+// DeleteMedia deletes an attachment.
+func (s *Store) DeleteMedia(ctx context.Context, mediaID int64) error {
+	res, err := s.w.ExecContext(ctx, "DELETE FROM media_attachments WHERE id = ?", mediaID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return storage.ErrNotFound
+	}
+	return nil
+}
+
+// attachMedia attaches the author's unattached (or, with keep, already
+// attached to this status) uploads to a status, in order.
+func attachMedia(ctx context.Context, tx *sql.Tx, statusID, accountID int64, mediaIDs []int64) error {
+	if len(mediaIDs) > storage.MaxStatusMedia {
+		return storage.ErrMediaNotAttachable
+	}
+	seen := map[int64]bool{}
+	for pos, mid := range mediaIDs {
+		if seen[mid] {
+			return storage.ErrMediaNotAttachable
+		}
+		seen[mid] = true
+		res, err := tx.ExecContext(ctx, `UPDATE media_attachments SET status_id = ?, position = ?, updated_at = ?
+			WHERE id = ? AND account_id = ? AND remote_url = '' AND (status_id IS NULL OR status_id = ?)`,
+			statusID, pos, ms(time.Now()), mid, accountID, statusID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return storage.ErrMediaNotAttachable
+		}
+	}
+	return nil
+}
+
+// SetStatusMedia replaces a status's attachments.
+func (s *Store) SetStatusMedia(ctx context.Context, statusID, accountID int64, mediaIDs []int64) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if err := attachMedia(ctx, tx, statusID, accountID, mediaIDs); err != nil {
+			return err
+		}
+		q := "DELETE FROM media_attachments WHERE status_id = ?"
+		args := []any{statusID}
+		if len(mediaIDs) > 0 {
+			q += " AND id NOT IN (" + placeholders(len(mediaIDs)) + ")"
+			args = append(args, int64Args(mediaIDs)...)
+		}
+		_, err := tx.ExecContext(ctx, q, args...)
+		return err
+	})
+}
+
+// PendingMedia lists attachments left processing.
+func (s *Store) PendingMedia(ctx context.Context, limit int) ([]*model.MediaAttachment, error) {
+	return queryMedia(ctx, s.r, "SELECT "+mediaColumns+" FROM media_attachments WHERE processing = 1 ORDER BY id LIMIT ?", limit)
+}
+
+// UnattachedMediaBefore lists old uploads that were never attached.
+func (s *Store) UnattachedMediaBefore(ctx context.Context, t time.Time, limit int) ([]int64, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id FROM media_attachments WHERE status_id IS NULL AND remote_url = ''
+		AND created_at < ? ORDER BY created_at LIMIT ?`, ms(t), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// CachedRemoteMediaBefore lists remote attachments cached before t.
+func (s *Store) CachedRemoteMediaBefore(ctx context.Context, t time.Time, limit int) ([]*model.MediaAttachment, error) {
+	return queryMedia(ctx, s.r, "SELECT "+mediaColumns+` FROM media_attachments WHERE cached_at IS NOT NULL
+		AND cached_at < ? AND remote_url <> '' ORDER BY cached_at LIMIT ?`, ms(t), limit)
+}
+
+// MediaGarbage lists keys of files to delete.
+func (s *Store) MediaGarbage(ctx context.Context, limit int) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT key FROM media_garbage ORDER BY added_at LIMIT ?", limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// ForgetMediaGarbage removes keys whose files are gone. A key that a row
+// names again (it never happens: keys are random) is kept off the list
+// as well, harmlessly.
+func (s *Store) ForgetMediaGarbage(ctx context.Context, keys []string) error {
+	if len(keys) == 0 {
+		return nil
+	}
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		args[i] = k
+	}
+	_, err := s.w.ExecContext(ctx, "DELETE FROM media_garbage WHERE key IN ("+placeholders(len(keys))+")", args...)
+	return err
+}
+
+// AccountMedia returns an account's avatar or header file.
+func (s *Store) AccountMedia(ctx context.Context, accountID int64, kind string) (*model.AccountMedia, error) {
+	var am model.AccountMedia
+	var cached sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT account_id, kind, remote_url, file_key, content_type, cached_at
+		FROM account_media WHERE account_id = ? AND kind = ?`, accountID, kind).
+		Scan(&am.AccountID, &am.Kind, &am.RemoteURL, &am.FileKey, &am.ContentType, &cached)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, storage.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	am.CachedAt = fromNullMs(cached)
+	return &am, nil
+}
+
+// SetAccountMedia stores an avatar or header file (and, for local
+// accounts, its URL on the account).
+func (s *Store) SetAccountMedia(ctx context.Context, am *model.AccountMedia, url string, events []model.OutboxEvent) error {
+	col := "avatar_url"
+	switch am.Kind {
+	case "avatar":
+	case "header":
+		col = "header_url"
+	default:
+		return errors.New("sqlite: account media kind must be avatar or header")
+	}
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		local, err := accountIsLocal(ctx, tx, am.AccountID)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO account_media (account_id, kind, remote_url, file_key, content_type, cached_at)
+			VALUES (?,?,?,?,?,?) ON CONFLICT(account_id, kind) DO UPDATE SET remote_url = excluded.remote_url,
+			file_key = excluded.file_key, content_type = excluded.content_type, cached_at = excluded.cached_at`,
+			am.AccountID, am.Kind, am.RemoteURL, am.FileKey, am.ContentType, msPtr(am.CachedAt)); err != nil {
+			return err
+		}
+		if local {
+			if _, err := tx.ExecContext(ctx, "UPDATE accounts SET "+col+" = ?, updated_at = ? WHERE id = ?",
+				url, ms(time.Now()), am.AccountID); err != nil {
+				return err
+			}
+		}
+		return insertEvents(ctx, tx, events)
+	})
+}
+
+// UncacheAccountMediaBefore forgets cached remote avatars and headers.
+func (s *Store) UncacheAccountMediaBefore(ctx context.Context, t time.Time, limit int) (int, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM account_media WHERE (account_id, kind) IN (SELECT m.account_id, m.kind
+		FROM account_media m JOIN accounts a ON a.id = m.account_id AND a.domain <> ''
+		WHERE m.cached_at IS NOT NULL AND m.cached_at < ? LIMIT ?)`, ms(t), limit)
+	if err != nil {
+		return 0, err
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
