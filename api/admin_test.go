@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/url"
 	"strings"
@@ -325,10 +324,10 @@ func TestModeratorHandlesReport(t *testing.T) {
 
 	// The user reports.
 	var rep struct {
-		ID            string   `json:"id"`
-		Category      string   `json:"category"`
-		StatusIDs     []string `json:"status_ids"`
-		RuleIDs       []string `json:"rule_ids"`
+		ID            string              `json:"id"`
+		Category      string              `json:"category"`
+		StatusIDs     []string            `json:"status_ids"`
+		RuleIDs       []string            `json:"rule_ids"`
 		TargetAccount struct{ ID string } `json:"target_account"`
 	}
 	ts.JSON(t, "POST", "/api/v1/reports", aliceTok, map[string]any{"account_id": fmt.Sprint(troll.ID), "status_ids": []string{st.ID},
@@ -455,22 +454,6 @@ func TestModeratorHandlesReport(t *testing.T) {
 	ts.JSON(t, "GET", "/api/v1/accounts/verify_credentials", trollTok, nil, 200, nil)
 }
 
-func TestForwardedReportQueuesEvent(t *testing.T) {
-	ts := server.StartTest(t, func(c *config.Config) { c.Federation.Enabled = false })
-	ts.CreateUser(t, "alice", "user")
-	aliceTok := ts.Token(t, "alice", "read write")
-	// A local target: forward is ignored.
-	bob := ts.CreateUser(t, "bob", "user")
-	var rep struct {
-		Forwarded bool `json:"forwarded"`
-	}
-	ts.JSON(t, "POST", "/api/v1/reports", aliceTok, map[string]any{"account_id": fmt.Sprint(bob.ID), "forward": true}, 200, &rep)
-	if rep.Forwarded {
-		t.Fatal("a report about a local account was forwarded")
-	}
-	_ = json.Valid
-}
-
 func TestInstanceSettingsAndAnnouncements(t *testing.T) {
 	ts := server.StartTest(t)
 	ts.CreateUser(t, "boss", "owner")
@@ -481,9 +464,9 @@ func TestInstanceSettingsAndAnnouncements(t *testing.T) {
 		"description": "The long one", "extended_description": "All about *us*", "contact_account": "boss", "contact_email": "press@ministry.example",
 		"terms_of_service": "Be nice.", "privacy_policy": "We keep little."}, 200, nil)
 	var v1 struct {
-		Title            string `json:"title"`
-		ShortDescription string `json:"short_description"`
-		Email            string `json:"email"`
+		Title            string                     `json:"title"`
+		ShortDescription string                     `json:"short_description"`
+		Email            string                     `json:"email"`
 		ContactAccount   *struct{ Username string } `json:"contact_account"`
 	}
 	ts.JSON(t, "GET", "/api/v1/instance", "", nil, 200, &v1)

@@ -184,10 +184,15 @@ func TestMails(t *testing.T) {
 	ts.JSON(t, "PUT", "/api/v1/admin/settings", adminTok, map[string]any{"registrations_mode": "approval"}, 200, nil)
 	ts.JSON(t, "POST", "/api/v1/accounts", appTok, signUpForm("hopeful", "hopeful@example.org", "reason=new+colleague"), 200, nil)
 	ts.JSON(t, "POST", "/api/v1/accounts", appTok, signUpForm("spammer", "spammer@example.org", "reason=buy+now"), 200, nil)
+	mb.wait(t, "hopeful@example.org", "Confirm your e-mail address")
+	mb.wait(t, "spammer@example.org", "Confirm your e-mail address")
 	n := mb.wait(t, "boss@example.org", "awaiting approval")
 	if !strings.Contains(n.Body, "hopeful") && !strings.Contains(n.Body, "spammer") {
 		t.Fatalf("staff notice: %+v", n)
 	}
+	mb.wait(t, "mod@example.org", "awaiting approval")
+	// One notice per pending sign-up and staff member.
+	mb.wait(t, "boss@example.org", "awaiting approval")
 	mb.wait(t, "mod@example.org", "awaiting approval")
 	ts.JSON(t, "GET", "/api/v2/admin/accounts?status=pending", adminTok, nil, 200, &list)
 	if len(list) != 2 {

@@ -244,4 +244,3 @@ func (a *API) accountWarning(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, a.warnings(c.Request().Context(), []*model.AccountWarning{w})[0])
 }
-

@@ -1,8 +1,12 @@
 package api
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -13,6 +17,7 @@ import (
 
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/internal/stream"
 )
 
@@ -95,30 +100,76 @@ func topicOf(accountID int64, spec core.StreamSpec) (key string, names []string)
 	return stream.PublicKey(spec.Name == core.StreamPublicLocal, spec.Name == core.StreamPublicRemote, spec.Media), []string{name}
 }
 
-// clearDeadlines lifts the server's read and write timeouts from a
-// long-lived connection.
-func clearDeadlines(c echo.Context) {
-	rc := http.NewResponseController(c.Response().Writer)
-	_ = rc.SetReadDeadline(time.Time{})
-	_ = rc.SetWriteDeadline(time.Time{})
+// Connections are lean: once a stream is authorised its HTTP connection is
+// hijacked and the handler returns, so that neither the request nor the
+// server's connection goroutine and 4 KiB buffers stay behind. What remains
+// per connection is the socket, one reading goroutine (it notices the
+// client leaving and reads websocket frames), small buffers and the hub's
+// Sub.
+
+// hijack takes the connection over with no deadlines. The returned reader
+// is a small buffer holding what the server had already read from the
+// client (a websocket client may send its first frames at once).
+func hijack(w http.ResponseWriter) (net.Conn, *bufio.Reader, error) {
+	conn, brw, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	_ = conn.SetDeadline(time.Time{})
+	if err := brw.Writer.Flush(); err != nil {
+		conn.Close()
+		return nil, nil, err
+	}
+	n := brw.Reader.Buffered()
+	if n == 0 {
+		return conn, bufio.NewReaderSize(conn, 512), nil
+	}
+	b, _ := brw.Reader.Peek(n)
+	br := bufio.NewReaderSize(io.MultiReader(bytes.NewReader(bytes.Clone(b)), conn), max(512, n))
+	if _, err := br.Peek(n); err != nil { // the leftover becomes buffered data
+		conn.Close()
+		return nil, nil, err
+	}
+	return conn, br, nil
+}
+
+// leanWriter hands coder/websocket small buffers instead of the server's.
+type leanWriter struct{ http.ResponseWriter }
+
+func (l leanWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, br, err := hijack(l.ResponseWriter)
+	if err != nil {
+		return nil, nil, err
+	}
+	return conn, bufio.NewReadWriter(br, bufio.NewWriterSize(conn, 1024)), nil
+}
+
+// slimCaller keeps what a stream needs of its caller (not the keys and
+// secrets loaded with the account and user).
+func slimCaller(cl *core.Caller) *core.Caller {
+	out := &core.Caller{Token: &model.Token{ID: cl.Token.ID, AppID: cl.Token.AppID, UserID: cl.Token.UserID, Scopes: cl.Token.Scopes}}
+	if cl.User != nil {
+		out.User = &model.User{ID: cl.User.ID, AccountID: cl.User.AccountID, Role: cl.User.Role}
+	}
+	if cl.Account != nil {
+		out.Account = &model.Account{ID: cl.Account.ID, Username: cl.Account.Username}
+	}
+	return out
 }
 
 // --- server-sent events ---
 
 type sseConn struct {
-	w  http.ResponseWriter
-	rc *http.ResponseController
+	conn net.Conn
 }
 
 func (s *sseConn) Write(m *stream.Message) error {
-	_ = s.rc.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-	if _, err := s.w.Write(m.SSE()); err != nil {
-		return err
-	}
-	return s.rc.Flush()
+	_ = s.conn.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+	_, err := s.conn.Write(m.SSE())
+	return err
 }
 
-func (s *sseConn) Abort() {}
+func (s *sseConn) Abort() { s.conn.Close() }
 
 func (a *API) streamingEvents(c echo.Context, name string) error {
 	r := c.Request()
@@ -132,30 +183,50 @@ func (a *API) streamingEvents(c echo.Context, name string) error {
 		return err
 	}
 	hub := a.realtime().hub
-	w := c.Response().Writer
-	conn := &sseConn{w: w, rc: http.NewResponseController(w)}
-	sub := hub.Add(cl.Account.ID, conn)
-	if sub == nil {
-		return herr.New(http.StatusServiceUnavailable, "Server is shutting down")
-	}
-	defer hub.Remove(sub)
-	clearDeadlines(c)
-	h := w.Header()
+	// The response head, with what the middlewares set (CORS...): the body
+	// is delimited by the end of the connection.
+	var head strings.Builder
+	head.WriteString("HTTP/1.1 200 OK\r\n")
+	h := c.Response().Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "private, no-store")
 	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	// The first bytes go out before any subscription can write.
-	if _, err := w.Write([]byte(":)\n\n")); err != nil {
+	h.Set("Connection", "close")
+	for k, vs := range h {
+		for _, v := range vs {
+			head.WriteString(k + ": " + strings.NewReplacer("\r", "", "\n", "").Replace(v) + "\r\n")
+		}
+	}
+	head.WriteString("\r\n:)\n\n") // a first comment: the stream is open
+	conn, rd, err := hijack(c.Response().Writer)
+	if err != nil {
+		return err
+	}
+	_ = conn.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
+	if _, err := conn.Write([]byte(head.String())); err != nil {
+		conn.Close()
 		return nil
 	}
-	_ = conn.rc.Flush()
+	sc := &sseConn{conn: conn}
+	sub := hub.Add(cl.Account.ID, sc)
+	if sub == nil {
+		conn.Close()
+		return nil
+	}
 	key, names := topicOf(cl.Account.ID, spec)
 	hub.Subscribe(sub, key, names)
-	select {
-	case <-sub.Done():
-	case <-r.Context().Done():
-	}
+	go func() {
+		// The client sends nothing more; a read returns when it leaves (or
+		// when the hub closes the socket).
+		var buf [64]byte
+		for {
+			if _, err := rd.Read(buf[:]); err != nil {
+				break
+			}
+		}
+		hub.Remove(sub)
+		conn.Close()
+	}()
 	return nil
 }
 
@@ -169,8 +240,8 @@ type wsConn struct {
 
 func (w *wsConn) Write(m *stream.Message) error {
 	if m == stream.Heartbeat {
-		// A ping waits for its pong, read by the handler's loop; never hold
-		// a pool writer for it.
+		// A ping waits for its pong, read by the connection's loop; never
+		// hold a pool writer for it.
 		go func() {
 			ctx, cancel := context.WithTimeout(context.Background(), streamWriteTimeout)
 			defer cancel()
@@ -257,40 +328,48 @@ func (a *API) streamingSocket(c echo.Context) error {
 	if viaProtocol {
 		opts.Subprotocols = []string{token}
 	}
-	clearDeadlines(c)
-	ws, err := websocket.Accept(c.Response(), r, opts)
+	ws, err := websocket.Accept(leanWriter{c.Response().Writer}, r, opts)
 	if err != nil {
 		return nil // Accept answered the client
 	}
 	ws.SetReadLimit(4096)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	hub := a.realtime().hub
+	ctx, cancel := context.WithCancel(context.Background())
 	conn := &wsConn{c: ws, cancel: cancel}
 	sub := hub.Add(cl.Account.ID, conn)
 	if sub == nil {
+		cancel()
 		ws.Close(websocket.StatusGoingAway, "server shutting down")
 		return nil
 	}
 	conn.sub = sub
-	defer hub.Remove(sub)
 	if first != nil {
 		key, names := topicOf(cl.Account.ID, *first)
 		hub.Subscribe(sub, key, names)
 	}
+	go a.websocketLoop(ctx, ws, sub, slimCaller(cl))
+	return nil
+}
+
+// websocketLoop reads subscribe and unsubscribe messages until the client
+// leaves or the hub closes the subscriber.
+func (a *API) websocketLoop(ctx context.Context, ws *websocket.Conn, sub *stream.Sub, cl *core.Caller) {
+	hub := a.realtime().hub
+	defer func() {
+		hub.Remove(sub)
+		// A cancelled read has closed the connection already; else close it.
+		ws.CloseNow()
+	}()
 	for {
 		typ, msg, err := ws.Read(ctx)
 		if err != nil {
-			break
+			return
 		}
 		if typ != websocket.MessageText {
 			continue
 		}
 		var req wsRequest
-		if json.Unmarshal(msg, &req) != nil {
-			continue
-		}
-		if req.Type != "subscribe" && req.Type != "unsubscribe" {
+		if json.Unmarshal(msg, &req) != nil || (req.Type != "subscribe" && req.Type != "unsubscribe") {
 			continue
 		}
 		list := ""
@@ -306,7 +385,7 @@ func (a *API) streamingSocket(c echo.Context) error {
 			werr := ws.Write(wctx, websocket.MessageText, wsError(err))
 			wcancel()
 			if werr != nil {
-				break
+				return
 			}
 			continue
 		}
@@ -317,8 +396,4 @@ func (a *API) streamingSocket(c echo.Context) error {
 			hub.Unsubscribe(sub, key)
 		}
 	}
-	hub.Remove(sub)
-	// A cancelled read has closed the connection already; else close it.
-	ws.CloseNow()
-	return nil
 }

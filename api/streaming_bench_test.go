@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -156,12 +157,19 @@ func benchFanout(b *testing.B, transport, kind string, n int) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	time.Sleep(200 * time.Millisecond)
-	runtime.GC()
-	runtime.GC()
+	for range 5 { // stacks shrink a step per collection, as in a running server
+		runtime.GC()
+	}
 	runtime.ReadMemStats(&m1)
 	g1 := runtime.NumGoroutine()
+	if p := os.Getenv("HERALD_STREAM_HEAPPROFILE"); p != "" {
+		f, _ := os.Create(p + "-" + transport + "-" + kind)
+		pprof.WriteHeapProfile(f)
+		f.Close()
+	}
 	perConn := float64((m1.HeapInuse+m1.StackInuse)-(m0.HeapInuse+m0.StackInuse)) / float64(n)
 	goroutines := float64(g1-g0) / float64(n)
+	stackPerConn := float64(m1.StackInuse-m0.StackInuse) / float64(n)
 
 	// Readers: each looks for the current target id in what arrives.
 	var target atomic.Pointer[[]byte]
@@ -235,6 +243,7 @@ func benchFanout(b *testing.B, transport, kind string, n int) {
 	slices.Sort(delays)
 	b.ReportMetric(perConn, "B/conn")
 	b.ReportMetric(goroutines, "goroutines/conn")
+	b.ReportMetric(stackPerConn, "stackB/conn")
 	b.ReportMetric(float64(delays[len(delays)/2].Microseconds())/1000, "ms-p50")
 	b.ReportMetric(float64(delays[len(delays)*99/100].Microseconds())/1000, "ms-p99")
 	b.ReportMetric(float64(delays[len(delays)-1].Microseconds())/1000, "ms-max")

@@ -199,7 +199,13 @@ func Run(ctx context.Context, opts Options) (res *Result, err error) {
 			return nil, err
 		}
 		if !opts.Keep {
-			defer os.RemoveAll(dir)
+			defer func() {
+				if err == nil {
+					os.RemoveAll(dir)
+				} else { // keep the server's logs for the post-mortem
+					err = fmt.Errorf("%w (working directory kept: %s)", err, dir)
+				}
+			}()
 		}
 	} else if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, err
@@ -325,11 +331,11 @@ func (r *run) emptyInstance(ctx context.Context) error {
 	defer c.stop()
 	r.res.StartupEmptyMS = ms(ready)
 	sleep(ctx, r.sc.Settle)
-	rss, _, err := readRSS(c.pid())
-	if err != nil {
-		return err
+	if rss, _, err := readRSS(c.pid()); err != nil {
+		r.logf("no memory figures: %v", err)
+	} else {
+		r.res.IdleRSSMiB = round(rss, 1)
 	}
-	r.res.IdleRSSMiB = round(rss, 1)
 	return c.stop()
 }
 
@@ -414,11 +420,9 @@ func (r *run) startups(ctx context.Context) error {
 	slices.Sort(times)
 	r.res.StartupMS, r.res.StartupMinMS, r.res.StartupMaxMS = round(times[len(times)/2], 1), round(times[0], 1), round(times[len(times)-1], 1)
 	sleep(ctx, r.sc.Settle)
-	rss, _, err := readRSS(r.srv.pid())
-	if err != nil {
-		return err
+	if rss, _, err := readRSS(r.srv.pid()); err == nil {
+		r.res.IdleRSSSeededMiB = round(rss, 1)
 	}
-	r.res.IdleRSSSeededMiB = round(rss, 1)
 	if m, err := r.memstats(ctx); err == nil {
 		r.res.HeapIdleMiB = round(mib(int64(m.HeapInuse)), 1)
 	} else {

@@ -39,8 +39,8 @@ const (
 	headerHeight           = 500
 	unattachedMediaMaxAge  = 24 * time.Hour
 	mediaJobQueue          = 256
-	cardImagePixels        = 640 * 640
-	emojiPixels            = 256 * 256
+	cardImageSize          = 640 // card images fit in 640×640
+	emojiSize              = 256 // emoji fit in 256×256
 	remoteAttachmentsLimit = 8
 )
 

@@ -206,7 +206,7 @@ func (s *Service) fetchCardImage(ctx context.Context, card *model.PreviewCard) {
 		return
 	}
 	img, err := media.ProcessImage(f.Data, media.ImageOptions{MaxBytes: s.Cfg.Media.MaxImageBytes, MaxPixels: s.Cfg.Media.MaxPixels,
-		OriginalPixels: cardImagePixels, Blurhash: true})
+		BoxW: cardImageSize, BoxH: cardImageSize, Blurhash: true})
 	if err != nil {
 		return
 	}

@@ -163,7 +163,7 @@ func (s *Service) storeEmojiImage(ctx context.Context, data []byte) (file, stati
 		return "", "", "", herr.Unprocessable("Validation failed: Image content type must be PNG, GIF or WebP")
 	}
 	img, err := media.ProcessImage(data, media.ImageOptions{MaxBytes: maxEmojiBytes, MaxPixels: s.Cfg.Media.MaxPixels,
-		OriginalPixels: emojiPixels})
+		BoxW: emojiSize, BoxH: emojiSize})
 	if err != nil {
 		return "", "", "", mediaError(err)
 	}
@@ -173,7 +173,7 @@ func (s *Service) storeEmojiImage(ctx context.Context, data []byte) (file, stati
 	}
 	if img.Animated {
 		still, err := media.ProcessImage(data, media.ImageOptions{MaxBytes: maxEmojiBytes, MaxPixels: s.Cfg.Media.MaxPixels,
-			OriginalPixels: emojiPixels, FitW: img.Original.Width, FitH: img.Original.Height})
+			BoxW: emojiSize, BoxH: emojiSize, Still: true})
 		if err == nil && still.Original.Type != media.GIF {
 			static = path.Dir(file) + "/static" + still.Original.Type.Ext
 			if _, err := s.Files().Put(ctx, static, bytes.NewReader(still.Original.Data)); err != nil {

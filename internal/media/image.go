@@ -48,6 +48,11 @@ type ImageOptions struct {
 	// its centre and scales it down to fit (avatars, headers). Animation is
 	// kept only when the GIF already has that size.
 	FitW, FitH int
+	// BoxW×BoxH, when set, scales larger images down to fit inside that
+	// box, keeping their aspect ratio (link preview images, emoji).
+	BoxW, BoxH int
+	// Still: an animated GIF gives its first frame only (as PNG).
+	Still bool
 	// SmallPixels is the preview's area (0: no preview).
 	SmallPixels int64
 	// Blurhash computes the blurhash (from the preview, or the original).
@@ -169,11 +174,15 @@ func ProcessImage(data []byte, o ImageOptions) (*Image, error) {
 	if o.OriginalPixels > 0 && int64(tw)*int64(th) > o.OriginalPixels {
 		tw, th = fitArea(tw, th, o.OriginalPixels)
 	}
+	if o.BoxW > 0 && o.BoxH > 0 && (tw > o.BoxW || th > o.BoxH) {
+		f := min(float64(o.BoxW)/float64(tw), float64(o.BoxH)/float64(th))
+		tw, th = max(1, int(float64(tw)*f)), max(1, int(float64(th)*f))
+	}
 	resized := tw != ow || th != oh || cw != ow || ch != oh
 
 	var orig image.Image
 	switch {
-	case t == GIF && !resized:
+	case t == GIF && !resized && !o.Still:
 		// Keep the GIF (and its animation): its own bytes when it carries
 		// nothing to strip, otherwise its frames re-encoded.
 		if gi.Metadata {

@@ -9,8 +9,8 @@ import (
 	"image/png"
 	"runtime"
 	"strings"
-	"time"
 	"testing"
+	"time"
 )
 
 var testOpts = ImageOptions{MaxBytes: 16 << 20, MaxPixels: 40_000_000, OriginalPixels: DefaultOriginalPixels,
@@ -169,19 +169,19 @@ func TestRefusals(t *testing.T) {
 
 func TestSniff(t *testing.T) {
 	for head, want := range map[string]Type{
-		"\xff\xd8\xff\xe0":                   JPEG,
-		"\x89PNG\r\n\x1a\n":                  PNG,
-		"GIF89a":                             GIF,
-		"RIFF\x00\x00\x00\x00WEBPVP8 ":       WebP,
-		"\x00\x00\x00\x18ftypisom":           MP4,
-		"\x00\x00\x00\x18ftypM4A ":           M4A,
-		"\x1a\x45\xdf\xa3":                   WebM,
-		"OggS":                               OGG,
-		"ID3\x04":                            MP3,
-		"RIFF\x00\x00\x00\x00WAVEfmt ":       WAV,
+		"\xff\xd8\xff\xe0":                     JPEG,
+		"\x89PNG\r\n\x1a\n":                    PNG,
+		"GIF89a":                               GIF,
+		"RIFF\x00\x00\x00\x00WEBPVP8 ":         WebP,
+		"\x00\x00\x00\x18ftypisom":             MP4,
+		"\x00\x00\x00\x18ftypM4A ":             M4A,
+		"\x1a\x45\xdf\xa3":                     WebM,
+		"OggS":                                 OGG,
+		"ID3\x04":                              MP3,
+		"RIFF\x00\x00\x00\x00WAVEfmt ":         WAV,
 		"\x00\x00\x00\x18ftypheic\x00\x00\x00": {},
-		"<svg":                               {},
-		"%PDF-1.7":                           {},
+		"<svg":                                 {},
+		"%PDF-1.7":                             {},
 	} {
 		got, _ := Sniff([]byte(head))
 		if got != want {
@@ -226,7 +226,9 @@ func pngHeaderOnly(w, h int) []byte {
 	_ = png.Encode(&buf, image.NewGray(image.Rect(0, 0, 1, 1)))
 	b := buf.Bytes()
 	// Patch IHDR's width/height and its CRC.
-	put := func(off int, v uint32) { b[off], b[off+1], b[off+2], b[off+3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v) }
+	put := func(off int, v uint32) {
+		b[off], b[off+1], b[off+2], b[off+3] = byte(v>>24), byte(v>>16), byte(v>>8), byte(v)
+	}
 	put(16, uint32(w))
 	put(20, uint32(h))
 	put(29, crc32png(b[12:29]))
@@ -288,4 +290,19 @@ func noisyPhoto(w, h int) *image.RGBA {
 		img.Pix[i+3] = 0xFF
 	}
 	return img
+}
+
+func TestStillGIF(t *testing.T) {
+	pal := []color.Color{color.Black, color.White}
+	g := &gif.GIF{}
+	for i := 0; i < 2; i++ {
+		g.Image = append(g.Image, image.NewPaletted(image.Rect(0, 0, 8, 8), pal))
+		g.Delay = append(g.Delay, 5)
+	}
+	var buf bytes.Buffer
+	_ = gif.EncodeAll(&buf, g)
+	img, err := ProcessImage(buf.Bytes(), ImageOptions{Still: true})
+	if err != nil || img.Animated || img.Original.Type != PNG {
+		t.Fatalf("still: %+v %v", img, err)
+	}
 }

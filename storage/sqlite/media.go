@@ -145,7 +145,7 @@ func attachMedia(ctx context.Context, tx *sql.Tx, statusID, accountID int64, med
 		}
 		seen[mid] = true
 		res, err := tx.ExecContext(ctx, `UPDATE media_attachments SET status_id = ?, position = ?, updated_at = ?
-			WHERE id = ? AND account_id = ? AND remote_url = '' AND (status_id IS NULL OR status_id = ?)`,
+			WHERE id = ? AND account_id = ? AND (status_id IS NULL OR status_id = ?)`,
 			statusID, pos, ms(time.Now()), mid, accountID, statusID)
 		if err != nil {
 			return err
