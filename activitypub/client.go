@@ -38,6 +38,7 @@ func (f *Federation) newHTTPClient() *http.Client {
 		MaxRedirects: 2,
 		UserAgent:    f.userAgent(),
 		OnRedirect:   f.onRedirect,
+		LookupIP:     f.lookupIP,
 	})
 }
 

@@ -139,6 +139,9 @@ func (f *Federation) signerFor(ctx context.Context, accountID int64) (signer, er
 	}
 	f.signerMu.Lock()
 	s, ok := f.signers[accountID]
+	if !ok {
+		s, ok = f.retired[accountID]
+	}
 	f.signerMu.Unlock()
 	if ok {
 		return s, nil

@@ -18,6 +18,7 @@ import (
 	"crypto/rsa"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sort"
 	"sync"
 	"time"
@@ -97,6 +98,8 @@ type Federation struct {
 	client *http.Client
 	keys   *keyCache
 
+	lookupIP func(ctx context.Context, host string) ([]netip.Addr, error) // nil: DNS (SetLookupIP)
+
 	inboxLimit *ratelimit.Limiter // per signing domain (limits.go)
 
 	instMu  sync.Mutex
@@ -113,6 +116,7 @@ type Federation struct {
 
 	signerMu sync.Mutex
 	signers  map[int64]signer // parsed private keys of local accounts
+	retired  map[int64]signer // keys of deleted accounts whose Delete is still being delivered
 
 	routes []Route
 }
@@ -139,6 +143,7 @@ func New(svc *core.Service, cfg config.Config, log *slog.Logger) *Federation {
 		signers:      map[int64]signer{},
 		inboxLimit:   newInboxLimiter(cfg.Limits.InboxPerDomainPerMinute),
 	}
+	f.policy.svc = svc
 	f.client = f.newHTTPClient()
 	f.keys = newKeyCache(f)
 	return f

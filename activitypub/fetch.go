@@ -107,7 +107,8 @@ func (f *Federation) storeActor(ctx context.Context, o *Object) (*model.Account,
 		return nil, err
 	}
 	f.keys.forget(a.KeyID)
-	return stored, nil
+	f.ingestEmojis(ctx, a.Domain, o)
+	return f.applyDomainPolicy(ctx, stored), nil
 }
 
 // actorToAccount maps an actor document to a remote account.

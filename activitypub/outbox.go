@@ -76,6 +76,9 @@ func (f *Federation) processEvents(ctx context.Context) (int, error) {
 		if err := f.store.CompleteEvent(ctx, ev.ID, ds); err != nil {
 			return len(events), err
 		}
+		if ev.Kind == model.EventAccountDelete {
+			f.finishAccountDelete(ctx, ev.AccountID)
+		}
 		if len(ds) > 0 {
 			queued = true
 		}
@@ -122,12 +125,20 @@ func (f *Federation) buildDeliveries(ctx context.Context, ev model.OutboxEvent) 
 	if ev.Payload != "" {
 		_ = json.Unmarshal([]byte(ev.Payload), &p)
 	}
+	if ev.Kind == model.EventReportForward {
+		return f.reportDeliveries(ctx, ev)
+	}
 	actor, err := f.store.AccountByID(ctx, ev.AccountID)
 	if err != nil {
 		return nil, notFound(err, "the actor")
 	}
 	if !actor.Local() {
 		return nil, drop("actor %d is not local", actor.ID)
+	}
+	// A suspended account federates nothing but the announcement of its
+	// suspension (the Update suspend and unsuspend queue) and its Delete.
+	if actor.SuspendedAt != nil && ev.Kind != model.EventAccountUpdate && ev.Kind != model.EventAccountDelete {
+		return nil, drop("actor %d is suspended", actor.ID)
 	}
 	var act doc
 	var inboxes []string
@@ -341,6 +352,11 @@ func (f *Federation) buildDeliveries(ctx context.Context, ev model.OutboxEvent) 
 		}
 
 	case model.EventAccountDelete:
+		// Keep the key: the account row goes once the event is complete
+		// (finishAccountDelete), before the deliveries are made.
+		if err := f.retainSigner(ctx, actor.ID); err != nil {
+			return nil, err
+		}
 		act = withContext(doc{
 			"id":     actor.URI + "#delete",
 			"type":   "Delete",

@@ -1,12 +1,14 @@
 package activitypub
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/url"
 	"strings"
 
 	"github.com/herald-social/herald/internal/config"
+	"github.com/herald-social/herald/internal/core"
 )
 
 // policy is the instance's domain policy: suspended (blocked) domains,
@@ -14,7 +16,13 @@ import (
 // limited federation mode. A rule for example.com also covers its
 // subdomains. A rule may name a port ("localhost:8081") to match only that
 // origin; without a port it matches every port of the host.
+//
+// With a Service (always, except in unit tests of this package) the answer
+// is core's DomainPolicy: the configuration's lists merged with the admins'
+// domain blocks and allows, cached in memory by core. The configuration
+// lists below are the fallback when core cannot answer.
 type policy struct {
+	svc       *core.Service
 	self      string // our own domain (host[:port]), always allowed
 	blocked   []string
 	silenced  []string
@@ -70,15 +78,30 @@ func matches(host string, rules []string) bool {
 	return false
 }
 
+// lookup asks core for host's policy; ok is false without a Service or
+// when core failed (the configuration lists apply then).
+func (p *policy) lookup(host string) (core.DomainPolicy, bool) {
+	if p.svc == nil {
+		return core.DomainPolicy{}, false
+	}
+	dp, err := p.svc.DomainPolicy(context.Background(), host)
+	if err != nil {
+		return dp, false
+	}
+	return dp, true
+}
+
 // Blocked reports whether nothing may be exchanged with host: a suspended
-// domain, or (allow-list mode) a domain not allowed. Blocks are ignored in
-// allow-list mode, as Mastodon's limited federation mode does.
+// domain, or (allow-list mode) a domain not allowed.
 func (p *policy) Blocked(host string) bool {
 	if host == "" {
 		return true
 	}
 	if strings.EqualFold(host, p.self) {
 		return false
+	}
+	if dp, ok := p.lookup(host); ok {
+		return dp.Suspended() || dp.NotAllowed
 	}
 	if p.allowlist {
 		return !matches(host, p.allowed)
@@ -87,11 +110,30 @@ func (p *policy) Blocked(host string) bool {
 }
 
 // Silenced reports a limited domain.
-func (p *policy) Silenced(host string) bool { return matches(host, p.silenced) }
+func (p *policy) Silenced(host string) bool {
+	if strings.EqualFold(host, p.self) {
+		return false
+	}
+	if dp, ok := p.lookup(host); ok {
+		return dp.Silenced()
+	}
+	return matches(host, p.silenced)
+}
 
 // RejectMedia reports a domain whose media is not fetched.
 func (p *policy) RejectMedia(host string) bool {
+	if dp, ok := p.lookup(host); ok && host != "" {
+		return dp.RejectMedia || dp.Suspended() || dp.NotAllowed
+	}
 	return p.Blocked(host) || matches(host, p.noMedia)
+}
+
+// RejectReports reports a domain whose Flags are ignored.
+func (p *policy) RejectReports(host string) bool {
+	if dp, ok := p.lookup(host); ok && host != "" {
+		return dp.RejectReports || dp.Suspended() || dp.NotAllowed
+	}
+	return p.Blocked(host)
 }
 
 // hostOf returns the lower-cased host[:port] of an absolute http(s) URL,

@@ -184,12 +184,11 @@ func (f *Federation) processActivity(ctx context.Context, it storage.InboxItem) 
 	case act.Type.Is("Move"):
 		return f.onMove(ctx, actor, act)
 	case act.Type.Is("Flag"):
-		// Reports come with a later issue: log who reported what.
-		f.log.Info("report received (not stored yet)", "from", actor.URI, "object", act.Object.ID, "content", truncateString(string(act.Content), 200))
-		return nil
-	case act.Type.Is("Add", "Remove"):
-		f.log.Debug("featured collection change ignored", "actor", actor.URI, "type", act.Type.First())
-		return nil
+		return f.onFlag(ctx, actor, act, []byte(it.Payload))
+	case act.Type.Is("Add"):
+		return f.onFeatured(ctx, actor, act, true)
+	case act.Type.Is("Remove"):
+		return f.onFeatured(ctx, actor, act, false)
 	}
 	f.log.Debug("activity type not handled", "type", act.Type, "actor", actor.URI)
 	return nil
@@ -299,8 +298,13 @@ func (f *Federation) onUpdate(ctx context.Context, actor *model.Account, act *Ob
 		upd.EditedAt = &t
 	}
 	_, tags := f.tagsOf(ctx, o)
-	_, err = f.svc.UpdateRemoteStatus(ctx, actor.ID, upd, tags)
-	return err
+	st, err := f.svc.UpdateRemoteStatus(ctx, actor.ID, upd, tags)
+	if err != nil {
+		return err
+	}
+	f.ingestEmojis(ctx, actor.Domain, o)
+	f.ingestAttachments(ctx, st, o)
+	return nil
 }
 
 func (f *Federation) onDelete(ctx context.Context, actor *model.Account, act *Object) error {
@@ -344,6 +348,12 @@ func (f *Federation) onFollow(ctx context.Context, actor *model.Account, act *Ob
 	}
 	target, err := f.localTarget(ctx, act.Object.ID)
 	if err != nil {
+		return err
+	}
+	// Followers from a silenced domain (or silenced accounts) are
+	// requests, even to unlocked accounts, as in Mastodon.
+	if actor.SilencedAt != nil || f.policy.Silenced(hostOf(actor.URI)) {
+		_, err = f.svc.RemoteFollowRequest(ctx, actor.ID, target.ID, string(act.ID))
 		return err
 	}
 	_, err = f.svc.RemoteFollow(ctx, actor.ID, target.ID, string(act.ID))
@@ -478,7 +488,8 @@ func (f *Federation) onBlock(ctx context.Context, actor *model.Account, act *Obj
 }
 
 // onMove records an account's move once the new actor confirms it with
-// alsoKnownAs. Followers are not migrated (yet).
+// alsoKnownAs, and moves the local followers of the old account to the
+// new one.
 func (f *Federation) onMove(ctx context.Context, actor *model.Account, act *Object) error {
 	if act.Object.ID != actor.URI {
 		return permanentf("Move of another actor")
@@ -497,6 +508,12 @@ func (f *Federation) onMove(ctx context.Context, actor *model.Account, act *Obje
 	if !o.AlsoKnownAs.Has(actor.URI) {
 		return permanentf("Move: %s does not list %s in alsoKnownAs", targetURI, actor.URI)
 	}
+	if target.SuspendedAt != nil {
+		return permanentf("Move to a suspended account")
+	}
 	f.log.Info("remote account moved", "from", actor.URI, "to", target.URI)
-	return f.store.SetMovedTo(ctx, actor.ID, target.ID)
+	if err := f.store.SetMovedTo(ctx, actor.ID, target.ID); err != nil {
+		return err
+	}
+	return f.migrateFollowers(ctx, actor, target)
 }

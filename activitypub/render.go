@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/model"
 )
 
@@ -91,7 +92,7 @@ func (f *Federation) actorDoc(ctx context.Context, a *model.Account) doc {
 			"publicKeyPem": a.PublicKeyPEM,
 		},
 		"attachment": f.fieldsDoc(a.Fields),
-		"tag":        []any{},
+		"tag":        append([]any{}, emojiTags(f.svc.EmojiTags(ctx, a.DisplayName, a.Note))...),
 	}
 	if a.AvatarURL != "" {
 		d["icon"] = doc{"type": "Image", "url": a.AvatarURL}
@@ -193,6 +194,9 @@ type statusBundle struct {
 	author   *model.Account
 	mentions []*model.Account
 	parent   string // inReplyTo IRI
+
+	attachments []core.NoteAttachment
+	emojis      []core.NoteEmoji
 }
 
 // loadStatus gathers a status's author, mentions and parent.
@@ -218,6 +222,7 @@ func (f *Federation) loadStatus(ctx context.Context, st *model.Status) (*statusB
 			b.parent = p.URI
 		}
 	}
+	f.loadMedia(ctx, b)
 	return b, nil
 }
 
@@ -243,6 +248,7 @@ func (f *Federation) noteDoc(b *statusBundle) doc {
 	for _, t := range sortedTags {
 		tags = append(tags, doc{"type": "Hashtag", "href": f.svc.TagURL(t), "name": "#" + t})
 	}
+	tags = append(tags, emojiTags(b.emojis)...)
 	url := st.URL
 	if url == "" {
 		url = st.URI
@@ -260,7 +266,7 @@ func (f *Federation) noteDoc(b *statusBundle) doc {
 		"sensitive":    st.Sensitive,
 		"content":      st.Content,
 		"tag":          tags,
-		"attachment":   []any{},
+		"attachment":   attachmentDocs(b.attachments),
 		"replies": doc{
 			"id":   st.URI + "/replies",
 			"type": "Collection",

@@ -2,7 +2,6 @@ package activitypub
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html"
@@ -111,23 +110,11 @@ func (f *Federation) webfinger(ctx context.Context, user, domain string) (string
 			}
 			continue
 		}
-		var doc struct {
-			Subject string `json:"subject"`
-			Links   []struct {
-				Rel  string `json:"rel"`
-				Type string `json:"type"`
-				Href string `json:"href"`
-			} `json:"links"`
-		}
-		if err := json.Unmarshal(body, &doc); err != nil {
+		actor, err := parseWebFinger(body)
+		if err != nil {
 			return "", fmt.Errorf("webfinger %s: %w", resource, err)
 		}
-		for _, l := range doc.Links {
-			if l.Rel == "self" && isASMediaType(l.Type) && hostOf(l.Href) != "" {
-				return l.Href, nil
-			}
-		}
-		return "", fmt.Errorf("webfinger %s: no ActivityPub self link", resource)
+		return actor, nil
 	}
 	if statusOf(lastErr) == 410 {
 		return "", fmt.Errorf("%w: %v", errGone, lastErr)
@@ -258,12 +245,18 @@ func (f *Federation) ingestNote(ctx context.Context, author *model.Account, o *O
 		}
 	}
 	mentionIDs, tags := f.tagsOf(ctx, o)
-	return f.svc.IngestRemoteStatus(ctx, st, mentionIDs, tags)
+	stored, err := f.svc.IngestRemoteStatus(ctx, st, mentionIDs, tags)
+	if err != nil {
+		return nil, err
+	}
+	f.ingestEmojis(ctx, author.Domain, o)
+	f.ingestAttachments(ctx, stored, o)
+	return stored, nil
 }
 
 // convertContent turns non-Note objects into a Note's HTML, as Mastodon
-// does: a title and a link for articles and media, the options of a poll
-// (read-only), and links to attachments (Herald stores no remote media).
+// does: a title and a link for articles and media, and the options of a
+// poll (read-only). Attachments are stored as media (media.go).
 func (f *Federation) convertContent(o *Object, content string) string {
 	var b strings.Builder
 	if !o.Type.Is("Note", "Question") && o.Name != "" {
@@ -290,26 +283,6 @@ func (f *Federation) convertContent(o *Object, content string) string {
 	if !o.Type.Is("Note", "Question") {
 		if u := o.URL.HTML(); u != "" && hostOf(u) != "" {
 			b.WriteString(`<p><a href="` + html.EscapeString(u) + `">` + html.EscapeString(u) + `</a></p>`)
-		}
-	}
-	host := hostOf(string(o.ID))
-	if !f.policy.RejectMedia(host) {
-		for i, att := range o.Attachment {
-			if i >= 8 {
-				break
-			}
-			u := att.URL.HTML()
-			if u == "" {
-				u = string(att.Href)
-			}
-			if hostOf(u) == "" {
-				continue
-			}
-			label := string(att.Name)
-			if label == "" {
-				label = u
-			}
-			b.WriteString(`<p><a href="` + html.EscapeString(u) + `">` + html.EscapeString(label) + `</a></p>`)
 		}
 	}
 	return b.String()

@@ -195,6 +195,10 @@ func (f *Federation) ServeActor(c echo.Context, username string) error {
 	if a == nil {
 		return apError(c, http.StatusNotFound, "Record not found")
 	}
+	if a.SuspendedAt != nil {
+		// As WebFinger does: peers treat the account as gone.
+		return writeAS(c, http.StatusGone, tombstoneDoc(a.URI, a.SuspendedAt))
+	}
 	auth := f.authorizeFetch(c)
 	if auth.blocked {
 		return apError(c, http.StatusForbidden, "Forbidden")
@@ -356,7 +360,7 @@ func (f *Federation) collectionOwner(c echo.Context) (*model.Account, fetchAuth,
 	if err != nil {
 		return nil, fetchAuth{}, err
 	}
-	if gone {
+	if gone || (a != nil && a.SuspendedAt != nil) {
 		return nil, fetchAuth{}, apError(c, http.StatusGone, "Gone")
 	}
 	if a == nil {

@@ -60,6 +60,11 @@ type Object struct {
 	Value        Str     `json:"value"`
 	Icon         Objects `json:"icon"`
 	Image        Objects `json:"image"`
+	// Attachments (Document, Image, ...).
+	Blurhash   Str    `json:"blurhash"`
+	FocalPoint Floats `json:"focalPoint"`
+	Width      Int    `json:"width"`
+	Height     Int    `json:"height"`
 	// Questions.
 	OneOf    Objects `json:"oneOf"`
 	AnyOf    Objects `json:"anyOf"`
@@ -174,6 +179,26 @@ func (v *Bool) UnmarshalJSON(b []byte) error {
 		*v = Bool(strings.EqualFold(t, "true") || t == "1")
 	case float64:
 		*v = Bool(t != 0)
+	}
+	return nil
+}
+
+// Floats is a list of numbers that tolerates anything else (dropped).
+type Floats []float64
+
+func (v *Floats) UnmarshalJSON(b []byte) error {
+	*v = nil
+	var xs []any
+	if json.Unmarshal(b, &xs) != nil || len(xs) > 16 {
+		return nil
+	}
+	for _, x := range xs {
+		n, ok := x.(float64)
+		if !ok {
+			*v = nil
+			return nil
+		}
+		*v = append(*v, n)
 	}
 	return nil
 }

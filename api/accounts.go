@@ -267,11 +267,13 @@ func (a *API) findAccounts(c echo.Context, q string, resolve, following bool, li
 // looksLikeAcct: "user", "@user", "user@domain" or "@user@domain".
 func looksLikeAcct(q string) bool {
 	q = strings.TrimPrefix(q, "@")
-	if q == "" || strings.ContainsAny(q, " /:") {
+	if q == "" || strings.ContainsAny(q, " /") {
 		return false
 	}
+	// The domain may carry a port (user@localhost:8080); the user may not.
 	user, domain, hasDomain := strings.Cut(q, "@")
-	return user != "" && (!hasDomain || (domain != "" && !strings.Contains(domain, "@")))
+	return user != "" && !strings.Contains(user, ":") &&
+		(!hasDomain || (domain != "" && !strings.Contains(domain, "@")))
 }
 
 func (a *API) relationships(c echo.Context) error {

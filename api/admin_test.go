@@ -125,7 +125,8 @@ func TestRegistrationModes(t *testing.T) {
 		t.Fatalf("reason: %+v", e)
 	}
 	ts.JSON(t, "POST", "/api/v1/accounts", appTok, signUpForm("waiter", "waiter@example.org", "reason=I+work+here"), 200, &tok)
-	ts.JSON(t, "GET", "/api/v1/accounts/verify_credentials", tok.AccessToken, nil, 401, nil)
+	// As Mastodon: the token is valid, the login is not usable yet (403 with the reason).
+	ts.JSON(t, "GET", "/api/v1/accounts/verify_credentials", tok.AccessToken, nil, 403, nil)
 	var pending []struct {
 		ID            string  `json:"id"`
 		Username      string  `json:"username"`
@@ -291,7 +292,7 @@ func TestEmailDomainAllowlistAndBlocks(t *testing.T) {
 	ts.JSON(t, "PUT", "/api/v1/admin/ip_blocks/"+ipb.ID, adminTok, map[string]any{"severity": "sign_up_requires_approval"}, 200, nil)
 	var tok tokenResp
 	ts.JSON(t, "POST", "/api/v1/accounts", appTok, signUpForm("fromhome", "fromhome@ministry.example", ""), 200, &tok)
-	ts.JSON(t, "GET", "/api/v1/accounts/verify_credentials", tok.AccessToken, nil, 401, nil) // pending approval
+	ts.JSON(t, "GET", "/api/v1/accounts/verify_credentials", tok.AccessToken, nil, 403, nil) // pending approval
 	ts.JSON(t, "DELETE", "/api/v1/admin/ip_blocks/"+ipb.ID, adminTok, nil, 200, nil)
 }
 
@@ -407,7 +408,7 @@ func TestModeratorHandlesReport(t *testing.T) {
 		t.Fatalf("resolved: %+v", resolved)
 	}
 	// The suspended account is gone for everyone, its token stops working.
-	ts.JSON(t, "GET", "/api/v1/accounts/verify_credentials", trollTok, nil, 401, nil)
+	ts.JSON(t, "GET", "/api/v1/accounts/verify_credentials", trollTok, nil, 403, nil)
 	ts.JSON(t, "GET", "/api/v1/accounts/"+fmt.Sprint(troll.ID), aliceTok, nil, 404, nil)
 	var aa struct {
 		Suspended bool `json:"suspended"`

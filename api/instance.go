@@ -23,7 +23,6 @@ func (a *API) registerInstance(e *echo.Echo) {
 	a.handle(e, http.MethodGet, "/api/v1/instance/extended_description", a.extendedDescription, public())
 	a.handle(e, http.MethodGet, "/api/v1/instance/privacy_policy", a.privacyPolicy, public())
 	a.handle(e, http.MethodGet, "/api/v1/instance/terms_of_service", a.termsOfService, public())
-	a.handle(e, http.MethodGet, "/api/v1/custom_emojis", a.emptyList, public())
 	a.handle(e, http.MethodGet, "/api/v1/trends/tags", a.emptyList, public())
 	a.handle(e, http.MethodGet, "/api/v1/trends/statuses", a.emptyList, public())
 	a.handle(e, http.MethodGet, "/api/v1/trends/links", a.emptyList, public())
@@ -201,7 +200,7 @@ func (a *API) instanceV2(c echo.Context) error {
 		},
 		// Only what is implemented: clients gate grouped notifications (2)
 		// and newer features on this number.
-		"api_versions": map[string]int{"mastodon": 1},
+		"api_versions": map[string]int{"mastodon": 2},
 		"contact":      map[string]any{"email": site.ContactEmail, "account": a.contactAccount(c, site)},
 		"rules":        a.rulesList(c),
 	})

@@ -138,6 +138,9 @@ func (a *API) token(c echo.Context) error {
 		if serr != nil {
 			return oauthErr(http.StatusBadRequest, "invalid_scope", "The requested scope is invalid, unknown, or malformed.")
 		}
+		if err := a.svc.CheckSignIn(ctx, c.RealIP()); err != nil {
+			return oauthErr(http.StatusForbidden, "invalid_grant", herr.As(err).Msg)
+		}
 		u, aerr := a.svc.Authenticate(ctx, p.String("username"), p.String("password"))
 		if aerr != nil {
 			if he := herr.As(aerr); he.Status == http.StatusForbidden {
@@ -145,6 +148,7 @@ func (a *API) token(c echo.Context) error {
 			}
 			return oauthErr(http.StatusBadRequest, "invalid_grant", "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.")
 		}
+		a.svc.RecordSignIn(ctx, u.ID, c.RealIP())
 		plain, tok, err = a.svc.IssueToken(ctx, app.ID, u.ID, scopes)
 	case "client_credentials":
 		scopes, serr := core.RequestScopes(app, strings.Join(p.Strings("scope"), " "))

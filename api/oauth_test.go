@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/server"
 )
 
@@ -322,4 +324,24 @@ func TestTokenRateLimit(t *testing.T) {
 	if last != 429 || hd.Get("X-RateLimit-Limit") != "3" || hd.Get("X-RateLimit-Remaining") != "0" || hd.Get("Retry-After") == "" {
 		t.Fatalf("after 5 token requests with a limit of 3: %d %v", last, hd)
 	}
+}
+
+func TestUnusableUsersTokensRefused(t *testing.T) {
+	ts := server.StartTest(t)
+	ctx := context.Background()
+	_, _, err := ts.Srv.Svc.CreateLocalAccount(ctx, core.NewAccountParams{Username: "unconfirmed",
+		Email: "u@example.org", Password: server.TestPassword, Approved: true, Confirm: false})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := ts.Token(t, "unconfirmed", "read")
+	var e struct{ Error string }
+	ts.JSON(t, "GET", "/api/v1/accounts/verify_credentials", tok, nil, 403, &e)
+	if !strings.Contains(e.Error, "confirmed") {
+		t.Fatalf("error %q", e.Error)
+	}
+	// The password grant refuses them too.
+	app := createApp(t, ts, "urn:ietf:wg:oauth:2.0:oob", "read")
+	ts.JSON(t, "POST", "/oauth/token", "", url.Values{"grant_type": {"password"}, "client_id": {app.ClientID},
+		"client_secret": {app.ClientSecret}, "username": {"unconfirmed"}, "password": {server.TestPassword}}, 403, nil)
 }

@@ -109,7 +109,7 @@ func benchFanout(b *testing.B, transport, kind string, n int) {
 		a := &model.Account{Username: name, Discoverable: true, ActorType: "Person", URI: svc.LocalActorURI(name),
 			URL: svc.LocalProfileURL(name), CreatedAt: now, UpdatedAt: now}
 		u := &model.User{Email: name + "@example.org", PasswordHash: hash, Role: "user", Approved: true, Locale: "en",
-			DefaultVisibility: "public", CreatedAt: now}
+			DefaultVisibility: "public", CreatedAt: now, ConfirmedAt: &now}
 		if err := store.CreateLocalAccount(ctx, a, u); err != nil {
 			b.Fatal(err)
 		}

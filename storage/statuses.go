@@ -75,6 +75,9 @@ type Statuses interface {
 	Unfavourite(ctx context.Context, accountID, statusID int64, events []model.OutboxEvent) error
 	// FavouriteByURI finds a favourite by its ActivityPub id (remote Likes).
 	FavouriteByURI(ctx context.Context, uri string) (accountID, statusID int64, err error)
+	// FavouriteURI is the ActivityPub id of accountID's favourite of
+	// statusID ("" when it has none; ErrNotFound when there is no favourite).
+	FavouriteURI(ctx context.Context, accountID, statusID int64) (string, error)
 	// Reblog returns the boost (existing one when already boosted).
 	Reblog(ctx context.Context, boost *model.Status, events []model.OutboxEvent) (*model.Status, error)
 	ReblogOf(ctx context.Context, accountID, statusID int64) (*model.Status, error)

@@ -1,6 +1,7 @@
 package webui
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -15,28 +16,39 @@ import (
 	"github.com/herald-social/herald/internal/ratelimit"
 )
 
-var signInLimiter = ratelimit.New(30, 5*time.Minute)
+var (
+	signInLimiter    = ratelimit.New(30, 5*time.Minute)
+	twoFactorLimiter = ratelimit.New(10, 5*time.Minute) // per user
+	signUpLimiter    = ratelimit.New(10, 30*time.Minute)
+	resetLimiter     = ratelimit.New(5, 30*time.Minute)
+)
 
 func (w *UI) signInPage(c echo.Context) error {
 	if w.currentUser(c) != nil {
 		return c.Redirect(http.StatusSeeOther, safeReturn(c.QueryParam("return_to")))
 	}
-	return w.render(c, http.StatusOK, "sign_in", page{"Title": "Sign in", "CSRF": w.csrfToken(c), "ReturnTo": safeReturn(c.QueryParam("return_to"))})
+	return w.render(c, http.StatusOK, "sign_in", page{"Title": "Sign in", "ReturnTo": safeReturn(c.QueryParam("return_to")),
+		"CanSignUp": w.canSignUp(c)})
+}
+
+func (w *UI) canSignUp(c echo.Context) bool {
+	return core.RegistrationsOpen(w.svc.RegistrationsMode(c.Request().Context()))
 }
 
 func (w *UI) signInSubmit(c echo.Context) error {
+	ctx := c.Request().Context()
 	returnTo := safeReturn(c.FormValue("return_to"))
 	again := func(status int, msg string) error {
-		return w.render(c, status, "sign_in", page{"Title": "Sign in", "CSRF": w.csrfToken(c), "ReturnTo": returnTo,
-			"Error": msg, "Login": c.FormValue("username")})
-	}
-	if !w.checkCSRF(c) {
-		return again(http.StatusForbidden, "Your session expired. Please try again.")
+		return w.render(c, status, "sign_in", page{"Title": "Sign in", "ReturnTo": returnTo,
+			"Error": msg, "Login": c.FormValue("username"), "CanSignUp": w.canSignUp(c)})
 	}
 	if r := signInLimiter.Allow(c.RealIP(), time.Now()); !r.Allowed {
 		return again(http.StatusTooManyRequests, "Too many attempts. Please wait a few minutes.")
 	}
-	u, err := w.svc.Authenticate(c.Request().Context(), c.FormValue("username"), c.FormValue("password"))
+	if err := w.svc.CheckSignIn(ctx, c.RealIP()); err != nil {
+		return again(http.StatusForbidden, herr.As(err).Msg)
+	}
+	u, err := w.svc.Authenticate(ctx, c.FormValue("username"), c.FormValue("password"))
 	if err != nil {
 		he := herr.As(err)
 		if he.Status >= 500 {
@@ -47,15 +59,256 @@ func (w *UI) signInSubmit(c echo.Context) error {
 		}
 		return again(http.StatusUnauthorized, "Invalid e-mail address, username or password.")
 	}
+	on, err := w.svc.TwoFactorEnabled(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	if on {
+		if err := w.setPending(c, u); err != nil {
+			return err
+		}
+		return c.Redirect(http.StatusSeeOther, "/auth/two_factor?return_to="+url.QueryEscape(returnTo))
+	}
 	if err := w.signIn(c, u); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, returnTo)
 }
 
+func (w *UI) twoFactorPage(c echo.Context) error {
+	returnTo := safeReturn(c.QueryParam("return_to"))
+	if w.pendingUser(c) == nil {
+		return c.Redirect(http.StatusSeeOther, "/auth/sign_in?return_to="+url.QueryEscape(returnTo))
+	}
+	return w.render(c, http.StatusOK, "two_factor", page{"Title": "Two-factor authentication", "ReturnTo": returnTo})
+}
+
+func (w *UI) twoFactorSubmit(c echo.Context) error {
+	returnTo := safeReturn(c.FormValue("return_to"))
+	u := w.pendingUser(c)
+	if u == nil {
+		return w.done(c, "/auth/sign_in?return_to="+url.QueryEscape(returnTo), "That took too long: sign in again.")
+	}
+	again := func(status int, msg string) error {
+		return w.render(c, status, "two_factor", page{"Title": "Two-factor authentication", "ReturnTo": returnTo, "Error": msg})
+	}
+	if r := twoFactorLimiter.Allow(u.Email, time.Now()); !r.Allowed {
+		return again(http.StatusTooManyRequests, "Too many attempts. Please wait a few minutes.")
+	}
+	if err := w.svc.VerifySecondFactor(c.Request().Context(), u.ID, c.FormValue("code")); err != nil {
+		he := herr.As(err)
+		if he.Status >= 500 {
+			return err
+		}
+		return again(http.StatusUnauthorized, he.Msg)
+	}
+	if err := w.signIn(c, u); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, returnTo)
+}
+
+// signOutPage asks for confirmation (a link must not sign anyone out).
 func (w *UI) signOutPage(c echo.Context) error {
+	if w.currentUser(c) == nil {
+		return c.Redirect(http.StatusSeeOther, "/")
+	}
+	return w.render(c, http.StatusOK, "sign_out", page{"Title": "Sign out"})
+}
+
+func (w *UI) signOutSubmit(c echo.Context) error {
 	w.signOut(c)
 	return c.Redirect(http.StatusSeeOther, "/")
+}
+
+// Sign-up, honouring the registration mode; /invite/CODE pre-fills it.
+
+func (w *UI) signUpData(c echo.Context, code string) (page, int) {
+	ctx := c.Request().Context()
+	site, _ := w.svc.Site(ctx)
+	rules, _ := w.svc.Rules(ctx)
+	d := page{"Title": "Sign up", "Mode": site.RegistrationsMode, "Rules": rules, "InviteCode": code}
+	open := core.RegistrationsOpen(site.RegistrationsMode)
+	if code != "" {
+		inv, err := w.svc.InviteByCode(ctx, code)
+		switch {
+		case err != nil:
+			d["InviteError"] = "This invite link is not valid."
+		case !inv.Usable(time.Now()):
+			d["InviteError"] = "This invite was revoked, has expired or was used up. Ask for a new one."
+		default:
+			d["Invited"] = true
+			open = true
+		}
+	}
+	d["Open"] = open
+	d["NeedReason"] = site.RegistrationsMode == "approval" && d["Invited"] == nil
+	if !open {
+		msg := site.RegistrationsMessage
+		if msg == "" {
+			msg = "Registrations are closed on this server."
+			if site.RegistrationsMode == "invite" {
+				msg = "Registrations are by invitation only: ask for an invite link."
+			}
+		}
+		d["Closed"] = msg
+		if d["InviteError"] != nil {
+			return d, http.StatusGone
+		}
+		return d, http.StatusForbidden
+	}
+	return d, http.StatusOK
+}
+
+func (w *UI) signUpPage(c echo.Context) error {
+	if w.currentUser(c) != nil {
+		return c.Redirect(http.StatusSeeOther, "/home")
+	}
+	d, status := w.signUpData(c, strings.TrimSpace(c.QueryParam("invite")))
+	if status == http.StatusForbidden {
+		status = http.StatusOK
+	}
+	return w.render(c, status, "sign_up", d)
+}
+
+func (w *UI) signUpSubmit(c echo.Context) error {
+	ctx := c.Request().Context()
+	code := strings.TrimSpace(c.FormValue("invite_code"))
+	d, _ := w.signUpData(c, code)
+	d["Username"], d["Email"], d["Reason"] = c.FormValue("username"), c.FormValue("email"), c.FormValue("reason")
+	if r := signUpLimiter.Allow(c.RealIP(), time.Now()); !r.Allowed {
+		d["Error"] = "Too many sign-ups from your address. Please wait."
+		return w.render(c, http.StatusTooManyRequests, "sign_up", d)
+	}
+	if c.FormValue("password") != c.FormValue("password_confirmation") {
+		d["Error"] = "The two passwords differ."
+		return w.render(c, http.StatusUnprocessableEntity, "sign_up", d)
+	}
+	_, u, err := w.svc.Register(ctx, core.RegisterParams{Username: c.FormValue("username"), Email: c.FormValue("email"),
+		Password: c.FormValue("password"), Agreement: c.FormValue("agreement") != "", Reason: c.FormValue("reason"),
+		InviteCode: code, IP: c.RealIP(), Locale: "en"})
+	if err != nil {
+		var ve *core.ValidationError
+		if errors.As(err, &ve) {
+			d["Error"] = "Please correct the form."
+			d["Fields"] = ve.Details
+			return w.render(c, http.StatusUnprocessableEntity, "sign_up", d)
+		}
+		he := herr.As(err)
+		if he.Status >= 500 {
+			return err
+		}
+		d["Error"] = he.Msg
+		return w.render(c, he.Status, "sign_up", d)
+	}
+	if w.svc.UsableUser(ctx, u) == nil && u.ConfirmedAt != nil {
+		if err := w.signIn(c, u); err != nil {
+			return err
+		}
+		return w.done(c, "/home", "Welcome! Your account is ready.")
+	}
+	msg := []string{}
+	if u.ConfirmedAt == nil {
+		msg = append(msg, "We sent a confirmation link to "+u.Email+": open it to confirm your address.")
+	}
+	if !u.Approved {
+		msg = append(msg, "Your account waits for a moderator's approval; you can sign in once it is approved.")
+	}
+	return w.render(c, http.StatusOK, "message", page{"Title": "Almost done", "Paras": msg})
+}
+
+// Password reset request (the link in the mail leads to /auth/password/edit).
+
+func (w *UI) passwordNewPage(c echo.Context) error {
+	return w.render(c, http.StatusOK, "password_new", page{"Title": "Forgot your password?", "MailEnabled": w.svc.MailEnabled()})
+}
+
+func (w *UI) passwordNewSubmit(c echo.Context) error {
+	if r := resetLimiter.Allow(c.RealIP(), time.Now()); !r.Allowed {
+		return w.errorPage(c, http.StatusTooManyRequests, "Too many requests", "Please wait a while and try again.")
+	}
+	if err := w.svc.RequestPasswordReset(c.Request().Context(), strings.TrimSpace(c.FormValue("email"))); err != nil {
+		return w.fail(c, err)
+	}
+	return w.render(c, http.StatusOK, "message", page{"Title": "Check your e-mail",
+		"Paras": []string{"If the address belongs to an account, a link to choose a new password is on its way. It is valid for 2 hours."}})
+}
+
+// takeOver serves the HTML of the pages that e-mails and invites link to,
+// over the plain placeholders that the API registers on the same paths
+// (GET /invite/:code still answers apps with the API's JSON). Same core
+// calls, so the same rules.
+func (w *UI) takeOver(e *echo.Echo) {
+	apiInvite := existingHandler(e, http.MethodGet, "/invite/x")
+	invite := func(c echo.Context) error {
+		if apiInvite != nil && !wantsHTML(c) {
+			return apiInvite(c)
+		}
+		d, status := w.signUpData(c, c.Param("code"))
+		if d["InviteError"] != nil && status == http.StatusOK {
+			status = http.StatusNotFound
+		}
+		return w.render(c, status, "sign_up", d)
+	}
+	e.GET("/invite/:code", invite)
+	e.HEAD("/invite/:code", invite)
+	confirm := func(c echo.Context) error {
+		if _, err := w.svc.Confirm(c.Request().Context(), c.QueryParam("confirmation_token")); err != nil {
+			he := herr.As(err)
+			if he.Status >= 500 {
+				return err
+			}
+			return w.render(c, he.Status, "message", page{"Title": "Confirmation failed", "Paras": []string{he.Msg}})
+		}
+		return w.render(c, http.StatusOK, "message", page{"Title": "E-mail address confirmed",
+			"Paras": []string{"Your e-mail address is confirmed."}, "SignInLink": true})
+	}
+	e.GET("/auth/confirmation", confirm)
+	e.HEAD("/auth/confirmation", confirm)
+	edit := func(c echo.Context) error {
+		tok := c.QueryParam("reset_password_token")
+		if tok == "" {
+			return w.errorPage(c, http.StatusBadRequest, "Reset your password", "This link is incomplete.")
+		}
+		return w.render(c, http.StatusOK, "password_edit", page{"Title": "Choose a new password", "Token": tok})
+	}
+	e.GET("/auth/password/edit", edit)
+	e.HEAD("/auth/password/edit", edit)
+	e.POST("/auth/password", func(c echo.Context) error {
+		tok := c.FormValue("reset_password_token")
+		if c.FormValue("password_confirmation") != "" && c.FormValue("password") != c.FormValue("password_confirmation") {
+			return w.render(c, http.StatusUnprocessableEntity, "password_edit", page{"Title": "Choose a new password", "Token": tok, "Error": "The two passwords differ."})
+		}
+		if err := w.svc.ResetPassword(c.Request().Context(), tok, c.FormValue("password")); err != nil {
+			he := herr.As(err)
+			if he.Status >= 500 {
+				return err
+			}
+			return w.render(c, he.Status, "password_edit", page{"Title": "Choose a new password", "Token": tok, "Error": he.Msg})
+		}
+		return w.render(c, http.StatusOK, "message", page{"Title": "Password changed",
+			"Paras": []string{"Your password was changed. Sign in with the new one."}, "SignInLink": true})
+	})
+}
+
+// existingHandler finds the handler registered for a method and path.
+func existingHandler(e *echo.Echo, method, path string) echo.HandlerFunc {
+	c := e.NewContext(nil, nil)
+	e.Router().Find(method, path, c)
+	h := c.Handler()
+	if h == nil {
+		return nil
+	}
+	// echo answers unknown routes with its NotFound or MethodNotAllowed handlers.
+	if len(c.ParamNames()) == 0 {
+		return nil
+	}
+	return h
+}
+
+func wantsHTML(c echo.Context) bool {
+	acc := c.Request().Header.Get("Accept")
+	return acc == "" || strings.Contains(acc, "text/html") || strings.Contains(acc, "*/*") && !strings.Contains(acc, "json")
 }
 
 // authRequest is a validated authorization request.
@@ -104,36 +357,56 @@ func (w *UI) readAuthRequest(c echo.Context) (*authRequest, error) {
 	return &authRequest{app: app, redirectURI: redirect, scopes: scopes, hidden: hidden}, nil
 }
 
+// scopeText explains a scope in words.
+func scopeText(s string) string {
+	top, sub, _ := strings.Cut(s, ":")
+	if strings.HasPrefix(s, "admin:") {
+		top, sub, _ = strings.Cut(strings.TrimPrefix(s, "admin:"), ":")
+		top = "admin " + top
+	}
+	verb := map[string]string{"read": "Read", "write": "Change", "follow": "Manage follows, blocks and mutes",
+		"push": "Receive push notifications", "profile": "See your profile only",
+		"admin read": "Read administration data", "admin write": "Take moderation and administration actions"}[top]
+	if verb == "" {
+		verb = s
+	}
+	if sub != "" {
+		return verb + ": " + strings.ReplaceAll(sub, "_", " ")
+	}
+	switch top {
+	case "read":
+		return "Read all your account's data"
+	case "write":
+		return "Post and change everything in your account"
+	}
+	return verb
+}
+
 func (w *UI) authorizePage(c echo.Context) error {
 	req, err := w.readAuthRequest(c)
 	if err != nil {
 		return w.errorPage(c, http.StatusBadRequest, "An error has occurred", herr.As(err).Msg)
 	}
-	u := w.currentUser(c)
-	if u == nil {
-		return w.render(c, http.StatusOK, "sign_in", page{"Title": "Sign in", "CSRF": w.csrfToken(c),
-			"ReturnTo": "/oauth/authorize?" + c.Request().URL.RawQuery})
+	cl := w.caller(c)
+	if cl == nil {
+		return w.render(c, http.StatusOK, "sign_in", page{"Title": "Sign in",
+			"ReturnTo": "/oauth/authorize?" + c.Request().URL.RawQuery, "AppName": req.app.Name})
 	}
-	acc, err := w.svc.Store.AccountByID(c.Request().Context(), u.AccountID)
-	if err != nil {
-		return err
+	type scope struct{ Name, Text string }
+	var scopes []scope
+	for _, s := range req.scopes {
+		scopes = append(scopes, scope{s, scopeText(s)})
 	}
-	return w.render(c, http.StatusOK, "authorize", page{"Title": "Authorise", "CSRF": w.csrfToken(c), "App": req.app,
-		"Scopes": req.scopes, "Hidden": req.hidden, "Username": acc.Username})
+	return w.render(c, http.StatusOK, "authorize", page{"Title": "Authorise", "App": req.app,
+		"Scopes": scopes, "Hidden": req.hidden, "Username": cl.Account.Username})
 }
 
 func (w *UI) authorizeSubmit(c echo.Context) error {
-	if !w.checkCSRF(c) {
-		return w.errorPage(c, http.StatusForbidden, "Session expired", "Your session expired. Go back and try again.")
-	}
 	req, err := w.readAuthRequest(c)
 	if err != nil {
 		return w.errorPage(c, http.StatusBadRequest, "An error has occurred", herr.As(err).Msg)
 	}
 	u := w.currentUser(c)
-	if u == nil {
-		return c.Redirect(http.StatusSeeOther, "/auth/sign_in?return_to="+url.QueryEscape("/oauth/authorize?"+encodeHidden(req.hidden)))
-	}
 	state := req.hidden["state"]
 	if c.FormValue("decision") != "approve" || c.FormValue("_method") == "delete" {
 		if req.redirectURI == core.OOB {
@@ -166,16 +439,6 @@ func optional(v string) []string {
 		return nil
 	}
 	return []string{v}
-}
-
-func encodeHidden(h map[string]string) string {
-	v := url.Values{}
-	for k, s := range h {
-		if s != "" {
-			v.Set(k, s)
-		}
-	}
-	return v.Encode()
 }
 
 // withQuery appends parameters to a redirect URI that may already carry a

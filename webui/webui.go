@@ -1,6 +1,9 @@
-// Package webui serves Herald's HTML: the sign-in and OAuth consent pages,
-// the out-of-band code page, and the public pages. Templates and assets are
-// embedded in the binary; nothing is loaded from outside the instance.
+// Package webui serves Herald's HTML: public pages (about, profiles,
+// statuses, tags, Atom feeds), sign-in, sign-up and the OAuth consent
+// page, settings, a web client for staff and the administration console.
+// Pages are html/template, assets are embedded in the binary, and nothing
+// is loaded from outside the instance. Scripts are small progressive
+// enhancements served from /static: every flow works without them.
 package webui
 
 import (
@@ -14,10 +17,13 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/model"
 )
 
 //go:embed templates/*.html
@@ -42,6 +48,7 @@ type UI struct {
 	Fed Federation
 
 	avatarPNG, headerPNG []byte
+	routes               []Route
 }
 
 // New parses the templates.
@@ -53,10 +60,10 @@ func New(svc *core.Service) (*UI, error) {
 	}
 	for _, n := range names {
 		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if base == "layout" {
+		if base == "layout" || base == "partials" {
 			continue
 		}
-		t, err := template.ParseFS(templateFS, "templates/layout.html", n)
+		t, err := template.New(base).Funcs(w.funcs()).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", n)
 		if err != nil {
 			return nil, err
 		}
@@ -64,6 +71,7 @@ func New(svc *core.Service) (*UI, error) {
 	}
 	w.avatarPNG = solidPNG(120, 120, color.RGBA{0xad, 0xb5, 0xbd, 0xff})
 	w.headerPNG = solidPNG(600, 200, color.RGBA{0xe9, 0xec, 0xef, 0xff})
+	w.routes = w.routeTable()
 	return w, nil
 }
 
@@ -77,35 +85,86 @@ func solidPNG(wd, ht int, c color.RGBA) []byte {
 	return buf.Bytes()
 }
 
-// Register mounts the web UI's routes.
-func (w *UI) Register(e *echo.Echo) {
-	get := func(path string, h echo.HandlerFunc) {
-		e.GET(path, h)
-		e.HEAD(path, h)
+func (w *UI) funcs() template.FuncMap {
+	return template.FuncMap{
+		"dname": func(a *model.Account) string {
+			if a == nil {
+				return ""
+			}
+			if a.DisplayName != "" {
+				return a.DisplayName
+			}
+			return a.Username
+		},
+		"acct": func(a *model.Account) string {
+			if a == nil {
+				return ""
+			}
+			if a.Domain == "" {
+				return a.Username + "@" + w.svc.Cfg.Instance.Domain
+			}
+			return a.Username + "@" + a.Domain
+		},
+		"avatar": func(a *model.Account) string {
+			if a == nil {
+				return "/avatars/original/missing.png"
+			}
+			if u := w.svc.AccountImageURL(a, "avatar"); u != "" {
+				return u
+			}
+			return "/avatars/original/missing.png"
+		},
+		"header": func(a *model.Account) string {
+			if a == nil {
+				return "/headers/original/missing.png"
+			}
+			if u := w.svc.AccountImageURL(a, "header"); u != "" {
+				return u
+			}
+			return "/headers/original/missing.png"
+		},
+		"profileURL": func(a *model.Account) string {
+			if a == nil {
+				return "/"
+			}
+			if a.Local() {
+				return "/@" + a.Username
+			}
+			if a.URL != "" {
+				return a.URL
+			}
+			return a.URI
+		},
+		"trusted": func(s string) template.HTML { return template.HTML(s) }, // sanitised by core on the way in
+		"date":    func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04") },
+		"iso":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"datep": func(t *time.Time) string {
+			if t == nil {
+				return ""
+			}
+			return t.UTC().Format("2 Jan 2006, 15:04")
+		},
+		"has": func(p core.Permission, name string) bool { return p.Has(permByName[name]) },
+		"add": func(a, b int) int { return a + b },
+		"st": func(root page, it Item) map[string]any {
+			return map[string]any{"It": it, "Me": root["Me"], "CSRF": root["CSRF"], "Path": root["Path"]}
+		},
+		"join":   strings.Join,
+		"fields": strings.Fields,
 	}
-	get("/", w.home)
-	get("/about", w.home)
-	get("/auth/sign_in", w.signInPage)
-	e.POST("/auth/sign_in", w.signInSubmit)
-	get("/auth/sign_out", w.signOutPage)
-	e.POST("/auth/sign_out", w.signOutPage)
-	for _, p := range []string{"/oauth/authorize", "/oauth/authorize/"} {
-		get(p, w.authorizePage)
-		e.POST(p, w.authorizeSubmit)
-	}
-	get("/oauth/authorize/native", w.codePage)
-	get("/avatars/original/missing.png", w.pngHandler(func() []byte { return w.avatarPNG }))
-	get("/headers/original/missing.png", w.pngHandler(func() []byte { return w.headerPNG }))
-	static, _ := fs.Sub(staticFS, "static")
-	sh := http.StripPrefix("/static/", http.FileServer(http.FS(static)))
-	get("/static/*", func(c echo.Context) error {
-		c.Response().Header().Set("Cache-Control", "public, max-age=3600")
-		sh.ServeHTTP(c.Response(), c.Request())
-		return nil
-	})
-	get("/@:username", w.profile)
-	get("/@:username/:id", w.statusPage)
 }
+
+var permByName = map[string]core.Permission{
+	"dashboard": core.PermViewDashboard, "reports": core.PermManageReports, "federation": core.PermManageFederation,
+	"settings": core.PermManageSettings, "blocks": core.PermManageBlocks, "users": core.PermManageUsers,
+	"invites": core.PermManageInvites, "rules": core.PermManageRules, "announcements": core.PermManageAnnouncements,
+	"roles": core.PermManageRoles, "audit": core.PermViewAuditLog, "invite": core.PermInviteUsers,
+}
+
+// staffPerms are the permissions that open the console.
+const staffPerms = core.PermViewDashboard | core.PermManageReports | core.PermManageUsers | core.PermManageFederation |
+	core.PermManageSettings | core.PermManageBlocks | core.PermManageInvites | core.PermManageRules |
+	core.PermManageAnnouncements | core.PermViewAuditLog | core.PermManageRoles
 
 func (w *UI) pngHandler(b func() []byte) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -117,6 +176,10 @@ func (w *UI) pngHandler(b func() []byte) echo.HandlerFunc {
 // page is the data every template gets.
 type page map[string]any
 
+// CSP of every HTML page: only this instance, no inline script or style.
+const pageCSP = "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; script-src 'self'; " +
+	"frame-ancestors 'none'; form-action 'self' *; base-uri 'none'; object-src 'none'"
+
 func (w *UI) render(c echo.Context, status int, name string, data page) error {
 	t, ok := w.pages[name]
 	if !ok {
@@ -125,16 +188,34 @@ func (w *UI) render(c echo.Context, status int, name string, data page) error {
 	if data == nil {
 		data = page{}
 	}
-	data["Instance"] = w.svc.Cfg.Instance.Title
+	ctx := c.Request().Context()
+	site, _ := w.svc.Site(ctx)
+	data["Site"] = site
+	data["Instance"] = site.Title
+	data["Domain"] = w.svc.Cfg.Instance.Domain
+	data["Brand"] = w.svc.GetBranding(ctx)
+	data["Path"] = c.Request().URL.Path
 	if _, ok := data["Title"]; !ok {
 		data["Title"] = ""
+	}
+	if _, ok := data["CSRF"]; !ok {
+		data["CSRF"] = w.csrfToken(c)
+	}
+	if cl := w.caller(c); cl != nil {
+		data["Me"] = cl.Account
+		perms, _, _ := w.svc.PermissionsOf(ctx, cl.User)
+		data["Perms"] = perms
+		data["Staff"] = perms&staffPerms != 0 || perms.Has(core.PermAdministrator)
+	}
+	if f := flash(c); f != "" {
+		data["Flash"] = f
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
 		return err
 	}
 	h := c.Response().Header()
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' https: data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self' *; base-uri 'none'")
+	h.Set("Content-Security-Policy", pageCSP)
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cache-Control", "no-store")
 	return c.HTMLBlob(status, buf.Bytes())
@@ -144,14 +225,48 @@ func (w *UI) errorPage(c echo.Context, status int, title, msg string) error {
 	return w.render(c, status, "error", page{"Title": title, "Message": msg})
 }
 
-func (w *UI) home(c echo.Context) error {
-	data := page{"Description": w.svc.Cfg.Instance.ShortDescription}
-	if u := w.currentUser(c); u != nil {
-		if a, err := w.svc.Store.AccountByID(c.Request().Context(), u.AccountID); err == nil {
-			data["User"] = a.Username
-		}
+// fail renders a domain error as a page.
+func (w *UI) fail(c echo.Context, err error) error {
+	he := herr.As(err)
+	if he.Status >= 500 {
+		return err
 	}
-	return w.render(c, http.StatusOK, "home", data)
+	title := "Something went wrong"
+	switch he.Status {
+	case http.StatusNotFound:
+		title = "Not found"
+	case http.StatusForbidden:
+		title = "Not allowed"
+	}
+	return w.errorPage(c, he.Status, title, he.Msg)
+}
+
+// flash messages survive one redirect in a short cookie.
+const flashCookie = "herald_flash"
+
+func (w *UI) setFlash(c echo.Context, msg string) {
+	c.SetCookie(w.cookie(flashCookie, url.QueryEscape(msg), time.Minute))
+}
+
+func flash(c echo.Context) string {
+	ck, err := c.Cookie(flashCookie)
+	if err != nil || ck.Value == "" {
+		return ""
+	}
+	c.SetCookie(&http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	v, _ := url.QueryUnescape(ck.Value)
+	if len(v) > 300 {
+		v = v[:300]
+	}
+	return v
+}
+
+// done redirects after a successful action, with a message.
+func (w *UI) done(c echo.Context, to, msg string) error {
+	if msg != "" {
+		w.setFlash(c, msg)
+	}
+	return c.Redirect(http.StatusSeeOther, to)
 }
 
 // safeReturn keeps redirects after sign-in on this site.

@@ -45,3 +45,6 @@ const (
 	ClockSkewMargin = clockSkewMargin
 	DefaultExpiry   = defaultExpiry
 )
+
+// CheckDigest is the Digest header parser and check, for its fuzz target.
+var CheckDigest = checkDigest

@@ -3,6 +3,8 @@ package httpsig_test
 import (
 	"context"
 	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
@@ -59,6 +61,51 @@ func FuzzVerify(f *testing.F) {
 		if err != nil && !errors.As(err, &herr) {
 			// Callers answer every *Error with 401; anything else would be a 500.
 			t.Fatalf("Verify error %T %v is not an *httpsig.Error", err, err)
+		}
+	})
+}
+
+// FuzzCheckDigest: the Digest header parser (separate from Verify's
+// signature parsing, and only reached by FuzzVerify behind a valid
+// Signature header) never panics, fails only with *Error, and accepts a
+// header only if it holds the body's real SHA-256.
+func FuzzCheckDigest(f *testing.F) {
+	body := []byte(`{"hello": "world"}`)
+	sum := sha256.Sum256(body)
+	good := "SHA-256=" + base64.StdEncoding.EncodeToString(sum[:])
+	f.Add(good, "", body)
+	f.Add("sha-512=abc, "+strings.ToLower(good), "", body)
+	f.Add("SHA-256=", "SHA-256=====", []byte{})
+	f.Add("MD5=x,SHA=y", good, body)
+	f.Add("SHA-256=X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=", "", []byte("x"))
+	f.Fuzz(func(t *testing.T, h1, h2 string, body []byte) {
+		var values []string
+		for _, h := range []string{h1, h2} {
+			if h != "" {
+				values = append(values, h)
+			}
+		}
+		err := httpsig.CheckDigest(values, body)
+		if err != nil {
+			var herr *httpsig.Error
+			if !errors.As(err, &herr) {
+				t.Fatalf("CheckDigest error %T %v is not an *httpsig.Error", err, err)
+			}
+			return
+		}
+		sum := sha256.Sum256(body)
+		want := base64.StdEncoding.EncodeToString(sum[:])
+		found := false
+		for _, part := range strings.Split(strings.Join(values, ","), ",") {
+			algo, val, _ := strings.Cut(part, "=")
+			if strings.EqualFold(strings.TrimSpace(algo), "sha-256") {
+				got, err := base64.StdEncoding.DecodeString(strings.TrimSpace(val))
+				found = err == nil && base64.StdEncoding.EncodeToString(got) == want
+				break
+			}
+		}
+		if !found {
+			t.Fatalf("accepted Digest %q for a body whose SHA-256 is %s", values, want)
 		}
 	})
 }

@@ -260,6 +260,14 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	return resp, nil
 }
 
+// CloseIdleConnections passes http.Client.CloseIdleConnections on to the
+// base transport (without it the call would do nothing).
+func (t *transport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
 // limitedBody fails with ErrTooLarge instead of silently truncating, so a
 // cut-off JSON document is never mistaken for a complete one.
 type limitedBody struct {

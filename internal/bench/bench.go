@@ -235,9 +235,8 @@ func Run(ctx context.Context, opts Options) (res *Result, err error) {
 		{"public timeline", r.publicPhase},
 		{"status creation", r.createPhase},
 		{"inbox ingestion", r.inboxPhase},
-		{"delivery fan-out", r.deliveryPhase},
+		{"delivery fan-out and RSA signing", r.deliveryPhase},
 		{"stop", r.stopServer},
-		{"RSA signing", r.signPhase},
 	}
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {

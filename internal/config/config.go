@@ -39,6 +39,9 @@ type Instance struct {
 	Description      string   `toml:"description"`
 	ContactEmail     string   `toml:"contact_email"`
 	Languages        []string `toml:"languages"`
+	// PublicPages serves profiles, statuses, tags and feeds as HTML to
+	// anyone; off, they need a signed-in user (ActivityPub is unaffected).
+	PublicPages bool `toml:"public_pages"`
 }
 
 type Server struct {
@@ -187,6 +190,7 @@ func Default() Config {
 			Title:            "Herald",
 			ShortDescription: "An organisation's own corner of the fediverse.",
 			Languages:        []string{"en"},
+			PublicPages:      true,
 		},
 		Server: Server{
 			Listen:          "127.0.0.1:8080",

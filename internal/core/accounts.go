@@ -182,6 +182,9 @@ func (s *Service) UsableUser(ctx context.Context, u *model.User) error {
 	if !u.Approved {
 		return herr.Forbidden("Your login is currently pending approval")
 	}
+	if u.ConfirmedAt == nil {
+		return herr.Forbidden("Your login is missing a confirmed e-mail address")
+	}
 	a, err := s.Store.AccountByID(ctx, u.AccountID)
 	if err != nil {
 		return herr.Internal(err)

@@ -307,6 +307,7 @@ func (s *Service) CreateDomainBlock(ctx context.Context, c *Caller, p DomainBloc
 		return nil, herr.Internal(err)
 	}
 	s.invalidateDomainPolicy()
+	s.enforceDomainBlock(ctx, b)
 	s.audit(ctx, c, "create_domain_block", "DomainBlock", d, "blocked "+d+" ("+b.Severity+")")
 	return b, nil
 }
@@ -324,6 +325,7 @@ func (s *Service) UpdateDomainBlock(ctx context.Context, c *Caller, id int64, p 
 		return nil, herr.Internal(err)
 	}
 	s.invalidateDomainPolicy()
+	s.enforceDomainBlock(ctx, b)
 	s.audit(ctx, c, "update_domain_block", "DomainBlock", b.Domain, "changed the block of "+b.Domain+" ("+b.Severity+")")
 	return b, nil
 }

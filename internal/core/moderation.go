@@ -270,7 +270,15 @@ func (s *Service) DeleteAccountData(ctx context.Context, c *Caller, targetID int
 	if aa.Account.SuspendedAt == nil {
 		return nil, herr.Forbidden("Only suspended accounts can be deleted")
 	}
-	if err := s.Store.DeleteAccount(ctx, targetID); err != nil {
+	if aa.Account.Local() && s.Kick != nil {
+		// The federation engine signs and addresses the actor's Delete
+		// with the (suspended) account, then deletes it (account.delete).
+		ev := model.OutboxEvent{Kind: model.EventAccountDelete, AccountID: targetID, ObjectID: targetID}
+		if err := s.Store.QueueEvents(ctx, []model.OutboxEvent{ev}); err != nil {
+			return nil, herr.Internal(err)
+		}
+		s.kick()
+	} else if err := s.Store.DeleteAccount(ctx, targetID); err != nil {
 		return nil, herr.Internal(err)
 	}
 	s.audit(ctx, c, "destroy_account", "Account", itoa64(targetID), "deleted the data of @"+aa.Account.Acct())

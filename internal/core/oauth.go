@@ -313,8 +313,10 @@ func (s *Service) CallerByToken(ctx context.Context, token string) (*Caller, err
 		if err != nil {
 			return nil, bad
 		}
+		// As Mastodon: a valid token of a disabled, unapproved, unconfirmed
+		// or suspended user gets 403 with the reason.
 		if err := s.UsableUser(ctx, u); err != nil {
-			return nil, herr.Unauthorized("The access token is invalid")
+			return nil, err
 		}
 		a, err := s.Store.AccountByID(ctx, u.AccountID)
 		if err != nil {

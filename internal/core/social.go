@@ -418,6 +418,16 @@ func (s *Service) Relationships(ctx context.Context, viewerID int64, targetIDs [
 // Follow); a locked one gets a request to answer; a target that blocks the
 // follower rejects it.
 func (s *Service) RemoteFollow(ctx context.Context, followerID, targetID int64, uri string) (accepted bool, err error) {
+	return s.remoteFollow(ctx, followerID, targetID, uri, false)
+}
+
+// RemoteFollowRequest is RemoteFollow that always makes a follow request,
+// even to an unlocked account (a follower from a silenced domain).
+func (s *Service) RemoteFollowRequest(ctx context.Context, followerID, targetID int64, uri string) (accepted bool, err error) {
+	return s.remoteFollow(ctx, followerID, targetID, uri, true)
+}
+
+func (s *Service) remoteFollow(ctx context.Context, followerID, targetID int64, uri string, forceRequest bool) (accepted bool, err error) {
 	target, err := s.Account(ctx, targetID)
 	if err != nil {
 		return false, err
@@ -450,7 +460,7 @@ func (s *Service) RemoteFollow(ctx context.Context, followerID, targetID int64, 
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return false, herr.Internal(err)
 	}
-	if existing != nil || !target.Locked {
+	if existing != nil || (!target.Locked && !forceRequest) {
 		if existing != nil {
 			f.ShowReblogs, f.Notify = existing.ShowReblogs, existing.Notify
 		}

@@ -490,8 +490,9 @@ func (s *Service) Unfavourite(ctx context.Context, c *Caller, statusID int64) (*
 	}
 	var events []model.OutboxEvent
 	if !author.Local() {
+		likeURI, _ := s.Store.FavouriteURI(ctx, c.Account.ID, st.ID) // the Like to undo
 		events = append(events, model.OutboxEvent{Kind: model.EventUnfavourite, AccountID: c.Account.ID, ObjectID: st.ID,
-			Payload: statusPayload(map[string]any{"status_uri": st.URI, "author_id": st.AccountID})})
+			Payload: statusPayload(map[string]any{"status_uri": st.URI, "author_id": st.AccountID, "uri": likeURI})})
 	}
 	if err := s.Store.Unfavourite(ctx, c.Account.ID, st.ID, events); err != nil {
 		return nil, statusStoreErr(err)

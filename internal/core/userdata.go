@@ -291,6 +291,7 @@ func (s *Service) CreateFilter(ctx context.Context, c *Caller, p FilterParams) (
 	if err := s.Store.CreateFilter(ctx, f); err != nil {
 		return nil, herr.Internal(err)
 	}
+	s.filtersChanged(c)
 	return s.Filter(ctx, c, f.ID)
 }
 
@@ -382,6 +383,7 @@ func (s *Service) UpdateFilter(ctx context.Context, c *Caller, filterID int64, p
 	if err != nil {
 		return nil, storeErr(err)
 	}
+	s.filtersChanged(c)
 	return nf, nil
 }
 
@@ -394,6 +396,7 @@ func (s *Service) DeleteFilter(ctx context.Context, c *Caller, filterID int64) e
 	if err := s.Store.DeleteFilter(ctx, me.ID, filterID); err != nil {
 		return storeErr(err)
 	}
+	s.filtersChanged(c)
 	return nil
 }
 
@@ -411,6 +414,7 @@ func (s *Service) AddFilterKeyword(ctx context.Context, c *Caller, filterID int6
 	if err := s.Store.AddFilterKeyword(ctx, me.ID, k); err != nil {
 		return nil, storeErr(err)
 	}
+	s.filtersChanged(c)
 	return k, nil
 }
 
@@ -444,6 +448,7 @@ func (s *Service) UpdateFilterKeyword(ctx context.Context, c *Caller, keywordID 
 	if err := s.Store.UpdateFilterKeyword(ctx, c.Account.ID, k); err != nil {
 		return nil, storeErr(err)
 	}
+	s.filtersChanged(c)
 	return k, nil
 }
 
@@ -456,6 +461,7 @@ func (s *Service) DeleteFilterKeyword(ctx context.Context, c *Caller, keywordID 
 	if err := s.Store.DeleteFilterKeyword(ctx, me.ID, keywordID, false); err != nil {
 		return storeErr(err)
 	}
+	s.filtersChanged(c)
 	return nil
 }
 
@@ -479,6 +485,7 @@ func (s *Service) AddFilterStatus(ctx context.Context, c *Caller, filterID, stat
 	if err != nil {
 		return nil, storeErr(err)
 	}
+	s.filtersChanged(c)
 	return fs, nil
 }
 
@@ -504,6 +511,7 @@ func (s *Service) DeleteFilterStatus(ctx context.Context, c *Caller, id int64) e
 	if err := s.Store.DeleteFilterStatus(ctx, me.ID, id); err != nil {
 		return storeErr(err)
 	}
+	s.filtersChanged(c)
 	return nil
 }
 
@@ -667,3 +675,7 @@ func (s *Service) SetMarkers(ctx context.Context, c *Caller, positions map[strin
 	}
 	return out, nil
 }
+
+// filtersChanged tells the caller's open streams that their filters changed
+// (Mastodon's filters_changed event), after a successful change.
+func (s *Service) filtersChanged(c *Caller) { s.notify("filters_changed", c.AccountID(), 0) }

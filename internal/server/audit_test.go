@@ -11,6 +11,7 @@ import (
 
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/server"
+	"github.com/herald-social/herald/webui"
 )
 
 // The authorisation audit. Every route on the router must be declared by
@@ -96,25 +97,30 @@ var publicFederation = []string{
 	"GET /users/:username",
 }
 
-// webRoutes are the web UI's routes (it has no declared table: pages are
-// public, and the ones that act check a session and a CSRF token).
-var webRoutes = map[string]string{
-	"GET /":                             "public",
-	"GET /about":                        "public",
-	"GET /auth/sign_in":                 "public",
-	"POST /auth/sign_in":                "csrf",
-	"GET /auth/sign_out":                "public", // only clears the caller's own cookie
-	"POST /auth/sign_out":               "public",
-	"GET /oauth/authorize":              "public", // shows the sign-in form to strangers
-	"GET /oauth/authorize/":             "public",
-	"POST /oauth/authorize":             "csrf+session",
-	"POST /oauth/authorize/":            "csrf+session",
-	"GET /oauth/authorize/native":       "public",
-	"GET /avatars/original/missing.png": "public",
-	"GET /headers/original/missing.png": "public",
-	"GET /static/*":                     "public",
-	"GET /@:username":                   "public",
-	"GET /@:username/:id":               "public",
+// publicWeb are the web UI's routes open to anyone (Access Public in
+// UI.Routes); the rest need a CSRF token, a session or a staff role, and
+// the web UI's guard enforces that before any handler runs.
+var publicWeb = []string{
+	"GET /",
+	"GET /@:username",
+	"GET /@:username/:id",
+	"GET /about",
+	"GET /auth/password/new",
+	"GET /auth/sign_in",
+	"GET /auth/sign_out", // a confirmation page; signing out is a POST
+	"GET /auth/sign_up",
+	"GET /auth/two_factor", // only with the short-lived cookie of a right password
+	"GET /avatars/original/missing.png",
+	"GET /branding.css",
+	"GET /branding/logo",
+	"GET /headers/original/missing.png",
+	"GET /oauth/authorize", // shows the sign-in form to strangers
+	"GET /oauth/authorize/",
+	"GET /oauth/authorize/native",
+	"GET /privacy-policy",
+	"GET /static/*",
+	"GET /tags/:tag",
+	"GET /terms",
 }
 
 func TestRouteAudit(t *testing.T) {
@@ -171,6 +177,22 @@ func TestRouteAudit(t *testing.T) {
 	for _, k := range publicFederation {
 		if !fedRoutes[k] {
 			t.Errorf("publicFederation lists %s, which is not registered (remove it)", k)
+		}
+	}
+	webRoutes := map[string]webui.Access{}
+	for _, r := range ts.Srv.UI.Routes() {
+		key := r.Method + " " + r.Path
+		webRoutes[key] = r.Access
+		if r.Access == webui.Public && !slices.Contains(publicWeb, key) {
+			t.Errorf("web route %s is public but not in the audit's publicWeb list: open by accident?", key)
+		}
+		if r.Method != http.MethodGet && !r.Access.NeedsCSRF() {
+			t.Errorf("web route %s changes state without a CSRF check", key)
+		}
+	}
+	for _, k := range publicWeb {
+		if webRoutes[k] != webui.Public {
+			t.Errorf("publicWeb lists %s, which is not a public web route (remove it)", k)
 		}
 	}
 	webSeen := map[string]bool{}
@@ -276,12 +298,24 @@ func TestRouteAudit(t *testing.T) {
 		}
 		checked++
 	}
-	// Web UI: the routes that act refuse a form without the CSRF cookie.
+	// Web UI: the routes that act refuse a form without the CSRF cookie;
+	// the pages of signed-in users and staff send strangers to sign in.
 	for k, rule := range webRoutes {
-		if !strings.Contains(rule, "csrf") {
+		method, path, _ := strings.Cut(k, " ")
+		path = fillParams(path, "1")
+		if method == http.MethodGet && rule.NeedsSession() {
+			req := httptest.NewRequestWithContext(ctx, method, ts.URL+path, nil)
+			rec := httptest.NewRecorder()
+			ts.Srv.Echo.ServeHTTP(rec, req)
+			if rec.Code != http.StatusSeeOther || !strings.HasPrefix(rec.Header().Get("Location"), "/auth/sign_in") {
+				t.Errorf("web %s without a session: %d %s, want 303 to the sign-in page", k, rec.Code, rec.Header().Get("Location"))
+			}
+			checked++
 			continue
 		}
-		method, path, _ := strings.Cut(k, " ")
+		if !rule.NeedsCSRF() {
+			continue
+		}
 		req := httptest.NewRequestWithContext(ctx, method, ts.URL+path, strings.NewReader("username=alice&password="+server.TestPassword+"&decision=approve"))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		rec := httptest.NewRecorder()
@@ -331,7 +365,7 @@ func isAdminPath(p string) bool {
 
 // TestAuditListsSorted keeps the audit lists easy to review.
 func TestAuditListsSorted(t *testing.T) {
-	for _, l := range [][]string{publicAPI, publicFederation, publicOther} {
+	for _, l := range [][]string{publicAPI, publicFederation, publicOther, publicWeb} {
 		if !sort.StringsAreSorted(l) {
 			t.Errorf("list not sorted: %v", l)
 		}

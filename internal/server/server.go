@@ -36,6 +36,7 @@ type Server struct {
 	Svc   *core.Service
 	API   *api.API
 	Fed   *activitypub.Federation
+	UI    *webui.UI
 	Echo  *echo.Echo
 
 	workers []func(ctx context.Context)
@@ -69,6 +70,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 		return nil, err
 	}
 	ui.Register(e)
+	s.UI = ui
 	if err := s.mountFederation(ctx); err != nil {
 		store.Close()
 		return nil, err

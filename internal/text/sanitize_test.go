@@ -2,87 +2,35 @@ package text
 
 import (
 	"html"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
 )
 
-// xssVectors are classic cross-site-scripting payloads. None carries its
-// payload in text content, so the forbidden patterns must be absent from the
-// output even after it is HTML-unescaped.
-var xssVectors = []string{
-	`<script>alert(1)</script>`,
-	`<SCRIPT SRC=http://xss.example/xss.js></SCRIPT>`,
-	`<SCRIPT/XSS SRC="http://xss.example/xss.js"></SCRIPT>`,
-	`<<SCRIPT>alert("XSS");//<</SCRIPT>`,
-	`<script>alert(1)`,
-	`<p>unclosed <b>bold <script>alert(1)`,
-	`<img src=x onerror=alert(1)>`,
-	`<img src="x" onerror="alert(1)"`,
-	`<IMG SRC=JaVaScRiPt:alert('XSS')>`,
-	"<IMG SRC=\"jav\tascript:alert('XSS');\">",
-	`<img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+">`,
-	`<body onload=alert(1)>`,
-	"<BODY onload!#$%&()*~+-_.,:;?@[/|\\]^`=alert(\"XSS\")>",
-	`<a href="javascript:alert(1)">x</a>`,
-	`<a href="JaVaScRiPt:alert(1)">x</a>`,
-	`<a href=" javascript:alert(1)">x</a>`,
-	`<a href="jav&#x09;ascript:alert(1)">x</a>`,
-	`<a href="jav&#x0A;ascript:alert(1)">x</a>`,
-	`<a href="jav&#x0D;ascript:alert(1)">x</a>`,
-	`<a href="java&Tab;script:alert(1)">x</a>`,
-	`<a href="javascript&colon;alert(1)">x</a>`,
-	`<a href="&#x0;javascript:alert(1)">x</a>`,
-	`<a href=" &#14; javascript:alert(1)">x</a>`,
-	`<a href="&#106;avascript:alert(1)">x</a>`,
-	`<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">x</a>`,
-	`<a href="&#x6A;&#x61;&#x76;&#x61;&#x73;&#x63;&#x72;&#x69;&#x70;&#x74;&#x3A;alert(1)">x</a>`,
-	`<a href="&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105&#0000112&#0000116&#0000058alert(1)">x</a>`,
-	`<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>`,
-	`<a href="DATA:text/html,<script>alert(1)</script>">x</a>`,
-	`<a href="vbscript:msgbox(1)">x</a>`,
-	`<a href="VbScRiPt&#58;msgbox(1)" class="mention">x</a>`,
-	`<a href="http://example.com/" onclick="alert(1)">x</a>`,
-	`<a href='x' title="a"onmouseover=alert(1)//'>x</a>`,
-	`<a href="http://example.com/&quot; onmouseover=&quot;alert(1)">x</a>`,
-	`<a href="https://example.com/"/onmouseover="alert(1)">x</a>`,
-	`<a href="javascript:/*--></title></style></textarea></script></xmp><svg/onload='+/"/+/onmouseover=1/+/[*/[]/+alert(1)//'>`,
-	`<svg onload=alert(1)>`,
-	`<svg><script>alert(1)</script></svg>`,
-	`<svg/onload=alert(1)//`,
-	`<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>`,
-	`<p style="background:url(javascript:alert(1))">x</p>`,
-	`<div style="width: expression(alert(1));">x</div>`,
-	`<span style="behavior: url(xss.htc)" class="h-card">x</span>`,
-	`<style>@import 'javascript:alert(1)';</style>`,
-	`<style>body{background:url("javascript:alert(1)")}</style><p>ok</p>`,
-	`<link rel="stylesheet" href="javascript:alert(1)">`,
-	`<iframe srcdoc="<script>alert(1)</script>"></iframe>`,
-	`<iframe src="javascript:alert(1)"></iframe>`,
-	`<iframe src="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">`,
-	`<noscript><p title="</noscript><img src=x onerror=alert(1)>">`,
-	`<xmp><script>alert(1)</script></xmp>`,
-	`<meta http-equiv="refresh" content="0;url=javascript:alert(1)">`,
-	`<meta http-equiv="refresh" content="0;url=data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">`,
-	`<form action="javascript:alert(1)"><button formaction="javascript:alert(1)">go</button></form>`,
-	`<form><input type="submit" formaction="javascript:alert(1)" onfocus=alert(1) autofocus></form>`,
-	`<base href="javascript:alert(1)//">`,
-	`<object data="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="></object>`,
-	`<object type="text/x-scriptlet" data="http://xss.example/scriptlet.html"></object>`,
-	`<embed src="javascript:alert(1)">`,
-	`<embed src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+" type="image/svg+xml">`,
-	`<details open ontoggle=alert(1)>`,
-	`<video><source onerror="alert(1)"></video>`,
-	`<table background="javascript:alert(1)"><td>x</td></table>`,
-	`<p><a href="http://ok.example/">ok</a><script>document.cookie</script></p>`,
-	`<<a href="javascript:alert(1)">a</a>`,
-	`<a href="javascript:alert(1)"<a href="https://ok.example/">x</a>`,
-	`<!--<script>alert(1)</script>--><p>c</p>`,
-	`<![CDATA[<script>alert(1)</script>]]>`,
-	`<!DOCTYPE html><html><head><script>alert(1)</script></head><body>b</body></html>`,
-	`<h1 onclick="alert(1)" style="color:red">title</h1>`,
-	`<ol start="1 onclick=alert(1)"><li value="javascript:alert(1)">x</li></ol>`,
-	`<span class="h-card&quot; onmouseover=&quot;alert(1)">x</span>`,
+// xssVectors are classic cross-site-scripting payloads, kept in
+// testdata/xss_payloads.txt (shared with the end-to-end test in
+// internal/server). None carries its payload in text content, so the
+// forbidden patterns must be absent from the output even after it is
+// HTML-unescaped.
+var xssVectors = loadXSSPayloads()
+
+func loadXSSPayloads() []string {
+	b, err := os.ReadFile("testdata/xss_payloads.txt")
+	if err != nil {
+		panic(err)
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		out = append(out, line)
+	}
+	if len(out) < 50 {
+		panic("testdata/xss_payloads.txt holds too few payloads")
+	}
+	return out
 }
 
 var (

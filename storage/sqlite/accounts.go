@@ -293,6 +293,11 @@ func (s *Store) DeleteAccount(ctx context.Context, accountID int64) error {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM home_feed WHERE author_id = ?", accountID); err != nil {
 			return err
 		}
+		// A local actor leaves a tombstone: its URI answers 410 from now on.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tombstones (uri, deleted_at) SELECT uri, ? FROM accounts
+			WHERE id = ? AND domain = '' AND uri <> '' ON CONFLICT(uri) DO NOTHING`, ms(time.Now()), accountID); err != nil {
+			return err
+		}
 		_, err := tx.ExecContext(ctx, "DELETE FROM accounts WHERE id = ?", accountID)
 		return err
 	})

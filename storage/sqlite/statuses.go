@@ -554,6 +554,16 @@ func (s *Store) Unfavourite(ctx context.Context, accountID, statusID int64, even
 	})
 }
 
+// FavouriteURI is the ActivityPub id of a favourite.
+func (s *Store) FavouriteURI(ctx context.Context, accountID, statusID int64) (string, error) {
+	var uri string
+	err := s.r.QueryRowContext(ctx, "SELECT uri FROM favourites WHERE account_id = ? AND status_id = ?", accountID, statusID).Scan(&uri)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", storage.ErrNotFound
+	}
+	return uri, err
+}
+
 // FavouriteByURI finds a favourite by its ActivityPub id.
 func (s *Store) FavouriteByURI(ctx context.Context, uri string) (int64, int64, error) {
 	var a, st int64

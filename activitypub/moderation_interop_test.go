@@ -1,0 +1,222 @@
+package activitypub_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+
+	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+// Moderation between whole Heralds: forwarded reports, admin domain
+// blocks (suspend, silence), suspended and deleted local accounts.
+
+// admin makes an admin user and returns its caller.
+func (h *herald) admin(t *testing.T, name string) *core.Caller {
+	t.Helper()
+	h.CreateUser(t, name, model.RoleAdmin)
+	return h.caller(t, name)
+}
+
+// followAcross makes c (on from) follow user@to and waits for the Accept.
+func followAcross(t *testing.T, from *herald, c *core.Caller, to *herald, user string) *model.Account {
+	t.Helper()
+	there := from.resolve(t, user+"@"+to.Domain)
+	if _, err := from.svc.Follow(context.Background(), c, there.ID, core.FollowOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, c.Account.Username+" follows "+user, func() bool { return from.following(c.Account.ID, there.ID) })
+	return there
+}
+
+func TestReportForwardedToOtherHerald(t *testing.T) {
+	ctx := context.Background()
+	A, B := startHerald(t), startHerald(t)
+	ann := A.user(t, "ann", false)
+	ben := B.user(t, "ben", false)
+	B.admin(t, "boss")
+	benOnA := followAcross(t, A, ann, B, "ben")
+	bad := post(t, B, ben, core.PostParams{Text: "buy my stuff", Visibility: "public"})
+	wait(t, "ben's post on A", func() bool { return A.byURI(bad.URI) != nil })
+
+	if _, err := A.svc.CreateReport(ctx, ann, core.ReportParams{
+		AccountID: benOnA.ID, StatusIDs: []int64{A.byURI(bad.URI).ID}, Comment: "spam, clearly", Forward: true,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	token := B.Token(t, "boss", "admin:read")
+	var reports []struct {
+		Comment       string `json:"comment"`
+		TargetAccount struct {
+			Account struct {
+				ID string `json:"id"`
+			} `json:"account"`
+			ID string `json:"id"`
+		} `json:"target_account"`
+		Account struct {
+			Domain   string `json:"domain"`
+			Username string `json:"username"`
+		} `json:"account"`
+		Statuses []struct {
+			URI string `json:"uri"`
+		} `json:"statuses"`
+	}
+	wait(t, "the forwarded report listed on B", func() bool {
+		B.JSON(t, "GET", "/api/v1/admin/reports", token, nil, 200, &reports)
+		return len(reports) == 1
+	})
+	r := reports[0]
+	if r.Comment != "spam, clearly" || r.TargetAccount.ID != itoa(ben.Account.ID) ||
+		len(r.Statuses) != 1 || r.Statuses[0].URI != bad.URI {
+		t.Fatalf("report on B: %+v", r)
+	}
+	// The reporter is A's instance actor, not ann.
+	reporter, err := B.Srv.Store.AccountByURI(ctx, A.URL+"/actor")
+	if err != nil {
+		t.Fatalf("A's instance actor on B: %v", err)
+	}
+	if reporter.ActorType != "Application" {
+		t.Fatalf("reporter %+v", reporter)
+	}
+}
+
+func TestAdminDomainSuspension(t *testing.T) {
+	ctx := context.Background()
+	A, B := startHerald(t), startHerald(t)
+	ann := A.user(t, "ann", false)
+	ben := B.user(t, "ben", false)
+	boss := A.admin(t, "boss")
+	benOnA := followAcross(t, A, ann, B, "ben")
+	annOnB := followAcross(t, B, ben, A, "ann")
+	_ = annOnB
+
+	sev := "suspend"
+	if _, err := A.svc.CreateDomainBlock(ctx, boss, core.DomainBlockParams{Domain: B.Domain, Severity: &sev}); err != nil {
+		t.Fatal(err)
+	}
+	// Existing accounts of B are suspended on A, and their follows gone.
+	a, err := A.Srv.Store.AccountByID(ctx, benOnA.ID)
+	if err != nil || a.SuspendedAt == nil {
+		t.Fatalf("ben on A after the block: %+v %v", a, err)
+	}
+	if A.following(ann.Account.ID, benOnA.ID) || A.following(benOnA.ID, ann.Account.ID) {
+		t.Fatal("follows with the suspended domain survived")
+	}
+	// B's posts are refused at A's inbox (403), A's are not sent to B.
+	fromB := post(t, B, ben, core.PostParams{Text: "@ann@" + A.Domain + " can you hear me", Visibility: "public"})
+	fromA := post(t, A, ann, core.PostParams{Text: "@ben@" + B.Domain + " hello?", Visibility: "public"})
+	waitDeliveriesDone(t, B)
+	waitDeliveriesDone(t, A)
+	if A.byURI(fromB.URI) != nil {
+		t.Fatal("a post from the suspended domain arrived")
+	}
+	if B.byURI(fromA.URI) != nil {
+		t.Fatal("a post reached the suspended domain")
+	}
+	// And nothing is fetched from it.
+	if _, err := A.svc.LookupAcct(ctx, "ben@"+B.Domain, true); err == nil {
+		if acc, _ := A.Srv.Store.AccountByID(ctx, benOnA.ID); acc.SuspendedAt == nil {
+			t.Fatal("lookup revived the suspended account")
+		}
+	}
+}
+
+func waitDeliveriesDone(t *testing.T, h *herald) {
+	t.Helper()
+	wait(t, "deliveries drained on "+h.Domain, func() bool {
+		n, err := h.Srv.Store.CountDeliveries(context.Background())
+		return err == nil && n == 0
+	})
+}
+
+func TestSilencedDomainFollowsBecomeRequests(t *testing.T) {
+	ctx := context.Background()
+	A, B := startHerald(t), startHerald(t)
+	ann := A.user(t, "ann", false)
+	ben := B.user(t, "ben", false) // unlocked
+	boss := B.admin(t, "boss")
+	sev := "silence"
+	if _, err := B.svc.CreateDomainBlock(ctx, boss, core.DomainBlockParams{Domain: A.Domain, Severity: &sev}); err != nil {
+		t.Fatal(err)
+	}
+	benOnA := A.resolve(t, "ben@"+B.Domain)
+	if _, err := A.svc.Follow(ctx, ann, benOnA.ID, core.FollowOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, "ann's follow is a request at ben", func() bool {
+		n, _ := B.Srv.Store.CountFollowRequests(ctx, ben.Account.ID)
+		return n == 1
+	})
+	annOnB, err := B.Srv.Store.AccountByURI(ctx, ann.Account.URI)
+	if err != nil || annOnB.SilencedAt == nil {
+		t.Fatalf("ann on B is not silenced: %+v %v", annOnB, err)
+	}
+	if A.following(ann.Account.ID, benOnA.ID) {
+		t.Fatal("following before authorisation")
+	}
+	if _, err := B.svc.AuthorizeFollowRequest(ctx, ben, annOnB.ID); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, "ann follows ben once authorised", func() bool { return A.following(ann.Account.ID, benOnA.ID) })
+}
+
+func TestSuspendedAndDeletedLocalAccount(t *testing.T) {
+	ctx := context.Background()
+	A, B := startHerald(t), startHerald(t)
+	ann := A.user(t, "ann", false)
+	ben := B.user(t, "ben", false)
+	boss := B.admin(t, "boss")
+	benOnA := followAcross(t, A, ann, B, "ben")
+
+	if err := B.svc.AccountAction(ctx, boss, ben.Account.ID, core.AccountActionParams{Type: "suspend"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"", "/outbox", "/followers", "/following", "/collections/featured"} {
+		if status := getAS(t, ben.Account.URI+path); status != 410 {
+			t.Fatalf("GET %s of a suspended account: %d, want 410", path, status)
+		}
+	}
+	if _, err := B.svc.DeleteAccountData(ctx, boss, ben.Account.ID); err != nil {
+		t.Fatal(err)
+	}
+	wait(t, "ben deleted on B", func() bool {
+		_, err := B.Srv.Store.AccountByID(ctx, ben.Account.ID)
+		return errors.Is(err, storage.ErrNotFound)
+	})
+	if status := getAS(t, ben.Account.URI); status != 410 {
+		t.Fatalf("GET of a deleted account's actor: %d, want 410", status)
+	}
+	wait(t, "the Delete reached A (ben gone there)", func() bool {
+		_, err := A.Srv.Store.AccountByID(ctx, benOnA.ID)
+		return errors.Is(err, storage.ErrNotFound)
+	})
+}
+
+// getAS GETs an ActivityPub document (unsigned) and returns the status.
+func getAS(t *testing.T, url string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	req.Header.Set("Accept", "application/activity+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func itoa(n int64) string {
+	const digits = "0123456789"
+	if n == 0 {
+		return "0"
+	}
+	var b []byte
+	for n > 0 {
+		b = append([]byte{digits[n%10]}, b...)
+		n /= 10
+	}
+	return string(b)
+}

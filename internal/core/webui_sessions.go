@@ -1,0 +1,234 @@
+package core
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"net/mail"
+	"strings"
+	"time"
+
+	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+// Browser sessions of the web UI. The session cookie (a signed JWT made by
+// webui) carries a random session id; the session itself is a row of the
+// store, so that people can list their sessions and end them, and a
+// password change can end them all.
+
+// WebScopes are the scopes of a browser session: everything its user may
+// do (admin actions still need the role's permission).
+const WebScopes = "read write follow push profile admin:read admin:write"
+
+func (s *Service) webStore() (storage.WebUI, error) {
+	ws, ok := s.Store.(storage.WebUI)
+	if !ok {
+		return nil, herr.Internal(errors.New("the store does not keep web sessions"))
+	}
+	return ws, nil
+}
+
+func sessionHash(token string) []byte {
+	h := sha256.Sum256([]byte("web-session:" + token))
+	return h[:]
+}
+
+// StartWebSession records a new browser session of u and returns its
+// secret id, to be carried in the session cookie.
+func (s *Service) StartWebSession(ctx context.Context, u *model.User, ip, userAgent string) (string, error) {
+	st, err := s.webStore()
+	if err != nil {
+		return "", err
+	}
+	if len(userAgent) > 300 {
+		userAgent = userAgent[:300]
+	}
+	tok := RandomToken(32)
+	now := time.Now().UTC()
+	if err := st.CreateWebSession(ctx, sessionHash(tok), &storage.WebSession{UserID: u.ID, IP: ip, UserAgent: userAgent,
+		CreatedAt: now, LastSeenAt: now}); err != nil {
+		return "", herr.Internal(err)
+	}
+	s.RecordSignIn(ctx, u.ID, ip)
+	return tok, nil
+}
+
+// WebSessionCaller returns the caller of a live browser session: its user
+// (who must still be usable), account and a token standing for the
+// session, with WebScopes.
+func (s *Service) WebSessionCaller(ctx context.Context, token string) (*Caller, *storage.WebSession, error) {
+	bad := herr.Unauthorized("Your session has ended")
+	if token == "" || len(token) > 128 {
+		return nil, nil, bad
+	}
+	st, err := s.webStore()
+	if err != nil {
+		return nil, nil, err
+	}
+	sess, err := st.WebSessionByHash(ctx, sessionHash(token))
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil, bad
+	} else if err != nil {
+		return nil, nil, herr.Internal(err)
+	}
+	u, err := s.Store.UserByAccountID(ctx, sess.UserID)
+	if err != nil {
+		return nil, nil, bad
+	}
+	if err := s.UsableUser(ctx, u); err != nil {
+		return nil, nil, bad
+	}
+	a, err := s.Store.AccountByID(ctx, u.AccountID)
+	if err != nil {
+		return nil, nil, bad
+	}
+	if now := time.Now(); now.Sub(sess.LastSeenAt) > 5*time.Minute {
+		_ = st.TouchWebSession(ctx, sess.ID, now)
+	}
+	return &Caller{Token: &model.Token{UserID: u.ID, Scopes: WebScopes, CreatedAt: sess.CreatedAt}, User: u, Account: a}, sess, nil
+}
+
+// EndWebSession deletes the session with this secret id (sign out).
+func (s *Service) EndWebSession(ctx context.Context, token string) {
+	st, err := s.webStore()
+	if err != nil || token == "" {
+		return
+	}
+	if sess, err := st.WebSessionByHash(ctx, sessionHash(token)); err == nil {
+		_, _ = st.DeleteWebSession(ctx, sess.UserID, sess.ID)
+	}
+}
+
+// WebSessions lists the caller's browser sessions, most recent first.
+func (s *Service) WebSessions(ctx context.Context, c *Caller) ([]*storage.WebSession, error) {
+	if err := s.requireUser(c); err != nil {
+		return nil, err
+	}
+	st, err := s.webStore()
+	if err != nil {
+		return nil, err
+	}
+	out, err := st.WebSessions(ctx, c.User.ID)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return out, nil
+}
+
+// RevokeWebSession ends one of the caller's sessions.
+func (s *Service) RevokeWebSession(ctx context.Context, c *Caller, id int64) error {
+	if err := s.requireUser(c); err != nil {
+		return err
+	}
+	st, err := s.webStore()
+	if err != nil {
+		return err
+	}
+	ok, err := st.DeleteWebSession(ctx, c.User.ID, id)
+	if err != nil {
+		return herr.Internal(err)
+	}
+	if !ok {
+		return herr.NotFound("session")
+	}
+	return nil
+}
+
+// ChangePassword sets the caller's password after checking the current
+// one; every access token and every other browser session ends.
+func (s *Service) ChangePassword(ctx context.Context, c *Caller, current, next string, keepSession int64) error {
+	if err := s.requireUser(c); err != nil {
+		return err
+	}
+	if _, err := s.checkPassword(ctx, c, current); err != nil {
+		return err
+	}
+	hash, err := HashPassword(next)
+	if err != nil {
+		return err
+	}
+	if err := s.Store.SetPassword(ctx, c.User.ID, hash); err != nil {
+		return herr.Internal(err)
+	}
+	if st, err := s.webStore(); err == nil {
+		_ = st.DeleteWebSessionsExcept(ctx, c.User.ID, keepSession)
+	}
+	return nil
+}
+
+// ChangeEmail sets the caller's e-mail address after checking the
+// password. With mail configured the new address must be confirmed.
+func (s *Service) ChangeEmail(ctx context.Context, c *Caller, password, email string) error {
+	if err := s.requireUser(c); err != nil {
+		return err
+	}
+	if _, err := s.checkPassword(ctx, c, password); err != nil {
+		return err
+	}
+	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email || !strings.Contains(email, "@") {
+		return herr.Unprocessable("Validation failed: Email is invalid")
+	}
+	st, err := s.webStore()
+	if err != nil {
+		return err
+	}
+	confirmed := !s.MailEnabled()
+	if err := st.SetEmail(ctx, c.User.ID, email, confirmed); err != nil {
+		if errors.Is(err, storage.ErrConflict) {
+			return herr.Unprocessable("Validation failed: Email is already taken")
+		}
+		return herr.Internal(err)
+	}
+	if !confirmed {
+		u, err := s.Store.UserByAccountID(ctx, c.User.ID)
+		if err == nil {
+			_ = s.ResendConfirmation(ctx, &Caller{Token: c.Token, User: u, Account: c.Account})
+		}
+	}
+	return nil
+}
+
+func (s *Service) checkPassword(ctx context.Context, c *Caller, password string) (*model.User, error) {
+	u, err := s.Authenticate(ctx, c.User.Email, password)
+	if err != nil || u.ID != c.User.ID {
+		return nil, herr.Unprocessable("The current password is not correct")
+	}
+	return u, nil
+}
+
+// AuthorizedApps lists the apps that hold tokens of the caller.
+func (s *Service) AuthorizedApps(ctx context.Context, c *Caller) ([]storage.AuthorizedApp, error) {
+	if err := s.requireUser(c); err != nil {
+		return nil, err
+	}
+	st, err := s.webStore()
+	if err != nil {
+		return nil, err
+	}
+	out, err := st.AuthorizedApps(ctx, c.User.ID)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return out, nil
+}
+
+// RevokeAuthorizedApp deletes every token of the caller held by an app.
+func (s *Service) RevokeAuthorizedApp(ctx context.Context, c *Caller, appID int64) error {
+	if err := s.requireUser(c); err != nil {
+		return err
+	}
+	st, err := s.webStore()
+	if err != nil {
+		return err
+	}
+	n, err := st.RevokeAppTokens(ctx, c.User.ID, appID)
+	if err != nil {
+		return herr.Internal(err)
+	}
+	if n == 0 {
+		return herr.NotFound("app")
+	}
+	return nil
+}

@@ -1,0 +1,205 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/herald-social/herald/storage"
+)
+
+var _ storage.WebUI = (*Store)(nil)
+
+func (s *Store) CreateWebSession(ctx context.Context, tokenHash []byte, ws *storage.WebSession) error {
+	res, err := s.w.ExecContext(ctx, `INSERT INTO web_sessions (token_hash, user_id, ip, user_agent, created_at, last_seen_at)
+		VALUES (?,?,?,?,?,?)`, tokenHash, ws.UserID, ws.IP, ws.UserAgent, ms(ws.CreatedAt), ms(ws.LastSeenAt))
+	if err != nil {
+		return err
+	}
+	ws.ID, err = res.LastInsertId()
+	return err
+}
+
+const webSessionCols = `id, user_id, ip, user_agent, created_at, last_seen_at`
+
+func scanWebSession(row scanner) (*storage.WebSession, error) {
+	var ws storage.WebSession
+	var created, seen int64
+	if err := row.Scan(&ws.ID, &ws.UserID, &ws.IP, &ws.UserAgent, &created, &seen); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, storage.ErrNotFound
+		}
+		return nil, err
+	}
+	ws.CreatedAt, ws.LastSeenAt = fromMs(created), fromMs(seen)
+	return &ws, nil
+}
+
+func (s *Store) WebSessionByHash(ctx context.Context, tokenHash []byte) (*storage.WebSession, error) {
+	return scanWebSession(s.r.QueryRowContext(ctx, `SELECT `+webSessionCols+` FROM web_sessions WHERE token_hash = ?`, tokenHash))
+}
+
+func (s *Store) TouchWebSession(ctx context.Context, id int64, now time.Time) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE web_sessions SET last_seen_at = ? WHERE id = ?`, ms(now), id)
+	return err
+}
+
+func (s *Store) WebSessions(ctx context.Context, userID int64) ([]*storage.WebSession, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT `+webSessionCols+` FROM web_sessions WHERE user_id = ? ORDER BY last_seen_at DESC`, userID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*storage.WebSession
+	for rows.Next() {
+		ws, err := scanWebSession(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ws)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) DeleteWebSession(ctx context.Context, userID, id int64) (bool, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_id = ? AND id = ?`, userID, id)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+func (s *Store) DeleteWebSessionsExcept(ctx context.Context, userID, keepID int64) error {
+	_, err := s.w.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_id = ? AND id <> ?`, userID, keepID)
+	return err
+}
+
+func (s *Store) TwoFactor(ctx context.Context, userID int64) (*storage.TwoFactor, error) {
+	var t storage.TwoFactor
+	var enabled sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT user_id, secret, enabled_at, last_step FROM user_two_factor WHERE user_id = ?`, userID).
+		Scan(&t.UserID, &t.Secret, &enabled, &t.LastStep)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, storage.ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.EnabledAt = fromNullMs(enabled)
+	return &t, nil
+}
+
+func (s *Store) SaveTwoFactor(ctx context.Context, t *storage.TwoFactor) error {
+	_, err := s.w.ExecContext(ctx, `INSERT INTO user_two_factor (user_id, secret, enabled_at, last_step) VALUES (?,?,?,?)
+		ON CONFLICT(user_id) DO UPDATE SET secret = excluded.secret, enabled_at = excluded.enabled_at, last_step = excluded.last_step`,
+		t.UserID, t.Secret, msPtr(t.EnabledAt), t.LastStep)
+	return err
+}
+
+func (s *Store) DeleteTwoFactor(ctx context.Context, userID int64) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM user_two_factor WHERE user_id = ?`, userID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM user_recovery_codes WHERE user_id = ?`, userID)
+		return err
+	})
+}
+
+func (s *Store) UseTwoFactorStep(ctx context.Context, userID, step int64) (bool, error) {
+	res, err := s.w.ExecContext(ctx, `UPDATE user_two_factor SET last_step = ? WHERE user_id = ? AND last_step < ?`, step, userID, step)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+func (s *Store) ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [][]byte) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM user_recovery_codes WHERE user_id = ?`, userID); err != nil {
+			return err
+		}
+		for _, h := range hashes {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO user_recovery_codes (user_id, code_hash) VALUES (?,?)`, userID, h); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) ConsumeRecoveryCode(ctx context.Context, userID int64, hash []byte) (bool, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM user_recovery_codes WHERE user_id = ? AND code_hash = ?`, userID, hash)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+func (s *Store) CountRecoveryCodes(ctx context.Context, userID int64) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM user_recovery_codes WHERE user_id = ?`, userID).Scan(&n)
+	return n, err
+}
+
+func (s *Store) AuthorizedApps(ctx context.Context, userID int64) ([]storage.AuthorizedApp, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT t.app_id, count(*), min(t.created_at), max(t.last_used_at),
+		(SELECT t2.scopes FROM tokens t2 WHERE t2.user_id = t.user_id AND t2.app_id = t.app_id ORDER BY t2.id DESC LIMIT 1)
+		FROM tokens t WHERE t.user_id = ? AND t.app_id IS NOT NULL GROUP BY t.app_id ORDER BY max(t.id) DESC`, userID)
+	if err != nil {
+		return nil, err
+	}
+	type row struct {
+		appID   int64
+		n       int
+		created int64
+		used    sql.NullInt64
+		scopes  string
+	}
+	var rs []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.appID, &r.n, &r.created, &r.used, &r.scopes); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		rs = append(rs, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]storage.AuthorizedApp, 0, len(rs))
+	for _, r := range rs {
+		app, err := s.AppByID(ctx, r.appID)
+		if err != nil {
+			continue
+		}
+		out = append(out, storage.AuthorizedApp{App: app, Scopes: r.scopes, Tokens: r.n, CreatedAt: fromMs(r.created), LastUsedAt: fromNullMs(r.used)})
+	}
+	return out, nil
+}
+
+func (s *Store) RevokeAppTokens(ctx context.Context, userID, appID int64) (int64, error) {
+	res, err := s.w.ExecContext(ctx, `DELETE FROM tokens WHERE user_id = ? AND app_id = ?`, userID, appID)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (s *Store) SetEmail(ctx context.Context, userID int64, email string, confirmed bool) error {
+	q := `UPDATE users SET email = ? WHERE id = ?`
+	if !confirmed {
+		q = `UPDATE users SET email = ?, confirmed_at = NULL WHERE id = ?`
+	}
+	_, err := s.w.ExecContext(ctx, q, email, userID)
+	if isUniqueViolation(err) {
+		return storage.ErrConflict
+	}
+	return err
+}

@@ -1,0 +1,440 @@
+package webui
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+// The administration console. Every page and action calls the same core
+// function as the admin API, which checks the same permission.
+
+func (w *UI) admin(c echo.Context, name, title string, d page) error {
+	if d == nil {
+		d = page{}
+	}
+	d["Title"] = title
+	d["Tab"] = name
+	return w.render(c, http.StatusOK, "admin_"+name, d)
+}
+
+func idParam(c echo.Context) int64 {
+	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
+	return id
+}
+
+func formID(c echo.Context, name string) int64 {
+	id, _ := strconv.ParseInt(c.FormValue(name), 10, 64)
+	return id
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func (w *UI) adminDashboard(c echo.Context) error {
+	d, err := w.svc.AdminDashboard(c.Request().Context(), w.caller(c))
+	if err != nil && herr.As(err).Status != http.StatusForbidden {
+		return w.fail(c, err)
+	}
+	return w.admin(c, "dashboard", "Dashboard", page{"D": d})
+}
+
+func (w *UI) adminAccounts(c echo.Context) error {
+	q := c.QueryParams()
+	f := storage.AdminAccountFilter{Origin: q.Get("origin"), Status: q.Get("status"), Username: strings.TrimPrefix(strings.TrimSpace(q.Get("q")), "@"),
+		Email: q.Get("email"), IP: q.Get("ip"), Staff: q.Get("staff") != ""}
+	if f.Origin == "" {
+		f.Origin = "local"
+	}
+	list, err := w.svc.AdminAccounts(c.Request().Context(), w.caller(c), f, pageParams(c))
+	if err != nil {
+		return w.fail(c, err)
+	}
+	return w.admin(c, "accounts", "Accounts", page{"List": list, "F": f, "Q": q.Get("q")})
+}
+
+func (w *UI) adminAccount(c echo.Context) error {
+	ctx := c.Request().Context()
+	cl := w.caller(c)
+	aa, err := w.svc.AdminAccount(ctx, cl, idParam(c))
+	if err != nil {
+		return w.fail(c, err)
+	}
+	roles, _ := w.svc.Roles(ctx, cl)
+	warnings, _ := w.svc.AdminAccountWarnings(ctx, cl, aa.Account.ID, model.Page{Limit: 20})
+	return w.admin(c, "account", "@"+aa.Account.Acct(), page{"AA": aa, "Roles": roles, "Warnings": warnings,
+		"ReportID": c.QueryParam("report_id")})
+}
+
+func (w *UI) adminAccountSubmit(c echo.Context) error {
+	ctx := c.Request().Context()
+	cl := w.caller(c)
+	id := idParam(c)
+	back := "/admin/accounts/" + c.Param("id")
+	var err error
+	msg := "Done."
+	switch op := c.Param("op"); op {
+	case "approve", "reject", "enable", "unsilence", "unsuspend", "unsensitive":
+		_, err = w.svc.AccountState(ctx, cl, id, op)
+		if op == "reject" && err == nil {
+			back = "/admin/accounts?status=pending"
+		}
+	case "action":
+		err = w.svc.AccountAction(ctx, cl, id, core.AccountActionParams{Type: c.FormValue("type"), ReportID: formID(c, "report_id"),
+			Text: c.FormValue("text"), SendEmail: c.FormValue("send_email") != ""})
+		if rid := c.FormValue("report_id"); rid != "" && err == nil {
+			back = "/admin/reports/" + rid
+		}
+	case "role":
+		err = w.svc.AssignRole(ctx, cl, id, formID(c, "role_id"))
+		msg = "Role changed."
+	default:
+		return w.errorPage(c, http.StatusNotFound, "Not found", "No such action.")
+	}
+	if err != nil {
+		return w.fail(c, err)
+	}
+	return w.done(c, back, msg)
+}
+
+func (w *UI) adminInvites(c echo.Context) error {
+	ctx := c.Request().Context()
+	cl := w.caller(c)
+	list, err := w.svc.Invites(ctx, cl, c.QueryParam("all") == "", model.Page{Limit: 100})
+	if err != nil {
+		return w.fail(c, err)
+	}
+	roles, _ := w.svc.Roles(ctx, cl)
+	type inv struct {
+		*model.Invite
+		URL    string
+		Usable bool
+	}
+	var out []inv
+	for _, i := range list {
+		out = append(out, inv{i, w.svc.InviteURL(i.Code), i.Usable(time.Now())})
+	}
+	return w.admin(c, "invites", "Invites", page{"Invites": out, "Roles": roles})
+}
+
+func (w *UI) adminInviteCreate(c echo.Context) error {
+	maxUses, _ := strconv.Atoi(c.FormValue("max_uses"))
+	hours, _ := strconv.Atoi(c.FormValue("expires_in_hours"))
+	inv, err := w.svc.CreateInvite(c.Request().Context(), w.caller(c), core.InviteParams{MaxUses: maxUses,
+		ExpiresIn: time.Duration(hours) * time.Hour, Role: c.FormValue("role"), Comment: c.FormValue("comment")})
+	if err != nil {
+		return w.fail(c, err)
+	}
+	return w.done(c, "/admin/invites", "Invite created: "+w.svc.InviteURL(inv.Code))
+}
+
+func (w *UI) adminInviteRevoke(c echo.Context) error {
+	if _, err := w.svc.RevokeInvite(c.Request().Context(), w.caller(c), idParam(c)); err != nil {
+		return w.fail(c, err)
+	}
+	return w.done(c, "/admin/invites", "Invite revoked.")
+}
+
+// ReportRow is a report with its accounts.
+type ReportRow struct {
+	*model.Report
+	Reporter, Target, Assigned *model.Account
+}
+
+func (w *UI) reportRows(c echo.Context, rs []*model.Report) []ReportRow {
+	var ids []int64
+	for _, r := range rs {
+		ids = append(ids, r.AccountID, r.TargetAccountID, r.AssignedID)
+	}
+	accs, _ := w.svc.Store.AccountsByIDs(c.Request().Context(), ids)
+	out := make([]ReportRow, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, ReportRow{r, accs[r.AccountID], accs[r.TargetAccountID], accs[r.AssignedID]})
+	}
+	return out
+}
+
+func (w *UI) adminReports(c echo.Context) error {
+	resolved := c.QueryParam("resolved") != ""
+	list, err := w.svc.AdminReports(c.Request().Context(), w.caller(c), storage.ReportFilter{Resolved: &resolved}, pageParams(c))
+	if err != nil {
+		return w.fail(c, err)
+	}
+	return w.admin(c, "reports", "Reports", page{"Reports": w.reportRows(c, list), "Resolved": resolved})
+}
+
+func (w *UI) adminReport(c echo.Context) error {
+	ctx := c.Request().Context()
+	cl := w.caller(c)
+	r, err := w.svc.AdminReport(ctx, cl, idParam(c))
+	if err != nil {
+		return w.fail(c, err)
+	}
+	notes, _ := w.svc.ReportNotes(ctx, cl, r.ID)
+	var ids []int64
+	for _, n := range notes {
+		ids = append(ids, n.AccountID)
+	}
+	noteAccs, _ := w.svc.Store.AccountsByIDs(ctx, ids)
+	var statuses []Item
+	if len(r.StatusIDs) > 0 {
+		// Moderators see the reported posts whatever their visibility.
+		m, err := w.svc.Store.StatusesByIDs(ctx, r.StatusIDs)
+		if err == nil {
+			var sts []*model.Status
+			for _, id := range r.StatusIDs {
+				if st := m[id]; st != nil {
+					sts = append(sts, st)
+				}
+			}
+			accs, _ := w.svc.Store.AccountsByIDs(ctx, []int64{r.TargetAccountID})
+			v := &core.StatusView{Statuses: sts, Accounts: accs, Originals: map[int64]*model.Status{}, Flags: map[int64]storage.StatusFlags{}}
+			statuses = w.items(v, nil)
+		}
+	}
+	rules, _ := w.svc.Rules(ctx)
+	return w.admin(c, "report", "Report #"+c.Param("id"), page{"R": w.reportRows(c, []*model.Report{r})[0], "Notes": notes,
+		"NoteAccounts": noteAccs, "Statuses": statuses, "Rules": rules})
+}
+
+func (w *UI) adminReportSubmit(c echo.Context) error {
+	ctx := c.Request().Context()
+	cl := w.caller(c)
+	id := idParam(c)
+	back := "/admin/reports/" + c.Param("id")
+	var err error
+	msg := ""
+	switch c.Param("op") {
+	case "resolve":
+		_, err = w.svc.ResolveReport(ctx, cl, id, true)
+		msg = "Report resolved."
+	case "reopen":
+		_, err = w.svc.ResolveReport(ctx, cl, id, false)
+		msg = "Report reopened."
+	case "assign":
+		_, err = w.svc.AssignReport(ctx, cl, id, true)
+	case "unassign":
+		_, err = w.svc.AssignReport(ctx, cl, id, false)
+	case "note":
+		_, err = w.svc.AddReportNote(ctx, cl, id, c.FormValue("content"))
+		msg = "Note added."
+		if err == nil && c.FormValue("and_resolve") != "" {
+			_, err = w.svc.ResolveReport(ctx, cl, id, true)
+			msg = "Note added and report resolved."
+		}
+	case "action":
+		var r *model.Report
+		if r, err = w.svc.AdminReport(ctx, cl, id); err == nil {
+			err = w.svc.AccountAction(ctx, cl, r.TargetAccountID, core.AccountActionParams{Type: c.FormValue("type"), ReportID: id,
+				Text: c.FormValue("text"), SendEmail: c.FormValue("send_email") != ""})
+			msg = "Action taken; the report is resolved."
+		}
+	default:
+		return w.errorPage(c, http.StatusNotFound, "Not found", "No such action.")
+	}
+	if err != nil {
+		return w.fail(c, err)
+	}
+	return w.done(c, back, msg)
+}
+
+func (w *UI) adminFederation(c echo.Context) error {
+	ctx := c.Request().Context()
+	cl := w.caller(c)
+	blocks, err := w.svc.DomainBlocks(ctx, cl, model.Page{Limit: 200})
+	if err != nil {
+		return w.fail(c, err)
+	}
+	allows, err := w.svc.DomainAllows(ctx, cl, model.Page{Limit: 200})
+	if err != nil {
+		return w.fail(c, err)
+	}
+	site, _ := w.svc.Site(ctx)
+	return w.admin(c, "federation", "Federation", page{"Blocks": blocks, "Allows": allows, "Limited": site.LimitedFederation})
+}
+
+func (w *UI) adminFederationSubmit(c echo.Context) error {
+	ctx := c.Request().Context()
+	cl := w.caller(c)
+	var err error
+	switch c.Param("op") {
+	case "block":
+		_, err = w.svc.CreateDomainBlock(ctx, cl, core.DomainBlockParams{Domain: strings.TrimSpace(c.FormValue("domain")),
+			Severity: ptr(c.FormValue("severity")), RejectMedia: ptr(c.FormValue("reject_media") != ""),
+			RejectReports: ptr(c.FormValue("reject_reports") != ""), PublicComment: ptr(c.FormValue("public_comment")),
+			PrivateComment: ptr(c.FormValue("private_comment")), Obfuscate: ptr(c.FormValue("obfuscate") != "")})
+	case "unblock":
+		err = w.svc.DeleteDomainBlock(ctx, cl, formID(c, "id"))
+	case "allow":
+		_, err = w.svc.CreateDomainAllow(ctx, cl, strings.TrimSpace(c.FormValue("domain")))
+	case "disallow":
+		err = w.svc.DeleteDomainAllow(ctx, cl, formID(c, "id"))
+	default:
+		return w.errorPage(c, http.StatusNotFound, "Not found", "No such action.")
+	}
+	if err != nil {
+		return w.fail(c, err)
+	}
+	return w.done(c, "/admin/federation", "Saved.")
+}
+
+func (w *UI) adminBlocks(c echo.Context) error {
+	ctx := c.Request().Context()
+	cl := w.caller(c)
+	ips, err := w.svc.IPBlocks(ctx, cl, model.Page{Limit: 200})
+	if err != nil {
+		return w.fail(c, err)
+	}
+	emails, err := w.svc.EmailDomainBlocks(ctx, cl, model.Page{Limit: 200})
+	if err != nil {
+		return w.fail(c, err)
+	}
+	return w.admin(c, "blocks", "IP and e-mail blocks", page{"IPs": ips, "Emails": emails})
+}
+
+func (w *UI) adminBlocksSubmit(c echo.Context) error {
+	ctx := c.Request().Context()
+	cl := w.caller(c)
+	var err error
+	switch c.Param("op") {
+	case "ip":
+		p := core.IPBlockParams{IP: ptr(strings.TrimSpace(c.FormValue("ip"))), Severity: ptr(c.FormValue("severity")), Comment: ptr(c.FormValue("comment"))}
+		if days, _ := strconv.Atoi(c.FormValue("expires_in_days")); days > 0 {
+			p.ExpiresIn = ptr(time.Duration(days) * 24 * time.Hour)
+		}
+		_, err = w.svc.CreateIPBlock(ctx, cl, p)
+	case "ip_delete":
+		err = w.svc.DeleteIPBlock(ctx, cl, formID(c, "id"))
+	case "email":
+		_, err = w.svc.CreateEmailDomainBlock(ctx, cl, strings.TrimSpace(c.FormValue("domain")), c.FormValue("allow_with_approval") != "")
+	case "email_delete":
+		err = w.svc.DeleteEmailDomainBlock(ctx, cl, formID(c, "id"))
+	default:
+		return w.errorPage(c, http.StatusNotFound, "Not found", "No such action.")
+	}
+	if err != nil {
+		return w.fail(c, err)
+	}
+	return w.done(c, "/admin/blocks", "Saved.")
+}
+
+func (w *UI) adminSettings(c echo.Context) error {
+	site, err := w.svc.Site(c.Request().Context())
+	if err != nil {
+		return w.fail(c, err)
+	}
+	return w.admin(c, "settings", "Instance settings", page{"S": site})
+}
+
+func (w *UI) adminSettingsSubmit(c echo.Context) error {
+	f := func(k string) *string { v := c.FormValue(k); return &v }
+	u := core.SiteUpdate{RegistrationsMode: f("registrations_mode"), RegistrationsMessage: f("registrations_message"),
+		Title: f("title"), ShortDescription: f("short_description"), Description: f("description"),
+		ExtendedDescription: f("extended_description"), ContactAccount: f("contact_account"), ContactEmail: f("contact_email"),
+		TermsOfService: f("terms_of_service"), PrivacyPolicy: f("privacy_policy"),
+		RequireReason: ptr(c.FormValue("require_reason") != ""), LimitedFederation: ptr(c.FormValue("limited_federation") != "")}
+	if _, err := w.svc.UpdateSite(c.Request().Context(), w.caller(c), u); err != nil {
+		return w.fail(c, err)
+	}
+	return w.done(c, "/admin/settings", "Settings saved.")
+}
+
+func (w *UI) adminBrandingSubmit(c echo.Context) error {
+	u := core.BrandingUpdate{Accent: ptr(c.FormValue("accent")), RemoveLogo: c.FormValue("remove_logo") != ""}
+	if fh, err := c.FormFile("logo"); err == nil && fh.Size > 0 {
+		if fh.Size > core.MaxLogoBytes {
+			return w.errorPage(c, http.StatusUnprocessableEntity, "Not saved", "The logo is too large (at most 256 KB).")
+		}
+		f, err := fh.Open()
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		buf := make([]byte, fh.Size)
+		if _, err := f.Read(buf); err != nil {
+			return err
+		}
+		u.Logo = buf
+	}
+	if _, err := w.svc.UpdateBranding(c.Request().Context(), w.caller(c), u); err != nil {
+		return w.fail(c, err)
+	}
+	return w.done(c, "/admin/settings", "Branding saved.")
+}
+
+func (w *UI) adminRules(c echo.Context) error {
+	rules, err := w.svc.Rules(c.Request().Context())
+	if err != nil {
+		return w.fail(c, err)
+	}
+	return w.admin(c, "rules", "Rules", page{"Rules": rules})
+}
+
+func (w *UI) adminRulesSubmit(c echo.Context) error {
+	ctx := c.Request().Context()
+	cl := w.caller(c)
+	var err error
+	switch c.Param("op") {
+	case "create":
+		_, err = w.svc.CreateRule(ctx, cl, core.RuleParams{Text: ptr(c.FormValue("text")), Hint: ptr(c.FormValue("hint"))})
+	case "update":
+		_, err = w.svc.UpdateRule(ctx, cl, formID(c, "id"), core.RuleParams{Text: ptr(c.FormValue("text")), Hint: ptr(c.FormValue("hint"))})
+	case "delete":
+		err = w.svc.DeleteRule(ctx, cl, formID(c, "id"))
+	default:
+		return w.errorPage(c, http.StatusNotFound, "Not found", "No such action.")
+	}
+	if err != nil {
+		return w.fail(c, err)
+	}
+	return w.done(c, "/admin/rules", "Rules saved.")
+}
+
+func (w *UI) adminAnnouncements(c echo.Context) error {
+	list, err := w.svc.AdminAnnouncements(c.Request().Context(), w.caller(c))
+	if err != nil {
+		return w.fail(c, err)
+	}
+	return w.admin(c, "announcements", "Announcements", page{"List": list})
+}
+
+func (w *UI) adminAnnouncementsSubmit(c echo.Context) error {
+	ctx := c.Request().Context()
+	cl := w.caller(c)
+	var err error
+	switch c.Param("op") {
+	case "create":
+		_, err = w.svc.CreateAnnouncement(ctx, cl, core.AnnouncementParams{Text: ptr(c.FormValue("text")), Published: ptr(c.FormValue("published") != "")})
+	case "publish", "unpublish":
+		_, err = w.svc.UpdateAnnouncement(ctx, cl, formID(c, "id"), core.AnnouncementParams{Published: ptr(c.Param("op") == "publish")})
+	case "delete":
+		err = w.svc.DeleteAnnouncement(ctx, cl, formID(c, "id"))
+	default:
+		return w.errorPage(c, http.StatusNotFound, "Not found", "No such action.")
+	}
+	if err != nil {
+		return w.fail(c, err)
+	}
+	return w.done(c, "/admin/announcements", "Saved.")
+}
+
+func (w *UI) adminAudit(c echo.Context) error {
+	ctx := c.Request().Context()
+	list, err := w.svc.AuditLog(ctx, w.caller(c), storage.AuditFilter{}, pageParams(c))
+	if err != nil {
+		return w.fail(c, err)
+	}
+	var ids []int64
+	for _, e := range list {
+		ids = append(ids, e.AccountID)
+	}
+	accs, _ := w.svc.Store.AccountsByIDs(ctx, ids)
+	return w.admin(c, "audit", "Audit log", page{"List": list, "Accounts": accs})
+}

@@ -1,0 +1,299 @@
+package webui
+
+import (
+	"bytes"
+	"html/template"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+// The web client: timelines, notifications, compose and the actions on a
+// post, server-rendered (forms and redirects), for people who never
+// install an app.
+
+// Item is one status as the templates show it.
+type Item struct {
+	ID, URL     string
+	Status      *model.Status
+	Author      *model.Account
+	BoostedBy   *model.Account
+	Content     template.HTML
+	Spoiler     string
+	Visibility  string
+	Favourited  bool
+	Reblogged   bool
+	Pinned      bool
+	Mine        bool
+	CanBoost    bool
+	Media       []MediaItem
+	InReplyToID int64
+}
+
+// MediaItem is one attachment.
+type MediaItem struct {
+	Type, URL, Preview, Description string
+}
+
+func (w *UI) items(v *core.StatusView, cl *core.Caller) []Item {
+	if v == nil {
+		return nil
+	}
+	out := make([]Item, 0, len(v.Statuses))
+	for _, st := range v.Statuses {
+		it := Item{}
+		shown := st
+		if st.ReblogOfID != 0 {
+			orig := v.Originals[st.ReblogOfID]
+			if orig == nil {
+				continue
+			}
+			it.BoostedBy = v.Accounts[st.AccountID]
+			shown = orig
+		}
+		author := v.Accounts[shown.AccountID]
+		if author == nil {
+			continue
+		}
+		id := strconv.FormatInt(shown.ID, 10)
+		it.ID, it.Status, it.Author = id, shown, author
+		it.URL = shown.URL
+		if author.Local() {
+			it.URL = "/@" + author.Username + "/" + id
+		} else if it.URL == "" {
+			it.URL = shown.URI
+		}
+		it.Content = template.HTML(shown.Content) // HTML rendered or sanitised by core
+		it.Spoiler = shown.SpoilerText
+		it.Visibility = shown.Visibility.String()
+		it.InReplyToID = shown.InReplyToID
+		f := v.Flags[shown.ID]
+		it.Favourited, it.Reblogged, it.Pinned = f.Favourited, f.Reblogged, f.Pinned
+		it.Mine = cl != nil && cl.Account != nil && shown.AccountID == cl.Account.ID
+		it.CanBoost = shown.Visibility <= model.Unlisted || (it.Mine && shown.Visibility == model.Private)
+		for _, m := range v.Media[shown.ID] {
+			u := w.svc.AttachmentURLs(m)
+			it.Media = append(it.Media, MediaItem{Type: m.Type, URL: u.URL, Preview: u.PreviewURL, Description: m.Description})
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
+func pageParams(c echo.Context) model.Page {
+	p := model.Page{Limit: 20}
+	if v, err := strconv.ParseInt(c.QueryParam("max_id"), 10, 64); err == nil && v > 0 {
+		p.MaxID = v
+	}
+	return p
+}
+
+// nextLink is the link to the next (older) page, "" at the end.
+func nextLink(c echo.Context, tl *core.Timeline) string {
+	if tl == nil || tl.Oldest == 0 || tl.View == nil || len(tl.View.Statuses) == 0 {
+		return ""
+	}
+	q := c.QueryParams()
+	q.Set("max_id", strconv.FormatInt(tl.Oldest, 10))
+	return c.Request().URL.Path + "?" + q.Encode()
+}
+
+func (w *UI) timelinePage(c echo.Context, title string, tl *core.Timeline, empty string) error {
+	cl := w.caller(c)
+	u := cl.User
+	return w.render(c, http.StatusOK, "timeline", page{"Title": title, "Heading": title, "Items": w.items(tl.View, cl),
+		"Next": nextLink(c, tl), "Compose": true, "DefaultVisibility": u.DefaultVisibility, "Empty": empty,
+		"MaxChars": w.svc.Cfg.Limits.MaxStatusChars})
+}
+
+func (w *UI) homeTimeline(c echo.Context) error {
+	tl, err := w.svc.HomeTimeline(c.Request().Context(), w.caller(c), pageParams(c))
+	if err != nil {
+		return w.fail(c, err)
+	}
+	return w.timelinePage(c, "Home", tl, "Nothing here yet: follow people, or write your first post.")
+}
+
+func (w *UI) localTimeline(c echo.Context) error {
+	tl, err := w.svc.PublicTimeline(c.Request().Context(), w.caller(c), true, false, false, pageParams(c))
+	if err != nil {
+		return w.fail(c, err)
+	}
+	return w.timelinePage(c, "Local", tl, "No public posts on this instance yet.")
+}
+
+// NoteItem is one notification.
+type NoteItem struct {
+	Type    string
+	Text    string
+	From    *model.Account
+	Item    Item
+	HasItem bool
+	Created string
+}
+
+func (w *UI) notificationsPage(c echo.Context) error {
+	cl := w.caller(c)
+	np, err := w.svc.Notifications(c.Request().Context(), cl, noteFilter(), pageParams(c))
+	if err != nil {
+		return w.fail(c, err)
+	}
+	items := map[int64]Item{}
+	if np.View != nil {
+		for _, it := range w.items(np.View, cl) {
+			items[it.Status.ID] = it
+		}
+	}
+	verbs := map[string]string{"mention": "mentioned you", "reblog": "boosted your post", "favourite": "favourited your post",
+		"follow": "followed you", "follow_request": "asked to follow you", "poll": "a poll ended", "status": "posted",
+		"update": "edited a post", "admin.sign_up": "signed up", "admin.report": "filed a report"}
+	var out []NoteItem
+	for _, n := range np.Notifications {
+		ni := NoteItem{Type: n.Type, From: np.Accounts[n.FromAccountID], Created: n.CreatedAt.UTC().Format("2 Jan 2006, 15:04")}
+		ni.Text = verbs[n.Type]
+		if ni.Text == "" {
+			ni.Text = n.Type
+		}
+		if it, ok := items[n.StatusID]; ok {
+			ni.Item, ni.HasItem = it, true
+		}
+		out = append(out, ni)
+	}
+	next := ""
+	if np.Oldest != 0 && len(np.Notifications) > 0 {
+		next = "/notifications?max_id=" + strconv.FormatInt(np.Oldest, 10)
+	}
+	return w.render(c, http.StatusOK, "notifications", page{"Title": "Notifications", "Notes": out, "Next": next})
+}
+
+const maxComposeMedia = 4
+
+// compose posts a status from the form (multipart when media is attached).
+func (w *UI) compose(c echo.Context) error {
+	ctx := c.Request().Context()
+	cl := w.caller(c)
+	back := safeReturn(c.FormValue("return_to"))
+	if back == "/" {
+		back = "/home"
+	}
+	p := core.PostParams{Text: c.FormValue("status"), SpoilerText: c.FormValue("spoiler_text"),
+		Visibility: c.FormValue("visibility"), IdempotencyKey: c.FormValue("idempotency")}
+	if c.FormValue("sensitive") != "" || p.SpoilerText != "" {
+		t := true
+		p.Sensitive = &t
+	}
+	if v := c.FormValue("in_reply_to_id"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return w.errorPage(c, http.StatusBadRequest, "Not posted", "The post you reply to does not exist.")
+		}
+		p.InReplyToID = id
+	}
+	if form, err := c.MultipartForm(); err == nil && form != nil {
+		files := form.File["media"]
+		descs := form.Value["description"]
+		if len(files) > maxComposeMedia {
+			return w.errorPage(c, http.StatusUnprocessableEntity, "Not posted", "At most 4 images or videos per post.")
+		}
+		for i, fh := range files {
+			if fh.Size == 0 {
+				continue
+			}
+			f, err := fh.Open()
+			if err != nil {
+				return err
+			}
+			data, err := io.ReadAll(f)
+			f.Close()
+			if err != nil {
+				return err
+			}
+			var desc *string
+			if i < len(descs) && strings.TrimSpace(descs[i]) != "" {
+				d := strings.TrimSpace(descs[i])
+				desc = &d
+			}
+			m, err := w.svc.UploadMedia(ctx, cl, core.UploadParams{File: bytes.NewReader(data), Size: int64(len(data)), Description: desc})
+			if err != nil {
+				return w.fail(c, err)
+			}
+			p.MediaIDs = append(p.MediaIDs, strconv.FormatInt(m.ID, 10))
+		}
+	}
+	st, err := w.svc.PostStatus(ctx, cl, p)
+	if err != nil {
+		he := herr.As(err)
+		if he.Status >= 500 {
+			return err
+		}
+		return w.errorPage(c, he.Status, "Not posted", he.Msg+" Go back to keep your text.")
+	}
+	if c.FormValue("then") == "status" {
+		return w.done(c, "/@"+cl.Account.Username+"/"+strconv.FormatInt(st.ID, 10), "Posted.")
+	}
+	return w.done(c, back, "Posted.")
+}
+
+// statusAction is favourite, unfavourite, reblog, unreblog, bookmark,
+// unbookmark, pin, unpin and delete.
+func (w *UI) statusAction(c echo.Context) error {
+	ctx := c.Request().Context()
+	cl := w.caller(c)
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return w.errorPage(c, http.StatusNotFound, "Not found", "No such post.")
+	}
+	back := safeReturn(c.FormValue("return_to"))
+	msg := ""
+	switch c.Param("op") {
+	case "favourite":
+		_, err = w.svc.Favourite(ctx, cl, id)
+	case "unfavourite":
+		_, err = w.svc.Unfavourite(ctx, cl, id)
+	case "reblog":
+		_, err = w.svc.Reblog(ctx, cl, id, "")
+	case "unreblog":
+		_, err = w.svc.Unreblog(ctx, cl, id)
+	case "bookmark":
+		_, err = w.svc.Bookmark(ctx, cl, id)
+	case "unbookmark":
+		_, err = w.svc.Unbookmark(ctx, cl, id)
+	case "pin":
+		_, err = w.svc.Pin(ctx, cl, id)
+	case "unpin":
+		_, err = w.svc.Unpin(ctx, cl, id)
+	case "delete":
+		_, err = w.svc.DeleteStatus(ctx, cl, id)
+		msg = "Post deleted."
+		if strings.HasSuffix(back, "/"+c.Param("id")) {
+			back = "/@" + cl.Account.Username
+		}
+	default:
+		return w.errorPage(c, http.StatusNotFound, "Not found", "No such action.")
+	}
+	if err != nil {
+		return w.fail(c, err)
+	}
+	if back == "/" {
+		back = "/home"
+	}
+	return w.done(c, back+anchor(c.FormValue("anchor")), msg)
+}
+
+func anchor(a string) string {
+	if a == "" || strings.ContainsAny(a, "\"'<> ") || len(a) > 40 {
+		return ""
+	}
+	return "#" + url.PathEscape(a)
+}
+
+func noteFilter() storage.NotificationFilter { return storage.NotificationFilter{} }
