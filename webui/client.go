@@ -99,7 +99,7 @@ func pageParams(c echo.Context) model.Page {
 
 // nextLink is the link to the next (older) page, "" at the end.
 func nextLink(c echo.Context, tl *core.Timeline) string {
-	if tl == nil || tl.Oldest == 0 || tl.View == nil || len(tl.View.Statuses) == 0 {
+	if tl == nil || tl.Oldest == 0 || tl.View == nil || len(tl.View.Statuses) < 20 {
 		return ""
 	}
 	q := c.QueryParams()

@@ -289,8 +289,8 @@ func (w *UI) atomFeed(c echo.Context, username string) error {
 	profile := w.svc.LocalProfileURL(acc.Username)
 	f := atomFeed{ID: profile + ".atom", Title: displayName(acc) + " (@" + acc.Username + "@" + w.svc.Cfg.Instance.Domain + ")",
 		Updated: acc.UpdatedAt.UTC().Format(time.RFC3339),
-		Links: []atomLink{{Rel: "alternate", Type: "text/html", Href: profile}, {Rel: "self", Type: "application/atom+xml", Href: profile + ".atom"}},
-		Author: atomAuthor{Name: displayName(acc), URI: profile}}
+		Links:   []atomLink{{Rel: "alternate", Type: "text/html", Href: profile}, {Rel: "self", Type: "application/atom+xml", Href: profile + ".atom"}},
+		Author:  atomAuthor{Name: displayName(acc), URI: profile}}
 	for _, st := range tl.View.Statuses {
 		if st.Visibility != model.Public {
 			continue

@@ -136,7 +136,6 @@ func (w *UI) cookie(name, value string, ttl time.Duration) *http.Cookie {
 	}
 }
 
-
 // session is the request's signed-in caller (cached on the context).
 type session struct {
 	caller *core.Caller

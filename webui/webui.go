@@ -9,6 +9,7 @@ package webui
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"html/template"
 	"image"
 	"image/color"
@@ -17,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -42,8 +44,11 @@ type Federation interface {
 
 // UI is the web interface.
 type UI struct {
-	svc   *core.Service
-	pages map[string]*template.Template
+	svc *core.Service
+	// pages are parsed on first use (most instances serve apps, rarely
+	// pages: their parse trees would take megabytes of an idle server).
+	pagesMu sync.Mutex
+	pages   map[string]*template.Template
 	// Fed is set by the server when federation is mounted.
 	Fed Federation
 
@@ -63,16 +68,40 @@ func New(svc *core.Service) (*UI, error) {
 		if base == "layout" || base == "partials" {
 			continue
 		}
-		t, err := template.New(base).Funcs(w.funcs()).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", n)
-		if err != nil {
+		// Parsed once here so that a broken template stops the start,
+		// then dropped: render parses it again when first needed.
+		if _, err := w.parsePage(base); err != nil {
 			return nil, err
 		}
-		w.pages[base] = t
+		w.pages[base] = nil
 	}
 	w.avatarPNG = solidPNG(120, 120, color.RGBA{0xad, 0xb5, 0xbd, 0xff})
 	w.headerPNG = solidPNG(600, 200, color.RGBA{0xe9, 0xec, 0xef, 0xff})
 	w.routes = w.routeTable()
 	return w, nil
+}
+
+// parsePage parses a page with the layout and the partials.
+func (w *UI) parsePage(name string) (*template.Template, error) {
+	return template.New(name).Funcs(w.funcs()).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+name+".html")
+}
+
+// page returns a page's template, parsing it at its first use.
+func (w *UI) page(name string) (*template.Template, error) {
+	w.pagesMu.Lock()
+	defer w.pagesMu.Unlock()
+	t, ok := w.pages[name]
+	if !ok {
+		return nil, errors.New("missing template " + name)
+	}
+	if t == nil {
+		var err error
+		if t, err = w.parsePage(name); err != nil {
+			return nil, err
+		}
+		w.pages[name] = t
+	}
+	return t, nil
 }
 
 func solidPNG(wd, ht int, c color.RGBA) []byte {
@@ -181,9 +210,9 @@ const pageCSP = "default-src 'self'; img-src 'self' data:; media-src 'self'; sty
 	"frame-ancestors 'none'; form-action 'self' *; base-uri 'none'; object-src 'none'"
 
 func (w *UI) render(c echo.Context, status int, name string, data page) error {
-	t, ok := w.pages[name]
-	if !ok {
-		return echo.NewHTTPError(http.StatusInternalServerError, "missing template "+name)
+	t, err := w.page(name)
+	if err != nil {
+		return echo.NewHTTPError(http.StatusInternalServerError, err.Error())
 	}
 	if data == nil {
 		data = page{}

@@ -57,7 +57,7 @@ func WriteMarkdown(w io.Writer, r *Result, base *Result) {
 	row("Resident memory, idle (seeded)", f1(r.IdleRSSSeededMiB)+" MiB", "VmRSS after start, seeded instance")
 	row("Resident memory, under load", f1(r.LoadRSSMiB)+" MiB", fmt.Sprintf("highest VmRSS during the load phases (peak VmHWM %s MiB)", f1(r.PeakRSSMiB)))
 	row("Go heap, idle / under load", f1(r.HeapIdleMiB)+" / "+f1(r.HeapLoadMiB)+" MiB", fmt.Sprintf("HeapInuse; the runtime holds %s MiB from the OS", f1(r.GoSysMiB)))
-	row("Start to ready", f0(r.StartupMS)+" ms", fmt.Sprintf("exec to first 200 of /api/v1/instance, seeded database, median of 5 (%s–%s ms)", f0(r.StartupMinMS), f0(r.StartupMaxMS)))
+	row("Start to ready", f0(r.StartupMS)+" ms", fmt.Sprintf("exec to first 200 of /api/v1/instance, seeded database, median of 5 (%s–%s ms); %s ms of CPU", f0(r.StartupMinMS), f0(r.StartupMaxMS), f0(r.StartupCPUMS)))
 	row("Binary size", f1(r.BinaryMiB)+" MiB", "")
 	row("Database size", f1(r.DBMiB)+" MiB", fmt.Sprintf("seeded in %.1f s", r.SeedS))
 	fmt.Fprintln(w)
@@ -109,7 +109,7 @@ func WriteBenchfmt(w io.Writer, r *Result) {
 		{"inbox", fmt.Sprintf("%g activities/s %g processed/s", r.InboxPerS, r.InboxProcessedPerS)},
 		{"delivery", fmt.Sprintf("%g deliveries/s %g rsa-signs/s", r.DeliveryPerS, r.RSASignPerS)},
 		{"memory", fmt.Sprintf("%g idle-MiB %g idle-seeded-MiB %g load-MiB %g heap-load-MiB", r.IdleRSSMiB, r.IdleRSSSeededMiB, r.LoadRSSMiB, r.HeapLoadMiB)},
-		{"startup", fmt.Sprintf("%g ms", r.StartupMS)},
+		{"startup", fmt.Sprintf("%g ms %g cpu-ms", r.StartupMS, r.StartupCPUMS)},
 		{"binary", fmt.Sprintf("%g MiB", r.BinaryMiB)},
 	}
 	for _, l := range lines {

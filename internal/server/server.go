@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -103,6 +104,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	s.http.RegisterOnShutdown(s.API.CloseStreams) // streaming connections end at once
 	workCtx, stopWork := context.WithCancel(context.Background())
 	s.serveDebug(workCtx) // [server] debug_listen: pprof and expvar, off by default
+	debug.FreeOSMemory()  // hand back what starting up used (migrations, templates, keys)
 	var wg sync.WaitGroup
 	for _, w := range s.workers {
 		wg.Add(1)

@@ -93,7 +93,7 @@ func dangers(src string, fragment bool) []string {
 	var walk func(n *html.Node)
 	walk = func(n *html.Node) {
 		if n.Type == html.ElementNode {
-			if activeTags[n.DataAtom] || n.Namespace != "" {
+			if (activeTags[n.DataAtom] && !pageChrome(n)) || n.Namespace != "" {
 				out = append(out, "element <"+n.Data+">")
 			}
 			for _, a := range n.Attr {
@@ -103,6 +103,8 @@ func dangers(src string, fragment bool) []string {
 					out = append(out, fmt.Sprintf("event handler %s on <%s>", key, n.Data))
 				case key == "style":
 					out = append(out, fmt.Sprintf("style attribute on <%s>", n.Data))
+				case key == "content" && !hasAttr(n, "http-equiv"):
+					// <meta name=... content=...> is text, not a refresh.
 				case slices.Contains(urlAttrs, key):
 					if isScriptURL(a.Val) {
 						out = append(out, fmt.Sprintf("%s=%q on <%s>", key, a.Val, n.Data))
@@ -118,6 +120,34 @@ func dangers(src string, fragment bool) []string {
 		walk(n)
 	}
 	return out
+}
+
+// pageChrome is an element the web UI itself puts around posts: an
+// author's avatar (class "avatar", an address of this instance). Injected
+// markup cannot carry it: the sanitiser drops class attributes.
+func pageChrome(n *html.Node) bool {
+	if n.DataAtom != atom.Img {
+		return false
+	}
+	var class, src string
+	for _, a := range n.Attr {
+		switch a.Key {
+		case "class":
+			class = a.Val
+		case "src":
+			src = a.Val
+		}
+	}
+	return strings.HasPrefix(class, "avatar") && strings.HasPrefix(src, "/") && !strings.HasPrefix(src, "//")
+}
+
+func hasAttr(n *html.Node, key string) bool {
+	for _, a := range n.Attr {
+		if strings.EqualFold(a.Key, key) {
+			return true
+		}
+	}
+	return false
 }
 
 // isScriptURL reports a URL a browser would run or render as a document:

@@ -1,0 +1,315 @@
+// Herald web UI end-to-end tests in headless Chromium (playwright-core).
+//
+//   node run.mjs   with E2E_BASE (e.g. http://localhost:18080), E2E_ADMIN_USER,
+//   E2E_ADMIN_PASSWORD (an owner or admin), E2E_USER, E2E_PASSWORD (a plain
+//   user), optional E2E_OUT (screenshots; default ./out) and CHROMIUM
+//   (default /usr/bin/chromium).
+//
+// Each test is independent: it makes what it needs (apps, invites, users)
+// with unique names. No sleeps: every step waits for its element, with a
+// generous timeout. Prints "N passed, M failed" last; exits 1 on failure.
+import { chromium } from "playwright-core";
+import { createHmac, randomBytes } from "node:crypto";
+import { mkdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+
+const BASE = (process.env.E2E_BASE || "http://localhost:18080").replace(/\/$/, "");
+const ADMIN = process.env.E2E_ADMIN_USER || "admin";
+const ADMIN_PW = process.env.E2E_ADMIN_PASSWORD;
+const USER = process.env.E2E_USER || "smoke";
+const USER_PW = process.env.E2E_PASSWORD;
+const OUT = process.env.E2E_OUT || new URL("./out", import.meta.url).pathname;
+const STEP = 20_000;
+if (!ADMIN_PW || !USER_PW) {
+  console.error("E2E_ADMIN_PASSWORD and E2E_PASSWORD are required");
+  process.exit(2);
+}
+mkdirSync(OUT, { recursive: true });
+
+const WIDTHS = { phone: { width: 390, height: 844 }, desktop: { width: 1280, height: 900 } };
+const uniq = () => randomBytes(4).toString("hex");
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
+});
+
+async function newPage(size = WIDTHS.desktop) {
+  const ctx = await browser.newContext({ viewport: size });
+  ctx.setDefaultTimeout(STEP);
+  ctx.setDefaultNavigationTimeout(STEP);
+  const page = await ctx.newPage();
+  page.on("dialog", (d) => d.accept());
+  const external = [];
+  page.on("request", (r) => {
+    const u = r.url();
+    if (!u.startsWith(BASE) && !u.startsWith("data:") && !u.startsWith("about:")) external.push(u);
+  });
+  page.external = external;
+  return page;
+}
+
+function expect(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+async function expectOK(resp, what) {
+  expect(resp && resp.status() < 400, `${what}: HTTP ${resp && resp.status()}`);
+}
+
+async function signIn(page, login, password) {
+  await page.goto(BASE + "/auth/sign_in");
+  await page.fill("#login", login);
+  await page.fill("#password", password);
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith("/auth/sign_in")), page.click("form[action='/auth/sign_in'] button[type=submit]")]);
+}
+
+// Screenshots of one page at both widths.
+async function shoot(page, name) {
+  const size = page.viewportSize();
+  for (const [label, vp] of Object.entries(WIDTHS)) {
+    await page.setViewportSize(vp);
+    await page.screenshot({ path: join(OUT, `${name}-${label}.png`), fullPage: true });
+  }
+  await page.setViewportSize(size);
+}
+
+async function api(method, path, { token, form, json } = {}) {
+  const headers = {};
+  let body;
+  if (token) headers.Authorization = "Bearer " + token;
+  if (form) { body = new URLSearchParams(form); }
+  if (json) { body = JSON.stringify(json); headers["Content-Type"] = "application/json"; }
+  const r = await fetch(BASE + path, { method, headers, body });
+  const text = await r.text();
+  if (r.status >= 400) throw new Error(`${method} ${path}: ${r.status} ${text.slice(0, 200)}`);
+  return text ? JSON.parse(text) : {};
+}
+
+async function makeApp(name = "E2E app " + uniq()) {
+  return api("POST", "/api/v1/apps", { form: { client_name: name, redirect_uris: "urn:ietf:wg:oauth:2.0:oob", scopes: "read write follow push" } });
+}
+
+async function passwordToken(login, password) {
+  const app = await makeApp();
+  const t = await api("POST", "/oauth/token", { form: { grant_type: "password", client_id: app.client_id, client_secret: app.client_secret,
+    username: login, password, scope: "read write follow push" } });
+  return t.access_token;
+}
+
+// An invite made in the console by the admin; returns its URL.
+async function consoleInvite(page, role = "user") {
+  await page.goto(BASE + "/admin/invites");
+  await page.selectOption("#role", role);
+  await page.fill("#comment", "e2e " + uniq());
+  await Promise.all([page.waitForURL(/\/admin\/invites/), page.click("form[action='/admin/invites'] button[type=submit]")]);
+  const flash = await page.locator(".flash").textContent();
+  const m = flash.match(/https?:\/\/\S+\/invite\/\S+/);
+  expect(m, "no invite link in: " + flash);
+  return m[0];
+}
+
+async function signUpWithInvite(page, inviteURL, username, password) {
+  await page.goto(inviteURL);
+  await page.waitForSelector("input[name=invite_code]", { state: "attached" });
+  await page.fill("#username", username);
+  await page.fill("#email", username + "@example.org");
+  await page.fill("#password", password);
+  await page.fill("#password_confirmation", password);
+  await page.check("input[name=agreement]");
+  await Promise.all([page.waitForURL(/\/home$/), page.click("form[action='/auth/sign_up'] button[type=submit]")]);
+}
+
+function totp(secretB32, t = Date.now()) {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const ch of secretB32.replace(/=+$/, "").toUpperCase()) bits += alphabet.indexOf(ch).toString(2).padStart(5, "0");
+  const bytes = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(t / 1000 / 30)));
+  const h = createHmac("sha1", Buffer.from(bytes)).update(counter).digest();
+  const off = h[h.length - 1] & 0xf;
+  return String((h.readUInt32BE(off) & 0x7fffffff) % 1_000_000).padStart(6, "0");
+}
+
+const tests = [];
+const test = (name, fn) => tests.push({ name, fn });
+
+test("sign in, consent, out-of-band code", async () => {
+  const app = await makeApp("E2E consent " + uniq());
+  const page = await newPage();
+  const q = new URLSearchParams({ response_type: "code", client_id: app.client_id, redirect_uri: "urn:ietf:wg:oauth:2.0:oob", scope: "read write follow push" });
+  await page.goto(BASE + "/oauth/authorize?" + q);
+  await page.waitForSelector("#login");
+  await shoot(page, "oauth-sign-in");
+  await page.fill("#login", USER);
+  await page.fill("#password", USER_PW);
+  await Promise.all([page.waitForSelector("button[value=approve]"), page.click("form[action='/auth/sign_in'] button[type=submit]")]);
+  expect((await page.textContent("main")).includes(app.name), "consent page does not name the app");
+  expect(await page.isVisible("button[value=deny]"), "no Deny button");
+  await shoot(page, "oauth-consent");
+  await Promise.all([page.waitForURL(/\/oauth\/authorize\/native/), page.click("button[value=approve]")]);
+  const code = await page.inputValue("input.oauth-code");
+  expect(/^[A-Za-z0-9_-]{16,}$/.test(code), "bad code " + code);
+  await shoot(page, "oauth-code");
+  const tok = await api("POST", "/oauth/token", { form: { grant_type: "authorization_code", code, client_id: app.client_id,
+    client_secret: app.client_secret, redirect_uri: "urn:ietf:wg:oauth:2.0:oob" } });
+  const me = await api("GET", "/api/v1/accounts/verify_credentials", { token: tok.access_token });
+  expect(me.username === USER, "token is for " + me.username);
+  await page.context().close();
+});
+
+test("sign up with an invite", async () => {
+  const admin = await newPage();
+  await signIn(admin, ADMIN, ADMIN_PW);
+  const link = await consoleInvite(admin);
+  await shoot(admin, "admin-invites");
+  await admin.context().close();
+  const page = await newPage();
+  await page.goto(link);
+  await page.waitForSelector("#username");
+  await shoot(page, "sign-up-invite");
+  const name = "inv" + uniq();
+  await signUpWithInvite(page, link, name, "e2e password " + uniq());
+  expect((await page.textContent("header.site")).includes("Sign out"), "not signed in after sign-up");
+  await page.goto(BASE + "/@" + name);
+  await page.waitForSelector("h1#p-name");
+  await page.context().close();
+});
+
+test("compose a post and see it on the profile page", async () => {
+  const page = await newPage();
+  await signIn(page, USER, USER_PW);
+  await page.goto(BASE + "/home");
+  const text = "Hello from the browser " + uniq() + " #e2e";
+  await page.fill("#spoiler_text", "");
+  await page.fill("#status", text);
+  await page.selectOption("#visibility", "public");
+  await Promise.all([page.waitForURL(/\/home/), page.click("form[action='/statuses'] button[type=submit]")]);
+  await page.waitForSelector(".flash");
+  await shoot(page, "home");
+  await page.goto(BASE + "/@" + USER);
+  const post = page.locator("article.status", { hasText: text.split(" #")[0] }).first();
+  await post.waitFor();
+  await shoot(page, "profile");
+  // The status page, favourite and boost from it.
+  await Promise.all([page.waitForURL(/\/@[^/]+\/\d+$/), post.locator("footer.meta a").first().click()]);
+  await page.waitForSelector(".focus article.status");
+  await shoot(page, "status");
+  await Promise.all([page.waitForURL(/\/@[^/]+\/\d+/), page.locator(".focus button", { hasText: "Favourite" }).click()]);
+  await page.locator(".focus button", { hasText: "Unfavourite" }).waitFor();
+  // The tag page shows it to anyone.
+  const anon = await newPage(WIDTHS.phone);
+  await anon.goto(BASE + "/tags/e2e");
+  await anon.locator("article.status", { hasText: text.split(" #")[0] }).first().waitFor();
+  await shoot(anon, "tag");
+  const feed = await anon.request.get(BASE + "/@" + USER + ".atom");
+  expect(feed.ok() && (await feed.text()).includes("<feed"), "no Atom feed");
+  await anon.context().close();
+  for (const p of ["/local", "/notifications", "/settings/profile", "/settings/account", "/settings/two_factor", "/settings/apps", "/settings/sessions", "/settings/export"]) {
+    await expectOK(await page.goto(BASE + p), p);
+    await shoot(page, p.slice(1).replaceAll("/", "-"));
+  }
+  expect(page.external.length === 0, "loaded from outside the instance: " + page.external.join(", "));
+  await page.context().close();
+});
+
+test("a moderator resolves a report in the console", async () => {
+  // A moderator, invited with that role.
+  const admin = await newPage();
+  await signIn(admin, ADMIN, ADMIN_PW);
+  const link = await consoleInvite(admin, "moderator");
+  await admin.context().close();
+  const mod = await newPage();
+  const modName = "mod" + uniq();
+  await signUpWithInvite(mod, link, modName, "e2e password " + uniq());
+  // The plain user reports the admin's account.
+  const tok = await passwordToken(USER, USER_PW);
+  const target = await api("GET", "/api/v1/accounts/lookup?acct=" + ADMIN, { token: tok });
+  const comment = "e2e report " + uniq();
+  const rep = await api("POST", "/api/v1/reports", { token: tok, json: { account_id: target.id, comment, category: "other" } });
+  await mod.goto(BASE + "/admin/reports");
+  await shoot(mod, "admin-reports");
+  await Promise.all([mod.waitForURL(/\/admin\/reports\/\d+$/), mod.click(`a[href='/admin/reports/${rep.id}']`)]);
+  expect((await mod.textContent("main")).includes(comment), "report comment not shown");
+  await shoot(mod, "admin-report");
+  await mod.fill("#content", "Looked at it, nothing to do.");
+  await Promise.all([mod.waitForURL(/\/admin\/reports\/\d+$/), mod.click("button[name=and_resolve]")]);
+  await mod.locator(".report-state", { hasText: "Resolved" }).waitFor();
+  const r = await api("GET", "/api/v1/admin/reports/" + rep.id, { token: await passwordToken(ADMIN, ADMIN_PW) }).catch(() => null);
+  if (r) expect(r.action_taken === true, "the API does not see the report resolved");
+  await mod.context().close();
+});
+
+test("sign in with two-factor authentication", async () => {
+  const admin = await newPage();
+  await signIn(admin, ADMIN, ADMIN_PW);
+  const link = await consoleInvite(admin);
+  for (const p of ["/admin", "/admin/accounts", "/admin/federation", "/admin/blocks", "/admin/settings", "/admin/rules", "/admin/announcements", "/admin/audit", "/about"]) {
+    await expectOK(await admin.goto(BASE + p), p);
+    await shoot(admin, p === "/admin" ? "admin-dashboard" : p.slice(1).replaceAll("/", "-"));
+  }
+  await admin.context().close();
+  const page = await newPage();
+  const name = "tfa" + uniq();
+  const pw = "e2e password " + uniq();
+  await signUpWithInvite(page, link, name, pw);
+  await page.goto(BASE + "/settings/two_factor");
+  await Promise.all([page.waitForSelector("#totp-secret"), page.click("form[action='/settings/two_factor/setup'] button")]);
+  await page.waitForFunction(() => { const i = document.querySelector("img.qr"); return i && i.complete && i.naturalWidth > 0; });
+  await shoot(page, "settings-two-factor-setup");
+  const secret = (await page.textContent("#totp-secret")).trim();
+  await page.fill("#code", totp(secret));
+  await page.fill("#cp5", pw);
+  await Promise.all([page.waitForSelector("ul.recovery"), page.click("form[action='/settings/two_factor/confirm'] button")]);
+  const recovery = (await page.locator("ul.recovery code").allTextContents()).map((s) => s.trim());
+  expect(recovery.length === 10, "recovery codes: " + recovery.length);
+  // Sign out, sign in again: the second step asks for a code.
+  await page.goto(BASE + "/auth/sign_out");
+  await Promise.all([page.waitForURL(BASE + "/"), page.click("form[action='/auth/sign_out'] button")]);
+  await page.goto(BASE + "/auth/sign_in");
+  await page.fill("#login", name);
+  await page.fill("#password", pw);
+  await Promise.all([page.waitForURL(/\/auth\/two_factor/), page.click("form[action='/auth/sign_in'] button[type=submit]")]);
+  await shoot(page, "sign-in-two-factor");
+  await page.fill("#code", "000000");
+  await page.click("form[action='/auth/two_factor'] button");
+  await page.locator(".error", { hasText: /code/i }).waitFor();
+  // A recovery code (the TOTP step of set-up is used up for 30 s).
+  await page.fill("#code", recovery[0]);
+  await Promise.all([page.waitForURL(/\/home$/), page.click("form[action='/auth/two_factor'] button")]);
+  // OAuth asks for the second factor too.
+  const app = await makeApp("E2E 2fa " + uniq());
+  const ctx2 = await newPage();
+  const q = new URLSearchParams({ response_type: "code", client_id: app.client_id, redirect_uri: "urn:ietf:wg:oauth:2.0:oob", scope: "read" });
+  await ctx2.goto(BASE + "/oauth/authorize?" + q);
+  await ctx2.fill("#login", name);
+  await ctx2.fill("#password", pw);
+  await Promise.all([ctx2.waitForURL(/\/auth\/two_factor/), ctx2.click("form[action='/auth/sign_in'] button[type=submit]")]);
+  await ctx2.fill("#code", recovery[1]);
+  await Promise.all([ctx2.waitForSelector("button[value=approve]"), ctx2.click("form[action='/auth/two_factor'] button")]);
+  await Promise.all([ctx2.waitForURL(/\/oauth\/authorize\/native/), ctx2.click("button[value=approve]")]);
+  expect((await ctx2.inputValue("input.oauth-code")).length >= 16, "no code after 2FA");
+  await ctx2.context().close();
+  await page.context().close();
+});
+
+let passed = 0, failed = 0;
+for (const t of tests) {
+  const start = Date.now();
+  try {
+    await t.fn();
+    passed++;
+    console.log(`ok   ${t.name} (${Date.now() - start} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL ${t.name}: ${e && e.stack || e}`);
+  }
+}
+await browser.close();
+console.log(`screenshots in ${OUT}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
