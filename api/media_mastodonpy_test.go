@@ -3,11 +3,13 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/herald-social/herald/internal/server"
 )
@@ -77,5 +79,98 @@ func TestMastodonPyPhoto(t *testing.T) {
 	for _, f := range filesUnder(t, ts.Cfg.MediaDir()) {
 		b, _ := os.ReadFile(f)
 		assertNoGPS(t, f, b)
+	}
+}
+
+// TestMastodonPyPhotoFederates is the media issue's end-to-end case: a
+// photo posted from Mastodon.py on one instance reaches a follower on a
+// second instance over real ActivityPub, with its alt text, blurhash and
+// size, and neither instance stores its GPS block.
+func TestMastodonPyPhotoFederates(t *testing.T) {
+	py := ""
+	for _, cand := range []string{"/usr/bin/python3", "python3"} {
+		if p, err := exec.LookPath(cand); err == nil && exec.Command(p, "-c", "import mastodon").Run() == nil {
+			py = p
+			break
+		}
+	}
+	if py == "" {
+		t.Skip("python3 with the mastodon module is not installed")
+	}
+	a := server.StartTest(t)
+	b := server.StartTest(t)
+	a.CreateUser(t, "alice", "")
+	b.CreateUser(t, "bob", "")
+	aliceTok := a.Token(t, "alice", "read write")
+	bobTok := b.Token(t, "bob", "read write follow")
+
+	// Bob (on B) finds alice@A through WebFinger and follows her.
+	var found struct {
+		Accounts []struct {
+			ID   string `json:"id"`
+			Acct string `json:"acct"`
+		} `json:"accounts"`
+	}
+	b.JSON(t, "GET", "/api/v2/search?resolve=true&type=accounts&q="+url.QueryEscape("alice@"+a.Domain), bobTok, nil, 200, &found)
+	if len(found.Accounts) != 1 || found.Accounts[0].Acct != "alice@"+a.Domain {
+		t.Fatalf("resolve alice@%s on B: %+v", a.Domain, found)
+	}
+	remoteAlice := found.Accounts[0].ID
+	b.JSON(t, "POST", "/api/v1/accounts/"+remoteAlice+"/follow", bobTok, nil, 200, nil)
+	waitFor(t, "B's follow of alice accepted", func() bool {
+		var rels []struct{ Following bool }
+		b.JSON(t, "GET", "/api/v1/accounts/relationships?id[]="+remoteAlice, bobTok, nil, 200, &rels)
+		return len(rels) == 1 && rels[0].Following
+	})
+
+	photo := filepath.Join(t.TempDir(), "bridge.jpg")
+	if err := os.WriteFile(photo, gpsJPEG(t, 1200, 800), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(py, "-c", mastodonPyScript, a.URL, aliceTok, photo)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("Mastodon.py: %v\n%s", err, stderr.String())
+	}
+
+	var arrived statusWithMedia
+	waitFor(t, "the photo in bob's home timeline on B", func() bool {
+		var home []statusWithMedia
+		b.JSON(t, "GET", "/api/v1/timelines/home", bobTok, nil, 200, &home)
+		for _, s := range home {
+			if strings.Contains(s.Content, "Photo from Mastodon.py") && len(s.MediaAttachments) == 1 {
+				arrived = s
+				return true
+			}
+		}
+		return false
+	})
+	m := arrived.MediaAttachments[0]
+	if m.Description == nil || *m.Description != "The minister opens the bridge" || m.Blurhash == nil || len(*m.Blurhash) != 36 ||
+		m.Meta.Original == nil || m.Meta.Original.Width != 800 || m.Meta.Original.Height != 1200 || m.URL == nil {
+		t.Fatalf("attachment on B: %+v", m)
+	}
+	status, _, body := fetch(t, *m.URL)
+	if status != 200 {
+		t.Fatalf("GET %s on B: %d", *m.URL, status)
+	}
+	assertNoGPS(t, "B's copy", body)
+	for _, ts := range []*server.TestServer{a, b} {
+		for _, f := range filesUnder(t, ts.Cfg.MediaDir()) {
+			raw, _ := os.ReadFile(f)
+			assertNoGPS(t, f, raw)
+		}
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
