@@ -261,27 +261,16 @@ func (f *Federation) buildDeliveries(ctx context.Context, ev model.OutboxEvent) 
 		}
 
 	case model.EventFollow, model.EventUnfollow:
-		targetID := ev.ObjectID
-		if p.TargetID != 0 {
-			targetID = p.TargetID
-		}
-		target, err := f.store.AccountByID(ctx, targetID)
+		target, err := f.remoteTarget(ctx, ev, p)
 		if err != nil {
-			return nil, notFound(err, "the target")
-		}
-		if target.Local() {
-			return nil, drop("local target")
+			return nil, err
 		}
 		followID := p.URI
 		if followID == "" {
 			return nil, drop("follow without uri")
 		}
 		follow := doc{"id": followID, "type": "Follow", "actor": actor.URI, "object": target.URI}
-		if ev.Kind == model.EventFollow {
-			act = withContext(follow)
-		} else {
-			act = withContext(doc{"id": followID + "#undo/" + strconv.FormatInt(ev.ID, 10), "type": "Undo", "actor": actor.URI, "object": follow})
-		}
+		act = activityOrUndo(follow, followID, ev.Kind != model.EventFollow, actor.URI, ev.ID)
 		inboxes = []string{target.InboxURL}
 
 	case model.EventFollowAccept, model.EventFollowReject:
@@ -313,27 +302,16 @@ func (f *Federation) buildDeliveries(ctx context.Context, ev model.OutboxEvent) 
 		inboxes = []string{follower.InboxURL}
 
 	case model.EventBlock, model.EventUnblock:
-		targetID := ev.ObjectID
-		if p.TargetID != 0 {
-			targetID = p.TargetID
-		}
-		target, err := f.store.AccountByID(ctx, targetID)
+		target, err := f.remoteTarget(ctx, ev, p)
 		if err != nil {
-			return nil, notFound(err, "the target")
-		}
-		if target.Local() {
-			return nil, drop("local target")
+			return nil, err
 		}
 		blockID := p.URI
 		if blockID == "" {
 			blockID = actor.URI + "#blocks/" + strconv.FormatInt(target.ID, 10)
 		}
 		block := doc{"id": blockID, "type": "Block", "actor": actor.URI, "object": target.URI}
-		if ev.Kind == model.EventBlock {
-			act = withContext(block)
-		} else {
-			act = withContext(doc{"id": blockID + "#undo/" + strconv.FormatInt(ev.ID, 10), "type": "Undo", "actor": actor.URI, "object": block})
-		}
+		act = activityOrUndo(block, blockID, ev.Kind != model.EventBlock, actor.URI, ev.ID)
 		inboxes = []string{target.InboxURL}
 
 	case model.EventAccountUpdate:
@@ -401,6 +379,32 @@ func (f *Federation) buildDeliveries(ctx context.Context, ev model.OutboxEvent) 
 // deliveriesFor makes one delivery per inbox, skipping blocked and
 // unavailable domains (a Follow still goes to an unavailable one, as in
 // Mastodon) and anything on this instance.
+// remoteTarget loads the account a follow or block event is aimed at (the
+// payload's target, else the event's object); a local target is dropped.
+func (f *Federation) remoteTarget(ctx context.Context, ev model.OutboxEvent, p eventPayload) (*model.Account, error) {
+	targetID := ev.ObjectID
+	if p.TargetID != 0 {
+		targetID = p.TargetID
+	}
+	target, err := f.store.AccountByID(ctx, targetID)
+	if err != nil {
+		return nil, notFound(err, "the target")
+	}
+	if target.Local() {
+		return nil, drop("local target")
+	}
+	return target, nil
+}
+
+// activityOrUndo returns the activity act (whose id is id) ready to send, or,
+// when undo is set, an Undo of it sent by actorURI for outbox event eventID.
+func activityOrUndo(act doc, id string, undo bool, actorURI string, eventID int64) doc {
+	if !undo {
+		return withContext(act)
+	}
+	return withContext(doc{"id": id + "#undo/" + strconv.FormatInt(eventID, 10), "type": "Undo", "actor": actorURI, "object": act})
+}
+
 func (f *Federation) deliveriesFor(act doc, signerID int64, inboxes []string) ([]storage.Delivery, error) {
 	if len(inboxes) == 0 {
 		return nil, nil

@@ -358,15 +358,7 @@ func (a *API) followers(c echo.Context) error { return a.graphList(c, a.svc.Stor
 func (a *API) following(c echo.Context) error { return a.graphList(c, a.svc.Store.Following) }
 
 func (a *API) accountLists(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	ls, err := a.svc.ListsContaining(c.Request().Context(), caller(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, listEntities(ls))
+	return showByID(c, a.svc.ListsContaining, listEntities)
 }
 
 // relAction adapts a core action on another account to a handler that

@@ -68,15 +68,7 @@ func (a *API) adminDomainBlocks(c echo.Context) error {
 }
 
 func (a *API) adminDomainBlock(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	b, err := a.svc.DomainBlock(c.Request().Context(), caller(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, adminDomainBlock(b))
+	return showByID(c, a.svc.DomainBlock, adminDomainBlock)
 }
 
 func (a *API) adminCreateDomainBlock(c echo.Context) error {
@@ -96,34 +88,11 @@ func (a *API) adminCreateDomainBlock(c echo.Context) error {
 }
 
 func (a *API) adminUpdateDomainBlock(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	p, err := params(c)
-	if err != nil {
-		return err
-	}
-	bp, err := domainBlockParams(p)
-	if err != nil {
-		return err
-	}
-	b, err := a.svc.UpdateDomainBlock(c.Request().Context(), caller(c), id, bp)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, adminDomainBlock(b))
+	return updateByID(c, domainBlockParams, a.svc.UpdateDomainBlock, adminDomainBlock)
 }
 
 func (a *API) adminDeleteDomainBlock(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.svc.DeleteDomainBlock(c.Request().Context(), caller(c), id); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{})
+	return actOnID(c, a.svc.DeleteDomainBlock)
 }
 
 // --- domain allows ---
@@ -138,15 +107,7 @@ func (a *API) adminDomainAllows(c echo.Context) error {
 }
 
 func (a *API) adminDomainAllow(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	d, err := a.svc.DomainAllow(c.Request().Context(), caller(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, adminDomainAllow(d))
+	return showByID(c, a.svc.DomainAllow, adminDomainAllow)
 }
 
 func (a *API) adminCreateDomainAllow(c echo.Context) error {
@@ -162,14 +123,7 @@ func (a *API) adminCreateDomainAllow(c echo.Context) error {
 }
 
 func (a *API) adminDeleteDomainAllow(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.svc.DeleteDomainAllow(c.Request().Context(), caller(c), id); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{})
+	return actOnID(c, a.svc.DeleteDomainAllow)
 }
 
 // --- IP blocks ---
@@ -196,15 +150,7 @@ func (a *API) adminIPBlocks(c echo.Context) error {
 }
 
 func (a *API) adminIPBlock(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	b, err := a.svc.IPBlock(c.Request().Context(), caller(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, adminIPBlock(b))
+	return showByID(c, a.svc.IPBlock, adminIPBlock)
 }
 
 func (a *API) adminCreateIPBlock(c echo.Context) error {
@@ -224,34 +170,11 @@ func (a *API) adminCreateIPBlock(c echo.Context) error {
 }
 
 func (a *API) adminUpdateIPBlock(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	p, err := params(c)
-	if err != nil {
-		return err
-	}
-	bp, err := ipBlockParams(p)
-	if err != nil {
-		return err
-	}
-	b, err := a.svc.UpdateIPBlock(c.Request().Context(), caller(c), id, bp)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, adminIPBlock(b))
+	return updateByID(c, ipBlockParams, a.svc.UpdateIPBlock, adminIPBlock)
 }
 
 func (a *API) adminDeleteIPBlock(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.svc.DeleteIPBlock(c.Request().Context(), caller(c), id); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{})
+	return actOnID(c, a.svc.DeleteIPBlock)
 }
 
 // --- e-mail domain blocks ---
@@ -266,15 +189,7 @@ func (a *API) adminEmailDomainBlocks(c echo.Context) error {
 }
 
 func (a *API) adminEmailDomainBlock(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	b, err := a.svc.EmailDomainBlock(c.Request().Context(), caller(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, adminEmailDomainBlock(b))
+	return showByID(c, a.svc.EmailDomainBlock, adminEmailDomainBlock)
 }
 
 func (a *API) adminCreateEmailDomainBlock(c echo.Context) error {
@@ -290,14 +205,7 @@ func (a *API) adminCreateEmailDomainBlock(c echo.Context) error {
 }
 
 func (a *API) adminDeleteEmailDomainBlock(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.svc.DeleteEmailDomainBlock(c.Request().Context(), caller(c), id); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{})
+	return actOnID(c, a.svc.DeleteEmailDomainBlock)
 }
 
 // --- canonical e-mail blocks ---
@@ -312,15 +220,7 @@ func (a *API) adminCanonicalBlocks(c echo.Context) error {
 }
 
 func (a *API) adminCanonicalBlock(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	b, err := a.svc.CanonicalEmailBlock(c.Request().Context(), caller(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, adminCanonicalBlock(b))
+	return showByID(c, a.svc.CanonicalEmailBlock, adminCanonicalBlock)
 }
 
 func (a *API) adminCreateCanonicalBlock(c echo.Context) error {
@@ -352,12 +252,5 @@ func (a *API) adminTestCanonicalBlock(c echo.Context) error {
 }
 
 func (a *API) adminDeleteCanonicalBlock(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.svc.DeleteCanonicalEmailBlock(c.Request().Context(), caller(c), id); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{})
+	return actOnID(c, a.svc.DeleteCanonicalEmailBlock)
 }

@@ -140,34 +140,11 @@ func (a *API) adminCreateRule(c echo.Context) error {
 }
 
 func (a *API) adminUpdateRule(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	p, err := params(c)
-	if err != nil {
-		return err
-	}
-	rp, err := ruleParams(p)
-	if err != nil {
-		return err
-	}
-	r, err := a.svc.UpdateRule(c.Request().Context(), caller(c), id, rp)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, adminRule(r))
+	return updateByID(c, ruleParams, a.svc.UpdateRule, adminRule)
 }
 
 func (a *API) adminDeleteRule(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.svc.DeleteRule(c.Request().Context(), caller(c), id); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{})
+	return actOnID(c, a.svc.DeleteRule)
 }
 
 // --- announcements ---
@@ -249,34 +226,11 @@ func (a *API) adminCreateAnnouncement(c echo.Context) error {
 }
 
 func (a *API) adminUpdateAnnouncement(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	p, err := params(c)
-	if err != nil {
-		return err
-	}
-	ap, err := announcementParams(p)
-	if err != nil {
-		return err
-	}
-	an, err := a.svc.UpdateAnnouncement(c.Request().Context(), caller(c), id, ap)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, adminAnnouncement(an))
+	return updateByID(c, announcementParams, a.svc.UpdateAnnouncement, adminAnnouncement)
 }
 
 func (a *API) adminDeleteAnnouncement(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.svc.DeleteAnnouncement(c.Request().Context(), caller(c), id); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{})
+	return actOnID(c, a.svc.DeleteAnnouncement)
 }
 
 // registerAnnouncements mounts the users' announcement routes.
@@ -307,14 +261,7 @@ func (a *API) announcements(c echo.Context) error {
 }
 
 func (a *API) dismissAnnouncement(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.svc.DismissAnnouncement(c.Request().Context(), caller(c), id); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{})
+	return actOnID(c, a.svc.DismissAnnouncement)
 }
 
 func (a *API) reactAnnouncement(add bool) echo.HandlerFunc {

@@ -51,14 +51,7 @@ func (a *API) listConversations(c echo.Context) error {
 }
 
 func (a *API) deleteConversation(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.svc.RemoveConversation(c.Request().Context(), caller(c), id); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{})
+	return actOnID(c, a.svc.RemoveConversation)
 }
 
 func (a *API) readConversation(c echo.Context) error {

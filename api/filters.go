@@ -9,6 +9,7 @@ import (
 
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/model"
 )
 
 // registerFilters mounts the v2 filters (with keywords and statuses) and
@@ -112,15 +113,7 @@ func (a *API) createFilter(c echo.Context) error {
 }
 
 func (a *API) getFilter(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	f, err := a.svc.Filter(c.Request().Context(), caller(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, filterEntity(f))
+	return showByID(c, a.svc.Filter, filterEntity)
 }
 
 func (a *API) updateFilter(c echo.Context) error {
@@ -140,26 +133,11 @@ func (a *API) updateFilter(c echo.Context) error {
 }
 
 func (a *API) deleteFilter(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.svc.DeleteFilter(c.Request().Context(), caller(c), id); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{})
+	return actOnID(c, a.svc.DeleteFilter)
 }
 
 func (a *API) getFilterKeywords(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	f, err := a.svc.Filter(c.Request().Context(), caller(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, filterEntity(f).Keywords)
+	return showByID(c, a.svc.Filter, func(f *model.Filter) []FilterKeyword { return filterEntity(f).Keywords })
 }
 
 func (a *API) addFilterKeyword(c echo.Context) error {
@@ -179,15 +157,7 @@ func (a *API) addFilterKeyword(c echo.Context) error {
 }
 
 func (a *API) getFilterKeyword(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	k, err := a.svc.FilterKeyword(c.Request().Context(), caller(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, filterKeyword(k))
+	return showByID(c, a.svc.FilterKeyword, filterKeyword)
 }
 
 func (a *API) updateFilterKeyword(c echo.Context) error {
@@ -218,26 +188,11 @@ func (a *API) updateFilterKeyword(c echo.Context) error {
 }
 
 func (a *API) deleteFilterKeyword(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.svc.DeleteFilterKeyword(c.Request().Context(), caller(c), id); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{})
+	return actOnID(c, a.svc.DeleteFilterKeyword)
 }
 
 func (a *API) getFilterStatuses(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	f, err := a.svc.Filter(c.Request().Context(), caller(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, filterEntity(f).Statuses)
+	return showByID(c, a.svc.Filter, func(f *model.Filter) []FilterStatus { return filterEntity(f).Statuses })
 }
 
 func (a *API) addFilterStatus(c echo.Context) error {
@@ -264,26 +219,11 @@ func (a *API) addFilterStatus(c echo.Context) error {
 }
 
 func (a *API) getFilterStatus(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	fs, err := a.svc.FilterStatus(c.Request().Context(), caller(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, filterStatus(fs))
+	return showByID(c, a.svc.FilterStatus, filterStatus)
 }
 
 func (a *API) deleteFilterStatus(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.svc.DeleteFilterStatus(c.Request().Context(), caller(c), id); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{})
+	return actOnID(c, a.svc.DeleteFilterStatus)
 }
 
 // --- v1 ---
@@ -328,15 +268,7 @@ func (a *API) getV1Filters(c echo.Context) error {
 }
 
 func (a *API) getV1Filter(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	v, err := a.svc.V1Filter(c.Request().Context(), caller(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, v1Filter(v))
+	return showByID(c, a.svc.V1Filter, v1Filter)
 }
 
 func (a *API) createV1Filter(c echo.Context) error {
@@ -371,12 +303,5 @@ func (a *API) updateV1Filter(c echo.Context) error {
 }
 
 func (a *API) deleteV1Filter(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.svc.DeleteV1Filter(c.Request().Context(), caller(c), id); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{})
+	return actOnID(c, a.svc.DeleteV1Filter)
 }

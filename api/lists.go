@@ -64,15 +64,7 @@ func (a *API) createList(c echo.Context) error {
 }
 
 func (a *API) getList(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	l, err := a.svc.List(c.Request().Context(), caller(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, listEntity(l))
+	return showByID(c, a.svc.List, listEntity)
 }
 
 func (a *API) updateList(c echo.Context) error {
@@ -92,14 +84,7 @@ func (a *API) updateList(c echo.Context) error {
 }
 
 func (a *API) deleteList(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.svc.DeleteList(c.Request().Context(), caller(c), id); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{})
+	return actOnID(c, a.svc.DeleteList)
 }
 
 func (a *API) listAccounts(c echo.Context) error {

@@ -81,14 +81,7 @@ func (a *API) clearNotifications(c echo.Context) error {
 }
 
 func (a *API) dismissNotification(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := a.svc.DismissNotification(c.Request().Context(), caller(c), id); err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, map[string]any{})
+	return actOnID(c, a.svc.DismissNotification)
 }
 
 func (a *API) unreadNotifications(c echo.Context) error {

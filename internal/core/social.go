@@ -165,8 +165,7 @@ func (s *Service) Unfollow(ctx context.Context, c *Caller, targetID int64) (*mod
 			f, err = s.Store.FollowRequestBetween(ctx, me.ID, target.ID)
 		}
 		if err == nil {
-			events = append(events, model.OutboxEvent{Kind: model.EventUnfollow, AccountID: me.ID, ObjectID: target.ID,
-				Payload: payload(map[string]any{"uri": f.URI, "target_id": target.ID})})
+			events = append(events, unfollowEvent(me.ID, target.ID, f.URI))
 		} else if !errors.Is(err, storage.ErrNotFound) {
 			return nil, herr.Internal(err)
 		}
@@ -174,10 +173,30 @@ func (s *Service) Unfollow(ctx context.Context, c *Caller, targetID int64) (*mod
 	if _, err := s.Store.Unfollow(ctx, me.ID, target.ID, events); err != nil {
 		return nil, herr.Internal(err)
 	}
+	return s.relationshipAfter(ctx, events, me.ID, target.ID)
+}
+
+// relationshipAfter wakes the delivery worker when events were queued and
+// returns the caller's relationship with the other account.
+func (s *Service) relationshipAfter(ctx context.Context, events []model.OutboxEvent, meID, otherID int64) (*model.Relationship, error) {
 	if len(events) > 0 {
 		s.kick()
 	}
-	return s.Relationship(ctx, me.ID, target.ID)
+	return s.Relationship(ctx, meID, otherID)
+}
+
+// unfollowEvent tells a remote target's server that meID no longer follows it
+// (or withdraws the request) through the follow with the given uri.
+func unfollowEvent(meID, targetID int64, uri string) model.OutboxEvent {
+	return model.OutboxEvent{Kind: model.EventUnfollow, AccountID: meID, ObjectID: targetID,
+		Payload: payload(map[string]any{"uri": uri, "target_id": targetID})}
+}
+
+// rejectFollowEvent tells a remote follower's server that meID rejects (or
+// removes) its follow with the given uri.
+func rejectFollowEvent(meID, followerID int64, uri string) model.OutboxEvent {
+	return model.OutboxEvent{Kind: model.EventFollowReject, AccountID: meID, ObjectID: followerID,
+		Payload: payload(map[string]any{"uri": uri, "follower_id": followerID})}
 }
 
 // RemoveFromFollowers makes an account stop following the caller.
@@ -199,16 +218,12 @@ func (s *Service) RemoveFromFollowers(ctx context.Context, c *Caller, followerID
 	}
 	var events []model.OutboxEvent
 	if !follower.Local() {
-		events = append(events, model.OutboxEvent{Kind: model.EventFollowReject, AccountID: me.ID, ObjectID: follower.ID,
-			Payload: payload(map[string]any{"uri": f.URI, "follower_id": follower.ID})})
+		events = append(events, rejectFollowEvent(me.ID, follower.ID, f.URI))
 	}
 	if _, err := s.Store.Unfollow(ctx, follower.ID, me.ID, events); err != nil {
 		return nil, herr.Internal(err)
 	}
-	if len(events) > 0 {
-		s.kick()
-	}
-	return s.Relationship(ctx, me.ID, follower.ID)
+	return s.relationshipAfter(ctx, events, me.ID, follower.ID)
 }
 
 // AuthorizeFollowRequest accepts a pending request to follow the caller.
@@ -251,10 +266,7 @@ func (s *Service) answerFollowRequest(ctx context.Context, c *Caller, requesterI
 	if err != nil {
 		return nil, storeErr(err)
 	}
-	if len(events) > 0 {
-		s.kick()
-	}
-	return s.Relationship(ctx, me.ID, requester.ID)
+	return s.relationshipAfter(ctx, events, me.ID, requester.ID)
 }
 
 // Block blocks an account: follows both ways end, and a remote account's
@@ -277,18 +289,14 @@ func (s *Service) Block(ctx context.Context, c *Caller, targetID int64) (*model.
 	var events []model.OutboxEvent
 	if !target.Local() {
 		if f, err := s.Store.FollowBetween(ctx, me.ID, target.ID); err == nil {
-			events = append(events, model.OutboxEvent{Kind: model.EventUnfollow, AccountID: me.ID, ObjectID: target.ID,
-				Payload: payload(map[string]any{"uri": f.URI, "target_id": target.ID})})
+			events = append(events, unfollowEvent(me.ID, target.ID, f.URI))
 		} else if f, err := s.Store.FollowRequestBetween(ctx, me.ID, target.ID); err == nil {
-			events = append(events, model.OutboxEvent{Kind: model.EventUnfollow, AccountID: me.ID, ObjectID: target.ID,
-				Payload: payload(map[string]any{"uri": f.URI, "target_id": target.ID})})
+			events = append(events, unfollowEvent(me.ID, target.ID, f.URI))
 		}
 		if f, err := s.Store.FollowBetween(ctx, target.ID, me.ID); err == nil {
-			events = append(events, model.OutboxEvent{Kind: model.EventFollowReject, AccountID: me.ID, ObjectID: target.ID,
-				Payload: payload(map[string]any{"uri": f.URI, "follower_id": target.ID})})
+			events = append(events, rejectFollowEvent(me.ID, target.ID, f.URI))
 		} else if f, err := s.Store.FollowRequestBetween(ctx, target.ID, me.ID); err == nil {
-			events = append(events, model.OutboxEvent{Kind: model.EventFollowReject, AccountID: me.ID, ObjectID: target.ID,
-				Payload: payload(map[string]any{"uri": f.URI, "follower_id": target.ID})})
+			events = append(events, rejectFollowEvent(me.ID, target.ID, f.URI))
 		}
 		events = append(events, model.OutboxEvent{Kind: model.EventBlock, AccountID: me.ID, ObjectID: target.ID,
 			Payload: payload(map[string]any{"uri": uri})})
@@ -296,10 +304,7 @@ func (s *Service) Block(ctx context.Context, c *Caller, targetID int64) (*model.
 	if err := s.Store.Block(ctx, me.ID, target.ID, uri, events); err != nil {
 		return nil, herr.Internal(err)
 	}
-	if len(events) > 0 {
-		s.kick()
-	}
-	return s.Relationship(ctx, me.ID, target.ID)
+	return s.relationshipAfter(ctx, events, me.ID, target.ID)
 }
 
 // Unblock lifts a block.
@@ -327,10 +332,7 @@ func (s *Service) Unblock(ctx context.Context, c *Caller, targetID int64) (*mode
 	if err := s.Store.Unblock(ctx, me.ID, target.ID, events); err != nil {
 		return nil, herr.Internal(err)
 	}
-	if len(events) > 0 {
-		s.kick()
-	}
-	return s.Relationship(ctx, me.ID, target.ID)
+	return s.relationshipAfter(ctx, events, me.ID, target.ID)
 }
 
 // Mute hides an account's posts (and, with notifications, its

@@ -110,10 +110,15 @@ func (s *Store) DeleteRole(ctx context.Context, roleID int64) error {
 
 // affected turns "no row changed" into ErrNotFound.
 func affected(res sql.Result, err error) error {
+	if err != nil && isUniqueViolation(err) {
+		return storage.ErrConflict
+	}
+	return notFoundIfNone(res, err)
+}
+
+// notFoundIfNone turns "no row changed" into ErrNotFound; errors pass through.
+func notFoundIfNone(res sql.Result, err error) error {
 	if err != nil {
-		if isUniqueViolation(err) {
-			return storage.ErrConflict
-		}
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {

@@ -353,14 +353,7 @@ func (s *Store) MarkInboxGone(ctx context.Context, inboxURL string) (int64, erro
 
 // SetMovedTo records an account's move.
 func (s *Store) SetMovedTo(ctx context.Context, accountID, targetID int64) error {
-	res, err := s.w.ExecContext(ctx, "UPDATE accounts SET moved_to_id = ?, updated_at = ? WHERE id = ?", nullID(targetID), ms(time.Now()), accountID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return storage.ErrNotFound
-	}
-	return nil
+	return notFoundIfNone(s.w.ExecContext(ctx, "UPDATE accounts SET moved_to_id = ?, updated_at = ? WHERE id = ?", nullID(targetID), ms(time.Now()), accountID))
 }
 
 func fedTruncate(s string, n int) string {

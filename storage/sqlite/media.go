@@ -83,18 +83,11 @@ func (s *Store) CreateMedia(ctx context.Context, m *model.MediaAttachment) error
 // UpdateMedia writes an attachment's mutable columns.
 func (s *Store) UpdateMedia(ctx context.Context, m *model.MediaAttachment) error {
 	m.UpdatedAt = time.Now().UTC()
-	res, err := s.w.ExecContext(ctx, `UPDATE media_attachments SET type = ?, content_type = ?, file_key = ?, preview_key = ?,
+	return notFoundIfNone(s.w.ExecContext(ctx, `UPDATE media_attachments SET type = ?, content_type = ?, file_key = ?, preview_key = ?,
 		file_size = ?, meta = ?, blurhash = ?, description = ?, focus_x = ?, focus_y = ?, remote_url = ?, processing = ?,
 		cached_at = ?, updated_at = ? WHERE id = ?`,
 		m.Type, m.ContentType, m.FileKey, m.PreviewKey, m.FileSize, metaJSON(m.Meta), m.Blurhash, m.Description,
-		m.FocusX, m.FocusY, m.RemoteURL, m.Processing, msPtr(m.CachedAt), ms(m.UpdatedAt), m.ID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return storage.ErrNotFound
-	}
-	return nil
+		m.FocusX, m.FocusY, m.RemoteURL, m.Processing, msPtr(m.CachedAt), ms(m.UpdatedAt), m.ID))
 }
 
 // MediaByID returns one attachment.
@@ -122,14 +115,7 @@ func (s *Store) MediaOfStatuses(ctx context.Context, statusIDs []int64) (map[int
 
 // DeleteMedia deletes an attachment.
 func (s *Store) DeleteMedia(ctx context.Context, mediaID int64) error {
-	res, err := s.w.ExecContext(ctx, "DELETE FROM media_attachments WHERE id = ?", mediaID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return storage.ErrNotFound
-	}
-	return nil
+	return notFoundIfNone(s.w.ExecContext(ctx, "DELETE FROM media_attachments WHERE id = ?", mediaID))
 }
 
 // attachMedia attaches the author's unattached (or, with keep, already

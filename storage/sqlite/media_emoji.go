@@ -103,14 +103,7 @@ func (s *Store) UpdateEmoji(ctx context.Context, e *model.CustomEmoji) error {
 
 // DeleteEmoji deletes an emoji (its files become garbage).
 func (s *Store) DeleteEmoji(ctx context.Context, emojiID int64) error {
-	res, err := s.w.ExecContext(ctx, "DELETE FROM custom_emojis WHERE id = ?", emojiID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return storage.ErrNotFound
-	}
-	return nil
+	return notFoundIfNone(s.w.ExecContext(ctx, "DELETE FROM custom_emojis WHERE id = ?", emojiID))
 }
 
 // EmojiByID returns one emoji.

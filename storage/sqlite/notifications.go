@@ -90,14 +90,7 @@ func (s *Store) NotificationByID(ctx context.Context, accountID, notificationID 
 
 // DismissNotification deletes one of the account's notifications.
 func (s *Store) DismissNotification(ctx context.Context, accountID, notificationID int64) error {
-	res, err := s.w.ExecContext(ctx, "DELETE FROM notifications WHERE id = ? AND account_id = ?", notificationID, accountID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return storage.ErrNotFound
-	}
-	return nil
+	return notFoundIfNone(s.w.ExecContext(ctx, "DELETE FROM notifications WHERE id = ? AND account_id = ?", notificationID, accountID))
 }
 
 // ClearNotifications deletes all of an account's notifications.

@@ -194,14 +194,7 @@ func (s *Store) PushSubscriptionByToken(ctx context.Context, tokenID int64) (*st
 }
 
 func (s *Store) UpdatePushSubscription(ctx context.Context, p *storage.PushSubscription) error {
-	res, err := s.w.ExecContext(ctx, "UPDATE push_subscriptions SET alerts = ?, policy = ? WHERE id = ?", strings.Join(p.Alerts, " "), p.Policy, p.ID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return storage.ErrNotFound
-	}
-	return nil
+	return notFoundIfNone(s.w.ExecContext(ctx, "UPDATE push_subscriptions SET alerts = ?, policy = ? WHERE id = ?", strings.Join(p.Alerts, " "), p.Policy, p.ID))
 }
 
 func (s *Store) DeletePushSubscription(ctx context.Context, tokenID int64) error {
@@ -377,25 +370,11 @@ func (s *Store) ConversationByID(ctx context.Context, accountID, convID int64) (
 }
 
 func (s *Store) DeleteConversation(ctx context.Context, accountID, convID int64) error {
-	res, err := s.w.ExecContext(ctx, "DELETE FROM conversations WHERE id = ? AND account_id = ?", convID, accountID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return storage.ErrNotFound
-	}
-	return nil
+	return notFoundIfNone(s.w.ExecContext(ctx, "DELETE FROM conversations WHERE id = ? AND account_id = ?", convID, accountID))
 }
 
 func (s *Store) MarkConversationRead(ctx context.Context, accountID, convID int64) error {
-	res, err := s.w.ExecContext(ctx, "UPDATE conversations SET unread = 0 WHERE id = ? AND account_id = ?", convID, accountID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return storage.ErrNotFound
-	}
-	return nil
+	return notFoundIfNone(s.w.ExecContext(ctx, "UPDATE conversations SET unread = 0 WHERE id = ? AND account_id = ?", convID, accountID))
 }
 
 // --- notification policies and groups ---

@@ -49,27 +49,13 @@ func (s *Store) CreateList(ctx context.Context, l *model.List) error {
 
 // UpdateList stores a list's settings.
 func (s *Store) UpdateList(ctx context.Context, l *model.List) error {
-	res, err := s.w.ExecContext(ctx, "UPDATE lists SET title = ?, replies_policy = ?, exclusive = ? WHERE id = ? AND account_id = ?",
-		l.Title, l.RepliesPolicy, b2i(l.Exclusive), l.ID, l.AccountID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return storage.ErrNotFound
-	}
-	return nil
+	return notFoundIfNone(s.w.ExecContext(ctx, "UPDATE lists SET title = ?, replies_policy = ?, exclusive = ? WHERE id = ? AND account_id = ?",
+		l.Title, l.RepliesPolicy, b2i(l.Exclusive), l.ID, l.AccountID))
 }
 
 // DeleteList removes a list and its memberships.
 func (s *Store) DeleteList(ctx context.Context, accountID, listID int64) error {
-	res, err := s.w.ExecContext(ctx, "DELETE FROM lists WHERE id = ? AND account_id = ?", listID, accountID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return storage.ErrNotFound
-	}
-	return nil
+	return notFoundIfNone(s.w.ExecContext(ctx, "DELETE FROM lists WHERE id = ? AND account_id = ?", listID, accountID))
 }
 
 // ListByID returns one of accountID's lists.
@@ -321,14 +307,7 @@ func (s *Store) UpdateFilter(ctx context.Context, accountID, filterID int64, u s
 
 // DeleteFilter removes a filter with its keywords and statuses.
 func (s *Store) DeleteFilter(ctx context.Context, accountID, filterID int64) error {
-	res, err := s.w.ExecContext(ctx, "DELETE FROM filters WHERE id = ? AND account_id = ?", filterID, accountID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return storage.ErrNotFound
-	}
-	return nil
+	return notFoundIfNone(s.w.ExecContext(ctx, "DELETE FROM filters WHERE id = ? AND account_id = ?", filterID, accountID))
 }
 
 // FilterByID returns one of accountID's filters.
@@ -386,15 +365,8 @@ func (s *Store) FilterKeywordByID(ctx context.Context, accountID, keywordID int6
 
 // UpdateFilterKeyword changes a keyword's text and whole_word.
 func (s *Store) UpdateFilterKeyword(ctx context.Context, accountID int64, k *model.FilterKeyword) error {
-	res, err := s.w.ExecContext(ctx, `UPDATE filter_keywords SET keyword = ?, whole_word = ?
-		WHERE id = ? AND filter_id IN (SELECT id FROM filters WHERE account_id = ?)`, k.Keyword, b2i(k.WholeWord), k.ID, accountID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return storage.ErrNotFound
-	}
-	return nil
+	return notFoundIfNone(s.w.ExecContext(ctx, `UPDATE filter_keywords SET keyword = ?, whole_word = ?
+		WHERE id = ? AND filter_id IN (SELECT id FROM filters WHERE account_id = ?)`, k.Keyword, b2i(k.WholeWord), k.ID, accountID))
 }
 
 // DeleteFilterKeyword removes a keyword (and an emptied filter on request).
@@ -457,15 +429,8 @@ func (s *Store) FilterStatusByID(ctx context.Context, accountID, fsID int64) (*m
 
 // DeleteFilterStatus removes a status filter.
 func (s *Store) DeleteFilterStatus(ctx context.Context, accountID, fsID int64) error {
-	res, err := s.w.ExecContext(ctx, "DELETE FROM filter_statuses WHERE id = ? AND filter_id IN (SELECT id FROM filters WHERE account_id = ?)",
-		fsID, accountID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return storage.ErrNotFound
-	}
-	return nil
+	return notFoundIfNone(s.w.ExecContext(ctx, "DELETE FROM filter_statuses WHERE id = ? AND filter_id IN (SELECT id FROM filters WHERE account_id = ?)",
+		fsID, accountID))
 }
 
 // --- markers ---

@@ -102,14 +102,7 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) erro
 
 // SetRole changes a user's role.
 func (s *Store) SetRole(ctx context.Context, userID int64, role string) error {
-	res, err := s.w.ExecContext(ctx, "UPDATE users SET role = ? WHERE id = ?", role, userID)
-	if err != nil {
-		return err
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return storage.ErrNotFound
-	}
-	return nil
+	return notFoundIfNone(s.w.ExecContext(ctx, "UPDATE users SET role = ? WHERE id = ?", role, userID))
 }
 
 // TouchSignIn records a successful sign-in.
