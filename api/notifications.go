@@ -14,8 +14,13 @@ func (a *API) registerNotifications(e *echo.Echo) {
 	const read, write = "read:notifications", "write:notifications"
 	a.handle(e, http.MethodGet, "/api/v1/notifications", a.listNotifications, user(read))
 	a.handle(e, http.MethodGet, "/api/v1/notifications/unread_count", a.unreadNotifications, user(read))
-	a.handle(e, http.MethodGet, "/api/v1/notifications/requests", a.emptyList, user(read))
+	a.handle(e, http.MethodGet, "/api/v1/notifications/requests", a.notificationRequests, user(read))
 	a.handle(e, http.MethodGet, "/api/v1/notifications/requests/merged", a.requestsMerged, user(read))
+	a.handle(e, http.MethodPost, "/api/v1/notifications/requests/accept", a.acceptNotificationRequests, user(write))
+	a.handle(e, http.MethodPost, "/api/v1/notifications/requests/dismiss", a.dismissNotificationRequests, user(write))
+	a.handle(e, http.MethodGet, "/api/v1/notifications/requests/:id", a.notificationRequest, user(read))
+	a.handle(e, http.MethodPost, "/api/v1/notifications/requests/:id/accept", a.acceptNotificationRequest, user(write))
+	a.handle(e, http.MethodPost, "/api/v1/notifications/requests/:id/dismiss", a.dismissNotificationRequest, user(write))
 	a.handle(e, http.MethodGet, "/api/v1/notifications/:id", a.getNotification, user(read))
 	a.handle(e, http.MethodPost, "/api/v1/notifications/clear", a.clearNotifications, user(write))
 	a.handle(e, http.MethodPost, "/api/v1/notifications/:id/dismiss", a.dismissNotification, user(write))
@@ -102,10 +107,25 @@ func (a *API) notificationPolicy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, policyEntity(p))
+	return a.policyResponse(c, p, false)
 }
 
-func policyEntity(p *storage.NotificationPolicy) map[string]any {
+// policyResponse renders a policy with its summary (v1: the 4.2 shape).
+func (a *API) policyResponse(c echo.Context, p *storage.NotificationPolicy, v1 bool) error {
+	reqs, ns, err := a.svc.NotificationRequestsSummary(c.Request().Context(), caller(c))
+	if err != nil {
+		return err
+	}
+	out := policyEntity(p, reqs, ns)
+	if v1 {
+		for _, k := range []string{"for_not_following", "for_not_followers", "for_new_accounts", "for_private_mentions", "for_limited_accounts"} {
+			delete(out, k)
+		}
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func policyEntity(p *storage.NotificationPolicy, pendingRequests, pendingNotifications int64) map[string]any {
 	return map[string]any{
 		"for_not_following":    p.ForNotFollowing,
 		"for_not_followers":    p.ForNotFollowers,
@@ -117,7 +137,8 @@ func policyEntity(p *storage.NotificationPolicy) map[string]any {
 		"filter_not_followers":    p.ForNotFollowers != "accept",
 		"filter_new_accounts":     p.ForNewAccounts != "accept",
 		"filter_private_mentions": p.ForPrivateMentions != "accept",
-		"summary":                 map[string]int{"pending_requests_count": 0, "pending_notifications_count": 0},
+		"summary": map[string]int64{"pending_requests_count": pendingRequests,
+			"pending_notifications_count": pendingNotifications},
 	}
 }
 
@@ -127,11 +148,7 @@ func (a *API) notificationPolicyV1(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := policyEntity(p)
-	for _, k := range []string{"for_not_following", "for_not_followers", "for_new_accounts", "for_private_mentions", "for_limited_accounts"} {
-		delete(out, k)
-	}
-	return c.JSON(http.StatusOK, out)
+	return a.policyResponse(c, p, true)
 }
 
 // updateNotificationPolicy takes the v2 values (accept, filter, drop) or
@@ -165,5 +182,5 @@ func (a *API) updateNotificationPolicy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, policyEntity(pol))
+	return a.policyResponse(c, pol, false)
 }

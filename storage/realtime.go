@@ -68,8 +68,8 @@ type Realtime interface {
 	SetNotificationPolicy(ctx context.Context, p *NotificationPolicy) error
 	// NotificationGroup pages through the notifications of one group:
 	// type and status (0 for follows) within [from, to).
-	NotificationGroup(ctx context.Context, accountID int64, g NotificationGroupKey, limit int) ([]*model.Notification, error)
-	CountNotificationGroup(ctx context.Context, accountID int64, g NotificationGroupKey) (int64, error)
+	NotificationGroup(ctx context.Context, accountID int64, g NotificationGroupKey, limit int, screen *NotificationScreen) ([]*model.Notification, error)
+	CountNotificationGroup(ctx context.Context, accountID int64, g NotificationGroupKey, screen *NotificationScreen) (int64, error)
 	DismissNotificationGroup(ctx context.Context, accountID int64, g NotificationGroupKey) (int64, error)
 }
 

@@ -42,6 +42,10 @@ func (s *Service) Notifications(ctx context.Context, c *Caller, f storage.Notifi
 		return &NotificationPage{View: &StatusView{}}, nil
 	}
 	f.ExcludeTypes = knownTypes(f.ExcludeTypes)
+	var err error
+	if f.Screen, err = s.notificationScreen(ctx, c); err != nil {
+		return nil, err
+	}
 	ns, err := s.Store.Notifications(ctx, c.Account.ID, f, p)
 	if err != nil {
 		return nil, herr.Internal(err)
@@ -170,7 +174,11 @@ func (s *Service) UnreadNotifications(ctx context.Context, c *Caller) (int64, er
 	if err != nil {
 		return 0, herr.Internal(err)
 	}
-	n, err := s.Store.CountNotificationsAfter(ctx, c.Account.ID, last, MaxUnreadCount)
+	sc, err := s.notificationScreen(ctx, c)
+	if err != nil {
+		return 0, err
+	}
+	n, err := s.Store.CountNotificationsAfter(ctx, c.Account.ID, last, MaxUnreadCount, sc)
 	if err != nil {
 		return 0, herr.Internal(err)
 	}

@@ -141,10 +141,14 @@ func (s *Service) GroupedNotifications(ctx context.Context, c *Caller, f storage
 		out.Newest, out.Oldest = np.Newest, np.Oldest
 	}
 	// Whole-group counts.
+	sc, err := s.notificationScreen(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	for i := range out.Groups {
 		g := &out.Groups[i]
 		if gk, ok := ParseGroupKey(g.Key); ok && gk.ID == 0 {
-			if n, err := s.Store.CountNotificationGroup(ctx, c.Account.ID, gk); err == nil && n > g.Count {
+			if n, err := s.Store.CountNotificationGroup(ctx, c.Account.ID, gk, sc); err == nil && n > g.Count {
 				g.Count = n
 			}
 		}
@@ -162,7 +166,11 @@ func (s *Service) NotificationGroupByKey(ctx context.Context, c *Caller, key str
 	if !ok {
 		return nil, herr.NotFound("notification group")
 	}
-	ns, err := s.Store.NotificationGroup(ctx, c.Account.ID, gk, 80)
+	sc, err := s.notificationScreen(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	ns, err := s.Store.NotificationGroup(ctx, c.Account.ID, gk, 80, sc)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -185,7 +193,7 @@ func (s *Service) NotificationGroupByKey(ctx context.Context, c *Caller, key str
 		}
 	}
 	if gk.ID == 0 {
-		if n, err := s.Store.CountNotificationGroup(ctx, c.Account.ID, gk); err == nil && n > g.Count {
+		if n, err := s.Store.CountNotificationGroup(ctx, c.Account.ID, gk, sc); err == nil && n > g.Count {
 			g.Count = n
 		}
 	}

@@ -61,6 +61,9 @@ func (s *Store) Notifications(ctx context.Context, accountID int64, f storage.No
 		q += " AND n.from_account_id = ?"
 		all = append(all, f.FromAccount)
 	}
+	cond, cargs := screenClause(f.Screen)
+	q += cond
+	all = append(all, cargs...)
 	rows, err := s.r.QueryContext(ctx, q+where+tail, append(all, args...)...)
 	if err != nil {
 		return nil, err
@@ -100,10 +103,11 @@ func (s *Store) ClearNotifications(ctx context.Context, accountID int64) error {
 }
 
 // CountNotificationsAfter counts notifications newer than afterID, up to limit.
-func (s *Store) CountNotificationsAfter(ctx context.Context, accountID, afterID int64, limit int) (int64, error) {
+func (s *Store) CountNotificationsAfter(ctx context.Context, accountID, afterID int64, limit int, screen *storage.NotificationScreen) (int64, error) {
 	var n int64
-	err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM notifications WHERE account_id = ? AND id > ? LIMIT ?)",
-		accountID, afterID, limit).Scan(&n)
+	cond, args := screenClause(screen)
+	err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM notifications n WHERE n.account_id = ? AND n.id > ?"+cond+" LIMIT ?)",
+		append(append([]any{accountID, afterID}, args...), limit)...).Scan(&n)
 	return n, err
 }
 

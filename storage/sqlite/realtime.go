@@ -381,7 +381,7 @@ func (s *Store) MarkConversationRead(ctx context.Context, accountID, convID int6
 
 func (s *Store) NotificationPolicy(ctx context.Context, accountID int64) (*storage.NotificationPolicy, error) {
 	p := &storage.NotificationPolicy{AccountID: accountID, ForNotFollowing: "accept", ForNotFollowers: "accept",
-		ForNewAccounts: "accept", ForPrivateMentions: "accept", ForLimitedAccounts: "accept"}
+		ForNewAccounts: "accept", ForPrivateMentions: "filter", ForLimitedAccounts: "filter"}
 	err := s.r.QueryRowContext(ctx, `SELECT for_not_following, for_not_followers, for_new_accounts, for_private_mentions, for_limited_accounts
 		FROM notification_policies WHERE account_id = ?`, accountID).Scan(&p.ForNotFollowing, &p.ForNotFollowers, &p.ForNewAccounts,
 		&p.ForPrivateMentions, &p.ForLimitedAccounts)
@@ -418,8 +418,11 @@ func groupWhere(accountID int64, g storage.NotificationGroupKey) (string, []any)
 	return q, args
 }
 
-func (s *Store) NotificationGroup(ctx context.Context, accountID int64, g storage.NotificationGroupKey, limit int) ([]*model.Notification, error) {
+func (s *Store) NotificationGroup(ctx context.Context, accountID int64, g storage.NotificationGroupKey, limit int, screen *storage.NotificationScreen) ([]*model.Notification, error) {
 	where, args := groupWhere(accountID, g)
+	cond, cargs := screenClause(screen)
+	where += cond
+	args = append(args, cargs...)
 	rows, err := s.r.QueryContext(ctx, "SELECT "+notificationColumns+" FROM notifications n WHERE "+where+" ORDER BY n.id DESC LIMIT ?",
 		append(args, limit)...)
 	if err != nil {
@@ -437,8 +440,11 @@ func (s *Store) NotificationGroup(ctx context.Context, accountID int64, g storag
 	return out, rows.Err()
 }
 
-func (s *Store) CountNotificationGroup(ctx context.Context, accountID int64, g storage.NotificationGroupKey) (int64, error) {
+func (s *Store) CountNotificationGroup(ctx context.Context, accountID int64, g storage.NotificationGroupKey, screen *storage.NotificationScreen) (int64, error) {
 	where, args := groupWhere(accountID, g)
+	cond, cargs := screenClause(screen)
+	where += cond
+	args = append(args, cargs...)
 	var n int64
 	err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM notifications n WHERE "+where, args...).Scan(&n)
 	return n, err
