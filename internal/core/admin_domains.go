@@ -51,17 +51,11 @@ type policyCache struct {
 	rules *policyRules
 }
 
-// policyCaches holds each Service's cache (keyed by *Service).
-var policyCaches sync.Map
-
 // policyTTL bounds how stale the cache may be for changes made by another
 // process on the same database.
 const policyTTL = time.Minute
 
-func (s *Service) policyCache() *policyCache {
-	v, _ := policyCaches.LoadOrStore(s, &policyCache{})
-	return v.(*policyCache)
-}
+func (s *Service) policyCache() *policyCache { return &s.policy }
 
 func (s *Service) invalidateDomainPolicy() {
 	pc := s.policyCache()

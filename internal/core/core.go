@@ -30,7 +30,8 @@ type Service struct {
 	// Kick wakes the federation engine after outbox events were queued; optional.
 	Kick func()
 
-	media mediaHolder // media files, fetch client and caches (media.go)
+	media  mediaHolder // media files, fetch client and caches (media.go)
+	policy policyCache // domain policy rules (admin_domains.go)
 }
 
 // Resolver is what core asks of the federation engine.

@@ -124,20 +124,7 @@ func (s *Store) CountKnownDomains(ctx context.Context) (int64, error) {
 
 // KnownDomains lists the remote domains with accounts, for instance/peers.
 func (s *Store) KnownDomains(ctx context.Context, limit int) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT DISTINCT domain FROM accounts WHERE domain <> '' ORDER BY domain LIMIT ?", limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return queryColumn[string](ctx, s.r, "SELECT DISTINCT domain FROM accounts WHERE domain <> '' ORDER BY domain LIMIT ?", limit)
 }
 
 func insertAccount(ctx context.Context, tx *sql.Tx, a *model.Account) error {

@@ -228,18 +228,9 @@ func (s *Store) DismissAnnouncement(ctx context.Context, announcementID, account
 
 // DismissedAnnouncements returns the announcements an account has read.
 func (s *Store) DismissedAnnouncements(ctx context.Context, accountID int64) (map[int64]bool, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT announcement_id FROM announcement_dismissals WHERE account_id = ?", accountID)
+	ids, err := queryIDs(ctx, s.r, "SELECT announcement_id FROM announcement_dismissals WHERE account_id = ?", accountID)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := map[int64]bool{}
-	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out[v] = true
-	}
-	return out, rows.Err()
+	return idSet(ids), nil
 }

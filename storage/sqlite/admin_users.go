@@ -355,22 +355,9 @@ func (s *Store) StaffEmails(ctx context.Context, roleKeys []string) ([]string, e
 	if len(roleKeys) == 0 {
 		return nil, nil
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT u.email FROM users u JOIN accounts a ON a.id = u.account_id
+	return queryColumn[string](ctx, s.r, `SELECT u.email FROM users u JOIN accounts a ON a.id = u.account_id
 		WHERE u.disabled = 0 AND u.approved = 1 AND a.suspended_at IS NULL AND u.role IN (`+placeholders(len(roleKeys))+`) ORDER BY u.id`,
 		stringArgs(roleKeys)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var e string
-		if err := rows.Scan(&e); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
 }
 
 // AccountIDsByRoles lists the accounts of users with one of roleKeys.
@@ -378,21 +365,8 @@ func (s *Store) AccountIDsByRoles(ctx context.Context, roleKeys []string) ([]int
 	if len(roleKeys) == 0 {
 		return nil, nil
 	}
-	rows, err := s.r.QueryContext(ctx, "SELECT account_id FROM users WHERE role IN ("+placeholders(len(roleKeys))+") ORDER BY id",
+	return queryColumn[int64](ctx, s.r, "SELECT account_id FROM users WHERE role IN ("+placeholders(len(roleKeys))+") ORDER BY id",
 		stringArgs(roleKeys)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }
 
 func idsJSON(v []int64) string {

@@ -309,20 +309,7 @@ func (s *Store) DomainAlive(ctx context.Context, domain string) error {
 
 // UnavailableDomains lists the domains marked unavailable.
 func (s *Store) UnavailableDomains(ctx context.Context) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT domain FROM remote_domains WHERE unavailable_since IS NOT NULL ORDER BY domain")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var d string
-		if err := rows.Scan(&d); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return queryColumn[string](ctx, s.r, "SELECT domain FROM remote_domains WHERE unavailable_since IS NOT NULL ORDER BY domain")
 }
 
 // CountActiveLocalUsers counts local users active since a time.

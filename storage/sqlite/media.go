@@ -167,21 +167,8 @@ func (s *Store) PendingMedia(ctx context.Context, limit int) ([]*model.MediaAtta
 
 // UnattachedMediaBefore lists old uploads that were never attached.
 func (s *Store) UnattachedMediaBefore(ctx context.Context, t time.Time, limit int) ([]int64, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id FROM media_attachments WHERE status_id IS NULL AND remote_url = ''
+	return queryColumn[int64](ctx, s.r, `SELECT id FROM media_attachments WHERE status_id IS NULL AND remote_url = ''
 		AND created_at < ? ORDER BY created_at LIMIT ?`, ms(t), limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }
 
 // CachedRemoteMediaBefore lists remote attachments cached before t.
@@ -192,20 +179,7 @@ func (s *Store) CachedRemoteMediaBefore(ctx context.Context, t time.Time, limit 
 
 // MediaGarbage lists keys of files to delete.
 func (s *Store) MediaGarbage(ctx context.Context, limit int) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT key FROM media_garbage ORDER BY added_at LIMIT ?", limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return queryColumn[string](ctx, s.r, "SELECT key FROM media_garbage ORDER BY added_at LIMIT ?", limit)
 }
 
 // ForgetMediaGarbage removes keys whose files are gone. A key that a row

@@ -14,22 +14,27 @@ import (
 
 // --- streaming audiences ---
 
-// queryIDs runs a query returning one integer column.
-func queryIDs(ctx context.Context, q queryer, query string, args ...any) ([]int64, error) {
+// queryColumn runs a query returning one column and collects its values.
+func queryColumn[T any](ctx context.Context, q queryer, query string, args ...any) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []int64
+	var out []T
 	for rows.Next() {
-		var v int64
+		var v T
 		if err := rows.Scan(&v); err != nil {
 			return nil, err
 		}
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+// queryIDs runs a query returning one integer column.
+func queryIDs(ctx context.Context, q queryer, query string, args ...any) ([]int64, error) {
+	return queryColumn[int64](ctx, q, query, args...)
 }
 
 func idSet(ids []int64) map[int64]bool {

@@ -443,24 +443,11 @@ func (s *Store) SetAccountNote(ctx context.Context, accountID, targetID int64, c
 
 // FollowerInboxes lists the delivery inboxes of target's remote followers.
 func (s *Store) FollowerInboxes(ctx context.Context, targetID int64) ([]string, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT DISTINCT coalesce(nullif(a.shared_inbox_url, ''), a.inbox_url) AS inbox
+	return queryColumn[string](ctx, s.r, `SELECT DISTINCT coalesce(nullif(a.shared_inbox_url, ''), a.inbox_url) AS inbox
 		FROM follows f JOIN accounts a ON a.id = f.account_id
 		WHERE f.target_id = ? AND a.domain <> '' AND a.gone_at IS NULL AND a.suspended_at IS NULL
 		  AND coalesce(nullif(a.shared_inbox_url, ''), a.inbox_url) <> ''
 		ORDER BY inbox`, targetID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var v string
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }
 
 // IsBlockedEitherWay reports a block between a and b in either direction.
