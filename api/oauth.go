@@ -241,7 +241,7 @@ func (a *API) rateLimited(l *ratelimit.Limiter, h echo.HandlerFunc) echo.Handler
 		if l == nil {
 			return h(c)
 		}
-		r := l.Allow(c.RealIP(), time.Now())
+		r := l.AllowIP(c.RealIP(), time.Now())
 		hd := c.Response().Header()
 		hd.Set("X-RateLimit-Limit", strconv.Itoa(r.Limit))
 		hd.Set("X-RateLimit-Remaining", strconv.Itoa(r.Remaining))

@@ -312,20 +312,6 @@ func TestOAuthMetadataAndInstance(t *testing.T) {
 	}
 }
 
-func TestTokenRateLimit(t *testing.T) {
-	ts := server.StartTest(t, func(c *configT) { c.Limits.SignInPerMinute = 1 })
-	app := createApp(t, ts, "urn:ietf:wg:oauth:2.0:oob", "read")
-	var last int
-	var hd http.Header
-	for i := 0; i < 5; i++ {
-		last, hd, _ = ts.Do(t, "POST", "/oauth/token", "", url.Values{"grant_type": {"client_credentials"},
-			"client_id": {app.ClientID}, "client_secret": {app.ClientSecret}})
-	}
-	if last != 429 || hd.Get("X-RateLimit-Limit") != "3" || hd.Get("X-RateLimit-Remaining") != "0" || hd.Get("Retry-After") == "" {
-		t.Fatalf("after 5 token requests with a limit of 3: %d %v", last, hd)
-	}
-}
-
 func TestUnusableUsersTokensRefused(t *testing.T) {
 	ts := server.StartTest(t)
 	ctx := context.Background()

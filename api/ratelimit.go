@@ -20,6 +20,8 @@ import (
 // response carries X-RateLimit-Limit, -Remaining and -Reset; a caller over
 // its budget gets 429 with Retry-After. The token endpoint keeps its own,
 // tighter limiter (oauth.go), and the web sign-in form its own (webui).
+// Clients on this machine (loopback, after X-Forwarded-For from a trusted
+// proxy is applied) are not counted: ratelimit.Safelisted.
 
 // apiLimits are the API's limiters.
 type apiLimits struct {
@@ -49,15 +51,17 @@ func (a *API) throttle(c echo.Context, cl *core.Caller) error {
 	now := time.Now()
 	var r ratelimit.Result
 	switch {
+	case cl != nil && ratelimit.Safelisted(c.RealIP()):
+		r = a.limits.account.Unlimited(now)
 	case cl != nil && cl.Account != nil:
 		r = a.limits.account.Allow("a:"+strconv.FormatInt(cl.Account.ID, 10), now)
 	case cl != nil && cl.Token != nil:
 		r = a.limits.account.Allow("t:"+strconv.FormatInt(cl.Token.ID, 10), now)
 	default:
-		r = a.limits.ip.Allow(c.RealIP(), now)
+		r = a.limits.ip.AllowIP(c.RealIP(), now)
 	}
 	if r.Allowed && c.Request().Method == http.MethodPost && c.Path() == signUpRoute {
-		r = a.limits.signUp.Allow(c.RealIP(), now)
+		r = a.limits.signUp.AllowIP(c.RealIP(), now)
 	}
 	return setRateLimit(c, r, now)
 }

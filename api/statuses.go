@@ -230,7 +230,7 @@ func (a *API) statusSource(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	st, err := a.svc.Status(c.Request().Context(), caller(c), id)
+	st, err := a.svc.StatusSource(c.Request().Context(), caller(c), id)
 	if err != nil {
 		return err
 	}

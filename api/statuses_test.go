@@ -185,6 +185,8 @@ func TestStatusesHTTP(t *testing.T) {
 	if src["text"] != "Hello again @bob" {
 		t.Errorf("source: %v", src)
 	}
+	// The source is the author's: another account sees the post, not its source.
+	ts.JSON(t, "GET", "/api/v1/statuses/"+st.ID+"/source", bob, nil, 404, nil)
 	var hist []map[string]any
 	ts.JSON(t, "GET", "/api/v1/statuses/"+st.ID+"/history", "", nil, 200, &hist)
 	if len(hist) != 2 {

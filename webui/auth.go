@@ -42,7 +42,7 @@ func (w *UI) signInSubmit(c echo.Context) error {
 		return w.render(c, status, "sign_in", page{"Title": "Sign in", "ReturnTo": returnTo,
 			"Error": msg, "Login": c.FormValue("username"), "CanSignUp": w.canSignUp(c)})
 	}
-	if r := signInLimiter.Allow(c.RealIP(), time.Now()); !r.Allowed {
+	if r := signInLimiter.AllowIP(c.RealIP(), time.Now()); !r.Allowed {
 		return again(http.StatusTooManyRequests, "Too many attempts. Please wait a few minutes.")
 	}
 	if err := w.svc.CheckSignIn(ctx, c.RealIP()); err != nil {
@@ -176,7 +176,7 @@ func (w *UI) signUpSubmit(c echo.Context) error {
 	code := strings.TrimSpace(c.FormValue("invite_code"))
 	d, _ := w.signUpData(c, code)
 	d["Username"], d["Email"], d["Reason"] = c.FormValue("username"), c.FormValue("email"), c.FormValue("reason")
-	if r := signUpLimiter.Allow(c.RealIP(), time.Now()); !r.Allowed {
+	if r := signUpLimiter.AllowIP(c.RealIP(), time.Now()); !r.Allowed {
 		d["Error"] = "Too many sign-ups from your address. Please wait."
 		return w.render(c, http.StatusTooManyRequests, "sign_up", d)
 	}
@@ -224,7 +224,7 @@ func (w *UI) passwordNewPage(c echo.Context) error {
 }
 
 func (w *UI) passwordNewSubmit(c echo.Context) error {
-	if r := resetLimiter.Allow(c.RealIP(), time.Now()); !r.Allowed {
+	if r := resetLimiter.AllowIP(c.RealIP(), time.Now()); !r.Allowed {
 		return w.errorPage(c, http.StatusTooManyRequests, "Too many requests", "Please wait a while and try again.")
 	}
 	if err := w.svc.RequestPasswordReset(c.Request().Context(), strings.TrimSpace(c.FormValue("email"))); err != nil {

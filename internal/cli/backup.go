@@ -157,7 +157,7 @@ func writeBackup(ctx context.Context, cfg config.Config, out string) (*manifest,
 				return nil // sockets, symlinks: not ours
 			}
 			if d.IsDir() {
-				return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: prefix + rel + "/", Mode: 0o750, ModTime: time.Now()})
+				return tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: prefix + rel + "/", Mode: 0o700, ModTime: time.Now()})
 			}
 			if err := addFile(tw, p, prefix+rel); err != nil {
 				if errors.Is(err, fs.ErrNotExist) {
@@ -227,7 +227,7 @@ func addFile(tw *tar.Writer, p, name string) error {
 	if err != nil {
 		return err
 	}
-	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o640, Size: st.Size(), ModTime: st.ModTime()}); err != nil {
+	if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: name, Mode: 0o600, Size: st.Size(), ModTime: st.ModTime()}); err != nil {
 		return err
 	}
 	// A file that grows while copied is cut at its size when stat'ed.
@@ -293,7 +293,7 @@ func restoreBackup(ctx context.Context, cfg config.Config, in string, force bool
 	if err != nil {
 		return nil, "", err
 	}
-	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+	if err := os.MkdirAll(dataDir, sqlite.PrivateDirMode); err != nil {
 		return nil, "", err
 	}
 	unlock, err := lockDataDir(dataDir)
@@ -311,7 +311,7 @@ func restoreBackup(ctx context.Context, cfg config.Config, in string, force bool
 	if err := os.RemoveAll(staging); err != nil {
 		return nil, "", err
 	}
-	if err := os.MkdirAll(staging, 0o750); err != nil {
+	if err := os.MkdirAll(staging, sqlite.PrivateDirMode); err != nil {
 		return nil, "", err
 	}
 	defer os.RemoveAll(staging)
@@ -331,7 +331,7 @@ func restoreBackup(ctx context.Context, cfg config.Config, in string, force bool
 	}
 	if len(entries) > 1 || (len(entries) == 1 && entries[0].Name() != lockFileName) {
 		kept = dataDir + ".before-restore-" + time.Now().UTC().Format("20060102T150405Z")
-		if err := os.MkdirAll(kept, 0o750); err != nil {
+		if err := os.MkdirAll(kept, sqlite.PrivateDirMode); err != nil {
 			return nil, "", err
 		}
 		for _, e := range entries {
@@ -351,7 +351,7 @@ func restoreBackup(ctx context.Context, cfg config.Config, in string, force bool
 		if err != nil {
 			return err
 		}
-		if err := os.MkdirAll(to, 0o750); err != nil {
+		if err := os.MkdirAll(to, sqlite.PrivateDirMode); err != nil {
 			return err
 		}
 		for _, e := range entries {
@@ -435,14 +435,14 @@ func unpack(in, dir string) (*manifest, error) {
 		}
 		switch h.Typeflag {
 		case tar.TypeDir:
-			if err := os.MkdirAll(target, 0o750); err != nil {
+			if err := os.MkdirAll(target, sqlite.PrivateDirMode); err != nil {
 				return nil, err
 			}
 		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(target), 0o750); err != nil {
+			if err := os.MkdirAll(filepath.Dir(target), sqlite.PrivateDirMode); err != nil {
 				return nil, err
 			}
-			w, err := os.OpenFile(target, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o640)
+			w, err := os.OpenFile(target, os.O_CREATE|os.O_EXCL|os.O_WRONLY, sqlite.PrivateFileMode)
 			if err != nil {
 				return nil, err
 			}

@@ -15,7 +15,7 @@ import (
 // the process dies, however it dies) and by `herald restore` while it
 // replaces the data. It fails at once when another process holds it.
 func lockDataDir(dir string) (func(), error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
 	p := filepath.Join(dir, lockFileName)

@@ -54,6 +54,9 @@ type Server struct {
 	// DebugListen, when set, serves Go's profiles (/debug/pprof/) and
 	// runtime counters (/debug/vars) on this address; off by default.
 	DebugListen string `toml:"debug_listen"`
+	// DebugListenRemote allows a debug_listen address other than loopback.
+	// The profiles expose memory contents; off, such an address is refused.
+	DebugListenRemote bool `toml:"debug_listen_remote"`
 }
 
 type Storage struct {
@@ -214,7 +217,7 @@ func Default() Config {
 			MaxBodyBytes:    1 << 20,
 			MaxInboxBytes:   1 << 20,
 			SignInPerMinute: 10,
-			APIPer5Minutes:  300,
+			APIPer5Minutes:  1500,
 
 			APIPerIPPer5Minutes:     300,
 			SignUpPer5Minutes:       25,
@@ -347,8 +350,10 @@ func (c *Config) validate() error {
 		bad("server.listen must be host:port, got %q", c.Server.Listen)
 	}
 	if c.Server.DebugListen != "" {
-		if _, _, err := net.SplitHostPort(c.Server.DebugListen); err != nil {
+		if host, _, err := net.SplitHostPort(c.Server.DebugListen); err != nil {
 			bad("server.debug_listen must be host:port or empty, got %q", c.Server.DebugListen)
+		} else if !IsLoopbackHost(host) && !c.Server.DebugListenRemote {
+			bad("server.debug_listen must be a loopback address such as 127.0.0.1:6060, got %q (set server.debug_listen_remote = true to allow it)", c.Server.DebugListen)
 		}
 	}
 	if c.Storage.DataDir == "" {
@@ -447,6 +452,16 @@ func (c *Config) MediaDir() string {
 
 // BaseURL is the instance's public origin, e.g. https://social.example.
 func (c *Config) BaseURL() string { return c.Instance.Protocol + "://" + c.Instance.Domain }
+
+// IsLoopbackHost reports whether a host (no port) names this machine only:
+// "localhost" or a loopback IP. An empty host means every interface.
+func IsLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
 
 // WarnIfWorldReadable reports whether a config file can be read by others.
 func WorldReadable(path string) bool {

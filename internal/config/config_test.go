@@ -98,3 +98,37 @@ func TestInvalidConfig(t *testing.T) {
 		t.Error("bad boolean in the environment accepted")
 	}
 }
+
+// The profiler shows the server's memory: it listens on loopback unless the
+// operator says otherwise in so many words.
+func TestDebugListenLoopbackOnly(t *testing.T) {
+	cases := []struct {
+		env []string
+		ok  bool
+	}{
+		{[]string{"HERALD_SERVER_DEBUG_LISTEN=127.0.0.1:6060"}, true},
+		{[]string{"HERALD_SERVER_DEBUG_LISTEN=[::1]:6060"}, true},
+		{[]string{"HERALD_SERVER_DEBUG_LISTEN=localhost:6060"}, true},
+		{[]string{"HERALD_SERVER_DEBUG_LISTEN=0.0.0.0:6060"}, false},
+		{[]string{"HERALD_SERVER_DEBUG_LISTEN=:6060"}, false},
+		{[]string{"HERALD_SERVER_DEBUG_LISTEN=192.0.2.7:6060"}, false},
+		{[]string{"HERALD_SERVER_DEBUG_LISTEN=0.0.0.0:6060", "HERALD_SERVER_DEBUG_LISTEN_REMOTE=true"}, true},
+	}
+	for _, c := range cases {
+		_, err := Load("", c.env)
+		if (err == nil) != c.ok {
+			t.Errorf("%v: error %v, want ok=%v", c.env, err, c.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "debug_listen") {
+			t.Errorf("%v: error does not name the key: %v", c.env, err)
+		}
+	}
+}
+
+// An account may make Mastodon's 1,500 API calls per five minutes: apps
+// that refresh several timelines at once stay well under it.
+func TestAuthenticatedAPILimitIsMastodons(t *testing.T) {
+	if got := Default().Limits.APIPer5Minutes; got != 1500 {
+		t.Fatalf("api_per_5_minutes default %d, want 1500", got)
+	}
+}

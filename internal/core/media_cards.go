@@ -43,13 +43,15 @@ func (s *Service) FetchCardLater(statusID int64) {
 // FetchCard makes the preview card of a status from its first link (not a
 // mention or hashtag), unless it has attachments: OpenGraph and Twitter
 // meta tags of the page, fetched through the guarded client. A URL's card
-// is reused for 14 days.
+// is reused for 14 days. Direct messages get no card: a link sent in
+// private may be a one-time link (a sign-in or reset link) that a fetch
+// would use up, and the fetch would tell the link's host that it was sent.
 func (s *Service) FetchCard(ctx context.Context, statusID int64) error {
 	st, err := s.Store.StatusByID(ctx, statusID)
 	if err != nil {
 		return storeErr(err)
 	}
-	if st.ReblogOfID != 0 {
+	if st.ReblogOfID != 0 || st.Visibility == model.Direct {
 		return nil
 	}
 	if m, err := s.Store.MediaOfStatuses(ctx, []int64{statusID}); err == nil && len(m[statusID]) > 0 {

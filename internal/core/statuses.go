@@ -241,6 +241,13 @@ func (s *Service) Statuses(ctx context.Context, c *Caller, ids []int64) (*Status
 	return s.View(ctx, c.AccountID(), sts, ViewOptions{})
 }
 
+// StatusSource returns the caller's own status for editing (its source
+// text); another account's status, even a visible one, is not found: the
+// source is the author's draft, not part of what was published.
+func (s *Service) StatusSource(ctx context.Context, c *Caller, statusID int64) (*model.Status, error) {
+	return s.ownStatus(ctx, c, statusID)
+}
+
 // ownStatus loads one of the caller's statuses, 404 otherwise.
 func (s *Service) ownStatus(ctx context.Context, c *Caller, statusID int64) (*model.Status, error) {
 	if err := s.requireUser(c); err != nil {

@@ -4,6 +4,7 @@
 package ratelimit
 
 import (
+	"net/netip"
 	"sync"
 	"time"
 )
@@ -60,4 +61,27 @@ func (l *Limiter) Allow(key string, now time.Time) Result {
 		rem = 0
 	}
 	return Result{Allowed: b.count <= l.Limit, Limit: l.Limit, Remaining: rem, Reset: b.reset}
+}
+
+// Safelisted reports whether the client at ip is exempt from rate limits:
+// this machine itself (loopback), as Mastodon's safelist has it, so local
+// tools, health checks and scripts are never throttled. Behind a trusted
+// reverse proxy the address is the forwarded client's, not the proxy's.
+func Safelisted(ip string) bool {
+	addr, err := netip.ParseAddr(ip)
+	return err == nil && addr.Unmap().IsLoopback()
+}
+
+// AllowIP counts one request from the client at ip, keyed by the address;
+// a safelisted client is always allowed and sees the whole budget.
+func (l *Limiter) AllowIP(ip string, now time.Time) Result {
+	if Safelisted(ip) {
+		return l.Unlimited(now)
+	}
+	return l.Allow(ip, now)
+}
+
+// Unlimited is the result for a request that is not counted.
+func (l *Limiter) Unlimited(now time.Time) Result {
+	return Result{Allowed: true, Limit: l.Limit, Remaining: l.Limit, Reset: now.Add(l.Window)}
 }

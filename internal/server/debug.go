@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"time"
+
+	"github.com/herald-social/herald/internal/config"
 )
 
 // serveDebug runs the diagnosis endpoints on [server] debug_listen (off by
@@ -31,11 +33,28 @@ func (s *Server) serveDebug(ctx context.Context) {
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 	mux.Handle("/debug/vars", expvar.Handler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: literalHostOnly(mux), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()
 		_ = srv.Close()
 	}()
 	s.Log.Info("debug endpoints listening", "listen", ln.Addr().String())
 	go func() { _ = srv.Serve(ln) }()
+}
+
+// literalHostOnly answers only requests addressed to "localhost" or an IP
+// address. A web page that rebinds its own domain name to 127.0.0.1 makes
+// the operator's browser send that name as Host; it gets 421.
+func literalHostOnly(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		host := r.Host
+		if hp, _, err := net.SplitHostPort(host); err == nil {
+			host = hp
+		}
+		if !config.IsLoopbackHost(host) && net.ParseIP(host) == nil {
+			http.Error(w, "misdirected request", http.StatusMisdirectedRequest)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }

@@ -76,7 +76,7 @@ func TestAPIRateLimitPerAccount(t *testing.T) {
 	tok1 := ts.Token(t, "alice", "read")
 	tok2 := ts.Token(t, "alice", "read") // same account, another token
 	for i, tok := range []string{tok1, tok2, tok1} {
-		status, h := doFrom(t, ts, "GET", "/api/v1/accounts/verify_credentials", tok, "", nil)
+		status, h := doFrom(t, ts, "GET", "/api/v1/accounts/verify_credentials", tok, "203.0.113.8", nil)
 		if status != 200 {
 			t.Fatalf("call %d: %d", i+1, status)
 		}
@@ -89,9 +89,44 @@ func TestAPIRateLimitPerAccount(t *testing.T) {
 	status, h := doFrom(t, ts, "GET", "/api/v1/accounts/verify_credentials", tok2, "203.0.113.9", nil)
 	checkRateLimited(t, "4th call of the account", status, h, 3)
 	// Another account has its own budget.
-	if status, _ := doFrom(t, ts, "GET", "/api/v1/accounts/verify_credentials", ts.Token(t, "bob", "read"), "", nil); status != 200 {
+	if status, _ := doFrom(t, ts, "GET", "/api/v1/accounts/verify_credentials", ts.Token(t, "bob", "read"), "203.0.113.8", nil); status != 200 {
 		t.Fatalf("another account: %d", status)
 	}
+}
+
+// Clients on this machine are never throttled (Mastodon's safelist), with
+// or without a token; a client behind the trusted proxy on loopback is
+// counted by its forwarded address.
+func TestLoopbackClientsAreNotThrottled(t *testing.T) {
+	ts := server.StartTest(t, func(c *config.Config) {
+		c.Limits.APIPer5Minutes = 2
+		c.Limits.APIPerIPPer5Minutes = 2
+		c.Limits.SignInPerMinute = 1
+	})
+	ts.CreateUser(t, "alice", "user")
+	tok := ts.Token(t, "alice", "read")
+	for i := range 5 {
+		if status, h := doFrom(t, ts, "GET", "/api/v1/accounts/verify_credentials", tok, "", nil); status != 200 || h.Get("X-RateLimit-Remaining") != "2" {
+			t.Fatalf("local call %d with a token: %d, remaining %q", i+1, status, h.Get("X-RateLimit-Remaining"))
+		}
+		if status, _ := doFrom(t, ts, "GET", "/api/v1/instance", "", "", nil); status != 200 {
+			t.Fatalf("local anonymous call %d: %d", i+1, status)
+		}
+		if status, _ := doFrom(t, ts, "GET", "/api/v1/instance", "", "::1", nil); status != 200 {
+			t.Fatalf("local call %d forwarded from ::1: %d", i+1, status)
+		}
+	}
+	form := url.Values{"grant_type": {"password"}, "client_id": {"nope"}, "client_secret": {"nope"}, "username": {"x"}, "password": {"y"}}
+	for i := range 5 {
+		if status, _ := doFrom(t, ts, "POST", "/oauth/token", "", "", form); status == http.StatusTooManyRequests {
+			t.Fatalf("local token request %d throttled", i+1)
+		}
+	}
+	for range 2 {
+		doFrom(t, ts, "GET", "/api/v1/accounts/verify_credentials", tok, "198.51.100.20", nil)
+	}
+	status, h := doFrom(t, ts, "GET", "/api/v1/accounts/verify_credentials", tok, "198.51.100.20", nil)
+	checkRateLimited(t, "3rd call of the account from a forwarded address", status, h, 2)
 }
 
 func TestAPIRateLimitPerIP(t *testing.T) {

@@ -52,6 +52,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	if err != nil {
 		return nil, err
 	}
+	for _, p := range sqlite.ExposedFiles(cfg.Storage.DataDir) {
+		log.Warn("readable by other users: it holds private keys and secrets; chmod 700 the data directory and 600 the database files", "path", p)
+	}
 	svc := core.New(cfg, store, log)
 	s := &Server{Cfg: cfg, Log: log, Store: store, Svc: svc}
 	e := echo.New()

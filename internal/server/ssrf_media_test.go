@@ -108,3 +108,32 @@ func TestSSRFLinkPreviewsControl(t *testing.T) {
 		t.Error("a card was made through a redirect to the metadata address")
 	}
 }
+
+// A link in a direct message is never fetched for a preview: it may be a
+// one-time link, and the fetch would tell its host. The same link in a
+// public post is fetched (the control).
+func TestNoLinkPreviewForDirectMessages(t *testing.T) {
+	page := newCountingPage(t)
+	ts := server.StartTest(t)
+	ts.CreateUser(t, "alice", "user")
+	ts.CreateUser(t, "bob", "user")
+	tok := ts.Token(t, "alice", "read write")
+	link := "http://127.0.0.1:" + page.port + "/one-time/secret-token"
+	var dm struct {
+		ID string `json:"id"`
+	}
+	ts.JSON(t, "POST", "/api/v1/statuses", tok, map[string]any{"status": "@bob your link " + link, "visibility": "direct"}, 200, &dm)
+	id, _ := strconv.ParseInt(dm.ID, 10, 64)
+	if err := ts.Srv.Svc.FetchCard(context.Background(), id); err != nil {
+		t.Fatal(err)
+	}
+	if n := page.hits.Load(); n != 0 {
+		t.Fatalf("the link of a direct message was fetched %d times", n)
+	}
+	if _, err := ts.Srv.Store.CardByURL(context.Background(), link); err == nil {
+		t.Fatal("a preview card was made for a direct message's link")
+	}
+	if !cardOf(t, ts, tok, "http://127.0.0.1:"+page.port+"/public") || page.hits.Load() == 0 {
+		t.Fatal("control: the link of a public post was not fetched")
+	}
+}

@@ -39,10 +39,19 @@ type Store struct {
 // DBFile is the database file's name inside data_dir.
 const DBFile = "herald.db"
 
+// The database holds every actor's private key, the session secret and the
+// two-factor secrets: only the server's own user may read it. SQLite creates
+// its -wal and -shm files with the mode of the database file, so creating
+// the database 0600 covers all three.
+const (
+	PrivateDirMode  os.FileMode = 0o700
+	PrivateFileMode os.FileMode = 0o600
+)
+
 // Open opens (creating if needed) the database in dataDir and applies any
 // pending migrations.
 func Open(ctx context.Context, dataDir string, readConns int) (*Store, error) {
-	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+	if err := os.MkdirAll(dataDir, PrivateDirMode); err != nil {
 		return nil, fmt.Errorf("create data dir: %w", err)
 	}
 	path := filepath.Join(dataDir, DBFile)
@@ -53,6 +62,9 @@ func Open(ctx context.Context, dataDir string, readConns int) (*Store, error) {
 func OpenFile(ctx context.Context, path string, readConns int) (*Store, error) {
 	if readConns < 1 {
 		readConns = 1
+	}
+	if err := createPrivate(path); err != nil {
+		return nil, err
 	}
 	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
 	w, err := sql.Open("sqlite", "file:"+url.PathEscape(path)+"?"+common+"&_pragma=journal_mode(WAL)&_txlock=immediate")
@@ -82,6 +94,36 @@ func OpenFile(ctx context.Context, path string, readConns int) (*Store, error) {
 	r.SetConnMaxIdleTime(5 * time.Minute)
 	s.r = r
 	return s, nil
+}
+
+// createPrivate creates an empty database file readable by its owner only,
+// unless it exists already (SQLite would otherwise create it 0644).
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, PrivateFileMode)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create database %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// ExposedFiles lists the data directory and database files that users other
+// than the owner can read (or, for the directory, enter), for a warning at
+// start: a data directory made by hand or by an older Herald may be open.
+func ExposedFiles(dataDir string) []string {
+	var out []string
+	if st, err := os.Stat(dataDir); err == nil && st.Mode().Perm()&0o005 != 0 {
+		out = append(out, dataDir)
+	}
+	for _, name := range []string{DBFile, DBFile + "-wal", DBFile + "-shm"} {
+		p := filepath.Join(dataDir, name)
+		if st, err := os.Stat(p); err == nil && st.Mode().Perm()&0o004 != 0 {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // Close closes both pools, checkpointing the WAL.
