@@ -50,9 +50,11 @@ type Access struct {
 	// custom emojis, app registration, OAuth, password reset).
 	Public bool
 	// Read: shows content or accounts (statuses, timelines, profiles,
-	// search...). Callable without a token; a token must carry Scope, as
-	// Mastodon's authorize_if_got_token!: the route shows the token's
-	// user's private posts too.
+	// search...). Callable without a token only while the instance is
+	// open to anonymous readers (core's AnonymousReadsAllowed); otherwise
+	// it needs a user token, as Mastodon's require_authenticated_user!.
+	// A token must carry Scope, as Mastodon's authorize_if_got_token!:
+	// the route shows the token's user's private posts too.
 	Read bool
 	// App: an app or user token is required.
 	App bool
@@ -109,6 +111,12 @@ func publicRead(scope string) Access { return Access{Scope: scope, Read: true} }
 
 const callerKey = "herald.caller"
 
+// errAuthenticatedUser is Mastodon's answer when an instance closed to
+// anonymous readers is read without a user token.
+func errAuthenticatedUser() error {
+	return herr.Unauthorized("This method requires an authenticated user")
+}
+
 // caller returns the authenticated caller, or nil for anonymous requests.
 func caller(c echo.Context) *core.Caller {
 	v, _ := c.Get(callerKey).(*core.Caller)
@@ -143,6 +151,9 @@ func (a *API) authenticate(acc Access) echo.MiddlewareFunc {
 					return next(c)
 				}
 				if acc.Read {
+					if !a.svc.AnonymousReadsAllowed(c.Request().Context()) {
+						return errAuthenticatedUser()
+					}
 					return next(c)
 				}
 				return herr.Unauthorized("The access token is invalid")
@@ -159,6 +170,9 @@ func (a *API) authenticate(acc Access) echo.MiddlewareFunc {
 			}
 			if acc.User && cl.User == nil {
 				return herr.New(http.StatusUnprocessableEntity, "This method requires an authenticated user")
+			}
+			if acc.Read && cl.User == nil && !a.svc.AnonymousReadsAllowed(c.Request().Context()) {
+				return errAuthenticatedUser()
 			}
 			if acc.Scope != "" && !cl.Allows(acc.Scope) {
 				return herr.Forbidden("This action is outside the authorized scopes")

@@ -19,7 +19,7 @@ func (a *API) registerStatuses(e *echo.Echo) {
 	a.handle(e, http.MethodPut, "/api/v1/statuses/:id", a.editStatus, user(write))
 	a.handle(e, http.MethodDelete, "/api/v1/statuses/:id", a.deleteStatus, user(write))
 	a.handle(e, http.MethodGet, "/api/v1/statuses/:id/context", a.statusContext, publicRead(read))
-	a.handle(e, http.MethodGet, "/api/v1/statuses/:id/source", a.statusSource, app(read))
+	a.handle(e, http.MethodGet, "/api/v1/statuses/:id/source", a.statusSource, user(read)) // users only, as Mastodon
 	a.handle(e, http.MethodGet, "/api/v1/statuses/:id/history", a.statusHistory, publicRead(read))
 	a.handle(e, http.MethodGet, "/api/v1/statuses/:id/favourited_by", a.favouritedBy, publicRead("read:accounts"))
 	a.handle(e, http.MethodGet, "/api/v1/statuses/:id/reblogged_by", a.rebloggedBy, publicRead("read:accounts"))

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/herald-social/herald/api"
+	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/server"
 	"github.com/herald-social/herald/webui"
@@ -269,7 +270,7 @@ func TestRouteAudit(t *testing.T) {
 	for _, r := range ts.Srv.API.Routes() {
 		acc := r.Access
 		path := fillParams(r.Path, "1")
-		if !acc.Public && !acc.Read {
+		if !acc.Public && !acc.Read { // Read routes: TestRouteAuditClosedInstance
 			if got := do(r.Method, path, ""); got != http.StatusUnauthorized {
 				t.Errorf("%s %s without a token: %d, want 401", r.Method, r.Path, got)
 			}
@@ -356,6 +357,49 @@ func TestRouteAudit(t *testing.T) {
 		checked++
 	}
 	t.Logf("audited %d routes on the router; enforcement checked on %d", len(ts.Srv.Echo.Routes()), checked)
+}
+
+// TestRouteAuditClosedInstance: on an instance closed to anonymous readers
+// every Read route of the client API refuses callers without a user token,
+// and the public routes stay open.
+func TestRouteAuditClosedInstance(t *testing.T) {
+	ts := server.StartTest(t, func(c *config.Config) { c.Instance.PublicPages = false })
+	ts.CreateUser(t, "alice", "user")
+	userTok := ts.Token(t, "alice", "read")
+	appTok := appToken(t, ts)
+	do := func(method, path, token string) (int, string) {
+		req := httptest.NewRequestWithContext(context.Background(), method, ts.URL+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		ts.Srv.Echo.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	const closed = "This method requires an authenticated user"
+	reads := 0
+	for _, r := range ts.Srv.API.Routes() {
+		path := fillParams(r.Path, "1")
+		switch {
+		case r.Access.Read:
+			for _, tok := range []string{"", appTok} {
+				if code, body := do(r.Method, path, tok); code != http.StatusUnauthorized || !strings.Contains(body, closed) {
+					t.Errorf("%s %s on a closed instance (token %t): %d %s, want 401", r.Method, r.Path, tok != "", code, body)
+				}
+			}
+			if code, body := do(r.Method, path, userTok); code == http.StatusUnauthorized || code == http.StatusForbidden {
+				t.Errorf("%s %s on a closed instance with a user's read token: %d %s", r.Method, r.Path, code, body)
+			}
+			reads++
+		case r.Access.Public:
+			if code, body := do(r.Method, path, ""); strings.Contains(body, closed) {
+				t.Errorf("public %s %s on a closed instance: %d %s", r.Method, r.Path, code, body)
+			}
+		}
+	}
+	if reads != len(readAPI) {
+		t.Errorf("checked %d Read routes, the audit lists %d", reads, len(readAPI))
+	}
 }
 
 func fillParams(p, v string) string {
