@@ -45,8 +45,17 @@ type Access struct {
 	Scope string
 	// User: a user token is required (not an app token).
 	User bool
-	// Public: callable without a token. With a token, it is still checked.
+	// Public: callable without a token, whatever the instance's settings:
+	// what clients need before signing in (instance information, rules,
+	// custom emojis, app registration, OAuth, password reset).
 	Public bool
+	// Read: shows content or accounts (statuses, timelines, profiles,
+	// search...). Callable without a token only while the instance is
+	// open to anonymous readers (core's AnonymousReadsAllowed); otherwise
+	// it needs a user token, as Mastodon's require_authenticated_user!.
+	// A token must carry Scope, as Mastodon's authorize_if_got_token!:
+	// the route shows the token's user's private posts too.
+	Read bool
 	// App: an app or user token is required.
 	App bool
 	// Role: minimum role (moderator, admin, owner) for admin routes.
@@ -83,7 +92,7 @@ func (a *API) Routes() []Route {
 
 // handle registers a route with its access rule; GET routes answer HEAD too.
 func (a *API) handle(e *echo.Echo, method, path string, h echo.HandlerFunc, acc Access) {
-	if acc.Scope == "" && !acc.Public && !acc.App && !acc.User {
+	if acc.Scope == "" && !acc.Public && !acc.Read && !acc.App && !acc.User {
 		panic("api: route " + method + " " + path + " declares no access rule")
 	}
 	wrapped := a.authenticate(acc)(h)
@@ -95,12 +104,18 @@ func (a *API) handle(e *echo.Echo, method, path string, h echo.HandlerFunc, acc 
 }
 
 // Common access rules.
-func public() Access               { return Access{Public: true} }
-func user(scope string) Access     { return Access{Scope: scope, User: true} }
-func app(scope string) Access      { return Access{Scope: scope, App: true} }
-func publicOr(scope string) Access { return Access{Scope: scope, Public: true} }
+func public() Access                 { return Access{Public: true} }
+func user(scope string) Access       { return Access{Scope: scope, User: true} }
+func app(scope string) Access        { return Access{Scope: scope, App: true} }
+func publicRead(scope string) Access { return Access{Scope: scope, Read: true} }
 
 const callerKey = "herald.caller"
+
+// errAuthenticatedUser is Mastodon's answer when an instance closed to
+// anonymous readers is read without a user token.
+func errAuthenticatedUser() error {
+	return herr.Unauthorized("This method requires an authenticated user")
+}
 
 // caller returns the authenticated caller, or nil for anonymous requests.
 func caller(c echo.Context) *core.Caller {
@@ -135,6 +150,12 @@ func (a *API) authenticate(acc Access) echo.MiddlewareFunc {
 				if acc.Public {
 					return next(c)
 				}
+				if acc.Read {
+					if !a.svc.AnonymousReadsAllowed(c.Request().Context()) {
+						return errAuthenticatedUser()
+					}
+					return next(c)
+				}
 				return herr.Unauthorized("The access token is invalid")
 			}
 			cl, err := a.svc.CallerByToken(c.Request().Context(), token)
@@ -150,9 +171,10 @@ func (a *API) authenticate(acc Access) echo.MiddlewareFunc {
 			if acc.User && cl.User == nil {
 				return herr.New(http.StatusUnprocessableEntity, "This method requires an authenticated user")
 			}
-			// Public routes take any valid token without a scope check: the
-			// scope only widens what they show.
-			if acc.Scope != "" && !acc.Public && !cl.Allows(acc.Scope) {
+			if acc.Read && cl.User == nil && !a.svc.AnonymousReadsAllowed(c.Request().Context()) {
+				return errAuthenticatedUser()
+			}
+			if acc.Scope != "" && !cl.Allows(acc.Scope) {
 				return herr.Forbidden("This action is outside the authorized scopes")
 			}
 			if acc.Role != "" && (cl.User == nil || !core.RoleAtLeast(cl.User.Role, acc.Role)) {

@@ -23,10 +23,10 @@ func (a *API) registerInstance(e *echo.Echo) {
 	a.handle(e, http.MethodGet, "/api/v1/instance/extended_description", a.extendedDescription, public())
 	a.handle(e, http.MethodGet, "/api/v1/instance/privacy_policy", a.privacyPolicy, public())
 	a.handle(e, http.MethodGet, "/api/v1/instance/terms_of_service", a.termsOfService, public())
-	a.handle(e, http.MethodGet, "/api/v1/trends/tags", a.emptyList, public())
-	a.handle(e, http.MethodGet, "/api/v1/trends/statuses", a.emptyList, public())
-	a.handle(e, http.MethodGet, "/api/v1/trends/links", a.emptyList, public())
-	a.handle(e, http.MethodGet, "/api/v1/trends", a.emptyList, public())
+	a.handle(e, http.MethodGet, "/api/v1/trends/tags", a.emptyList, publicRead(""))
+	a.handle(e, http.MethodGet, "/api/v1/trends/statuses", a.emptyList, publicRead(""))
+	a.handle(e, http.MethodGet, "/api/v1/trends/links", a.emptyList, publicRead(""))
+	a.handle(e, http.MethodGet, "/api/v1/trends", a.emptyList, publicRead(""))
 	a.handle(e, http.MethodGet, "/health", a.health, public())
 	a.handle(e, http.MethodGet, "/api/v1/streaming/health", a.health, public())
 }
@@ -77,7 +77,7 @@ func (a *API) instanceV1(c echo.Context) error {
 		"registrations":     core.RegistrationsOpen(mode),
 		"approval_required": mode == "approval",
 		"invites_enabled":   mode != "open",
-		"configuration":     a.configuration(false),
+		"configuration":     a.configuration(ctx, false),
 		"contact_account":   a.contactAccount(c, site),
 		"rules":             a.rulesList(c),
 	})
@@ -115,7 +115,7 @@ func languages(l []string) []string {
 }
 
 // configuration is the limits block shared by instance v1 and v2.
-func (a *API) configuration(v2 bool) map[string]any {
+func (a *API) configuration(ctx context.Context, v2 bool) map[string]any {
 	cfg := a.svc.Cfg
 	conf := map[string]any{
 		"statuses": map[string]any{
@@ -148,15 +148,18 @@ func (a *API) configuration(v2 bool) map[string]any {
 		conf["urls"] = map[string]any{"streaming": a.streamingURL(), "status": nil, "about": a.svc.Base() + "/about", "privacy_policy": nil, "terms_of_service": nil}
 		conf["vapid"] = map[string]any{"public_key": a.vapidPublicKey()}
 		conf["translation"] = map[string]any{"enabled": false}
+		// Who may read the feeds: everyone, or signed-in users on a
+		// closed instance (Mastodon's "public" and "authenticated").
+		feeds := "public"
+		if !a.svc.AnonymousReadsAllowed(ctx) {
+			feeds = "authenticated"
+		}
 		conf["timelines_access"] = map[string]any{
-			"live_feeds":          map[string]string{"local": "public", "remote": "public"},
-			"hashtag_feeds":       map[string]string{"local": "public", "remote": "public"},
-			"trending_link_feeds": map[string]string{"local": "public", "remote": "public"},
+			"live_feeds":          map[string]string{"local": feeds, "remote": feeds},
+			"hashtag_feeds":       map[string]string{"local": feeds, "remote": feeds},
+			"trending_link_feeds": map[string]string{"local": feeds, "remote": feeds},
 		}
-		limited := a.svc.Cfg.Federation.AllowlistMode
-		if st, err := a.svc.Site(context.Background()); err == nil && st.LimitedFederation {
-			limited = true
-		}
+		limited, _ := a.svc.LimitedFederation(ctx)
 		conf["limited_federation"] = limited
 	}
 	return conf
@@ -189,7 +192,7 @@ func (a *API) instanceV2(c echo.Context) error {
 		"thumbnail":     map[string]any{"url": a.absolute(missingHeader)},
 		"icon":          []any{},
 		"languages":     languages(cfg.Instance.Languages),
-		"configuration": a.configuration(true),
+		"configuration": a.configuration(ctx, true),
 		"registrations": map[string]any{
 			"enabled":           core.RegistrationsOpen(mode),
 			"approval_required": mode == "approval",

@@ -17,9 +17,9 @@ func (a *API) registerMisc(e *echo.Echo) {
 	a.handle(e, http.MethodGet, "/api/v1/suggestions", a.emptyListOf, user("read"))
 	a.handle(e, http.MethodGet, "/api/v2/suggestions", a.emptyListOf, user("read"))
 	a.handle(e, http.MethodDelete, "/api/v1/suggestions/:id", a.emptyObjectOf, user("read"))
-	a.handle(e, http.MethodGet, "/api/v1/directory", a.directory, public())
-	a.handle(e, http.MethodGet, "/api/v2/search", a.search, publicOr("read:search"))
-	a.handle(e, http.MethodGet, "/api/v1/tags/:name", a.getTag, public())
+	a.handle(e, http.MethodGet, "/api/v1/directory", a.directory, publicRead(""))
+	a.handle(e, http.MethodGet, "/api/v2/search", a.search, publicRead("read:search"))
+	a.handle(e, http.MethodGet, "/api/v1/tags/:name", a.getTag, publicRead(""))
 }
 
 func (a *API) emptyObjectOf(c echo.Context) error { return c.JSON(http.StatusOK, map[string]any{}) }

@@ -14,15 +14,15 @@ import (
 func (a *API) registerStatuses(e *echo.Echo) {
 	const read, write = "read:statuses", "write:statuses"
 	a.handle(e, http.MethodPost, "/api/v1/statuses", a.postStatus, user(write))
-	a.handle(e, http.MethodGet, "/api/v1/statuses", a.getStatuses, publicOr(read))
-	a.handle(e, http.MethodGet, "/api/v1/statuses/:id", a.getStatus, publicOr(read))
+	a.handle(e, http.MethodGet, "/api/v1/statuses", a.getStatuses, publicRead(read))
+	a.handle(e, http.MethodGet, "/api/v1/statuses/:id", a.getStatus, publicRead(read))
 	a.handle(e, http.MethodPut, "/api/v1/statuses/:id", a.editStatus, user(write))
 	a.handle(e, http.MethodDelete, "/api/v1/statuses/:id", a.deleteStatus, user(write))
-	a.handle(e, http.MethodGet, "/api/v1/statuses/:id/context", a.statusContext, publicOr(read))
-	a.handle(e, http.MethodGet, "/api/v1/statuses/:id/source", a.statusSource, app(read))
-	a.handle(e, http.MethodGet, "/api/v1/statuses/:id/history", a.statusHistory, publicOr(read))
-	a.handle(e, http.MethodGet, "/api/v1/statuses/:id/favourited_by", a.favouritedBy, publicOr(read))
-	a.handle(e, http.MethodGet, "/api/v1/statuses/:id/reblogged_by", a.rebloggedBy, publicOr(read))
+	a.handle(e, http.MethodGet, "/api/v1/statuses/:id/context", a.statusContext, publicRead(read))
+	a.handle(e, http.MethodGet, "/api/v1/statuses/:id/source", a.statusSource, user(read)) // users only, as Mastodon
+	a.handle(e, http.MethodGet, "/api/v1/statuses/:id/history", a.statusHistory, publicRead(read))
+	a.handle(e, http.MethodGet, "/api/v1/statuses/:id/favourited_by", a.favouritedBy, publicRead("read:accounts"))
+	a.handle(e, http.MethodGet, "/api/v1/statuses/:id/reblogged_by", a.rebloggedBy, publicRead("read:accounts"))
 	a.handle(e, http.MethodPost, "/api/v1/statuses/:id/favourite", a.statusAction(a.svc.Favourite), user("write:favourites"))
 	a.handle(e, http.MethodPost, "/api/v1/statuses/:id/unfavourite", a.statusAction(a.svc.Unfavourite), user("write:favourites"))
 	a.handle(e, http.MethodPost, "/api/v1/statuses/:id/reblog", a.reblog, user(write))

@@ -12,13 +12,13 @@ import (
 func (a *API) registerTimelines(e *echo.Echo) {
 	const read = "read:statuses"
 	a.handle(e, http.MethodGet, "/api/v1/timelines/home", a.homeTimeline, user(read))
-	a.handle(e, http.MethodGet, "/api/v1/timelines/public", a.publicTimeline, publicOr(read))
-	a.handle(e, http.MethodGet, "/api/v1/timelines/tag/:hashtag", a.tagTimeline, publicOr(read))
+	a.handle(e, http.MethodGet, "/api/v1/timelines/public", a.publicTimeline, publicRead(read))
+	a.handle(e, http.MethodGet, "/api/v1/timelines/tag/:hashtag", a.tagTimeline, publicRead(read))
 	a.handle(e, http.MethodGet, "/api/v1/timelines/list/:list_id", a.listTimeline, user("read:lists"))
 	a.handle(e, http.MethodGet, "/api/v1/timelines/direct", a.directTimeline, user(read))
 	a.handle(e, http.MethodGet, "/api/v1/favourites", a.favourites, user("read:favourites"))
 	a.handle(e, http.MethodGet, "/api/v1/bookmarks", a.bookmarks, user("read:bookmarks"))
-	a.handle(e, http.MethodGet, "/api/v1/accounts/:id/statuses", a.accountStatuses, publicOr(read))
+	a.handle(e, http.MethodGet, "/api/v1/accounts/:id/statuses", a.accountStatuses, publicRead(read))
 }
 
 // respondTimeline writes a page of statuses with its Link header.

@@ -74,10 +74,11 @@ func paragraphs(s string) []string {
 	return out
 }
 
-// publicAllowed: with public pages off, profiles, statuses and tags need a
-// signed-in user.
+// publicAllowed: on an instance closed to anonymous readers (public pages
+// off, or limited federation), profiles, statuses and tags need a
+// signed-in user; core decides, for the client API too.
 func (w *UI) publicAllowed(c echo.Context) bool {
-	return w.svc.Cfg.Instance.PublicPages || w.caller(c) != nil
+	return w.caller(c) != nil || w.svc.AnonymousReadsAllowed(c.Request().Context())
 }
 
 func (w *UI) needSignIn(c echo.Context) error {

@@ -133,6 +133,23 @@ func TestPublicPagesOff(t *testing.T) {
 	}
 }
 
+// Limited federation closes the pages as public pages off does: the web UI
+// and the client API follow one rule (core's AnonymousReadsAllowed).
+func TestAllowlistModeClosesPublicPages(t *testing.T) {
+	ts := server.StartTest(t, func(c *config.Config) { c.Federation.AllowlistMode = true })
+	ts.CreateUser(t, "alice", "user")
+	b := newBrowser(t, ts)
+	for _, p := range []string{"/@alice", "/tags/herald"} {
+		if _, body := b.do("GET", p, nil); !strings.Contains(body, `type="password"`) {
+			t.Errorf("in allowlist mode, %s is shown to a stranger", p)
+		}
+	}
+	b.signIn("alice")
+	if code, body := b.do("GET", "/@alice", nil); code != 200 || !strings.Contains(body, "p-name") {
+		t.Errorf("signed in, profile: %d", code)
+	}
+}
+
 func TestWebClientAndSettings(t *testing.T) {
 	ts := server.StartTest(t)
 	ts.CreateUser(t, "alice", "user")

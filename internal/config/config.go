@@ -39,8 +39,10 @@ type Instance struct {
 	Description      string   `toml:"description"`
 	ContactEmail     string   `toml:"contact_email"`
 	Languages        []string `toml:"languages"`
-	// PublicPages serves profiles, statuses, tags and feeds as HTML to
-	// anyone; off, they need a signed-in user (ActivityPub is unaffected).
+	// PublicPages serves profiles, statuses, tags and feeds, as HTML and
+	// through the client API, to anyone; off (or in allowlist mode), they
+	// need a signed-in user (core.Service.AnonymousReadsAllowed).
+	// ActivityPub is unaffected.
 	PublicPages bool `toml:"public_pages"`
 }
 

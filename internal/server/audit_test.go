@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/herald-social/herald/api"
+	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/server"
 	"github.com/herald-social/herald/webui"
@@ -22,21 +24,11 @@ import (
 // open by accident fails this test until someone adds it to a list on
 // purpose. The rules are then checked by calling the routes.
 
-// publicAPI are the client API routes callable without a token.
+// publicAPI are the client API routes callable without a token whatever
+// the instance's settings: what a client needs before signing in.
 var publicAPI = []string{
 	"GET /.well-known/oauth-authorization-server",
-	"GET /api/v1/accounts", // several accounts by id
-	"GET /api/v1/accounts/:id",
-	"GET /api/v1/accounts/:id/endorsements",
-	"GET /api/v1/accounts/:id/featured_tags",
-	"GET /api/v1/accounts/:id/followers",
-	"GET /api/v1/accounts/:id/following",
-	"GET /api/v1/accounts/:id/lists",
-	"GET /api/v1/accounts/:id/statuses",
-	"GET /api/v1/accounts/lookup",
-	"GET /api/v1/announcements",
 	"GET /api/v1/custom_emojis",
-	"GET /api/v1/directory",
 	"GET /api/v1/instance",
 	"GET /api/v1/instance/activity",
 	"GET /api/v1/instance/domain_blocks",
@@ -47,23 +39,9 @@ var publicAPI = []string{
 	"GET /api/v1/instance/terms_of_service",
 	"GET /api/v1/instance/translation_languages",
 	"GET /api/v1/invites/:code", // an invite's validity, for the sign-up form
-	"GET /api/v1/statuses",      // several statuses by id, visibility checked per status
-	"GET /api/v1/statuses/:id",
-	"GET /api/v1/statuses/:id/context",
-	"GET /api/v1/statuses/:id/favourited_by",
-	"GET /api/v1/statuses/:id/history",
-	"GET /api/v1/statuses/:id/reblogged_by",
-	"GET /api/v1/streaming", // public streams; user streams check the token themselves
+	"GET /api/v1/streaming",     // checks the token itself (it may come as the websocket protocol)
 	"GET /api/v1/streaming/health",
-	"GET /api/v1/tags/:name",
-	"GET /api/v1/timelines/public",
-	"GET /api/v1/timelines/tag/:hashtag",
-	"GET /api/v1/trends",
-	"GET /api/v1/trends/links",
-	"GET /api/v1/trends/statuses",
-	"GET /api/v1/trends/tags",
 	"GET /api/v2/instance",
-	"GET /api/v2/search",
 	"GET /auth/confirmation",  // e-mail confirmation link
 	"GET /auth/password/edit", // password reset link
 	"GET /health",
@@ -74,6 +52,35 @@ var publicAPI = []string{
 	"POST /auth/password",
 	"POST /oauth/revoke",
 	"POST /oauth/token",
+}
+
+// readAPI are the client API routes that show content or accounts (Access
+// Read): callable without a token only while the instance is open to
+// anonymous readers; a token must carry the route's scope.
+var readAPI = []string{
+	"GET /api/v1/accounts", // several accounts by id
+	"GET /api/v1/accounts/:id",
+	"GET /api/v1/accounts/:id/endorsements",
+	"GET /api/v1/accounts/:id/featured_tags",
+	"GET /api/v1/accounts/:id/followers",
+	"GET /api/v1/accounts/:id/following",
+	"GET /api/v1/accounts/:id/statuses",
+	"GET /api/v1/accounts/lookup",
+	"GET /api/v1/directory",
+	"GET /api/v1/statuses", // several statuses by id, visibility checked per status
+	"GET /api/v1/statuses/:id",
+	"GET /api/v1/statuses/:id/context",
+	"GET /api/v1/statuses/:id/favourited_by",
+	"GET /api/v1/statuses/:id/history",
+	"GET /api/v1/statuses/:id/reblogged_by",
+	"GET /api/v1/tags/:name",
+	"GET /api/v1/timelines/public",
+	"GET /api/v1/timelines/tag/:hashtag",
+	"GET /api/v1/trends",
+	"GET /api/v1/trends/links",
+	"GET /api/v1/trends/statuses",
+	"GET /api/v1/trends/tags",
+	"GET /api/v2/search",
 }
 
 // publicOther are routes mounted directly on the router by other parts:
@@ -137,9 +144,18 @@ func TestRouteAudit(t *testing.T) {
 		}
 		acc := r.Access
 		switch {
+		case acc.Public && acc.Read:
+			t.Errorf("API route %s is both Public and Read", key)
 		case acc.Public:
 			if !slices.Contains(publicAPI, key) {
 				t.Errorf("API route %s is public but not in the audit's publicAPI list: open by accident?", key)
+			}
+			if acc.Scope != "" {
+				t.Errorf("public API route %s requires scope %q: make it a Read route", key, acc.Scope)
+			}
+		case acc.Read:
+			if !slices.Contains(readAPI, key) {
+				t.Errorf("API route %s is readable without a token but not in the audit's readAPI list: open by accident?", key)
 			}
 		case acc.Scope == "" && !acc.App && !acc.User:
 			t.Errorf("API route %s declares no access rule", key)
@@ -160,9 +176,18 @@ func TestRouteAudit(t *testing.T) {
 			t.Errorf("API route %s requires unknown role %q", key, acc.Role)
 		}
 	}
+	declared := map[string]api.Access{}
+	for _, r := range ts.Srv.API.Routes() {
+		declared[r.Method+" "+r.Path] = r.Access
+	}
 	for _, k := range publicAPI {
-		if !apiRoutes[k] {
-			t.Errorf("publicAPI lists %s, which is not registered (remove it)", k)
+		if acc, ok := declared[k]; !ok || !acc.Public {
+			t.Errorf("publicAPI lists %s, which is not a registered public route (remove it)", k)
+		}
+	}
+	for _, k := range readAPI {
+		if acc, ok := declared[k]; !ok || !acc.Read {
+			t.Errorf("readAPI lists %s, which is not a registered Read route (remove it)", k)
 		}
 	}
 
@@ -245,15 +270,18 @@ func TestRouteAudit(t *testing.T) {
 	for _, r := range ts.Srv.API.Routes() {
 		acc := r.Access
 		path := fillParams(r.Path, "1")
-		if !acc.Public {
+		if !acc.Public && !acc.Read { // Read routes: TestRouteAuditClosedInstance
 			if got := do(r.Method, path, ""); got != http.StatusUnauthorized {
 				t.Errorf("%s %s without a token: %d, want 401", r.Method, r.Path, got)
 			}
+		}
+		if !acc.Public {
 			if got := do(r.Method, path, "not-a-token"); got != http.StatusUnauthorized {
 				t.Errorf("%s %s with a bad token: %d, want 401", r.Method, r.Path, got)
 			}
 		}
-		if acc.Scope != "" && !acc.Public {
+		// Read routes too: they show the token's user's private posts.
+		if acc.Scope != "" {
 			other := ""
 			for _, s := range []string{"push", "read:filters", "write:lists", "profile"} {
 				if !core.ScopesAllow(s, acc.Scope) {
@@ -331,6 +359,49 @@ func TestRouteAudit(t *testing.T) {
 	t.Logf("audited %d routes on the router; enforcement checked on %d", len(ts.Srv.Echo.Routes()), checked)
 }
 
+// TestRouteAuditClosedInstance: on an instance closed to anonymous readers
+// every Read route of the client API refuses callers without a user token,
+// and the public routes stay open.
+func TestRouteAuditClosedInstance(t *testing.T) {
+	ts := server.StartTest(t, func(c *config.Config) { c.Instance.PublicPages = false })
+	ts.CreateUser(t, "alice", "user")
+	userTok := ts.Token(t, "alice", "read")
+	appTok := appToken(t, ts)
+	do := func(method, path, token string) (int, string) {
+		req := httptest.NewRequestWithContext(context.Background(), method, ts.URL+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		ts.Srv.Echo.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	const closed = "This method requires an authenticated user"
+	reads := 0
+	for _, r := range ts.Srv.API.Routes() {
+		path := fillParams(r.Path, "1")
+		switch {
+		case r.Access.Read:
+			for _, tok := range []string{"", appTok} {
+				if code, body := do(r.Method, path, tok); code != http.StatusUnauthorized || !strings.Contains(body, closed) {
+					t.Errorf("%s %s on a closed instance (token %t): %d %s, want 401", r.Method, r.Path, tok != "", code, body)
+				}
+			}
+			if code, body := do(r.Method, path, userTok); code == http.StatusUnauthorized || code == http.StatusForbidden {
+				t.Errorf("%s %s on a closed instance with a user's read token: %d %s", r.Method, r.Path, code, body)
+			}
+			reads++
+		case r.Access.Public:
+			if code, body := do(r.Method, path, ""); strings.Contains(body, closed) {
+				t.Errorf("public %s %s on a closed instance: %d %s", r.Method, r.Path, code, body)
+			}
+		}
+	}
+	if reads != len(readAPI) {
+		t.Errorf("checked %d Read routes, the audit lists %d", reads, len(readAPI))
+	}
+}
+
 func fillParams(p, v string) string {
 	segs := strings.Split(p, "/")
 	for i, s := range segs {
@@ -365,7 +436,7 @@ func isAdminPath(p string) bool {
 
 // TestAuditListsSorted keeps the audit lists easy to review.
 func TestAuditListsSorted(t *testing.T) {
-	for _, l := range [][]string{publicAPI, publicFederation, publicOther, publicWeb} {
+	for _, l := range [][]string{publicAPI, readAPI, publicFederation, publicOther, publicWeb} {
 		if !sort.StringsAreSorted(l) {
 			t.Errorf("list not sorted: %v", l)
 		}
