@@ -3,9 +3,13 @@ package activitypub
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -125,5 +129,94 @@ func TestInteractionsNeedSightOfThePost(t *testing.T) {
 	}
 	if len(ns) != 3 {
 		t.Fatalf("notifications: %d, want friend's follow, favourite and mention", len(ns))
+	}
+}
+
+// A remote post with more than four attachments keeps the first four, in
+// order (as Mastodon); attachments left on no status are swept with their
+// files after a grace period (issue 12).
+func TestRemoteAttachmentsFirstFourAndOrphansSwept(t *testing.T) {
+	ctx := context.Background()
+	ti := newTestInstance(t)
+	bob := ti.createUser("bob")
+	p := newFakePeer(t)
+	alice, err := ti.fed.accountByURI(ctx, p.actor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var atts []any
+	for i := 1; i <= 6; i++ {
+		atts = append(atts, map[string]any{"type": "Document", "mediaType": "image/png",
+			"url": p.url + "/media/" + strconv.Itoa(i) + ".png", "name": "picture " + strconv.Itoa(i)})
+	}
+	noteURI := p.url + "/users/alice/statuses/six"
+	create := mustJSON(t, map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": noteURI + "/activity",
+		"type": "Create", "actor": p.actor, "object": map[string]any{
+			"id": noteURI, "type": "Note", "attributedTo": p.actor, "to": []string{Public}, "cc": []string{bob.URI},
+			"content": "<p>six pictures</p>", "attachment": atts,
+		}})
+	if status, msg := p.signedPost(ti.url+"/inbox", create, nil); status != http.StatusAccepted {
+		t.Fatalf("Create: %d %s", status, msg)
+	}
+	ti.waitInboxEmpty()
+	st, err := ti.store.StatusByURI(ctx, noteURI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	media, err := ti.store.MediaOfStatuses(ctx, []int64{st.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(media[st.ID]) != 4 {
+		t.Fatalf("attachments shown: %d, want the first 4", len(media[st.ID]))
+	}
+	for i, m := range media[st.ID] {
+		if want := p.url + "/media/" + strconv.Itoa(i+1) + ".png"; m.RemoteURL != want {
+			t.Fatalf("attachment %d is %s, want %s", i, m.RemoteURL, want)
+		}
+	}
+
+	// An orphan: a remote attachment on no status (an attach that failed,
+	// or left by older versions), with its cached file.
+	key := "attachments/orphan/original.png"
+	if _, err := ti.svc.Files().Put(ctx, key, strings.NewReader("not really a png")); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	orphan := &model.MediaAttachment{AccountID: alice.ID, Type: "image", RemoteURL: p.url + "/media/7.png", FileKey: key, CachedAt: &now}
+	if err := ti.store.CreateMedia(ctx, orphan); err != nil {
+		t.Fatal(err)
+	}
+	fileExists := func() bool {
+		f, err := ti.svc.Files().Open(ctx, key)
+		if err == nil {
+			f.Close()
+			return true
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+		return false
+	}
+	// Within the grace period the daily prune keeps it.
+	if _, err := ti.svc.PruneMedia(ctx, 365*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ti.store.MediaByID(ctx, orphan.ID); err != nil || !fileExists() {
+		t.Fatalf("orphan swept within its grace period: %v", err)
+	}
+	// Past it (a sweep run as if two days later), it goes, file and all.
+	if n, err := ti.svc.DeleteUnattachedMedia(ctx, now.Add(48*time.Hour)); err != nil || n != 1 {
+		t.Fatalf("sweep: %d deleted, %v", n, err)
+	}
+	ti.svc.SweepMediaGarbage(ctx)
+	if _, err := ti.store.MediaByID(ctx, orphan.ID); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("orphan row after the sweep: %v", err)
+	}
+	if fileExists() {
+		t.Fatal("orphan's file after the sweep")
+	}
+	if media, _ := ti.store.MediaOfStatuses(ctx, []int64{st.ID}); len(media[st.ID]) != 4 {
+		t.Fatalf("attached media after the sweep: %d", len(media[st.ID]))
 	}
 }
