@@ -246,7 +246,9 @@ func (f *Federation) ingestNote(ctx context.Context, author *model.Account, o *O
 		Language:    lang,
 		CreatedAt:   o.Published.Time,
 	}
-	if st.URL == "" || hostOf(st.URL) == "" {
+	// As for actors, a url on another host is not the post's (Mastodon's
+	// invalid_origin check): it would pass the post off as someone else's.
+	if st.URL == "" || hostOf(st.URL) != hostOf(st.URI) {
 		st.URL = st.URI
 	}
 	if parent := o.InReplyTo.ID; parent != "" {

@@ -220,3 +220,22 @@ func TestRemoteAttachmentsFirstFourAndOrphansSwept(t *testing.T) {
 		t.Fatalf("attached media after the sweep: %d", len(media[st.ID]))
 	}
 }
+
+// A remote post's url on another host is not kept (issue 12): like an
+// actor's, it would pass the post off as a page of that other server.
+func TestRemotePostURLOnItsOwnHostOnly(t *testing.T) {
+	ctx := context.Background()
+	ti := newTestInstance(t)
+	p := newFakePeer(t)
+	own := p.serveNote("/users/alice/statuses/own", map[string]any{"url": p.url + "/@alice/own"})
+	foreign := p.serveNote("/users/alice/statuses/foreign", map[string]any{"url": "https://victim.example/@boss/1"})
+	for uri, want := range map[string]string{own: p.url + "/@alice/own", foreign: foreign} {
+		st, err := ti.fed.ResolveStatus(ctx, uri)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.URL != want {
+			t.Fatalf("url of %s: %q, want %q", uri, st.URL, want)
+		}
+	}
+}
