@@ -150,7 +150,10 @@ func (f *Federation) actorToAccount(o *Object) (*model.Account, error) {
 		CreatedAt:    now,
 		UpdatedAt:    now,
 	}
-	if a.URL == "" || hostOf(a.URL) == "" {
+	// A profile url on another host is dropped, as Mastodon's
+	// ProcessAccountService does: an actor on evil.example must not pass
+	// for https://victim.example/@boss in searches and mentions.
+	if a.URL == "" || hostOf(a.URL) != host {
 		a.URL = id
 	}
 	if si := o.Endpoints.SharedInbox; hostOf(si) != "" {

@@ -77,17 +77,34 @@ func (f *Federation) resolveAccountURL(ctx context.Context, u string) (*model.Ac
 	if a, err := f.store.AccountByURI(ctx, u); err == nil {
 		return f.accountByURI(ctx, a.URI)
 	}
-	if a, err := f.store.AccountByURL(ctx, u); err == nil && !a.Local() {
-		return f.accountByURI(ctx, a.URI)
-	}
+	// Anything else is fetched, and the document's id (on the host of u)
+	// names the account, as Mastodon's ResolveURLService does: a stored
+	// profile url is only what some actor claimed.
 	o, err := f.fetchObject(ctx, u)
 	if err != nil {
+		if a, err2 := f.accountByProfileURL(ctx, u); err2 == nil {
+			return a, nil // stale beats nothing
+		}
 		return nil, err
 	}
 	if !o.IsActor() {
 		return nil, fmt.Errorf("%s is not an actor", u)
 	}
 	return f.storeActor(ctx, o)
+}
+
+// accountByProfileURL finds a known account by its profile URL, only
+// among the accounts of the URL's host: actors' urls on other hosts are
+// dropped when stored, and rows stored before that are not trusted.
+func (f *Federation) accountByProfileURL(ctx context.Context, u string) (*model.Account, error) {
+	host := hostOf(u)
+	if host == "" {
+		return nil, storage.ErrNotFound
+	}
+	if f.isLocal(u) {
+		host = ""
+	}
+	return f.store.AccountByURL(ctx, u, host)
 }
 
 // webfinger looks acct:user@domain up and returns the actor's id. It tries
@@ -229,7 +246,9 @@ func (f *Federation) ingestNote(ctx context.Context, author *model.Account, o *O
 		Language:    lang,
 		CreatedAt:   o.Published.Time,
 	}
-	if st.URL == "" || hostOf(st.URL) == "" {
+	// As for actors, a url on another host is not the post's (Mastodon's
+	// invalid_origin check): it would pass the post off as someone else's.
+	if st.URL == "" || hostOf(st.URL) != hostOf(st.URI) {
 		st.URL = st.URI
 	}
 	if parent := o.InReplyTo.ID; parent != "" {
@@ -316,7 +335,7 @@ func (f *Federation) tagsOf(ctx context.Context, o *Object) ([]int64, []string) 
 				addAccount(a)
 				continue
 			}
-			if a, err := f.store.AccountByURL(ctx, href); err == nil {
+			if a, err := f.accountByProfileURL(ctx, href); err == nil {
 				addAccount(a)
 				continue
 			}

@@ -652,7 +652,11 @@ func (a *API) adminInvites(c echo.Context) error {
 	}
 	out := make([]Invite, 0, len(list))
 	for _, inv := range list {
-		out = append(out, a.inviteEntity(inv))
+		e, err := a.inviteEntity(c.Request().Context(), inv)
+		if err != nil {
+			return err
+		}
+		out = append(out, e)
 	}
 	if len(list) > 0 {
 		setPageLink(c, pg, list[0].ID, list[len(list)-1].ID)
@@ -669,7 +673,11 @@ func (a *API) adminInvite(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a.inviteEntity(inv))
+	e, err := a.inviteEntity(c.Request().Context(), inv)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, e)
 }
 
 // parseDuration reads seconds ("86400") or a duration ("7d", "12h").
@@ -710,7 +718,11 @@ func (a *API) adminCreateInvite(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a.inviteEntity(inv))
+	e, err := a.inviteEntity(c.Request().Context(), inv)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, e)
 }
 
 func (a *API) adminRevokeInvite(c echo.Context) error {
@@ -722,5 +734,9 @@ func (a *API) adminRevokeInvite(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a.inviteEntity(inv))
+	e, err := a.inviteEntity(c.Request().Context(), inv)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, e)
 }

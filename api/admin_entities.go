@@ -400,9 +400,13 @@ type Invite struct {
 	CreatedByAccountID *string `json:"created_by_account_id"`
 }
 
-func (a *API) inviteEntity(inv *model.Invite) Invite {
+func (a *API) inviteEntity(ctx context.Context, inv *model.Invite) (Invite, error) {
+	valid, err := a.svc.InviteValid(ctx, inv, time.Now())
+	if err != nil {
+		return Invite{}, err
+	}
 	out := Invite{ID: idString(inv.ID), Code: inv.Code, URL: a.svc.InviteURL(inv.Code), Comment: inv.Comment, Role: inv.Role,
-		Uses: inv.Uses, ExpiresAt: fmtTimePtr(inv.ExpiresAt), Revoked: inv.RevokedAt != nil, Valid: inv.Usable(time.Now()),
+		Uses: inv.Uses, ExpiresAt: fmtTimePtr(inv.ExpiresAt), Revoked: inv.RevokedAt != nil, Valid: valid,
 		CreatedAt: fmtTime(inv.CreatedAt)}
 	if inv.MaxUses > 0 {
 		m := inv.MaxUses
@@ -411,7 +415,7 @@ func (a *API) inviteEntity(inv *model.Invite) Invite {
 	if inv.CreatedBy != 0 {
 		out.CreatedByAccountID = strPtr(idString(inv.CreatedBy))
 	}
-	return out
+	return out, nil
 }
 
 // AuditEntry is Herald's own entity for the audit log.

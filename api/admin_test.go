@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -612,5 +614,97 @@ func TestDomainBlocksAndPolicy(t *testing.T) {
 	}
 	if pol, _ := svc.DomainPolicy(ctx, "www.friend.example"); pol.Suspended() {
 		t.Fatalf("allowed: %+v", pol)
+	}
+}
+
+// An invite lives only while its creator may make it (issue 12): an
+// admin's moderator invite stops working once the admin is demoted,
+// suspended or disabled, on every surface (sign-up, invite info, the
+// admin list, the invite page).
+func TestInvitesEndWithTheirCreatorsStanding(t *testing.T) {
+	ts := server.StartTest(t)
+	ts.CreateUser(t, "owner", "owner")
+	ownerTok := ts.Token(t, "owner", "read write admin:read admin:write")
+	appTok := appToken(t, ts, "read write")
+	setMode(t, ts, ownerTok, "approval")
+
+	type invite struct {
+		ID, Code string
+		Valid    bool `json:"valid"`
+	}
+	n := 0
+	signUp := func(t *testing.T, code string, want int) signUpErr {
+		t.Helper()
+		n++
+		name := fmt.Sprintf("newcomer%d", n)
+		var e signUpErr
+		ts.JSON(t, "POST", "/api/v1/accounts", appTok, signUpForm(name, name+"@example.org", "invite_code="+code), want, &e)
+		return e
+	}
+	for _, c := range []struct {
+		name   string
+		revoke func(adminID int64)
+	}{
+		{"demoted", func(id int64) {
+			ts.JSON(t, "POST", fmt.Sprintf("/api/v1/admin/accounts/%d/role", id), ownerTok, map[string]any{"role": "user"}, 200, nil)
+		}},
+		{"suspended", func(id int64) {
+			ts.JSON(t, "POST", fmt.Sprintf("/api/v1/admin/accounts/%d/action", id), ownerTok, map[string]any{"type": "suspend"}, 200, nil)
+		}},
+		{"disabled", func(id int64) {
+			ts.JSON(t, "POST", fmt.Sprintf("/api/v1/admin/accounts/%d/action", id), ownerTok, map[string]any{"type": "disable"}, 200, nil)
+		}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			admin := ts.CreateUser(t, "chief_"+c.name, "admin")
+			adminTok := ts.Token(t, admin.Username, "read write admin:read admin:write")
+			var inv invite
+			ts.JSON(t, "POST", "/api/v1/admin/invites", adminTok, map[string]any{"role": "moderator"}, 200, &inv)
+			var tok tokenResp
+			n++
+			name := fmt.Sprintf("newcomer%d", n)
+			ts.JSON(t, "POST", "/api/v1/accounts", appTok, signUpForm(name, name+"@example.org", "invite_code="+inv.Code), 200, &tok)
+			var me struct {
+				Role struct{ Name string } `json:"role"`
+			}
+			ts.JSON(t, "GET", "/api/v1/accounts/verify_credentials", tok.AccessToken, nil, 200, &me)
+			if me.Role.Name != "Moderator" {
+				t.Fatalf("before: invited %+v", me)
+			}
+
+			c.revoke(admin.ID)
+
+			// Sign-up: 422 with Mastodon's details, as for any invalid invite
+			// while registrations are open (approval mode)...
+			e := signUp(t, inv.Code, 422)
+			if len(e.Details["invite_code"]) == 0 || e.Details["invite_code"][0].Error != "ERR_INVALID" {
+				t.Fatalf("sign-up with a dead invite: %+v", e)
+			}
+			// ... and 403 when only invites let people in.
+			setMode(t, ts, ownerTok, "invite")
+			signUp(t, inv.Code, 403)
+			setMode(t, ts, ownerTok, "approval")
+
+			var info struct {
+				Valid bool `json:"valid"`
+			}
+			ts.JSON(t, "GET", "/api/v1/invites/"+inv.Code, "", nil, 200, &info)
+			var listed invite
+			ts.JSON(t, "GET", "/api/v1/admin/invites/"+inv.ID, ownerTok, nil, 200, &listed)
+			if info.Valid || listed.Valid {
+				t.Fatalf("invite still shown valid: info %+v, admin %+v", info, listed)
+			}
+			req, _ := http.NewRequest("GET", ts.URL+"/invite/"+inv.Code, nil)
+			req.Header.Set("Accept", "text/html")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNotFound || !strings.Contains(string(body), "no longer valid") {
+				t.Fatalf("invite page: %d %s", resp.StatusCode, body)
+			}
+		})
 	}
 }

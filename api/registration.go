@@ -68,11 +68,16 @@ type InviteInfo struct {
 }
 
 func (a *API) inviteInfoOf(c echo.Context) (*InviteInfo, *model.Invite, error) {
-	inv, err := a.svc.InviteByCode(c.Request().Context(), c.Param("code"))
+	ctx := c.Request().Context()
+	inv, err := a.svc.InviteByCode(ctx, c.Param("code"))
 	if err != nil {
 		return nil, nil, err
 	}
-	return &InviteInfo{Code: inv.Code, Valid: inv.Usable(time.Now()), ExpiresAt: fmtTimePtr(inv.ExpiresAt), Instance: a.svc.Cfg.Instance.Domain,
+	valid, err := a.svc.InviteValid(ctx, inv, time.Now())
+	if err != nil {
+		return nil, nil, err
+	}
+	return &InviteInfo{Code: inv.Code, Valid: valid, ExpiresAt: fmtTimePtr(inv.ExpiresAt), Instance: a.svc.Cfg.Instance.Domain,
 		SignUp: map[string]string{"method": "POST", "url": a.svc.Base() + "/api/v1/accounts", "param": "invite_code"}}, inv, nil
 }
 

@@ -101,21 +101,11 @@ func isHTTPURL(q string) bool {
 	return (strings.HasPrefix(q, "https://") || strings.HasPrefix(q, "http://")) && !strings.ContainsAny(q, " \t\n")
 }
 
-// accountByURL finds a known account by actor id or profile URL, or
-// resolves it through the federation engine when allowed.
+// accountByURL finds an account by actor id or profile URL (the rules
+// are core's), resolving it through the federation engine when allowed.
 func (a *API) accountByURL(c echo.Context, u string, resolve bool) *model.Account {
-	ctx := c.Request().Context()
-	if acc, err := a.svc.Store.AccountByURI(ctx, u); err == nil && acc.SuspendedAt == nil {
-		return acc
-	}
-	if acc, err := a.svc.Store.AccountByURL(ctx, u); err == nil && acc.SuspendedAt == nil {
-		return acc
-	}
-	if !resolve || caller(c).AccountID() == 0 || a.svc.Resolver == nil {
-		return nil
-	}
-	acc, err := a.svc.Resolver.ResolveAccount(ctx, u)
-	if err != nil || acc == nil || acc.SuspendedAt != nil {
+	acc, err := a.svc.AccountByURL(c.Request().Context(), u, resolve && caller(c).AccountID() != 0)
+	if err != nil {
 		return nil
 	}
 	return acc

@@ -13,7 +13,10 @@ type Accounts interface {
 	AccountByUsername(ctx context.Context, username, domain string) (*model.Account, error)
 	AccountByURI(ctx context.Context, uri string) (*model.Account, error)
 	AccountByKeyID(ctx context.Context, keyID string) (*model.Account, error)
-	AccountByURL(ctx context.Context, url string) (*model.Account, error)
+	// AccountByURL finds an account of domain ("" local) by its profile
+	// URL. The caller passes the URL's own host: an actor may claim any
+	// url, so one is trusted only on the actor's host.
+	AccountByURL(ctx context.Context, url, domain string) (*model.Account, error)
 	CountLocalAccounts(ctx context.Context) (int64, error)
 	CountLocalStatuses(ctx context.Context) (int64, error)
 	CountKnownDomains(ctx context.Context) (int64, error)

@@ -34,8 +34,10 @@ type Media interface {
 	SetStatusMedia(ctx context.Context, statusID, accountID int64, mediaIDs []int64) error
 	// PendingMedia lists attachments whose processing was left pending.
 	PendingMedia(ctx context.Context, limit int) ([]*model.MediaAttachment, error)
-	// UnattachedMediaBefore lists ids of local uploads never attached,
-	// created before t.
+	// UnattachedMediaBefore lists ids of attachments on no status: local
+	// uploads created before t, and remote attachments (orphaned when
+	// attaching them failed) last written before t (their created_at is
+	// their post's date).
 	UnattachedMediaBefore(ctx context.Context, t time.Time, limit int) ([]int64, error)
 	// CachedRemoteMediaBefore lists remote attachments cached before t.
 	CachedRemoteMediaBefore(ctx context.Context, t time.Time, limit int) ([]*model.MediaAttachment, error)

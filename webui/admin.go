@@ -119,7 +119,11 @@ func (w *UI) adminInvites(c echo.Context) error {
 	}
 	var out []inv
 	for _, i := range list {
-		out = append(out, inv{i, w.svc.InviteURL(i.Code), i.Usable(time.Now())})
+		valid, err := w.svc.InviteValid(ctx, i, time.Now())
+		if err != nil {
+			return w.fail(c, err)
+		}
+		out = append(out, inv{i, w.svc.InviteURL(i.Code), valid})
 	}
 	return w.admin(c, "invites", "Invites", page{"Invites": out, "Roles": roles})
 }

@@ -131,11 +131,15 @@ func (w *UI) signUpData(c echo.Context, code string) (page, int) {
 	open := core.RegistrationsOpen(site.RegistrationsMode)
 	if code != "" {
 		inv, err := w.svc.InviteByCode(ctx, code)
+		valid := false
+		if err == nil {
+			valid, err = w.svc.InviteValid(ctx, inv, time.Now())
+		}
 		switch {
 		case err != nil:
 			d["InviteError"] = "This invite link is not valid."
-		case !inv.Usable(time.Now()):
-			d["InviteError"] = "This invite was revoked, has expired or was used up. Ask for a new one."
+		case !valid:
+			d["InviteError"] = "This invite is no longer valid: it was revoked, has expired or was used up, or whoever made it may no longer invite. Ask for a new one."
 		default:
 			d["Invited"] = true
 			open = true

@@ -33,7 +33,7 @@ func media(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "pruned cached remote media older than %s: %d attachments, %d avatars and headers, %d emoji, %d card images; %d unattached uploads deleted; %d files removed\n",
+	fmt.Fprintf(stdout, "pruned cached remote media older than %s: %d attachments, %d avatars and headers, %d emoji, %d card images; %d unattached attachments deleted; %d files removed\n",
 		age, r.Attachments, r.AccountImages, r.Emojis, r.CardImages, r.Unattached, r.Files)
 	return nil
 }

@@ -8,7 +8,9 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/mail"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -278,6 +280,44 @@ func (s *Service) LookupAcct(ctx context.Context, acct string, resolve bool) (*m
 		return a, nil
 	}
 	return nil, herr.NotFound("account")
+}
+
+// AccountByURL finds an account for a search by URL: by its ActivityPub
+// id, or by its profile URL. A profile URL names an account only on the
+// account's own host, since an actor may claim any url. With resolve, a URL
+// that is no known id goes to the federation engine, which fetches it and
+// takes the document's id (Mastodon's ResolveURLService) instead of
+// trusting stored urls. Suspended accounts are not found.
+func (s *Service) AccountByURL(ctx context.Context, u string, resolve bool) (*model.Account, error) {
+	a, err := s.Store.AccountByURI(ctx, u)
+	switch {
+	case err == nil:
+	case !errors.Is(err, storage.ErrNotFound):
+		return nil, herr.Internal(err)
+	case resolve && s.Resolver != nil:
+		if a, err = s.Resolver.ResolveAccount(ctx, u); err != nil {
+			return nil, herr.Wrap(http.StatusNotFound, "Record not found", err)
+		}
+	default:
+		pu, perr := url.Parse(u)
+		if perr != nil || pu.Host == "" || (pu.Scheme != "https" && pu.Scheme != "http") {
+			return nil, herr.NotFound("account")
+		}
+		domain := strings.ToLower(pu.Host)
+		if strings.HasPrefix(u, s.Base()+"/") {
+			domain = ""
+		}
+		a, err = s.Store.AccountByURL(ctx, u, domain)
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil, herr.NotFound("account")
+		} else if err != nil {
+			return nil, herr.Internal(err)
+		}
+	}
+	if a == nil || a.SuspendedAt != nil {
+		return nil, herr.NotFound("account")
+	}
+	return a, nil
 }
 
 // InstanceActorUsername is the preferredUsername-free local name of the

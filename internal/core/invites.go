@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"math/big"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -66,6 +67,90 @@ func (s *Service) resolveRole(ctx context.Context, v string) (*model.Role, error
 	return r, nil
 }
 
+// mayInviteTo checks that c may invite people to role r: Invite Users, and
+// r below the caller's own role. It holds when the invite is made and,
+// with the creator as c, every time it is used (inviteValid).
+func (s *Service) mayInviteTo(ctx context.Context, c *Caller, r *model.Role) error {
+	if c == nil {
+		return nil // the command line may give any role
+	}
+	if err := s.Authorize(ctx, c, PermInviteUsers); err != nil {
+		return err
+	}
+	if r.Key == model.RoleUser {
+		return nil
+	}
+	rank, _, err := s.callerRank(ctx, c)
+	if err != nil {
+		return err
+	}
+	if r.Position >= rank {
+		return herr.Forbidden("You cannot invite people to a role that is not below yours")
+	}
+	return nil
+}
+
+// InviteValid reports whether inv may be used at now. Besides not being
+// revoked, expired or used up, an invite lives only as long as its
+// creator may make it: as Mastodon's Invite#valid_for_use?, the creator
+// must still be functional (approved, confirmed, neither disabled nor
+// suspended nor deleted), and here also still allowed to invite people
+// to the invite's role. Demoting, suspending or disabling someone thus
+// ends their invites at once. Invites from the command line have no
+// creator.
+func (s *Service) InviteValid(ctx context.Context, inv *model.Invite, now time.Time) (bool, error) {
+	if !inv.Usable(now) {
+		return false, nil
+	}
+	if inv.CreatedBy == 0 {
+		return true, nil
+	}
+	u, err := s.Store.UserByAccountID(ctx, inv.CreatedBy)
+	if errors.Is(err, storage.ErrNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, herr.Internal(err)
+	}
+	a, err := s.Store.AccountByID(ctx, inv.CreatedBy)
+	if errors.Is(err, storage.ErrNotFound) {
+		return false, nil
+	} else if err != nil {
+		return false, herr.Internal(err)
+	}
+	err = s.UsableUser(ctx, u)
+	if err == nil {
+		r, rerr := s.inviteRole(ctx, inv)
+		if rerr != nil {
+			return false, rerr
+		}
+		err = s.mayInviteTo(ctx, &Caller{User: u, Account: a}, r)
+	}
+	if err != nil {
+		if herr.As(err).Status == http.StatusForbidden {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
+}
+
+// inviteRole is the role an invite gives: a role deleted since falls back
+// to "user", as Register does.
+func (s *Service) inviteRole(ctx context.Context, inv *model.Invite) (*model.Role, error) {
+	key := inv.Role
+	if key == "" {
+		key = model.RoleUser
+	}
+	r, err := s.Store.RoleByKey(ctx, key)
+	if errors.Is(err, storage.ErrNotFound) && key != model.RoleUser {
+		r, err = s.Store.RoleByKey(ctx, model.RoleUser)
+	}
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return r, nil
+}
+
 // CreateInvite makes an invite. c is nil for the command line, which may
 // give any role; a user needs Invite Users, and may only give roles below
 // their own.
@@ -88,14 +173,8 @@ func (s *Service) CreateInvite(ctx context.Context, c *Caller, p InviteParams) (
 	if err != nil {
 		return nil, err
 	}
-	if r.Key != model.RoleUser {
-		rank, _, err := s.callerRank(ctx, c)
-		if err != nil {
-			return nil, err
-		}
-		if r.Position >= rank {
-			return nil, herr.Forbidden("You cannot invite people to a role that is not below yours")
-		}
+	if err := s.mayInviteTo(ctx, c, r); err != nil {
+		return nil, err
 	}
 	comment := strings.TrimSpace(p.Comment)
 	if len([]rune(comment)) > 420 {

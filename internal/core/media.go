@@ -41,7 +41,7 @@ const (
 	mediaJobQueue          = 256
 	cardImageSize          = 640 // card images fit in 640×640
 	emojiSize              = 256 // emoji fit in 256×256
-	remoteAttachmentsLimit = 8
+	remoteAttachmentsLimit = storage.MaxStatusMedia
 )
 
 // mediaHolder lazily builds the media state of a Service.

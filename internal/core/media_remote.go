@@ -20,7 +20,6 @@ import (
 	"github.com/herald-social/herald/internal/media"
 	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/internal/text"
-	"github.com/herald-social/herald/storage"
 )
 
 // errMediaRejected: the domain's media is rejected by policy.
@@ -141,7 +140,8 @@ type RemoteAttachment struct {
 var blurhashRe = regexp.MustCompile(`^[0-9A-Za-z#$%*+,\-.:;=?@\[\]^_{|}~]{6,100}$`)
 
 // IngestRemoteAttachments records the attachments of a remote status
-// (after IngestRemoteStatus): at most 8, with their alt text, blurhash,
+// (after IngestRemoteStatus): the first four (as Mastodon; a status holds
+// no more), each URL once, with their alt text, blurhash,
 // focal point and dimensions. Their files are fetched into the cache in
 // the background (or when first shown) unless the status's domain or the
 // file's host has its media rejected; those stay links. Calling it again
@@ -169,14 +169,16 @@ func (s *Service) IngestRemoteAttachments(ctx context.Context, statusID int64, a
 	rejected := s.rejectsMedia(author.Domain)
 	var keep []int64
 	var fetch []int64
+	kept := map[string]bool{}
 	for _, a := range atts {
 		if len(keep) >= remoteAttachmentsLimit {
 			break
 		}
 		u, err := url.Parse(a.URL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || kept[a.URL] {
 			continue
 		}
+		kept[a.URL] = true
 		m := byURL[a.URL]
 		isNew := m == nil
 		if isNew {
@@ -220,7 +222,9 @@ func (s *Service) IngestRemoteAttachments(ctx context.Context, statusID int64, a
 			fetch = append(fetch, m.ID)
 		}
 	}
-	if err := s.Store.SetStatusMedia(ctx, statusID, author.ID, keep); err != nil && !errors.Is(err, storage.ErrMediaNotAttachable) {
+	// Rows made above but left unattached by a failure here are swept by
+	// PruneMedia (DeleteUnattachedMedia).
+	if err := s.Store.SetStatusMedia(ctx, statusID, author.ID, keep); err != nil {
 		return herr.Internal(err)
 	}
 	for _, mid := range fetch {

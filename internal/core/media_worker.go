@@ -90,7 +90,8 @@ func (r PruneResult) Total() int {
 // PruneMedia deletes the cached copies of remote media (attachments,
 // avatars and headers, emoji, card images) cached more than olderThan
 // ago, keeping their records (they are fetched again when shown), deletes
-// uploads never attached to a status after a day, then the files.
+// attachments on no status after a day (DeleteUnattachedMedia), then the
+// files.
 func (s *Service) PruneMedia(ctx context.Context, olderThan time.Duration) (PruneResult, error) {
 	var r PruneResult
 	if olderThan < 0 {
@@ -134,22 +135,39 @@ func (s *Service) PruneMedia(ctx context.Context, olderThan time.Duration) (Prun
 		clear(s.mediaSt().emojis)
 		s.mediaSt().emojiMu.Unlock()
 	}
-	for {
-		ids, err := s.Store.UnattachedMediaBefore(ctx, time.Now().Add(-unattachedMediaMaxAge), 200)
-		if err != nil {
-			return r, herr.Internal(err)
-		}
-		for _, mid := range ids {
-			if err := s.Store.DeleteMedia(ctx, mid); err == nil {
-				r.Unattached++
-			}
-		}
-		if len(ids) < 200 {
-			break
-		}
+	n, err := s.DeleteUnattachedMedia(ctx, time.Now().Add(-unattachedMediaMaxAge))
+	r.Unattached = n
+	if err != nil {
+		return r, err
 	}
 	r.Files = s.SweepMediaGarbage(ctx)
 	return r, nil
+}
+
+// DeleteUnattachedMedia deletes the attachments on no status from before
+// t: uploads never used, and remote attachments whose attaching failed
+// (their files, fetched or not, go with them through the media garbage).
+// PruneMedia calls it with a day's grace.
+func (s *Service) DeleteUnattachedMedia(ctx context.Context, before time.Time) (int, error) {
+	n := 0
+	for {
+		ids, err := s.Store.UnattachedMediaBefore(ctx, before, 200)
+		if err != nil {
+			return n, herr.Internal(err)
+		}
+		deleted := 0
+		for _, mid := range ids {
+			if err := s.Store.DeleteMedia(ctx, mid); err == nil {
+				deleted++
+			}
+		}
+		n += deleted
+		// Stop on a short page, or when nothing could be deleted (no loop
+		// over the same rows forever).
+		if len(ids) < 200 || deleted == 0 {
+			return n, nil
+		}
+	}
 }
 
 // SetProfileImage stores a new avatar or header of the caller: cropped

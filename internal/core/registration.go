@@ -142,7 +142,13 @@ func (s *Service) Register(ctx context.Context, p RegisterParams) (*model.Accoun
 		if err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return nil, nil, herr.Internal(err)
 		}
-		if inv != nil && inv.Usable(now) {
+		valid := false
+		if inv != nil {
+			if valid, err = s.InviteValid(ctx, inv, now); err != nil {
+				return nil, nil, err
+			}
+		}
+		if valid {
 			invite = inv
 		} else if !RegistrationsOpen(mode) {
 			return nil, nil, herr.Forbidden("This invite is invalid, expired or used up")

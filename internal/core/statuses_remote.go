@@ -41,11 +41,25 @@ func (s *Service) IngestRemoteStatus(ctx context.Context, st *model.Status, ment
 	st.Content = text.SanitizeRemote(st.Content)
 	st.SpoilerText = text.PlainText(st.SpoilerText)
 	st.ID, st.CreatedAt = remoteID(st.CreatedAt)
-	if st.InReplyToID == 0 && st.InReplyToURI != "" {
-		if parent, err := s.Store.StatusByURI(ctx, st.InReplyToURI); err == nil {
-			st.InReplyToID, st.InReplyToAccountID = parent.ID, parent.AccountID
-		} else if !errors.Is(err, storage.ErrNotFound) {
-			return nil, herr.Internal(err)
+	var parent *model.Status
+	var err error
+	if st.InReplyToID != 0 {
+		parent, err = s.Store.StatusByID(ctx, st.InReplyToID)
+	} else if st.InReplyToURI != "" {
+		parent, err = s.Store.StatusByURI(ctx, st.InReplyToURI)
+	}
+	if err != nil && !errors.Is(err, storage.ErrNotFound) {
+		return nil, herr.Internal(err)
+	}
+	if parent != nil {
+		st.InReplyToID, st.InReplyToAccountID = parent.ID, parent.AccountID
+		// A reply to a local post its author may not see is dropped. Only
+		// local posts: who may see a remote one (its author's followers)
+		// is known only to its own server.
+		if parent.Local {
+			if err := s.remoteMaySee(ctx, st.AccountID, parent); err != nil {
+				return nil, err
+			}
 		}
 	}
 	var norm []string
@@ -121,17 +135,38 @@ func (s *Service) RemoteDeleteStatus(ctx context.Context, actorID int64, uri str
 	return nil
 }
 
-// RemoteFavourite records a remote Like of a status.
+// remoteMaySee checks a remote actor's interaction with a status (Like,
+// Announce, reply) by the one visibility rule, with the actor as viewer:
+// who may not see a post may not favourite, boost or answer it.
+func (s *Service) remoteMaySee(ctx context.Context, actorID int64, st *model.Status) error {
+	ok, err := s.CanSeeStatus(ctx, actorID, st)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return herr.Forbidden("the actor may not see this status")
+	}
+	return nil
+}
+
+// RemoteFavourite records a remote Like of a status the actor may see.
 func (s *Service) RemoteFavourite(ctx context.Context, actorID, statusID int64, uri string) error {
+	st, err := s.Store.StatusByID(ctx, statusID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return herr.NotFound("status")
+	} else if err != nil {
+		return herr.Internal(err)
+	}
+	if err := s.remoteMaySee(ctx, actorID, st); err != nil {
+		return err
+	}
 	if err := s.Store.Favourite(ctx, actorID, statusID, uri, nil); err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
 			return herr.NotFound("status")
 		}
 		return herr.Internal(err)
 	}
-	if st, err := s.Store.StatusByID(ctx, statusID); err == nil {
-		s.notify("notification", st.AccountID, st.ID)
-	}
+	s.notify("notification", st.AccountID, st.ID)
 	return nil
 }
 
@@ -163,8 +198,14 @@ func (s *Service) RemoteReblog(ctx context.Context, actorID int64, orig *model.S
 	if orig.ReblogOfID != 0 {
 		return nil, herr.BadRequest("cannot boost a boost")
 	}
+	// Only public and unlisted posts may be boosted (stricter than
+	// Mastodon, which lets authors announce their own private posts), and
+	// only by actors who may see them (not blocked).
 	if orig.Visibility != model.Public && orig.Visibility != model.Unlisted {
 		return nil, herr.Forbidden("status cannot be boosted")
+	}
+	if err := s.remoteMaySee(ctx, actorID, orig); err != nil {
+		return nil, err
 	}
 	boost := &model.Status{URI: uri, AccountID: actorID, ReblogOfID: orig.ID, Visibility: model.Public}
 	boost.ID, boost.CreatedAt = remoteID(published)

@@ -96,9 +96,9 @@ func (s *Store) AccountByKeyID(ctx context.Context, keyID string) (*model.Accoun
 	return scanAccount(s.r.QueryRowContext(ctx, "SELECT "+accountColumns+" FROM accounts a WHERE a.key_id = ?", keyID))
 }
 
-// AccountByURL finds an account by its profile URL.
-func (s *Store) AccountByURL(ctx context.Context, url string) (*model.Account, error) {
-	return scanAccount(s.r.QueryRowContext(ctx, "SELECT "+accountColumns+" FROM accounts a WHERE a.url = ? LIMIT 1", url))
+// AccountByURL finds an account of domain by its profile URL.
+func (s *Store) AccountByURL(ctx context.Context, url, domain string) (*model.Account, error) {
+	return scanAccount(s.r.QueryRowContext(ctx, "SELECT "+accountColumns+" FROM accounts a WHERE a.url = ? AND a.domain = ? LIMIT 1", url, domain))
 }
 
 // CountLocalAccounts counts local accounts.

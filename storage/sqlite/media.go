@@ -165,10 +165,12 @@ func (s *Store) PendingMedia(ctx context.Context, limit int) ([]*model.MediaAtta
 	return queryMedia(ctx, s.r, "SELECT "+mediaColumns+" FROM media_attachments WHERE processing = 1 ORDER BY id LIMIT ?", limit)
 }
 
-// UnattachedMediaBefore lists old uploads that were never attached.
+// UnattachedMediaBefore lists old uploads that were never attached and
+// old orphaned remote attachments.
 func (s *Store) UnattachedMediaBefore(ctx context.Context, t time.Time, limit int) ([]int64, error) {
-	return queryColumn[int64](ctx, s.r, `SELECT id FROM media_attachments WHERE status_id IS NULL AND remote_url = ''
-		AND created_at < ? ORDER BY created_at LIMIT ?`, ms(t), limit)
+	return queryColumn[int64](ctx, s.r, `SELECT id FROM media_attachments WHERE status_id IS NULL
+		AND (remote_url = '' AND created_at < ? OR remote_url <> '' AND updated_at < ?) ORDER BY created_at LIMIT ?`,
+		ms(t), ms(t), limit)
 }
 
 // CachedRemoteMediaBefore lists remote attachments cached before t.
