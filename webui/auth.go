@@ -346,8 +346,8 @@ func (w *UI) readAuthRequest(c echo.Context) (*authRequest, error) {
 		return nil, herr.BadRequest("The requested scope is invalid, unknown, or malformed.")
 	}
 	method := get("code_challenge_method")
-	if get("code_challenge") != "" && method != "" && method != "S256" && method != "plain" {
-		return nil, herr.BadRequest("Invalid code challenge method.")
+	if err := core.CheckCodeChallenge(get("code_challenge"), method); err != nil {
+		return nil, err
 	}
 	hidden := map[string]string{
 		"client_id": app.ClientID, "redirect_uri": redirect, "scope": strings.Join(scopes, " "),
