@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -137,17 +138,14 @@ func (a *API) token(c echo.Context) error {
 		if serr != nil {
 			return oauthErr(http.StatusBadRequest, "invalid_scope", "The requested scope is invalid, unknown, or malformed.")
 		}
-		if err := a.svc.CheckSignIn(ctx, c.RealIP()); err != nil {
-			return oauthErr(http.StatusForbidden, "invalid_grant", herr.As(err).Msg)
-		}
-		u, aerr := a.svc.Authenticate(ctx, p.String("username"), p.String("password"))
+		u, aerr := a.svc.PasswordGrant(ctx, p.String("username"), p.String("password"), c.RealIP())
 		if aerr != nil {
-			if he := herr.As(aerr); he.Status == http.StatusForbidden {
-				return oauthErr(http.StatusForbidden, "invalid_grant", he.Msg)
+			var locked *core.SignInLocked
+			if errors.As(aerr, &locked) {
+				c.Response().Header().Set("Retry-After", strconv.Itoa(int(time.Until(locked.Until).Seconds())+1))
 			}
-			return oauthErr(http.StatusBadRequest, "invalid_grant", "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.")
+			return aerr
 		}
-		a.svc.RecordSignIn(ctx, u.ID, c.RealIP())
 		plain, tok, err = a.svc.IssueToken(ctx, app.ID, u.ID, scopes)
 	case "client_credentials":
 		scopes, serr := core.RequestScopes(app, strings.Join(p.Strings("scope"), " "))
