@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -112,43 +113,39 @@ func (a *API) token(c echo.Context) error {
 		clientID, secret = u, pw
 	}
 	if clientID == "" {
-		return oauthErr(http.StatusUnauthorized, "invalid_client", "Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.")
+		return core.InvalidClient()
 	}
 	app, err := a.svc.AppByClientID(ctx, clientID)
 	if err != nil {
-		return oauthErr(http.StatusUnauthorized, "invalid_client", "Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.")
+		return core.InvalidClient()
 	}
 	grant := p.String("grant_type")
-	verifier := p.String("code_verifier")
-	// A public client proves itself with PKCE instead of a secret.
-	if !(grant == "authorization_code" && secret == "" && verifier != "") && !core.CheckClient(app, secret) {
-		return oauthErr(http.StatusUnauthorized, "invalid_client", "Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.")
+	if grant == "" {
+		return oauthErr(http.StatusBadRequest, "invalid_request", "Missing required parameter: grant_type.")
+	}
+	// The authorization-code grant authenticates the client itself (a
+	// public client may prove itself with PKCE instead of a secret).
+	if grant != "authorization_code" && !core.CheckClient(app, secret) {
+		return core.InvalidClient()
 	}
 	var plain string
 	var tok *model.Token
 	switch grant {
 	case "authorization_code":
-		code := p.String("code")
-		if code == "" {
-			return oauthErr(http.StatusBadRequest, "invalid_request", "The request is missing a required parameter: code.")
-		}
-		plain, tok, err = a.svc.ExchangeCode(ctx, app, code, p.String("redirect_uri"), verifier)
+		plain, tok, err = a.svc.ExchangeCode(ctx, app, secret, p.String("code"), p.String("redirect_uri"), p.String("code_verifier"))
 	case "password":
 		scopes, serr := core.RequestScopes(app, strings.Join(p.Strings("scope"), " "))
 		if serr != nil {
 			return oauthErr(http.StatusBadRequest, "invalid_scope", "The requested scope is invalid, unknown, or malformed.")
 		}
-		if err := a.svc.CheckSignIn(ctx, c.RealIP()); err != nil {
-			return oauthErr(http.StatusForbidden, "invalid_grant", herr.As(err).Msg)
-		}
-		u, aerr := a.svc.Authenticate(ctx, p.String("username"), p.String("password"))
+		u, aerr := a.svc.PasswordGrant(ctx, p.String("username"), p.String("password"), c.RealIP())
 		if aerr != nil {
-			if he := herr.As(aerr); he.Status == http.StatusForbidden {
-				return oauthErr(http.StatusForbidden, "invalid_grant", he.Msg)
+			var locked *core.SignInLocked
+			if errors.As(aerr, &locked) {
+				c.Response().Header().Set("Retry-After", strconv.Itoa(int(time.Until(locked.Until).Seconds())+1))
 			}
-			return oauthErr(http.StatusBadRequest, "invalid_grant", "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.")
+			return aerr
 		}
-		a.svc.RecordSignIn(ctx, u.ID, c.RealIP())
 		plain, tok, err = a.svc.IssueToken(ctx, app.ID, u.ID, scopes)
 	case "client_credentials":
 		scopes, serr := core.RequestScopes(app, strings.Join(p.Strings("scope"), " "))
@@ -156,8 +153,6 @@ func (a *API) token(c echo.Context) error {
 			return oauthErr(http.StatusBadRequest, "invalid_scope", "The requested scope is invalid, unknown, or malformed.")
 		}
 		plain, tok, err = a.svc.IssueToken(ctx, app.ID, 0, scopes)
-	case "":
-		return oauthErr(http.StatusBadRequest, "invalid_request", "The request is missing a required parameter: grant_type.")
 	default:
 		return oauthErr(http.StatusBadRequest, "unsupported_grant_type", "The authorization grant type is not supported by the authorization server.")
 	}

@@ -133,6 +133,13 @@ var hiddenRe = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([
 // browser drives the sign-in and consent forms as a person would.
 func authorizeInBrowser(t *testing.T, ts *server.TestServer, q url.Values, login string) *http.Response {
 	t.Helper()
+	return authorizeInBrowser2FA(t, ts, q, login, "")
+}
+
+// authorizeInBrowser2FA is authorizeInBrowser for an account with
+// two-factor authentication: after the password it gives code.
+func authorizeInBrowser2FA(t *testing.T, ts *server.TestServer, q url.Values, login, code string) *http.Response {
+	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		if req.URL.Query().Get("code") != "" || req.URL.Scheme != "http" {
@@ -163,6 +170,18 @@ func authorizeInBrowser(t *testing.T, ts *server.TestServer, q url.Values, login
 		t.Fatal(err)
 	}
 	body = readAll(t, resp)
+	if code != "" {
+		if !strings.Contains(body, `autocomplete="one-time-code"`) {
+			t.Fatalf("no two-factor step after the password (%d): %s", resp.StatusCode, body)
+		}
+		v = form(body)
+		v.Set("code", code)
+		resp, err = c.PostForm(ts.URL+"/auth/two_factor", v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body = readAll(t, resp)
+	}
 	if !strings.Contains(body, "Authorise") {
 		t.Fatalf("no consent page after sign-in (%d): %s", resp.StatusCode, body)
 	}

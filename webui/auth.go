@@ -45,25 +45,18 @@ func (w *UI) signInSubmit(c echo.Context) error {
 	if r := signInLimiter.AllowIP(c.RealIP(), time.Now()); !r.Allowed {
 		return again(http.StatusTooManyRequests, "Too many attempts. Please wait a few minutes.")
 	}
-	if err := w.svc.CheckSignIn(ctx, c.RealIP()); err != nil {
-		return again(http.StatusForbidden, herr.As(err).Msg)
-	}
-	u, err := w.svc.Authenticate(ctx, c.FormValue("username"), c.FormValue("password"))
+	u, second, err := w.svc.SignInWithPassword(ctx, c.FormValue("username"), c.FormValue("password"), c.RealIP(), core.ViaWeb)
 	if err != nil {
 		he := herr.As(err)
-		if he.Status >= 500 {
+		switch {
+		case he.Status >= 500:
 			return err
-		}
-		if he.Status == http.StatusForbidden {
-			return again(http.StatusForbidden, he.Msg)
+		case he.Status == http.StatusForbidden || he.Status == http.StatusTooManyRequests:
+			return again(he.Status, he.Msg)
 		}
 		return again(http.StatusUnauthorized, "Invalid e-mail address, username or password.")
 	}
-	on, err := w.svc.TwoFactorEnabled(ctx, u.ID)
-	if err != nil {
-		return err
-	}
-	if on {
+	if second {
 		if err := w.setPending(c, u); err != nil {
 			return err
 		}
@@ -95,10 +88,13 @@ func (w *UI) twoFactorSubmit(c echo.Context) error {
 	if r := twoFactorLimiter.Allow(u.Email, time.Now()); !r.Allowed {
 		return again(http.StatusTooManyRequests, "Too many attempts. Please wait a few minutes.")
 	}
-	if err := w.svc.VerifySecondFactor(c.Request().Context(), u.ID, c.FormValue("code")); err != nil {
+	if err := w.svc.SignInSecondFactor(c.Request().Context(), u, c.FormValue("code"), c.RealIP()); err != nil {
 		he := herr.As(err)
-		if he.Status >= 500 {
+		switch {
+		case he.Status >= 500:
 			return err
+		case he.Status == http.StatusTooManyRequests:
+			return again(he.Status, he.Msg)
 		}
 		return again(http.StatusUnauthorized, he.Msg)
 	}
@@ -350,8 +346,8 @@ func (w *UI) readAuthRequest(c echo.Context) (*authRequest, error) {
 		return nil, herr.BadRequest("The requested scope is invalid, unknown, or malformed.")
 	}
 	method := get("code_challenge_method")
-	if get("code_challenge") != "" && method != "" && method != "S256" && method != "plain" {
-		return nil, herr.BadRequest("Invalid code challenge method.")
+	if err := core.CheckCodeChallenge(get("code_challenge"), method); err != nil {
+		return nil, err
 	}
 	hidden := map[string]string{
 		"client_id": app.ClientID, "redirect_uri": redirect, "scope": strings.Join(scopes, " "),

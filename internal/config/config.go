@@ -148,6 +148,11 @@ type Limits struct {
 	// InboxPerDomainPerMinute bounds the activities one remote domain may
 	// POST to the inboxes.
 	InboxPerDomainPerMinute int `toml:"inbox_per_domain_per_minute"`
+	// FailedSignInsPerAccount failed sign-ins (wrong password or wrong
+	// two-factor code, from any address) lock an account's sign-in for
+	// FailedSignInsWindow, even with the right password.
+	FailedSignInsPerAccount int      `toml:"failed_sign_ins_per_account"`
+	FailedSignInsWindow     Duration `toml:"failed_sign_ins_window"`
 }
 
 type Log struct {
@@ -224,6 +229,8 @@ func Default() Config {
 			APIPerIPPer5Minutes:     300,
 			SignUpPer5Minutes:       25,
 			InboxPerDomainPerMinute: 3000,
+			FailedSignInsPerAccount: 25,
+			FailedSignInsWindow:     Duration{time.Hour},
 		},
 		Media: Media{
 			MaxImageBytes:  16 << 20,
@@ -417,6 +424,12 @@ func (c *Config) validate() error {
 	if c.Limits.SignInPerMinute < 1 || c.Limits.APIPer5Minutes < 1 || c.Limits.APIPerIPPer5Minutes < 1 ||
 		c.Limits.SignUpPer5Minutes < 1 || c.Limits.InboxPerDomainPerMinute < 1 {
 		bad("limits.sign_in_per_minute, api_per_5_minutes, api_per_ip_per_5_minutes, sign_up_per_5_minutes and inbox_per_domain_per_minute must be at least 1")
+	}
+	if c.Limits.FailedSignInsPerAccount < 1 {
+		bad("limits.failed_sign_ins_per_account must be at least 1")
+	}
+	if c.Limits.FailedSignInsWindow.Duration < time.Minute {
+		bad("limits.failed_sign_ins_window must be at least 1m")
 	}
 	if c.Media.MaxImageBytes < 1024 || c.Media.MaxVideoBytes < 1024 {
 		bad("media.max_image_bytes and media.max_video_bytes must be at least 1024")

@@ -147,20 +147,15 @@ func GenerateKeyPair() (privPEM, pubPEM string, err error) {
 }
 
 // Authenticate checks a login (e-mail or username) and password. The error
-// is the same for an unknown login and a wrong password.
+// is the same for an unknown login and a wrong password. Sign-ins go through
+// SignInWithPassword, which adds the limits and the log.
 func (s *Service) Authenticate(ctx context.Context, login, password string) (*model.User, error) {
-	bad := herr.New(400, "Invalid email or password")
-	u, err := s.Store.UserByLogin(ctx, login)
-	if errors.Is(err, storage.ErrNotFound) {
-		// Spend the same time as a real check, so timing does not reveal accounts.
-		_ = bcrypt.CompareHashAndPassword(dummyHash(), []byte(password))
-		return nil, bad
-	}
+	u, err := s.lookupLogin(ctx, login)
 	if err != nil {
-		return nil, herr.Internal(err)
+		return nil, err
 	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) != nil {
-		return nil, bad
+	if !passwordMatches(u, password) {
+		return nil, herr.New(400, "Invalid email or password")
 	}
 	if err := s.UsableUser(ctx, u); err != nil {
 		return nil, err

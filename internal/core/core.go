@@ -32,6 +32,8 @@ type Service struct {
 
 	media  mediaHolder // media files, fetch client and caches (media.go)
 	policy policyCache // domain policy rules (admin_domains.go)
+
+	signIns signInFailures // failed sign-ins per account (signin.go)
 }
 
 // Resolver is what core asks of the federation engine.

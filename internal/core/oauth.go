@@ -171,7 +171,7 @@ func (s *Service) CreateApp(ctx context.Context, p CreateAppParams) (*model.App,
 func (s *Service) AppByClientID(ctx context.Context, clientID string) (*model.App, error) {
 	app, err := s.Store.AppByClientID(ctx, clientID)
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, herr.Unauthorized("Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method.")
+		return nil, herr.Unauthorized(invalidClient)
 	}
 	if err != nil {
 		return nil, herr.Internal(err)
@@ -210,13 +210,29 @@ func RequestScopes(app *model.App, asked string) ([]string, error) {
 	return scopes, nil
 }
 
+// CheckCodeChallenge validates the PKCE challenge of an authorization
+// request (RFC 7636). Only S256 is supported, as the server metadata says:
+// with "plain" whoever sees the request could redeem the code.
+func CheckCodeChallenge(challenge, method string) error {
+	if challenge == "" {
+		return nil
+	}
+	if method != "S256" {
+		return herr.BadRequest("The code_challenge_method must be S256.")
+	}
+	if len(challenge) != 43 || strings.Trim(challenge, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+		return herr.BadRequest("The code_challenge must be the unpadded base64url SHA-256 of the code verifier (43 characters).")
+	}
+	return nil
+}
+
 // IssueCode creates an authorization code for the authorize endpoint.
 func (s *Service) IssueCode(ctx context.Context, app *model.App, userID int64, redirectURI string, scopes []string, challenge, method string) (string, error) {
-	if challenge != "" && method == "" {
-		method = "plain"
+	if err := CheckCodeChallenge(challenge, method); err != nil {
+		return "", err
 	}
-	if method != "" && method != "S256" && method != "plain" {
-		return "", herr.BadRequest("Invalid code challenge method")
+	if challenge == "" {
+		method = ""
 	}
 	code := RandomToken(32)
 	c := &model.AuthCode{
@@ -240,28 +256,59 @@ func oauthError(status int, code, desc string) *herr.Error {
 	return &herr.Error{Status: status, Msg: code + ": " + desc}
 }
 
-// ExchangeCode trades an authorization code for a token.
-func (s *Service) ExchangeCode(ctx context.Context, app *model.App, code, redirectURI, verifier string) (string, *model.Token, error) {
+// Doorkeeper's descriptions, which Mastodon answers with.
+const (
+	invalidClient = "Client authentication failed due to unknown client, no client authentication included, or unsupported authentication method."
+	invalidGrant  = "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client."
+)
+
+// InvalidClient is the 401 for a failed client authentication.
+func InvalidClient() error { return oauthError(401, "invalid_client", invalidClient) }
+
+// ExchangeCode trades an authorization code for a token (RFC 6749 §4.1.3,
+// RFC 7636 §4.6). The client proves itself with its secret or, for a code
+// issued with a PKCE challenge, with the verifier alone (a public client).
+// redirect_uri must be the one the code was issued for. A code is used up
+// by the first attempt, good or bad.
+func (s *Service) ExchangeCode(ctx context.Context, app *model.App, secret, code, redirectURI, verifier string) (string, *model.Token, error) {
+	if secret != "" && !CheckClient(app, secret) {
+		return "", nil, InvalidClient()
+	}
+	if code == "" {
+		return "", nil, oauthError(400, "invalid_request", "Missing required parameter: code.")
+	}
+	if redirectURI == "" {
+		return "", nil, oauthError(400, "invalid_request", "Missing required parameter: redirect_uri.")
+	}
 	c, err := s.Store.ConsumeAuthCode(ctx, code)
 	if errors.Is(err, storage.ErrNotFound) {
-		return "", nil, oauthError(400, "invalid_grant", "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.")
+		return "", nil, oauthError(400, "invalid_grant", invalidGrant)
 	}
 	if err != nil {
 		return "", nil, herr.Internal(err)
 	}
-	if c.AppID != app.ID || time.Now().After(c.ExpiresAt) || (redirectURI != "" && redirectURI != c.RedirectURI) {
-		return "", nil, oauthError(400, "invalid_grant", "The provided authorization grant is invalid, expired, revoked, does not match the redirection URI used in the authorization request, or was issued to another client.")
+	if c.AppID != app.ID {
+		return "", nil, oauthError(400, "invalid_grant", invalidGrant)
 	}
-	if c.CodeChallenge != "" {
-		ok := false
-		switch c.CodeChallengeMethod {
-		case "S256":
-			sum := sha256.Sum256([]byte(verifier))
-			ok = subtle.ConstantTimeCompare([]byte(base64.RawURLEncoding.EncodeToString(sum[:])), []byte(c.CodeChallenge)) == 1
-		case "plain":
-			ok = verifier != "" && subtle.ConstantTimeCompare([]byte(verifier), []byte(c.CodeChallenge)) == 1
-		}
-		if !ok {
+	// Without a challenge the code alone proves nothing about who redeems
+	// it: the client must authenticate.
+	if secret == "" && c.CodeChallenge == "" {
+		return "", nil, InvalidClient()
+	}
+	if time.Now().After(c.ExpiresAt) || redirectURI != c.RedirectURI {
+		return "", nil, oauthError(400, "invalid_grant", invalidGrant)
+	}
+	switch {
+	case c.CodeChallenge == "" && verifier != "":
+		// As Doorkeeper: a verifier for a code issued without a challenge.
+		return "", nil, oauthError(400, "invalid_grant", invalidGrant)
+	case c.CodeChallenge != "" && verifier == "":
+		return "", nil, oauthError(400, "invalid_request", "Missing required parameter: code_verifier.")
+	case c.CodeChallenge != "":
+		// Codes are issued with S256 only; anything else stored earlier fails.
+		sum := sha256.Sum256([]byte(verifier))
+		if c.CodeChallengeMethod != "S256" ||
+			subtle.ConstantTimeCompare([]byte(base64.RawURLEncoding.EncodeToString(sum[:])), []byte(c.CodeChallenge)) != 1 {
 			return "", nil, oauthError(400, "invalid_grant", "The code verifier does not match the code challenge.")
 		}
 	}

@@ -35,6 +35,18 @@ const TestPassword = "correct horse battery"
 // StartTest starts a server; mutate may adjust the config first.
 func StartTest(t testing.TB, mutate ...func(*config.Config)) *TestServer {
 	t.Helper()
+	return startTest(t, nil, mutate)
+}
+
+// StartTestLogging is StartTest that also writes the server's log, from
+// info level up, to logw (for tests of what is logged).
+func StartTestLogging(t testing.TB, logw io.Writer, mutate ...func(*config.Config)) *TestServer {
+	t.Helper()
+	return startTest(t, logw, mutate)
+}
+
+func startTest(t testing.TB, logw io.Writer, mutate []func(*config.Config)) *TestServer {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -61,7 +73,12 @@ func StartTest(t testing.TB, mutate ...func(*config.Config)) *TestServer {
 	if testing.Verbose() {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: level}))
+	var out io.Writer = testWriter{t}
+	if logw != nil {
+		level = min(level, slog.LevelInfo)
+		out = io.MultiWriter(out, logw)
+	}
+	log := slog.New(slog.NewTextHandler(out, &slog.HandlerOptions{Level: level}))
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := New(ctx, cfg, log)
 	if err != nil {
