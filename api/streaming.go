@@ -70,6 +70,26 @@ func (a *API) EndStreams(r core.Revocation) {
 	}
 }
 
+// streamRecheck is how often the tokens of open streams are checked for
+// revocations made by another process.
+const streamRecheck = time.Minute
+
+// RecheckStreams closes the streams whose token was deleted by another
+// process (the command line sets passwords): its change could not be
+// announced to this one. It returns how many it closed.
+func (a *API) RecheckStreams(ctx context.Context) (int, error) {
+	hub := a.realtime().hub
+	ids := hub.TokenIDs()
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	gone, err := a.svc.RevokedTokens(ctx, ids)
+	if err != nil || len(gone) == 0 {
+		return 0, err
+	}
+	return hub.CloseTokens(gone, "access token revoked"), nil
+}
+
 // register adds a connection to the hub and subscribes it to its first
 // stream, if any; then it checks the credential again: one that ended
 // between the authentication and the registration (whose announcement

@@ -126,3 +126,33 @@ func TestStreamingSubscribeAfterRevocationRefused(t *testing.T) {
 	})
 	ws.waitEnded("websocket after a refused subscription", 5*time.Second)
 }
+
+// A password set by another process (`herald account set-password`
+// while the server runs) deletes the tokens without telling this one:
+// the periodic check closes their streams.
+func TestStreamingRecheckClosesStreamsOfTokensDeletedElsewhere(t *testing.T) {
+	f := startStreaming(t)
+	ws := dialWS(t, f.ts, f.tCar, "header", "stream=public")
+	sse := dialSSE(t, f.ts, f.tCar, "/api/v1/streaming/public")
+	other := dialSSE(t, f.ts, f.tDave, "/api/v1/streaming/public")
+	id := f.post(t, f.tAlice, "before", "public")
+	for _, s := range []*eventSource{ws, sse, other} {
+		s.wait("first post", 2*time.Second, statusEvent("update", id))
+	}
+	ctx := context.Background()
+	hash, err := core.HashPassword("set by the command line")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// What the command line does, in its own process: the store alone.
+	if err := f.ts.Srv.Svc.Store.SetPassword(ctx, f.carol.ID, hash, 0); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := f.ts.Srv.API.RecheckStreams(ctx); err != nil || n != 2 {
+		t.Fatalf("recheck closed %d streams (%v), want 2", n, err)
+	}
+	ws.waitEnded("websocket of a deleted token", 5*time.Second)
+	sse.waitEnded("SSE stream of a deleted token", 5*time.Second)
+	id = f.post(t, f.tAlice, "after", "public")
+	other.wait("stream of another account", 2*time.Second, statusEvent("update", id))
+}

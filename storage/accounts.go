@@ -45,6 +45,8 @@ type Auth interface {
 	CreateToken(ctx context.Context, t *model.Token, plain string) error
 	TokenByValue(ctx context.Context, plain string) (*model.Token, error)
 	TokenByID(ctx context.Context, id int64) (*model.Token, error)
+	// ExistingTokenIDs returns which of the tokens still exist.
+	ExistingTokenIDs(ctx context.Context, ids []int64) ([]int64, error)
 	// RevokeToken deletes a token (of that app when appID != 0) and
 	// returns its id, 0 when none matched.
 	RevokeToken(ctx context.Context, plain string, appID int64) (int64, error)

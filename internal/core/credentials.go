@@ -79,6 +79,27 @@ func (s *Service) CheckCaller(ctx context.Context, c *Caller) error {
 	return err
 }
 
+// RevokedTokens returns which of the tokens held by open connections no
+// longer exist: another process (the command line, which sets passwords)
+// deleted them, and its announcement could not reach this one.
+func (s *Service) RevokedTokens(ctx context.Context, ids []int64) ([]int64, error) {
+	live, err := s.Store.ExistingTokenIDs(ctx, ids)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	exists := make(map[int64]bool, len(live))
+	for _, id := range live {
+		exists[id] = true
+	}
+	var gone []int64
+	for _, id := range ids {
+		if !exists[id] {
+			gone = append(gone, id)
+		}
+	}
+	return gone, nil
+}
+
 // RevokeToken revokes an access token presented by its app (POST
 // /oauth/revoke). As RFC 7009, an unknown token is no error.
 func (s *Service) RevokeToken(ctx context.Context, app *model.App, token string) error {

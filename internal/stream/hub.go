@@ -353,6 +353,17 @@ func (h *Hub) Has(key string) bool {
 	return h.topics[key] != nil
 }
 
+// TokenIDs lists the access tokens that hold connections.
+func (h *Hub) TokenIDs() []int64 {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := make([]int64, 0, len(h.tokens))
+	for id := range h.tokens {
+		out = append(out, id)
+	}
+	return out
+}
+
 // Connected reports whether an account has a connection.
 func (h *Hub) Connected(accountID int64) bool {
 	h.mu.RLock()

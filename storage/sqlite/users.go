@@ -204,6 +204,21 @@ func scanToken(row scanner) (*model.Token, error) {
 	return &t, nil
 }
 
+// ExistingTokenIDs returns which of the tokens still exist.
+func (s *Store) ExistingTokenIDs(ctx context.Context, ids []int64) ([]int64, error) {
+	var out []int64
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		got, err := queryIDs(ctx, s.r, "SELECT id FROM tokens WHERE id IN ("+placeholders(n)+")", int64Args(ids[:n])...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
 // RevokeToken deletes a token; with appID != 0 only if it belongs to that
 // app. It returns the deleted token's id, 0 when none matched.
 func (s *Store) RevokeToken(ctx context.Context, plain string, appID int64) (int64, error) {
