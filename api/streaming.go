@@ -422,9 +422,9 @@ func (a *API) websocketLoop(ctx context.Context, ws *websocket.Conn, sub *stream
 			continue
 		}
 		if req.Type == "subscribe" {
-			// The token may have been revoked since the connection opened
-			// by another process (the CLI), whose announcement this one
-			// did not hear: check it again before any new stream.
+			// Another process (the command line) may have revoked the
+			// token since the connection opened, unannounced here: check
+			// it again before any new stream.
 			if err := a.svc.CheckCaller(ctx, cl); err != nil {
 				wctx, wcancel := context.WithTimeout(ctx, streamWriteTimeout)
 				_ = ws.Write(wctx, websocket.MessageText, wsError(err))
