@@ -176,10 +176,10 @@ func (a *API) revoke(c echo.Context) error {
 	if err != nil || !core.CheckClient(app, secret) {
 		return oauthErr(http.StatusForbidden, "unauthorized_client", "You are not authorized to revoke this token")
 	}
-	if _, err := a.svc.Store.RevokeToken(c.Request().Context(), p.String("token"), app.ID); err != nil {
-		return herr.Internal(err)
-	}
 	// RFC 7009: an unknown token is not an error.
+	if err := a.svc.RevokeToken(c.Request().Context(), app, p.String("token")); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, map[string]any{})
 }
 

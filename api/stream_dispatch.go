@@ -56,11 +56,17 @@ func (a *API) RunRealtime(ctx context.Context) {
 	done := make(chan struct{})
 	go func() { rt.hub.Run(ctx); close(done) }()
 	go a.tailNotifications(ctx)
+	recheck := time.NewTicker(streamRecheck)
+	defer recheck.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			<-done
 			return
+		case <-recheck.C:
+			if _, err := a.RecheckStreams(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("streaming: checking tokens", "err", err)
+			}
 		case h := <-rt.hints:
 			if rt.hub.Len() == 0 {
 				continue

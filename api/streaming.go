@@ -56,6 +56,62 @@ func (a *API) StreamHub() *stream.Hub { return a.realtime().hub }
 // server-sent-events handlers would otherwise hold Shutdown up).
 func (a *API) CloseStreams() { a.realtime().hub.Close() }
 
+// EndStreams closes the connections that hold credentials which just
+// ended (set as core.Service.Revoked): revoked tokens, and every
+// connection of an account whose password changed or that was suspended,
+// disabled or deleted.
+func (a *API) EndStreams(r core.Revocation) {
+	hub := a.realtime().hub
+	if r.AccountID != 0 {
+		hub.CloseAccount(r.AccountID, "credentials ended")
+	}
+	if len(r.TokenIDs) > 0 {
+		hub.CloseTokens(r.TokenIDs, "access token revoked")
+	}
+}
+
+// streamRecheck is how often the tokens of open streams are checked for
+// revocations made by another process.
+const streamRecheck = time.Minute
+
+// RecheckStreams closes the streams whose token was deleted by another
+// process (the command line sets passwords): its change could not be
+// announced to this one. It returns how many it closed.
+func (a *API) RecheckStreams(ctx context.Context) (int, error) {
+	hub := a.realtime().hub
+	ids := hub.TokenIDs()
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	gone, err := a.svc.RevokedTokens(ctx, ids)
+	if err != nil || len(gone) == 0 {
+		return 0, err
+	}
+	return hub.CloseTokens(gone, "access token revoked"), nil
+}
+
+// register adds a connection to the hub and subscribes it to its first
+// stream, if any; then it checks the credential again: one that ended
+// between the authentication and the registration (whose announcement
+// found nothing to close) is not kept. It returns nil when the connection
+// must end.
+func (a *API) register(ctx context.Context, cl *core.Caller, conn stream.Conn, first *core.StreamSpec) *stream.Sub {
+	hub := a.realtime().hub
+	sub := hub.Add(cl.Account.ID, cl.Token.ID, conn)
+	if sub == nil {
+		return nil
+	}
+	if first != nil {
+		key, names := topicOf(cl.Account.ID, *first)
+		hub.Subscribe(sub, key, names)
+	}
+	if a.svc.CheckCaller(ctx, cl) != nil {
+		hub.Remove(sub)
+		return nil
+	}
+	return sub
+}
+
 func (a *API) registerStreaming(e *echo.Echo) {
 	// The websocket authenticates in its handler: browsers cannot set
 	// headers on a websocket, so the token may come as the
@@ -208,13 +264,11 @@ func (a *API) streamingEvents(c echo.Context, name string) error {
 		return nil
 	}
 	sc := &sseConn{conn: conn}
-	sub := hub.Add(cl.Account.ID, sc)
+	sub := a.register(r.Context(), cl, sc, &spec)
 	if sub == nil {
 		conn.Close()
 		return nil
 	}
-	key, names := topicOf(cl.Account.ID, spec)
-	hub.Subscribe(sub, key, names)
 	go func() {
 		// The client sends nothing more; a read returns when it leaves (or
 		// when the hub closes the socket).
@@ -333,20 +387,15 @@ func (a *API) streamingSocket(c echo.Context) error {
 		return nil // Accept answered the client
 	}
 	ws.SetReadLimit(4096)
-	hub := a.realtime().hub
 	ctx, cancel := context.WithCancel(context.Background())
 	conn := &wsConn{c: ws, cancel: cancel}
-	sub := hub.Add(cl.Account.ID, conn)
+	sub := a.register(r.Context(), cl, conn, first)
 	if sub == nil {
 		cancel()
-		ws.Close(websocket.StatusGoingAway, "server shutting down")
+		ws.Close(websocket.StatusPolicyViolation, "connection refused")
 		return nil
 	}
 	conn.sub = sub
-	if first != nil {
-		key, names := topicOf(cl.Account.ID, *first)
-		hub.Subscribe(sub, key, names)
-	}
 	go a.websocketLoop(ctx, ws, sub, slimCaller(cl))
 	return nil
 }
@@ -371,6 +420,18 @@ func (a *API) websocketLoop(ctx context.Context, ws *websocket.Conn, sub *stream
 		var req wsRequest
 		if json.Unmarshal(msg, &req) != nil || (req.Type != "subscribe" && req.Type != "unsubscribe") {
 			continue
+		}
+		if req.Type == "subscribe" {
+			// Another process (the command line) may have revoked the
+			// token since the connection opened, unannounced here: check
+			// it again before any new stream.
+			if err := a.svc.CheckCaller(ctx, cl); err != nil {
+				wctx, wcancel := context.WithTimeout(ctx, streamWriteTimeout)
+				_ = ws.Write(wctx, websocket.MessageText, wsError(err))
+				wcancel()
+				ws.Close(websocket.StatusPolicyViolation, "access token revoked")
+				return
+			}
 		}
 		list := ""
 		switch v := req.List.(type) {

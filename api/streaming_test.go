@@ -36,6 +36,7 @@ type eventSource struct {
 	signal chan struct{}
 	send   func(v any)
 	close  func()
+	ended  chan struct{} // closed when the connection ends
 }
 
 func newSource(t *testing.T) *eventSource {
@@ -84,6 +85,16 @@ func (s *eventSource) never(what string, d time.Duration, match func(streamEvent
 		if match(e) {
 			s.t.Fatalf("%s: got %s %s", what, e.Event, e.Payload)
 		}
+	}
+}
+
+// waitEnded waits for the server to close the connection.
+func (s *eventSource) waitEnded(what string, d time.Duration) {
+	s.t.Helper()
+	select {
+	case <-s.ended:
+	case <-time.After(d):
+		s.t.Fatalf("%s: the connection is still open after %v", what, d)
 	}
 }
 
@@ -164,6 +175,7 @@ func dialWS(t *testing.T, ts *server.TestServer, token, how, query string) *even
 		}
 	}()
 	s.close = func() { cancel(); c.CloseNow(); <-done }
+	s.ended = done
 	t.Cleanup(s.close)
 	return s
 }
@@ -208,6 +220,7 @@ func dialSSE(t *testing.T, ts *server.TestServer, token, path string) *eventSour
 		}
 	}()
 	s.close = func() { cancel(); resp.Body.Close(); <-done }
+	s.ended = done
 	t.Cleanup(s.close)
 	// The stream is live once its first comment arrived.
 	s.wait("SSE open", 2*time.Second, func(e streamEvent) bool { return e.Event == "heartbeat" })

@@ -31,7 +31,10 @@ type Accounts interface {
 
 	UserByAccountID(ctx context.Context, accountID int64) (*model.User, error)
 	UserByLogin(ctx context.Context, login string) (*model.User, error)
-	SetPassword(ctx context.Context, userID int64, hash string) error
+	// SetPassword stores a password hash and, in the same transaction,
+	// deletes every access token of the user and every browser session
+	// but keepSession (0: none).
+	SetPassword(ctx context.Context, userID int64, hash string, keepSession int64) error
 	SetRole(ctx context.Context, userID int64, role string) error
 	TouchSignIn(ctx context.Context, userID int64) error
 	UpdatePreferences(ctx context.Context, userID int64, visibility string, sensitive bool, language string) error
@@ -44,7 +47,12 @@ type Auth interface {
 	AppByID(ctx context.Context, id int64) (*model.App, error)
 	CreateToken(ctx context.Context, t *model.Token, plain string) error
 	TokenByValue(ctx context.Context, plain string) (*model.Token, error)
-	RevokeToken(ctx context.Context, plain string, appID int64) (bool, error)
+	TokenByID(ctx context.Context, id int64) (*model.Token, error)
+	// ExistingTokenIDs returns which of the tokens still exist.
+	ExistingTokenIDs(ctx context.Context, ids []int64) ([]int64, error)
+	// RevokeToken deletes a token (of that app when appID != 0) and
+	// returns its id, 0 when none matched.
+	RevokeToken(ctx context.Context, plain string, appID int64) (int64, error)
 	CreateAuthCode(ctx context.Context, c *model.AuthCode) error
 	ConsumeAuthCode(ctx context.Context, code string) (*model.AuthCode, error)
 }

@@ -44,7 +44,6 @@ type WebUI interface {
 	WebSessions(ctx context.Context, userID int64) ([]*WebSession, error)
 	// DeleteWebSession deletes a session of the user (false: none such).
 	DeleteWebSession(ctx context.Context, userID, id int64) (bool, error)
-	DeleteWebSessionsExcept(ctx context.Context, userID, keepID int64) error
 
 	TwoFactor(ctx context.Context, userID int64) (*TwoFactor, error)
 	SaveTwoFactor(ctx context.Context, t *TwoFactor) error
@@ -58,6 +57,8 @@ type WebUI interface {
 	CountRecoveryCodes(ctx context.Context, userID int64) (int, error)
 
 	AuthorizedApps(ctx context.Context, userID int64) ([]AuthorizedApp, error)
-	RevokeAppTokens(ctx context.Context, userID, appID int64) (int64, error)
+	// RevokeAppTokens deletes the user's tokens held by an app and
+	// returns their ids.
+	RevokeAppTokens(ctx context.Context, userID, appID int64) ([]int64, error)
 	SetEmail(ctx context.Context, userID int64, email string, confirmed bool) error
 }

@@ -2,7 +2,10 @@ package webui
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/base64"
 	"net/http"
 	"strconv"
 	"time"
@@ -74,13 +77,12 @@ func (w *UI) signIn(c echo.Context, u *model.User) error {
 	}
 	c.SetCookie(w.cookie(sessionCookie, signed, sessionTTL))
 	c.SetCookie(w.cookie(pendingCookie, "", -time.Hour))
-	// A new session gets a new CSRF token.
-	c.SetCookie(w.cookie(csrfCookie, core.RandomToken(32), 12*time.Hour))
+	// The new session has its own CSRF token (csrfToken).
 	return nil
 }
 
 func (w *UI) signOut(c echo.Context) {
-	if ck, err := c.Cookie(sessionCookie); err == nil {
+	if ck, err := c.Cookie(w.cookieName(sessionCookie)); err == nil {
 		if claims, ok := w.parseJWT(c.Request().Context(), ck.Value, "session"); ok {
 			w.svc.EndWebSession(c.Request().Context(), claims.ID)
 		}
@@ -104,7 +106,7 @@ func (w *UI) setPending(c echo.Context, u *model.User) error {
 }
 
 func (w *UI) pendingUser(c echo.Context) *model.User {
-	ck, err := c.Cookie(pendingCookie)
+	ck, err := c.Cookie(w.cookieName(pendingCookie))
 	if err != nil {
 		return nil
 	}
@@ -123,15 +125,28 @@ func (w *UI) pendingUser(c echo.Context) *model.User {
 	return u
 }
 
+func (w *UI) secure() bool { return w.svc.Cfg.Instance.Protocol == "https" }
+
+// cookieName is the name a cookie of the web UI goes by. Over https it
+// takes the __Host- prefix: browsers then accept it only when set by this
+// very host, Secure, for Path=/ and without Domain, so that a sibling
+// subdomain cannot plant one (cookie tossing).
+func (w *UI) cookieName(name string) string {
+	if w.secure() {
+		return "__Host-" + name
+	}
+	return name
+}
+
 func (w *UI) cookie(name, value string, ttl time.Duration) *http.Cookie {
 	return &http.Cookie{
-		Name:     name,
+		Name:     w.cookieName(name),
 		Value:    value,
 		Path:     "/",
 		Expires:  time.Now().Add(ttl),
 		MaxAge:   int(ttl.Seconds()),
 		HttpOnly: true,
-		Secure:   w.svc.Cfg.Instance.Protocol == "https",
+		Secure:   w.secure(),
 		SameSite: http.SameSiteLaxMode,
 	}
 }
@@ -140,6 +155,7 @@ func (w *UI) cookie(name, value string, ttl time.Duration) *http.Cookie {
 type session struct {
 	caller *core.Caller
 	id     int64
+	csrf   string // the session's CSRF token
 }
 
 func (w *UI) session(c echo.Context) *session {
@@ -152,7 +168,7 @@ func (w *UI) session(c echo.Context) *session {
 }
 
 func (w *UI) loadSession(c echo.Context) *session {
-	ck, err := c.Cookie(sessionCookie)
+	ck, err := c.Cookie(w.cookieName(sessionCookie))
 	if err != nil || ck.Value == "" {
 		return nil
 	}
@@ -165,7 +181,12 @@ func (w *UI) loadSession(c echo.Context) *session {
 	if err != nil || strconv.FormatInt(cl.User.ID, 10) != claims.Subject {
 		return nil
 	}
-	return &session{caller: cl, id: ws.ID}
+	// Bound to the session's secret id, which only its cookie carries.
+	csrf, err := w.csrfMAC(ctx, "session:"+claims.ID)
+	if err != nil {
+		return nil
+	}
+	return &session{caller: cl, id: ws.ID, csrf: csrf}
 }
 
 // caller returns the signed-in caller, or nil.
@@ -184,26 +205,69 @@ func (w *UI) currentUser(c echo.Context) *model.User {
 	return nil
 }
 
-// csrfToken returns the request's CSRF token, setting the cookie that
-// carries it when missing (double-submit: the form field must match it).
+// CSRF tokens are bound to who submits the form, so that a value planted
+// in a browser (a cookie set from a sibling subdomain) is worth nothing:
+//   - a signed-in browser's token is an HMAC, with the server's session
+//     secret, of its session's secret id (see loadSession);
+//   - before a session (sign-in, sign-up...), the token is an HMAC of a
+//     random value kept in the CSRF cookie: a cookie and form value chosen
+//     by someone else do not match without the server's secret.
+
+// csrfMAC is the token bound to a value.
+func (w *UI) csrfMAC(ctx context.Context, binding string) (string, error) {
+	key, err := w.sessionSecret(ctx)
+	if err != nil {
+		return "", err
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("csrf:" + binding))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)), nil
+}
+
+// preSessionNonce reads the pre-session CSRF cookie ("" when absent or
+// malformed).
+func (w *UI) preSessionNonce(c echo.Context) string {
+	ck, err := c.Cookie(w.cookieName(csrfCookie))
+	if err != nil || len(ck.Value) < 32 || len(ck.Value) > 128 {
+		return ""
+	}
+	return ck.Value
+}
+
+// csrfToken returns the CSRF token of the request's forms, setting the
+// pre-session cookie when a browser without a session has none.
 func (w *UI) csrfToken(c echo.Context) string {
+	if s := w.session(c); s != nil {
+		return s.csrf
+	}
 	if v, ok := c.Get("herald.csrf").(string); ok {
 		return v
 	}
-	if ck, err := c.Cookie(csrfCookie); err == nil && len(ck.Value) >= 32 {
-		return ck.Value
+	nonce := w.preSessionNonce(c)
+	if nonce == "" {
+		nonce = core.RandomToken(32)
+		c.SetCookie(w.cookie(csrfCookie, nonce, 12*time.Hour))
 	}
-	t := core.RandomToken(32)
-	c.SetCookie(w.cookie(csrfCookie, t, 12*time.Hour))
+	t, err := w.csrfMAC(c.Request().Context(), "pre:"+nonce)
+	if err != nil {
+		return ""
+	}
 	c.Set("herald.csrf", t)
 	return t
 }
 
-// checkCSRF verifies a form's authenticity_token against the cookie.
+// checkCSRF verifies a form's authenticity_token: the session's token for
+// a signed-in browser, else the one bound to the pre-session cookie.
 func (w *UI) checkCSRF(c echo.Context) bool {
-	ck, err := c.Cookie(csrfCookie)
-	if err != nil || len(ck.Value) < 32 {
+	var want string
+	var err error
+	if s := w.session(c); s != nil {
+		want = s.csrf
+	} else if nonce := w.preSessionNonce(c); nonce != "" {
+		want, err = w.csrfMAC(c.Request().Context(), "pre:"+nonce)
+	}
+	if err != nil || want == "" {
 		return false
 	}
-	return subtle.ConstantTimeCompare([]byte(ck.Value), []byte(c.FormValue("authenticity_token"))) == 1
+	return subtle.ConstantTimeCompare([]byte(want), []byte(c.FormValue("authenticity_token"))) == 1
 }

@@ -236,7 +236,7 @@ func (w *UI) render(c echo.Context, status int, name string, data page) error {
 		data["Perms"] = perms
 		data["Staff"] = perms&staffPerms != 0 || perms.Has(core.PermAdministrator)
 	}
-	if f := flash(c); f != "" {
+	if f := w.flash(c); f != "" {
 		data["Flash"] = f
 	}
 	var buf bytes.Buffer
@@ -277,12 +277,12 @@ func (w *UI) setFlash(c echo.Context, msg string) {
 	c.SetCookie(w.cookie(flashCookie, url.QueryEscape(msg), time.Minute))
 }
 
-func flash(c echo.Context) string {
-	ck, err := c.Cookie(flashCookie)
+func (w *UI) flash(c echo.Context) string {
+	ck, err := c.Cookie(w.cookieName(flashCookie))
 	if err != nil || ck.Value == "" {
 		return ""
 	}
-	c.SetCookie(&http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	c.SetCookie(w.cookie(flashCookie, "", -time.Hour))
 	v, _ := url.QueryUnescape(ck.Value)
 	if len(v) > 300 {
 		v = v[:300]

@@ -5,11 +5,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -116,6 +120,44 @@ func get(t *testing.T, url, token string) (int, map[string]any) {
 	return resp.StatusCode, m
 }
 
+// webSignIn signs a browser (a cookie jar that does not follow redirects)
+// in through the web form.
+func webSignIn(t *testing.T, base, login, password string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.Get(base + "/auth/sign_in")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	m := regexp.MustCompile(`name="authenticity_token" value="([^"]+)"`).FindSubmatch(b)
+	if m == nil {
+		t.Fatalf("no sign-in form: %s", b)
+	}
+	resp, err = c.PostForm(base+"/auth/sign_in", url.Values{"authenticity_token": {string(m[1])}, "username": {login}, "password": {password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", resp.StatusCode)
+	}
+	return c
+}
+
+// webPage returns the status of a GET by a browser.
+func webPage(t *testing.T, c *http.Client, u string) int {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
 func TestCommandsWhileServing(t *testing.T) {
 	dir := t.TempDir()
 	port := freePort(t)
@@ -181,12 +223,19 @@ data_dir = "data"
 		t.Fatalf("account list: %d %s", code, stdout)
 	}
 
-	// A new password revokes the tokens at once.
+	// A new password revokes the tokens and signs every browser out at once.
+	browser := webSignIn(t, base, "admin", "long enough password")
+	if st := webPage(t, browser, base+"/settings/account"); st != 200 {
+		t.Fatalf("settings page of a signed-in browser: %d", st)
+	}
 	if _, _, code := run(t, dir, nil, "account", "set-password", "--config", cfg, "--username", "admin", "--password", "another long password"); code != 0 {
 		t.Fatal("set-password failed")
 	}
 	if status, _ := get(t, base+"/api/v1/accounts/verify_credentials", token); status != 401 {
 		t.Fatalf("token survived a password change: %d", status)
+	}
+	if st := webPage(t, browser, base+"/settings/account"); st != 303 {
+		t.Fatalf("a browser session survived set-password: %d", st)
 	}
 
 	stdout, _, _ = run(t, dir, nil, "version")

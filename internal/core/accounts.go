@@ -192,7 +192,8 @@ func (s *Service) UsableUser(ctx context.Context, u *model.User) error {
 	return nil
 }
 
-// SetPassword sets a user's password by username; every token is revoked.
+// SetPassword sets a user's password by username (an administrator's
+// command); every token and every browser session of the user ends.
 func (s *Service) SetPassword(ctx context.Context, username, password string) error {
 	u, err := s.Store.UserByLogin(ctx, username)
 	if errors.Is(err, storage.ErrNotFound) {
@@ -204,7 +205,7 @@ func (s *Service) SetPassword(ctx context.Context, username, password string) er
 	if err != nil {
 		return err
 	}
-	return s.Store.SetPassword(ctx, u.ID, hash)
+	return s.setPassword(ctx, u.ID, hash, 0)
 }
 
 // SetRole changes a user's role by username.

@@ -146,8 +146,8 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 	return nil
 }
 
-// ResetPassword sets a new password with a mailed token; every token of
-// the user is revoked.
+// ResetPassword sets a new password with a mailed token; every token and
+// every browser session of the user ends.
 func (s *Service) ResetPassword(ctx context.Context, token, password string) error {
 	bad := herr.Unprocessable("This password reset link is invalid or has expired")
 	if token == "" || len(token) > 256 {
@@ -166,8 +166,8 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 	if time.Now().After(t.ExpiresAt) {
 		return bad
 	}
-	if err := s.Store.SetPassword(ctx, t.UserID, hash); err != nil {
-		return herr.Internal(err)
+	if err := s.setPassword(ctx, t.UserID, hash, 0); err != nil {
+		return err
 	}
 	// Following the mailed link proves the address.
 	_ = s.Store.ConfirmUser(ctx, t.UserID, time.Now())

@@ -29,6 +29,10 @@ type Service struct {
 	Notify func(kind string, accountID, objectID int64)
 	// Kick wakes the federation engine after outbox events were queued; optional.
 	Kick func()
+	// Revoked is told, synchronously, of credentials that just ended
+	// (credentials.go), so that the streaming connections holding them
+	// are closed; optional.
+	Revoked func(Revocation)
 
 	media  mediaHolder // media files, fetch client and caches (media.go)
 	policy policyCache // domain policy rules (admin_domains.go)

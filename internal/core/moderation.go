@@ -137,6 +137,10 @@ func (s *Service) AccountAction(ctx context.Context, c *Caller, targetID int64, 
 	if len(events) > 0 {
 		s.kick()
 	}
+	if aa.User != nil && (m.Disabled != nil || m.Suspended != nil) {
+		// Its tokens are refused from now on; its open streams end too.
+		s.revoked(Revocation{AccountID: targetID})
+	}
 	s.audit(ctx, c, p.Type+"_account", "Account", itoa64(targetID), actionSummary(p.Type, aa.Account))
 	for _, r := range reports {
 		s.audit(ctx, c, "resolve_report", "Report", itoa64(r), "resolved report #"+itoa64(r)+" with "+p.Type)
@@ -233,6 +237,7 @@ func (s *Service) AccountState(ctx context.Context, c *Caller, targetID int64, o
 		if err := s.Store.DeleteAccount(ctx, targetID); err != nil {
 			return nil, herr.Internal(err)
 		}
+		s.revoked(Revocation{AccountID: targetID})
 		s.audit(ctx, c, "reject_user", "User", itoa64(targetID), "rejected the sign-up of @"+aa.Account.Username)
 		s.sendMail([]string{aa.User.Email}, "Your sign-up on "+s.siteTitle(),
 			"Hello,\n\nYour request to join "+s.siteTitle()+" as @"+aa.Account.Username+" was not approved, and the account was removed.")
@@ -280,6 +285,9 @@ func (s *Service) DeleteAccountData(ctx context.Context, c *Caller, targetID int
 		s.kick()
 	} else if err := s.Store.DeleteAccount(ctx, targetID); err != nil {
 		return nil, herr.Internal(err)
+	}
+	if aa.User != nil {
+		s.revoked(Revocation{AccountID: targetID})
 	}
 	s.audit(ctx, c, "destroy_account", "Account", itoa64(targetID), "deleted the data of @"+aa.Account.Acct())
 	return aa, nil

@@ -354,22 +354,5 @@ func (s *Service) CallerByToken(ctx context.Context, token string) (*Caller, err
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
-	c := &Caller{Token: t}
-	if t.UserID != 0 {
-		u, err := s.Store.UserByAccountID(ctx, t.UserID)
-		if err != nil {
-			return nil, bad
-		}
-		// As Mastodon: a valid token of a disabled, unapproved, unconfirmed
-		// or suspended user gets 403 with the reason.
-		if err := s.UsableUser(ctx, u); err != nil {
-			return nil, err
-		}
-		a, err := s.Store.AccountByID(ctx, u.AccountID)
-		if err != nil {
-			return nil, bad
-		}
-		c.User, c.Account = u, a
-	}
-	return c, nil
+	return s.callerOfToken(ctx, t)
 }

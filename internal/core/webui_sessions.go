@@ -137,7 +137,8 @@ func (s *Service) RevokeWebSession(ctx context.Context, c *Caller, id int64) err
 }
 
 // ChangePassword sets the caller's password after checking the current
-// one; every access token and every other browser session ends.
+// one; every access token and every browser session but keepSession (the
+// one making the change) ends.
 func (s *Service) ChangePassword(ctx context.Context, c *Caller, current, next string, keepSession int64) error {
 	if err := s.requireUser(c); err != nil {
 		return err
@@ -149,13 +150,7 @@ func (s *Service) ChangePassword(ctx context.Context, c *Caller, current, next s
 	if err != nil {
 		return err
 	}
-	if err := s.Store.SetPassword(ctx, c.User.ID, hash); err != nil {
-		return herr.Internal(err)
-	}
-	if st, err := s.webStore(); err == nil {
-		_ = st.DeleteWebSessionsExcept(ctx, c.User.ID, keepSession)
-	}
-	return nil
+	return s.setPassword(ctx, c.User.ID, hash, keepSession)
 }
 
 // ChangeEmail sets the caller's e-mail address after checking the
@@ -223,12 +218,13 @@ func (s *Service) RevokeAuthorizedApp(ctx context.Context, c *Caller, appID int6
 	if err != nil {
 		return err
 	}
-	n, err := st.RevokeAppTokens(ctx, c.User.ID, appID)
+	ids, err := st.RevokeAppTokens(ctx, c.User.ID, appID)
 	if err != nil {
 		return herr.Internal(err)
 	}
-	if n == 0 {
+	if len(ids) == 0 {
 		return herr.NotFound("app")
 	}
+	s.revoked(Revocation{TokenIDs: ids})
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 
 // mountRealtime wires streaming and Web Push: core's change hints go to the
 // streaming dispatcher and wake the push worker; both run as workers.
+// Core's announcements of ended credentials close their streams.
 func (s *Server) mountRealtime() {
 	pusher := push.New(s.Svc, s.Log, s.API.AvatarURL)
 	s.Pusher = pusher
@@ -15,6 +16,7 @@ func (s *Server) mountRealtime() {
 			pusher.Wake()
 		}
 	}
+	s.Svc.Revoked = s.API.EndStreams
 	s.AddWorker(s.API.RunRealtime)
 	s.AddWorker(pusher.Run)
 }

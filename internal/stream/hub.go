@@ -93,6 +93,7 @@ type Conn interface {
 // Sub is one connection's subscription state.
 type Sub struct {
 	AccountID int64
+	TokenID   int64 // the access token it was opened with
 	hub       *Hub
 	conn      Conn
 
@@ -108,7 +109,8 @@ type Sub struct {
 }
 
 // Done is closed when the subscriber is closed (by its handler, the hub
-// shutting down, a failed write or an overflowing queue).
+// shutting down, its credentials ending, a failed write or an overflowing
+// queue).
 func (s *Sub) Done() <-chan struct{} { return s.done }
 
 // Reason says why the hub closed the subscriber ("" when its handler did).
@@ -139,7 +141,8 @@ type Hub struct {
 	mu       sync.RWMutex
 	topics   map[string]*topic
 	subs     map[*Sub]struct{}
-	accounts map[int64]int // connections per account
+	accounts map[int64]map[*Sub]struct{} // connections by account
+	tokens   map[int64]map[*Sub]struct{} // connections by access token
 	closed   bool
 
 	work chan *Sub
@@ -164,7 +167,8 @@ func New(o Options) *Hub {
 	if o.Heartbeat <= 0 {
 		o.Heartbeat = 30 * time.Second
 	}
-	return &Hub{opt: o, topics: map[string]*topic{}, subs: map[*Sub]struct{}{}, accounts: map[int64]int{}, work: make(chan *Sub, 4096)}
+	return &Hub{opt: o, topics: map[string]*topic{}, subs: map[*Sub]struct{}{}, accounts: map[int64]map[*Sub]struct{}{},
+		tokens: map[int64]map[*Sub]struct{}{}, work: make(chan *Sub, 4096)}
 }
 
 // Run runs the writer pool and the heartbeat until ctx ends, then closes
@@ -217,18 +221,64 @@ func (h *Hub) Close() {
 	}
 }
 
-// Add registers a connection; its handler must call Remove when done.
-// It returns nil when the hub is closed.
-func (h *Hub) Add(accountID int64, c Conn) *Sub {
-	s := &Sub{AccountID: accountID, hub: h, conn: c, done: make(chan struct{})}
+// Add registers a connection of an account, opened with an access token;
+// its handler must call Remove when done. It returns nil when the hub is
+// closed.
+func (h *Hub) Add(accountID, tokenID int64, c Conn) *Sub {
+	s := &Sub{AccountID: accountID, TokenID: tokenID, hub: h, conn: c, done: make(chan struct{})}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closed {
 		return nil
 	}
 	h.subs[s] = struct{}{}
-	h.accounts[accountID]++
+	addIndex(h.accounts, accountID, s)
+	addIndex(h.tokens, tokenID, s)
 	return s
+}
+
+func addIndex(m map[int64]map[*Sub]struct{}, k int64, s *Sub) {
+	if m[k] == nil {
+		m[k] = map[*Sub]struct{}{}
+	}
+	m[k][s] = struct{}{}
+}
+
+func removeIndex(m map[int64]map[*Sub]struct{}, k int64, s *Sub) {
+	if set := m[k]; set != nil {
+		delete(set, s)
+		if len(set) == 0 {
+			delete(m, k)
+		}
+	}
+}
+
+// CloseAccount closes every connection of an account (its credentials
+// ended) and returns how many it closed.
+func (h *Hub) CloseAccount(accountID int64, reason string) int {
+	return h.closeIndexed(h.accounts, []int64{accountID}, reason)
+}
+
+// CloseTokens closes every connection opened with one of the access
+// tokens (they were revoked) and returns how many it closed.
+func (h *Hub) CloseTokens(tokenIDs []int64, reason string) int {
+	return h.closeIndexed(h.tokens, tokenIDs, reason)
+}
+
+func (h *Hub) closeIndexed(m map[int64]map[*Sub]struct{}, keys []int64, reason string) int {
+	var subs []*Sub
+	h.mu.RLock()
+	for _, k := range keys {
+		for s := range m[k] {
+			subs = append(subs, s)
+		}
+	}
+	h.mu.RUnlock()
+	// Closing aborts the transport; its handler then calls Remove.
+	for _, s := range subs {
+		s.closeWith(reason)
+	}
+	return len(subs)
 }
 
 // Remove closes a subscriber, takes it out of every topic, and waits for
@@ -238,9 +288,8 @@ func (h *Hub) Remove(s *Sub) {
 	h.mu.Lock()
 	if _, ok := h.subs[s]; ok {
 		delete(h.subs, s)
-		if h.accounts[s.AccountID]--; h.accounts[s.AccountID] <= 0 {
-			delete(h.accounts, s.AccountID)
-		}
+		removeIndex(h.accounts, s.AccountID, s)
+		removeIndex(h.tokens, s.TokenID, s)
 	}
 	for _, key := range s.topics {
 		h.leave(s, key)
@@ -304,11 +353,22 @@ func (h *Hub) Has(key string) bool {
 	return h.topics[key] != nil
 }
 
+// TokenIDs lists the access tokens that hold connections.
+func (h *Hub) TokenIDs() []int64 {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	out := make([]int64, 0, len(h.tokens))
+	for id := range h.tokens {
+		out = append(out, id)
+	}
+	return out
+}
+
 // Connected reports whether an account has a connection.
 func (h *Hub) Connected(accountID int64) bool {
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	return h.accounts[accountID] > 0
+	return len(h.accounts[accountID]) > 0
 }
 
 // Len is the number of connections.

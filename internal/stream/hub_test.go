@@ -57,7 +57,7 @@ func runHub(t *testing.T, o Options) *Hub {
 func TestPublishSkipAndPer(t *testing.T) {
 	h := runHub(t, Options{})
 	a, b, c := &fakeConn{}, &fakeConn{}, &fakeConn{}
-	sa, sb, sc := h.Add(1, a), h.Add(2, b), h.Add(3, c)
+	sa, sb, sc := h.Add(1, 1, a), h.Add(2, 2, b), h.Add(3, 3, c)
 	for _, s := range []*Sub{sa, sb, sc} {
 		h.Subscribe(s, "public", []string{"public"})
 	}
@@ -92,7 +92,7 @@ func TestSlowConsumerIsDroppedWithoutBlocking(t *testing.T) {
 	h := runHub(t, Options{QueueLen: 8})
 	slow := &fakeConn{block: make(chan struct{})}
 	fast := &fakeConn{}
-	ss, sf := h.Add(1, slow), h.Add(2, fast)
+	ss, sf := h.Add(1, 1, slow), h.Add(2, 2, fast)
 	h.Subscribe(ss, "t", []string{"t"})
 	h.Subscribe(sf, "t", []string{"t"})
 	for i := range 30 {
@@ -118,8 +118,8 @@ func TestSlowConsumerIsDroppedWithoutBlocking(t *testing.T) {
 func TestFailedWriteClosesAndHeartbeats(t *testing.T) {
 	h := runHub(t, Options{Heartbeat: 20 * time.Millisecond})
 	ok, bad := &fakeConn{}, &fakeConn{fail: true}
-	h.Add(1, ok)
-	sb := h.Add(2, bad)
+	h.Add(1, 1, ok)
+	sb := h.Add(2, 2, bad)
 	waitFor(t, "heartbeats", func() bool {
 		ms := ok.messages()
 		return len(ms) >= 2 && ms[0] == Heartbeat
@@ -136,14 +136,43 @@ func TestFailedWriteClosesAndHeartbeats(t *testing.T) {
 
 func TestCloseEndsEverything(t *testing.T) {
 	h := New(Options{})
-	s := h.Add(1, &fakeConn{})
+	s := h.Add(1, 1, &fakeConn{})
 	h.Close()
 	select {
 	case <-s.Done():
 	default:
 		t.Fatal("not closed")
 	}
-	if h.Add(2, &fakeConn{}) != nil {
+	if h.Add(2, 2, &fakeConn{}) != nil {
 		t.Fatal("add after close")
+	}
+}
+
+func TestCloseAccountAndTokens(t *testing.T) {
+	h := New(Options{})
+	// Account 1 holds tokens 10 (twice) and 11; account 2 holds token 20.
+	a10, a10b, a11, b20 := h.Add(1, 10, &fakeConn{}), h.Add(1, 10, &fakeConn{}), h.Add(1, 11, &fakeConn{}), h.Add(2, 20, &fakeConn{})
+	closed := func(s *Sub) bool {
+		select {
+		case <-s.Done():
+			return true
+		default:
+			return false
+		}
+	}
+	if n := h.CloseTokens([]int64{10}, "access token revoked"); n != 2 || !closed(a10) || !closed(a10b) || closed(a11) || closed(b20) {
+		t.Fatalf("CloseTokens: %d", n)
+	}
+	if a10.Reason() != "access token revoked" {
+		t.Errorf("reason %q", a10.Reason())
+	}
+	h.Remove(a10)
+	h.Remove(a10b)
+	if n := h.CloseAccount(1, "credentials ended"); n != 1 || !closed(a11) || closed(b20) {
+		t.Fatalf("CloseAccount: %d", n)
+	}
+	h.Remove(a11)
+	if h.Connected(1) || !h.Connected(2) || h.Len() != 1 {
+		t.Fatalf("after removal: connected(1)=%v connected(2)=%v len=%d", h.Connected(1), h.Connected(2), h.Len())
 	}
 }

@@ -84,9 +84,10 @@ func (s *Store) UserByLogin(ctx context.Context, login string) (*model.User, err
 		" FROM users u JOIN accounts a ON a.id = u.account_id WHERE lower(a.username) = lower(?) AND a.domain = ''", login))
 }
 
-// SetPassword stores a new password hash and revokes every token of the
-// user, as a password change should.
-func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) error {
+// SetPassword stores a new password hash and ends every credential of
+// the user in the same transaction: all access tokens and every browser
+// session but keepSession (0: none).
+func (s *Store) SetPassword(ctx context.Context, userID int64, hash string, keepSession int64) error {
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = ? WHERE id = ?", hash, userID)
 		if err != nil {
@@ -95,7 +96,10 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, hash string) erro
 		if n, _ := res.RowsAffected(); n == 0 {
 			return storage.ErrNotFound
 		}
-		_, err = tx.ExecContext(ctx, "DELETE FROM tokens WHERE user_id = ?", userID)
+		if _, err = tx.ExecContext(ctx, "DELETE FROM tokens WHERE user_id = ?", userID); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "DELETE FROM web_sessions WHERE user_id = ? AND id <> ?", userID, keepSession)
 		return err
 	})
 }
@@ -175,11 +179,21 @@ func (s *Store) CreateToken(ctx context.Context, t *model.Token, plain string) e
 
 // TokenByValue looks a presented access token up.
 func (s *Store) TokenByValue(ctx context.Context, plain string) (*model.Token, error) {
+	return scanToken(s.r.QueryRowContext(ctx, "SELECT id, app_id, user_id, scopes, created_at FROM tokens WHERE token_hash = ?",
+		HashSecret(plain)))
+}
+
+// TokenByID finds a token by its id (a credential checked again later:
+// streaming connections).
+func (s *Store) TokenByID(ctx context.Context, id int64) (*model.Token, error) {
+	return scanToken(s.r.QueryRowContext(ctx, "SELECT id, app_id, user_id, scopes, created_at FROM tokens WHERE id = ?", id))
+}
+
+func scanToken(row scanner) (*model.Token, error) {
 	var t model.Token
 	var app, user sql.NullInt64
 	var created int64
-	err := s.r.QueryRowContext(ctx, "SELECT id, app_id, user_id, scopes, created_at FROM tokens WHERE token_hash = ?",
-		HashSecret(plain)).Scan(&t.ID, &app, &user, &t.Scopes, &created)
+	err := row.Scan(&t.ID, &app, &user, &t.Scopes, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, storage.ErrNotFound
 	}
@@ -190,19 +204,34 @@ func (s *Store) TokenByValue(ctx context.Context, plain string) (*model.Token, e
 	return &t, nil
 }
 
-// RevokeToken deletes a token; with appID != 0 only if it belongs to that app.
-func (s *Store) RevokeToken(ctx context.Context, plain string, appID int64) (bool, error) {
+// ExistingTokenIDs returns which of the tokens still exist.
+func (s *Store) ExistingTokenIDs(ctx context.Context, ids []int64) ([]int64, error) {
+	var out []int64
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		got, err := queryIDs(ctx, s.r, "SELECT id FROM tokens WHERE id IN ("+placeholders(n)+")", int64Args(ids[:n])...)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, got...)
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
+// RevokeToken deletes a token; with appID != 0 only if it belongs to that
+// app. It returns the deleted token's id, 0 when none matched.
+func (s *Store) RevokeToken(ctx context.Context, plain string, appID int64) (int64, error) {
 	q, args := "DELETE FROM tokens WHERE token_hash = ?", []any{HashSecret(plain)}
 	if appID != 0 {
 		q += " AND app_id = ?"
 		args = append(args, appID)
 	}
-	res, err := s.w.ExecContext(ctx, q, args...)
-	if err != nil {
-		return false, err
+	ids, err := queryIDs(ctx, s.w, q+" RETURNING id", args...)
+	if err != nil || len(ids) == 0 {
+		return 0, err
 	}
-	n, _ := res.RowsAffected()
-	return n > 0, nil
+	return ids[0], nil
 }
 
 // CreateAuthCode stores an authorization code.

@@ -71,11 +71,6 @@ func (s *Store) DeleteWebSession(ctx context.Context, userID, id int64) (bool, e
 	return n > 0, nil
 }
 
-func (s *Store) DeleteWebSessionsExcept(ctx context.Context, userID, keepID int64) error {
-	_, err := s.w.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_id = ? AND id <> ?`, userID, keepID)
-	return err
-}
-
 func (s *Store) TwoFactor(ctx context.Context, userID int64) (*storage.TwoFactor, error) {
 	var t storage.TwoFactor
 	var enabled sql.NullInt64
@@ -184,12 +179,8 @@ func (s *Store) AuthorizedApps(ctx context.Context, userID int64) ([]storage.Aut
 	return out, nil
 }
 
-func (s *Store) RevokeAppTokens(ctx context.Context, userID, appID int64) (int64, error) {
-	res, err := s.w.ExecContext(ctx, `DELETE FROM tokens WHERE user_id = ? AND app_id = ?`, userID, appID)
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
+func (s *Store) RevokeAppTokens(ctx context.Context, userID, appID int64) ([]int64, error) {
+	return queryIDs(ctx, s.w, `DELETE FROM tokens WHERE user_id = ? AND app_id = ? RETURNING id`, userID, appID)
 }
 
 func (s *Store) SetEmail(ctx context.Context, userID int64, email string, confirmed bool) error {
