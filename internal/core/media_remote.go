@@ -247,7 +247,7 @@ func attachmentType(mediaType string) string {
 // processes it like an upload (metadata stripped, preview, blurhash) and
 // stores it. It returns the attachment as stored.
 func (s *Service) cacheRemoteMedia(ctx context.Context, mediaID int64) (*model.MediaAttachment, error) {
-	err := s.mediaSt().once("attachment:"+strconv.FormatInt(mediaID, 10), func() error {
+	err := s.mediaSt().once(ctx, "attachment:"+strconv.FormatInt(mediaID, 10), func(ctx context.Context) error {
 		m, err := s.Store.MediaByID(ctx, mediaID)
 		if err != nil {
 			return err
@@ -265,7 +265,7 @@ func (s *Service) cacheRemoteMedia(ctx context.Context, mediaID int64) (*model.M
 		}
 		now := time.Now().UTC()
 		if f.Type.Kind == "image" {
-			img, err := media.ProcessImage(f.Data, s.imageOptions())
+			img, err := s.processImage(ctx, f.Data, s.imageOptions())
 			if err != nil {
 				return err
 			}
@@ -344,12 +344,12 @@ func (s *Service) AccountImageFile(ctx context.Context, accountID int64, kind st
 		return "", herr.NotFound("image")
 	}
 	var key string
-	err = s.mediaSt().once(kind+":"+strconv.FormatInt(accountID, 10), func() error {
+	err = s.mediaSt().once(ctx, kind+":"+strconv.FormatInt(accountID, 10), func(ctx context.Context) error {
 		f, err := s.fetchRemote(ctx, raw, "cache/accounts", 0, true)
 		if err != nil {
 			return err
 		}
-		img, err := media.ProcessImage(f.Data, s.accountImageOptions(kind))
+		img, err := s.processImage(ctx, f.Data, s.accountImageOptions(kind))
 		if err != nil {
 			return err
 		}
@@ -394,7 +394,7 @@ func (s *Service) CacheAccountImages(accountID int64) {
 
 // cacheRemoteEmoji fetches a remote emoji's image into the cache.
 func (s *Service) cacheRemoteEmoji(ctx context.Context, emojiID int64) (*model.CustomEmoji, error) {
-	err := s.mediaSt().once("emoji:"+strconv.FormatInt(emojiID, 10), func() error {
+	err := s.mediaSt().once(ctx, "emoji:"+strconv.FormatInt(emojiID, 10), func(ctx context.Context) error {
 		e, err := s.Store.EmojiByID(ctx, emojiID)
 		if err != nil {
 			return err
