@@ -431,13 +431,20 @@ func (s *Service) cacheRemoteEmoji(ctx context.Context, emojiID int64) (*model.C
 // (/media_proxy/KIND/ID/VARIANT), fetching the remote file into the cache
 // first when needed. Kinds: attachments (original, small), avatars and
 // headers (any variant: the image hash), emojis (original, static), cards
-// (original).
-func (s *Service) ProxyFile(ctx context.Context, kind string, objectID int64, variant string) (string, error) {
+// (original). c is the caller (nil: anonymous): as Mastodon's media proxy,
+// an attachment is served only to who may see its status (CanSee), so
+// that of a direct message or a followers-only post is not public; the
+// rest is public.
+func (s *Service) ProxyFile(ctx context.Context, c *Caller, kind string, objectID int64, variant string) (string, error) {
 	switch kind {
 	case "attachments":
 		m, err := s.Store.MediaByID(ctx, objectID)
-		if err != nil || !m.Remote() {
+		if err != nil || !m.Remote() || m.StatusID == 0 {
 			return "", herr.NotFound("media")
+		}
+		// Before any fetch: a hidden attachment costs nothing either.
+		if _, _, err := s.visibleStatus(ctx, c.AccountID(), m.StatusID); err != nil {
+			return "", err
 		}
 		if m.FileKey == "" {
 			if m, err = s.cacheRemoteMedia(ctx, objectID); err != nil {
