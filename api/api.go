@@ -36,6 +36,11 @@ type API struct {
 	limits       *apiLimits // per account and per IP (ratelimit.go)
 
 	rt realtime // streaming state (streaming.go)
+
+	// SessionCaller, when set (by the server, from the web UI), returns
+	// the caller signed in by the request's session cookie, or nil; the
+	// media proxy uses it for browsers, which send no token.
+	SessionCaller func(echo.Context) *core.Caller
 }
 
 // Access says who may call a route. Every route declares one: the route

@@ -309,10 +309,10 @@ const mediaCSP = "default-src 'none'; img-src 'self' data:; media-src 'self'; st
 // gave it (never sniffed by the browser), cached for a year (a key is
 // never rewritten), ranges for video.
 func (a *API) serveMediaFile(c echo.Context) error {
-	return a.serveKey(c, c.Param("*"), true)
+	return a.serveKey(c, c.Param("*"), "public, max-age=31536000, immutable")
 }
 
-func (a *API) serveKey(c echo.Context, key string, immutable bool) error {
+func (a *API) serveKey(c echo.Context, key string, cacheControl string) error {
 	t, ok := media.TypeByExt(path.Ext(key))
 	if !ok || !media.ValidKey(key) {
 		return herr.NotFound("file")
@@ -331,11 +331,7 @@ func (a *API) serveKey(c echo.Context, key string, immutable bool) error {
 	h.Set("Content-Security-Policy", mediaCSP)
 	h.Set("Access-Control-Allow-Origin", "*")
 	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
-	if immutable {
-		h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	} else {
-		h.Set("Cache-Control", "public, max-age=86400")
-	}
+	h.Set("Cache-Control", cacheControl)
 	if t.Kind != "image" {
 		h.Set("Content-Disposition", "inline")
 	}
@@ -344,15 +340,33 @@ func (a *API) serveKey(c echo.Context, key string, immutable bool) error {
 }
 
 // serveMediaProxy serves remote media from the cache, fetching it first
-// when it is not there (or was pruned).
+// when it is not there (or was pruned). Attachments are served only to
+// who may see their status, so the caller is identified: by a bearer
+// token (an invalid one is refused, as on the API), else by the web UI's
+// session (the browser of a signed-in user sends its cookie, not a
+// token), else anonymous.
 func (a *API) serveMediaProxy(c echo.Context) error {
 	oid, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil || oid <= 0 {
 		return herr.NotFound("file")
 	}
-	key, err := a.svc.ProxyFile(c.Request().Context(), c.Param("kind"), oid, c.Param("variant"))
+	var cl *core.Caller
+	if token := bearer(c.Request()); token != "" {
+		if cl, err = a.svc.CallerByToken(c.Request().Context(), token); err != nil {
+			return err
+		}
+	} else if a.SessionCaller != nil {
+		cl = a.SessionCaller(c)
+	}
+	c.Response().Header().Add("Vary", "Authorization, Cookie")
+	key, err := a.svc.ProxyFile(c.Request().Context(), cl, c.Param("kind"), oid, c.Param("variant"))
 	if err != nil {
 		return err
 	}
-	return a.serveKey(c, key, false)
+	if cl != nil {
+		// What a caller with credentials gets may be theirs alone (a
+		// direct message's attachment): no shared cache may keep it.
+		return a.serveKey(c, key, "private, max-age=86400")
+	}
+	return a.serveKey(c, key, "public, max-age=86400")
 }

@@ -127,6 +127,11 @@ type Media struct {
 	MaxVideoBytes int64 `toml:"max_video_bytes"`
 	// MaxPixels bounds an image's width × height before it is decoded.
 	MaxPixels int64 `toml:"max_pixels"`
+	// DecodeMemoryBudget bounds, in bytes, the memory that all image
+	// processing of the process (uploads, remote media, avatars, emoji,
+	// link previews) holds at once; images wait for their share, and one
+	// that needs more than the whole budget is refused.
+	DecodeMemoryBudget int64 `toml:"decode_memory_budget"`
 	// StoreDir is where media files are kept; relative to data_dir.
 	StoreDir string `toml:"store_dir"`
 	// RemoteCacheTTL: cached copies of remote media older than this are
@@ -233,11 +238,14 @@ func Default() Config {
 			FailedSignInsWindow:     Duration{time.Hour},
 		},
 		Media: Media{
-			MaxImageBytes:  16 << 20,
-			MaxVideoBytes:  99 << 20,
-			MaxPixels:      40_000_000,
-			StoreDir:       "media",
-			RemoteCacheTTL: Duration{30 * 24 * time.Hour},
+			MaxImageBytes: 16 << 20,
+			MaxVideoBytes: 99 << 20,
+			MaxPixels:     40_000_000,
+			// 256 MiB fits a 1 GB machine and takes a 40-megapixel image
+			// (a progressive JPEG of up to about 30 megapixels).
+			DecodeMemoryBudget: 256 << 20,
+			StoreDir:           "media",
+			RemoteCacheTTL:     Duration{30 * 24 * time.Hour},
 		},
 		Log: Log{Level: "info", Format: "text"},
 	}
@@ -436,6 +444,9 @@ func (c *Config) validate() error {
 	}
 	if c.Media.MaxPixels < 1 || c.Media.MaxPixels > 268_435_456 {
 		bad("media.max_pixels must be between 1 and 268435456 (16384×16384)")
+	}
+	if c.Media.DecodeMemoryBudget < 8<<20 {
+		bad("media.decode_memory_budget must be at least 8388608 (8 MiB)")
 	}
 	if strings.TrimSpace(c.Media.StoreDir) == "" {
 		bad("media.store_dir must not be empty")

@@ -15,6 +15,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"golang.org/x/sync/semaphore"
+	"golang.org/x/sync/singleflight"
+
 	"github.com/herald-social/herald/activitypub/netguard"
 	"github.com/herald-social/herald/internal/herr"
 	"github.com/herald-social/herald/internal/id"
@@ -42,6 +45,16 @@ const (
 	cardImageSize          = 640 // card images fit in 640×640
 	emojiSize              = 256 // emoji fit in 256×256
 	remoteAttachmentsLimit = storage.MaxStatusMedia
+	// A fetch of remote media runs on when the request that started it
+	// goes away (others may wait for it), for at most this long.
+	mediaFetchTimeout = 5 * time.Minute
+	// A failed fetch of remote media is not tried again for this long:
+	// requests for it fail at once instead of fetching and decoding again.
+	mediaRetryAfter = time.Minute
+	// At most this many remote files are fetched (and processed) at once:
+	// each holds up to media.max_image_bytes in memory while it waits for
+	// the decode budget, which does not count them.
+	remoteFetchesAtOnce = 4
 )
 
 // mediaHolder lazily builds the media state of a Service.
@@ -54,20 +67,25 @@ type mediaState struct {
 	files  media.FileStore
 	client *http.Client
 	jobs   chan func(context.Context)
+	// decode is the one memory budget of all image processing.
+	decode *media.Budget
 	// worker is set while RunMediaWorker consumes jobs.
 	workerMu sync.Mutex
 	worker   bool
 
-	flightMu sync.Mutex
-	flight   map[string]*flightCall
+	flight   singleflight.Group
+	fetches  *semaphore.Weighted // remoteFetchesAtOnce
+	failedMu sync.Mutex
+	failed   map[string]failure
 
 	emojiMu sync.Mutex
 	emojis  map[string]emojiCacheEntry
 }
 
-type flightCall struct {
-	done chan struct{}
-	err  error
+// failure is a failed fetch, remembered for mediaRetryAfter.
+type failure struct {
+	at  time.Time
+	err error
 }
 
 func (s *Service) mediaSt() *mediaState {
@@ -82,9 +100,11 @@ func (s *Service) mediaSt() *mediaState {
 				MaxBody:      max(s.Cfg.Media.MaxImageBytes, s.Cfg.Media.MaxVideoBytes),
 				UserAgent:    "Herald (+" + s.Base() + "/)",
 			}),
-			jobs:   make(chan func(context.Context), mediaJobQueue),
-			flight: map[string]*flightCall{},
-			emojis: map[string]emojiCacheEntry{},
+			jobs:    make(chan func(context.Context), mediaJobQueue),
+			decode:  media.NewBudget(s.Cfg.Media.DecodeMemoryBudget),
+			fetches: semaphore.NewWeighted(remoteFetchesAtOnce),
+			failed:  map[string]failure{},
+			emojis:  map[string]emojiCacheEntry{},
 		}
 	}
 	return s.media.st
@@ -113,24 +133,81 @@ func (s *Service) proxyURL(kind string, objectID int64, variant string) string {
 	return s.Base() + MediaProxyPrefix + kind + "/" + strconv.FormatInt(objectID, 10) + "/" + variant
 }
 
-// once runs fn for key unless a call for key is running, in which case it
-// waits for that one (a tiny singleflight).
-func (st *mediaState) once(key string, fn func() error) error {
-	st.flightMu.Lock()
-	if c, ok := st.flight[key]; ok {
-		st.flightMu.Unlock()
-		<-c.done
-		return c.err
+// once runs fn for key (fetching one remote file) unless a call for key
+// is running, in which case it waits for that one: however many requests
+// ask for a file at once, it is fetched and decoded once. fn runs apart
+// from the caller's cancellation (the others waiting still want it), for
+// at most mediaFetchTimeout, and no more than remoteFetchesAtOnce of them
+// at a time; each caller waits until its own ctx ends. A failure is
+// remembered for mediaRetryAfter, so that requests for a file that cannot
+// be had do not fetch it again and again.
+func (st *mediaState) once(ctx context.Context, key string, fn func(ctx context.Context) error) error {
+	st.failedMu.Lock()
+	f, failed := st.failed[key]
+	st.failedMu.Unlock()
+	if failed && time.Since(f.at) < mediaRetryAfter {
+		return f.err
 	}
-	c := &flightCall{done: make(chan struct{})}
-	st.flight[key] = c
-	st.flightMu.Unlock()
-	c.err = fn()
-	st.flightMu.Lock()
-	delete(st.flight, key)
-	st.flightMu.Unlock()
-	close(c.done)
-	return c.err
+	ch := st.flight.DoChan(key, func() (_ any, err error) {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), mediaFetchTimeout)
+		defer cancel()
+		if err := st.fetches.Acquire(fctx, 1); err != nil {
+			return nil, err
+		}
+		func() {
+			defer st.fetches.Release(1)
+			// fn runs on a goroutine of its own, where a panic would end
+			// the process: it fails this fetch instead.
+			defer func() {
+				if r := recover(); r != nil {
+					err = fmt.Errorf("media: panic fetching %s: %v", key, r)
+				}
+			}()
+			err = fn(fctx)
+		}()
+		st.failedMu.Lock()
+		defer st.failedMu.Unlock()
+		if err != nil {
+			st.forgetFailures()
+			st.failed[key] = failure{time.Now(), err}
+		} else {
+			delete(st.failed, key)
+		}
+		return nil, err
+	})
+	select {
+	case r := <-ch:
+		return r.Err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// forgetFailures drops the failures old enough to be tried again (and all
+// of them if there are too many to keep); failedMu is held.
+func (st *mediaState) forgetFailures() {
+	if len(st.failed) < 1000 {
+		return
+	}
+	for k, f := range st.failed {
+		if time.Since(f.at) >= mediaRetryAfter {
+			delete(st.failed, k)
+		}
+	}
+	if len(st.failed) >= 10000 {
+		clear(st.failed)
+	}
+}
+
+// DecodeBudget is the memory budget of image processing (for tests and
+// metrics).
+func (s *Service) DecodeBudget() *media.Budget { return s.mediaSt().decode }
+
+// processImage decodes and re-encodes an image within the process's one
+// decode memory budget (config media.decode_memory_budget): every image
+// Herald decodes goes through here.
+func (s *Service) processImage(ctx context.Context, data []byte, o media.ImageOptions) (*media.Image, error) {
+	return s.mediaSt().decode.ProcessImage(ctx, data, o)
 }
 
 // later queues background work for the media worker; without a running
@@ -163,6 +240,10 @@ func mediaError(err error) error {
 		return herr.Wrap(422, "Validation failed: File content type is invalid, File is invalid", err)
 	case errors.Is(err, media.ErrCorrupt):
 		return herr.Wrap(422, "Validation failed: File could not be processed, File is invalid", err)
+	case errors.Is(err, media.ErrOverBudget):
+		return herr.Wrap(422, "Validation failed: File dimensions are too large to process", err)
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return herr.Wrap(503, "The server is busy processing media, try again later", err)
 	}
 	return herr.Internal(err)
 }
@@ -284,7 +365,7 @@ func (s *Service) UploadMedia(ctx context.Context, c *Caller, p UploadParams) (*
 		if _, err := p.File.ReadAt(data, 0); err != nil && !errors.Is(err, io.EOF) {
 			return nil, herr.BadRequest("Could not read the file")
 		}
-		img, err := media.ProcessImage(data, s.imageOptions())
+		img, err := s.processImage(ctx, data, s.imageOptions())
 		if err != nil {
 			return nil, mediaError(err)
 		}

@@ -67,7 +67,7 @@ func (s *Service) FetchCard(ctx context.Context, statusID int64) error {
 	}
 	if card == nil || time.Since(card.FetchedAt) > cardRefreshAfter {
 		var nc *model.PreviewCard
-		err := s.mediaSt().once("card:"+link, func() error {
+		err := s.mediaSt().once(ctx, "card:"+link, func(ctx context.Context) error {
 			nc = s.buildCard(ctx, link)
 			return s.Store.UpsertCard(ctx, nc)
 		})
@@ -207,7 +207,7 @@ func (s *Service) fetchCardImage(ctx context.Context, card *model.PreviewCard) {
 	if err != nil {
 		return
 	}
-	img, err := media.ProcessImage(f.Data, media.ImageOptions{MaxBytes: s.Cfg.Media.MaxImageBytes, MaxPixels: s.Cfg.Media.MaxPixels,
+	img, err := s.processImage(ctx, f.Data, media.ImageOptions{MaxBytes: s.Cfg.Media.MaxImageBytes, MaxPixels: s.Cfg.Media.MaxPixels,
 		BoxW: cardImageSize, BoxH: cardImageSize, Blurhash: true})
 	if err != nil {
 		return
@@ -224,7 +224,7 @@ func (s *Service) fetchCardImage(ctx context.Context, card *model.PreviewCard) {
 // cache was pruned.
 func (s *Service) cardImageFile(ctx context.Context, cardID int64) (string, error) {
 	var key string
-	err := s.mediaSt().once("cardimage:"+strconv.FormatInt(cardID, 10), func() error {
+	err := s.mediaSt().once(ctx, "cardimage:"+strconv.FormatInt(cardID, 10), func(ctx context.Context) error {
 		c, err := s.Store.CardByID(ctx, cardID)
 		if err != nil {
 			return err

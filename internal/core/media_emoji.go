@@ -162,7 +162,7 @@ func (s *Service) storeEmojiImage(ctx context.Context, data []byte) (file, stati
 	if t == media.JPEG {
 		return "", "", "", herr.Unprocessable("Validation failed: Image content type must be PNG, GIF or WebP")
 	}
-	img, err := media.ProcessImage(data, media.ImageOptions{MaxBytes: maxEmojiBytes, MaxPixels: s.Cfg.Media.MaxPixels,
+	img, err := s.processImage(ctx, data, media.ImageOptions{MaxBytes: maxEmojiBytes, MaxPixels: s.Cfg.Media.MaxPixels,
 		BoxW: emojiSize, BoxH: emojiSize})
 	if err != nil {
 		return "", "", "", mediaError(err)
@@ -172,7 +172,7 @@ func (s *Service) storeEmojiImage(ctx context.Context, data []byte) (file, stati
 		return "", "", "", herr.Internal(err)
 	}
 	if img.Animated {
-		still, err := media.ProcessImage(data, media.ImageOptions{MaxBytes: maxEmojiBytes, MaxPixels: s.Cfg.Media.MaxPixels,
+		still, err := s.processImage(ctx, data, media.ImageOptions{MaxBytes: maxEmojiBytes, MaxPixels: s.Cfg.Media.MaxPixels,
 			BoxW: emojiSize, BoxH: emojiSize, Still: true})
 		if err == nil && still.Original.Type != media.GIF {
 			static = path.Dir(file) + "/static" + still.Original.Type.Ext

@@ -251,7 +251,7 @@ func attachmentType(mediaType string) string {
 // processes it like an upload (metadata stripped, preview, blurhash) and
 // stores it. It returns the attachment as stored.
 func (s *Service) cacheRemoteMedia(ctx context.Context, mediaID int64) (*model.MediaAttachment, error) {
-	err := s.mediaSt().once("attachment:"+strconv.FormatInt(mediaID, 10), func() error {
+	err := s.mediaSt().once(ctx, "attachment:"+strconv.FormatInt(mediaID, 10), func(ctx context.Context) error {
 		m, err := s.Store.MediaByID(ctx, mediaID)
 		if err != nil {
 			return err
@@ -269,7 +269,7 @@ func (s *Service) cacheRemoteMedia(ctx context.Context, mediaID int64) (*model.M
 		}
 		now := time.Now().UTC()
 		if f.Type.Kind == "image" {
-			img, err := media.ProcessImage(f.Data, s.imageOptions())
+			img, err := s.processImage(ctx, f.Data, s.imageOptions())
 			if err != nil {
 				return err
 			}
@@ -348,12 +348,12 @@ func (s *Service) AccountImageFile(ctx context.Context, accountID int64, kind st
 		return "", herr.NotFound("image")
 	}
 	var key string
-	err = s.mediaSt().once(kind+":"+strconv.FormatInt(accountID, 10), func() error {
+	err = s.mediaSt().once(ctx, kind+":"+strconv.FormatInt(accountID, 10), func(ctx context.Context) error {
 		f, err := s.fetchRemote(ctx, raw, "cache/accounts", 0, true)
 		if err != nil {
 			return err
 		}
-		img, err := media.ProcessImage(f.Data, s.accountImageOptions(kind))
+		img, err := s.processImage(ctx, f.Data, s.accountImageOptions(kind))
 		if err != nil {
 			return err
 		}
@@ -398,7 +398,7 @@ func (s *Service) CacheAccountImages(accountID int64) {
 
 // cacheRemoteEmoji fetches a remote emoji's image into the cache.
 func (s *Service) cacheRemoteEmoji(ctx context.Context, emojiID int64) (*model.CustomEmoji, error) {
-	err := s.mediaSt().once("emoji:"+strconv.FormatInt(emojiID, 10), func() error {
+	err := s.mediaSt().once(ctx, "emoji:"+strconv.FormatInt(emojiID, 10), func(ctx context.Context) error {
 		e, err := s.Store.EmojiByID(ctx, emojiID)
 		if err != nil {
 			return err
@@ -435,13 +435,20 @@ func (s *Service) cacheRemoteEmoji(ctx context.Context, emojiID int64) (*model.C
 // (/media_proxy/KIND/ID/VARIANT), fetching the remote file into the cache
 // first when needed. Kinds: attachments (original, small), avatars and
 // headers (any variant: the image hash), emojis (original, static), cards
-// (original).
-func (s *Service) ProxyFile(ctx context.Context, kind string, objectID int64, variant string) (string, error) {
+// (original). c is the caller (nil: anonymous): as Mastodon's media proxy,
+// an attachment is served only to who may see its status (CanSee), so
+// that of a direct message or a followers-only post is not public; the
+// rest is public.
+func (s *Service) ProxyFile(ctx context.Context, c *Caller, kind string, objectID int64, variant string) (string, error) {
 	switch kind {
 	case "attachments":
 		m, err := s.Store.MediaByID(ctx, objectID)
-		if err != nil || !m.Remote() {
+		if err != nil || !m.Remote() || m.StatusID == 0 {
 			return "", herr.NotFound("media")
+		}
+		// Before any fetch: a hidden attachment costs nothing either.
+		if _, _, err := s.visibleStatus(ctx, c.AccountID(), m.StatusID); err != nil {
+			return "", err
 		}
 		if m.FileKey == "" {
 			if m, err = s.cacheRemoteMedia(ctx, objectID); err != nil {

@@ -184,7 +184,7 @@ func (s *Service) SetProfileImage(ctx context.Context, c *Caller, kind string, d
 	am := &model.AccountMedia{AccountID: me.ID, Kind: kind}
 	url := ""
 	if len(data) > 0 {
-		img, err := media.ProcessImage(data, s.accountImageOptions(kind))
+		img, err := s.processImage(ctx, data, s.accountImageOptions(kind))
 		if err != nil {
 			return nil, mediaError(err)
 		}

@@ -21,4 +21,7 @@ var (
 	ErrTooManyPixels = errors.New("media: image dimensions too large")
 	// ErrCorrupt: the file is truncated or malformed.
 	ErrCorrupt = errors.New("media: file is truncated or malformed")
+	// ErrOverBudget: processing the image would take more memory than the
+	// whole decode budget (see Budget).
+	ErrOverBudget = errors.New("media: image needs more memory than the decode budget")
 )

@@ -3,14 +3,28 @@ package media
 import "encoding/binary"
 
 // jpegOrientation returns the EXIF orientation (1-8) of a JPEG, 1 when it
-// has none. It walks the marker segments before the first scan, at most
-// maxSegments of them, and reads only IFD0 of the first Exif APP1 segment;
-// every offset is checked against the segment, so malformed input costs
-// nothing but the walk.
+// has none. It reads only IFD0 of the first Exif APP1 segment; every
+// offset is checked against the segment, so malformed input costs nothing
+// but the walk.
 func jpegOrientation(b []byte) int {
+	o := 1
+	jpegSegments(b, func(marker byte, data []byte) bool {
+		if marker == 0xE1 && len(data) >= 6 && string(data[:6]) == "Exif\x00\x00" {
+			o = tiffOrientation(data[6:])
+			return false
+		}
+		return true
+	})
+	return o
+}
+
+// jpegSegments calls visit with the marker and payload of each segment of
+// a JPEG before its first scan, at most maxSegments of them, until visit
+// returns false or the data is malformed.
+func jpegSegments(b []byte, visit func(marker byte, data []byte) bool) {
 	const maxSegments = 256
 	if len(b) < 4 || b[0] != 0xFF || b[1] != 0xD8 {
-		return 1
+		return
 	}
 	i := 2
 	for seg := 0; seg < maxSegments; seg++ {
@@ -19,7 +33,7 @@ func jpegOrientation(b []byte) int {
 			i++
 		}
 		if i+4 > len(b) || b[i] != 0xFF {
-			return 1
+			return
 		}
 		marker := b[i+1]
 		i += 2
@@ -27,19 +41,18 @@ func jpegOrientation(b []byte) int {
 		case marker == 0xD8 || marker == 0x01 || (marker >= 0xD0 && marker <= 0xD7):
 			continue // no length
 		case marker == 0xDA || marker == 0xD9:
-			return 1 // start of scan / end of image: no Exif before it
+			return // start of scan / end of image
 		}
 		n := int(binary.BigEndian.Uint16(b[i:]))
 		if n < 2 || i+n > len(b) {
-			return 1
+			return
 		}
 		data := b[i+2 : i+n]
 		i += n
-		if marker == 0xE1 && len(data) >= 6 && string(data[:6]) == "Exif\x00\x00" {
-			return tiffOrientation(data[6:])
+		if !visit(marker, data) {
+			return
 		}
 	}
-	return 1
 }
 
 // tiffOrientation reads tag 0x0112 from IFD0 of a TIFF structure.

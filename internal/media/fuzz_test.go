@@ -32,7 +32,7 @@ func FuzzProcessImage(f *testing.F) {
 		if _, err := scanGIF(data, 50); err != nil && !IsMediaError(err) {
 			t.Fatalf("scanGIF: unexpected error %v", err)
 		}
-		img, err := ProcessImage(data, opts)
+		img, err := processImage(data, opts)
 		if err != nil {
 			if !IsMediaError(err) {
 				t.Fatalf("unexpected error kind: %v", err)

@@ -7,6 +7,8 @@ type gifInfo struct {
 	Width, Height int
 	Frames        int
 	FramePixels   int64 // sum of the frames' areas
+	// MaxFramePixels is the largest frame's area.
+	MaxFramePixels int64
 	// Metadata: comment, plain-text or application blocks other than the
 	// looping ones (XMP lives in an application block).
 	Metadata bool
@@ -94,6 +96,7 @@ func scanGIF(b []byte, maxFrames int) (gifInfo, error) {
 			}
 			gi.Frames++
 			gi.FramePixels += int64(w) * int64(h)
+			gi.MaxFramePixels = max(gi.MaxFramePixels, int64(w)*int64(h))
 			if gi.Frames > maxFrames {
 				return gi, ErrTooManyPixels
 			}

@@ -124,8 +124,26 @@ func webpAnimated(b []byte) bool {
 	return len(b) >= 21 && string(b[12:16]) == "VP8X" && b[20]&0x02 != 0
 }
 
-// ProcessImage checks, decodes and re-encodes an image as o says.
-func ProcessImage(data []byte, o ImageOptions) (*Image, error) {
+// imagePlan is what processing an image will do, decided from its header
+// alone: the budget charges its memory before anything is decoded.
+type imagePlan struct {
+	data []byte
+	o    ImageOptions
+	t    Type
+	cfg  image.Config
+	gi   gifInfo
+	// orientation is the EXIF orientation to apply (1: none).
+	orientation int
+	// cw×ch is the oriented crop (for FitW×FitH) and tw×th the oriented
+	// size of the original.
+	cw, ch, tw, th int
+	resized        bool
+	// keepGIF: the GIF is kept as it is (with its animation).
+	keepGIF bool
+}
+
+// planImage checks an image and plans its processing, without decoding.
+func planImage(data []byte, o ImageOptions) (*imagePlan, error) {
 	t, cfg, err := CheckImage(data, o)
 	if err != nil {
 		return nil, err
@@ -133,59 +151,85 @@ func ProcessImage(data []byte, o ImageOptions) (*Image, error) {
 	if o.MaxFrames <= 0 {
 		o.MaxFrames = DefaultMaxFrames
 	}
-	out := &Image{Orientation: 1}
-	var gi gifInfo
+	p := &imagePlan{data: data, o: o, t: t, cfg: cfg, orientation: 1}
 	if t == GIF {
-		if gi, err = scanGIF(data, o.MaxFrames); err != nil {
+		if p.gi, err = scanGIF(data, o.MaxFrames); err != nil {
 			return nil, err
 		}
-		if o.MaxPixels > 0 && gi.FramePixels > o.MaxPixels {
+		if o.MaxPixels > 0 && p.gi.FramePixels > o.MaxPixels {
 			return nil, ErrTooManyPixels
 		}
-		out.Animated = gi.Frames > 1
 	}
+	if t == JPEG {
+		p.orientation = jpegOrientation(data)
+	}
+	ow, oh := p.orientedSize()
+	p.cw, p.ch = ow, oh
+	p.tw, p.th = ow, oh
+	if o.FitW > 0 && o.FitH > 0 {
+		p.cw, p.ch = cropToAspect(ow, oh, o.FitW, o.FitH)
+		p.tw, p.th = p.cw, p.ch
+		if p.tw > o.FitW || p.th > o.FitH {
+			p.tw, p.th = o.FitW, o.FitH
+		}
+	}
+	if o.OriginalPixels > 0 && int64(p.tw)*int64(p.th) > o.OriginalPixels {
+		p.tw, p.th = fitArea(p.tw, p.th, o.OriginalPixels)
+	}
+	if o.BoxW > 0 && o.BoxH > 0 && (p.tw > o.BoxW || p.th > o.BoxH) {
+		f := min(float64(o.BoxW)/float64(p.tw), float64(o.BoxH)/float64(p.th))
+		p.tw, p.th = max(1, int(float64(p.tw)*f)), max(1, int(float64(p.th)*f))
+	}
+	p.resized = p.tw != ow || p.th != oh || p.cw != ow || p.ch != oh
+	p.keepGIF = t == GIF && !p.resized && !o.Still
+	return p, nil
+}
+
+// orientedSize is the image's size once oriented.
+func (p *imagePlan) orientedSize() (int, int) {
+	if p.orientation >= 5 {
+		return p.cfg.Height, p.cfg.Width
+	}
+	return p.cfg.Width, p.cfg.Height
+}
+
+// sourceResize is the crop and target of the resize in the source's
+// (unoriented) space: the crop is scaled first, then the smaller result
+// is oriented.
+func (p *imagePlan) sourceResize() (scw, sch, stw, sth int) {
+	if p.orientation >= 5 {
+		return p.ch, p.cw, p.th, p.tw
+	}
+	return p.cw, p.ch, p.tw, p.th
+}
+
+// smallSize is the preview's size for an original of w×h.
+func (p *imagePlan) smallSize(w, h int) (int, int) {
+	if int64(w)*int64(h) > p.o.SmallPixels {
+		return fitArea(w, h, p.o.SmallPixels)
+	}
+	return w, h
+}
+
+// run decodes and re-encodes the image as planned.
+func (p *imagePlan) run() (*Image, error) {
+	data, o, t, cfg := p.data, p.o, p.t, p.cfg
+	out := &Image{Orientation: p.orientation, Animated: t == GIF && p.gi.Frames > 1}
 	src, err := decode(t, data)
 	if err != nil {
 		return nil, err
-	}
-	if t == JPEG {
-		out.Orientation = jpegOrientation(data)
-	}
-	transposed := out.Orientation >= 5
-	ow, oh := cfg.Width, cfg.Height // oriented size
-	if transposed {
-		ow, oh = oh, ow
 	}
 	sb := src.Bounds()
 	if t != GIF && (sb.Dx() != cfg.Width || sb.Dy() != cfg.Height) {
 		return nil, ErrCorrupt
 	}
 
-	// The oriented crop (for FitW×FitH) and target size of the original.
-	cw, ch := ow, oh
-	tw, th := ow, oh
-	if o.FitW > 0 && o.FitH > 0 {
-		cw, ch = cropToAspect(ow, oh, o.FitW, o.FitH)
-		tw, th = cw, ch
-		if tw > o.FitW || th > o.FitH {
-			tw, th = o.FitW, o.FitH
-		}
-	}
-	if o.OriginalPixels > 0 && int64(tw)*int64(th) > o.OriginalPixels {
-		tw, th = fitArea(tw, th, o.OriginalPixels)
-	}
-	if o.BoxW > 0 && o.BoxH > 0 && (tw > o.BoxW || th > o.BoxH) {
-		f := min(float64(o.BoxW)/float64(tw), float64(o.BoxH)/float64(th))
-		tw, th = max(1, int(float64(tw)*f)), max(1, int(float64(th)*f))
-	}
-	resized := tw != ow || th != oh || cw != ow || ch != oh
-
 	var orig image.Image
 	switch {
-	case t == GIF && !resized && !o.Still:
+	case p.keepGIF:
 		// Keep the GIF (and its animation): its own bytes when it carries
 		// nothing to strip, otherwise its frames re-encoded.
-		if gi.Metadata {
+		if p.gi.Metadata {
 			g, err := gif.DecodeAll(bytes.NewReader(data))
 			if err != nil {
 				return nil, ErrCorrupt
@@ -197,7 +241,7 @@ func ProcessImage(data []byte, o ImageOptions) (*Image, error) {
 			}
 			out.Original = File{Data: buf.Bytes(), Type: GIF, Width: cfg.Width, Height: cfg.Height}
 		} else {
-			out.Original = File{Data: data[:gi.End], Type: GIF, Width: cfg.Width, Height: cfg.Height}
+			out.Original = File{Data: data[:p.gi.End], Type: GIF, Width: cfg.Width, Height: cfg.Height}
 		}
 		// The first frame on the logical screen, for the preview.
 		canvas := image.NewRGBA(image.Rect(0, 0, cfg.Width, cfg.Height))
@@ -208,22 +252,17 @@ func ProcessImage(data []byte, o ImageOptions) (*Image, error) {
 			out.Animated = false // resized: the first frame only
 		}
 		switch {
-		case !resized && out.Orientation == 1:
+		case !p.resized && p.orientation == 1:
 			orig = src
-		case !resized:
-			orig = orient(src, out.Orientation)
+		case !p.resized:
+			orig = orient(src, p.orientation)
 		default:
-			// Scale the source-space crop, then orient the (smaller) result.
-			scw, sch, stw, sth := cw, ch, tw, th
-			if transposed {
-				scw, sch, stw, sth = ch, cw, th, tw
-			}
-			sr := centred(sb, scw, sch)
+			scw, sch, stw, sth := p.sourceResize()
 			dst := image.NewRGBA(image.Rect(0, 0, stw, sth))
-			resize(dst, src, sr)
+			resize(dst, src, centred(sb, scw, sch))
 			orig = dst
-			if out.Orientation != 1 {
-				orig = orient(dst, out.Orientation)
+			if p.orientation != 1 {
+				orig = orient(dst, p.orientation)
 			}
 		}
 		f, err := encodeStill(orig, t, originalQuality)
@@ -236,10 +275,7 @@ func ProcessImage(data []byte, o ImageOptions) (*Image, error) {
 	var small image.Image
 	if o.SmallPixels > 0 {
 		b := orig.Bounds()
-		sw, sh := b.Dx(), b.Dy()
-		if int64(sw)*int64(sh) > o.SmallPixels {
-			sw, sh = fitArea(sw, sh, o.SmallPixels)
-		}
+		sw, sh := p.smallSize(b.Dx(), b.Dy())
 		dst := image.NewRGBA(image.Rect(0, 0, sw, sh))
 		resize(dst, orig, b)
 		small = dst
@@ -418,5 +454,5 @@ func orient(src image.Image, o int) *image.RGBA {
 // IsMediaError reports the errors of this package that mean "refuse the file".
 func IsMediaError(err error) bool {
 	return errors.Is(err, ErrUnsupported) || errors.Is(err, ErrTooLarge) ||
-		errors.Is(err, ErrTooManyPixels) || errors.Is(err, ErrCorrupt)
+		errors.Is(err, ErrTooManyPixels) || errors.Is(err, ErrCorrupt) || errors.Is(err, ErrOverBudget)
 }

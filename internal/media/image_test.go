@@ -2,6 +2,7 @@ package media
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/color"
 	"image/gif"
@@ -24,7 +25,7 @@ func TestJPEGMetadataStrippedAndOriented(t *testing.T) {
 	if !bytes.Contains(data, gpsMarker) || !bytes.Contains(data, []byte("Exif")) {
 		t.Fatal("test image lacks its GPS block")
 	}
-	img, err := ProcessImage(data, testOpts)
+	img, err := processImage(data, testOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +91,7 @@ func TestPNGAndWebPLikeAndGIF(t *testing.T) {
 	// Insert a tEXt chunk after IHDR (8 + 25 bytes); the CRC is not
 	// checked for ancillary chunks by Go's decoder? It is: compute it.
 	p = insertPNGText(p, "Comment", "GPS 48.85N")
-	out, err := ProcessImage(p, testOpts)
+	out, err := processImage(p, testOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +116,7 @@ func TestPNGAndWebPLikeAndGIF(t *testing.T) {
 		t.Fatal(err)
 	}
 	plain := buf.Bytes()
-	out, err = ProcessImage(plain, testOpts)
+	out, err = processImage(plain, testOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +125,7 @@ func TestPNGAndWebPLikeAndGIF(t *testing.T) {
 	}
 	// Add a comment extension before the trailer.
 	withComment := append(append([]byte{}, plain[:len(plain)-1]...), 0x21, 0xFE, 5, 'h', 'e', 'l', 'l', 'o', 0, 0x3B)
-	out, err = ProcessImage(withComment, testOpts)
+	out, err = processImage(withComment, testOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +155,7 @@ func TestRefusals(t *testing.T) {
 		"video":           {append([]byte{0, 0, 0, 0x18}, []byte("ftypmp42\x00\x00\x00\x00mp42isom")...), testOpts, ErrUnsupported},
 	}
 	for name, c := range cases {
-		_, err := ProcessImage(c.data, c.o)
+		_, err := processImage(c.data, c.o)
 		if err != c.want {
 			t.Errorf("%s: %v, want %v", name, err, c.want)
 		}
@@ -162,7 +163,7 @@ func TestRefusals(t *testing.T) {
 	// A truncated GIF.
 	var buf bytes.Buffer
 	_ = gif.Encode(&buf, image.NewPaletted(image.Rect(0, 0, 8, 8), []color.Color{color.Black}), nil)
-	if _, err := ProcessImage(buf.Bytes()[:buf.Len()-3], testOpts); err != ErrCorrupt {
+	if _, err := processImage(buf.Bytes()[:buf.Len()-3], testOpts); err != ErrCorrupt {
 		t.Errorf("truncated gif: %v", err)
 	}
 }
@@ -212,7 +213,7 @@ func TestAvatarCrop(t *testing.T) {
 	data := jpegWithExif(t, testPhoto(800, 400), 1)
 	o := testOpts
 	o.FitW, o.FitH, o.SmallPixels = 400, 400, 0
-	img, err := ProcessImage(data, o)
+	img, err := processImage(data, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +268,7 @@ func BenchmarkProcess12MP(b *testing.B) {
 				}
 			}
 		}()
-		if _, err := ProcessImage(data, testOpts); err != nil {
+		if _, err := processImage(data, testOpts); err != nil {
 			b.Fatal(err)
 		}
 		close(stop)
@@ -301,8 +302,15 @@ func TestStillGIF(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	_ = gif.EncodeAll(&buf, g)
-	img, err := ProcessImage(buf.Bytes(), ImageOptions{Still: true})
+	img, err := processImage(buf.Bytes(), ImageOptions{Still: true})
 	if err != nil || img.Animated || img.Original.Type != PNG {
 		t.Fatalf("still: %+v %v", img, err)
 	}
+}
+
+// testBudget is large enough for every test image.
+var testBudget = NewBudget(1 << 40)
+
+func processImage(data []byte, o ImageOptions) (*Image, error) {
+	return testBudget.ProcessImage(context.Background(), data, o)
 }

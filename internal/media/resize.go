@@ -6,6 +6,9 @@ import (
 	"golang.org/x/image/draw"
 )
 
+// maxIntermediate bounds CatmullRom's intermediate image in resize.
+const maxIntermediate = 32 << 20
+
 // resize scales the sr part of src into all of dst, with bounded memory.
 //
 // x/image/draw's CatmullRom keeps an intermediate of dst width × source
@@ -24,7 +27,6 @@ func resize(dst *image.RGBA, src image.Image, sr image.Rectangle) {
 		src = boxReduce(src, sr, k)
 		sr = src.Bounds()
 	}
-	const maxIntermediate = 32 << 20
 	if int64(dw)*int64(sr.Dy())*32 <= maxIntermediate {
 		draw.CatmullRom.Scale(dst, dst.Bounds(), src, sr, draw.Src, nil)
 	} else {
