@@ -46,10 +46,7 @@ func TestStreamingRevokedTokenClosesItsStreams(t *testing.T) {
 	sse := dialSSE(t, f.ts, tok, "/api/v1/streaming/public")
 	other := dialWS(t, f.ts, f.tBob, "header", "stream=public")
 	// Every stream is live once it got a first post.
-	id := f.post(t, f.tAlice, "before the revocation", "public")
-	for _, s := range []*eventSource{ws, sse, other} {
-		s.wait("first post", 2*time.Second, statusEvent("update", id))
-	}
+	f.liveStreams(t, ws, sse, other)
 
 	st, _, body := f.ts.Do(t, "POST", "/oauth/revoke", "", url.Values{"client_id": {clientID}, "client_secret": {secret}, "token": {tok}})
 	if st != 200 {
@@ -58,8 +55,8 @@ func TestStreamingRevokedTokenClosesItsStreams(t *testing.T) {
 	ws.waitEnded("websocket of a revoked token", 5*time.Second)
 	sse.waitEnded("SSE stream of a revoked token", 5*time.Second)
 	// Bob's other token still streams.
-	id = f.post(t, f.tAlice, "after the revocation", "public")
-	other.wait("stream of another token", 2*time.Second, statusEvent("update", id))
+	id := f.post(t, f.tAlice, "after the revocation", "public")
+	other.wait("stream of another token", 10*time.Second, statusEvent("update", id))
 
 	// Revoking an app from the settings (every token of the user held by
 	// it) closes its streams too.
@@ -86,10 +83,7 @@ func TestStreamingSuspensionClosesStreams(t *testing.T) {
 	bobSSE := dialSSE(t, f.ts, f.tBob, "/api/v1/streaming/public/local")
 	carolWS := dialWS(t, f.ts, f.tCar, "header", "stream=public")
 	daveSSE := dialSSE(t, f.ts, f.tDave, "/api/v1/streaming/public")
-	id := f.post(t, f.tAlice, "before the suspension", "public")
-	for _, s := range []*eventSource{bobWS, bobSSE, carolWS, daveSSE} {
-		s.wait("first post", 2*time.Second, statusEvent("update", id))
-	}
+	f.liveStreams(t, bobWS, bobSSE, carolWS, daveSSE)
 
 	f.ts.JSON(t, "POST", fmt.Sprintf("/api/v1/admin/accounts/%d/action", f.bob.ID), admin, map[string]any{"type": "suspend"}, 200, nil)
 	bobWS.waitEnded("websocket of a suspended account", 5*time.Second)
@@ -98,8 +92,8 @@ func TestStreamingSuspensionClosesStreams(t *testing.T) {
 	f.ts.JSON(t, "POST", fmt.Sprintf("/api/v1/admin/accounts/%d/action", f.dave.ID), admin, map[string]any{"type": "disable"}, 200, nil)
 	daveSSE.waitEnded("SSE stream of a disabled account", 5*time.Second)
 
-	id = f.post(t, f.tAlice, "still streaming", "public")
-	carolWS.wait("stream of another account", 2*time.Second, statusEvent("update", id))
+	id := f.post(t, f.tAlice, "still streaming", "public")
+	carolWS.wait("stream of another account", 10*time.Second, statusEvent("update", id))
 }
 
 // A websocket whose token was revoked behind the server's back (by
@@ -108,20 +102,20 @@ func TestStreamingSubscribeAfterRevocationRefused(t *testing.T) {
 	f := startStreaming(t)
 	ws := dialWS(t, f.ts, f.tCar, "header", "")
 	ws.send(map[string]any{"type": "subscribe", "stream": "public"})
-	for deadline := time.Now().Add(2 * time.Second); !f.ts.Srv.API.StreamHub().Has("public"); time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); !f.ts.Srv.API.StreamHub().Has("public"); time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the subscription did not reach the hub")
 		}
 	}
 	id := f.post(t, f.tAlice, "before", "public")
-	ws.wait("subscribed", 2*time.Second, statusEvent("update", id))
+	ws.wait("subscribed", 10*time.Second, statusEvent("update", id))
 
 	// The store alone: no announcement reaches the streams.
 	if n, err := f.ts.Srv.Svc.Store.RevokeToken(context.Background(), f.tCar, 0); err != nil || n == 0 {
 		t.Fatalf("revoke in the store: %v %v", n, err)
 	}
 	ws.send(map[string]any{"type": "subscribe", "stream": "hashtag", "tag": "secret"})
-	ws.wait("error frame", 2*time.Second, func(e streamEvent) bool {
+	ws.wait("error frame", 10*time.Second, func(e streamEvent) bool {
 		return e.Event == "error" && strings.Contains(e.Payload, "access token is invalid")
 	})
 	ws.waitEnded("websocket after a refused subscription", 5*time.Second)
@@ -135,10 +129,7 @@ func TestStreamingRecheckClosesStreamsOfTokensDeletedElsewhere(t *testing.T) {
 	ws := dialWS(t, f.ts, f.tCar, "header", "stream=public")
 	sse := dialSSE(t, f.ts, f.tCar, "/api/v1/streaming/public")
 	other := dialSSE(t, f.ts, f.tDave, "/api/v1/streaming/public")
-	id := f.post(t, f.tAlice, "before", "public")
-	for _, s := range []*eventSource{ws, sse, other} {
-		s.wait("first post", 2*time.Second, statusEvent("update", id))
-	}
+	f.liveStreams(t, ws, sse, other)
 	ctx := context.Background()
 	hash, err := core.HashPassword("set by the command line")
 	if err != nil {
@@ -153,6 +144,42 @@ func TestStreamingRecheckClosesStreamsOfTokensDeletedElsewhere(t *testing.T) {
 	}
 	ws.waitEnded("websocket of a deleted token", 5*time.Second)
 	sse.waitEnded("SSE stream of a deleted token", 5*time.Second)
-	id = f.post(t, f.tAlice, "after", "public")
-	other.wait("stream of another account", 2*time.Second, statusEvent("update", id))
+	id := f.post(t, f.tAlice, "after", "public")
+	other.wait("stream of another account", 10*time.Second, statusEvent("update", id))
+}
+
+// liveStreams posts public statuses until every source has received one.
+// A stream is registered a moment after its handshake, so a single post
+// may come before it listens; a received post is the signal that it does.
+func (f *streamFixture) liveStreams(t *testing.T, sources ...*eventSource) {
+	t.Helper()
+	var ids []string
+	received := func(s *eventSource) bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, e := range s.events {
+			for _, id := range ids {
+				if statusEvent("update", id)(e) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		ids = append(ids, f.post(t, f.tAlice, "is this stream live?", "public"))
+		for round := time.Now().Add(time.Second); time.Now().Before(round); time.Sleep(10 * time.Millisecond) {
+			live := 0
+			for _, s := range sources {
+				if received(s) {
+					live++
+				}
+			}
+			if live == len(sources) {
+				return
+			}
+		}
+	}
+	t.Fatalf("streams not live after %d posts", len(ids))
 }

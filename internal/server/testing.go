@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -56,7 +57,9 @@ func startTest(t testing.TB, logw io.Writer, mutate []func(*config.Config)) *Tes
 	cfg.Instance.Domain = "localhost:" + itoa(port)
 	cfg.Instance.Protocol = "http"
 	cfg.Server.Listen = ln.Addr().String()
-	cfg.Storage.DataDir = t.TempDir()
+	// A data directory of its own inside the test's, made by Herald (0700),
+	// as in production: t.TempDir() is open to other users.
+	cfg.Storage.DataDir = filepath.Join(t.TempDir(), "data")
 	cfg.Storage.ReadConnections = 2
 	cfg.Federation.AllowPrivateAddresses = true
 	cfg.Limits.SignInPerMinute = 1000
