@@ -49,8 +49,8 @@ func (f *Federation) onRedirect(req *http.Request, via []*http.Request) error {
 	if via[0].Method != http.MethodGet && via[0].Method != http.MethodHead {
 		return http.ErrUseLastResponse
 	}
-	if f.policy.Blocked(strings.ToLower(req.URL.Host)) {
-		return errBlockedDomain
+	if err := f.checkDomain(req.Context(), strings.ToLower(req.URL.Host)); err != nil {
+		return err
 	}
 	if s, ok := req.Context().Value(signerCtxKey{}).(signer); ok {
 		return httpsig.Sign(req, s.keyID, s.key, nil)
@@ -98,8 +98,8 @@ func (f *Federation) instanceSigner(ctx context.Context) (signer, error) {
 // signedGet fetches rawURL signed by the instance actor. It returns the
 // body, the final URL (after redirects) and the content type.
 func (f *Federation) signedGet(ctx context.Context, rawURL, accept string) ([]byte, string, string, error) {
-	if f.policy.BlockedURL(rawURL) {
-		return nil, "", "", errBlockedDomain
+	if err := f.checkURL(ctx, rawURL); err != nil {
+		return nil, "", "", err
 	}
 	s, err := f.instanceSigner(ctx)
 	if err != nil {

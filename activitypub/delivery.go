@@ -175,7 +175,18 @@ func (f *Federation) attempt(ctx context.Context, d storage.Delivery) {
 			log.Error("delete delivery", "err", err)
 		}
 	}
-	if f.policy.Blocked(d.Host) || (d.Kind != "Follow" && f.isUnavailable(d.Host)) {
+	if err := f.checkDomain(ctx, d.Host); errors.Is(err, errPolicyUnavailable) {
+		// Our failure, not the admins' decision: nothing is sent, and the
+		// delivery waits for the policy without spending an attempt (an
+		// outage of ours must neither exhaust them nor mark the domain
+		// as failing).
+		wait := f.Tuning.Backoff(max(d.Attempts, 1))
+		log.Warn("delivery postponed: domain policy unavailable", "err", err, "in", wait)
+		if err := f.store.RetryDelivery(context.WithoutCancel(ctx), d.ID, d.Attempts, f.now().Add(wait), err.Error()); err != nil {
+			log.Error("reschedule delivery", "err", err)
+		}
+		return
+	} else if err != nil || (d.Kind != "Follow" && f.isUnavailable(d.Host)) {
 		log.Debug("delivery dropped: domain blocked or unavailable")
 		finish()
 		return

@@ -103,11 +103,11 @@ func TestDomainMarkedUnavailableAndRevived(t *testing.T) {
 	if h := p.hits(); h != 2 {
 		t.Fatalf("%d attempts, want MaxAttempts = 2", h)
 	}
-	ds, err := ti.fed.deliveriesFor(doc{"type": "Create"}, bob.ID, []string{p.url + "/inbox"})
+	ds, err := ti.fed.deliveriesFor(context.Background(), doc{"type": "Create"}, bob.ID, []string{p.url + "/inbox"})
 	if err != nil || len(ds) != 0 {
 		t.Fatalf("deliveries to an unavailable domain: %v %v", ds, err)
 	}
-	if ds, _ := ti.fed.deliveriesFor(doc{"type": "Follow"}, bob.ID, []string{p.url + "/inbox"}); len(ds) != 1 {
+	if ds, _ := ti.fed.deliveriesFor(context.Background(), doc{"type": "Follow"}, bob.ID, []string{p.url + "/inbox"}); len(ds) != 1 {
 		t.Fatalf("a Follow must still go to an unavailable domain")
 	}
 	// Anything received from the domain revives it.

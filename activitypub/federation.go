@@ -94,7 +94,6 @@ type Federation struct {
 	// Tuning may be changed before Start.
 	Tuning Tuning
 
-	policy *policy
 	client *http.Client
 	keys   *keyCache
 
@@ -134,7 +133,6 @@ func New(svc *core.Service, cfg config.Config, log *slog.Logger) *Federation {
 		store:        svc.Store,
 		base:         cfg.BaseURL(),
 		Tuning:       defaultTuning(),
-		policy:       newPolicy(cfg),
 		outboxWake:   make(chan struct{}, 1),
 		deliveryWake: make(chan struct{}, 1),
 		inboxWake:    make(chan struct{}, 1),
@@ -143,7 +141,6 @@ func New(svc *core.Service, cfg config.Config, log *slog.Logger) *Federation {
 		signers:      map[int64]signer{},
 		inboxLimit:   newInboxLimiter(cfg.Limits.InboxPerDomainPerMinute),
 	}
-	f.policy.svc = svc
 	f.client = f.newHTTPClient()
 	f.keys = newKeyCache(f)
 	return f

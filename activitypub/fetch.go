@@ -96,6 +96,13 @@ func (f *Federation) storeActor(ctx context.Context, o *Object) (*model.Account,
 	if err != nil {
 		return nil, err
 	}
+	pol, err := f.domainPolicy(ctx, a.Domain)
+	if err != nil {
+		return nil, err
+	}
+	if pol.RejectMedia {
+		a.AvatarURL, a.HeaderURL = "", ""
+	}
 	if err := f.store.UpsertRemoteAccount(ctx, a); err != nil {
 		if errors.Is(err, storage.ErrConflict) {
 			return nil, fmt.Errorf("actor %s: another account is already %s: %w", a.URI, a.Acct(), err)
@@ -108,7 +115,7 @@ func (f *Federation) storeActor(ctx context.Context, o *Object) (*model.Account,
 	}
 	f.keys.forget(a.KeyID)
 	f.ingestEmojis(ctx, a.Domain, o)
-	return f.applyDomainPolicy(ctx, stored), nil
+	return f.applyDomainPolicy(ctx, stored, pol), nil
 }
 
 // actorToAccount maps an actor document to a remote account.
@@ -184,10 +191,8 @@ func (f *Federation) actorToAccount(o *Object) (*model.Account, error) {
 			Value: text.SanitizeRemote(string(att.Value)),
 		})
 	}
-	if !f.policy.RejectMedia(host) {
-		a.AvatarURL = httpURLOr(iconURL(o.Icon))
-		a.HeaderURL = httpURLOr(iconURL(o.Image))
-	}
+	a.AvatarURL = httpURLOr(iconURL(o.Icon))
+	a.HeaderURL = httpURLOr(iconURL(o.Image))
 	return a, nil
 }
 
@@ -222,8 +227,8 @@ func (f *Federation) accountByURI(ctx context.Context, uri string) (*model.Accou
 	if f.isLocal(uri) {
 		return nil, storage.ErrNotFound
 	}
-	if f.policy.BlockedURL(uri) {
-		return nil, errBlockedDomain
+	if err := f.checkURL(ctx, uri); err != nil {
+		return nil, err
 	}
 	a, _, err = f.fetchActor(ctx, uri)
 	return a, err
@@ -291,8 +296,8 @@ func (k *keyCache) resolve(ctx context.Context, keyID string, refresh bool) (*rs
 	if host == "" {
 		return nil, "", fmt.Errorf("keyId %q is not an http(s) URL", keyID)
 	}
-	if f.policy.Blocked(host) {
-		return nil, "", errBlockedDomain
+	if err := f.checkDomain(ctx, host); err != nil {
+		return nil, "", err
 	}
 	if f.isLocal(keyID) {
 		return f.localKey(ctx, keyID)

@@ -47,8 +47,8 @@ func (f *Federation) handleInbox(c echo.Context) error {
 
 	signer, err := f.verifySignature(ctx, r, body)
 	if err != nil {
-		if errors.Is(err, errBlockedDomain) {
-			return apError(c, http.StatusForbidden, "Forbidden")
+		if isPolicyRefusal(err) {
+			return policyRefusal(c, err)
 		}
 		// A deleted actor cannot be verified any more (its key is gone).
 		// Mastodon accepts its self-Delete unverified when the actor is
@@ -70,8 +70,8 @@ func (f *Federation) handleInbox(c echo.Context) error {
 		// object proof, which Herald does not verify.
 		return apError(c, http.StatusUnauthorized, "The activity's actor is not the signer")
 	}
-	if f.policy.BlockedURL(actor) {
-		return apError(c, http.StatusForbidden, "Forbidden")
+	if err := f.checkURL(ctx, actor); err != nil {
+		return policyRefusal(c, err)
 	}
 	if limited, err := f.inboxThrottled(c, hostOf(signer)); limited {
 		return err

@@ -51,7 +51,7 @@ func (f *Federation) reportDeliveries(ctx context.Context, ev model.OutboxEvent)
 		"content": p.Comment,
 		"object":  objects,
 	})
-	return f.deliveriesFor(flag, 0, []string{inbox})
+	return f.deliveriesFor(ctx, flag, 0, []string{inbox})
 }
 
 // flagObjectIDs reads every IRI of a Flag's object (an array, unlike the
@@ -96,10 +96,8 @@ func flagObjectIDs(payload []byte) []string {
 // onFlag files a report from a remote server about a local account (and
 // some of its statuses).
 func (f *Federation) onFlag(ctx context.Context, actor *model.Account, act *Object, payload []byte) error {
+	// Whether the domain's reports are accepted is ReceiveFlag's rule.
 	domain := hostOf(actor.URI)
-	if f.policy.RejectReports(domain) {
-		return nil
-	}
 	var target *model.Account
 	var statusIDs []int64
 	var statusAuthor int64
@@ -140,17 +138,18 @@ func (f *Federation) onFlag(ctx context.Context, actor *model.Account, act *Obje
 // --- domain policy applied to stored accounts ---
 
 // applyDomainPolicy silences (or suspends) a remote account stored from
-// a silenced (or suspended) domain, so it stays off public timelines.
-func (f *Federation) applyDomainPolicy(ctx context.Context, a *model.Account) *model.Account {
+// a silenced (or suspended) domain, so it stays off public timelines; pol
+// is its domain's policy.
+func (f *Federation) applyDomainPolicy(ctx context.Context, a *model.Account, pol core.DomainPolicy) *model.Account {
 	if a == nil || a.Local() {
 		return a
 	}
 	yes := true
 	var m storage.AccountModeration
 	switch {
-	case a.SuspendedAt == nil && f.policy.Blocked(a.Domain):
+	case a.SuspendedAt == nil && pol.Suspended():
 		m.Suspended = &yes
-	case a.SilencedAt == nil && f.policy.Silenced(a.Domain):
+	case a.SilencedAt == nil && pol.Silenced():
 		m.Silenced = &yes
 	default:
 		return a

@@ -373,7 +373,7 @@ func (f *Federation) buildDeliveries(ctx context.Context, ev model.OutboxEvent) 
 	default:
 		return nil, drop("unknown event kind %q", ev.Kind)
 	}
-	return f.deliveriesFor(act, actor.ID, inboxes)
+	return f.deliveriesFor(ctx, act, actor.ID, inboxes)
 }
 
 // deliveriesFor makes one delivery per inbox, skipping blocked and
@@ -405,7 +405,7 @@ func activityOrUndo(act doc, id string, undo bool, actorURI string, eventID int6
 	return withContext(doc{"id": id + "#undo/" + strconv.FormatInt(eventID, 10), "type": "Undo", "actor": actorURI, "object": act})
 }
 
-func (f *Federation) deliveriesFor(act doc, signerID int64, inboxes []string) ([]storage.Delivery, error) {
+func (f *Federation) deliveriesFor(ctx context.Context, act doc, signerID int64, inboxes []string) ([]storage.Delivery, error) {
 	if len(inboxes) == 0 {
 		return nil, nil
 	}
@@ -419,7 +419,12 @@ func (f *Federation) deliveriesFor(act doc, signerID int64, inboxes []string) ([
 	var out []storage.Delivery
 	for _, in := range inboxes {
 		host := hostOf(in)
-		if host == "" || seen[in] || f.isLocal(in) || f.policy.Blocked(host) {
+		if host == "" || seen[in] || f.isLocal(in) {
+			continue
+		}
+		if err := f.checkDomain(ctx, host); errors.Is(err, errPolicyUnavailable) {
+			return nil, err // the event waits for the policy
+		} else if err != nil {
 			continue
 		}
 		if kind != "Follow" && f.isUnavailable(host) {

@@ -3,137 +3,78 @@ package activitypub
 import (
 	"context"
 	"errors"
-	"net"
+	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 
-	"github.com/herald-social/herald/internal/config"
+	"github.com/labstack/echo/v4"
+
 	"github.com/herald-social/herald/internal/core"
 )
 
-// policy is the instance's domain policy: suspended (blocked) domains,
-// silenced ones, ones whose media is not fetched, and the allow-list of
-// limited federation mode. A rule for example.com also covers its
-// subdomains. A rule may name a port ("localhost:8081") to match only that
-// origin; without a port it matches every port of the host.
+// The domain policy is core's (core.Service.DomainPolicy: the
+// configuration's lists and the admins' blocks and allows, merged and
+// matched there). This file only translates its answer for the engine:
 //
-// With a Service (always, except in unit tests of this package) the answer
-// is core's DomainPolicy: the configuration's lists merged with the admins'
-// domain blocks and allows, cached in memory by core. The configuration
-// lists below are the fallback when core cannot answer.
-type policy struct {
-	svc       *core.Service
-	self      string // our own domain (host[:port]), always allowed
-	blocked   []string
-	silenced  []string
-	noMedia   []string
-	allowlist bool
-	allowed   []string
-}
+//   - a suspended or not allowed domain: errBlockedDomain, a permanent
+//     refusal (403 at the inbox, deliveries and inbox items dropped);
+//   - a policy that could not be read: errPolicyUnavailable. The domain is
+//     treated as suspended (fail closed) but the refusal is temporary:
+//     the inbox answers 503 so that the sender retries, and queued work
+//     (outbox events, deliveries, inbox items) is retried later instead of
+//     being dropped, since the admins decided nothing.
 
 // errBlockedDomain: the remote domain is suspended or not allowed.
 var errBlockedDomain = errors.New("domain is blocked by this instance's policy")
 
-func newPolicy(cfg config.Config) *policy {
-	norm := func(in []string) []string {
-		var out []string
-		for _, d := range in {
-			d = strings.Trim(strings.ToLower(strings.TrimSpace(d)), ".")
-			d = strings.TrimPrefix(d, "*.")
-			if d != "" {
-				out = append(out, d)
-			}
-		}
-		return out
-	}
-	return &policy{
-		self:      strings.ToLower(cfg.Instance.Domain),
-		blocked:   norm(cfg.Federation.BlockedDomains),
-		silenced:  norm(cfg.Federation.SilencedDomains),
-		noMedia:   norm(cfg.Federation.RejectMediaDomains),
-		allowlist: cfg.Federation.AllowlistMode,
-		allowed:   norm(cfg.Federation.AllowedDomains),
-	}
-}
+// errPolicyUnavailable: the domain policy could not be read (it wraps the
+// cause); nothing is exchanged with the domain for now.
+var errPolicyUnavailable = errors.New("domain policy unavailable")
 
-// matches reports whether host (host[:port]) falls under one of rules.
-func matches(host string, rules []string) bool {
-	host = strings.ToLower(host)
-	name := host
-	if h, _, err := net.SplitHostPort(host); err == nil {
-		name = h
-	}
-	name = strings.Trim(name, "[]")
-	for _, r := range rules {
-		if strings.Contains(r, ":") && !strings.HasPrefix(r, "[") && strings.Count(r, ":") == 1 {
-			if host == r {
-				return true
-			}
-			continue
-		}
-		if name == r || strings.HasSuffix(name, "."+r) {
-			return true
-		}
-	}
-	return false
-}
-
-// lookup asks core for host's policy; ok is false without a Service or
-// when core failed (the configuration lists apply then).
-func (p *policy) lookup(host string) (core.DomainPolicy, bool) {
-	if p.svc == nil {
-		return core.DomainPolicy{}, false
-	}
-	dp, err := p.svc.DomainPolicy(context.Background(), host)
+// domainPolicy returns core's policy for host (host[:port]); when it
+// cannot be read, the fail-closed policy and an error wrapping
+// errPolicyUnavailable.
+func (f *Federation) domainPolicy(ctx context.Context, host string) (core.DomainPolicy, error) {
+	p, err := f.svc.DomainPolicy(ctx, host)
 	if err != nil {
-		return dp, false
+		return p, fmt.Errorf("%w: %w", errPolicyUnavailable, err)
 	}
-	return dp, true
+	return p, nil
 }
 
-// Blocked reports whether nothing may be exchanged with host: a suspended
-// domain, or (allow-list mode) a domain not allowed.
-func (p *policy) Blocked(host string) bool {
-	if host == "" {
-		return true
+// checkDomain returns nil when host may be exchanged with, errBlockedDomain
+// when it is suspended or not allowed (an empty host included), or an
+// errPolicyUnavailable.
+func (f *Federation) checkDomain(ctx context.Context, host string) error {
+	p, err := f.domainPolicy(ctx, host)
+	if err != nil {
+		return err
 	}
-	if strings.EqualFold(host, p.self) {
-		return false
+	if p.Suspended() {
+		return errBlockedDomain
 	}
-	if dp, ok := p.lookup(host); ok {
-		return dp.Suspended() || dp.NotAllowed
-	}
-	if p.allowlist {
-		return !matches(host, p.allowed)
-	}
-	return matches(host, p.blocked)
+	return nil
 }
 
-// Silenced reports a limited domain.
-func (p *policy) Silenced(host string) bool {
-	if strings.EqualFold(host, p.self) {
-		return false
-	}
-	if dp, ok := p.lookup(host); ok {
-		return dp.Silenced()
-	}
-	return matches(host, p.silenced)
+// checkURL applies checkDomain to a URL's host (unparsable URLs are blocked).
+func (f *Federation) checkURL(ctx context.Context, raw string) error {
+	return f.checkDomain(ctx, hostOf(raw))
 }
 
-// RejectMedia reports a domain whose media is not fetched.
-func (p *policy) RejectMedia(host string) bool {
-	if dp, ok := p.lookup(host); ok && host != "" {
-		return dp.RejectMedia || dp.Suspended() || dp.NotAllowed
+// policyRefusal answers a request refused by the domain policy: 403 for a
+// blocked domain, 503 (retry later) when the policy could not be read.
+func policyRefusal(c echo.Context, err error) error {
+	if errors.Is(err, errPolicyUnavailable) {
+		c.Response().Header().Set("Retry-After", "60")
+		return apError(c, http.StatusServiceUnavailable, "Service temporarily unavailable")
 	}
-	return p.Blocked(host) || matches(host, p.noMedia)
+	return apError(c, http.StatusForbidden, "Forbidden")
 }
 
-// RejectReports reports a domain whose Flags are ignored.
-func (p *policy) RejectReports(host string) bool {
-	if dp, ok := p.lookup(host); ok && host != "" {
-		return dp.RejectReports || dp.Suspended() || dp.NotAllowed
-	}
-	return p.Blocked(host)
+// isPolicyRefusal reports an error of checkDomain or checkURL.
+func isPolicyRefusal(err error) bool {
+	return errors.Is(err, errBlockedDomain) || errors.Is(err, errPolicyUnavailable)
 }
 
 // hostOf returns the lower-cased host[:port] of an absolute http(s) URL,
@@ -145,6 +86,3 @@ func hostOf(raw string) string {
 	}
 	return strings.ToLower(u.Host)
 }
-
-// BlockedURL applies Blocked to a URL's host (unparsable URLs are blocked).
-func (p *policy) BlockedURL(raw string) bool { return p.Blocked(hostOf(raw)) }

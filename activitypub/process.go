@@ -150,8 +150,9 @@ func (f *Federation) processActivity(ctx context.Context, it storage.InboxItem) 
 	if err != nil {
 		return permanentf("decode: %v", err)
 	}
-	if f.policy.BlockedURL(it.SignerURI) {
-		return permanentf("signer's domain is blocked")
+	// Blocked: dropped; policy unavailable: retried later.
+	if err := f.checkURL(ctx, it.SignerURI); err != nil {
+		return fmt.Errorf("signer %s: %w", it.SignerURI, err)
 	}
 	actor, err := f.accountByURI(ctx, it.SignerURI)
 	if err != nil {
@@ -352,7 +353,11 @@ func (f *Federation) onFollow(ctx context.Context, actor *model.Account, act *Ob
 	}
 	// Followers from a silenced domain (or silenced accounts) are
 	// requests, even to unlocked accounts, as in Mastodon.
-	if actor.SilencedAt != nil || f.policy.Silenced(hostOf(actor.URI)) {
+	pol, err := f.domainPolicy(ctx, hostOf(actor.URI))
+	if err != nil {
+		return err
+	}
+	if actor.SilencedAt != nil || pol.Silenced() {
 		_, err = f.svc.RemoteFollowRequest(ctx, actor.ID, target.ID, string(act.ID))
 		return err
 	}
@@ -498,8 +503,8 @@ func (f *Federation) onMove(ctx context.Context, actor *model.Account, act *Obje
 	if targetURI == "" || targetURI == actor.URI {
 		return permanentf("Move without target")
 	}
-	if f.policy.BlockedURL(targetURI) {
-		return permanentf("Move to a blocked domain")
+	if err := f.checkURL(ctx, targetURI); err != nil {
+		return fmt.Errorf("move to %s: %w", targetURI, err)
 	}
 	target, o, err := f.fetchActor(ctx, targetURI)
 	if err != nil {

@@ -36,8 +36,8 @@ func (f *Federation) ResolveAccount(ctx context.Context, query string) (*model.A
 	if domain == strings.ToLower(f.cfg.Instance.Domain) {
 		return f.store.AccountByUsername(ctx, user, "")
 	}
-	if f.policy.Blocked(domain) {
-		return nil, errBlockedDomain
+	if err := f.checkDomain(ctx, domain); err != nil {
+		return nil, err
 	}
 	if a, err := f.store.AccountByUsername(ctx, user, domain); err == nil {
 		if a.FetchedAt != nil && time.Since(*a.FetchedAt) < f.Tuning.ActorRefresh {
@@ -71,8 +71,8 @@ func (f *Federation) resolveAccountURL(ctx context.Context, u string) (*model.Ac
 		}
 		return nil, storage.ErrNotFound
 	}
-	if f.policy.BlockedURL(u) {
-		return nil, errBlockedDomain
+	if err := f.checkURL(ctx, u); err != nil {
+		return nil, err
 	}
 	if a, err := f.store.AccountByURI(ctx, u); err == nil {
 		return f.accountByURI(ctx, a.URI)
@@ -177,8 +177,8 @@ func (f *Federation) resolveStatus(ctx context.Context, uri string, depth int) (
 	if hostOf(uri) == "" {
 		return nil, fmt.Errorf("not an http(s) URL: %q", uri)
 	}
-	if f.policy.BlockedURL(uri) {
-		return nil, errBlockedDomain
+	if err := f.checkURL(ctx, uri); err != nil {
+		return nil, err
 	}
 	o, err := f.fetchObject(ctx, uri)
 	if err != nil {
@@ -255,7 +255,7 @@ func (f *Federation) ingestNote(ctx context.Context, author *model.Account, o *O
 		st.InReplyToURI = parent
 		if p, err := f.store.StatusByURI(ctx, parent); err == nil {
 			st.InReplyToID, st.InReplyToAccountID = p.ID, p.AccountID
-		} else if depth < f.Tuning.ReplyDepth && !f.policy.BlockedURL(parent) {
+		} else if depth < f.Tuning.ReplyDepth && f.checkURL(ctx, parent) == nil {
 			if p, err := f.resolveStatus(ctx, parent, depth+1); err == nil {
 				st.InReplyToID, st.InReplyToAccountID = p.ID, p.AccountID
 			} else {
@@ -339,7 +339,7 @@ func (f *Federation) tagsOf(ctx context.Context, o *Object) ([]int64, []string) 
 				addAccount(a)
 				continue
 			}
-			if f.isLocal(href) || fetches >= maxMentionFetches || f.policy.BlockedURL(href) {
+			if f.isLocal(href) || fetches >= maxMentionFetches || f.checkURL(ctx, href) != nil {
 				continue
 			}
 			fetches++

@@ -91,7 +91,7 @@ type fetchAuth struct {
 	signer  *model.Account
 	signed  bool
 	failed  bool
-	blocked bool
+	refused error // the signer's domain is refused by the domain policy
 }
 
 func (f *Federation) authorizeFetch(c echo.Context) fetchAuth {
@@ -102,7 +102,11 @@ func (f *Federation) authorizeFetch(c echo.Context) fetchAuth {
 	}
 	actorURI, err := f.verifySignature(r.Context(), r, nil)
 	if err != nil {
-		return fetchAuth{failed: true, blocked: errors.Is(err, errBlockedDomain)}
+		a := fetchAuth{failed: true}
+		if isPolicyRefusal(err) {
+			a.refused = err
+		}
+		return a
 	}
 	if actorURI == f.InstanceActorURI() {
 		return fetchAuth{signed: true}
@@ -137,8 +141,8 @@ func (f *Federation) verifySignature(ctx context.Context, r *http.Request, body 
 	if actor == "" {
 		return "", errors.New("no actor for the key")
 	}
-	if f.policy.BlockedURL(actor) {
-		return "", errBlockedDomain
+	if err := f.checkURL(ctx, actor); err != nil {
+		return "", err
 	}
 	return actor, nil
 }
@@ -147,8 +151,8 @@ func (f *Federation) verifySignature(ctx context.Context, r *http.Request, body 
 // returns a non-nil error (already answered) when the request may not go on.
 func (f *Federation) requireSigned(c echo.Context, a fetchAuth) (stop bool, err error) {
 	switch {
-	case a.blocked:
-		return true, apError(c, http.StatusForbidden, "Forbidden")
+	case a.refused != nil:
+		return true, policyRefusal(c, a.refused)
 	case a.failed:
 		return true, apError(c, http.StatusUnauthorized, "Verification failed")
 	case !a.signed && f.cfg.Federation.AuthorizedFetch:
@@ -200,8 +204,8 @@ func (f *Federation) ServeActor(c echo.Context, username string) error {
 		return writeAS(c, http.StatusGone, tombstoneDoc(a.URI, a.SuspendedAt))
 	}
 	auth := f.authorizeFetch(c)
-	if auth.blocked {
-		return apError(c, http.StatusForbidden, "Forbidden")
+	if auth.refused != nil {
+		return policyRefusal(c, auth.refused)
 	}
 	// Key lookups must always work: a failed or missing signature gets the
 	// minimal document rather than an error.
