@@ -678,4 +678,4 @@ func (s *Service) SetMarkers(ctx context.Context, c *Caller, positions map[strin
 
 // filtersChanged tells the caller's open streams that their filters changed
 // (Mastodon's filters_changed event), after a successful change.
-func (s *Service) filtersChanged(c *Caller) { s.notify("filters_changed", c.AccountID(), 0) }
+func (s *Service) filtersChanged(c *Caller) { s.notify(ChangeFilters, c.AccountID(), 0) }

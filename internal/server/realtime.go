@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/push"
 )
 
@@ -10,9 +11,9 @@ import (
 func (s *Server) mountRealtime() {
 	pusher := push.New(s.Svc, s.Log, s.API.AvatarURL)
 	s.Pusher = pusher
-	s.Svc.Notify = func(kind string, accountID, objectID int64) {
+	s.Svc.Notify = func(kind core.ChangeKind, accountID, objectID int64) {
 		s.API.Notify(kind, accountID, objectID)
-		if kind == "notification" {
+		if kind == core.ChangeNotification {
 			pusher.Wake()
 		}
 	}
