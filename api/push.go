@@ -2,12 +2,16 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/internal/text"
 	"github.com/herald-social/herald/storage"
 )
 
@@ -142,8 +146,77 @@ func (a *API) deletePush(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{})
 }
 
-// AvatarURL is an account's avatar as entities show it (the push icon).
-func (a *API) AvatarURL(acc *model.Account) string { return a.account(acc).Avatar }
+// webPushNotification is the JSON pushed for a notification, as Mastodon's
+// Web::NotificationSerializer. (access_token stays empty: tokens are not
+// kept in the clear.)
+type webPushNotification struct {
+	AccessToken      string `json:"access_token,omitempty"`
+	PreferredLocale  string `json:"preferred_locale"`
+	NotificationID   string `json:"notification_id"`
+	NotificationType string `json:"notification_type"`
+	Icon             string `json:"icon"`
+	Title            string `json:"title"`
+	Body             string `json:"body"`
+}
+
+// RenderPush renders a push as Mastodon's Web Push notification JSON; the
+// server hands it to the push worker.
+func (a *API) RenderPush(p *core.PushNotice) ([]byte, error) {
+	n, from := p.Notification, p.From
+	name := strings.TrimSpace(from.DisplayName)
+	if name == "" {
+		name = from.Username
+	}
+	body := text.PlainText(from.Note)
+	if st := p.Status; st != nil {
+		body = st.SpoilerText
+		if body == "" {
+			body = text.PlainText(st.Content)
+		}
+	}
+	return json.Marshal(webPushNotification{
+		PreferredLocale: "en", NotificationID: idString(n.ID), NotificationType: n.Type,
+		Icon: a.account(from).Avatar, Title: pushTitle(n.Type, name), Body: truncateRunes(body, 140),
+	})
+}
+
+// pushTitle is the push's title, as Mastodon's (English) notification_mailer
+// subjects.
+func pushTitle(typ, name string) string {
+	switch typ {
+	case model.NotifyMention:
+		return "You were mentioned by " + name
+	case model.NotifyStatus:
+		return name + " just posted"
+	case model.NotifyReblog:
+		return name + " boosted your post"
+	case model.NotifyFollow:
+		return name + " is now following you"
+	case model.NotifyFollowRequest:
+		return name + " has requested to follow you"
+	case model.NotifyFavourite:
+		return name + " favourited your post"
+	case model.NotifyUpdate:
+		return name + " edited a post"
+	case "poll":
+		return "A poll has ended"
+	case "admin.sign_up":
+		return name + " signed up"
+	case "admin.report":
+		return "New report"
+	}
+	return "New notification from " + name
+}
+
+// truncateRunes trims s and cuts it to n runes, the last an ellipsis.
+func truncateRunes(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
 
 // vapidPublicKey is for instance v2 configuration.vapid.public_key.
 func (a *API) vapidPublicKey() string { return a.svc.VAPIDPublicKey(context.Background()) }

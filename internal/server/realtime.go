@@ -9,7 +9,7 @@ import (
 // streaming dispatcher and wake the push worker; both run as workers.
 // Core's announcements of ended credentials close their streams.
 func (s *Server) mountRealtime() {
-	pusher := push.New(s.Svc, s.Log, s.API.AvatarURL)
+	pusher := push.New(s.Svc, s.Log, s.API.RenderPush)
 	s.Pusher = pusher
 	s.Svc.Notify = func(kind core.ChangeKind, accountID, objectID int64) {
 		s.API.Notify(kind, accountID, objectID)
