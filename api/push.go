@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -33,9 +34,22 @@ func (a *API) registerPush(e *echo.Echo) {
 }
 
 // VAPIDPublicKey is the instance's Web Push key as clients read it
-// (instance v2 configuration.vapid.public_key).
+// (instance v2 configuration.vapid.public_key, a subscription's
+// server_key): as Mastodon shows it, URL-safe base64 with padding.
 func (a *API) VAPIDPublicKey(c echo.Context) string {
-	return a.svc.VAPIDPublicKey(c.Request().Context())
+	return a.vapidKey(c.Request().Context())
+}
+
+func (a *API) vapidKey(ctx context.Context) string {
+	k, err := a.svc.VAPIDKeys(ctx)
+	if err != nil {
+		return ""
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(k.Public)
+	if err != nil {
+		return ""
+	}
+	return base64.URLEncoding.EncodeToString(raw)
 }
 
 func (a *API) pushEntity(c echo.Context, s *storage.PushSubscription) WebPushSubscription {
@@ -219,4 +233,4 @@ func truncateRunes(s string, n int) string {
 }
 
 // vapidPublicKey is for instance v2 configuration.vapid.public_key.
-func (a *API) vapidPublicKey() string { return a.svc.VAPIDPublicKey(context.Background()) }
+func (a *API) vapidPublicKey() string { return a.vapidKey(context.Background()) }

@@ -69,20 +69,6 @@ func (s *Service) VAPIDKeys(ctx context.Context) (VAPIDKeys, error) {
 	return k, nil
 }
 
-// VAPIDPublicKey is the public key as Mastodon shows it (URL-safe
-// base64 with padding): instance configuration.vapid and server_key.
-func (s *Service) VAPIDPublicKey(ctx context.Context) string {
-	k, err := s.VAPIDKeys(ctx)
-	if err != nil {
-		return ""
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(k.Public)
-	if err != nil {
-		return ""
-	}
-	return base64.URLEncoding.EncodeToString(raw)
-}
-
 // decodeKey reads base64 in any of its four spellings.
 func decodeKey(s string) ([]byte, error) {
 	s = strings.TrimRight(strings.TrimSpace(s), "=")
