@@ -140,245 +140,17 @@ func (f *Federation) buildDeliveries(ctx context.Context, ev model.OutboxEvent) 
 	if actor.SuspendedAt != nil && ev.Kind != model.EventAccountUpdate && ev.Kind != model.EventAccountDelete {
 		return nil, drop("actor %d is suspended", actor.ID)
 	}
-	var act doc
-	var inboxes []string
-	switch ev.Kind {
-	case model.EventStatusCreate, model.EventStatusUpdate:
-		st, err := f.store.StatusByID(ctx, ev.ObjectID)
-		if err != nil {
-			return nil, notFound(err, "the status")
-		}
-		if st.ReblogOfID != 0 {
-			return nil, drop("status %d is a boost", st.ID)
-		}
-		b, err := f.loadStatus(ctx, st)
-		if err != nil {
-			return nil, err
-		}
-		if ev.Kind == model.EventStatusCreate {
-			act = f.createDoc(b)
-		} else {
-			act = f.updateDoc(b)
-		}
-		inboxes, err = f.statusInboxes(ctx, actor, st.Visibility, b.mentions, st.InReplyToAccountID)
-		if err != nil {
-			return nil, err
-		}
-
-	case model.EventStatusDelete:
-		if p.URI == "" {
-			return nil, drop("status.delete without uri")
-		}
-		vis := model.Public
-		if p.Visibility != nil {
-			vis = model.Visibility(*p.Visibility)
-		}
-		mentions, err := f.accountsByIDs(ctx, p.Mentions)
-		if err != nil {
-			return nil, err
-		}
-		to, cc := addressing(vis, actor.URI+"/followers", mentions)
-		act = withContext(doc{
-			"id":     p.URI + "#delete",
-			"type":   "Delete",
-			"actor":  actor.URI,
-			"to":     to,
-			"cc":     cc,
-			"object": doc{"id": p.URI, "type": "Tombstone", "atomUri": p.URI},
-		})
-		inboxes, err = f.statusInboxes(ctx, actor, vis, mentions, 0)
-		if err != nil {
-			return nil, err
-		}
-
-	case model.EventFavourite, model.EventUnfavourite:
-		st, err := f.store.StatusByID(ctx, ev.ObjectID)
-		statusURI, authorID := p.StatusURI, p.AuthorID
-		if err == nil {
-			statusURI, authorID = st.URI, st.AccountID
-		} else if !errors.Is(err, storage.ErrNotFound) {
-			return nil, err
-		}
-		if statusURI == "" {
-			return nil, drop("the status is gone")
-		}
-		author, err := f.store.AccountByID(ctx, authorID)
-		if err != nil {
-			return nil, notFound(err, "the author")
-		}
-		if author.Local() {
-			return nil, drop("local author")
-		}
-		likeID := p.URI
-		if likeID == "" {
-			likeID = actor.URI + "#likes/" + strconv.FormatInt(ev.ObjectID, 10)
-		}
-		like := doc{"id": likeID, "type": "Like", "actor": actor.URI, "object": statusURI}
-		if ev.Kind == model.EventFavourite {
-			act = withContext(like)
-		} else {
-			act = withContext(doc{"id": likeID + "/undo/" + strconv.FormatInt(ev.ID, 10), "type": "Undo", "actor": actor.URI, "object": like})
-		}
-		inboxes = []string{author.InboxURL}
-
-	case model.EventReblog:
-		boost, err := f.store.StatusByID(ctx, ev.ObjectID)
-		if err != nil {
-			return nil, notFound(err, "the boost")
-		}
-		orig, err := f.store.StatusByID(ctx, boost.ReblogOfID)
-		if err != nil {
-			return nil, notFound(err, "the boosted status")
-		}
-		origAuthor, err := f.store.AccountByID(ctx, orig.AccountID)
-		if err != nil {
-			return nil, notFound(err, "the boosted author")
-		}
-		act = f.announceDoc(boost, actor, orig, origAuthor)
-		inboxes, err = f.statusInboxes(ctx, actor, boost.Visibility, nil, origAuthor.ID)
-		if err != nil {
-			return nil, err
-		}
-
-	case model.EventUnreblog:
-		if p.URI == "" || p.OriginalURI == "" {
-			return nil, drop("unreblog without uris")
-		}
-		announce := doc{"id": announceID(p.URI), "type": "Announce", "actor": actor.URI, "object": p.OriginalURI}
-		act = withContext(doc{
-			"id": announceID(p.URI) + "#undo", "type": "Undo", "actor": actor.URI,
-			"to": []string{Public}, "cc": []string{actor.URI + "/followers"}, "object": announce,
-		})
-		authorID := p.AuthorID
-		if authorID == 0 {
-			if orig, err := f.store.StatusByURI(ctx, p.OriginalURI); err == nil {
-				authorID = orig.AccountID
-			}
-		}
-		inboxes, err = f.statusInboxes(ctx, actor, model.Public, nil, authorID)
-		if err != nil {
-			return nil, err
-		}
-
-	case model.EventFollow, model.EventUnfollow:
-		target, err := f.remoteTarget(ctx, ev, p)
-		if err != nil {
-			return nil, err
-		}
-		followID := p.URI
-		if followID == "" {
-			return nil, drop("follow without uri")
-		}
-		follow := doc{"id": followID, "type": "Follow", "actor": actor.URI, "object": target.URI}
-		act = activityOrUndo(follow, followID, ev.Kind != model.EventFollow, actor.URI, ev.ID)
-		inboxes = []string{target.InboxURL}
-
-	case model.EventFollowAccept, model.EventFollowReject:
-		followerID := p.FollowerID
-		if followerID == 0 {
-			followerID = ev.ObjectID
-		}
-		follower, err := f.store.AccountByID(ctx, followerID)
-		if err != nil {
-			return nil, notFound(err, "the follower")
-		}
-		if follower.Local() {
-			return nil, drop("local follower")
-		}
-		typ := "Accept"
-		if ev.Kind == model.EventFollowReject {
-			typ = "Reject"
-		}
-		follow := doc{"type": "Follow", "actor": follower.URI, "object": actor.URI}
-		if p.URI != "" {
-			follow["id"] = p.URI
-		}
-		act = withContext(doc{
-			"id":     actor.URI + "#" + typ + "s/follows/" + strconv.FormatInt(ev.ID, 10),
-			"type":   typ,
-			"actor":  actor.URI,
-			"object": follow,
-		})
-		inboxes = []string{follower.InboxURL}
-
-	case model.EventBlock, model.EventUnblock:
-		target, err := f.remoteTarget(ctx, ev, p)
-		if err != nil {
-			return nil, err
-		}
-		blockID := p.URI
-		if blockID == "" {
-			blockID = actor.URI + "#blocks/" + strconv.FormatInt(target.ID, 10)
-		}
-		block := doc{"id": blockID, "type": "Block", "actor": actor.URI, "object": target.URI}
-		act = activityOrUndo(block, blockID, ev.Kind != model.EventBlock, actor.URI, ev.ID)
-		inboxes = []string{target.InboxURL}
-
-	case model.EventAccountUpdate:
-		person := f.actorDoc(ctx, actor)
-		delete(person, "@context")
-		act = withContext(doc{
-			"id":     actor.URI + "#updates/" + strconv.FormatInt(ev.ID, 10),
-			"type":   "Update",
-			"actor":  actor.URI,
-			"to":     []string{Public},
-			"object": person,
-		})
-		inboxes, err = f.statusInboxes(ctx, actor, model.Public, nil, 0)
-		if err != nil {
-			return nil, err
-		}
-
-	case model.EventAccountDelete:
-		// Keep the key: the account row goes once the event is complete
-		// (finishAccountDelete), before the deliveries are made.
-		if err := f.retainSigner(ctx, actor.ID); err != nil {
-			return nil, err
-		}
-		act = withContext(doc{
-			"id":     actor.URI + "#delete",
-			"type":   "Delete",
-			"actor":  actor.URI,
-			"to":     []string{Public},
-			"object": actor.URI,
-		})
-		inboxes, err = f.statusInboxes(ctx, actor, model.Public, nil, 0)
-		if err != nil {
-			return nil, err
-		}
-
-	case model.EventPin, model.EventUnpin:
-		st, err := f.store.StatusByID(ctx, ev.ObjectID)
-		if err != nil {
-			return nil, notFound(err, "the status")
-		}
-		typ := "Add"
-		if ev.Kind == model.EventUnpin {
-			typ = "Remove"
-		}
-		act = withContext(doc{
-			"id":     actor.URI + "#" + typ + "/" + strconv.FormatInt(ev.ID, 10),
-			"type":   typ,
-			"actor":  actor.URI,
-			"to":     []string{Public},
-			"cc":     []string{actor.URI + "/followers"},
-			"object": st.URI,
-			"target": actor.URI + "/collections/featured",
-		})
-		inboxes, err = f.statusInboxes(ctx, actor, model.Public, nil, 0)
-		if err != nil {
-			return nil, err
-		}
-
-	default:
+	build, ok := activityBuilders[ev.Kind]
+	if !ok {
 		return nil, drop("unknown event kind %q", ev.Kind)
+	}
+	act, inboxes, err := build(f, ctx, outboxJob{ev: ev, p: p, actor: actor})
+	if err != nil {
+		return nil, err
 	}
 	return f.deliveriesFor(ctx, act, actor.ID, inboxes)
 }
 
-// deliveriesFor makes one delivery per inbox, skipping blocked and
-// unavailable domains (a Follow still goes to an unavailable one, as in
-// Mastodon) and anything on this instance.
 // remoteTarget loads the account a follow or block event is aimed at (the
 // payload's target, else the event's object); a local target is dropped.
 func (f *Federation) remoteTarget(ctx context.Context, ev model.OutboxEvent, p eventPayload) (*model.Account, error) {
@@ -405,6 +177,9 @@ func activityOrUndo(act doc, id string, undo bool, actorURI string, eventID int6
 	return withContext(doc{"id": id + "#undo/" + strconv.FormatInt(eventID, 10), "type": "Undo", "actor": actorURI, "object": act})
 }
 
+// deliveriesFor makes one delivery per inbox, skipping blocked and
+// unavailable domains (a Follow still goes to an unavailable one, as in
+// Mastodon) and anything on this instance.
 func (f *Federation) deliveriesFor(ctx context.Context, act doc, signerID int64, inboxes []string) ([]storage.Delivery, error) {
 	if len(inboxes) == 0 {
 		return nil, nil

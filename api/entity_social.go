@@ -4,7 +4,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/storage"
 )
@@ -136,18 +135,19 @@ func filterEntity(f *model.Filter) Filter {
 	return out
 }
 
-func v1Filter(v *core.V1Filter) V1Filter {
-	ctx := v.Filter.Context
+// v1Filter is keyword k of filter f as a v1 filter.
+func v1Filter(f *model.Filter, k *model.FilterKeyword) V1Filter {
+	ctx := f.Context
 	if ctx == nil {
 		ctx = []string{}
 	}
 	return V1Filter{
-		ID:           idString(v.Keyword.ID),
-		Phrase:       v.Keyword.Keyword,
+		ID:           idString(k.ID),
+		Phrase:       k.Keyword,
 		Context:      ctx,
-		WholeWord:    v.Keyword.WholeWord,
-		ExpiresAt:    fmtTimePtr(v.Filter.ExpiresAt),
-		Irreversible: v.Filter.Action == "hide",
+		WholeWord:    k.WholeWord,
+		ExpiresAt:    fmtTimePtr(f.ExpiresAt),
+		Irreversible: f.Action == "hide",
 	}
 }
 

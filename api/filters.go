@@ -228,8 +228,24 @@ func (a *API) deleteFilterStatus(c echo.Context) error {
 
 // --- v1 ---
 
-func v1FilterParams(c echo.Context) (core.V1FilterParams, error) {
-	var vp core.V1FilterParams
+// The v1 filters are Mastodon's deprecated view of the v2 filters: each
+// keyword is a v1 filter (its id is the keyword's), "irreversible" is the
+// action hide, and a v1 filter made by POST is a v2 filter titled after its
+// phrase. Core keeps only the v2 filters; this translates, as Mastodon's
+// Api::V1::FiltersController does.
+
+// v1FilterParams is POST/PUT /api/v1/filters.
+type v1FilterParams struct {
+	Phrase       string
+	Context      []string
+	Irreversible *bool
+	WholeWord    *bool
+	SetExpiry    bool
+	ExpiresIn    int64
+}
+
+func readV1FilterParams(c echo.Context) (v1FilterParams, error) {
+	var vp v1FilterParams
 	p, err := params(c)
 	if err != nil {
 		return vp, err
@@ -255,53 +271,119 @@ func v1FilterParams(c echo.Context) (core.V1FilterParams, error) {
 	return vp, err
 }
 
+// v1Action is the v2 action of a v1 filter's irreversible flag.
+func v1Action(irreversible bool) string {
+	if irreversible {
+		return "hide"
+	}
+	return "warn"
+}
+
+// v1FilterByID loads a v1 filter: a keyword of the caller's and its filter.
+func (a *API) v1FilterByID(c echo.Context, keywordID int64) (*model.Filter, *model.FilterKeyword, error) {
+	ctx, cl := c.Request().Context(), caller(c)
+	k, err := a.svc.FilterKeyword(ctx, cl, keywordID)
+	if err != nil {
+		return nil, nil, err
+	}
+	f, err := a.svc.Filter(ctx, cl, k.FilterID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, k, nil
+}
+
 func (a *API) getV1Filters(c echo.Context) error {
-	vs, err := a.svc.V1Filters(c.Request().Context(), caller(c))
+	fs, err := a.svc.Filters(c.Request().Context(), caller(c))
 	if err != nil {
 		return err
 	}
-	out := make([]V1Filter, 0, len(vs))
-	for i := range vs {
-		out = append(out, v1Filter(&vs[i]))
+	out := []V1Filter{}
+	for _, f := range fs {
+		for i := range f.Keywords {
+			out = append(out, v1Filter(f, &f.Keywords[i]))
+		}
 	}
 	return c.JSON(http.StatusOK, out)
 }
 
 func (a *API) getV1Filter(c echo.Context) error {
-	return showByID(c, a.svc.V1Filter, v1Filter)
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	f, k, err := a.v1FilterByID(c, id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, v1Filter(f, k))
 }
 
 func (a *API) createV1Filter(c echo.Context) error {
-	vp, err := v1FilterParams(c)
+	vp, err := readV1FilterParams(c)
 	if err != nil {
 		return err
 	}
 	if strings.TrimSpace(vp.Phrase) == "" {
 		return herr.Unprocessable("Validation failed: Phrase can't be blank")
 	}
-	v, err := a.svc.CreateV1Filter(c.Request().Context(), caller(c), vp)
+	action := v1Action(vp.Irreversible != nil && *vp.Irreversible)
+	f, err := a.svc.CreateFilter(c.Request().Context(), caller(c), core.FilterParams{
+		Title: &vp.Phrase, Context: vp.Context, Action: &action, SetExpiry: vp.SetExpiry, ExpiresIn: vp.ExpiresIn,
+		Keywords: []core.KeywordParam{{Keyword: vp.Phrase, WholeWord: vp.WholeWord}},
+	})
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, v1Filter(v))
+	if len(f.Keywords) == 0 {
+		return herr.Unprocessable("Validation failed: Keyword can't be blank")
+	}
+	return c.JSON(http.StatusOK, v1Filter(f, &f.Keywords[0]))
 }
 
+// updateV1Filter changes a v1 filter: its keyword, and its filter's
+// settings when that filter has no other keyword.
 func (a *API) updateV1Filter(c echo.Context) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	vp, err := v1FilterParams(c)
+	vp, err := readV1FilterParams(c)
 	if err != nil {
 		return err
 	}
-	v, err := a.svc.UpdateV1Filter(c.Request().Context(), caller(c), id, vp)
+	cur, _, err := a.v1FilterByID(c, id)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, v1Filter(v))
+	fp := core.FilterParams{SetExpiry: vp.SetExpiry, ExpiresIn: vp.ExpiresIn}
+	changed := vp.SetExpiry
+	if vp.Context != nil {
+		fp.Context, changed = vp.Context, true
+	}
+	if vp.Irreversible != nil {
+		act := v1Action(*vp.Irreversible)
+		fp.Action, changed = &act, act != cur.Action || changed
+	}
+	fp.Keywords = []core.KeywordParam{{ID: id, Keyword: vp.Phrase, WholeWord: vp.WholeWord}}
+	if vp.Phrase != "" && len(cur.Keywords) == 1 {
+		fp.Title = &vp.Phrase
+	}
+	if changed && len(cur.Keywords) > 1 {
+		return herr.Unprocessable("Validation failed: this filter has several keywords and cannot be changed through the v1 API")
+	}
+	f, err := a.svc.UpdateFilter(c.Request().Context(), caller(c), cur.ID, fp)
+	if err != nil {
+		return err
+	}
+	for i := range f.Keywords {
+		if f.Keywords[i].ID == id {
+			return c.JSON(http.StatusOK, v1Filter(f, &f.Keywords[i]))
+		}
+	}
+	return herr.NotFound("filter")
 }
 
 func (a *API) deleteV1Filter(c echo.Context) error {
-	return actOnID(c, a.svc.DeleteV1Filter)
+	return actOnID(c, a.svc.DeleteFilterKeywordAndEmptyFilter)
 }

@@ -2,12 +2,17 @@ package api
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/internal/text"
 	"github.com/herald-social/herald/storage"
 )
 
@@ -29,9 +34,22 @@ func (a *API) registerPush(e *echo.Echo) {
 }
 
 // VAPIDPublicKey is the instance's Web Push key as clients read it
-// (instance v2 configuration.vapid.public_key).
+// (instance v2 configuration.vapid.public_key, a subscription's
+// server_key): as Mastodon shows it, URL-safe base64 with padding.
 func (a *API) VAPIDPublicKey(c echo.Context) string {
-	return a.svc.VAPIDPublicKey(c.Request().Context())
+	return a.vapidKey(c.Request().Context())
+}
+
+func (a *API) vapidKey(ctx context.Context) string {
+	k, err := a.svc.VAPIDKeys(ctx)
+	if err != nil {
+		return ""
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(k.Public)
+	if err != nil {
+		return ""
+	}
+	return base64.URLEncoding.EncodeToString(raw)
 }
 
 func (a *API) pushEntity(c echo.Context, s *storage.PushSubscription) WebPushSubscription {
@@ -142,8 +160,77 @@ func (a *API) deletePush(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{})
 }
 
-// AvatarURL is an account's avatar as entities show it (the push icon).
-func (a *API) AvatarURL(acc *model.Account) string { return a.account(acc).Avatar }
+// webPushNotification is the JSON pushed for a notification, as Mastodon's
+// Web::NotificationSerializer. (access_token stays empty: tokens are not
+// kept in the clear.)
+type webPushNotification struct {
+	AccessToken      string `json:"access_token,omitempty"`
+	PreferredLocale  string `json:"preferred_locale"`
+	NotificationID   string `json:"notification_id"`
+	NotificationType string `json:"notification_type"`
+	Icon             string `json:"icon"`
+	Title            string `json:"title"`
+	Body             string `json:"body"`
+}
+
+// RenderPush renders a push as Mastodon's Web Push notification JSON; the
+// server hands it to the push worker.
+func (a *API) RenderPush(p *core.PushNotice) ([]byte, error) {
+	n, from := p.Notification, p.From
+	name := strings.TrimSpace(from.DisplayName)
+	if name == "" {
+		name = from.Username
+	}
+	body := text.PlainText(from.Note)
+	if st := p.Status; st != nil {
+		body = st.SpoilerText
+		if body == "" {
+			body = text.PlainText(st.Content)
+		}
+	}
+	return json.Marshal(webPushNotification{
+		PreferredLocale: "en", NotificationID: idString(n.ID), NotificationType: n.Type,
+		Icon: a.account(from).Avatar, Title: pushTitle(n.Type, name), Body: truncateRunes(body, 140),
+	})
+}
+
+// pushTitle is the push's title, as Mastodon's (English) notification_mailer
+// subjects.
+func pushTitle(typ, name string) string {
+	switch typ {
+	case model.NotifyMention:
+		return "You were mentioned by " + name
+	case model.NotifyStatus:
+		return name + " just posted"
+	case model.NotifyReblog:
+		return name + " boosted your post"
+	case model.NotifyFollow:
+		return name + " is now following you"
+	case model.NotifyFollowRequest:
+		return name + " has requested to follow you"
+	case model.NotifyFavourite:
+		return name + " favourited your post"
+	case model.NotifyUpdate:
+		return name + " edited a post"
+	case "poll":
+		return "A poll has ended"
+	case "admin.sign_up":
+		return name + " signed up"
+	case "admin.report":
+		return "New report"
+	}
+	return "New notification from " + name
+}
+
+// truncateRunes trims s and cuts it to n runes, the last an ellipsis.
+func truncateRunes(s string, n int) string {
+	s = strings.TrimSpace(s)
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
 
 // vapidPublicKey is for instance v2 configuration.vapid.public_key.
-func (a *API) vapidPublicKey() string { return a.svc.VAPIDPublicKey(context.Background()) }
+func (a *API) vapidPublicKey() string { return a.vapidKey(context.Background()) }

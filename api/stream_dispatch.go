@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/id"
 	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/internal/stream"
@@ -22,14 +23,14 @@ import (
 // two seconds, and streams those whose recipient is connected.
 
 type hint struct {
-	kind              string
+	kind              core.ChangeKind
 	accountID, object int64
 }
 
 // Notify receives core's hints (set as core.Service.Notify).
-func (a *API) Notify(kind string, accountID, objectID int64) {
+func (a *API) Notify(kind core.ChangeKind, accountID, objectID int64) {
 	rt := a.realtime()
-	if kind == "notification" {
+	if kind == core.ChangeNotification {
 		select {
 		case rt.wake <- struct{}{}:
 		default:
@@ -78,19 +79,18 @@ func (a *API) RunRealtime(ctx context.Context) {
 
 func (a *API) dispatch(ctx context.Context, h hint) {
 	hub := a.realtime().hub
+	// Core's kinds of change, as Mastodon's stream events.
 	switch h.kind {
-	case "status", "status.update":
-		event := "update"
-		if h.kind == "status.update" {
-			event = "status.update"
-		}
-		a.streamStatus(ctx, event, h.object)
-	case "delete":
+	case core.ChangeStatusCreated:
+		a.streamStatus(ctx, "update", h.object)
+	case core.ChangeStatusEdited:
+		a.streamStatus(ctx, "status.update", h.object)
+	case core.ChangeStatusDeleted:
 		// The status is gone: its audience with it. Its id alone is
 		// harmless, so every stream hears of it (as Mastodon's clients
 		// expect, they drop ids they do not show).
 		hub.Broadcast(stream.Event{Name: "delete", Payload: idString(h.object)})
-	case "conversation":
+	case core.ChangeConversation:
 		key := stream.DirectKey(h.accountID)
 		if !hub.Has(key) {
 			return
@@ -103,7 +103,7 @@ func (a *API) dispatch(ctx context.Context, h hint) {
 		if err == nil {
 			hub.Publish(key, stream.Event{Name: "conversation", Payload: string(b)})
 		}
-	case "filters_changed":
+	case core.ChangeFilters:
 		hub.Publish(stream.UserKey(h.accountID), stream.Event{Name: "filters_changed", NoPayload: true})
 	}
 }

@@ -49,7 +49,7 @@ func (p *ConversationPage) Participants(c storage.Conversation) []*model.Account
 }
 
 // recordConversation files a new direct status in its participants'
-// conversations and tells the streaming API ("conversation": account,
+// conversations and tells the streaming API (ChangeConversation: account,
 // conversation id).
 func (s *Service) recordConversation(ctx context.Context, st *model.Status) {
 	if st.Visibility != model.Direct || st.ReblogOfID != 0 {
@@ -61,7 +61,7 @@ func (s *Service) recordConversation(ctx context.Context, st *model.Status) {
 		return
 	}
 	for acc, conv := range touched {
-		s.notify("conversation", acc, conv)
+		s.notify(ChangeConversation, acc, conv)
 	}
 }
 

@@ -24,9 +24,9 @@ type Service struct {
 	// Resolver finds remote accounts and statuses; set by the federation
 	// engine (nil: local only).
 	Resolver Resolver
-	// Notify is called after a change that streaming clients may want to
-	// hear about; optional.
-	Notify func(kind string, accountID, objectID int64)
+	// Notify is called after a change that streaming clients or pushes
+	// may want to hear about (changes.go); optional.
+	Notify func(kind ChangeKind, accountID, objectID int64)
 	// Kick wakes the federation engine after outbox events were queued; optional.
 	Kick func()
 	// Revoked is told, synchronously, of credentials that just ended
@@ -87,7 +87,7 @@ func (s *Service) kick() {
 	}
 }
 
-func (s *Service) notify(kind string, accountID, objectID int64) {
+func (s *Service) notify(kind ChangeKind, accountID, objectID int64) {
 	if s.Notify != nil {
 		s.Notify(kind, accountID, objectID)
 	}

@@ -89,7 +89,7 @@ func (s *Service) FetchCard(ctx context.Context, statusID int64) error {
 	if err := s.Store.SetStatusCard(ctx, statusID, card.ID); err != nil {
 		return herr.Internal(err)
 	}
-	s.notify("status.update", st.AccountID, st.ID)
+	s.notify(ChangeStatusEdited, st.AccountID, st.ID)
 	return nil
 }
 

@@ -9,13 +9,10 @@ import (
 	"errors"
 	"net/url"
 	"slices"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/herald-social/herald/internal/herr"
 	"github.com/herald-social/herald/internal/model"
-	"github.com/herald-social/herald/internal/text"
 	"github.com/herald-social/herald/storage"
 )
 
@@ -70,20 +67,6 @@ func (s *Service) VAPIDKeys(ctx context.Context) (VAPIDKeys, error) {
 		return k, herr.Internal(err)
 	}
 	return k, nil
-}
-
-// VAPIDPublicKey is the public key as Mastodon shows it (URL-safe
-// base64 with padding): instance configuration.vapid and server_key.
-func (s *Service) VAPIDPublicKey(ctx context.Context) string {
-	k, err := s.VAPIDKeys(ctx)
-	if err != nil {
-		return ""
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(k.Public)
-	if err != nil {
-		return ""
-	}
-	return base64.URLEncoding.EncodeToString(raw)
 }
 
 // decodeKey reads base64 in any of its four spellings.
@@ -197,68 +180,54 @@ func (s *Service) Unsubscribe(ctx context.Context, c *Caller) error {
 	return nil
 }
 
-// PushPayload is the JSON pushed for a notification, as Mastodon's
-// Web::NotificationSerializer.
-type PushPayload struct {
-	AccessToken      string `json:"access_token,omitempty"`
-	PreferredLocale  string `json:"preferred_locale"`
-	NotificationID   string `json:"notification_id"`
-	NotificationType string `json:"notification_type"`
-	Icon             string `json:"icon"`
-	Title            string `json:"title"`
-	Body             string `json:"body"`
+// PushNotice is a notification about to be pushed, with what the push
+// shows; the surface renders it (api: Mastodon's Web Push JSON).
+type PushNotice struct {
+	Notification *model.Notification
+	From         *model.Account
+	// Status is the status the notification is about (the boosted one
+	// for a boost); nil when none.
+	Status *model.Status
 }
 
-// PreparePush applies the subscription's policy and renders the payload;
-// ok is false when the push must not be sent (policy, sender gone, status
-// no longer visible).
-func (s *Service) PreparePush(ctx context.Context, job *storage.PushJob, avatar func(*model.Account) string) (payload []byte, ok bool, err error) {
+// PreparePush applies the subscription's policy and loads what the push
+// shows; it answers nil (and no error) when the push must not be sent
+// (policy, sender gone, status no longer visible).
+func (s *Service) PreparePush(ctx context.Context, job *storage.PushJob) (*PushNotice, error) {
 	n, sub := &job.Notification, &job.Subscription
 	from, err := s.Store.AccountByID(ctx, n.FromAccountID)
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, false, nil
+		return nil, nil
 	}
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	switch sub.Policy {
 	case "none":
-		return nil, false, nil
+		return nil, nil
 	case "followed":
 		if _, err := s.Store.FollowBetween(ctx, n.AccountID, n.FromAccountID); err != nil {
-			return nil, false, ignoreNotFound(err)
+			return nil, ignoreNotFound(err)
 		}
 	case "follower":
 		if _, err := s.Store.FollowBetween(ctx, n.FromAccountID, n.AccountID); err != nil {
-			return nil, false, ignoreNotFound(err)
+			return nil, ignoreNotFound(err)
 		}
 	}
 	page, err := s.NotificationFor(ctx, n)
 	if err != nil || page == nil {
-		return nil, false, err
+		return nil, err
 	}
-	name := strings.TrimSpace(from.DisplayName)
-	if name == "" {
-		name = from.Username
-	}
-	p := PushPayload{PreferredLocale: "en", NotificationID: strconv.FormatInt(n.ID, 10), NotificationType: n.Type,
-		Icon: avatar(from), Title: pushTitle(n.Type, name)}
+	notice := &PushNotice{Notification: n, From: from}
 	if st := page.Statuses[n.StatusID]; st != nil {
 		if st.ReblogOfID != 0 {
 			if o := page.View.Originals[st.ReblogOfID]; o != nil {
 				st = o
 			}
 		}
-		p.Body = st.SpoilerText
-		if p.Body == "" {
-			p.Body = text.PlainText(st.Content)
-		}
-	} else {
-		p.Body = text.PlainText(from.Note)
+		notice.Status = st
 	}
-	p.Body = truncateRunes(p.Body, 140)
-	b, err := json.Marshal(p)
-	return b, err == nil, err
+	return notice, nil
 }
 
 func ignoreNotFound(err error) error {
@@ -266,39 +235,4 @@ func ignoreNotFound(err error) error {
 		return nil
 	}
 	return err
-}
-
-func pushTitle(typ, name string) string {
-	switch typ {
-	case model.NotifyMention:
-		return "You were mentioned by " + name
-	case model.NotifyStatus:
-		return name + " just posted"
-	case model.NotifyReblog:
-		return name + " boosted your post"
-	case model.NotifyFollow:
-		return name + " is now following you"
-	case model.NotifyFollowRequest:
-		return name + " has requested to follow you"
-	case model.NotifyFavourite:
-		return name + " favourited your post"
-	case model.NotifyUpdate:
-		return name + " edited a post"
-	case "poll":
-		return "A poll has ended"
-	case "admin.sign_up":
-		return name + " signed up"
-	case "admin.report":
-		return "New report"
-	}
-	return "New notification from " + name
-}
-
-func truncateRunes(s string, n int) string {
-	s = strings.TrimSpace(s)
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
 }

@@ -143,7 +143,7 @@ func (s *Service) Follow(ctx context.Context, c *Caller, targetID int64, o Follo
 		return nil, herr.Internal(err)
 	}
 	if target.Local() {
-		s.notify("notification", target.ID, 0)
+		s.notify(ChangeNotification, target.ID, 0)
 	}
 	return s.Relationship(ctx, me.ID, target.ID)
 }
@@ -444,7 +444,7 @@ func (s *Service) remoteFollow(ctx context.Context, followerID, targetID int64, 
 	defer func() {
 		if err == nil {
 			s.kick()
-			s.notify("notification", target.ID, 0)
+			s.notify(ChangeNotification, target.ID, 0)
 		}
 	}()
 	blocked, err := s.Store.IsBlockedEitherWay(ctx, followerID, target.ID)

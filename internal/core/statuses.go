@@ -209,9 +209,9 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 		}
 		s.kick()
 		s.recordConversation(ctx, created)
-		s.notify("status", author.ID, created.ID)
+		s.notify(ChangeStatusCreated, author.ID, created.ID)
 		for _, m := range created.MentionIDs {
-			s.notify("notification", m, created.ID)
+			s.notify(ChangeNotification, m, created.ID)
 		}
 	}
 	return created, nil
@@ -294,7 +294,7 @@ func (s *Service) DeleteStatus(ctx context.Context, c *Caller, statusID int64) (
 	}
 	s.SweepMediaGarbage(ctx) // its attachments' files
 	s.kick()
-	s.notify("delete", c.Account.ID, st.ID)
+	s.notify(ChangeStatusDeleted, c.Account.ID, st.ID)
 	return st, nil
 }
 
@@ -367,7 +367,7 @@ func (s *Service) EditStatus(ctx context.Context, c *Caller, statusID int64, p E
 	}
 	s.SweepMediaGarbage(ctx)
 	s.kick()
-	s.notify("status.update", c.Account.ID, st.ID)
+	s.notify(ChangeStatusEdited, c.Account.ID, st.ID)
 	return s.Store.StatusByID(ctx, st.ID)
 }
 
@@ -485,7 +485,7 @@ func (s *Service) Favourite(ctx context.Context, c *Caller, statusID int64) (*mo
 	if len(events) > 0 {
 		s.kick()
 	}
-	s.notify("notification", st.AccountID, st.ID)
+	s.notify(ChangeNotification, st.AccountID, st.ID)
 	return s.reload(ctx, st.ID)
 }
 
@@ -557,8 +557,8 @@ func (s *Service) Reblog(ctx context.Context, c *Caller, statusID int64, visibil
 	}
 	if out.ID == boost.ID {
 		s.kick()
-		s.notify("status", c.Account.ID, out.ID)
-		s.notify("notification", st.AccountID, st.ID)
+		s.notify(ChangeStatusCreated, c.Account.ID, out.ID)
+		s.notify(ChangeNotification, st.AccountID, st.ID)
 	}
 	return out, nil
 }
@@ -580,7 +580,7 @@ func (s *Service) Unreblog(ctx context.Context, c *Caller, statusID int64) (*mod
 		return nil, herr.Internal(err)
 	}
 	s.kick()
-	s.notify("delete", c.Account.ID, boost.ID)
+	s.notify(ChangeStatusDeleted, c.Account.ID, boost.ID)
 	return s.reload(ctx, st.ID)
 }
 

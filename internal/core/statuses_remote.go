@@ -74,9 +74,9 @@ func (s *Service) IngestRemoteStatus(ctx context.Context, st *model.Status, ment
 	}
 	if !existed {
 		s.recordConversation(ctx, out)
-		s.notify("status", out.AccountID, out.ID)
+		s.notify(ChangeStatusCreated, out.AccountID, out.ID)
 		for _, m := range out.MentionIDs {
-			s.notify("notification", m, out.ID)
+			s.notify(ChangeNotification, m, out.ID)
 		}
 	}
 	return out, nil
@@ -118,7 +118,7 @@ func (s *Service) UpdateRemoteStatus(ctx context.Context, actorID int64, upd *mo
 	if err := s.Store.UpdateStatus(ctx, st, tags, nil); err != nil {
 		return nil, herr.Internal(err)
 	}
-	s.notify("status.update", st.AccountID, st.ID)
+	s.notify(ChangeStatusEdited, st.AccountID, st.ID)
 	return st, nil
 }
 
@@ -131,7 +131,7 @@ func (s *Service) RemoteDeleteStatus(ctx context.Context, actorID int64, uri str
 	if err := s.Store.DeleteStatus(ctx, st.ID, nil); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return herr.Internal(err)
 	}
-	s.notify("delete", st.AccountID, st.ID)
+	s.notify(ChangeStatusDeleted, st.AccountID, st.ID)
 	return nil
 }
 
@@ -166,7 +166,7 @@ func (s *Service) RemoteFavourite(ctx context.Context, actorID, statusID int64, 
 		}
 		return herr.Internal(err)
 	}
-	s.notify("notification", st.AccountID, st.ID)
+	s.notify(ChangeNotification, st.AccountID, st.ID)
 	return nil
 }
 
@@ -217,8 +217,8 @@ func (s *Service) RemoteReblog(ctx context.Context, actorID int64, orig *model.S
 		return nil, herr.Internal(err)
 	}
 	if out.ID == boost.ID {
-		s.notify("status", actorID, out.ID)
-		s.notify("notification", orig.AccountID, orig.ID)
+		s.notify(ChangeStatusCreated, actorID, out.ID)
+		s.notify(ChangeNotification, orig.AccountID, orig.ID)
 	}
 	return out, nil
 }
@@ -238,6 +238,6 @@ func (s *Service) RemoteUndoReblog(ctx context.Context, actorID int64, uri strin
 	if err := s.Store.DeleteStatus(ctx, st.ID, nil); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return herr.Internal(err)
 	}
-	s.notify("delete", actorID, st.ID)
+	s.notify(ChangeStatusDeleted, actorID, st.ID)
 	return nil
 }

@@ -515,114 +515,10 @@ func (s *Service) DeleteFilterStatus(ctx context.Context, c *Caller, id int64) e
 	return nil
 }
 
-// --- v1 filters: one keyword of a v2 filter each ---
-
-// V1Filter is a v1 filter: a keyword and the filter it belongs to. Its id
-// is the keyword's.
-type V1Filter struct {
-	Filter  *model.Filter
-	Keyword model.FilterKeyword
-}
-
-// V1FilterParams is POST/PUT /api/v1/filters.
-type V1FilterParams struct {
-	Phrase       string
-	Context      []string
-	Irreversible *bool
-	WholeWord    *bool
-	SetExpiry    bool
-	ExpiresIn    int64
-}
-
-// V1Filters lists every keyword of the caller's filters as a v1 filter.
-func (s *Service) V1Filters(ctx context.Context, c *Caller) ([]V1Filter, error) {
-	fs, err := s.Filters(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	var out []V1Filter
-	for _, f := range fs {
-		for _, k := range f.Keywords {
-			out = append(out, V1Filter{Filter: f, Keyword: k})
-		}
-	}
-	return out, nil
-}
-
-// V1Filter returns one v1 filter (by keyword id).
-func (s *Service) V1Filter(ctx context.Context, c *Caller, keywordID int64) (*V1Filter, error) {
-	k, err := s.FilterKeyword(ctx, c, keywordID)
-	if err != nil {
-		return nil, err
-	}
-	f, err := s.Filter(ctx, c, k.FilterID)
-	if err != nil {
-		return nil, err
-	}
-	return &V1Filter{Filter: f, Keyword: *k}, nil
-}
-
-// CreateV1Filter makes a filter titled after its phrase, with one keyword.
-func (s *Service) CreateV1Filter(ctx context.Context, c *Caller, p V1FilterParams) (*V1Filter, error) {
-	action := "warn"
-	if p.Irreversible != nil && *p.Irreversible {
-		action = "hide"
-	}
-	f, err := s.CreateFilter(ctx, c, FilterParams{
-		Title: &p.Phrase, Context: p.Context, Action: &action, SetExpiry: p.SetExpiry, ExpiresIn: p.ExpiresIn,
-		Keywords: []KeywordParam{{Keyword: p.Phrase, WholeWord: p.WholeWord}},
-	})
-	if err != nil {
-		return nil, err
-	}
-	if len(f.Keywords) == 0 {
-		return nil, herr.Unprocessable("Validation failed: Keyword can't be blank")
-	}
-	return &V1Filter{Filter: f, Keyword: f.Keywords[0]}, nil
-}
-
-// UpdateV1Filter changes a v1 filter: its keyword, and its filter's
-// settings when that filter has no other keyword.
-func (s *Service) UpdateV1Filter(ctx context.Context, c *Caller, keywordID int64, p V1FilterParams) (*V1Filter, error) {
-	cur, err := s.V1Filter(ctx, c, keywordID)
-	if err != nil {
-		return nil, err
-	}
-	fp := FilterParams{SetExpiry: p.SetExpiry, ExpiresIn: p.ExpiresIn}
-	changed := p.SetExpiry
-	if p.Context != nil {
-		fp.Context, changed = p.Context, true
-	}
-	if p.Irreversible != nil {
-		a := "warn"
-		if *p.Irreversible {
-			a = "hide"
-		}
-		fp.Action, changed = &a, a != cur.Filter.Action || changed
-	}
-	kw := KeywordParam{ID: cur.Keyword.ID, Keyword: p.Phrase, WholeWord: p.WholeWord}
-	fp.Keywords = []KeywordParam{kw}
-	if p.Phrase != "" && len(cur.Filter.Keywords) == 1 {
-		fp.Title = &p.Phrase
-	}
-	if changed && len(cur.Filter.Keywords) > 1 {
-		return nil, herr.Unprocessable("Validation failed: this filter has several keywords and cannot be changed through the v1 API")
-	}
-	f, err := s.UpdateFilter(ctx, c, cur.Filter.ID, fp)
-	if err != nil {
-		return nil, err
-	}
-	for _, k := range f.Keywords {
-		if k.ID == keywordID {
-			return &V1Filter{Filter: f, Keyword: k}, nil
-		}
-	}
-	return nil, herr.NotFound("filter")
-}
-
-// DeleteV1Filter removes a v1 filter's keyword, and its filter when
-// nothing else is left in it.
-func (s *Service) DeleteV1Filter(ctx context.Context, c *Caller, keywordID int64) error {
+// DeleteFilterKeywordAndEmptyFilter removes a keyword from one of the
+// caller's filters, and the filter when nothing else is left in it (the
+// v1 API's delete).
+func (s *Service) DeleteFilterKeywordAndEmptyFilter(ctx context.Context, c *Caller, keywordID int64) error {
 	me, err := actor(c)
 	if err != nil {
 		return err
@@ -678,4 +574,4 @@ func (s *Service) SetMarkers(ctx context.Context, c *Caller, positions map[strin
 
 // filtersChanged tells the caller's open streams that their filters changed
 // (Mastodon's filters_changed event), after a successful change.
-func (s *Service) filtersChanged(c *Caller) { s.notify("filters_changed", c.AccountID(), 0) }
+func (s *Service) filtersChanged(c *Caller) { s.notify(ChangeFilters, c.AccountID(), 0) }

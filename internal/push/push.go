@@ -2,6 +2,9 @@
 // the subscription's keys (RFC 8291, aes128gcm) and signed with the
 // instance's VAPID key (RFC 8292), through webpush-go.
 //
+// What is pushed is rendered by the surface whose format it is (api:
+// Mastodon's Web Push JSON), handed to the worker as Render.
+//
 // The queue is the push_queue table, filled by the database itself when a
 // notification is stored; the worker claims due rows, sends them, and
 // retries failures with backoff, so a crash or restart loses nothing (claims
@@ -24,7 +27,6 @@ import (
 
 	"github.com/herald-social/herald/activitypub/netguard"
 	"github.com/herald-social/herald/internal/core"
-	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/storage"
 )
 
@@ -40,8 +42,8 @@ type Worker struct {
 	Svc    *core.Service
 	Log    *slog.Logger
 	Client *http.Client
-	// Avatar gives an account's avatar URL (the push's icon).
-	Avatar func(*model.Account) string
+	// Render turns a notification to push into the payload (required).
+	Render func(*core.PushNotice) ([]byte, error)
 	// Concurrency bounds pushes in flight (default 8).
 	Concurrency int
 	// Backoff is the delay before attempt n+1 (default: BaseBackoff doubling, at most 6 h).
@@ -54,10 +56,11 @@ type Worker struct {
 }
 
 // New makes a worker with a guarded HTTP client (no private addresses
-// unless the federation settings allow them, as for tests).
-func New(svc *core.Service, log *slog.Logger, avatar func(*model.Account) string) *Worker {
+// unless the federation settings allow them, as for tests) that sends what
+// render makes of each notification.
+func New(svc *core.Service, log *slog.Logger, render func(*core.PushNotice) ([]byte, error)) *Worker {
 	return &Worker{
-		Svc: svc, Log: log, Avatar: avatar,
+		Svc: svc, Log: log, Render: render,
 		Client: netguard.NewClient(netguard.Options{
 			AllowPrivate: svc.Cfg.Federation.AllowPrivateAddresses,
 			Timeout:      20 * time.Second,
@@ -83,9 +86,6 @@ func (w *Worker) init() {
 		}
 		if w.TTL <= 0 {
 			w.TTL = 48 * time.Hour
-		}
-		if w.Avatar == nil {
-			w.Avatar = func(a *model.Account) string { return a.AvatarURL }
 		}
 	})
 }
@@ -177,12 +177,19 @@ func (w *Worker) deliver(ctx context.Context, j storage.PushJob) {
 type permanentError struct{ error }
 
 func (w *Worker) send(ctx context.Context, j storage.PushJob) error {
-	payload, ok, err := w.Svc.PreparePush(ctx, &j, w.Avatar)
+	notice, err := w.Svc.PreparePush(ctx, &j)
 	if err != nil {
 		return err
 	}
-	if !ok {
+	if notice == nil {
 		return nil // not to be sent: done
+	}
+	if w.Render == nil {
+		return permanentError{errors.New("no push renderer")}
+	}
+	payload, err := w.Render(notice)
+	if err != nil {
+		return err
 	}
 	keys, err := w.Svc.VAPIDKeys(ctx)
 	if err != nil {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/push"
 )
 
@@ -8,11 +9,11 @@ import (
 // streaming dispatcher and wake the push worker; both run as workers.
 // Core's announcements of ended credentials close their streams.
 func (s *Server) mountRealtime() {
-	pusher := push.New(s.Svc, s.Log, s.API.AvatarURL)
+	pusher := push.New(s.Svc, s.Log, s.API.RenderPush)
 	s.Pusher = pusher
-	s.Svc.Notify = func(kind string, accountID, objectID int64) {
+	s.Svc.Notify = func(kind core.ChangeKind, accountID, objectID int64) {
 		s.API.Notify(kind, accountID, objectID)
-		if kind == "notification" {
+		if kind == core.ChangeNotification {
 			pusher.Wake()
 		}
 	}
