@@ -23,6 +23,16 @@ import (
 // (Federation.AuthorizedFetch, on by default) every document needs a signed
 // GET, except what a peer needs to verify our own signatures: the instance
 // actor and a minimal actor document (interop doc §4).
+//
+// Which statuses a fetch may see is core's rule, not this file's: the
+// signer is the viewer (core.SignerCanSee, SignerAccountStatuses,
+// SignerReplies), so a peer sees what the client API shows that account.
+// A suspended local account is gone to peers: its actor, its collections
+// and its statuses all answer 410 Gone, to anyone, until it is unsuspended
+// (Mastodon answers 403 while a suspension may be lifted and 410 once it is
+// final; Herald's peers learn of the suspension from the actor's Update
+// and treat the account as gone either way). Only the actor carries a
+// Tombstone: the statuses are not deleted.
 
 const asContentType = "application/activity+json; charset=utf-8"
 
@@ -230,66 +240,46 @@ func (f *Federation) handleInstanceOutbox(c echo.Context) error {
 }
 
 // statusFor finds the local status at /users/:username/statuses/:id and
-// decides whether the requester may see it. It answers itself (and
-// returns nil) on any refusal.
-func (f *Federation) statusFor(c echo.Context, username, idStr string) (*model.Status, error) {
+// asks core whether the requester may see it. It answers itself (and
+// returns nil) on any refusal: 404 for a status the signer may not see,
+// as for one that does not exist; 410 when its author is suspended.
+func (f *Federation) statusFor(c echo.Context, username, idStr string) (*model.Status, fetchAuth, error) {
 	ctx := c.Request().Context()
 	n, err := strconv.ParseInt(idStr, 10, 64)
 	if err != nil {
-		return nil, apError(c, http.StatusNotFound, "Record not found")
+		return nil, fetchAuth{}, apError(c, http.StatusNotFound, "Record not found")
 	}
 	uri := f.svc.LocalStatusURI(strings.ToLower(username), idStr)
 	st, err := f.store.StatusByID(ctx, n)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && (!st.Local || (st.URI != uri && st.URI != uri+"/activity"))) {
 		if t, err2 := f.store.TombstoneAt(ctx, uri); err2 == nil && t != nil {
-			return nil, writeAS(c, http.StatusGone, tombstoneDoc(uri, t))
+			return nil, fetchAuth{}, writeAS(c, http.StatusGone, tombstoneDoc(uri, t))
 		}
-		return nil, apError(c, http.StatusNotFound, "Record not found")
+		return nil, fetchAuth{}, apError(c, http.StatusNotFound, "Record not found")
 	}
 	if err != nil {
-		return nil, err
+		return nil, fetchAuth{}, err
+	}
+	author, err := f.store.AccountByID(ctx, st.AccountID)
+	if err != nil {
+		return nil, fetchAuth{}, apError(c, http.StatusNotFound, "Record not found")
+	}
+	if author.SuspendedAt != nil {
+		// As the author's actor and collections answer.
+		return nil, fetchAuth{}, apError(c, http.StatusGone, "Gone")
 	}
 	auth := f.authorizeFetch(c)
 	if stop, err := f.requireSigned(c, auth); stop {
-		return nil, err
+		return nil, auth, err
 	}
-	if !f.mayFetch(ctx, st, auth.signer) {
-		return nil, apError(c, http.StatusNotFound, "Record not found")
+	ok, err := f.svc.SignerCanSee(ctx, auth.signer, st)
+	if err != nil {
+		return nil, auth, err
 	}
-	return st, nil
-}
-
-// mayFetch applies visibility to a signed (or, without authorized fetch,
-// anonymous) fetch of a status.
-func (f *Federation) mayFetch(ctx context.Context, st *model.Status, signer *model.Account) bool {
-	switch st.Visibility {
-	case model.Public, model.Unlisted:
-		if signer != nil {
-			if blocked, err := f.store.IsBlockedEitherWay(ctx, st.AccountID, signer.ID); err == nil && blocked {
-				return false
-			}
-		}
-		return true
-	case model.Private:
-		if signer == nil {
-			return false
-		}
-		if signer.ID == st.AccountID {
-			return true
-		}
-		fl, err := f.store.FollowBetween(ctx, signer.ID, st.AccountID)
-		return err == nil && fl != nil
-	default:
-		if signer == nil {
-			return false
-		}
-		for _, id := range st.MentionIDs {
-			if id == signer.ID {
-				return true
-			}
-		}
-		return signer.ID == st.AccountID
+	if !ok {
+		return nil, auth, apError(c, http.StatusNotFound, "Record not found")
 	}
+	return st, auth, nil
 }
 
 func (f *Federation) handleStatus(c echo.Context) error {
@@ -299,7 +289,7 @@ func (f *Federation) handleStatus(c echo.Context) error {
 // ServeStatus answers a local status's Note (an Announce for a boost);
 // the web UI calls it for /@username/:id when WantsActivityJSON.
 func (f *Federation) ServeStatus(c echo.Context, username, id string) error {
-	st, err := f.statusFor(c, username, id)
+	st, _, err := f.statusFor(c, username, id)
 	if st == nil {
 		return err
 	}
@@ -319,7 +309,7 @@ func (f *Federation) ServeStatus(c echo.Context, username, id string) error {
 }
 
 func (f *Federation) handleStatusActivity(c echo.Context) error {
-	st, err := f.statusFor(c, c.Param("username"), c.Param("id"))
+	st, _, err := f.statusFor(c, c.Param("username"), c.Param("id"))
 	if st == nil {
 		return err
 	}
@@ -331,21 +321,19 @@ func (f *Federation) handleStatusActivity(c echo.Context) error {
 }
 
 func (f *Federation) handleReplies(c echo.Context) error {
-	st, err := f.statusFor(c, c.Param("username"), c.Param("id"))
+	st, auth, err := f.statusFor(c, c.Param("username"), c.Param("id"))
 	if st == nil {
 		return err
 	}
 	ctx := c.Request().Context()
 	id := st.URI + "/replies"
-	replies, err := f.store.Replies(ctx, st.ID, 50)
+	replies, err := f.svc.SignerReplies(ctx, auth.signer, st.ID, 50)
 	if err != nil {
 		return err
 	}
 	items := []any{}
 	for _, r := range replies {
-		if r.Visibility == model.Public || r.Visibility == model.Unlisted {
-			items = append(items, r.URI)
-		}
+		items = append(items, r.URI)
 	}
 	page := doc{"type": "CollectionPage", "partOf": id, "items": items}
 	if c.QueryParam("page") != "" {
@@ -422,28 +410,16 @@ func (f *Federation) handleOutbox(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	// Followers-only posts are listed for a signed fetch by a follower.
-	maxVis := model.Unlisted
-	if auth.signer != nil {
-		if fl, err := f.store.FollowBetween(ctx, auth.signer.ID, a.ID); err == nil && fl != nil {
-			maxVis = model.Private
-		}
-	}
+	// The signer's page of the account's statuses, as the client API
+	// lists them for the same account (followers-only posts for a
+	// follower, everything for the account itself).
 	return orderedCollection(c, a.URI+"/outbox", a.StatusesCount, func(p model.Page) ([]any, int64, int64, error) {
-		sts, err := f.store.AccountStatuses(ctx, a.ID, maxVis, storage.AccountStatusFilter{}, p)
+		tl, err := f.svc.SignerAccountStatuses(ctx, auth.signer, a.ID, storage.AccountStatusFilter{}, p)
 		if err != nil {
 			return nil, 0, 0, err
 		}
 		items := []any{}
-		var first, last int64
-		for i, st := range sts {
-			if i == 0 {
-				first = st.ID
-			}
-			last = st.ID
-			if !f.mayFetch(ctx, st, auth.signer) {
-				continue
-			}
+		for _, st := range tl.View.Statuses {
 			d, err := f.statusActivityDoc(ctx, st)
 			if err != nil {
 				continue
@@ -451,7 +427,7 @@ func (f *Federation) handleOutbox(c echo.Context) error {
 			delete(d, "@context")
 			items = append(items, d)
 		}
-		return items, first, last, nil
+		return items, tl.Newest, tl.Oldest, nil
 	})
 }
 
@@ -515,13 +491,13 @@ func (f *Federation) handleFeatured(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	sts, err := f.store.AccountStatuses(ctx, a.ID, model.Unlisted, storage.AccountStatusFilter{Pinned: true}, model.Page{Limit: storage.MaxPins * 2})
+	tl, err := f.svc.SignerAccountStatuses(ctx, auth.signer, a.ID, storage.AccountStatusFilter{Pinned: true}, model.Page{Limit: storage.MaxPins * 2})
 	if err != nil {
 		return err
 	}
 	items := []any{}
-	for _, st := range sts {
-		if st.ReblogOfID != 0 || !f.mayFetch(ctx, st, auth.signer) {
+	for _, st := range tl.View.Statuses {
+		if st.ReblogOfID != 0 {
 			continue
 		}
 		b, err := f.loadStatus(ctx, st)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
 )
 
 func get(t *testing.T, u, accept string, sign *fakePeer) (int, http.Header, []byte) {
@@ -288,4 +290,81 @@ func TestEveryRouteSurvivesBadInput(t *testing.T) {
 	if pub := ti.fed.PublicRoutes(); len(pub) == 0 || !strings.Contains(strings.Join(pub, " "), "GET /actor") {
 		t.Fatalf("public routes: %v", pub)
 	}
+}
+
+// TestFetchVisibilityRemoteSigner: a remote account signing a GET sees
+// what core's rule lets that account see, as the client API would: a
+// followers-only post it is mentioned in, followers-only posts once it
+// follows, nothing across a block; and nothing of a suspended author
+// (410, as the actor).
+func TestFetchVisibilityRemoteSigner(t *testing.T) {
+	ctx := context.Background()
+	ti := newTestInstance(t)
+	bob := ti.createUser("bob")
+	c := callerOf(t, ti, bob)
+	p := newFakePeer(t)
+	alice, err := ti.fed.accountByURI(ctx, p.actor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(text, vis string) *model.Status {
+		t.Helper()
+		st, err := ti.svc.PostStatus(ctx, c, core.PostParams{Text: text, Visibility: vis})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	mention := "@alice@" + alice.Domain + " "
+	pub := post("public", "public")
+	mentionedPriv := post(mention+"followers only, mentions alice", "private")
+	mentionedDirect := post(mention+"direct to alice", "direct")
+	priv := post("followers only", "private")
+	if len(mentionedPriv.MentionIDs) != 1 || mentionedPriv.MentionIDs[0] != alice.ID {
+		t.Fatalf("alice not mentioned: %v", mentionedPriv.MentionIDs)
+	}
+	check := func(when string, want map[*model.Status]int, outbox []*model.Status) {
+		t.Helper()
+		for st, code := range want {
+			if got, _, b := get(t, st.URI, "application/activity+json", p); got != code {
+				t.Errorf("%s: %q fetched by alice: %d, want %d (%.200s)", when, st.Text, got, code, b)
+			}
+		}
+		if outbox == nil {
+			if got, _, _ := get(t, bob.URI+"/outbox?page=true", "application/activity+json", p); got != http.StatusGone {
+				t.Errorf("%s: outbox: %d, want 410", when, got)
+			}
+			return
+		}
+		var wantIDs, gotIDs []string
+		for _, st := range outbox {
+			wantIDs = append(wantIDs, st.URI)
+		}
+		_, _, b := get(t, bob.URI+"/outbox?page=true", "application/activity+json", p)
+		for _, it := range decodeMap(t, b)["orderedItems"].([]any) {
+			gotIDs = append(gotIDs, it.(map[string]any)["object"].(map[string]any)["id"].(string))
+		}
+		slices.Sort(wantIDs)
+		slices.Sort(gotIDs)
+		if !slices.Equal(gotIDs, wantIDs) {
+			t.Errorf("%s: outbox for alice %v, want %v", when, gotIDs, wantIDs)
+		}
+	}
+	// Mentioned, not following: the posts that mention her; the outbox
+	// lists what bob's profile lists to her (before mentions count).
+	check("mentioned", map[*model.Status]int{pub: 200, mentionedPriv: 200, mentionedDirect: 200, priv: 404}, []*model.Status{pub})
+	if _, err := ti.svc.RemoteFollow(ctx, alice.ID, bob.ID, p.actor+"#f"); err != nil {
+		t.Fatal(err)
+	}
+	check("following", map[*model.Status]int{pub: 200, mentionedPriv: 200, mentionedDirect: 200, priv: 200},
+		[]*model.Status{pub, mentionedPriv, priv})
+	if _, err := ti.svc.Block(ctx, c, alice.ID); err != nil {
+		t.Fatal(err)
+	}
+	check("blocked", map[*model.Status]int{pub: 404, mentionedPriv: 404, mentionedDirect: 404, priv: 404}, []*model.Status{})
+	yes := true
+	if err := ti.store.ModerateAccount(ctx, bob.ID, storage.AccountModeration{Suspended: &yes}, nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	check("suspended", map[*model.Status]int{pub: 410, mentionedPriv: 410, mentionedDirect: 410, priv: 410}, nil)
 }

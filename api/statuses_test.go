@@ -9,7 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/internal/server"
 )
 
@@ -274,42 +273,4 @@ func TestTimelinePaginationHTTP(t *testing.T) {
 	ts.JSON(t, "GET", "/api/v1/conversations", alice, nil, 200, nil)
 	ts.JSON(t, "GET", "/api/v1/timelines/direct", alice, nil, 200, nil)
 	ts.JSON(t, "GET", "/api/v1/timelines/list/12345", alice, nil, 404, nil)
-}
-
-func TestVisibilityHTTP(t *testing.T) {
-	ts := startStatusServer(t)
-	ctx := context.Background()
-	author := ts.CreateUser(t, "author", "")
-	follower := ts.CreateUser(t, "follower", "")
-	ts.CreateUser(t, "mentioned", "")
-	ts.CreateUser(t, "stranger", "")
-	if err := ts.Srv.Store.Follow(ctx, &model.Follow{AccountID: follower.ID, TargetID: author.ID, ShowReblogs: true}, nil); err != nil {
-		t.Fatal(err)
-	}
-	tokens := map[string]string{"": ""}
-	for _, u := range []string{"author", "follower", "mentioned", "stranger"} {
-		tokens[u] = ts.Token(t, u, "read write")
-	}
-	see := map[string]string{"public": "author follower mentioned stranger anon", "unlisted": "author follower mentioned stranger anon",
-		"private": "author follower mentioned", "direct": "author mentioned"}
-	for vis, who := range see {
-		var st statusJSON
-		ts.JSON(t, "POST", "/api/v1/statuses", tokens["author"], map[string]any{"status": "@mentioned " + vis, "visibility": vis}, 200, &st)
-		if st.Visibility != vis {
-			t.Errorf("visibility %s", st.Visibility)
-		}
-		for name, tok := range tokens {
-			label := name
-			if label == "" {
-				label = "anon"
-			}
-			want := 404
-			if strings.Contains(who, label) {
-				want = 200
-			}
-			if status, _, _ := ts.Do(t, "GET", "/api/v1/statuses/"+st.ID, tok, nil); status != want {
-				t.Errorf("%s by %s: %d, want %d", vis, label, status, want)
-			}
-		}
-	}
 }

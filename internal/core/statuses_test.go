@@ -201,6 +201,14 @@ func TestVisibilityMatrix(t *testing.T) {
 			if (err == nil) != want {
 				t.Errorf("%s get by %s: err %v, want visible %v", tc.vis, v.name, err, want)
 			}
+			// The same account signing a federation fetch.
+			var signer *model.Account
+			if v.c != nil {
+				signer = v.c.Account
+			}
+			if ok, err := e.svc.SignerCanSee(e.ctx, signer, st); err != nil || ok != want {
+				t.Errorf("%s fetched by %s: %v %v, want visible %v", tc.vis, v.name, ok, err, want)
+			}
 			sc, err := e.svc.Context(e.ctx, v.c, root.ID)
 			if err != nil {
 				t.Fatal(err)
@@ -220,6 +228,13 @@ func TestVisibilityMatrix(t *testing.T) {
 			}
 			if inList(tl.View.Statuses, st.ID) != strings.Contains(tc.profile, initial) {
 				t.Errorf("%s account statuses by %s: want %v", tc.vis, v.name, !inList(tl.View.Statuses, st.ID))
+			}
+			outbox, err := e.svc.SignerAccountStatuses(e.ctx, signer, author.Account.ID, storage.AccountStatusFilter{}, model.Page{Limit: 40})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if inList(outbox.View.Statuses, st.ID) != strings.Contains(tc.profile, initial) {
+				t.Errorf("%s account statuses fetched by %s: want %v", tc.vis, v.name, !inList(outbox.View.Statuses, st.ID))
 			}
 			if v.c != nil {
 				home, err := e.svc.HomeTimeline(e.ctx, v.c, model.Page{Limit: 40})
@@ -246,6 +261,29 @@ func TestVisibilityMatrix(t *testing.T) {
 	}
 	if _, err := e.svc.Status(e.ctx, stranger, root.ID); status(err) != 404 {
 		t.Errorf("blocked viewer sees: %v", err)
+	}
+	if ok, _ := e.svc.SignerCanSee(e.ctx, stranger.Account, root); ok {
+		t.Error("blocked signer sees")
+	}
+	// Nobody sees a suspended author's statuses, on any path.
+	yes := true
+	if err := e.store.ModerateAccount(e.ctx, author.Account.ID, storage.AccountModeration{Suspended: &yes}, nil, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range viewers {
+		if _, err := e.svc.Status(e.ctx, v.c, root.ID); status(err) != 404 {
+			t.Errorf("suspended author's status got by %s: %v", v.name, err)
+		}
+		var signer *model.Account
+		if v.c != nil {
+			signer = v.c.Account
+		}
+		if ok, err := e.svc.SignerCanSee(e.ctx, signer, root); ok || err != nil {
+			t.Errorf("suspended author's status fetched by %s: %v %v", v.name, ok, err)
+		}
+		if _, err := e.svc.SignerAccountStatuses(e.ctx, signer, author.Account.ID, storage.AccountStatusFilter{}, model.Page{Limit: 40}); status(err) != 404 {
+			t.Errorf("suspended author's statuses fetched by %s: %v", v.name, err)
+		}
 	}
 }
 

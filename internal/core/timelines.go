@@ -98,11 +98,17 @@ func (s *Service) DirectTimeline(ctx context.Context, c *Caller, p model.Page) (
 
 // AccountStatuses lists an account's statuses that the caller may see.
 func (s *Service) AccountStatuses(ctx context.Context, c *Caller, accountID int64, f storage.AccountStatusFilter, p model.Page) (*Timeline, error) {
+	return s.accountStatuses(ctx, c.AccountID(), accountID, f, p)
+}
+
+// accountStatuses lists an account's statuses that viewer (0: anonymous)
+// may see: the profile, and the outbox and featured collections served to
+// other servers (SignerAccountStatuses).
+func (s *Service) accountStatuses(ctx context.Context, viewer, accountID int64, f storage.AccountStatusFilter, p model.Page) (*Timeline, error) {
 	acc, err := s.Account(ctx, accountID)
 	if err != nil {
 		return nil, err
 	}
-	viewer := c.AccountID()
 	rel, err := s.Store.ViewerRelations(ctx, viewer, []int64{acc.ID})
 	if err != nil {
 		return nil, herr.Internal(err)

@@ -11,7 +11,9 @@ import (
 )
 
 // CanSee is Herald's one visibility rule; every read path goes through it
-// (usually via View, which applies it to a whole page at once).
+// (usually via View, which applies it to a whole page at once): the client
+// API, the web UI, and the documents served to other servers (the Signer*
+// functions below, with the signer of the fetch as the viewer).
 //
 //   - nobody sees statuses of suspended (or unknown) authors;
 //   - the author always sees their own statuses;
@@ -104,4 +106,55 @@ func (s *Service) CanSeeStatus(ctx context.Context, viewerID int64, st *model.St
 		return false, herr.Internal(err)
 	}
 	return s.canSee(ctx, viewerID, st, author)
+}
+
+// Fetches by other servers. The federation engine serves local statuses
+// and pages of them to the account that signed the GET: a remote account,
+// or a local one, or nil when the GET was unsigned or signed by a
+// server's instance actor (anonymous). It asks here, so that a signer sees
+// exactly what the client API shows the same account (CanSee, with the
+// signer as viewer): no statuses of suspended authors, nothing across a
+// block, followers-only posts to followers and to the accounts mentioned.
+
+// signerID is the viewer of a fetch: 0 (anonymous) without a signer.
+func signerID(signer *model.Account) int64 {
+	if signer == nil {
+		return 0
+	}
+	return signer.ID
+}
+
+// SignerCanSee reports whether the signer of a fetch may see st.
+func (s *Service) SignerCanSee(ctx context.Context, signer *model.Account, st *model.Status) (bool, error) {
+	return s.CanSeeStatus(ctx, signerID(signer), st)
+}
+
+// SignerAccountStatuses is AccountStatuses for the signer of a fetch (an
+// outbox or featured collection page): the same statuses, with the same
+// widest visibility (maxVisibilityFor) and the same rule.
+func (s *Service) SignerAccountStatuses(ctx context.Context, signer *model.Account, accountID int64, f storage.AccountStatusFilter, p model.Page) (*Timeline, error) {
+	return s.accountStatuses(ctx, signerID(signer), accountID, f, p)
+}
+
+// SignerReplies lists the replies to a status (at most limit, oldest
+// first) that a replies collection shows the signer: those the signer may
+// see that anyone may see (public and unlisted). As Mastodon's replies
+// collection, it lists only what anyone may fetch; followers-only and
+// direct replies reach their audience by delivery.
+func (s *Service) SignerReplies(ctx context.Context, signer *model.Account, statusID int64, limit int) ([]*model.Status, error) {
+	sts, err := s.Store.Replies(ctx, statusID, limit)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	v, err := s.View(ctx, signerID(signer), sts, ViewOptions{})
+	if err != nil {
+		return nil, err
+	}
+	out := []*model.Status{}
+	for _, st := range v.Statuses {
+		if CanSee(0, st, v.Accounts[st.AccountID], nil) {
+			out = append(out, st)
+		}
+	}
+	return out, nil
 }
