@@ -234,81 +234,56 @@ func (w *UI) passwordNewSubmit(c echo.Context) error {
 		"Paras": []string{"If the address belongs to an account, a link to choose a new password is on its way. It is valid for 2 hours."}})
 }
 
-// takeOver serves the HTML of the pages that e-mails and invites link to,
-// over the plain placeholders that the API registers on the same paths
-// (GET /invite/:code still answers apps with the API's JSON). Same core
-// calls, so the same rules.
-func (w *UI) takeOver(e *echo.Echo) {
-	apiInvite := existingHandler(e, http.MethodGet, "/invite/x")
-	invite := func(c echo.Context) error {
-		if apiInvite != nil && !wantsHTML(c) {
-			return apiInvite(c)
-		}
-		d, status := w.signUpData(c, c.Param("code"))
-		if d["InviteError"] != nil && status == http.StatusOK {
-			status = http.StatusNotFound
-		}
-		return w.render(c, status, "sign_up", d)
+// The pages that e-mails and invite links lead to.
+
+// invitePage is GET /invite/CODE: the sign-up form with the code filled in.
+// Apps read an invite's validity from GET /api/v1/invites/CODE.
+func (w *UI) invitePage(c echo.Context) error {
+	d, status := w.signUpData(c, c.Param("code"))
+	if d["InviteError"] != nil && status == http.StatusOK {
+		status = http.StatusNotFound
 	}
-	e.GET("/invite/:code", invite)
-	e.HEAD("/invite/:code", invite)
-	confirm := func(c echo.Context) error {
-		if _, err := w.svc.Confirm(c.Request().Context(), c.QueryParam("confirmation_token")); err != nil {
-			he := herr.As(err)
-			if he.Status >= 500 {
-				return err
-			}
-			return w.render(c, he.Status, "message", page{"Title": "Confirmation failed", "Paras": []string{he.Msg}})
-		}
-		return w.render(c, http.StatusOK, "message", page{"Title": "E-mail address confirmed",
-			"Paras": []string{"Your e-mail address is confirmed."}, "SignInLink": true})
-	}
-	e.GET("/auth/confirmation", confirm)
-	e.HEAD("/auth/confirmation", confirm)
-	edit := func(c echo.Context) error {
-		tok := c.QueryParam("reset_password_token")
-		if tok == "" {
-			return w.errorPage(c, http.StatusBadRequest, "Reset your password", "This link is incomplete.")
-		}
-		return w.render(c, http.StatusOK, "password_edit", page{"Title": "Choose a new password", "Token": tok})
-	}
-	e.GET("/auth/password/edit", edit)
-	e.HEAD("/auth/password/edit", edit)
-	e.POST("/auth/password", func(c echo.Context) error {
-		tok := c.FormValue("reset_password_token")
-		if c.FormValue("password_confirmation") != "" && c.FormValue("password") != c.FormValue("password_confirmation") {
-			return w.render(c, http.StatusUnprocessableEntity, "password_edit", page{"Title": "Choose a new password", "Token": tok, "Error": "The two passwords differ."})
-		}
-		if err := w.svc.ResetPassword(c.Request().Context(), tok, c.FormValue("password")); err != nil {
-			he := herr.As(err)
-			if he.Status >= 500 {
-				return err
-			}
-			return w.render(c, he.Status, "password_edit", page{"Title": "Choose a new password", "Token": tok, "Error": he.Msg})
-		}
-		return w.render(c, http.StatusOK, "message", page{"Title": "Password changed",
-			"Paras": []string{"Your password was changed. Sign in with the new one."}, "SignInLink": true})
-	})
+	return w.render(c, status, "sign_up", d)
 }
 
-// existingHandler finds the handler registered for a method and path.
-func existingHandler(e *echo.Echo, method, path string) echo.HandlerFunc {
-	c := e.NewContext(nil, nil)
-	e.Router().Find(method, path, c)
-	h := c.Handler()
-	if h == nil {
-		return nil
+// confirmPage is GET /auth/confirmation, the link of the confirmation mail.
+func (w *UI) confirmPage(c echo.Context) error {
+	if _, err := w.svc.Confirm(c.Request().Context(), c.QueryParam("confirmation_token")); err != nil {
+		he := herr.As(err)
+		if he.Status >= 500 {
+			return err
+		}
+		return w.render(c, he.Status, "message", page{"Title": "Confirmation failed", "Paras": []string{he.Msg}})
 	}
-	// echo answers unknown routes with its NotFound or MethodNotAllowed handlers.
-	if len(c.ParamNames()) == 0 {
-		return nil
-	}
-	return h
+	return w.render(c, http.StatusOK, "message", page{"Title": "E-mail address confirmed",
+		"Paras": []string{"Your e-mail address is confirmed."}, "SignInLink": true})
 }
 
-func wantsHTML(c echo.Context) bool {
-	acc := c.Request().Header.Get("Accept")
-	return acc == "" || strings.Contains(acc, "text/html") || strings.Contains(acc, "*/*") && !strings.Contains(acc, "json")
+// passwordEditPage is GET /auth/password/edit, the link of the reset mail.
+func (w *UI) passwordEditPage(c echo.Context) error {
+	tok := c.QueryParam("reset_password_token")
+	if tok == "" {
+		return w.errorPage(c, http.StatusBadRequest, "Reset your password", "This link is incomplete.")
+	}
+	return w.render(c, http.StatusOK, "password_edit", page{"Title": "Choose a new password", "Token": tok})
+}
+
+// passwordEditSubmit is POST /auth/password, the form of the reset page.
+// Apps reset with POST /api/v1/auth/password.
+func (w *UI) passwordEditSubmit(c echo.Context) error {
+	tok := c.FormValue("reset_password_token")
+	if c.FormValue("password_confirmation") != "" && c.FormValue("password") != c.FormValue("password_confirmation") {
+		return w.render(c, http.StatusUnprocessableEntity, "password_edit", page{"Title": "Choose a new password", "Token": tok, "Error": "The two passwords differ."})
+	}
+	if err := w.svc.ResetPassword(c.Request().Context(), tok, c.FormValue("password")); err != nil {
+		he := herr.As(err)
+		if he.Status >= 500 {
+			return err
+		}
+		return w.render(c, he.Status, "password_edit", page{"Title": "Choose a new password", "Token": tok, "Error": he.Msg})
+	}
+	return w.render(c, http.StatusOK, "message", page{"Title": "Password changed",
+		"Paras": []string{"Your password was changed. Sign in with the new one."}, "SignInLink": true})
 }
 
 // authRequest is a validated authorization request.
