@@ -176,8 +176,10 @@ func TestPasswordResetEndsEverySession(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The form the link opens, in another browser.
-	stranger := &webBrowser{t: t, ts: ts, c: &http.Client{Timeout: 30 * time.Second}}
-	st, body, _ := stranger.do("POST", "/auth/password", url.Values{"reset_password_token": {u.Query().Get("reset_password_token")},
+	jar, _ := cookiejar.New(nil)
+	stranger := &webBrowser{t: t, ts: ts, c: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+	csrf := stranger.token(u.RequestURI())
+	st, body, _ := stranger.do("POST", "/auth/password", url.Values{"authenticity_token": {csrf}, "reset_password_token": {u.Query().Get("reset_password_token")},
 		"password": {"a reset password"}, "password_confirmation": {"a reset password"}})
 	if st != 200 || !strings.Contains(body, "Password changed") {
 		t.Fatalf("reset: %d %.300s", st, body)

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/herr"
-	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/internal/ratelimit"
 )
 
@@ -234,127 +232,82 @@ func (w *UI) passwordNewSubmit(c echo.Context) error {
 		"Paras": []string{"If the address belongs to an account, a link to choose a new password is on its way. It is valid for 2 hours."}})
 }
 
-// takeOver serves the HTML of the pages that e-mails and invites link to,
-// over the plain placeholders that the API registers on the same paths
-// (GET /invite/:code still answers apps with the API's JSON). Same core
-// calls, so the same rules.
-func (w *UI) takeOver(e *echo.Echo) {
-	apiInvite := existingHandler(e, http.MethodGet, "/invite/x")
-	invite := func(c echo.Context) error {
-		if apiInvite != nil && !wantsHTML(c) {
-			return apiInvite(c)
-		}
-		d, status := w.signUpData(c, c.Param("code"))
-		if d["InviteError"] != nil && status == http.StatusOK {
-			status = http.StatusNotFound
-		}
-		return w.render(c, status, "sign_up", d)
+// The pages that e-mails and invite links lead to.
+
+// invitePage is GET /invite/CODE: the sign-up form with the code filled in.
+// Apps read an invite's validity from GET /api/v1/invites/CODE.
+func (w *UI) invitePage(c echo.Context) error {
+	d, status := w.signUpData(c, c.Param("code"))
+	if d["InviteError"] != nil && status == http.StatusOK {
+		status = http.StatusNotFound
 	}
-	e.GET("/invite/:code", invite)
-	e.HEAD("/invite/:code", invite)
-	confirm := func(c echo.Context) error {
-		if _, err := w.svc.Confirm(c.Request().Context(), c.QueryParam("confirmation_token")); err != nil {
-			he := herr.As(err)
-			if he.Status >= 500 {
-				return err
-			}
-			return w.render(c, he.Status, "message", page{"Title": "Confirmation failed", "Paras": []string{he.Msg}})
-		}
-		return w.render(c, http.StatusOK, "message", page{"Title": "E-mail address confirmed",
-			"Paras": []string{"Your e-mail address is confirmed."}, "SignInLink": true})
-	}
-	e.GET("/auth/confirmation", confirm)
-	e.HEAD("/auth/confirmation", confirm)
-	edit := func(c echo.Context) error {
-		tok := c.QueryParam("reset_password_token")
-		if tok == "" {
-			return w.errorPage(c, http.StatusBadRequest, "Reset your password", "This link is incomplete.")
-		}
-		return w.render(c, http.StatusOK, "password_edit", page{"Title": "Choose a new password", "Token": tok})
-	}
-	e.GET("/auth/password/edit", edit)
-	e.HEAD("/auth/password/edit", edit)
-	e.POST("/auth/password", func(c echo.Context) error {
-		tok := c.FormValue("reset_password_token")
-		if c.FormValue("password_confirmation") != "" && c.FormValue("password") != c.FormValue("password_confirmation") {
-			return w.render(c, http.StatusUnprocessableEntity, "password_edit", page{"Title": "Choose a new password", "Token": tok, "Error": "The two passwords differ."})
-		}
-		if err := w.svc.ResetPassword(c.Request().Context(), tok, c.FormValue("password")); err != nil {
-			he := herr.As(err)
-			if he.Status >= 500 {
-				return err
-			}
-			return w.render(c, he.Status, "password_edit", page{"Title": "Choose a new password", "Token": tok, "Error": he.Msg})
-		}
-		return w.render(c, http.StatusOK, "message", page{"Title": "Password changed",
-			"Paras": []string{"Your password was changed. Sign in with the new one."}, "SignInLink": true})
-	})
+	return w.render(c, status, "sign_up", d)
 }
 
-// existingHandler finds the handler registered for a method and path.
-func existingHandler(e *echo.Echo, method, path string) echo.HandlerFunc {
-	c := e.NewContext(nil, nil)
-	e.Router().Find(method, path, c)
-	h := c.Handler()
-	if h == nil {
-		return nil
+// confirmPage is GET /auth/confirmation, the link of the confirmation mail.
+func (w *UI) confirmPage(c echo.Context) error {
+	if _, err := w.svc.Confirm(c.Request().Context(), c.QueryParam("confirmation_token")); err != nil {
+		he := herr.As(err)
+		if he.Status >= 500 {
+			return err
+		}
+		return w.render(c, he.Status, "message", page{"Title": "Confirmation failed", "Paras": []string{he.Msg}})
 	}
-	// echo answers unknown routes with its NotFound or MethodNotAllowed handlers.
-	if len(c.ParamNames()) == 0 {
-		return nil
+	return w.render(c, http.StatusOK, "message", page{"Title": "E-mail address confirmed",
+		"Paras": []string{"Your e-mail address is confirmed."}, "SignInLink": true})
+}
+
+// passwordEditPage is GET /auth/password/edit, the link of the reset mail.
+func (w *UI) passwordEditPage(c echo.Context) error {
+	tok := c.QueryParam("reset_password_token")
+	if tok == "" {
+		return w.errorPage(c, http.StatusBadRequest, "Reset your password", "This link is incomplete.")
 	}
-	return h
+	return w.render(c, http.StatusOK, "password_edit", page{"Title": "Choose a new password", "Token": tok})
 }
 
-func wantsHTML(c echo.Context) bool {
-	acc := c.Request().Header.Get("Accept")
-	return acc == "" || strings.Contains(acc, "text/html") || strings.Contains(acc, "*/*") && !strings.Contains(acc, "json")
+// passwordEditSubmit is POST /auth/password, the form of the reset page.
+// Apps reset with POST /api/v1/auth/password.
+func (w *UI) passwordEditSubmit(c echo.Context) error {
+	tok := c.FormValue("reset_password_token")
+	if c.FormValue("password_confirmation") != "" && c.FormValue("password") != c.FormValue("password_confirmation") {
+		return w.render(c, http.StatusUnprocessableEntity, "password_edit", page{"Title": "Choose a new password", "Token": tok, "Error": "The two passwords differ."})
+	}
+	if err := w.svc.ResetPassword(c.Request().Context(), tok, c.FormValue("password")); err != nil {
+		he := herr.As(err)
+		if he.Status >= 500 {
+			return err
+		}
+		return w.render(c, he.Status, "password_edit", page{"Title": "Choose a new password", "Token": tok, "Error": he.Msg})
+	}
+	return w.render(c, http.StatusOK, "message", page{"Title": "Password changed",
+		"Paras": []string{"Your password was changed. Sign in with the new one."}, "SignInLink": true})
 }
 
-// authRequest is a validated authorization request.
-type authRequest struct {
-	app         *model.App
-	redirectURI string
-	scopes      []string
-	hidden      map[string]string
-}
-
-// readAuthRequest validates the OAuth parameters of GET or POST /oauth/authorize.
-func (w *UI) readAuthRequest(c echo.Context) (*authRequest, error) {
+// readAuthRequest reads the OAuth parameters of GET or POST
+// /oauth/authorize (the consent form posts them back as hidden fields);
+// core validates them.
+func (w *UI) readAuthRequest(c echo.Context) (*core.AuthRequest, error) {
 	get := func(k string) string {
 		if v := c.FormValue(k); v != "" {
 			return v
 		}
 		return c.QueryParam(k)
 	}
-	if rt := get("response_type"); rt != "" && rt != "code" {
-		return nil, herr.BadRequest("The authorization server does not support this response type.")
+	return w.svc.AuthorizationRequest(c.Request().Context(), core.AuthorizeParams{
+		ResponseType: get("response_type"), ClientID: get("client_id"), RedirectURI: get("redirect_uri"),
+		Scope: get("scope"), State: get("state"),
+		CodeChallenge: get("code_challenge"), CodeChallengeMethod: get("code_challenge_method"),
+	})
+}
+
+// authHidden are the fields the consent form posts back.
+func authHidden(req *core.AuthRequest) map[string]string {
+	return map[string]string{
+		"client_id": req.App.ClientID, "redirect_uri": req.RedirectURI, "scope": strings.Join(req.Scopes, " "),
+		"response_type": "code", "state": req.State,
+		"code_challenge": req.CodeChallenge, "code_challenge_method": req.CodeChallengeMethod,
 	}
-	app, err := w.svc.AppByClientID(c.Request().Context(), get("client_id"))
-	if err != nil {
-		return nil, herr.BadRequest("Client authentication failed due to unknown client.")
-	}
-	redirect := get("redirect_uri")
-	if redirect == "" && len(app.RedirectURIs) == 1 {
-		redirect = app.RedirectURIs[0]
-	}
-	if !slices.Contains(app.RedirectURIs, redirect) {
-		return nil, herr.BadRequest("The redirect URI included is not valid.")
-	}
-	scopes, err := core.RequestScopes(app, get("scope"))
-	if err != nil {
-		return nil, herr.BadRequest("The requested scope is invalid, unknown, or malformed.")
-	}
-	method := get("code_challenge_method")
-	if err := core.CheckCodeChallenge(get("code_challenge"), method); err != nil {
-		return nil, err
-	}
-	hidden := map[string]string{
-		"client_id": app.ClientID, "redirect_uri": redirect, "scope": strings.Join(scopes, " "),
-		"response_type": "code", "state": get("state"),
-		"code_challenge": get("code_challenge"), "code_challenge_method": method,
-	}
-	return &authRequest{app: app, redirectURI: redirect, scopes: scopes, hidden: hidden}, nil
 }
 
 // scopeText explains a scope in words.
@@ -390,15 +343,15 @@ func (w *UI) authorizePage(c echo.Context) error {
 	cl := w.caller(c)
 	if cl == nil {
 		return w.render(c, http.StatusOK, "sign_in", page{"Title": "Sign in",
-			"ReturnTo": "/oauth/authorize?" + c.Request().URL.RawQuery, "AppName": req.app.Name})
+			"ReturnTo": "/oauth/authorize?" + c.Request().URL.RawQuery, "AppName": req.App.Name})
 	}
 	type scope struct{ Name, Text string }
 	var scopes []scope
-	for _, s := range req.scopes {
+	for _, s := range req.Scopes {
 		scopes = append(scopes, scope{s, scopeText(s)})
 	}
-	return w.render(c, http.StatusOK, "authorize", page{"Title": "Authorise", "App": req.app,
-		"Scopes": scopes, "Hidden": req.hidden, "Username": cl.Account.Username})
+	return w.render(c, http.StatusOK, "authorize", page{"Title": "Authorise", "App": req.App,
+		"Scopes": scopes, "Hidden": authHidden(req), "Username": cl.Account.Username})
 }
 
 func (w *UI) authorizeSubmit(c echo.Context) error {
@@ -407,23 +360,23 @@ func (w *UI) authorizeSubmit(c echo.Context) error {
 		return w.errorPage(c, http.StatusBadRequest, "An error has occurred", herr.As(err).Msg)
 	}
 	u := w.currentUser(c)
-	state := req.hidden["state"]
+	state := req.State
 	if c.FormValue("decision") != "approve" || c.FormValue("_method") == "delete" {
-		if req.redirectURI == core.OOB {
+		if req.RedirectURI == core.OOB {
 			return w.errorPage(c, http.StatusOK, "Authorisation denied", "You denied the application access to your account.")
 		}
-		return c.Redirect(http.StatusFound, withQuery(req.redirectURI, url.Values{"error": {"access_denied"},
+		return c.Redirect(http.StatusFound, withQuery(req.RedirectURI, url.Values{"error": {"access_denied"},
 			"error_description": {"The resource owner or authorization server denied the request."}, "state": optional(state)}))
 	}
-	code, err := w.svc.IssueCode(c.Request().Context(), req.app, u.ID, req.redirectURI, req.scopes,
-		req.hidden["code_challenge"], req.hidden["code_challenge_method"])
+	code, err := w.svc.IssueCode(c.Request().Context(), req.App, u.ID, req.RedirectURI, req.Scopes,
+		req.CodeChallenge, req.CodeChallengeMethod)
 	if err != nil {
 		return w.errorPage(c, http.StatusBadRequest, "An error has occurred", herr.As(err).Msg)
 	}
-	if req.redirectURI == core.OOB {
+	if req.RedirectURI == core.OOB {
 		return c.Redirect(http.StatusFound, "/oauth/authorize/native?code="+url.QueryEscape(code))
 	}
-	return c.Redirect(http.StatusFound, withQuery(req.redirectURI, url.Values{"code": {code}, "state": optional(state)}))
+	return c.Redirect(http.StatusFound, withQuery(req.RedirectURI, url.Values{"code": {code}, "state": optional(state)}))
 }
 
 func (w *UI) codePage(c echo.Context) error {

@@ -83,6 +83,11 @@ func (w *UI) routeTable() []Route {
 	post("/auth/sign_up", CSRF, w.signUpSubmit)
 	get("/auth/password/new", Public, w.passwordNewPage)
 	post("/auth/password/new", CSRF, w.passwordNewSubmit)
+	// The links of invites and mails (core's InviteURL, ConfirmationURL, PasswordResetURL).
+	get("/invite/:code", Public, w.invitePage)
+	get("/auth/confirmation", Public, w.confirmPage)
+	get("/auth/password/edit", Public, w.passwordEditPage)
+	post("/auth/password", CSRF, w.passwordEditSubmit)
 	for _, p := range []string{"/oauth/authorize", "/oauth/authorize/"} {
 		get(p, Public, w.authorizePage) // shows the sign-in form to strangers
 		post(p, CSRFSession, w.authorizeSubmit)
@@ -148,7 +153,6 @@ func (w *UI) Register(e *echo.Echo) {
 			e.Add(http.MethodHead, r.Path, h)
 		}
 	}
-	w.takeOver(e)
 }
 
 // guard enforces a route's access rule.

@@ -226,8 +226,68 @@ func CheckCodeChallenge(challenge, method string) error {
 	return nil
 }
 
-// IssueCode creates an authorization code for the authorize endpoint.
+// AuthorizeParams are the parameters of an authorization request (RFC 6749
+// §4.1.1, RFC 7636 §4.3), as the authorize page received them.
+type AuthorizeParams struct {
+	ResponseType, ClientID, RedirectURI, Scope, State string
+	CodeChallenge, CodeChallengeMethod                string
+}
+
+// AuthRequest is a validated authorization request: a registered app, one
+// of its registered redirect URIs, scopes within its own, and an S256
+// challenge or none.
+type AuthRequest struct {
+	App                                *model.App
+	RedirectURI                        string
+	Scopes                             []string
+	State                              string
+	CodeChallenge, CodeChallengeMethod string
+}
+
+// AuthorizationRequest validates an authorization request before anyone
+// is asked to sign in or consent. Errors are the messages Doorkeeper shows
+// on its error page; nothing is redirected to an unverified URI.
+func (s *Service) AuthorizationRequest(ctx context.Context, p AuthorizeParams) (*AuthRequest, error) {
+	if p.ResponseType != "" && p.ResponseType != "code" {
+		return nil, herr.BadRequest("The authorization server does not support this response type.")
+	}
+	app, err := s.AppByClientID(ctx, p.ClientID)
+	if err != nil {
+		return nil, herr.BadRequest("Client authentication failed due to unknown client.")
+	}
+	redirect := p.RedirectURI
+	if redirect == "" && len(app.RedirectURIs) == 1 {
+		redirect = app.RedirectURIs[0]
+	}
+	if !slices.Contains(app.RedirectURIs, redirect) {
+		return nil, herr.BadRequest("The redirect URI included is not valid.")
+	}
+	scopes, err := RequestScopes(app, p.Scope)
+	if err != nil {
+		return nil, herr.BadRequest("The requested scope is invalid, unknown, or malformed.")
+	}
+	if err := CheckCodeChallenge(p.CodeChallenge, p.CodeChallengeMethod); err != nil {
+		return nil, err
+	}
+	method := p.CodeChallengeMethod
+	if p.CodeChallenge == "" {
+		method = ""
+	}
+	return &AuthRequest{App: app, RedirectURI: redirect, Scopes: scopes, State: p.State,
+		CodeChallenge: p.CodeChallenge, CodeChallengeMethod: method}, nil
+}
+
+// IssueCode creates an authorization code for the authorize endpoint, once
+// the user consented. It checks again what AuthorizationRequest checked,
+// so that no caller can issue a code for an unregistered redirect URI,
+// wider scopes or a weak challenge.
 func (s *Service) IssueCode(ctx context.Context, app *model.App, userID int64, redirectURI string, scopes []string, challenge, method string) (string, error) {
+	if !slices.Contains(app.RedirectURIs, redirectURI) {
+		return "", herr.BadRequest("The redirect URI included is not valid.")
+	}
+	if !Subset(scopes, app.Scopes) {
+		return "", herr.BadRequest("The requested scope is invalid, unknown, or malformed.")
+	}
 	if err := CheckCodeChallenge(challenge, method); err != nil {
 		return "", err
 	}

@@ -42,14 +42,10 @@ var publicAPI = []string{
 	"GET /api/v1/streaming",     // checks the token itself (it may come as the websocket protocol)
 	"GET /api/v1/streaming/health",
 	"GET /api/v2/instance",
-	"GET /auth/confirmation",  // e-mail confirmation link
-	"GET /auth/password/edit", // password reset link
 	"GET /health",
-	"GET /invite/:code",
 	"POST /api/v1/apps",
 	"POST /api/v1/auth/password",       // password reset with its token
 	"POST /api/v1/auth/password_reset", // asks for a reset mail
-	"POST /auth/password",
 	"POST /oauth/revoke",
 	"POST /oauth/token",
 }
@@ -112,6 +108,8 @@ var publicWeb = []string{
 	"GET /@:username",
 	"GET /@:username/:id",
 	"GET /about",
+	"GET /auth/confirmation",  // e-mail confirmation link
+	"GET /auth/password/edit", // password reset link (its form posts with the CSRF token)
 	"GET /auth/password/new",
 	"GET /auth/sign_in",
 	"GET /auth/sign_out", // a confirmation page; signing out is a POST
@@ -121,6 +119,7 @@ var publicWeb = []string{
 	"GET /branding.css",
 	"GET /branding/logo",
 	"GET /headers/original/missing.png",
+	"GET /invite/:code",    // the sign-up form with the invite's code
 	"GET /oauth/authorize", // shows the sign-in form to strangers
 	"GET /oauth/authorize/",
 	"GET /oauth/authorize/native",
