@@ -24,19 +24,20 @@ type AdminAccount struct {
 // AdminAccountFilter selects accounts for moderators (Mastodon's
 // /api/v1/admin/accounts and /api/v2/admin/accounts filters).
 type AdminAccountFilter struct {
-	Origin string // "local", "remote" or "" (both)
-	Status string // active, pending, disabled, silenced, suspended, sensitized; "" any
-	Staff  bool   // only staff: users with one of StaffRoleKeys
-	// StaffRoleKeys are the staff roles, which core decides (its
-	// StaffRoleKeys) and fills in when Staff is set.
+	Origin      string   // "local", "remote" or "" (both)
+	Status      string   // active, pending, disabled, silenced, suspended, sensitized; "" any
+	Staff       bool     // only staff: users with one of StaffRoleKeys
+	RoleKeys    []string // only users with one of these roles
+	InvitedBy   int64
+	Username    string // prefix, case-insensitive
+	DisplayName string // substring
+	ByDomain    string // exact remote domain
+	Email       string // substring
+	IP          string // an address or CIDR range the user was seen at
+
+	// StaffRoleKeys are the staff roles, for Staff: core decides them
+	// (Service.StaffRoleKeys) and fills them in.
 	StaffRoleKeys []string
-	RoleKeys      []string // only users with one of these roles
-	InvitedBy     int64
-	Username      string // prefix, case-insensitive
-	DisplayName   string // substring
-	ByDomain      string // exact remote domain
-	Email         string // substring
-	IP            string // an address or CIDR range the user was seen at
 }
 
 // AccountModeration is a change of an account's moderation state; nil
