@@ -17,18 +17,13 @@ import (
 // The admin API: Mastodon's /api/v1/admin routes (accounts, reports,
 // domain blocks and allows, IP, e-mail domain and canonical e-mail blocks)
 // and Herald's own (roles, invites, settings, rules, announcements, the
-// audit log, report notes, role assignment). Every route names the
-// permission it needs; core checks it again.
+// audit log, report notes, role assignment). The permission each needs is
+// checked once, by the core method it calls (the web console calls the
+// same ones).
 
-// adminRoute registers an admin route: a user token with scope, whose
-// role grants one of perms.
-func (a *API) adminRoute(e *echo.Echo, method, path, scope string, h echo.HandlerFunc, perms ...core.Permission) {
-	a.handle(e, method, path, func(c echo.Context) error {
-		if err := a.svc.Authorize(c.Request().Context(), caller(c), perms...); err != nil {
-			return err
-		}
-		return h(c)
-	}, Access{Scope: scope, User: true})
+// adminRoute registers an admin route: a user token with scope.
+func (a *API) adminRoute(e *echo.Echo, method, path, scope string, h echo.HandlerFunc) {
+	a.handle(e, method, path, h, user(scope))
 }
 
 // fail renders the errors that carry more than a message: Mastodon's
@@ -57,87 +52,80 @@ func (a *API) registerAdmin(e *echo.Echo) {
 		rCE, wCE   = "admin:read:canonical_email_blocks", "admin:write:canonical_email_blocks"
 		rAd, wAd   = "admin:read", "admin:write"
 	)
-	users, reports := core.PermManageUsers, core.PermManageReports
 
 	// Accounts.
-	a.adminRoute(e, get, "/api/v1/admin/accounts", rAcc, a.adminAccountsV1, users)
-	a.adminRoute(e, get, "/api/v2/admin/accounts", rAcc, a.adminAccountsV2, users)
-	a.adminRoute(e, get, "/api/v1/admin/accounts/:id", rAcc, a.adminGetAccount, users, reports)
-	a.adminRoute(e, del, "/api/v1/admin/accounts/:id", wAcc, a.adminDeleteAccount, core.PermDeleteUserData)
-	a.adminRoute(e, post, "/api/v1/admin/accounts/:id/action", wAcc, a.adminAccountAction, users, reports)
+	a.adminRoute(e, get, "/api/v1/admin/accounts", rAcc, a.adminAccountsV1)
+	a.adminRoute(e, get, "/api/v2/admin/accounts", rAcc, a.adminAccountsV2)
+	a.adminRoute(e, get, "/api/v1/admin/accounts/:id", rAcc, a.adminGetAccount)
+	a.adminRoute(e, del, "/api/v1/admin/accounts/:id", wAcc, a.adminDeleteAccount)
+	a.adminRoute(e, post, "/api/v1/admin/accounts/:id/action", wAcc, a.adminAccountAction)
 	for _, op := range []string{"approve", "reject", "enable", "unsilence", "unsuspend", "unsensitive"} {
-		a.adminRoute(e, post, "/api/v1/admin/accounts/:id/"+op, wAcc, a.adminAccountState(op), users)
+		a.adminRoute(e, post, "/api/v1/admin/accounts/:id/"+op, wAcc, a.adminAccountState(op))
 	}
-	a.adminRoute(e, post, "/api/v1/admin/accounts/:id/role", wAcc, a.adminAssignRole, core.PermManageRoles)
-	a.adminRoute(e, get, "/api/v1/admin/accounts/:id/warnings", rAcc, a.adminAccountWarnings, users, reports)
+	a.adminRoute(e, post, "/api/v1/admin/accounts/:id/role", wAcc, a.adminAssignRole)
+	a.adminRoute(e, get, "/api/v1/admin/accounts/:id/warnings", rAcc, a.adminAccountWarnings)
 
 	// Reports.
-	a.adminRoute(e, get, "/api/v1/admin/reports", rRep, a.adminReports, reports)
-	a.adminRoute(e, get, "/api/v1/admin/reports/:id", rRep, a.adminReport, reports)
-	a.adminRoute(e, put, "/api/v1/admin/reports/:id", wRep, a.adminUpdateReport, reports)
-	a.adminRoute(e, post, "/api/v1/admin/reports/:id/assign_to_self", wRep, a.adminReportOp("assign"), reports)
-	a.adminRoute(e, post, "/api/v1/admin/reports/:id/unassign", wRep, a.adminReportOp("unassign"), reports)
-	a.adminRoute(e, post, "/api/v1/admin/reports/:id/resolve", wRep, a.adminReportOp("resolve"), reports)
-	a.adminRoute(e, post, "/api/v1/admin/reports/:id/reopen", wRep, a.adminReportOp("reopen"), reports)
-	a.adminRoute(e, get, "/api/v1/admin/reports/:id/notes", rRep, a.adminReportNotes, reports)
-	a.adminRoute(e, post, "/api/v1/admin/reports/:id/notes", wRep, a.adminAddReportNote, reports)
-	a.adminRoute(e, del, "/api/v1/admin/reports/:id/notes/:note_id", wRep, a.adminDeleteReportNote, reports)
+	a.adminRoute(e, get, "/api/v1/admin/reports", rRep, a.adminReports)
+	a.adminRoute(e, get, "/api/v1/admin/reports/:id", rRep, a.adminReport)
+	a.adminRoute(e, put, "/api/v1/admin/reports/:id", wRep, a.adminUpdateReport)
+	a.adminRoute(e, post, "/api/v1/admin/reports/:id/assign_to_self", wRep, a.adminReportOp("assign"))
+	a.adminRoute(e, post, "/api/v1/admin/reports/:id/unassign", wRep, a.adminReportOp("unassign"))
+	a.adminRoute(e, post, "/api/v1/admin/reports/:id/resolve", wRep, a.adminReportOp("resolve"))
+	a.adminRoute(e, post, "/api/v1/admin/reports/:id/reopen", wRep, a.adminReportOp("reopen"))
+	a.adminRoute(e, get, "/api/v1/admin/reports/:id/notes", rRep, a.adminReportNotes)
+	a.adminRoute(e, post, "/api/v1/admin/reports/:id/notes", wRep, a.adminAddReportNote)
+	a.adminRoute(e, del, "/api/v1/admin/reports/:id/notes/:note_id", wRep, a.adminDeleteReportNote)
 
 	// Federation.
-	fed := core.PermManageFederation
-	a.adminRoute(e, get, "/api/v1/admin/domain_blocks", rDB, a.adminDomainBlocks, fed)
-	a.adminRoute(e, get, "/api/v1/admin/domain_blocks/:id", rDB, a.adminDomainBlock, fed)
-	a.adminRoute(e, post, "/api/v1/admin/domain_blocks", wDB, a.adminCreateDomainBlock, fed)
-	a.adminRoute(e, put, "/api/v1/admin/domain_blocks/:id", wDB, a.adminUpdateDomainBlock, fed)
-	a.adminRoute(e, del, "/api/v1/admin/domain_blocks/:id", wDB, a.adminDeleteDomainBlock, fed)
-	a.adminRoute(e, get, "/api/v1/admin/domain_allows", rDA, a.adminDomainAllows, fed)
-	a.adminRoute(e, get, "/api/v1/admin/domain_allows/:id", rDA, a.adminDomainAllow, fed)
-	a.adminRoute(e, post, "/api/v1/admin/domain_allows", wDA, a.adminCreateDomainAllow, fed)
-	a.adminRoute(e, del, "/api/v1/admin/domain_allows/:id", wDA, a.adminDeleteDomainAllow, fed)
+	a.adminRoute(e, get, "/api/v1/admin/domain_blocks", rDB, a.adminDomainBlocks)
+	a.adminRoute(e, get, "/api/v1/admin/domain_blocks/:id", rDB, a.adminDomainBlock)
+	a.adminRoute(e, post, "/api/v1/admin/domain_blocks", wDB, a.adminCreateDomainBlock)
+	a.adminRoute(e, put, "/api/v1/admin/domain_blocks/:id", wDB, a.adminUpdateDomainBlock)
+	a.adminRoute(e, del, "/api/v1/admin/domain_blocks/:id", wDB, a.adminDeleteDomainBlock)
+	a.adminRoute(e, get, "/api/v1/admin/domain_allows", rDA, a.adminDomainAllows)
+	a.adminRoute(e, get, "/api/v1/admin/domain_allows/:id", rDA, a.adminDomainAllow)
+	a.adminRoute(e, post, "/api/v1/admin/domain_allows", wDA, a.adminCreateDomainAllow)
+	a.adminRoute(e, del, "/api/v1/admin/domain_allows/:id", wDA, a.adminDeleteDomainAllow)
 
 	// Address and e-mail blocks.
-	blocks := core.PermManageBlocks
-	a.adminRoute(e, get, "/api/v1/admin/ip_blocks", rIP, a.adminIPBlocks, blocks)
-	a.adminRoute(e, get, "/api/v1/admin/ip_blocks/:id", rIP, a.adminIPBlock, blocks)
-	a.adminRoute(e, post, "/api/v1/admin/ip_blocks", wIP, a.adminCreateIPBlock, blocks)
-	a.adminRoute(e, put, "/api/v1/admin/ip_blocks/:id", wIP, a.adminUpdateIPBlock, blocks)
-	a.adminRoute(e, del, "/api/v1/admin/ip_blocks/:id", wIP, a.adminDeleteIPBlock, blocks)
-	a.adminRoute(e, get, "/api/v1/admin/email_domain_blocks", rED, a.adminEmailDomainBlocks, blocks)
-	a.adminRoute(e, get, "/api/v1/admin/email_domain_blocks/:id", rED, a.adminEmailDomainBlock, blocks)
-	a.adminRoute(e, post, "/api/v1/admin/email_domain_blocks", wED, a.adminCreateEmailDomainBlock, blocks)
-	a.adminRoute(e, del, "/api/v1/admin/email_domain_blocks/:id", wED, a.adminDeleteEmailDomainBlock, blocks)
-	a.adminRoute(e, get, "/api/v1/admin/canonical_email_blocks", rCE, a.adminCanonicalBlocks, blocks)
-	a.adminRoute(e, get, "/api/v1/admin/canonical_email_blocks/:id", rCE, a.adminCanonicalBlock, blocks)
-	a.adminRoute(e, post, "/api/v1/admin/canonical_email_blocks", wCE, a.adminCreateCanonicalBlock, blocks)
-	a.adminRoute(e, post, "/api/v1/admin/canonical_email_blocks/test", rCE, a.adminTestCanonicalBlock, blocks)
-	a.adminRoute(e, del, "/api/v1/admin/canonical_email_blocks/:id", wCE, a.adminDeleteCanonicalBlock, blocks)
+	a.adminRoute(e, get, "/api/v1/admin/ip_blocks", rIP, a.adminIPBlocks)
+	a.adminRoute(e, get, "/api/v1/admin/ip_blocks/:id", rIP, a.adminIPBlock)
+	a.adminRoute(e, post, "/api/v1/admin/ip_blocks", wIP, a.adminCreateIPBlock)
+	a.adminRoute(e, put, "/api/v1/admin/ip_blocks/:id", wIP, a.adminUpdateIPBlock)
+	a.adminRoute(e, del, "/api/v1/admin/ip_blocks/:id", wIP, a.adminDeleteIPBlock)
+	a.adminRoute(e, get, "/api/v1/admin/email_domain_blocks", rED, a.adminEmailDomainBlocks)
+	a.adminRoute(e, get, "/api/v1/admin/email_domain_blocks/:id", rED, a.adminEmailDomainBlock)
+	a.adminRoute(e, post, "/api/v1/admin/email_domain_blocks", wED, a.adminCreateEmailDomainBlock)
+	a.adminRoute(e, del, "/api/v1/admin/email_domain_blocks/:id", wED, a.adminDeleteEmailDomainBlock)
+	a.adminRoute(e, get, "/api/v1/admin/canonical_email_blocks", rCE, a.adminCanonicalBlocks)
+	a.adminRoute(e, get, "/api/v1/admin/canonical_email_blocks/:id", rCE, a.adminCanonicalBlock)
+	a.adminRoute(e, post, "/api/v1/admin/canonical_email_blocks", wCE, a.adminCreateCanonicalBlock)
+	a.adminRoute(e, post, "/api/v1/admin/canonical_email_blocks/test", rCE, a.adminTestCanonicalBlock)
+	a.adminRoute(e, del, "/api/v1/admin/canonical_email_blocks/:id", wCE, a.adminDeleteCanonicalBlock)
 
 	// Herald's own.
-	a.adminRoute(e, get, "/api/v1/admin/audit_log", rAd, a.adminAuditLog, core.PermViewAuditLog)
-	roles := core.PermManageRoles
-	a.adminRoute(e, get, "/api/v1/admin/roles", rAd, a.adminRoles, roles)
-	a.adminRoute(e, get, "/api/v1/admin/roles/:id", rAd, a.adminRole, roles)
-	a.adminRoute(e, post, "/api/v1/admin/roles", wAd, a.adminCreateRole, roles)
-	a.adminRoute(e, put, "/api/v1/admin/roles/:id", wAd, a.adminUpdateRole, roles)
-	a.adminRoute(e, del, "/api/v1/admin/roles/:id", wAd, a.adminDeleteRole, roles)
-	invites := []core.Permission{core.PermInviteUsers, core.PermManageInvites}
-	a.adminRoute(e, get, "/api/v1/admin/invites", rAd, a.adminInvites, invites...)
-	a.adminRoute(e, get, "/api/v1/admin/invites/:id", rAd, a.adminInvite, invites...)
-	a.adminRoute(e, post, "/api/v1/admin/invites", wAd, a.adminCreateInvite, core.PermInviteUsers)
-	a.adminRoute(e, del, "/api/v1/admin/invites/:id", wAd, a.adminRevokeInvite, invites...)
-	a.adminRoute(e, get, "/api/v1/admin/settings", rAd, a.adminSettings, core.PermManageSettings)
-	a.adminRoute(e, put, "/api/v1/admin/settings", wAd, a.adminUpdateSettings, core.PermManageSettings)
-	a.adminRoute(e, http.MethodPatch, "/api/v1/admin/settings", wAd, a.adminUpdateSettings, core.PermManageSettings)
-	rules := core.PermManageRules
-	a.adminRoute(e, get, "/api/v1/admin/rules", rAd, a.adminRules, rules)
-	a.adminRoute(e, post, "/api/v1/admin/rules", wAd, a.adminCreateRule, rules)
-	a.adminRoute(e, put, "/api/v1/admin/rules/:id", wAd, a.adminUpdateRule, rules)
-	a.adminRoute(e, del, "/api/v1/admin/rules/:id", wAd, a.adminDeleteRule, rules)
-	ann := core.PermManageAnnouncements
-	a.adminRoute(e, get, "/api/v1/admin/announcements", rAd, a.adminAnnouncements, ann)
-	a.adminRoute(e, post, "/api/v1/admin/announcements", wAd, a.adminCreateAnnouncement, ann)
-	a.adminRoute(e, put, "/api/v1/admin/announcements/:id", wAd, a.adminUpdateAnnouncement, ann)
-	a.adminRoute(e, del, "/api/v1/admin/announcements/:id", wAd, a.adminDeleteAnnouncement, ann)
+	a.adminRoute(e, get, "/api/v1/admin/audit_log", rAd, a.adminAuditLog)
+	a.adminRoute(e, get, "/api/v1/admin/roles", rAd, a.adminRoles)
+	a.adminRoute(e, get, "/api/v1/admin/roles/:id", rAd, a.adminRole)
+	a.adminRoute(e, post, "/api/v1/admin/roles", wAd, a.adminCreateRole)
+	a.adminRoute(e, put, "/api/v1/admin/roles/:id", wAd, a.adminUpdateRole)
+	a.adminRoute(e, del, "/api/v1/admin/roles/:id", wAd, a.adminDeleteRole)
+	a.adminRoute(e, get, "/api/v1/admin/invites", rAd, a.adminInvites)
+	a.adminRoute(e, get, "/api/v1/admin/invites/:id", rAd, a.adminInvite)
+	a.adminRoute(e, post, "/api/v1/admin/invites", wAd, a.adminCreateInvite)
+	a.adminRoute(e, del, "/api/v1/admin/invites/:id", wAd, a.adminRevokeInvite)
+	a.adminRoute(e, get, "/api/v1/admin/settings", rAd, a.adminSettings)
+	a.adminRoute(e, put, "/api/v1/admin/settings", wAd, a.adminUpdateSettings)
+	a.adminRoute(e, http.MethodPatch, "/api/v1/admin/settings", wAd, a.adminUpdateSettings)
+	a.adminRoute(e, get, "/api/v1/admin/rules", rAd, a.adminRules)
+	a.adminRoute(e, post, "/api/v1/admin/rules", wAd, a.adminCreateRule)
+	a.adminRoute(e, put, "/api/v1/admin/rules/:id", wAd, a.adminUpdateRule)
+	a.adminRoute(e, del, "/api/v1/admin/rules/:id", wAd, a.adminDeleteRule)
+	a.adminRoute(e, get, "/api/v1/admin/announcements", rAd, a.adminAnnouncements)
+	a.adminRoute(e, post, "/api/v1/admin/announcements", wAd, a.adminCreateAnnouncement)
+	a.adminRoute(e, put, "/api/v1/admin/announcements/:id", wAd, a.adminUpdateAnnouncement)
+	a.adminRoute(e, del, "/api/v1/admin/announcements/:id", wAd, a.adminDeleteAnnouncement)
 }
 
 // --- accounts ---
@@ -285,7 +273,6 @@ func (a *API) adminAccountState(op string) echo.HandlerFunc {
 }
 
 func (a *API) adminAssignRole(c echo.Context) error {
-	ctx := c.Request().Context()
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
@@ -294,22 +281,15 @@ func (a *API) adminAssignRole(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	roleID, err := p.ID("role_id")
-	if err != nil || roleID == 0 {
-		if r, rerr := a.svc.Store.RoleByKey(ctx, p.String("role")); rerr == nil {
-			roleID = r.ID
-		} else {
-			return herr.Unprocessable("Validation failed: role_id must name a role")
-		}
+	role := p.String("role_id")
+	if role == "" {
+		role = p.String("role")
 	}
-	if err := a.svc.AssignRole(ctx, caller(c), id, roleID); err != nil {
-		return err
-	}
-	aa, err := a.svc.AdminAccount(ctx, caller(c), id)
+	aa, err := a.svc.AssignRole(c.Request().Context(), caller(c), id, role)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a.adminAccount(ctx, aa))
+	return c.JSON(http.StatusOK, a.adminAccount(c.Request().Context(), aa))
 }
 
 func (a *API) adminAccountWarnings(c echo.Context) error {

@@ -1,6 +1,9 @@
 package api_test
 
 import (
+	"crypto/ecdh"
+	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"strings"
 	"testing"
@@ -65,16 +68,44 @@ var adminRoutePermissions = func() map[string][]core.Permission {
 	crud("/api/v1/admin/roles", core.PermManageRoles, "list", "create", "show", "update", "delete")
 	crud("/api/v1/admin/rules", core.PermManageRules, "list", "create", "update", "delete")
 	crud("/api/v1/admin/announcements", core.PermManageAnnouncements, "list", "create", "update", "delete")
-	// Custom emojis (media code) check the admin role; Mastodon's permission
-	// is Manage Custom Emojis.
 	crud("/api/v1/admin/custom_emojis", core.PermManageCustomEmojis, "list", "create", "show", "update", "delete")
 	m["PATCH /api/v1/admin/custom_emojis/:id"] = []core.Permission{core.PermManageCustomEmojis}
 	return m
 }()
 
-// TestAdminPermissionMatrix calls every admin route as every built-in role
-// and a custom role, and checks each answer: 403 exactly when the role
-// lacks the permission the route needs.
+// singlePermissions are Mastodon's permission flags by name, but
+// Administrator (which grants everything): the matrix gives each to a
+// custom role of its own.
+var singlePermissions = map[string]core.Permission{
+	"view_devops": core.PermDevops, "view_audit_log": core.PermViewAuditLog, "view_dashboard": core.PermViewDashboard,
+	"manage_reports": core.PermManageReports, "manage_federation": core.PermManageFederation,
+	"manage_settings": core.PermManageSettings, "manage_blocks": core.PermManageBlocks,
+	"manage_taxonomies": core.PermManageTaxonomies, "manage_appeals": core.PermManageAppeals,
+	"manage_users": core.PermManageUsers, "manage_invites": core.PermManageInvites, "manage_rules": core.PermManageRules,
+	"manage_announcements": core.PermManageAnnouncements, "manage_custom_emojis": core.PermManageCustomEmojis,
+	"manage_webhooks": core.PermManageWebhooks, "invite_users": core.PermInviteUsers, "manage_roles": core.PermManageRoles,
+	"manage_user_access": core.PermManageUserAccess, "delete_user_data": core.PermDeleteUserData,
+}
+
+// giveCustomRole makes a custom role with perms through the API (as the
+// owner) and gives it to a new user.
+func giveCustomRole(t *testing.T, ts *server.TestServer, ownerTok, username, name string, perms core.Permission) {
+	t.Helper()
+	var role struct {
+		ID string `json:"id"`
+	}
+	ts.JSON(t, "POST", "/api/v1/admin/roles", ownerTok, map[string]any{"name": name, "permissions": fmt.Sprint(uint64(perms)),
+		"position": 5}, 200, &role)
+	u := ts.CreateUser(t, username, "user")
+	ts.JSON(t, "POST", fmt.Sprintf("/api/v1/admin/accounts/%d/role", u.ID), ownerTok, map[string]any{"role_id": role.ID}, 200, nil)
+}
+
+// TestAdminPermissionMatrix calls every admin route as every built-in role,
+// a custom role, and a custom role for each single permission, and checks
+// each answer: 403 exactly when the role lacks the permission the route
+// needs. The single-permission roles prove that each route asks for the
+// permission Mastodon names, not a role rank: a role holding exactly that
+// permission gets through, a role holding any other single one does not.
 func TestAdminPermissionMatrix(t *testing.T) {
 	ts := server.StartTest(t)
 	roles := map[string]core.Permission{
@@ -103,6 +134,11 @@ func TestAdminPermissionMatrix(t *testing.T) {
 			Name, Permissions string
 		} `json:"role"`
 		Roles []struct{ Name string } `json:"roles"`
+	}
+	for name, perm := range singlePermissions {
+		role := "only_" + name
+		giveCustomRole(t, ts, ownerTok, role+"1", "Only "+name, perm)
+		roles[role] = perm
 	}
 	tokens := map[string]string{}
 	for r := range roles {
@@ -146,4 +182,95 @@ func TestAdminPermissionMatrix(t *testing.T) {
 	if seen != len(adminRoutePermissions) {
 		t.Errorf("%d admin routes registered, %d in the matrix", seen, len(adminRoutePermissions))
 	}
+}
+
+// TestAdminCustomEmojisNeedManageCustomEmojis: the custom emoji admin
+// routes ask for Manage Custom Emojis, as Mastodon's CustomEmojiPolicy,
+// not for the admin role: a custom role holding only that permission may
+// list and create emojis, a moderator may not.
+func TestAdminCustomEmojisNeedManageCustomEmojis(t *testing.T) {
+	ts := server.StartTest(t)
+	ts.CreateUser(t, "owner1", "owner")
+	ts.CreateUser(t, "mod1", "moderator")
+	ownerTok := ts.Token(t, "owner1", "admin:read admin:write")
+	giveCustomRole(t, ts, ownerTok, "emojis1", "Emoji keeper", core.PermManageCustomEmojis)
+	tok := ts.Token(t, "emojis1", "admin:read admin:write")
+	var list []map[string]any
+	ts.JSON(t, "GET", "/api/v1/admin/custom_emojis", tok, nil, 200, &list)
+	if status, _, body := ts.Do(t, "GET", "/api/v1/admin/custom_emojis", ts.Token(t, "mod1", "admin:read"), nil); status != 403 {
+		t.Errorf("a moderator (no Manage Custom Emojis) lists admin emojis: %d %s", status, body)
+	}
+}
+
+// TestAdminAccountsStaffFilter: the staff filter of the admin account
+// list selects the users core calls staff (a role with a moderation or
+// administration permission), whatever the role's name: a custom role
+// with Manage Custom Emojis is staff, one with Invite Users only is not.
+func TestAdminAccountsStaffFilter(t *testing.T) {
+	ts := server.StartTest(t)
+	ts.CreateUser(t, "owner1", "owner")
+	ts.CreateUser(t, "mod1", "moderator")
+	ts.CreateUser(t, "plain1", "user")
+	ownerTok := ts.Token(t, "owner1", "admin:read admin:write")
+	giveCustomRole(t, ts, ownerTok, "emojis1", "Emoji keeper", core.PermManageCustomEmojis)
+	giveCustomRole(t, ts, ownerTok, "inviter1", "Inviter", core.PermInviteUsers)
+	want := map[string]bool{"owner1": true, "mod1": true, "emojis1": true}
+	for _, path := range []string{"/api/v2/admin/accounts?permissions=staff", "/api/v1/admin/accounts?staff=true"} {
+		var list []struct{ Username string }
+		ts.JSON(t, "GET", path, ownerTok, nil, 200, &list)
+		got := map[string]bool{}
+		for _, a := range list {
+			got[a.Username] = true
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: %v, want %v", path, got, want)
+		}
+	}
+}
+
+// TestAdminPushAlertsFollowPermissions: a push subscription keeps an
+// admin alert only for a user whose role grants the permission to act
+// on it (admin.report: Manage Reports; admin.sign_up: Manage Users),
+// whatever the role's name.
+func TestAdminPushAlertsFollowPermissions(t *testing.T) {
+	ts := server.StartTest(t)
+	ts.CreateUser(t, "owner1", "owner")
+	ownerTok := ts.Token(t, "owner1", "admin:read admin:write")
+	giveCustomRole(t, ts, ownerTok, "reports1", "Reports", core.PermManageReports)
+	ts.CreateUser(t, "plain1", "user")
+	key, err := ecdh.P256().GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.RawURLEncoding.EncodeToString
+	for user, want := range map[string]map[string]bool{
+		"owner1":   {"admin.report": true, "admin.sign_up": true},
+		"reports1": {"admin.report": true},
+		"plain1":   {},
+	} {
+		var sub struct {
+			Alerts map[string]bool `json:"alerts"`
+		}
+		ts.JSON(t, "POST", "/api/v1/push/subscription", ts.Token(t, user, "push"), map[string]any{
+			"subscription": map[string]any{"endpoint": "https://push.example/" + user,
+				"keys": map[string]string{"p256dh": b64(key.PublicKey().Bytes()), "auth": b64(make([]byte, 16))}},
+			"data": map[string]any{"alerts": map[string]bool{"admin.report": true, "admin.sign_up": true}},
+		}, 200, &sub)
+		for _, a := range []string{"admin.report", "admin.sign_up"} {
+			if sub.Alerts[a] != want[a] {
+				t.Errorf("%s: alert %s kept %v, want %v", user, a, sub.Alerts[a], want[a])
+			}
+		}
+	}
+}
+
+// TestEveryoneRoleCannotBeStaff: the everyone role may hold Invite Users
+// only (Mastodon's validate_dangerous_permissions); a staff permission
+// there would make every user staff.
+func TestEveryoneRoleCannotBeStaff(t *testing.T) {
+	ts := server.StartTest(t)
+	ts.CreateUser(t, "owner1", "owner")
+	tok := ts.Token(t, "owner1", "admin:read admin:write")
+	ts.JSON(t, "PUT", "/api/v1/admin/roles/-99", tok, map[string]any{"permissions": fmt.Sprint(uint64(core.PermManageReports))}, 422, nil)
+	ts.JSON(t, "PUT", "/api/v1/admin/roles/-99", tok, map[string]any{"permissions": fmt.Sprint(uint64(core.PermInviteUsers))}, 200, nil)
 }

@@ -39,7 +39,7 @@ func siteSettings(s core.Site) SiteSettings {
 }
 
 func (a *API) adminSettings(c echo.Context) error {
-	s, err := a.svc.Site(c.Request().Context())
+	s, err := a.svc.AdminSite(c.Request().Context(), caller(c))
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func ruleParams(p *Params) (core.RuleParams, error) {
 }
 
 func (a *API) adminRules(c echo.Context) error {
-	rs, err := a.svc.Rules(c.Request().Context())
+	rs, err := a.svc.AdminRules(c.Request().Context(), caller(c))
 	if err != nil {
 		return err
 	}

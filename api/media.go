@@ -31,8 +31,8 @@ func (a *API) registerMedia(e *echo.Echo) {
 	a.handle(e, del, "/api/v1/profile/header", a.deleteProfileImage("header"), user("write:accounts"))
 
 	a.handle(e, get, "/api/v1/custom_emojis", a.customEmojis, public())
-	adminRead := Access{Scope: "admin:read", User: true, Role: model.RoleAdmin}
-	adminWrite := Access{Scope: "admin:write", User: true, Role: model.RoleAdmin}
+	// Manage Custom Emojis, checked by core.
+	adminRead, adminWrite := user("admin:read"), user("admin:write")
 	a.handle(e, get, "/api/v1/admin/custom_emojis", a.adminEmojis, adminRead)
 	a.handle(e, post, "/api/v1/admin/custom_emojis", a.adminCreateEmoji, adminWrite)
 	a.handle(e, get, "/api/v1/admin/custom_emojis/:id", a.adminEmojiShow, adminRead)

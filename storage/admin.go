@@ -26,7 +26,7 @@ type AdminAccount struct {
 type AdminAccountFilter struct {
 	Origin      string   // "local", "remote" or "" (both)
 	Status      string   // active, pending, disabled, silenced, suspended, sensitized; "" any
-	Staff       bool     // only users whose role is not "user"
+	Staff       bool     // only staff: users with one of StaffRoleKeys
 	RoleKeys    []string // only users with one of these roles
 	InvitedBy   int64
 	Username    string // prefix, case-insensitive
@@ -34,6 +34,10 @@ type AdminAccountFilter struct {
 	ByDomain    string // exact remote domain
 	Email       string // substring
 	IP          string // an address or CIDR range the user was seen at
+
+	// StaffRoleKeys are the staff roles, for Staff: core decides them
+	// (Service.StaffRoleKeys) and fills them in.
+	StaffRoleKeys []string
 }
 
 // AccountModeration is a change of an account's moderation state; nil

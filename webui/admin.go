@@ -93,7 +93,7 @@ func (w *UI) adminAccountSubmit(c echo.Context) error {
 			back = "/admin/reports/" + rid
 		}
 	case "role":
-		err = w.svc.AssignRole(ctx, cl, id, formID(c, "role_id"))
+		_, err = w.svc.AssignRole(ctx, cl, id, c.FormValue("role_id"))
 		msg = "Role changed."
 	default:
 		return w.errorPage(c, http.StatusNotFound, "Not found", "No such action.")
@@ -330,7 +330,7 @@ func (w *UI) adminBlocksSubmit(c echo.Context) error {
 }
 
 func (w *UI) adminSettings(c echo.Context) error {
-	site, err := w.svc.Site(c.Request().Context())
+	site, err := w.svc.AdminSite(c.Request().Context(), w.caller(c))
 	if err != nil {
 		return w.fail(c, err)
 	}
@@ -374,7 +374,7 @@ func (w *UI) adminBrandingSubmit(c echo.Context) error {
 }
 
 func (w *UI) adminRules(c echo.Context) error {
-	rules, err := w.svc.Rules(c.Request().Context())
+	rules, err := w.svc.AdminRules(c.Request().Context(), w.caller(c))
 	if err != nil {
 		return w.fail(c, err)
 	}

@@ -35,12 +35,7 @@ func (w *UI) about(c echo.Context) error {
 			d["Contact"] = a
 		}
 	}
-	staffFilter := storage.AdminAccountFilter{Origin: "local", Staff: true, Status: "active"}
-	if st, err := w.svc.Store.AdminAccounts(ctx, staffFilter, model.Page{Limit: 40}); err == nil {
-		var accs []*model.Account
-		for _, a := range st {
-			accs = append(accs, a.Account)
-		}
+	if accs, err := w.svc.StaffAccounts(ctx, 40); err == nil {
 		d["StaffAccounts"] = accs
 	}
 	if blocks, err := w.svc.PublicDomainBlocks(ctx); err == nil {

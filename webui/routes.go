@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/herald-social/herald/internal/core"
 )
 
 // Access is who may call a web route. The wrapper made by Register
@@ -21,7 +19,7 @@ const (
 	CSRF        Access = "csrf"         // a form from anyone, with the CSRF token (sign-in, sign-up)
 	Session     Access = "session"      // a signed-in user (GET pages)
 	CSRFSession Access = "csrf+session" // a form from a signed-in user
-	Staff       Access = "staff"        // a signed-in user whose role opens the console (GET pages)
+	Staff       Access = "staff"        // a signed-in staff user (core's Permission.IsStaff; GET pages)
 	CSRFStaff   Access = "csrf+staff"   // a console form
 )
 
@@ -175,7 +173,7 @@ func (w *UI) guard(r Route) echo.HandlerFunc {
 				if err != nil {
 					return err
 				}
-				if perms&staffPerms == 0 && !perms.Has(core.PermAdministrator) {
+				if !perms.IsStaff() {
 					return w.errorPage(c, http.StatusForbidden, "Not allowed", "The administration console is for staff.")
 				}
 			}

@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"embed"
 	"errors"
+	"fmt"
 	"html/template"
 	"image"
 	"image/color"
@@ -116,6 +117,21 @@ func solidPNG(wd, ht int, c color.RGBA) []byte {
 
 func (w *UI) funcs() template.FuncMap {
 	return template.FuncMap{
+		// can reports whether perms grant any of the named permissions
+		// (Mastodon's names), to show only what the role may use; core
+		// enforces the same permissions.
+		"can": func(perms core.Permission, names ...string) (bool, error) {
+			for _, n := range names {
+				p, ok := core.PermissionNamed(n)
+				if !ok {
+					return false, fmt.Errorf("unknown permission %q", n)
+				}
+				if perms.Has(p) {
+					return true, nil
+				}
+			}
+			return false, nil
+		},
 		"dname": func(a *model.Account) string {
 			if a == nil {
 				return ""
@@ -190,11 +206,6 @@ var permByName = map[string]core.Permission{
 	"roles": core.PermManageRoles, "audit": core.PermViewAuditLog, "invite": core.PermInviteUsers,
 }
 
-// staffPerms are the permissions that open the console.
-const staffPerms = core.PermViewDashboard | core.PermManageReports | core.PermManageUsers | core.PermManageFederation |
-	core.PermManageSettings | core.PermManageBlocks | core.PermManageInvites | core.PermManageRules |
-	core.PermManageAnnouncements | core.PermViewAuditLog | core.PermManageRoles
-
 func (w *UI) pngHandler(b func() []byte) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		c.Response().Header().Set("Cache-Control", "public, max-age=86400")
@@ -234,7 +245,7 @@ func (w *UI) render(c echo.Context, status int, name string, data page) error {
 		data["Me"] = cl.Account
 		perms, _, _ := w.svc.PermissionsOf(ctx, cl.User)
 		data["Perms"] = perms
-		data["Staff"] = perms&staffPerms != 0 || perms.Has(core.PermAdministrator)
+		data["Staff"] = perms.IsStaff()
 	}
 	if f := w.flash(c); f != "" {
 		data["Flash"] = f

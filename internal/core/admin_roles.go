@@ -42,6 +42,43 @@ const (
 	PermAll Permission = 1<<20 - 1
 )
 
+// permissionNames are Mastodon's names of the flags (UserRole::FLAGS keys).
+var permissionNames = map[string]Permission{
+	"administrator": PermAdministrator, "view_devops": PermDevops, "view_audit_log": PermViewAuditLog,
+	"view_dashboard": PermViewDashboard, "manage_reports": PermManageReports, "manage_federation": PermManageFederation,
+	"manage_settings": PermManageSettings, "manage_blocks": PermManageBlocks, "manage_taxonomies": PermManageTaxonomies,
+	"manage_appeals": PermManageAppeals, "manage_users": PermManageUsers, "manage_invites": PermManageInvites,
+	"manage_rules": PermManageRules, "manage_announcements": PermManageAnnouncements,
+	"manage_custom_emojis": PermManageCustomEmojis, "manage_webhooks": PermManageWebhooks,
+	"invite_users": PermInviteUsers, "manage_roles": PermManageRoles, "manage_user_access": PermManageUserAccess,
+	"delete_user_data": PermDeleteUserData,
+}
+
+// PermissionNamed returns the flag of Mastodon's name for it
+// ("manage_reports").
+func PermissionNamed(name string) (Permission, bool) {
+	p, ok := permissionNames[name]
+	return p, ok
+}
+
+// StaffPermissions are the permissions that make a role staff: Mastodon's
+// "moderation" and "administration" permission categories
+// (UserRole::Flags::CATEGORIES), that is every permission but Invite
+// Users (which everyone may hold) and Devops. Administrator grants them
+// all.
+const StaffPermissions = PermViewDashboard | PermViewAuditLog | PermManageUsers | PermManageUserAccess |
+	PermDeleteUserData | PermManageReports | PermManageAppeals | PermManageFederation | PermManageBlocks |
+	PermManageTaxonomies | PermManageInvites |
+	PermManageSettings | PermManageRules | PermManageRoles | PermManageWebhooks | PermManageCustomEmojis |
+	PermManageAnnouncements
+
+// IsStaff reports whether p makes its holder staff: the one definition
+// of staff, used for the administration console, the staff filter of the
+// admin account list and the staff shown on the about page.
+func (p Permission) IsStaff() bool {
+	return p&PermAdministrator != 0 || p&StaffPermissions != 0
+}
+
 // Has reports whether p grants q (every bit of q, or Administrator).
 func (p Permission) Has(q Permission) bool { return p&PermAdministrator != 0 || p&q == q }
 
@@ -89,7 +126,10 @@ func (s *Service) PermissionsOf(ctx context.Context, u *model.User) (Permission,
 	return perms, r, nil
 }
 
-// Authorize checks that the caller is a user whose role grants one of perms.
+// Authorize checks that the caller is a user whose role grants one of
+// perms. It is the one authorisation check for staff actions: each core
+// method that needs a permission calls it first, so the admin API and the
+// web console ask for the same permission, once per call.
 func (s *Service) Authorize(ctx context.Context, c *Caller, perms ...Permission) error {
 	if c == nil || c.User == nil {
 		return herr.Forbidden("This action is not allowed")
@@ -119,6 +159,10 @@ func (s *Service) callerRank(ctx context.Context, c *Caller) (int, Permission, e
 
 // outranks checks that the caller may act on target (a user of a lower
 // role; remote accounts and users of the "user" role are always below).
+// Role positions are the one hierarchy between staff, as Mastodon's
+// UserRole#overrides?: what someone may do at all is their permission
+// bits (Authorize); whom they may do it to, and which roles they may
+// give, change or delete, is the position of their role.
 func (s *Service) outranks(ctx context.Context, c *Caller, target *model.User) error {
 	if target == nil {
 		return nil
@@ -207,6 +251,12 @@ func applyRole(r *model.Role, p RoleParams, rank int, perms Permission) error {
 	}
 	if r.Color != "" && !colorRe.MatchString(r.Color) {
 		return herr.Unprocessable("Validation failed: Color must be in hex format (#rrggbb)")
+	}
+	// The everyone role may hold only Invite Users (Mastodon's
+	// validate_dangerous_permissions): anything more would make every
+	// user staff.
+	if r.Key == model.RoleUser && Permission(r.Permissions)&^PermInviteUsers != 0 {
+		return herr.Unprocessable("Validation failed: Permissions include permissions that are not safe for the everyone role")
 	}
 	if r.Key != model.RoleUser && r.Position >= rank {
 		return herr.Forbidden("This action is not allowed: the role must rank below yours")
@@ -298,36 +348,41 @@ func (s *Service) DeleteRole(ctx context.Context, c *Caller, roleID int64) error
 	return nil
 }
 
-// AssignRole gives a local user a role (by id) below the caller's own.
-func (s *Service) AssignRole(ctx context.Context, c *Caller, accountID, roleID int64) error {
+// AssignRole gives a local user a role (by id, or by key) below the
+// caller's own (Manage Roles, as Mastodon's UserPolicy#change_role?), and
+// returns the account as it now is.
+func (s *Service) AssignRole(ctx context.Context, c *Caller, accountID int64, role string) (*storage.AdminAccount, error) {
 	if err := s.Authorize(ctx, c, PermManageRoles); err != nil {
-		return err
+		return nil, err
 	}
-	r, err := s.roleByID(ctx, roleID)
+	if strings.TrimSpace(role) == "" {
+		return nil, herr.Unprocessable("Validation failed: role_id must name a role")
+	}
+	r, err := s.resolveRole(ctx, role)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	u, err := s.Store.UserByAccountID(ctx, accountID)
 	if errors.Is(err, storage.ErrNotFound) {
-		return herr.NotFound("account")
+		return nil, herr.NotFound("account")
 	} else if err != nil {
-		return herr.Internal(err)
+		return nil, herr.Internal(err)
 	}
 	if err := s.outranks(ctx, c, u); err != nil {
-		return err
+		return nil, err
 	}
 	rank, _, err := s.callerRank(ctx, c)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if r.Key != model.RoleUser && r.Position >= rank {
-		return herr.Forbidden("This action is not allowed")
+		return nil, herr.Forbidden("This action is not allowed")
 	}
 	if err := s.Store.SetRole(ctx, u.ID, r.Key); err != nil {
-		return herr.Internal(err)
+		return nil, herr.Internal(err)
 	}
 	s.audit(ctx, c, "change_role_user", "User", strconv.FormatInt(accountID, 10), "gave role "+roleLabel(r))
-	return nil
+	return s.adminAccount(ctx, accountID)
 }
 
 func roleLabel(r *model.Role) string {
@@ -340,6 +395,22 @@ func roleLabel(r *model.Role) string {
 // roleKeysWith lists the keys of roles whose permissions (with the
 // everyone role's) grant perm.
 func (s *Service) roleKeysWith(ctx context.Context, perm Permission) ([]string, error) {
+	return s.roleKeysWhere(ctx, func(p Permission) bool { return p.Has(perm) })
+}
+
+// StaffRoleKeys lists the keys of the staff roles (Permission.IsStaff),
+// for the queries that select staff.
+func (s *Service) StaffRoleKeys(ctx context.Context) ([]string, error) {
+	keys, err := s.roleKeysWhere(ctx, Permission.IsStaff)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return keys, nil
+}
+
+// roleKeysWhere lists the keys of roles whose permissions (with the
+// everyone role's) satisfy keep.
+func (s *Service) roleKeysWhere(ctx context.Context, keep func(Permission) bool) ([]string, error) {
 	rs, err := s.Store.Roles(ctx)
 	if err != nil {
 		return nil, err
@@ -350,9 +421,9 @@ func (s *Service) roleKeysWith(ctx context.Context, perm Permission) ([]string, 
 			every = Permission(r.Permissions)
 		}
 	}
-	var out []string
+	out := []string{}
 	for _, r := range rs {
-		if (Permission(r.Permissions) | every).Has(perm) {
+		if keep(Permission(r.Permissions) | every) {
 			out = append(out, r.Key)
 		}
 	}

@@ -67,6 +67,14 @@ func (s *Service) loadOverrides(ctx context.Context) (siteOverrides, error) {
 	return o, nil
 }
 
+// AdminSite returns the instance settings for editing (Manage Settings).
+func (s *Service) AdminSite(ctx context.Context, c *Caller) (Site, error) {
+	if err := s.Authorize(ctx, c, PermManageSettings); err != nil {
+		return Site{}, err
+	}
+	return s.Site(ctx)
+}
+
 // Site returns the effective instance settings.
 func (s *Service) Site(ctx context.Context) (Site, error) {
 	o, err := s.loadOverrides(ctx)
@@ -271,6 +279,14 @@ func (s *Service) Rules(ctx context.Context) ([]*model.Rule, error) {
 		return nil, herr.Internal(err)
 	}
 	return rs, nil
+}
+
+// AdminRules lists the rules for editing (Manage Rules).
+func (s *Service) AdminRules(ctx context.Context, c *Caller) ([]*model.Rule, error) {
+	if err := s.Authorize(ctx, c, PermManageRules); err != nil {
+		return nil, err
+	}
+	return s.Rules(ctx)
 }
 
 // RuleParams creates or changes a rule; nil fields stay as they are.

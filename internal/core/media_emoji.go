@@ -124,9 +124,10 @@ func (s *Service) CustomEmojis(ctx context.Context) ([]*model.CustomEmoji, error
 	return out, nil
 }
 
-// AdminEmojis lists every local emoji, disabled ones included.
+// AdminEmojis lists every local emoji, disabled ones included (Manage
+// Custom Emojis, as every emoji action).
 func (s *Service) AdminEmojis(ctx context.Context, c *Caller) ([]*model.CustomEmoji, error) {
-	if err := requireRole(c, model.RoleAdmin); err != nil {
+	if err := s.Authorize(ctx, c, PermManageCustomEmojis); err != nil {
 		return nil, err
 	}
 	list, err := s.Store.EmojisOfDomain(ctx, "")
@@ -134,13 +135,6 @@ func (s *Service) AdminEmojis(ctx context.Context, c *Caller) ([]*model.CustomEm
 		return nil, herr.Internal(err)
 	}
 	return list, nil
-}
-
-func requireRole(c *Caller, role string) error {
-	if c == nil || c.User == nil || !RoleAtLeast(c.User.Role, role) {
-		return herr.Forbidden("This action is not allowed")
-	}
-	return nil
 }
 
 // EmojiParams creates or changes a local emoji; nil fields stay.
@@ -184,9 +178,9 @@ func (s *Service) storeEmojiImage(ctx context.Context, data []byte) (file, stati
 	return file, static, img.Original.Type.MIME, nil
 }
 
-// CreateEmoji adds a local custom emoji (admins).
+// CreateEmoji adds a local custom emoji.
 func (s *Service) CreateEmoji(ctx context.Context, c *Caller, p EmojiParams) (*model.CustomEmoji, error) {
-	if err := requireRole(c, model.RoleAdmin); err != nil {
+	if err := s.Authorize(ctx, c, PermManageCustomEmojis); err != nil {
 		return nil, err
 	}
 	if p.Shortcode == nil || !shortcodeRe.MatchString(*p.Shortcode) {
@@ -233,9 +227,9 @@ func applyEmojiParams(e *model.CustomEmoji, p EmojiParams) {
 	}
 }
 
-// Emoji returns a local emoji (admins).
+// Emoji returns a local emoji.
 func (s *Service) Emoji(ctx context.Context, c *Caller, emojiID int64) (*model.CustomEmoji, error) {
-	if err := requireRole(c, model.RoleAdmin); err != nil {
+	if err := s.Authorize(ctx, c, PermManageCustomEmojis); err != nil {
 		return nil, err
 	}
 	e, err := s.Store.EmojiByID(ctx, emojiID)
@@ -245,7 +239,7 @@ func (s *Service) Emoji(ctx context.Context, c *Caller, emojiID int64) (*model.C
 	return e, nil
 }
 
-// UpdateEmoji changes a local emoji (admins).
+// UpdateEmoji changes a local emoji.
 func (s *Service) UpdateEmoji(ctx context.Context, c *Caller, emojiID int64, p EmojiParams) (*model.CustomEmoji, error) {
 	e, err := s.Emoji(ctx, c, emojiID)
 	if err != nil {
@@ -276,7 +270,7 @@ func (s *Service) UpdateEmoji(ctx context.Context, c *Caller, emojiID int64, p E
 	return e, nil
 }
 
-// DeleteEmoji deletes a local emoji and its files (admins).
+// DeleteEmoji deletes a local emoji and its files.
 func (s *Service) DeleteEmoji(ctx context.Context, c *Caller, emojiID int64) error {
 	e, err := s.Emoji(ctx, c, emojiID)
 	if err != nil {

@@ -19,6 +19,33 @@ func (s *Service) AdminAccounts(ctx context.Context, c *Caller, f storage.AdminA
 	if err := s.Authorize(ctx, c, PermManageUsers); err != nil {
 		return nil, err
 	}
+	return s.adminAccounts(ctx, f, p)
+}
+
+// StaffAccounts lists the active local staff (Permission.IsStaff), for
+// the about page.
+func (s *Service) StaffAccounts(ctx context.Context, limit int) ([]*model.Account, error) {
+	list, err := s.adminAccounts(ctx, storage.AdminAccountFilter{Origin: "local", Staff: true, Status: "active"}, model.Page{Limit: limit})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*model.Account, 0, len(list))
+	for _, aa := range list {
+		out = append(out, aa.Account)
+	}
+	return out, nil
+}
+
+// adminAccounts runs an account query, giving the staff filter the staff
+// roles.
+func (s *Service) adminAccounts(ctx context.Context, f storage.AdminAccountFilter, p model.Page) ([]*storage.AdminAccount, error) {
+	if f.Staff {
+		keys, err := s.StaffRoleKeys(ctx)
+		if err != nil {
+			return nil, err
+		}
+		f.StaffRoleKeys = keys
+	}
 	out, err := s.Store.AdminAccounts(ctx, f, p)
 	if err != nil {
 		return nil, herr.Internal(err)

@@ -78,18 +78,26 @@ func decodeKey(s string) ([]byte, error) {
 	return base64.RawStdEncoding.DecodeString(s)
 }
 
-func (s *Service) alertsAllowed(c *Caller, alerts map[string]bool) []string {
+// adminAlertPermission is the permission an admin alert needs: the one
+// that lets its holder act on what it announces.
+var adminAlertPermission = map[string]Permission{"admin.sign_up": PermManageUsers, "admin.report": PermManageReports}
+
+func (s *Service) alertsAllowed(ctx context.Context, c *Caller, alerts map[string]bool) ([]string, error) {
+	perms, _, err := s.PermissionsOf(ctx, c.User)
+	if err != nil {
+		return nil, err
+	}
 	var out []string
 	for _, t := range PushAlertTypes {
 		if !alerts[t] {
 			continue
 		}
-		if strings.HasPrefix(t, "admin.") && (c.User == nil || !RoleAtLeast(c.User.Role, model.RoleModerator)) {
+		if need, ok := adminAlertPermission[t]; ok && (c.User == nil || !perms.Has(need)) {
 			continue
 		}
 		out = append(out, t)
 	}
-	return out
+	return out, nil
 }
 
 // Subscribe creates the caller's token's subscription, replacing any.
@@ -122,10 +130,14 @@ func (s *Service) Subscribe(ctx context.Context, c *Caller, p PushParams) (*stor
 	if !slices.Contains(PushPolicies, policy) {
 		return nil, herr.Unprocessable("Validation failed: Policy is not included in the list")
 	}
+	alerts, err := s.alertsAllowed(ctx, c, p.Alerts)
+	if err != nil {
+		return nil, err
+	}
 	sub := &storage.PushSubscription{
 		TokenID: c.Token.ID, AccountID: c.Account.ID, Endpoint: u.String(),
 		P256dh: base64.RawURLEncoding.EncodeToString(pub), Auth: base64.RawURLEncoding.EncodeToString(auth),
-		Alerts: s.alertsAllowed(c, p.Alerts), Policy: policy, Standard: p.Standard,
+		Alerts: alerts, Policy: policy, Standard: p.Standard,
 	}
 	if err := s.Store.SavePushSubscription(ctx, sub); err != nil {
 		return nil, herr.Internal(err)
@@ -155,7 +167,9 @@ func (s *Service) UpdatePushSubscription(ctx context.Context, c *Caller, p PushP
 		return nil, err
 	}
 	if p.Alerts != nil {
-		sub.Alerts = s.alertsAllowed(c, p.Alerts)
+		if sub.Alerts, err = s.alertsAllowed(ctx, c, p.Alerts); err != nil {
+			return nil, err
+		}
 	}
 	if p.Policy != "" {
 		if !slices.Contains(PushPolicies, p.Policy) {

@@ -44,7 +44,14 @@ func (s *Store) AdminAccounts(ctx context.Context, f storage.AdminAccountFilter,
 		add("m.sensitized_at IS NOT NULL")
 	}
 	if f.Staff {
-		add("u.role <> 'user'")
+		if f.StaffRoleKeys == nil {
+			return nil, errors.New("admin accounts: the staff filter needs the staff roles")
+		}
+		if len(f.StaffRoleKeys) == 0 {
+			add("0")
+		} else {
+			add("u.role IN ("+placeholders(len(f.StaffRoleKeys))+")", stringArgs(f.StaffRoleKeys)...)
+		}
 	}
 	if len(f.RoleKeys) > 0 {
 		add("u.role IN ("+placeholders(len(f.RoleKeys))+")", stringArgs(f.RoleKeys)...)
