@@ -347,7 +347,11 @@ func (a *API) graphList(c echo.Context, list func(ctx context.Context, id int64,
 			return c.JSON(http.StatusOK, []Account{})
 		}
 	}
-	links, err := list(ctx, acc.ID, page(c, 40, 80))
+	pg, err := page(c, 40, 80)
+	if err != nil {
+		return err
+	}
+	links, err := list(ctx, acc.ID, pg)
 	if err != nil {
 		return herr.Internal(err)
 	}
@@ -456,7 +460,11 @@ func (a *API) accountNote(c echo.Context) error {
 }
 
 func (a *API) followRequests(c echo.Context) error {
-	links, err := a.svc.Store.FollowRequests(c.Request().Context(), caller(c).AccountID(), page(c, 40, 80))
+	pg, err := page(c, 40, 80)
+	if err != nil {
+		return err
+	}
+	links, err := a.svc.Store.FollowRequests(c.Request().Context(), caller(c).AccountID(), pg)
 	if err != nil {
 		return herr.Internal(err)
 	}
@@ -464,7 +472,11 @@ func (a *API) followRequests(c echo.Context) error {
 }
 
 func (a *API) blocks(c echo.Context) error {
-	links, err := a.svc.Store.Blocks(c.Request().Context(), caller(c).AccountID(), page(c, 40, 80))
+	pg, err := page(c, 40, 80)
+	if err != nil {
+		return err
+	}
+	links, err := a.svc.Store.Blocks(c.Request().Context(), caller(c).AccountID(), pg)
 	if err != nil {
 		return herr.Internal(err)
 	}
@@ -473,7 +485,11 @@ func (a *API) blocks(c echo.Context) error {
 
 func (a *API) mutes(c echo.Context) error {
 	ctx := c.Request().Context()
-	links, err := a.svc.Store.Mutes(ctx, caller(c).AccountID(), page(c, 40, 80))
+	pg, err := page(c, 40, 80)
+	if err != nil {
+		return err
+	}
+	links, err := a.svc.Store.Mutes(ctx, caller(c).AccountID(), pg)
 	if err != nil {
 		return herr.Internal(err)
 	}

@@ -162,7 +162,10 @@ func (a *API) adminAccountsV1(c echo.Context) error {
 			f.Status = st
 		}
 	}
-	pg := page(c, 100, 200)
+	pg, err := page(c, 100, 200)
+	if err != nil {
+		return err
+	}
 	list, err := a.svc.AdminAccounts(c.Request().Context(), caller(c), f, pg)
 	if err != nil {
 		return err
@@ -201,7 +204,10 @@ func (a *API) adminAccountsV2(c echo.Context) error {
 	if len(p.Strings("role_ids")) > 0 && len(f.RoleKeys) == 0 {
 		f.RoleKeys = []string{"\x00none"}
 	}
-	pg := page(c, 100, 200)
+	pg, err := page(c, 100, 200)
+	if err != nil {
+		return err
+	}
 	list, err := a.svc.AdminAccounts(ctx, caller(c), f, pg)
 	if err != nil {
 		return err
@@ -297,7 +303,10 @@ func (a *API) adminAccountWarnings(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pg := page(c, 40, 80)
+	pg, err := page(c, 40, 80)
+	if err != nil {
+		return err
+	}
 	ws, err := a.svc.AdminAccountWarnings(c.Request().Context(), caller(c), id, pg)
 	if err != nil {
 		return err
@@ -332,7 +341,10 @@ func (a *API) adminReports(c echo.Context) error {
 		return err
 	}
 	f.TargetDomain = core.NormaliseDomain(p.String("by_target_domain"))
-	pg := page(c, 100, 200)
+	pg, err := page(c, 100, 200)
+	if err != nil {
+		return err
+	}
 	rs, err := a.svc.AdminReports(ctx, caller(c), f, pg)
 	if err != nil {
 		return err
@@ -493,7 +505,10 @@ func (a *API) adminAuditLog(c echo.Context) error {
 	if f.AccountID, err = p.ID("account_id"); err != nil {
 		return err
 	}
-	pg := page(c, 40, 200)
+	pg, err := page(c, 40, 200)
+	if err != nil {
+		return err
+	}
 	es, err := a.svc.AuditLog(c.Request().Context(), caller(c), f, pg)
 	if err != nil {
 		return err
@@ -625,7 +640,10 @@ func (a *API) adminInvites(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pg := page(c, 40, 200)
+	pg, err := page(c, 40, 200)
+	if err != nil {
+		return err
+	}
 	list, err := a.svc.Invites(c.Request().Context(), caller(c), p.BoolOr("active", false), pg)
 	if err != nil {
 		return err

@@ -59,7 +59,10 @@ func domainBlockParams(p *Params) (core.DomainBlockParams, error) {
 }
 
 func (a *API) adminDomainBlocks(c echo.Context) error {
-	pg := page(c, 100, 200)
+	pg, err := page(c, 100, 200)
+	if err != nil {
+		return err
+	}
 	list, err := a.svc.DomainBlocks(c.Request().Context(), caller(c), pg)
 	if err != nil {
 		return err
@@ -98,7 +101,10 @@ func (a *API) adminDeleteDomainBlock(c echo.Context) error {
 // --- domain allows ---
 
 func (a *API) adminDomainAllows(c echo.Context) error {
-	pg := page(c, 100, 200)
+	pg, err := page(c, 100, 200)
+	if err != nil {
+		return err
+	}
 	list, err := a.svc.DomainAllows(c.Request().Context(), caller(c), pg)
 	if err != nil {
 		return err
@@ -141,7 +147,10 @@ func ipBlockParams(p *Params) (core.IPBlockParams, error) {
 }
 
 func (a *API) adminIPBlocks(c echo.Context) error {
-	pg := page(c, 100, 200)
+	pg, err := page(c, 100, 200)
+	if err != nil {
+		return err
+	}
 	list, err := a.svc.IPBlocks(c.Request().Context(), caller(c), pg)
 	if err != nil {
 		return err
@@ -180,7 +189,10 @@ func (a *API) adminDeleteIPBlock(c echo.Context) error {
 // --- e-mail domain blocks ---
 
 func (a *API) adminEmailDomainBlocks(c echo.Context) error {
-	pg := page(c, 100, 200)
+	pg, err := page(c, 100, 200)
+	if err != nil {
+		return err
+	}
 	list, err := a.svc.EmailDomainBlocks(c.Request().Context(), caller(c), pg)
 	if err != nil {
 		return err
@@ -211,7 +223,10 @@ func (a *API) adminDeleteEmailDomainBlock(c echo.Context) error {
 // --- canonical e-mail blocks ---
 
 func (a *API) adminCanonicalBlocks(c echo.Context) error {
-	pg := page(c, 100, 200)
+	pg, err := page(c, 100, 200)
+	if err != nil {
+		return err
+	}
 	list, err := a.svc.CanonicalEmailBlocks(c.Request().Context(), caller(c), pg)
 	if err != nil {
 		return err

@@ -37,7 +37,10 @@ func (a *API) registerConversations(e *echo.Echo) {
 }
 
 func (a *API) listConversations(c echo.Context) error {
-	pg := page(c, 20, 40)
+	pg, err := page(c, 20, 40)
+	if err != nil {
+		return err
+	}
 	p, err := a.svc.Conversations(c.Request().Context(), caller(c), pg)
 	if err != nil {
 		return err

@@ -92,7 +92,10 @@ func (a *API) listAccounts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	p := page(c, 40, 80)
+	p, err := page(c, 40, 80)
+	if err != nil {
+		return err
+	}
 	if c.QueryParam("limit") == "0" {
 		p.Limit = 0 // all members, as Mastodon
 	}

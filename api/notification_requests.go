@@ -39,7 +39,10 @@ func (a *API) notificationRequestEntities(p *core.NotificationRequestPage) []Not
 }
 
 func (a *API) notificationRequests(c echo.Context) error {
-	pg := page(c, 40, 80)
+	pg, err := page(c, 40, 80)
+	if err != nil {
+		return err
+	}
 	np, err := a.svc.NotificationRequests(c.Request().Context(), caller(c), 0, pg)
 	if err != nil {
 		return err

@@ -53,7 +53,10 @@ func (a *API) listNotifications(c echo.Context) error {
 	if f.FromAccount, err = p.ID("account_id"); err != nil {
 		return err
 	}
-	pg := page(c, 40, 80)
+	pg, err := page(c, 40, 80)
+	if err != nil {
+		return err
+	}
 	np, err := a.svc.Notifications(c.Request().Context(), caller(c), f, pg)
 	if err != nil {
 		return err

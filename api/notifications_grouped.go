@@ -90,7 +90,10 @@ func (a *API) groupedNotifications(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	pg := page(c, 40, 80)
+	pg, err := page(c, 40, 80)
+	if err != nil {
+		return err
+	}
 	gp, err := a.svc.GroupedNotifications(c.Request().Context(), caller(c), f, grouped, pg)
 	if err != nil {
 		return err

@@ -7,37 +7,16 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/model"
 )
 
-// page reads max_id / since_id / min_id / limit. Malformed ids are ignored,
-// as Mastodon does; limit is clamped to [1, max].
-func page(c echo.Context, def, max int) model.Page {
+// page reads max_id / since_id / min_id / limit from the query string by
+// core's one rule (ParsePage): a malformed or negative cursor is a 400.
+func page(c echo.Context, def, max int) (model.Page, error) {
 	q := c.Request().URL.Query()
-	p := model.Page{Limit: def}
-	p.MaxID = cursorID(q.Get("max_id"))
-	p.SinceID = cursorID(q.Get("since_id"))
-	p.MinID = cursorID(q.Get("min_id"))
-	if s := q.Get("limit"); s != "" {
-		if n, err := strconv.Atoi(s); err == nil {
-			p.Limit = n
-		}
-	}
-	if p.Limit < 1 {
-		p.Limit = 1
-	}
-	if p.Limit > max {
-		p.Limit = max
-	}
-	return p
-}
-
-func cursorID(s string) int64 {
-	v, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	if err != nil || v < 0 {
-		return 0
-	}
-	return v
+	return core.ParsePage(core.PageParams{MaxID: q.Get("max_id"), SinceID: q.Get("since_id"), MinID: q.Get("min_id"),
+		Limit: q.Get("limit")}, def, max)
 }
 
 // setLink writes Mastodon's Link header for a page whose items have the

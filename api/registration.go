@@ -133,7 +133,10 @@ func (a *API) createReport(c echo.Context) error {
 }
 
 func (a *API) accountWarnings(c echo.Context) error {
-	pg := page(c, 40, 80)
+	pg, err := page(c, 40, 80)
+	if err != nil {
+		return err
+	}
 	ws, err := a.svc.AccountWarnings(c.Request().Context(), caller(c), pg)
 	if err != nil {
 		return err

@@ -284,7 +284,10 @@ func (a *API) statusAccounts(c echo.Context, fn func(ctx contextT, c *core.Calle
 	if err != nil {
 		return err
 	}
-	pg := page(c, 40, 80)
+	pg, err := page(c, 40, 80)
+	if err != nil {
+		return err
+	}
 	ids, cursors, err := fn(c.Request().Context(), caller(c), id, pg)
 	if err != nil {
 		return err

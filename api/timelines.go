@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/storage"
 )
 
@@ -21,18 +22,25 @@ func (a *API) registerTimelines(e *echo.Echo) {
 	a.handle(e, http.MethodGet, "/api/v1/accounts/:id/statuses", a.accountStatuses, publicRead(read))
 }
 
-// respondTimeline writes a page of statuses with its Link header.
-func (a *API) respondTimeline(c echo.Context, t *core.Timeline, err error) error {
+// respondTimeline reads the page parameters, loads that page of statuses
+// with load and writes it with its Link header.
+func (a *API) respondTimeline(c echo.Context, load func(p model.Page) (*core.Timeline, error)) error {
+	pg, err := page(c, 20, 40)
 	if err != nil {
 		return err
 	}
-	setPageLink(c, page(c, 20, 40), t.Newest, t.Oldest)
+	t, err := load(pg)
+	if err != nil {
+		return err
+	}
+	setPageLink(c, pg, t.Newest, t.Oldest)
 	return c.JSON(http.StatusOK, a.statuses(t.View))
 }
 
 func (a *API) homeTimeline(c echo.Context) error {
-	t, err := a.svc.HomeTimeline(c.Request().Context(), caller(c), page(c, 20, 40))
-	return a.respondTimeline(c, t, err)
+	return a.respondTimeline(c, func(pg model.Page) (*core.Timeline, error) {
+		return a.svc.HomeTimeline(c.Request().Context(), caller(c), pg)
+	})
 }
 
 func (a *API) publicTimeline(c echo.Context) error {
@@ -40,9 +48,10 @@ func (a *API) publicTimeline(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	t, err := a.svc.PublicTimeline(c.Request().Context(), caller(c), p.BoolOr("local", false), p.BoolOr("remote", false),
-		p.BoolOr("only_media", false), page(c, 20, 40))
-	return a.respondTimeline(c, t, err)
+	return a.respondTimeline(c, func(pg model.Page) (*core.Timeline, error) {
+		return a.svc.PublicTimeline(c.Request().Context(), caller(c), p.BoolOr("local", false), p.BoolOr("remote", false),
+			p.BoolOr("only_media", false), pg)
+	})
 }
 
 func (a *API) tagTimeline(c echo.Context) error {
@@ -57,8 +66,9 @@ func (a *API) tagTimeline(c echo.Context) error {
 		LocalOnly:  p.BoolOr("local", false),
 		RemoteOnly: p.BoolOr("remote", false),
 	}
-	t, err := a.svc.TagTimeline(c.Request().Context(), caller(c), q, p.BoolOr("only_media", false), page(c, 20, 40))
-	return a.respondTimeline(c, t, err)
+	return a.respondTimeline(c, func(pg model.Page) (*core.Timeline, error) {
+		return a.svc.TagTimeline(c.Request().Context(), caller(c), q, p.BoolOr("only_media", false), pg)
+	})
 }
 
 func (a *API) listTimeline(c echo.Context) error {
@@ -66,23 +76,27 @@ func (a *API) listTimeline(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	t, err := a.svc.ListTimeline(c.Request().Context(), caller(c), id, page(c, 20, 40))
-	return a.respondTimeline(c, t, err)
+	return a.respondTimeline(c, func(pg model.Page) (*core.Timeline, error) {
+		return a.svc.ListTimeline(c.Request().Context(), caller(c), id, pg)
+	})
 }
 
 func (a *API) directTimeline(c echo.Context) error {
-	t, err := a.svc.DirectTimeline(c.Request().Context(), caller(c), page(c, 20, 40))
-	return a.respondTimeline(c, t, err)
+	return a.respondTimeline(c, func(pg model.Page) (*core.Timeline, error) {
+		return a.svc.DirectTimeline(c.Request().Context(), caller(c), pg)
+	})
 }
 
 func (a *API) favourites(c echo.Context) error {
-	t, err := a.svc.Favourites(c.Request().Context(), caller(c), page(c, 20, 40))
-	return a.respondTimeline(c, t, err)
+	return a.respondTimeline(c, func(pg model.Page) (*core.Timeline, error) {
+		return a.svc.Favourites(c.Request().Context(), caller(c), pg)
+	})
 }
 
 func (a *API) bookmarks(c echo.Context) error {
-	t, err := a.svc.Bookmarks(c.Request().Context(), caller(c), page(c, 20, 40))
-	return a.respondTimeline(c, t, err)
+	return a.respondTimeline(c, func(pg model.Page) (*core.Timeline, error) {
+		return a.svc.Bookmarks(c.Request().Context(), caller(c), pg)
+	})
 }
 
 func (a *API) accountStatuses(c echo.Context) error {
@@ -101,6 +115,7 @@ func (a *API) accountStatuses(c echo.Context) error {
 		Pinned:         p.BoolOr("pinned", false),
 		Tagged:         p.String("tagged"),
 	}
-	t, err := a.svc.AccountStatuses(c.Request().Context(), caller(c), id, f, page(c, 20, 40))
-	return a.respondTimeline(c, t, err)
+	return a.respondTimeline(c, func(pg model.Page) (*core.Timeline, error) {
+		return a.svc.AccountStatuses(c.Request().Context(), caller(c), id, f, pg)
+	})
 }

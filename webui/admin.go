@@ -53,7 +53,11 @@ func (w *UI) adminAccounts(c echo.Context) error {
 	if f.Origin == "" {
 		f.Origin = "local"
 	}
-	list, err := w.svc.AdminAccounts(c.Request().Context(), w.caller(c), f, pageParams(c))
+	pg, err := pageParams(c)
+	if err != nil {
+		return w.fail(c, err)
+	}
+	list, err := w.svc.AdminAccounts(c.Request().Context(), w.caller(c), f, pg)
 	if err != nil {
 		return w.fail(c, err)
 	}
@@ -167,7 +171,11 @@ func (w *UI) reportRows(c echo.Context, rs []*model.Report) []ReportRow {
 
 func (w *UI) adminReports(c echo.Context) error {
 	resolved := c.QueryParam("resolved") != ""
-	list, err := w.svc.AdminReports(c.Request().Context(), w.caller(c), storage.ReportFilter{Resolved: &resolved}, pageParams(c))
+	pg, err := pageParams(c)
+	if err != nil {
+		return w.fail(c, err)
+	}
+	list, err := w.svc.AdminReports(c.Request().Context(), w.caller(c), storage.ReportFilter{Resolved: &resolved}, pg)
 	if err != nil {
 		return w.fail(c, err)
 	}
@@ -431,7 +439,11 @@ func (w *UI) adminAnnouncementsSubmit(c echo.Context) error {
 
 func (w *UI) adminAudit(c echo.Context) error {
 	ctx := c.Request().Context()
-	list, err := w.svc.AuditLog(ctx, w.caller(c), storage.AuditFilter{}, pageParams(c))
+	pg, err := pageParams(c)
+	if err != nil {
+		return w.fail(c, err)
+	}
+	list, err := w.svc.AuditLog(ctx, w.caller(c), storage.AuditFilter{}, pg)
 	if err != nil {
 		return w.fail(c, err)
 	}

@@ -89,12 +89,10 @@ func (w *UI) items(v *core.StatusView, cl *core.Caller) []Item {
 	return out
 }
 
-func pageParams(c echo.Context) model.Page {
-	p := model.Page{Limit: 20}
-	if v, err := strconv.ParseInt(c.QueryParam("max_id"), 10, 64); err == nil && v > 0 {
-		p.MaxID = v
-	}
-	return p
+// pageParams reads the page cursor of a list page (its "older" link
+// carries max_id) by core's one rule: a malformed or negative id is a 400.
+func pageParams(c echo.Context) (model.Page, error) {
+	return core.ParsePage(core.PageParams{MaxID: c.QueryParam("max_id")}, 20, 20)
 }
 
 // nextLink is the link to the next (older) page, "" at the end.
@@ -116,7 +114,11 @@ func (w *UI) timelinePage(c echo.Context, title string, tl *core.Timeline, empty
 }
 
 func (w *UI) homeTimeline(c echo.Context) error {
-	tl, err := w.svc.HomeTimeline(c.Request().Context(), w.caller(c), pageParams(c))
+	pg, err := pageParams(c)
+	if err != nil {
+		return w.fail(c, err)
+	}
+	tl, err := w.svc.HomeTimeline(c.Request().Context(), w.caller(c), pg)
 	if err != nil {
 		return w.fail(c, err)
 	}
@@ -124,7 +126,11 @@ func (w *UI) homeTimeline(c echo.Context) error {
 }
 
 func (w *UI) localTimeline(c echo.Context) error {
-	tl, err := w.svc.PublicTimeline(c.Request().Context(), w.caller(c), true, false, false, pageParams(c))
+	pg, err := pageParams(c)
+	if err != nil {
+		return w.fail(c, err)
+	}
+	tl, err := w.svc.PublicTimeline(c.Request().Context(), w.caller(c), true, false, false, pg)
 	if err != nil {
 		return w.fail(c, err)
 	}
@@ -143,7 +149,11 @@ type NoteItem struct {
 
 func (w *UI) notificationsPage(c echo.Context) error {
 	cl := w.caller(c)
-	np, err := w.svc.Notifications(c.Request().Context(), cl, noteFilter(), pageParams(c))
+	pg, err := pageParams(c)
+	if err != nil {
+		return w.fail(c, err)
+	}
+	np, err := w.svc.Notifications(c.Request().Context(), cl, noteFilter(), pg)
 	if err != nil {
 		return w.fail(c, err)
 	}

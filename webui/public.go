@@ -100,7 +100,10 @@ func (w *UI) profile(c echo.Context) error {
 		return w.errorPage(c, http.StatusNotFound, "Not found", "This account does not exist.")
 	}
 	cl := w.caller(c)
-	p := pageParams(c)
+	p, err := pageParams(c)
+	if err != nil {
+		return w.fail(c, err)
+	}
 	tl, err := w.svc.AccountStatuses(ctx, cl, acc.ID, storage.AccountStatusFilter{ExcludeReplies: c.QueryParam("replies") == ""}, p)
 	if err != nil {
 		return w.fail(c, err)
@@ -224,7 +227,11 @@ func (w *UI) tagPage(c echo.Context) error {
 	}
 	tag := strings.ToLower(strings.TrimPrefix(c.Param("tag"), "#"))
 	cl := w.caller(c)
-	tl, err := w.svc.TagTimeline(c.Request().Context(), cl, storage.TagQuery{Any: []string{tag}}, false, pageParams(c))
+	pg, err := pageParams(c)
+	if err != nil {
+		return w.fail(c, err)
+	}
+	tl, err := w.svc.TagTimeline(c.Request().Context(), cl, storage.TagQuery{Any: []string{tag}}, false, pg)
 	if err != nil {
 		return w.fail(c, err)
 	}
