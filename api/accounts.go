@@ -12,7 +12,6 @@ import (
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/herr"
 	"github.com/herald-social/herald/internal/model"
-	"github.com/herald-social/herald/storage"
 )
 
 // registerAccounts mounts the account routes: profiles, the social graph
@@ -176,7 +175,7 @@ func (a *API) getAccounts(c echo.Context) error {
 	}
 	out, err := a.accounts(c.Request().Context(), idList(p, "id", 40))
 	if err != nil {
-		return herr.Internal(err)
+		return err
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -311,55 +310,46 @@ func (a *API) familiarFollowers(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// accountLinks renders a page of account links with its Link header.
-func (a *API) accountLinks(c echo.Context, links []storage.AccountLink) error {
-	ids := make([]int64, len(links))
-	for i, l := range links {
-		ids[i] = l.AccountID
-	}
-	out, err := a.accounts(c.Request().Context(), ids)
-	if err != nil {
-		return herr.Internal(err)
-	}
-	if len(links) > 0 {
-		setLink(c, links[0].ID, links[len(links)-1].ID)
-	}
-	return c.JSON(http.StatusOK, out)
-}
-
-// graphList serves followers / following of an account.
-func (a *API) graphList(c echo.Context, list func(ctx context.Context, id int64, p model.Page) ([]storage.AccountLink, error)) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	ctx := c.Request().Context()
-	acc, err := a.svc.Account(ctx, id)
-	if err != nil {
-		return err
-	}
-	if me := caller(c).AccountID(); me != 0 && me != acc.ID {
-		rels, err := a.svc.Relationships(ctx, me, []int64{acc.ID})
-		if err != nil {
-			return err
-		}
-		if len(rels) > 0 && rels[0].BlockedBy {
-			return c.JSON(http.StatusOK, []Account{})
-		}
-	}
+// accountPage reads the page parameters, loads that page of a list of
+// accounts with load and writes it with its Link header.
+func (a *API) accountPage(c echo.Context, load func(ctx context.Context, p model.Page) (*core.AccountPage, error)) error {
 	pg, err := page(c, 40, 80)
 	if err != nil {
 		return err
 	}
-	links, err := list(ctx, acc.ID, pg)
+	ap, err := load(c.Request().Context(), pg)
 	if err != nil {
-		return herr.Internal(err)
+		return err
 	}
-	return a.accountLinks(c, links)
+	out := make([]Account, 0, len(ap.Accounts))
+	for _, acc := range ap.Accounts {
+		out = append(out, a.account(acc))
+	}
+	if ap.Newest != 0 {
+		setLink(c, ap.Newest, ap.Oldest)
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
-func (a *API) followers(c echo.Context) error { return a.graphList(c, a.svc.Store.Followers) }
-func (a *API) following(c echo.Context) error { return a.graphList(c, a.svc.Store.Following) }
+func (a *API) followers(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	return a.accountPage(c, func(ctx context.Context, p model.Page) (*core.AccountPage, error) {
+		return a.svc.Followers(ctx, caller(c), id, p)
+	})
+}
+
+func (a *API) following(c echo.Context) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	return a.accountPage(c, func(ctx context.Context, p model.Page) (*core.AccountPage, error) {
+		return a.svc.Following(ctx, caller(c), id, p)
+	})
+}
 
 func (a *API) accountLists(c echo.Context) error {
 	return showByID(c, a.svc.ListsContaining, listEntities)
@@ -460,55 +450,32 @@ func (a *API) accountNote(c echo.Context) error {
 }
 
 func (a *API) followRequests(c echo.Context) error {
-	pg, err := page(c, 40, 80)
-	if err != nil {
-		return err
-	}
-	links, err := a.svc.Store.FollowRequests(c.Request().Context(), caller(c).AccountID(), pg)
-	if err != nil {
-		return herr.Internal(err)
-	}
-	return a.accountLinks(c, links)
+	return a.accountPage(c, func(ctx context.Context, p model.Page) (*core.AccountPage, error) {
+		return a.svc.FollowRequests(ctx, caller(c), p)
+	})
 }
 
 func (a *API) blocks(c echo.Context) error {
-	pg, err := page(c, 40, 80)
-	if err != nil {
-		return err
-	}
-	links, err := a.svc.Store.Blocks(c.Request().Context(), caller(c).AccountID(), pg)
-	if err != nil {
-		return herr.Internal(err)
-	}
-	return a.accountLinks(c, links)
+	return a.accountPage(c, func(ctx context.Context, p model.Page) (*core.AccountPage, error) {
+		return a.svc.Blocks(ctx, caller(c), p)
+	})
 }
 
 func (a *API) mutes(c echo.Context) error {
-	ctx := c.Request().Context()
 	pg, err := page(c, 40, 80)
 	if err != nil {
 		return err
 	}
-	links, err := a.svc.Store.Mutes(ctx, caller(c).AccountID(), pg)
+	ap, err := a.svc.Mutes(c.Request().Context(), caller(c), pg)
 	if err != nil {
-		return herr.Internal(err)
+		return err
 	}
-	ids := make([]int64, len(links))
-	for i, l := range links {
-		ids[i] = l.AccountID
+	out := make([]MutedAccount, 0, len(ap.Accounts))
+	for _, acc := range ap.Accounts {
+		out = append(out, MutedAccount{Account: a.account(acc), MuteExpiresAt: fmtTimePtr(ap.ExpiresAt[acc.ID])})
 	}
-	accs, err := a.svc.Store.AccountsByIDs(ctx, ids)
-	if err != nil {
-		return herr.Internal(err)
-	}
-	out := make([]MutedAccount, 0, len(links))
-	for _, l := range links {
-		if acc := accs[l.AccountID]; acc != nil && acc.SuspendedAt == nil {
-			out = append(out, MutedAccount{Account: a.account(acc), MuteExpiresAt: fmtTimePtr(l.ExpiresAt)})
-		}
-	}
-	if len(links) > 0 {
-		setLink(c, links[0].ID, links[len(links)-1].ID)
+	if ap.Newest != 0 {
+		setLink(c, ap.Newest, ap.Oldest)
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -172,17 +172,16 @@ func (a *API) account(acc *model.Account) Account {
 	return out
 }
 
-// accounts renders a list, skipping ids that are missing.
+// accounts renders the accounts of ids a list may show (core's
+// VisibleAccounts), in order.
 func (a *API) accounts(ctx context.Context, ids []int64) ([]Account, error) {
-	m, err := a.svc.Store.AccountsByIDs(ctx, ids)
+	accs, err := a.svc.VisibleAccounts(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Account, 0, len(ids))
-	for _, id := range ids {
-		if acc, ok := m[id]; ok && acc.SuspendedAt == nil {
-			out = append(out, a.account(acc))
-		}
+	out := make([]Account, 0, len(accs))
+	for _, acc := range accs {
+		out = append(out, a.account(acc))
 	}
 	return out, nil
 }

@@ -6,7 +6,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/herald-social/herald/internal/core"
-	"github.com/herald-social/herald/internal/herr"
 )
 
 // registerLists mounts /api/v1/lists and its members.
@@ -106,7 +105,7 @@ func (a *API) listAccounts(c echo.Context) error {
 	}
 	out, err := a.accounts(ctx, ids)
 	if err != nil {
-		return herr.Internal(err)
+		return err
 	}
 	if len(ids) > 0 && p.Limit > 0 {
 		setLink(c, ids[0], ids[len(ids)-1])

@@ -294,7 +294,7 @@ func (a *API) statusAccounts(c echo.Context, fn func(ctx contextT, c *core.Calle
 	}
 	accs, err := a.accounts(c.Request().Context(), ids)
 	if err != nil {
-		return herr.Internal(err)
+		return err
 	}
 	var newest, oldest int64
 	if len(cursors) > 0 {
