@@ -349,7 +349,7 @@ func (a *API) adminReports(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := a.renderAdminReports(ctx, rs)
+	out, err := a.renderAdminReports(ctx, caller(c), rs)
 	if err != nil {
 		return err
 	}
@@ -360,7 +360,7 @@ func (a *API) adminReports(c echo.Context) error {
 }
 
 func (a *API) renderAdminReport(c echo.Context, r *model.Report) error {
-	out, err := a.renderAdminReports(c.Request().Context(), []*model.Report{r})
+	out, err := a.renderAdminReports(c.Request().Context(), caller(c), []*model.Report{r})
 	if err != nil {
 		return err
 	}

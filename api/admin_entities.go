@@ -131,17 +131,6 @@ func ruleEntity(r *model.Rule) Rule {
 	return Rule{ID: idString(r.ID), Text: r.Text, Hint: r.Hint, Translations: map[string]string{}}
 }
 
-func (a *API) rulesByID(ctx context.Context) map[int64]*model.Rule {
-	out := map[int64]*model.Rule{}
-	rs, err := a.svc.Rules(ctx)
-	if err == nil {
-		for _, r := range rs {
-			out[r.ID] = r
-		}
-	}
-	return out
-}
-
 // Report is Mastodon's Report entity (what the reporter sees).
 type Report struct {
 	ID            string   `json:"id"`
@@ -188,60 +177,39 @@ type AdminReport struct {
 	Rules                []Rule        `json:"rules"`
 }
 
-// renderAdminReports renders reports with the accounts, statuses and rules they name.
-func (a *API) renderAdminReports(ctx context.Context, rs []*model.Report) ([]AdminReport, error) {
+// renderAdminReports renders reports from core's moderator view of them
+// (ViewReports): the accounts, posts and rules they name.
+func (a *API) renderAdminReports(ctx context.Context, cl *core.Caller, rs []*model.Report) ([]AdminReport, error) {
+	v, err := a.svc.ViewReports(ctx, cl, rs)
+	if err != nil {
+		return nil, err
+	}
 	accs := map[int64]*AdminAccount{}
 	load := func(id int64) *AdminAccount {
-		if id == 0 {
-			return nil
+		if e, ok := accs[id]; ok {
+			return e
 		}
-		if v, ok := accs[id]; ok {
-			return v
-		}
-		aa, err := a.svc.Store.AdminAccount(ctx, id)
-		if err != nil {
-			accs[id] = nil
+		aa := v.Accounts[id]
+		if aa == nil {
 			return nil
 		}
 		e := a.adminAccount(ctx, aa)
 		accs[id] = &e
 		return &e
 	}
-	var statusIDs []int64
-	for _, r := range rs {
-		statusIDs = append(statusIDs, r.StatusIDs...)
-	}
-	sts, err := a.svc.Store.StatusesByIDs(ctx, statusIDs)
-	if err != nil {
-		return nil, err
-	}
-	var authorIDs []int64
-	for _, st := range sts {
-		authorIDs = append(authorIDs, st.AccountID)
-		authorIDs = append(authorIDs, st.MentionIDs...)
-	}
-	authors, err := a.svc.Store.AccountsByIDs(ctx, authorIDs)
-	if err != nil {
-		return nil, err
-	}
-	// Moderators see reported statuses whatever their visibility.
-	view := &core.StatusView{Originals: map[int64]*model.Status{}, Accounts: authors, Flags: map[int64]storage.StatusFlags{}, Apps: map[int64]*model.App{}}
-	rules := a.rulesByID(ctx)
 	out := make([]AdminReport, 0, len(rs))
 	for _, r := range rs {
 		e := AdminReport{ID: idString(r.ID), ActionTaken: r.ActionTakenAt != nil, ActionTakenAt: fmtTimePtr(r.ActionTakenAt),
 			Category: r.Category, Comment: r.Comment, Forwarded: r.Forwarded, CreatedAt: fmtTime(r.CreatedAt), UpdatedAt: fmtTime(r.UpdatedAt),
 			Account: load(r.AccountID), TargetAccount: load(r.TargetAccountID), AssignedAccount: load(r.AssignedID),
 			ActionTakenByAccount: load(r.ActionTakenByID), Statuses: []Status{}, Rules: []Rule{}}
-		for _, id := range r.StatusIDs {
-			if st, ok := sts[id]; ok {
-				if s, ok := a.status(view, st); ok {
-					e.Statuses = append(e.Statuses, s)
-				}
+		for _, st := range v.PostsOf(r) {
+			if s, ok := a.status(v.Posts, st); ok {
+				e.Statuses = append(e.Statuses, s)
 			}
 		}
 		for _, id := range r.RuleIDs {
-			if rule, ok := rules[id]; ok {
+			if rule, ok := v.Rules[id]; ok {
 				e.Rules = append(e.Rules, ruleEntity(rule))
 			}
 		}

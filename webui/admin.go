@@ -156,30 +156,38 @@ type ReportRow struct {
 	Reporter, Target, Assigned *model.Account
 }
 
-func (w *UI) reportRows(c echo.Context, rs []*model.Report) []ReportRow {
-	var ids []int64
-	for _, r := range rs {
-		ids = append(ids, r.AccountID, r.TargetAccountID, r.AssignedID)
+// reportRows are the rows of reports, from core's moderator view of them.
+func reportRows(v *core.ReportView) []ReportRow {
+	acc := func(id int64) *model.Account {
+		if aa := v.Accounts[id]; aa != nil {
+			return aa.Account
+		}
+		return nil
 	}
-	accs, _ := w.svc.Store.AccountsByIDs(c.Request().Context(), ids)
-	out := make([]ReportRow, 0, len(rs))
-	for _, r := range rs {
-		out = append(out, ReportRow{r, accs[r.AccountID], accs[r.TargetAccountID], accs[r.AssignedID]})
+	out := make([]ReportRow, 0, len(v.Reports))
+	for _, r := range v.Reports {
+		out = append(out, ReportRow{r, acc(r.AccountID), acc(r.TargetAccountID), acc(r.AssignedID)})
 	}
 	return out
 }
 
 func (w *UI) adminReports(c echo.Context) error {
+	ctx := c.Request().Context()
+	cl := w.caller(c)
 	resolved := c.QueryParam("resolved") != ""
 	pg, err := pageParams(c)
 	if err != nil {
 		return w.fail(c, err)
 	}
-	list, err := w.svc.AdminReports(c.Request().Context(), w.caller(c), storage.ReportFilter{Resolved: &resolved}, pg)
+	list, err := w.svc.AdminReports(ctx, cl, storage.ReportFilter{Resolved: &resolved}, pg)
 	if err != nil {
 		return w.fail(c, err)
 	}
-	return w.admin(c, "reports", "Reports", page{"Reports": w.reportRows(c, list), "Resolved": resolved})
+	v, err := w.svc.ViewReports(ctx, cl, list)
+	if err != nil {
+		return w.fail(c, err)
+	}
+	return w.admin(c, "reports", "Reports", page{"Reports": reportRows(v), "Resolved": resolved})
 }
 
 func (w *UI) adminReport(c echo.Context) error {
@@ -189,31 +197,26 @@ func (w *UI) adminReport(c echo.Context) error {
 	if err != nil {
 		return w.fail(c, err)
 	}
+	v, err := w.svc.ViewReports(ctx, cl, []*model.Report{r})
+	if err != nil {
+		return w.fail(c, err)
+	}
 	notes, _ := w.svc.ReportNotes(ctx, cl, r.ID)
 	var ids []int64
 	for _, n := range notes {
 		ids = append(ids, n.AccountID)
 	}
 	noteAccs, _ := w.svc.Store.AccountsByIDs(ctx, ids)
-	var statuses []Item
-	if len(r.StatusIDs) > 0 {
-		// Moderators see the reported posts whatever their visibility.
-		m, err := w.svc.Store.StatusesByIDs(ctx, r.StatusIDs)
-		if err == nil {
-			var sts []*model.Status
-			for _, id := range r.StatusIDs {
-				if st := m[id]; st != nil {
-					sts = append(sts, st)
-				}
-			}
-			accs, _ := w.svc.Store.AccountsByIDs(ctx, []int64{r.TargetAccountID})
-			v := &core.StatusView{Statuses: sts, Accounts: accs, Originals: map[int64]*model.Status{}, Flags: map[int64]storage.StatusFlags{}}
-			statuses = w.items(v, nil)
+	posts := *v.Posts
+	posts.Statuses = v.PostsOf(r)
+	rules := make([]*model.Rule, 0, len(v.Rules))
+	for _, id := range r.RuleIDs {
+		if rule := v.Rules[id]; rule != nil {
+			rules = append(rules, rule)
 		}
 	}
-	rules, _ := w.svc.Rules(ctx)
-	return w.admin(c, "report", "Report #"+c.Param("id"), page{"R": w.reportRows(c, []*model.Report{r})[0], "Notes": notes,
-		"NoteAccounts": noteAccs, "Statuses": statuses, "Rules": rules})
+	return w.admin(c, "report", "Report #"+c.Param("id"), page{"R": reportRows(v)[0], "Notes": notes,
+		"NoteAccounts": noteAccs, "Statuses": w.items(&posts, nil), "Rules": rules})
 }
 
 func (w *UI) adminReportSubmit(c echo.Context) error {

@@ -28,6 +28,10 @@ type ViewOptions struct {
 	// HideMuted drops statuses (and boosts) of accounts the viewer mutes,
 	// as timelines do; a status fetched by id is shown anyway.
 	HideMuted bool
+	// moderator shows every status, whatever its visibility: a
+	// moderator's view of reported posts (ViewReports). Unexported, so
+	// that no surface can ask for it.
+	moderator bool
 }
 
 // View applies the visibility rule to sts and loads what rendering needs:
@@ -86,6 +90,9 @@ func (s *Service) View(ctx context.Context, viewerID int64, sts []*model.Status,
 		return nil, herr.Internal(err)
 	}
 	visible := func(st *model.Status) bool {
+		if o.moderator {
+			return true
+		}
 		if !CanSee(viewerID, st, accs[st.AccountID], rel) {
 			return false
 		}
