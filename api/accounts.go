@@ -209,7 +209,7 @@ func (a *API) searchAccounts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	accs, err := a.findAccounts(c, p.String("q"), p.BoolOr("resolve", false), p.BoolOr("following", false), limit, offset)
+	accs, err := a.svc.SearchAccounts(c.Request().Context(), caller(c), p.String("q"), p.BoolOr("resolve", false), p.BoolOr("following", false), limit, offset)
 	if err != nil {
 		return err
 	}
@@ -218,61 +218,6 @@ func (a *API) searchAccounts(c echo.Context) error {
 		out = append(out, a.account(acc))
 	}
 	return c.JSON(http.StatusOK, out)
-}
-
-// findAccounts is account search: an exact acct match first (resolved
-// remotely when asked), then prefix matches on username and display name.
-func (a *API) findAccounts(c echo.Context, q string, resolve, following bool, limit, offset int) ([]*model.Account, error) {
-	ctx := c.Request().Context()
-	q = strings.TrimSpace(q)
-	if q == "" {
-		return nil, nil
-	}
-	cl := caller(c)
-	var out []*model.Account
-	seen := map[int64]bool{}
-	if offset == 0 && looksLikeAcct(q) {
-		if acc, err := a.svc.LookupAcct(ctx, q, resolve && cl.AccountID() != 0); err == nil {
-			keep := true
-			if following {
-				rels, err := a.svc.Store.Relationships(ctx, cl.AccountID(), []int64{acc.ID})
-				keep = err == nil && len(rels) > 0 && rels[0].Following
-			}
-			if keep {
-				out = append(out, acc)
-				seen[acc.ID] = true
-			}
-		}
-	}
-	var found []*model.Account
-	var err error
-	if following && cl.AccountID() != 0 {
-		found, err = a.svc.Store.SearchFollowing(ctx, cl.AccountID(), q, limit, offset)
-	} else {
-		found, err = a.svc.Store.SearchAccounts(ctx, q, false, limit, offset)
-	}
-	if err != nil {
-		return nil, herr.Internal(err)
-	}
-	for _, acc := range found {
-		if !seen[acc.ID] && len(out) < limit {
-			seen[acc.ID] = true
-			out = append(out, acc)
-		}
-	}
-	return out, nil
-}
-
-// looksLikeAcct: "user", "@user", "user@domain" or "@user@domain".
-func looksLikeAcct(q string) bool {
-	q = strings.TrimPrefix(q, "@")
-	if q == "" || strings.ContainsAny(q, " /") {
-		return false
-	}
-	// The domain may carry a port (user@localhost:8080); the user may not.
-	user, domain, hasDomain := strings.Cut(q, "@")
-	return user != "" && !strings.Contains(user, ":") &&
-		(!hasDomain || (domain != "" && !strings.Contains(domain, "@")))
 }
 
 func (a *API) relationships(c echo.Context) error {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -196,13 +197,10 @@ func (a *API) adminAccountsV2(c echo.Context) error {
 	if f.InvitedBy, err = p.ID("invited_by"); err != nil {
 		return err
 	}
-	for _, rid := range splitIDs(p.Strings("role_ids")) {
-		if r, err := a.svc.Store.RoleByID(ctx, rid); err == nil {
-			f.RoleKeys = append(f.RoleKeys, r.Key)
-		}
-	}
-	if len(p.Strings("role_ids")) > 0 && len(f.RoleKeys) == 0 {
-		f.RoleKeys = []string{"\x00none"}
+	for _, v := range p.Strings("role_ids") {
+		// A malformed id is 0, which no role has: it matches no one.
+		rid, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		f.RoleIDs = append(f.RoleIDs, rid)
 	}
 	pg, err := page(c, 100, 200)
 	if err != nil {
@@ -431,7 +429,7 @@ func (a *API) reportNotes(c echo.Context, ns []*model.ReportNote) []ReportNote {
 	for _, n := range ns {
 		ids = append(ids, n.AccountID)
 	}
-	accs, _ := a.svc.Store.AccountsByIDs(c.Request().Context(), ids)
+	accs, _ := a.svc.AccountsNamed(c.Request().Context(), ids)
 	out := make([]ReportNote, 0, len(ns))
 	for _, n := range ns {
 		e := ReportNote{ID: idString(n.ID), Content: n.Content, CreatedAt: fmtTime(n.CreatedAt)}

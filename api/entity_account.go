@@ -194,7 +194,7 @@ func (a *API) credentialAccount(ctx context.Context, acc *model.Account, u *mode
 		srcFields = append(srcFields, Field{Name: f.Name, Value: f.Raw, VerifiedAt: fmtTimePtr(f.VerifiedAt)})
 	}
 	var requests int64
-	if n, err := a.svc.Store.CountFollowRequests(ctx, acc.ID); err == nil {
+	if n, err := a.svc.FollowRequestCount(ctx, acc.ID); err == nil {
 		requests = n
 	}
 	out.Source = &Source{

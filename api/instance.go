@@ -59,9 +59,7 @@ func (a *API) instanceV1(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	users, _ := a.svc.Store.CountLocalAccounts(ctx)
-	statuses, _ := a.svc.Store.CountLocalStatuses(ctx)
-	domains, _ := a.svc.Store.CountKnownDomains(ctx)
+	n, _ := a.svc.InstanceStats(ctx) // zeros rather than no instance
 	mode := site.RegistrationsMode
 	return c.JSON(http.StatusOK, map[string]any{
 		"uri":               cfg.Instance.Domain,
@@ -71,7 +69,7 @@ func (a *API) instanceV1(c echo.Context) error {
 		"email":             site.ContactEmail,
 		"version":           versionString(),
 		"urls":              map[string]string{"streaming_api": a.streamingURL()},
-		"stats":             map[string]int64{"user_count": users, "status_count": statuses, "domain_count": domains},
+		"stats":             map[string]int64{"user_count": n.Users, "status_count": n.Statuses, "domain_count": n.Domains},
 		"thumbnail":         nil,
 		"languages":         languages(cfg.Instance.Languages),
 		"registrations":     core.RegistrationsOpen(mode),
@@ -173,7 +171,7 @@ func (a *API) instanceV2(c echo.Context) error {
 		return err
 	}
 	mode := site.RegistrationsMode
-	users, _ := a.svc.Store.CountLocalAccounts(ctx)
+	users, _ := a.svc.LocalAccountCount(ctx)
 	desc := site.ShortDescription
 	if desc == "" {
 		desc = site.Description
@@ -210,12 +208,9 @@ func (a *API) instanceV2(c echo.Context) error {
 }
 
 func (a *API) instancePeers(c echo.Context) error {
-	d, err := a.svc.Store.KnownDomains(c.Request().Context(), 10000)
+	d, err := a.svc.Peers(c.Request().Context())
 	if err != nil {
 		return err
-	}
-	if d == nil {
-		d = []string{}
 	}
 	return c.JSON(http.StatusOK, d)
 }

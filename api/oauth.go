@@ -76,13 +76,9 @@ func (a *API) createApp(c echo.Context) error {
 }
 
 func (a *API) verifyApp(c echo.Context) error {
-	cl := caller(c)
-	if cl.Token.AppID == 0 {
-		return herr.Unauthorized("The access token is invalid")
-	}
-	app, err := a.svc.Store.AppByID(c.Request().Context(), cl.Token.AppID)
+	app, err := a.svc.CallerApp(c.Request().Context(), caller(c))
 	if err != nil {
-		return herr.Unauthorized("The access token is invalid")
+		return err
 	}
 	out := application(app, false)
 	return c.JSON(http.StatusOK, out)

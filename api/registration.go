@@ -125,9 +125,13 @@ func (a *API) createReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	acc, err := a.svc.Store.AccountByID(ctx, r.TargetAccountID)
+	accs, err := a.svc.AccountsNamed(ctx, []int64{r.TargetAccountID})
 	if err != nil {
 		return err
+	}
+	acc := accs[r.TargetAccountID]
+	if acc == nil {
+		return herr.NotFound("account")
 	}
 	return c.JSON(http.StatusOK, a.reportEntity(r, acc))
 }

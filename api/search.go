@@ -1,18 +1,14 @@
 package api
 
 import (
-	"errors"
 	"net/http"
-	"regexp"
 	"strings"
-	"unicode"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/herr"
 	"github.com/herald-social/herald/internal/model"
-	"github.com/herald-social/herald/storage"
 )
 
 // searchResults is Mastodon's Search entity.
@@ -74,7 +70,7 @@ func (a *API) search(c echo.Context) error {
 		return c.JSON(http.StatusOK, out)
 	}
 	if want("accounts") {
-		accs, err := a.findAccounts(c, q, resolve, p.BoolOr("following", false), limit, offset)
+		accs, err := a.svc.SearchAccounts(ctx, cl, q, resolve, p.BoolOr("following", false), limit, offset)
 		if err != nil {
 			return err
 		}
@@ -83,15 +79,12 @@ func (a *API) search(c echo.Context) error {
 		}
 	}
 	if want("hashtags") {
-		name := strings.TrimPrefix(q, "#")
-		if validTagName(name) {
-			tags, err := a.svc.Store.SearchHashtags(ctx, strings.ToLower(name), limit, offset)
-			if err != nil {
-				return herr.Internal(err)
-			}
-			for _, t := range tags {
-				out.Hashtags = append(out.Hashtags, a.tag(t))
-			}
+		tags, err := a.svc.SearchHashtags(ctx, q, limit, offset)
+		if err != nil {
+			return err
+		}
+		for _, t := range tags {
+			out.Hashtags = append(out.Hashtags, a.tag(t))
 		}
 	}
 	return c.JSON(http.StatusOK, out)
@@ -111,47 +104,20 @@ func (a *API) accountByURL(c echo.Context, u string, resolve bool) *model.Accoun
 	return acc
 }
 
-// statusByURL finds a known status by its id, or resolves it through the
-// federation engine when allowed; only a status the caller may see.
+// statusByURL finds a status by URL as core's StatusByURL does; nil
+// when there is none the caller may see.
 func (a *API) statusByURL(c echo.Context, u string, resolve bool) *model.Status {
-	ctx := c.Request().Context()
-	viewer := caller(c).AccountID()
-	st, err := a.svc.Store.StatusByURI(ctx, u)
+	st, err := a.svc.StatusByURL(c.Request().Context(), caller(c), u, resolve)
 	if err != nil {
-		if !resolve || viewer == 0 || a.svc.Resolver == nil {
-			return nil
-		}
-		if st, err = a.svc.Resolver.ResolveStatus(ctx, u); err != nil || st == nil {
-			return nil
-		}
-	}
-	if ok, err := a.svc.CanSeeStatus(ctx, viewer, st); err != nil || !ok {
 		return nil
 	}
 	return st
 }
 
-var tagNameRe = regexp.MustCompile(`^[\p{L}\p{M}\p{N}_]+$`)
-
-// validTagName: letters, marks, digits and underscores, not only digits.
-func validTagName(s string) bool {
-	if s == "" || len(s) > 256 || !tagNameRe.MatchString(s) {
-		return false
-	}
-	return strings.IndexFunc(s, func(r rune) bool { return !unicode.IsDigit(r) }) >= 0
-}
-
 func (a *API) getTag(c echo.Context) error {
-	name := strings.TrimPrefix(c.Param("name"), "#")
-	if !validTagName(name) {
-		return herr.NotFound("tag")
-	}
-	t, err := a.svc.Store.HashtagByName(c.Request().Context(), strings.ToLower(name))
-	if errors.Is(err, storage.ErrNotFound) {
-		return c.JSON(http.StatusOK, a.tag(storage.HashtagRef{Name: strings.ToLower(name)}))
-	}
+	t, err := a.svc.Hashtag(c.Request().Context(), c.Param("name"))
 	if err != nil {
-		return herr.Internal(err)
+		return err
 	}
 	return c.JSON(http.StatusOK, a.tag(*t))
 }
@@ -169,13 +135,9 @@ func (a *API) directory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	order := p.String("order")
-	if order != "new" {
-		order = "active"
-	}
-	accs, err := a.svc.Store.DirectoryAccounts(c.Request().Context(), order, true, limit, offset)
+	accs, err := a.svc.Directory(c.Request().Context(), p.String("order"), limit, offset)
 	if err != nil {
-		return herr.Internal(err)
+		return err
 	}
 	out := make([]Account, 0, len(accs))
 	for _, acc := range accs {

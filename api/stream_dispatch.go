@@ -221,7 +221,7 @@ func (a *API) tailNotifications(ctx context.Context) {
 		}
 		from := watermark - id.Min(time.Unix(0, 0).Add(lookback))
 		for {
-			ns, err := a.svc.Store.NotificationsSince(ctx, from, 200)
+			ns, err := a.svc.NotificationsSince(ctx, from, 200)
 			if err != nil {
 				if ctx.Err() == nil {
 					a.log.Error("streaming: notifications", "err", err)

@@ -28,6 +28,7 @@ type AdminAccountFilter struct {
 	Status      string   // active, pending, disabled, silenced, suspended, sensitized; "" any
 	Staff       bool     // only staff: users with one of StaffRoleKeys
 	RoleKeys    []string // only users with one of these roles
+	RoleIDs     []int64  // only users with one of these roles, by id: core turns them into RoleKeys
 	InvitedBy   int64
 	Username    string // prefix, case-insensitive
 	DisplayName string // substring

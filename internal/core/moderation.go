@@ -37,8 +37,18 @@ func (s *Service) StaffAccounts(ctx context.Context, limit int) ([]*model.Accoun
 }
 
 // adminAccounts runs an account query, giving the staff filter the staff
-// roles.
+// roles and turning role ids into role keys.
 func (s *Service) adminAccounts(ctx context.Context, f storage.AdminAccountFilter, p model.Page) ([]*storage.AdminAccount, error) {
+	if len(f.RoleIDs) > 0 {
+		keys, err := s.roleKeysOf(ctx, f.RoleIDs)
+		if err != nil {
+			return nil, err
+		}
+		if len(keys) == 0 {
+			return nil, nil // no such role: no one has it
+		}
+		f.RoleKeys = append(f.RoleKeys, keys...)
+	}
 	if f.Staff {
 		keys, err := s.StaffRoleKeys(ctx)
 		if err != nil {
@@ -51,6 +61,22 @@ func (s *Service) adminAccounts(ctx context.Context, f storage.AdminAccountFilte
 		return nil, herr.Internal(err)
 	}
 	return out, nil
+}
+
+// roleKeysOf returns the keys of the roles with these ids; ids of no role
+// are skipped.
+func (s *Service) roleKeysOf(ctx context.Context, ids []int64) ([]string, error) {
+	var keys []string
+	for _, id := range ids {
+		r, err := s.Store.RoleByID(ctx, id)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		} else if err != nil {
+			return nil, herr.Internal(err)
+		}
+		keys = append(keys, r.Key)
+	}
+	return keys, nil
 }
 
 // AdminAccount returns one account for moderators.

@@ -1,4 +1,4 @@
-package api
+package core
 
 import "testing"
 
@@ -9,6 +9,16 @@ func TestLooksLikeAcct(t *testing.T) {
 	} {
 		if got := looksLikeAcct(q); got != want {
 			t.Errorf("looksLikeAcct(%q) = %v, want %v", q, got, want)
+		}
+	}
+}
+
+func TestValidTagName(t *testing.T) {
+	for s, want := range map[string]bool{
+		"herald": true, "Ünïcode_2": true, "日本": true, "2024": false, "": false, "a-b": false, "a b": false,
+	} {
+		if got := ValidTagName(s); got != want {
+			t.Errorf("ValidTagName(%q) = %v, want %v", s, got, want)
 		}
 	}
 }

@@ -1,0 +1,57 @@
+package core
+
+import (
+	"context"
+
+	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/model"
+)
+
+// Small reads the surfaces need, each with its rule.
+
+// CallerApp returns the app the caller's token was issued to; a token of
+// no app (or of one since deleted) is refused as Mastodon refuses it.
+func (s *Service) CallerApp(ctx context.Context, c *Caller) (*model.App, error) {
+	bad := herr.Unauthorized("The access token is invalid")
+	if c == nil || c.Token == nil || c.Token.AppID == 0 {
+		return nil, bad
+	}
+	app, err := s.Store.AppByID(ctx, c.Token.AppID)
+	if err != nil {
+		return nil, bad
+	}
+	return app, nil
+}
+
+// FollowRequestCount counts the follow requests waiting for accountID's
+// answer (shown to the account itself).
+func (s *Service) FollowRequestCount(ctx context.Context, accountID int64) (int64, error) {
+	n, err := s.Store.CountFollowRequests(ctx, accountID)
+	if err != nil {
+		return 0, herr.Internal(err)
+	}
+	return n, nil
+}
+
+// AccountsNamed returns the accounts of ids that exist, by id, suspended
+// ones included: the accounts a record names (a report note's author, an
+// audit entry's actor, a warning's target), shown whatever became of them.
+// Lists of accounts use VisibleAccounts.
+func (s *Service) AccountsNamed(ctx context.Context, ids []int64) (map[int64]*model.Account, error) {
+	m, err := s.Store.AccountsByIDs(ctx, ids)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return m, nil
+}
+
+// NotificationsSince reads every account's notifications with an id above
+// afterID, oldest first, at most limit: the streaming API tails them to
+// their recipients, each checked by NotificationFor.
+func (s *Service) NotificationsSince(ctx context.Context, afterID int64, limit int) ([]*model.Notification, error) {
+	ns, err := s.Store.NotificationsSince(ctx, afterID, limit)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return ns, nil
+}
