@@ -25,11 +25,10 @@ const (
 	pendingTTL    = 5 * time.Minute
 )
 
-// sessionSecret is the HMAC key for session cookies, made on first use and
-// kept in the store so that restarts keep people signed in.
+// sessionSecret is the HMAC key for session cookies (core's
+// WebSessionKey).
 func (w *UI) sessionSecret(ctx context.Context) ([]byte, error) {
-	v, err := w.svc.Store.SettingOrCreate(ctx, "session_secret", func() (string, error) { return core.RandomToken(48), nil })
-	return []byte(v), err
+	return w.svc.WebSessionKey(ctx)
 }
 
 func (w *UI) signJWT(ctx context.Context, claims jwt.RegisteredClaims) (string, error) {
@@ -118,8 +117,8 @@ func (w *UI) pendingUser(c echo.Context) *model.User {
 	if err != nil {
 		return nil
 	}
-	u, err := w.svc.Store.UserByAccountID(c.Request().Context(), id)
-	if err != nil || w.svc.UsableUser(c.Request().Context(), u) != nil {
+	u, err := w.svc.PendingSignIn(c.Request().Context(), id)
+	if err != nil {
 		return nil
 	}
 	return u
