@@ -18,7 +18,7 @@ import (
 
 	"github.com/herald-social/herald/api"
 	"github.com/herald-social/herald/internal/config"
-	"github.com/herald-social/herald/storage/sqlite"
+	"github.com/herald-social/herald/internal/server"
 )
 
 // Backups. `herald backup` writes one gzipped tar file: a consistent
@@ -60,7 +60,7 @@ type manifest struct {
 // leftovers of an interrupted restore.
 func skipData(rel string) bool {
 	switch rel {
-	case sqlite.DBFile, sqlite.DBFile + "-wal", sqlite.DBFile + "-shm", sqlite.DBFile + "-journal", lockFileName:
+	case server.DatabaseFile, server.DatabaseFile + "-wal", server.DatabaseFile + "-shm", server.DatabaseFile + "-journal", lockFileName:
 		return true
 	}
 	return false
@@ -89,7 +89,7 @@ func backup(args []string, stdout, stderr io.Writer) error {
 
 func writeBackup(ctx context.Context, cfg config.Config, out string) (*manifest, error) {
 	dataDir := cfg.Storage.DataDir
-	dbPath := filepath.Join(dataDir, sqlite.DBFile)
+	dbPath := filepath.Join(dataDir, server.DatabaseFile)
 	if _, err := os.Stat(dbPath); err != nil {
 		return nil, fmt.Errorf("no database in %s: %w", dataDir, err)
 	}
@@ -102,11 +102,11 @@ func writeBackup(ctx context.Context, cfg config.Config, out string) (*manifest,
 		return nil, err
 	}
 	defer os.RemoveAll(tmpDir)
-	snap := filepath.Join(tmpDir, sqlite.DBFile)
-	if err := sqlite.Snapshot(ctx, dbPath, snap); err != nil {
+	snap := filepath.Join(tmpDir, server.DatabaseFile)
+	if err := server.SnapshotDatabase(ctx, dbPath, snap); err != nil {
 		return nil, err
 	}
-	if err := sqlite.CheckFile(ctx, snap); err != nil {
+	if err := server.CheckDatabase(ctx, snap); err != nil {
 		return nil, fmt.Errorf("the snapshot is damaged, nothing written: %w", err)
 	}
 
@@ -119,7 +119,7 @@ func writeBackup(ctx context.Context, cfg config.Config, out string) (*manifest,
 	bw := bufio.NewWriterSize(f, 1<<20)
 	gz := gzip.NewWriter(bw)
 	tw := tar.NewWriter(gz)
-	m := &manifest{Format: backupFormat, Herald: api.Version, Domain: cfg.Instance.Domain, Created: time.Now().UTC(), Database: sqlite.DBFile}
+	m := &manifest{Format: backupFormat, Herald: api.Version, Domain: cfg.Instance.Domain, Created: time.Now().UTC(), Database: server.DatabaseFile}
 
 	// Files first (counted for the manifest), then the manifest and the
 	// database: restore reads the whole archive either way.
@@ -190,7 +190,7 @@ func writeBackup(ctx context.Context, cfg config.Config, out string) (*manifest,
 		f.Close()
 		return nil, err
 	}
-	if err := addFile(tw, snap, sqlite.DBFile); err != nil {
+	if err := addFile(tw, snap, server.DatabaseFile); err != nil {
 		f.Close()
 		return nil, err
 	}
@@ -293,7 +293,7 @@ func restoreBackup(ctx context.Context, cfg config.Config, in string, force bool
 	if err != nil {
 		return nil, "", err
 	}
-	if err := os.MkdirAll(dataDir, sqlite.PrivateDirMode); err != nil {
+	if err := os.MkdirAll(dataDir, server.PrivateDirMode); err != nil {
 		return nil, "", err
 	}
 	unlock, err := lockDataDir(dataDir)
@@ -301,7 +301,7 @@ func restoreBackup(ctx context.Context, cfg config.Config, in string, force bool
 		return nil, "", err
 	}
 	defer unlock()
-	if _, err := os.Stat(filepath.Join(dataDir, sqlite.DBFile)); err == nil && !force {
+	if _, err := os.Stat(filepath.Join(dataDir, server.DatabaseFile)); err == nil && !force {
 		return nil, "", fmt.Errorf("%s already holds a database; restore with --force to replace it (the current data directory is kept beside it)", dataDir)
 	}
 	mediaDir := cfg.MediaDir()
@@ -311,7 +311,7 @@ func restoreBackup(ctx context.Context, cfg config.Config, in string, force bool
 	if err := os.RemoveAll(staging); err != nil {
 		return nil, "", err
 	}
-	if err := os.MkdirAll(staging, sqlite.PrivateDirMode); err != nil {
+	if err := os.MkdirAll(staging, server.PrivateDirMode); err != nil {
 		return nil, "", err
 	}
 	defer os.RemoveAll(staging)
@@ -319,7 +319,7 @@ func restoreBackup(ctx context.Context, cfg config.Config, in string, force bool
 	if err != nil {
 		return nil, "", err
 	}
-	if err := sqlite.CheckFile(ctx, filepath.Join(staging, "db", sqlite.DBFile)); err != nil {
+	if err := server.CheckDatabase(ctx, filepath.Join(staging, "db", server.DatabaseFile)); err != nil {
 		return nil, "", fmt.Errorf("the backup's database is damaged, nothing restored: %w", err)
 	}
 
@@ -331,7 +331,7 @@ func restoreBackup(ctx context.Context, cfg config.Config, in string, force bool
 	}
 	if len(entries) > 1 || (len(entries) == 1 && entries[0].Name() != lockFileName) {
 		kept = dataDir + ".before-restore-" + time.Now().UTC().Format("20060102T150405Z")
-		if err := os.MkdirAll(kept, sqlite.PrivateDirMode); err != nil {
+		if err := os.MkdirAll(kept, server.PrivateDirMode); err != nil {
 			return nil, "", err
 		}
 		for _, e := range entries {
@@ -351,7 +351,7 @@ func restoreBackup(ctx context.Context, cfg config.Config, in string, force bool
 		if err != nil {
 			return err
 		}
-		if err := os.MkdirAll(to, sqlite.PrivateDirMode); err != nil {
+		if err := os.MkdirAll(to, server.PrivateDirMode); err != nil {
 			return err
 		}
 		for _, e := range entries {
@@ -377,7 +377,7 @@ func restoreBackup(ctx context.Context, cfg config.Config, in string, force bool
 			}
 		}
 	}
-	if err := os.Rename(filepath.Join(staging, "db", sqlite.DBFile), filepath.Join(dataDir, sqlite.DBFile)); err != nil {
+	if err := os.Rename(filepath.Join(staging, "db", server.DatabaseFile), filepath.Join(dataDir, server.DatabaseFile)); err != nil {
 		return nil, kept, err
 	}
 	return m, kept, nil
@@ -422,8 +422,8 @@ func unpack(in, dir string) (*manifest, error) {
 			}
 			m = &mm
 			continue
-		case name == sqlite.DBFile:
-			target = filepath.Join(dir, "db", sqlite.DBFile)
+		case name == server.DatabaseFile:
+			target = filepath.Join(dir, "db", server.DatabaseFile)
 			haveDB = true
 		case strings.HasPrefix(name, "data/") || strings.HasPrefix(name, "media/"):
 			target = filepath.Join(dir, filepath.FromSlash(name))
@@ -435,14 +435,14 @@ func unpack(in, dir string) (*manifest, error) {
 		}
 		switch h.Typeflag {
 		case tar.TypeDir:
-			if err := os.MkdirAll(target, sqlite.PrivateDirMode); err != nil {
+			if err := os.MkdirAll(target, server.PrivateDirMode); err != nil {
 				return nil, err
 			}
 		case tar.TypeReg:
-			if err := os.MkdirAll(filepath.Dir(target), sqlite.PrivateDirMode); err != nil {
+			if err := os.MkdirAll(filepath.Dir(target), server.PrivateDirMode); err != nil {
 				return nil, err
 			}
-			w, err := os.OpenFile(target, os.O_CREATE|os.O_EXCL|os.O_WRONLY, sqlite.PrivateFileMode)
+			w, err := os.OpenFile(target, os.O_CREATE|os.O_EXCL|os.O_WRONLY, server.PrivateFileMode)
 			if err != nil {
 				return nil, err
 			}

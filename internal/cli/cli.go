@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -22,7 +23,6 @@ import (
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/herr"
 	"github.com/herald-social/herald/internal/server"
-	"github.com/herald-social/herald/storage/sqlite"
 )
 
 const usage = `Herald: an organisation's own corner of the fediverse.
@@ -157,7 +157,7 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if n, err := srv.Store.CountLocalAccounts(ctx); err == nil && n == 0 {
+	if n, err := srv.Svc.LocalAccountCount(ctx); err == nil && n == 0 {
 		cfgFlag := ""
 		if *cfgPath != "" {
 			cfgFlag = " --config " + *cfgPath
@@ -174,12 +174,11 @@ func openService(cfgPath string, stderr io.Writer) (*core.Service, func(), error
 	if err != nil {
 		return nil, nil, err
 	}
-	store, err := sqlite.Open(context.Background(), cfg.Storage.DataDir, 1)
+	svc, closeStore, err := server.OpenService(context.Background(), cfg, newLogger(cfg, stderr))
 	if err != nil {
 		return nil, nil, err
 	}
-	svc := core.New(cfg, store, newLogger(cfg, stderr))
-	return svc, func() { store.Close() }, nil
+	return svc, func() { closeStore() }, nil
 }
 
 func account(args []string, stdout, stderr io.Writer) error {
@@ -249,7 +248,7 @@ func account(args []string, stdout, stderr io.Writer) error {
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tUSERNAME\tEMAIL\tROLE\tCREATED")
 		for offset := 0; ; offset += 500 {
-			accts, users, err := svc.Store.ListLocalAccounts(ctx, 500, offset)
+			accts, users, err := svc.LocalAccounts(ctx, 500, offset)
 			if err != nil {
 				return err
 			}
@@ -287,17 +286,11 @@ func token(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer closeFn()
-	ctx := context.Background()
-	a, err := svc.LocalAccount(ctx, *username)
+	plain, a, err := svc.IssueUserToken(context.Background(), *username, sc)
 	if err != nil {
-		return fmt.Errorf("no local account @%s", *username)
-	}
-	u, err := svc.Store.UserByAccountID(ctx, a.ID)
-	if err != nil {
-		return err
-	}
-	plain, _, err := svc.IssueToken(ctx, 0, u.ID, sc)
-	if err != nil {
+		if herr.As(err).Status == http.StatusNotFound {
+			return fmt.Errorf("no local user @%s", *username)
+		}
 		return err
 	}
 	fmt.Fprintf(stdout, "access token for @%s with scopes %q:\n%s\n", a.Username, strings.Join(sc, " "), plain)

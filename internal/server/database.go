@@ -1,0 +1,48 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/herald-social/herald/internal/config"
+	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/storage/sqlite"
+)
+
+// The store behind the domain layer is SQLite; server is the one place
+// that chooses it. One-off commands get the domain layer alone from
+// OpenService; backup and restore, which copy the database as a file,
+// get the file's name and the file operations from here.
+
+// OpenService opens the store of cfg and the domain layer over it, for a
+// command that serves nothing (account, token, invite, media commands).
+// closeStore closes the store.
+func OpenService(ctx context.Context, cfg config.Config, log *slog.Logger) (svc *core.Service, closeStore func() error, err error) {
+	store, err := sqlite.Open(ctx, cfg.Storage.DataDir, 1)
+	if err != nil {
+		return nil, nil, err
+	}
+	return core.New(cfg, store, log), store.Close, nil
+}
+
+// DatabaseFile is the database file's name inside data_dir.
+const DatabaseFile = sqlite.DBFile
+
+// The modes of the data directory and of the files Herald writes in it.
+const (
+	PrivateDirMode  os.FileMode = sqlite.PrivateDirMode
+	PrivateFileMode os.FileMode = sqlite.PrivateFileMode
+)
+
+// SnapshotDatabase writes a consistent copy of the database file dbPath to
+// out (which must not exist), beside a serving process (VACUUM INTO).
+func SnapshotDatabase(ctx context.Context, dbPath, out string) error {
+	return sqlite.Snapshot(ctx, dbPath, out)
+}
+
+// CheckDatabase checks the integrity of a database file that no process
+// is writing (a snapshot, a restored copy).
+func CheckDatabase(ctx context.Context, path string) error {
+	return sqlite.CheckFile(ctx, path)
+}
