@@ -9,12 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/mail"
 	"net/url"
 	"regexp"
 	"strings"
 	"sync"
-	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -51,7 +49,8 @@ func HashPassword(pw string) (string, error) {
 	return string(h), nil
 }
 
-// NewAccountParams describes a local account to create.
+// NewAccountParams describes a local account the operator creates
+// (CreateLocalAccount, local_accounts.go).
 type NewAccountParams struct {
 	Username string
 	Email    string
@@ -59,73 +58,6 @@ type NewAccountParams struct {
 	Role     string
 	Approved bool
 	Confirm  bool
-}
-
-// CreateLocalAccount validates and creates a local account with its user and
-// its RSA-2048 key pair for federation.
-func (s *Service) CreateLocalAccount(ctx context.Context, p NewAccountParams) (*model.Account, *model.User, error) {
-	username := strings.ToLower(strings.TrimSpace(p.Username))
-	if !ValidUsername(username) {
-		return nil, nil, herr.Unprocessable("Validation failed: Username must contain only letters, numbers and underscores, at most 30 characters")
-	}
-	email := strings.TrimSpace(p.Email)
-	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email || !strings.Contains(email, "@") {
-		return nil, nil, herr.Unprocessable("Validation failed: Email is invalid")
-	}
-	role := p.Role
-	if role == "" {
-		role = model.RoleUser
-	}
-	if !model.ValidRole(role) {
-		return nil, nil, herr.Unprocessable("Validation failed: Role must be owner, admin, moderator or user")
-	}
-	hash, err := HashPassword(p.Password)
-	if err != nil {
-		return nil, nil, err
-	}
-	priv, pub, err := GenerateKeyPair()
-	if err != nil {
-		return nil, nil, herr.Internal(err)
-	}
-	now := time.Now().UTC()
-	actor := s.LocalActorURI(username)
-	a := &model.Account{
-		Username:       username,
-		Discoverable:   true,
-		ActorType:      "Person",
-		URI:            actor,
-		URL:            s.LocalProfileURL(username),
-		InboxURL:       actor + "/inbox",
-		SharedInboxURL: s.Base() + "/inbox",
-		OutboxURL:      actor + "/outbox",
-		FollowersURL:   actor + "/followers",
-		FollowingURL:   actor + "/following",
-		FeaturedURL:    actor + "/collections/featured",
-		KeyID:          actor + "#main-key",
-		PublicKeyPEM:   pub,
-		PrivateKeyPEM:  priv,
-		CreatedAt:      now,
-		UpdatedAt:      now,
-	}
-	u := &model.User{
-		Email:             email,
-		PasswordHash:      hash,
-		Role:              role,
-		Approved:          p.Approved,
-		Locale:            "en",
-		DefaultVisibility: "public",
-		CreatedAt:         now,
-	}
-	if p.Confirm {
-		u.ConfirmedAt = &now
-	}
-	if err := s.Store.CreateLocalAccount(ctx, a, u); err != nil {
-		if errors.Is(err, storage.ErrConflict) {
-			return nil, nil, herr.Unprocessable("Validation failed: Username or e-mail address is already taken")
-		}
-		return nil, nil, herr.Internal(err)
-	}
-	return a, u, nil
 }
 
 // GenerateKeyPair makes an RSA-2048 key pair as PEM (PKCS#8 private, PKIX public).

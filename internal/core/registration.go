@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"net/mail"
 	"slices"
 	"sort"
 	"strings"
@@ -188,7 +187,7 @@ func (s *Service) Register(ctx context.Context, p RegisterParams) (*model.Accoun
 	needsApproval := mode == "approval" && invite == nil
 	if email == "" {
 		ve.add("email", "Email", "ERR_BLANK", "can't be blank")
-	} else if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email || !strings.Contains(emailDomain(email), ".") && emailDomain(email) != "localhost" {
+	} else if !ValidEmail(email) {
 		ve.add("email", "Email", "ERR_INVALID", "is invalid")
 	} else {
 		domain := emailDomain(email)
@@ -261,10 +260,6 @@ func (s *Service) Register(ctx context.Context, p RegisterParams) (*model.Accoun
 	if err != nil {
 		return nil, nil, err
 	}
-	a, err := s.newLocalAccount(username)
-	if err != nil {
-		return nil, nil, err
-	}
 	role := model.RoleUser
 	reg := &model.Registration{Reason: reason, IP: p.IP, AppID: p.AppID, CreatedAt: now}
 	var inviteID int64
@@ -277,8 +272,7 @@ func (s *Service) Register(ctx context.Context, p RegisterParams) (*model.Accoun
 			}
 		}
 	}
-	u := &model.User{Email: email, PasswordHash: hash, Role: role, Approved: !needsApproval, Locale: locale,
-		DefaultVisibility: "public", CreatedAt: now}
+	u := &model.User{Email: email, PasswordHash: hash, Role: role, Approved: !needsApproval, Locale: locale}
 	if !s.MailEnabled() {
 		// Nobody could confirm it: an admin vouches through the mode.
 		u.ConfirmedAt = &now
@@ -286,7 +280,7 @@ func (s *Service) Register(ctx context.Context, p RegisterParams) (*model.Accoun
 	if _, ok := NormaliseIPRange(p.IP); !ok {
 		reg.IP = ""
 	}
-	err = s.Store.RegisterLocalAccount(ctx, a, u, reg, inviteID, now)
+	a, err := s.createLocalAccount(ctx, newLocal{username: username, user: u, reg: reg, inviteID: inviteID, now: now})
 	switch {
 	case errors.Is(err, storage.ErrInviteUnusable):
 		return nil, nil, herr.Forbidden("This invite is invalid, expired or used up")

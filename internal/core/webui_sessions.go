@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"net/mail"
 	"strings"
 	"time"
 
@@ -162,7 +161,8 @@ func (s *Service) ChangeEmail(ctx context.Context, c *Caller, password, email st
 	if _, err := s.checkPassword(ctx, c, password); err != nil {
 		return err
 	}
-	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email || !strings.Contains(email, "@") {
+	email = strings.TrimSpace(email)
+	if !ValidEmail(email) {
 		return herr.Unprocessable("Validation failed: Email is invalid")
 	}
 	st, err := s.webStore()

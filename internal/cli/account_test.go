@@ -1,0 +1,31 @@
+package cli_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// herald account create checks the address by the sign-up rule: it used
+// to accept addresses that sign-up refuses, such as one at a dotless host.
+func TestAccountCreateChecksEmailAsSignUp(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("[instance]\ndomain = %q\n[storage]\ndata_dir = \"data\"\n", "herald.test")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, email := range []string{"root@intranet", "Root <root@example.org>"} {
+		_, stderr, code := run(t, dir, nil, "account", "create", "--config", cfg, "--username", "root",
+			"--email", email, "--password", "long enough password", "--role", "owner")
+		if code != 1 || !strings.Contains(stderr, "Email is invalid") {
+			t.Errorf("account create with %q: exit %d, %s", email, code, stderr)
+		}
+	}
+	stdout, stderr, code := run(t, dir, nil, "account", "create", "--config", cfg, "--username", "root",
+		"--email", "root@localhost", "--password", "long enough password", "--role", "owner")
+	if code != 0 || !strings.Contains(stdout, "@root") {
+		t.Errorf("account create with root@localhost: exit %d, %s %s", code, stdout, stderr)
+	}
+}
