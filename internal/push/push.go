@@ -102,15 +102,15 @@ func (w *Worker) Wake() {
 // Run sends pushes until ctx ends.
 func (w *Worker) Run(ctx context.Context) {
 	w.init()
-	store := w.Svc.Store
-	if err := store.ReleasePushClaims(ctx); err != nil && ctx.Err() == nil {
+	queue := w.Svc.PushQueue()
+	if err := queue.ReleaseClaims(ctx); err != nil && ctx.Err() == nil {
 		w.Log.Error("push: release claims", "err", err)
 	}
 	sem := make(chan struct{}, w.Concurrency)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for {
-		jobs, err := store.ClaimDuePushes(ctx, time.Now(), w.Concurrency*4)
+		jobs, err := queue.ClaimDue(ctx, time.Now(), w.Concurrency*4)
 		if err != nil && ctx.Err() == nil {
 			w.Log.Error("push: claim", "err", err)
 		}
@@ -132,7 +132,7 @@ func (w *Worker) Run(ctx context.Context) {
 		// Sleep until the next due push, a wake-up, or a second (pushes
 		// queued by another process).
 		wait := time.Second
-		if t, ok, err := store.NextPushDue(ctx); err == nil && ok {
+		if t, ok, err := queue.NextDue(ctx); err == nil && ok {
 			wait = min(wait, max(time.Until(t), 0))
 		}
 		timer := time.NewTimer(wait)
@@ -151,14 +151,14 @@ func (w *Worker) Run(ctx context.Context) {
 var errGone = errors.New("subscription gone")
 
 func (w *Worker) deliver(ctx context.Context, j storage.PushJob) {
-	store := w.Svc.Store
+	queue := w.Svc.PushQueue()
 	err := w.send(ctx, j)
 	switch {
 	case err == nil:
-		_ = store.PushDone(context.WithoutCancel(ctx), j.ID)
+		_ = queue.Done(context.WithoutCancel(ctx), j.ID)
 	case errors.Is(err, errGone):
 		w.Log.Info("push: subscription gone, removed", "subscription", j.Subscription.ID)
-		_ = store.DeletePushSubscriptionByID(context.WithoutCancel(ctx), j.Subscription.ID)
+		_ = queue.SubscriptionGone(context.WithoutCancel(ctx), j.Subscription.ID)
 	case ctx.Err() != nil:
 		// Shutting down: the claim is released at the next start.
 	default:
@@ -166,11 +166,11 @@ func (w *Worker) deliver(ctx context.Context, j storage.PushJob) {
 		var perm permanentError
 		if errors.As(err, &perm) || attempts >= MaxAttempts {
 			w.Log.Warn("push: dropped", "subscription", j.Subscription.ID, "notification", j.Notification.ID, "attempts", attempts, "err", err)
-			_ = store.PushDone(context.WithoutCancel(ctx), j.ID)
+			_ = queue.Done(context.WithoutCancel(ctx), j.ID)
 			return
 		}
 		w.Log.Debug("push: will retry", "subscription", j.Subscription.ID, "attempts", attempts, "err", err)
-		_ = store.RetryPush(context.WithoutCancel(ctx), j.ID, attempts, time.Now().Add(w.Backoff(attempts)), err.Error())
+		_ = queue.Retry(context.WithoutCancel(ctx), j.ID, attempts, time.Now().Add(w.Backoff(attempts)), err.Error())
 	}
 }
 
