@@ -71,7 +71,8 @@ func homeQuery(p model.Page) (string, []any, bool) {
 // HomeTimeline reads a page of the account's home feed.
 func (s *Store) HomeTimeline(ctx context.Context, accountID int64, p model.Page) ([]*model.Status, error) {
 	q, args, rev := homeQuery(p)
-	return s.pageStatuses(ctx, q, rev, append([]any{accountID}, args...)...)
+	v, err := s.pageStatuses(ctx, q, rev, append([]any{accountID}, args...)...)
+	return v, wrap("home timeline", err)
 }
 
 // publicQuery reads the partial index statuses_public (or _local).
@@ -91,12 +92,14 @@ func publicQuery(localOnly, remoteOnly bool, p model.Page) (string, []any, bool)
 // PublicTimeline reads public statuses, skipping suspended and silenced accounts.
 func (s *Store) PublicTimeline(ctx context.Context, localOnly, remoteOnly bool, p model.Page) ([]*model.Status, error) {
 	q, args, rev := publicQuery(localOnly, remoteOnly, p)
-	return s.pageStatuses(ctx, q, rev, args...)
+	v, err := s.pageStatuses(ctx, q, rev, args...)
+	return v, wrap("public timeline", err)
 }
 
 // TagTimeline reads public statuses with a hashtag.
 func (s *Store) TagTimeline(ctx context.Context, tag string, localOnly bool, p model.Page) ([]*model.Status, error) {
-	return s.TagsTimeline(ctx, storage.TagQuery{Any: []string{tag}, LocalOnly: localOnly}, p)
+	v, err := s.TagsTimeline(ctx, storage.TagQuery{Any: []string{tag}, LocalOnly: localOnly}, p)
+	return v, wrap("tag timeline", err)
 }
 
 // TagsTimeline reads public statuses by hashtags. With one "any" tag the page
@@ -130,7 +133,8 @@ func (s *Store) TagsTimeline(ctx context.Context, tq storage.TagQuery, p model.P
 			WHERE st.tag_id = (SELECT id FROM tags WHERE name = ?) AND s.visibility = 0 AND s.reblog_of_id IS NULL` +
 			cond.String() + where + tail
 		all := append([]any{anyTags[0]}, condArgs...)
-		return s.pageStatuses(ctx, q, rev, append(all, args...)...)
+		v, err := s.pageStatuses(ctx, q, rev, append(all, args...)...)
+		return v, wrap("tags timeline", err)
 	}
 	where, args, tail, rev := pageClause("s.id", p)
 	q := `SELECT ` + statusColumns + ` FROM statuses s INDEXED BY statuses_public
@@ -142,7 +146,8 @@ func (s *Store) TagsTimeline(ctx context.Context, tq storage.TagQuery, p model.P
 		all = append(all, t)
 	}
 	all = append(all, condArgs...)
-	return s.pageStatuses(ctx, q, rev, append(all, args...)...)
+	v, err := s.pageStatuses(ctx, q, rev, append(all, args...)...)
+	return v, wrap("tags timeline", err)
 }
 
 // ListTimeline reads the list owner's home feed restricted to the list's
@@ -153,7 +158,8 @@ func (s *Store) ListTimeline(ctx context.Context, listID int64, p model.Page) ([
 		JOIN list_accounts la ON la.list_id = l.id AND la.account_id = h.author_id
 		JOIN statuses s ON s.id = h.status_id
 		WHERE l.id = ?` + where + tail
-	return s.pageStatuses(ctx, q, rev, append([]any{listID}, args...)...)
+	v, err := s.pageStatuses(ctx, q, rev, append([]any{listID}, args...)...)
+	return v, wrap("list timeline", err)
 }
 
 // TimelineListOwner returns the account that owns a list.
@@ -161,9 +167,9 @@ func (s *Store) TimelineListOwner(ctx context.Context, listID int64) (int64, err
 	var owner int64
 	err := s.r.QueryRowContext(ctx, "SELECT account_id FROM lists WHERE id = ?", listID).Scan(&owner)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, storage.ErrNotFound
+		return 0, wrap("timeline list owner", storage.ErrNotFound)
 	}
-	return owner, err
+	return owner, wrap("timeline list owner", err)
 }
 
 // AccountStatuses reads an account's statuses (index statuses_account).
@@ -188,7 +194,8 @@ func (s *Store) AccountStatuses(ctx context.Context, accountID int64, maxVisibil
 		q += " AND EXISTS (SELECT 1 FROM status_tags x JOIN tags t ON t.id = x.tag_id WHERE x.status_id = s.id AND t.name = ?)"
 		all = append(all, strings.ToLower(strings.TrimPrefix(f.Tagged, "#")))
 	}
-	return s.pageStatuses(ctx, q+where+tail, rev, append(all, args...)...)
+	v, err := s.pageStatuses(ctx, q+where+tail, rev, append(all, args...)...)
+	return v, wrap("account statuses", err)
 }
 
 // DirectTimeline reads the direct statuses in the account's home feed
@@ -197,22 +204,26 @@ func (s *Store) DirectTimeline(ctx context.Context, accountID int64, p model.Pag
 	where, args, tail, rev := pageClause("h.status_id", p)
 	q := `SELECT ` + statusColumns + ` FROM home_feed h JOIN statuses s ON s.id = h.status_id
 		WHERE h.account_id = ? AND s.visibility = 3` + where + tail
-	return s.pageStatuses(ctx, q, rev, append([]any{accountID}, args...)...)
+	v, err := s.pageStatuses(ctx, q, rev, append([]any{accountID}, args...)...)
+	return v, wrap("direct timeline", err)
 }
 
 // Replies returns the direct replies to a status, oldest first.
 func (s *Store) Replies(ctx context.Context, statusID int64, limit int) ([]*model.Status, error) {
-	return queryStatuses(ctx, s.r, "SELECT "+statusColumns+" FROM statuses s WHERE s.in_reply_to_id = ? ORDER BY s.id LIMIT ?", statusID, limit)
+	v, err := queryStatuses(ctx, s.r, "SELECT "+statusColumns+" FROM statuses s WHERE s.in_reply_to_id = ? ORDER BY s.id LIMIT ?", statusID, limit)
+	return v, wrap("replies", err)
 }
 
 // Favourites pages through the statuses an account favourited, by favourite id.
 func (s *Store) Favourites(ctx context.Context, accountID int64, p model.Page) ([]*model.Status, []int64, error) {
-	return s.markedStatuses(ctx, "favourites", accountID, p)
+	v, v2, err := s.markedStatuses(ctx, "favourites", accountID, p)
+	return v, v2, wrap("favourites", err)
 }
 
 // Bookmarks pages through the statuses an account bookmarked, by bookmark id.
 func (s *Store) Bookmarks(ctx context.Context, accountID int64, p model.Page) ([]*model.Status, []int64, error) {
-	return s.markedStatuses(ctx, "bookmarks", accountID, p)
+	v, v2, err := s.markedStatuses(ctx, "bookmarks", accountID, p)
+	return v, v2, wrap("bookmarks", err)
 }
 
 func (s *Store) markedStatuses(ctx context.Context, table string, accountID int64, p model.Page) ([]*model.Status, []int64, error) {
