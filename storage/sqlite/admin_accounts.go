@@ -45,7 +45,7 @@ func (s *Store) AdminAccounts(ctx context.Context, f storage.AdminAccountFilter,
 	}
 	if f.Staff {
 		if f.StaffRoleKeys == nil {
-			return nil, errors.New("admin accounts: the staff filter needs the staff roles")
+			return nil, wrap("admin accounts", errors.New("the staff filter needs the staff roles"))
 		}
 		if len(f.StaffRoleKeys) == 0 {
 			add("0")
