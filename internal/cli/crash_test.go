@@ -141,6 +141,7 @@ func TestCrashSafety(t *testing.T) {
 		h.start()
 		if rng.IntN(100) < 15 {
 			// Kill during start-up: migrations, WAL recovery, queue claims.
+			// The random moment is the scenario.
 			time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond)
 			h.kill()
 			integrity(cycle)
@@ -173,6 +174,7 @@ func TestCrashSafety(t *testing.T) {
 				}
 			}()
 		}
+		// Load for a random while, then the kill (the scenario).
 		time.Sleep(time.Duration(150+rng.IntN(1200)) * time.Millisecond)
 		h.kill()
 		close(stop)

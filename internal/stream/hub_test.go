@@ -93,7 +93,9 @@ func TestSlowConsumerIsDroppedWithoutBlocking(t *testing.T) {
 		if time.Since(start) > 50*time.Millisecond {
 			t.Fatal("publish blocked")
 		}
-		time.Sleep(time.Millisecond)
+		// The fast consumer keeps up (its queue never fills); the slow
+		// one is stuck on its first message.
+		testutil.Eventually(t, 2*time.Second, "the fast consumer's message", func() bool { return len(fast.messages()) == i+1 })
 	}
 	select {
 	case <-ss.Done():
