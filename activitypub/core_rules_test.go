@@ -10,6 +10,7 @@ import (
 	"github.com/herald-social/herald/activitypub/httpsig"
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/internal/testutil"
 )
 
 // The engine applies what it receives through core's rules, never around
@@ -48,7 +49,7 @@ func TestActivityDoesNotDeleteALocalAccount(t *testing.T) {
 		_, err := ti.store.AccountByID(ctx, alice.ID)
 		t.Fatalf("Like: %d %s (alice's account: %v)", status, body, err)
 	}
-	eventually(t, 10*time.Second, "the Like after the Delete applied", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the Like after the Delete applied", func() bool {
 		ids, _, err := ti.store.FavouritedBy(ctx, st.ID, model.Page{Limit: 10})
 		return err == nil && slices.Contains(ids, alice.ID)
 	})

@@ -152,6 +152,14 @@ func (s *Store) CountDeliveries(ctx context.Context) (int64, error) {
 	return n, wrap("count deliveries", err)
 }
 
+// CountInbox counts the inbox activities not yet processed (queued or
+// waiting for a retry); a processed activity leaves the queue.
+func (s *Store) CountInbox(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM inbox_queue").Scan(&n)
+	return n, wrap("count inbox", err)
+}
+
 // EnqueueInbox dedupes by activity id and queues the activity.
 func (s *Store) EnqueueInbox(ctx context.Context, it *storage.InboxItem, signerDomain string) (bool, error) {
 	queued := false

@@ -39,9 +39,33 @@ func (s *Store) CreateNotification(ctx context.Context, n *model.Notification) (
 	return created, wrap("create notification", err)
 }
 
-// Notifications reads a page of an account's notifications (index
-// notifications_account).
+// Notifications reads a page of an account's notifications.
 func (s *Store) Notifications(ctx context.Context, accountID int64, f storage.NotificationFilter, p model.Page) ([]*model.Notification, error) {
+	q := notificationsQuery(accountID, f, p)
+	rows, err := s.r.QueryContext(ctx, q.sql, q.args...)
+	if err != nil {
+		return nil, wrap("notifications", err)
+	}
+	defer rows.Close()
+	var out []*model.Notification
+	for rows.Next() {
+		n, err := scanNotification(rows)
+		if err != nil {
+			return nil, wrap("notifications", err)
+		}
+		out = append(out, n)
+	}
+	if q.reverse {
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+	}
+	return out, wrap("notifications", rows.Err())
+}
+
+// notificationsQuery is a page of an account's notifications (index
+// notifications_account).
+func notificationsQuery(accountID int64, f storage.NotificationFilter, p model.Page) pageQuery {
 	where, args, tail, rev := pageClause("n.id", p)
 	q := "SELECT " + notificationColumns + " FROM notifications n WHERE n.account_id = ?"
 	all := []any{accountID}
@@ -64,25 +88,7 @@ func (s *Store) Notifications(ctx context.Context, accountID int64, f storage.No
 	cond, cargs := screenClause(f.Screen)
 	q += cond
 	all = append(all, cargs...)
-	rows, err := s.r.QueryContext(ctx, q+where+tail, append(all, args...)...)
-	if err != nil {
-		return nil, wrap("notifications", err)
-	}
-	defer rows.Close()
-	var out []*model.Notification
-	for rows.Next() {
-		n, err := scanNotification(rows)
-		if err != nil {
-			return nil, wrap("notifications", err)
-		}
-		out = append(out, n)
-	}
-	if rev {
-		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-			out[i], out[j] = out[j], out[i]
-		}
-	}
-	return out, wrap("notifications", rows.Err())
+	return pageQuery{q + where + tail, append(all, args...), rev}
 }
 
 // NotificationByID returns one of the account's notifications.
