@@ -169,9 +169,11 @@ func benchFanout(b *testing.B, transport, kind string, n int) {
 		pprof.WriteHeapProfile(f)
 		f.Close()
 	}
-	perConn := float64((m1.HeapInuse+m1.StackInuse)-(m0.HeapInuse+m0.StackInuse)) / float64(n)
+	// Signed differences: the runtime may return memory between the two
+	// readings, and an unsigned subtraction would wrap to ~1.8e19.
+	perConn := (float64(m1.HeapInuse+m1.StackInuse) - float64(m0.HeapInuse+m0.StackInuse)) / float64(n)
 	goroutines := float64(g1-g0) / float64(n)
-	stackPerConn := float64(m1.StackInuse-m0.StackInuse) / float64(n)
+	stackPerConn := (float64(m1.StackInuse) - float64(m0.StackInuse)) / float64(n)
 
 	// Readers: each looks for the current target id in what arrives.
 	var target atomic.Pointer[[]byte]
