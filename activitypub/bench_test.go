@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/herald-social/herald/activitypub/httpsig"
+	"github.com/herald-social/herald/internal/testutil"
 	"github.com/herald-social/herald/storage"
 )
 
@@ -123,13 +124,7 @@ func BenchmarkDeliveryFanout(b *testing.B) {
 				}
 				return n
 			}
-			deadline := time.Now().Add(5 * time.Minute)
-			for total() < b.N {
-				if time.Now().After(deadline) {
-					b.Fatalf("only %d of %d delivered", total(), b.N)
-				}
-				time.Sleep(time.Millisecond)
-			}
+			testutil.Eventually(b, 5*time.Minute, fmt.Sprintf("%d deliveries", b.N), func() bool { return total() >= b.N })
 			elapsed := time.Since(start)
 			b.StopTimer()
 			for _, p := range peers {

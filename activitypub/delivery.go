@@ -80,7 +80,7 @@ func (f *Federation) deliveryLoop(ctx context.Context) {
 			for _, d := range backlog {
 				busy = append(busy, d.Host)
 			}
-			ds, err := f.store.ClaimDueDeliveries(ctx, f.now(), busy, workers*2)
+			ds, err := f.queue.ClaimDueDeliveries(ctx, f.now(), busy, workers*2)
 			if ctx.Err() != nil {
 				return
 			}
@@ -94,7 +94,7 @@ func (f *Federation) deliveryLoop(ctx context.Context) {
 		// Sleep until something is due, a worker finishes, or a kick.
 		wait := f.Tuning.IdleWait
 		if len(backlog) == 0 {
-			if next, ok, err := f.store.NextDeliveryDue(ctx); err == nil && ok {
+			if next, ok, err := f.queue.NextDeliveryDue(ctx); err == nil && ok {
 				wait = min(wait, max(time.Until(next), f.Tuning.BusyPoll/4))
 			}
 		} else {
@@ -146,7 +146,7 @@ func (f *Federation) signerFor(ctx context.Context, accountID int64) (signer, er
 	if ok {
 		return s, nil
 	}
-	a, err := f.store.AccountByID(ctx, accountID)
+	a, err := f.svc.AccountByID(ctx, accountID)
 	if err != nil {
 		return signer{}, err
 	}
@@ -171,7 +171,7 @@ func (f *Federation) signerFor(ctx context.Context, accountID int64) (signer, er
 func (f *Federation) attempt(ctx context.Context, d storage.Delivery) {
 	log := f.log.With("delivery", d.ID, "inbox", d.InboxURL, "type", d.Kind, "attempt", d.Attempts+1)
 	finish := func() {
-		if err := f.store.DeliveryDone(context.WithoutCancel(ctx), d.ID); err != nil {
+		if err := f.queue.DeliveryDone(context.WithoutCancel(ctx), d.ID); err != nil {
 			log.Error("delete delivery", "err", err)
 		}
 	}
@@ -182,7 +182,7 @@ func (f *Federation) attempt(ctx context.Context, d storage.Delivery) {
 		// as failing).
 		wait := f.Tuning.Backoff(max(d.Attempts, 1))
 		log.Warn("delivery postponed: domain policy unavailable", "err", err, "in", wait)
-		if err := f.store.RetryDelivery(context.WithoutCancel(ctx), d.ID, d.Attempts, f.now().Add(wait), err.Error()); err != nil {
+		if err := f.queue.RetryDelivery(context.WithoutCancel(ctx), d.ID, d.Attempts, f.now().Add(wait), err.Error()); err != nil {
 			log.Error("reschedule delivery", "err", err)
 		}
 		return
@@ -213,7 +213,7 @@ func (f *Federation) attempt(ctx context.Context, d storage.Delivery) {
 	switch {
 	case status == http.StatusGone:
 		log.Info("delivery: inbox gone", "err", err)
-		if _, err := f.store.MarkInboxGone(context.WithoutCancel(ctx), d.InboxURL); err != nil {
+		if _, err := f.svc.MarkInboxGone(context.WithoutCancel(ctx), d.InboxURL); err != nil {
 			log.Error("mark inbox gone", "err", err)
 		}
 		finish()
@@ -237,7 +237,7 @@ func (f *Federation) attempt(ctx context.Context, d storage.Delivery) {
 		wait = min(he.RetryAfter, 24*time.Hour)
 	}
 	log.Debug("delivery failed, will retry", "err", err, "in", wait)
-	if err := f.store.RetryDelivery(context.WithoutCancel(ctx), d.ID, attempts, f.now().Add(wait), err.Error()); err != nil {
+	if err := f.queue.RetryDelivery(context.WithoutCancel(ctx), d.ID, attempts, f.now().Add(wait), err.Error()); err != nil {
 		log.Error("reschedule delivery", "err", err)
 	}
 }
@@ -262,7 +262,7 @@ func (f *Federation) domainAlive(ctx context.Context, host string) {
 	if known && !wasDown {
 		return
 	}
-	if err := f.store.DomainAlive(context.WithoutCancel(ctx), host); err != nil {
+	if err := f.queue.DomainAlive(context.WithoutCancel(ctx), host); err != nil {
 		f.log.Error("domain alive", "host", host, "err", err)
 	}
 }
@@ -281,7 +281,7 @@ func (f *Federation) domainFailed(ctx context.Context, host string) {
 	f.unavailMu.Lock()
 	delete(f.aliveSeen, host)
 	f.unavailMu.Unlock()
-	down, err := f.store.DomainFailed(context.WithoutCancel(ctx), host, day, f.Tuning.FailureDays)
+	down, err := f.queue.DomainFailed(context.WithoutCancel(ctx), host, day, f.Tuning.FailureDays)
 	if err != nil {
 		f.log.Error("domain failed", "host", host, "err", err)
 		return
@@ -292,7 +292,7 @@ func (f *Federation) domainFailed(ctx context.Context, host string) {
 		f.unavailable[host] = true
 		f.unavailMu.Unlock()
 		if !already {
-			n, _ := f.store.DropDeliveriesToHost(context.WithoutCancel(ctx), host)
+			n, _ := f.queue.DropDeliveriesToHost(context.WithoutCancel(ctx), host)
 			f.log.Warn("domain marked unavailable", "host", host, "failure_days", f.Tuning.FailureDays, "dropped", n)
 		}
 	}
@@ -303,7 +303,7 @@ func (f *Federation) housekeeping(ctx context.Context) {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		if n, err := f.store.ForgetSeenActivities(ctx, f.now().Add(-14*24*time.Hour)); err != nil && ctx.Err() == nil {
+		if n, err := f.queue.ForgetSeenActivities(ctx, f.now().Add(-14*24*time.Hour)); err != nil && ctx.Err() == nil {
 			f.log.Error("prune seen activities", "err", err)
 		} else if n > 0 {
 			f.log.Debug("pruned seen activities", "n", strconv.FormatInt(n, 10))

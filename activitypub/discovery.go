@@ -165,20 +165,7 @@ func (f *Federation) handleNodeInfoLinks(c echo.Context) error {
 func (f *Federation) handleNodeInfo(version string) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		ctx := c.Request().Context()
-		users, err := f.store.CountLocalAccounts(ctx)
-		if err != nil {
-			return err
-		}
-		posts, err := f.store.CountLocalStatuses(ctx)
-		if err != nil {
-			return err
-		}
-		now := time.Now()
-		month, err := f.store.CountActiveLocalUsers(ctx, now.AddDate(0, 0, -30))
-		if err != nil {
-			return err
-		}
-		halfyear, err := f.store.CountActiveLocalUsers(ctx, now.AddDate(0, 0, -180))
+		usage, err := f.svc.InstanceUsage(ctx, time.Now())
 		if err != nil {
 			return err
 		}
@@ -195,8 +182,8 @@ func (f *Federation) handleNodeInfo(version string) echo.HandlerFunc {
 			"services":          map[string]any{"inbound": []string{}, "outbound": []string{}},
 			"openRegistrations": mode == "open" || mode == "approval",
 			"usage": map[string]any{
-				"users":      map[string]any{"total": users, "activeMonth": month, "activeHalfyear": halfyear},
-				"localPosts": posts,
+				"users":      map[string]any{"total": usage.Users, "activeMonth": usage.ActiveMonth, "activeHalfyear": usage.ActiveHalfyear},
+				"localPosts": usage.LocalPosts,
 			},
 			"metadata": map[string]any{
 				"nodeName":        f.cfg.Instance.Title,

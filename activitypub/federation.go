@@ -6,9 +6,11 @@
 // accounts and posts for the client API (core.Resolver).
 //
 // Everything that must survive a crash lives in the store (outbox events,
-// deliveries, the inbox queue, dedupe records, domain health); the workers
-// hold only claims, released at start. Rules about accounts, posts and
-// follows stay in core; this package speaks HTTP and ActivityStreams only.
+// deliveries, the inbox queue, dedupe records, domain health), reached
+// through core.FederationQueue; the workers hold only claims, released at
+// start. Rules about accounts, posts and follows stay in core, and every
+// record is read and written through core: this package holds no store
+// and speaks HTTP and ActivityStreams only.
 // HTTP signatures are activitypub/httpsig's, and every outgoing request
 // goes through a client that refuses private addresses (netguard).
 package activitypub
@@ -27,7 +29,6 @@ import (
 	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/ratelimit"
-	"github.com/herald-social/herald/storage"
 )
 
 // Software names Herald in NodeInfo and the User-Agent.
@@ -86,9 +87,9 @@ func defaultTuning() Tuning {
 // its workers with Start.
 type Federation struct {
 	svc   *core.Service
+	queue *core.FederationQueue // outbox events, deliveries, inbox queue, domain health
 	cfg   config.Config
 	log   *slog.Logger
-	store storage.Store
 	base  string
 
 	// Tuning may be changed before Start.
@@ -130,7 +131,7 @@ func New(svc *core.Service, cfg config.Config, log *slog.Logger) *Federation {
 		svc:          svc,
 		cfg:          cfg,
 		log:          log.With("component", "federation"),
-		store:        svc.Store,
+		queue:        svc.FederationQueue(),
 		base:         cfg.BaseURL(),
 		Tuning:       defaultTuning(),
 		outboxWake:   make(chan struct{}, 1),
@@ -160,10 +161,10 @@ func wake(ch chan struct{}) {
 // deliveries), the delivery pool and the inbox processors. Work left by a
 // previous process is resumed.
 func (f *Federation) Start(ctx context.Context) {
-	if err := f.store.ReleaseClaims(ctx); err != nil {
+	if err := f.queue.ReleaseClaims(ctx); err != nil {
 		f.log.Error("release queue claims", "err", err)
 	}
-	if ds, err := f.store.UnavailableDomains(ctx); err == nil {
+	if ds, err := f.queue.UnavailableDomains(ctx); err == nil {
 		f.unavailMu.Lock()
 		for _, d := range ds {
 			f.unavailable[d] = true

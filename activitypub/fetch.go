@@ -76,9 +76,7 @@ func (f *Federation) fetchActor(ctx context.Context, uri string) (*model.Account
 	o, err := f.fetchObject(ctx, uri)
 	if err != nil {
 		if errors.Is(err, errGone) {
-			if a, err2 := f.store.AccountByURI(ctx, uri); err2 == nil && !a.Local() {
-				_ = f.store.MarkAccountGone(ctx, a.ID)
-			}
+			_ = f.svc.MarkRemoteAccountGone(ctx, uri)
 		}
 		return nil, nil, err
 	}
@@ -100,22 +98,18 @@ func (f *Federation) storeActor(ctx context.Context, o *Object) (*model.Account,
 	if err != nil {
 		return nil, err
 	}
-	if pol.RejectMedia {
-		a.AvatarURL, a.HeaderURL = "", ""
-	}
-	if err := f.store.UpsertRemoteAccount(ctx, a); err != nil {
+	// Core applies the domain's policy to what is stored (media, silence,
+	// suspension).
+	stored, err := f.svc.StoreRemoteAccount(ctx, a, pol)
+	if err != nil {
 		if errors.Is(err, storage.ErrConflict) {
 			return nil, fmt.Errorf("actor %s: another account is already %s: %w", a.URI, a.Acct(), err)
 		}
 		return nil, err
 	}
-	stored, err := f.store.AccountByID(ctx, a.ID)
-	if err != nil {
-		return nil, err
-	}
 	f.keys.forget(a.KeyID)
 	f.ingestEmojis(ctx, a.Domain, o)
-	return f.applyDomainPolicy(ctx, stored, pol), nil
+	return stored, nil
 }
 
 // actorToAccount maps an actor document to a remote account.
@@ -211,7 +205,7 @@ func (f *Federation) isLocal(iri string) bool {
 // accountByURI finds an account, fetching a remote actor not known yet or
 // stale (older than Tuning.ActorRefresh).
 func (f *Federation) accountByURI(ctx context.Context, uri string) (*model.Account, error) {
-	a, err := f.store.AccountByURI(ctx, uri)
+	a, err := f.svc.AccountByURI(ctx, uri)
 	if err == nil {
 		if a.Local() || a.FetchedAt == nil || time.Since(*a.FetchedAt) < f.Tuning.ActorRefresh || a.GoneAt != nil {
 			return a, nil
@@ -307,7 +301,7 @@ func (k *keyCache) resolve(ctx context.Context, keyID string, refresh bool) (*rs
 		return c.key, c.actorURI, nil
 	}
 	if c == nil && !refresh {
-		if a, err := f.store.AccountByKeyID(ctx, keyID); err == nil && a.PublicKeyPEM != "" && a.GoneAt == nil {
+		if a, err := f.svc.AccountByKeyID(ctx, keyID); err == nil && a.PublicKeyPEM != "" && a.GoneAt == nil {
 			if pk, err := httpsig.ParsePublicKeyPEM(a.PublicKeyPEM); err == nil {
 				k.put(keyID, &cachedKey{key: pk, actorURI: a.URI})
 				return pk, a.URI, nil
@@ -331,7 +325,7 @@ func (k *keyCache) resolve(ctx context.Context, keyID string, refresh bool) (*rs
 func (k *keyCache) fetch(ctx context.Context, keyID string) (*rsa.PublicKey, string, error) {
 	f := k.f
 	docURL := stripFragment(keyID)
-	if a, err := f.store.AccountByURI(ctx, docURL); err == nil && a.Local() {
+	if a, err := f.svc.AccountByURI(ctx, docURL); err == nil && a.Local() {
 		return nil, "", fmt.Errorf("keyId %s names a local account", keyID)
 	}
 	o, err := f.fetchObject(ctx, docURL)
@@ -381,7 +375,7 @@ func (f *Federation) localKey(ctx context.Context, keyID string) (*rsa.PublicKey
 		pk, err := httpsig.ParsePublicKeyPEM(pub)
 		return pk, f.InstanceActorURI(), err
 	}
-	a, err := f.store.AccountByKeyID(ctx, keyID)
+	a, err := f.svc.AccountByKeyID(ctx, keyID)
 	if err != nil {
 		return nil, "", err
 	}

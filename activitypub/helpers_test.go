@@ -21,6 +21,7 @@ import (
 	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/internal/testutil"
 	"github.com/herald-social/herald/storage/sqlite"
 )
 
@@ -297,15 +298,13 @@ func mustJSON(t testing.TB, v any) []byte {
 	return b
 }
 
-// eventually polls cond until it holds or the timeout passes.
-func eventually(t testing.TB, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("timed out after %s waiting for: %s", timeout, what)
+// waitInboxEmpty waits until every queued inbox activity was processed
+// (applied or dropped as permanently failing): processed items leave the
+// queue. An activity left for a retry keeps it waiting, and fails the test.
+func (ti *testInstance) waitInboxEmpty() {
+	ti.t.Helper()
+	testutil.Eventually(ti.t, 10*time.Second, "the inbox queue processed", func() bool {
+		n, err := ti.store.CountInbox(context.Background())
+		return err == nil && n == 0
+	})
 }

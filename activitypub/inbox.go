@@ -54,7 +54,7 @@ func (f *Federation) handleInbox(c echo.Context) error {
 		// Mastodon accepts its self-Delete unverified when the actor is
 		// unknown here: there is nothing to delete, and the sender stops.
 		if act != nil && act.Type.Is("Delete") && act.Actor.ID != "" && act.Object.ID == act.Actor.ID {
-			if _, err := f.store.AccountByURI(ctx, act.Actor.ID); errors.Is(err, storage.ErrNotFound) {
+			if _, err := f.svc.AccountByURI(ctx, act.Actor.ID); errors.Is(err, storage.ErrNotFound) {
 				return c.NoContent(http.StatusAccepted)
 			}
 		}
@@ -86,7 +86,7 @@ func (f *Federation) handleInbox(c echo.Context) error {
 	case hostOf(activityID) != hostOf(signer):
 		activityID = signer + " " + activityID
 	}
-	queued, err := f.store.EnqueueInbox(ctx, &storage.InboxItem{
+	queued, err := f.queue.EnqueueInbox(ctx, &storage.InboxItem{
 		ActivityID: activityID,
 		SignerURI:  signer,
 		Payload:    string(body),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/herald-social/herald/activitypub/httpsig"
 	"github.com/herald-social/herald/internal/config"
+	"github.com/herald-social/herald/internal/testutil"
 )
 
 func followActivity(p *fakePeer, id, target string) map[string]any {
@@ -93,8 +94,14 @@ func TestInboxVerification(t *testing.T) {
 				t.Fatalf("follow #%d: %d %s", i, status, msg)
 			}
 		}
-		eventually(t, 10*time.Second, "an Accept at the peer", func() bool { return len(p.receivedActivities()) >= 1 })
-		time.Sleep(300 * time.Millisecond)
+		testutil.Eventually(t, 10*time.Second, "an Accept at the peer", func() bool { return len(p.receivedActivities()) >= 1 })
+		// Every queued copy processed and every answer delivered: an Accept
+		// for a replay would be at the peer by now.
+		ti.waitInboxEmpty()
+		testutil.Eventually(t, 10*time.Second, "the deliveries done", func() bool {
+			n, err := ti.store.CountDeliveries(context.Background())
+			return err == nil && n == 0
+		})
 		accepts := 0
 		for _, a := range p.receivedActivities() {
 			if a.Type.Is("Accept") && a.Object.ID == p.actor+"#follows/once" {

@@ -2,12 +2,9 @@ package activitypub
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"io/fs"
 	"net/http"
-	"net/url"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,26 +12,9 @@ import (
 
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/internal/testutil"
 	"github.com/herald-social/herald/storage"
-	"github.com/herald-social/herald/storage/sqlite"
 )
-
-// waitInboxEmpty waits until every queued inbox activity was processed
-// (applied or dropped): processed items leave the queue. It reads the
-// database file on its own read-only connection.
-func (ti *testInstance) waitInboxEmpty() {
-	ti.t.Helper()
-	path := filepath.Join(ti.cfg.Storage.DataDir, sqlite.DBFile)
-	db, err := sql.Open("sqlite", "file:"+url.PathEscape(path)+"?_pragma=query_only(1)&_pragma=busy_timeout(5000)")
-	if err != nil {
-		ti.t.Fatal(err)
-	}
-	defer db.Close()
-	eventually(ti.t, 10*time.Second, "the inbox queue processed", func() bool {
-		var n int
-		return db.QueryRow("SELECT count(*) FROM inbox_queue").Scan(&n) == nil && n == 0
-	})
-}
 
 // A remote actor who may not see a post may not Like, Announce or answer
 // it (issue 12): the one visibility rule, with the actor as viewer.
@@ -63,7 +43,7 @@ func TestInteractionsNeedSightOfThePost(t *testing.T) {
 	if status, msg := friend.signedPost(ti.url+"/inbox", follow, nil); status != http.StatusAccepted {
 		t.Fatalf("Follow: %d %s", status, msg)
 	}
-	eventually(t, 10*time.Second, "friend follows lu", func() bool {
+	testutil.Eventually(t, 10*time.Second, "friend follows lu", func() bool {
 		r, err := ti.svc.Relationship(ctx, lu.ID, friendAcc.ID)
 		return err == nil && r.FollowedBy
 	})

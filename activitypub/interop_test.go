@@ -10,6 +10,7 @@ import (
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/internal/server"
+	"github.com/herald-social/herald/internal/testutil"
 	"github.com/herald-social/herald/storage"
 )
 
@@ -105,21 +106,23 @@ func (h *herald) homeHas(t *testing.T, c *core.Caller, uri string) bool {
 	return false
 }
 
+// idle waits until the server has no delivery left to make and no
+// received activity left to apply.
+func (h *herald) idle(t *testing.T) {
+	t.Helper()
+	testutil.Eventually(t, 15*time.Second, "the federation queues of "+h.Domain+" empty", func() bool {
+		d, err := h.Srv.Store.CountDeliveries(context.Background())
+		if err != nil || d != 0 {
+			return false
+		}
+		n, err := h.Srv.Store.CountInbox(context.Background())
+		return err == nil && n == 0
+	})
+}
+
 func (h *herald) following(viewer, target int64) bool {
 	r, err := h.svc.Relationship(context.Background(), viewer, target)
 	return err == nil && r.Following
-}
-
-func wait(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if cond() {
-			return
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	t.Fatalf("timed out waiting for: %s", what)
 }
 
 func post(t *testing.T, h *herald, c *core.Caller, p core.PostParams) *model.Status {
@@ -146,9 +149,9 @@ func TestTwoHeraldsFederate(t *testing.T) {
 	if _, err := A.svc.Follow(ctx, ann, benOnA.ID, core.FollowOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	wait(t, "ann follows ben (Accept received)", func() bool { return A.following(ann.Account.ID, benOnA.ID) })
+	testutil.Eventually(t, 15*time.Second, "ann follows ben (Accept received)", func() bool { return A.following(ann.Account.ID, benOnA.ID) })
 	var annOnB *model.Account
-	wait(t, "ben's server knows ann as a follower", func() bool {
+	testutil.Eventually(t, 15*time.Second, "ben's server knows ann as a follower", func() bool {
 		a, err := B.Srv.Store.AccountByURI(ctx, ann.Account.URI)
 		if err != nil {
 			return false
@@ -159,7 +162,7 @@ func TestTwoHeraldsFederate(t *testing.T) {
 
 	// --- a public post reaches the follower's home ---
 	hello := post(t, B, ben, core.PostParams{Text: "hello from B #federation", Visibility: "public"})
-	wait(t, "ben's post in ann's home", func() bool { return A.homeHas(t, ann, hello.URI) })
+	testutil.Eventually(t, 15*time.Second, "ben's post in ann's home", func() bool { return A.homeHas(t, ann, hello.URI) })
 	helloOnA := A.byURI(hello.URI)
 	if helloOnA.Visibility != model.Public || len(helloOnA.Tags) != 1 || helloOnA.Tags[0] != "federation" {
 		t.Fatalf("ben's post on A: vis %v tags %v", helloOnA.Visibility, helloOnA.Tags)
@@ -167,7 +170,7 @@ func TestTwoHeraldsFederate(t *testing.T) {
 
 	// --- reply with a mention, like, boost ---
 	reply := post(t, A, ann, core.PostParams{Text: "@ben@" + B.Domain + " welcome", InReplyToID: helloOnA.ID, Visibility: "public"})
-	wait(t, "ann's reply on B, threaded, mentioning ben", func() bool {
+	testutil.Eventually(t, 15*time.Second, "ann's reply on B, threaded, mentioning ben", func() bool {
 		st := B.byURI(reply.URI)
 		return st != nil && st.InReplyToID == hello.ID && len(st.MentionIDs) == 1 && st.MentionIDs[0] == ben.Account.ID
 	})
@@ -177,7 +180,7 @@ func TestTwoHeraldsFederate(t *testing.T) {
 	if _, err := A.svc.Reblog(ctx, ann, helloOnA.ID, "public"); err != nil {
 		t.Fatal(err)
 	}
-	wait(t, "like and boost counted on B", func() bool {
+	testutil.Eventually(t, 15*time.Second, "like and boost counted on B", func() bool {
 		st := B.byURI(hello.URI)
 		return st != nil && st.FavouritesCount == 1 && st.ReblogsCount == 1
 	})
@@ -187,7 +190,7 @@ func TestTwoHeraldsFederate(t *testing.T) {
 	if _, err := A.svc.Unreblog(ctx, ann, helloOnA.ID); err != nil {
 		t.Fatal(err)
 	}
-	wait(t, "unlike and unboost applied on B", func() bool {
+	testutil.Eventually(t, 15*time.Second, "unlike and unboost applied on B", func() bool {
 		st := B.byURI(hello.URI)
 		return st != nil && st.FavouritesCount == 0 && st.ReblogsCount == 0
 	})
@@ -196,14 +199,14 @@ func TestTwoHeraldsFederate(t *testing.T) {
 	if _, err := B.svc.EditStatus(ctx, ben, hello.ID, core.EditParams{Text: "hello, edited"}); err != nil {
 		t.Fatal(err)
 	}
-	wait(t, "the edit on A", func() bool {
+	testutil.Eventually(t, 15*time.Second, "the edit on A", func() bool {
 		st := A.byURI(hello.URI)
 		return st != nil && strings.Contains(st.Content, "edited") && st.EditedAt != nil
 	})
 	if _, err := B.svc.DeleteStatus(ctx, ben, hello.ID); err != nil {
 		t.Fatal(err)
 	}
-	wait(t, "the delete on A", func() bool { return A.byURI(hello.URI) == nil })
+	testutil.Eventually(t, 15*time.Second, "the delete on A", func() bool { return A.byURI(hello.URI) == nil })
 
 	// --- a locked account: request, then authorisation ---
 	beaOnA := A.resolve(t, "bea@"+B.Domain)
@@ -213,7 +216,7 @@ func TestTwoHeraldsFederate(t *testing.T) {
 	if _, err := A.svc.Follow(ctx, ann, beaOnA.ID, core.FollowOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	wait(t, "ann's request at bea", func() bool {
+	testutil.Eventually(t, 15*time.Second, "ann's request at bea", func() bool {
 		n, _ := B.Srv.Store.CountFollowRequests(ctx, bea.Account.ID)
 		return n == 1
 	})
@@ -223,19 +226,19 @@ func TestTwoHeraldsFederate(t *testing.T) {
 	if _, err := B.svc.AuthorizeFollowRequest(ctx, bea, annOnB.ID); err != nil {
 		t.Fatal(err)
 	}
-	wait(t, "ann follows bea after authorisation", func() bool { return A.following(ann.Account.ID, beaOnA.ID) })
+	testutil.Eventually(t, 15*time.Second, "ann follows bea after authorisation", func() bool { return A.following(ann.Account.ID, beaOnA.ID) })
 
 	// --- unfollow ---
 	if _, err := A.svc.Unfollow(ctx, ann, beaOnA.ID); err != nil {
 		t.Fatal(err)
 	}
-	wait(t, "the unfollow on B", func() bool { return !B.following(annOnB.ID, bea.Account.ID) })
+	testutil.Eventually(t, 15*time.Second, "the unfollow on B", func() bool { return !B.following(annOnB.ID, bea.Account.ID) })
 
 	// --- block: ben blocks ann; the follow ends on both sides ---
 	if _, err := B.svc.Block(ctx, ben, annOnB.ID); err != nil {
 		t.Fatal(err)
 	}
-	wait(t, "ann no longer follows ben, and is blocked by him", func() bool {
+	testutil.Eventually(t, 15*time.Second, "ann no longer follows ben, and is blocked by him", func() bool {
 		r, err := A.svc.Relationship(ctx, ann.Account.ID, benOnA.ID)
 		return err == nil && !r.Following && r.BlockedBy
 	})
@@ -257,7 +260,7 @@ func TestVisibilityRespectedOnReceivingSide(t *testing.T) {
 		if _, err := h.srv.svc.Follow(ctx, h.c, benThere.ID, core.FollowOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		wait(t, h.c.Account.Username+" follows ben", func() bool { return h.srv.following(h.c.Account.ID, benThere.ID) })
+		testutil.Eventually(t, 15*time.Second, h.c.Account.Username+" follows ben", func() bool { return h.srv.following(h.c.Account.ID, benThere.ID) })
 	}
 	// An unfollowed account on C must not see followers-only posts.
 	C.user(t, "cat", false)
@@ -266,7 +269,7 @@ func TestVisibilityRespectedOnReceivingSide(t *testing.T) {
 	private := post(t, B, ben, core.PostParams{Text: "followers only", Visibility: "private"})
 	direct := post(t, B, ben, core.PostParams{Text: "@ann@" + A.Domain + " just for you", Visibility: "direct"})
 
-	wait(t, "the followers-only post in ann's and cid's homes", func() bool {
+	testutil.Eventually(t, 15*time.Second, "the followers-only post in ann's and cid's homes", func() bool {
 		return A.homeHas(t, ann, private.URI) && C.homeHas(t, cid, private.URI)
 	})
 	if st := A.byURI(private.URI); st.Visibility != model.Private {
@@ -278,7 +281,7 @@ func TestVisibilityRespectedOnReceivingSide(t *testing.T) {
 	if _, err := C.svc.Status(ctx, cat, C.byURI(private.URI).ID); err == nil {
 		t.Fatal("a non-follower on C may open the followers-only post")
 	}
-	wait(t, "the direct message at ann", func() bool {
+	testutil.Eventually(t, 15*time.Second, "the direct message at ann", func() bool {
 		st := A.byURI(direct.URI)
 		return st != nil && st.Visibility == model.Direct
 	})
@@ -286,7 +289,10 @@ func TestVisibilityRespectedOnReceivingSide(t *testing.T) {
 	if _, err := A.svc.Status(ctx, ann, dm.ID); err != nil {
 		t.Fatalf("ann cannot open her DM: %v", err)
 	}
-	time.Sleep(300 * time.Millisecond)
+	// B delivered everything it had queued and C applied everything it
+	// received: a copy of the DM sent to C would be there now.
+	B.idle(t)
+	C.idle(t)
 	if C.byURI(direct.URI) != nil {
 		t.Fatal("the direct message reached C, whose users were not addressed")
 	}

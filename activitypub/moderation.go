@@ -12,10 +12,11 @@ import (
 	"github.com/herald-social/herald/storage"
 )
 
-// Moderation across servers: reports (Flag) both ways, silenced and
-// suspended domains applied to the accounts stored from them, deleted
-// local accounts, account moves and featured (pinned) posts of remote
-// actors.
+// Moderation across servers: reports (Flag) both ways, deleted local
+// accounts and featured (pinned) posts of remote actors. The rules
+// (policy of silenced and suspended domains for the accounts stored from
+// them, account moves, whose posts an actor may feature) are core's
+// (federation_accounts.go); this file translates the activities.
 
 // --- reports ---
 
@@ -27,7 +28,7 @@ func (f *Federation) reportDeliveries(ctx context.Context, ev model.OutboxEvent)
 	if err := json.Unmarshal([]byte(ev.Payload), &p); err != nil {
 		return nil, drop("report.forward payload: %v", err)
 	}
-	target, err := f.store.AccountByID(ctx, p.TargetID)
+	target, err := f.svc.AccountByID(ctx, p.TargetID)
 	if err != nil {
 		return nil, notFound(err, "the reported account")
 	}
@@ -105,13 +106,13 @@ func (f *Federation) onFlag(ctx context.Context, actor *model.Account, act *Obje
 		if !f.isLocal(iri) {
 			continue
 		}
-		if a, err := f.store.AccountByURI(ctx, iri); err == nil && a.Local() {
+		if a, err := f.svc.AccountByURI(ctx, iri); err == nil && a.Local() {
 			if target == nil {
 				target = a
 			}
 			continue
 		}
-		if st, err := f.store.StatusByURI(ctx, iri); err == nil && st.Local {
+		if st, err := f.svc.StatusByURI(ctx, iri); err == nil && st.Local {
 			statusIDs = append(statusIDs, st.ID)
 			if statusAuthor == 0 {
 				statusAuthor = st.AccountID
@@ -119,7 +120,7 @@ func (f *Federation) onFlag(ctx context.Context, actor *model.Account, act *Obje
 		}
 	}
 	if target == nil && statusAuthor != 0 {
-		a, err := f.store.AccountByID(ctx, statusAuthor)
+		a, err := f.svc.AccountByID(ctx, statusAuthor)
 		if err != nil {
 			return err
 		}
@@ -133,38 +134,6 @@ func (f *Federation) onFlag(ctx context.Context, actor *model.Account, act *Obje
 		content = string(act.Content)
 	}
 	return f.svc.ReceiveFlag(ctx, domain, actor.ID, target.ID, statusIDs, content, string(act.ID))
-}
-
-// --- domain policy applied to stored accounts ---
-
-// applyDomainPolicy silences (or suspends) a remote account stored from
-// a silenced (or suspended) domain, so it stays off public timelines; pol
-// is its domain's policy.
-func (f *Federation) applyDomainPolicy(ctx context.Context, a *model.Account, pol core.DomainPolicy) *model.Account {
-	if a == nil || a.Local() {
-		return a
-	}
-	yes := true
-	var m storage.AccountModeration
-	switch {
-	case a.SuspendedAt == nil && pol.Suspended():
-		m.Suspended = &yes
-	case a.SilencedAt == nil && pol.Silenced():
-		m.Silenced = &yes
-	default:
-		return a
-	}
-	if err := f.store.ModerateAccount(ctx, a.ID, m, nil, nil, nil); err != nil {
-		f.log.Error("apply domain policy to account", "account", a.URI, "err", err)
-		return a
-	}
-	if m.Suspended != nil {
-		f.svc.DropRemoteFollows(ctx, a.ID)
-	}
-	if fresh, err := f.store.AccountByID(ctx, a.ID); err == nil {
-		return fresh
-	}
-	return a
 }
 
 // --- deleted local accounts ---
@@ -189,68 +158,17 @@ func (f *Federation) retainSigner(ctx context.Context, accountID int64) error {
 	return nil
 }
 
-// finishAccountDelete deletes a local account whose Delete was turned into
-// deliveries (core keeps it, suspended, until then). The store leaves a
-// tombstone, so its actor answers 410.
+// finishAccountDelete has core delete a local account whose Delete was
+// turned into deliveries (core keeps it, suspended, until then).
 func (f *Federation) finishAccountDelete(ctx context.Context, accountID int64) {
-	a, err := f.store.AccountByID(ctx, accountID)
-	if err != nil || !a.Local() || a.SuspendedAt == nil {
+	a, err := f.svc.FinishLocalAccountDelete(ctx, accountID)
+	if err != nil {
+		f.log.Error("delete account after its Delete was queued", "account", accountID, "err", err)
 		return
 	}
-	if err := f.store.DeleteAccount(context.WithoutCancel(ctx), accountID); err != nil {
-		f.log.Error("delete account after its Delete was queued", "account", a.URI, "err", err)
-		return
+	if a != nil {
+		f.log.Info("local account deleted", "account", a.URI)
 	}
-	f.log.Info("local account deleted", "account", a.URI)
-}
-
-// --- Move ---
-
-// migrateFollowers makes the local followers of from follow to instead
-// (Mastodon's behaviour on Move): a Follow of the new account, an Undo of
-// the old follow.
-func (f *Federation) migrateFollowers(ctx context.Context, from, to *model.Account) error {
-	var cursor int64
-	for range 1000 {
-		links, err := f.store.Followers(ctx, from.ID, model.Page{MaxID: cursor, Limit: 200})
-		if err != nil {
-			return err
-		}
-		if len(links) == 0 {
-			return nil
-		}
-		ids := make([]int64, len(links))
-		for i, l := range links {
-			ids[i] = l.AccountID
-			cursor = l.ID
-		}
-		accts, err := f.store.AccountsByIDs(ctx, ids)
-		if err != nil {
-			return err
-		}
-		for _, l := range links {
-			a := accts[l.AccountID]
-			if a == nil || !a.Local() || a.SuspendedAt != nil || a.ID == to.ID {
-				continue
-			}
-			c := &core.Caller{Account: a}
-			opts := core.FollowOptions{}
-			if fl, err := f.store.FollowBetween(ctx, a.ID, from.ID); err == nil {
-				reblogs, notify := fl.ShowReblogs, fl.Notify
-				opts.Reblogs, opts.Notify = &reblogs, &notify
-			}
-			if _, err := f.svc.Follow(ctx, c, to.ID, opts); err != nil {
-				f.log.Info("move: follower could not follow the new account", "follower", a.URI, "to", to.URI, "err", err)
-			}
-			if _, err := f.svc.Unfollow(ctx, c, from.ID); err != nil {
-				f.log.Info("move: follower could not unfollow the old account", "follower", a.URI, "from", from.URI, "err", err)
-			}
-		}
-		if len(links) < 200 {
-			return nil
-		}
-	}
-	return nil
 }
 
 // --- featured (pinned) posts of remote actors ---
@@ -277,29 +195,13 @@ func (f *Federation) onFeatured(ctx context.Context, actor *model.Account, act *
 	if objID == "" || hostOf(objID) != hostOf(actor.URI) {
 		return permanentf("%s of a foreign object %q", act.Type.First(), objID)
 	}
+	// Whose posts an actor may feature, and how many, is core's rule.
 	if !add {
-		st, err := f.store.StatusByURI(ctx, objID)
-		if errors.Is(err, storage.ErrNotFound) {
-			return nil
-		} else if err != nil {
-			return err
-		}
-		if st.AccountID != actor.ID {
-			return permanentf("Remove of another actor's post")
-		}
-		return f.store.Unpin(ctx, actor.ID, st.ID, nil)
+		return f.svc.RemoteUnpin(ctx, actor.ID, objID)
 	}
 	st, err := f.resolveStatus(ctx, objID, 0)
 	if err != nil {
 		return err
 	}
-	if st.AccountID != actor.ID {
-		return permanentf("Add of another actor's post")
-	}
-	if err := f.store.Pin(ctx, actor.ID, st.ID, nil); errors.Is(err, storage.ErrPinLimit) {
-		return permanentf("%s pins too many posts", actor.URI)
-	} else if err != nil {
-		return err
-	}
-	return nil
+	return f.svc.RemotePin(ctx, actor.ID, st)
 }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/internal/testutil"
 	"github.com/herald-social/herald/storage"
 )
 
@@ -28,7 +30,7 @@ func followAcross(t *testing.T, from *herald, c *core.Caller, to *herald, user s
 	if _, err := from.svc.Follow(context.Background(), c, there.ID, core.FollowOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	wait(t, c.Account.Username+" follows "+user, func() bool { return from.following(c.Account.ID, there.ID) })
+	testutil.Eventually(t, 15*time.Second, c.Account.Username+" follows "+user, func() bool { return from.following(c.Account.ID, there.ID) })
 	return there
 }
 
@@ -40,7 +42,7 @@ func TestReportForwardedToOtherHerald(t *testing.T) {
 	B.admin(t, "boss")
 	benOnA := followAcross(t, A, ann, B, "ben")
 	bad := post(t, B, ben, core.PostParams{Text: "buy my stuff", Visibility: "public"})
-	wait(t, "ben's post on A", func() bool { return A.byURI(bad.URI) != nil })
+	testutil.Eventually(t, 15*time.Second, "ben's post on A", func() bool { return A.byURI(bad.URI) != nil })
 
 	if _, err := A.svc.CreateReport(ctx, ann, core.ReportParams{
 		AccountID: benOnA.ID, StatusIDs: []int64{A.byURI(bad.URI).ID}, Comment: "spam, clearly", Forward: true,
@@ -64,7 +66,7 @@ func TestReportForwardedToOtherHerald(t *testing.T) {
 			URI string `json:"uri"`
 		} `json:"statuses"`
 	}
-	wait(t, "the forwarded report listed on B", func() bool {
+	testutil.Eventually(t, 15*time.Second, "the forwarded report listed on B", func() bool {
 		B.JSON(t, "GET", "/api/v1/admin/reports", token, nil, 200, &reports)
 		return len(reports) == 1
 	})
@@ -126,7 +128,7 @@ func TestAdminDomainSuspension(t *testing.T) {
 
 func waitDeliveriesDone(t *testing.T, h *herald) {
 	t.Helper()
-	wait(t, "deliveries drained on "+h.Domain, func() bool {
+	testutil.Eventually(t, 15*time.Second, "deliveries drained on "+h.Domain, func() bool {
 		n, err := h.Srv.Store.CountDeliveries(context.Background())
 		return err == nil && n == 0
 	})
@@ -146,7 +148,7 @@ func TestSilencedDomainFollowsBecomeRequests(t *testing.T) {
 	if _, err := A.svc.Follow(ctx, ann, benOnA.ID, core.FollowOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	wait(t, "ann's follow is a request at ben", func() bool {
+	testutil.Eventually(t, 15*time.Second, "ann's follow is a request at ben", func() bool {
 		n, _ := B.Srv.Store.CountFollowRequests(ctx, ben.Account.ID)
 		return n == 1
 	})
@@ -160,7 +162,7 @@ func TestSilencedDomainFollowsBecomeRequests(t *testing.T) {
 	if _, err := B.svc.AuthorizeFollowRequest(ctx, ben, annOnB.ID); err != nil {
 		t.Fatal(err)
 	}
-	wait(t, "ann follows ben once authorised", func() bool { return A.following(ann.Account.ID, benOnA.ID) })
+	testutil.Eventually(t, 15*time.Second, "ann follows ben once authorised", func() bool { return A.following(ann.Account.ID, benOnA.ID) })
 }
 
 func TestSuspendedAndDeletedLocalAccount(t *testing.T) {
@@ -182,14 +184,14 @@ func TestSuspendedAndDeletedLocalAccount(t *testing.T) {
 	if _, err := B.svc.DeleteAccountData(ctx, boss, ben.Account.ID); err != nil {
 		t.Fatal(err)
 	}
-	wait(t, "ben deleted on B", func() bool {
+	testutil.Eventually(t, 15*time.Second, "ben deleted on B", func() bool {
 		_, err := B.Srv.Store.AccountByID(ctx, ben.Account.ID)
 		return errors.Is(err, storage.ErrNotFound)
 	})
 	if status := getAS(t, ben.Account.URI); status != 410 {
 		t.Fatalf("GET of a deleted account's actor: %d, want 410", status)
 	}
-	wait(t, "the Delete reached A (ben gone there)", func() bool {
+	testutil.Eventually(t, 15*time.Second, "the Delete reached A (ben gone there)", func() bool {
 		_, err := A.Srv.Store.AccountByID(ctx, benOnA.ID)
 		return errors.Is(err, storage.ErrNotFound)
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/id"
 	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/internal/testutil"
 	"github.com/herald-social/herald/storage"
 )
 
@@ -75,7 +76,7 @@ func TestMoveMigratesLocalFollowers(t *testing.T) {
 		t.Fatalf("Move: %d %s", status, msg)
 	}
 	var alice2 *model.Account
-	eventually(t, 10*time.Second, "bob asks to follow the new account, not the old", func() bool {
+	testutil.Eventually(t, 10*time.Second, "bob asks to follow the new account, not the old", func() bool {
 		a, err := ti.store.AccountByURI(ctx, newURI)
 		if err != nil {
 			return false
@@ -88,7 +89,7 @@ func TestMoveMigratesLocalFollowers(t *testing.T) {
 	if a, _ := ti.store.AccountByID(ctx, alice.ID); a.MovedToID != alice2.ID {
 		t.Fatalf("moved_to = %d, want %d", a.MovedToID, alice2.ID)
 	}
-	eventually(t, 10*time.Second, "the Follow of the new account and the Undo of the old one sent", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the Follow of the new account and the Undo of the old one sent", func() bool {
 		return p.sawActivity("Follow", func(o *Object) bool { return o.Object.ID == newURI }) &&
 			p.sawActivity("Undo", func(o *Object) bool { return o.Object.Obj != nil && o.Object.Obj.Object.ID == p.actor })
 	})
@@ -107,10 +108,20 @@ func TestMoveWithoutAlias(t *testing.T) {
 		"inbox": p.url + "/inbox", "publicKey": map[string]string{"id": newURI + "#main-key", "owner": newURI, "publicKeyPem": p.pubPEM},
 	}))
 	move := mustJSON(t, map[string]any{"id": p.actor + "#moves/2", "type": "Move", "actor": p.actor, "object": p.actor, "target": newURI})
-	p.signedPost(ti.url+"/inbox", move, nil)
-	time.Sleep(500 * time.Millisecond)
+	if status, msg := p.signedPost(ti.url+"/inbox", move, nil); status != http.StatusAccepted {
+		t.Fatalf("Move: %d %s", status, msg)
+	}
+	// Processed: the Move left the queue, and the target was fetched (the
+	// check of its alsoKnownAs ran).
+	ti.waitInboxEmpty()
+	if _, err := ti.store.AccountByURI(ctx, newURI); err != nil {
+		t.Fatalf("the Move's target was never fetched: %v", err)
+	}
 	if fl, _ := ti.store.FollowBetween(ctx, bob.ID, alice.ID); fl == nil {
 		t.Fatal("an unconfirmed Move ended the follow")
+	}
+	if a, _ := ti.store.AccountByID(ctx, alice.ID); a.MovedToID != 0 {
+		t.Fatalf("an unconfirmed Move recorded moved_to = %d", a.MovedToID)
 	}
 }
 
@@ -143,7 +154,7 @@ func TestFeaturedAddRemoveAndAttachments(t *testing.T) {
 	if status, msg := p.signedPost(ti.url+"/inbox", add, nil); status != http.StatusAccepted {
 		t.Fatalf("Add: %d %s", status, msg)
 	}
-	eventually(t, 10*time.Second, "alice's pinned post listed", func() bool {
+	testutil.Eventually(t, 10*time.Second, "alice's pinned post listed", func() bool {
 		sts := pinned()
 		return len(sts) == 1 && sts[0].URI == noteURI
 	})
@@ -161,7 +172,7 @@ func TestFeaturedAddRemoveAndAttachments(t *testing.T) {
 		"actor": p.actor, "object": noteURI, "target": p.actor + "/collections/featured",
 	})
 	p.signedPost(ti.url+"/inbox", remove, nil)
-	eventually(t, 10*time.Second, "the pin removed", func() bool { return len(pinned()) == 0 })
+	testutil.Eventually(t, 10*time.Second, "the pin removed", func() bool { return len(pinned()) == 0 })
 }
 
 func TestUnfavouriteUndoesTheLikeByID(t *testing.T) {
@@ -182,7 +193,7 @@ func TestUnfavouriteUndoesTheLikeByID(t *testing.T) {
 		t.Fatal(err)
 	}
 	var likeID string
-	eventually(t, 10*time.Second, "Like and Undo delivered", func() bool {
+	testutil.Eventually(t, 10*time.Second, "Like and Undo delivered", func() bool {
 		for _, a := range p.receivedActivities() {
 			if a.Type.Is("Like") {
 				likeID = string(a.ID)

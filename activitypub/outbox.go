@@ -52,7 +52,7 @@ func (f *Federation) outboxLoop(ctx context.Context) {
 // processEvents turns pending events into deliveries; it returns how many
 // events it read.
 func (f *Federation) processEvents(ctx context.Context) (int, error) {
-	events, err := f.store.PendingEvents(ctx, eventBatch)
+	events, err := f.queue.PendingEvents(ctx, eventBatch)
 	if err != nil {
 		return 0, err
 	}
@@ -73,7 +73,7 @@ func (f *Federation) processEvents(ctx context.Context) (int, error) {
 		if err != nil {
 			f.log.Debug("outbox event dropped", "id", ev.ID, "kind", ev.Kind, "reason", err)
 		}
-		if err := f.store.CompleteEvent(ctx, ev.ID, ds); err != nil {
+		if err := f.queue.CompleteEvent(ctx, ev.ID, ds); err != nil {
 			return len(events), err
 		}
 		if ev.Kind == model.EventAccountDelete {
@@ -128,7 +128,7 @@ func (f *Federation) buildDeliveries(ctx context.Context, ev model.OutboxEvent) 
 	if ev.Kind == model.EventReportForward {
 		return f.reportDeliveries(ctx, ev)
 	}
-	actor, err := f.store.AccountByID(ctx, ev.AccountID)
+	actor, err := f.svc.AccountByID(ctx, ev.AccountID)
 	if err != nil {
 		return nil, notFound(err, "the actor")
 	}
@@ -158,7 +158,7 @@ func (f *Federation) remoteTarget(ctx context.Context, ev model.OutboxEvent, p e
 	if p.TargetID != 0 {
 		targetID = p.TargetID
 	}
-	target, err := f.store.AccountByID(ctx, targetID)
+	target, err := f.svc.AccountByID(ctx, targetID)
 	if err != nil {
 		return nil, notFound(err, "the target")
 	}
@@ -227,7 +227,7 @@ func (f *Federation) accountsByIDs(ctx context.Context, ids []int64) ([]*model.A
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	m, err := f.store.AccountsByIDs(ctx, ids)
+	m, err := f.svc.AccountsByIDs(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +247,7 @@ func (f *Federation) accountsByIDs(ctx context.Context, ids []int64) ([]*model.A
 func (f *Federation) statusInboxes(ctx context.Context, author *model.Account, vis model.Visibility, mentions []*model.Account, extraID int64) ([]string, error) {
 	var out []string
 	if vis != model.Direct {
-		fi, err := f.store.FollowerInboxes(ctx, author.ID)
+		fi, err := f.svc.FollowerInboxes(ctx, author.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -267,7 +267,7 @@ func (f *Federation) statusInboxes(ctx context.Context, author *model.Account, v
 		add(m)
 	}
 	if extraID != 0 && vis != model.Direct {
-		if a, err := f.store.AccountByID(ctx, extraID); err == nil {
+		if a, err := f.svc.AccountByID(ctx, extraID); err == nil {
 			add(a)
 		}
 	}

@@ -58,7 +58,7 @@ func (f *Federation) buildStatusUpdate(ctx context.Context, j outboxJob) (doc, [
 // statusActivity is a Create or an Update (render) of the event's status,
 // to its audience.
 func (f *Federation) statusActivity(ctx context.Context, j outboxJob, render func(*statusBundle) doc) (doc, []string, error) {
-	st, err := f.store.StatusByID(ctx, j.ev.ObjectID)
+	st, err := f.svc.StatusByID(ctx, j.ev.ObjectID)
 	if err != nil {
 		return nil, nil, notFound(err, "the status")
 	}
@@ -122,7 +122,7 @@ func (f *Federation) buildUnfavourite(ctx context.Context, j outboxJob) (doc, []
 // the status is gone.
 func (f *Federation) likeActivity(ctx context.Context, j outboxJob, undo bool) (doc, []string, error) {
 	ev, p, actor := j.ev, j.p, j.actor
-	st, err := f.store.StatusByID(ctx, ev.ObjectID)
+	st, err := f.svc.StatusByID(ctx, ev.ObjectID)
 	statusURI, authorID := p.StatusURI, p.AuthorID
 	if err == nil {
 		statusURI, authorID = st.URI, st.AccountID
@@ -132,7 +132,7 @@ func (f *Federation) likeActivity(ctx context.Context, j outboxJob, undo bool) (
 	if statusURI == "" {
 		return nil, nil, drop("the status is gone")
 	}
-	author, err := f.store.AccountByID(ctx, authorID)
+	author, err := f.svc.AccountByID(ctx, authorID)
 	if err != nil {
 		return nil, nil, notFound(err, "the author")
 	}
@@ -156,15 +156,15 @@ func (f *Federation) likeActivity(ctx context.Context, j outboxJob, undo bool) (
 // buildReblog is an Announce of the boosted status, to the booster's
 // followers and the boosted author.
 func (f *Federation) buildReblog(ctx context.Context, j outboxJob) (doc, []string, error) {
-	boost, err := f.store.StatusByID(ctx, j.ev.ObjectID)
+	boost, err := f.svc.StatusByID(ctx, j.ev.ObjectID)
 	if err != nil {
 		return nil, nil, notFound(err, "the boost")
 	}
-	orig, err := f.store.StatusByID(ctx, boost.ReblogOfID)
+	orig, err := f.svc.StatusByID(ctx, boost.ReblogOfID)
 	if err != nil {
 		return nil, nil, notFound(err, "the boosted status")
 	}
-	origAuthor, err := f.store.AccountByID(ctx, orig.AccountID)
+	origAuthor, err := f.svc.AccountByID(ctx, orig.AccountID)
 	if err != nil {
 		return nil, nil, notFound(err, "the boosted author")
 	}
@@ -190,7 +190,7 @@ func (f *Federation) buildUnreblog(ctx context.Context, j outboxJob) (doc, []str
 	})
 	authorID := p.AuthorID
 	if authorID == 0 {
-		if orig, err := f.store.StatusByURI(ctx, p.OriginalURI); err == nil {
+		if orig, err := f.svc.StatusByURI(ctx, p.OriginalURI); err == nil {
 			authorID = orig.AccountID
 		}
 	}
@@ -240,7 +240,7 @@ func (f *Federation) followAnswer(ctx context.Context, j outboxJob, typ string) 
 	if followerID == 0 {
 		followerID = ev.ObjectID
 	}
-	follower, err := f.store.AccountByID(ctx, followerID)
+	follower, err := f.svc.AccountByID(ctx, followerID)
 	if err != nil {
 		return nil, nil, notFound(err, "the follower")
 	}
@@ -341,7 +341,7 @@ func (f *Federation) buildUnpin(ctx context.Context, j outboxJob) (doc, []string
 // featured collection.
 func (f *Federation) featuredActivity(ctx context.Context, j outboxJob, typ string) (doc, []string, error) {
 	actor := j.actor
-	st, err := f.store.StatusByID(ctx, j.ev.ObjectID)
+	st, err := f.svc.StatusByID(ctx, j.ev.ObjectID)
 	if err != nil {
 		return nil, nil, notFound(err, "the status")
 	}

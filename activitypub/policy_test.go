@@ -13,6 +13,7 @@ import (
 
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/internal/testutil"
 	"github.com/herald-social/herald/storage/sqlite"
 )
 
@@ -69,7 +70,7 @@ func TestDatabaseDomainBlockRefusesInboxAndDelivery(t *testing.T) {
 	}
 	// A delivery queued before the block is dropped unsent.
 	queueDelivery(t, ti, bob.ID, p.url+"/inbox", ti.url+"/x/blocked")
-	eventually(t, 10*time.Second, "the delivery dropped", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the delivery dropped", func() bool {
 		n, err := ti.store.CountDeliveries(ctx)
 		return err == nil && n == 0
 	})
@@ -83,7 +84,7 @@ func TestDatabaseDomainBlockRefusesInboxAndDelivery(t *testing.T) {
 	if status, msg := p.signedPost(ti.url+"/inbox", mustJSON(t, followActivity(p, "unblocked", bob.URI)), nil); status != http.StatusAccepted {
 		t.Fatalf("inbox once the block is lifted: %d %s, want 202", status, msg)
 	}
-	eventually(t, 10*time.Second, "the Accept delivered once the block is lifted", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the Accept delivered once the block is lifted", func() bool {
 		return p.sawActivity("Accept", nil)
 	})
 }
@@ -123,7 +124,7 @@ func TestDomainPolicyErrorFailsClosed(t *testing.T) {
 		t.Fatalf("deliveries built while the policy cannot be read: %v %v", ds, err)
 	}
 	queueDelivery(t, ti, bob.ID, p.url+"/inbox", ti.url+"/x/postponed")
-	eventually(t, 10*time.Second, "the delivery postponed", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the delivery postponed", func() bool {
 		var lastErr string
 		err := db.QueryRow("SELECT last_error FROM deliveries").Scan(&lastErr)
 		return err == nil && strings.Contains(lastErr, "domain policy unavailable")
@@ -137,7 +138,7 @@ func TestDomainPolicyErrorFailsClosed(t *testing.T) {
 	if _, err := db.Exec("ALTER TABLE domain_blocks_away RENAME TO domain_blocks"); err != nil {
 		t.Fatal(err)
 	}
-	eventually(t, 10*time.Second, "the postponed delivery sent", func() bool {
+	testutil.Eventually(t, 10*time.Second, "the postponed delivery sent", func() bool {
 		return p.sawActivity("Like", func(o *Object) bool { return string(o.ID) == ti.url+"/x/postponed" })
 	})
 	if status, msg := p.signedPost(ti.url+"/inbox", mustJSON(t, followActivity(p, "after", bob.URI)), nil); status != http.StatusAccepted {

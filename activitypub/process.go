@@ -47,7 +47,7 @@ func isPermanent(err error) bool {
 func (f *Federation) inboxLoop(ctx context.Context) {
 	workers := max(f.Tuning.InboxWorkers, 1)
 	for {
-		items, err := f.store.ClaimInbox(ctx, f.now(), workers*8)
+		items, err := f.queue.ClaimInbox(ctx, f.now(), workers*8)
 		if ctx.Err() != nil {
 			return
 		}
@@ -59,7 +59,7 @@ func (f *Federation) inboxLoop(ctx context.Context) {
 			continue
 		}
 		wait := f.Tuning.IdleWait
-		if next, ok, err := f.store.NextInboxDue(ctx); err == nil && ok {
+		if next, ok, err := f.queue.NextInboxDue(ctx); err == nil && ok {
 			wait = min(wait, max(time.Until(next), f.Tuning.BusyPoll/4))
 		}
 		t := time.NewTimer(wait)
@@ -115,7 +115,7 @@ func (f *Federation) processItem(ctx context.Context, it storage.InboxItem) {
 		if err != nil {
 			log.Info("inbox activity not applied", "err", err)
 		}
-		if err := f.store.InboxDone(bg, it.ID); err != nil {
+		if err := f.queue.InboxDone(bg, it.ID); err != nil {
 			log.Error("inbox done", "err", err)
 		}
 		return
@@ -123,12 +123,12 @@ func (f *Federation) processItem(ctx context.Context, it storage.InboxItem) {
 	attempts := it.Attempts + 1
 	if attempts >= f.Tuning.InboxMaxAttempts {
 		log.Warn("inbox activity failed for good", "err", err)
-		_ = f.store.InboxDone(bg, it.ID)
+		_ = f.queue.InboxDone(bg, it.ID)
 		return
 	}
 	wait := time.Duration(30<<min(attempts, 10)) * time.Second
 	log.Debug("inbox activity failed, will retry", "err", err, "in", wait)
-	if err := f.store.RetryInbox(bg, it.ID, attempts, f.now().Add(wait), err.Error()); err != nil {
+	if err := f.queue.RetryInbox(bg, it.ID, attempts, f.now().Add(wait), err.Error()); err != nil {
 		log.Error("reschedule inbox activity", "err", err)
 	}
 }
@@ -212,11 +212,11 @@ func (f *Federation) objectFromOrigin(ctx context.Context, actor *model.Account,
 // follower of its author, a local account mentioned or addressed, or a
 // reply to a local status.
 func (f *Federation) wanted(ctx context.Context, author *model.Account, o *Object) (bool, error) {
-	n, err := f.store.CountLocalFollowers(ctx, author.ID)
+	followed, err := f.svc.HasLocalFollowers(ctx, author.ID)
 	if err != nil {
 		return false, err
 	}
-	if n > 0 {
+	if followed {
 		return true, nil
 	}
 	for _, iri := range append(append([]string{}, o.To...), o.Cc...) {
@@ -281,7 +281,7 @@ func (f *Federation) onUpdate(ctx context.Context, actor *model.Account, act *Ob
 	if o.AttributedTo.ID != actor.URI {
 		return permanentf("Update by %s of an object attributed to %q", actor.URI, o.AttributedTo.ID)
 	}
-	if _, err := f.store.StatusByURI(ctx, string(o.ID)); errors.Is(err, storage.ErrNotFound) {
+	if _, err := f.svc.StatusByURI(ctx, string(o.ID)); errors.Is(err, storage.ErrNotFound) {
 		return nil // an edit of a post we never had
 	} else if err != nil {
 		return err
@@ -316,7 +316,7 @@ func (f *Federation) onDelete(ctx context.Context, actor *model.Account, act *Ob
 	if id == actor.URI {
 		f.log.Info("remote account deleted itself", "actor", actor.URI)
 		f.keys.forget(actor.KeyID)
-		return f.store.DeleteAccount(ctx, actor.ID)
+		return f.svc.RemoteAccountDeleted(ctx, actor.ID)
 	}
 	if hostOf(id) != hostOf(actor.URI) {
 		return permanentf("Delete by %s of a foreign object %s", actor.URI, id)
@@ -333,7 +333,7 @@ func (f *Federation) localTarget(ctx context.Context, iri string) (*model.Accoun
 	if !f.isLocal(iri) {
 		return nil, permanentf("%q is not a local actor", iri)
 	}
-	a, err := f.store.AccountByURI(ctx, iri)
+	a, err := f.svc.AccountByURI(ctx, iri)
 	if err != nil {
 		return nil, err
 	}
@@ -373,7 +373,7 @@ func (f *Federation) onAnswer(ctx context.Context, actor *model.Account, act *Ob
 	}
 	var followerID int64
 	if ref.ID != "" {
-		if fl, err := f.store.FollowByURI(ctx, ref.ID); err == nil && fl.TargetID == actor.ID {
+		if fl, err := f.svc.FollowByURI(ctx, ref.ID); err == nil && fl.TargetID == actor.ID {
 			followerID = fl.AccountID
 		} else if err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return err
@@ -414,7 +414,7 @@ func (f *Federation) onUndo(ctx context.Context, actor *model.Account, act *Obje
 		}
 		return f.svc.RemoteUnfollow(ctx, actor.ID, target.ID)
 	case "Like":
-		if st, err := f.store.StatusByURI(ctx, inner.Object.ID); err == nil {
+		if st, err := f.svc.StatusByURI(ctx, inner.Object.ID); err == nil {
 			return f.svc.RemoteUnfavourite(ctx, actor.ID, st.ID)
 		}
 		return f.svc.RemoteUnfavouriteByURI(ctx, actor.ID, ref.ID)
@@ -428,13 +428,13 @@ func (f *Federation) onUndo(ctx context.Context, actor *model.Account, act *Obje
 		return f.svc.RemoteUnblock(ctx, actor.ID, target.ID)
 	case "":
 		// Only an id: find what it names.
-		if fl, err := f.store.FollowByURI(ctx, ref.ID); err == nil {
+		if fl, err := f.svc.FollowByURI(ctx, ref.ID); err == nil {
 			if fl.AccountID != actor.ID {
 				return permanentf("Undo of someone else's follow")
 			}
 			return f.svc.RemoteUnfollow(ctx, actor.ID, fl.TargetID)
 		}
-		if _, _, err := f.store.FavouriteByURI(ctx, ref.ID); err == nil {
+		if liked, _ := f.svc.IsFavouriteURI(ctx, ref.ID); liked {
 			return f.svc.RemoteUnfavouriteByURI(ctx, actor.ID, ref.ID)
 		}
 		return f.svc.RemoteUndoReblog(ctx, actor.ID, ref.ID)
@@ -450,16 +450,16 @@ func (f *Federation) onAnnounce(ctx context.Context, actor *model.Account, act *
 	if act.Object.Obj != nil && act.Object.Obj.Type.Is("Create", "Update", "Delete", "Like", "Announce", "Undo") {
 		return nil // group-style wrapped activities (FEP-1b12): not supported yet
 	}
-	if _, err := f.store.StatusByURI(ctx, string(act.ID)); err == nil {
+	if _, err := f.svc.StatusByURI(ctx, string(act.ID)); err == nil {
 		return nil // already have this boost
 	}
 	// Only boosts someone here cares about: of a local post, or by an
 	// actor a local account follows.
-	n, err := f.store.CountLocalFollowers(ctx, actor.ID)
+	followed, err := f.svc.HasLocalFollowers(ctx, actor.ID)
 	if err != nil {
 		return err
 	}
-	if n == 0 && !f.isLocal(objID) {
+	if !followed && !f.isLocal(objID) {
 		return nil
 	}
 	orig, err := f.resolveStatus(ctx, objID, 0)
@@ -471,7 +471,7 @@ func (f *Federation) onAnnounce(ctx context.Context, actor *model.Account, act *
 }
 
 func (f *Federation) onLike(ctx context.Context, actor *model.Account, act *Object) error {
-	st, err := f.store.StatusByURI(ctx, act.Object.ID)
+	st, err := f.svc.StatusByURI(ctx, act.Object.ID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil // a like of something we do not have
 	}
@@ -493,7 +493,7 @@ func (f *Federation) onBlock(ctx context.Context, actor *model.Account, act *Obj
 }
 
 // onMove records an account's move once the new actor confirms it with
-// alsoKnownAs, and moves the local followers of the old account to the
+// alsoKnownAs; core moves the local followers of the old account to the
 // new one.
 func (f *Federation) onMove(ctx context.Context, actor *model.Account, act *Object) error {
 	if act.Object.ID != actor.URI {
@@ -513,12 +513,9 @@ func (f *Federation) onMove(ctx context.Context, actor *model.Account, act *Obje
 	if !o.AlsoKnownAs.Has(actor.URI) {
 		return permanentf("Move: %s does not list %s in alsoKnownAs", targetURI, actor.URI)
 	}
-	if target.SuspendedAt != nil {
-		return permanentf("Move to a suspended account")
-	}
-	f.log.Info("remote account moved", "from", actor.URI, "to", target.URI)
-	if err := f.store.SetMovedTo(ctx, actor.ID, target.ID); err != nil {
+	if err := f.svc.RemoteAccountMoved(ctx, actor, target); err != nil {
 		return err
 	}
-	return f.migrateFollowers(ctx, actor, target)
+	f.log.Info("remote account moved", "from", actor.URI, "to", target.URI)
+	return nil
 }

@@ -101,7 +101,7 @@ func (f *Federation) actorDoc(ctx context.Context, a *model.Account) doc {
 		d["image"] = doc{"type": "Image", "url": a.HeaderURL}
 	}
 	if a.MovedToID != 0 {
-		if to, err := f.store.AccountByID(ctx, a.MovedToID); err == nil {
+		if to, err := f.svc.AccountByID(ctx, a.MovedToID); err == nil {
 			d["movedTo"] = to.URI
 		}
 	}
@@ -201,13 +201,13 @@ type statusBundle struct {
 
 // loadStatus gathers a status's author, mentions and parent.
 func (f *Federation) loadStatus(ctx context.Context, st *model.Status) (*statusBundle, error) {
-	author, err := f.store.AccountByID(ctx, st.AccountID)
+	author, err := f.svc.AccountByID(ctx, st.AccountID)
 	if err != nil {
 		return nil, err
 	}
 	b := &statusBundle{st: st, author: author, parent: st.InReplyToURI}
 	if len(st.MentionIDs) > 0 {
-		m, err := f.store.AccountsByIDs(ctx, st.MentionIDs)
+		m, err := f.svc.AccountsByIDs(ctx, st.MentionIDs)
 		if err != nil {
 			return nil, err
 		}
@@ -218,7 +218,7 @@ func (f *Federation) loadStatus(ctx context.Context, st *model.Status) (*statusB
 		}
 	}
 	if b.parent == "" && st.InReplyToID != 0 {
-		if p, err := f.store.StatusByID(ctx, st.InReplyToID); err == nil {
+		if p, err := f.svc.StatusByID(ctx, st.InReplyToID); err == nil {
 			b.parent = p.URI
 		}
 	}
@@ -366,15 +366,15 @@ func tombstoneDoc(id string, deleted *time.Time) doc {
 // Announce for a boost.
 func (f *Federation) statusActivityDoc(ctx context.Context, st *model.Status) (doc, error) {
 	if st.ReblogOfID != 0 {
-		booster, err := f.store.AccountByID(ctx, st.AccountID)
+		booster, err := f.svc.AccountByID(ctx, st.AccountID)
 		if err != nil {
 			return nil, err
 		}
-		orig, err := f.store.StatusByID(ctx, st.ReblogOfID)
+		orig, err := f.svc.StatusByID(ctx, st.ReblogOfID)
 		if err != nil {
 			return nil, err
 		}
-		origAuthor, err := f.store.AccountByID(ctx, orig.AccountID)
+		origAuthor, err := f.svc.AccountByID(ctx, orig.AccountID)
 		if err != nil {
 			return nil, err
 		}

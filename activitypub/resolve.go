@@ -34,26 +34,26 @@ func (f *Federation) ResolveAccount(ctx context.Context, query string) (*model.A
 	}
 	user, domain := q[:at], strings.ToLower(q[at+1:])
 	if domain == strings.ToLower(f.cfg.Instance.Domain) {
-		return f.store.AccountByUsername(ctx, user, "")
+		return f.svc.AccountByUsername(ctx, user, "")
 	}
 	if err := f.checkDomain(ctx, domain); err != nil {
 		return nil, err
 	}
-	if a, err := f.store.AccountByUsername(ctx, user, domain); err == nil {
+	if a, err := f.svc.AccountByUsername(ctx, user, domain); err == nil {
 		if a.FetchedAt != nil && time.Since(*a.FetchedAt) < f.Tuning.ActorRefresh {
 			return a, nil
 		}
 	}
 	actorURI, err := f.webfinger(ctx, user, domain)
 	if err != nil {
-		if a, err2 := f.store.AccountByUsername(ctx, user, domain); err2 == nil {
+		if a, err2 := f.svc.AccountByUsername(ctx, user, domain); err2 == nil {
 			return a, nil // stale beats nothing
 		}
 		return nil, err
 	}
 	a, _, err := f.fetchActor(ctx, actorURI)
 	if err != nil {
-		if a, err2 := f.store.AccountByURI(ctx, actorURI); err2 == nil {
+		if a, err2 := f.svc.AccountByURI(ctx, actorURI); err2 == nil {
 			return a, nil
 		}
 		return nil, err
@@ -64,17 +64,17 @@ func (f *Federation) ResolveAccount(ctx context.Context, query string) (*model.A
 func (f *Federation) resolveAccountURL(ctx context.Context, u string) (*model.Account, error) {
 	if f.isLocal(u) {
 		if name := f.localUsername(u); name != "" {
-			return f.store.AccountByUsername(ctx, name, "")
+			return f.svc.AccountByUsername(ctx, name, "")
 		}
 		if rest, ok := strings.CutPrefix(u, f.base+"/@"); ok && !strings.ContainsAny(rest, "/?#") {
-			return f.store.AccountByUsername(ctx, rest, "")
+			return f.svc.AccountByUsername(ctx, rest, "")
 		}
 		return nil, storage.ErrNotFound
 	}
 	if err := f.checkURL(ctx, u); err != nil {
 		return nil, err
 	}
-	if a, err := f.store.AccountByURI(ctx, u); err == nil {
+	if a, err := f.svc.AccountByURI(ctx, u); err == nil {
 		return f.accountByURI(ctx, a.URI)
 	}
 	// Anything else is fetched, and the document's id (on the host of u)
@@ -104,7 +104,7 @@ func (f *Federation) accountByProfileURL(ctx context.Context, u string) (*model.
 	if f.isLocal(u) {
 		host = ""
 	}
-	return f.store.AccountByURL(ctx, u, host)
+	return f.svc.AccountByProfileURL(ctx, u, host)
 }
 
 // webfinger looks acct:user@domain up and returns the actor's id. It tries
@@ -166,7 +166,7 @@ func (f *Federation) ResolveStatus(ctx context.Context, uri string) (*model.Stat
 // resolveStatus finds or fetches a status; depth counts the reply
 // ancestors fetched so far.
 func (f *Federation) resolveStatus(ctx context.Context, uri string, depth int) (*model.Status, error) {
-	if st, err := f.store.StatusByURI(ctx, uri); err == nil {
+	if st, err := f.svc.StatusByURI(ctx, uri); err == nil {
 		return st, nil
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return nil, err
@@ -185,7 +185,7 @@ func (f *Federation) resolveStatus(ctx context.Context, uri string, depth int) (
 		return nil, err
 	}
 	if string(o.ID) != uri {
-		if st, err := f.store.StatusByURI(ctx, string(o.ID)); err == nil {
+		if st, err := f.svc.StatusByURI(ctx, string(o.ID)); err == nil {
 			return st, nil
 		}
 	}
@@ -231,7 +231,7 @@ func (f *Federation) ingestNote(ctx context.Context, author *model.Account, o *O
 	if hostOf(string(o.ID)) != hostOf(author.URI) {
 		return nil, permanentf("%s is not on its author's host", o.ID)
 	}
-	if st, err := f.store.StatusByURI(ctx, string(o.ID)); err == nil {
+	if st, err := f.svc.StatusByURI(ctx, string(o.ID)); err == nil {
 		return st, nil
 	}
 	content, lang := o.ContentHTML()
@@ -253,7 +253,7 @@ func (f *Federation) ingestNote(ctx context.Context, author *model.Account, o *O
 	}
 	if parent := o.InReplyTo.ID; parent != "" {
 		st.InReplyToURI = parent
-		if p, err := f.store.StatusByURI(ctx, parent); err == nil {
+		if p, err := f.svc.StatusByURI(ctx, parent); err == nil {
 			st.InReplyToID, st.InReplyToAccountID = p.ID, p.AccountID
 		} else if depth < f.Tuning.ReplyDepth && f.checkURL(ctx, parent) == nil {
 			if p, err := f.resolveStatus(ctx, parent, depth+1); err == nil {
@@ -331,7 +331,7 @@ func (f *Federation) tagsOf(ctx context.Context, o *Object) ([]int64, []string) 
 			if href == "" {
 				continue
 			}
-			if a, err := f.store.AccountByURI(ctx, href); err == nil {
+			if a, err := f.svc.AccountByURI(ctx, href); err == nil {
 				addAccount(a)
 				continue
 			}
@@ -360,7 +360,7 @@ func (f *Federation) tagsOf(ctx context.Context, o *Object) ([]int64, []string) 
 			continue
 		}
 		if name := f.localUsername(iri); name != "" {
-			if a, err := f.store.AccountByUsername(ctx, name, ""); err == nil {
+			if a, err := f.svc.AccountByUsername(ctx, name, ""); err == nil {
 				addAccount(a)
 			}
 		}

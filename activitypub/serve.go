@@ -121,7 +121,7 @@ func (f *Federation) authorizeFetch(c echo.Context) fetchAuth {
 	if actorURI == f.InstanceActorURI() {
 		return fetchAuth{signed: true}
 	}
-	a, err := f.store.AccountByURI(r.Context(), actorURI)
+	a, err := f.svc.AccountByURI(r.Context(), actorURI)
 	if err != nil {
 		return fetchAuth{signed: true}
 	}
@@ -174,9 +174,9 @@ func (f *Federation) requireSigned(c echo.Context, a fetchAuth) (stop bool, err 
 // localAccount finds a local account by username for serving; gone is
 // set for deleted accounts.
 func (f *Federation) localAccount(ctx context.Context, username string) (a *model.Account, gone bool, err error) {
-	a, err = f.store.AccountByUsername(ctx, username, "")
+	a, err = f.svc.AccountByUsername(ctx, username, "")
 	if errors.Is(err, storage.ErrNotFound) {
-		if t, err2 := f.store.TombstoneAt(ctx, f.svc.LocalActorURI(username)); err2 == nil && t != nil {
+		if t, err2 := f.svc.TombstoneAt(ctx, f.svc.LocalActorURI(username)); err2 == nil && t != nil {
 			return nil, true, nil
 		}
 		return nil, false, nil
@@ -250,9 +250,9 @@ func (f *Federation) statusFor(c echo.Context, username, idStr string) (*model.S
 		return nil, fetchAuth{}, apError(c, http.StatusNotFound, "Record not found")
 	}
 	uri := f.svc.LocalStatusURI(strings.ToLower(username), idStr)
-	st, err := f.store.StatusByID(ctx, n)
+	st, err := f.svc.StatusByID(ctx, n)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && (!st.Local || (st.URI != uri && st.URI != uri+"/activity"))) {
-		if t, err2 := f.store.TombstoneAt(ctx, uri); err2 == nil && t != nil {
+		if t, err2 := f.svc.TombstoneAt(ctx, uri); err2 == nil && t != nil {
 			return nil, fetchAuth{}, writeAS(c, http.StatusGone, tombstoneDoc(uri, t))
 		}
 		return nil, fetchAuth{}, apError(c, http.StatusNotFound, "Record not found")
@@ -260,7 +260,7 @@ func (f *Federation) statusFor(c echo.Context, username, idStr string) (*model.S
 	if err != nil {
 		return nil, fetchAuth{}, err
 	}
-	author, err := f.store.AccountByID(ctx, st.AccountID)
+	author, err := f.svc.AccountByID(ctx, st.AccountID)
 	if err != nil {
 		return nil, fetchAuth{}, apError(c, http.StatusNotFound, "Record not found")
 	}
@@ -436,7 +436,7 @@ func (f *Federation) accountLinks(ctx context.Context, links []storage.AccountLi
 	for i, l := range links {
 		ids[i] = l.AccountID
 	}
-	accts, err := f.store.AccountsByIDs(ctx, ids)
+	accts, err := f.svc.AccountsByIDs(ctx, ids)
 	if err != nil {
 		return nil, 0, 0, err
 	}
@@ -461,7 +461,7 @@ func (f *Federation) handleFollowers(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	return orderedCollection(c, a.URI+"/followers", a.FollowersCount, func(p model.Page) ([]any, int64, int64, error) {
-		links, err := f.store.Followers(ctx, a.ID, p)
+		links, err := f.svc.FollowerLinks(ctx, a.ID, p)
 		if err != nil {
 			return nil, 0, 0, err
 		}
@@ -476,7 +476,7 @@ func (f *Federation) handleFollowing(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	return orderedCollection(c, a.URI+"/following", a.FollowingCount, func(p model.Page) ([]any, int64, int64, error) {
-		links, err := f.store.Following(ctx, a.ID, p)
+		links, err := f.svc.FollowingLinks(ctx, a.ID, p)
 		if err != nil {
 			return nil, 0, 0, err
 		}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/server"
+	"github.com/herald-social/herald/internal/testutil"
 )
 
 // appToken registers an app and returns a client-credentials token with
@@ -188,7 +189,11 @@ func TestInvitesExpiryAndMaxUses(t *testing.T) {
 	// Expired: an invite valid for one second.
 	var short invite
 	ts.JSON(t, "POST", "/api/v1/admin/invites", adminTok, map[string]any{"expires_in": 1}, 200, &short)
-	time.Sleep(1100 * time.Millisecond)
+	testutil.Eventually(t, 5*time.Second, "the one-second invite expired", func() bool {
+		var got invite
+		ts.JSON(t, "GET", "/api/v1/admin/invites/"+short.ID, adminTok, nil, 200, &got)
+		return !got.Valid
+	})
 	ts.JSON(t, "POST", "/api/v1/accounts", appTok, signUpForm("late", "late@example.org", "invite_code="+short.Code), 403, nil)
 
 	// Revoked.

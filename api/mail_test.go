@@ -18,6 +18,7 @@ import (
 
 	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/server"
+	"github.com/herald-social/herald/internal/testutil"
 )
 
 // mailbox is a real SMTP server on loopback that keeps what it receives.
@@ -88,23 +89,20 @@ func startMailbox(t *testing.T) *mailbox {
 // wait returns the first message to rcpt whose subject contains subj.
 func (mb *mailbox) wait(t *testing.T, rcpt, subj string) received {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	var got received
+	testutil.Eventually(t, 10*time.Second, fmt.Sprintf("a mail %q to %s", subj, rcpt), func() bool {
 		mb.mu.Lock()
+		defer mb.mu.Unlock()
 		for i, m := range mb.msgs {
 			if strings.Contains(m.Subject, subj) && (rcpt == "" || strings.Contains(strings.Join(m.To, ","), rcpt)) {
 				mb.msgs = append(mb.msgs[:i], mb.msgs[i+1:]...)
-				mb.mu.Unlock()
-				return m
+				got = m
+				return true
 			}
 		}
-		mb.mu.Unlock()
-		time.Sleep(20 * time.Millisecond)
-	}
-	mb.mu.Lock()
-	defer mb.mu.Unlock()
-	t.Fatalf("no mail %q to %s; have %+v", subj, rcpt, mb.msgs)
-	return received{}
+		return false
+	})
+	return got
 }
 
 func withMail(mb *mailbox) func(*config.Config) {

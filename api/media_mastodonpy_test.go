@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/herald-social/herald/internal/server"
+	"github.com/herald-social/herald/internal/testutil"
 )
 
 // mastodonPyScript uploads a photo with alt text from Mastodon.py (v2
@@ -117,7 +118,7 @@ func TestMastodonPyPhotoFederates(t *testing.T) {
 	}
 	remoteAlice := found.Accounts[0].ID
 	b.JSON(t, "POST", "/api/v1/accounts/"+remoteAlice+"/follow", bobTok, nil, 200, nil)
-	waitFor(t, "B's follow of alice accepted", func() bool {
+	testutil.Eventually(t, 15*time.Second, "B's follow of alice accepted", func() bool {
 		var rels []struct{ Following bool }
 		b.JSON(t, "GET", "/api/v1/accounts/relationships?id[]="+remoteAlice, bobTok, nil, 200, &rels)
 		return len(rels) == 1 && rels[0].Following
@@ -135,7 +136,7 @@ func TestMastodonPyPhotoFederates(t *testing.T) {
 	}
 
 	var arrived statusWithMedia
-	waitFor(t, "the photo in bob's home timeline on B", func() bool {
+	testutil.Eventually(t, 15*time.Second, "the photo in bob's home timeline on B", func() bool {
 		var home []statusWithMedia
 		b.JSON(t, "GET", "/api/v1/timelines/home", bobTok, nil, 200, &home)
 		for _, s := range home {
@@ -161,16 +162,5 @@ func TestMastodonPyPhotoFederates(t *testing.T) {
 			raw, _ := os.ReadFile(f)
 			assertNoGPS(t, f, raw)
 		}
-	}
-}
-
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }

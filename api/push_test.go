@@ -30,6 +30,7 @@ import (
 	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/push"
 	"github.com/herald-social/herald/internal/server"
+	"github.com/herald-social/herald/internal/testutil"
 )
 
 // pushReceiver is a push service and user agent in one: it keeps the
@@ -263,7 +264,12 @@ func TestWebPushDeliveredEncrypted(t *testing.T) {
 	if got[1]["notification_type"] != "mention" {
 		t.Fatalf("second push: %v", got[1])
 	}
-	time.Sleep(300 * time.Millisecond)
+	// Every queued push was sent or judged not to be sent: dave's follow
+	// (policy followed) would have arrived by now.
+	testutil.Eventually(t, 5*time.Second, "the push queue empty", func() bool {
+		n, err := ts.Srv.Store.CountPushQueue(t.Context())
+		return err == nil && n == 0
+	})
 	if n := len(r.wait(2, 0)); n != 2 {
 		t.Fatalf("%d pushes, want 2 (follow alert off then policy followed)", n)
 	}
@@ -296,17 +302,10 @@ func TestWebPushRetriesAndDropsGoneSubscriptions(t *testing.T) {
 	r.status = []int{410}
 	r.mu.Unlock()
 	ts.JSON(t, "POST", "/api/v1/statuses/"+id+"/favourite", f.tCar, nil, 200, nil)
-	deadline := time.Now().Add(3 * time.Second)
-	for {
+	testutil.Eventually(t, 3*time.Second, "the gone subscription removed", func() bool {
 		st, _, _ := ts.Do(t, "GET", "/api/v1/push/subscription", f.tAlice, nil)
-		if st == 404 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("gone subscription not removed")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return st == 404
+	})
 	if n, _ := ts.Srv.Store.CountPushQueue(t.Context()); n != 0 {
 		t.Fatalf("%d pushes left in the queue", n)
 	}

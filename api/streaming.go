@@ -215,13 +215,30 @@ func slimCaller(cl *core.Caller) *core.Caller {
 
 // --- server-sent events ---
 
+// sseConn is a hijacked connection answering with server-sent events. Its
+// response head goes out before the first event, whoever writes first:
+// the handler once the stream is registered, or the hub with an event
+// published in between (so none is lost between the two).
 type sseConn struct {
 	conn net.Conn
+	mu   sync.Mutex
+	head []byte // not yet written
 }
 
-func (s *sseConn) Write(m *stream.Message) error {
+func (s *sseConn) Write(m *stream.Message) error { return s.send(m.SSE()) }
+
+func (s *sseConn) send(b []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.head != nil {
+		b = append(s.head, b...)
+		s.head = nil
+	}
+	if len(b) == 0 {
+		return nil
+	}
 	_ = s.conn.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-	_, err := s.conn.Write(m.SSE())
+	_, err := s.conn.Write(b)
 	return err
 }
 
@@ -258,14 +275,16 @@ func (a *API) streamingEvents(c echo.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	_ = conn.SetWriteDeadline(time.Now().Add(streamWriteTimeout))
-	if _, err := conn.Write([]byte(head.String())); err != nil {
+	// Registered first, then the head: an event published meanwhile
+	// follows the head out (sseConn.send).
+	sc := &sseConn{conn: conn, head: []byte(head.String())}
+	sub := a.register(r.Context(), cl, sc, &spec)
+	if sub == nil {
 		conn.Close()
 		return nil
 	}
-	sc := &sseConn{conn: conn}
-	sub := a.register(r.Context(), cl, sc, &spec)
-	if sub == nil {
+	if err := sc.send(nil); err != nil {
+		hub.Remove(sub)
 		conn.Close()
 		return nil
 	}

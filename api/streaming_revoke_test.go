@@ -10,6 +10,7 @@ import (
 
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/server"
+	"github.com/herald-social/herald/internal/stream"
 )
 
 // issuedAppToken registers an app and issues a token of username through it,
@@ -43,7 +44,7 @@ func TestStreamingRevokedTokenClosesItsStreams(t *testing.T) {
 	f := startStreaming(t)
 	clientID, secret, tok := issuedAppToken(t, f.ts, "bob", "read write")
 	ws := dialWS(t, f.ts, tok, "header", "stream=public")
-	sse := dialSSE(t, f.ts, tok, "/api/v1/streaming/public")
+	sse := dialSSE(t, f.ts, tok, "/api/v1/streaming/public", stream.PublicKey(false, false, false))
 	other := dialWS(t, f.ts, f.tBob, "header", "stream=public")
 	// Every stream is live once it got a first post.
 	f.liveStreams(t, ws, sse, other)
@@ -80,9 +81,9 @@ func TestStreamingSuspensionClosesStreams(t *testing.T) {
 	f.ts.CreateUser(t, "mod", "admin")
 	admin := f.ts.Token(t, "mod", "admin:read admin:write")
 	bobWS := dialWS(t, f.ts, f.tBob, "protocol", "stream=user") // bob follows alice
-	bobSSE := dialSSE(t, f.ts, f.tBob, "/api/v1/streaming/public/local")
+	bobSSE := dialSSE(t, f.ts, f.tBob, "/api/v1/streaming/public/local", stream.PublicKey(true, false, false))
 	carolWS := dialWS(t, f.ts, f.tCar, "header", "stream=public")
-	daveSSE := dialSSE(t, f.ts, f.tDave, "/api/v1/streaming/public")
+	daveSSE := dialSSE(t, f.ts, f.tDave, "/api/v1/streaming/public", stream.PublicKey(false, false, false))
 	f.liveStreams(t, bobWS, bobSSE, carolWS, daveSSE)
 
 	f.ts.JSON(t, "POST", fmt.Sprintf("/api/v1/admin/accounts/%d/action", f.bob.ID), admin, map[string]any{"type": "suspend"}, 200, nil)
@@ -102,11 +103,7 @@ func TestStreamingSubscribeAfterRevocationRefused(t *testing.T) {
 	f := startStreaming(t)
 	ws := dialWS(t, f.ts, f.tCar, "header", "")
 	ws.send(map[string]any{"type": "subscribe", "stream": "public"})
-	for deadline := time.Now().Add(10 * time.Second); !f.ts.Srv.API.StreamHub().Has("public"); time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the subscription did not reach the hub")
-		}
-	}
+	ws.sync()
 	id := f.post(t, f.tAlice, "before", "public")
 	ws.wait("subscribed", 10*time.Second, statusEvent("update", id))
 
@@ -127,8 +124,8 @@ func TestStreamingSubscribeAfterRevocationRefused(t *testing.T) {
 func TestStreamingRecheckClosesStreamsOfTokensDeletedElsewhere(t *testing.T) {
 	f := startStreaming(t)
 	ws := dialWS(t, f.ts, f.tCar, "header", "stream=public")
-	sse := dialSSE(t, f.ts, f.tCar, "/api/v1/streaming/public")
-	other := dialSSE(t, f.ts, f.tDave, "/api/v1/streaming/public")
+	sse := dialSSE(t, f.ts, f.tCar, "/api/v1/streaming/public", stream.PublicKey(false, false, false))
+	other := dialSSE(t, f.ts, f.tDave, "/api/v1/streaming/public", stream.PublicKey(false, false, false))
 	f.liveStreams(t, ws, sse, other)
 	ctx := context.Background()
 	hash, err := core.HashPassword("set by the command line")
@@ -148,38 +145,13 @@ func TestStreamingRecheckClosesStreamsOfTokensDeletedElsewhere(t *testing.T) {
 	other.wait("stream of another account", 10*time.Second, statusEvent("update", id))
 }
 
-// liveStreams posts public statuses until every source has received one.
-// A stream is registered a moment after its handshake, so a single post
-// may come before it listens; a received post is the signal that it does.
+// liveStreams checks that every source receives a public post. dialWS and
+// dialSSE return once their streams are in the hub, so one post reaches
+// them all.
 func (f *streamFixture) liveStreams(t *testing.T, sources ...*eventSource) {
 	t.Helper()
-	var ids []string
-	received := func(s *eventSource) bool {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		for _, e := range s.events {
-			for _, id := range ids {
-				if statusEvent("update", id)(e) {
-					return true
-				}
-			}
-		}
-		return false
+	id := f.post(t, f.tAlice, "is this stream live?", "public")
+	for _, s := range sources {
+		s.wait("a first post", 10*time.Second, statusEvent("update", id))
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		ids = append(ids, f.post(t, f.tAlice, "is this stream live?", "public"))
-		for round := time.Now().Add(time.Second); time.Now().Before(round); time.Sleep(10 * time.Millisecond) {
-			live := 0
-			for _, s := range sources {
-				if received(s) {
-					live++
-				}
-			}
-			if live == len(sources) {
-				return
-			}
-		}
-	}
-	t.Fatalf("streams not live after %d posts", len(ids))
 }

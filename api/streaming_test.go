@@ -17,6 +17,8 @@ import (
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/internal/server"
+	"github.com/herald-social/herald/internal/stream"
+	"github.com/herald-social/herald/internal/testutil"
 )
 
 // streamEvent is one event as a client sees it; Payload is the decoded
@@ -75,15 +77,46 @@ func (s *eventSource) wait(what string, d time.Duration, match func(streamEvent)
 	}
 }
 
-// never checks that no event matching arrives within d.
-func (s *eventSource) never(what string, d time.Duration, match func(streamEvent) bool) {
+// none checks that no event matching has arrived. Call it after a
+// barrier (streamFixture.barrier): an event that was going to come has
+// come by then.
+func (s *eventSource) none(what string, match func(streamEvent) bool) {
 	s.t.Helper()
-	time.Sleep(d)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range s.events {
 		if match(e) {
 			s.t.Fatalf("%s: got %s %s", what, e.Event, e.Payload)
+		}
+	}
+}
+
+// sync waits until the server has read every message sent on the
+// websocket before it, and registered the stream it was opened with: the
+// server reads a socket's messages in order, once the connection is in the
+// hub, and answers a request for an unknown stream with an error frame.
+// That frame is taken out of the events.
+func (s *eventSource) sync() {
+	s.t.Helper()
+	s.mu.Lock()
+	from := len(s.events)
+	s.mu.Unlock()
+	s.send(map[string]any{"type": "unsubscribe", "stream": "test-sync"})
+	deadline := time.After(5 * time.Second)
+	for {
+		s.mu.Lock()
+		for i := from; i < len(s.events); i++ {
+			if s.events[i].Event == "error" {
+				s.events = append(s.events[:i], s.events[i+1:]...)
+				s.mu.Unlock()
+				return
+			}
+		}
+		s.mu.Unlock()
+		select {
+		case <-s.signal:
+		case <-deadline:
+			s.t.Fatalf("sync: no error frame within 5 s; got %s", s.dump())
 		}
 	}
 }
@@ -177,12 +210,17 @@ func dialWS(t *testing.T, ts *server.TestServer, token, how, query string) *even
 	s.close = func() { cancel(); c.CloseNow(); <-done }
 	s.ended = done
 	t.Cleanup(s.close)
+	s.sync() // in the hub, with its first stream
 	return s
 }
 
-// dialSSE opens a server-sent-events stream.
-func dialSSE(t *testing.T, ts *server.TestServer, token, path string) *eventSource {
+// dialSSE opens a server-sent-events stream, and returns once it is
+// subscribed to the hub's topic key (the server writes the response head
+// before it subscribes the connection).
+func dialSSE(t *testing.T, ts *server.TestServer, token, path, key string) *eventSource {
 	t.Helper()
+	hub := ts.Srv.API.StreamHub()
+	before := hub.Subscribers(key)
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, ts.URL+path, nil)
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -222,8 +260,8 @@ func dialSSE(t *testing.T, ts *server.TestServer, token, path string) *eventSour
 	s.close = func() { cancel(); resp.Body.Close(); <-done }
 	s.ended = done
 	t.Cleanup(s.close)
-	// The stream is live once its first comment arrived.
 	s.wait("SSE open", 2*time.Second, func(e streamEvent) bool { return e.Event == "heartbeat" })
+	testutil.Eventually(t, 2*time.Second, "the SSE stream subscribed to "+key, func() bool { return hub.Subscribers(key) > before })
 	return s
 }
 
@@ -282,6 +320,19 @@ func startStreaming(t *testing.T) *streamFixture {
 	return f
 }
 
+// barrier posts a status and deletes it, and waits for the delete event on
+// every source. The dispatcher streams core's changes one at a time, in
+// order, a connection gets its events in order, and a delete goes to every
+// stream: once it arrived, every event of an earlier change has arrived.
+func (f *streamFixture) barrier(t *testing.T, sources ...*eventSource) {
+	t.Helper()
+	id := f.post(t, f.tAlice, "barrier", "public")
+	f.ts.JSON(t, "DELETE", "/api/v1/statuses/"+id, f.tAlice, nil, 200, nil)
+	for _, s := range sources {
+		s.wait("the barrier's delete", 5*time.Second, func(e streamEvent) bool { return e.Event == "delete" && e.Payload == id })
+	}
+}
+
 func (f *streamFixture) post(t *testing.T, token, text, vis string) string {
 	t.Helper()
 	var st struct {
@@ -294,8 +345,7 @@ func (f *streamFixture) post(t *testing.T, token, text, vis string) string {
 func TestStreamingLocalUpdateReachesWebsocketAndSSE(t *testing.T) {
 	f := startStreaming(t)
 	ws := dialWS(t, f.ts, f.tBob, "protocol", "stream=user")
-	sse := dialSSE(t, f.ts, f.tBob, "/api/v1/streaming/user")
-	time.Sleep(50 * time.Millisecond)
+	sse := dialSSE(t, f.ts, f.tBob, "/api/v1/streaming/user", stream.UserKey(f.bob.ID))
 	start := time.Now()
 	id := f.post(t, f.tAlice, "hello streams", "public")
 	e1 := ws.wait("websocket update", time.Second, statusEvent("update", id))
@@ -325,7 +375,6 @@ func TestStreamingTokenStylesAndErrors(t *testing.T) {
 	f := startStreaming(t)
 	for _, how := range []string{"header", "protocol", "query"} {
 		ws := dialWS(t, f.ts, f.tBob, how, "stream=public:local")
-		time.Sleep(30 * time.Millisecond)
 		id := f.post(t, f.tAlice, "token via "+how, "public")
 		e := ws.wait(how, time.Second, statusEvent("update", id))
 		if len(e.Stream) != 1 || e.Stream[0] != "public:local" {
@@ -366,7 +415,7 @@ func TestStreamingSubscribeUnsubscribeHashtagAndList(t *testing.T) {
 	ws := dialWS(t, f.ts, f.tCar, "header", "")
 	ws.send(map[string]any{"type": "subscribe", "stream": "hashtag", "tag": "Herald"})
 	ws.send(map[string]any{"type": "subscribe", "stream": "hashtag:local", "tag": "herald"})
-	time.Sleep(50 * time.Millisecond)
+	ws.sync()
 	id := f.post(t, f.tAlice, "tagged #herald", "public")
 	e := ws.wait("hashtag", time.Second, func(e streamEvent) bool {
 		return statusEvent("update", id)(e) && len(e.Stream) == 2 && e.Stream[0] == "hashtag" && e.Stream[1] == "herald"
@@ -377,9 +426,12 @@ func TestStreamingSubscribeUnsubscribeHashtagAndList(t *testing.T) {
 	})
 	ws.send(map[string]any{"type": "unsubscribe", "stream": "hashtag", "tag": "herald"})
 	ws.send(map[string]any{"type": "unsubscribe", "stream": "hashtag:local", "tag": "herald"})
-	time.Sleep(50 * time.Millisecond)
+	// A stream that id2 does not reach, for the barrier's delete.
+	ws.send(map[string]any{"type": "subscribe", "stream": "direct"})
+	ws.sync()
 	id2 := f.post(t, f.tAlice, "again #herald", "public")
-	ws.never("after unsubscribe", 300*time.Millisecond, anyStatus(id2))
+	f.barrier(t, ws)
+	ws.none("after unsubscribe", anyStatus(id2))
 
 	// Lists: bob lists alice; only bob may open the list stream.
 	var list struct {
@@ -391,7 +443,6 @@ func TestStreamingSubscribeUnsubscribeHashtagAndList(t *testing.T) {
 		t.Errorf("someone else's list: %d", st)
 	}
 	lw := dialWS(t, f.ts, f.tBob, "header", "stream=list&list="+list.ID)
-	time.Sleep(50 * time.Millisecond)
 	id3 := f.post(t, f.tAlice, "for my list", "private")
 	lw.wait("list update", time.Second, func(e streamEvent) bool {
 		return statusEvent("update", id3)(e) && len(e.Stream) == 2 && e.Stream[0] == "list" && e.Stream[1] == list.ID
@@ -409,18 +460,19 @@ func TestStreamingVisibility(t *testing.T) {
 			ws.send(map[string]any{"type": "subscribe", "stream": s})
 		}
 		ws.send(map[string]any{"type": "subscribe", "stream": "hashtag", "tag": "secret"})
+		ws.sync()
 		return ws
 	}
 	bob, carol, dave := all(f.tBob), all(f.tCar), all(f.tDave)
-	carolSSE := dialSSE(t, f.ts, f.tCar, "/api/v1/streaming/public")
-	daveDirect := dialSSE(t, f.ts, f.tDave, "/api/v1/streaming/direct")
-	time.Sleep(100 * time.Millisecond)
+	carolSSE := dialSSE(t, f.ts, f.tCar, "/api/v1/streaming/public", stream.PublicKey(false, false, false))
+	daveDirect := dialSSE(t, f.ts, f.tDave, "/api/v1/streaming/direct", stream.DirectKey(f.dave.ID))
 
 	priv := f.post(t, f.tAlice, "followers only #secret", "private")
 	bob.wait("follower gets the private post", time.Second, statusEvent("update", priv))
-	carol.never("non-follower", 300*time.Millisecond, anyStatus(priv))
-	dave.never("non-follower", 0, anyStatus(priv))
-	carolSSE.never("non-follower SSE public", 0, anyStatus(priv))
+	f.barrier(t, carol, dave, carolSSE)
+	carol.none("non-follower", anyStatus(priv))
+	dave.none("non-follower", anyStatus(priv))
+	carolSSE.none("non-follower SSE public", anyStatus(priv))
 
 	dm := f.post(t, f.tAlice, "@dave just you", "direct")
 	dave.wait("mentioned gets the DM", time.Second, statusEvent("update", dm))
@@ -431,24 +483,25 @@ func TestStreamingVisibility(t *testing.T) {
 	daveDirect.wait("direct SSE", time.Second, func(e streamEvent) bool {
 		return e.Event == "conversation" && strings.Contains(e.Payload, dm)
 	})
-	bob.never("follower does not get the DM", 300*time.Millisecond, anyStatus(dm))
-	carol.never("stranger does not get the DM", 0, anyStatus(dm))
-	carolSSE.never("SSE public", 0, anyStatus(dm))
+	f.barrier(t, bob, carol, carolSSE)
+	bob.none("follower does not get the DM", anyStatus(dm))
+	carol.none("stranger does not get the DM", anyStatus(dm))
+	carolSSE.none("SSE public", anyStatus(dm))
 
 	// A block hides public posts on the public streams too.
 	f.ts.JSON(t, "POST", "/api/v1/accounts/"+fmt.Sprint(f.alice.ID)+"/block", f.tCar, nil, 200, nil)
 	pub := f.post(t, f.tAlice, "public #secret", "public")
 	bob.wait("public", time.Second, statusEvent("update", pub))
 	dave.wait("public stream", time.Second, statusEvent("update", pub))
-	carol.never("blocker", 300*time.Millisecond, anyStatus(pub))
-	carolSSE.never("blocker SSE", 0, anyStatus(pub))
+	f.barrier(t, carol, carolSSE)
+	carol.none("blocker", anyStatus(pub))
+	carolSSE.none("blocker SSE", anyStatus(pub))
 }
 
 func TestStreamingNotificationEvents(t *testing.T) {
 	f := startStreaming(t)
-	aliceN := dialSSE(t, f.ts, f.tAlice, "/api/v1/streaming/user/notification")
+	aliceN := dialSSE(t, f.ts, f.tAlice, "/api/v1/streaming/user/notification", stream.UserNotificationKey(f.alice.ID))
 	aliceWS := dialWS(t, f.ts, f.tAlice, "protocol", "stream=user")
-	time.Sleep(50 * time.Millisecond)
 	id := f.post(t, f.tAlice, "like me", "public")
 	f.ts.JSON(t, "POST", "/api/v1/statuses/"+id+"/favourite", f.tCar, nil, 200, nil)
 	e := aliceN.wait("favourite notification (SSE)", time.Second, notificationEvent("favourite"))
@@ -474,7 +527,7 @@ func TestStreamingNotificationEvents(t *testing.T) {
 func TestStreamingFederatedMention(t *testing.T) {
 	ctx := context.Background()
 	A, B := server.StartTest(t), server.StartTest(t)
-	A.CreateUser(t, "alice", "user")
+	alice := A.CreateUser(t, "alice", "user")
 	B.CreateUser(t, "rob", "user")
 	tAlice := A.Token(t, "alice", "read write follow")
 	tRob := B.Token(t, "rob", "read write follow")
@@ -485,23 +538,15 @@ func TestStreamingFederatedMention(t *testing.T) {
 	}
 	robOnA := fmt.Sprint(rob.ID)
 	A.JSON(t, "POST", "/api/v1/accounts/"+robOnA+"/follow", tAlice, nil, 200, nil)
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testutil.Eventually(t, 10*time.Second, "the follow accepted", func() bool {
 		var rels []struct {
 			Following bool `json:"following"`
 		}
 		A.JSON(t, "GET", "/api/v1/accounts/relationships?id[]="+robOnA, tAlice, nil, 200, &rels)
-		if len(rels) == 1 && rels[0].Following {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the follow was not accepted")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return len(rels) == 1 && rels[0].Following
+	})
 	ws := dialWS(t, A, tAlice, "protocol", "stream=user")
-	sse := dialSSE(t, A, tAlice, "/api/v1/streaming/user")
-	time.Sleep(50 * time.Millisecond)
+	sse := dialSSE(t, A, tAlice, "/api/v1/streaming/user", stream.UserKey(alice.ID))
 	start := time.Now()
 	var st struct {
 		URI string `json:"uri"`
@@ -515,7 +560,6 @@ func TestStreamingFederatedMention(t *testing.T) {
 	t.Logf("remote post to local stream: update %v, mention %v", e.At.Sub(start), n.At.Sub(start))
 	// And the federated arrival goes to the public streams of A.
 	pub := dialWS(t, A, tAlice, "header", "stream=public:remote")
-	time.Sleep(50 * time.Millisecond)
 	B.JSON(t, "POST", "/api/v1/statuses", tRob, map[string]any{"status": "remote public", "visibility": "public"}, 200, &st)
 	pub.wait("public:remote", 5*time.Second, func(e streamEvent) bool { return e.Event == "update" && strings.Contains(e.Payload, st.URI) })
 }
@@ -538,7 +582,6 @@ func TestStreamingIngestRemoteStatus(t *testing.T) {
 		remote = acc
 	}
 	ws := dialWS(t, f.ts, f.tBob, "header", "stream=user")
-	time.Sleep(50 * time.Millisecond)
 	st, err := f.ts.Srv.Svc.IngestRemoteStatus(ctx, &model.Status{URI: "https://remote.example/notes/1", AccountID: remote.ID,
 		Content: "<p>hi @bob</p>", Visibility: model.Direct}, []int64{f.bob.ID}, nil)
 	if err != nil {

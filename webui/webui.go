@@ -8,6 +8,7 @@ package webui
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -41,6 +42,8 @@ type Federation interface {
 	WantsActivityJSON(r *http.Request) bool
 	ServeActor(c echo.Context, username string) error
 	ServeStatus(c echo.Context, username, statusID string) error
+	// ExportArchive renders the caller's posts as an ActivityStreams outbox.
+	ExportArchive(ctx context.Context, c *core.Caller) ([]byte, error)
 }
 
 // UI is the web interface.

@@ -2,6 +2,7 @@ package webui_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -168,6 +169,31 @@ func TestWebClientAndSettings(t *testing.T) {
 		if code, _ := b.do("GET", p, nil); code != 200 {
 			t.Errorf("GET %s: %d", p, code)
 		}
+	}
+	// The archive is the outbox that federated the posts: a Create of the
+	// Note, addressed as it was sent.
+	var archive struct {
+		Context      any `json:"@context"`
+		Type         string
+		TotalItems   int `json:"totalItems"`
+		OrderedItems []struct {
+			Type   string
+			Actor  string
+			To     []string
+			Object struct {
+				ID, Type, Content, AttributedTo string
+			}
+		} `json:"orderedItems"`
+	}
+	if _, body := b.do("GET", "/settings/export/outbox.json", nil); json.Unmarshal([]byte(body), &archive) != nil ||
+		archive.Type != "OrderedCollection" || archive.Context == nil || archive.TotalItems != 1 || len(archive.OrderedItems) != 1 {
+		t.Fatalf("archive: %s", body)
+	}
+	item := archive.OrderedItems[0]
+	if item.Type != "Create" || item.Object.Type != "Note" || !strings.Contains(item.Object.Content, "from the web") ||
+		item.Actor != ts.URL+"/users/alice" || item.Object.AttributedTo != item.Actor ||
+		len(item.To) != 1 || item.To[0] != "https://www.w3.org/ns/activitystreams#Public" {
+		t.Errorf("archive item: %+v", item)
 	}
 	b.do("GET", "/settings/profile", nil)
 	if code, _ := b.do("POST", "/settings/profile", url.Values{"display_name": {"Alice A."}, "note": {"Hi"}, "field_name": {"Site"}, "field_value": {"https://example.org"}, "discoverable": {"1"}}); code != 200 {

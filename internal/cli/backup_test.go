@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/herald-social/herald/internal/testutil"
 	"github.com/herald-social/herald/storage/sqlite"
 )
 
@@ -76,7 +77,12 @@ func TestBackupRestore(t *testing.T) {
 			}
 		}()
 	}
-	time.Sleep(300 * time.Millisecond)
+	acknowledged := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(acked)
+	}
+	testutil.Eventually(t, 30*time.Second, "writes acknowledged before the backup", func() bool { return acknowledged() >= 20 })
 	mu.Lock()
 	before := append([]string(nil), acked...)
 	mu.Unlock()
@@ -85,12 +91,11 @@ func TestBackupRestore(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("backup while serving: exit %d: %s %s", code, stdout, stderr)
 	}
-	time.Sleep(200 * time.Millisecond)
+	// Writes go on after the backup too.
+	after := acknowledged()
+	testutil.Eventually(t, 30*time.Second, "writes acknowledged after the backup", func() bool { return acknowledged() >= after+10 })
 	stop.Store(true)
 	wg.Wait()
-	if len(before) == 0 {
-		t.Fatal("no write was acknowledged before the backup")
-	}
 
 	// Restore refuses while the server holds the data directory.
 	if _, stderr, code := run(t, dir, nil, "restore", "--config", cfgPath, "--in", backupFile, "--force"); code != 1 || !strings.Contains(stderr, "running") {

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/herald-social/herald/internal/testutil"
 )
 
 // herald is the binary built once for these tests: the CLI is tested as a
@@ -79,20 +81,20 @@ func startServe(t *testing.T, dir string, env []string, base string, args ...str
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	deadline := time.Now().Add(20 * time.Second)
-	for {
+	defer func() {
+		if t.Failed() {
+			t.Logf("server output: %s", out.String())
+		}
+	}()
+	testutil.Eventually(t, 20*time.Second, "the server ready", func() bool {
 		resp, err := http.Get(base + "/api/v1/instance")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return cmd, &out
-			}
+		if err != nil {
+			return false
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("server not ready: %s", out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	return cmd, &out
 }
 
 func lastLine(s string) string {

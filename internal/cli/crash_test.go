@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/internal/testutil"
 	"github.com/herald-social/herald/storage/sqlite"
 )
 
@@ -87,7 +88,7 @@ func TestCrashSafety(t *testing.T) {
 			st.expectAccept(id)
 		}
 	}
-	waitFor(t, 30*time.Second, "set-up Accepts at the sink", func() bool { return len(st.missingDeliveries(remote)) == 0 })
+	testutil.Eventually(t, 30*time.Second, "set-up Accepts at the sink", func() bool { return len(st.missingDeliveries(remote)) == 0 })
 	var me struct {
 		ID string `json:"id"`
 	}
@@ -140,6 +141,7 @@ func TestCrashSafety(t *testing.T) {
 		h.start()
 		if rng.IntN(100) < 15 {
 			// Kill during start-up: migrations, WAL recovery, queue claims.
+			// The random moment is the scenario.
 			time.Sleep(time.Duration(rng.IntN(300)) * time.Millisecond)
 			h.kill()
 			integrity(cycle)
@@ -172,6 +174,7 @@ func TestCrashSafety(t *testing.T) {
 				}
 			}()
 		}
+		// Load for a random while, then the kill (the scenario).
 		time.Sleep(time.Duration(150+rng.IntN(1200)) * time.Millisecond)
 		h.kill()
 		close(stop)
@@ -188,7 +191,7 @@ func TestCrashSafety(t *testing.T) {
 			t.Errorf("acknowledged status %s is gone: %d", s.id, code)
 		}
 	}
-	waitFor(t, 60*time.Second, "every queued delivery at the sink", func() bool {
+	testutil.Eventually(t, 60*time.Second, "every queued delivery at the sink", func() bool {
 		m := st.missingDeliveries(remote)
 		if len(m) > 0 && len(m) < 5 {
 			t.Logf("still missing: %v", m)
@@ -200,7 +203,7 @@ func TestCrashSafety(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	waitFor(t, 60*time.Second, "every acknowledged inbound activity applied", func() bool {
+	testutil.Eventually(t, 60*time.Second, "every acknowledged inbound activity applied", func() bool {
 		return len(st.missingInbound(store, remoteIDs, localIDs(t, h, tokens))) == 0
 	})
 	for _, m := range st.missingLocal(store, remoteIDs, localIDs(t, h, tokens)) {
@@ -213,17 +216,6 @@ func TestCrashSafety(t *testing.T) {
 	t.Logf("%d kill-and-restart cycles (%d during start-up); acknowledged: %s; sink: %d distinct activities, %d duplicate deliveries, %d refused",
 		cycles, startupKills, s, len(remote.received), remote.dupes, remote.refused)
 	remote.mu.Unlock()
-}
-
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }
 
 func follow(id, actor, object string) map[string]any {

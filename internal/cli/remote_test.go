@@ -20,6 +20,7 @@ import (
 
 	"github.com/herald-social/herald/activitypub"
 	"github.com/herald-social/herald/activitypub/httpsig"
+	"github.com/herald-social/herald/internal/testutil"
 )
 
 // fakeFediverse is a remote server for tests of the real binary: it serves
@@ -325,13 +326,17 @@ func (h *heraldProc) start() {
 // waitReady polls the instance endpoint until it answers.
 func (h *heraldProc) waitReady() {
 	h.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	defer func() {
+		if h.t.Failed() {
+			h.t.Logf("herald's log: %s", h.log.String())
+		}
+	}()
+	testutil.Eventually(h.t, 30*time.Second, "herald ready", func() bool {
 		resp, err := httpClient.Get(h.base + "/api/v1/instance")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
-				return
+				return true
 			}
 		}
 		select {
@@ -339,11 +344,8 @@ func (h *heraldProc) waitReady() {
 			h.t.Fatalf("herald exited before it was ready (%v): %s", err, h.log.String())
 		default:
 		}
-		if time.Now().After(deadline) {
-			h.t.Fatalf("herald not ready after 30 s: %s", h.log.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return false
+	})
 }
 
 // kill sends SIGKILL and waits for the process to be gone.

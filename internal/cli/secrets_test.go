@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/herald-social/herald/activitypub/httpsig"
+	"github.com/herald-social/herald/internal/testutil"
 )
 
 // TestSecretsStayOutOfLogs runs the server with debug logging through the
@@ -158,9 +159,9 @@ func TestSecretsStayOutOfLogs(t *testing.T) {
 	if s := remote.Send(h.base+"/users/alice/inbox", "bob", follow(remote.URL+"/follows/1", remote.Actor("bob"), h.base+"/users/alice")); s != 202 {
 		t.Fatalf("signed follow: %d", s)
 	}
-	waitFor(t, 20*time.Second, "the Accept", func() bool { return len(remote.Received()) > 0 })
+	testutil.Eventually(t, 20*time.Second, "the Accept", func() bool { return len(remote.Received()) > 0 })
 	h.api("POST", "/api/v1/statuses", cliToken, map[string]any{"status": "to my followers"}, nil)
-	waitFor(t, 20*time.Second, "the delivery of the post", func() bool { return len(remote.Received()) > 1 })
+	testutil.Eventually(t, 20*time.Second, "the delivery of the post", func() bool { return len(remote.Received()) > 1 })
 	req, _ := http.NewRequest("POST", h.base+"/inbox", strings.NewReader(`{"type":"Delete","actor":"`+remote.Actor("mallory")+`","object":"x","id":"`+remote.URL+`/d/1"}`))
 	req.Header.Set("Content-Type", "application/activity+json")
 	req.Header.Set("Signature", `keyId="`+remote.Actor("mallory")+`#main-key",headers="(request-target) host date",signature="AAAA"`)

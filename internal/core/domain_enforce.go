@@ -12,7 +12,8 @@ import (
 // A suspended domain's accounts are suspended and every follow between
 // them and local accounts is dropped (nothing is sent: no delivery goes to
 // a suspended domain); a silenced domain's accounts are silenced. Accounts
-// met later are handled by the federation engine as it stores them.
+// met later get the same when the federation engine stores them
+// (StoreRemoteAccount).
 
 // enforceDomainBlock applies b to the known accounts of b.Domain and its
 // subdomains. Errors are logged: the block itself is in place.
@@ -26,7 +27,6 @@ func (s *Service) enforceDomainBlock(ctx context.Context, b *model.DomainBlock) 
 		s.Log.Error("domain block: known domains", "err", err)
 		return
 	}
-	t := true
 	for _, d := range domains {
 		if !domainMatches(d, b.Domain) {
 			continue
@@ -44,16 +44,8 @@ func (s *Service) enforceDomainBlock(ctx context.Context, b *model.DomainBlock) 
 				if a.Local() {
 					continue
 				}
-				m := storage.AccountModeration{Silenced: &t}
-				if b.Severity == "suspend" {
-					m = storage.AccountModeration{Suspended: &t}
-				}
-				if err := s.Store.ModerateAccount(ctx, a.ID, m, nil, nil, nil); err != nil {
+				if err := s.moderateForDomain(ctx, a.ID, b.Severity == "suspend"); err != nil {
 					s.Log.Error("domain block: moderate account", "account", a.URI, "err", err)
-					continue
-				}
-				if b.Severity == "suspend" {
-					s.DropRemoteFollows(ctx, a.ID)
 				}
 			}
 			if len(aas) < 200 {

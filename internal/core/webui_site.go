@@ -259,69 +259,17 @@ func (s *Service) ExportCSV(ctx context.Context, c *Caller, kind string) ([]byte
 	return buf.Bytes(), nil
 }
 
-// ExportArchive is the caller's own posts as an ActivityStreams outbox
-// (an OrderedCollection of Create activities), newest first.
-func (s *Service) ExportArchive(ctx context.Context, c *Caller) ([]byte, error) {
+// ArchivePage is one page of the caller's own posts, every visibility,
+// boosts left out, for the export of their archive (the federation engine
+// renders it as an ActivityStreams outbox, as it federates the posts).
+func (s *Service) ArchivePage(ctx context.Context, c *Caller, p model.Page) ([]*model.Status, error) {
 	me, err := actor(c)
 	if err != nil {
 		return nil, err
 	}
-	actorURI := s.LocalActorURI(me.Username)
-	var items []map[string]any
-	p := model.Page{Limit: 200}
-	for range 10000 {
-		sts, err := s.Store.AccountStatuses(ctx, me.ID, model.Direct, storage.AccountStatusFilter{ExcludeReblogs: true}, p)
-		if err != nil {
-			return nil, herr.Internal(err)
-		}
-		if len(sts) == 0 {
-			break
-		}
-		for _, st := range sts {
-			id := strconv.FormatInt(st.ID, 10)
-			to, cc := audience(st.Visibility, actorURI)
-			var tags []map[string]any
-			for _, t := range st.Tags {
-				tags = append(tags, map[string]any{"type": "Hashtag", "name": "#" + t, "href": s.TagURL(t)})
-			}
-			note := map[string]any{
-				"id": s.LocalStatusURI(me.Username, id), "type": "Note", "attributedTo": actorURI,
-				"content": st.Content, "published": st.CreatedAt.UTC().Format(time.RFC3339), "url": s.LocalStatusURL(me.Username, id),
-				"to": to, "cc": cc, "sensitive": st.Sensitive, "summary": nilIfEmpty(st.SpoilerText), "tag": tags,
-				"inReplyTo": nilIfEmpty(st.InReplyToURI),
-			}
-			if st.Language != "" {
-				note["contentMap"] = map[string]string{st.Language: st.Content}
-			}
-			items = append(items, map[string]any{"id": s.LocalStatusURI(me.Username, id) + "/activity", "type": "Create",
-				"actor": actorURI, "published": note["published"], "to": to, "cc": cc, "object": note})
-		}
-		p.MaxID = sts[len(sts)-1].ID
+	sts, err := s.Store.AccountStatuses(ctx, me.ID, model.Direct, storage.AccountStatusFilter{ExcludeReblogs: true}, p)
+	if err != nil {
+		return nil, herr.Internal(err)
 	}
-	doc := map[string]any{
-		"@context": "https://www.w3.org/ns/activitystreams", "id": "outbox.json", "type": "OrderedCollection",
-		"totalItems": len(items), "orderedItems": items,
-	}
-	return json.MarshalIndent(doc, "", "  ")
-}
-
-func audience(v model.Visibility, actorURI string) (to, cc []string) {
-	const public = "https://www.w3.org/ns/activitystreams#Public"
-	followers := actorURI + "/followers"
-	switch v {
-	case model.Public:
-		return []string{public}, []string{followers}
-	case model.Unlisted:
-		return []string{followers}, []string{public}
-	case model.Private:
-		return []string{followers}, []string{}
-	}
-	return []string{}, []string{}
-}
-
-func nilIfEmpty(s string) any {
-	if s == "" {
-		return nil
-	}
-	return s
+	return sts, nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/herald-social/herald/internal/config"
+	"github.com/herald-social/herald/internal/testutil"
 	"github.com/herald-social/herald/storage/sqlite"
 )
 
@@ -30,20 +31,20 @@ func TestDebugListenerChecksHost(t *testing.T) {
 	client := &http.Client{Timeout: 10 * time.Second}
 	get := func(host string) int {
 		t.Helper()
-		deadline := time.Now().Add(10 * time.Second)
-		for {
+		code := 0
+		// The listener starts with Serve.
+		testutil.Eventually(t, 10*time.Second, "the debug listener answering", func() bool {
 			req, _ := http.NewRequest(http.MethodGet, "http://"+addr+"/debug/vars", nil)
 			req.Host = host
 			resp, err := client.Do(req)
-			if err == nil {
-				resp.Body.Close()
-				return resp.StatusCode
+			if err != nil {
+				return false
 			}
-			if time.Now().After(deadline) {
-				t.Fatalf("debug listener: %v", err)
-			}
-			time.Sleep(20 * time.Millisecond) // the listener starts with Serve
-		}
+			resp.Body.Close()
+			code = resp.StatusCode
+			return true
+		})
+		return code
 	}
 	_, port, _ := net.SplitHostPort(addr)
 	for _, host := range []string{addr, "localhost:" + port, "localhost", "[::1]:" + port} {

@@ -282,7 +282,7 @@ func TestSlowClientsCutOff(t *testing.T) {
 				if _, err := w.Write([]byte{s[i]}); err != nil {
 					return err
 				}
-				time.Sleep(every)
+				time.Sleep(every) // the scenario: a client that trickles
 			}
 			return nil
 		}

@@ -353,6 +353,16 @@ func (h *Hub) Has(key string) bool {
 	return h.topics[key] != nil
 }
 
+// Subscribers is the number of connections subscribed to a topic.
+func (h *Hub) Subscribers(key string) int {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	if t := h.topics[key]; t != nil {
+		return len(t.subs)
+	}
+	return 0
+}
+
 // TokenIDs lists the access tokens that hold connections.
 func (h *Hub) TokenIDs() []int64 {
 	h.mu.RLock()

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/herald-social/herald/internal/testutil"
 )
 
 type fakeConn struct {
@@ -35,16 +37,6 @@ func (f *fakeConn) messages() []*Message {
 	return append([]*Message(nil), f.got...)
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		if cond() {
-			return
-		}
-	}
-	t.Fatalf("timeout: %s", what)
-}
-
 func runHub(t *testing.T, o Options) *Hub {
 	h := New(o)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -65,7 +57,7 @@ func TestPublishSkipAndPer(t *testing.T) {
 	if n != 2 {
 		t.Fatalf("reached %d", n)
 	}
-	waitFor(t, "deliveries", func() bool { return len(a.messages()) == 1 && len(c.messages()) == 1 })
+	testutil.Eventually(t, 2*time.Second, "deliveries", func() bool { return len(a.messages()) == 1 && len(c.messages()) == 1 })
 	if len(b.messages()) != 0 {
 		t.Fatal("skipped account got the event")
 	}
@@ -101,7 +93,9 @@ func TestSlowConsumerIsDroppedWithoutBlocking(t *testing.T) {
 		if time.Since(start) > 50*time.Millisecond {
 			t.Fatal("publish blocked")
 		}
-		time.Sleep(time.Millisecond)
+		// The fast consumer keeps up (its queue never fills); the slow
+		// one is stuck on its first message.
+		testutil.Eventually(t, 2*time.Second, "the fast consumer's message", func() bool { return len(fast.messages()) == i+1 })
 	}
 	select {
 	case <-ss.Done():
@@ -112,7 +106,7 @@ func TestSlowConsumerIsDroppedWithoutBlocking(t *testing.T) {
 		t.Fatalf("reason %q dropped %d", ss.Reason(), h.Dropped.Load())
 	}
 	close(slow.block)
-	waitFor(t, "fast consumer got all", func() bool { return len(fast.messages()) == 30 })
+	testutil.Eventually(t, 2*time.Second, "fast consumer got all", func() bool { return len(fast.messages()) == 30 })
 }
 
 func TestFailedWriteClosesAndHeartbeats(t *testing.T) {
@@ -120,7 +114,7 @@ func TestFailedWriteClosesAndHeartbeats(t *testing.T) {
 	ok, bad := &fakeConn{}, &fakeConn{fail: true}
 	h.Add(1, 1, ok)
 	sb := h.Add(2, 2, bad)
-	waitFor(t, "heartbeats", func() bool {
+	testutil.Eventually(t, 2*time.Second, "heartbeats", func() bool {
 		ms := ok.messages()
 		return len(ms) >= 2 && ms[0] == Heartbeat
 	})

@@ -55,7 +55,8 @@ func fieldsJSON(f []model.Field) string {
 
 // AccountByID returns one account.
 func (s *Store) AccountByID(ctx context.Context, accountID int64) (*model.Account, error) {
-	return scanAccount(s.r.QueryRowContext(ctx, "SELECT "+accountColumns+" FROM accounts a WHERE a.id = ?", accountID))
+	v, err := scanAccount(s.r.QueryRowContext(ctx, "SELECT "+accountColumns+" FROM accounts a WHERE a.id = ?", accountID))
+	return v, wrap("account by id", err)
 }
 
 // AccountsByIDs returns the accounts that exist among ids, keyed by id.
@@ -66,65 +67,70 @@ func (s *Store) AccountsByIDs(ctx context.Context, ids []int64) (map[int64]*mode
 	}
 	rows, err := s.r.QueryContext(ctx, "SELECT "+accountColumns+" FROM accounts a WHERE a.id IN ("+placeholders(len(ids))+")", int64Args(ids)...)
 	if err != nil {
-		return nil, err
+		return nil, wrap("accounts by ids", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		a, err := scanAccount(rows)
 		if err != nil {
-			return nil, err
+			return nil, wrap("accounts by ids", err)
 		}
 		out[a.ID] = a
 	}
-	return out, rows.Err()
+	return out, wrap("accounts by ids", rows.Err())
 }
 
 // AccountByUsername finds an account by username (case-insensitive) and
 // domain ("" for local).
 func (s *Store) AccountByUsername(ctx context.Context, username, domain string) (*model.Account, error) {
-	return scanAccount(s.r.QueryRowContext(ctx, "SELECT "+accountColumns+" FROM accounts a WHERE lower(a.username) = lower(?) AND a.domain = ?",
+	v, err := scanAccount(s.r.QueryRowContext(ctx, "SELECT "+accountColumns+" FROM accounts a WHERE lower(a.username) = lower(?) AND a.domain = ?",
 		username, strings.ToLower(domain)))
+	return v, wrap("account by username", err)
 }
 
 // AccountByURI finds an account by its ActivityPub id.
 func (s *Store) AccountByURI(ctx context.Context, uri string) (*model.Account, error) {
-	return scanAccount(s.r.QueryRowContext(ctx, "SELECT "+accountColumns+" FROM accounts a WHERE a.uri = ?", uri))
+	v, err := scanAccount(s.r.QueryRowContext(ctx, "SELECT "+accountColumns+" FROM accounts a WHERE a.uri = ?", uri))
+	return v, wrap("account by uri", err)
 }
 
 // AccountByKeyID finds a remote account by the id of its public key.
 func (s *Store) AccountByKeyID(ctx context.Context, keyID string) (*model.Account, error) {
-	return scanAccount(s.r.QueryRowContext(ctx, "SELECT "+accountColumns+" FROM accounts a WHERE a.key_id = ?", keyID))
+	v, err := scanAccount(s.r.QueryRowContext(ctx, "SELECT "+accountColumns+" FROM accounts a WHERE a.key_id = ?", keyID))
+	return v, wrap("account by key id", err)
 }
 
 // AccountByURL finds an account of domain by its profile URL.
 func (s *Store) AccountByURL(ctx context.Context, url, domain string) (*model.Account, error) {
-	return scanAccount(s.r.QueryRowContext(ctx, "SELECT "+accountColumns+" FROM accounts a WHERE a.url = ? AND a.domain = ? LIMIT 1", url, domain))
+	v, err := scanAccount(s.r.QueryRowContext(ctx, "SELECT "+accountColumns+" FROM accounts a WHERE a.url = ? AND a.domain = ? LIMIT 1", url, domain))
+	return v, wrap("account by url", err)
 }
 
 // CountLocalAccounts counts local accounts.
 func (s *Store) CountLocalAccounts(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM accounts WHERE domain = ''").Scan(&n)
-	return n, err
+	return n, wrap("count local accounts", err)
 }
 
 // CountLocalStatuses counts statuses written here (boosts excluded).
 func (s *Store) CountLocalStatuses(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.r.QueryRowContext(ctx, "SELECT ifnull(sum(statuses_count), 0) FROM accounts WHERE domain = ''").Scan(&n)
-	return n, err
+	return n, wrap("count local statuses", err)
 }
 
 // CountKnownDomains counts remote domains with at least one account.
 func (s *Store) CountKnownDomains(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.r.QueryRowContext(ctx, "SELECT count(DISTINCT domain) FROM accounts WHERE domain <> ''").Scan(&n)
-	return n, err
+	return n, wrap("count known domains", err)
 }
 
 // KnownDomains lists the remote domains with accounts, for instance/peers.
 func (s *Store) KnownDomains(ctx context.Context, limit int) ([]string, error) {
-	return queryColumn[string](ctx, s.r, "SELECT DISTINCT domain FROM accounts WHERE domain <> '' ORDER BY domain LIMIT ?", limit)
+	v, err := queryColumn[string](ctx, s.r, "SELECT DISTINCT domain FROM accounts WHERE domain <> '' ORDER BY domain LIMIT ?", limit)
+	return v, wrap("known domains", err)
 }
 
 func insertAccount(ctx context.Context, tx *sql.Tx, a *model.Account) error {
@@ -164,7 +170,7 @@ func insertAccount(ctx context.Context, tx *sql.Tx, a *model.Account) error {
 // transaction. It fails with storage.ErrConflict when the username or the
 // e-mail address is taken.
 func (s *Store) CreateLocalAccount(ctx context.Context, a *model.Account, u *model.User) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("create local account", s.tx(ctx, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM users WHERE lower(email) = lower(?)", u.Email).Scan(&n); err != nil {
 			return err
@@ -189,13 +195,13 @@ func (s *Store) CreateLocalAccount(ctx context.Context, a *model.Account, u *mod
 			return storage.ErrConflict
 		}
 		return err
-	})
+	}))
 }
 
 // UpsertRemoteAccount creates a remote account, or refreshes the stored one
 // with the same URI. It returns the stored account's ID.
 func (s *Store) UpsertRemoteAccount(ctx context.Context, a *model.Account) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("upsert remote account", s.tx(ctx, func(tx *sql.Tx) error {
 		var existing int64
 		err := tx.QueryRowContext(ctx, "SELECT id FROM accounts WHERE uri = ?", a.URI).Scan(&existing)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -216,13 +222,13 @@ func (s *Store) UpsertRemoteAccount(ctx context.Context, a *model.Account) error
 			return storage.ErrConflict
 		}
 		return err
-	})
+	}))
 }
 
 // UpdateProfile applies a profile update and queues the events in the same
 // transaction.
 func (s *Store) UpdateProfile(ctx context.Context, accountID int64, p storage.ProfileUpdate, events []model.OutboxEvent) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("update profile", s.tx(ctx, func(tx *sql.Tx) error {
 		sets := []string{"updated_at = ?"}
 		args := []any{ms(time.Now())}
 		add := func(col string, v any) { sets = append(sets, col+" = ?"); args = append(args, v) }
@@ -256,18 +262,18 @@ func (s *Store) UpdateProfile(ctx context.Context, accountID int64, p storage.Pr
 			return storage.ErrNotFound
 		}
 		return insertEvents(ctx, tx, events)
-	})
+	}))
 }
 
 // MarkAccountGone records that a remote actor answered 410.
 func (s *Store) MarkAccountGone(ctx context.Context, accountID int64) error {
 	_, err := s.w.ExecContext(ctx, "UPDATE accounts SET gone_at = ? WHERE id = ? AND domain <> ''", ms(time.Now()), accountID)
-	return err
+	return wrap("mark account gone", err)
 }
 
 // DeleteAccount removes an account and everything that cascades from it.
 func (s *Store) DeleteAccount(ctx context.Context, accountID int64) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("delete account", s.tx(ctx, func(tx *sql.Tx) error {
 		// Counters of the other side of follows.
 		if _, err := tx.ExecContext(ctx, `UPDATE accounts SET followers_count = max(followers_count - 1, 0)
 			WHERE id IN (SELECT target_id FROM follows WHERE account_id = ?)`, accountID); err != nil {
@@ -287,7 +293,7 @@ func (s *Store) DeleteAccount(ctx context.Context, accountID int64) error {
 		}
 		_, err := tx.ExecContext(ctx, "DELETE FROM accounts WHERE id = ?", accountID)
 		return err
-	})
+	}))
 }
 
 // SearchAccounts finds accounts whose username or display name starts with q.
@@ -309,18 +315,18 @@ func (s *Store) SearchAccounts(ctx context.Context, q string, localOnly bool, li
 	args = append(args, limit, offset)
 	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, err
+		return nil, wrap("search accounts", err)
 	}
 	defer rows.Close()
 	var out []*model.Account
 	for rows.Next() {
 		a, err := scanAccount(rows)
 		if err != nil {
-			return nil, err
+			return nil, wrap("search accounts", err)
 		}
 		out = append(out, a)
 	}
-	return out, rows.Err()
+	return out, wrap("search accounts", rows.Err())
 }
 
 // ListLocalAccounts pages through local accounts with their users.
@@ -328,7 +334,7 @@ func (s *Store) ListLocalAccounts(ctx context.Context, limit, offset int) ([]*mo
 	rows, err := s.r.QueryContext(ctx, "SELECT "+accountColumns+", "+userColumns+
 		" FROM accounts a JOIN users u ON u.account_id = a.id ORDER BY a.id LIMIT ? OFFSET ?", limit, offset)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, wrap("list local accounts", err)
 	}
 	defer rows.Close()
 	var accts []*model.Account
@@ -337,10 +343,10 @@ func (s *Store) ListLocalAccounts(ctx context.Context, limit, offset int) ([]*mo
 		var a model.Account
 		var u model.User
 		if err := scanAccountUser(rows, &a, &u); err != nil {
-			return nil, nil, err
+			return nil, nil, wrap("list local accounts", err)
 		}
 		accts = append(accts, &a)
 		users = append(users, &u)
 	}
-	return accts, users, rows.Err()
+	return accts, users, wrap("list local accounts", rows.Err())
 }

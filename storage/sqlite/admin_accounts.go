@@ -45,7 +45,7 @@ func (s *Store) AdminAccounts(ctx context.Context, f storage.AdminAccountFilter,
 	}
 	if f.Staff {
 		if f.StaffRoleKeys == nil {
-			return nil, errors.New("admin accounts: the staff filter needs the staff roles")
+			return nil, wrap("admin accounts", errors.New("the staff filter needs the staff roles"))
 		}
 		if len(f.StaffRoleKeys) == 0 {
 			add("0")
@@ -74,7 +74,7 @@ func (s *Store) AdminAccounts(ctx context.Context, f storage.AdminAccountFilter,
 	if f.IP != "" {
 		users, err := s.usersSeenAt(ctx, f.IP)
 		if err != nil {
-			return nil, err
+			return nil, wrap("admin accounts", err)
 		}
 		if len(users) == 0 {
 			return nil, nil
@@ -84,25 +84,26 @@ func (s *Store) AdminAccounts(ctx context.Context, f storage.AdminAccountFilter,
 	where, pargs, tail, reverse := pageClause("a.id", p)
 	rows, err := s.r.QueryContext(ctx, q+where+tail, append(args, pargs...)...)
 	if err != nil {
-		return nil, err
+		return nil, wrap("admin accounts", err)
 	}
 	var accts []*model.Account
 	for rows.Next() {
 		a, err := scanAccount(rows)
 		if err != nil {
 			rows.Close()
-			return nil, err
+			return nil, wrap("admin accounts", err)
 		}
 		accts = append(accts, a)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, wrap("admin accounts", err)
 	}
 	if reverse {
 		reverseSlice(accts)
 	}
-	return s.adminDetails(ctx, accts)
+	v2, err := s.adminDetails(ctx, accts)
+	return v2, wrap("admin accounts", err)
 }
 
 // usersSeenAt lists the users seen at an address or in a CIDR range.
@@ -140,11 +141,11 @@ func (s *Store) usersSeenAt(ctx context.Context, ip string) ([]int64, error) {
 func (s *Store) AdminAccount(ctx context.Context, accountID int64) (*storage.AdminAccount, error) {
 	a, err := s.AccountByID(ctx, accountID)
 	if err != nil {
-		return nil, err
+		return nil, wrap("admin account", err)
 	}
 	out, err := s.adminDetails(ctx, []*model.Account{a})
 	if err != nil {
-		return nil, err
+		return nil, wrap("admin account", err)
 	}
 	return out[0], nil
 }
@@ -245,7 +246,7 @@ func nowOrNull(set bool, now time.Time) any {
 func (s *Store) ModerateAccount(ctx context.Context, accountID int64, m storage.AccountModeration, w *model.AccountWarning,
 	resolveReports []int64, events []model.OutboxEvent) error {
 	now := time.Now()
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("moderate account", s.tx(ctx, func(tx *sql.Tx) error {
 		var n int
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM accounts WHERE id = ?", accountID).Scan(&n); err != nil {
 			return err
@@ -303,7 +304,7 @@ func (s *Store) ModerateAccount(ctx context.Context, accountID int64, m storage.
 			}
 		}
 		return insertEvents(ctx, tx, events)
-	})
+	}))
 }
 
 const warningColumns = "id, account_id, target_account_id, action, text, report_id, status_ids, created_at"
@@ -330,24 +331,25 @@ func (s *Store) AccountWarnings(ctx context.Context, targetAccountID int64, p mo
 	rows, err := s.r.QueryContext(ctx, "SELECT "+warningColumns+" FROM account_warnings WHERE target_account_id = ?"+where+tail,
 		append([]any{targetAccountID}, args...)...)
 	if err != nil {
-		return nil, err
+		return nil, wrap("account warnings", err)
 	}
 	defer rows.Close()
 	var out []*model.AccountWarning
 	for rows.Next() {
 		w, err := scanWarning(rows)
 		if err != nil {
-			return nil, err
+			return nil, wrap("account warnings", err)
 		}
 		out = append(out, w)
 	}
 	if reverse {
 		reverseSlice(out)
 	}
-	return out, rows.Err()
+	return out, wrap("account warnings", rows.Err())
 }
 
 // AccountWarning returns one warning.
 func (s *Store) AccountWarning(ctx context.Context, warningID int64) (*model.AccountWarning, error) {
-	return scanWarning(s.r.QueryRowContext(ctx, "SELECT "+warningColumns+" FROM account_warnings WHERE id = ?", warningID))
+	v, err := scanWarning(s.r.QueryRowContext(ctx, "SELECT "+warningColumns+" FROM account_warnings WHERE id = ?", warningID))
+	return v, wrap("account warning", err)
 }

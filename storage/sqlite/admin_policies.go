@@ -64,22 +64,26 @@ func scanDomainBlock(row scanner) (*model.DomainBlock, error) {
 
 // DomainBlocks pages through domain blocks, newest first.
 func (s *Store) DomainBlocks(ctx context.Context, p model.Page) ([]*model.DomainBlock, error) {
-	return pageRows(ctx, s.r, "SELECT "+domainBlockColumns+" FROM domain_blocks WHERE 1=1", nil, "id", p, scanDomainBlock)
+	v, err := pageRows(ctx, s.r, "SELECT "+domainBlockColumns+" FROM domain_blocks WHERE 1=1", nil, "id", p, scanDomainBlock)
+	return v, wrap("domain blocks", err)
 }
 
 // AllDomainBlocks lists every domain block (for the policy cache).
 func (s *Store) AllDomainBlocks(ctx context.Context) ([]*model.DomainBlock, error) {
-	return s.DomainBlocks(ctx, model.Page{})
+	v, err := s.DomainBlocks(ctx, model.Page{})
+	return v, wrap("all domain blocks", err)
 }
 
 // DomainBlockByID returns one domain block.
 func (s *Store) DomainBlockByID(ctx context.Context, blockID int64) (*model.DomainBlock, error) {
-	return scanDomainBlock(s.r.QueryRowContext(ctx, "SELECT "+domainBlockColumns+" FROM domain_blocks WHERE id = ?", blockID))
+	v, err := scanDomainBlock(s.r.QueryRowContext(ctx, "SELECT "+domainBlockColumns+" FROM domain_blocks WHERE id = ?", blockID))
+	return v, wrap("domain block by id", err)
 }
 
 // DomainBlockByDomain returns the block of exactly domain.
 func (s *Store) DomainBlockByDomain(ctx context.Context, domain string) (*model.DomainBlock, error) {
-	return scanDomainBlock(s.r.QueryRowContext(ctx, "SELECT "+domainBlockColumns+" FROM domain_blocks WHERE domain = ?", strings.ToLower(domain)))
+	v, err := scanDomainBlock(s.r.QueryRowContext(ctx, "SELECT "+domainBlockColumns+" FROM domain_blocks WHERE domain = ?", strings.ToLower(domain)))
+	return v, wrap("domain block by domain", err)
 }
 
 // CreateDomainBlock stores a domain block (ErrConflict: the domain has one).
@@ -91,9 +95,9 @@ func (s *Store) CreateDomainBlock(ctx context.Context, b *model.DomainBlock) err
 		b.ID, b.Domain, b.Severity, b2i(b.RejectMedia), b2i(b.RejectReports), b.PrivateComment, b.PublicComment, b2i(b.Obfuscate),
 		ms(now), ms(now))
 	if isUniqueViolation(err) {
-		return storage.ErrConflict
+		return wrap("create domain block", storage.ErrConflict)
 	}
-	return err
+	return wrap("create domain block", err)
 }
 
 // UpdateDomainBlock stores a domain block's settings.
@@ -102,13 +106,13 @@ func (s *Store) UpdateDomainBlock(ctx context.Context, b *model.DomainBlock) err
 	res, err := s.w.ExecContext(ctx, `UPDATE domain_blocks SET severity = ?, reject_media = ?, reject_reports = ?, private_comment = ?,
 		public_comment = ?, obfuscate = ?, updated_at = ? WHERE id = ?`, b.Severity, b2i(b.RejectMedia), b2i(b.RejectReports),
 		b.PrivateComment, b.PublicComment, b2i(b.Obfuscate), ms(b.UpdatedAt), b.ID)
-	return affected(res, err)
+	return wrap("update domain block", affected(res, err))
 }
 
 // DeleteDomainBlock deletes a domain block.
 func (s *Store) DeleteDomainBlock(ctx context.Context, blockID int64) error {
 	res, err := s.w.ExecContext(ctx, "DELETE FROM domain_blocks WHERE id = ?", blockID)
-	return affected(res, err)
+	return wrap("delete domain block", affected(res, err))
 }
 
 // --- domain allows ---
@@ -125,22 +129,25 @@ func scanDomainAllow(row scanner) (*model.DomainAllow, error) {
 
 // DomainAllows pages through allowed domains, newest first.
 func (s *Store) DomainAllows(ctx context.Context, p model.Page) ([]*model.DomainAllow, error) {
-	return pageRows(ctx, s.r, "SELECT id, domain, created_at FROM domain_allows WHERE 1=1", nil, "id", p, scanDomainAllow)
+	v, err := pageRows(ctx, s.r, "SELECT id, domain, created_at FROM domain_allows WHERE 1=1", nil, "id", p, scanDomainAllow)
+	return v, wrap("domain allows", err)
 }
 
 // AllDomainAllows lists every allowed domain.
 func (s *Store) AllDomainAllows(ctx context.Context) ([]*model.DomainAllow, error) {
-	return s.DomainAllows(ctx, model.Page{})
+	v, err := s.DomainAllows(ctx, model.Page{})
+	return v, wrap("all domain allows", err)
 }
 
 // DomainAllowByID returns one allowed domain.
 func (s *Store) DomainAllowByID(ctx context.Context, allowID int64) (*model.DomainAllow, error) {
-	return scanDomainAllow(s.r.QueryRowContext(ctx, "SELECT id, domain, created_at FROM domain_allows WHERE id = ?", allowID))
+	v, err := scanDomainAllow(s.r.QueryRowContext(ctx, "SELECT id, domain, created_at FROM domain_allows WHERE id = ?", allowID))
+	return v, wrap("domain allow by id", err)
 }
 
 // CreateDomainAllow allows a domain; an allowed one is returned as it is.
 func (s *Store) CreateDomainAllow(ctx context.Context, d *model.DomainAllow) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("create domain allow", s.tx(ctx, func(tx *sql.Tx) error {
 		var created int64
 		err := tx.QueryRowContext(ctx, "SELECT id, created_at FROM domain_allows WHERE domain = ?", d.Domain).Scan(&d.ID, &created)
 		if err == nil {
@@ -153,13 +160,13 @@ func (s *Store) CreateDomainAllow(ctx context.Context, d *model.DomainAllow) err
 		d.ID, d.CreatedAt = id.New(), time.Now()
 		_, err = tx.ExecContext(ctx, "INSERT INTO domain_allows (id, domain, created_at) VALUES (?,?,?)", d.ID, d.Domain, ms(d.CreatedAt))
 		return err
-	})
+	}))
 }
 
 // DeleteDomainAllow removes an allowed domain.
 func (s *Store) DeleteDomainAllow(ctx context.Context, allowID int64) error {
 	res, err := s.w.ExecContext(ctx, "DELETE FROM domain_allows WHERE id = ?", allowID)
-	return affected(res, err)
+	return wrap("delete domain allow", affected(res, err))
 }
 
 // --- IP blocks ---
@@ -179,12 +186,14 @@ func scanIPBlock(row scanner) (*model.IPBlock, error) {
 
 // IPBlocks pages through address blocks, newest first (expired included).
 func (s *Store) IPBlocks(ctx context.Context, p model.Page) ([]*model.IPBlock, error) {
-	return pageRows(ctx, s.r, "SELECT "+ipBlockColumns+" FROM ip_blocks WHERE 1=1", nil, "id", p, scanIPBlock)
+	v, err := pageRows(ctx, s.r, "SELECT "+ipBlockColumns+" FROM ip_blocks WHERE 1=1", nil, "id", p, scanIPBlock)
+	return v, wrap("ip blocks", err)
 }
 
 // IPBlockByID returns one address block.
 func (s *Store) IPBlockByID(ctx context.Context, blockID int64) (*model.IPBlock, error) {
-	return scanIPBlock(s.r.QueryRowContext(ctx, "SELECT "+ipBlockColumns+" FROM ip_blocks WHERE id = ?", blockID))
+	v, err := scanIPBlock(s.r.QueryRowContext(ctx, "SELECT "+ipBlockColumns+" FROM ip_blocks WHERE id = ?", blockID))
+	return v, wrap("ip block by id", err)
 }
 
 // CreateIPBlock stores an address block (ErrConflict: the range has one).
@@ -195,9 +204,9 @@ func (s *Store) CreateIPBlock(ctx context.Context, b *model.IPBlock) error {
 	_, err := s.w.ExecContext(ctx, "INSERT INTO ip_blocks ("+ipBlockColumns+") VALUES (?,?,?,?,?,?,?)",
 		b.ID, b.IP, b.Severity, b.Comment, msPtr(b.ExpiresAt), ms(now), ms(now))
 	if isUniqueViolation(err) {
-		return storage.ErrConflict
+		return wrap("create ip block", storage.ErrConflict)
 	}
-	return err
+	return wrap("create ip block", err)
 }
 
 // UpdateIPBlock stores an address block's settings.
@@ -205,13 +214,13 @@ func (s *Store) UpdateIPBlock(ctx context.Context, b *model.IPBlock) error {
 	b.UpdatedAt = time.Now()
 	res, err := s.w.ExecContext(ctx, "UPDATE ip_blocks SET ip = ?, severity = ?, comment = ?, expires_at = ?, updated_at = ? WHERE id = ?",
 		b.IP, b.Severity, b.Comment, msPtr(b.ExpiresAt), ms(b.UpdatedAt), b.ID)
-	return affected(res, err)
+	return wrap("update ip block", affected(res, err))
 }
 
 // DeleteIPBlock deletes an address block.
 func (s *Store) DeleteIPBlock(ctx context.Context, blockID int64) error {
 	res, err := s.w.ExecContext(ctx, "DELETE FROM ip_blocks WHERE id = ?", blockID)
-	return affected(res, err)
+	return wrap("delete ip block", affected(res, err))
 }
 
 // --- e-mail domain blocks ---
@@ -230,12 +239,14 @@ const emailDomainBlockColumns = "id, domain, allow_with_approval, created_at"
 
 // EmailDomainBlocks pages through e-mail domain blocks, newest first.
 func (s *Store) EmailDomainBlocks(ctx context.Context, p model.Page) ([]*model.EmailDomainBlock, error) {
-	return pageRows(ctx, s.r, "SELECT "+emailDomainBlockColumns+" FROM email_domain_blocks WHERE 1=1", nil, "id", p, scanEmailDomainBlock)
+	v, err := pageRows(ctx, s.r, "SELECT "+emailDomainBlockColumns+" FROM email_domain_blocks WHERE 1=1", nil, "id", p, scanEmailDomainBlock)
+	return v, wrap("email domain blocks", err)
 }
 
 // EmailDomainBlockByID returns one e-mail domain block.
 func (s *Store) EmailDomainBlockByID(ctx context.Context, blockID int64) (*model.EmailDomainBlock, error) {
-	return scanEmailDomainBlock(s.r.QueryRowContext(ctx, "SELECT "+emailDomainBlockColumns+" FROM email_domain_blocks WHERE id = ?", blockID))
+	v, err := scanEmailDomainBlock(s.r.QueryRowContext(ctx, "SELECT "+emailDomainBlockColumns+" FROM email_domain_blocks WHERE id = ?", blockID))
+	return v, wrap("email domain block by id", err)
 }
 
 // EmailDomainBlockFor returns the block of domain or of its nearest parent.
@@ -251,10 +262,11 @@ func (s *Store) EmailDomainBlockFor(ctx context.Context, domain string) (*model.
 		d = rest
 	}
 	if len(candidates) == 0 {
-		return nil, storage.ErrNotFound
+		return nil, wrap("email domain block for", storage.ErrNotFound)
 	}
-	return scanEmailDomainBlock(s.r.QueryRowContext(ctx, "SELECT "+emailDomainBlockColumns+" FROM email_domain_blocks WHERE domain IN ("+
+	v, err := scanEmailDomainBlock(s.r.QueryRowContext(ctx, "SELECT "+emailDomainBlockColumns+" FROM email_domain_blocks WHERE domain IN ("+
 		placeholders(len(candidates))+") ORDER BY length(domain) DESC LIMIT 1", candidates...))
+	return v, wrap("email domain block for", err)
 }
 
 // CreateEmailDomainBlock stores an e-mail domain block.
@@ -263,15 +275,15 @@ func (s *Store) CreateEmailDomainBlock(ctx context.Context, b *model.EmailDomain
 	_, err := s.w.ExecContext(ctx, "INSERT INTO email_domain_blocks ("+emailDomainBlockColumns+") VALUES (?,?,?,?)",
 		b.ID, b.Domain, b2i(b.AllowWithApproval), ms(b.CreatedAt))
 	if isUniqueViolation(err) {
-		return storage.ErrConflict
+		return wrap("create email domain block", storage.ErrConflict)
 	}
-	return err
+	return wrap("create email domain block", err)
 }
 
 // DeleteEmailDomainBlock deletes an e-mail domain block.
 func (s *Store) DeleteEmailDomainBlock(ctx context.Context, blockID int64) error {
 	res, err := s.w.ExecContext(ctx, "DELETE FROM email_domain_blocks WHERE id = ?", blockID)
-	return affected(res, err)
+	return wrap("delete email domain block", affected(res, err))
 }
 
 // --- canonical e-mail blocks ---
@@ -291,17 +303,20 @@ const canonicalBlockColumns = "id, hash, reference_account_id, created_at"
 
 // CanonicalEmailBlocks pages through canonical e-mail blocks, newest first.
 func (s *Store) CanonicalEmailBlocks(ctx context.Context, p model.Page) ([]*model.CanonicalEmailBlock, error) {
-	return pageRows(ctx, s.r, "SELECT "+canonicalBlockColumns+" FROM canonical_email_blocks WHERE 1=1", nil, "id", p, scanCanonicalBlock)
+	v, err := pageRows(ctx, s.r, "SELECT "+canonicalBlockColumns+" FROM canonical_email_blocks WHERE 1=1", nil, "id", p, scanCanonicalBlock)
+	return v, wrap("canonical email blocks", err)
 }
 
 // CanonicalEmailBlockByID returns one canonical e-mail block.
 func (s *Store) CanonicalEmailBlockByID(ctx context.Context, blockID int64) (*model.CanonicalEmailBlock, error) {
-	return scanCanonicalBlock(s.r.QueryRowContext(ctx, "SELECT "+canonicalBlockColumns+" FROM canonical_email_blocks WHERE id = ?", blockID))
+	v, err := scanCanonicalBlock(s.r.QueryRowContext(ctx, "SELECT "+canonicalBlockColumns+" FROM canonical_email_blocks WHERE id = ?", blockID))
+	return v, wrap("canonical email block by id", err)
 }
 
 // CanonicalEmailBlocksByHash returns the blocks matching a hash.
 func (s *Store) CanonicalEmailBlocksByHash(ctx context.Context, hash string) ([]*model.CanonicalEmailBlock, error) {
-	return pageRows(ctx, s.r, "SELECT "+canonicalBlockColumns+" FROM canonical_email_blocks WHERE hash = ?", []any{hash}, "id", model.Page{}, scanCanonicalBlock)
+	v, err := pageRows(ctx, s.r, "SELECT "+canonicalBlockColumns+" FROM canonical_email_blocks WHERE hash = ?", []any{hash}, "id", model.Page{}, scanCanonicalBlock)
+	return v, wrap("canonical email blocks by hash", err)
 }
 
 // CreateCanonicalEmailBlock stores a canonical e-mail block.
@@ -310,13 +325,13 @@ func (s *Store) CreateCanonicalEmailBlock(ctx context.Context, b *model.Canonica
 	_, err := s.w.ExecContext(ctx, "INSERT INTO canonical_email_blocks ("+canonicalBlockColumns+") VALUES (?,?,?,?)",
 		b.ID, b.Hash, nullID(b.ReferenceAccountID), ms(b.CreatedAt))
 	if isUniqueViolation(err) {
-		return storage.ErrConflict
+		return wrap("create canonical email block", storage.ErrConflict)
 	}
-	return err
+	return wrap("create canonical email block", err)
 }
 
 // DeleteCanonicalEmailBlock deletes a canonical e-mail block.
 func (s *Store) DeleteCanonicalEmailBlock(ctx context.Context, blockID int64) error {
 	res, err := s.w.ExecContext(ctx, "DELETE FROM canonical_email_blocks WHERE id = ?", blockID)
-	return affected(res, err)
+	return wrap("delete canonical email block", affected(res, err))
 }

@@ -45,7 +45,7 @@ func (s *Store) CreateReport(ctx context.Context, r *model.Report, events []mode
 	if r.Category == "" {
 		r.Category = "other"
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("create report", s.tx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO reports (id, account_id, target_account_id, status_ids, rule_ids, comment, category,
 			forwarded, uri, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)`, r.ID, r.AccountID, r.TargetAccountID,
 			idsJSON(r.StatusIDs), idsJSON(r.RuleIDs), r.Comment, r.Category, b2i(r.Forwarded), r.URI, ms(r.CreatedAt), ms(r.UpdatedAt))
@@ -59,20 +59,22 @@ func (s *Store) CreateReport(ctx context.Context, r *model.Report, events []mode
 			events[i].ObjectID = r.ID
 		}
 		return insertEvents(ctx, tx, events)
-	})
+	}))
 }
 
 // ReportByID returns one report.
 func (s *Store) ReportByID(ctx context.Context, reportID int64) (*model.Report, error) {
-	return scanReport(s.r.QueryRowContext(ctx, "SELECT "+reportColumns+" FROM reports r WHERE r.id = ?", reportID))
+	v, err := scanReport(s.r.QueryRowContext(ctx, "SELECT "+reportColumns+" FROM reports r WHERE r.id = ?", reportID))
+	return v, wrap("report by id", err)
 }
 
 // ReportByURI finds a report received over ActivityPub.
 func (s *Store) ReportByURI(ctx context.Context, uri string) (*model.Report, error) {
 	if uri == "" {
-		return nil, storage.ErrNotFound
+		return nil, wrap("report by uri", storage.ErrNotFound)
 	}
-	return scanReport(s.r.QueryRowContext(ctx, "SELECT "+reportColumns+" FROM reports r WHERE r.uri = ?", uri))
+	v, err := scanReport(s.r.QueryRowContext(ctx, "SELECT "+reportColumns+" FROM reports r WHERE r.uri = ?", uri))
+	return v, wrap("report by uri", err)
 }
 
 // Reports lists reports newest first.
@@ -101,21 +103,21 @@ func (s *Store) Reports(ctx context.Context, f storage.ReportFilter, p model.Pag
 	where, pargs, tail, reverse := pageClause("r.id", p)
 	rows, err := s.r.QueryContext(ctx, q+where+tail, append(args, pargs...)...)
 	if err != nil {
-		return nil, err
+		return nil, wrap("reports", err)
 	}
 	defer rows.Close()
 	var out []*model.Report
 	for rows.Next() {
 		r, err := scanReport(rows)
 		if err != nil {
-			return nil, err
+			return nil, wrap("reports", err)
 		}
 		out = append(out, r)
 	}
 	if reverse {
 		reverseSlice(out)
 	}
-	return out, rows.Err()
+	return out, wrap("reports", rows.Err())
 }
 
 // UpdateReport stores a report's mutable fields.
@@ -124,14 +126,14 @@ func (s *Store) UpdateReport(ctx context.Context, r *model.Report) error {
 	res, err := s.w.ExecContext(ctx, `UPDATE reports SET category = ?, rule_ids = ?, assigned_id = ?, action_taken_at = ?,
 		action_taken_by_id = ?, forwarded = ?, updated_at = ? WHERE id = ?`, r.Category, idsJSON(r.RuleIDs), nullID(r.AssignedID),
 		msPtr(r.ActionTakenAt), nullID(r.ActionTakenByID), b2i(r.Forwarded), ms(r.UpdatedAt), r.ID)
-	return affected(res, err)
+	return wrap("update report", affected(res, err))
 }
 
 // CreateReportNote adds a moderator's note to a report.
 func (s *Store) CreateReportNote(ctx context.Context, n *model.ReportNote) error {
 	n.ID = id.New()
 	n.CreatedAt = time.Now()
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("create report note", s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, "INSERT INTO report_notes (id, report_id, account_id, content, created_at) VALUES (?,?,?,?,?)",
 			n.ID, n.ReportID, n.AccountID, n.Content, ms(n.CreatedAt)); err != nil {
 			if isForeignKeyViolation(err) {
@@ -141,7 +143,7 @@ func (s *Store) CreateReportNote(ctx context.Context, n *model.ReportNote) error
 		}
 		_, err := tx.ExecContext(ctx, "UPDATE reports SET updated_at = ? WHERE id = ?", ms(n.CreatedAt), n.ReportID)
 		return err
-	})
+	}))
 }
 
 func isForeignKeyViolation(err error) bool {
@@ -152,7 +154,7 @@ func isForeignKeyViolation(err error) bool {
 func (s *Store) ReportNotes(ctx context.Context, reportID int64) ([]*model.ReportNote, error) {
 	rows, err := s.r.QueryContext(ctx, "SELECT id, report_id, account_id, content, created_at FROM report_notes WHERE report_id = ? ORDER BY id", reportID)
 	if err != nil {
-		return nil, err
+		return nil, wrap("report notes", err)
 	}
 	defer rows.Close()
 	var out []*model.ReportNote
@@ -160,16 +162,16 @@ func (s *Store) ReportNotes(ctx context.Context, reportID int64) ([]*model.Repor
 		var n model.ReportNote
 		var created int64
 		if err := rows.Scan(&n.ID, &n.ReportID, &n.AccountID, &n.Content, &created); err != nil {
-			return nil, err
+			return nil, wrap("report notes", err)
 		}
 		n.CreatedAt = fromMs(created)
 		out = append(out, &n)
 	}
-	return out, rows.Err()
+	return out, wrap("report notes", rows.Err())
 }
 
 // DeleteReportNote deletes a note of a report.
 func (s *Store) DeleteReportNote(ctx context.Context, reportID, noteID int64) error {
 	res, err := s.w.ExecContext(ctx, "DELETE FROM report_notes WHERE id = ? AND report_id = ?", noteID, reportID)
-	return affected(res, err)
+	return wrap("delete report note", affected(res, err))
 }

@@ -31,7 +31,7 @@ func (s *Store) AddAudit(ctx context.Context, e *model.AuditEntry) error {
 	}
 	_, err := s.w.ExecContext(ctx, "INSERT INTO audit_log (id, account_id, action, target_type, target_id, summary, created_at) VALUES (?,?,?,?,?,?,?)",
 		e.ID, nullID(e.AccountID), e.Action, e.TargetType, e.TargetID, e.Summary, ms(e.CreatedAt))
-	return err
+	return wrap("add audit", err)
 }
 
 // AuditLog pages through the audit log, newest first.
@@ -57,7 +57,8 @@ func (s *Store) AuditLog(ctx context.Context, f storage.AuditFilter, p model.Pag
 	if p.Limit <= 0 {
 		p.Limit = 40
 	}
-	return pageRows(ctx, s.r, q, args, "id", p, scanAudit)
+	v, err := pageRows(ctx, s.r, q, args, "id", p, scanAudit)
+	return v, wrap("audit log", err)
 }
 
 // --- rules ---
@@ -78,23 +79,24 @@ const ruleColumns = "id, text, hint, position, created_at, updated_at"
 func (s *Store) Rules(ctx context.Context) ([]*model.Rule, error) {
 	rows, err := s.r.QueryContext(ctx, "SELECT "+ruleColumns+" FROM rules ORDER BY position, id")
 	if err != nil {
-		return nil, err
+		return nil, wrap("rules", err)
 	}
 	defer rows.Close()
 	var out []*model.Rule
 	for rows.Next() {
 		r, err := scanRule(rows)
 		if err != nil {
-			return nil, err
+			return nil, wrap("rules", err)
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	return out, wrap("rules", rows.Err())
 }
 
 // RuleByID returns one rule.
 func (s *Store) RuleByID(ctx context.Context, ruleID int64) (*model.Rule, error) {
-	return scanRule(s.r.QueryRowContext(ctx, "SELECT "+ruleColumns+" FROM rules WHERE id = ?", ruleID))
+	v, err := scanRule(s.r.QueryRowContext(ctx, "SELECT "+ruleColumns+" FROM rules WHERE id = ?", ruleID))
+	return v, wrap("rule by id", err)
 }
 
 // CreateRule stores a rule.
@@ -103,7 +105,7 @@ func (s *Store) CreateRule(ctx context.Context, r *model.Rule) error {
 	now := time.Now()
 	r.CreatedAt, r.UpdatedAt = now, now
 	_, err := s.w.ExecContext(ctx, "INSERT INTO rules ("+ruleColumns+") VALUES (?,?,?,?,?,?)", r.ID, r.Text, r.Hint, r.Position, ms(now), ms(now))
-	return err
+	return wrap("create rule", err)
 }
 
 // UpdateRule stores a rule's text, hint and position.
@@ -111,13 +113,13 @@ func (s *Store) UpdateRule(ctx context.Context, r *model.Rule) error {
 	r.UpdatedAt = time.Now()
 	res, err := s.w.ExecContext(ctx, "UPDATE rules SET text = ?, hint = ?, position = ?, updated_at = ? WHERE id = ?",
 		r.Text, r.Hint, r.Position, ms(r.UpdatedAt), r.ID)
-	return affected(res, err)
+	return wrap("update rule", affected(res, err))
 }
 
 // DeleteRule deletes a rule.
 func (s *Store) DeleteRule(ctx context.Context, ruleID int64) error {
 	res, err := s.w.ExecContext(ctx, "DELETE FROM rules WHERE id = ?", ruleID)
-	return affected(res, err)
+	return wrap("delete rule", affected(res, err))
 }
 
 // --- announcements ---
@@ -142,12 +144,14 @@ func (s *Store) Announcements(ctx context.Context, withDrafts bool) ([]*model.An
 	if !withDrafts {
 		q += " AND published_at IS NOT NULL"
 	}
-	return pageRows(ctx, s.r, q, nil, "id", model.Page{}, scanAnnouncement)
+	v, err := pageRows(ctx, s.r, q, nil, "id", model.Page{}, scanAnnouncement)
+	return v, wrap("announcements", err)
 }
 
 // AnnouncementByID returns one announcement.
 func (s *Store) AnnouncementByID(ctx context.Context, announcementID int64) (*model.Announcement, error) {
-	return scanAnnouncement(s.r.QueryRowContext(ctx, "SELECT "+announcementColumns+" FROM announcements WHERE id = ?", announcementID))
+	v, err := scanAnnouncement(s.r.QueryRowContext(ctx, "SELECT "+announcementColumns+" FROM announcements WHERE id = ?", announcementID))
+	return v, wrap("announcement by id", err)
 }
 
 // CreateAnnouncement stores an announcement.
@@ -157,7 +161,7 @@ func (s *Store) CreateAnnouncement(ctx context.Context, an *model.Announcement) 
 	an.CreatedAt, an.UpdatedAt = now, now
 	_, err := s.w.ExecContext(ctx, "INSERT INTO announcements ("+announcementColumns+") VALUES (?,?,?,?,?,?,?,?,?)",
 		an.ID, an.Text, an.Content, msPtr(an.StartsAt), msPtr(an.EndsAt), b2i(an.AllDay), msPtr(an.PublishedAt), ms(now), ms(now))
-	return err
+	return wrap("create announcement", err)
 }
 
 // UpdateAnnouncement stores an announcement's fields.
@@ -166,13 +170,13 @@ func (s *Store) UpdateAnnouncement(ctx context.Context, an *model.Announcement) 
 	res, err := s.w.ExecContext(ctx, `UPDATE announcements SET text = ?, content = ?, starts_at = ?, ends_at = ?, all_day = ?,
 		published_at = ?, updated_at = ? WHERE id = ?`, an.Text, an.Content, msPtr(an.StartsAt), msPtr(an.EndsAt), b2i(an.AllDay),
 		msPtr(an.PublishedAt), ms(an.UpdatedAt), an.ID)
-	return affected(res, err)
+	return wrap("update announcement", affected(res, err))
 }
 
 // DeleteAnnouncement deletes an announcement with its reactions.
 func (s *Store) DeleteAnnouncement(ctx context.Context, announcementID int64) error {
 	res, err := s.w.ExecContext(ctx, "DELETE FROM announcements WHERE id = ?", announcementID)
-	return affected(res, err)
+	return wrap("delete announcement", affected(res, err))
 }
 
 // AnnouncementReactions counts the reactions of announcements.
@@ -185,18 +189,18 @@ func (s *Store) AnnouncementReactions(ctx context.Context, viewerID int64, ids [
 		FROM announcement_reactions WHERE announcement_id IN (`+placeholders(len(ids))+`)
 		GROUP BY announcement_id, name ORDER BY announcement_id, first`, append([]any{viewerID}, int64Args(ids)...)...)
 	if err != nil {
-		return nil, err
+		return nil, wrap("announcement reactions", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var aid, first int64
 		var r model.AnnouncementReaction
 		if err := rows.Scan(&aid, &r.Name, &r.Count, &r.Me, &first); err != nil {
-			return nil, err
+			return nil, wrap("announcement reactions", err)
 		}
 		out[aid] = append(out[aid], r)
 	}
-	return out, rows.Err()
+	return out, wrap("announcement reactions", rows.Err())
 }
 
 // AddAnnouncementReaction adds a reaction (once per account and name).
@@ -204,16 +208,16 @@ func (s *Store) AddAnnouncementReaction(ctx context.Context, announcementID, acc
 	_, err := s.w.ExecContext(ctx, `INSERT INTO announcement_reactions (announcement_id, account_id, name, created_at)
 		VALUES (?,?,?,?) ON CONFLICT DO NOTHING`, announcementID, accountID, name, ms(time.Now()))
 	if isForeignKeyViolation(err) {
-		return storage.ErrNotFound
+		return wrap("add announcement reaction", storage.ErrNotFound)
 	}
-	return err
+	return wrap("add announcement reaction", err)
 }
 
 // RemoveAnnouncementReaction removes a reaction.
 func (s *Store) RemoveAnnouncementReaction(ctx context.Context, announcementID, accountID int64, name string) error {
 	_, err := s.w.ExecContext(ctx, "DELETE FROM announcement_reactions WHERE announcement_id = ? AND account_id = ? AND name = ?",
 		announcementID, accountID, name)
-	return err
+	return wrap("remove announcement reaction", err)
 }
 
 // DismissAnnouncement marks an announcement read by an account.
@@ -221,16 +225,16 @@ func (s *Store) DismissAnnouncement(ctx context.Context, announcementID, account
 	_, err := s.w.ExecContext(ctx, "INSERT INTO announcement_dismissals (announcement_id, account_id) VALUES (?,?) ON CONFLICT DO NOTHING",
 		announcementID, accountID)
 	if isForeignKeyViolation(err) {
-		return storage.ErrNotFound
+		return wrap("dismiss announcement", storage.ErrNotFound)
 	}
-	return err
+	return wrap("dismiss announcement", err)
 }
 
 // DismissedAnnouncements returns the announcements an account has read.
 func (s *Store) DismissedAnnouncements(ctx context.Context, accountID int64) (map[int64]bool, error) {
 	ids, err := queryIDs(ctx, s.r, "SELECT announcement_id FROM announcement_dismissals WHERE account_id = ?", accountID)
 	if err != nil {
-		return nil, err
+		return nil, wrap("dismissed announcements", err)
 	}
 	return idSet(ids), nil
 }

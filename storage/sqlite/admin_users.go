@@ -38,35 +38,37 @@ func scanRole(row scanner) (*model.Role, error) {
 func (s *Store) Roles(ctx context.Context) ([]*model.Role, error) {
 	rows, err := s.r.QueryContext(ctx, "SELECT "+roleColumns+" FROM roles ORDER BY position, id")
 	if err != nil {
-		return nil, err
+		return nil, wrap("roles", err)
 	}
 	defer rows.Close()
 	var out []*model.Role
 	for rows.Next() {
 		r, err := scanRole(rows)
 		if err != nil {
-			return nil, err
+			return nil, wrap("roles", err)
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	return out, wrap("roles", rows.Err())
 }
 
 // RoleByID finds a role.
 func (s *Store) RoleByID(ctx context.Context, roleID int64) (*model.Role, error) {
-	return scanRole(s.r.QueryRowContext(ctx, "SELECT "+roleColumns+" FROM roles WHERE id = ?", roleID))
+	v, err := scanRole(s.r.QueryRowContext(ctx, "SELECT "+roleColumns+" FROM roles WHERE id = ?", roleID))
+	return v, wrap("role by id", err)
 }
 
 // RoleByKey finds a role by the key users.role holds.
 func (s *Store) RoleByKey(ctx context.Context, key string) (*model.Role, error) {
-	return scanRole(s.r.QueryRowContext(ctx, "SELECT "+roleColumns+" FROM roles WHERE key = ?", key))
+	v, err := scanRole(s.r.QueryRowContext(ctx, "SELECT "+roleColumns+" FROM roles WHERE key = ?", key))
+	return v, wrap("role by key", err)
 }
 
 // CreateRole creates a custom role; its key is its id.
 func (s *Store) CreateRole(ctx context.Context, r *model.Role) error {
 	now := time.Now()
 	r.CreatedAt, r.UpdatedAt = now, now
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("create role", s.tx(ctx, func(tx *sql.Tx) error {
 		tmp := "new:" + strconv.FormatInt(id.New(), 10)
 		res, err := tx.ExecContext(ctx, `INSERT INTO roles (key, name, color, permissions, position, highlighted, created_at, updated_at)
 			VALUES (?,?,?,?,?,?,?,?)`, tmp, r.Name, r.Color, int64(r.Permissions), r.Position, b2i(r.Highlighted), ms(now), ms(now))
@@ -80,7 +82,7 @@ func (s *Store) CreateRole(ctx context.Context, r *model.Role) error {
 		r.Key = strconv.FormatInt(r.ID, 10)
 		_, err = tx.ExecContext(ctx, "UPDATE roles SET key = ? WHERE id = ?", r.Key, r.ID)
 		return err
-	})
+	}))
 }
 
 // UpdateRole stores a role's name, colour, permissions, position and badge.
@@ -88,12 +90,12 @@ func (s *Store) UpdateRole(ctx context.Context, r *model.Role) error {
 	r.UpdatedAt = time.Now()
 	res, err := s.w.ExecContext(ctx, `UPDATE roles SET name = ?, color = ?, permissions = ?, position = ?, highlighted = ?,
 		updated_at = ? WHERE id = ?`, r.Name, r.Color, int64(r.Permissions), r.Position, b2i(r.Highlighted), ms(r.UpdatedAt), r.ID)
-	return affected(res, err)
+	return wrap("update role", affected(res, err))
 }
 
 // DeleteRole deletes a custom role; its users fall back to "user".
 func (s *Store) DeleteRole(ctx context.Context, roleID int64) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("delete role", s.tx(ctx, func(tx *sql.Tx) error {
 		var key string
 		if err := tx.QueryRowContext(ctx, "SELECT key FROM roles WHERE id = ?", roleID).Scan(&key); errors.Is(err, sql.ErrNoRows) {
 			return storage.ErrNotFound
@@ -105,7 +107,7 @@ func (s *Store) DeleteRole(ctx context.Context, roleID int64) error {
 		}
 		_, err := tx.ExecContext(ctx, "DELETE FROM roles WHERE id = ?", roleID)
 		return err
-	})
+	}))
 }
 
 // affected turns "no row changed" into ErrNotFound.
@@ -158,19 +160,21 @@ func (s *Store) CreateInvite(ctx context.Context, inv *model.Invite) error {
 		inv.ID, inv.Code, nullID(inv.CreatedBy), inv.Role, inv.Comment, inv.MaxUses, inv.Uses, msPtr(inv.ExpiresAt),
 		msPtr(inv.RevokedAt), ms(inv.CreatedAt))
 	if isUniqueViolation(err) {
-		return storage.ErrConflict
+		return wrap("create invite", storage.ErrConflict)
 	}
-	return err
+	return wrap("create invite", err)
 }
 
 // InviteByCode finds an invite by its code.
 func (s *Store) InviteByCode(ctx context.Context, code string) (*model.Invite, error) {
-	return scanInvite(s.r.QueryRowContext(ctx, "SELECT "+inviteColumns+" FROM invites WHERE code = ?", code))
+	v, err := scanInvite(s.r.QueryRowContext(ctx, "SELECT "+inviteColumns+" FROM invites WHERE code = ?", code))
+	return v, wrap("invite by code", err)
 }
 
 // InviteByID finds an invite.
 func (s *Store) InviteByID(ctx context.Context, inviteID int64) (*model.Invite, error) {
-	return scanInvite(s.r.QueryRowContext(ctx, "SELECT "+inviteColumns+" FROM invites WHERE id = ?", inviteID))
+	v, err := scanInvite(s.r.QueryRowContext(ctx, "SELECT "+inviteColumns+" FROM invites WHERE id = ?", inviteID))
+	return v, wrap("invite by id", err)
 }
 
 // Invites lists invites newest first; with activeAt, only those usable then.
@@ -188,27 +192,27 @@ func (s *Store) Invites(ctx context.Context, createdBy int64, activeAt *time.Tim
 	}
 	rows, err := s.r.QueryContext(ctx, q+where+tail, append(pre, args...)...)
 	if err != nil {
-		return nil, err
+		return nil, wrap("invites", err)
 	}
 	defer rows.Close()
 	var out []*model.Invite
 	for rows.Next() {
 		inv, err := scanInvite(rows)
 		if err != nil {
-			return nil, err
+			return nil, wrap("invites", err)
 		}
 		out = append(out, inv)
 	}
 	if reverse {
 		reverseSlice(out)
 	}
-	return out, rows.Err()
+	return out, wrap("invites", rows.Err())
 }
 
 // RevokeInvite marks an invite revoked (once).
 func (s *Store) RevokeInvite(ctx context.Context, inviteID int64, at time.Time) error {
 	res, err := s.w.ExecContext(ctx, "UPDATE invites SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?", ms(at), inviteID)
-	return affected(res, err)
+	return wrap("revoke invite", affected(res, err))
 }
 
 func reverseSlice[T any](v []T) {
@@ -222,7 +226,7 @@ func reverseSlice[T any](v []T) {
 // RegisterLocalAccount creates an account, its user and its registration
 // record, using one use of an invite, in one transaction.
 func (s *Store) RegisterLocalAccount(ctx context.Context, a *model.Account, u *model.User, reg *model.Registration, inviteID int64, now time.Time) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("register local account", s.tx(ctx, func(tx *sql.Tx) error {
 		if inviteID != 0 {
 			res, err := tx.ExecContext(ctx, `UPDATE invites SET uses = uses + 1 WHERE id = ? AND revoked_at IS NULL
 				AND (expires_at IS NULL OR expires_at > ?) AND (max_uses = 0 OR uses < max_uses)`, inviteID, ms(now))
@@ -272,7 +276,7 @@ func (s *Store) RegisterLocalAccount(ctx context.Context, a *model.Account, u *m
 			_, err = tx.ExecContext(ctx, "INSERT OR REPLACE INTO user_ips (user_id, ip, used_at) VALUES (?,?,?)", u.ID, reg.IP, ms(now))
 		}
 		return err
-	})
+	}))
 }
 
 // Registration returns how a user signed up (ErrNotFound: made by an admin
@@ -284,10 +288,10 @@ func (s *Store) Registration(ctx context.Context, userID int64) (*model.Registra
 	err := s.r.QueryRowContext(ctx, "SELECT user_id, invite_id, invited_by, reason, ip, app_id, created_at FROM registrations WHERE user_id = ?",
 		userID).Scan(&r.UserID, &inv, &by, &r.Reason, &r.IP, &app, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, storage.ErrNotFound
+		return nil, wrap("registration", storage.ErrNotFound)
 	}
 	if err != nil {
-		return nil, err
+		return nil, wrap("registration", err)
 	}
 	r.InviteID, r.InvitedBy, r.AppID, r.CreatedAt = inv.Int64, by.Int64, app.Int64, fromMs(created)
 	return &r, nil
@@ -297,26 +301,26 @@ func (s *Store) Registration(ctx context.Context, userID int64) (*model.Registra
 func (s *Store) RecordUserIP(ctx context.Context, userID int64, ip string, at time.Time) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO user_ips (user_id, ip, used_at) VALUES (?,?,?)
 		ON CONFLICT(user_id, ip) DO UPDATE SET used_at = excluded.used_at`, userID, ip, ms(at))
-	return err
+	return wrap("record user ip", err)
 }
 
 // ConfirmUser records that a user confirmed their e-mail address.
 func (s *Store) ConfirmUser(ctx context.Context, userID int64, at time.Time) error {
 	res, err := s.w.ExecContext(ctx, "UPDATE users SET confirmed_at = coalesce(confirmed_at, ?) WHERE id = ?", ms(at), userID)
-	return affected(res, err)
+	return wrap("confirm user", affected(res, err))
 }
 
 // CreateUserToken stores a one-time token by its hash; older tokens of the
 // same kind for the user are dropped.
 func (s *Store) CreateUserToken(ctx context.Context, hash []byte, t model.UserToken) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("create user token", s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM user_tokens WHERE user_id = ? AND kind = ?", t.UserID, t.Kind); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, "INSERT INTO user_tokens (token_hash, user_id, kind, expires_at) VALUES (?,?,?,?)",
 			hash, t.UserID, t.Kind, ms(t.ExpiresAt))
 		return err
-	})
+	}))
 }
 
 // ConsumeUserToken returns and deletes a token.
@@ -337,7 +341,7 @@ func (s *Store) ConsumeUserToken(ctx context.Context, hash []byte, kind string) 
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("consume user token", err)
 	}
 	return &t, nil
 }
@@ -355,9 +359,10 @@ func (s *Store) StaffEmails(ctx context.Context, roleKeys []string) ([]string, e
 	if len(roleKeys) == 0 {
 		return nil, nil
 	}
-	return queryColumn[string](ctx, s.r, `SELECT u.email FROM users u JOIN accounts a ON a.id = u.account_id
+	v, err := queryColumn[string](ctx, s.r, `SELECT u.email FROM users u JOIN accounts a ON a.id = u.account_id
 		WHERE u.disabled = 0 AND u.approved = 1 AND a.suspended_at IS NULL AND u.role IN (`+placeholders(len(roleKeys))+`) ORDER BY u.id`,
 		stringArgs(roleKeys)...)
+	return v, wrap("staff emails", err)
 }
 
 // AccountIDsByRoles lists the accounts of users with one of roleKeys.
@@ -365,8 +370,9 @@ func (s *Store) AccountIDsByRoles(ctx context.Context, roleKeys []string) ([]int
 	if len(roleKeys) == 0 {
 		return nil, nil
 	}
-	return queryColumn[int64](ctx, s.r, "SELECT account_id FROM users WHERE role IN ("+placeholders(len(roleKeys))+") ORDER BY id",
+	v, err := queryColumn[int64](ctx, s.r, "SELECT account_id FROM users WHERE role IN ("+placeholders(len(roleKeys))+") ORDER BY id",
 		stringArgs(roleKeys)...)
+	return v, wrap("account ids by roles", err)
 }
 
 func idsJSON(v []int64) string {

@@ -134,7 +134,7 @@ func (s *Store) Close() error {
 	}
 	_, _ = s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	errs = append(errs, s.w.Close())
-	return errors.Join(errs...)
+	return wrap("close", errors.Join(errs...))
 }
 
 // Path is the database file.
@@ -144,7 +144,7 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
 	var v string
 	err := s.r.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&v)
-	return v, err
+	return v, wrap("integrity check", err)
 }
 
 // migrate applies the embedded migrations in order; each file is one

@@ -19,7 +19,7 @@ var _ storage.Federation = (*Store)(nil)
 
 // CompleteEvent inserts the event's deliveries and deletes it, atomically.
 func (s *Store) CompleteEvent(ctx context.Context, eventID int64, deliveries []storage.Delivery) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("complete event", s.tx(ctx, func(tx *sql.Tx) error {
 		if len(deliveries) > 0 {
 			stmt, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (id, inbox_url, host, signer_id, activity, kind,
 				attempts, next_attempt_at, last_error, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)`)
@@ -45,7 +45,7 @@ func (s *Store) CompleteEvent(ctx context.Context, eventID int64, deliveries []s
 		}
 		_, err := tx.ExecContext(ctx, "DELETE FROM outbox_events WHERE id = ?", eventID)
 		return err
-	})
+	}))
 }
 
 const deliveryColumns = "id, inbox_url, host, signer_id, activity, kind, attempts, next_attempt_at, last_error, created_at"
@@ -100,14 +100,15 @@ func (s *Store) ClaimDueDeliveries(ctx context.Context, now time.Time, excludeHo
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("claim due deliveries", err)
 	}
 	return out, nil
 }
 
 // NextDeliveryDue is when the next unclaimed delivery is due.
 func (s *Store) NextDeliveryDue(ctx context.Context) (time.Time, bool, error) {
-	return s.nextDue(ctx, "SELECT min(next_attempt_at) FROM deliveries WHERE claimed_at IS NULL")
+	v, v2, err := s.nextDue(ctx, "SELECT min(next_attempt_at) FROM deliveries WHERE claimed_at IS NULL")
+	return v, v2, wrap("next delivery due", err)
 }
 
 func (s *Store) nextDue(ctx context.Context, q string) (time.Time, bool, error) {
@@ -124,30 +125,39 @@ func (s *Store) nextDue(ctx context.Context, q string) (time.Time, bool, error) 
 // DeliveryDone deletes a delivery.
 func (s *Store) DeliveryDone(ctx context.Context, deliveryID int64) error {
 	_, err := s.w.ExecContext(ctx, "DELETE FROM deliveries WHERE id = ?", deliveryID)
-	return err
+	return wrap("delivery done", err)
 }
 
 // RetryDelivery releases a delivery for a later attempt.
 func (s *Store) RetryDelivery(ctx context.Context, deliveryID int64, attempts int, next time.Time, lastErr string) error {
 	_, err := s.w.ExecContext(ctx, "UPDATE deliveries SET claimed_at = NULL, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
 		attempts, ms(next), fedTruncate(lastErr, 500), deliveryID)
-	return err
+	return wrap("retry delivery", err)
 }
 
 // DropDeliveriesToHost deletes the unclaimed deliveries to a host.
 func (s *Store) DropDeliveriesToHost(ctx context.Context, host string) (int64, error) {
 	res, err := s.w.ExecContext(ctx, "DELETE FROM deliveries WHERE host = ? AND claimed_at IS NULL", strings.ToLower(host))
 	if err != nil {
-		return 0, err
+		return 0, wrap("drop deliveries to host", err)
 	}
-	return res.RowsAffected()
+	v, err := res.RowsAffected()
+	return v, wrap("drop deliveries to host", err)
 }
 
 // CountDeliveries counts queued deliveries.
 func (s *Store) CountDeliveries(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.w.QueryRowContext(ctx, "SELECT count(*) FROM deliveries").Scan(&n)
-	return n, err
+	return n, wrap("count deliveries", err)
+}
+
+// CountInbox counts the inbox activities not yet processed (queued or
+// waiting for a retry); a processed activity leaves the queue.
+func (s *Store) CountInbox(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM inbox_queue").Scan(&n)
+	return n, wrap("count inbox", err)
 }
 
 // EnqueueInbox dedupes by activity id and queues the activity.
@@ -183,7 +193,7 @@ func (s *Store) EnqueueInbox(ctx context.Context, it *storage.InboxItem, signerD
 		queued = true
 		return nil
 	})
-	return queued, err
+	return queued, wrap("enqueue inbox", err)
 }
 
 // ClaimInbox claims due inbox items, oldest first.
@@ -219,47 +229,49 @@ func (s *Store) ClaimInbox(ctx context.Context, now time.Time, limit int) ([]sto
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("claim inbox", err)
 	}
 	return out, nil
 }
 
 // NextInboxDue is when the next unclaimed inbox item is due.
 func (s *Store) NextInboxDue(ctx context.Context) (time.Time, bool, error) {
-	return s.nextDue(ctx, "SELECT min(next_attempt_at) FROM inbox_queue WHERE claimed_at IS NULL")
+	v, v2, err := s.nextDue(ctx, "SELECT min(next_attempt_at) FROM inbox_queue WHERE claimed_at IS NULL")
+	return v, v2, wrap("next inbox due", err)
 }
 
 // InboxDone deletes a processed inbox item.
 func (s *Store) InboxDone(ctx context.Context, itemID int64) error {
 	_, err := s.w.ExecContext(ctx, "DELETE FROM inbox_queue WHERE id = ?", itemID)
-	return err
+	return wrap("inbox done", err)
 }
 
 // RetryInbox releases an inbox item for a later attempt.
 func (s *Store) RetryInbox(ctx context.Context, itemID int64, attempts int, next time.Time, lastErr string) error {
 	_, err := s.w.ExecContext(ctx, "UPDATE inbox_queue SET claimed_at = NULL, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
 		attempts, ms(next), fedTruncate(lastErr, 500), itemID)
-	return err
+	return wrap("retry inbox", err)
 }
 
 // ForgetSeenActivities prunes old dedupe records.
 func (s *Store) ForgetSeenActivities(ctx context.Context, before time.Time) (int64, error) {
 	res, err := s.w.ExecContext(ctx, "DELETE FROM seen_activities WHERE received_at < ?", ms(before))
 	if err != nil {
-		return 0, err
+		return 0, wrap("forget seen activities", err)
 	}
-	return res.RowsAffected()
+	v, err := res.RowsAffected()
+	return v, wrap("forget seen activities", err)
 }
 
 // ReleaseClaims unclaims everything (no worker runs yet).
 func (s *Store) ReleaseClaims(ctx context.Context) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("release claims", s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, "UPDATE deliveries SET claimed_at = NULL WHERE claimed_at IS NOT NULL"); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, "UPDATE inbox_queue SET claimed_at = NULL WHERE claimed_at IS NOT NULL")
 		return err
-	})
+	}))
 }
 
 // DomainFailed records a failure day and reports whether the domain is
@@ -298,18 +310,19 @@ func (s *Store) DomainFailed(ctx context.Context, domain, day string, threshold 
 			failure_day_list = excluded.failure_day_list`, domain, len(days), day, sinceV, strings.Join(days, ","))
 		return err
 	})
-	return unavailable, err
+	return unavailable, wrap("domain failed", err)
 }
 
 // DomainAlive clears a domain's failure record.
 func (s *Store) DomainAlive(ctx context.Context, domain string) error {
 	_, err := s.w.ExecContext(ctx, "DELETE FROM remote_domains WHERE domain = ?", strings.ToLower(domain))
-	return err
+	return wrap("domain alive", err)
 }
 
 // UnavailableDomains lists the domains marked unavailable.
 func (s *Store) UnavailableDomains(ctx context.Context) ([]string, error) {
-	return queryColumn[string](ctx, s.r, "SELECT domain FROM remote_domains WHERE unavailable_since IS NOT NULL ORDER BY domain")
+	v, err := queryColumn[string](ctx, s.r, "SELECT domain FROM remote_domains WHERE unavailable_since IS NOT NULL ORDER BY domain")
+	return v, wrap("unavailable domains", err)
 }
 
 // CountActiveLocalUsers counts local users active since a time.
@@ -317,7 +330,7 @@ func (s *Store) CountActiveLocalUsers(ctx context.Context, since time.Time) (int
 	var n int64
 	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM users u JOIN accounts a ON a.id = u.account_id
 		WHERE u.last_sign_in_at >= ? OR a.last_status_at >= ?`, ms(since), ms(since)).Scan(&n)
-	return n, err
+	return n, wrap("count active local users", err)
 }
 
 // CountLocalFollowers counts the local accounts following accountID.
@@ -325,7 +338,7 @@ func (s *Store) CountLocalFollowers(ctx context.Context, accountID int64) (int64
 	var n int64
 	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM follows f JOIN accounts a ON a.id = f.account_id
 		WHERE f.target_id = ? AND a.domain = ''`, accountID).Scan(&n)
-	return n, err
+	return n, wrap("count local followers", err)
 }
 
 // MarkInboxGone marks the remote accounts of a personal inbox as gone.
@@ -333,14 +346,15 @@ func (s *Store) MarkInboxGone(ctx context.Context, inboxURL string) (int64, erro
 	res, err := s.w.ExecContext(ctx, "UPDATE accounts SET gone_at = ? WHERE domain <> '' AND inbox_url = ? AND gone_at IS NULL",
 		ms(time.Now()), inboxURL)
 	if err != nil {
-		return 0, err
+		return 0, wrap("mark inbox gone", err)
 	}
-	return res.RowsAffected()
+	v, err := res.RowsAffected()
+	return v, wrap("mark inbox gone", err)
 }
 
 // SetMovedTo records an account's move.
 func (s *Store) SetMovedTo(ctx context.Context, accountID, targetID int64) error {
-	return notFoundIfNone(s.w.ExecContext(ctx, "UPDATE accounts SET moved_to_id = ?, updated_at = ? WHERE id = ?", nullID(targetID), ms(time.Now()), accountID))
+	return wrap("set moved to", notFoundIfNone(s.w.ExecContext(ctx, "UPDATE accounts SET moved_to_id = ?, updated_at = ? WHERE id = ?", nullID(targetID), ms(time.Now()), accountID)))
 }
 
 func fedTruncate(s string, n int) string {

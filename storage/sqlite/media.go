@@ -75,24 +75,25 @@ func (s *Store) CreateMedia(ctx context.Context, m *model.MediaAttachment) error
 		metaJSON(m.Meta), m.Blurhash, m.Description, m.FocusX, m.FocusY, m.RemoteURL, m.Processing, msPtr(m.CachedAt),
 		ms(m.CreatedAt), ms(m.UpdatedAt))
 	if isUniqueViolation(err) {
-		return storage.ErrConflict
+		return wrap("create media", storage.ErrConflict)
 	}
-	return err
+	return wrap("create media", err)
 }
 
 // UpdateMedia writes an attachment's mutable columns.
 func (s *Store) UpdateMedia(ctx context.Context, m *model.MediaAttachment) error {
 	m.UpdatedAt = time.Now().UTC()
-	return notFoundIfNone(s.w.ExecContext(ctx, `UPDATE media_attachments SET type = ?, content_type = ?, file_key = ?, preview_key = ?,
+	return wrap("update media", notFoundIfNone(s.w.ExecContext(ctx, `UPDATE media_attachments SET type = ?, content_type = ?, file_key = ?, preview_key = ?,
 		file_size = ?, meta = ?, blurhash = ?, description = ?, focus_x = ?, focus_y = ?, remote_url = ?, processing = ?,
 		cached_at = ?, updated_at = ? WHERE id = ?`,
 		m.Type, m.ContentType, m.FileKey, m.PreviewKey, m.FileSize, metaJSON(m.Meta), m.Blurhash, m.Description,
-		m.FocusX, m.FocusY, m.RemoteURL, m.Processing, msPtr(m.CachedAt), ms(m.UpdatedAt), m.ID))
+		m.FocusX, m.FocusY, m.RemoteURL, m.Processing, msPtr(m.CachedAt), ms(m.UpdatedAt), m.ID)))
 }
 
 // MediaByID returns one attachment.
 func (s *Store) MediaByID(ctx context.Context, mediaID int64) (*model.MediaAttachment, error) {
-	return scanMedia(s.r.QueryRowContext(ctx, "SELECT "+mediaColumns+" FROM media_attachments WHERE id = ?", mediaID))
+	v, err := scanMedia(s.r.QueryRowContext(ctx, "SELECT "+mediaColumns+" FROM media_attachments WHERE id = ?", mediaID))
+	return v, wrap("media by id", err)
 }
 
 // MediaOfStatuses returns the attachments of statuses in one query.
@@ -105,7 +106,7 @@ func (s *Store) MediaOfStatuses(ctx context.Context, statusIDs []int64) (map[int
 	ms, err := queryMedia(ctx, s.r, "SELECT "+mediaColumns+" FROM media_attachments WHERE status_id IN ("+
 		placeholders(len(statusIDs))+") ORDER BY status_id, position, id", int64Args(statusIDs)...)
 	if err != nil {
-		return nil, err
+		return nil, wrap("media of statuses", err)
 	}
 	for _, m := range ms {
 		out[m.StatusID] = append(out[m.StatusID], m)
@@ -115,7 +116,7 @@ func (s *Store) MediaOfStatuses(ctx context.Context, statusIDs []int64) (map[int
 
 // DeleteMedia deletes an attachment.
 func (s *Store) DeleteMedia(ctx context.Context, mediaID int64) error {
-	return notFoundIfNone(s.w.ExecContext(ctx, "DELETE FROM media_attachments WHERE id = ?", mediaID))
+	return wrap("delete media", notFoundIfNone(s.w.ExecContext(ctx, "DELETE FROM media_attachments WHERE id = ?", mediaID)))
 }
 
 // attachMedia attaches the author's unattached (or, with keep, already
@@ -145,7 +146,7 @@ func attachMedia(ctx context.Context, tx *sql.Tx, statusID, accountID int64, med
 
 // SetStatusMedia replaces a status's attachments.
 func (s *Store) SetStatusMedia(ctx context.Context, statusID, accountID int64, mediaIDs []int64) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("set status media", s.tx(ctx, func(tx *sql.Tx) error {
 		if err := attachMedia(ctx, tx, statusID, accountID, mediaIDs); err != nil {
 			return err
 		}
@@ -157,31 +158,35 @@ func (s *Store) SetStatusMedia(ctx context.Context, statusID, accountID int64, m
 		}
 		_, err := tx.ExecContext(ctx, q, args...)
 		return err
-	})
+	}))
 }
 
 // PendingMedia lists attachments left processing.
 func (s *Store) PendingMedia(ctx context.Context, limit int) ([]*model.MediaAttachment, error) {
-	return queryMedia(ctx, s.r, "SELECT "+mediaColumns+" FROM media_attachments WHERE processing = 1 ORDER BY id LIMIT ?", limit)
+	v, err := queryMedia(ctx, s.r, "SELECT "+mediaColumns+" FROM media_attachments WHERE processing = 1 ORDER BY id LIMIT ?", limit)
+	return v, wrap("pending media", err)
 }
 
 // UnattachedMediaBefore lists old uploads that were never attached and
 // old orphaned remote attachments.
 func (s *Store) UnattachedMediaBefore(ctx context.Context, t time.Time, limit int) ([]int64, error) {
-	return queryColumn[int64](ctx, s.r, `SELECT id FROM media_attachments WHERE status_id IS NULL
+	v, err := queryColumn[int64](ctx, s.r, `SELECT id FROM media_attachments WHERE status_id IS NULL
 		AND (remote_url = '' AND created_at < ? OR remote_url <> '' AND updated_at < ?) ORDER BY created_at LIMIT ?`,
 		ms(t), ms(t), limit)
+	return v, wrap("unattached media before", err)
 }
 
 // CachedRemoteMediaBefore lists remote attachments cached before t.
 func (s *Store) CachedRemoteMediaBefore(ctx context.Context, t time.Time, limit int) ([]*model.MediaAttachment, error) {
-	return queryMedia(ctx, s.r, "SELECT "+mediaColumns+` FROM media_attachments WHERE cached_at IS NOT NULL
+	v, err := queryMedia(ctx, s.r, "SELECT "+mediaColumns+` FROM media_attachments WHERE cached_at IS NOT NULL
 		AND cached_at < ? AND remote_url <> '' ORDER BY cached_at LIMIT ?`, ms(t), limit)
+	return v, wrap("cached remote media before", err)
 }
 
 // MediaGarbage lists keys of files to delete.
 func (s *Store) MediaGarbage(ctx context.Context, limit int) ([]string, error) {
-	return queryColumn[string](ctx, s.r, "SELECT key FROM media_garbage ORDER BY added_at LIMIT ?", limit)
+	v, err := queryColumn[string](ctx, s.r, "SELECT key FROM media_garbage ORDER BY added_at LIMIT ?", limit)
+	return v, wrap("media garbage", err)
 }
 
 // ForgetMediaGarbage removes keys whose files are gone. A key that a row
@@ -196,7 +201,7 @@ func (s *Store) ForgetMediaGarbage(ctx context.Context, keys []string) error {
 		args[i] = k
 	}
 	_, err := s.w.ExecContext(ctx, "DELETE FROM media_garbage WHERE key IN ("+placeholders(len(keys))+")", args...)
-	return err
+	return wrap("forget media garbage", err)
 }
 
 // AccountMedia returns an account's avatar or header file.
@@ -207,10 +212,10 @@ func (s *Store) AccountMedia(ctx context.Context, accountID int64, kind string) 
 		FROM account_media WHERE account_id = ? AND kind = ?`, accountID, kind).
 		Scan(&am.AccountID, &am.Kind, &am.RemoteURL, &am.FileKey, &am.ContentType, &cached)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, storage.ErrNotFound
+		return nil, wrap("account media", storage.ErrNotFound)
 	}
 	if err != nil {
-		return nil, err
+		return nil, wrap("account media", err)
 	}
 	am.CachedAt = fromNullMs(cached)
 	return &am, nil
@@ -225,9 +230,9 @@ func (s *Store) SetAccountMedia(ctx context.Context, am *model.AccountMedia, url
 	case "header":
 		col = "header_url"
 	default:
-		return errors.New("sqlite: account media kind must be avatar or header")
+		return wrap("set account media", errors.New("sqlite: account media kind must be avatar or header"))
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("set account media", s.tx(ctx, func(tx *sql.Tx) error {
 		local, err := accountIsLocal(ctx, tx, am.AccountID)
 		if err != nil {
 			return err
@@ -245,7 +250,7 @@ func (s *Store) SetAccountMedia(ctx context.Context, am *model.AccountMedia, url
 			}
 		}
 		return insertEvents(ctx, tx, events)
-	})
+	}))
 }
 
 // UncacheAccountMediaBefore forgets cached remote avatars and headers.
@@ -254,7 +259,7 @@ func (s *Store) UncacheAccountMediaBefore(ctx context.Context, t time.Time, limi
 		FROM account_media m JOIN accounts a ON a.id = m.account_id AND a.domain <> ''
 		WHERE m.cached_at IS NOT NULL AND m.cached_at < ? LIMIT ?)`, ms(t), limit)
 	if err != nil {
-		return 0, err
+		return 0, wrap("uncache account media before", err)
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil

@@ -35,12 +35,14 @@ func scanCard(row scanner, extra ...any) (*model.PreviewCard, error) {
 
 // CardByURL returns the card of a URL.
 func (s *Store) CardByURL(ctx context.Context, url string) (*model.PreviewCard, error) {
-	return scanCard(s.r.QueryRowContext(ctx, "SELECT "+cardColumns+" FROM preview_cards WHERE url = ?", url))
+	v, err := scanCard(s.r.QueryRowContext(ctx, "SELECT "+cardColumns+" FROM preview_cards WHERE url = ?", url))
+	return v, wrap("card by url", err)
 }
 
 // CardByID returns a card.
 func (s *Store) CardByID(ctx context.Context, cardID int64) (*model.PreviewCard, error) {
-	return scanCard(s.r.QueryRowContext(ctx, "SELECT "+cardColumns+" FROM preview_cards WHERE id = ?", cardID))
+	v, err := scanCard(s.r.QueryRowContext(ctx, "SELECT "+cardColumns+" FROM preview_cards WHERE id = ?", cardID))
+	return v, wrap("card by id", err)
 }
 
 // UpsertCard creates or replaces the card of c.URL.
@@ -49,7 +51,7 @@ func (s *Store) UpsertCard(ctx context.Context, c *model.PreviewCard) error {
 		c.FetchedAt = time.Now().UTC()
 	}
 	newID := id.New()
-	return s.w.QueryRowContext(ctx, `INSERT INTO preview_cards (id, url, title, description, type, author_name, author_url,
+	return wrap("upsert card", s.w.QueryRowContext(ctx, `INSERT INTO preview_cards (id, url, title, description, type, author_name, author_url,
 		provider_name, provider_url, html, embed_url, language, width, height, image_key, image_remote_url, blurhash,
 		published_at, fetched_at, failed) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
 		ON CONFLICT(url) DO UPDATE SET title = excluded.title, description = excluded.description, type = excluded.type,
@@ -61,7 +63,7 @@ func (s *Store) UpsertCard(ctx context.Context, c *model.PreviewCard) error {
 		RETURNING id`,
 		newID, c.URL, c.Title, c.Description, c.Type, c.AuthorName, c.AuthorURL, c.ProviderName, c.ProviderURL, c.HTML,
 		c.EmbedURL, c.Language, c.Width, c.Height, c.ImageKey, c.ImageRemoteURL, c.Blurhash, msPtr(c.PublishedAt),
-		ms(c.FetchedAt), b2i(c.Failed)).Scan(&c.ID)
+		ms(c.FetchedAt), b2i(c.Failed)).Scan(&c.ID))
 }
 
 // SetStatusCard links a status to its card (replacing any earlier one).
@@ -69,7 +71,7 @@ func (s *Store) SetStatusCard(ctx context.Context, statusID, cardID int64) error
 	_, err := s.w.ExecContext(ctx, `INSERT INTO status_cards (status_id, card_id) SELECT ?, ? WHERE EXISTS
 		(SELECT 1 FROM statuses WHERE id = ?) ON CONFLICT(status_id) DO UPDATE SET card_id = excluded.card_id`,
 		statusID, cardID, statusID)
-	return err
+	return wrap("set status card", err)
 }
 
 // CardsOfStatuses returns the (non-failed) cards of statuses in one query.
@@ -83,18 +85,18 @@ func (s *Store) CardsOfStatuses(ctx context.Context, statusIDs []int64) (map[int
 		JOIN preview_cards c ON c.id = sc.card_id WHERE c.failed = 0 AND sc.status_id IN (`+placeholders(len(statusIDs))+`)`,
 		int64Args(statusIDs)...)
 	if err != nil {
-		return nil, err
+		return nil, wrap("cards of statuses", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var sid int64
 		c, err := scanCard(rows, &sid)
 		if err != nil {
-			return nil, err
+			return nil, wrap("cards of statuses", err)
 		}
 		out[sid] = c
 	}
-	return out, rows.Err()
+	return out, wrap("cards of statuses", rows.Err())
 }
 
 // UncacheCardImagesBefore forgets card images fetched before t.
@@ -102,7 +104,7 @@ func (s *Store) UncacheCardImagesBefore(ctx context.Context, t time.Time, limit 
 	res, err := s.w.ExecContext(ctx, `UPDATE preview_cards SET image_key = '' WHERE id IN
 		(SELECT id FROM preview_cards WHERE image_key <> '' AND fetched_at < ? LIMIT ?)`, ms(t), limit)
 	if err != nil {
-		return 0, err
+		return 0, wrap("uncache card images before", err)
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil

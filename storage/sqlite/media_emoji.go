@@ -44,16 +44,16 @@ func (s *Store) CreateEmoji(ctx context.Context, e *model.CustomEmoji) error {
 		e.ID, e.Shortcode, e.Domain, e.URI, e.ImageRemoteURL, e.FileKey, e.StaticKey, e.ContentType, e.Category,
 		b2i(e.VisibleInPicker), b2i(e.Disabled), msPtr(e.CachedAt), ms(now), ms(now))
 	if isUniqueViolation(err) {
-		return storage.ErrConflict
+		return wrap("create emoji", storage.ErrConflict)
 	}
-	return err
+	return wrap("create emoji", err)
 }
 
 // UpsertRemoteEmoji creates or updates a remote emoji by (shortcode,
 // domain); when the image URL changed, the cached file is dropped.
 func (s *Store) UpsertRemoteEmoji(ctx context.Context, e *model.CustomEmoji) error {
 	now := time.Now().UTC()
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("upsert remote emoji", s.tx(ctx, func(tx *sql.Tx) error {
 		ex, err := scanEmoji(tx.QueryRowContext(ctx, "SELECT "+emojiColumns+" FROM custom_emojis WHERE shortcode = ? AND domain = ?",
 			e.Shortcode, e.Domain))
 		if errors.Is(err, storage.ErrNotFound) {
@@ -79,7 +79,7 @@ func (s *Store) UpsertRemoteEmoji(ctx context.Context, e *model.CustomEmoji) err
 			content_type = '', cached_at = NULL, updated_at = ? WHERE id = ?`, e.URI, e.ImageRemoteURL, ms(now), ex.ID)
 		e.FileKey, e.StaticKey, e.ContentType, e.CachedAt = "", "", "", nil
 		return err
-	})
+	}))
 }
 
 // UpdateEmoji writes an emoji's mutable columns.
@@ -90,49 +90,51 @@ func (s *Store) UpdateEmoji(ctx context.Context, e *model.CustomEmoji) error {
 		WHERE id = ?`, e.Shortcode, e.URI, e.ImageRemoteURL, e.FileKey, e.StaticKey, e.ContentType, e.Category,
 		b2i(e.VisibleInPicker), b2i(e.Disabled), msPtr(e.CachedAt), ms(e.UpdatedAt), e.ID)
 	if isUniqueViolation(err) {
-		return storage.ErrConflict
+		return wrap("update emoji", storage.ErrConflict)
 	}
 	if err != nil {
-		return err
+		return wrap("update emoji", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return storage.ErrNotFound
+		return wrap("update emoji", storage.ErrNotFound)
 	}
 	return nil
 }
 
 // DeleteEmoji deletes an emoji (its files become garbage).
 func (s *Store) DeleteEmoji(ctx context.Context, emojiID int64) error {
-	return notFoundIfNone(s.w.ExecContext(ctx, "DELETE FROM custom_emojis WHERE id = ?", emojiID))
+	return wrap("delete emoji", notFoundIfNone(s.w.ExecContext(ctx, "DELETE FROM custom_emojis WHERE id = ?", emojiID)))
 }
 
 // EmojiByID returns one emoji.
 func (s *Store) EmojiByID(ctx context.Context, emojiID int64) (*model.CustomEmoji, error) {
-	return scanEmoji(s.r.QueryRowContext(ctx, "SELECT "+emojiColumns+" FROM custom_emojis WHERE id = ?", emojiID))
+	v, err := scanEmoji(s.r.QueryRowContext(ctx, "SELECT "+emojiColumns+" FROM custom_emojis WHERE id = ?", emojiID))
+	return v, wrap("emoji by id", err)
 }
 
 // EmojiByShortcode returns the emoji of a domain ("" local) by shortcode.
 func (s *Store) EmojiByShortcode(ctx context.Context, shortcode, domain string) (*model.CustomEmoji, error) {
-	return scanEmoji(s.r.QueryRowContext(ctx, "SELECT "+emojiColumns+" FROM custom_emojis WHERE shortcode = ? AND domain = ?",
+	v, err := scanEmoji(s.r.QueryRowContext(ctx, "SELECT "+emojiColumns+" FROM custom_emojis WHERE shortcode = ? AND domain = ?",
 		shortcode, domain))
+	return v, wrap("emoji by shortcode", err)
 }
 
 // EmojisOfDomain lists a domain's emoji by shortcode.
 func (s *Store) EmojisOfDomain(ctx context.Context, domain string) ([]*model.CustomEmoji, error) {
 	rows, err := s.r.QueryContext(ctx, "SELECT "+emojiColumns+" FROM custom_emojis WHERE domain = ? ORDER BY shortcode", domain)
 	if err != nil {
-		return nil, err
+		return nil, wrap("emojis of domain", err)
 	}
 	defer rows.Close()
 	var out []*model.CustomEmoji
 	for rows.Next() {
 		e, err := scanEmoji(rows)
 		if err != nil {
-			return nil, err
+			return nil, wrap("emojis of domain", err)
 		}
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	return out, wrap("emojis of domain", rows.Err())
 }
 
 // UncacheRemoteEmojisBefore forgets the cached files of remote emoji.
@@ -141,7 +143,7 @@ func (s *Store) UncacheRemoteEmojisBefore(ctx context.Context, t time.Time, limi
 		WHERE id IN (SELECT id FROM custom_emojis WHERE domain <> '' AND cached_at IS NOT NULL AND cached_at < ? LIMIT ?)`,
 		ms(t), limit)
 	if err != nil {
-		return 0, err
+		return 0, wrap("uncache remote emojis before", err)
 	}
 	n, _ := res.RowsAffected()
 	return int(n), nil

@@ -93,7 +93,7 @@ func (s *Store) NotificationRequests(ctx context.Context, accountID int64, sc st
 			max(CASE WHEN n.status_id IS NOT NULL THEN n.id END) AS ls
 			FROM notifications n WHERE `+q+where+" GROUP BY n.from_account_id"+tail+") g", append(all, pargs...)...)
 	if err != nil {
-		return nil, err
+		return nil, wrap("notification requests", err)
 	}
 	defer rows.Close()
 	var out []storage.NotificationRequest
@@ -102,7 +102,7 @@ func (s *Store) NotificationRequests(ctx context.Context, accountID int64, sc st
 		var first, last int64
 		var st sql.NullInt64
 		if err := rows.Scan(&r.FromAccountID, &r.Count, &first, &last, &r.LastNotifiedID, &st); err != nil {
-			return nil, err
+			return nil, wrap("notification requests", err)
 		}
 		r.FirstAt, r.LastAt, r.LastStatusID = fromMs(first), fromMs(last), st.Int64
 		out = append(out, r)
@@ -112,7 +112,7 @@ func (s *Store) NotificationRequests(ctx context.Context, accountID int64, sc st
 			out[i], out[j] = out[j], out[i]
 		}
 	}
-	return out, rows.Err()
+	return out, wrap("notification requests", rows.Err())
 }
 
 // CountNotificationRequests counts the filtered senders and notifications.
@@ -122,12 +122,12 @@ func (s *Store) CountNotificationRequests(ctx context.Context, accountID int64, 
 	var reqs, ns int64
 	err := s.r.QueryRowContext(ctx, "SELECT count(DISTINCT n.from_account_id), count(*) FROM notifications n WHERE n.account_id = ?"+cond,
 		append([]any{accountID}, args...)...).Scan(&reqs, &ns)
-	return reqs, ns, err
+	return reqs, ns, wrap("count notification requests", err)
 }
 
 // AcceptNotificationSenders records the senders as accepted.
 func (s *Store) AcceptNotificationSenders(ctx context.Context, accountID int64, senderIDs []int64) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("accept notification senders", s.tx(ctx, func(tx *sql.Tx) error {
 		now := ms(time.Now())
 		for _, id := range senderIDs {
 			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO notification_permissions (account_id, from_account_id, created_at)
@@ -136,7 +136,7 @@ func (s *Store) AcceptNotificationSenders(ctx context.Context, accountID int64, 
 			}
 		}
 		return nil
-	})
+	}))
 }
 
 // DismissNotificationRequests deletes the senders' filtered notifications.
@@ -152,5 +152,5 @@ func (s *Store) DismissNotificationRequests(ctx context.Context, accountID int64
 	}
 	_, err := s.w.ExecContext(ctx, "DELETE FROM notifications AS n WHERE n.account_id = ?"+cond+
 		" AND n.from_account_id IN ("+placeholders(len(senderIDs))+")", all...)
-	return err
+	return wrap("dismiss notification requests", err)
 }

@@ -36,12 +36,36 @@ func (s *Store) CreateNotification(ctx context.Context, n *model.Notification) (
 		created, err = insertNotification(ctx, tx, n.AccountID, n.FromAccountID, n.Type, n.StatusID)
 		return err
 	})
-	return created, err
+	return created, wrap("create notification", err)
 }
 
-// Notifications reads a page of an account's notifications (index
-// notifications_account).
+// Notifications reads a page of an account's notifications.
 func (s *Store) Notifications(ctx context.Context, accountID int64, f storage.NotificationFilter, p model.Page) ([]*model.Notification, error) {
+	q := notificationsQuery(accountID, f, p)
+	rows, err := s.r.QueryContext(ctx, q.sql, q.args...)
+	if err != nil {
+		return nil, wrap("notifications", err)
+	}
+	defer rows.Close()
+	var out []*model.Notification
+	for rows.Next() {
+		n, err := scanNotification(rows)
+		if err != nil {
+			return nil, wrap("notifications", err)
+		}
+		out = append(out, n)
+	}
+	if q.reverse {
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+	}
+	return out, wrap("notifications", rows.Err())
+}
+
+// notificationsQuery is a page of an account's notifications (index
+// notifications_account).
+func notificationsQuery(accountID int64, f storage.NotificationFilter, p model.Page) pageQuery {
 	where, args, tail, rev := pageClause("n.id", p)
 	q := "SELECT " + notificationColumns + " FROM notifications n WHERE n.account_id = ?"
 	all := []any{accountID}
@@ -64,42 +88,25 @@ func (s *Store) Notifications(ctx context.Context, accountID int64, f storage.No
 	cond, cargs := screenClause(f.Screen)
 	q += cond
 	all = append(all, cargs...)
-	rows, err := s.r.QueryContext(ctx, q+where+tail, append(all, args...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*model.Notification
-	for rows.Next() {
-		n, err := scanNotification(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
-	}
-	if rev {
-		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-			out[i], out[j] = out[j], out[i]
-		}
-	}
-	return out, rows.Err()
+	return pageQuery{q + where + tail, append(all, args...), rev}
 }
 
 // NotificationByID returns one of the account's notifications.
 func (s *Store) NotificationByID(ctx context.Context, accountID, notificationID int64) (*model.Notification, error) {
-	return scanNotification(s.r.QueryRowContext(ctx, "SELECT "+notificationColumns+" FROM notifications n WHERE n.id = ? AND n.account_id = ?",
+	v, err := scanNotification(s.r.QueryRowContext(ctx, "SELECT "+notificationColumns+" FROM notifications n WHERE n.id = ? AND n.account_id = ?",
 		notificationID, accountID))
+	return v, wrap("notification by id", err)
 }
 
 // DismissNotification deletes one of the account's notifications.
 func (s *Store) DismissNotification(ctx context.Context, accountID, notificationID int64) error {
-	return notFoundIfNone(s.w.ExecContext(ctx, "DELETE FROM notifications WHERE id = ? AND account_id = ?", notificationID, accountID))
+	return wrap("dismiss notification", notFoundIfNone(s.w.ExecContext(ctx, "DELETE FROM notifications WHERE id = ? AND account_id = ?", notificationID, accountID)))
 }
 
 // ClearNotifications deletes all of an account's notifications.
 func (s *Store) ClearNotifications(ctx context.Context, accountID int64) error {
 	_, err := s.w.ExecContext(ctx, "DELETE FROM notifications WHERE account_id = ?", accountID)
-	return err
+	return wrap("clear notifications", err)
 }
 
 // CountNotificationsAfter counts notifications newer than afterID, up to limit.
@@ -108,7 +115,7 @@ func (s *Store) CountNotificationsAfter(ctx context.Context, accountID, afterID 
 	cond, args := screenClause(screen)
 	err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM notifications n WHERE n.account_id = ? AND n.id > ?"+cond+" LIMIT ?)",
 		append(append([]any{accountID, afterID}, args...), limit)...).Scan(&n)
-	return n, err
+	return n, wrap("count notifications after", err)
 }
 
 // NotificationsReadMarker reads the account's "notifications" marker.
@@ -119,7 +126,7 @@ func (s *Store) NotificationsReadMarker(ctx context.Context, accountID int64) (i
 		return 0, nil
 	}
 	if err != nil {
-		return 0, err
+		return 0, wrap("notifications read marker", err)
 	}
 	n, _ := strconv.ParseInt(v, 10, 64)
 	return n, nil

@@ -60,7 +60,8 @@ func chunks(ids []int64, n int) [][]int64 {
 
 // HomeFeedAccounts uses index home_feed_status.
 func (s *Store) HomeFeedAccounts(ctx context.Context, statusID int64) ([]int64, error) {
-	return queryIDs(ctx, s.r, "SELECT account_id FROM home_feed WHERE status_id = ?", statusID)
+	v, err := queryIDs(ctx, s.r, "SELECT account_id FROM home_feed WHERE status_id = ?", statusID)
+	return v, wrap("home feed accounts", err)
 }
 
 // StreamExclusions: blocks either way and unexpired mutes of the authors.
@@ -77,7 +78,7 @@ func (s *Store) StreamExclusions(ctx context.Context, authorIDs []int64) (map[in
 		UNION SELECT target_id FROM blocks WHERE account_id IN (`+in+`)
 		UNION SELECT account_id FROM mutes WHERE target_id IN (`+in+`) AND (expires_at IS NULL OR expires_at > ?)`, all...)
 	if err != nil {
-		return nil, err
+		return nil, wrap("stream exclusions", err)
 	}
 	for _, v := range ids {
 		out[v] = true
@@ -92,7 +93,7 @@ func (s *Store) FollowersAmong(ctx context.Context, targetID int64, accountIDs [
 		ids, err := queryIDs(ctx, s.r, "SELECT account_id FROM follows WHERE target_id = ? AND account_id IN ("+placeholders(len(part))+")",
 			append([]any{targetID}, int64Args(part)...)...)
 		if err != nil {
-			return nil, err
+			return nil, wrap("followers among", err)
 		}
 		for _, v := range ids {
 			out[v] = true
@@ -105,18 +106,18 @@ func (s *Store) FollowersAmong(ctx context.Context, targetID int64, accountIDs [
 func (s *Store) ListsWithMember(ctx context.Context, memberID int64) ([]storage.ListRef, error) {
 	rows, err := s.r.QueryContext(ctx, "SELECT l.id, l.account_id FROM list_accounts la JOIN lists l ON l.id = la.list_id WHERE la.account_id = ?", memberID)
 	if err != nil {
-		return nil, err
+		return nil, wrap("lists with member", err)
 	}
 	defer rows.Close()
 	var out []storage.ListRef
 	for rows.Next() {
 		var r storage.ListRef
 		if err := rows.Scan(&r.ID, &r.OwnerID); err != nil {
-			return nil, err
+			return nil, wrap("lists with member", err)
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	return out, wrap("lists with member", rows.Err())
 }
 
 // StatusInteractors: favourites, boosts, bookmarks and pins of the statuses.
@@ -136,7 +137,7 @@ func (s *Store) StatusInteractors(ctx context.Context, statusIDs []int64) (map[i
 		UNION SELECT account_id FROM bookmarks WHERE status_id IN (`+in+`)
 		UNION SELECT account_id FROM pins WHERE status_id IN (`+in+`)`, all...)
 	if err != nil {
-		return nil, err
+		return nil, wrap("status interactors", err)
 	}
 	return idSet(got), nil
 }
@@ -145,18 +146,18 @@ func (s *Store) StatusInteractors(ctx context.Context, statusIDs []int64) (map[i
 func (s *Store) NotificationsSince(ctx context.Context, afterID int64, limit int) ([]*model.Notification, error) {
 	rows, err := s.r.QueryContext(ctx, "SELECT "+notificationColumns+" FROM notifications n WHERE n.id > ? ORDER BY n.id LIMIT ?", afterID, limit)
 	if err != nil {
-		return nil, err
+		return nil, wrap("notifications since", err)
 	}
 	defer rows.Close()
 	var out []*model.Notification
 	for rows.Next() {
 		n, err := scanNotification(rows)
 		if err != nil {
-			return nil, err
+			return nil, wrap("notifications since", err)
 		}
 		out = append(out, n)
 	}
-	return out, rows.Err()
+	return out, wrap("notifications since", rows.Err())
 }
 
 // --- Web Push ---
@@ -183,7 +184,7 @@ func scanPush(row scanner, extra ...any) (*storage.PushSubscription, error) {
 func (s *Store) SavePushSubscription(ctx context.Context, p *storage.PushSubscription) error {
 	p.ID = id.New()
 	p.CreatedAt = time.Now().UTC()
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("save push subscription", s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM push_subscriptions WHERE token_id = ?", p.TokenID); err != nil {
 			return err
 		}
@@ -191,25 +192,26 @@ func (s *Store) SavePushSubscription(ctx context.Context, p *storage.PushSubscri
 			VALUES (?,?,?,?,?,?,?,?,?,?)`, p.ID, p.TokenID, p.AccountID, p.Endpoint, p.P256dh, p.Auth,
 			strings.Join(p.Alerts, " "), p.Policy, b2i(p.Standard), ms(p.CreatedAt))
 		return err
-	})
+	}))
 }
 
 func (s *Store) PushSubscriptionByToken(ctx context.Context, tokenID int64) (*storage.PushSubscription, error) {
-	return scanPush(s.r.QueryRowContext(ctx, "SELECT "+pushColumns+" FROM push_subscriptions p WHERE p.token_id = ?", tokenID))
+	v, err := scanPush(s.r.QueryRowContext(ctx, "SELECT "+pushColumns+" FROM push_subscriptions p WHERE p.token_id = ?", tokenID))
+	return v, wrap("push subscription by token", err)
 }
 
 func (s *Store) UpdatePushSubscription(ctx context.Context, p *storage.PushSubscription) error {
-	return notFoundIfNone(s.w.ExecContext(ctx, "UPDATE push_subscriptions SET alerts = ?, policy = ? WHERE id = ?", strings.Join(p.Alerts, " "), p.Policy, p.ID))
+	return wrap("update push subscription", notFoundIfNone(s.w.ExecContext(ctx, "UPDATE push_subscriptions SET alerts = ?, policy = ? WHERE id = ?", strings.Join(p.Alerts, " "), p.Policy, p.ID)))
 }
 
 func (s *Store) DeletePushSubscription(ctx context.Context, tokenID int64) error {
 	_, err := s.w.ExecContext(ctx, "DELETE FROM push_subscriptions WHERE token_id = ?", tokenID)
-	return err
+	return wrap("delete push subscription", err)
 }
 
 func (s *Store) DeletePushSubscriptionByID(ctx context.Context, subID int64) error {
 	_, err := s.w.ExecContext(ctx, "DELETE FROM push_subscriptions WHERE id = ?", subID)
-	return err
+	return wrap("delete push subscription by id", err)
 }
 
 // ClaimDuePushes claims due rows, oldest due first (index push_queue_due).
@@ -248,13 +250,13 @@ func (s *Store) ClaimDuePushes(ctx context.Context, now time.Time, limit int) ([
 		_, err = tx.ExecContext(ctx, "UPDATE push_queue SET claimed = 1 WHERE id IN ("+placeholders(len(ids))+")", int64Args(ids)...)
 		return err
 	})
-	return out, err
+	return out, wrap("claim due pushes", err)
 }
 
 func (s *Store) NextPushDue(ctx context.Context) (time.Time, bool, error) {
 	var v sql.NullInt64
 	if err := s.r.QueryRowContext(ctx, "SELECT min(next_attempt_at) FROM push_queue WHERE claimed = 0").Scan(&v); err != nil {
-		return time.Time{}, false, err
+		return time.Time{}, false, wrap("next push due", err)
 	}
 	if !v.Valid {
 		return time.Time{}, false, nil
@@ -264,7 +266,7 @@ func (s *Store) NextPushDue(ctx context.Context) (time.Time, bool, error) {
 
 func (s *Store) PushDone(ctx context.Context, jobID int64) error {
 	_, err := s.w.ExecContext(ctx, "DELETE FROM push_queue WHERE id = ?", jobID)
-	return err
+	return wrap("push done", err)
 }
 
 func (s *Store) RetryPush(ctx context.Context, jobID int64, attempts int, next time.Time, lastErr string) error {
@@ -273,18 +275,18 @@ func (s *Store) RetryPush(ctx context.Context, jobID int64, attempts int, next t
 	}
 	_, err := s.w.ExecContext(ctx, "UPDATE push_queue SET claimed = 0, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
 		attempts, ms(next), lastErr, jobID)
-	return err
+	return wrap("retry push", err)
 }
 
 func (s *Store) ReleasePushClaims(ctx context.Context) error {
 	_, err := s.w.ExecContext(ctx, "UPDATE push_queue SET claimed = 0 WHERE claimed = 1")
-	return err
+	return wrap("release push claims", err)
 }
 
 func (s *Store) CountPushQueue(ctx context.Context) (int64, error) {
 	var n int64
 	err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM push_queue").Scan(&n)
-	return n, err
+	return n, wrap("count push queue", err)
 }
 
 // --- conversations ---
@@ -327,7 +329,7 @@ func (s *Store) RecordConversation(ctx context.Context, st *model.Status) (map[i
 		}
 		return nil
 	})
-	return out, err
+	return out, wrap("record conversation", err)
 }
 
 const conversationColumns = "id, account_id, root_id, last_status_id, unread, updated_at"
@@ -351,14 +353,14 @@ func (s *Store) Conversations(ctx context.Context, accountID int64, p model.Page
 	rows, err := s.r.QueryContext(ctx, "SELECT "+conversationColumns+" FROM conversations WHERE account_id = ?"+where+tail,
 		append([]any{accountID}, args...)...)
 	if err != nil {
-		return nil, err
+		return nil, wrap("conversations", err)
 	}
 	defer rows.Close()
 	var out []storage.Conversation
 	for rows.Next() {
 		c, err := scanConversation(rows)
 		if err != nil {
-			return nil, err
+			return nil, wrap("conversations", err)
 		}
 		out = append(out, *c)
 	}
@@ -367,19 +369,20 @@ func (s *Store) Conversations(ctx context.Context, accountID int64, p model.Page
 			out[i], out[j] = out[j], out[i]
 		}
 	}
-	return out, rows.Err()
+	return out, wrap("conversations", rows.Err())
 }
 
 func (s *Store) ConversationByID(ctx context.Context, accountID, convID int64) (*storage.Conversation, error) {
-	return scanConversation(s.r.QueryRowContext(ctx, "SELECT "+conversationColumns+" FROM conversations WHERE id = ? AND account_id = ?", convID, accountID))
+	v, err := scanConversation(s.r.QueryRowContext(ctx, "SELECT "+conversationColumns+" FROM conversations WHERE id = ? AND account_id = ?", convID, accountID))
+	return v, wrap("conversation by id", err)
 }
 
 func (s *Store) DeleteConversation(ctx context.Context, accountID, convID int64) error {
-	return notFoundIfNone(s.w.ExecContext(ctx, "DELETE FROM conversations WHERE id = ? AND account_id = ?", convID, accountID))
+	return wrap("delete conversation", notFoundIfNone(s.w.ExecContext(ctx, "DELETE FROM conversations WHERE id = ? AND account_id = ?", convID, accountID)))
 }
 
 func (s *Store) MarkConversationRead(ctx context.Context, accountID, convID int64) error {
-	return notFoundIfNone(s.w.ExecContext(ctx, "UPDATE conversations SET unread = 0 WHERE id = ? AND account_id = ?", convID, accountID))
+	return wrap("mark conversation read", notFoundIfNone(s.w.ExecContext(ctx, "UPDATE conversations SET unread = 0 WHERE id = ? AND account_id = ?", convID, accountID)))
 }
 
 // --- notification policies and groups ---
@@ -391,7 +394,7 @@ func (s *Store) NotificationPolicy(ctx context.Context, accountID int64) (*stora
 		FROM notification_policies WHERE account_id = ?`, accountID).Scan(&p.ForNotFollowing, &p.ForNotFollowers, &p.ForNewAccounts,
 		&p.ForPrivateMentions, &p.ForLimitedAccounts)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, err
+		return nil, wrap("notification policy", err)
 	}
 	return p, nil
 }
@@ -403,7 +406,7 @@ func (s *Store) SetNotificationPolicy(ctx context.Context, p *storage.Notificati
 		for_new_accounts = excluded.for_new_accounts, for_private_mentions = excluded.for_private_mentions,
 		for_limited_accounts = excluded.for_limited_accounts, updated_at = excluded.updated_at`,
 		p.AccountID, p.ForNotFollowing, p.ForNotFollowers, p.ForNewAccounts, p.ForPrivateMentions, p.ForLimitedAccounts, ms(time.Now()))
-	return err
+	return wrap("set notification policy", err)
 }
 
 // groupWhere is the condition selecting a group's notifications (index
@@ -431,18 +434,18 @@ func (s *Store) NotificationGroup(ctx context.Context, accountID int64, g storag
 	rows, err := s.r.QueryContext(ctx, "SELECT "+notificationColumns+" FROM notifications n WHERE "+where+" ORDER BY n.id DESC LIMIT ?",
 		append(args, limit)...)
 	if err != nil {
-		return nil, err
+		return nil, wrap("notification group", err)
 	}
 	defer rows.Close()
 	var out []*model.Notification
 	for rows.Next() {
 		n, err := scanNotification(rows)
 		if err != nil {
-			return nil, err
+			return nil, wrap("notification group", err)
 		}
 		out = append(out, n)
 	}
-	return out, rows.Err()
+	return out, wrap("notification group", rows.Err())
 }
 
 func (s *Store) CountNotificationGroup(ctx context.Context, accountID int64, g storage.NotificationGroupKey, screen *storage.NotificationScreen) (int64, error) {
@@ -452,14 +455,15 @@ func (s *Store) CountNotificationGroup(ctx context.Context, accountID int64, g s
 	args = append(args, cargs...)
 	var n int64
 	err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM notifications n WHERE "+where, args...).Scan(&n)
-	return n, err
+	return n, wrap("count notification group", err)
 }
 
 func (s *Store) DismissNotificationGroup(ctx context.Context, accountID int64, g storage.NotificationGroupKey) (int64, error) {
 	where, args := groupWhere(accountID, g)
 	res, err := s.w.ExecContext(ctx, "DELETE FROM notifications AS n WHERE "+where, args...)
 	if err != nil {
-		return 0, err
+		return 0, wrap("dismiss notification group", err)
 	}
-	return res.RowsAffected()
+	v, err := res.RowsAffected()
+	return v, wrap("dismiss notification group", err)
 }

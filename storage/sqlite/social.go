@@ -119,17 +119,17 @@ func followTx(ctx context.Context, tx *sql.Tx, f *model.Follow, notify bool) err
 
 // Follow makes follower follow target; see storage.Social.
 func (s *Store) Follow(ctx context.Context, f *model.Follow, events []model.OutboxEvent) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("follow", s.tx(ctx, func(tx *sql.Tx) error {
 		if err := followTx(ctx, tx, f, true); err != nil {
 			return err
 		}
 		return insertEvents(ctx, tx, events)
-	})
+	}))
 }
 
 // RequestFollow records a pending follow request.
 func (s *Store) RequestFollow(ctx context.Context, f *model.Follow, events []model.OutboxEvent) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("request follow", s.tx(ctx, func(tx *sql.Tx) error {
 		existing, err := socialFollowBetween(ctx, tx, "follow_requests", f.AccountID, f.TargetID)
 		switch {
 		case err == nil:
@@ -159,7 +159,7 @@ func (s *Store) RequestFollow(ctx context.Context, f *model.Follow, events []mod
 			return err
 		}
 		return insertEvents(ctx, tx, events)
-	})
+	}))
 }
 
 // severFollow removes the follow (and request) of follower to target with
@@ -208,7 +208,7 @@ func (s *Store) Unfollow(ctx context.Context, followerID, targetID int64, events
 		}
 		return insertEvents(ctx, tx, events)
 	})
-	return removed, err
+	return removed, wrap("unfollow", err)
 }
 
 // AuthorizeFollowRequest turns a pending request into a follow.
@@ -226,7 +226,7 @@ func (s *Store) AuthorizeFollowRequest(ctx context.Context, followerID, targetID
 		return insertEvents(ctx, tx, events)
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("authorize follow request", err)
 	}
 	return f, nil
 }
@@ -248,36 +248,39 @@ func (s *Store) RejectFollowRequest(ctx context.Context, followerID, targetID in
 		return insertEvents(ctx, tx, events)
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("reject follow request", err)
 	}
 	return req, nil
 }
 
 // FollowBetween returns the follow of follower to target.
 func (s *Store) FollowBetween(ctx context.Context, followerID, targetID int64) (*model.Follow, error) {
-	return socialFollowBetween(ctx, s.r, "follows", followerID, targetID)
+	v, err := socialFollowBetween(ctx, s.r, "follows", followerID, targetID)
+	return v, wrap("follow between", err)
 }
 
 // FollowRequestBetween returns the pending request of follower to target.
 func (s *Store) FollowRequestBetween(ctx context.Context, followerID, targetID int64) (*model.Follow, error) {
-	return socialFollowBetween(ctx, s.r, "follow_requests", followerID, targetID)
+	v, err := socialFollowBetween(ctx, s.r, "follow_requests", followerID, targetID)
+	return v, wrap("follow request between", err)
 }
 
 // FollowByURI finds a follow, or else a pending request, by ActivityPub id.
 func (s *Store) FollowByURI(ctx context.Context, uri string) (*model.Follow, error) {
 	if uri == "" {
-		return nil, storage.ErrNotFound
+		return nil, wrap("follow by uri", storage.ErrNotFound)
 	}
 	f, err := scanFollow(s.r.QueryRowContext(ctx, "SELECT "+followColumns+" FROM follows WHERE uri = ? LIMIT 1", uri))
 	if errors.Is(err, storage.ErrNotFound) {
-		return scanFollow(s.r.QueryRowContext(ctx, "SELECT "+followColumns+" FROM follow_requests WHERE uri = ? LIMIT 1", uri))
+		v, err := scanFollow(s.r.QueryRowContext(ctx, "SELECT "+followColumns+" FROM follow_requests WHERE uri = ? LIMIT 1", uri))
+		return v, wrap("follow by uri", err)
 	}
-	return f, err
+	return f, wrap("follow by uri", err)
 }
 
 // Block severs follows and requests both ways, then records the block.
 func (s *Store) Block(ctx context.Context, accountID, targetID int64, uri string, events []model.OutboxEvent) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("block", s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := severFollow(ctx, tx, accountID, targetID); err != nil {
 			return err
 		}
@@ -290,17 +293,17 @@ func (s *Store) Block(ctx context.Context, accountID, targetID int64, uri string
 			return err
 		}
 		return insertEvents(ctx, tx, events)
-	})
+	}))
 }
 
 // Unblock removes a block.
 func (s *Store) Unblock(ctx context.Context, accountID, targetID int64, events []model.OutboxEvent) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("unblock", s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, "DELETE FROM blocks WHERE account_id = ? AND target_id = ?", accountID, targetID); err != nil {
 			return err
 		}
 		return insertEvents(ctx, tx, events)
-	})
+	}))
 }
 
 // BlockURI returns the ActivityPub id of a block.
@@ -308,9 +311,9 @@ func (s *Store) BlockURI(ctx context.Context, accountID, targetID int64) (string
 	var uri string
 	err := s.r.QueryRowContext(ctx, "SELECT uri FROM blocks WHERE account_id = ? AND target_id = ?", accountID, targetID).Scan(&uri)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", storage.ErrNotFound
+		return "", wrap("block uri", storage.ErrNotFound)
 	}
-	return uri, err
+	return uri, wrap("block uri", err)
 }
 
 // Mute records or updates a mute.
@@ -322,13 +325,13 @@ func (s *Store) Mute(ctx context.Context, accountID, targetID int64, notificatio
 	_, err := s.w.ExecContext(ctx, `INSERT INTO mutes (id, account_id, target_id, notifications, expires_at, created_at)
 		VALUES (?,?,?,?,?,?) ON CONFLICT(account_id, target_id) DO UPDATE SET notifications = excluded.notifications,
 		expires_at = excluded.expires_at`, id.New(), accountID, targetID, b2i(notifications), exp, ms(time.Now()))
-	return err
+	return wrap("mute", err)
 }
 
 // Unmute removes a mute.
 func (s *Store) Unmute(ctx context.Context, accountID, targetID int64) error {
 	_, err := s.w.ExecContext(ctx, "DELETE FROM mutes WHERE account_id = ? AND target_id = ?", accountID, targetID)
-	return err
+	return wrap("unmute", err)
 }
 
 // relationshipChunk bounds the ids of one Relationships query (each is
@@ -341,7 +344,7 @@ func (s *Store) Relationships(ctx context.Context, accountID int64, targetIDs []
 	for start := 0; start < len(targetIDs); start += relationshipChunk {
 		chunk := targetIDs[start:min(start+relationshipChunk, len(targetIDs))]
 		if err := s.relationships(ctx, accountID, chunk, rels); err != nil {
-			return nil, err
+			return nil, wrap("relationships", err)
 		}
 	}
 	out := make([]model.Relationship, 0, len(targetIDs))
@@ -434,20 +437,21 @@ func (s *Store) relationships(ctx context.Context, me int64, ids []int64, rels m
 func (s *Store) SetAccountNote(ctx context.Context, accountID, targetID int64, comment string) error {
 	if comment == "" {
 		_, err := s.w.ExecContext(ctx, "DELETE FROM account_notes WHERE account_id = ? AND target_id = ?", accountID, targetID)
-		return err
+		return wrap("set account note", err)
 	}
 	_, err := s.w.ExecContext(ctx, `INSERT INTO account_notes (account_id, target_id, comment) VALUES (?,?,?)
 		ON CONFLICT(account_id, target_id) DO UPDATE SET comment = excluded.comment`, accountID, targetID, comment)
-	return err
+	return wrap("set account note", err)
 }
 
 // FollowerInboxes lists the delivery inboxes of target's remote followers.
 func (s *Store) FollowerInboxes(ctx context.Context, targetID int64) ([]string, error) {
-	return queryColumn[string](ctx, s.r, `SELECT DISTINCT coalesce(nullif(a.shared_inbox_url, ''), a.inbox_url) AS inbox
+	v, err := queryColumn[string](ctx, s.r, `SELECT DISTINCT coalesce(nullif(a.shared_inbox_url, ''), a.inbox_url) AS inbox
 		FROM follows f JOIN accounts a ON a.id = f.account_id
 		WHERE f.target_id = ? AND a.domain <> '' AND a.gone_at IS NULL AND a.suspended_at IS NULL
 		  AND coalesce(nullif(a.shared_inbox_url, ''), a.inbox_url) <> ''
 		ORDER BY inbox`, targetID)
+	return v, wrap("follower inboxes", err)
 }
 
 // IsBlockedEitherWay reports a block between a and b in either direction.
@@ -455,14 +459,14 @@ func (s *Store) IsBlockedEitherWay(ctx context.Context, a, b int64) (bool, error
 	var n int
 	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM blocks WHERE (account_id = ? AND target_id = ?) OR (account_id = ? AND target_id = ?)`,
 		a, b, b, a).Scan(&n)
-	return n > 0, err
+	return n > 0, wrap("is blocked either way", err)
 }
 
 // CountFollowRequests counts the requests waiting for target's answer.
 func (s *Store) CountFollowRequests(ctx context.Context, targetID int64) (int64, error) {
 	var n int64
 	err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM follow_requests WHERE target_id = ?", targetID).Scan(&n)
-	return n, err
+	return n, wrap("count follow requests", err)
 }
 
 // pageLinks reads one page of (row id, account id) pairs. base selects
@@ -532,28 +536,33 @@ func visible(col string) string { return strings.Replace(visibleAccount, "%s", c
 
 // Followers lists who follows accountID.
 func (s *Store) Followers(ctx context.Context, accountID int64, p model.Page) ([]storage.AccountLink, error) {
-	return s.pageLinks(ctx, "SELECT x.id, x.account_id FROM follows x WHERE x.target_id = ?"+visible("x.account_id"), []any{accountID}, false, p)
+	v, err := s.pageLinks(ctx, "SELECT x.id, x.account_id FROM follows x WHERE x.target_id = ?"+visible("x.account_id"), []any{accountID}, false, p)
+	return v, wrap("followers", err)
 }
 
 // Following lists whom accountID follows.
 func (s *Store) Following(ctx context.Context, accountID int64, p model.Page) ([]storage.AccountLink, error) {
-	return s.pageLinks(ctx, "SELECT x.id, x.target_id FROM follows x WHERE x.account_id = ?"+visible("x.target_id"), []any{accountID}, false, p)
+	v, err := s.pageLinks(ctx, "SELECT x.id, x.target_id FROM follows x WHERE x.account_id = ?"+visible("x.target_id"), []any{accountID}, false, p)
+	return v, wrap("following", err)
 }
 
 // FollowRequests lists the accounts waiting for targetID's answer.
 func (s *Store) FollowRequests(ctx context.Context, targetID int64, p model.Page) ([]storage.AccountLink, error) {
-	return s.pageLinks(ctx, "SELECT x.id, x.account_id FROM follow_requests x WHERE x.target_id = ?"+visible("x.account_id"), []any{targetID}, false, p)
+	v, err := s.pageLinks(ctx, "SELECT x.id, x.account_id FROM follow_requests x WHERE x.target_id = ?"+visible("x.account_id"), []any{targetID}, false, p)
+	return v, wrap("follow requests", err)
 }
 
 // Blocks lists whom accountID blocks.
 func (s *Store) Blocks(ctx context.Context, accountID int64, p model.Page) ([]storage.AccountLink, error) {
-	return s.pageLinks(ctx, "SELECT x.id, x.target_id FROM blocks x WHERE x.account_id = ?", []any{accountID}, false, p)
+	v, err := s.pageLinks(ctx, "SELECT x.id, x.target_id FROM blocks x WHERE x.account_id = ?", []any{accountID}, false, p)
+	return v, wrap("blocks", err)
 }
 
 // Mutes lists whom accountID mutes, unexpired.
 func (s *Store) Mutes(ctx context.Context, accountID int64, p model.Page) ([]storage.AccountLink, error) {
-	return s.pageLinks(ctx, "SELECT x.id, x.target_id, x.expires_at FROM mutes x WHERE x.account_id = ? AND (x.expires_at IS NULL OR x.expires_at > ?)",
+	v, err := s.pageLinks(ctx, "SELECT x.id, x.target_id, x.expires_at FROM mutes x WHERE x.account_id = ? AND (x.expires_at IS NULL OR x.expires_at > ?)",
 		[]any{accountID, ms(time.Now())}, true, p)
+	return v, wrap("mutes", err)
 }
 
 func likePrefix(s string) string {
@@ -593,7 +602,8 @@ func (s *Store) SearchFollowing(ctx context.Context, accountID int64, q string, 
 	}
 	query += " ORDER BY (a.domain = '') DESC, a.followers_count DESC, a.id LIMIT ? OFFSET ?"
 	args = append(args, limit, offset)
-	return s.queryAccounts(ctx, query, args...)
+	v, err := s.queryAccounts(ctx, query, args...)
+	return v, wrap("search following", err)
 }
 
 // DirectoryAccounts lists discoverable accounts for the profile directory.
@@ -609,5 +619,6 @@ func (s *Store) DirectoryAccounts(ctx context.Context, order string, localOnly b
 		query += " ORDER BY a.last_status_at DESC NULLS LAST, a.id DESC"
 	}
 	query += " LIMIT ? OFFSET ?"
-	return s.queryAccounts(ctx, query, limit, offset)
+	v, err := s.queryAccounts(ctx, query, limit, offset)
+	return v, wrap("directory accounts", err)
 }

@@ -125,12 +125,14 @@ func getStatus(ctx context.Context, q queryer, where string, arg any) (*model.St
 
 // StatusByID returns a status with its mentions and tags.
 func (s *Store) StatusByID(ctx context.Context, statusID int64) (*model.Status, error) {
-	return getStatus(ctx, s.r, "s.id = ?", statusID)
+	v, err := getStatus(ctx, s.r, "s.id = ?", statusID)
+	return v, wrap("status by id", err)
 }
 
 // StatusByURI finds a status by its ActivityPub id.
 func (s *Store) StatusByURI(ctx context.Context, uri string) (*model.Status, error) {
-	return getStatus(ctx, s.r, "s.uri = ?", uri)
+	v, err := getStatus(ctx, s.r, "s.uri = ?", uri)
+	return v, wrap("status by uri", err)
 }
 
 // StatusesByIDs returns the statuses that exist among ids.
@@ -141,7 +143,7 @@ func (s *Store) StatusesByIDs(ctx context.Context, ids []int64) (map[int64]*mode
 	}
 	sts, err := queryStatuses(ctx, s.r, "SELECT "+statusColumns+" FROM statuses s WHERE s.id IN ("+placeholders(len(ids))+")", int64Args(ids)...)
 	if err != nil {
-		return nil, err
+		return nil, wrap("statuses by ids", err)
 	}
 	for _, st := range sts {
 		out[st.ID] = st
@@ -154,10 +156,10 @@ func (s *Store) TombstoneAt(ctx context.Context, uri string) (*time.Time, error)
 	var at int64
 	err := s.r.QueryRowContext(ctx, "SELECT deleted_at FROM tombstones WHERE uri = ?", uri).Scan(&at)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, storage.ErrNotFound
+		return nil, wrap("tombstone at", storage.ErrNotFound)
 	}
 	if err != nil {
-		return nil, err
+		return nil, wrap("tombstone at", err)
 	}
 	t := fromMs(at)
 	return &t, nil
@@ -319,7 +321,7 @@ func (s *Store) CreateStatus(ctx context.Context, n storage.NewStatus) (*model.S
 		return insertEvents(ctx, tx, n.Events)
 	})
 	if err != nil {
-		return nil, false, err
+		return nil, false, wrap("create status", err)
 	}
 	if existing != nil {
 		return existing, true, nil
@@ -429,7 +431,7 @@ func dedupeStrings(in []string) []string {
 
 // UpdateStatus stores an edit.
 func (s *Store) UpdateStatus(ctx context.Context, st *model.Status, tags []string, events []model.OutboxEvent) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("update status", s.tx(ctx, func(tx *sql.Tx) error {
 		// Keep the version being replaced for the edit history.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO status_edits (id, status_id, content, spoiler_text, sensitive, created_at)
 			SELECT ?, id, content, spoiler_text, sensitive, ifnull(edited_at, created_at) FROM statuses WHERE id = ?`,
@@ -455,12 +457,12 @@ func (s *Store) UpdateStatus(ctx context.Context, st *model.Status, tags []strin
 			return err
 		}
 		return insertEvents(ctx, tx, events)
-	})
+	}))
 }
 
 // DeleteStatus removes a status and what depends on it.
 func (s *Store) DeleteStatus(ctx context.Context, statusID int64, events []model.OutboxEvent) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("delete status", s.tx(ctx, func(tx *sql.Tx) error {
 		st, err := getStatus(ctx, tx, "s.id = ?", statusID)
 		if err != nil {
 			return err
@@ -504,12 +506,12 @@ func (s *Store) DeleteStatus(ctx context.Context, statusID int64, events []model
 			}
 		}
 		return insertEvents(ctx, tx, events)
-	})
+	}))
 }
 
 // Favourite records a favourite (idempotent).
 func (s *Store) Favourite(ctx context.Context, accountID, statusID int64, uri string, events []model.OutboxEvent) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("favourite", s.tx(ctx, func(tx *sql.Tx) error {
 		var author int64
 		if err := tx.QueryRowContext(ctx, "SELECT account_id FROM statuses WHERE id = ?", statusID).Scan(&author); errors.Is(err, sql.ErrNoRows) {
 			return storage.ErrNotFound
@@ -531,12 +533,12 @@ func (s *Store) Favourite(ctx context.Context, accountID, statusID int64, uri st
 			return err
 		}
 		return insertEvents(ctx, tx, events)
-	})
+	}))
 }
 
 // Unfavourite removes a favourite (idempotent).
 func (s *Store) Unfavourite(ctx context.Context, accountID, statusID int64, events []model.OutboxEvent) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("unfavourite", s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, "DELETE FROM favourites WHERE account_id = ? AND status_id = ?", accountID, statusID)
 		if err != nil {
 			return err
@@ -551,7 +553,7 @@ func (s *Store) Unfavourite(ctx context.Context, accountID, statusID int64, even
 			return err
 		}
 		return insertEvents(ctx, tx, events)
-	})
+	}))
 }
 
 // FavouriteURI is the ActivityPub id of a favourite.
@@ -559,9 +561,9 @@ func (s *Store) FavouriteURI(ctx context.Context, accountID, statusID int64) (st
 	var uri string
 	err := s.r.QueryRowContext(ctx, "SELECT uri FROM favourites WHERE account_id = ? AND status_id = ?", accountID, statusID).Scan(&uri)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", storage.ErrNotFound
+		return "", wrap("favourite uri", storage.ErrNotFound)
 	}
-	return uri, err
+	return uri, wrap("favourite uri", err)
 }
 
 // FavouriteByURI finds a favourite by its ActivityPub id.
@@ -569,9 +571,9 @@ func (s *Store) FavouriteByURI(ctx context.Context, uri string) (int64, int64, e
 	var a, st int64
 	err := s.r.QueryRowContext(ctx, "SELECT account_id, status_id FROM favourites WHERE uri = ? AND uri <> ''", uri).Scan(&a, &st)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, 0, storage.ErrNotFound
+		return 0, 0, wrap("favourite by uri", storage.ErrNotFound)
 	}
-	return a, st, err
+	return a, st, wrap("favourite by uri", err)
 }
 
 // Reblog creates a boost, or returns the existing one.
@@ -630,7 +632,7 @@ func (s *Store) Reblog(ctx context.Context, boost *model.Status, events []model.
 		out = boost
 		return insertEvents(ctx, tx, events)
 	})
-	return out, err
+	return out, wrap("reblog", err)
 }
 
 func reblogOf(ctx context.Context, q queryer, accountID, statusID int64) (*model.Status, error) {
@@ -650,25 +652,26 @@ func getStatusArgs(ctx context.Context, q queryer, where string, args ...any) (*
 
 // ReblogOf returns accountID's boost of statusID.
 func (s *Store) ReblogOf(ctx context.Context, accountID, statusID int64) (*model.Status, error) {
-	return reblogOf(ctx, s.r, accountID, statusID)
+	v, err := reblogOf(ctx, s.r, accountID, statusID)
+	return v, wrap("reblog of", err)
 }
 
 // Bookmark is idempotent.
 func (s *Store) Bookmark(ctx context.Context, accountID, statusID int64) error {
 	_, err := s.w.ExecContext(ctx, "INSERT OR IGNORE INTO bookmarks (id, account_id, status_id, created_at) VALUES (?,?,?,?)",
 		id.New(), accountID, statusID, ms(time.Now()))
-	return err
+	return wrap("bookmark", err)
 }
 
 // Unbookmark is idempotent.
 func (s *Store) Unbookmark(ctx context.Context, accountID, statusID int64) error {
 	_, err := s.w.ExecContext(ctx, "DELETE FROM bookmarks WHERE account_id = ? AND status_id = ?", accountID, statusID)
-	return err
+	return wrap("unbookmark", err)
 }
 
 // Pin pins a status (idempotent), at most storage.MaxPins.
 func (s *Store) Pin(ctx context.Context, accountID, statusID int64, events []model.OutboxEvent) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("pin", s.tx(ctx, func(tx *sql.Tx) error {
 		var pinned, count int
 		if err := tx.QueryRowContext(ctx, "SELECT count(*), ifnull(sum(status_id = ?), 0) FROM pins WHERE account_id = ?", statusID, accountID).Scan(&count, &pinned); err != nil {
 			return err
@@ -684,12 +687,12 @@ func (s *Store) Pin(ctx context.Context, accountID, statusID int64, events []mod
 			return err
 		}
 		return insertEvents(ctx, tx, events)
-	})
+	}))
 }
 
 // Unpin is idempotent.
 func (s *Store) Unpin(ctx context.Context, accountID, statusID int64, events []model.OutboxEvent) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("unpin", s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, "DELETE FROM pins WHERE account_id = ? AND status_id = ?", accountID, statusID)
 		if err != nil {
 			return err
@@ -698,7 +701,7 @@ func (s *Store) Unpin(ctx context.Context, accountID, statusID int64, events []m
 			return nil
 		}
 		return insertEvents(ctx, tx, events)
-	})
+	}))
 }
 
 // StatusFlags returns what the viewer did to the statuses among ids, in one query.
@@ -721,14 +724,14 @@ func (s *Store) StatusFlags(ctx context.Context, viewerID int64, ids []int64) (m
 	}
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, err
+		return nil, wrap("status flags", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var kind string
 		var sid int64
 		if err := rows.Scan(&kind, &sid); err != nil {
-			return nil, err
+			return nil, wrap("status flags", err)
 		}
 		f := out[sid]
 		switch kind {
@@ -743,7 +746,7 @@ func (s *Store) StatusFlags(ctx context.Context, viewerID int64, ids []int64) (m
 		}
 		out[sid] = f
 	}
-	return out, rows.Err()
+	return out, wrap("status flags", rows.Err())
 }
 
 // ViewerRelations returns the viewer's follows, blocks (either way) and
@@ -769,14 +772,14 @@ func (s *Store) ViewerRelations(ctx context.Context, viewerID int64, accountIDs 
 	args = append(args, ms(time.Now()))
 	rows, err := s.r.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, err
+		return nil, wrap("viewer relations", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var kind string
 		var aid int64
 		if err := rows.Scan(&kind, &aid); err != nil {
-			return nil, err
+			return nil, wrap("viewer relations", err)
 		}
 		switch kind {
 		case "f":
@@ -787,22 +790,23 @@ func (s *Store) ViewerRelations(ctx context.Context, viewerID int64, accountIDs 
 			out.Muted[aid] = true
 		}
 	}
-	return out, rows.Err()
+	return out, wrap("viewer relations", rows.Err())
 }
 
 // Ancestors follows in_reply_to_id upwards, nearest first.
 func (s *Store) Ancestors(ctx context.Context, statusID int64, limit int) ([]*model.Status, error) {
-	return queryStatuses(ctx, s.r, `WITH RECURSIVE up(id, depth) AS (
+	v, err := queryStatuses(ctx, s.r, `WITH RECURSIVE up(id, depth) AS (
 			SELECT in_reply_to_id, 1 FROM statuses WHERE id = ? AND in_reply_to_id IS NOT NULL
 			UNION ALL
 			SELECT st.in_reply_to_id, up.depth + 1 FROM statuses st JOIN up ON st.id = up.id
 			WHERE st.in_reply_to_id IS NOT NULL AND up.depth < ?)
 		SELECT `+statusColumns+` FROM up JOIN statuses s ON s.id = up.id ORDER BY up.depth`, statusID, limit)
+	return v, wrap("ancestors", err)
 }
 
 // Descendants walks the replies breadth-first, at most limit statuses.
 func (s *Store) Descendants(ctx context.Context, statusID int64, limit int) ([]*model.Status, error) {
-	return queryStatuses(ctx, s.r, `WITH RECURSIVE down(id, depth) AS (
+	v, err := queryStatuses(ctx, s.r, `WITH RECURSIVE down(id, depth) AS (
 			SELECT ?, 0
 			UNION ALL
 			SELECT st.id, down.depth + 1 FROM statuses st JOIN down ON st.in_reply_to_id = down.id
@@ -810,20 +814,23 @@ func (s *Store) Descendants(ctx context.Context, statusID int64, limit int) ([]*
 			ORDER BY 2 LIMIT ?)
 		SELECT `+statusColumns+` FROM down JOIN statuses s ON s.id = down.id WHERE down.depth > 0 ORDER BY down.depth, s.id`,
 		statusID, limit+1)
+	return v, wrap("descendants", err)
 }
 
 // FavouritedBy pages through who favourited a status.
 func (s *Store) FavouritedBy(ctx context.Context, statusID int64, p model.Page) ([]int64, []int64, error) {
 	where, args, order, reverse := pageClause("f.id", p)
 	q := "SELECT f.account_id, f.id FROM favourites f WHERE f.status_id = ?" + where + order
-	return queryPairs(ctx, s.r, q, reverse, append([]any{statusID}, args...)...)
+	v, v2, err := queryPairs(ctx, s.r, q, reverse, append([]any{statusID}, args...)...)
+	return v, v2, wrap("favourited by", err)
 }
 
 // RebloggedBy pages through who boosted a status.
 func (s *Store) RebloggedBy(ctx context.Context, statusID int64, p model.Page) ([]int64, []int64, error) {
 	where, args, order, reverse := pageClause("b.id", p)
 	q := "SELECT b.account_id, b.id FROM statuses b WHERE b.reblog_of_id = ?" + where + order
-	return queryPairs(ctx, s.r, q, reverse, append([]any{statusID}, args...)...)
+	v, v2, err := queryPairs(ctx, s.r, q, reverse, append([]any{statusID}, args...)...)
+	return v, v2, wrap("reblogged by", err)
 }
 
 func queryPairs(ctx context.Context, q queryer, query string, reverse bool, args ...any) ([]int64, []int64, error) {
@@ -858,7 +865,7 @@ func reverseInts(v []int64) {
 func (s *Store) StatusEdits(ctx context.Context, statusID int64) ([]storage.StatusEdit, error) {
 	rows, err := s.r.QueryContext(ctx, "SELECT content, spoiler_text, sensitive, created_at FROM status_edits WHERE status_id = ? ORDER BY id", statusID)
 	if err != nil {
-		return nil, err
+		return nil, wrap("status edits", err)
 	}
 	defer rows.Close()
 	var out []storage.StatusEdit
@@ -866,10 +873,10 @@ func (s *Store) StatusEdits(ctx context.Context, statusID int64) ([]storage.Stat
 		var e storage.StatusEdit
 		var at int64
 		if err := rows.Scan(&e.Content, &e.SpoilerText, &e.Sensitive, &at); err != nil {
-			return nil, err
+			return nil, wrap("status edits", err)
 		}
 		e.CreatedAt = fromMs(at)
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	return out, wrap("status edits", rows.Err())
 }

@@ -47,13 +47,24 @@ func reverseStatuses(v []*model.Status) {
 	}
 }
 
+// pageQuery is the read of one page: its SQL, every argument, and whether
+// the rows come oldest first (min_id) and must be reversed. Each page
+// method runs what its builder (homeQuery, publicQuery...) returns, and
+// TestPageQueriesUseIndexes explains those builders' output: the plans it
+// checks are those of the queries served.
+type pageQuery struct {
+	sql     string
+	args    []any
+	reverse bool
+}
+
 // pageStatuses runs a page query and puts it newest first.
-func (s *Store) pageStatuses(ctx context.Context, query string, reverse bool, args ...any) ([]*model.Status, error) {
-	sts, err := queryStatuses(ctx, s.r, query, args...)
+func (s *Store) pageStatuses(ctx context.Context, q pageQuery) ([]*model.Status, error) {
+	sts, err := queryStatuses(ctx, s.r, q.sql, q.args...)
 	if err != nil {
 		return nil, err
 	}
-	if reverse {
+	if q.reverse {
 		reverseStatuses(sts)
 	}
 	return sts, nil
@@ -61,21 +72,22 @@ func (s *Store) pageStatuses(ctx context.Context, query string, reverse bool, ar
 
 // homeQuery is a page of an account's materialised home feed: a range scan
 // of home_feed's primary key (account_id, status_id).
-func homeQuery(p model.Page) (string, []any, bool) {
+func homeQuery(accountID int64, p model.Page) pageQuery {
 	where, args, tail, rev := pageClause("h.status_id", p)
-	return `SELECT ` + statusColumns + ` FROM home_feed h JOIN statuses s ON s.id = h.status_id
+	return pageQuery{`SELECT ` + statusColumns + ` FROM home_feed h JOIN statuses s ON s.id = h.status_id
 		WHERE h.account_id = ?` + where + `
-		AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = h.account_id AND m.target_id = h.author_id)` + tail, args, rev
+		AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = h.account_id AND m.target_id = h.author_id)` + tail,
+		append([]any{accountID}, args...), rev}
 }
 
 // HomeTimeline reads a page of the account's home feed.
 func (s *Store) HomeTimeline(ctx context.Context, accountID int64, p model.Page) ([]*model.Status, error) {
-	q, args, rev := homeQuery(p)
-	return s.pageStatuses(ctx, q, rev, append([]any{accountID}, args...)...)
+	v, err := s.pageStatuses(ctx, homeQuery(accountID, p))
+	return v, wrap("home timeline", err)
 }
 
 // publicQuery reads the partial index statuses_public (or _local).
-func publicQuery(localOnly, remoteOnly bool, p model.Page) (string, []any, bool) {
+func publicQuery(localOnly, remoteOnly bool, p model.Page) pageQuery {
 	where, args, tail, rev := pageClause("s.id", p)
 	index, extra := "statuses_public", ""
 	if localOnly {
@@ -83,28 +95,41 @@ func publicQuery(localOnly, remoteOnly bool, p model.Page) (string, []any, bool)
 	} else if remoteOnly {
 		extra = " AND s.local = 0"
 	}
-	return `SELECT ` + statusColumns + ` FROM statuses s INDEXED BY ` + index + `
+	return pageQuery{`SELECT ` + statusColumns + ` FROM statuses s INDEXED BY ` + index + `
 		WHERE s.visibility = 0 AND s.reblog_of_id IS NULL` + extra + where + `
-		AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = s.account_id AND (a.suspended_at IS NOT NULL OR a.silenced_at IS NOT NULL))` + tail, args, rev
+		AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = s.account_id AND (a.suspended_at IS NOT NULL OR a.silenced_at IS NOT NULL))` + tail,
+		args, rev}
 }
 
 // PublicTimeline reads public statuses, skipping suspended and silenced accounts.
 func (s *Store) PublicTimeline(ctx context.Context, localOnly, remoteOnly bool, p model.Page) ([]*model.Status, error) {
-	q, args, rev := publicQuery(localOnly, remoteOnly, p)
-	return s.pageStatuses(ctx, q, rev, args...)
+	v, err := s.pageStatuses(ctx, publicQuery(localOnly, remoteOnly, p))
+	return v, wrap("public timeline", err)
 }
 
 // TagTimeline reads public statuses with a hashtag.
 func (s *Store) TagTimeline(ctx context.Context, tag string, localOnly bool, p model.Page) ([]*model.Status, error) {
-	return s.TagsTimeline(ctx, storage.TagQuery{Any: []string{tag}, LocalOnly: localOnly}, p)
+	v, err := s.TagsTimeline(ctx, storage.TagQuery{Any: []string{tag}, LocalOnly: localOnly}, p)
+	return v, wrap("tag timeline", err)
 }
 
-// TagsTimeline reads public statuses by hashtags. With one "any" tag the page
-// is a range scan of status_tags' primary key (tag_id, status_id).
+// TagsTimeline reads public statuses by hashtags.
 func (s *Store) TagsTimeline(ctx context.Context, tq storage.TagQuery, p model.Page) ([]*model.Status, error) {
+	q, ok := tagsQuery(tq, p)
+	if !ok {
+		return nil, nil
+	}
+	v, err := s.pageStatuses(ctx, q)
+	return v, wrap("tags timeline", err)
+}
+
+// tagsQuery is a page of public statuses by hashtags (ok is false without
+// an "any" tag). With one "any" tag the page is a range scan of
+// status_tags' primary key (tag_id, status_id).
+func tagsQuery(tq storage.TagQuery, p model.Page) (pageQuery, bool) {
 	anyTags := dedupeStrings(tq.Any)
 	if len(anyTags) == 0 {
-		return nil, nil
+		return pageQuery{}, false
 	}
 	var cond strings.Builder
 	var condArgs []any
@@ -130,7 +155,7 @@ func (s *Store) TagsTimeline(ctx context.Context, tq storage.TagQuery, p model.P
 			WHERE st.tag_id = (SELECT id FROM tags WHERE name = ?) AND s.visibility = 0 AND s.reblog_of_id IS NULL` +
 			cond.String() + where + tail
 		all := append([]any{anyTags[0]}, condArgs...)
-		return s.pageStatuses(ctx, q, rev, append(all, args...)...)
+		return pageQuery{q, append(all, args...), rev}, true
 	}
 	where, args, tail, rev := pageClause("s.id", p)
 	q := `SELECT ` + statusColumns + ` FROM statuses s INDEXED BY statuses_public
@@ -142,18 +167,25 @@ func (s *Store) TagsTimeline(ctx context.Context, tq storage.TagQuery, p model.P
 		all = append(all, t)
 	}
 	all = append(all, condArgs...)
-	return s.pageStatuses(ctx, q, rev, append(all, args...)...)
+	return pageQuery{q, append(all, args...), rev}, true
 }
 
 // ListTimeline reads the list owner's home feed restricted to the list's
-// members: a range scan of home_feed like the home timeline.
+// members.
 func (s *Store) ListTimeline(ctx context.Context, listID int64, p model.Page) ([]*model.Status, error) {
+	v, err := s.pageStatuses(ctx, listQuery(listID, p))
+	return v, wrap("list timeline", err)
+}
+
+// listQuery is a page of a list: a range scan of home_feed like the home
+// timeline.
+func listQuery(listID int64, p model.Page) pageQuery {
 	where, args, tail, rev := pageClause("h.status_id", p)
 	q := `SELECT ` + statusColumns + ` FROM lists l JOIN home_feed h ON h.account_id = l.account_id
 		JOIN list_accounts la ON la.list_id = l.id AND la.account_id = h.author_id
 		JOIN statuses s ON s.id = h.status_id
 		WHERE l.id = ?` + where + tail
-	return s.pageStatuses(ctx, q, rev, append([]any{listID}, args...)...)
+	return pageQuery{q, append([]any{listID}, args...), rev}
 }
 
 // TimelineListOwner returns the account that owns a list.
@@ -161,16 +193,23 @@ func (s *Store) TimelineListOwner(ctx context.Context, listID int64) (int64, err
 	var owner int64
 	err := s.r.QueryRowContext(ctx, "SELECT account_id FROM lists WHERE id = ?", listID).Scan(&owner)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, storage.ErrNotFound
+		return 0, wrap("timeline list owner", storage.ErrNotFound)
 	}
-	return owner, err
+	return owner, wrap("timeline list owner", err)
 }
 
-// AccountStatuses reads an account's statuses (index statuses_account).
+// AccountStatuses reads an account's statuses.
 func (s *Store) AccountStatuses(ctx context.Context, accountID int64, maxVisibility model.Visibility, f storage.AccountStatusFilter, p model.Page) ([]*model.Status, error) {
 	if f.OnlyMedia {
 		return nil, nil // no media yet
 	}
+	v, err := s.pageStatuses(ctx, accountStatusesQuery(accountID, maxVisibility, f, p))
+	return v, wrap("account statuses", err)
+}
+
+// accountStatusesQuery is a page of an account's statuses (index
+// statuses_account).
+func accountStatusesQuery(accountID int64, maxVisibility model.Visibility, f storage.AccountStatusFilter, p model.Page) pageQuery {
 	where, args, tail, rev := pageClause("s.id", p)
 	q := `SELECT ` + statusColumns + ` FROM statuses s INDEXED BY statuses_account WHERE s.account_id = ? AND s.visibility <= ?`
 	all := []any{accountID, int(maxVisibility)}
@@ -188,38 +227,57 @@ func (s *Store) AccountStatuses(ctx context.Context, accountID int64, maxVisibil
 		q += " AND EXISTS (SELECT 1 FROM status_tags x JOIN tags t ON t.id = x.tag_id WHERE x.status_id = s.id AND t.name = ?)"
 		all = append(all, strings.ToLower(strings.TrimPrefix(f.Tagged, "#")))
 	}
-	return s.pageStatuses(ctx, q+where+tail, rev, append(all, args...)...)
+	return pageQuery{q + where + tail, append(all, args...), rev}
 }
 
 // DirectTimeline reads the direct statuses in the account's home feed
 // (where CreateStatus puts them for the author and the mentioned).
 func (s *Store) DirectTimeline(ctx context.Context, accountID int64, p model.Page) ([]*model.Status, error) {
+	v, err := s.pageStatuses(ctx, directQuery(accountID, p))
+	return v, wrap("direct timeline", err)
+}
+
+// directQuery is a range scan of the account's home_feed, like the home
+// timeline. CROSS JOIN keeps home_feed the outer loop: the planner would
+// otherwise read every direct status of the instance (statuses_direct)
+// and sort them, as it does when there are few.
+func directQuery(accountID int64, p model.Page) pageQuery {
 	where, args, tail, rev := pageClause("h.status_id", p)
-	q := `SELECT ` + statusColumns + ` FROM home_feed h JOIN statuses s ON s.id = h.status_id
+	q := `SELECT ` + statusColumns + ` FROM home_feed h CROSS JOIN statuses s ON s.id = h.status_id
 		WHERE h.account_id = ? AND s.visibility = 3` + where + tail
-	return s.pageStatuses(ctx, q, rev, append([]any{accountID}, args...)...)
+	return pageQuery{q, append([]any{accountID}, args...), rev}
 }
 
 // Replies returns the direct replies to a status, oldest first.
 func (s *Store) Replies(ctx context.Context, statusID int64, limit int) ([]*model.Status, error) {
-	return queryStatuses(ctx, s.r, "SELECT "+statusColumns+" FROM statuses s WHERE s.in_reply_to_id = ? ORDER BY s.id LIMIT ?", statusID, limit)
+	v, err := queryStatuses(ctx, s.r, "SELECT "+statusColumns+" FROM statuses s WHERE s.in_reply_to_id = ? ORDER BY s.id LIMIT ?", statusID, limit)
+	return v, wrap("replies", err)
 }
 
 // Favourites pages through the statuses an account favourited, by favourite id.
 func (s *Store) Favourites(ctx context.Context, accountID int64, p model.Page) ([]*model.Status, []int64, error) {
-	return s.markedStatuses(ctx, "favourites", accountID, p)
+	v, v2, err := s.markedStatuses(ctx, "favourites", accountID, p)
+	return v, v2, wrap("favourites", err)
 }
 
 // Bookmarks pages through the statuses an account bookmarked, by bookmark id.
 func (s *Store) Bookmarks(ctx context.Context, accountID int64, p model.Page) ([]*model.Status, []int64, error) {
-	return s.markedStatuses(ctx, "bookmarks", accountID, p)
+	v, v2, err := s.markedStatuses(ctx, "bookmarks", accountID, p)
+	return v, v2, wrap("bookmarks", err)
 }
 
-func (s *Store) markedStatuses(ctx context.Context, table string, accountID int64, p model.Page) ([]*model.Status, []int64, error) {
+// markedQuery is a page of the statuses an account favourited or
+// bookmarked (table), by the mark's id; each row ends with that id.
+func markedQuery(table string, accountID int64, p model.Page) pageQuery {
 	where, args, tail, rev := pageClause("x.id", p)
 	q := `SELECT ` + statusColumns + `, x.id FROM ` + table + ` x JOIN statuses s ON s.id = x.status_id
 		WHERE x.account_id = ?` + where + tail
-	rows, err := s.r.QueryContext(ctx, q, append([]any{accountID}, args...)...)
+	return pageQuery{q, append([]any{accountID}, args...), rev}
+}
+
+func (s *Store) markedStatuses(ctx context.Context, table string, accountID int64, p model.Page) ([]*model.Status, []int64, error) {
+	q := markedQuery(table, accountID, p)
+	rows, err := s.r.QueryContext(ctx, q.sql, q.args...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -239,7 +297,7 @@ func (s *Store) markedStatuses(ctx context.Context, table string, accountID int6
 	if err := rows.Err(); err != nil {
 		return nil, nil, err
 	}
-	if rev {
+	if q.reverse {
 		reverseStatuses(sts)
 		reverseInts(cursors)
 	}

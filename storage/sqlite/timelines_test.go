@@ -122,7 +122,8 @@ func seedTimeline(tb testing.TB, s *Store, nAccounts, nStatuses, follows int) in
 }
 
 // TestPageQueriesUseIndexes checks that every timeline page is a range
-// scan of an index, with no full scan of statuses and no sort.
+// scan of an index, with no full scan of statuses and no sort. It explains
+// the queries the page methods run (their builders), not copies.
 func TestPageQueriesUseIndexes(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(ctx, t.TempDir(), 1)
@@ -130,38 +131,49 @@ func TestPageQueriesUseIndexes(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	seedTimeline(t, s, 50, 2000, 10)
+	reader := seedTimeline(t, s, 50, 2000, 10)
 	p := model.Page{MaxID: 1 << 62, Limit: 40}
 	pMin := model.Page{MinID: 1, Limit: 40}
-	home, homeArgs, _ := homeQuery(p)
-	homeMin, homeMinArgs, _ := homeQuery(pMin)
-	pub, pubArgs, _ := publicQuery(false, false, p)
-	loc, locArgs, _ := publicQuery(true, false, p)
-	where, args, tail, _ := pageClause("st.status_id", p)
-	tag := `SELECT ` + statusColumns + ` FROM status_tags st JOIN statuses s ON s.id = st.status_id
-		WHERE st.tag_id = (SELECT id FROM tags WHERE name = ?) AND s.visibility = 0 AND s.reblog_of_id IS NULL` + where + tail
-	w2, a2, t2, _ := pageClause("s.id", p)
-	acct := `SELECT ` + statusColumns + ` FROM statuses s INDEXED BY statuses_account WHERE s.account_id = ? AND s.visibility <= ?` + w2 + t2
-	w3, a3, t3, _ := pageClause("n.id", p)
-	notif := "SELECT " + notificationColumns + " FROM notifications n WHERE n.account_id = ?" + w3 + t3
-	w4, a4, t4, _ := pageClause("x.id", p)
-	favs := `SELECT ` + statusColumns + `, x.id FROM favourites x JOIN statuses s ON s.id = x.status_id WHERE x.account_id = ?` + w4 + t4
+	tagOnly := func(tq storage.TagQuery) pageQuery {
+		q, ok := tagsQuery(tq, p)
+		if !ok {
+			t.Fatalf("no query for %+v", tq)
+		}
+		return q
+	}
+	// A notification policy that filters and drops (what core applies to
+	// every notifications page).
+	screen := &storage.NotificationScreen{NewSince: time.Now().Add(-30 * 24 * time.Hour),
+		Types:  []string{"mention", "status", "reblog", "follow", "follow_request", "favourite"},
+		Filter: storage.SenderTests{NotFollowing: true, NewAccount: true, PrivateMention: true},
+		Drop:   storage.SenderTests{Limited: true}}
+	const homeRange = "SEARCH h USING PRIMARY KEY (account_id=? AND status_id<?)"
 	cases := []struct {
-		name, q string
-		args    []any
-		want    string
+		name string
+		q    pageQuery
+		want string
 	}{
-		{"home", home, append([]any{int64(1)}, homeArgs...), "SEARCH h USING PRIMARY KEY (account_id=? AND status_id<?)"},
-		{"home min_id", homeMin, append([]any{int64(1)}, homeMinArgs...), "SEARCH h USING PRIMARY KEY (account_id=? AND status_id>?)"},
-		{"public", pub, pubArgs, "statuses_public"},
-		{"local", loc, locArgs, "statuses_public_local"},
-		{"tag", tag, append([]any{"bench"}, args...), "SEARCH st USING PRIMARY KEY (tag_id=? AND status_id<?)"},
-		{"account", acct, append([]any{int64(1), 0}, a2...), "statuses_account"},
-		{"notifications", notif, append([]any{int64(1)}, a3...), "notifications_account"},
-		{"favourites", favs, append([]any{int64(1)}, a4...), "favourites_account"},
+		{"home", homeQuery(reader, p), homeRange},
+		{"home min_id", homeQuery(reader, pMin), "SEARCH h USING PRIMARY KEY (account_id=? AND status_id>?)"},
+		{"public", publicQuery(false, false, p), "statuses_public"},
+		{"local", publicQuery(true, false, p), "statuses_public_local"},
+		{"remote", publicQuery(false, true, p), "statuses_public"},
+		{"tag", tagOnly(storage.TagQuery{Any: []string{"bench"}}), "SEARCH st USING PRIMARY KEY (tag_id=? AND status_id<?)"},
+		{"tag, local, all and none", tagOnly(storage.TagQuery{Any: []string{"bench"}, All: []string{"bench"}, None: []string{"other"}, LocalOnly: true}),
+			"SEARCH st USING PRIMARY KEY (tag_id=? AND status_id<?)"},
+		{"tags any", tagOnly(storage.TagQuery{Any: []string{"bench", "other"}}), "statuses_public"},
+		{"list", listQuery(1, p), homeRange},
+		{"account", accountStatusesQuery(reader, model.Private, storage.AccountStatusFilter{}, p), "statuses_account"},
+		{"account, filtered", accountStatusesQuery(reader, model.Public, storage.AccountStatusFilter{ExcludeReplies: true, ExcludeReblogs: true, Tagged: "#bench"}, p), "statuses_account"},
+		{"account, pinned", accountStatusesQuery(reader, model.Public, storage.AccountStatusFilter{Pinned: true}, p), "statuses_account"},
+		{"direct", directQuery(reader, p), homeRange},
+		{"favourites", markedQuery("favourites", reader, p), "favourites_account"},
+		{"bookmarks", markedQuery("bookmarks", reader, p), "bookmarks_account"},
+		{"notifications", notificationsQuery(reader, storage.NotificationFilter{}, p), "notifications_account"},
+		{"notifications, policy and types", notificationsQuery(reader, storage.NotificationFilter{Screen: screen, ExcludeTypes: []string{"reblog"}}, p), "notifications_account"},
 	}
 	for _, tc := range cases {
-		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+tc.q, tc.args...)
+		rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+tc.q.sql, tc.q.args...)
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}

@@ -44,41 +44,43 @@ func (s *Store) CreateList(ctx context.Context, l *model.List) error {
 	}
 	_, err := s.w.ExecContext(ctx, "INSERT INTO lists (id, account_id, title, replies_policy, exclusive, created_at) VALUES (?,?,?,?,?,?)",
 		l.ID, l.AccountID, l.Title, l.RepliesPolicy, b2i(l.Exclusive), ms(time.Now()))
-	return err
+	return wrap("create list", err)
 }
 
 // UpdateList stores a list's settings.
 func (s *Store) UpdateList(ctx context.Context, l *model.List) error {
-	return notFoundIfNone(s.w.ExecContext(ctx, "UPDATE lists SET title = ?, replies_policy = ?, exclusive = ? WHERE id = ? AND account_id = ?",
-		l.Title, l.RepliesPolicy, b2i(l.Exclusive), l.ID, l.AccountID))
+	return wrap("update list", notFoundIfNone(s.w.ExecContext(ctx, "UPDATE lists SET title = ?, replies_policy = ?, exclusive = ? WHERE id = ? AND account_id = ?",
+		l.Title, l.RepliesPolicy, b2i(l.Exclusive), l.ID, l.AccountID)))
 }
 
 // DeleteList removes a list and its memberships.
 func (s *Store) DeleteList(ctx context.Context, accountID, listID int64) error {
-	return notFoundIfNone(s.w.ExecContext(ctx, "DELETE FROM lists WHERE id = ? AND account_id = ?", listID, accountID))
+	return wrap("delete list", notFoundIfNone(s.w.ExecContext(ctx, "DELETE FROM lists WHERE id = ? AND account_id = ?", listID, accountID)))
 }
 
 // ListByID returns one of accountID's lists.
 func (s *Store) ListByID(ctx context.Context, accountID, listID int64) (*model.List, error) {
 	ls, err := s.queryLists(ctx, "SELECT "+listColumns+" FROM lists WHERE id = ? AND account_id = ?", listID, accountID)
 	if err != nil {
-		return nil, err
+		return nil, wrap("list by id", err)
 	}
 	if len(ls) == 0 {
-		return nil, storage.ErrNotFound
+		return nil, wrap("list by id", storage.ErrNotFound)
 	}
 	return &ls[0], nil
 }
 
 // ListsOf returns an account's lists, oldest first.
 func (s *Store) ListsOf(ctx context.Context, accountID int64) ([]model.List, error) {
-	return s.queryLists(ctx, "SELECT "+listColumns+" FROM lists WHERE account_id = ? ORDER BY id", accountID)
+	v, err := s.queryLists(ctx, "SELECT "+listColumns+" FROM lists WHERE account_id = ? ORDER BY id", accountID)
+	return v, wrap("lists of", err)
 }
 
 // ListsContaining returns accountID's lists that hold memberID.
 func (s *Store) ListsContaining(ctx context.Context, accountID, memberID int64) ([]model.List, error) {
-	return s.queryLists(ctx, "SELECT "+listColumns+` FROM lists WHERE account_id = ?
+	v, err := s.queryLists(ctx, "SELECT "+listColumns+` FROM lists WHERE account_id = ?
 		AND id IN (SELECT list_id FROM list_accounts WHERE account_id = ?) ORDER BY id`, accountID, memberID)
+	return v, wrap("lists containing", err)
 }
 
 // ListMembers pages through a list's accounts by account id.
@@ -86,7 +88,7 @@ func (s *Store) ListMembers(ctx context.Context, listID int64, p model.Page) ([]
 	links, err := s.pageLinksBy(ctx, "x.account_id", "SELECT x.account_id, x.account_id FROM list_accounts x WHERE x.list_id = ?"+visible("x.account_id"),
 		[]any{listID}, false, model.Page{MaxID: p.MaxID, SinceID: p.SinceID, MinID: p.MinID, Limit: p.Limit})
 	if err != nil {
-		return nil, err
+		return nil, wrap("list members", err)
 	}
 	out := make([]int64, len(links))
 	for i, l := range links {
@@ -97,7 +99,7 @@ func (s *Store) ListMembers(ctx context.Context, listID int64, p model.Page) ([]
 
 // AddListMembers adds followed (or requested) accounts to a list.
 func (s *Store) AddListMembers(ctx context.Context, accountID, listID int64, memberIDs []int64) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("add list members", s.tx(ctx, func(tx *sql.Tx) error {
 		var owner int64
 		err := tx.QueryRowContext(ctx, "SELECT account_id FROM lists WHERE id = ?", listID).Scan(&owner)
 		if errors.Is(err, sql.ErrNoRows) || owner != accountID {
@@ -120,20 +122,20 @@ func (s *Store) AddListMembers(ctx context.Context, accountID, listID int64, mem
 			}
 		}
 		return nil
-	})
+	}))
 }
 
 // RemoveListMembers removes accounts from a list.
 func (s *Store) RemoveListMembers(ctx context.Context, accountID, listID int64, memberIDs []int64) error {
 	if _, err := s.ListByID(ctx, accountID, listID); err != nil {
-		return err
+		return wrap("remove list members", err)
 	}
 	if len(memberIDs) == 0 {
 		return nil
 	}
 	_, err := s.w.ExecContext(ctx, "DELETE FROM list_accounts WHERE list_id = ? AND account_id IN ("+placeholders(len(memberIDs))+")",
 		append([]any{listID}, int64Args(memberIDs)...)...)
-	return err
+	return wrap("remove list members", err)
 }
 
 // --- filters ---
@@ -221,7 +223,7 @@ func insertKeyword(ctx context.Context, tx *sql.Tx, k *model.FilterKeyword) erro
 
 // CreateFilter stores a filter with its keywords and statuses.
 func (s *Store) CreateFilter(ctx context.Context, f *model.Filter) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("create filter", s.tx(ctx, func(tx *sql.Tx) error {
 		f.ID = id.New()
 		if f.Action == "" {
 			f.Action = "warn"
@@ -244,7 +246,7 @@ func (s *Store) CreateFilter(ctx context.Context, f *model.Filter) error {
 			}
 		}
 		return nil
-	})
+	}))
 }
 
 // UpdateFilter applies a FilterUpdate.
@@ -300,31 +302,33 @@ func (s *Store) UpdateFilter(ctx context.Context, accountID, filterID int64, u s
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("update filter", err)
 	}
-	return s.FilterByID(ctx, accountID, filterID)
+	v, err := s.FilterByID(ctx, accountID, filterID)
+	return v, wrap("update filter", err)
 }
 
 // DeleteFilter removes a filter with its keywords and statuses.
 func (s *Store) DeleteFilter(ctx context.Context, accountID, filterID int64) error {
-	return notFoundIfNone(s.w.ExecContext(ctx, "DELETE FROM filters WHERE id = ? AND account_id = ?", filterID, accountID))
+	return wrap("delete filter", notFoundIfNone(s.w.ExecContext(ctx, "DELETE FROM filters WHERE id = ? AND account_id = ?", filterID, accountID)))
 }
 
 // FilterByID returns one of accountID's filters.
 func (s *Store) FilterByID(ctx context.Context, accountID, filterID int64) (*model.Filter, error) {
 	fs, err := s.loadFilters(ctx, "SELECT "+filterColumns+" FROM filters WHERE id = ? AND account_id = ?", filterID, accountID)
 	if err != nil {
-		return nil, err
+		return nil, wrap("filter by id", err)
 	}
 	if len(fs) == 0 {
-		return nil, storage.ErrNotFound
+		return nil, wrap("filter by id", storage.ErrNotFound)
 	}
 	return fs[0], nil
 }
 
 // FiltersOf returns every filter of an account, oldest first.
 func (s *Store) FiltersOf(ctx context.Context, accountID int64) ([]*model.Filter, error) {
-	return s.loadFilters(ctx, "SELECT "+filterColumns+" FROM filters WHERE account_id = ? ORDER BY id", accountID)
+	v, err := s.loadFilters(ctx, "SELECT "+filterColumns+" FROM filters WHERE account_id = ? ORDER BY id", accountID)
+	return v, wrap("filters of", err)
 }
 
 func (s *Store) ownsFilter(ctx context.Context, q socialQuerier, accountID, filterID int64) error {
@@ -340,12 +344,12 @@ func (s *Store) ownsFilter(ctx context.Context, q socialQuerier, accountID, filt
 
 // AddFilterKeyword adds a keyword to one of accountID's filters.
 func (s *Store) AddFilterKeyword(ctx context.Context, accountID int64, k *model.FilterKeyword) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("add filter keyword", s.tx(ctx, func(tx *sql.Tx) error {
 		if err := s.ownsFilter(ctx, tx, accountID, k.FilterID); err != nil {
 			return err
 		}
 		return insertKeyword(ctx, tx, k)
-	})
+	}))
 }
 
 // FilterKeywordByID returns a keyword of one of accountID's filters.
@@ -355,23 +359,23 @@ func (s *Store) FilterKeywordByID(ctx context.Context, accountID, keywordID int6
 		JOIN filters f ON f.id = k.filter_id WHERE k.id = ? AND f.account_id = ?`, keywordID, accountID).Scan(
 		&k.ID, &k.FilterID, &k.Keyword, &k.WholeWord)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, storage.ErrNotFound
+		return nil, wrap("filter keyword by id", storage.ErrNotFound)
 	}
 	if err != nil {
-		return nil, err
+		return nil, wrap("filter keyword by id", err)
 	}
 	return &k, nil
 }
 
 // UpdateFilterKeyword changes a keyword's text and whole_word.
 func (s *Store) UpdateFilterKeyword(ctx context.Context, accountID int64, k *model.FilterKeyword) error {
-	return notFoundIfNone(s.w.ExecContext(ctx, `UPDATE filter_keywords SET keyword = ?, whole_word = ?
-		WHERE id = ? AND filter_id IN (SELECT id FROM filters WHERE account_id = ?)`, k.Keyword, b2i(k.WholeWord), k.ID, accountID))
+	return wrap("update filter keyword", notFoundIfNone(s.w.ExecContext(ctx, `UPDATE filter_keywords SET keyword = ?, whole_word = ?
+		WHERE id = ? AND filter_id IN (SELECT id FROM filters WHERE account_id = ?)`, k.Keyword, b2i(k.WholeWord), k.ID, accountID)))
 }
 
 // DeleteFilterKeyword removes a keyword (and an emptied filter on request).
 func (s *Store) DeleteFilterKeyword(ctx context.Context, accountID, keywordID int64, dropEmpty bool) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("delete filter keyword", s.tx(ctx, func(tx *sql.Tx) error {
 		var filterID int64
 		err := tx.QueryRowContext(ctx, `SELECT k.filter_id FROM filter_keywords k JOIN filters f ON f.id = k.filter_id
 			WHERE k.id = ? AND f.account_id = ?`, keywordID, accountID).Scan(&filterID)
@@ -390,12 +394,12 @@ func (s *Store) DeleteFilterKeyword(ctx context.Context, accountID, keywordID in
 				AND NOT EXISTS (SELECT 1 FROM filter_statuses WHERE filter_id = ?)`, filterID, filterID, filterID)
 		}
 		return err
-	})
+	}))
 }
 
 // AddFilterStatus adds a status to one of accountID's filters.
 func (s *Store) AddFilterStatus(ctx context.Context, accountID int64, fs *model.FilterStatus) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("add filter status", s.tx(ctx, func(tx *sql.Tx) error {
 		if err := s.ownsFilter(ctx, tx, accountID, fs.FilterID); err != nil {
 			return err
 		}
@@ -410,7 +414,7 @@ func (s *Store) AddFilterStatus(ctx context.Context, accountID int64, fs *model.
 		fs.ID = id.New()
 		_, err = tx.ExecContext(ctx, "INSERT INTO filter_statuses (id, filter_id, status_id) VALUES (?,?,?)", fs.ID, fs.FilterID, fs.StatusID)
 		return err
-	})
+	}))
 }
 
 // FilterStatusByID returns a status filter of one of accountID's filters.
@@ -419,18 +423,18 @@ func (s *Store) FilterStatusByID(ctx context.Context, accountID, fsID int64) (*m
 	err := s.r.QueryRowContext(ctx, `SELECT x.id, x.filter_id, x.status_id FROM filter_statuses x
 		JOIN filters f ON f.id = x.filter_id WHERE x.id = ? AND f.account_id = ?`, fsID, accountID).Scan(&fs.ID, &fs.FilterID, &fs.StatusID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, storage.ErrNotFound
+		return nil, wrap("filter status by id", storage.ErrNotFound)
 	}
 	if err != nil {
-		return nil, err
+		return nil, wrap("filter status by id", err)
 	}
 	return &fs, nil
 }
 
 // DeleteFilterStatus removes a status filter.
 func (s *Store) DeleteFilterStatus(ctx context.Context, accountID, fsID int64) error {
-	return notFoundIfNone(s.w.ExecContext(ctx, "DELETE FROM filter_statuses WHERE id = ? AND filter_id IN (SELECT id FROM filters WHERE account_id = ?)",
-		fsID, accountID))
+	return wrap("delete filter status", notFoundIfNone(s.w.ExecContext(ctx, "DELETE FROM filter_statuses WHERE id = ? AND filter_id IN (SELECT id FROM filters WHERE account_id = ?)",
+		fsID, accountID)))
 }
 
 // --- markers ---
@@ -447,7 +451,7 @@ func (s *Store) MarkersOf(ctx context.Context, accountID int64, timelines []stri
 	}
 	rows, err := s.r.QueryContext(ctx, q+" ORDER BY timeline", args...)
 	if err != nil {
-		return nil, err
+		return nil, wrap("markers of", err)
 	}
 	defer rows.Close()
 	var out []model.Marker
@@ -455,12 +459,12 @@ func (s *Store) MarkersOf(ctx context.Context, accountID int64, timelines []stri
 		var m model.Marker
 		var upd int64
 		if err := rows.Scan(&m.Timeline, &m.LastReadID, &m.Version, &upd); err != nil {
-			return nil, err
+			return nil, wrap("markers of", err)
 		}
 		m.UpdatedAt = fromMs(upd)
 		out = append(out, m)
 	}
-	return out, rows.Err()
+	return out, wrap("markers of", rows.Err())
 }
 
 // SetMarker creates or moves a marker; the version counts the saves.
@@ -471,7 +475,7 @@ func (s *Store) SetMarker(ctx context.Context, accountID int64, timeline, lastRe
 		ON CONFLICT(account_id, timeline) DO UPDATE SET last_read_id = excluded.last_read_id, version = markers.version + 1,
 		updated_at = excluded.updated_at RETURNING version, updated_at`, accountID, timeline, lastReadID, ms(now)).Scan(&m.Version, new(int64))
 	if err != nil {
-		return nil, err
+		return nil, wrap("set marker", err)
 	}
 	m.UpdatedAt = fromMs(ms(now))
 	return &m, nil
@@ -484,18 +488,18 @@ func (s *Store) SearchHashtags(ctx context.Context, prefix string, limit, offset
 	rows, err := s.r.QueryContext(ctx, `SELECT id, name FROM tags WHERE name LIKE ? ESCAPE '\'
 		ORDER BY length(name), name LIMIT ? OFFSET ?`, likePrefix(strings.ToLower(prefix)), limit, offset)
 	if err != nil {
-		return nil, err
+		return nil, wrap("search hashtags", err)
 	}
 	defer rows.Close()
 	var out []storage.HashtagRef
 	for rows.Next() {
 		var t storage.HashtagRef
 		if err := rows.Scan(&t.ID, &t.Name); err != nil {
-			return nil, err
+			return nil, wrap("search hashtags", err)
 		}
 		out = append(out, t)
 	}
-	return out, rows.Err()
+	return out, wrap("search hashtags", rows.Err())
 }
 
 // HashtagByName finds a known tag by its normalised name.
@@ -503,10 +507,10 @@ func (s *Store) HashtagByName(ctx context.Context, name string) (*storage.Hashta
 	var t storage.HashtagRef
 	err := s.r.QueryRowContext(ctx, "SELECT id, name FROM tags WHERE name = ?", strings.ToLower(name)).Scan(&t.ID, &t.Name)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, storage.ErrNotFound
+		return nil, wrap("hashtag by name", storage.ErrNotFound)
 	}
 	if err != nil {
-		return nil, err
+		return nil, wrap("hashtag by name", err)
 	}
 	return &t, nil
 }

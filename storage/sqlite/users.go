@@ -71,24 +71,27 @@ func (s appendScanner) Scan(dest ...any) error { return s.row.Scan(append(dest, 
 
 // UserByAccountID returns the user of a local account.
 func (s *Store) UserByAccountID(ctx context.Context, accountID int64) (*model.User, error) {
-	return scanUser(s.r.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users u WHERE u.account_id = ?", accountID))
+	v, err := scanUser(s.r.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users u WHERE u.account_id = ?", accountID))
+	return v, wrap("user by account id", err)
 }
 
 // UserByLogin finds a user by e-mail address or username (case-insensitive).
 func (s *Store) UserByLogin(ctx context.Context, login string) (*model.User, error) {
 	login = strings.TrimSpace(login)
 	if strings.Contains(login, "@") {
-		return scanUser(s.r.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users u WHERE lower(u.email) = lower(?)", login))
+		v, err := scanUser(s.r.QueryRowContext(ctx, "SELECT "+userColumns+" FROM users u WHERE lower(u.email) = lower(?)", login))
+		return v, wrap("user by login", err)
 	}
-	return scanUser(s.r.QueryRowContext(ctx, "SELECT "+userColumns+
+	v, err := scanUser(s.r.QueryRowContext(ctx, "SELECT "+userColumns+
 		" FROM users u JOIN accounts a ON a.id = u.account_id WHERE lower(a.username) = lower(?) AND a.domain = ''", login))
+	return v, wrap("user by login", err)
 }
 
 // SetPassword stores a new password hash and ends every credential of
 // the user in the same transaction: all access tokens and every browser
 // session but keepSession (0: none).
 func (s *Store) SetPassword(ctx context.Context, userID int64, hash string, keepSession int64) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("set password", s.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, "UPDATE users SET password_hash = ? WHERE id = ?", hash, userID)
 		if err != nil {
 			return err
@@ -101,25 +104,25 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, hash string, keep
 		}
 		_, err = tx.ExecContext(ctx, "DELETE FROM web_sessions WHERE user_id = ? AND id <> ?", userID, keepSession)
 		return err
-	})
+	}))
 }
 
 // SetRole changes a user's role.
 func (s *Store) SetRole(ctx context.Context, userID int64, role string) error {
-	return notFoundIfNone(s.w.ExecContext(ctx, "UPDATE users SET role = ? WHERE id = ?", role, userID))
+	return wrap("set role", notFoundIfNone(s.w.ExecContext(ctx, "UPDATE users SET role = ? WHERE id = ?", role, userID)))
 }
 
 // TouchSignIn records a successful sign-in.
 func (s *Store) TouchSignIn(ctx context.Context, userID int64) error {
 	_, err := s.w.ExecContext(ctx, "UPDATE users SET last_sign_in_at = ? WHERE id = ?", ms(time.Now()), userID)
-	return err
+	return wrap("touch sign in", err)
 }
 
 // UpdatePreferences stores a user's posting defaults.
 func (s *Store) UpdatePreferences(ctx context.Context, userID int64, visibility string, sensitive bool, language string) error {
 	_, err := s.w.ExecContext(ctx, "UPDATE users SET default_visibility = ?, default_sensitive = ?, default_language = ? WHERE id = ?",
 		visibility, b2i(sensitive), language, userID)
-	return err
+	return wrap("update preferences", err)
 }
 
 // --- OAuth applications, tokens and codes ---
@@ -148,17 +151,19 @@ func (s *Store) CreateApp(ctx context.Context, a *model.App) error {
 	a.CreatedAt = time.Now()
 	_, err := s.w.ExecContext(ctx, "INSERT INTO apps ("+appColumns+") VALUES (?,?,?,?,?,?,?,?)",
 		a.ID, a.Name, a.Website, strings.Join(a.RedirectURIs, "\n"), a.Scopes, a.ClientID, a.ClientSecret, ms(a.CreatedAt))
-	return err
+	return wrap("create app", err)
 }
 
 // AppByClientID finds an application by its client_id.
 func (s *Store) AppByClientID(ctx context.Context, clientID string) (*model.App, error) {
-	return scanApp(s.r.QueryRowContext(ctx, "SELECT "+appColumns+" FROM apps WHERE client_id = ?", clientID))
+	v, err := scanApp(s.r.QueryRowContext(ctx, "SELECT "+appColumns+" FROM apps WHERE client_id = ?", clientID))
+	return v, wrap("app by client id", err)
 }
 
 // AppByID finds an application.
 func (s *Store) AppByID(ctx context.Context, appID int64) (*model.App, error) {
-	return scanApp(s.r.QueryRowContext(ctx, "SELECT "+appColumns+" FROM apps WHERE id = ?", appID))
+	v, err := scanApp(s.r.QueryRowContext(ctx, "SELECT "+appColumns+" FROM apps WHERE id = ?", appID))
+	return v, wrap("app by id", err)
 }
 
 // HashSecret is how tokens and codes are stored: a SHA-256 of the secret,
@@ -174,19 +179,21 @@ func (s *Store) CreateToken(ctx context.Context, t *model.Token, plain string) e
 	t.CreatedAt = time.Now()
 	_, err := s.w.ExecContext(ctx, "INSERT INTO tokens (id, token_hash, app_id, user_id, scopes, created_at) VALUES (?,?,?,?,?,?)",
 		t.ID, HashSecret(plain), nullID(t.AppID), nullID(t.UserID), t.Scopes, ms(t.CreatedAt))
-	return err
+	return wrap("create token", err)
 }
 
 // TokenByValue looks a presented access token up.
 func (s *Store) TokenByValue(ctx context.Context, plain string) (*model.Token, error) {
-	return scanToken(s.r.QueryRowContext(ctx, "SELECT id, app_id, user_id, scopes, created_at FROM tokens WHERE token_hash = ?",
+	v, err := scanToken(s.r.QueryRowContext(ctx, "SELECT id, app_id, user_id, scopes, created_at FROM tokens WHERE token_hash = ?",
 		HashSecret(plain)))
+	return v, wrap("token by value", err)
 }
 
 // TokenByID finds a token by its id (a credential checked again later:
 // streaming connections).
 func (s *Store) TokenByID(ctx context.Context, id int64) (*model.Token, error) {
-	return scanToken(s.r.QueryRowContext(ctx, "SELECT id, app_id, user_id, scopes, created_at FROM tokens WHERE id = ?", id))
+	v, err := scanToken(s.r.QueryRowContext(ctx, "SELECT id, app_id, user_id, scopes, created_at FROM tokens WHERE id = ?", id))
+	return v, wrap("token by id", err)
 }
 
 func scanToken(row scanner) (*model.Token, error) {
@@ -211,7 +218,7 @@ func (s *Store) ExistingTokenIDs(ctx context.Context, ids []int64) ([]int64, err
 		n := min(len(ids), 500)
 		got, err := queryIDs(ctx, s.r, "SELECT id FROM tokens WHERE id IN ("+placeholders(n)+")", int64Args(ids[:n])...)
 		if err != nil {
-			return nil, err
+			return nil, wrap("existing token ids", err)
 		}
 		out = append(out, got...)
 		ids = ids[n:]
@@ -229,7 +236,7 @@ func (s *Store) RevokeToken(ctx context.Context, plain string, appID int64) (int
 	}
 	ids, err := queryIDs(ctx, s.w, q+" RETURNING id", args...)
 	if err != nil || len(ids) == 0 {
-		return 0, err
+		return 0, wrap("revoke token", err)
 	}
 	return ids[0], nil
 }
@@ -239,7 +246,7 @@ func (s *Store) CreateAuthCode(ctx context.Context, c *model.AuthCode) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO auth_codes (code_hash, app_id, user_id, redirect_uri, scopes, code_challenge,
 		code_challenge_method, expires_at) VALUES (?,?,?,?,?,?,?,?)`,
 		c.CodeHash, c.AppID, c.UserID, c.RedirectURI, c.Scopes, c.CodeChallenge, c.CodeChallengeMethod, ms(c.ExpiresAt))
-	return err
+	return wrap("create auth code", err)
 }
 
 // ConsumeAuthCode returns and deletes a code in one step, so that a code
@@ -262,7 +269,7 @@ func (s *Store) ConsumeAuthCode(ctx context.Context, code string) (*model.AuthCo
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, wrap("consume auth code", err)
 	}
 	return &c, nil
 }
@@ -274,15 +281,15 @@ func (s *Store) Setting(ctx context.Context, key string) (string, error) {
 	var v string
 	err := s.r.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = ?", key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", storage.ErrNotFound
+		return "", wrap("setting", storage.ErrNotFound)
 	}
-	return v, err
+	return v, wrap("setting", err)
 }
 
 // SetSetting stores an instance setting.
 func (s *Store) SetSetting(ctx context.Context, key, value string) error {
 	_, err := s.w.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", key, value)
-	return err
+	return wrap("set setting", err)
 }
 
 // SettingOrCreate returns a setting, creating it with make() on first use;
@@ -291,18 +298,18 @@ func (s *Store) SettingOrCreate(ctx context.Context, key string, make func() (st
 	if v, err := s.Setting(ctx, key); err == nil {
 		return v, nil
 	} else if !errors.Is(err, storage.ErrNotFound) {
-		return "", err
+		return "", wrap("setting or create", err)
 	}
 	v, err := make()
 	if err != nil {
-		return "", err
+		return "", wrap("setting or create", err)
 	}
 	if _, err := s.w.ExecContext(ctx, "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO NOTHING", key, v); err != nil {
-		return "", err
+		return "", wrap("setting or create", err)
 	}
 	var stored string
 	err = s.w.QueryRowContext(ctx, "SELECT value FROM settings WHERE key = ?", key).Scan(&stored)
-	return stored, err
+	return stored, wrap("setting or create", err)
 }
 
 // --- outbox events ---
@@ -330,14 +337,14 @@ func (s *Store) QueueEvents(ctx context.Context, events []model.OutboxEvent) err
 	if len(events) == 0 {
 		return nil
 	}
-	return s.tx(ctx, func(tx *sql.Tx) error { return insertEvents(ctx, tx, events) })
+	return wrap("queue events", s.tx(ctx, func(tx *sql.Tx) error { return insertEvents(ctx, tx, events) }))
 }
 
 // PendingEvents returns the oldest unprocessed outbox events.
 func (s *Store) PendingEvents(ctx context.Context, limit int) ([]model.OutboxEvent, error) {
 	rows, err := s.w.QueryContext(ctx, "SELECT id, kind, account_id, object_id, payload, created_at FROM outbox_events ORDER BY id LIMIT ?", limit)
 	if err != nil {
-		return nil, err
+		return nil, wrap("pending events", err)
 	}
 	defer rows.Close()
 	var out []model.OutboxEvent
@@ -345,10 +352,10 @@ func (s *Store) PendingEvents(ctx context.Context, limit int) ([]model.OutboxEve
 		var e model.OutboxEvent
 		var created int64
 		if err := rows.Scan(&e.ID, &e.Kind, &e.AccountID, &e.ObjectID, &e.Payload, &created); err != nil {
-			return nil, err
+			return nil, wrap("pending events", err)
 		}
 		e.CreatedAt = fromMs(created)
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	return out, wrap("pending events", rows.Err())
 }

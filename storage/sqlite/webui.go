@@ -15,10 +15,10 @@ func (s *Store) CreateWebSession(ctx context.Context, tokenHash []byte, ws *stor
 	res, err := s.w.ExecContext(ctx, `INSERT INTO web_sessions (token_hash, user_id, ip, user_agent, created_at, last_seen_at)
 		VALUES (?,?,?,?,?,?)`, tokenHash, ws.UserID, ws.IP, ws.UserAgent, ms(ws.CreatedAt), ms(ws.LastSeenAt))
 	if err != nil {
-		return err
+		return wrap("create web session", err)
 	}
 	ws.ID, err = res.LastInsertId()
-	return err
+	return wrap("create web session", err)
 }
 
 const webSessionCols = `id, user_id, ip, user_agent, created_at, last_seen_at`
@@ -37,35 +37,36 @@ func scanWebSession(row scanner) (*storage.WebSession, error) {
 }
 
 func (s *Store) WebSessionByHash(ctx context.Context, tokenHash []byte) (*storage.WebSession, error) {
-	return scanWebSession(s.r.QueryRowContext(ctx, `SELECT `+webSessionCols+` FROM web_sessions WHERE token_hash = ?`, tokenHash))
+	v, err := scanWebSession(s.r.QueryRowContext(ctx, `SELECT `+webSessionCols+` FROM web_sessions WHERE token_hash = ?`, tokenHash))
+	return v, wrap("web session by hash", err)
 }
 
 func (s *Store) TouchWebSession(ctx context.Context, id int64, now time.Time) error {
 	_, err := s.w.ExecContext(ctx, `UPDATE web_sessions SET last_seen_at = ? WHERE id = ?`, ms(now), id)
-	return err
+	return wrap("touch web session", err)
 }
 
 func (s *Store) WebSessions(ctx context.Context, userID int64) ([]*storage.WebSession, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+webSessionCols+` FROM web_sessions WHERE user_id = ? ORDER BY last_seen_at DESC`, userID)
 	if err != nil {
-		return nil, err
+		return nil, wrap("web sessions", err)
 	}
 	defer rows.Close()
 	var out []*storage.WebSession
 	for rows.Next() {
 		ws, err := scanWebSession(rows)
 		if err != nil {
-			return nil, err
+			return nil, wrap("web sessions", err)
 		}
 		out = append(out, ws)
 	}
-	return out, rows.Err()
+	return out, wrap("web sessions", rows.Err())
 }
 
 func (s *Store) DeleteWebSession(ctx context.Context, userID, id int64) (bool, error) {
 	res, err := s.w.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_id = ? AND id = ?`, userID, id)
 	if err != nil {
-		return false, err
+		return false, wrap("delete web session", err)
 	}
 	n, _ := res.RowsAffected()
 	return n > 0, nil
@@ -77,10 +78,10 @@ func (s *Store) TwoFactor(ctx context.Context, userID int64) (*storage.TwoFactor
 	err := s.r.QueryRowContext(ctx, `SELECT user_id, secret, enabled_at, last_step FROM user_two_factor WHERE user_id = ?`, userID).
 		Scan(&t.UserID, &t.Secret, &enabled, &t.LastStep)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, storage.ErrNotFound
+		return nil, wrap("two factor", storage.ErrNotFound)
 	}
 	if err != nil {
-		return nil, err
+		return nil, wrap("two factor", err)
 	}
 	t.EnabledAt = fromNullMs(enabled)
 	return &t, nil
@@ -90,30 +91,30 @@ func (s *Store) SaveTwoFactor(ctx context.Context, t *storage.TwoFactor) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO user_two_factor (user_id, secret, enabled_at, last_step) VALUES (?,?,?,?)
 		ON CONFLICT(user_id) DO UPDATE SET secret = excluded.secret, enabled_at = excluded.enabled_at, last_step = excluded.last_step`,
 		t.UserID, t.Secret, msPtr(t.EnabledAt), t.LastStep)
-	return err
+	return wrap("save two factor", err)
 }
 
 func (s *Store) DeleteTwoFactor(ctx context.Context, userID int64) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("delete two factor", s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM user_two_factor WHERE user_id = ?`, userID); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `DELETE FROM user_recovery_codes WHERE user_id = ?`, userID)
 		return err
-	})
+	}))
 }
 
 func (s *Store) UseTwoFactorStep(ctx context.Context, userID, step int64) (bool, error) {
 	res, err := s.w.ExecContext(ctx, `UPDATE user_two_factor SET last_step = ? WHERE user_id = ? AND last_step < ?`, step, userID, step)
 	if err != nil {
-		return false, err
+		return false, wrap("use two factor step", err)
 	}
 	n, _ := res.RowsAffected()
 	return n > 0, nil
 }
 
 func (s *Store) ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [][]byte) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return wrap("replace recovery codes", s.tx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM user_recovery_codes WHERE user_id = ?`, userID); err != nil {
 			return err
 		}
@@ -123,13 +124,13 @@ func (s *Store) ReplaceRecoveryCodes(ctx context.Context, userID int64, hashes [
 			}
 		}
 		return nil
-	})
+	}))
 }
 
 func (s *Store) ConsumeRecoveryCode(ctx context.Context, userID int64, hash []byte) (bool, error) {
 	res, err := s.w.ExecContext(ctx, `DELETE FROM user_recovery_codes WHERE user_id = ? AND code_hash = ?`, userID, hash)
 	if err != nil {
-		return false, err
+		return false, wrap("consume recovery code", err)
 	}
 	n, _ := res.RowsAffected()
 	return n > 0, nil
@@ -138,7 +139,7 @@ func (s *Store) ConsumeRecoveryCode(ctx context.Context, userID int64, hash []by
 func (s *Store) CountRecoveryCodes(ctx context.Context, userID int64) (int, error) {
 	var n int
 	err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM user_recovery_codes WHERE user_id = ?`, userID).Scan(&n)
-	return n, err
+	return n, wrap("count recovery codes", err)
 }
 
 func (s *Store) AuthorizedApps(ctx context.Context, userID int64) ([]storage.AuthorizedApp, error) {
@@ -146,7 +147,7 @@ func (s *Store) AuthorizedApps(ctx context.Context, userID int64) ([]storage.Aut
 		(SELECT t2.scopes FROM tokens t2 WHERE t2.user_id = t.user_id AND t2.app_id = t.app_id ORDER BY t2.id DESC LIMIT 1)
 		FROM tokens t WHERE t.user_id = ? AND t.app_id IS NOT NULL GROUP BY t.app_id ORDER BY max(t.id) DESC`, userID)
 	if err != nil {
-		return nil, err
+		return nil, wrap("authorized apps", err)
 	}
 	type row struct {
 		appID   int64
@@ -160,13 +161,13 @@ func (s *Store) AuthorizedApps(ctx context.Context, userID int64) ([]storage.Aut
 		var r row
 		if err := rows.Scan(&r.appID, &r.n, &r.created, &r.used, &r.scopes); err != nil {
 			rows.Close()
-			return nil, err
+			return nil, wrap("authorized apps", err)
 		}
 		rs = append(rs, r)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, wrap("authorized apps", err)
 	}
 	out := make([]storage.AuthorizedApp, 0, len(rs))
 	for _, r := range rs {
@@ -180,7 +181,8 @@ func (s *Store) AuthorizedApps(ctx context.Context, userID int64) ([]storage.Aut
 }
 
 func (s *Store) RevokeAppTokens(ctx context.Context, userID, appID int64) ([]int64, error) {
-	return queryIDs(ctx, s.w, `DELETE FROM tokens WHERE user_id = ? AND app_id = ? RETURNING id`, userID, appID)
+	v, err := queryIDs(ctx, s.w, `DELETE FROM tokens WHERE user_id = ? AND app_id = ? RETURNING id`, userID, appID)
+	return v, wrap("revoke app tokens", err)
 }
 
 func (s *Store) SetEmail(ctx context.Context, userID int64, email string, confirmed bool) error {
@@ -190,7 +192,7 @@ func (s *Store) SetEmail(ctx context.Context, userID int64, email string, confir
 	}
 	_, err := s.w.ExecContext(ctx, q, email, userID)
 	if isUniqueViolation(err) {
-		return storage.ErrConflict
+		return wrap("set email", storage.ErrConflict)
 	}
-	return err
+	return wrap("set email", err)
 }

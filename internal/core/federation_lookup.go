@@ -1,0 +1,106 @@
+package core
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+// Look-ups for the federation engine. The engine acts for no viewer: it
+// addresses, signs and renders what core recorded, and finds the local and
+// remote records an incoming activity names. So these read records as they
+// are (suspended accounts included; whether a remote signer may see a
+// status is SignerCanSee's rule) and return the store's errors unchanged:
+// storage.ErrNotFound when there is no such record.
+
+// AccountByID returns any account, suspended or not.
+func (s *Service) AccountByID(ctx context.Context, id int64) (*model.Account, error) {
+	return s.Store.AccountByID(ctx, id)
+}
+
+// AccountsByIDs returns the accounts of ids that exist, by id.
+func (s *Service) AccountsByIDs(ctx context.Context, ids []int64) (map[int64]*model.Account, error) {
+	return s.Store.AccountsByIDs(ctx, ids)
+}
+
+// AccountByURI finds an account by its ActivityPub id.
+func (s *Service) AccountByURI(ctx context.Context, uri string) (*model.Account, error) {
+	return s.Store.AccountByURI(ctx, uri)
+}
+
+// AccountByKeyID finds the account whose public key has that id.
+func (s *Service) AccountByKeyID(ctx context.Context, keyID string) (*model.Account, error) {
+	return s.Store.AccountByKeyID(ctx, keyID)
+}
+
+// AccountByUsername finds the account username@domain (domain "": local).
+func (s *Service) AccountByUsername(ctx context.Context, username, domain string) (*model.Account, error) {
+	return s.Store.AccountByUsername(ctx, username, domain)
+}
+
+// AccountByProfileURL finds an account of domain ("": local) by its
+// profile URL. Pass the URL's own host: an actor may claim any url, so one
+// is trusted only on the actor's host.
+func (s *Service) AccountByProfileURL(ctx context.Context, u, domain string) (*model.Account, error) {
+	return s.Store.AccountByURL(ctx, u, domain)
+}
+
+// StatusByID returns a status, whoever may see it.
+func (s *Service) StatusByID(ctx context.Context, id int64) (*model.Status, error) {
+	return s.Store.StatusByID(ctx, id)
+}
+
+// StatusByURI finds a status by its ActivityPub id.
+func (s *Service) StatusByURI(ctx context.Context, uri string) (*model.Status, error) {
+	return s.Store.StatusByURI(ctx, uri)
+}
+
+// TombstoneAt reports when the local object with that URI was deleted
+// (nil: it was not).
+func (s *Service) TombstoneAt(ctx context.Context, uri string) (*time.Time, error) {
+	return s.Store.TombstoneAt(ctx, uri)
+}
+
+// FollowByURI finds a follow, or else a pending request, by its
+// ActivityPub id.
+func (s *Service) FollowByURI(ctx context.Context, uri string) (*model.Follow, error) {
+	return s.Store.FollowByURI(ctx, uri)
+}
+
+// IsFavouriteURI reports whether a favourite has that ActivityPub id.
+func (s *Service) IsFavouriteURI(ctx context.Context, uri string) (bool, error) {
+	_, _, err := s.Store.FavouriteByURI(ctx, uri)
+	if err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return false, nil
+		}
+		return false, err
+	}
+	return true, nil
+}
+
+// FollowerLinks pages through the follows of accountID (newest first).
+func (s *Service) FollowerLinks(ctx context.Context, accountID int64, p model.Page) ([]storage.AccountLink, error) {
+	return s.Store.Followers(ctx, accountID, p)
+}
+
+// FollowingLinks pages through the accounts accountID follows.
+func (s *Service) FollowingLinks(ctx context.Context, accountID int64, p model.Page) ([]storage.AccountLink, error) {
+	return s.Store.Following(ctx, accountID, p)
+}
+
+// FollowerInboxes lists the distinct inboxes of accountID's remote
+// followers (shared inboxes where known).
+func (s *Service) FollowerInboxes(ctx context.Context, accountID int64) ([]string, error) {
+	return s.Store.FollowerInboxes(ctx, accountID)
+}
+
+// HasLocalFollowers reports whether any local account follows accountID:
+// whether anyone here cares about a remote actor's posts and boosts.
+func (s *Service) HasLocalFollowers(ctx context.Context, accountID int64) (bool, error) {
+	n, err := s.Store.CountLocalFollowers(ctx, accountID)
+	return n > 0, err
+}

@@ -1,0 +1,35 @@
+package core
+
+import (
+	"context"
+	"time"
+)
+
+// Usage is what the instance publishes about its own size (NodeInfo's
+// usage section).
+type Usage struct {
+	Users          int64 // local accounts
+	LocalPosts     int64
+	ActiveMonth    int64 // local users active in the last 30 days
+	ActiveHalfyear int64 // ... in the last 180 days
+}
+
+// InstanceUsage counts the instance's users, posts and active users as of
+// now. Errors are the store's.
+func (s *Service) InstanceUsage(ctx context.Context, now time.Time) (Usage, error) {
+	var u Usage
+	var err error
+	if u.Users, err = s.Store.CountLocalAccounts(ctx); err != nil {
+		return Usage{}, err
+	}
+	if u.LocalPosts, err = s.Store.CountLocalStatuses(ctx); err != nil {
+		return Usage{}, err
+	}
+	if u.ActiveMonth, err = s.Store.CountActiveLocalUsers(ctx, now.AddDate(0, 0, -30)); err != nil {
+		return Usage{}, err
+	}
+	if u.ActiveHalfyear, err = s.Store.CountActiveLocalUsers(ctx, now.AddDate(0, 0, -180)); err != nil {
+		return Usage{}, err
+	}
+	return u, nil
+}
