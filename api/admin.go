@@ -429,7 +429,7 @@ func (a *API) reportNotes(c echo.Context, ns []*model.ReportNote) []ReportNote {
 	for _, n := range ns {
 		ids = append(ids, n.AccountID)
 	}
-	accs, _ := a.svc.AccountsNamed(c.Request().Context(), ids)
+	accs, _ := a.svc.AccountsByIDs(c.Request().Context(), ids)
 	out := make([]ReportNote, 0, len(ns))
 	for _, n := range ns {
 		e := ReportNote{ID: idString(n.ID), Content: n.Content, CreatedAt: fmtTime(n.CreatedAt)}

@@ -242,7 +242,7 @@ func (a *API) warnings(ctx context.Context, ws []*model.AccountWarning) []Accoun
 	for _, w := range ws {
 		ids = append(ids, w.TargetAccountID)
 	}
-	accs, _ := a.svc.AccountsNamed(ctx, ids)
+	accs, _ := a.svc.AccountsByIDs(ctx, ids)
 	out := make([]AccountWarning, 0, len(ws))
 	for _, w := range ws {
 		e := AccountWarning{ID: idString(w.ID), Action: w.Action, Text: w.Text, CreatedAt: fmtTime(w.CreatedAt)}
@@ -402,7 +402,7 @@ func (a *API) auditEntries(ctx context.Context, es []*model.AuditEntry) []AuditE
 	for _, e := range es {
 		ids = append(ids, e.AccountID)
 	}
-	accs, _ := a.svc.AccountsNamed(ctx, ids)
+	accs, _ := a.svc.AccountsByIDs(ctx, ids)
 	out := make([]AuditEntry, 0, len(es))
 	for _, e := range es {
 		ae := AuditEntry{ID: idString(e.ID), Action: e.Action, TargetType: e.TargetType, TargetID: e.TargetID, Summary: e.Summary,

@@ -59,7 +59,7 @@ func (a *API) instanceV1(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	n, _ := a.svc.InstanceStats(ctx) // zeros rather than no instance
+	n, _ := a.svc.InstanceUsage(ctx, time.Now()) // zeros rather than no instance
 	mode := site.RegistrationsMode
 	return c.JSON(http.StatusOK, map[string]any{
 		"uri":               cfg.Instance.Domain,
@@ -69,7 +69,7 @@ func (a *API) instanceV1(c echo.Context) error {
 		"email":             site.ContactEmail,
 		"version":           versionString(),
 		"urls":              map[string]string{"streaming_api": a.streamingURL()},
-		"stats":             map[string]int64{"user_count": n.Users, "status_count": n.Statuses, "domain_count": n.Domains},
+		"stats":             map[string]int64{"user_count": n.Users, "status_count": n.LocalPosts, "domain_count": n.Domains},
 		"thumbnail":         nil,
 		"languages":         languages(cfg.Instance.Languages),
 		"registrations":     core.RegistrationsOpen(mode),
@@ -171,7 +171,7 @@ func (a *API) instanceV2(c echo.Context) error {
 		return err
 	}
 	mode := site.RegistrationsMode
-	users, _ := a.svc.LocalAccountCount(ctx)
+	usage, _ := a.svc.InstanceUsage(ctx, time.Now()) // zeros rather than no instance
 	desc := site.ShortDescription
 	if desc == "" {
 		desc = site.Description
@@ -186,7 +186,7 @@ func (a *API) instanceV2(c echo.Context) error {
 		"version":       versionString(),
 		"source_url":    "https://github.com/herald-social/herald",
 		"description":   desc,
-		"usage":         map[string]any{"users": map[string]int64{"active_month": users}},
+		"usage":         map[string]any{"users": map[string]int64{"active_month": usage.ActiveMonth}},
 		"thumbnail":     map[string]any{"url": a.absolute(missingHeader)},
 		"icon":          []any{},
 		"languages":     languages(cfg.Instance.Languages),

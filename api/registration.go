@@ -125,7 +125,7 @@ func (a *API) createReport(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	accs, err := a.svc.AccountsNamed(ctx, []int64{r.TargetAccountID})
+	accs, err := a.svc.AccountsByIDs(ctx, []int64{r.TargetAccountID})
 	if err != nil {
 		return err
 	}

@@ -206,7 +206,7 @@ func (w *UI) adminReport(c echo.Context) error {
 	for _, n := range notes {
 		ids = append(ids, n.AccountID)
 	}
-	noteAccs, _ := w.svc.AccountsNamed(ctx, ids)
+	noteAccs, _ := w.svc.AccountsByIDs(ctx, ids)
 	posts := *v.Posts
 	posts.Statuses = v.PostsOf(r)
 	rules := make([]*model.Rule, 0, len(v.Rules))
@@ -454,6 +454,6 @@ func (w *UI) adminAudit(c echo.Context) error {
 	for _, e := range list {
 		ids = append(ids, e.AccountID)
 	}
-	accs, _ := w.svc.AccountsNamed(ctx, ids)
+	accs, _ := w.svc.AccountsByIDs(ctx, ids)
 	return w.admin(c, "audit", "Audit log", page{"List": list, "Accounts": accs})
 }

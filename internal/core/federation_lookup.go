@@ -21,7 +21,10 @@ func (s *Service) AccountByID(ctx context.Context, id int64) (*model.Account, er
 	return s.Store.AccountByID(ctx, id)
 }
 
-// AccountsByIDs returns the accounts of ids that exist, by id.
+// AccountsByIDs returns the accounts of ids that exist, by id, suspended
+// ones included. The surfaces use it too, for the accounts a record names
+// (a report's target, a note's author, an audit entry's actor), shown
+// whatever became of them; lists of accounts use VisibleAccounts.
 func (s *Service) AccountsByIDs(ctx context.Context, ids []int64) (map[int64]*model.Account, error) {
 	return s.Store.AccountsByIDs(ctx, ids)
 }

@@ -5,17 +5,18 @@ import (
 	"time"
 )
 
-// Usage is what the instance publishes about its own size (NodeInfo's
-// usage section).
+// Usage is what the instance publishes about its own size: NodeInfo's
+// usage section and the client API's instance entities count the same.
 type Usage struct {
 	Users          int64 // local accounts
 	LocalPosts     int64
 	ActiveMonth    int64 // local users active in the last 30 days
 	ActiveHalfyear int64 // ... in the last 180 days
+	Domains        int64 // other servers known
 }
 
-// InstanceUsage counts the instance's users, posts and active users as of
-// now. Errors are the store's.
+// InstanceUsage counts the instance's users, posts, active users (as of
+// now) and known servers. Errors are the store's.
 func (s *Service) InstanceUsage(ctx context.Context, now time.Time) (Usage, error) {
 	var u Usage
 	var err error
@@ -29,6 +30,9 @@ func (s *Service) InstanceUsage(ctx context.Context, now time.Time) (Usage, erro
 		return Usage{}, err
 	}
 	if u.ActiveHalfyear, err = s.Store.CountActiveLocalUsers(ctx, now.AddDate(0, 0, -180)); err != nil {
+		return Usage{}, err
+	}
+	if u.Domains, err = s.Store.CountKnownDomains(ctx); err != nil {
 		return Usage{}, err
 	}
 	return u, nil

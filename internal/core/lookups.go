@@ -33,18 +33,6 @@ func (s *Service) FollowRequestCount(ctx context.Context, accountID int64) (int6
 	return n, nil
 }
 
-// AccountsNamed returns the accounts of ids that exist, by id, suspended
-// ones included: the accounts a record names (a report note's author, an
-// audit entry's actor, a warning's target), shown whatever became of them.
-// Lists of accounts use VisibleAccounts.
-func (s *Service) AccountsNamed(ctx context.Context, ids []int64) (map[int64]*model.Account, error) {
-	m, err := s.Store.AccountsByIDs(ctx, ids)
-	if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return m, nil
-}
-
 // NotificationsSince reads every account's notifications with an id above
 // afterID, oldest first, at most limit: the streaming API tails them to
 // their recipients, each checked by NotificationFor.
