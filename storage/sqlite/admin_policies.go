@@ -12,33 +12,6 @@ import (
 	"github.com/herald-social/herald/storage"
 )
 
-// pageRows runs a paged query ("... WHERE cond" + page) and scans each row.
-func pageRows[T any](ctx context.Context, db *sql.DB, base string, args []any, col string, p model.Page, scan func(scanner) (T, error)) ([]T, error) {
-	where, pargs, tail, reverse := "", []any(nil), "", false
-	if p.Limit > 0 {
-		where, pargs, tail, reverse = pageClause(col, p)
-	} else {
-		tail = " ORDER BY " + col + " DESC"
-	}
-	rows, err := db.QueryContext(ctx, base+where+tail, append(args, pargs...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	if reverse {
-		reverseSlice(out)
-	}
-	return out, rows.Err()
-}
-
 func notFoundOr[T any](v T, err error) (T, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, storage.ErrNotFound

@@ -36,20 +36,8 @@ func scanRole(row scanner) (*model.Role, error) {
 
 // Roles lists every role, least powerful first.
 func (s *Store) Roles(ctx context.Context) ([]*model.Role, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT "+roleColumns+" FROM roles ORDER BY position, id")
-	if err != nil {
-		return nil, wrap("roles", err)
-	}
-	defer rows.Close()
-	var out []*model.Role
-	for rows.Next() {
-		r, err := scanRole(rows)
-		if err != nil {
-			return nil, wrap("roles", err)
-		}
-		out = append(out, r)
-	}
-	return out, wrap("roles", rows.Err())
+	v, err := queryAll(ctx, s.r, "SELECT "+roleColumns+" FROM roles ORDER BY position, id", nil, scanRole)
+	return v, wrap("roles", err)
 }
 
 // RoleByID finds a role.
@@ -179,7 +167,6 @@ func (s *Store) InviteByID(ctx context.Context, inviteID int64) (*model.Invite, 
 
 // Invites lists invites newest first; with activeAt, only those usable then.
 func (s *Store) Invites(ctx context.Context, createdBy int64, activeAt *time.Time, p model.Page) ([]*model.Invite, error) {
-	where, args, tail, reverse := pageClause("id", p)
 	q := "SELECT " + inviteColumns + " FROM invites WHERE 1=1"
 	var pre []any
 	if createdBy != 0 {
@@ -190,23 +177,8 @@ func (s *Store) Invites(ctx context.Context, createdBy int64, activeAt *time.Tim
 		q += " AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?) AND (max_uses = 0 OR uses < max_uses)"
 		pre = append(pre, ms(*activeAt))
 	}
-	rows, err := s.r.QueryContext(ctx, q+where+tail, append(pre, args...)...)
-	if err != nil {
-		return nil, wrap("invites", err)
-	}
-	defer rows.Close()
-	var out []*model.Invite
-	for rows.Next() {
-		inv, err := scanInvite(rows)
-		if err != nil {
-			return nil, wrap("invites", err)
-		}
-		out = append(out, inv)
-	}
-	if reverse {
-		reverseSlice(out)
-	}
-	return out, wrap("invites", rows.Err())
+	v, err := queryPage(ctx, s.r, q, pre, "id", p, scanInvite)
+	return v, wrap("invites", err)
 }
 
 // RevokeInvite marks an invite revoked (once).

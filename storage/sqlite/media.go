@@ -37,20 +37,7 @@ func scanMedia(row scanner) (*model.MediaAttachment, error) {
 }
 
 func queryMedia(ctx context.Context, q queryer, query string, args ...any) ([]*model.MediaAttachment, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*model.MediaAttachment
-	for rows.Next() {
-		m, err := scanMedia(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, query, args, scanMedia)
 }
 
 func metaJSON(m model.MediaMeta) string {

@@ -121,20 +121,8 @@ func (s *Store) EmojiByShortcode(ctx context.Context, shortcode, domain string) 
 
 // EmojisOfDomain lists a domain's emoji by shortcode.
 func (s *Store) EmojisOfDomain(ctx context.Context, domain string) ([]*model.CustomEmoji, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT "+emojiColumns+" FROM custom_emojis WHERE domain = ? ORDER BY shortcode", domain)
-	if err != nil {
-		return nil, wrap("emojis of domain", err)
-	}
-	defer rows.Close()
-	var out []*model.CustomEmoji
-	for rows.Next() {
-		e, err := scanEmoji(rows)
-		if err != nil {
-			return nil, wrap("emojis of domain", err)
-		}
-		out = append(out, e)
-	}
-	return out, wrap("emojis of domain", rows.Err())
+	v, err := queryAll(ctx, s.r, "SELECT "+emojiColumns+" FROM custom_emojis WHERE domain = ? ORDER BY shortcode", []any{domain}, scanEmoji)
+	return v, wrap("emojis of domain", err)
 }
 
 // UncacheRemoteEmojisBefore forgets the cached files of remote emoji.

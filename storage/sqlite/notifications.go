@@ -42,7 +42,6 @@ func (s *Store) CreateNotification(ctx context.Context, n *model.Notification) (
 // Notifications reads a page of an account's notifications (index
 // notifications_account).
 func (s *Store) Notifications(ctx context.Context, accountID int64, f storage.NotificationFilter, p model.Page) ([]*model.Notification, error) {
-	where, args, tail, rev := pageClause("n.id", p)
 	q := "SELECT " + notificationColumns + " FROM notifications n WHERE n.account_id = ?"
 	all := []any{accountID}
 	if len(f.Types) > 0 {
@@ -64,25 +63,8 @@ func (s *Store) Notifications(ctx context.Context, accountID int64, f storage.No
 	cond, cargs := screenClause(f.Screen)
 	q += cond
 	all = append(all, cargs...)
-	rows, err := s.r.QueryContext(ctx, q+where+tail, append(all, args...)...)
-	if err != nil {
-		return nil, wrap("notifications", err)
-	}
-	defer rows.Close()
-	var out []*model.Notification
-	for rows.Next() {
-		n, err := scanNotification(rows)
-		if err != nil {
-			return nil, wrap("notifications", err)
-		}
-		out = append(out, n)
-	}
-	if rev {
-		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-			out[i], out[j] = out[j], out[i]
-		}
-	}
-	return out, wrap("notifications", rows.Err())
+	v, err := queryPage(ctx, s.r, q, all, "n.id", p, scanNotification)
+	return v, wrap("notifications", err)
 }
 
 // NotificationByID returns one of the account's notifications.
