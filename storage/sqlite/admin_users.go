@@ -98,12 +98,17 @@ func (s *Store) DeleteRole(ctx context.Context, roleID int64) error {
 	}))
 }
 
-// affected turns "no row changed" into ErrNotFound.
-func affected(res sql.Result, err error) error {
-	if err != nil && isUniqueViolation(err) {
+// conflictOr turns a unique-constraint failure into storage.ErrConflict.
+func conflictOr(err error) error {
+	if isUniqueViolation(err) {
 		return storage.ErrConflict
 	}
-	return notFoundIfNone(res, err)
+	return err
+}
+
+// affected turns "no row changed" into ErrNotFound.
+func affected(res sql.Result, err error) error {
+	return notFoundIfNone(res, conflictOr(err))
 }
 
 // notFoundIfNone turns "no row changed" into ErrNotFound; errors pass through.
@@ -147,10 +152,7 @@ func (s *Store) CreateInvite(ctx context.Context, inv *model.Invite) error {
 	_, err := s.w.ExecContext(ctx, "INSERT INTO invites ("+inviteColumns+") VALUES (?,?,?,?,?,?,?,?,?,?)",
 		inv.ID, inv.Code, nullID(inv.CreatedBy), inv.Role, inv.Comment, inv.MaxUses, inv.Uses, msPtr(inv.ExpiresAt),
 		msPtr(inv.RevokedAt), ms(inv.CreatedAt))
-	if isUniqueViolation(err) {
-		return wrap("create invite", storage.ErrConflict)
-	}
-	return wrap("create invite", err)
+	return wrap("create invite", conflictOr(err))
 }
 
 // InviteByCode finds an invite by its code.

@@ -61,10 +61,7 @@ func (s *Store) CreateMedia(ctx context.Context, m *model.MediaAttachment) error
 		m.ID, m.AccountID, nullID(m.StatusID), m.Position, m.Type, m.ContentType, m.FileKey, m.PreviewKey, m.FileSize,
 		metaJSON(m.Meta), m.Blurhash, m.Description, m.FocusX, m.FocusY, m.RemoteURL, m.Processing, msPtr(m.CachedAt),
 		ms(m.CreatedAt), ms(m.UpdatedAt))
-	if isUniqueViolation(err) {
-		return wrap("create media", storage.ErrConflict)
-	}
-	return wrap("create media", err)
+	return wrap("create media", conflictOr(err))
 }
 
 // UpdateMedia writes an attachment's mutable columns.

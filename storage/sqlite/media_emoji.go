@@ -43,10 +43,7 @@ func (s *Store) CreateEmoji(ctx context.Context, e *model.CustomEmoji) error {
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		e.ID, e.Shortcode, e.Domain, e.URI, e.ImageRemoteURL, e.FileKey, e.StaticKey, e.ContentType, e.Category,
 		b2i(e.VisibleInPicker), b2i(e.Disabled), msPtr(e.CachedAt), ms(now), ms(now))
-	if isUniqueViolation(err) {
-		return wrap("create emoji", storage.ErrConflict)
-	}
-	return wrap("create emoji", err)
+	return wrap("create emoji", conflictOr(err))
 }
 
 // UpsertRemoteEmoji creates or updates a remote emoji by (shortcode,
@@ -89,16 +86,7 @@ func (s *Store) UpdateEmoji(ctx context.Context, e *model.CustomEmoji) error {
 		static_key = ?, content_type = ?, category = ?, visible_in_picker = ?, disabled = ?, cached_at = ?, updated_at = ?
 		WHERE id = ?`, e.Shortcode, e.URI, e.ImageRemoteURL, e.FileKey, e.StaticKey, e.ContentType, e.Category,
 		b2i(e.VisibleInPicker), b2i(e.Disabled), msPtr(e.CachedAt), ms(e.UpdatedAt), e.ID)
-	if isUniqueViolation(err) {
-		return wrap("update emoji", storage.ErrConflict)
-	}
-	if err != nil {
-		return wrap("update emoji", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return wrap("update emoji", storage.ErrNotFound)
-	}
-	return nil
+	return wrap("update emoji", affected(res, err))
 }
 
 // DeleteEmoji deletes an emoji (its files become garbage).

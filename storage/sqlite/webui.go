@@ -171,8 +171,5 @@ func (s *Store) SetEmail(ctx context.Context, userID int64, email string, confir
 		q = `UPDATE users SET email = ?, confirmed_at = NULL WHERE id = ?`
 	}
 	_, err := s.w.ExecContext(ctx, q, email, userID)
-	if isUniqueViolation(err) {
-		return wrap("set email", storage.ErrConflict)
-	}
-	return wrap("set email", err)
+	return wrap("set email", conflictOr(err))
 }
