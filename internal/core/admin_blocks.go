@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -12,7 +11,6 @@ import (
 
 	"github.com/herald-social/herald/internal/herr"
 	"github.com/herald-social/herald/internal/model"
-	"github.com/herald-social/herald/storage"
 )
 
 // IP block severities, as Mastodon's.
@@ -132,28 +130,12 @@ func applyIPBlock(b *model.IPBlock, p IPBlockParams) error {
 
 // IPBlocks pages through address blocks (Manage Blocks).
 func (s *Service) IPBlocks(ctx context.Context, c *Caller, p model.Page) ([]*model.IPBlock, error) {
-	if err := s.Authorize(ctx, c, PermManageBlocks); err != nil {
-		return nil, err
-	}
-	out, err := s.Store.IPBlocks(ctx, p)
-	if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return out, nil
+	return adminRead(ctx, s, c, PermManageBlocks, "ip blocks", func() ([]*model.IPBlock, error) { return s.Store.IPBlocks(ctx, p) })
 }
 
 // IPBlock returns one address block.
 func (s *Service) IPBlock(ctx context.Context, c *Caller, id int64) (*model.IPBlock, error) {
-	if err := s.Authorize(ctx, c, PermManageBlocks); err != nil {
-		return nil, err
-	}
-	b, err := s.Store.IPBlockByID(ctx, id)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, herr.NotFound("ip block")
-	} else if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return b, nil
+	return adminRead(ctx, s, c, PermManageBlocks, "ip block", func() (*model.IPBlock, error) { return s.Store.IPBlockByID(ctx, id) })
 }
 
 // CreateIPBlock blocks an address range.
@@ -165,10 +147,8 @@ func (s *Service) CreateIPBlock(ctx context.Context, c *Caller, p IPBlockParams)
 	if err := applyIPBlock(b, p); err != nil {
 		return nil, err
 	}
-	if err := s.Store.CreateIPBlock(ctx, b); errors.Is(err, storage.ErrConflict) {
-		return nil, herr.Unprocessable("Validation failed: Ip has already been taken")
-	} else if err != nil {
-		return nil, herr.Internal(err)
+	if err := writeErr(s.Store.CreateIPBlock(ctx, b), "Ip"); err != nil {
+		return nil, err
 	}
 	s.audit(ctx, c, "create_ip_block", "IpBlock", strconv.FormatInt(b.ID, 10), "blocked "+b.IP+" ("+b.Severity+")")
 	return b, nil
@@ -176,61 +156,33 @@ func (s *Service) CreateIPBlock(ctx context.Context, c *Caller, p IPBlockParams)
 
 // UpdateIPBlock changes an address block.
 func (s *Service) UpdateIPBlock(ctx context.Context, c *Caller, id int64, p IPBlockParams) (*model.IPBlock, error) {
-	b, err := s.IPBlock(ctx, c, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := applyIPBlock(b, p); err != nil {
-		return nil, err
-	}
-	if err := s.Store.UpdateIPBlock(ctx, b); errors.Is(err, storage.ErrConflict) {
-		return nil, herr.Unprocessable("Validation failed: Ip has already been taken")
-	} else if err != nil {
-		return nil, herr.Internal(err)
-	}
-	s.audit(ctx, c, "update_ip_block", "IpBlock", strconv.FormatInt(b.ID, 10), "changed the block of "+b.IP+" ("+b.Severity+")")
-	return b, nil
+	apply := func(b *model.IPBlock) error { return applyIPBlock(b, p) }
+	return adminUpdate(ctx, c, id, s.IPBlock, apply, s.Store.UpdateIPBlock, "Ip", func(b *model.IPBlock) {
+		s.audit(ctx, c, "update_ip_block", "IpBlock", strconv.FormatInt(b.ID, 10), "changed the block of "+b.IP+" ("+b.Severity+")")
+	})
 }
 
 // DeleteIPBlock lifts an address block.
 func (s *Service) DeleteIPBlock(ctx context.Context, c *Caller, id int64) error {
-	b, err := s.IPBlock(ctx, c, id)
-	if err != nil {
-		return err
-	}
-	if err := s.Store.DeleteIPBlock(ctx, id); err != nil {
-		return herr.Internal(err)
-	}
-	s.audit(ctx, c, "destroy_ip_block", "IpBlock", strconv.FormatInt(b.ID, 10), "unblocked "+b.IP)
-	return nil
+	return adminDelete(ctx, c, id, s.IPBlock, s.Store.DeleteIPBlock, func(b *model.IPBlock) {
+		s.audit(ctx, c, "destroy_ip_block", "IpBlock", strconv.FormatInt(b.ID, 10), "unblocked "+b.IP)
+	})
 }
 
 // --- e-mail domain blocks ---
 
 // EmailDomainBlocks pages through e-mail domain blocks (Manage Blocks).
 func (s *Service) EmailDomainBlocks(ctx context.Context, c *Caller, p model.Page) ([]*model.EmailDomainBlock, error) {
-	if err := s.Authorize(ctx, c, PermManageBlocks); err != nil {
-		return nil, err
-	}
-	out, err := s.Store.EmailDomainBlocks(ctx, p)
-	if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return out, nil
+	return adminRead(ctx, s, c, PermManageBlocks, "email domain blocks", func() ([]*model.EmailDomainBlock, error) {
+		return s.Store.EmailDomainBlocks(ctx, p)
+	})
 }
 
 // EmailDomainBlock returns one e-mail domain block.
 func (s *Service) EmailDomainBlock(ctx context.Context, c *Caller, id int64) (*model.EmailDomainBlock, error) {
-	if err := s.Authorize(ctx, c, PermManageBlocks); err != nil {
-		return nil, err
-	}
-	b, err := s.Store.EmailDomainBlockByID(ctx, id)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, herr.NotFound("email domain block")
-	} else if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return b, nil
+	return adminRead(ctx, s, c, PermManageBlocks, "email domain block", func() (*model.EmailDomainBlock, error) {
+		return s.Store.EmailDomainBlockByID(ctx, id)
+	})
 }
 
 // CreateEmailDomainBlock refuses sign-ups from a domain (or, with
@@ -244,10 +196,8 @@ func (s *Service) CreateEmailDomainBlock(ctx context.Context, c *Caller, domain 
 		return nil, herr.Unprocessable("Validation failed: Domain is not a valid domain name")
 	}
 	b := &model.EmailDomainBlock{Domain: d, AllowWithApproval: allowWithApproval}
-	if err := s.Store.CreateEmailDomainBlock(ctx, b); errors.Is(err, storage.ErrConflict) {
-		return nil, herr.Unprocessable("Validation failed: Domain has already been taken")
-	} else if err != nil {
-		return nil, herr.Internal(err)
+	if err := writeErr(s.Store.CreateEmailDomainBlock(ctx, b), "Domain"); err != nil {
+		return nil, err
 	}
 	s.audit(ctx, c, "create_email_domain_block", "EmailDomainBlock", d, "blocked sign-ups from "+d)
 	return b, nil
@@ -255,15 +205,9 @@ func (s *Service) CreateEmailDomainBlock(ctx context.Context, c *Caller, domain 
 
 // DeleteEmailDomainBlock lifts an e-mail domain block.
 func (s *Service) DeleteEmailDomainBlock(ctx context.Context, c *Caller, id int64) error {
-	b, err := s.EmailDomainBlock(ctx, c, id)
-	if err != nil {
-		return err
-	}
-	if err := s.Store.DeleteEmailDomainBlock(ctx, id); err != nil {
-		return herr.Internal(err)
-	}
-	s.audit(ctx, c, "destroy_email_domain_block", "EmailDomainBlock", b.Domain, "unblocked sign-ups from "+b.Domain)
-	return nil
+	return adminDelete(ctx, c, id, s.EmailDomainBlock, s.Store.DeleteEmailDomainBlock, func(b *model.EmailDomainBlock) {
+		s.audit(ctx, c, "destroy_email_domain_block", "EmailDomainBlock", b.Domain, "unblocked sign-ups from "+b.Domain)
+	})
 }
 
 // --- canonical e-mail blocks ---
@@ -288,40 +232,23 @@ func CanonicalEmailHash(email string) string {
 
 // CanonicalEmailBlocks pages through canonical e-mail blocks.
 func (s *Service) CanonicalEmailBlocks(ctx context.Context, c *Caller, p model.Page) ([]*model.CanonicalEmailBlock, error) {
-	if err := s.Authorize(ctx, c, PermManageBlocks); err != nil {
-		return nil, err
-	}
-	out, err := s.Store.CanonicalEmailBlocks(ctx, p)
-	if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return out, nil
+	return adminRead(ctx, s, c, PermManageBlocks, "canonical email blocks", func() ([]*model.CanonicalEmailBlock, error) {
+		return s.Store.CanonicalEmailBlocks(ctx, p)
+	})
 }
 
 // CanonicalEmailBlock returns one canonical e-mail block.
 func (s *Service) CanonicalEmailBlock(ctx context.Context, c *Caller, id int64) (*model.CanonicalEmailBlock, error) {
-	if err := s.Authorize(ctx, c, PermManageBlocks); err != nil {
-		return nil, err
-	}
-	b, err := s.Store.CanonicalEmailBlockByID(ctx, id)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, herr.NotFound("canonical email block")
-	} else if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return b, nil
+	return adminRead(ctx, s, c, PermManageBlocks, "canonical email block", func() (*model.CanonicalEmailBlock, error) {
+		return s.Store.CanonicalEmailBlockByID(ctx, id)
+	})
 }
 
 // TestCanonicalEmail lists the blocks matching an address.
 func (s *Service) TestCanonicalEmail(ctx context.Context, c *Caller, email string) ([]*model.CanonicalEmailBlock, error) {
-	if err := s.Authorize(ctx, c, PermManageBlocks); err != nil {
-		return nil, err
-	}
-	out, err := s.Store.CanonicalEmailBlocksByHash(ctx, CanonicalEmailHash(email))
-	if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return out, nil
+	return adminRead(ctx, s, c, PermManageBlocks, "canonical email blocks", func() ([]*model.CanonicalEmailBlock, error) {
+		return s.Store.CanonicalEmailBlocksByHash(ctx, CanonicalEmailHash(email))
+	})
 }
 
 // CreateCanonicalEmailBlock blocks an address (given plainly, or as the
@@ -341,10 +268,8 @@ func (s *Service) CreateCanonicalEmailBlock(ctx context.Context, c *Caller, emai
 		return nil, herr.Unprocessable("Validation failed: Canonical email hash is invalid")
 	}
 	b := &model.CanonicalEmailBlock{Hash: hash}
-	if err := s.Store.CreateCanonicalEmailBlock(ctx, b); errors.Is(err, storage.ErrConflict) {
-		return nil, herr.Unprocessable("Validation failed: Canonical email hash has already been taken")
-	} else if err != nil {
-		return nil, herr.Internal(err)
+	if err := writeErr(s.Store.CreateCanonicalEmailBlock(ctx, b), "Canonical email hash"); err != nil {
+		return nil, err
 	}
 	s.audit(ctx, c, "create_canonical_email_block", "CanonicalEmailBlock", strconv.FormatInt(b.ID, 10), "blocked an e-mail address")
 	return b, nil
@@ -352,12 +277,7 @@ func (s *Service) CreateCanonicalEmailBlock(ctx context.Context, c *Caller, emai
 
 // DeleteCanonicalEmailBlock lifts a canonical e-mail block.
 func (s *Service) DeleteCanonicalEmailBlock(ctx context.Context, c *Caller, id int64) error {
-	if _, err := s.CanonicalEmailBlock(ctx, c, id); err != nil {
-		return err
-	}
-	if err := s.Store.DeleteCanonicalEmailBlock(ctx, id); err != nil {
-		return herr.Internal(err)
-	}
-	s.audit(ctx, c, "destroy_canonical_email_block", "CanonicalEmailBlock", strconv.FormatInt(id, 10), "unblocked an e-mail address")
-	return nil
+	return adminDelete(ctx, c, id, s.CanonicalEmailBlock, s.Store.DeleteCanonicalEmailBlock, func(*model.CanonicalEmailBlock) {
+		s.audit(ctx, c, "destroy_canonical_email_block", "CanonicalEmailBlock", strconv.FormatInt(id, 10), "unblocked an e-mail address")
+	})
 }

@@ -71,28 +71,12 @@ var domainRe = func(d string) bool {
 
 // DomainBlocks pages through domain blocks (Manage Federation).
 func (s *Service) DomainBlocks(ctx context.Context, c *Caller, p model.Page) ([]*model.DomainBlock, error) {
-	if err := s.Authorize(ctx, c, PermManageFederation); err != nil {
-		return nil, err
-	}
-	out, err := s.Store.DomainBlocks(ctx, p)
-	if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return out, nil
+	return adminRead(ctx, s, c, PermManageFederation, "domain blocks", func() ([]*model.DomainBlock, error) { return s.Store.DomainBlocks(ctx, p) })
 }
 
 // DomainBlock returns one domain block.
 func (s *Service) DomainBlock(ctx context.Context, c *Caller, id int64) (*model.DomainBlock, error) {
-	if err := s.Authorize(ctx, c, PermManageFederation); err != nil {
-		return nil, err
-	}
-	b, err := s.Store.DomainBlockByID(ctx, id)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, herr.NotFound("domain block")
-	} else if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return b, nil
+	return adminRead(ctx, s, c, PermManageFederation, "domain block", func() (*model.DomainBlock, error) { return s.Store.DomainBlockByID(ctx, id) })
 }
 
 // ExistingDomainBlockError is returned when a domain already has a block
@@ -139,34 +123,20 @@ func (s *Service) CreateDomainBlock(ctx context.Context, c *Caller, p DomainBloc
 
 // UpdateDomainBlock changes a domain block.
 func (s *Service) UpdateDomainBlock(ctx context.Context, c *Caller, id int64, p DomainBlockParams) (*model.DomainBlock, error) {
-	b, err := s.DomainBlock(ctx, c, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := applyDomainBlock(b, p); err != nil {
-		return nil, err
-	}
-	if err := s.Store.UpdateDomainBlock(ctx, b); err != nil {
-		return nil, herr.Internal(err)
-	}
-	s.invalidateDomainPolicy()
-	s.enforceDomainBlock(ctx, b)
-	s.audit(ctx, c, "update_domain_block", "DomainBlock", b.Domain, "changed the block of "+b.Domain+" ("+b.Severity+")")
-	return b, nil
+	apply := func(b *model.DomainBlock) error { return applyDomainBlock(b, p) }
+	return adminUpdate(ctx, c, id, s.DomainBlock, apply, s.Store.UpdateDomainBlock, "", func(b *model.DomainBlock) {
+		s.invalidateDomainPolicy()
+		s.enforceDomainBlock(ctx, b)
+		s.audit(ctx, c, "update_domain_block", "DomainBlock", b.Domain, "changed the block of "+b.Domain+" ("+b.Severity+")")
+	})
 }
 
 // DeleteDomainBlock lifts a domain block.
 func (s *Service) DeleteDomainBlock(ctx context.Context, c *Caller, id int64) error {
-	b, err := s.DomainBlock(ctx, c, id)
-	if err != nil {
-		return err
-	}
-	if err := s.Store.DeleteDomainBlock(ctx, id); err != nil {
-		return herr.Internal(err)
-	}
-	s.invalidateDomainPolicy()
-	s.audit(ctx, c, "destroy_domain_block", "DomainBlock", b.Domain, "unblocked "+b.Domain)
-	return nil
+	return adminDelete(ctx, c, id, s.DomainBlock, s.Store.DeleteDomainBlock, func(b *model.DomainBlock) {
+		s.invalidateDomainPolicy()
+		s.audit(ctx, c, "destroy_domain_block", "DomainBlock", b.Domain, "unblocked "+b.Domain)
+	})
 }
 
 // PublicDomainBlocks lists the domain blocks as the public sees them
@@ -181,28 +151,12 @@ func (s *Service) PublicDomainBlocks(ctx context.Context) ([]*model.DomainBlock,
 
 // DomainAllows pages through allowed domains.
 func (s *Service) DomainAllows(ctx context.Context, c *Caller, p model.Page) ([]*model.DomainAllow, error) {
-	if err := s.Authorize(ctx, c, PermManageFederation); err != nil {
-		return nil, err
-	}
-	out, err := s.Store.DomainAllows(ctx, p)
-	if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return out, nil
+	return adminRead(ctx, s, c, PermManageFederation, "domain allows", func() ([]*model.DomainAllow, error) { return s.Store.DomainAllows(ctx, p) })
 }
 
 // DomainAllow returns one allowed domain.
 func (s *Service) DomainAllow(ctx context.Context, c *Caller, id int64) (*model.DomainAllow, error) {
-	if err := s.Authorize(ctx, c, PermManageFederation); err != nil {
-		return nil, err
-	}
-	d, err := s.Store.DomainAllowByID(ctx, id)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, herr.NotFound("domain allow")
-	} else if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return d, nil
+	return adminRead(ctx, s, c, PermManageFederation, "domain allow", func() (*model.DomainAllow, error) { return s.Store.DomainAllowByID(ctx, id) })
 }
 
 // CreateDomainAllow allows a domain (allow-list mode).
@@ -225,14 +179,8 @@ func (s *Service) CreateDomainAllow(ctx context.Context, c *Caller, domain strin
 
 // DeleteDomainAllow removes an allowed domain.
 func (s *Service) DeleteDomainAllow(ctx context.Context, c *Caller, id int64) error {
-	a, err := s.DomainAllow(ctx, c, id)
-	if err != nil {
-		return err
-	}
-	if err := s.Store.DeleteDomainAllow(ctx, id); err != nil {
-		return herr.Internal(err)
-	}
-	s.invalidateDomainPolicy()
-	s.audit(ctx, c, "destroy_domain_allow", "DomainAllow", a.Domain, "disallowed "+a.Domain)
-	return nil
+	return adminDelete(ctx, c, id, s.DomainAllow, s.Store.DeleteDomainAllow, func(a *model.DomainAllow) {
+		s.invalidateDomainPolicy()
+		s.audit(ctx, c, "destroy_domain_allow", "DomainAllow", a.Domain, "disallowed "+a.Domain)
+	})
 }

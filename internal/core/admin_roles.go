@@ -186,14 +186,7 @@ func (s *Service) outranks(ctx context.Context, c *Caller, target *model.User) e
 
 // Roles lists every role, least powerful first.
 func (s *Service) Roles(ctx context.Context, c *Caller) ([]*model.Role, error) {
-	if err := s.Authorize(ctx, c, PermManageRoles); err != nil {
-		return nil, err
-	}
-	rs, err := s.Store.Roles(ctx)
-	if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return rs, nil
+	return adminRead(ctx, s, c, PermManageRoles, "roles", func() ([]*model.Role, error) { return s.Store.Roles(ctx) })
 }
 
 // Role returns one role.
@@ -206,11 +199,8 @@ func (s *Service) Role(ctx context.Context, c *Caller, roleID int64) (*model.Rol
 
 func (s *Service) roleByID(ctx context.Context, roleID int64) (*model.Role, error) {
 	r, err := s.Store.RoleByID(ctx, roleID)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, herr.NotFound("role")
-	}
 	if err != nil {
-		return nil, herr.Internal(err)
+		return nil, readErr(err, "role")
 	}
 	return r, nil
 }

@@ -346,37 +346,22 @@ func (s *Service) CreateRule(ctx context.Context, c *Caller, p RuleParams) (*mod
 
 // UpdateRule changes a rule (Manage Rules).
 func (s *Service) UpdateRule(ctx context.Context, c *Caller, ruleID int64, p RuleParams) (*model.Rule, error) {
-	if err := s.Authorize(ctx, c, PermManageRules); err != nil {
-		return nil, err
-	}
-	r, err := s.Store.RuleByID(ctx, ruleID)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, herr.NotFound("rule")
-	} else if err != nil {
-		return nil, herr.Internal(err)
-	}
-	if err := applyRule(r, p); err != nil {
-		return nil, err
-	}
-	if err := s.Store.UpdateRule(ctx, r); err != nil {
-		return nil, herr.Internal(err)
-	}
-	s.audit(ctx, c, "update_rule", "Rule", strconv.FormatInt(r.ID, 10), "changed a rule")
-	return r, nil
+	apply := func(r *model.Rule) error { return applyRule(r, p) }
+	return adminUpdate(ctx, c, ruleID, s.adminRule, apply, s.Store.UpdateRule, "", func(r *model.Rule) {
+		s.audit(ctx, c, "update_rule", "Rule", strconv.FormatInt(r.ID, 10), "changed a rule")
+	})
 }
 
 // DeleteRule deletes a rule (Manage Rules).
 func (s *Service) DeleteRule(ctx context.Context, c *Caller, ruleID int64) error {
-	if err := s.Authorize(ctx, c, PermManageRules); err != nil {
-		return err
-	}
-	if err := s.Store.DeleteRule(ctx, ruleID); errors.Is(err, storage.ErrNotFound) {
-		return herr.NotFound("rule")
-	} else if err != nil {
-		return herr.Internal(err)
-	}
-	s.audit(ctx, c, "destroy_rule", "Rule", strconv.FormatInt(ruleID, 10), "deleted a rule")
-	return nil
+	return adminDelete(ctx, c, ruleID, s.adminRule, s.Store.DeleteRule, func(*model.Rule) {
+		s.audit(ctx, c, "destroy_rule", "Rule", strconv.FormatInt(ruleID, 10), "deleted a rule")
+	})
+}
+
+// adminRule reads a rule for a caller who manages them.
+func (s *Service) adminRule(ctx context.Context, c *Caller, ruleID int64) (*model.Rule, error) {
+	return adminRead(ctx, s, c, PermManageRules, "rule", func() (*model.Rule, error) { return s.Store.RuleByID(ctx, ruleID) })
 }
 
 // --- announcements ---
@@ -426,14 +411,9 @@ func applyAnnouncement(an *model.Announcement, p AnnouncementParams) error {
 
 // AdminAnnouncements lists every announcement, drafts included.
 func (s *Service) AdminAnnouncements(ctx context.Context, c *Caller) ([]*model.Announcement, error) {
-	if err := s.Authorize(ctx, c, PermManageAnnouncements); err != nil {
-		return nil, err
-	}
-	out, err := s.Store.Announcements(ctx, true)
-	if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return out, nil
+	return adminRead(ctx, s, c, PermManageAnnouncements, "announcements", func() ([]*model.Announcement, error) {
+		return s.Store.Announcements(ctx, true)
+	})
 }
 
 // CreateAnnouncement adds an announcement (published unless told otherwise).
@@ -458,45 +438,31 @@ func (s *Service) CreateAnnouncement(ctx context.Context, c *Caller, p Announcem
 
 func (s *Service) announcement(ctx context.Context, id int64) (*model.Announcement, error) {
 	an, err := s.Store.AnnouncementByID(ctx, id)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, herr.NotFound("announcement")
-	} else if err != nil {
-		return nil, herr.Internal(err)
+	if err != nil {
+		return nil, readErr(err, "announcement")
 	}
 	return an, nil
+}
+
+// adminAnnouncement reads an announcement, draft or not, for a caller who
+// manages them.
+func (s *Service) adminAnnouncement(ctx context.Context, c *Caller, id int64) (*model.Announcement, error) {
+	return adminRead(ctx, s, c, PermManageAnnouncements, "announcement", func() (*model.Announcement, error) { return s.announcement(ctx, id) })
 }
 
 // UpdateAnnouncement changes an announcement.
 func (s *Service) UpdateAnnouncement(ctx context.Context, c *Caller, id int64, p AnnouncementParams) (*model.Announcement, error) {
-	if err := s.Authorize(ctx, c, PermManageAnnouncements); err != nil {
-		return nil, err
-	}
-	an, err := s.announcement(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if err := applyAnnouncement(an, p); err != nil {
-		return nil, err
-	}
-	if err := s.Store.UpdateAnnouncement(ctx, an); err != nil {
-		return nil, herr.Internal(err)
-	}
-	s.audit(ctx, c, "update_announcement", "Announcement", strconv.FormatInt(an.ID, 10), "changed an announcement")
-	return an, nil
+	apply := func(an *model.Announcement) error { return applyAnnouncement(an, p) }
+	return adminUpdate(ctx, c, id, s.adminAnnouncement, apply, s.Store.UpdateAnnouncement, "", func(an *model.Announcement) {
+		s.audit(ctx, c, "update_announcement", "Announcement", strconv.FormatInt(an.ID, 10), "changed an announcement")
+	})
 }
 
 // DeleteAnnouncement deletes an announcement.
 func (s *Service) DeleteAnnouncement(ctx context.Context, c *Caller, id int64) error {
-	if err := s.Authorize(ctx, c, PermManageAnnouncements); err != nil {
-		return err
-	}
-	if err := s.Store.DeleteAnnouncement(ctx, id); errors.Is(err, storage.ErrNotFound) {
-		return herr.NotFound("announcement")
-	} else if err != nil {
-		return herr.Internal(err)
-	}
-	s.audit(ctx, c, "destroy_announcement", "Announcement", strconv.FormatInt(id, 10), "deleted an announcement")
-	return nil
+	return adminDelete(ctx, c, id, s.adminAnnouncement, s.Store.DeleteAnnouncement, func(*model.Announcement) {
+		s.audit(ctx, c, "destroy_announcement", "Announcement", strconv.FormatInt(id, 10), "deleted an announcement")
+	})
 }
 
 // AnnouncementView is what a user sees of the current announcements.

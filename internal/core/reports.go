@@ -221,14 +221,7 @@ func (s *Service) ReceiveFlag(ctx context.Context, reporterDomain string, actorI
 
 // AdminReports lists reports (Manage Reports).
 func (s *Service) AdminReports(ctx context.Context, c *Caller, f storage.ReportFilter, p model.Page) ([]*model.Report, error) {
-	if err := s.Authorize(ctx, c, PermManageReports); err != nil {
-		return nil, err
-	}
-	out, err := s.Store.Reports(ctx, f, p)
-	if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return out, nil
+	return adminRead(ctx, s, c, PermManageReports, "reports", func() ([]*model.Report, error) { return s.Store.Reports(ctx, f, p) })
 }
 
 // AdminReport returns one report.
@@ -241,10 +234,8 @@ func (s *Service) AdminReport(ctx context.Context, c *Caller, id int64) (*model.
 
 func (s *Service) report(ctx context.Context, id int64) (*model.Report, error) {
 	r, err := s.Store.ReportByID(ctx, id)
-	if errors.Is(err, storage.ErrNotFound) {
-		return nil, herr.NotFound("report")
-	} else if err != nil {
-		return nil, herr.Internal(err)
+	if err != nil {
+		return nil, readErr(err, "report")
 	}
 	return r, nil
 }

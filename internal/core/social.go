@@ -42,6 +42,33 @@ func actor(c *Caller) (*model.Account, error) {
 	return c.Account, nil
 }
 
+// own reads the caller's own records; read is given the caller's account
+// id, by which the store keys them.
+func own[T any](c *Caller, read func(accountID int64) (T, error)) (T, error) {
+	var zero T
+	me, err := actor(c)
+	if err != nil {
+		return zero, err
+	}
+	v, err := read(me.ID)
+	if err != nil {
+		return zero, storeErr(err)
+	}
+	return v, nil
+}
+
+// changeOwn runs a change of the caller's own records, keyed as own's.
+func changeOwn(c *Caller, change func(accountID int64) error) error {
+	me, err := actor(c)
+	if err != nil {
+		return err
+	}
+	if err := change(me.ID); err != nil {
+		return storeErr(err)
+	}
+	return nil
+}
+
 var errNotAllowed = herr.Forbidden("This action is not allowed")
 
 // FollowOptions are the optional settings of a follow; nil keeps the

@@ -69,28 +69,12 @@ func (s *Service) CreateList(ctx context.Context, c *Caller, p ListParams) (*mod
 
 // List returns one of the caller's lists.
 func (s *Service) List(ctx context.Context, c *Caller, listID int64) (*model.List, error) {
-	me, err := actor(c)
-	if err != nil {
-		return nil, err
-	}
-	l, err := s.Store.ListByID(ctx, me.ID, listID)
-	if err != nil {
-		return nil, storeErr(err)
-	}
-	return l, nil
+	return own(c, func(me int64) (*model.List, error) { return s.Store.ListByID(ctx, me, listID) })
 }
 
 // Lists returns the caller's lists.
 func (s *Service) Lists(ctx context.Context, c *Caller) ([]model.List, error) {
-	me, err := actor(c)
-	if err != nil {
-		return nil, err
-	}
-	ls, err := s.Store.ListsOf(ctx, me.ID)
-	if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return ls, nil
+	return own(c, func(me int64) ([]model.List, error) { return s.Store.ListsOf(ctx, me) })
 }
 
 // ListsContaining returns the caller's lists that hold an account.
@@ -126,14 +110,7 @@ func (s *Service) UpdateList(ctx context.Context, c *Caller, listID int64, p Lis
 
 // DeleteList removes one of the caller's lists.
 func (s *Service) DeleteList(ctx context.Context, c *Caller, listID int64) error {
-	me, err := actor(c)
-	if err != nil {
-		return err
-	}
-	if err := s.Store.DeleteList(ctx, me.ID, listID); err != nil {
-		return storeErr(err)
-	}
-	return nil
+	return changeOwn(c, func(me int64) error { return s.Store.DeleteList(ctx, me, listID) })
 }
 
 // ListAccounts pages through the accounts of one of the caller's lists.
@@ -297,28 +274,12 @@ func (s *Service) CreateFilter(ctx context.Context, c *Caller, p FilterParams) (
 
 // Filter returns one of the caller's filters.
 func (s *Service) Filter(ctx context.Context, c *Caller, filterID int64) (*model.Filter, error) {
-	me, err := actor(c)
-	if err != nil {
-		return nil, err
-	}
-	f, err := s.Store.FilterByID(ctx, me.ID, filterID)
-	if err != nil {
-		return nil, storeErr(err)
-	}
-	return f, nil
+	return own(c, func(me int64) (*model.Filter, error) { return s.Store.FilterByID(ctx, me, filterID) })
 }
 
 // Filters returns the caller's filters.
 func (s *Service) Filters(ctx context.Context, c *Caller) ([]*model.Filter, error) {
-	me, err := actor(c)
-	if err != nil {
-		return nil, err
-	}
-	fs, err := s.Store.FiltersOf(ctx, me.ID)
-	if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return fs, nil
+	return own(c, func(me int64) ([]*model.Filter, error) { return s.Store.FiltersOf(ctx, me) })
 }
 
 // UpdateFilter changes a v2 filter and its keywords (keywords_attributes
@@ -389,12 +350,8 @@ func (s *Service) UpdateFilter(ctx context.Context, c *Caller, filterID int64, p
 
 // DeleteFilter removes one of the caller's filters.
 func (s *Service) DeleteFilter(ctx context.Context, c *Caller, filterID int64) error {
-	me, err := actor(c)
-	if err != nil {
+	if err := changeOwn(c, func(me int64) error { return s.Store.DeleteFilter(ctx, me, filterID) }); err != nil {
 		return err
-	}
-	if err := s.Store.DeleteFilter(ctx, me.ID, filterID); err != nil {
-		return storeErr(err)
 	}
 	s.filtersChanged(c)
 	return nil
@@ -420,15 +377,7 @@ func (s *Service) AddFilterKeyword(ctx context.Context, c *Caller, filterID int6
 
 // FilterKeyword returns a keyword of one of the caller's filters.
 func (s *Service) FilterKeyword(ctx context.Context, c *Caller, keywordID int64) (*model.FilterKeyword, error) {
-	me, err := actor(c)
-	if err != nil {
-		return nil, err
-	}
-	k, err := s.Store.FilterKeywordByID(ctx, me.ID, keywordID)
-	if err != nil {
-		return nil, storeErr(err)
-	}
-	return k, nil
+	return own(c, func(me int64) (*model.FilterKeyword, error) { return s.Store.FilterKeywordByID(ctx, me, keywordID) })
 }
 
 // UpdateFilterKeyword changes a keyword; nil/empty leaves a part as it is.
@@ -454,12 +403,8 @@ func (s *Service) UpdateFilterKeyword(ctx context.Context, c *Caller, keywordID 
 
 // DeleteFilterKeyword removes a keyword from one of the caller's filters.
 func (s *Service) DeleteFilterKeyword(ctx context.Context, c *Caller, keywordID int64) error {
-	me, err := actor(c)
-	if err != nil {
+	if err := changeOwn(c, func(me int64) error { return s.Store.DeleteFilterKeyword(ctx, me, keywordID, false) }); err != nil {
 		return err
-	}
-	if err := s.Store.DeleteFilterKeyword(ctx, me.ID, keywordID, false); err != nil {
-		return storeErr(err)
 	}
 	s.filtersChanged(c)
 	return nil
@@ -491,25 +436,13 @@ func (s *Service) AddFilterStatus(ctx context.Context, c *Caller, filterID, stat
 
 // FilterStatus returns a status filter of one of the caller's filters.
 func (s *Service) FilterStatus(ctx context.Context, c *Caller, id int64) (*model.FilterStatus, error) {
-	me, err := actor(c)
-	if err != nil {
-		return nil, err
-	}
-	fs, err := s.Store.FilterStatusByID(ctx, me.ID, id)
-	if err != nil {
-		return nil, storeErr(err)
-	}
-	return fs, nil
+	return own(c, func(me int64) (*model.FilterStatus, error) { return s.Store.FilterStatusByID(ctx, me, id) })
 }
 
 // DeleteFilterStatus removes a status from one of the caller's filters.
 func (s *Service) DeleteFilterStatus(ctx context.Context, c *Caller, id int64) error {
-	me, err := actor(c)
-	if err != nil {
+	if err := changeOwn(c, func(me int64) error { return s.Store.DeleteFilterStatus(ctx, me, id) }); err != nil {
 		return err
-	}
-	if err := s.Store.DeleteFilterStatus(ctx, me.ID, id); err != nil {
-		return storeErr(err)
 	}
 	s.filtersChanged(c)
 	return nil
@@ -519,14 +452,7 @@ func (s *Service) DeleteFilterStatus(ctx context.Context, c *Caller, id int64) e
 // caller's filters, and the filter when nothing else is left in it (the
 // v1 API's delete).
 func (s *Service) DeleteFilterKeywordAndEmptyFilter(ctx context.Context, c *Caller, keywordID int64) error {
-	me, err := actor(c)
-	if err != nil {
-		return err
-	}
-	if err := s.Store.DeleteFilterKeyword(ctx, me.ID, keywordID, true); err != nil {
-		return storeErr(err)
-	}
-	return nil
+	return changeOwn(c, func(me int64) error { return s.Store.DeleteFilterKeyword(ctx, me, keywordID, true) })
 }
 
 // --- markers ---
@@ -536,15 +462,7 @@ var MarkerTimelines = []string{"home", "notifications"}
 
 // Markers returns the caller's markers among timelines (all when empty).
 func (s *Service) Markers(ctx context.Context, c *Caller, timelines []string) ([]model.Marker, error) {
-	me, err := actor(c)
-	if err != nil {
-		return nil, err
-	}
-	ms, err := s.Store.MarkersOf(ctx, me.ID, timelines)
-	if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return ms, nil
+	return own(c, func(me int64) ([]model.Marker, error) { return s.Store.MarkersOf(ctx, me, timelines) })
 }
 
 // SetMarkers saves read positions, timeline → last read id.

@@ -29,6 +29,14 @@ func (s *Service) webStore() (storage.WebUI, error) {
 	return ws, nil
 }
 
+// userWebStore is webStore for a signed-in user's own settings.
+func (s *Service) userWebStore(c *Caller) (storage.WebUI, error) {
+	if err := s.requireUser(c); err != nil {
+		return nil, err
+	}
+	return s.webStore()
+}
+
 func sessionHash(token string) []byte {
 	h := sha256.Sum256([]byte("web-session:" + token))
 	return h[:]
@@ -102,26 +110,16 @@ func (s *Service) EndWebSession(ctx context.Context, token string) {
 
 // WebSessions lists the caller's browser sessions, most recent first.
 func (s *Service) WebSessions(ctx context.Context, c *Caller) ([]*storage.WebSession, error) {
-	if err := s.requireUser(c); err != nil {
-		return nil, err
-	}
-	st, err := s.webStore()
+	st, err := s.userWebStore(c)
 	if err != nil {
 		return nil, err
 	}
-	out, err := st.WebSessions(ctx, c.User.ID)
-	if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return out, nil
+	return orInternal(st.WebSessions(ctx, c.User.ID))
 }
 
 // RevokeWebSession ends one of the caller's sessions.
 func (s *Service) RevokeWebSession(ctx context.Context, c *Caller, id int64) error {
-	if err := s.requireUser(c); err != nil {
-		return err
-	}
-	st, err := s.webStore()
+	st, err := s.userWebStore(c)
 	if err != nil {
 		return err
 	}
@@ -195,26 +193,16 @@ func (s *Service) checkPassword(ctx context.Context, c *Caller, password string)
 
 // AuthorizedApps lists the apps that hold tokens of the caller.
 func (s *Service) AuthorizedApps(ctx context.Context, c *Caller) ([]storage.AuthorizedApp, error) {
-	if err := s.requireUser(c); err != nil {
-		return nil, err
-	}
-	st, err := s.webStore()
+	st, err := s.userWebStore(c)
 	if err != nil {
 		return nil, err
 	}
-	out, err := st.AuthorizedApps(ctx, c.User.ID)
-	if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return out, nil
+	return orInternal(st.AuthorizedApps(ctx, c.User.ID))
 }
 
 // RevokeAuthorizedApp deletes every token of the caller held by an app.
 func (s *Service) RevokeAuthorizedApp(ctx context.Context, c *Caller, appID int64) error {
-	if err := s.requireUser(c); err != nil {
-		return err
-	}
-	st, err := s.webStore()
+	st, err := s.userWebStore(c)
 	if err != nil {
 		return err
 	}

@@ -97,10 +97,7 @@ func (s *Service) TwoFactorEnabled(ctx context.Context, userID int64) (bool, err
 // TwoFactor returns the caller's two-factor status.
 func (s *Service) TwoFactor(ctx context.Context, c *Caller) (TwoFactorStatus, error) {
 	var out TwoFactorStatus
-	if err := s.requireUser(c); err != nil {
-		return out, err
-	}
-	st, err := s.webStore()
+	st, err := s.userWebStore(c)
 	if err != nil {
 		return out, err
 	}
@@ -129,10 +126,7 @@ func (s *Service) otpauthURI(c *Caller, secret string) string {
 // BeginTwoFactor makes a new secret for the caller, pending until
 // confirmed with a code. Refused while two-factor is on.
 func (s *Service) BeginTwoFactor(ctx context.Context, c *Caller) (TwoFactorStatus, error) {
-	if err := s.requireUser(c); err != nil {
-		return TwoFactorStatus{}, err
-	}
-	st, err := s.webStore()
+	st, err := s.userWebStore(c)
 	if err != nil {
 		return TwoFactorStatus{}, err
 	}

@@ -65,19 +65,14 @@ func (s *Store) AccountsByIDs(ctx context.Context, ids []int64) (map[int64]*mode
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := s.r.QueryContext(ctx, "SELECT "+accountColumns+" FROM accounts a WHERE a.id IN ("+placeholders(len(ids))+")", int64Args(ids)...)
+	accts, err := queryAll(ctx, s.r, "SELECT "+accountColumns+" FROM accounts a WHERE a.id IN ("+placeholders(len(ids))+")", int64Args(ids), scanAccount)
 	if err != nil {
 		return nil, wrap("accounts by ids", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, wrap("accounts by ids", err)
-		}
+	for _, a := range accts {
 		out[a.ID] = a
 	}
-	return out, wrap("accounts by ids", rows.Err())
+	return out, nil
 }
 
 // AccountByUsername finds an account by username (case-insensitive) and
@@ -313,40 +308,25 @@ func (s *Store) SearchAccounts(ctx context.Context, q string, localOnly bool, li
 	}
 	query += " ORDER BY (a.domain = '') DESC, a.followers_count DESC, a.id LIMIT ? OFFSET ?"
 	args = append(args, limit, offset)
-	rows, err := s.r.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, wrap("search accounts", err)
-	}
-	defer rows.Close()
-	var out []*model.Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, wrap("search accounts", err)
-		}
-		out = append(out, a)
-	}
-	return out, wrap("search accounts", rows.Err())
+	v, err := queryAll(ctx, s.r, query, args, scanAccount)
+	return v, wrap("search accounts", err)
 }
 
 // ListLocalAccounts pages through local accounts with their users.
 func (s *Store) ListLocalAccounts(ctx context.Context, limit, offset int) ([]*model.Account, []*model.User, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT "+accountColumns+", "+userColumns+
-		" FROM accounts a JOIN users u ON u.account_id = a.id ORDER BY a.id LIMIT ? OFFSET ?", limit, offset)
-	if err != nil {
-		return nil, nil, wrap("list local accounts", err)
-	}
-	defer rows.Close()
 	var accts []*model.Account
 	var users []*model.User
-	for rows.Next() {
-		var a model.Account
-		var u model.User
-		if err := scanAccountUser(rows, &a, &u); err != nil {
-			return nil, nil, wrap("list local accounts", err)
-		}
-		accts = append(accts, &a)
-		users = append(users, &u)
-	}
-	return accts, users, wrap("list local accounts", rows.Err())
+	err := queryEach(ctx, s.r, "SELECT "+accountColumns+", "+userColumns+
+		" FROM accounts a JOIN users u ON u.account_id = a.id ORDER BY a.id LIMIT ? OFFSET ?", []any{limit, offset},
+		func(r scanner) error {
+			var a model.Account
+			var u model.User
+			if err := scanAccountUser(r, &a, &u); err != nil {
+				return err
+			}
+			accts = append(accts, &a)
+			users = append(users, &u)
+			return nil
+		})
+	return accts, users, wrap("list local accounts", err)
 }

@@ -81,26 +81,9 @@ func (s *Store) AdminAccounts(ctx context.Context, f storage.AdminAccountFilter,
 		}
 		add("u.id IN ("+placeholders(len(users))+")", int64Args(users)...)
 	}
-	where, pargs, tail, reverse := pageClause("a.id", p)
-	rows, err := s.r.QueryContext(ctx, q+where+tail, append(args, pargs...)...)
+	accts, err := queryPage(ctx, s.r, q, args, "a.id", p, scanAccount)
 	if err != nil {
 		return nil, wrap("admin accounts", err)
-	}
-	var accts []*model.Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			rows.Close()
-			return nil, wrap("admin accounts", err)
-		}
-		accts = append(accts, a)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, wrap("admin accounts", err)
-	}
-	if reverse {
-		reverseSlice(accts)
 	}
 	v2, err := s.adminDetails(ctx, accts)
 	return v2, wrap("admin accounts", err)
@@ -116,25 +99,21 @@ func (s *Store) usersSeenAt(ctx context.Context, ip string) ([]int64, error) {
 		}
 		prefix = netip.PrefixFrom(addr, addr.BitLen())
 	}
-	rows, err := s.r.QueryContext(ctx, "SELECT user_id, ip FROM user_ips")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
 	seen := map[int64]bool{}
 	var out []int64
-	for rows.Next() {
+	err = queryEach(ctx, s.r, "SELECT user_id, ip FROM user_ips", nil, func(r scanner) error {
 		var uid int64
 		var v string
-		if err := rows.Scan(&uid, &v); err != nil {
-			return nil, err
+		if err := r.Scan(&uid, &v); err != nil {
+			return err
 		}
 		if a, err := netip.ParseAddr(v); err == nil && prefix.Contains(a.Unmap()) && !seen[uid] {
 			seen[uid] = true
 			out = append(out, uid)
 		}
-	}
-	return out, rows.Err()
+		return nil
+	})
+	return out, err
 }
 
 // AdminAccount returns one account with its moderation details.
@@ -164,74 +143,67 @@ func (s *Store) adminDetails(ctx context.Context, accts []*model.Account) ([]*st
 	if len(ids) == 0 {
 		return out, nil
 	}
-	in := placeholders(len(ids))
-	rows, err := s.r.QueryContext(ctx, "SELECT "+userColumns+" FROM users u WHERE u.account_id IN ("+in+")", int64Args(ids)...)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		u, err := scanUser(rows)
+	in, idArgs := placeholders(len(ids)), int64Args(ids)
+	err := queryEach(ctx, s.r, "SELECT "+userColumns+" FROM users u WHERE u.account_id IN ("+in+")", idArgs, func(row scanner) error {
+		u, err := scanUser(row)
 		if err != nil {
-			rows.Close()
-			return nil, err
+			return err
 		}
 		if aa := byID[u.AccountID]; aa != nil {
 			aa.User = u
 		}
-	}
-	rows.Close()
-	rows, err = s.r.QueryContext(ctx, `SELECT r.user_id, r.invite_id, r.invited_by, r.reason, r.ip, r.app_id, r.created_at, u.account_id
-		FROM registrations r JOIN users u ON u.id = r.user_id WHERE u.account_id IN (`+in+")", int64Args(ids)...)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
+	err = queryEach(ctx, s.r, `SELECT r.user_id, r.invite_id, r.invited_by, r.reason, r.ip, r.app_id, r.created_at, u.account_id
+		FROM registrations r JOIN users u ON u.id = r.user_id WHERE u.account_id IN (`+in+")", idArgs, func(row scanner) error {
 		var r model.Registration
 		var inv, by, app sql.NullInt64
 		var created, acct int64
-		if err := rows.Scan(&r.UserID, &inv, &by, &r.Reason, &r.IP, &app, &created, &acct); err != nil {
-			rows.Close()
-			return nil, err
+		if err := row.Scan(&r.UserID, &inv, &by, &r.Reason, &r.IP, &app, &created, &acct); err != nil {
+			return err
 		}
 		r.InviteID, r.InvitedBy, r.AppID, r.CreatedAt = inv.Int64, by.Int64, app.Int64, fromMs(created)
 		if aa := byID[acct]; aa != nil {
 			aa.Registration = &r
 		}
-	}
-	rows.Close()
-	rows, err = s.r.QueryContext(ctx, "SELECT account_id, sensitized_at FROM account_moderation WHERE account_id IN ("+in+")", int64Args(ids)...)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
+	err = queryEach(ctx, s.r, "SELECT account_id, sensitized_at FROM account_moderation WHERE account_id IN ("+in+")", idArgs, func(row scanner) error {
 		var acct int64
 		var sens sql.NullInt64
-		if err := rows.Scan(&acct, &sens); err != nil {
-			rows.Close()
-			return nil, err
+		if err := row.Scan(&acct, &sens); err != nil {
+			return err
 		}
 		if aa := byID[acct]; aa != nil {
 			aa.SensitizedAt = fromNullMs(sens)
 		}
-	}
-	rows.Close()
-	rows, err = s.r.QueryContext(ctx, "SELECT u.account_id, i.ip, i.used_at FROM user_ips i JOIN users u ON u.id = i.user_id WHERE u.account_id IN ("+
-		in+") ORDER BY i.used_at DESC", int64Args(ids)...)
+		return nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
+	err = queryEach(ctx, s.r, "SELECT u.account_id, i.ip, i.used_at FROM user_ips i JOIN users u ON u.id = i.user_id WHERE u.account_id IN ("+
+		in+") ORDER BY i.used_at DESC", idArgs, func(row scanner) error {
 		var acct, used int64
 		var ip string
-		if err := rows.Scan(&acct, &ip, &used); err != nil {
-			return nil, err
+		if err := row.Scan(&acct, &ip, &used); err != nil {
+			return err
 		}
 		if aa := byID[acct]; aa != nil {
 			aa.IPs = append(aa.IPs, model.UserIP{IP: ip, UsedAt: fromMs(used)})
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func nowOrNull(set bool, now time.Time) any {
@@ -327,25 +299,9 @@ func scanWarning(row scanner) (*model.AccountWarning, error) {
 
 // AccountWarnings lists the warnings given to an account, newest first.
 func (s *Store) AccountWarnings(ctx context.Context, targetAccountID int64, p model.Page) ([]*model.AccountWarning, error) {
-	where, args, tail, reverse := pageClause("id", p)
-	rows, err := s.r.QueryContext(ctx, "SELECT "+warningColumns+" FROM account_warnings WHERE target_account_id = ?"+where+tail,
-		append([]any{targetAccountID}, args...)...)
-	if err != nil {
-		return nil, wrap("account warnings", err)
-	}
-	defer rows.Close()
-	var out []*model.AccountWarning
-	for rows.Next() {
-		w, err := scanWarning(rows)
-		if err != nil {
-			return nil, wrap("account warnings", err)
-		}
-		out = append(out, w)
-	}
-	if reverse {
-		reverseSlice(out)
-	}
-	return out, wrap("account warnings", rows.Err())
+	v, err := queryPage(ctx, s.r, "SELECT "+warningColumns+" FROM account_warnings WHERE target_account_id = ?",
+		[]any{targetAccountID}, "id", p, scanWarning)
+	return v, wrap("account warnings", err)
 }
 
 // AccountWarning returns one warning.

@@ -12,33 +12,6 @@ import (
 	"github.com/herald-social/herald/storage"
 )
 
-// pageRows runs a paged query ("... WHERE cond" + page) and scans each row.
-func pageRows[T any](ctx context.Context, db *sql.DB, base string, args []any, col string, p model.Page, scan func(scanner) (T, error)) ([]T, error) {
-	where, pargs, tail, reverse := "", []any(nil), "", false
-	if p.Limit > 0 {
-		where, pargs, tail, reverse = pageClause(col, p)
-	} else {
-		tail = " ORDER BY " + col + " DESC"
-	}
-	rows, err := db.QueryContext(ctx, base+where+tail, append(args, pargs...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	if reverse {
-		reverseSlice(out)
-	}
-	return out, rows.Err()
-}
-
 func notFoundOr[T any](v T, err error) (T, error) {
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, storage.ErrNotFound
@@ -94,10 +67,7 @@ func (s *Store) CreateDomainBlock(ctx context.Context, b *model.DomainBlock) err
 	_, err := s.w.ExecContext(ctx, "INSERT INTO domain_blocks ("+domainBlockColumns+") VALUES (?,?,?,?,?,?,?,?,?,?)",
 		b.ID, b.Domain, b.Severity, b2i(b.RejectMedia), b2i(b.RejectReports), b.PrivateComment, b.PublicComment, b2i(b.Obfuscate),
 		ms(now), ms(now))
-	if isUniqueViolation(err) {
-		return wrap("create domain block", storage.ErrConflict)
-	}
-	return wrap("create domain block", err)
+	return wrap("create domain block", conflictOr(err))
 }
 
 // UpdateDomainBlock stores a domain block's settings.
@@ -203,10 +173,7 @@ func (s *Store) CreateIPBlock(ctx context.Context, b *model.IPBlock) error {
 	b.CreatedAt, b.UpdatedAt = now, now
 	_, err := s.w.ExecContext(ctx, "INSERT INTO ip_blocks ("+ipBlockColumns+") VALUES (?,?,?,?,?,?,?)",
 		b.ID, b.IP, b.Severity, b.Comment, msPtr(b.ExpiresAt), ms(now), ms(now))
-	if isUniqueViolation(err) {
-		return wrap("create ip block", storage.ErrConflict)
-	}
-	return wrap("create ip block", err)
+	return wrap("create ip block", conflictOr(err))
 }
 
 // UpdateIPBlock stores an address block's settings.
@@ -274,10 +241,7 @@ func (s *Store) CreateEmailDomainBlock(ctx context.Context, b *model.EmailDomain
 	b.ID, b.CreatedAt = id.New(), time.Now()
 	_, err := s.w.ExecContext(ctx, "INSERT INTO email_domain_blocks ("+emailDomainBlockColumns+") VALUES (?,?,?,?)",
 		b.ID, b.Domain, b2i(b.AllowWithApproval), ms(b.CreatedAt))
-	if isUniqueViolation(err) {
-		return wrap("create email domain block", storage.ErrConflict)
-	}
-	return wrap("create email domain block", err)
+	return wrap("create email domain block", conflictOr(err))
 }
 
 // DeleteEmailDomainBlock deletes an e-mail domain block.
@@ -324,10 +288,7 @@ func (s *Store) CreateCanonicalEmailBlock(ctx context.Context, b *model.Canonica
 	b.ID, b.CreatedAt = id.New(), time.Now()
 	_, err := s.w.ExecContext(ctx, "INSERT INTO canonical_email_blocks ("+canonicalBlockColumns+") VALUES (?,?,?,?)",
 		b.ID, b.Hash, nullID(b.ReferenceAccountID), ms(b.CreatedAt))
-	if isUniqueViolation(err) {
-		return wrap("create canonical email block", storage.ErrConflict)
-	}
-	return wrap("create canonical email block", err)
+	return wrap("create canonical email block", conflictOr(err))
 }
 
 // DeleteCanonicalEmailBlock deletes a canonical e-mail block.

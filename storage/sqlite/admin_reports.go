@@ -100,24 +100,8 @@ func (s *Store) Reports(ctx context.Context, f storage.ReportFilter, p model.Pag
 		q += " AND r.target_account_id IN (SELECT id FROM accounts WHERE domain = ?)"
 		args = append(args, f.TargetDomain)
 	}
-	where, pargs, tail, reverse := pageClause("r.id", p)
-	rows, err := s.r.QueryContext(ctx, q+where+tail, append(args, pargs...)...)
-	if err != nil {
-		return nil, wrap("reports", err)
-	}
-	defer rows.Close()
-	var out []*model.Report
-	for rows.Next() {
-		r, err := scanReport(rows)
-		if err != nil {
-			return nil, wrap("reports", err)
-		}
-		out = append(out, r)
-	}
-	if reverse {
-		reverseSlice(out)
-	}
-	return out, wrap("reports", rows.Err())
+	v, err := queryPage(ctx, s.r, q, args, "r.id", p, scanReport)
+	return v, wrap("reports", err)
 }
 
 // UpdateReport stores a report's mutable fields.
@@ -152,22 +136,17 @@ func isForeignKeyViolation(err error) bool {
 
 // ReportNotes lists a report's notes, oldest first.
 func (s *Store) ReportNotes(ctx context.Context, reportID int64) ([]*model.ReportNote, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT id, report_id, account_id, content, created_at FROM report_notes WHERE report_id = ? ORDER BY id", reportID)
-	if err != nil {
-		return nil, wrap("report notes", err)
-	}
-	defer rows.Close()
-	var out []*model.ReportNote
-	for rows.Next() {
-		var n model.ReportNote
-		var created int64
-		if err := rows.Scan(&n.ID, &n.ReportID, &n.AccountID, &n.Content, &created); err != nil {
-			return nil, wrap("report notes", err)
-		}
-		n.CreatedAt = fromMs(created)
-		out = append(out, &n)
-	}
-	return out, wrap("report notes", rows.Err())
+	v, err := queryAll(ctx, s.r, "SELECT id, report_id, account_id, content, created_at FROM report_notes WHERE report_id = ? ORDER BY id",
+		[]any{reportID}, func(r scanner) (*model.ReportNote, error) {
+			var n model.ReportNote
+			var created int64
+			if err := r.Scan(&n.ID, &n.ReportID, &n.AccountID, &n.Content, &created); err != nil {
+				return nil, err
+			}
+			n.CreatedAt = fromMs(created)
+			return &n, nil
+		})
+	return v, wrap("report notes", err)
 }
 
 // DeleteReportNote deletes a note of a report.

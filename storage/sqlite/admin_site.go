@@ -77,20 +77,8 @@ const ruleColumns = "id, text, hint, position, created_at, updated_at"
 
 // Rules lists the rules in order.
 func (s *Store) Rules(ctx context.Context) ([]*model.Rule, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT "+ruleColumns+" FROM rules ORDER BY position, id")
-	if err != nil {
-		return nil, wrap("rules", err)
-	}
-	defer rows.Close()
-	var out []*model.Rule
-	for rows.Next() {
-		r, err := scanRule(rows)
-		if err != nil {
-			return nil, wrap("rules", err)
-		}
-		out = append(out, r)
-	}
-	return out, wrap("rules", rows.Err())
+	v, err := queryAll(ctx, s.r, "SELECT "+ruleColumns+" FROM rules ORDER BY position, id", nil, scanRule)
+	return v, wrap("rules", err)
 }
 
 // RuleByID returns one rule.
@@ -185,22 +173,19 @@ func (s *Store) AnnouncementReactions(ctx context.Context, viewerID int64, ids [
 	if len(ids) == 0 {
 		return out, nil
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT announcement_id, name, count(*), max(account_id = ?), min(created_at) AS first
+	err := queryEach(ctx, s.r, `SELECT announcement_id, name, count(*), max(account_id = ?), min(created_at) AS first
 		FROM announcement_reactions WHERE announcement_id IN (`+placeholders(len(ids))+`)
-		GROUP BY announcement_id, name ORDER BY announcement_id, first`, append([]any{viewerID}, int64Args(ids)...)...)
-	if err != nil {
-		return nil, wrap("announcement reactions", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var aid, first int64
-		var r model.AnnouncementReaction
-		if err := rows.Scan(&aid, &r.Name, &r.Count, &r.Me, &first); err != nil {
-			return nil, wrap("announcement reactions", err)
-		}
-		out[aid] = append(out[aid], r)
-	}
-	return out, wrap("announcement reactions", rows.Err())
+		GROUP BY announcement_id, name ORDER BY announcement_id, first`, append([]any{viewerID}, int64Args(ids)...),
+		func(row scanner) error {
+			var aid, first int64
+			var r model.AnnouncementReaction
+			if err := row.Scan(&aid, &r.Name, &r.Count, &r.Me, &first); err != nil {
+				return err
+			}
+			out[aid] = append(out[aid], r)
+			return nil
+		})
+	return out, wrap("announcement reactions", err)
 }
 
 // AddAnnouncementReaction adds a reaction (once per account and name).

@@ -36,20 +36,8 @@ func scanRole(row scanner) (*model.Role, error) {
 
 // Roles lists every role, least powerful first.
 func (s *Store) Roles(ctx context.Context) ([]*model.Role, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT "+roleColumns+" FROM roles ORDER BY position, id")
-	if err != nil {
-		return nil, wrap("roles", err)
-	}
-	defer rows.Close()
-	var out []*model.Role
-	for rows.Next() {
-		r, err := scanRole(rows)
-		if err != nil {
-			return nil, wrap("roles", err)
-		}
-		out = append(out, r)
-	}
-	return out, wrap("roles", rows.Err())
+	v, err := queryAll(ctx, s.r, "SELECT "+roleColumns+" FROM roles ORDER BY position, id", nil, scanRole)
+	return v, wrap("roles", err)
 }
 
 // RoleByID finds a role.
@@ -110,12 +98,17 @@ func (s *Store) DeleteRole(ctx context.Context, roleID int64) error {
 	}))
 }
 
-// affected turns "no row changed" into ErrNotFound.
-func affected(res sql.Result, err error) error {
-	if err != nil && isUniqueViolation(err) {
+// conflictOr turns a unique-constraint failure into storage.ErrConflict.
+func conflictOr(err error) error {
+	if isUniqueViolation(err) {
 		return storage.ErrConflict
 	}
-	return notFoundIfNone(res, err)
+	return err
+}
+
+// affected turns "no row changed" into ErrNotFound.
+func affected(res sql.Result, err error) error {
+	return notFoundIfNone(res, conflictOr(err))
 }
 
 // notFoundIfNone turns "no row changed" into ErrNotFound; errors pass through.
@@ -159,10 +152,7 @@ func (s *Store) CreateInvite(ctx context.Context, inv *model.Invite) error {
 	_, err := s.w.ExecContext(ctx, "INSERT INTO invites ("+inviteColumns+") VALUES (?,?,?,?,?,?,?,?,?,?)",
 		inv.ID, inv.Code, nullID(inv.CreatedBy), inv.Role, inv.Comment, inv.MaxUses, inv.Uses, msPtr(inv.ExpiresAt),
 		msPtr(inv.RevokedAt), ms(inv.CreatedAt))
-	if isUniqueViolation(err) {
-		return wrap("create invite", storage.ErrConflict)
-	}
-	return wrap("create invite", err)
+	return wrap("create invite", conflictOr(err))
 }
 
 // InviteByCode finds an invite by its code.
@@ -179,7 +169,6 @@ func (s *Store) InviteByID(ctx context.Context, inviteID int64) (*model.Invite, 
 
 // Invites lists invites newest first; with activeAt, only those usable then.
 func (s *Store) Invites(ctx context.Context, createdBy int64, activeAt *time.Time, p model.Page) ([]*model.Invite, error) {
-	where, args, tail, reverse := pageClause("id", p)
 	q := "SELECT " + inviteColumns + " FROM invites WHERE 1=1"
 	var pre []any
 	if createdBy != 0 {
@@ -190,23 +179,8 @@ func (s *Store) Invites(ctx context.Context, createdBy int64, activeAt *time.Tim
 		q += " AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?) AND (max_uses = 0 OR uses < max_uses)"
 		pre = append(pre, ms(*activeAt))
 	}
-	rows, err := s.r.QueryContext(ctx, q+where+tail, append(pre, args...)...)
-	if err != nil {
-		return nil, wrap("invites", err)
-	}
-	defer rows.Close()
-	var out []*model.Invite
-	for rows.Next() {
-		inv, err := scanInvite(rows)
-		if err != nil {
-			return nil, wrap("invites", err)
-		}
-		out = append(out, inv)
-	}
-	if reverse {
-		reverseSlice(out)
-	}
-	return out, wrap("invites", rows.Err())
+	v, err := queryPage(ctx, s.r, q, pre, "id", p, scanInvite)
+	return v, wrap("invites", err)
 }
 
 // RevokeInvite marks an invite revoked (once).

@@ -172,20 +172,14 @@ func (s *Store) migrate(ctx context.Context) error {
 		migs = append(migs, mig{v, e.Name()})
 	}
 	sort.Slice(migs, func(i, j int) bool { return migs[i].version < migs[j].version })
-	applied := map[int]bool{}
-	rows, err := s.w.QueryContext(ctx, "SELECT version FROM schema_migrations")
+	versions, err := queryColumn[int](ctx, s.w, "SELECT version FROM schema_migrations")
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var v int
-		if err := rows.Scan(&v); err != nil {
-			rows.Close()
-			return err
-		}
+	applied := map[int]bool{}
+	for _, v := range versions {
 		applied[v] = true
 	}
-	rows.Close()
 	for _, m := range migs {
 		if applied[m.version] {
 			continue

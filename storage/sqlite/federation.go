@@ -60,49 +60,19 @@ func scanDelivery(row scanner) (storage.Delivery, error) {
 
 // ClaimDueDeliveries claims due deliveries, skipping busy hosts.
 func (s *Store) ClaimDueDeliveries(ctx context.Context, now time.Time, excludeHosts []string, limit int) ([]storage.Delivery, error) {
-	var out []storage.Delivery
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		q := "SELECT " + deliveryColumns + " FROM deliveries WHERE claimed_at IS NULL AND next_attempt_at <= ?"
-		args := []any{ms(now)}
-		if len(excludeHosts) > 0 {
-			q += " AND host NOT IN (" + placeholders(len(excludeHosts)) + ")"
-			for _, h := range excludeHosts {
-				args = append(args, strings.ToLower(h))
-			}
+	q := "SELECT " + deliveryColumns + " FROM deliveries WHERE claimed_at IS NULL AND next_attempt_at <= ?"
+	args := []any{ms(now)}
+	if len(excludeHosts) > 0 {
+		q += " AND host NOT IN (" + placeholders(len(excludeHosts)) + ")"
+		for _, h := range excludeHosts {
+			args = append(args, strings.ToLower(h))
 		}
-		q += " ORDER BY next_attempt_at, id LIMIT ?"
-		args = append(args, limit)
-		rows, err := tx.QueryContext(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			d, err := scanDelivery(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			out = append(out, d)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if len(out) == 0 {
-			return nil
-		}
-		ids := make([]int64, len(out))
-		for i, d := range out {
-			ids[i] = d.ID
-		}
-		_, err = tx.ExecContext(ctx, "UPDATE deliveries SET claimed_at = ? WHERE id IN ("+placeholders(len(ids))+")",
-			append([]any{ms(now)}, int64Args(ids)...)...)
-		return err
-	})
-	if err != nil {
-		return nil, wrap("claim due deliveries", err)
 	}
-	return out, nil
+	q += " ORDER BY next_attempt_at, id LIMIT ?"
+	args = append(args, limit)
+	v, err := claimRows(ctx, s, q, args, scanDelivery, func(d storage.Delivery) int64 { return d.ID },
+		"UPDATE deliveries SET claimed_at = ?", ms(now))
+	return v, wrap("claim due deliveries", err)
 }
 
 // NextDeliveryDue is when the next unclaimed delivery is due.
@@ -196,42 +166,21 @@ func (s *Store) EnqueueInbox(ctx context.Context, it *storage.InboxItem, signerD
 	return queued, wrap("enqueue inbox", err)
 }
 
+func scanInboxItem(row scanner) (storage.InboxItem, error) {
+	var it storage.InboxItem
+	var next, recv int64
+	err := row.Scan(&it.ID, &it.ActivityID, &it.SignerURI, &it.Payload, &it.Attempts, &next, &it.LastError, &recv)
+	it.NextAttemptAt, it.ReceivedAt = fromMs(next), fromMs(recv)
+	return it, err
+}
+
 // ClaimInbox claims due inbox items, oldest first.
 func (s *Store) ClaimInbox(ctx context.Context, now time.Time, limit int) ([]storage.InboxItem, error) {
-	var out []storage.InboxItem
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id, activity_id, signer_uri, payload, attempts, next_attempt_at, last_error,
-			received_at FROM inbox_queue WHERE claimed_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
-			ms(now), limit)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var it storage.InboxItem
-			var next, recv int64
-			if err := rows.Scan(&it.ID, &it.ActivityID, &it.SignerURI, &it.Payload, &it.Attempts, &next, &it.LastError, &recv); err != nil {
-				rows.Close()
-				return err
-			}
-			it.NextAttemptAt, it.ReceivedAt = fromMs(next), fromMs(recv)
-			out = append(out, it)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil || len(out) == 0 {
-			return err
-		}
-		ids := make([]int64, len(out))
-		for i, it := range out {
-			ids[i] = it.ID
-		}
-		_, err = tx.ExecContext(ctx, "UPDATE inbox_queue SET claimed_at = ? WHERE id IN ("+placeholders(len(ids))+")",
-			append([]any{ms(now)}, int64Args(ids)...)...)
-		return err
-	})
-	if err != nil {
-		return nil, wrap("claim inbox", err)
-	}
-	return out, nil
+	v, err := claimRows(ctx, s, `SELECT id, activity_id, signer_uri, payload, attempts, next_attempt_at, last_error,
+		received_at FROM inbox_queue WHERE claimed_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
+		[]any{ms(now), limit}, scanInboxItem, func(it storage.InboxItem) int64 { return it.ID },
+		"UPDATE inbox_queue SET claimed_at = ?", ms(now))
+	return v, wrap("claim inbox", err)
 }
 
 // NextInboxDue is when the next unclaimed inbox item is due.

@@ -37,20 +37,7 @@ func scanMedia(row scanner) (*model.MediaAttachment, error) {
 }
 
 func queryMedia(ctx context.Context, q queryer, query string, args ...any) ([]*model.MediaAttachment, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*model.MediaAttachment
-	for rows.Next() {
-		m, err := scanMedia(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, q, query, args, scanMedia)
 }
 
 func metaJSON(m model.MediaMeta) string {
@@ -74,10 +61,7 @@ func (s *Store) CreateMedia(ctx context.Context, m *model.MediaAttachment) error
 		m.ID, m.AccountID, nullID(m.StatusID), m.Position, m.Type, m.ContentType, m.FileKey, m.PreviewKey, m.FileSize,
 		metaJSON(m.Meta), m.Blurhash, m.Description, m.FocusX, m.FocusY, m.RemoteURL, m.Processing, msPtr(m.CachedAt),
 		ms(m.CreatedAt), ms(m.UpdatedAt))
-	if isUniqueViolation(err) {
-		return wrap("create media", storage.ErrConflict)
-	}
-	return wrap("create media", err)
+	return wrap("create media", conflictOr(err))
 }
 
 // UpdateMedia writes an attachment's mutable columns.

@@ -81,22 +81,18 @@ func (s *Store) CardsOfStatuses(ctx context.Context, statusIDs []int64) (map[int
 	if len(statusIDs) == 0 {
 		return out, nil
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT `+prefixed("c.", cardColumns)+`, sc.status_id FROM status_cards sc
+	err := queryEach(ctx, s.r, `SELECT `+prefixed("c.", cardColumns)+`, sc.status_id FROM status_cards sc
 		JOIN preview_cards c ON c.id = sc.card_id WHERE c.failed = 0 AND sc.status_id IN (`+placeholders(len(statusIDs))+`)`,
-		int64Args(statusIDs)...)
-	if err != nil {
-		return nil, wrap("cards of statuses", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var sid int64
-		c, err := scanCard(rows, &sid)
-		if err != nil {
-			return nil, wrap("cards of statuses", err)
-		}
-		out[sid] = c
-	}
-	return out, wrap("cards of statuses", rows.Err())
+		int64Args(statusIDs), func(row scanner) error {
+			var sid int64
+			c, err := scanCard(row, &sid)
+			if err != nil {
+				return err
+			}
+			out[sid] = c
+			return nil
+		})
+	return out, wrap("cards of statuses", err)
 }
 
 // UncacheCardImagesBefore forgets card images fetched before t.

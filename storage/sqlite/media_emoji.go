@@ -43,10 +43,7 @@ func (s *Store) CreateEmoji(ctx context.Context, e *model.CustomEmoji) error {
 		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		e.ID, e.Shortcode, e.Domain, e.URI, e.ImageRemoteURL, e.FileKey, e.StaticKey, e.ContentType, e.Category,
 		b2i(e.VisibleInPicker), b2i(e.Disabled), msPtr(e.CachedAt), ms(now), ms(now))
-	if isUniqueViolation(err) {
-		return wrap("create emoji", storage.ErrConflict)
-	}
-	return wrap("create emoji", err)
+	return wrap("create emoji", conflictOr(err))
 }
 
 // UpsertRemoteEmoji creates or updates a remote emoji by (shortcode,
@@ -89,16 +86,7 @@ func (s *Store) UpdateEmoji(ctx context.Context, e *model.CustomEmoji) error {
 		static_key = ?, content_type = ?, category = ?, visible_in_picker = ?, disabled = ?, cached_at = ?, updated_at = ?
 		WHERE id = ?`, e.Shortcode, e.URI, e.ImageRemoteURL, e.FileKey, e.StaticKey, e.ContentType, e.Category,
 		b2i(e.VisibleInPicker), b2i(e.Disabled), msPtr(e.CachedAt), ms(e.UpdatedAt), e.ID)
-	if isUniqueViolation(err) {
-		return wrap("update emoji", storage.ErrConflict)
-	}
-	if err != nil {
-		return wrap("update emoji", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return wrap("update emoji", storage.ErrNotFound)
-	}
-	return nil
+	return wrap("update emoji", affected(res, err))
 }
 
 // DeleteEmoji deletes an emoji (its files become garbage).
@@ -121,20 +109,8 @@ func (s *Store) EmojiByShortcode(ctx context.Context, shortcode, domain string) 
 
 // EmojisOfDomain lists a domain's emoji by shortcode.
 func (s *Store) EmojisOfDomain(ctx context.Context, domain string) ([]*model.CustomEmoji, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT "+emojiColumns+" FROM custom_emojis WHERE domain = ? ORDER BY shortcode", domain)
-	if err != nil {
-		return nil, wrap("emojis of domain", err)
-	}
-	defer rows.Close()
-	var out []*model.CustomEmoji
-	for rows.Next() {
-		e, err := scanEmoji(rows)
-		if err != nil {
-			return nil, wrap("emojis of domain", err)
-		}
-		out = append(out, e)
-	}
-	return out, wrap("emojis of domain", rows.Err())
+	v, err := queryAll(ctx, s.r, "SELECT "+emojiColumns+" FROM custom_emojis WHERE domain = ? ORDER BY shortcode", []any{domain}, scanEmoji)
+	return v, wrap("emojis of domain", err)
 }
 
 // UncacheRemoteEmojisBefore forgets the cached files of remote emoji.

@@ -88,31 +88,22 @@ func (s *Store) NotificationRequests(ctx context.Context, accountID int64, sc st
 		all = append(all, from)
 	}
 	where, pargs, tail, rev := pageClause("n.from_account_id", p)
-	rows, err := s.r.QueryContext(ctx, `SELECT g.fid, g.c, g.first, g.last, g.maxid, (SELECT status_id FROM notifications WHERE id = g.ls)
+	out, err := queryAll(ctx, s.r, `SELECT g.fid, g.c, g.first, g.last, g.maxid, (SELECT status_id FROM notifications WHERE id = g.ls)
 		FROM (SELECT n.from_account_id AS fid, count(*) AS c, min(n.created_at) AS first, max(n.created_at) AS last, max(n.id) AS maxid,
 			max(CASE WHEN n.status_id IS NOT NULL THEN n.id END) AS ls
-			FROM notifications n WHERE `+q+where+" GROUP BY n.from_account_id"+tail+") g", append(all, pargs...)...)
-	if err != nil {
-		return nil, wrap("notification requests", err)
-	}
-	defer rows.Close()
-	var out []storage.NotificationRequest
-	for rows.Next() {
-		var r storage.NotificationRequest
-		var first, last int64
-		var st sql.NullInt64
-		if err := rows.Scan(&r.FromAccountID, &r.Count, &first, &last, &r.LastNotifiedID, &st); err != nil {
-			return nil, wrap("notification requests", err)
-		}
-		r.FirstAt, r.LastAt, r.LastStatusID = fromMs(first), fromMs(last), st.Int64
-		out = append(out, r)
-	}
+			FROM notifications n WHERE `+q+where+" GROUP BY n.from_account_id"+tail+") g", append(all, pargs...),
+		func(row scanner) (storage.NotificationRequest, error) {
+			var r storage.NotificationRequest
+			var first, last int64
+			var st sql.NullInt64
+			err := row.Scan(&r.FromAccountID, &r.Count, &first, &last, &r.LastNotifiedID, &st)
+			r.FirstAt, r.LastAt, r.LastStatusID = fromMs(first), fromMs(last), st.Int64
+			return r, err
+		})
 	if rev {
-		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-			out[i], out[j] = out[j], out[i]
-		}
+		reverseSlice(out)
 	}
-	return out, wrap("notification requests", rows.Err())
+	return out, wrap("notification requests", err)
 }
 
 // CountNotificationRequests counts the filtered senders and notifications.

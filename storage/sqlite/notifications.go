@@ -42,25 +42,14 @@ func (s *Store) CreateNotification(ctx context.Context, n *model.Notification) (
 // Notifications reads a page of an account's notifications.
 func (s *Store) Notifications(ctx context.Context, accountID int64, f storage.NotificationFilter, p model.Page) ([]*model.Notification, error) {
 	q := notificationsQuery(accountID, f, p)
-	rows, err := s.r.QueryContext(ctx, q.sql, q.args...)
+	out, err := queryAll(ctx, s.r, q.sql, q.args, scanNotification)
 	if err != nil {
 		return nil, wrap("notifications", err)
 	}
-	defer rows.Close()
-	var out []*model.Notification
-	for rows.Next() {
-		n, err := scanNotification(rows)
-		if err != nil {
-			return nil, wrap("notifications", err)
-		}
-		out = append(out, n)
-	}
 	if q.reverse {
-		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-			out[i], out[j] = out[j], out[i]
-		}
+		reverseSlice(out)
 	}
-	return out, wrap("notifications", rows.Err())
+	return out, nil
 }
 
 // notificationsQuery is a page of an account's notifications (index

@@ -14,29 +14,6 @@ import (
 
 // --- streaming audiences ---
 
-// queryColumn runs a query returning one column and collects its values.
-func queryColumn[T any](ctx context.Context, q queryer, query string, args ...any) ([]T, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		var v T
-		if err := rows.Scan(&v); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
-}
-
-// queryIDs runs a query returning one integer column.
-func queryIDs(ctx context.Context, q queryer, query string, args ...any) ([]int64, error) {
-	return queryColumn[int64](ctx, q, query, args...)
-}
-
 func idSet(ids []int64) map[int64]bool {
 	m := make(map[int64]bool, len(ids))
 	for _, v := range ids {
@@ -104,20 +81,13 @@ func (s *Store) FollowersAmong(ctx context.Context, targetID int64, accountIDs [
 
 // ListsWithMember uses index list_accounts_account.
 func (s *Store) ListsWithMember(ctx context.Context, memberID int64) ([]storage.ListRef, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT l.id, l.account_id FROM list_accounts la JOIN lists l ON l.id = la.list_id WHERE la.account_id = ?", memberID)
-	if err != nil {
-		return nil, wrap("lists with member", err)
-	}
-	defer rows.Close()
-	var out []storage.ListRef
-	for rows.Next() {
-		var r storage.ListRef
-		if err := rows.Scan(&r.ID, &r.OwnerID); err != nil {
-			return nil, wrap("lists with member", err)
-		}
-		out = append(out, r)
-	}
-	return out, wrap("lists with member", rows.Err())
+	v, err := queryAll(ctx, s.r, "SELECT l.id, l.account_id FROM list_accounts la JOIN lists l ON l.id = la.list_id WHERE la.account_id = ?",
+		[]any{memberID}, func(row scanner) (storage.ListRef, error) {
+			var r storage.ListRef
+			err := row.Scan(&r.ID, &r.OwnerID)
+			return r, err
+		})
+	return v, wrap("lists with member", err)
 }
 
 // StatusInteractors: favourites, boosts, bookmarks and pins of the statuses.
@@ -144,20 +114,9 @@ func (s *Store) StatusInteractors(ctx context.Context, statusIDs []int64) (map[i
 
 // NotificationsSince scans the primary key.
 func (s *Store) NotificationsSince(ctx context.Context, afterID int64, limit int) ([]*model.Notification, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT "+notificationColumns+" FROM notifications n WHERE n.id > ? ORDER BY n.id LIMIT ?", afterID, limit)
-	if err != nil {
-		return nil, wrap("notifications since", err)
-	}
-	defer rows.Close()
-	var out []*model.Notification
-	for rows.Next() {
-		n, err := scanNotification(rows)
-		if err != nil {
-			return nil, wrap("notifications since", err)
-		}
-		out = append(out, n)
-	}
-	return out, wrap("notifications since", rows.Err())
+	v, err := queryAll(ctx, s.r, "SELECT "+notificationColumns+" FROM notifications n WHERE n.id > ? ORDER BY n.id LIMIT ?",
+		[]any{afterID, limit}, scanNotification)
+	return v, wrap("notifications since", err)
 }
 
 // --- Web Push ---
@@ -216,41 +175,25 @@ func (s *Store) DeletePushSubscriptionByID(ctx context.Context, subID int64) err
 
 // ClaimDuePushes claims due rows, oldest due first (index push_queue_due).
 func (s *Store) ClaimDuePushes(ctx context.Context, now time.Time, limit int) ([]storage.PushJob, error) {
-	var out []storage.PushJob
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		out = nil
-		rows, err := tx.QueryContext(ctx, `SELECT `+pushColumns+`, q.id, q.attempts, `+notificationColumns+`
-			FROM push_queue q JOIN push_subscriptions p ON p.id = q.subscription_id JOIN notifications n ON n.id = q.notification_id
-			WHERE q.claimed = 0 AND q.next_attempt_at <= ? ORDER BY q.next_attempt_at, q.id LIMIT ?`, ms(now), limit)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var j storage.PushJob
-			var n model.Notification
-			var status sql.NullInt64
-			var created int64
-			p, err := scanPush(rows, &j.ID, &j.Attempts, &n.ID, &n.AccountID, &n.FromAccountID, &n.Type, &status, &created)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			n.StatusID, n.CreatedAt = status.Int64, fromMs(created)
-			j.Subscription, j.Notification = *p, n
-			out = append(out, j)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil || len(out) == 0 {
-			return err
-		}
-		ids := make([]int64, len(out))
-		for i, j := range out {
-			ids[i] = j.ID
-		}
-		_, err = tx.ExecContext(ctx, "UPDATE push_queue SET claimed = 1 WHERE id IN ("+placeholders(len(ids))+")", int64Args(ids)...)
-		return err
-	})
-	return out, wrap("claim due pushes", err)
+	v, err := claimRows(ctx, s, `SELECT `+pushColumns+`, q.id, q.attempts, `+notificationColumns+`
+		FROM push_queue q JOIN push_subscriptions p ON p.id = q.subscription_id JOIN notifications n ON n.id = q.notification_id
+		WHERE q.claimed = 0 AND q.next_attempt_at <= ? ORDER BY q.next_attempt_at, q.id LIMIT ?`, []any{ms(now), limit},
+		scanPushJob, func(j storage.PushJob) int64 { return j.ID }, "UPDATE push_queue SET claimed = 1")
+	return v, wrap("claim due pushes", err)
+}
+
+func scanPushJob(row scanner) (storage.PushJob, error) {
+	var j storage.PushJob
+	var n model.Notification
+	var status sql.NullInt64
+	var created int64
+	p, err := scanPush(row, &j.ID, &j.Attempts, &n.ID, &n.AccountID, &n.FromAccountID, &n.Type, &status, &created)
+	if err != nil {
+		return j, err
+	}
+	n.StatusID, n.CreatedAt = status.Int64, fromMs(created)
+	j.Subscription, j.Notification = *p, n
+	return j, nil
 }
 
 func (s *Store) NextPushDue(ctx context.Context) (time.Time, bool, error) {
@@ -349,27 +292,15 @@ func scanConversation(row scanner) (*storage.Conversation, error) {
 
 // Conversations uses index conversations_account.
 func (s *Store) Conversations(ctx context.Context, accountID int64, p model.Page) ([]storage.Conversation, error) {
-	where, args, tail, rev := pageClause("last_status_id", p)
-	rows, err := s.r.QueryContext(ctx, "SELECT "+conversationColumns+" FROM conversations WHERE account_id = ?"+where+tail,
-		append([]any{accountID}, args...)...)
-	if err != nil {
-		return nil, wrap("conversations", err)
-	}
-	defer rows.Close()
-	var out []storage.Conversation
-	for rows.Next() {
-		c, err := scanConversation(rows)
-		if err != nil {
-			return nil, wrap("conversations", err)
-		}
-		out = append(out, *c)
-	}
-	if rev {
-		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-			out[i], out[j] = out[j], out[i]
-		}
-	}
-	return out, wrap("conversations", rows.Err())
+	v, err := queryPage(ctx, s.r, "SELECT "+conversationColumns+" FROM conversations WHERE account_id = ?", []any{accountID},
+		"last_status_id", p, func(row scanner) (storage.Conversation, error) {
+			c, err := scanConversation(row)
+			if err != nil {
+				return storage.Conversation{}, err
+			}
+			return *c, nil
+		})
+	return v, wrap("conversations", err)
 }
 
 func (s *Store) ConversationByID(ctx context.Context, accountID, convID int64) (*storage.Conversation, error) {
@@ -431,21 +362,9 @@ func (s *Store) NotificationGroup(ctx context.Context, accountID int64, g storag
 	cond, cargs := screenClause(screen)
 	where += cond
 	args = append(args, cargs...)
-	rows, err := s.r.QueryContext(ctx, "SELECT "+notificationColumns+" FROM notifications n WHERE "+where+" ORDER BY n.id DESC LIMIT ?",
-		append(args, limit)...)
-	if err != nil {
-		return nil, wrap("notification group", err)
-	}
-	defer rows.Close()
-	var out []*model.Notification
-	for rows.Next() {
-		n, err := scanNotification(rows)
-		if err != nil {
-			return nil, wrap("notification group", err)
-		}
-		out = append(out, n)
-	}
-	return out, wrap("notification group", rows.Err())
+	v, err := queryAll(ctx, s.r, "SELECT "+notificationColumns+" FROM notifications n WHERE "+where+" ORDER BY n.id DESC LIMIT ?",
+		append(args, limit), scanNotification)
+	return v, wrap("notification group", err)
 }
 
 func (s *Store) CountNotificationGroup(ctx context.Context, accountID int64, g storage.NotificationGroupKey, screen *storage.NotificationScreen) (int64, error) {

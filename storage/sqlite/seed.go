@@ -221,21 +221,16 @@ func Seed(ctx context.Context, s *Store, spec SeedSpec) (*SeedResult, error) {
 	// their definitions are read back from the schema, whatever the
 	// migrations made them.
 	type index struct{ name, sql string }
-	var indexes []index
-	rows, err := s.w.QueryContext(ctx, `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
-		AND tbl_name IN ('statuses', 'home_feed', 'mentions', 'status_tags', 'notifications') AND sql NOT LIKE 'CREATE UNIQUE%'`)
+	indexes, err := queryAll(ctx, s.w, `SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL
+		AND tbl_name IN ('statuses', 'home_feed', 'mentions', 'status_tags', 'notifications') AND sql NOT LIKE 'CREATE UNIQUE%'`, nil,
+		func(row scanner) (index, error) {
+			var ix index
+			err := row.Scan(&ix.name, &ix.sql)
+			return ix, err
+		})
 	if err != nil {
 		return nil, err
 	}
-	for rows.Next() {
-		var ix index
-		if err := rows.Scan(&ix.name, &ix.sql); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		indexes = append(indexes, ix)
-	}
-	rows.Close()
 	for _, ix := range indexes {
 		if _, err := s.w.ExecContext(ctx, "DROP INDEX "+ix.name); err != nil {
 			return nil, err

@@ -64,20 +64,22 @@ func socialUnnotify(ctx context.Context, tx *sql.Tx, accountID, fromID int64, ki
 	return err
 }
 
-// followTx creates or updates the follow f. notify: a new follow of a local
-// target notifies it.
-func followTx(ctx context.Context, tx *sql.Tx, f *model.Follow, notify bool) error {
-	existing, err := socialFollowBetween(ctx, tx, "follows", f.AccountID, f.TargetID)
+// upsertFollow stores f in table (follows or follow_requests). A row
+// between the same two accounts is updated and keeps its id, its creation
+// time and, when f has none, its URI; created: a new row was inserted.
+func upsertFollow(ctx context.Context, tx *sql.Tx, table string, f *model.Follow) (created bool, err error) {
+	existing, err := socialFollowBetween(ctx, tx, table, f.AccountID, f.TargetID)
 	switch {
 	case err == nil:
 		if f.URI == "" {
 			f.URI = existing.URI
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE follows SET show_reblogs = ?, notify = ?, uri = ? WHERE id = ?",
+		if _, err := tx.ExecContext(ctx, "UPDATE "+table+" SET show_reblogs = ?, notify = ?, uri = ? WHERE id = ?",
 			b2i(f.ShowReblogs), b2i(f.Notify), f.URI, existing.ID); err != nil {
-			return err
+			return false, err
 		}
 		f.ID, f.CreatedAt = existing.ID, existing.CreatedAt
+		return false, nil
 	case errors.Is(err, storage.ErrNotFound):
 		if f.ID == 0 {
 			f.ID = id.New()
@@ -85,10 +87,22 @@ func followTx(ctx context.Context, tx *sql.Tx, f *model.Follow, notify bool) err
 		if f.CreatedAt.IsZero() {
 			f.CreatedAt = time.Now()
 		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO follows ("+followColumns+") VALUES (?,?,?,?,?,?,?)",
-			f.ID, f.AccountID, f.TargetID, f.URI, b2i(f.ShowReblogs), b2i(f.Notify), ms(f.CreatedAt)); err != nil {
-			return err
-		}
+		_, err := tx.ExecContext(ctx, "INSERT INTO "+table+" ("+followColumns+") VALUES (?,?,?,?,?,?,?)",
+			f.ID, f.AccountID, f.TargetID, f.URI, b2i(f.ShowReblogs), b2i(f.Notify), ms(f.CreatedAt))
+		return err == nil, err
+	default:
+		return false, err
+	}
+}
+
+// followTx creates or updates the follow f. notify: a new follow of a local
+// target notifies it.
+func followTx(ctx context.Context, tx *sql.Tx, f *model.Follow, notify bool) error {
+	created, err := upsertFollow(ctx, tx, "follows", f)
+	if err != nil {
+		return err
+	}
+	if created {
 		if _, err := tx.ExecContext(ctx, "UPDATE accounts SET following_count = following_count + 1 WHERE id = ?", f.AccountID); err != nil {
 			return err
 		}
@@ -108,8 +122,6 @@ func followTx(ctx context.Context, tx *sql.Tx, f *model.Follow, notify bool) err
 				return err
 			}
 		}
-	default:
-		return err
 	}
 	if _, err := tx.ExecContext(ctx, "DELETE FROM follow_requests WHERE account_id = ? AND target_id = ?", f.AccountID, f.TargetID); err != nil {
 		return err
@@ -130,33 +142,14 @@ func (s *Store) Follow(ctx context.Context, f *model.Follow, events []model.Outb
 // RequestFollow records a pending follow request.
 func (s *Store) RequestFollow(ctx context.Context, f *model.Follow, events []model.OutboxEvent) error {
 	return wrap("request follow", s.tx(ctx, func(tx *sql.Tx) error {
-		existing, err := socialFollowBetween(ctx, tx, "follow_requests", f.AccountID, f.TargetID)
-		switch {
-		case err == nil:
-			if f.URI == "" {
-				f.URI = existing.URI
-			}
-			if _, err := tx.ExecContext(ctx, "UPDATE follow_requests SET show_reblogs = ?, notify = ?, uri = ? WHERE id = ?",
-				b2i(f.ShowReblogs), b2i(f.Notify), f.URI, existing.ID); err != nil {
-				return err
-			}
-			f.ID, f.CreatedAt = existing.ID, existing.CreatedAt
-		case errors.Is(err, storage.ErrNotFound):
-			if f.ID == 0 {
-				f.ID = id.New()
-			}
-			if f.CreatedAt.IsZero() {
-				f.CreatedAt = time.Now()
-			}
-			if _, err := tx.ExecContext(ctx, "INSERT INTO follow_requests ("+followColumns+") VALUES (?,?,?,?,?,?,?)",
-				f.ID, f.AccountID, f.TargetID, f.URI, b2i(f.ShowReblogs), b2i(f.Notify), ms(f.CreatedAt)); err != nil {
-				return err
-			}
+		created, err := upsertFollow(ctx, tx, "follow_requests", f)
+		if err != nil {
+			return err
+		}
+		if created {
 			if err := socialNotify(ctx, tx, f.TargetID, f.AccountID, model.NotifyFollowRequest); err != nil {
 				return err
 			}
-		default:
-			return err
 		}
 		return insertEvents(ctx, tx, events)
 	}))
@@ -378,11 +371,6 @@ func (s *Store) relationships(ctx context.Context, me int64, ids []int64, rels m
 	add("SELECT 'r', target_id, 0, 0, '' FROM follow_requests WHERE account_id = ? AND target_id IN "+in, me)
 	add("SELECT 'rb', account_id, 0, 0, '' FROM follow_requests WHERE target_id = ? AND account_id IN "+in, me)
 	add("SELECT 'n', target_id, 0, 0, comment FROM account_notes WHERE account_id = ? AND target_id IN "+in, me)
-	rows, err := s.r.QueryContext(ctx, strings.Join(parts, " UNION ALL "), args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
 	type row struct {
 		kind   string
 		other  int64
@@ -390,15 +378,12 @@ func (s *Store) relationships(ctx context.Context, me int64, ids []int64, rels m
 		note   string
 		exists bool
 	}
-	var all []row
-	for rows.Next() {
+	all, err := queryAll(ctx, s.r, strings.Join(parts, " UNION ALL "), args, func(sc scanner) (row, error) {
 		var r row
-		if err := rows.Scan(&r.kind, &r.other, &r.a, &r.b, &r.note); err != nil {
-			return err
-		}
-		all = append(all, r)
-	}
-	if err := rows.Err(); err != nil {
+		err := sc.Scan(&r.kind, &r.other, &r.a, &r.b, &r.note)
+		return r, err
+	})
+	if err != nil {
 		return err
 	}
 	for _, r := range all {
@@ -500,34 +485,21 @@ func (s *Store) pageLinksBy(ctx context.Context, col, base string, args []any, w
 		q += " LIMIT ?"
 		args = append(args, p.Limit)
 	}
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []storage.AccountLink
-	for rows.Next() {
+	out, err := queryAll(ctx, s.r, q, args, func(row scanner) (storage.AccountLink, error) {
 		var l storage.AccountLink
-		if withExpiry {
-			var exp sql.NullInt64
-			if err := rows.Scan(&l.ID, &l.AccountID, &exp); err != nil {
-				return nil, err
-			}
-			l.ExpiresAt = fromNullMs(exp)
-		} else if err := rows.Scan(&l.ID, &l.AccountID); err != nil {
-			return nil, err
+		if !withExpiry {
+			err := row.Scan(&l.ID, &l.AccountID)
+			return l, err
 		}
-		out = append(out, l)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
+		var exp sql.NullInt64
+		err := row.Scan(&l.ID, &l.AccountID, &exp)
+		l.ExpiresAt = fromNullMs(exp)
+		return l, err
+	})
 	if asc {
-		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
-			out[i], out[j] = out[j], out[i]
-		}
+		reverseSlice(out)
 	}
-	return out, nil
+	return out, err
 }
 
 const visibleAccount = " AND EXISTS (SELECT 1 FROM accounts a WHERE a.id = %s AND a.suspended_at IS NULL)"
@@ -570,20 +542,7 @@ func likePrefix(s string) string {
 }
 
 func (s *Store) queryAccounts(ctx context.Context, q string, args ...any) ([]*model.Account, error) {
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*model.Account
-	for rows.Next() {
-		a, err := scanAccount(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r, q, args, scanAccount)
 }
 
 // SearchFollowing finds accounts that accountID follows by username or

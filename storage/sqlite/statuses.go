@@ -46,21 +46,8 @@ type queryer interface {
 // queryStatuses runs a query selecting statusColumns and loads the
 // mentions and tags of the whole result in two more queries.
 func queryStatuses(ctx context.Context, q queryer, query string, args ...any) ([]*model.Status, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
+	out, err := queryAll(ctx, q, query, args, func(row scanner) (*model.Status, error) { return scanStatus(row) })
 	if err != nil {
-		return nil, err
-	}
-	var out []*model.Status
-	for rows.Next() {
-		st, err := scanStatus(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, st)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, err
 	}
 	return out, loadStatusExtras(ctx, q, out)
@@ -79,37 +66,28 @@ func loadStatusExtras(ctx context.Context, q queryer, sts []*model.Status) error
 		}
 		byID[st.ID] = st
 	}
-	in := placeholders(len(ids))
-	rows, err := q.QueryContext(ctx, "SELECT status_id, account_id FROM mentions WHERE status_id IN ("+in+")", int64Args(ids)...)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
+	in, idArgs := placeholders(len(ids)), int64Args(ids)
+	err := queryEach(ctx, q, "SELECT status_id, account_id FROM mentions WHERE status_id IN ("+in+")", idArgs, func(row scanner) error {
 		var sid, aid int64
-		if err := rows.Scan(&sid, &aid); err != nil {
-			rows.Close()
+		if err := row.Scan(&sid, &aid); err != nil {
 			return err
 		}
 		byID[sid].MentionIDs = append(byID[sid].MentionIDs, aid)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	rows, err = q.QueryContext(ctx, "SELECT st.status_id, t.name FROM status_tags st JOIN tags t ON t.id = st.tag_id WHERE st.status_id IN ("+in+") ORDER BY t.name", int64Args(ids)...)
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var sid int64
-		var name string
-		if err := rows.Scan(&sid, &name); err != nil {
-			return err
-		}
-		byID[sid].Tags = append(byID[sid].Tags, name)
-	}
-	return rows.Err()
+	return queryEach(ctx, q, "SELECT st.status_id, t.name FROM status_tags st JOIN tags t ON t.id = st.tag_id WHERE st.status_id IN ("+in+") ORDER BY t.name",
+		idArgs, func(row scanner) error {
+			var sid int64
+			var name string
+			if err := row.Scan(&sid, &name); err != nil {
+				return err
+			}
+			byID[sid].Tags = append(byID[sid].Tags, name)
+			return nil
+		})
 }
 
 func getStatus(ctx context.Context, q queryer, where string, arg any) (*model.Status, error) {
@@ -722,17 +700,7 @@ func (s *Store) StatusFlags(ctx context.Context, viewerID int64, ids []int64) (m
 		args = append(args, viewerID)
 		args = append(args, idArgs...)
 	}
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, wrap("status flags", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var kind string
-		var sid int64
-		if err := rows.Scan(&kind, &sid); err != nil {
-			return nil, wrap("status flags", err)
-		}
+	err := queryKinds(ctx, s.r, q, args, func(kind string, sid int64) {
 		f := out[sid]
 		switch kind {
 		case "f":
@@ -745,8 +713,8 @@ func (s *Store) StatusFlags(ctx context.Context, viewerID int64, ids []int64) (m
 			f.Pinned = true
 		}
 		out[sid] = f
-	}
-	return out, wrap("status flags", rows.Err())
+	})
+	return out, wrap("status flags", err)
 }
 
 // ViewerRelations returns the viewer's follows, blocks (either way) and
@@ -770,17 +738,7 @@ func (s *Store) ViewerRelations(ctx context.Context, viewerID int64, accountIDs 
 		args = append(args, idArgs...)
 	}
 	args = append(args, ms(time.Now()))
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, wrap("viewer relations", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var kind string
-		var aid int64
-		if err := rows.Scan(&kind, &aid); err != nil {
-			return nil, wrap("viewer relations", err)
-		}
+	err := queryKinds(ctx, s.r, q, args, func(kind string, aid int64) {
 		switch kind {
 		case "f":
 			out.Following[aid] = true
@@ -789,8 +747,8 @@ func (s *Store) ViewerRelations(ctx context.Context, viewerID int64, accountIDs 
 		case "m":
 			out.Muted[aid] = true
 		}
-	}
-	return out, wrap("viewer relations", rows.Err())
+	})
+	return out, wrap("viewer relations", err)
 }
 
 // Ancestors follows in_reply_to_id upwards, nearest first.
@@ -834,25 +792,24 @@ func (s *Store) RebloggedBy(ctx context.Context, statusID int64, p model.Page) (
 }
 
 func queryPairs(ctx context.Context, q queryer, query string, reverse bool, args ...any) ([]int64, []int64, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
 	var a, b []int64
-	for rows.Next() {
+	err := queryEach(ctx, q, query, args, func(row scanner) error {
 		var x, y int64
-		if err := rows.Scan(&x, &y); err != nil {
-			return nil, nil, err
+		if err := row.Scan(&x, &y); err != nil {
+			return err
 		}
 		a = append(a, x)
 		b = append(b, y)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
 	}
 	if reverse {
 		reverseInts(a)
 		reverseInts(b)
 	}
-	return a, b, rows.Err()
+	return a, b, nil
 }
 
 func reverseInts(v []int64) {
@@ -863,20 +820,13 @@ func reverseInts(v []int64) {
 
 // StatusEdits returns the earlier versions of a status, oldest first.
 func (s *Store) StatusEdits(ctx context.Context, statusID int64) ([]storage.StatusEdit, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT content, spoiler_text, sensitive, created_at FROM status_edits WHERE status_id = ? ORDER BY id", statusID)
-	if err != nil {
-		return nil, wrap("status edits", err)
-	}
-	defer rows.Close()
-	var out []storage.StatusEdit
-	for rows.Next() {
-		var e storage.StatusEdit
-		var at int64
-		if err := rows.Scan(&e.Content, &e.SpoilerText, &e.Sensitive, &at); err != nil {
-			return nil, wrap("status edits", err)
-		}
-		e.CreatedAt = fromMs(at)
-		out = append(out, e)
-	}
-	return out, wrap("status edits", rows.Err())
+	v, err := queryAll(ctx, s.r, "SELECT content, spoiler_text, sensitive, created_at FROM status_edits WHERE status_id = ? ORDER BY id",
+		[]any{statusID}, func(row scanner) (storage.StatusEdit, error) {
+			var e storage.StatusEdit
+			var at int64
+			err := row.Scan(&e.Content, &e.SpoilerText, &e.Sensitive, &at)
+			e.CreatedAt = fromMs(at)
+			return e, err
+		})
+	return v, wrap("status edits", err)
 }

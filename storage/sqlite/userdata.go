@@ -20,20 +20,18 @@ import (
 const listColumns = "id, account_id, title, replies_policy, exclusive"
 
 func (s *Store) queryLists(ctx context.Context, q string, args ...any) ([]model.List, error) {
-	rows, err := s.r.QueryContext(ctx, q, args...)
+	out, err := queryAll(ctx, s.r, q, args, func(row scanner) (model.List, error) {
+		var l model.List
+		err := row.Scan(&l.ID, &l.AccountID, &l.Title, &l.RepliesPolicy, &l.Exclusive)
+		return l, err
+	})
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []model.List{}
-	for rows.Next() {
-		var l model.List
-		if err := rows.Scan(&l.ID, &l.AccountID, &l.Title, &l.RepliesPolicy, &l.Exclusive); err != nil {
-			return nil, err
-		}
-		out = append(out, l)
+	if out == nil {
+		out = []model.List{} // no lists is an empty list, not none
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CreateList stores a new list.
@@ -141,65 +139,54 @@ func (s *Store) RemoveListMembers(ctx context.Context, accountID, listID int64, 
 // --- filters ---
 
 func (s *Store) loadFilters(ctx context.Context, q string, args ...any) ([]*model.Filter, error) {
-	rows, err := s.r.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	var out []*model.Filter
-	byID := map[int64]*model.Filter{}
-	for rows.Next() {
+	out, err := queryAll(ctx, s.r, q, args, func(row scanner) (*model.Filter, error) {
 		var f model.Filter
 		var ctxs string
 		var exp sql.NullInt64
-		if err := rows.Scan(&f.ID, &f.AccountID, &f.Title, &ctxs, &f.Action, &exp); err != nil {
-			rows.Close()
+		if err := row.Scan(&f.ID, &f.AccountID, &f.Title, &ctxs, &f.Action, &exp); err != nil {
 			return nil, err
 		}
 		f.Context = splitContext(ctxs)
 		f.ExpiresAt = fromNullMs(exp)
 		f.Keywords = []model.FilterKeyword{}
 		f.Statuses = []model.FilterStatus{}
-		out = append(out, &f)
-		byID[f.ID] = &f
+		return &f, nil
+	})
+	if err != nil || len(out) == 0 {
+		return out, err
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return out, nil
-	}
+	byID := make(map[int64]*model.Filter, len(out))
 	ids := make([]int64, 0, len(out))
 	for _, f := range out {
+		byID[f.ID] = f
 		ids = append(ids, f.ID)
 	}
-	in := "(" + placeholders(len(ids)) + ")"
-	krows, err := s.r.QueryContext(ctx, "SELECT id, filter_id, keyword, whole_word FROM filter_keywords WHERE filter_id IN "+in+" ORDER BY id", int64Args(ids)...)
+	in, idArgs := "("+placeholders(len(ids))+")", int64Args(ids)
+	err = queryEach(ctx, s.r, "SELECT id, filter_id, keyword, whole_word FROM filter_keywords WHERE filter_id IN "+in+" ORDER BY id", idArgs,
+		func(row scanner) error {
+			var k model.FilterKeyword
+			if err := row.Scan(&k.ID, &k.FilterID, &k.Keyword, &k.WholeWord); err != nil {
+				return err
+			}
+			byID[k.FilterID].Keywords = append(byID[k.FilterID].Keywords, k)
+			return nil
+		})
 	if err != nil {
 		return nil, err
 	}
-	for krows.Next() {
-		var k model.FilterKeyword
-		if err := krows.Scan(&k.ID, &k.FilterID, &k.Keyword, &k.WholeWord); err != nil {
-			krows.Close()
-			return nil, err
-		}
-		byID[k.FilterID].Keywords = append(byID[k.FilterID].Keywords, k)
-	}
-	krows.Close()
-	srows, err := s.r.QueryContext(ctx, "SELECT id, filter_id, status_id FROM filter_statuses WHERE filter_id IN "+in+" ORDER BY id", int64Args(ids)...)
+	err = queryEach(ctx, s.r, "SELECT id, filter_id, status_id FROM filter_statuses WHERE filter_id IN "+in+" ORDER BY id", idArgs,
+		func(row scanner) error {
+			var st model.FilterStatus
+			if err := row.Scan(&st.ID, &st.FilterID, &st.StatusID); err != nil {
+				return err
+			}
+			byID[st.FilterID].Statuses = append(byID[st.FilterID].Statuses, st)
+			return nil
+		})
 	if err != nil {
 		return nil, err
 	}
-	defer srows.Close()
-	for srows.Next() {
-		var st model.FilterStatus
-		if err := srows.Scan(&st.ID, &st.FilterID, &st.StatusID); err != nil {
-			return nil, err
-		}
-		byID[st.FilterID].Statuses = append(byID[st.FilterID].Statuses, st)
-	}
-	return out, srows.Err()
+	return out, nil
 }
 
 func splitContext(s string) []string {
@@ -449,22 +436,14 @@ func (s *Store) MarkersOf(ctx context.Context, accountID int64, timelines []stri
 			args = append(args, t)
 		}
 	}
-	rows, err := s.r.QueryContext(ctx, q+" ORDER BY timeline", args...)
-	if err != nil {
-		return nil, wrap("markers of", err)
-	}
-	defer rows.Close()
-	var out []model.Marker
-	for rows.Next() {
+	v, err := queryAll(ctx, s.r, q+" ORDER BY timeline", args, func(row scanner) (model.Marker, error) {
 		var m model.Marker
 		var upd int64
-		if err := rows.Scan(&m.Timeline, &m.LastReadID, &m.Version, &upd); err != nil {
-			return nil, wrap("markers of", err)
-		}
+		err := row.Scan(&m.Timeline, &m.LastReadID, &m.Version, &upd)
 		m.UpdatedAt = fromMs(upd)
-		out = append(out, m)
-	}
-	return out, wrap("markers of", rows.Err())
+		return m, err
+	})
+	return v, wrap("markers of", err)
 }
 
 // SetMarker creates or moves a marker; the version counts the saves.
@@ -485,21 +464,14 @@ func (s *Store) SetMarker(ctx context.Context, accountID int64, timeline, lastRe
 
 // SearchHashtags finds known tags by name prefix, shortest names first.
 func (s *Store) SearchHashtags(ctx context.Context, prefix string, limit, offset int) ([]storage.HashtagRef, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, name FROM tags WHERE name LIKE ? ESCAPE '\'
-		ORDER BY length(name), name LIMIT ? OFFSET ?`, likePrefix(strings.ToLower(prefix)), limit, offset)
-	if err != nil {
-		return nil, wrap("search hashtags", err)
-	}
-	defer rows.Close()
-	var out []storage.HashtagRef
-	for rows.Next() {
-		var t storage.HashtagRef
-		if err := rows.Scan(&t.ID, &t.Name); err != nil {
-			return nil, wrap("search hashtags", err)
-		}
-		out = append(out, t)
-	}
-	return out, wrap("search hashtags", rows.Err())
+	v, err := queryAll(ctx, s.r, `SELECT id, name FROM tags WHERE name LIKE ? ESCAPE '\'
+		ORDER BY length(name), name LIMIT ? OFFSET ?`, []any{likePrefix(strings.ToLower(prefix)), limit, offset},
+		func(row scanner) (storage.HashtagRef, error) {
+			var t storage.HashtagRef
+			err := row.Scan(&t.ID, &t.Name)
+			return t, err
+		})
+	return v, wrap("search hashtags", err)
 }
 
 // HashtagByName finds a known tag by its normalised name.

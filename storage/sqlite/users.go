@@ -342,20 +342,13 @@ func (s *Store) QueueEvents(ctx context.Context, events []model.OutboxEvent) err
 
 // PendingEvents returns the oldest unprocessed outbox events.
 func (s *Store) PendingEvents(ctx context.Context, limit int) ([]model.OutboxEvent, error) {
-	rows, err := s.w.QueryContext(ctx, "SELECT id, kind, account_id, object_id, payload, created_at FROM outbox_events ORDER BY id LIMIT ?", limit)
-	if err != nil {
-		return nil, wrap("pending events", err)
-	}
-	defer rows.Close()
-	var out []model.OutboxEvent
-	for rows.Next() {
-		var e model.OutboxEvent
-		var created int64
-		if err := rows.Scan(&e.ID, &e.Kind, &e.AccountID, &e.ObjectID, &e.Payload, &created); err != nil {
-			return nil, wrap("pending events", err)
-		}
-		e.CreatedAt = fromMs(created)
-		out = append(out, e)
-	}
-	return out, wrap("pending events", rows.Err())
+	v, err := queryAll(ctx, s.w, "SELECT id, kind, account_id, object_id, payload, created_at FROM outbox_events ORDER BY id LIMIT ?",
+		[]any{limit}, func(row scanner) (model.OutboxEvent, error) {
+			var e model.OutboxEvent
+			var created int64
+			err := row.Scan(&e.ID, &e.Kind, &e.AccountID, &e.ObjectID, &e.Payload, &created)
+			e.CreatedAt = fromMs(created)
+			return e, err
+		})
+	return v, wrap("pending events", err)
 }

@@ -47,20 +47,8 @@ func (s *Store) TouchWebSession(ctx context.Context, id int64, now time.Time) er
 }
 
 func (s *Store) WebSessions(ctx context.Context, userID int64) ([]*storage.WebSession, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+webSessionCols+` FROM web_sessions WHERE user_id = ? ORDER BY last_seen_at DESC`, userID)
-	if err != nil {
-		return nil, wrap("web sessions", err)
-	}
-	defer rows.Close()
-	var out []*storage.WebSession
-	for rows.Next() {
-		ws, err := scanWebSession(rows)
-		if err != nil {
-			return nil, wrap("web sessions", err)
-		}
-		out = append(out, ws)
-	}
-	return out, wrap("web sessions", rows.Err())
+	v, err := queryAll(ctx, s.r, `SELECT `+webSessionCols+` FROM web_sessions WHERE user_id = ? ORDER BY last_seen_at DESC`, []any{userID}, scanWebSession)
+	return v, wrap("web sessions", err)
 }
 
 func (s *Store) DeleteWebSession(ctx context.Context, userID, id int64) (bool, error) {
@@ -143,12 +131,6 @@ func (s *Store) CountRecoveryCodes(ctx context.Context, userID int64) (int, erro
 }
 
 func (s *Store) AuthorizedApps(ctx context.Context, userID int64) ([]storage.AuthorizedApp, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT t.app_id, count(*), min(t.created_at), max(t.last_used_at),
-		(SELECT t2.scopes FROM tokens t2 WHERE t2.user_id = t.user_id AND t2.app_id = t.app_id ORDER BY t2.id DESC LIMIT 1)
-		FROM tokens t WHERE t.user_id = ? AND t.app_id IS NOT NULL GROUP BY t.app_id ORDER BY max(t.id) DESC`, userID)
-	if err != nil {
-		return nil, wrap("authorized apps", err)
-	}
 	type row struct {
 		appID   int64
 		n       int
@@ -156,17 +138,15 @@ func (s *Store) AuthorizedApps(ctx context.Context, userID int64) ([]storage.Aut
 		used    sql.NullInt64
 		scopes  string
 	}
-	var rs []row
-	for rows.Next() {
-		var r row
-		if err := rows.Scan(&r.appID, &r.n, &r.created, &r.used, &r.scopes); err != nil {
-			rows.Close()
-			return nil, wrap("authorized apps", err)
-		}
-		rs = append(rs, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	rs, err := queryAll(ctx, s.r, `SELECT t.app_id, count(*), min(t.created_at), max(t.last_used_at),
+		(SELECT t2.scopes FROM tokens t2 WHERE t2.user_id = t.user_id AND t2.app_id = t.app_id ORDER BY t2.id DESC LIMIT 1)
+		FROM tokens t WHERE t.user_id = ? AND t.app_id IS NOT NULL GROUP BY t.app_id ORDER BY max(t.id) DESC`, []any{userID},
+		func(sc scanner) (row, error) {
+			var r row
+			err := sc.Scan(&r.appID, &r.n, &r.created, &r.used, &r.scopes)
+			return r, err
+		})
+	if err != nil {
 		return nil, wrap("authorized apps", err)
 	}
 	out := make([]storage.AuthorizedApp, 0, len(rs))
@@ -191,8 +171,5 @@ func (s *Store) SetEmail(ctx context.Context, userID int64, email string, confir
 		q = `UPDATE users SET email = ?, confirmed_at = NULL WHERE id = ?`
 	}
 	_, err := s.w.ExecContext(ctx, q, email, userID)
-	if isUniqueViolation(err) {
-		return wrap("set email", storage.ErrConflict)
-	}
-	return wrap("set email", err)
+	return wrap("set email", conflictOr(err))
 }
