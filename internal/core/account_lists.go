@@ -127,12 +127,9 @@ func (s *Service) Mutes(ctx context.Context, c *Caller, p model.Page) (*AccountP
 
 func (s *Service) ownList(ctx context.Context, c *Caller, p model.Page,
 	list func(ctx context.Context, id int64, p model.Page) ([]storage.AccountLink, error)) (*AccountPage, error) {
-	if err := s.requireUser(c); err != nil {
-		return nil, err
-	}
-	links, err := list(ctx, c.Account.ID, p)
+	links, err := own(c, func(me int64) ([]storage.AccountLink, error) { return list(ctx, me, p) })
 	if err != nil {
-		return nil, herr.Internal(err)
+		return nil, err
 	}
 	return s.accountPage(ctx, links)
 }

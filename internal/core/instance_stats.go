@@ -8,11 +8,7 @@ import (
 
 // LocalAccountCount counts the local accounts.
 func (s *Service) LocalAccountCount(ctx context.Context) (int64, error) {
-	n, err := s.Store.CountLocalAccounts(ctx)
-	if err != nil {
-		return 0, herr.Internal(err)
-	}
-	return n, nil
+	return orInternal(s.Store.CountLocalAccounts(ctx))
 }
 
 // maxPeers bounds the list of peers: the answer stays one response.

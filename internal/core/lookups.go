@@ -26,20 +26,12 @@ func (s *Service) CallerApp(ctx context.Context, c *Caller) (*model.App, error) 
 // FollowRequestCount counts the follow requests waiting for accountID's
 // answer (shown to the account itself).
 func (s *Service) FollowRequestCount(ctx context.Context, accountID int64) (int64, error) {
-	n, err := s.Store.CountFollowRequests(ctx, accountID)
-	if err != nil {
-		return 0, herr.Internal(err)
-	}
-	return n, nil
+	return orInternal(s.Store.CountFollowRequests(ctx, accountID))
 }
 
 // NotificationsSince reads every account's notifications with an id above
 // afterID, oldest first, at most limit: the streaming API tails them to
 // their recipients, each checked by NotificationFor.
 func (s *Service) NotificationsSince(ctx context.Context, afterID int64, limit int) ([]*model.Notification, error) {
-	ns, err := s.Store.NotificationsSince(ctx, afterID, limit)
-	if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return ns, nil
+	return orInternal(s.Store.NotificationsSince(ctx, afterID, limit))
 }

@@ -90,11 +90,7 @@ func (s *Service) SearchHashtags(ctx context.Context, q string, limit, offset in
 	if !ValidTagName(name) {
 		return nil, nil
 	}
-	tags, err := s.Store.SearchHashtags(ctx, strings.ToLower(name), limit, offset)
-	if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return tags, nil
+	return orInternal(s.Store.SearchHashtags(ctx, strings.ToLower(name), limit, offset))
 }
 
 // Hashtag returns the hashtag name (without "#"); one never used is
@@ -147,9 +143,5 @@ func (s *Service) Directory(ctx context.Context, order string, limit, offset int
 	if order != "new" {
 		order = "active"
 	}
-	accs, err := s.Store.DirectoryAccounts(ctx, order, true, limit, offset)
-	if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return accs, nil
+	return orInternal(s.Store.DirectoryAccounts(ctx, order, true, limit, offset))
 }
