@@ -25,8 +25,9 @@ import (
 // does not depend on the central registration, so it keeps working while
 // the other areas change.
 type socialServer struct {
-	url string
-	svc *core.Service
+	url   string
+	svc   *core.Service
+	store *sqlite.Store // for setup and checks the API does not offer
 }
 
 func startSocialServer(t *testing.T) *socialServer {
@@ -61,7 +62,7 @@ func startSocialServer(t *testing.T) *socialServer {
 		srv.Close()
 		st.Close()
 	})
-	return &socialServer{url: "http://" + ln.Addr().String(), svc: svc}
+	return &socialServer{url: "http://" + ln.Addr().String(), svc: svc, store: st}
 }
 
 // user creates a local account and a token with scopes; it returns the
@@ -527,7 +528,7 @@ func TestSearchStatusByURLAndFeedBackfill(t *testing.T) {
 	bobID, _ := s.user(t, "bob", "read write")
 	ctx := context.Background()
 	bob, _ := s.svc.LocalAccount(ctx, "bob")
-	u, _ := s.svc.Store.UserByAccountID(ctx, bob.ID)
+	u, _ := s.store.UserByAccountID(ctx, bob.ID)
 	st, err := s.svc.PostStatus(ctx, &core.Caller{Token: &model.Token{Scopes: "read write"}, User: u, Account: bob}, core.PostParams{Text: "hello #herald"})
 	if err != nil {
 		t.Fatal(err)
@@ -548,12 +549,12 @@ func TestSearchStatusByURLAndFeedBackfill(t *testing.T) {
 	// Following copies bob's recent posts into alice's home feed.
 	s.do(t, "POST", "/api/v1/accounts/"+bobID+"/follow", alice, nil, 200, nil)
 	aliceAcc, _ := s.svc.LocalAccount(ctx, "alice")
-	home, err := s.svc.Store.HomeTimeline(ctx, aliceAcc.ID, model.Page{Limit: 10})
+	home, err := s.store.HomeTimeline(ctx, aliceAcc.ID, model.Page{Limit: 10})
 	if err != nil || len(home) != 1 || home[0].ID != st.ID {
 		t.Errorf("home after follow = %v, %v", home, err)
 	}
 	s.do(t, "POST", "/api/v1/accounts/"+bobID+"/unfollow", alice, nil, 200, nil)
-	if home, _ := s.svc.Store.HomeTimeline(ctx, aliceAcc.ID, model.Page{Limit: 10}); len(home) != 0 {
+	if home, _ := s.store.HomeTimeline(ctx, aliceAcc.ID, model.Page{Limit: 10}); len(home) != 0 {
 		t.Errorf("home after unfollow = %v", home)
 	}
 }

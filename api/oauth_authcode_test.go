@@ -104,7 +104,7 @@ func TestAuthorizationCodeClientAuthentication(t *testing.T) {
 	// A plain code stored before the upgrade is refused at the token endpoint.
 	plainCode := "a-plain-code-from-an-older-herald-0123456789"
 	sum := sha256.Sum256([]byte(plainCode))
-	if err := ts.Srv.Svc.Store.CreateAuthCode(ctx, &model.AuthCode{CodeHash: sum[:], AppID: appRow.ID,
+	if err := ts.Srv.Store.CreateAuthCode(ctx, &model.AuthCode{CodeHash: sum[:], AppID: appRow.ID,
 		UserID: fay.ID, RedirectURI: redirect, Scopes: "read", CodeChallenge: verifier, CodeChallengeMethod: "plain",
 		ExpiresAt: time.Now().Add(time.Minute)}); err != nil {
 		t.Fatal(err)

@@ -67,7 +67,7 @@ func TestSearchByProfileURLIgnoresImpersonators(t *testing.T) {
 
 	// Rows stored before urls were checked may still hold a foreign one.
 	ctx := context.Background()
-	st := searcher.Srv.Svc.Store
+	st := searcher.Srv.Store
 	acc, err := st.AccountByURI(ctx, mallory)
 	if err != nil {
 		t.Fatal(err)

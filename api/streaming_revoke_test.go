@@ -108,7 +108,7 @@ func TestStreamingSubscribeAfterRevocationRefused(t *testing.T) {
 	ws.wait("subscribed", 10*time.Second, statusEvent("update", id))
 
 	// The store alone: no announcement reaches the streams.
-	if n, err := f.ts.Srv.Svc.Store.RevokeToken(context.Background(), f.tCar, 0); err != nil || n == 0 {
+	if n, err := f.ts.Srv.Store.RevokeToken(context.Background(), f.tCar, 0); err != nil || n == 0 {
 		t.Fatalf("revoke in the store: %v %v", n, err)
 	}
 	ws.send(map[string]any{"type": "subscribe", "stream": "hashtag", "tag": "secret"})
@@ -133,7 +133,7 @@ func TestStreamingRecheckClosesStreamsOfTokensDeletedElsewhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	// What the command line does, in its own process: the store alone.
-	if err := f.ts.Srv.Svc.Store.SetPassword(ctx, f.carol.ID, hash, 0); err != nil {
+	if err := f.ts.Srv.Store.SetPassword(ctx, f.carol.ID, hash, 0); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := f.ts.Srv.API.RecheckStreams(ctx); err != nil || n != 2 {

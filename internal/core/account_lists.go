@@ -29,7 +29,7 @@ type AccountPage struct {
 // VisibleAccounts returns the accounts of ids that exist and are not
 // suspended, in the order of ids: the accounts a list may show.
 func (s *Service) VisibleAccounts(ctx context.Context, ids []int64) ([]*model.Account, error) {
-	m, err := s.Store.AccountsByIDs(ctx, ids)
+	m, err := s.store.AccountsByIDs(ctx, ids)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -45,13 +45,13 @@ func (s *Service) VisibleAccounts(ctx context.Context, ids []int64) ([]*model.Ac
 // Followers pages through the accounts that follow accountID, as the
 // caller may see them (graphList).
 func (s *Service) Followers(ctx context.Context, c *Caller, accountID int64, p model.Page) (*AccountPage, error) {
-	return s.graphList(ctx, c, accountID, p, s.Store.Followers)
+	return s.graphList(ctx, c, accountID, p, s.store.Followers)
 }
 
 // Following pages through the accounts accountID follows, as the caller
 // may see them (graphList).
 func (s *Service) Following(ctx context.Context, c *Caller, accountID int64, p model.Page) (*AccountPage, error) {
-	return s.graphList(ctx, c, accountID, p, s.Store.Following)
+	return s.graphList(ctx, c, accountID, p, s.store.Following)
 }
 
 // graphList is Mastodon's rule for an account's followers and follows: an
@@ -111,18 +111,18 @@ func (s *Service) graphList(ctx context.Context, c *Caller, accountID int64, p m
 // FollowRequests pages through the accounts waiting for the caller's
 // answer to their follow request.
 func (s *Service) FollowRequests(ctx context.Context, c *Caller, p model.Page) (*AccountPage, error) {
-	return s.ownList(ctx, c, p, s.Store.FollowRequests)
+	return s.ownList(ctx, c, p, s.store.FollowRequests)
 }
 
 // Blocks pages through the accounts the caller blocks.
 func (s *Service) Blocks(ctx context.Context, c *Caller, p model.Page) (*AccountPage, error) {
-	return s.ownList(ctx, c, p, s.Store.Blocks)
+	return s.ownList(ctx, c, p, s.store.Blocks)
 }
 
 // Mutes pages through the accounts the caller mutes (unexpired mutes),
 // with when each mute ends.
 func (s *Service) Mutes(ctx context.Context, c *Caller, p model.Page) (*AccountPage, error) {
-	return s.ownList(ctx, c, p, s.Store.Mutes)
+	return s.ownList(ctx, c, p, s.store.Mutes)
 }
 
 func (s *Service) ownList(ctx context.Context, c *Caller, p model.Page,

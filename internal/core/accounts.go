@@ -92,7 +92,7 @@ func (s *Service) Authenticate(ctx context.Context, login, password string) (*mo
 	if err := s.UsableUser(ctx, u); err != nil {
 		return nil, err
 	}
-	_ = s.Store.TouchSignIn(ctx, u.ID)
+	_ = s.store.TouchSignIn(ctx, u.ID)
 	return u, nil
 }
 
@@ -114,7 +114,7 @@ func (s *Service) UsableUser(ctx context.Context, u *model.User) error {
 	if u.ConfirmedAt == nil {
 		return herr.Forbidden("Your login is missing a confirmed e-mail address")
 	}
-	a, err := s.Store.AccountByID(ctx, u.AccountID)
+	a, err := s.store.AccountByID(ctx, u.AccountID)
 	if err != nil {
 		return herr.Internal(err)
 	}
@@ -127,7 +127,7 @@ func (s *Service) UsableUser(ctx context.Context, u *model.User) error {
 // SetPassword sets a user's password by username (an administrator's
 // command); every token and every browser session of the user ends.
 func (s *Service) SetPassword(ctx context.Context, username, password string) error {
-	u, err := s.Store.UserByLogin(ctx, username)
+	u, err := s.store.UserByLogin(ctx, username)
 	if errors.Is(err, storage.ErrNotFound) {
 		return herr.NotFound("user")
 	} else if err != nil {
@@ -145,18 +145,18 @@ func (s *Service) SetRole(ctx context.Context, username, role string) error {
 	if !model.ValidRole(role) {
 		return herr.Unprocessable("role must be owner, admin, moderator or user")
 	}
-	u, err := s.Store.UserByLogin(ctx, username)
+	u, err := s.store.UserByLogin(ctx, username)
 	if errors.Is(err, storage.ErrNotFound) {
 		return herr.NotFound("user")
 	} else if err != nil {
 		return herr.Internal(err)
 	}
-	return s.Store.SetRole(ctx, u.ID, role)
+	return s.store.SetRole(ctx, u.ID, role)
 }
 
 // LocalAccount finds a local account by username.
 func (s *Service) LocalAccount(ctx context.Context, username string) (*model.Account, error) {
-	a, err := s.Store.AccountByUsername(ctx, username, "")
+	a, err := s.store.AccountByUsername(ctx, username, "")
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, herr.NotFound("account")
 	}
@@ -168,7 +168,7 @@ func (s *Service) LocalAccount(ctx context.Context, username string) (*model.Acc
 
 // Account finds any account by id; suspended or unknown ones are not found.
 func (s *Service) Account(ctx context.Context, accountID int64) (*model.Account, error) {
-	a, err := s.Store.AccountByID(ctx, accountID)
+	a, err := s.store.AccountByID(ctx, accountID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, herr.NotFound("account")
 	}
@@ -193,7 +193,7 @@ func (s *Service) LookupAcct(ctx context.Context, acct string, resolve bool) (*m
 	if user == "" {
 		return nil, herr.NotFound("account")
 	}
-	a, err := s.Store.AccountByUsername(ctx, user, domain)
+	a, err := s.store.AccountByUsername(ctx, user, domain)
 	if err == nil && a.SuspendedAt == nil {
 		return a, nil
 	}
@@ -217,7 +217,7 @@ func (s *Service) LookupAcct(ctx context.Context, acct string, resolve bool) (*m
 // takes the document's id (Mastodon's ResolveURLService) instead of
 // trusting stored urls. Suspended accounts are not found.
 func (s *Service) AccountByURL(ctx context.Context, u string, resolve bool) (*model.Account, error) {
-	a, err := s.Store.AccountByURI(ctx, u)
+	a, err := s.store.AccountByURI(ctx, u)
 	switch {
 	case err == nil:
 	case !errors.Is(err, storage.ErrNotFound):
@@ -235,7 +235,7 @@ func (s *Service) AccountByURL(ctx context.Context, u string, resolve bool) (*mo
 		if strings.HasPrefix(u, s.Base()+"/") {
 			domain = ""
 		}
-		a, err = s.Store.AccountByURL(ctx, u, domain)
+		a, err = s.store.AccountByURL(ctx, u, domain)
 		if errors.Is(err, storage.ErrNotFound) {
 			return nil, herr.NotFound("account")
 		} else if err != nil {
@@ -254,7 +254,7 @@ const InstanceActorUsername = "instance.actor"
 
 // InstanceKeys returns the instance actor's key pair, made on first use.
 func (s *Service) InstanceKeys(ctx context.Context) (privPEM, pubPEM string, err error) {
-	v, err := s.Store.SettingOrCreate(ctx, "instance_actor_keys", func() (string, error) {
+	v, err := s.store.SettingOrCreate(ctx, "instance_actor_keys", func() (string, error) {
 		priv, pub, err := GenerateKeyPair()
 		if err != nil {
 			return "", err

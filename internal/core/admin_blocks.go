@@ -43,7 +43,7 @@ func (s *Service) IPSeverity(ctx context.Context, ip string) (string, error) {
 		return "", nil
 	}
 	addr = addr.Unmap()
-	blocks, err := s.Store.IPBlocks(ctx, model.Page{})
+	blocks, err := s.store.IPBlocks(ctx, model.Page{})
 	if err != nil {
 		return "", herr.Internal(err)
 	}
@@ -84,7 +84,7 @@ func (s *Service) RecordSignIn(ctx context.Context, userID int64, ip string) {
 	if _, ok := NormaliseIPRange(ip); !ok {
 		return
 	}
-	if err := s.Store.RecordUserIP(ctx, userID, ip, time.Now()); err != nil && s.Log != nil {
+	if err := s.store.RecordUserIP(ctx, userID, ip, time.Now()); err != nil && s.Log != nil {
 		s.Log.Warn("record sign-in address", "err", err)
 	}
 }
@@ -130,12 +130,12 @@ func applyIPBlock(b *model.IPBlock, p IPBlockParams) error {
 
 // IPBlocks pages through address blocks (Manage Blocks).
 func (s *Service) IPBlocks(ctx context.Context, c *Caller, p model.Page) ([]*model.IPBlock, error) {
-	return adminRead(ctx, s, c, PermManageBlocks, "ip blocks", func() ([]*model.IPBlock, error) { return s.Store.IPBlocks(ctx, p) })
+	return adminRead(ctx, s, c, PermManageBlocks, "ip blocks", func() ([]*model.IPBlock, error) { return s.store.IPBlocks(ctx, p) })
 }
 
 // IPBlock returns one address block.
 func (s *Service) IPBlock(ctx context.Context, c *Caller, id int64) (*model.IPBlock, error) {
-	return adminRead(ctx, s, c, PermManageBlocks, "ip block", func() (*model.IPBlock, error) { return s.Store.IPBlockByID(ctx, id) })
+	return adminRead(ctx, s, c, PermManageBlocks, "ip block", func() (*model.IPBlock, error) { return s.store.IPBlockByID(ctx, id) })
 }
 
 // CreateIPBlock blocks an address range.
@@ -147,7 +147,7 @@ func (s *Service) CreateIPBlock(ctx context.Context, c *Caller, p IPBlockParams)
 	if err := applyIPBlock(b, p); err != nil {
 		return nil, err
 	}
-	if err := writeErr(s.Store.CreateIPBlock(ctx, b), "Ip"); err != nil {
+	if err := writeErr(s.store.CreateIPBlock(ctx, b), "Ip"); err != nil {
 		return nil, err
 	}
 	s.audit(ctx, c, "create_ip_block", "IpBlock", strconv.FormatInt(b.ID, 10), "blocked "+b.IP+" ("+b.Severity+")")
@@ -157,14 +157,14 @@ func (s *Service) CreateIPBlock(ctx context.Context, c *Caller, p IPBlockParams)
 // UpdateIPBlock changes an address block.
 func (s *Service) UpdateIPBlock(ctx context.Context, c *Caller, id int64, p IPBlockParams) (*model.IPBlock, error) {
 	apply := func(b *model.IPBlock) error { return applyIPBlock(b, p) }
-	return adminUpdate(ctx, c, id, s.IPBlock, apply, s.Store.UpdateIPBlock, "Ip", func(b *model.IPBlock) {
+	return adminUpdate(ctx, c, id, s.IPBlock, apply, s.store.UpdateIPBlock, "Ip", func(b *model.IPBlock) {
 		s.audit(ctx, c, "update_ip_block", "IpBlock", strconv.FormatInt(b.ID, 10), "changed the block of "+b.IP+" ("+b.Severity+")")
 	})
 }
 
 // DeleteIPBlock lifts an address block.
 func (s *Service) DeleteIPBlock(ctx context.Context, c *Caller, id int64) error {
-	return adminDelete(ctx, c, id, s.IPBlock, s.Store.DeleteIPBlock, func(b *model.IPBlock) {
+	return adminDelete(ctx, c, id, s.IPBlock, s.store.DeleteIPBlock, func(b *model.IPBlock) {
 		s.audit(ctx, c, "destroy_ip_block", "IpBlock", strconv.FormatInt(b.ID, 10), "unblocked "+b.IP)
 	})
 }
@@ -174,14 +174,14 @@ func (s *Service) DeleteIPBlock(ctx context.Context, c *Caller, id int64) error 
 // EmailDomainBlocks pages through e-mail domain blocks (Manage Blocks).
 func (s *Service) EmailDomainBlocks(ctx context.Context, c *Caller, p model.Page) ([]*model.EmailDomainBlock, error) {
 	return adminRead(ctx, s, c, PermManageBlocks, "email domain blocks", func() ([]*model.EmailDomainBlock, error) {
-		return s.Store.EmailDomainBlocks(ctx, p)
+		return s.store.EmailDomainBlocks(ctx, p)
 	})
 }
 
 // EmailDomainBlock returns one e-mail domain block.
 func (s *Service) EmailDomainBlock(ctx context.Context, c *Caller, id int64) (*model.EmailDomainBlock, error) {
 	return adminRead(ctx, s, c, PermManageBlocks, "email domain block", func() (*model.EmailDomainBlock, error) {
-		return s.Store.EmailDomainBlockByID(ctx, id)
+		return s.store.EmailDomainBlockByID(ctx, id)
 	})
 }
 
@@ -196,7 +196,7 @@ func (s *Service) CreateEmailDomainBlock(ctx context.Context, c *Caller, domain 
 		return nil, herr.Unprocessable("Validation failed: Domain is not a valid domain name")
 	}
 	b := &model.EmailDomainBlock{Domain: d, AllowWithApproval: allowWithApproval}
-	if err := writeErr(s.Store.CreateEmailDomainBlock(ctx, b), "Domain"); err != nil {
+	if err := writeErr(s.store.CreateEmailDomainBlock(ctx, b), "Domain"); err != nil {
 		return nil, err
 	}
 	s.audit(ctx, c, "create_email_domain_block", "EmailDomainBlock", d, "blocked sign-ups from "+d)
@@ -205,7 +205,7 @@ func (s *Service) CreateEmailDomainBlock(ctx context.Context, c *Caller, domain 
 
 // DeleteEmailDomainBlock lifts an e-mail domain block.
 func (s *Service) DeleteEmailDomainBlock(ctx context.Context, c *Caller, id int64) error {
-	return adminDelete(ctx, c, id, s.EmailDomainBlock, s.Store.DeleteEmailDomainBlock, func(b *model.EmailDomainBlock) {
+	return adminDelete(ctx, c, id, s.EmailDomainBlock, s.store.DeleteEmailDomainBlock, func(b *model.EmailDomainBlock) {
 		s.audit(ctx, c, "destroy_email_domain_block", "EmailDomainBlock", b.Domain, "unblocked sign-ups from "+b.Domain)
 	})
 }
@@ -233,21 +233,21 @@ func CanonicalEmailHash(email string) string {
 // CanonicalEmailBlocks pages through canonical e-mail blocks.
 func (s *Service) CanonicalEmailBlocks(ctx context.Context, c *Caller, p model.Page) ([]*model.CanonicalEmailBlock, error) {
 	return adminRead(ctx, s, c, PermManageBlocks, "canonical email blocks", func() ([]*model.CanonicalEmailBlock, error) {
-		return s.Store.CanonicalEmailBlocks(ctx, p)
+		return s.store.CanonicalEmailBlocks(ctx, p)
 	})
 }
 
 // CanonicalEmailBlock returns one canonical e-mail block.
 func (s *Service) CanonicalEmailBlock(ctx context.Context, c *Caller, id int64) (*model.CanonicalEmailBlock, error) {
 	return adminRead(ctx, s, c, PermManageBlocks, "canonical email block", func() (*model.CanonicalEmailBlock, error) {
-		return s.Store.CanonicalEmailBlockByID(ctx, id)
+		return s.store.CanonicalEmailBlockByID(ctx, id)
 	})
 }
 
 // TestCanonicalEmail lists the blocks matching an address.
 func (s *Service) TestCanonicalEmail(ctx context.Context, c *Caller, email string) ([]*model.CanonicalEmailBlock, error) {
 	return adminRead(ctx, s, c, PermManageBlocks, "canonical email blocks", func() ([]*model.CanonicalEmailBlock, error) {
-		return s.Store.CanonicalEmailBlocksByHash(ctx, CanonicalEmailHash(email))
+		return s.store.CanonicalEmailBlocksByHash(ctx, CanonicalEmailHash(email))
 	})
 }
 
@@ -268,7 +268,7 @@ func (s *Service) CreateCanonicalEmailBlock(ctx context.Context, c *Caller, emai
 		return nil, herr.Unprocessable("Validation failed: Canonical email hash is invalid")
 	}
 	b := &model.CanonicalEmailBlock{Hash: hash}
-	if err := writeErr(s.Store.CreateCanonicalEmailBlock(ctx, b), "Canonical email hash"); err != nil {
+	if err := writeErr(s.store.CreateCanonicalEmailBlock(ctx, b), "Canonical email hash"); err != nil {
 		return nil, err
 	}
 	s.audit(ctx, c, "create_canonical_email_block", "CanonicalEmailBlock", strconv.FormatInt(b.ID, 10), "blocked an e-mail address")
@@ -277,7 +277,7 @@ func (s *Service) CreateCanonicalEmailBlock(ctx context.Context, c *Caller, emai
 
 // DeleteCanonicalEmailBlock lifts a canonical e-mail block.
 func (s *Service) DeleteCanonicalEmailBlock(ctx context.Context, c *Caller, id int64) error {
-	return adminDelete(ctx, c, id, s.CanonicalEmailBlock, s.Store.DeleteCanonicalEmailBlock, func(*model.CanonicalEmailBlock) {
+	return adminDelete(ctx, c, id, s.CanonicalEmailBlock, s.store.DeleteCanonicalEmailBlock, func(*model.CanonicalEmailBlock) {
 		s.audit(ctx, c, "destroy_canonical_email_block", "CanonicalEmailBlock", strconv.FormatInt(id, 10), "unblocked an e-mail address")
 	})
 }

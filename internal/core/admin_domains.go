@@ -71,12 +71,12 @@ var domainRe = func(d string) bool {
 
 // DomainBlocks pages through domain blocks (Manage Federation).
 func (s *Service) DomainBlocks(ctx context.Context, c *Caller, p model.Page) ([]*model.DomainBlock, error) {
-	return adminRead(ctx, s, c, PermManageFederation, "domain blocks", func() ([]*model.DomainBlock, error) { return s.Store.DomainBlocks(ctx, p) })
+	return adminRead(ctx, s, c, PermManageFederation, "domain blocks", func() ([]*model.DomainBlock, error) { return s.store.DomainBlocks(ctx, p) })
 }
 
 // DomainBlock returns one domain block.
 func (s *Service) DomainBlock(ctx context.Context, c *Caller, id int64) (*model.DomainBlock, error) {
-	return adminRead(ctx, s, c, PermManageFederation, "domain block", func() (*model.DomainBlock, error) { return s.Store.DomainBlockByID(ctx, id) })
+	return adminRead(ctx, s, c, PermManageFederation, "domain block", func() (*model.DomainBlock, error) { return s.store.DomainBlockByID(ctx, id) })
 }
 
 // ExistingDomainBlockError is returned when a domain already has a block
@@ -99,15 +99,15 @@ func (s *Service) CreateDomainBlock(ctx context.Context, c *Caller, p DomainBloc
 	if d == strings.ToLower(s.Cfg.Instance.Domain) {
 		return nil, herr.Unprocessable("Validation failed: Domain cannot be this instance")
 	}
-	if old, err := s.Store.DomainBlockByDomain(ctx, d); err == nil {
+	if old, err := s.store.DomainBlockByDomain(ctx, d); err == nil {
 		return nil, &ExistingDomainBlockError{Block: old}
 	}
 	b := &model.DomainBlock{Domain: d, Severity: "silence"}
 	if err := applyDomainBlock(b, p); err != nil {
 		return nil, err
 	}
-	if err := s.Store.CreateDomainBlock(ctx, b); errors.Is(err, storage.ErrConflict) {
-		old, _ := s.Store.DomainBlockByDomain(ctx, d)
+	if err := s.store.CreateDomainBlock(ctx, b); errors.Is(err, storage.ErrConflict) {
+		old, _ := s.store.DomainBlockByDomain(ctx, d)
 		if old != nil {
 			return nil, &ExistingDomainBlockError{Block: old}
 		}
@@ -124,7 +124,7 @@ func (s *Service) CreateDomainBlock(ctx context.Context, c *Caller, p DomainBloc
 // UpdateDomainBlock changes a domain block.
 func (s *Service) UpdateDomainBlock(ctx context.Context, c *Caller, id int64, p DomainBlockParams) (*model.DomainBlock, error) {
 	apply := func(b *model.DomainBlock) error { return applyDomainBlock(b, p) }
-	return adminUpdate(ctx, c, id, s.DomainBlock, apply, s.Store.UpdateDomainBlock, "", func(b *model.DomainBlock) {
+	return adminUpdate(ctx, c, id, s.DomainBlock, apply, s.store.UpdateDomainBlock, "", func(b *model.DomainBlock) {
 		s.invalidateDomainPolicy()
 		s.enforceDomainBlock(ctx, b)
 		s.audit(ctx, c, "update_domain_block", "DomainBlock", b.Domain, "changed the block of "+b.Domain+" ("+b.Severity+")")
@@ -133,7 +133,7 @@ func (s *Service) UpdateDomainBlock(ctx context.Context, c *Caller, id int64, p 
 
 // DeleteDomainBlock lifts a domain block.
 func (s *Service) DeleteDomainBlock(ctx context.Context, c *Caller, id int64) error {
-	return adminDelete(ctx, c, id, s.DomainBlock, s.Store.DeleteDomainBlock, func(b *model.DomainBlock) {
+	return adminDelete(ctx, c, id, s.DomainBlock, s.store.DeleteDomainBlock, func(b *model.DomainBlock) {
 		s.invalidateDomainPolicy()
 		s.audit(ctx, c, "destroy_domain_block", "DomainBlock", b.Domain, "unblocked "+b.Domain)
 	})
@@ -151,12 +151,12 @@ func (s *Service) PublicDomainBlocks(ctx context.Context) ([]*model.DomainBlock,
 
 // DomainAllows pages through allowed domains.
 func (s *Service) DomainAllows(ctx context.Context, c *Caller, p model.Page) ([]*model.DomainAllow, error) {
-	return adminRead(ctx, s, c, PermManageFederation, "domain allows", func() ([]*model.DomainAllow, error) { return s.Store.DomainAllows(ctx, p) })
+	return adminRead(ctx, s, c, PermManageFederation, "domain allows", func() ([]*model.DomainAllow, error) { return s.store.DomainAllows(ctx, p) })
 }
 
 // DomainAllow returns one allowed domain.
 func (s *Service) DomainAllow(ctx context.Context, c *Caller, id int64) (*model.DomainAllow, error) {
-	return adminRead(ctx, s, c, PermManageFederation, "domain allow", func() (*model.DomainAllow, error) { return s.Store.DomainAllowByID(ctx, id) })
+	return adminRead(ctx, s, c, PermManageFederation, "domain allow", func() (*model.DomainAllow, error) { return s.store.DomainAllowByID(ctx, id) })
 }
 
 // CreateDomainAllow allows a domain (allow-list mode).
@@ -169,7 +169,7 @@ func (s *Service) CreateDomainAllow(ctx context.Context, c *Caller, domain strin
 		return nil, herr.Unprocessable("Validation failed: Domain is not a valid domain name")
 	}
 	a := &model.DomainAllow{Domain: d}
-	if err := s.Store.CreateDomainAllow(ctx, a); err != nil {
+	if err := s.store.CreateDomainAllow(ctx, a); err != nil {
 		return nil, herr.Internal(err)
 	}
 	s.invalidateDomainPolicy()
@@ -179,7 +179,7 @@ func (s *Service) CreateDomainAllow(ctx context.Context, c *Caller, domain strin
 
 // DeleteDomainAllow removes an allowed domain.
 func (s *Service) DeleteDomainAllow(ctx context.Context, c *Caller, id int64) error {
-	return adminDelete(ctx, c, id, s.DomainAllow, s.Store.DeleteDomainAllow, func(a *model.DomainAllow) {
+	return adminDelete(ctx, c, id, s.DomainAllow, s.store.DeleteDomainAllow, func(a *model.DomainAllow) {
 		s.invalidateDomainPolicy()
 		s.audit(ctx, c, "destroy_domain_allow", "DomainAllow", a.Domain, "disallowed "+a.Domain)
 	})

@@ -51,7 +51,7 @@ func (s *Service) siteTitle() string {
 // newUserToken makes and stores a one-time token for a user.
 func (s *Service) newUserToken(ctx context.Context, userID int64, kind string, ttl time.Duration) (string, error) {
 	plain := RandomToken(32)
-	if err := s.Store.CreateUserToken(ctx, storageHash(plain), model.UserToken{UserID: userID, Kind: kind, ExpiresAt: time.Now().Add(ttl)}); err != nil {
+	if err := s.store.CreateUserToken(ctx, storageHash(plain), model.UserToken{UserID: userID, Kind: kind, ExpiresAt: time.Now().Add(ttl)}); err != nil {
 		return "", herr.Internal(err)
 	}
 	return plain, nil
@@ -88,7 +88,7 @@ func (s *Service) Confirm(ctx context.Context, token string) (*model.User, error
 	if token == "" || len(token) > 256 {
 		return nil, bad
 	}
-	t, err := s.Store.ConsumeUserToken(ctx, storageHash(token), "confirm")
+	t, err := s.store.ConsumeUserToken(ctx, storageHash(token), "confirm")
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, bad
 	} else if err != nil {
@@ -97,10 +97,10 @@ func (s *Service) Confirm(ctx context.Context, token string) (*model.User, error
 	if time.Now().After(t.ExpiresAt) {
 		return nil, bad
 	}
-	if err := s.Store.ConfirmUser(ctx, t.UserID, time.Now()); err != nil {
+	if err := s.store.ConfirmUser(ctx, t.UserID, time.Now()); err != nil {
 		return nil, herr.Internal(err)
 	}
-	u, err := s.Store.UserByAccountID(ctx, t.UserID)
+	u, err := s.store.UserByAccountID(ctx, t.UserID)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -127,7 +127,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 	if !s.MailEnabled() {
 		return herr.Unprocessable("Password reset by e-mail is not available on this server: ask an administrator")
 	}
-	u, err := s.Store.UserByLogin(ctx, email)
+	u, err := s.store.UserByLogin(ctx, email)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil
 	} else if err != nil {
@@ -157,7 +157,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 	if err != nil {
 		return err
 	}
-	t, err := s.Store.ConsumeUserToken(ctx, storageHash(token), "reset")
+	t, err := s.store.ConsumeUserToken(ctx, storageHash(token), "reset")
 	if errors.Is(err, storage.ErrNotFound) {
 		return bad
 	} else if err != nil {
@@ -170,7 +170,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 		return err
 	}
 	// Following the mailed link proves the address.
-	_ = s.Store.ConfirmUser(ctx, t.UserID, time.Now())
+	_ = s.store.ConfirmUser(ctx, t.UserID, time.Now())
 	return nil
 }
 
@@ -183,7 +183,7 @@ func (s *Service) notifyStaff(ctx context.Context, perm Permission, subject, bod
 	if err != nil {
 		return
 	}
-	to, err := s.Store.StaffEmails(ctx, keys)
+	to, err := s.store.StaffEmails(ctx, keys)
 	if err != nil || len(to) == 0 {
 		return
 	}

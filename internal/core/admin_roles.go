@@ -98,9 +98,9 @@ func (s *Service) RoleOf(ctx context.Context, u *model.User) (*model.Role, error
 	if u != nil && u.Role != "" {
 		key = u.Role
 	}
-	r, err := s.Store.RoleByKey(ctx, key)
+	r, err := s.store.RoleByKey(ctx, key)
 	if errors.Is(err, storage.ErrNotFound) && key != model.RoleUser {
-		r, err = s.Store.RoleByKey(ctx, model.RoleUser)
+		r, err = s.store.RoleByKey(ctx, model.RoleUser)
 	}
 	if err != nil {
 		return nil, herr.Internal(err)
@@ -117,7 +117,7 @@ func (s *Service) PermissionsOf(ctx context.Context, u *model.User) (Permission,
 	}
 	perms := Permission(r.Permissions)
 	if r.Key != model.RoleUser {
-		every, err := s.Store.RoleByKey(ctx, model.RoleUser)
+		every, err := s.store.RoleByKey(ctx, model.RoleUser)
 		if err != nil {
 			return 0, nil, herr.Internal(err)
 		}
@@ -186,7 +186,7 @@ func (s *Service) outranks(ctx context.Context, c *Caller, target *model.User) e
 
 // Roles lists every role, least powerful first.
 func (s *Service) Roles(ctx context.Context, c *Caller) ([]*model.Role, error) {
-	return adminRead(ctx, s, c, PermManageRoles, "roles", func() ([]*model.Role, error) { return s.Store.Roles(ctx) })
+	return adminRead(ctx, s, c, PermManageRoles, "roles", func() ([]*model.Role, error) { return s.store.Roles(ctx) })
 }
 
 // Role returns one role.
@@ -198,7 +198,7 @@ func (s *Service) Role(ctx context.Context, c *Caller, roleID int64) (*model.Rol
 }
 
 func (s *Service) roleByID(ctx context.Context, roleID int64) (*model.Role, error) {
-	r, err := s.Store.RoleByID(ctx, roleID)
+	r, err := s.store.RoleByID(ctx, roleID)
 	if err != nil {
 		return nil, readErr(err, "role")
 	}
@@ -275,7 +275,7 @@ func (s *Service) CreateRole(ctx context.Context, c *Caller, p RoleParams) (*mod
 	if err := applyRole(r, p, rank, perms); err != nil {
 		return nil, err
 	}
-	if err := s.Store.CreateRole(ctx, r); err != nil {
+	if err := s.store.CreateRole(ctx, r); err != nil {
 		return nil, herr.Internal(err)
 	}
 	s.audit(ctx, c, "create_user_role", "UserRole", strconv.FormatInt(r.ID, 10), "created role "+r.Name)
@@ -305,7 +305,7 @@ func (s *Service) UpdateRole(ctx context.Context, c *Caller, roleID int64, p Rol
 	if err := applyRole(r, p, rank, perms); err != nil {
 		return nil, err
 	}
-	if err := s.Store.UpdateRole(ctx, r); err != nil {
+	if err := s.store.UpdateRole(ctx, r); err != nil {
 		return nil, herr.Internal(err)
 	}
 	s.audit(ctx, c, "update_user_role", "UserRole", strconv.FormatInt(r.ID, 10), "changed role "+r.Key)
@@ -331,7 +331,7 @@ func (s *Service) DeleteRole(ctx context.Context, c *Caller, roleID int64) error
 	if r.Position >= rank {
 		return herr.Forbidden("This action is not allowed")
 	}
-	if err := s.Store.DeleteRole(ctx, roleID); err != nil {
+	if err := s.store.DeleteRole(ctx, roleID); err != nil {
 		return herr.Internal(err)
 	}
 	s.audit(ctx, c, "destroy_user_role", "UserRole", strconv.FormatInt(r.ID, 10), "deleted role "+r.Name)
@@ -352,7 +352,7 @@ func (s *Service) AssignRole(ctx context.Context, c *Caller, accountID int64, ro
 	if err != nil {
 		return nil, err
 	}
-	u, err := s.Store.UserByAccountID(ctx, accountID)
+	u, err := s.store.UserByAccountID(ctx, accountID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, herr.NotFound("account")
 	} else if err != nil {
@@ -368,7 +368,7 @@ func (s *Service) AssignRole(ctx context.Context, c *Caller, accountID int64, ro
 	if r.Key != model.RoleUser && r.Position >= rank {
 		return nil, herr.Forbidden("This action is not allowed")
 	}
-	if err := s.Store.SetRole(ctx, u.ID, r.Key); err != nil {
+	if err := s.store.SetRole(ctx, u.ID, r.Key); err != nil {
 		return nil, herr.Internal(err)
 	}
 	s.audit(ctx, c, "change_role_user", "User", strconv.FormatInt(accountID, 10), "gave role "+roleLabel(r))
@@ -401,7 +401,7 @@ func (s *Service) StaffRoleKeys(ctx context.Context) ([]string, error) {
 // roleKeysWhere lists the keys of roles whose permissions (with the
 // everyone role's) satisfy keep.
 func (s *Service) roleKeysWhere(ctx context.Context, keep func(Permission) bool) ([]string, error) {
-	rs, err := s.Store.Roles(ctx)
+	rs, err := s.store.Roles(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -424,7 +424,7 @@ func (s *Service) roleKeysWhere(ctx context.Context, keep func(Permission) bool)
 // action is done.
 func (s *Service) audit(ctx context.Context, c *Caller, action, targetType, targetID, summary string) {
 	e := &model.AuditEntry{AccountID: c.AccountID(), Action: action, TargetType: targetType, TargetID: targetID, Summary: summary}
-	if err := s.Store.AddAudit(ctx, e); err != nil && s.Log != nil {
+	if err := s.store.AddAudit(ctx, e); err != nil && s.Log != nil {
 		s.Log.Error("audit log", "action", action, "err", err)
 	}
 }
@@ -434,7 +434,7 @@ func (s *Service) AuditLog(ctx context.Context, c *Caller, f storage.AuditFilter
 	if err := s.Authorize(ctx, c, PermViewAuditLog); err != nil {
 		return nil, err
 	}
-	out, err := s.Store.AuditLog(ctx, f, p)
+	out, err := s.store.AuditLog(ctx, f, p)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}

@@ -54,7 +54,7 @@ const siteSettingKey = "site"
 
 func (s *Service) loadOverrides(ctx context.Context) (siteOverrides, error) {
 	var o siteOverrides
-	v, err := s.Store.Setting(ctx, siteSettingKey)
+	v, err := s.store.Setting(ctx, siteSettingKey)
 	if errors.Is(err, storage.ErrNotFound) {
 		return o, nil
 	}
@@ -245,7 +245,7 @@ func (s *Service) UpdateSite(ctx context.Context, c *Caller, u SiteUpdate) (Site
 	if err != nil {
 		return Site{}, herr.Internal(err)
 	}
-	if err := s.Store.SetSetting(ctx, siteSettingKey, string(b)); err != nil {
+	if err := s.store.SetSetting(ctx, siteSettingKey, string(b)); err != nil {
 		return Site{}, herr.Internal(err)
 	}
 	if u.LimitedFederation != nil {
@@ -274,7 +274,7 @@ func RenderSiteText(src string) string {
 
 // Rules lists the instance's rules (public).
 func (s *Service) Rules(ctx context.Context) ([]*model.Rule, error) {
-	rs, err := s.Store.Rules(ctx)
+	rs, err := s.store.Rules(ctx)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -322,7 +322,7 @@ func (s *Service) CreateRule(ctx context.Context, c *Caller, p RuleParams) (*mod
 	}
 	r := &model.Rule{}
 	if p.Position == nil {
-		rs, err := s.Store.Rules(ctx)
+		rs, err := s.store.Rules(ctx)
 		if err != nil {
 			return nil, herr.Internal(err)
 		}
@@ -337,7 +337,7 @@ func (s *Service) CreateRule(ctx context.Context, c *Caller, p RuleParams) (*mod
 	if err := applyRule(r, p); err != nil {
 		return nil, err
 	}
-	if err := s.Store.CreateRule(ctx, r); err != nil {
+	if err := s.store.CreateRule(ctx, r); err != nil {
 		return nil, herr.Internal(err)
 	}
 	s.audit(ctx, c, "create_rule", "Rule", strconv.FormatInt(r.ID, 10), "added a rule")
@@ -347,21 +347,21 @@ func (s *Service) CreateRule(ctx context.Context, c *Caller, p RuleParams) (*mod
 // UpdateRule changes a rule (Manage Rules).
 func (s *Service) UpdateRule(ctx context.Context, c *Caller, ruleID int64, p RuleParams) (*model.Rule, error) {
 	apply := func(r *model.Rule) error { return applyRule(r, p) }
-	return adminUpdate(ctx, c, ruleID, s.adminRule, apply, s.Store.UpdateRule, "", func(r *model.Rule) {
+	return adminUpdate(ctx, c, ruleID, s.adminRule, apply, s.store.UpdateRule, "", func(r *model.Rule) {
 		s.audit(ctx, c, "update_rule", "Rule", strconv.FormatInt(r.ID, 10), "changed a rule")
 	})
 }
 
 // DeleteRule deletes a rule (Manage Rules).
 func (s *Service) DeleteRule(ctx context.Context, c *Caller, ruleID int64) error {
-	return adminDelete(ctx, c, ruleID, s.adminRule, s.Store.DeleteRule, func(*model.Rule) {
+	return adminDelete(ctx, c, ruleID, s.adminRule, s.store.DeleteRule, func(*model.Rule) {
 		s.audit(ctx, c, "destroy_rule", "Rule", strconv.FormatInt(ruleID, 10), "deleted a rule")
 	})
 }
 
 // adminRule reads a rule for a caller who manages them.
 func (s *Service) adminRule(ctx context.Context, c *Caller, ruleID int64) (*model.Rule, error) {
-	return adminRead(ctx, s, c, PermManageRules, "rule", func() (*model.Rule, error) { return s.Store.RuleByID(ctx, ruleID) })
+	return adminRead(ctx, s, c, PermManageRules, "rule", func() (*model.Rule, error) { return s.store.RuleByID(ctx, ruleID) })
 }
 
 // --- announcements ---
@@ -412,7 +412,7 @@ func applyAnnouncement(an *model.Announcement, p AnnouncementParams) error {
 // AdminAnnouncements lists every announcement, drafts included.
 func (s *Service) AdminAnnouncements(ctx context.Context, c *Caller) ([]*model.Announcement, error) {
 	return adminRead(ctx, s, c, PermManageAnnouncements, "announcements", func() ([]*model.Announcement, error) {
-		return s.Store.Announcements(ctx, true)
+		return s.store.Announcements(ctx, true)
 	})
 }
 
@@ -429,7 +429,7 @@ func (s *Service) CreateAnnouncement(ctx context.Context, c *Caller, p Announcem
 	if err := applyAnnouncement(an, p); err != nil {
 		return nil, err
 	}
-	if err := s.Store.CreateAnnouncement(ctx, an); err != nil {
+	if err := s.store.CreateAnnouncement(ctx, an); err != nil {
 		return nil, herr.Internal(err)
 	}
 	s.audit(ctx, c, "create_announcement", "Announcement", strconv.FormatInt(an.ID, 10), "created an announcement")
@@ -437,7 +437,7 @@ func (s *Service) CreateAnnouncement(ctx context.Context, c *Caller, p Announcem
 }
 
 func (s *Service) announcement(ctx context.Context, id int64) (*model.Announcement, error) {
-	an, err := s.Store.AnnouncementByID(ctx, id)
+	an, err := s.store.AnnouncementByID(ctx, id)
 	if err != nil {
 		return nil, readErr(err, "announcement")
 	}
@@ -453,14 +453,14 @@ func (s *Service) adminAnnouncement(ctx context.Context, c *Caller, id int64) (*
 // UpdateAnnouncement changes an announcement.
 func (s *Service) UpdateAnnouncement(ctx context.Context, c *Caller, id int64, p AnnouncementParams) (*model.Announcement, error) {
 	apply := func(an *model.Announcement) error { return applyAnnouncement(an, p) }
-	return adminUpdate(ctx, c, id, s.adminAnnouncement, apply, s.Store.UpdateAnnouncement, "", func(an *model.Announcement) {
+	return adminUpdate(ctx, c, id, s.adminAnnouncement, apply, s.store.UpdateAnnouncement, "", func(an *model.Announcement) {
 		s.audit(ctx, c, "update_announcement", "Announcement", strconv.FormatInt(an.ID, 10), "changed an announcement")
 	})
 }
 
 // DeleteAnnouncement deletes an announcement.
 func (s *Service) DeleteAnnouncement(ctx context.Context, c *Caller, id int64) error {
-	return adminDelete(ctx, c, id, s.adminAnnouncement, s.Store.DeleteAnnouncement, func(*model.Announcement) {
+	return adminDelete(ctx, c, id, s.adminAnnouncement, s.store.DeleteAnnouncement, func(*model.Announcement) {
 		s.audit(ctx, c, "destroy_announcement", "Announcement", strconv.FormatInt(id, 10), "deleted an announcement")
 	})
 }
@@ -478,11 +478,11 @@ func (s *Service) Announcements(ctx context.Context, c *Caller, withDismissed bo
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
-	all, err := s.Store.Announcements(ctx, false)
+	all, err := s.store.Announcements(ctx, false)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
-	read, err := s.Store.DismissedAnnouncements(ctx, c.Account.ID)
+	read, err := s.store.DismissedAnnouncements(ctx, c.Account.ID)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -499,7 +499,7 @@ func (s *Service) Announcements(ctx context.Context, c *Caller, withDismissed bo
 		v.Announcements = append(v.Announcements, an)
 		ids = append(ids, an.ID)
 	}
-	v.Reactions, err = s.Store.AnnouncementReactions(ctx, c.Account.ID, ids)
+	v.Reactions, err = s.store.AnnouncementReactions(ctx, c.Account.ID, ids)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -525,7 +525,7 @@ func (s *Service) DismissAnnouncement(ctx context.Context, c *Caller, id int64) 
 	if err := s.publishedAnnouncement(ctx, id); err != nil {
 		return err
 	}
-	if err := s.Store.DismissAnnouncement(ctx, id, c.Account.ID); err != nil {
+	if err := s.store.DismissAnnouncement(ctx, id, c.Account.ID); err != nil {
 		return herr.Internal(err)
 	}
 	return nil
@@ -550,9 +550,9 @@ func (s *Service) ReactToAnnouncement(ctx context.Context, c *Caller, id int64, 
 	}
 	var err error
 	if add {
-		err = s.Store.AddAnnouncementReaction(ctx, id, c.Account.ID, name)
+		err = s.store.AddAnnouncementReaction(ctx, id, c.Account.ID, name)
 	} else {
-		err = s.Store.RemoveAnnouncementReaction(ctx, id, c.Account.ID, name)
+		err = s.store.RemoveAnnouncementReaction(ctx, id, c.Account.ID, name)
 	}
 	if err != nil {
 		return herr.Internal(err)

@@ -55,7 +55,7 @@ func (s *Service) recordConversation(ctx context.Context, st *model.Status) {
 	if st.Visibility != model.Direct || st.ReblogOfID != 0 {
 		return
 	}
-	touched, err := s.Store.RecordConversation(ctx, st)
+	touched, err := s.store.RecordConversation(ctx, st)
 	if err != nil {
 		s.Log.Error("record conversation", "status", st.ID, "err", err)
 		return
@@ -70,7 +70,7 @@ func (s *Service) Conversations(ctx context.Context, c *Caller, p model.Page) (*
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
-	cs, err := s.Store.Conversations(ctx, c.Account.ID, p)
+	cs, err := s.store.Conversations(ctx, c.Account.ID, p)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -79,7 +79,7 @@ func (s *Service) Conversations(ctx context.Context, c *Caller, p model.Page) (*
 
 // ConversationFor loads one conversation of an account (streaming).
 func (s *Service) ConversationFor(ctx context.Context, accountID, convID int64) (*ConversationPage, error) {
-	cv, err := s.Store.ConversationByID(ctx, accountID, convID)
+	cv, err := s.store.ConversationByID(ctx, accountID, convID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, herr.NotFound("conversation")
 	}
@@ -98,7 +98,7 @@ func (s *Service) conversationPage(ctx context.Context, viewerID int64, cs []sto
 	for i, c := range cs {
 		ids[i] = c.LastStatusID
 	}
-	m, err := s.Store.StatusesByIDs(ctx, ids)
+	m, err := s.store.StatusesByIDs(ctx, ids)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -127,7 +127,7 @@ func (s *Service) RemoveConversation(ctx context.Context, c *Caller, convID int6
 	if err := s.requireUser(c); err != nil {
 		return err
 	}
-	if err := s.Store.DeleteConversation(ctx, c.Account.ID, convID); err != nil {
+	if err := s.store.DeleteConversation(ctx, c.Account.ID, convID); err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
 			return herr.NotFound("conversation")
 		}
@@ -141,7 +141,7 @@ func (s *Service) ReadConversation(ctx context.Context, c *Caller, convID int64)
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
-	if err := s.Store.MarkConversationRead(ctx, c.Account.ID, convID); err != nil {
+	if err := s.store.MarkConversationRead(ctx, c.Account.ID, convID); err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
 			return nil, herr.NotFound("conversation")
 		}

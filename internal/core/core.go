@@ -17,9 +17,13 @@ import (
 
 // Service carries what every rule needs.
 type Service struct {
-	Cfg   config.Config
-	Store storage.Store
-	Log   *slog.Logger
+	Cfg config.Config
+	Log *slog.Logger
+
+	// store is private to the domain layer: the surfaces (client API, web
+	// UI, federation, command line) go through the methods of Service,
+	// which carry the rules (a test in internal/server checks them).
+	store storage.Store
 
 	// Resolver finds remote accounts and statuses; set by the federation
 	// engine (nil: local only).
@@ -51,7 +55,7 @@ type Resolver interface {
 
 // New makes a Service.
 func New(cfg config.Config, store storage.Store, log *slog.Logger) *Service {
-	return &Service{Cfg: cfg, Store: store, Log: log}
+	return &Service{Cfg: cfg, store: store, Log: log}
 }
 
 // Base is the instance origin, e.g. https://social.example.

@@ -41,7 +41,7 @@ func (s *Service) callerOfToken(ctx context.Context, t *model.Token) (*Caller, e
 	if t.UserID == 0 {
 		return c, nil
 	}
-	u, err := s.Store.UserByAccountID(ctx, t.UserID)
+	u, err := s.store.UserByAccountID(ctx, t.UserID)
 	if err != nil {
 		return nil, bad
 	}
@@ -50,7 +50,7 @@ func (s *Service) callerOfToken(ctx context.Context, t *model.Token) (*Caller, e
 	if err := s.UsableUser(ctx, u); err != nil {
 		return nil, err
 	}
-	a, err := s.Store.AccountByID(ctx, u.AccountID)
+	a, err := s.store.AccountByID(ctx, u.AccountID)
 	if err != nil {
 		return nil, bad
 	}
@@ -66,7 +66,7 @@ func (s *Service) CheckCaller(ctx context.Context, c *Caller) error {
 	if c == nil || c.Token == nil || c.Token.ID == 0 {
 		return bad
 	}
-	t, err := s.Store.TokenByID(ctx, c.Token.ID)
+	t, err := s.store.TokenByID(ctx, c.Token.ID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return bad
 	} else if err != nil {
@@ -83,7 +83,7 @@ func (s *Service) CheckCaller(ctx context.Context, c *Caller) error {
 // longer exist: another process (the command line, which sets passwords)
 // deleted them, and its announcement could not reach this one.
 func (s *Service) RevokedTokens(ctx context.Context, ids []int64) ([]int64, error) {
-	live, err := s.Store.ExistingTokenIDs(ctx, ids)
+	live, err := s.store.ExistingTokenIDs(ctx, ids)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -106,7 +106,7 @@ func (s *Service) RevokeToken(ctx context.Context, app *model.App, token string)
 	if token == "" || len(token) > 512 {
 		return nil
 	}
-	id, err := s.Store.RevokeToken(ctx, token, app.ID)
+	id, err := s.store.RevokeToken(ctx, token, app.ID)
 	if err != nil {
 		return herr.Internal(err)
 	}
@@ -123,7 +123,7 @@ func (s *Service) RevokeToken(ctx context.Context, app *model.App, token string)
 // changed its own password; 0: none), and their streams. Users share
 // their account's id.
 func (s *Service) setPassword(ctx context.Context, userID int64, hash string, keepSession int64) error {
-	err := s.Store.SetPassword(ctx, userID, hash, keepSession)
+	err := s.store.SetPassword(ctx, userID, hash, keepSession)
 	if errors.Is(err, storage.ErrNotFound) {
 		return herr.NotFound("user")
 	} else if err != nil {

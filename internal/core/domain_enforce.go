@@ -22,7 +22,7 @@ func (s *Service) enforceDomainBlock(ctx context.Context, b *model.DomainBlock) 
 		return
 	}
 	ctx = context.WithoutCancel(ctx)
-	domains, err := s.Store.KnownDomains(ctx, 100000)
+	domains, err := s.store.KnownDomains(ctx, 100000)
 	if err != nil {
 		s.Log.Error("domain block: known domains", "err", err)
 		return
@@ -33,7 +33,7 @@ func (s *Service) enforceDomainBlock(ctx context.Context, b *model.DomainBlock) 
 		}
 		var cursor int64
 		for {
-			aas, err := s.Store.AdminAccounts(ctx, storage.AdminAccountFilter{Origin: "remote", ByDomain: d}, model.Page{MaxID: cursor, Limit: 200})
+			aas, err := s.store.AdminAccounts(ctx, storage.AdminAccountFilter{Origin: "remote", ByDomain: d}, model.Page{MaxID: cursor, Limit: 200})
 			if err != nil {
 				s.Log.Error("domain block: accounts", "domain", d, "err", err)
 				return
@@ -64,9 +64,9 @@ func (s *Service) DropRemoteFollows(ctx context.Context, remoteID int64) {
 			var links []storage.AccountLink
 			var err error
 			if dir {
-				links, err = s.Store.Followers(ctx, remoteID, model.Page{Limit: 200})
+				links, err = s.store.Followers(ctx, remoteID, model.Page{Limit: 200})
 			} else {
-				links, err = s.Store.Following(ctx, remoteID, model.Page{Limit: 200})
+				links, err = s.store.Following(ctx, remoteID, model.Page{Limit: 200})
 			}
 			if err != nil {
 				s.Log.Error("drop follows", "account", remoteID, "err", err)
@@ -80,7 +80,7 @@ func (s *Service) DropRemoteFollows(ctx context.Context, remoteID int64) {
 				if !dir {
 					follower, target = remoteID, l.AccountID
 				}
-				if _, err := s.Store.Unfollow(ctx, follower, target, nil); err != nil {
+				if _, err := s.store.Unfollow(ctx, follower, target, nil); err != nil {
 					s.Log.Error("drop follow", "follower", follower, "target", target, "err", err)
 					return
 				}

@@ -120,12 +120,12 @@ func (s *Service) loadPolicyRules(ctx context.Context) (*policyRules, error) {
 	for _, d := range fed.AllowedDomains {
 		r.allowed = append(r.allowed, NormaliseDomain(d))
 	}
-	dbBlocks, err := s.Store.AllDomainBlocks(ctx)
+	dbBlocks, err := s.store.AllDomainBlocks(ctx)
 	if err != nil {
 		return nil, err
 	}
 	r.blocks = append(r.blocks, dbBlocks...)
-	allows, err := s.Store.AllDomainAllows(ctx)
+	allows, err := s.store.AllDomainAllows(ctx)
 	if err != nil {
 		return nil, err
 	}

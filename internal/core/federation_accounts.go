@@ -29,10 +29,10 @@ func (s *Service) StoreRemoteAccount(ctx context.Context, a *model.Account, pol 
 	if pol.RejectMedia {
 		a.AvatarURL, a.HeaderURL = "", ""
 	}
-	if err := s.Store.UpsertRemoteAccount(ctx, a); err != nil {
+	if err := s.store.UpsertRemoteAccount(ctx, a); err != nil {
 		return nil, err
 	}
-	stored, err := s.Store.AccountByID(ctx, a.ID)
+	stored, err := s.store.AccountByID(ctx, a.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func (s *Service) applyDomainPolicy(ctx context.Context, a *model.Account, pol D
 		s.Log.Error("apply domain policy to account", "account", a.URI, "err", err)
 		return a
 	}
-	if fresh, err := s.Store.AccountByID(ctx, a.ID); err == nil {
+	if fresh, err := s.store.AccountByID(ctx, a.ID); err == nil {
 		return fresh
 	}
 	return a
@@ -70,7 +70,7 @@ func (s *Service) moderateForDomain(ctx context.Context, accountID int64, suspen
 	if suspend {
 		m = storage.AccountModeration{Suspended: &t}
 	}
-	if err := s.Store.ModerateAccount(ctx, accountID, m, nil, nil, nil); err != nil {
+	if err := s.store.ModerateAccount(ctx, accountID, m, nil, nil, nil); err != nil {
 		return err
 	}
 	if suspend {
@@ -82,7 +82,7 @@ func (s *Service) moderateForDomain(ctx context.Context, accountID int64, suspen
 // MarkRemoteAccountGone records that the remote actor uri answered 410
 // (deleted at its origin); unknown and local accounts are left alone.
 func (s *Service) MarkRemoteAccountGone(ctx context.Context, uri string) error {
-	a, err := s.Store.AccountByURI(ctx, uri)
+	a, err := s.store.AccountByURI(ctx, uri)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil
 	} else if err != nil {
@@ -91,27 +91,27 @@ func (s *Service) MarkRemoteAccountGone(ctx context.Context, uri string) error {
 	if a.Local() {
 		return nil
 	}
-	return s.Store.MarkAccountGone(ctx, a.ID)
+	return s.store.MarkAccountGone(ctx, a.ID)
 }
 
 // MarkInboxGone marks the remote accounts whose personal inbox is inboxURL
 // as gone (a delivery there answered 410) and returns how many.
 func (s *Service) MarkInboxGone(ctx context.Context, inboxURL string) (int64, error) {
-	return s.Store.MarkInboxGone(ctx, inboxURL)
+	return s.store.MarkInboxGone(ctx, inboxURL)
 }
 
 // RemoteAccountDeleted deletes a remote account that deleted itself (its
 // signed Delete of its own actor). Local accounts are deleted only by
 // their owner or the moderators (DeleteAccountData).
 func (s *Service) RemoteAccountDeleted(ctx context.Context, accountID int64) error {
-	a, err := s.Store.AccountByID(ctx, accountID)
+	a, err := s.store.AccountByID(ctx, accountID)
 	if err != nil {
 		return err
 	}
 	if a.Local() {
 		return herr.Forbidden("A local account is not deleted by an activity")
 	}
-	return s.Store.DeleteAccount(ctx, accountID)
+	return s.store.DeleteAccount(ctx, accountID)
 }
 
 // FinishLocalAccountDelete deletes a local account once the federation
@@ -120,7 +120,7 @@ func (s *Service) RemoteAccountDeleted(ctx context.Context, accountID int64) err
 // answers 410. It returns the deleted account, or nil when there was
 // nothing to delete (gone already, or unsuspended since).
 func (s *Service) FinishLocalAccountDelete(ctx context.Context, accountID int64) (*model.Account, error) {
-	a, err := s.Store.AccountByID(ctx, accountID)
+	a, err := s.store.AccountByID(ctx, accountID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, nil
 	} else if err != nil {
@@ -129,7 +129,7 @@ func (s *Service) FinishLocalAccountDelete(ctx context.Context, accountID int64)
 	if !a.Local() || a.SuspendedAt == nil {
 		return nil, nil
 	}
-	if err := s.Store.DeleteAccount(context.WithoutCancel(ctx), accountID); err != nil {
+	if err := s.store.DeleteAccount(context.WithoutCancel(ctx), accountID); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -149,7 +149,7 @@ func (s *Service) RemoteAccountMoved(ctx context.Context, from, to *model.Accoun
 	if to.SuspendedAt != nil {
 		return herr.Unprocessable("Validation failed: The new account is suspended")
 	}
-	if err := s.Store.SetMovedTo(ctx, from.ID, to.ID); err != nil {
+	if err := s.store.SetMovedTo(ctx, from.ID, to.ID); err != nil {
 		return err
 	}
 	return s.migrateFollowers(ctx, from, to)
@@ -162,7 +162,7 @@ func (s *Service) RemoteAccountMoved(ctx context.Context, from, to *model.Accoun
 func (s *Service) migrateFollowers(ctx context.Context, from, to *model.Account) error {
 	var cursor int64
 	for range 1000 {
-		links, err := s.Store.Followers(ctx, from.ID, model.Page{MaxID: cursor, Limit: 200})
+		links, err := s.store.Followers(ctx, from.ID, model.Page{MaxID: cursor, Limit: 200})
 		if err != nil {
 			return err
 		}
@@ -174,7 +174,7 @@ func (s *Service) migrateFollowers(ctx context.Context, from, to *model.Account)
 			ids[i] = l.AccountID
 			cursor = l.ID
 		}
-		accts, err := s.Store.AccountsByIDs(ctx, ids)
+		accts, err := s.store.AccountsByIDs(ctx, ids)
 		if err != nil {
 			return err
 		}
@@ -185,7 +185,7 @@ func (s *Service) migrateFollowers(ctx context.Context, from, to *model.Account)
 			}
 			c := &Caller{Account: a}
 			opts := FollowOptions{}
-			if fl, err := s.Store.FollowBetween(ctx, a.ID, from.ID); err == nil {
+			if fl, err := s.store.FollowBetween(ctx, a.ID, from.ID); err == nil {
 				reblogs, notify := fl.ShowReblogs, fl.Notify
 				opts.Reblogs, opts.Notify = &reblogs, &notify
 			}
@@ -209,7 +209,7 @@ func (s *Service) RemotePin(ctx context.Context, actorID int64, st *model.Status
 	if st.AccountID != actorID {
 		return herr.Forbidden("Only the author of a post can feature it")
 	}
-	if err := s.Store.Pin(ctx, actorID, st.ID, nil); errors.Is(err, storage.ErrPinLimit) {
+	if err := s.store.Pin(ctx, actorID, st.ID, nil); errors.Is(err, storage.ErrPinLimit) {
 		return herr.Unprocessable("Validation failed: The account already features the maximum number of posts")
 	} else if err != nil {
 		return err
@@ -220,7 +220,7 @@ func (s *Service) RemotePin(ctx context.Context, actorID int64, st *model.Status
 // RemoteUnpin removes a remote actor's post, by its URI, from its featured
 // posts (a Remove); an unknown post is nothing to do.
 func (s *Service) RemoteUnpin(ctx context.Context, actorID int64, uri string) error {
-	st, err := s.Store.StatusByURI(ctx, uri)
+	st, err := s.store.StatusByURI(ctx, uri)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil
 	} else if err != nil {
@@ -229,5 +229,5 @@ func (s *Service) RemoteUnpin(ctx context.Context, actorID int64, uri string) er
 	if st.AccountID != actorID {
 		return herr.Forbidden("Only the author of a post can unfeature it")
 	}
-	return s.Store.Unpin(ctx, actorID, st.ID, nil)
+	return s.store.Unpin(ctx, actorID, st.ID, nil)
 }

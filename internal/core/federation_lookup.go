@@ -18,7 +18,7 @@ import (
 
 // AccountByID returns any account, suspended or not.
 func (s *Service) AccountByID(ctx context.Context, id int64) (*model.Account, error) {
-	return s.Store.AccountByID(ctx, id)
+	return s.store.AccountByID(ctx, id)
 }
 
 // AccountsByIDs returns the accounts of ids that exist, by id, suspended
@@ -26,56 +26,56 @@ func (s *Service) AccountByID(ctx context.Context, id int64) (*model.Account, er
 // (a report's target, a note's author, an audit entry's actor), shown
 // whatever became of them; lists of accounts use VisibleAccounts.
 func (s *Service) AccountsByIDs(ctx context.Context, ids []int64) (map[int64]*model.Account, error) {
-	return s.Store.AccountsByIDs(ctx, ids)
+	return s.store.AccountsByIDs(ctx, ids)
 }
 
 // AccountByURI finds an account by its ActivityPub id.
 func (s *Service) AccountByURI(ctx context.Context, uri string) (*model.Account, error) {
-	return s.Store.AccountByURI(ctx, uri)
+	return s.store.AccountByURI(ctx, uri)
 }
 
 // AccountByKeyID finds the account whose public key has that id.
 func (s *Service) AccountByKeyID(ctx context.Context, keyID string) (*model.Account, error) {
-	return s.Store.AccountByKeyID(ctx, keyID)
+	return s.store.AccountByKeyID(ctx, keyID)
 }
 
 // AccountByUsername finds the account username@domain (domain "": local).
 func (s *Service) AccountByUsername(ctx context.Context, username, domain string) (*model.Account, error) {
-	return s.Store.AccountByUsername(ctx, username, domain)
+	return s.store.AccountByUsername(ctx, username, domain)
 }
 
 // AccountByProfileURL finds an account of domain ("": local) by its
 // profile URL. Pass the URL's own host: an actor may claim any url, so one
 // is trusted only on the actor's host.
 func (s *Service) AccountByProfileURL(ctx context.Context, u, domain string) (*model.Account, error) {
-	return s.Store.AccountByURL(ctx, u, domain)
+	return s.store.AccountByURL(ctx, u, domain)
 }
 
 // StatusByID returns a status, whoever may see it.
 func (s *Service) StatusByID(ctx context.Context, id int64) (*model.Status, error) {
-	return s.Store.StatusByID(ctx, id)
+	return s.store.StatusByID(ctx, id)
 }
 
 // StatusByURI finds a status by its ActivityPub id.
 func (s *Service) StatusByURI(ctx context.Context, uri string) (*model.Status, error) {
-	return s.Store.StatusByURI(ctx, uri)
+	return s.store.StatusByURI(ctx, uri)
 }
 
 // TombstoneAt reports when the local object with that URI was deleted
 // (nil: it was not).
 func (s *Service) TombstoneAt(ctx context.Context, uri string) (*time.Time, error) {
-	return s.Store.TombstoneAt(ctx, uri)
+	return s.store.TombstoneAt(ctx, uri)
 }
 
 // FollowByURI finds a follow, or else a pending request, by its
 // ActivityPub id.
 func (s *Service) FollowByURI(ctx context.Context, uri string) (*model.Follow, error) {
-	return s.Store.FollowByURI(ctx, uri)
+	return s.store.FollowByURI(ctx, uri)
 }
 
 // IsFavouriteURI reports whether a favourite has that ActivityPub id.
 func (s *Service) IsFavouriteURI(ctx context.Context, uri string) (bool, error) {
-	_, _, err := s.Store.FavouriteByURI(ctx, uri)
+	_, _, err := s.store.FavouriteByURI(ctx, uri)
 	if err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
 			return false, nil
@@ -87,23 +87,23 @@ func (s *Service) IsFavouriteURI(ctx context.Context, uri string) (bool, error) 
 
 // FollowerLinks pages through the follows of accountID (newest first).
 func (s *Service) FollowerLinks(ctx context.Context, accountID int64, p model.Page) ([]storage.AccountLink, error) {
-	return s.Store.Followers(ctx, accountID, p)
+	return s.store.Followers(ctx, accountID, p)
 }
 
 // FollowingLinks pages through the accounts accountID follows.
 func (s *Service) FollowingLinks(ctx context.Context, accountID int64, p model.Page) ([]storage.AccountLink, error) {
-	return s.Store.Following(ctx, accountID, p)
+	return s.store.Following(ctx, accountID, p)
 }
 
 // FollowerInboxes lists the distinct inboxes of accountID's remote
 // followers (shared inboxes where known).
 func (s *Service) FollowerInboxes(ctx context.Context, accountID int64) ([]string, error) {
-	return s.Store.FollowerInboxes(ctx, accountID)
+	return s.store.FollowerInboxes(ctx, accountID)
 }
 
 // HasLocalFollowers reports whether any local account follows accountID:
 // whether anyone here cares about a remote actor's posts and boosts.
 func (s *Service) HasLocalFollowers(ctx context.Context, accountID int64) (bool, error) {
-	n, err := s.Store.CountLocalFollowers(ctx, accountID)
+	n, err := s.store.CountLocalFollowers(ctx, accountID)
 	return n > 0, err
 }

@@ -19,7 +19,7 @@ type FederationQueue struct {
 }
 
 // FederationQueue returns the federation engine's queues.
-func (s *Service) FederationQueue() *FederationQueue { return &FederationQueue{st: s.Store} }
+func (s *Service) FederationQueue() *FederationQueue { return &FederationQueue{st: s.store} }
 
 // ReleaseClaims hands back every delivery and inbox item a previous
 // process held (called once at start, before any worker runs).

@@ -20,19 +20,19 @@ type Usage struct {
 func (s *Service) InstanceUsage(ctx context.Context, now time.Time) (Usage, error) {
 	var u Usage
 	var err error
-	if u.Users, err = s.Store.CountLocalAccounts(ctx); err != nil {
+	if u.Users, err = s.store.CountLocalAccounts(ctx); err != nil {
 		return Usage{}, err
 	}
-	if u.LocalPosts, err = s.Store.CountLocalStatuses(ctx); err != nil {
+	if u.LocalPosts, err = s.store.CountLocalStatuses(ctx); err != nil {
 		return Usage{}, err
 	}
-	if u.ActiveMonth, err = s.Store.CountActiveLocalUsers(ctx, now.AddDate(0, 0, -30)); err != nil {
+	if u.ActiveMonth, err = s.store.CountActiveLocalUsers(ctx, now.AddDate(0, 0, -30)); err != nil {
 		return Usage{}, err
 	}
-	if u.ActiveHalfyear, err = s.Store.CountActiveLocalUsers(ctx, now.AddDate(0, 0, -180)); err != nil {
+	if u.ActiveHalfyear, err = s.store.CountActiveLocalUsers(ctx, now.AddDate(0, 0, -180)); err != nil {
 		return Usage{}, err
 	}
-	if u.Domains, err = s.Store.CountKnownDomains(ctx); err != nil {
+	if u.Domains, err = s.store.CountKnownDomains(ctx); err != nil {
 		return Usage{}, err
 	}
 	return u, nil

@@ -52,10 +52,10 @@ func (s *Service) resolveRole(ctx context.Context, v string) (*model.Role, error
 	if v == "" {
 		v = model.RoleUser
 	}
-	r, err := s.Store.RoleByKey(ctx, strings.ToLower(v))
+	r, err := s.store.RoleByKey(ctx, strings.ToLower(v))
 	if errors.Is(err, storage.ErrNotFound) {
 		if n, perr := strconv.ParseInt(v, 10, 64); perr == nil {
-			r, err = s.Store.RoleByID(ctx, n)
+			r, err = s.store.RoleByID(ctx, n)
 		}
 	}
 	if errors.Is(err, storage.ErrNotFound) {
@@ -105,13 +105,13 @@ func (s *Service) InviteValid(ctx context.Context, inv *model.Invite, now time.T
 	if inv.CreatedBy == 0 {
 		return true, nil
 	}
-	u, err := s.Store.UserByAccountID(ctx, inv.CreatedBy)
+	u, err := s.store.UserByAccountID(ctx, inv.CreatedBy)
 	if errors.Is(err, storage.ErrNotFound) {
 		return false, nil
 	} else if err != nil {
 		return false, herr.Internal(err)
 	}
-	a, err := s.Store.AccountByID(ctx, inv.CreatedBy)
+	a, err := s.store.AccountByID(ctx, inv.CreatedBy)
 	if errors.Is(err, storage.ErrNotFound) {
 		return false, nil
 	} else if err != nil {
@@ -141,9 +141,9 @@ func (s *Service) inviteRole(ctx context.Context, inv *model.Invite) (*model.Rol
 	if key == "" {
 		key = model.RoleUser
 	}
-	r, err := s.Store.RoleByKey(ctx, key)
+	r, err := s.store.RoleByKey(ctx, key)
 	if errors.Is(err, storage.ErrNotFound) && key != model.RoleUser {
-		r, err = s.Store.RoleByKey(ctx, model.RoleUser)
+		r, err = s.store.RoleByKey(ctx, model.RoleUser)
 	}
 	if err != nil {
 		return nil, herr.Internal(err)
@@ -187,7 +187,7 @@ func (s *Service) CreateInvite(ctx context.Context, c *Caller, p InviteParams) (
 	}
 	for attempt := 0; ; attempt++ {
 		inv.Code = inviteCode()
-		err = s.Store.CreateInvite(ctx, inv)
+		err = s.store.CreateInvite(ctx, inv)
 		if !errors.Is(err, storage.ErrConflict) || attempt > 3 {
 			break
 		}
@@ -222,7 +222,7 @@ func (s *Service) Invites(ctx context.Context, c *Caller, activeOnly bool, p mod
 		now := time.Now()
 		at = &now
 	}
-	out, err := s.Store.Invites(ctx, by, at, p)
+	out, err := s.store.Invites(ctx, by, at, p)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -234,7 +234,7 @@ func (s *Service) Invite(ctx context.Context, c *Caller, id int64) (*model.Invit
 	if err := s.Authorize(ctx, c, PermInviteUsers, PermManageInvites); err != nil {
 		return nil, err
 	}
-	inv, err := s.Store.InviteByID(ctx, id)
+	inv, err := s.store.InviteByID(ctx, id)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, herr.NotFound("invite")
 	} else if err != nil {
@@ -256,11 +256,11 @@ func (s *Service) RevokeInvite(ctx context.Context, c *Caller, id int64) (*model
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Store.RevokeInvite(ctx, id, time.Now()); err != nil {
+	if err := s.store.RevokeInvite(ctx, id, time.Now()); err != nil {
 		return nil, herr.Internal(err)
 	}
 	s.audit(ctx, c, "destroy_invite", "Invite", itoa64(id), "invite revoked")
-	return s.Store.InviteByID(ctx, inv.ID)
+	return s.store.InviteByID(ctx, inv.ID)
 }
 
 // InviteByCode returns an invite for the public invite page (usable or not).
@@ -268,7 +268,7 @@ func (s *Service) InviteByCode(ctx context.Context, code string) (*model.Invite,
 	if code == "" || len(code) > 64 {
 		return nil, herr.NotFound("invite")
 	}
-	inv, err := s.Store.InviteByCode(ctx, code)
+	inv, err := s.store.InviteByCode(ctx, code)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, herr.NotFound("invite")
 	} else if err != nil {

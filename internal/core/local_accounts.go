@@ -62,9 +62,9 @@ func (s *Service) createLocalAccount(ctx context.Context, n newLocal) (*model.Ac
 		u.DefaultVisibility = "public"
 	}
 	if n.reg == nil {
-		err = s.Store.CreateLocalAccount(ctx, a, u)
+		err = s.store.CreateLocalAccount(ctx, a, u)
 	} else {
-		err = s.Store.RegisterLocalAccount(ctx, a, u, n.reg, n.inviteID, n.now)
+		err = s.store.RegisterLocalAccount(ctx, a, u, n.reg, n.inviteID, n.now)
 	}
 	if err != nil {
 		return nil, err

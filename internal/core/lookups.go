@@ -16,7 +16,7 @@ func (s *Service) CallerApp(ctx context.Context, c *Caller) (*model.App, error) 
 	if c == nil || c.Token == nil || c.Token.AppID == 0 {
 		return nil, bad
 	}
-	app, err := s.Store.AppByID(ctx, c.Token.AppID)
+	app, err := s.store.AppByID(ctx, c.Token.AppID)
 	if err != nil {
 		return nil, bad
 	}
@@ -26,12 +26,12 @@ func (s *Service) CallerApp(ctx context.Context, c *Caller) (*model.App, error) 
 // FollowRequestCount counts the follow requests waiting for accountID's
 // answer (shown to the account itself).
 func (s *Service) FollowRequestCount(ctx context.Context, accountID int64) (int64, error) {
-	return orInternal(s.Store.CountFollowRequests(ctx, accountID))
+	return orInternal(s.store.CountFollowRequests(ctx, accountID))
 }
 
 // NotificationsSince reads every account's notifications with an id above
 // afterID, oldest first, at most limit: the streaming API tails them to
 // their recipients, each checked by NotificationFor.
 func (s *Service) NotificationsSince(ctx context.Context, afterID int64, limit int) ([]*model.Notification, error) {
-	return orInternal(s.Store.NotificationsSince(ctx, afterID, limit))
+	return orInternal(s.store.NotificationsSince(ctx, afterID, limit))
 }

@@ -374,7 +374,7 @@ func (s *Service) UploadMedia(ctx context.Context, c *Caller, p UploadParams) (*
 			return nil, herr.Internal(err)
 		}
 		applyImage(m, img, orig, small)
-		if err := s.Store.CreateMedia(ctx, m); err != nil {
+		if err := s.store.CreateMedia(ctx, m); err != nil {
 			return nil, herr.Internal(err)
 		}
 		return m, nil
@@ -390,7 +390,7 @@ func (s *Service) UploadMedia(ctx context.Context, c *Caller, p UploadParams) (*
 	}
 	m.Type, m.ContentType, m.FileKey, m.FileSize = t.Kind, t.MIME, key, size
 	m.Processing = model.MediaProcessing
-	if err := s.Store.CreateMedia(ctx, m); err != nil {
+	if err := s.store.CreateMedia(ctx, m); err != nil {
 		_ = s.Files().Delete(ctx, key)
 		return nil, herr.Internal(err)
 	}
@@ -399,13 +399,13 @@ func (s *Service) UploadMedia(ctx context.Context, c *Caller, p UploadParams) (*
 		return m, nil
 	}
 	s.processAV(ctx, mid)
-	return s.Store.MediaByID(ctx, mid)
+	return s.store.MediaByID(ctx, mid)
 }
 
 // processAV reads the metadata of a stored video or audio upload and marks
 // it ready.
 func (s *Service) processAV(ctx context.Context, mediaID int64) {
-	m, err := s.Store.MediaByID(ctx, mediaID)
+	m, err := s.store.MediaByID(ctx, mediaID)
 	if err != nil || m.Processing != model.MediaProcessing {
 		return
 	}
@@ -413,7 +413,7 @@ func (s *Service) processAV(ctx context.Context, mediaID int64) {
 	f, err := s.Files().Open(ctx, m.FileKey)
 	if err != nil {
 		m.Processing = model.MediaFailed
-		_ = s.Store.UpdateMedia(ctx, m)
+		_ = s.store.UpdateMedia(ctx, m)
 		return
 	}
 	var av media.AV
@@ -423,7 +423,7 @@ func (s *Service) processAV(ctx context.Context, mediaID int64) {
 	f.Close()
 	applyAV(m, t, av)
 	m.Processing = model.MediaReady
-	if err := s.Store.UpdateMedia(ctx, m); err != nil {
+	if err := s.store.UpdateMedia(ctx, m); err != nil {
 		s.Log.Warn("media: store processed attachment", "id", m.ID, "err", err)
 	}
 }
@@ -464,7 +464,7 @@ func (s *Service) ownMedia(ctx context.Context, c *Caller, mediaID int64) (*mode
 	if err != nil {
 		return nil, err
 	}
-	m, err := s.Store.MediaByID(ctx, mediaID)
+	m, err := s.store.MediaByID(ctx, mediaID)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && m.AccountID != me.ID) {
 		return nil, herr.NotFound("media")
 	}
@@ -513,7 +513,7 @@ func (s *Service) UpdateMedia(ctx context.Context, c *Caller, mediaID int64, u M
 			return nil, err
 		}
 	}
-	if err := s.Store.UpdateMedia(ctx, m); err != nil {
+	if err := s.store.UpdateMedia(ctx, m); err != nil {
 		return nil, herr.Internal(err)
 	}
 	return m, nil
@@ -528,7 +528,7 @@ func (s *Service) DeleteMedia(ctx context.Context, c *Caller, mediaID int64) err
 	if m.StatusID != 0 {
 		return herr.Unprocessable("Media attachment is currently used by a status")
 	}
-	if err := s.Store.DeleteMedia(ctx, m.ID); err != nil {
+	if err := s.store.DeleteMedia(ctx, m.ID); err != nil {
 		return storeErr(err)
 	}
 	s.SweepMediaGarbage(ctx)
@@ -552,7 +552,7 @@ func (s *Service) checkStatusMedia(ctx context.Context, c *Caller, ids []string,
 		if err != nil || mid <= 0 {
 			return nil, herr.Unprocessable("Validation failed: Media attachments are invalid")
 		}
-		m, err := s.Store.MediaByID(ctx, mid)
+		m, err := s.store.MediaByID(ctx, mid)
 		if err != nil || m.AccountID != c.Account.ID || m.Remote() || (m.StatusID != 0 && m.StatusID != statusID) {
 			return nil, herr.Unprocessable("Validation failed: Media attachments are invalid")
 		}
@@ -579,7 +579,7 @@ func (s *Service) checkStatusMedia(ctx context.Context, c *Caller, ids []string,
 func (s *Service) SweepMediaGarbage(ctx context.Context) int {
 	done := 0
 	for round := 0; round < 100; round++ {
-		keys, err := s.Store.MediaGarbage(ctx, 200)
+		keys, err := s.store.MediaGarbage(ctx, 200)
 		if err != nil || len(keys) == 0 {
 			return done
 		}
@@ -591,7 +591,7 @@ func (s *Service) SweepMediaGarbage(ctx context.Context) int {
 			}
 			gone = append(gone, k)
 		}
-		if err := s.Store.ForgetMediaGarbage(ctx, gone); err != nil || len(gone) < len(keys) {
+		if err := s.store.ForgetMediaGarbage(ctx, gone); err != nil || len(gone) < len(keys) {
 			return done + len(gone)
 		}
 		done += len(gone)

@@ -47,21 +47,21 @@ func (s *Service) FetchCardLater(statusID int64) {
 // private may be a one-time link (a sign-in or reset link) that a fetch
 // would use up, and the fetch would tell the link's host that it was sent.
 func (s *Service) FetchCard(ctx context.Context, statusID int64) error {
-	st, err := s.Store.StatusByID(ctx, statusID)
+	st, err := s.store.StatusByID(ctx, statusID)
 	if err != nil {
 		return storeErr(err)
 	}
 	if st.ReblogOfID != 0 || st.Visibility == model.Direct {
 		return nil
 	}
-	if m, err := s.Store.MediaOfStatuses(ctx, []int64{statusID}); err == nil && len(m[statusID]) > 0 {
+	if m, err := s.store.MediaOfStatuses(ctx, []int64{statusID}); err == nil && len(m[statusID]) > 0 {
 		return nil
 	}
 	link := FirstLink(st.Content)
 	if link == "" {
 		return nil
 	}
-	card, err := s.Store.CardByURL(ctx, link)
+	card, err := s.store.CardByURL(ctx, link)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return herr.Internal(err)
 	}
@@ -69,13 +69,13 @@ func (s *Service) FetchCard(ctx context.Context, statusID int64) error {
 		var nc *model.PreviewCard
 		err := s.mediaSt().once(ctx, "card:"+link, func(ctx context.Context) error {
 			nc = s.buildCard(ctx, link)
-			return s.Store.UpsertCard(ctx, nc)
+			return s.store.UpsertCard(ctx, nc)
 		})
 		if err != nil {
 			return herr.Internal(err)
 		}
 		if nc == nil {
-			if card, err = s.Store.CardByURL(ctx, link); err != nil {
+			if card, err = s.store.CardByURL(ctx, link); err != nil {
 				return storeErr(err)
 			}
 		} else {
@@ -86,7 +86,7 @@ func (s *Service) FetchCard(ctx context.Context, statusID int64) error {
 	if card.Failed {
 		return nil
 	}
-	if err := s.Store.SetStatusCard(ctx, statusID, card.ID); err != nil {
+	if err := s.store.SetStatusCard(ctx, statusID, card.ID); err != nil {
 		return herr.Internal(err)
 	}
 	s.notify(ChangeStatusEdited, st.AccountID, st.ID)
@@ -225,7 +225,7 @@ func (s *Service) fetchCardImage(ctx context.Context, card *model.PreviewCard) {
 func (s *Service) cardImageFile(ctx context.Context, cardID int64) (string, error) {
 	var key string
 	err := s.mediaSt().once(ctx, "cardimage:"+strconv.FormatInt(cardID, 10), func(ctx context.Context) error {
-		c, err := s.Store.CardByID(ctx, cardID)
+		c, err := s.store.CardByID(ctx, cardID)
 		if err != nil {
 			return err
 		}
@@ -238,7 +238,7 @@ func (s *Service) cardImageFile(ctx context.Context, cardID int64) (string, erro
 			return errors.New("no image")
 		}
 		key = c.ImageKey
-		return s.Store.UpsertCard(ctx, c)
+		return s.store.UpsertCard(ctx, c)
 	})
 	if err != nil || key == "" {
 		return "", herr.NotFound("card")

@@ -41,7 +41,7 @@ func (s *Service) emojisOf(ctx context.Context, domain string) map[string]*model
 	if ok && time.Since(e.at) < emojiCacheTTL {
 		return e.byCode
 	}
-	list, err := s.Store.EmojisOfDomain(ctx, domain)
+	list, err := s.store.EmojisOfDomain(ctx, domain)
 	if err != nil {
 		return e.byCode
 	}
@@ -111,7 +111,7 @@ func (s *Service) EmojiURLs(e *model.CustomEmoji) (string, string) {
 
 // CustomEmojis lists the local emoji shown to clients (enabled ones).
 func (s *Service) CustomEmojis(ctx context.Context) ([]*model.CustomEmoji, error) {
-	list, err := s.Store.EmojisOfDomain(ctx, "")
+	list, err := s.store.EmojisOfDomain(ctx, "")
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -130,7 +130,7 @@ func (s *Service) AdminEmojis(ctx context.Context, c *Caller) ([]*model.CustomEm
 	if err := s.Authorize(ctx, c, PermManageCustomEmojis); err != nil {
 		return nil, err
 	}
-	list, err := s.Store.EmojisOfDomain(ctx, "")
+	list, err := s.store.EmojisOfDomain(ctx, "")
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -189,7 +189,7 @@ func (s *Service) CreateEmoji(ctx context.Context, c *Caller, p EmojiParams) (*m
 	if len(p.Image) == 0 {
 		return nil, herr.Unprocessable("Validation failed: Image can't be blank")
 	}
-	if _, err := s.Store.EmojiByShortcode(ctx, *p.Shortcode, ""); err == nil {
+	if _, err := s.store.EmojiByShortcode(ctx, *p.Shortcode, ""); err == nil {
 		return nil, herr.Unprocessable("Validation failed: Shortcode has already been taken")
 	}
 	file, static, ctype, err := s.storeEmojiImage(ctx, p.Image)
@@ -198,7 +198,7 @@ func (s *Service) CreateEmoji(ctx context.Context, c *Caller, p EmojiParams) (*m
 	}
 	e := &model.CustomEmoji{Shortcode: *p.Shortcode, FileKey: file, StaticKey: static, ContentType: ctype, VisibleInPicker: true}
 	applyEmojiParams(e, p)
-	if err := s.Store.CreateEmoji(ctx, e); err != nil {
+	if err := s.store.CreateEmoji(ctx, e); err != nil {
 		_ = s.Files().Delete(ctx, file)
 		if static != "" {
 			_ = s.Files().Delete(ctx, static)
@@ -232,7 +232,7 @@ func (s *Service) Emoji(ctx context.Context, c *Caller, emojiID int64) (*model.C
 	if err := s.Authorize(ctx, c, PermManageCustomEmojis); err != nil {
 		return nil, err
 	}
-	e, err := s.Store.EmojiByID(ctx, emojiID)
+	e, err := s.store.EmojiByID(ctx, emojiID)
 	if err != nil || e.Domain != "" {
 		return nil, herr.NotFound("emoji")
 	}
@@ -259,7 +259,7 @@ func (s *Service) UpdateEmoji(ctx context.Context, c *Caller, emojiID int64, p E
 		e.FileKey, e.StaticKey, e.ContentType = file, static, ctype
 	}
 	applyEmojiParams(e, p)
-	if err := s.Store.UpdateEmoji(ctx, e); err != nil {
+	if err := s.store.UpdateEmoji(ctx, e); err != nil {
 		if errors.Is(err, storage.ErrConflict) {
 			return nil, herr.Unprocessable("Validation failed: Shortcode has already been taken")
 		}
@@ -276,7 +276,7 @@ func (s *Service) DeleteEmoji(ctx context.Context, c *Caller, emojiID int64) err
 	if err != nil {
 		return err
 	}
-	if err := s.Store.DeleteEmoji(ctx, e.ID); err != nil {
+	if err := s.store.DeleteEmoji(ctx, e.ID); err != nil {
 		return storeErr(err)
 	}
 	s.forgetEmojis("")
@@ -315,7 +315,7 @@ func (s *Service) IngestRemoteEmojis(ctx context.Context, domain string, emojis 
 			continue
 		}
 		e := &model.CustomEmoji{Shortcode: code, Domain: domain, URI: re.ID, ImageRemoteURL: re.URL}
-		if err := s.Store.UpsertRemoteEmoji(ctx, e); err != nil {
+		if err := s.store.UpsertRemoteEmoji(ctx, e); err != nil {
 			return herr.Internal(err)
 		}
 		changed = true

@@ -147,18 +147,18 @@ var blurhashRe = regexp.MustCompile(`^[0-9A-Za-z#$%*+,\-.:;=?@\[\]^_{|}~]{6,100}
 // file's host has its media rejected; those stay links. Calling it again
 // for the same status replaces its attachments (an edit).
 func (s *Service) IngestRemoteAttachments(ctx context.Context, statusID int64, atts []RemoteAttachment) error {
-	st, err := s.Store.StatusByID(ctx, statusID)
+	st, err := s.store.StatusByID(ctx, statusID)
 	if err != nil {
 		return storeErr(err)
 	}
 	if st.Local {
 		return herr.BadRequest("not a remote status")
 	}
-	author, err := s.Store.AccountByID(ctx, st.AccountID)
+	author, err := s.store.AccountByID(ctx, st.AccountID)
 	if err != nil {
 		return storeErr(err)
 	}
-	existing, err := s.Store.MediaOfStatuses(ctx, []int64{statusID})
+	existing, err := s.store.MediaOfStatuses(ctx, []int64{statusID})
 	if err != nil {
 		return herr.Internal(err)
 	}
@@ -210,9 +210,9 @@ func (s *Service) IngestRemoteAttachments(ctx context.Context, statusID int64, a
 			m.Type = "unknown"
 		}
 		if isNew {
-			err = s.Store.CreateMedia(ctx, m)
+			err = s.store.CreateMedia(ctx, m)
 		} else {
-			err = s.Store.UpdateMedia(ctx, m)
+			err = s.store.UpdateMedia(ctx, m)
 		}
 		if err != nil {
 			return herr.Internal(err)
@@ -224,7 +224,7 @@ func (s *Service) IngestRemoteAttachments(ctx context.Context, statusID int64, a
 	}
 	// Rows made above but left unattached by a failure here are swept by
 	// PruneMedia (DeleteUnattachedMedia).
-	if err := s.Store.SetStatusMedia(ctx, statusID, author.ID, keep); err != nil {
+	if err := s.store.SetStatusMedia(ctx, statusID, author.ID, keep); err != nil {
 		return herr.Internal(err)
 	}
 	for _, mid := range fetch {
@@ -252,14 +252,14 @@ func attachmentType(mediaType string) string {
 // stores it. It returns the attachment as stored.
 func (s *Service) cacheRemoteMedia(ctx context.Context, mediaID int64) (*model.MediaAttachment, error) {
 	err := s.mediaSt().once(ctx, "attachment:"+strconv.FormatInt(mediaID, 10), func(ctx context.Context) error {
-		m, err := s.Store.MediaByID(ctx, mediaID)
+		m, err := s.store.MediaByID(ctx, mediaID)
 		if err != nil {
 			return err
 		}
 		if !m.Remote() || m.FileKey != "" {
 			return nil
 		}
-		if author, err := s.Store.AccountByID(ctx, m.AccountID); err != nil || s.rejectsMedia(author.Domain) {
+		if author, err := s.store.AccountByID(ctx, m.AccountID); err != nil || s.rejectsMedia(author.Domain) {
 			return errMediaRejected
 		}
 		f, err := s.fetchRemote(ctx, m.RemoteURL, "cache/attachments", 0, false)
@@ -294,12 +294,12 @@ func (s *Service) cacheRemoteMedia(ctx context.Context, mediaID int64) (*model.M
 			applyAV(m, f.Type, av)
 		}
 		m.CachedAt, m.Processing = &now, model.MediaReady
-		return s.Store.UpdateMedia(ctx, m)
+		return s.store.UpdateMedia(ctx, m)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return s.Store.MediaByID(ctx, mediaID)
+	return s.store.MediaByID(ctx, mediaID)
 }
 
 // imageHash is a short hash of an image URL, put in proxy URLs so that
@@ -332,7 +332,7 @@ func (s *Service) AccountImageFile(ctx context.Context, accountID int64, kind st
 	if kind != "avatar" && kind != "header" {
 		return "", herr.NotFound("image")
 	}
-	a, err := s.Store.AccountByID(ctx, accountID)
+	a, err := s.store.AccountByID(ctx, accountID)
 	if err != nil {
 		return "", storeErr(err)
 	}
@@ -340,7 +340,7 @@ func (s *Service) AccountImageFile(ctx context.Context, accountID int64, kind st
 	if kind == "header" {
 		raw = a.HeaderURL
 	}
-	am, err := s.Store.AccountMedia(ctx, accountID, kind)
+	am, err := s.store.AccountMedia(ctx, accountID, kind)
 	if err == nil && am.FileKey != "" && (a.Local() || am.RemoteURL == raw) {
 		return am.FileKey, nil
 	}
@@ -362,7 +362,7 @@ func (s *Service) AccountImageFile(ctx context.Context, accountID int64, kind st
 			return err
 		}
 		now := time.Now().UTC()
-		return s.Store.SetAccountMedia(ctx, &model.AccountMedia{AccountID: accountID, Kind: kind, RemoteURL: raw,
+		return s.store.SetAccountMedia(ctx, &model.AccountMedia{AccountID: accountID, Kind: kind, RemoteURL: raw,
 			FileKey: key, ContentType: img.Original.Type.MIME, CachedAt: &now}, "", nil)
 	})
 	if err != nil {
@@ -370,7 +370,7 @@ func (s *Service) AccountImageFile(ctx context.Context, accountID int64, kind st
 		return "", herr.NotFound("image")
 	}
 	if key == "" { // another caller did the work
-		if am, err := s.Store.AccountMedia(ctx, accountID, kind); err == nil && am.FileKey != "" {
+		if am, err := s.store.AccountMedia(ctx, accountID, kind); err == nil && am.FileKey != "" {
 			return am.FileKey, nil
 		}
 		return "", herr.NotFound("image")
@@ -399,7 +399,7 @@ func (s *Service) CacheAccountImages(accountID int64) {
 // cacheRemoteEmoji fetches a remote emoji's image into the cache.
 func (s *Service) cacheRemoteEmoji(ctx context.Context, emojiID int64) (*model.CustomEmoji, error) {
 	err := s.mediaSt().once(ctx, "emoji:"+strconv.FormatInt(emojiID, 10), func(ctx context.Context) error {
-		e, err := s.Store.EmojiByID(ctx, emojiID)
+		e, err := s.store.EmojiByID(ctx, emojiID)
 		if err != nil {
 			return err
 		}
@@ -419,7 +419,7 @@ func (s *Service) cacheRemoteEmoji(ctx context.Context, emojiID int64) (*model.C
 		}
 		now := time.Now().UTC()
 		e.FileKey, e.StaticKey, e.ContentType, e.CachedAt = file, static, ctype, &now
-		if err := s.Store.UpdateEmoji(ctx, e); err != nil {
+		if err := s.store.UpdateEmoji(ctx, e); err != nil {
 			return err
 		}
 		s.forgetEmojis(e.Domain)
@@ -428,7 +428,7 @@ func (s *Service) cacheRemoteEmoji(ctx context.Context, emojiID int64) (*model.C
 	if err != nil {
 		return nil, err
 	}
-	return s.Store.EmojiByID(ctx, emojiID)
+	return s.store.EmojiByID(ctx, emojiID)
 }
 
 // ProxyFile returns the stored file key behind a media proxy URL
@@ -442,7 +442,7 @@ func (s *Service) cacheRemoteEmoji(ctx context.Context, emojiID int64) (*model.C
 func (s *Service) ProxyFile(ctx context.Context, c *Caller, kind string, objectID int64, variant string) (string, error) {
 	switch kind {
 	case "attachments":
-		m, err := s.Store.MediaByID(ctx, objectID)
+		m, err := s.store.MediaByID(ctx, objectID)
 		if err != nil || !m.Remote() || m.StatusID == 0 {
 			return "", herr.NotFound("media")
 		}
@@ -465,7 +465,7 @@ func (s *Service) ProxyFile(ctx context.Context, c *Caller, kind string, objectI
 	case "avatars", "headers":
 		return s.AccountImageFile(ctx, objectID, strings.TrimSuffix(kind, "s"))
 	case "emojis":
-		e, err := s.Store.EmojiByID(ctx, objectID)
+		e, err := s.store.EmojiByID(ctx, objectID)
 		if err != nil {
 			return "", herr.NotFound("emoji")
 		}
@@ -530,7 +530,7 @@ type NoteAttachment struct {
 // AttachmentsOf returns the attachments of local statuses as Documents
 // for their Notes, by status id, in one query.
 func (s *Service) AttachmentsOf(ctx context.Context, statusIDs []int64) (map[int64][]NoteAttachment, error) {
-	all, err := s.Store.MediaOfStatuses(ctx, statusIDs)
+	all, err := s.store.MediaOfStatuses(ctx, statusIDs)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}

@@ -22,11 +22,11 @@ func (s *Service) loadMediaView(ctx context.Context, v *StatusView) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	m, err := s.Store.MediaOfStatuses(ctx, ids)
+	m, err := s.store.MediaOfStatuses(ctx, ids)
 	if err != nil {
 		return herr.Internal(err)
 	}
-	c, err := s.Store.CardsOfStatuses(ctx, ids)
+	c, err := s.store.CardsOfStatuses(ctx, ids)
 	if err != nil {
 		return herr.Internal(err)
 	}

@@ -46,7 +46,7 @@ func (s *Service) RunMediaWorker(ctx context.Context) {
 		}()
 	}
 	// Uploads left processing by a stopped server.
-	if pending, err := s.Store.PendingMedia(ctx, 100); err == nil {
+	if pending, err := s.store.PendingMedia(ctx, 100); err == nil {
 		for _, m := range pending {
 			mid := m.ID
 			s.later(func(ctx context.Context) { s.processAV(ctx, mid) })
@@ -99,13 +99,13 @@ func (s *Service) PruneMedia(ctx context.Context, olderThan time.Duration) (Prun
 	}
 	cutoff := time.Now().Add(-olderThan)
 	for {
-		list, err := s.Store.CachedRemoteMediaBefore(ctx, cutoff, 200)
+		list, err := s.store.CachedRemoteMediaBefore(ctx, cutoff, 200)
 		if err != nil {
 			return r, herr.Internal(err)
 		}
 		for _, m := range list {
 			m.FileKey, m.PreviewKey, m.CachedAt = "", "", nil
-			if err := s.Store.UpdateMedia(ctx, m); err != nil {
+			if err := s.store.UpdateMedia(ctx, m); err != nil {
 				return r, herr.Internal(err)
 			}
 			r.Attachments++
@@ -117,8 +117,8 @@ func (s *Service) PruneMedia(ctx context.Context, olderThan time.Duration) (Prun
 	for _, step := range []struct {
 		n  *int
 		fn func(context.Context, time.Time, int) (int, error)
-	}{{&r.AccountImages, s.Store.UncacheAccountMediaBefore}, {&r.Emojis, s.Store.UncacheRemoteEmojisBefore},
-		{&r.CardImages, s.Store.UncacheCardImagesBefore}} {
+	}{{&r.AccountImages, s.store.UncacheAccountMediaBefore}, {&r.Emojis, s.store.UncacheRemoteEmojisBefore},
+		{&r.CardImages, s.store.UncacheCardImagesBefore}} {
 		for {
 			n, err := step.fn(ctx, cutoff, 500)
 			if err != nil {
@@ -151,13 +151,13 @@ func (s *Service) PruneMedia(ctx context.Context, olderThan time.Duration) (Prun
 func (s *Service) DeleteUnattachedMedia(ctx context.Context, before time.Time) (int, error) {
 	n := 0
 	for {
-		ids, err := s.Store.UnattachedMediaBefore(ctx, before, 200)
+		ids, err := s.store.UnattachedMediaBefore(ctx, before, 200)
 		if err != nil {
 			return n, herr.Internal(err)
 		}
 		deleted := 0
 		for _, mid := range ids {
-			if err := s.Store.DeleteMedia(ctx, mid); err == nil {
+			if err := s.store.DeleteMedia(ctx, mid); err == nil {
 				deleted++
 			}
 		}
@@ -196,13 +196,13 @@ func (s *Service) SetProfileImage(ctx context.Context, c *Caller, kind string, d
 		url = s.MediaURL(am.FileKey)
 	}
 	ev := model.OutboxEvent{Kind: model.EventAccountUpdate, AccountID: me.ID, ObjectID: me.ID}
-	if err := s.Store.SetAccountMedia(ctx, am, url, []model.OutboxEvent{ev}); err != nil {
+	if err := s.store.SetAccountMedia(ctx, am, url, []model.OutboxEvent{ev}); err != nil {
 		_ = s.Files().Delete(ctx, am.FileKey)
 		return nil, storeErr(err)
 	}
 	s.kick()
 	s.SweepMediaGarbage(ctx)
-	acc, err := s.Store.AccountByID(ctx, me.ID)
+	acc, err := s.store.AccountByID(ctx, me.ID)
 	if err != nil {
 		return nil, storeErr(err)
 	}

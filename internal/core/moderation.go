@@ -56,7 +56,7 @@ func (s *Service) adminAccounts(ctx context.Context, f storage.AdminAccountFilte
 		}
 		f.StaffRoleKeys = keys
 	}
-	out, err := s.Store.AdminAccounts(ctx, f, p)
+	out, err := s.store.AdminAccounts(ctx, f, p)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -68,7 +68,7 @@ func (s *Service) adminAccounts(ctx context.Context, f storage.AdminAccountFilte
 func (s *Service) roleKeysOf(ctx context.Context, ids []int64) ([]string, error) {
 	var keys []string
 	for _, id := range ids {
-		r, err := s.Store.RoleByID(ctx, id)
+		r, err := s.store.RoleByID(ctx, id)
 		if errors.Is(err, storage.ErrNotFound) {
 			continue
 		} else if err != nil {
@@ -88,7 +88,7 @@ func (s *Service) AdminAccount(ctx context.Context, c *Caller, id int64) (*stora
 }
 
 func (s *Service) adminAccount(ctx context.Context, id int64) (*storage.AdminAccount, error) {
-	aa, err := s.Store.AdminAccount(ctx, id)
+	aa, err := s.store.AdminAccount(ctx, id)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, herr.NotFound("account")
 	} else if err != nil {
@@ -150,7 +150,7 @@ func (s *Service) AccountAction(ctx context.Context, c *Caller, targetID int64, 
 	}
 	if p.Type != "none" {
 		open := false
-		rs, err := s.Store.Reports(ctx, storage.ReportFilter{Resolved: &open, TargetAccountID: targetID}, model.Page{Limit: 1000})
+		rs, err := s.store.Reports(ctx, storage.ReportFilter{Resolved: &open, TargetAccountID: targetID}, model.Page{Limit: 1000})
 		if err != nil {
 			return herr.Internal(err)
 		}
@@ -184,7 +184,7 @@ func (s *Service) AccountAction(ctx context.Context, c *Caller, targetID int64, 
 		w = &model.AccountWarning{AccountID: c.AccountID(), TargetAccountID: targetID, Action: actionWarning[p.Type], Text: text,
 			ReportID: p.ReportID, StatusIDs: statusIDs}
 	}
-	if err := s.Store.ModerateAccount(ctx, targetID, m, w, reports, events); err != nil {
+	if err := s.store.ModerateAccount(ctx, targetID, m, w, reports, events); err != nil {
 		return herr.Internal(err)
 	}
 	if len(events) > 0 {
@@ -287,7 +287,7 @@ func (s *Service) AccountState(ctx context.Context, c *Caller, targetID int64, o
 		if aa.User == nil || aa.User.Approved {
 			return nil, herr.Forbidden("This account is not pending approval")
 		}
-		if err := s.Store.DeleteAccount(ctx, targetID); err != nil {
+		if err := s.store.DeleteAccount(ctx, targetID); err != nil {
 			return nil, herr.Internal(err)
 		}
 		s.revoked(Revocation{AccountID: targetID})
@@ -298,7 +298,7 @@ func (s *Service) AccountState(ctx context.Context, c *Caller, targetID int64, o
 	default:
 		return nil, herr.NotFound("action")
 	}
-	if err := s.Store.ModerateAccount(ctx, targetID, m, nil, nil, events); err != nil {
+	if err := s.store.ModerateAccount(ctx, targetID, m, nil, nil, events); err != nil {
 		return nil, herr.Internal(err)
 	}
 	if len(events) > 0 {
@@ -332,11 +332,11 @@ func (s *Service) DeleteAccountData(ctx context.Context, c *Caller, targetID int
 		// The federation engine signs and addresses the actor's Delete
 		// with the (suspended) account, then deletes it (account.delete).
 		ev := model.OutboxEvent{Kind: model.EventAccountDelete, AccountID: targetID, ObjectID: targetID}
-		if err := s.Store.QueueEvents(ctx, []model.OutboxEvent{ev}); err != nil {
+		if err := s.store.QueueEvents(ctx, []model.OutboxEvent{ev}); err != nil {
 			return nil, herr.Internal(err)
 		}
 		s.kick()
-	} else if err := s.Store.DeleteAccount(ctx, targetID); err != nil {
+	} else if err := s.store.DeleteAccount(ctx, targetID); err != nil {
 		return nil, herr.Internal(err)
 	}
 	if aa.User != nil {
@@ -351,7 +351,7 @@ func (s *Service) AccountWarnings(ctx context.Context, c *Caller, p model.Page) 
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
-	out, err := s.Store.AccountWarnings(ctx, c.Account.ID, p)
+	out, err := s.store.AccountWarnings(ctx, c.Account.ID, p)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -363,7 +363,7 @@ func (s *Service) AccountWarning(ctx context.Context, c *Caller, id int64) (*mod
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
-	w, err := s.Store.AccountWarning(ctx, id)
+	w, err := s.store.AccountWarning(ctx, id)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && w.TargetAccountID != c.Account.ID) {
 		return nil, herr.NotFound("warning")
 	} else if err != nil {
@@ -377,7 +377,7 @@ func (s *Service) AdminAccountWarnings(ctx context.Context, c *Caller, targetID 
 	if err := s.Authorize(ctx, c, PermManageUsers, PermManageReports); err != nil {
 		return nil, err
 	}
-	out, err := s.Store.AccountWarnings(ctx, targetID, p)
+	out, err := s.store.AccountWarnings(ctx, targetID, p)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}

@@ -43,7 +43,7 @@ func PolicyScreen(p *storage.NotificationPolicy, now time.Time) *storage.Notific
 
 // notificationScreen is the caller's policy, ready for storage.
 func (s *Service) notificationScreen(ctx context.Context, c *Caller) (*storage.NotificationScreen, error) {
-	p, err := s.Store.NotificationPolicy(ctx, c.Account.ID)
+	p, err := s.store.NotificationPolicy(ctx, c.Account.ID)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -69,7 +69,7 @@ func (s *Service) NotificationRequests(ctx context.Context, c *Caller, from int6
 	if err != nil {
 		return nil, err
 	}
-	rs, err := s.Store.NotificationRequests(ctx, c.Account.ID, *sc, from, p)
+	rs, err := s.store.NotificationRequests(ctx, c.Account.ID, *sc, from, p)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -84,10 +84,10 @@ func (s *Service) NotificationRequests(ctx context.Context, c *Caller, from int6
 			stIDs = append(stIDs, r.LastStatusID)
 		}
 	}
-	if out.Accounts, err = s.Store.AccountsByIDs(ctx, accIDs); err != nil {
+	if out.Accounts, err = s.store.AccountsByIDs(ctx, accIDs); err != nil {
 		return nil, herr.Internal(err)
 	}
-	stm, err := s.Store.StatusesByIDs(ctx, stIDs)
+	stm, err := s.store.StatusesByIDs(ctx, stIDs)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -135,7 +135,7 @@ func (s *Service) AcceptNotificationRequests(ctx context.Context, c *Caller, ids
 	if err := s.requireUser(c); err != nil {
 		return err
 	}
-	if err := s.Store.AcceptNotificationSenders(ctx, c.Account.ID, ids); err != nil {
+	if err := s.store.AcceptNotificationSenders(ctx, c.Account.ID, ids); err != nil {
 		return herr.Internal(err)
 	}
 	return nil
@@ -158,7 +158,7 @@ func (s *Service) DismissNotificationRequests(ctx context.Context, c *Caller, id
 	if err != nil {
 		return err
 	}
-	if err := s.Store.DismissNotificationRequests(ctx, c.Account.ID, *sc, ids); err != nil {
+	if err := s.store.DismissNotificationRequests(ctx, c.Account.ID, *sc, ids); err != nil {
 		return herr.Internal(err)
 	}
 	return nil
@@ -174,7 +174,7 @@ func (s *Service) NotificationRequestsSummary(ctx context.Context, c *Caller) (r
 	if err != nil {
 		return 0, 0, err
 	}
-	requests, notifications, err = s.Store.CountNotificationRequests(ctx, c.Account.ID, *sc)
+	requests, notifications, err = s.store.CountNotificationRequests(ctx, c.Account.ID, *sc)
 	if err != nil {
 		return 0, 0, herr.Internal(err)
 	}

@@ -46,7 +46,7 @@ func (s *Service) Notifications(ctx context.Context, c *Caller, f storage.Notifi
 	if f.Screen, err = s.notificationScreen(ctx, c); err != nil {
 		return nil, err
 	}
-	ns, err := s.Store.Notifications(ctx, c.Account.ID, f, p)
+	ns, err := s.store.Notifications(ctx, c.Account.ID, f, p)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -79,12 +79,12 @@ func (s *Service) notificationPage(ctx context.Context, c *Caller, ns []*model.N
 			stIDs = append(stIDs, n.StatusID)
 		}
 	}
-	accs, err := s.Store.AccountsByIDs(ctx, accIDs)
+	accs, err := s.store.AccountsByIDs(ctx, accIDs)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
 	out.Accounts = accs
-	stm, err := s.Store.StatusesByIDs(ctx, stIDs)
+	stm, err := s.store.StatusesByIDs(ctx, stIDs)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -118,7 +118,7 @@ func (s *Service) Notification(ctx context.Context, c *Caller, notificationID in
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
-	n, err := s.Store.NotificationByID(ctx, c.Account.ID, notificationID)
+	n, err := s.store.NotificationByID(ctx, c.Account.ID, notificationID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, herr.NotFound("notification")
 	}
@@ -140,7 +140,7 @@ func (s *Service) DismissNotification(ctx context.Context, c *Caller, notificati
 	if err := s.requireUser(c); err != nil {
 		return err
 	}
-	err := s.Store.DismissNotification(ctx, c.Account.ID, notificationID)
+	err := s.store.DismissNotification(ctx, c.Account.ID, notificationID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return herr.NotFound("notification")
 	}
@@ -155,7 +155,7 @@ func (s *Service) ClearNotifications(ctx context.Context, c *Caller) error {
 	if err := s.requireUser(c); err != nil {
 		return err
 	}
-	if err := s.Store.ClearNotifications(ctx, c.Account.ID); err != nil {
+	if err := s.store.ClearNotifications(ctx, c.Account.ID); err != nil {
 		return herr.Internal(err)
 	}
 	return nil
@@ -170,7 +170,7 @@ func (s *Service) UnreadNotifications(ctx context.Context, c *Caller) (int64, er
 	if err := s.requireUser(c); err != nil {
 		return 0, err
 	}
-	last, err := s.Store.NotificationsReadMarker(ctx, c.Account.ID)
+	last, err := s.store.NotificationsReadMarker(ctx, c.Account.ID)
 	if err != nil {
 		return 0, herr.Internal(err)
 	}
@@ -178,7 +178,7 @@ func (s *Service) UnreadNotifications(ctx context.Context, c *Caller) (int64, er
 	if err != nil {
 		return 0, err
 	}
-	n, err := s.Store.CountNotificationsAfter(ctx, c.Account.ID, last, MaxUnreadCount, sc)
+	n, err := s.store.CountNotificationsAfter(ctx, c.Account.ID, last, MaxUnreadCount, sc)
 	if err != nil {
 		return 0, herr.Internal(err)
 	}

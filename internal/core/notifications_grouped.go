@@ -148,7 +148,7 @@ func (s *Service) GroupedNotifications(ctx context.Context, c *Caller, f storage
 	for i := range out.Groups {
 		g := &out.Groups[i]
 		if gk, ok := ParseGroupKey(g.Key); ok && gk.ID == 0 {
-			if n, err := s.Store.CountNotificationGroup(ctx, c.Account.ID, gk, sc); err == nil && n > g.Count {
+			if n, err := s.store.CountNotificationGroup(ctx, c.Account.ID, gk, sc); err == nil && n > g.Count {
 				g.Count = n
 			}
 		}
@@ -170,7 +170,7 @@ func (s *Service) NotificationGroupByKey(ctx context.Context, c *Caller, key str
 	if err != nil {
 		return nil, err
 	}
-	ns, err := s.Store.NotificationGroup(ctx, c.Account.ID, gk, 80, sc)
+	ns, err := s.store.NotificationGroup(ctx, c.Account.ID, gk, 80, sc)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -193,7 +193,7 @@ func (s *Service) NotificationGroupByKey(ctx context.Context, c *Caller, key str
 		}
 	}
 	if gk.ID == 0 {
-		if n, err := s.Store.CountNotificationGroup(ctx, c.Account.ID, gk, sc); err == nil && n > g.Count {
+		if n, err := s.store.CountNotificationGroup(ctx, c.Account.ID, gk, sc); err == nil && n > g.Count {
 			g.Count = n
 		}
 	}
@@ -227,7 +227,7 @@ func (s *Service) DismissNotificationGroup(ctx context.Context, c *Caller, key s
 	if !ok {
 		return herr.NotFound("notification group")
 	}
-	if _, err := s.Store.DismissNotificationGroup(ctx, c.Account.ID, gk); err != nil {
+	if _, err := s.store.DismissNotificationGroup(ctx, c.Account.ID, gk); err != nil {
 		return herr.Internal(err)
 	}
 	return nil
@@ -239,7 +239,7 @@ func (s *Service) UnreadNotificationGroups(ctx context.Context, c *Caller, f sto
 	if err := s.requireUser(c); err != nil {
 		return 0, err
 	}
-	last, err := s.Store.NotificationsReadMarker(ctx, c.Account.ID)
+	last, err := s.store.NotificationsReadMarker(ctx, c.Account.ID)
 	if err != nil {
 		return 0, herr.Internal(err)
 	}
@@ -262,7 +262,7 @@ func (s *Service) NotificationPolicy(ctx context.Context, c *Caller) (*storage.N
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
-	p, err := s.Store.NotificationPolicy(ctx, c.Account.ID)
+	p, err := s.store.NotificationPolicy(ctx, c.Account.ID)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -293,7 +293,7 @@ func (s *Service) UpdateNotificationPolicy(ctx context.Context, c *Caller, u Pol
 		}
 		*f.out = *f.in
 	}
-	if err := s.Store.SetNotificationPolicy(ctx, p); err != nil {
+	if err := s.store.SetNotificationPolicy(ctx, p); err != nil {
 		return nil, herr.Internal(err)
 	}
 	return p, nil

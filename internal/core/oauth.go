@@ -161,7 +161,7 @@ func (s *Service) CreateApp(ctx context.Context, p CreateAppParams) (*model.App,
 		ClientID:     RandomToken(32),
 		ClientSecret: RandomToken(32),
 	}
-	if err := s.Store.CreateApp(ctx, app); err != nil {
+	if err := s.store.CreateApp(ctx, app); err != nil {
 		return nil, herr.Internal(err)
 	}
 	return app, nil
@@ -169,7 +169,7 @@ func (s *Service) CreateApp(ctx context.Context, p CreateAppParams) (*model.App,
 
 // AppByClientID finds an app, answering 401 invalid_client when unknown.
 func (s *Service) AppByClientID(ctx context.Context, clientID string) (*model.App, error) {
-	app, err := s.Store.AppByClientID(ctx, clientID)
+	app, err := s.store.AppByClientID(ctx, clientID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, herr.Unauthorized(invalidClient)
 	}
@@ -188,7 +188,7 @@ func CheckClient(app *model.App, secret string) bool {
 func (s *Service) IssueToken(ctx context.Context, appID, userID int64, scopes []string) (string, *model.Token, error) {
 	plain := RandomToken(32)
 	t := &model.Token{AppID: appID, UserID: userID, Scopes: strings.Join(scopes, " ")}
-	if err := s.Store.CreateToken(ctx, t, plain); err != nil {
+	if err := s.store.CreateToken(ctx, t, plain); err != nil {
 		return "", nil, herr.Internal(err)
 	}
 	return plain, t, nil
@@ -300,7 +300,7 @@ func (s *Service) IssueCode(ctx context.Context, app *model.App, userID int64, r
 		Scopes: strings.Join(scopes, " "), CodeChallenge: challenge, CodeChallengeMethod: method,
 		ExpiresAt: time.Now().Add(10 * time.Minute),
 	}
-	if err := s.Store.CreateAuthCode(ctx, c); err != nil {
+	if err := s.store.CreateAuthCode(ctx, c); err != nil {
 		return "", herr.Internal(err)
 	}
 	return code, nil
@@ -340,7 +340,7 @@ func (s *Service) ExchangeCode(ctx context.Context, app *model.App, secret, code
 	if redirectURI == "" {
 		return "", nil, oauthError(400, "invalid_request", "Missing required parameter: redirect_uri.")
 	}
-	c, err := s.Store.ConsumeAuthCode(ctx, code)
+	c, err := s.store.ConsumeAuthCode(ctx, code)
 	if errors.Is(err, storage.ErrNotFound) {
 		return "", nil, oauthError(400, "invalid_grant", invalidGrant)
 	}
@@ -372,7 +372,7 @@ func (s *Service) ExchangeCode(ctx context.Context, app *model.App, secret, code
 			return "", nil, oauthError(400, "invalid_grant", "The code verifier does not match the code challenge.")
 		}
 	}
-	u, err := s.Store.UserByAccountID(ctx, c.UserID)
+	u, err := s.store.UserByAccountID(ctx, c.UserID)
 	if err != nil {
 		return "", nil, herr.Internal(err)
 	}
@@ -407,7 +407,7 @@ func (s *Service) CallerByToken(ctx context.Context, token string) (*Caller, err
 	if token == "" || len(token) > 512 {
 		return nil, bad
 	}
-	t, err := s.Store.TokenByValue(ctx, token)
+	t, err := s.store.TokenByValue(ctx, token)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, bad
 	}

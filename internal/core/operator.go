@@ -16,7 +16,7 @@ import (
 // LocalAccounts pages through the local accounts with their users, oldest
 // first.
 func (s *Service) LocalAccounts(ctx context.Context, limit, offset int) ([]*model.Account, []*model.User, error) {
-	accts, users, err := s.Store.ListLocalAccounts(ctx, limit, offset)
+	accts, users, err := s.store.ListLocalAccounts(ctx, limit, offset)
 	if err != nil {
 		return nil, nil, herr.Internal(err)
 	}
@@ -30,7 +30,7 @@ func (s *Service) IssueUserToken(ctx context.Context, username string, scopes []
 	if err != nil {
 		return "", nil, err
 	}
-	u, err := s.Store.UserByAccountID(ctx, a.ID)
+	u, err := s.store.UserByAccountID(ctx, a.ID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return "", nil, herr.NotFound("user") // a service account, such as the instance actor
 	} else if err != nil {

@@ -89,7 +89,7 @@ func (s *Service) UpdateCredentials(ctx context.Context, c *Caller, p ProfilePar
 
 	u := c.User
 	if u == nil {
-		if u, err = s.Store.UserByAccountID(ctx, me.ID); err != nil {
+		if u, err = s.store.UserByAccountID(ctx, me.ID); err != nil {
 			return nil, nil, storeErr(err)
 		}
 	}
@@ -115,20 +115,20 @@ func (s *Service) UpdateCredentials(ctx context.Context, c *Caller, p ProfilePar
 	}
 
 	events := []model.OutboxEvent{{Kind: model.EventAccountUpdate, AccountID: me.ID, ObjectID: me.ID}}
-	if err := s.Store.UpdateProfile(ctx, me.ID, up, events); err != nil {
+	if err := s.store.UpdateProfile(ctx, me.ID, up, events); err != nil {
 		return nil, nil, storeErr(err)
 	}
 	s.kick()
 	if prefs {
-		if err := s.Store.UpdatePreferences(ctx, u.ID, vis, sens, lang); err != nil {
+		if err := s.store.UpdatePreferences(ctx, u.ID, vis, sens, lang); err != nil {
 			return nil, nil, herr.Internal(err)
 		}
 	}
-	acc, err := s.Store.AccountByID(ctx, me.ID)
+	acc, err := s.store.AccountByID(ctx, me.ID)
 	if err != nil {
 		return nil, nil, storeErr(err)
 	}
-	nu, err := s.Store.UserByAccountID(ctx, me.ID)
+	nu, err := s.store.UserByAccountID(ctx, me.ID)
 	if err != nil {
 		return nil, nil, storeErr(err)
 	}
@@ -147,7 +147,7 @@ func (s *Service) RenderProfileText(ctx context.Context, src string) string {
 		if domain == s.Cfg.Instance.Domain {
 			domain = ""
 		}
-		a, err := s.Store.AccountByUsername(ctx, m.Username, domain)
+		a, err := s.store.AccountByUsername(ctx, m.Username, domain)
 		if err != nil || a.SuspendedAt != nil {
 			continue
 		}

@@ -49,7 +49,7 @@ type VAPIDKeys struct {
 // VAPIDKeys returns the instance's key pair, made on first use.
 func (s *Service) VAPIDKeys(ctx context.Context) (VAPIDKeys, error) {
 	var k VAPIDKeys
-	v, err := s.Store.SettingOrCreate(ctx, "vapid_keys", func() (string, error) {
+	v, err := s.store.SettingOrCreate(ctx, "vapid_keys", func() (string, error) {
 		priv, err := ecdh.P256().GenerateKey(rand.Reader)
 		if err != nil {
 			return "", err
@@ -139,7 +139,7 @@ func (s *Service) Subscribe(ctx context.Context, c *Caller, p PushParams) (*stor
 		P256dh: base64.RawURLEncoding.EncodeToString(pub), Auth: base64.RawURLEncoding.EncodeToString(auth),
 		Alerts: alerts, Policy: policy, Standard: p.Standard,
 	}
-	if err := s.Store.SavePushSubscription(ctx, sub); err != nil {
+	if err := s.store.SavePushSubscription(ctx, sub); err != nil {
 		return nil, herr.Internal(err)
 	}
 	return sub, nil
@@ -150,7 +150,7 @@ func (s *Service) PushSubscription(ctx context.Context, c *Caller) (*storage.Pus
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
-	sub, err := s.Store.PushSubscriptionByToken(ctx, c.Token.ID)
+	sub, err := s.store.PushSubscriptionByToken(ctx, c.Token.ID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, herr.NotFound("push subscription")
 	}
@@ -177,7 +177,7 @@ func (s *Service) UpdatePushSubscription(ctx context.Context, c *Caller, p PushP
 		}
 		sub.Policy = p.Policy
 	}
-	if err := s.Store.UpdatePushSubscription(ctx, sub); err != nil {
+	if err := s.store.UpdatePushSubscription(ctx, sub); err != nil {
 		return nil, herr.Internal(err)
 	}
 	return sub, nil
@@ -188,7 +188,7 @@ func (s *Service) Unsubscribe(ctx context.Context, c *Caller) error {
 	if err := s.requireUser(c); err != nil {
 		return err
 	}
-	if err := s.Store.DeletePushSubscription(ctx, c.Token.ID); err != nil {
+	if err := s.store.DeletePushSubscription(ctx, c.Token.ID); err != nil {
 		return herr.Internal(err)
 	}
 	return nil
@@ -209,7 +209,7 @@ type PushNotice struct {
 // (policy, sender gone, status no longer visible).
 func (s *Service) PreparePush(ctx context.Context, job *storage.PushJob) (*PushNotice, error) {
 	n, sub := &job.Notification, &job.Subscription
-	from, err := s.Store.AccountByID(ctx, n.FromAccountID)
+	from, err := s.store.AccountByID(ctx, n.FromAccountID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, nil
 	}
@@ -220,11 +220,11 @@ func (s *Service) PreparePush(ctx context.Context, job *storage.PushJob) (*PushN
 	case "none":
 		return nil, nil
 	case "followed":
-		if _, err := s.Store.FollowBetween(ctx, n.AccountID, n.FromAccountID); err != nil {
+		if _, err := s.store.FollowBetween(ctx, n.AccountID, n.FromAccountID); err != nil {
 			return nil, ignoreNotFound(err)
 		}
 	case "follower":
-		if _, err := s.Store.FollowBetween(ctx, n.FromAccountID, n.AccountID); err != nil {
+		if _, err := s.store.FollowBetween(ctx, n.FromAccountID, n.AccountID); err != nil {
 			return nil, ignoreNotFound(err)
 		}
 	}

@@ -14,7 +14,7 @@ import (
 type PushQueue struct{ st storage.Store }
 
 // PushQueue returns the Web Push queue.
-func (s *Service) PushQueue() *PushQueue { return &PushQueue{st: s.Store} }
+func (s *Service) PushQueue() *PushQueue { return &PushQueue{st: s.store} }
 
 // ReleaseClaims unclaims every push, at start: no other process sends.
 func (q *PushQueue) ReleaseClaims(ctx context.Context) error { return q.st.ReleasePushClaims(ctx) }

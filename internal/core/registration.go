@@ -137,7 +137,7 @@ func (s *Service) Register(ctx context.Context, p RegisterParams) (*model.Accoun
 	var invite *model.Invite
 	ve := newValidationError()
 	if code := strings.TrimSpace(p.InviteCode); code != "" {
-		inv, err := s.Store.InviteByCode(ctx, code)
+		inv, err := s.store.InviteByCode(ctx, code)
 		if err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return nil, nil, herr.Internal(err)
 		}
@@ -175,7 +175,7 @@ func (s *Service) Register(ctx context.Context, p RegisterParams) (*model.Accoun
 	case s.isReserved(username):
 		ve.add("username", "Username", "ERR_RESERVED", "is reserved")
 	default:
-		if _, err := s.Store.AccountByUsername(ctx, username, ""); err == nil {
+		if _, err := s.store.AccountByUsername(ctx, username, ""); err == nil {
 			ve.add("username", "Username", "ERR_TAKEN", "is already taken")
 		} else if !errors.Is(err, storage.ErrNotFound) {
 			return nil, nil, herr.Internal(err)
@@ -199,7 +199,7 @@ func (s *Service) Register(ctx context.Context, p RegisterParams) (*model.Accoun
 		if domainIn(domain, reg.EmailDomainBlocklist) {
 			blocked = true
 		}
-		if b, err := s.Store.EmailDomainBlockFor(ctx, domain); err == nil {
+		if b, err := s.store.EmailDomainBlockFor(ctx, domain); err == nil {
 			if b.AllowWithApproval {
 				needsApproval = true
 			} else {
@@ -208,14 +208,14 @@ func (s *Service) Register(ctx context.Context, p RegisterParams) (*model.Accoun
 		} else if !errors.Is(err, storage.ErrNotFound) {
 			return nil, nil, herr.Internal(err)
 		}
-		if cb, err := s.Store.CanonicalEmailBlocksByHash(ctx, CanonicalEmailHash(email)); err != nil {
+		if cb, err := s.store.CanonicalEmailBlocksByHash(ctx, CanonicalEmailHash(email)); err != nil {
 			return nil, nil, herr.Internal(err)
 		} else if len(cb) > 0 {
 			blocked = true
 		}
 		if blocked {
 			ve.add("email", "Email", "ERR_BLOCKED", "uses a disallowed e-mail provider")
-		} else if _, err := s.Store.UserByLogin(ctx, email); err == nil {
+		} else if _, err := s.store.UserByLogin(ctx, email); err == nil {
 			ve.add("email", "Email", "ERR_TAKEN", "is already taken")
 		} else if !errors.Is(err, storage.ErrNotFound) {
 			return nil, nil, herr.Internal(err)
@@ -267,7 +267,7 @@ func (s *Service) Register(ctx context.Context, p RegisterParams) (*model.Accoun
 		inviteID = invite.ID
 		reg.InvitedBy = invite.CreatedBy
 		if invite.Role != "" {
-			if _, err := s.Store.RoleByKey(ctx, invite.Role); err == nil {
+			if _, err := s.store.RoleByKey(ctx, invite.Role); err == nil {
 				role = invite.Role
 			}
 		}

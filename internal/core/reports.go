@@ -42,7 +42,7 @@ func (s *Service) checkReportedStatuses(ctx context.Context, targetID int64, ids
 	if len(ids) > 100 {
 		return nil, herr.Unprocessable("Validation failed: too many statuses")
 	}
-	m, err := s.Store.StatusesByIDs(ctx, ids)
+	m, err := s.store.StatusesByIDs(ctx, ids)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -71,7 +71,7 @@ func dedupeIDs(ids []int64) []int64 {
 func (s *Service) checkRules(ctx context.Context, ids []int64) ([]int64, error) {
 	ids = dedupeIDs(ids)
 	for _, id := range ids {
-		if _, err := s.Store.RuleByID(ctx, id); errors.Is(err, storage.ErrNotFound) {
+		if _, err := s.store.RuleByID(ctx, id); errors.Is(err, storage.ErrNotFound) {
 			return nil, herr.Unprocessable("Validation failed: Rule ids are invalid")
 		} else if err != nil {
 			return nil, herr.Internal(err)
@@ -87,7 +87,7 @@ func (s *Service) CreateReport(ctx context.Context, c *Caller, p ReportParams) (
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
-	target, err := s.Store.AccountByID(ctx, p.AccountID)
+	target, err := s.store.AccountByID(ctx, p.AccountID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, herr.NotFound("account")
 	} else if err != nil {
@@ -135,7 +135,7 @@ func (s *Service) CreateReport(ctx context.Context, c *Caller, p ReportParams) (
 		r.Forwarded = true
 		events = append(events, model.OutboxEvent{Kind: model.EventReportForward, AccountID: 0, Payload: string(b)})
 	}
-	if err := s.Store.CreateReport(ctx, r, events); err != nil {
+	if err := s.store.CreateReport(ctx, r, events); err != nil {
 		return nil, herr.Internal(err)
 	}
 	if len(events) > 0 {
@@ -170,19 +170,19 @@ func (s *Service) ReceiveFlag(ctx context.Context, reporterDomain string, actorI
 		return nil
 	}
 	if uri != "" {
-		if _, err := s.Store.ReportByURI(ctx, uri); err == nil {
+		if _, err := s.store.ReportByURI(ctx, uri); err == nil {
 			return nil
 		} else if !errors.Is(err, storage.ErrNotFound) {
 			return herr.Internal(err)
 		}
 	}
-	actor, err := s.Store.AccountByID(ctx, actorID)
+	actor, err := s.store.AccountByID(ctx, actorID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return herr.NotFound("account")
 	} else if err != nil {
 		return herr.Internal(err)
 	}
-	target, err := s.Store.AccountByID(ctx, targetAccountID)
+	target, err := s.store.AccountByID(ctx, targetAccountID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return herr.NotFound("account")
 	} else if err != nil {
@@ -193,7 +193,7 @@ func (s *Service) ReceiveFlag(ctx context.Context, reporterDomain string, actorI
 	}
 	var ids []int64
 	if len(statusIDs) > 0 {
-		m, err := s.Store.StatusesByIDs(ctx, dedupeIDs(statusIDs))
+		m, err := s.store.StatusesByIDs(ctx, dedupeIDs(statusIDs))
 		if err != nil {
 			return herr.Internal(err)
 		}
@@ -208,7 +208,7 @@ func (s *Service) ReceiveFlag(ctx context.Context, reporterDomain string, actorI
 		comment = string(r[:5000])
 	}
 	r := &model.Report{AccountID: actor.ID, TargetAccountID: target.ID, StatusIDs: ids, Comment: comment, Category: "other", URI: uri}
-	if err := s.Store.CreateReport(ctx, r, nil); errors.Is(err, storage.ErrConflict) {
+	if err := s.store.CreateReport(ctx, r, nil); errors.Is(err, storage.ErrConflict) {
 		return nil
 	} else if err != nil {
 		return herr.Internal(err)
@@ -221,7 +221,7 @@ func (s *Service) ReceiveFlag(ctx context.Context, reporterDomain string, actorI
 
 // AdminReports lists reports (Manage Reports).
 func (s *Service) AdminReports(ctx context.Context, c *Caller, f storage.ReportFilter, p model.Page) ([]*model.Report, error) {
-	return adminRead(ctx, s, c, PermManageReports, "reports", func() ([]*model.Report, error) { return s.Store.Reports(ctx, f, p) })
+	return adminRead(ctx, s, c, PermManageReports, "reports", func() ([]*model.Report, error) { return s.store.Reports(ctx, f, p) })
 }
 
 // AdminReport returns one report.
@@ -233,7 +233,7 @@ func (s *Service) AdminReport(ctx context.Context, c *Caller, id int64) (*model.
 }
 
 func (s *Service) report(ctx context.Context, id int64) (*model.Report, error) {
-	r, err := s.Store.ReportByID(ctx, id)
+	r, err := s.store.ReportByID(ctx, id)
 	if err != nil {
 		return nil, readErr(err, "report")
 	}
@@ -262,7 +262,7 @@ func (s *Service) UpdateReport(ctx context.Context, c *Caller, id int64, categor
 	if r.Category != "violation" {
 		r.RuleIDs = nil
 	}
-	if err := s.Store.UpdateReport(ctx, r); err != nil {
+	if err := s.store.UpdateReport(ctx, r); err != nil {
 		return nil, herr.Internal(err)
 	}
 	s.audit(ctx, c, "update_report", "Report", itoa64(id), "changed the category of report #"+itoa64(id)+" to "+r.Category)
@@ -282,7 +282,7 @@ func (s *Service) AssignReport(ctx context.Context, c *Caller, id int64, assign 
 	} else {
 		r.AssignedID = 0
 	}
-	if err := s.Store.UpdateReport(ctx, r); err != nil {
+	if err := s.store.UpdateReport(ctx, r); err != nil {
 		return nil, herr.Internal(err)
 	}
 	s.audit(ctx, c, action, "Report", itoa64(id), strings.ReplaceAll(action, "_", " ")+" #"+itoa64(id))
@@ -303,7 +303,7 @@ func (s *Service) ResolveReport(ctx context.Context, c *Caller, id int64, resolv
 	} else {
 		r.ActionTakenAt, r.ActionTakenByID = nil, 0
 	}
-	if err := s.Store.UpdateReport(ctx, r); err != nil {
+	if err := s.store.UpdateReport(ctx, r); err != nil {
 		return nil, herr.Internal(err)
 	}
 	s.audit(ctx, c, action, "Report", itoa64(id), strings.ReplaceAll(action, "_", " ")+" #"+itoa64(id))
@@ -315,7 +315,7 @@ func (s *Service) ReportNotes(ctx context.Context, c *Caller, id int64) ([]*mode
 	if _, err := s.AdminReport(ctx, c, id); err != nil {
 		return nil, err
 	}
-	out, err := s.Store.ReportNotes(ctx, id)
+	out, err := s.store.ReportNotes(ctx, id)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -336,7 +336,7 @@ func (s *Service) AddReportNote(ctx context.Context, c *Caller, id int64, conten
 		return nil, herr.Unprocessable("Validation failed: Content is too long (maximum is 2000 characters)")
 	}
 	n := &model.ReportNote{ReportID: id, AccountID: c.Account.ID, Content: content}
-	if err := s.Store.CreateReportNote(ctx, n); errors.Is(err, storage.ErrNotFound) {
+	if err := s.store.CreateReportNote(ctx, n); errors.Is(err, storage.ErrNotFound) {
 		return nil, herr.NotFound("report")
 	} else if err != nil {
 		return nil, herr.Internal(err)
@@ -365,7 +365,7 @@ func (s *Service) DeleteReportNote(ctx context.Context, c *Caller, id, noteID in
 			return err
 		}
 	}
-	if err := s.Store.DeleteReportNote(ctx, id, noteID); err != nil {
+	if err := s.store.DeleteReportNote(ctx, id, noteID); err != nil {
 		return herr.Internal(err)
 	}
 	s.audit(ctx, c, "destroy_report_note", "ReportNote", itoa64(noteID), "deleted a note of report #"+itoa64(id))

@@ -53,7 +53,7 @@ func (s *Service) ViewReports(ctx context.Context, c *Caller, rs []*model.Report
 			if _, done := v.Accounts[id]; id == 0 || done {
 				continue
 			}
-			aa, err := s.Store.AdminAccount(ctx, id)
+			aa, err := s.store.AdminAccount(ctx, id)
 			if errors.Is(err, storage.ErrNotFound) {
 				continue
 			} else if err != nil {
@@ -66,7 +66,7 @@ func (s *Service) ViewReports(ctx context.Context, c *Caller, rs []*model.Report
 	statusIDs = dedupeIDs(statusIDs)
 	var sts []*model.Status
 	if len(statusIDs) > 0 {
-		m, err := s.Store.StatusesByIDs(ctx, statusIDs)
+		m, err := s.store.StatusesByIDs(ctx, statusIDs)
 		if err != nil {
 			return nil, herr.Internal(err)
 		}

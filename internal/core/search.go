@@ -44,9 +44,9 @@ func (s *Service) SearchAccounts(ctx context.Context, c *Caller, q string, resol
 	var found []*model.Account
 	var err error
 	if following && viewer != 0 {
-		found, err = s.Store.SearchFollowing(ctx, viewer, q, limit, offset)
+		found, err = s.store.SearchFollowing(ctx, viewer, q, limit, offset)
 	} else {
-		found, err = s.Store.SearchAccounts(ctx, q, false, limit, offset)
+		found, err = s.store.SearchAccounts(ctx, q, false, limit, offset)
 	}
 	if err != nil {
 		return nil, herr.Internal(err)
@@ -90,7 +90,7 @@ func (s *Service) SearchHashtags(ctx context.Context, q string, limit, offset in
 	if !ValidTagName(name) {
 		return nil, nil
 	}
-	return orInternal(s.Store.SearchHashtags(ctx, strings.ToLower(name), limit, offset))
+	return orInternal(s.store.SearchHashtags(ctx, strings.ToLower(name), limit, offset))
 }
 
 // Hashtag returns the hashtag name (without "#"); one never used is
@@ -102,7 +102,7 @@ func (s *Service) Hashtag(ctx context.Context, name string) (*storage.HashtagRef
 		return nil, herr.NotFound("tag")
 	}
 	name = strings.ToLower(name)
-	t, err := s.Store.HashtagByName(ctx, name)
+	t, err := s.store.HashtagByName(ctx, name)
 	if errors.Is(err, storage.ErrNotFound) {
 		return &storage.HashtagRef{Name: name}, nil
 	} else if err != nil {
@@ -116,7 +116,7 @@ func (s *Service) Hashtag(ctx context.Context, name string) (*storage.HashtagRef
 // status the caller may see is found.
 func (s *Service) StatusByURL(ctx context.Context, c *Caller, u string, resolve bool) (*model.Status, error) {
 	viewer := c.AccountID()
-	st, err := s.Store.StatusByURI(ctx, u)
+	st, err := s.store.StatusByURI(ctx, u)
 	switch {
 	case err == nil:
 	case !errors.Is(err, storage.ErrNotFound):
@@ -143,5 +143,5 @@ func (s *Service) Directory(ctx context.Context, order string, limit, offset int
 	if order != "new" {
 		order = "active"
 	}
-	return orInternal(s.Store.DirectoryAccounts(ctx, order, true, limit, offset))
+	return orInternal(s.store.DirectoryAccounts(ctx, order, true, limit, offset))
 }

@@ -113,7 +113,7 @@ func (f *signInFailures) fail(w *failWindow, limit int, window time.Duration, no
 // lookupLogin finds the user of a login (e-mail or username); nil when
 // there is none.
 func (s *Service) lookupLogin(ctx context.Context, login string) (*model.User, error) {
-	u, err := s.Store.UserByLogin(ctx, login)
+	u, err := s.store.UserByLogin(ctx, login)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, nil
 	}
@@ -147,7 +147,7 @@ func signInKey(u *model.User, login string) string {
 // as typed (shortened) when it matches no one.
 func (s *Service) signInName(ctx context.Context, u *model.User, login string) string {
 	if u != nil {
-		if a, err := s.Store.AccountByID(ctx, u.AccountID); err == nil {
+		if a, err := s.store.AccountByID(ctx, u.AccountID); err == nil {
 			return a.Username
 		}
 		return u.Email
@@ -225,7 +225,7 @@ func (s *Service) SignInWithPassword(ctx context.Context, login, password, ip st
 		return nil, false, err
 	}
 	if !second {
-		_ = s.Store.TouchSignIn(ctx, u.ID)
+		_ = s.store.TouchSignIn(ctx, u.ID)
 	}
 	return u, second, nil
 }
@@ -246,7 +246,7 @@ func (s *Service) SignInSecondFactor(ctx context.Context, u *model.User, code, i
 		return err
 	}
 	s.signIns.succeed(w)
-	_ = s.Store.TouchSignIn(ctx, u.ID)
+	_ = s.store.TouchSignIn(ctx, u.ID)
 	return nil
 }
 

@@ -119,16 +119,16 @@ func (s *Service) Follow(ctx context.Context, c *Caller, targetID int64, o Follo
 	if err != nil {
 		return nil, err
 	}
-	if blocked, err := s.Store.IsBlockedEitherWay(ctx, me.ID, target.ID); err != nil {
+	if blocked, err := s.store.IsBlockedEitherWay(ctx, me.ID, target.ID); err != nil {
 		return nil, herr.Internal(err)
 	} else if blocked {
 		return nil, errNotAllowed
 	}
 	f := &model.Follow{AccountID: me.ID, TargetID: target.ID, ShowReblogs: true}
-	existing, err := s.Store.FollowBetween(ctx, me.ID, target.ID)
+	existing, err := s.store.FollowBetween(ctx, me.ID, target.ID)
 	kind := "follow"
 	if errors.Is(err, storage.ErrNotFound) {
-		existing, err = s.Store.FollowRequestBetween(ctx, me.ID, target.ID)
+		existing, err = s.store.FollowRequestBetween(ctx, me.ID, target.ID)
 		kind = "request"
 	}
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
@@ -145,21 +145,21 @@ func (s *Service) Follow(ctx context.Context, c *Caller, targetID int64, o Follo
 	}
 	switch {
 	case existing != nil && kind == "follow":
-		err = s.Store.Follow(ctx, f, nil)
+		err = s.store.Follow(ctx, f, nil)
 	case existing != nil:
-		err = s.Store.RequestFollow(ctx, f, nil)
+		err = s.store.RequestFollow(ctx, f, nil)
 	case target.Local() && !target.Locked:
 		f.ID = id.New()
 		f.URI = s.followURI(f.ID)
-		err = s.Store.Follow(ctx, f, nil)
+		err = s.store.Follow(ctx, f, nil)
 	case target.Local():
 		f.ID = id.New()
 		f.URI = s.followURI(f.ID)
-		err = s.Store.RequestFollow(ctx, f, nil)
+		err = s.store.RequestFollow(ctx, f, nil)
 	default:
 		f.ID = id.New()
 		f.URI = s.followURI(f.ID)
-		err = s.Store.RequestFollow(ctx, f, []model.OutboxEvent{{
+		err = s.store.RequestFollow(ctx, f, []model.OutboxEvent{{
 			Kind: model.EventFollow, AccountID: me.ID, ObjectID: target.ID, Payload: payload(map[string]any{"uri": f.URI}),
 		}})
 		if err == nil {
@@ -187,9 +187,9 @@ func (s *Service) Unfollow(ctx context.Context, c *Caller, targetID int64) (*mod
 	}
 	var events []model.OutboxEvent
 	if !target.Local() {
-		f, err := s.Store.FollowBetween(ctx, me.ID, target.ID)
+		f, err := s.store.FollowBetween(ctx, me.ID, target.ID)
 		if errors.Is(err, storage.ErrNotFound) {
-			f, err = s.Store.FollowRequestBetween(ctx, me.ID, target.ID)
+			f, err = s.store.FollowRequestBetween(ctx, me.ID, target.ID)
 		}
 		if err == nil {
 			events = append(events, unfollowEvent(me.ID, target.ID, f.URI))
@@ -197,7 +197,7 @@ func (s *Service) Unfollow(ctx context.Context, c *Caller, targetID int64) (*mod
 			return nil, herr.Internal(err)
 		}
 	}
-	if _, err := s.Store.Unfollow(ctx, me.ID, target.ID, events); err != nil {
+	if _, err := s.store.Unfollow(ctx, me.ID, target.ID, events); err != nil {
 		return nil, herr.Internal(err)
 	}
 	return s.relationshipAfter(ctx, events, me.ID, target.ID)
@@ -236,7 +236,7 @@ func (s *Service) RemoveFromFollowers(ctx context.Context, c *Caller, followerID
 	if err != nil {
 		return nil, err
 	}
-	f, err := s.Store.FollowBetween(ctx, follower.ID, me.ID)
+	f, err := s.store.FollowBetween(ctx, follower.ID, me.ID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return s.Relationship(ctx, me.ID, follower.ID)
 	}
@@ -247,7 +247,7 @@ func (s *Service) RemoveFromFollowers(ctx context.Context, c *Caller, followerID
 	if !follower.Local() {
 		events = append(events, rejectFollowEvent(me.ID, follower.ID, f.URI))
 	}
-	if _, err := s.Store.Unfollow(ctx, follower.ID, me.ID, events); err != nil {
+	if _, err := s.store.Unfollow(ctx, follower.ID, me.ID, events); err != nil {
 		return nil, herr.Internal(err)
 	}
 	return s.relationshipAfter(ctx, events, me.ID, follower.ID)
@@ -268,11 +268,11 @@ func (s *Service) answerFollowRequest(ctx context.Context, c *Caller, requesterI
 	if err != nil {
 		return nil, err
 	}
-	req, err := s.Store.FollowRequestBetween(ctx, requesterID, me.ID)
+	req, err := s.store.FollowRequestBetween(ctx, requesterID, me.ID)
 	if err != nil {
 		return nil, storeErr(err)
 	}
-	requester, err := s.Store.AccountByID(ctx, requesterID)
+	requester, err := s.store.AccountByID(ctx, requesterID)
 	if err != nil {
 		return nil, storeErr(err)
 	}
@@ -286,9 +286,9 @@ func (s *Service) answerFollowRequest(ctx context.Context, c *Caller, requesterI
 			Payload: payload(map[string]any{"uri": req.URI, "follower_id": requester.ID})})
 	}
 	if accept {
-		_, err = s.Store.AuthorizeFollowRequest(ctx, requester.ID, me.ID, events)
+		_, err = s.store.AuthorizeFollowRequest(ctx, requester.ID, me.ID, events)
 	} else {
-		_, err = s.Store.RejectFollowRequest(ctx, requester.ID, me.ID, events)
+		_, err = s.store.RejectFollowRequest(ctx, requester.ID, me.ID, events)
 	}
 	if err != nil {
 		return nil, storeErr(err)
@@ -307,7 +307,7 @@ func (s *Service) Block(ctx context.Context, c *Caller, targetID int64) (*model.
 	if err != nil {
 		return nil, err
 	}
-	if _, err := s.Store.BlockURI(ctx, me.ID, target.ID); err == nil {
+	if _, err := s.store.BlockURI(ctx, me.ID, target.ID); err == nil {
 		return s.Relationship(ctx, me.ID, target.ID)
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return nil, herr.Internal(err)
@@ -315,20 +315,20 @@ func (s *Service) Block(ctx context.Context, c *Caller, targetID int64) (*model.
 	uri := s.blockURI(id.New())
 	var events []model.OutboxEvent
 	if !target.Local() {
-		if f, err := s.Store.FollowBetween(ctx, me.ID, target.ID); err == nil {
+		if f, err := s.store.FollowBetween(ctx, me.ID, target.ID); err == nil {
 			events = append(events, unfollowEvent(me.ID, target.ID, f.URI))
-		} else if f, err := s.Store.FollowRequestBetween(ctx, me.ID, target.ID); err == nil {
+		} else if f, err := s.store.FollowRequestBetween(ctx, me.ID, target.ID); err == nil {
 			events = append(events, unfollowEvent(me.ID, target.ID, f.URI))
 		}
-		if f, err := s.Store.FollowBetween(ctx, target.ID, me.ID); err == nil {
+		if f, err := s.store.FollowBetween(ctx, target.ID, me.ID); err == nil {
 			events = append(events, rejectFollowEvent(me.ID, target.ID, f.URI))
-		} else if f, err := s.Store.FollowRequestBetween(ctx, target.ID, me.ID); err == nil {
+		} else if f, err := s.store.FollowRequestBetween(ctx, target.ID, me.ID); err == nil {
 			events = append(events, rejectFollowEvent(me.ID, target.ID, f.URI))
 		}
 		events = append(events, model.OutboxEvent{Kind: model.EventBlock, AccountID: me.ID, ObjectID: target.ID,
 			Payload: payload(map[string]any{"uri": uri})})
 	}
-	if err := s.Store.Block(ctx, me.ID, target.ID, uri, events); err != nil {
+	if err := s.store.Block(ctx, me.ID, target.ID, uri, events); err != nil {
 		return nil, herr.Internal(err)
 	}
 	return s.relationshipAfter(ctx, events, me.ID, target.ID)
@@ -344,7 +344,7 @@ func (s *Service) Unblock(ctx context.Context, c *Caller, targetID int64) (*mode
 	if err != nil {
 		return nil, err
 	}
-	uri, err := s.Store.BlockURI(ctx, me.ID, target.ID)
+	uri, err := s.store.BlockURI(ctx, me.ID, target.ID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return s.Relationship(ctx, me.ID, target.ID)
 	}
@@ -356,7 +356,7 @@ func (s *Service) Unblock(ctx context.Context, c *Caller, targetID int64) (*mode
 		events = append(events, model.OutboxEvent{Kind: model.EventUnblock, AccountID: me.ID, ObjectID: target.ID,
 			Payload: payload(map[string]any{"uri": uri, "target_id": target.ID})})
 	}
-	if err := s.Store.Unblock(ctx, me.ID, target.ID, events); err != nil {
+	if err := s.store.Unblock(ctx, me.ID, target.ID, events); err != nil {
 		return nil, herr.Internal(err)
 	}
 	return s.relationshipAfter(ctx, events, me.ID, target.ID)
@@ -378,7 +378,7 @@ func (s *Service) Mute(ctx context.Context, c *Caller, targetID int64, notificat
 		v := time.Now().Add(duration).UnixMilli()
 		exp = &v
 	}
-	if err := s.Store.Mute(ctx, me.ID, target.ID, notifications, exp); err != nil {
+	if err := s.store.Mute(ctx, me.ID, target.ID, notifications, exp); err != nil {
 		return nil, herr.Internal(err)
 	}
 	return s.Relationship(ctx, me.ID, target.ID)
@@ -394,7 +394,7 @@ func (s *Service) Unmute(ctx context.Context, c *Caller, targetID int64) (*model
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Store.Unmute(ctx, me.ID, target.ID); err != nil {
+	if err := s.store.Unmute(ctx, me.ID, target.ID); err != nil {
 		return nil, herr.Internal(err)
 	}
 	return s.Relationship(ctx, me.ID, target.ID)
@@ -413,7 +413,7 @@ func (s *Service) SetAccountNote(ctx context.Context, c *Caller, targetID int64,
 	if len([]rune(comment)) > maxNoteLength {
 		return nil, herr.Unprocessable("Validation failed: Comment is too long (maximum is %d characters)", maxNoteLength)
 	}
-	if err := s.Store.SetAccountNote(ctx, me.ID, target.ID, comment); err != nil {
+	if err := s.store.SetAccountNote(ctx, me.ID, target.ID, comment); err != nil {
 		return nil, herr.Internal(err)
 	}
 	return s.Relationship(ctx, me.ID, target.ID)
@@ -421,7 +421,7 @@ func (s *Service) SetAccountNote(ctx context.Context, c *Caller, targetID int64,
 
 // Relationship is what viewer is to target.
 func (s *Service) Relationship(ctx context.Context, viewerID, targetID int64) (*model.Relationship, error) {
-	rels, err := s.Store.Relationships(ctx, viewerID, []int64{targetID})
+	rels, err := s.store.Relationships(ctx, viewerID, []int64{targetID})
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -433,7 +433,7 @@ func (s *Service) Relationship(ctx context.Context, viewerID, targetID int64) (*
 
 // Relationships is what viewer is to each existing target, in order.
 func (s *Service) Relationships(ctx context.Context, viewerID int64, targetIDs []int64) ([]model.Relationship, error) {
-	rels, err := s.Store.Relationships(ctx, viewerID, targetIDs)
+	rels, err := s.store.Relationships(ctx, viewerID, targetIDs)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -474,18 +474,18 @@ func (s *Service) remoteFollow(ctx context.Context, followerID, targetID int64, 
 			s.notify(ChangeNotification, target.ID, 0)
 		}
 	}()
-	blocked, err := s.Store.IsBlockedEitherWay(ctx, followerID, target.ID)
+	blocked, err := s.store.IsBlockedEitherWay(ctx, followerID, target.ID)
 	if err != nil {
 		return false, herr.Internal(err)
 	}
 	if blocked {
-		if err := s.Store.QueueEvents(ctx, answer(model.EventFollowReject)); err != nil {
+		if err := s.store.QueueEvents(ctx, answer(model.EventFollowReject)); err != nil {
 			return false, herr.Internal(err)
 		}
 		return false, nil
 	}
 	f := &model.Follow{AccountID: followerID, TargetID: target.ID, URI: uri, ShowReblogs: true}
-	existing, err := s.Store.FollowBetween(ctx, followerID, target.ID)
+	existing, err := s.store.FollowBetween(ctx, followerID, target.ID)
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return false, herr.Internal(err)
 	}
@@ -493,12 +493,12 @@ func (s *Service) remoteFollow(ctx context.Context, followerID, targetID int64, 
 		if existing != nil {
 			f.ShowReblogs, f.Notify = existing.ShowReblogs, existing.Notify
 		}
-		if err := s.Store.Follow(ctx, f, answer(model.EventFollowAccept)); err != nil {
+		if err := s.store.Follow(ctx, f, answer(model.EventFollowAccept)); err != nil {
 			return false, herr.Internal(err)
 		}
 		return true, nil
 	}
-	if err := s.Store.RequestFollow(ctx, f, nil); err != nil {
+	if err := s.store.RequestFollow(ctx, f, nil); err != nil {
 		return false, herr.Internal(err)
 	}
 	return false, nil
@@ -506,7 +506,7 @@ func (s *Service) remoteFollow(ctx context.Context, followerID, targetID int64, 
 
 // RemoteUnfollow handles a remote actor's Undo Follow.
 func (s *Service) RemoteUnfollow(ctx context.Context, followerID, targetID int64) error {
-	if _, err := s.Store.Unfollow(ctx, followerID, targetID, nil); err != nil {
+	if _, err := s.store.Unfollow(ctx, followerID, targetID, nil); err != nil {
 		return herr.Internal(err)
 	}
 	return nil
@@ -515,9 +515,9 @@ func (s *Service) RemoteUnfollow(ctx context.Context, followerID, targetID int64
 // FollowAccepted turns a local account's pending request to a remote one
 // into a follow, when the remote Accept arrives.
 func (s *Service) FollowAccepted(ctx context.Context, followerID, targetID int64) error {
-	_, err := s.Store.AuthorizeFollowRequest(ctx, followerID, targetID, nil)
+	_, err := s.store.AuthorizeFollowRequest(ctx, followerID, targetID, nil)
 	if errors.Is(err, storage.ErrNotFound) {
-		if _, ferr := s.Store.FollowBetween(ctx, followerID, targetID); ferr == nil {
+		if _, ferr := s.store.FollowBetween(ctx, followerID, targetID); ferr == nil {
 			return nil // already following: a repeated Accept
 		}
 		return herr.NotFound("follow request")
@@ -531,9 +531,9 @@ func (s *Service) FollowAccepted(ctx context.Context, followerID, targetID int64
 // FollowRejected handles a remote Reject of a local account's request,
 // or of its existing follow (the remote account removed a follower).
 func (s *Service) FollowRejected(ctx context.Context, followerID, targetID int64) error {
-	_, err := s.Store.RejectFollowRequest(ctx, followerID, targetID, nil)
+	_, err := s.store.RejectFollowRequest(ctx, followerID, targetID, nil)
 	if errors.Is(err, storage.ErrNotFound) {
-		if _, err := s.Store.Unfollow(ctx, followerID, targetID, nil); err != nil {
+		if _, err := s.store.Unfollow(ctx, followerID, targetID, nil); err != nil {
 			return herr.Internal(err)
 		}
 		return nil
@@ -547,7 +547,7 @@ func (s *Service) FollowRejected(ctx context.Context, followerID, targetID int64
 // RemoteBlock handles a remote actor's Block of a local account: follows
 // both ways end and the block is recorded (blocked_by).
 func (s *Service) RemoteBlock(ctx context.Context, actorID, targetID int64) error {
-	if err := s.Store.Block(ctx, actorID, targetID, "", nil); err != nil {
+	if err := s.store.Block(ctx, actorID, targetID, "", nil); err != nil {
 		return herr.Internal(err)
 	}
 	return nil
@@ -555,7 +555,7 @@ func (s *Service) RemoteBlock(ctx context.Context, actorID, targetID int64) erro
 
 // RemoteUnblock handles a remote actor's Undo Block.
 func (s *Service) RemoteUnblock(ctx context.Context, actorID, targetID int64) error {
-	if err := s.Store.Unblock(ctx, actorID, targetID, nil); err != nil {
+	if err := s.store.Unblock(ctx, actorID, targetID, nil); err != nil {
 		return herr.Internal(err)
 	}
 	return nil

@@ -102,7 +102,7 @@ func (s *Service) resolveMention(ctx context.Context, m text.MentionRef) *model.
 	if domain == s.Cfg.Instance.Domain {
 		domain = ""
 	}
-	acc, err := s.Store.AccountByUsername(ctx, m.Username, domain)
+	acc, err := s.store.AccountByUsername(ctx, m.Username, domain)
 	if err == nil {
 		if acc.SuspendedAt != nil {
 			return nil
@@ -189,7 +189,7 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 	sid := strconv.FormatInt(st.ID, 10)
 	st.URI = s.LocalStatusURI(author.Username, sid)
 	st.URL = s.LocalStatusURL(author.Username, sid)
-	created, existed, err := s.Store.CreateStatus(ctx, storage.NewStatus{
+	created, existed, err := s.store.CreateStatus(ctx, storage.NewStatus{
 		Status:         st,
 		MentionIDs:     r.MentionIDs,
 		Tags:           r.Tags,
@@ -226,7 +226,7 @@ func (s *Service) Status(ctx context.Context, c *Caller, statusID int64) (*model
 // Statuses returns those of ids the caller may see, in the order asked,
 // as a view ready to render.
 func (s *Service) Statuses(ctx context.Context, c *Caller, ids []int64) (*StatusView, error) {
-	m, err := s.Store.StatusesByIDs(ctx, ids)
+	m, err := s.store.StatusesByIDs(ctx, ids)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -253,7 +253,7 @@ func (s *Service) ownStatus(ctx context.Context, c *Caller, statusID int64) (*mo
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
-	st, err := s.Store.StatusByID(ctx, statusID)
+	st, err := s.store.StatusByID(ctx, statusID)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && st.AccountID != c.Account.ID) {
 		return nil, herr.NotFound("status")
 	}
@@ -277,7 +277,7 @@ func (s *Service) DeleteStatus(ctx context.Context, c *Caller, statusID int64) (
 	}
 	var ev model.OutboxEvent
 	if st.ReblogOfID != 0 {
-		orig, err := s.Store.StatusByID(ctx, st.ReblogOfID)
+		orig, err := s.store.StatusByID(ctx, st.ReblogOfID)
 		if err != nil {
 			return nil, herr.Internal(err)
 		}
@@ -286,7 +286,7 @@ func (s *Service) DeleteStatus(ctx context.Context, c *Caller, statusID int64) (
 		ev = model.OutboxEvent{Kind: model.EventStatusDelete, AccountID: c.Account.ID, ObjectID: st.ID,
 			Payload: statusPayload(map[string]any{"uri": st.URI, "mentions": nonNil(st.MentionIDs), "visibility": int(st.Visibility)})}
 	}
-	if err := s.Store.DeleteStatus(ctx, st.ID, []model.OutboxEvent{ev}); err != nil {
+	if err := s.store.DeleteStatus(ctx, st.ID, []model.OutboxEvent{ev}); err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
 			return nil, herr.NotFound("status")
 		}
@@ -356,19 +356,19 @@ func (s *Service) EditStatus(ctx context.Context, c *Caller, statusID int64, p E
 	now := time.Now().UTC()
 	st.Text, st.SpoilerText, st.Content, st.EditedAt = p.Text, spoiler, r.HTML, &now
 	ev := model.OutboxEvent{Kind: model.EventStatusUpdate, AccountID: c.Account.ID, ObjectID: st.ID}
-	if err := s.Store.SetStatusMedia(ctx, st.ID, c.Account.ID, mediaIDs); err != nil {
+	if err := s.store.SetStatusMedia(ctx, st.ID, c.Account.ID, mediaIDs); err != nil {
 		if errors.Is(err, storage.ErrMediaNotAttachable) {
 			return nil, herr.Unprocessable("Validation failed: Media attachments are invalid")
 		}
 		return nil, herr.Internal(err)
 	}
-	if err := s.Store.UpdateStatus(ctx, st, r.Tags, []model.OutboxEvent{ev}); err != nil {
+	if err := s.store.UpdateStatus(ctx, st, r.Tags, []model.OutboxEvent{ev}); err != nil {
 		return nil, herr.Internal(err)
 	}
 	s.SweepMediaGarbage(ctx)
 	s.kick()
 	s.notify(ChangeStatusEdited, c.Account.ID, st.ID)
-	return s.Store.StatusByID(ctx, st.ID)
+	return s.store.StatusByID(ctx, st.ID)
 }
 
 // StatusVersion is one entry of a status's edit history.
@@ -386,7 +386,7 @@ func (s *Service) History(ctx context.Context, c *Caller, statusID int64) (*mode
 	if err != nil {
 		return nil, nil, err
 	}
-	edits, err := s.Store.StatusEdits(ctx, st.ID)
+	edits, err := s.store.StatusEdits(ctx, st.ID)
 	if err != nil {
 		return nil, nil, herr.Internal(err)
 	}
@@ -416,11 +416,11 @@ func (s *Service) Context(ctx context.Context, c *Caller, statusID int64) (*Stat
 	if err != nil {
 		return nil, err
 	}
-	anc, err := s.Store.Ancestors(ctx, st.ID, MaxAncestors)
+	anc, err := s.store.Ancestors(ctx, st.ID, MaxAncestors)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
-	desc, err := s.Store.Descendants(ctx, st.ID, MaxDescendants)
+	desc, err := s.store.Descendants(ctx, st.ID, MaxDescendants)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -479,7 +479,7 @@ func (s *Service) Favourite(ctx context.Context, c *Caller, statusID int64) (*mo
 		events = append(events, model.OutboxEvent{Kind: model.EventFavourite, AccountID: c.Account.ID, ObjectID: st.ID,
 			Payload: statusPayload(map[string]any{"status_uri": st.URI, "author_id": st.AccountID, "uri": uri})})
 	}
-	if err := s.Store.Favourite(ctx, c.Account.ID, st.ID, uri, events); err != nil {
+	if err := s.store.Favourite(ctx, c.Account.ID, st.ID, uri, events); err != nil {
 		return nil, statusStoreErr(err)
 	}
 	if len(events) > 0 {
@@ -497,11 +497,11 @@ func (s *Service) Unfavourite(ctx context.Context, c *Caller, statusID int64) (*
 	}
 	var events []model.OutboxEvent
 	if !author.Local() {
-		likeURI, _ := s.Store.FavouriteURI(ctx, c.Account.ID, st.ID) // the Like to undo
+		likeURI, _ := s.store.FavouriteURI(ctx, c.Account.ID, st.ID) // the Like to undo
 		events = append(events, model.OutboxEvent{Kind: model.EventUnfavourite, AccountID: c.Account.ID, ObjectID: st.ID,
 			Payload: statusPayload(map[string]any{"status_uri": st.URI, "author_id": st.AccountID, "uri": likeURI})})
 	}
-	if err := s.Store.Unfavourite(ctx, c.Account.ID, st.ID, events); err != nil {
+	if err := s.store.Unfavourite(ctx, c.Account.ID, st.ID, events); err != nil {
 		return nil, statusStoreErr(err)
 	}
 	if len(events) > 0 {
@@ -511,7 +511,7 @@ func (s *Service) Unfavourite(ctx context.Context, c *Caller, statusID int64) (*
 }
 
 func (s *Service) reload(ctx context.Context, statusID int64) (*model.Status, error) {
-	st, err := s.Store.StatusByID(ctx, statusID)
+	st, err := s.store.StatusByID(ctx, statusID)
 	if err != nil {
 		return nil, statusStoreErr(err)
 	}
@@ -551,7 +551,7 @@ func (s *Service) Reblog(ctx context.Context, c *Caller, statusID int64, visibil
 	boost.CreatedAt = id.Time(boost.ID).UTC()
 	boost.URI = s.LocalStatusURI(c.Account.Username, strconv.FormatInt(boost.ID, 10)) + "/activity"
 	ev := model.OutboxEvent{Kind: model.EventReblog, AccountID: c.Account.ID, ObjectID: boost.ID}
-	out, err := s.Store.Reblog(ctx, boost, []model.OutboxEvent{ev})
+	out, err := s.store.Reblog(ctx, boost, []model.OutboxEvent{ev})
 	if err != nil {
 		return nil, statusStoreErr(err)
 	}
@@ -569,14 +569,14 @@ func (s *Service) Unreblog(ctx context.Context, c *Caller, statusID int64) (*mod
 	if err != nil {
 		return nil, err
 	}
-	boost, err := s.Store.ReblogOf(ctx, c.Account.ID, st.ID)
+	boost, err := s.store.ReblogOf(ctx, c.Account.ID, st.ID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return st, nil
 	}
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
-	if err := s.Store.DeleteStatus(ctx, boost.ID, []model.OutboxEvent{unreblogEvent(c.Account.ID, boost, st)}); err != nil && !errors.Is(err, storage.ErrNotFound) {
+	if err := s.store.DeleteStatus(ctx, boost.ID, []model.OutboxEvent{unreblogEvent(c.Account.ID, boost, st)}); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return nil, herr.Internal(err)
 	}
 	s.kick()
@@ -590,7 +590,7 @@ func (s *Service) Bookmark(ctx context.Context, c *Caller, statusID int64) (*mod
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Store.Bookmark(ctx, c.Account.ID, st.ID); err != nil {
+	if err := s.store.Bookmark(ctx, c.Account.ID, st.ID); err != nil {
 		return nil, statusStoreErr(err)
 	}
 	return st, nil
@@ -602,7 +602,7 @@ func (s *Service) Unbookmark(ctx context.Context, c *Caller, statusID int64) (*m
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Store.Unbookmark(ctx, c.Account.ID, st.ID); err != nil {
+	if err := s.store.Unbookmark(ctx, c.Account.ID, st.ID); err != nil {
 		return nil, statusStoreErr(err)
 	}
 	return st, nil
@@ -621,7 +621,7 @@ func (s *Service) Pin(ctx context.Context, c *Caller, statusID int64) (*model.St
 		return nil, herr.Unprocessable("Validation failed: Only public and unlisted posts can be pinned")
 	}
 	ev := model.OutboxEvent{Kind: model.EventPin, AccountID: c.Account.ID, ObjectID: st.ID}
-	if err := s.Store.Pin(ctx, c.Account.ID, st.ID, []model.OutboxEvent{ev}); err != nil {
+	if err := s.store.Pin(ctx, c.Account.ID, st.ID, []model.OutboxEvent{ev}); err != nil {
 		if errors.Is(err, storage.ErrPinLimit) {
 			return nil, herr.Unprocessable("Validation failed: You have already pinned the maximum number of posts")
 		}
@@ -638,7 +638,7 @@ func (s *Service) Unpin(ctx context.Context, c *Caller, statusID int64) (*model.
 		return nil, err
 	}
 	ev := model.OutboxEvent{Kind: model.EventUnpin, AccountID: c.Account.ID, ObjectID: st.ID}
-	if err := s.Store.Unpin(ctx, c.Account.ID, st.ID, []model.OutboxEvent{ev}); err != nil {
+	if err := s.store.Unpin(ctx, c.Account.ID, st.ID, []model.OutboxEvent{ev}); err != nil {
 		return nil, statusStoreErr(err)
 	}
 	s.kick()
@@ -652,7 +652,7 @@ func (s *Service) FavouritedBy(ctx context.Context, c *Caller, statusID int64, p
 	if err != nil {
 		return nil, nil, err
 	}
-	ids, cursors, err = s.Store.FavouritedBy(ctx, st.ID, p)
+	ids, cursors, err = s.store.FavouritedBy(ctx, st.ID, p)
 	if err != nil {
 		return nil, nil, herr.Internal(err)
 	}
@@ -665,7 +665,7 @@ func (s *Service) RebloggedBy(ctx context.Context, c *Caller, statusID int64, p 
 	if err != nil {
 		return nil, nil, err
 	}
-	ids, cursors, err = s.Store.RebloggedBy(ctx, st.ID, p)
+	ids, cursors, err = s.store.RebloggedBy(ctx, st.ID, p)
 	if err != nil {
 		return nil, nil, herr.Internal(err)
 	}

@@ -44,9 +44,9 @@ func (s *Service) IngestRemoteStatus(ctx context.Context, st *model.Status, ment
 	var parent *model.Status
 	var err error
 	if st.InReplyToID != 0 {
-		parent, err = s.Store.StatusByID(ctx, st.InReplyToID)
+		parent, err = s.store.StatusByID(ctx, st.InReplyToID)
 	} else if st.InReplyToURI != "" {
-		parent, err = s.Store.StatusByURI(ctx, st.InReplyToURI)
+		parent, err = s.store.StatusByURI(ctx, st.InReplyToURI)
 	}
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return nil, herr.Internal(err)
@@ -68,7 +68,7 @@ func (s *Service) IngestRemoteStatus(ctx context.Context, st *model.Status, ment
 			norm = append(norm, t)
 		}
 	}
-	out, existed, err := s.Store.CreateStatus(ctx, storage.NewStatus{Status: st, MentionIDs: mentionIDs, Tags: norm})
+	out, existed, err := s.store.CreateStatus(ctx, storage.NewStatus{Status: st, MentionIDs: mentionIDs, Tags: norm})
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -84,7 +84,7 @@ func (s *Service) IngestRemoteStatus(ctx context.Context, st *model.Status, ment
 
 // remoteOwned loads a status by URI and checks that actorID wrote it.
 func (s *Service) remoteOwned(ctx context.Context, actorID int64, uri string) (*model.Status, error) {
-	st, err := s.Store.StatusByURI(ctx, uri)
+	st, err := s.store.StatusByURI(ctx, uri)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, herr.NotFound("status")
 	}
@@ -115,7 +115,7 @@ func (s *Service) UpdateRemoteStatus(ctx context.Context, actorID int64, upd *mo
 		at = upd.EditedAt.UTC()
 	}
 	st.EditedAt = &at
-	if err := s.Store.UpdateStatus(ctx, st, tags, nil); err != nil {
+	if err := s.store.UpdateStatus(ctx, st, tags, nil); err != nil {
 		return nil, herr.Internal(err)
 	}
 	s.notify(ChangeStatusEdited, st.AccountID, st.ID)
@@ -128,7 +128,7 @@ func (s *Service) RemoteDeleteStatus(ctx context.Context, actorID int64, uri str
 	if err != nil {
 		return err
 	}
-	if err := s.Store.DeleteStatus(ctx, st.ID, nil); err != nil && !errors.Is(err, storage.ErrNotFound) {
+	if err := s.store.DeleteStatus(ctx, st.ID, nil); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return herr.Internal(err)
 	}
 	s.notify(ChangeStatusDeleted, st.AccountID, st.ID)
@@ -151,7 +151,7 @@ func (s *Service) remoteMaySee(ctx context.Context, actorID int64, st *model.Sta
 
 // RemoteFavourite records a remote Like of a status the actor may see.
 func (s *Service) RemoteFavourite(ctx context.Context, actorID, statusID int64, uri string) error {
-	st, err := s.Store.StatusByID(ctx, statusID)
+	st, err := s.store.StatusByID(ctx, statusID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return herr.NotFound("status")
 	} else if err != nil {
@@ -160,7 +160,7 @@ func (s *Service) RemoteFavourite(ctx context.Context, actorID, statusID int64, 
 	if err := s.remoteMaySee(ctx, actorID, st); err != nil {
 		return err
 	}
-	if err := s.Store.Favourite(ctx, actorID, statusID, uri, nil); err != nil {
+	if err := s.store.Favourite(ctx, actorID, statusID, uri, nil); err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
 			return herr.NotFound("status")
 		}
@@ -172,7 +172,7 @@ func (s *Service) RemoteFavourite(ctx context.Context, actorID, statusID int64, 
 
 // RemoteUnfavourite undoes a remote Like.
 func (s *Service) RemoteUnfavourite(ctx context.Context, actorID, statusID int64) error {
-	if err := s.Store.Unfavourite(ctx, actorID, statusID, nil); err != nil {
+	if err := s.store.Unfavourite(ctx, actorID, statusID, nil); err != nil {
 		return herr.Internal(err)
 	}
 	return nil
@@ -180,7 +180,7 @@ func (s *Service) RemoteUnfavourite(ctx context.Context, actorID, statusID int64
 
 // RemoteUnfavouriteByURI undoes a remote Like named by its id.
 func (s *Service) RemoteUnfavouriteByURI(ctx context.Context, actorID int64, likeURI string) error {
-	acc, statusID, err := s.Store.FavouriteByURI(ctx, likeURI)
+	acc, statusID, err := s.store.FavouriteByURI(ctx, likeURI)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil
 	}
@@ -209,7 +209,7 @@ func (s *Service) RemoteReblog(ctx context.Context, actorID int64, orig *model.S
 	}
 	boost := &model.Status{URI: uri, AccountID: actorID, ReblogOfID: orig.ID, Visibility: model.Public}
 	boost.ID, boost.CreatedAt = remoteID(published)
-	out, err := s.Store.Reblog(ctx, boost, nil)
+	out, err := s.store.Reblog(ctx, boost, nil)
 	if err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
 			return nil, herr.NotFound("status")
@@ -235,7 +235,7 @@ func (s *Service) RemoteUndoReblog(ctx context.Context, actorID int64, uri strin
 	if st.ReblogOfID == 0 {
 		return herr.BadRequest("not a boost")
 	}
-	if err := s.Store.DeleteStatus(ctx, st.ID, nil); err != nil && !errors.Is(err, storage.ErrNotFound) {
+	if err := s.store.DeleteStatus(ctx, st.ID, nil); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return herr.Internal(err)
 	}
 	s.notify(ChangeStatusDeleted, actorID, st.ID)

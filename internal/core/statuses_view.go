@@ -58,7 +58,7 @@ func (s *Service) View(ctx context.Context, viewerID int64, sts []*model.Status,
 		}
 	}
 	if len(need) > 0 {
-		m, err := s.Store.StatusesByIDs(ctx, need)
+		m, err := s.store.StatusesByIDs(ctx, need)
 		if err != nil {
 			return nil, herr.Internal(err)
 		}
@@ -79,13 +79,13 @@ func (s *Service) View(ctx context.Context, viewerID int64, sts []*model.Status,
 	for _, st := range v.Originals {
 		addStatus(st)
 	}
-	accs, err := s.Store.AccountsByIDs(ctx, accIDs)
+	accs, err := s.store.AccountsByIDs(ctx, accIDs)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
 	v.Accounts = accs
 	// 3. Relations and the rule.
-	rel, err := s.Store.ViewerRelations(ctx, viewerID, authorIDs)
+	rel, err := s.store.ViewerRelations(ctx, viewerID, authorIDs)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -115,7 +115,7 @@ func (s *Service) View(ctx context.Context, viewerID int64, sts []*model.Status,
 	}
 	// 4. What the viewer did to them; the apps of the viewer's own posts.
 	if viewerID != 0 && len(flagIDs) > 0 {
-		f, err := s.Store.StatusFlags(ctx, viewerID, flagIDs)
+		f, err := s.store.StatusFlags(ctx, viewerID, flagIDs)
 		if err != nil {
 			return nil, herr.Internal(err)
 		}
@@ -124,7 +124,7 @@ func (s *Service) View(ctx context.Context, viewerID int64, sts []*model.Status,
 			for _, x := range []*model.Status{st, v.Originals[st.ReblogOfID]} {
 				if x != nil && x.AccountID == viewerID && x.AppID != 0 {
 					if _, done := v.Apps[x.AppID]; !done {
-						app, err := s.Store.AppByID(ctx, x.AppID)
+						app, err := s.store.AppByID(ctx, x.AppID)
 						if err == nil {
 							v.Apps[x.AppID] = app
 						} else {

@@ -61,7 +61,7 @@ func (s *Service) ResolveStream(ctx context.Context, c *Caller, name, tag, list 
 		if err != nil || id <= 0 {
 			return StreamSpec{}, herr.BadRequest("No list id for stream provided")
 		}
-		owner, err := s.Store.TimelineListOwner(ctx, id)
+		owner, err := s.store.TimelineListOwner(ctx, id)
 		if errors.Is(err, storage.ErrNotFound) || (err == nil && owner != c.Account.ID) {
 			return StreamSpec{}, herr.NotFound("list")
 		}
@@ -113,7 +113,7 @@ const sharedViewer = -1
 // created or edited. It answers nil (and no error) for a status that is
 // gone or whose author is suspended.
 func (s *Service) StatusAudience(ctx context.Context, statusID int64) (*StatusAudience, error) {
-	st, err := s.Store.StatusByID(ctx, statusID)
+	st, err := s.store.StatusByID(ctx, statusID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, nil
 	}
@@ -124,7 +124,7 @@ func (s *Service) StatusAudience(ctx context.Context, statusID int64) (*StatusAu
 	sts := []*model.Status{st}
 	authorIDs := []int64{st.AccountID}
 	if st.ReblogOfID != 0 {
-		orig, err := s.Store.StatusByID(ctx, st.ReblogOfID)
+		orig, err := s.store.StatusByID(ctx, st.ReblogOfID)
 		if errors.Is(err, storage.ErrNotFound) {
 			return nil, nil
 		}
@@ -148,7 +148,7 @@ func (s *Service) StatusAudience(ctx context.Context, statusID int64) (*StatusAu
 	shared.Flags = map[int64]storage.StatusFlags{}
 	aud.View = &shared
 	author := v.Accounts[st.AccountID]
-	aud.Hidden, err = s.Store.StreamExclusions(ctx, authorIDs)
+	aud.Hidden, err = s.store.StreamExclusions(ctx, authorIDs)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -170,7 +170,7 @@ func (s *Service) StatusAudience(ctx context.Context, statusID int64) (*StatusAu
 		}
 		return true
 	}
-	home, err := s.Store.HomeFeedAccounts(ctx, st.ID)
+	home, err := s.store.HomeFeedAccounts(ctx, st.ID)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -185,7 +185,7 @@ func (s *Service) StatusAudience(ctx context.Context, statusID int64) (*StatusAu
 	candidates := append(append([]int64{}, home...), direct...)
 	for _, x := range sts {
 		if x.Visibility == model.Private {
-			f, err := s.Store.FollowersAmong(ctx, x.AccountID, candidates)
+			f, err := s.store.FollowersAmong(ctx, x.AccountID, candidates)
 			if err != nil {
 				return nil, herr.Internal(err)
 			}
@@ -198,7 +198,7 @@ func (s *Service) StatusAudience(ctx context.Context, statusID int64) (*StatusAu
 		}
 	}
 	if len(direct) > 0 {
-		locals, err := s.Store.AccountsByIDs(ctx, direct)
+		locals, err := s.store.AccountsByIDs(ctx, direct)
 		if err != nil {
 			return nil, herr.Internal(err)
 		}
@@ -211,7 +211,7 @@ func (s *Service) StatusAudience(ctx context.Context, statusID int64) (*StatusAu
 	// Lists: the lists of local accounts that hold the author (or the
 	// booster) and whose owner got the status.
 	if len(aud.Home) > 0 {
-		refs, err := s.Store.ListsWithMember(ctx, st.AccountID)
+		refs, err := s.store.ListsWithMember(ctx, st.AccountID)
 		if err != nil {
 			return nil, herr.Internal(err)
 		}
@@ -224,7 +224,7 @@ func (s *Service) StatusAudience(ctx context.Context, statusID int64) (*StatusAu
 	if st.Visibility == model.Public && st.ReblogOfID == 0 && author != nil {
 		aud.Public, aud.Local, aud.Tags = true, author.Local(), st.Tags
 	}
-	aud.Personal, err = s.Store.StatusInteractors(ctx, []int64{st.ID, st.ReblogOfID})
+	aud.Personal, err = s.store.StatusInteractors(ctx, []int64{st.ID, st.ReblogOfID})
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -244,7 +244,7 @@ func (s *Service) StatusViewFor(ctx context.Context, viewerID int64, st *model.S
 // ready to render; nil when it may not be shown (status gone or hidden,
 // sender suspended).
 func (s *Service) NotificationFor(ctx context.Context, n *model.Notification) (*NotificationPage, error) {
-	acc, err := s.Store.AccountByID(ctx, n.AccountID)
+	acc, err := s.store.AccountByID(ctx, n.AccountID)
 	if err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
 			return nil, nil

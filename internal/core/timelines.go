@@ -49,7 +49,7 @@ func (s *Service) HomeTimeline(ctx context.Context, c *Caller, p model.Page) (*T
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
-	sts, err := s.Store.HomeTimeline(ctx, c.Account.ID, p)
+	sts, err := s.store.HomeTimeline(ctx, c.Account.ID, p)
 	return s.timeline(ctx, c.Account.ID, sts, err)
 }
 
@@ -58,7 +58,7 @@ func (s *Service) PublicTimeline(ctx context.Context, c *Caller, localOnly, remo
 	if onlyMedia {
 		return &Timeline{View: &StatusView{}}, nil // no media yet
 	}
-	sts, err := s.Store.PublicTimeline(ctx, localOnly, remoteOnly, p)
+	sts, err := s.store.PublicTimeline(ctx, localOnly, remoteOnly, p)
 	return s.timeline(ctx, c.AccountID(), sts, err)
 }
 
@@ -67,7 +67,7 @@ func (s *Service) TagTimeline(ctx context.Context, c *Caller, q storage.TagQuery
 	if onlyMedia {
 		return &Timeline{View: &StatusView{}}, nil
 	}
-	sts, err := s.Store.TagsTimeline(ctx, q, p)
+	sts, err := s.store.TagsTimeline(ctx, q, p)
 	return s.timeline(ctx, c.AccountID(), sts, err)
 }
 
@@ -76,14 +76,14 @@ func (s *Service) ListTimeline(ctx context.Context, c *Caller, listID int64, p m
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
-	owner, err := s.Store.TimelineListOwner(ctx, listID)
+	owner, err := s.store.TimelineListOwner(ctx, listID)
 	if errors.Is(err, storage.ErrNotFound) || (err == nil && owner != c.Account.ID) {
 		return nil, herr.NotFound("list")
 	}
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
-	sts, err := s.Store.ListTimeline(ctx, listID, p)
+	sts, err := s.store.ListTimeline(ctx, listID, p)
 	return s.timeline(ctx, c.Account.ID, sts, err)
 }
 
@@ -92,7 +92,7 @@ func (s *Service) DirectTimeline(ctx context.Context, c *Caller, p model.Page) (
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
-	sts, err := s.Store.DirectTimeline(ctx, c.Account.ID, p)
+	sts, err := s.store.DirectTimeline(ctx, c.Account.ID, p)
 	return s.timeline(ctx, c.Account.ID, sts, err)
 }
 
@@ -109,14 +109,14 @@ func (s *Service) accountStatuses(ctx context.Context, viewer, accountID int64, 
 	if err != nil {
 		return nil, err
 	}
-	rel, err := s.Store.ViewerRelations(ctx, viewer, []int64{acc.ID})
+	rel, err := s.store.ViewerRelations(ctx, viewer, []int64{acc.ID})
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
 	if viewer != acc.ID && rel.Blocked[acc.ID] {
 		return &Timeline{View: &StatusView{}}, nil
 	}
-	sts, err := s.Store.AccountStatuses(ctx, acc.ID, maxVisibilityFor(viewer, acc.ID, rel), f, p)
+	sts, err := s.store.AccountStatuses(ctx, acc.ID, maxVisibilityFor(viewer, acc.ID, rel), f, p)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -136,7 +136,7 @@ func (s *Service) Favourites(ctx context.Context, c *Caller, p model.Page) (*Tim
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
-	sts, cursors, err := s.Store.Favourites(ctx, c.Account.ID, p)
+	sts, cursors, err := s.store.Favourites(ctx, c.Account.ID, p)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -148,7 +148,7 @@ func (s *Service) Bookmarks(ctx context.Context, c *Caller, p model.Page) (*Time
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
-	sts, cursors, err := s.Store.Bookmarks(ctx, c.Account.ID, p)
+	sts, cursors, err := s.store.Bookmarks(ctx, c.Account.ID, p)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}

@@ -61,7 +61,7 @@ func (s *Service) CreateList(ctx context.Context, c *Caller, p ListParams) (*mod
 	if err := applyListParams(l, p); err != nil {
 		return nil, err
 	}
-	if err := s.Store.CreateList(ctx, l); err != nil {
+	if err := s.store.CreateList(ctx, l); err != nil {
 		return nil, herr.Internal(err)
 	}
 	return l, nil
@@ -69,12 +69,12 @@ func (s *Service) CreateList(ctx context.Context, c *Caller, p ListParams) (*mod
 
 // List returns one of the caller's lists.
 func (s *Service) List(ctx context.Context, c *Caller, listID int64) (*model.List, error) {
-	return own(c, func(me int64) (*model.List, error) { return s.Store.ListByID(ctx, me, listID) })
+	return own(c, func(me int64) (*model.List, error) { return s.store.ListByID(ctx, me, listID) })
 }
 
 // Lists returns the caller's lists.
 func (s *Service) Lists(ctx context.Context, c *Caller) ([]model.List, error) {
-	return own(c, func(me int64) ([]model.List, error) { return s.Store.ListsOf(ctx, me) })
+	return own(c, func(me int64) ([]model.List, error) { return s.store.ListsOf(ctx, me) })
 }
 
 // ListsContaining returns the caller's lists that hold an account.
@@ -86,7 +86,7 @@ func (s *Service) ListsContaining(ctx context.Context, c *Caller, accountID int6
 	if _, err := s.Account(ctx, accountID); err != nil {
 		return nil, err
 	}
-	ls, err := s.Store.ListsContaining(ctx, me.ID, accountID)
+	ls, err := s.store.ListsContaining(ctx, me.ID, accountID)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -102,7 +102,7 @@ func (s *Service) UpdateList(ctx context.Context, c *Caller, listID int64, p Lis
 	if err := applyListParams(l, p); err != nil {
 		return nil, err
 	}
-	if err := s.Store.UpdateList(ctx, l); err != nil {
+	if err := s.store.UpdateList(ctx, l); err != nil {
 		return nil, storeErr(err)
 	}
 	return l, nil
@@ -110,7 +110,7 @@ func (s *Service) UpdateList(ctx context.Context, c *Caller, listID int64, p Lis
 
 // DeleteList removes one of the caller's lists.
 func (s *Service) DeleteList(ctx context.Context, c *Caller, listID int64) error {
-	return changeOwn(c, func(me int64) error { return s.Store.DeleteList(ctx, me, listID) })
+	return changeOwn(c, func(me int64) error { return s.store.DeleteList(ctx, me, listID) })
 }
 
 // ListAccounts pages through the accounts of one of the caller's lists.
@@ -119,7 +119,7 @@ func (s *Service) ListAccounts(ctx context.Context, c *Caller, listID int64, p m
 	if err != nil {
 		return nil, err
 	}
-	ids, err := s.Store.ListMembers(ctx, l.ID, p)
+	ids, err := s.store.ListMembers(ctx, l.ID, p)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -132,7 +132,7 @@ func (s *Service) AddListAccounts(ctx context.Context, c *Caller, listID int64, 
 	if err != nil {
 		return err
 	}
-	found, err := s.Store.AccountsByIDs(ctx, accountIDs)
+	found, err := s.store.AccountsByIDs(ctx, accountIDs)
 	if err != nil {
 		return herr.Internal(err)
 	}
@@ -141,7 +141,7 @@ func (s *Service) AddListAccounts(ctx context.Context, c *Caller, listID int64, 
 			return herr.NotFound("account")
 		}
 	}
-	err = s.Store.AddListMembers(ctx, l.AccountID, l.ID, accountIDs)
+	err = s.store.AddListMembers(ctx, l.AccountID, l.ID, accountIDs)
 	if errors.Is(err, storage.ErrConflict) {
 		return herr.Unprocessable("Validation failed: Account must be followed before being added to a list")
 	}
@@ -157,7 +157,7 @@ func (s *Service) RemoveListAccounts(ctx context.Context, c *Caller, listID int6
 	if err != nil {
 		return err
 	}
-	if err := s.Store.RemoveListMembers(ctx, l.AccountID, l.ID, accountIDs); err != nil {
+	if err := s.store.RemoveListMembers(ctx, l.AccountID, l.ID, accountIDs); err != nil {
 		return storeErr(err)
 	}
 	return nil
@@ -265,7 +265,7 @@ func (s *Service) CreateFilter(ctx context.Context, c *Caller, p FilterParams) (
 		}
 		f.Keywords = append(f.Keywords, model.FilterKeyword{Keyword: kw, WholeWord: k.WholeWord == nil || *k.WholeWord})
 	}
-	if err := s.Store.CreateFilter(ctx, f); err != nil {
+	if err := s.store.CreateFilter(ctx, f); err != nil {
 		return nil, herr.Internal(err)
 	}
 	s.filtersChanged(c)
@@ -274,12 +274,12 @@ func (s *Service) CreateFilter(ctx context.Context, c *Caller, p FilterParams) (
 
 // Filter returns one of the caller's filters.
 func (s *Service) Filter(ctx context.Context, c *Caller, filterID int64) (*model.Filter, error) {
-	return own(c, func(me int64) (*model.Filter, error) { return s.Store.FilterByID(ctx, me, filterID) })
+	return own(c, func(me int64) (*model.Filter, error) { return s.store.FilterByID(ctx, me, filterID) })
 }
 
 // Filters returns the caller's filters.
 func (s *Service) Filters(ctx context.Context, c *Caller) ([]*model.Filter, error) {
-	return own(c, func(me int64) ([]*model.Filter, error) { return s.Store.FiltersOf(ctx, me) })
+	return own(c, func(me int64) ([]*model.Filter, error) { return s.store.FiltersOf(ctx, me) })
 }
 
 // UpdateFilter changes a v2 filter and its keywords (keywords_attributes
@@ -340,7 +340,7 @@ func (s *Service) UpdateFilter(ctx context.Context, c *Caller, filterID int64, p
 			u.AddKeywords = append(u.AddKeywords, model.FilterKeyword{Keyword: kw, WholeWord: k.WholeWord == nil || *k.WholeWord})
 		}
 	}
-	nf, err := s.Store.UpdateFilter(ctx, f.AccountID, f.ID, u)
+	nf, err := s.store.UpdateFilter(ctx, f.AccountID, f.ID, u)
 	if err != nil {
 		return nil, storeErr(err)
 	}
@@ -350,7 +350,7 @@ func (s *Service) UpdateFilter(ctx context.Context, c *Caller, filterID int64, p
 
 // DeleteFilter removes one of the caller's filters.
 func (s *Service) DeleteFilter(ctx context.Context, c *Caller, filterID int64) error {
-	if err := changeOwn(c, func(me int64) error { return s.Store.DeleteFilter(ctx, me, filterID) }); err != nil {
+	if err := changeOwn(c, func(me int64) error { return s.store.DeleteFilter(ctx, me, filterID) }); err != nil {
 		return err
 	}
 	s.filtersChanged(c)
@@ -368,7 +368,7 @@ func (s *Service) AddFilterKeyword(ctx context.Context, c *Caller, filterID int6
 		return nil, err
 	}
 	k := &model.FilterKeyword{FilterID: filterID, Keyword: kw, WholeWord: wholeWord}
-	if err := s.Store.AddFilterKeyword(ctx, me.ID, k); err != nil {
+	if err := s.store.AddFilterKeyword(ctx, me.ID, k); err != nil {
 		return nil, storeErr(err)
 	}
 	s.filtersChanged(c)
@@ -377,7 +377,7 @@ func (s *Service) AddFilterKeyword(ctx context.Context, c *Caller, filterID int6
 
 // FilterKeyword returns a keyword of one of the caller's filters.
 func (s *Service) FilterKeyword(ctx context.Context, c *Caller, keywordID int64) (*model.FilterKeyword, error) {
-	return own(c, func(me int64) (*model.FilterKeyword, error) { return s.Store.FilterKeywordByID(ctx, me, keywordID) })
+	return own(c, func(me int64) (*model.FilterKeyword, error) { return s.store.FilterKeywordByID(ctx, me, keywordID) })
 }
 
 // UpdateFilterKeyword changes a keyword; nil/empty leaves a part as it is.
@@ -394,7 +394,7 @@ func (s *Service) UpdateFilterKeyword(ctx context.Context, c *Caller, keywordID 
 	if wholeWord != nil {
 		k.WholeWord = *wholeWord
 	}
-	if err := s.Store.UpdateFilterKeyword(ctx, c.Account.ID, k); err != nil {
+	if err := s.store.UpdateFilterKeyword(ctx, c.Account.ID, k); err != nil {
 		return nil, storeErr(err)
 	}
 	s.filtersChanged(c)
@@ -403,7 +403,7 @@ func (s *Service) UpdateFilterKeyword(ctx context.Context, c *Caller, keywordID 
 
 // DeleteFilterKeyword removes a keyword from one of the caller's filters.
 func (s *Service) DeleteFilterKeyword(ctx context.Context, c *Caller, keywordID int64) error {
-	if err := changeOwn(c, func(me int64) error { return s.Store.DeleteFilterKeyword(ctx, me, keywordID, false) }); err != nil {
+	if err := changeOwn(c, func(me int64) error { return s.store.DeleteFilterKeyword(ctx, me, keywordID, false) }); err != nil {
 		return err
 	}
 	s.filtersChanged(c)
@@ -419,11 +419,11 @@ func (s *Service) AddFilterStatus(ctx context.Context, c *Caller, filterID, stat
 	if _, err := s.Filter(ctx, c, filterID); err != nil {
 		return nil, err
 	}
-	if _, err := s.Store.StatusByID(ctx, statusID); err != nil {
+	if _, err := s.store.StatusByID(ctx, statusID); err != nil {
 		return nil, storeErr(err)
 	}
 	fs := &model.FilterStatus{FilterID: filterID, StatusID: statusID}
-	err = s.Store.AddFilterStatus(ctx, me.ID, fs)
+	err = s.store.AddFilterStatus(ctx, me.ID, fs)
 	if errors.Is(err, storage.ErrConflict) {
 		return nil, herr.Unprocessable("Validation failed: Status has already been taken")
 	}
@@ -436,12 +436,12 @@ func (s *Service) AddFilterStatus(ctx context.Context, c *Caller, filterID, stat
 
 // FilterStatus returns a status filter of one of the caller's filters.
 func (s *Service) FilterStatus(ctx context.Context, c *Caller, id int64) (*model.FilterStatus, error) {
-	return own(c, func(me int64) (*model.FilterStatus, error) { return s.Store.FilterStatusByID(ctx, me, id) })
+	return own(c, func(me int64) (*model.FilterStatus, error) { return s.store.FilterStatusByID(ctx, me, id) })
 }
 
 // DeleteFilterStatus removes a status from one of the caller's filters.
 func (s *Service) DeleteFilterStatus(ctx context.Context, c *Caller, id int64) error {
-	if err := changeOwn(c, func(me int64) error { return s.Store.DeleteFilterStatus(ctx, me, id) }); err != nil {
+	if err := changeOwn(c, func(me int64) error { return s.store.DeleteFilterStatus(ctx, me, id) }); err != nil {
 		return err
 	}
 	s.filtersChanged(c)
@@ -452,7 +452,7 @@ func (s *Service) DeleteFilterStatus(ctx context.Context, c *Caller, id int64) e
 // caller's filters, and the filter when nothing else is left in it (the
 // v1 API's delete).
 func (s *Service) DeleteFilterKeywordAndEmptyFilter(ctx context.Context, c *Caller, keywordID int64) error {
-	return changeOwn(c, func(me int64) error { return s.Store.DeleteFilterKeyword(ctx, me, keywordID, true) })
+	return changeOwn(c, func(me int64) error { return s.store.DeleteFilterKeyword(ctx, me, keywordID, true) })
 }
 
 // --- markers ---
@@ -462,7 +462,7 @@ var MarkerTimelines = []string{"home", "notifications"}
 
 // Markers returns the caller's markers among timelines (all when empty).
 func (s *Service) Markers(ctx context.Context, c *Caller, timelines []string) ([]model.Marker, error) {
-	return own(c, func(me int64) ([]model.Marker, error) { return s.Store.MarkersOf(ctx, me, timelines) })
+	return own(c, func(me int64) ([]model.Marker, error) { return s.store.MarkersOf(ctx, me, timelines) })
 }
 
 // SetMarkers saves read positions, timeline → last read id.
@@ -481,7 +481,7 @@ func (s *Service) SetMarkers(ctx context.Context, c *Caller, positions map[strin
 		if last == "" {
 			return nil, herr.Unprocessable("Validation failed: Last read can't be blank")
 		}
-		m, err := s.Store.SetMarker(ctx, me.ID, tl, last)
+		m, err := s.store.SetMarker(ctx, me.ID, tl, last)
 		if err != nil {
 			return nil, herr.Internal(err)
 		}

@@ -61,14 +61,14 @@ func maxVisibilityFor(viewerID, authorID int64, rel *storage.ViewerRelations) mo
 // that does not exist or is hidden from them (as Mastodon: no 403 that
 // would reveal it exists).
 func (s *Service) visibleStatus(ctx context.Context, viewerID, statusID int64) (*model.Status, *model.Account, error) {
-	st, err := s.Store.StatusByID(ctx, statusID)
+	st, err := s.store.StatusByID(ctx, statusID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, nil, herr.NotFound("status")
 	}
 	if err != nil {
 		return nil, nil, herr.Internal(err)
 	}
-	author, err := s.Store.AccountByID(ctx, st.AccountID)
+	author, err := s.store.AccountByID(ctx, st.AccountID)
 	if err != nil {
 		return nil, nil, herr.NotFound("status")
 	}
@@ -86,7 +86,7 @@ func (s *Service) visibleStatus(ctx context.Context, viewerID, statusID int64) (
 func (s *Service) canSee(ctx context.Context, viewerID int64, st *model.Status, author *model.Account) (bool, error) {
 	var rel *storage.ViewerRelations
 	if viewerID != 0 && viewerID != st.AccountID {
-		r, err := s.Store.ViewerRelations(ctx, viewerID, []int64{st.AccountID})
+		r, err := s.store.ViewerRelations(ctx, viewerID, []int64{st.AccountID})
 		if err != nil {
 			return false, herr.Internal(err)
 		}
@@ -98,7 +98,7 @@ func (s *Service) canSee(ctx context.Context, viewerID int64, st *model.Status, 
 // CanSeeStatus reports whether the viewer (0: anonymous) may see a status;
 // for other packages (web UI, ActivityPub fetches).
 func (s *Service) CanSeeStatus(ctx context.Context, viewerID int64, st *model.Status) (bool, error) {
-	author, err := s.Store.AccountByID(ctx, st.AccountID)
+	author, err := s.store.AccountByID(ctx, st.AccountID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return false, nil
 	}
@@ -142,7 +142,7 @@ func (s *Service) SignerAccountStatuses(ctx context.Context, signer *model.Accou
 // collection, it lists only what anyone may fetch; followers-only and
 // direct replies reach their audience by delivery.
 func (s *Service) SignerReplies(ctx context.Context, signer *model.Account, statusID int64, limit int) ([]*model.Status, error) {
-	sts, err := s.Store.Replies(ctx, statusID, limit)
+	sts, err := s.store.Replies(ctx, statusID, limit)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}

@@ -12,7 +12,7 @@ import (
 // WebSessionKey is the key the web UI signs its cookies with: made on
 // first use and kept, so that a restart keeps people signed in.
 func (s *Service) WebSessionKey(ctx context.Context) ([]byte, error) {
-	v, err := s.Store.SettingOrCreate(ctx, "session_secret", func() (string, error) { return RandomToken(48), nil })
+	v, err := s.store.SettingOrCreate(ctx, "session_secret", func() (string, error) { return RandomToken(48), nil })
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
@@ -23,7 +23,7 @@ func (s *Service) WebSessionKey(ctx context.Context) ([]byte, error) {
 // ago (the web UI remembers who in a signed cookie) and must now give a
 // second factor; only a user who may still sign in.
 func (s *Service) PendingSignIn(ctx context.Context, userID int64) (*model.User, error) {
-	u, err := s.Store.UserByAccountID(ctx, userID)
+	u, err := s.store.UserByAccountID(ctx, userID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, herr.Unauthorized("Your session has ended")
 	} else if err != nil {

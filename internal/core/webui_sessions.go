@@ -22,7 +22,7 @@ import (
 const WebScopes = "read write follow push profile admin:read admin:write"
 
 func (s *Service) webStore() (storage.WebUI, error) {
-	ws, ok := s.Store.(storage.WebUI)
+	ws, ok := s.store.(storage.WebUI)
 	if !ok {
 		return nil, herr.Internal(errors.New("the store does not keep web sessions"))
 	}
@@ -80,14 +80,14 @@ func (s *Service) WebSessionCaller(ctx context.Context, token string) (*Caller, 
 	} else if err != nil {
 		return nil, nil, herr.Internal(err)
 	}
-	u, err := s.Store.UserByAccountID(ctx, sess.UserID)
+	u, err := s.store.UserByAccountID(ctx, sess.UserID)
 	if err != nil {
 		return nil, nil, bad
 	}
 	if err := s.UsableUser(ctx, u); err != nil {
 		return nil, nil, bad
 	}
-	a, err := s.Store.AccountByID(ctx, u.AccountID)
+	a, err := s.store.AccountByID(ctx, u.AccountID)
 	if err != nil {
 		return nil, nil, bad
 	}
@@ -175,7 +175,7 @@ func (s *Service) ChangeEmail(ctx context.Context, c *Caller, password, email st
 		return herr.Internal(err)
 	}
 	if !confirmed {
-		u, err := s.Store.UserByAccountID(ctx, c.User.ID)
+		u, err := s.store.UserByAccountID(ctx, c.User.ID)
 		if err == nil {
 			_ = s.ResendConfirmation(ctx, &Caller{Token: c.Token, User: u, Account: c.Account})
 		}

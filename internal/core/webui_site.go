@@ -54,7 +54,7 @@ var hexColour = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
 // GetBranding returns the instance's branding (defaults when unset).
 func (s *Service) GetBranding(ctx context.Context) Branding {
 	b := Branding{Accent: DefaultAccent}
-	v, err := s.Store.Setting(ctx, brandingKey)
+	v, err := s.store.Setting(ctx, brandingKey)
 	if err == nil {
 		var st brandingStored
 		if json.Unmarshal([]byte(v), &st) == nil {
@@ -109,7 +109,7 @@ func (s *Service) UpdateBranding(ctx context.Context, c *Caller, u BrandingUpdat
 		return Branding{}, err
 	}
 	var st brandingStored
-	if v, err := s.Store.Setting(ctx, brandingKey); err == nil {
+	if v, err := s.store.Setting(ctx, brandingKey); err == nil {
 		_ = json.Unmarshal([]byte(v), &st)
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return Branding{}, herr.Internal(err)
@@ -139,7 +139,7 @@ func (s *Service) UpdateBranding(ctx context.Context, c *Caller, u BrandingUpdat
 	}
 	st.Updated = time.Now().UTC()
 	raw, _ := json.Marshal(st)
-	if err := s.Store.SetSetting(ctx, brandingKey, string(raw)); err != nil {
+	if err := s.store.SetSetting(ctx, brandingKey, string(raw)); err != nil {
 		return Branding{}, herr.Internal(err)
 	}
 	s.audit(ctx, c, "update_branding", brandingAuditTy, "", "changed "+strings.Join(changed, ", "))
@@ -163,29 +163,29 @@ func (s *Service) AdminDashboard(ctx context.Context, c *Caller) (*Dashboard, er
 	}
 	d := &Dashboard{}
 	var err error
-	if d.Users, err = s.Store.CountLocalAccounts(ctx); err != nil {
+	if d.Users, err = s.store.CountLocalAccounts(ctx); err != nil {
 		return nil, herr.Internal(err)
 	}
-	if d.Statuses, err = s.Store.CountLocalStatuses(ctx); err != nil {
+	if d.Statuses, err = s.store.CountLocalStatuses(ctx); err != nil {
 		return nil, herr.Internal(err)
 	}
-	if d.Peers, err = s.Store.CountKnownDomains(ctx); err != nil {
+	if d.Peers, err = s.store.CountKnownDomains(ctx); err != nil {
 		return nil, herr.Internal(err)
 	}
-	if d.QueuedDeliveries, err = s.Store.CountDeliveries(ctx); err != nil {
+	if d.QueuedDeliveries, err = s.store.CountDeliveries(ctx); err != nil {
 		return nil, herr.Internal(err)
 	}
-	if t, ok, err := s.Store.NextDeliveryDue(ctx); err == nil && ok {
+	if t, ok, err := s.store.NextDeliveryDue(ctx); err == nil && ok {
 		d.NextDeliveryDue = &t
 	}
-	if ev, err := s.Store.PendingEvents(ctx, 1000); err == nil {
+	if ev, err := s.store.PendingEvents(ctx, 1000); err == nil {
 		d.PendingOutbox = len(ev)
 	}
 	open := false
-	if rs, err := s.Store.Reports(ctx, storage.ReportFilter{Resolved: &open}, model.Page{Limit: 1000}); err == nil {
+	if rs, err := s.store.Reports(ctx, storage.ReportFilter{Resolved: &open}, model.Page{Limit: 1000}); err == nil {
 		d.OpenReports = int64(len(rs))
 	}
-	if as, err := s.Store.AdminAccounts(ctx, storage.AdminAccountFilter{Origin: "local", Status: "pending"}, model.Page{Limit: 1000}); err == nil {
+	if as, err := s.store.AdminAccounts(ctx, storage.AdminAccountFilter{Origin: "local", Status: "pending"}, model.Page{Limit: 1000}); err == nil {
 		d.PendingUsers = int64(len(as))
 	}
 	return d, nil
@@ -202,11 +202,11 @@ func (s *Service) ExportCSV(ctx context.Context, c *Caller, kind string) ([]byte
 	var list func(context.Context, int64, model.Page) ([]storage.AccountLink, error)
 	switch kind {
 	case "following":
-		list = s.Store.Following
+		list = s.store.Following
 	case "blocks":
-		list = s.Store.Blocks
+		list = s.store.Blocks
 	case "mutes":
-		list = s.Store.Mutes
+		list = s.store.Mutes
 	default:
 		return nil, herr.NotFound("export")
 	}
@@ -231,7 +231,7 @@ func (s *Service) ExportCSV(ctx context.Context, c *Caller, kind string) ([]byte
 		for i, l := range links {
 			ids[i] = l.AccountID
 		}
-		accs, err := s.Store.AccountsByIDs(ctx, ids)
+		accs, err := s.store.AccountsByIDs(ctx, ids)
 		if err != nil {
 			return nil, herr.Internal(err)
 		}
@@ -267,7 +267,7 @@ func (s *Service) ArchivePage(ctx context.Context, c *Caller, p model.Page) ([]*
 	if err != nil {
 		return nil, err
 	}
-	sts, err := s.Store.AccountStatuses(ctx, me.ID, model.Direct, storage.AccountStatusFilter{ExcludeReblogs: true}, p)
+	sts, err := s.store.AccountStatuses(ctx, me.ID, model.Direct, storage.AccountStatusFilter{ExcludeReblogs: true}, p)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}

@@ -17,15 +17,15 @@ import (
 // The store is private to the domain layer: every surface (the federation
 // engine, the client API, the web UI, the command line, the push worker)
 // reads and writes through internal/core, so that each rule lives in one
-// place. This test reads the non-test Go source of each surface (and its
-// subpackages) and fails on what would reach around core:
+// place. core.Service's store is unexported, so the compiler keeps the
+// surfaces off it; this test reads the non-test Go source of each surface
+// (and its subpackages) and fails on what would still reach around core:
 //
 //   - an import of storage/sqlite (the concrete store);
 //   - the type storage.Store, or any other interface of package storage
 //     (storage.Accounts, storage.Federation, ...): a surface holding the
 //     store, or part of it;
-//   - a selector X.Store on a value (core.Service's Store field, or
-//     server.Server's, as in svc.Store or srv.Store).
+//   - a selector X.Store on a value: server.Server's store (srv.Store).
 //
 // The other names of package storage (storage.Delivery, storage.ErrNotFound,
 // filters, rows such as storage.AdminAccount) are vocabulary shared with
