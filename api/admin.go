@@ -585,19 +585,7 @@ func (a *API) adminRole(c echo.Context) error {
 }
 
 func (a *API) adminCreateRole(c echo.Context) error {
-	p, err := params(c)
-	if err != nil {
-		return err
-	}
-	rp, err := roleParams(p)
-	if err != nil {
-		return err
-	}
-	r, err := a.svc.CreateRole(c.Request().Context(), caller(c), rp)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, adminRole(r))
+	return createRecord(c, roleParams, a.svc.CreateRole, adminRole)
 }
 
 func (a *API) adminUpdateRole(c echo.Context) error {

@@ -59,15 +59,7 @@ func domainBlockParams(p *Params) (core.DomainBlockParams, error) {
 }
 
 func (a *API) adminDomainBlocks(c echo.Context) error {
-	pg, err := page(c, 100, 200)
-	if err != nil {
-		return err
-	}
-	list, err := a.svc.DomainBlocks(c.Request().Context(), caller(c), pg)
-	if err != nil {
-		return err
-	}
-	return listPage(c, pg, list, func(b *model.DomainBlock) int64 { return b.ID }, adminDomainBlock)
+	return listRecords(c, 100, 200, a.svc.DomainBlocks, func(b *model.DomainBlock) int64 { return b.ID }, adminDomainBlock)
 }
 
 func (a *API) adminDomainBlock(c echo.Context) error {
@@ -101,15 +93,7 @@ func (a *API) adminDeleteDomainBlock(c echo.Context) error {
 // --- domain allows ---
 
 func (a *API) adminDomainAllows(c echo.Context) error {
-	pg, err := page(c, 100, 200)
-	if err != nil {
-		return err
-	}
-	list, err := a.svc.DomainAllows(c.Request().Context(), caller(c), pg)
-	if err != nil {
-		return err
-	}
-	return listPage(c, pg, list, func(d *model.DomainAllow) int64 { return d.ID }, adminDomainAllow)
+	return listRecords(c, 100, 200, a.svc.DomainAllows, func(d *model.DomainAllow) int64 { return d.ID }, adminDomainAllow)
 }
 
 func (a *API) adminDomainAllow(c echo.Context) error {
@@ -147,15 +131,7 @@ func ipBlockParams(p *Params) (core.IPBlockParams, error) {
 }
 
 func (a *API) adminIPBlocks(c echo.Context) error {
-	pg, err := page(c, 100, 200)
-	if err != nil {
-		return err
-	}
-	list, err := a.svc.IPBlocks(c.Request().Context(), caller(c), pg)
-	if err != nil {
-		return err
-	}
-	return listPage(c, pg, list, func(b *model.IPBlock) int64 { return b.ID }, adminIPBlock)
+	return listRecords(c, 100, 200, a.svc.IPBlocks, func(b *model.IPBlock) int64 { return b.ID }, adminIPBlock)
 }
 
 func (a *API) adminIPBlock(c echo.Context) error {
@@ -163,19 +139,7 @@ func (a *API) adminIPBlock(c echo.Context) error {
 }
 
 func (a *API) adminCreateIPBlock(c echo.Context) error {
-	p, err := params(c)
-	if err != nil {
-		return err
-	}
-	bp, err := ipBlockParams(p)
-	if err != nil {
-		return err
-	}
-	b, err := a.svc.CreateIPBlock(c.Request().Context(), caller(c), bp)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, adminIPBlock(b))
+	return createRecord(c, ipBlockParams, a.svc.CreateIPBlock, adminIPBlock)
 }
 
 func (a *API) adminUpdateIPBlock(c echo.Context) error {
@@ -189,15 +153,7 @@ func (a *API) adminDeleteIPBlock(c echo.Context) error {
 // --- e-mail domain blocks ---
 
 func (a *API) adminEmailDomainBlocks(c echo.Context) error {
-	pg, err := page(c, 100, 200)
-	if err != nil {
-		return err
-	}
-	list, err := a.svc.EmailDomainBlocks(c.Request().Context(), caller(c), pg)
-	if err != nil {
-		return err
-	}
-	return listPage(c, pg, list, func(b *model.EmailDomainBlock) int64 { return b.ID }, adminEmailDomainBlock)
+	return listRecords(c, 100, 200, a.svc.EmailDomainBlocks, func(b *model.EmailDomainBlock) int64 { return b.ID }, adminEmailDomainBlock)
 }
 
 func (a *API) adminEmailDomainBlock(c echo.Context) error {
@@ -223,15 +179,7 @@ func (a *API) adminDeleteEmailDomainBlock(c echo.Context) error {
 // --- canonical e-mail blocks ---
 
 func (a *API) adminCanonicalBlocks(c echo.Context) error {
-	pg, err := page(c, 100, 200)
-	if err != nil {
-		return err
-	}
-	list, err := a.svc.CanonicalEmailBlocks(c.Request().Context(), caller(c), pg)
-	if err != nil {
-		return err
-	}
-	return listPage(c, pg, list, func(b *model.CanonicalEmailBlock) int64 { return b.ID }, adminCanonicalBlock)
+	return listRecords(c, 100, 200, a.svc.CanonicalEmailBlocks, func(b *model.CanonicalEmailBlock) int64 { return b.ID }, adminCanonicalBlock)
 }
 
 func (a *API) adminCanonicalBlock(c echo.Context) error {

@@ -41,12 +41,8 @@ func (a *API) registerFilters(e *echo.Echo) {
 
 // filterParams reads a v2 filter's parameters; keywords_attributes come as
 // keywords_attributes[i][keyword|whole_word|id|_destroy] or a JSON array.
-func filterParams(c echo.Context) (core.FilterParams, error) {
+func filterParams(p *Params) (core.FilterParams, error) {
 	var fp core.FilterParams
-	p, err := params(c)
-	if err != nil {
-		return fp, err
-	}
 	if p.Has("title") {
 		t := p.String("title")
 		fp.Title = &t
@@ -61,6 +57,7 @@ func filterParams(c echo.Context) (core.FilterParams, error) {
 		act := p.String("filter_action")
 		fp.Action = &act
 	}
+	var err error
 	if fp.SetExpiry, fp.ExpiresIn, err = expiresIn(p, "expires_in"); err != nil {
 		return fp, err
 	}
@@ -101,15 +98,7 @@ func (a *API) getFilters(c echo.Context) error {
 }
 
 func (a *API) createFilter(c echo.Context) error {
-	fp, err := filterParams(c)
-	if err != nil {
-		return err
-	}
-	f, err := a.svc.CreateFilter(c.Request().Context(), caller(c), fp)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, filterEntity(f))
+	return createRecord(c, filterParams, a.svc.CreateFilter, filterEntity)
 }
 
 func (a *API) getFilter(c echo.Context) error {
@@ -117,19 +106,7 @@ func (a *API) getFilter(c echo.Context) error {
 }
 
 func (a *API) updateFilter(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	fp, err := filterParams(c)
-	if err != nil {
-		return err
-	}
-	f, err := a.svc.UpdateFilter(c.Request().Context(), caller(c), id, fp)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, filterEntity(f))
+	return updateByID(c, filterParams, a.svc.UpdateFilter, filterEntity)
 }
 
 func (a *API) deleteFilter(c echo.Context) error {

@@ -20,11 +20,7 @@ func (a *API) registerLists(e *echo.Echo) {
 	a.handle(e, http.MethodDelete, "/api/v1/lists/:id/accounts", a.removeListAccounts, user("write:lists"))
 }
 
-func listParams(c echo.Context) (core.ListParams, error) {
-	p, err := params(c)
-	if err != nil {
-		return core.ListParams{}, err
-	}
+func listParams(p *Params) (core.ListParams, error) {
 	var lp core.ListParams
 	if p.Has("title") {
 		t := p.String("title")
@@ -51,15 +47,7 @@ func (a *API) getLists(c echo.Context) error {
 }
 
 func (a *API) createList(c echo.Context) error {
-	lp, err := listParams(c)
-	if err != nil {
-		return err
-	}
-	l, err := a.svc.CreateList(c.Request().Context(), caller(c), lp)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, listEntity(l))
+	return createRecord(c, listParams, a.svc.CreateList, listEntity)
 }
 
 func (a *API) getList(c echo.Context) error {
@@ -67,19 +55,7 @@ func (a *API) getList(c echo.Context) error {
 }
 
 func (a *API) updateList(c echo.Context) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	lp, err := listParams(c)
-	if err != nil {
-		return err
-	}
-	l, err := a.svc.UpdateList(c.Request().Context(), caller(c), id, lp)
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, listEntity(l))
+	return updateByID(c, listParams, a.svc.UpdateList, listEntity)
 }
 
 func (a *API) deleteList(c echo.Context) error {
