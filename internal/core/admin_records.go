@@ -99,7 +99,7 @@ func adminDelete[T any](ctx context.Context, c *Caller, id int64, get func(conte
 		return err
 	}
 	if err := del(ctx, id); err != nil {
-		return herr.Internal(err)
+		return readErr(err, "record") // deleted meanwhile by someone else: 404
 	}
 	logged(v)
 	return nil
