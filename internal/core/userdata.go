@@ -452,7 +452,11 @@ func (s *Service) DeleteFilterStatus(ctx context.Context, c *Caller, id int64) e
 // caller's filters, and the filter when nothing else is left in it (the
 // v1 API's delete).
 func (s *Service) DeleteFilterKeywordAndEmptyFilter(ctx context.Context, c *Caller, keywordID int64) error {
-	return changeOwn(c, func(me int64) error { return s.store.DeleteFilterKeyword(ctx, me, keywordID, true) })
+	if err := changeOwn(c, func(me int64) error { return s.store.DeleteFilterKeyword(ctx, me, keywordID, true) }); err != nil {
+		return err
+	}
+	s.filtersChanged(c)
+	return nil
 }
 
 // --- markers ---
