@@ -189,12 +189,6 @@ func (s *Store) RevokeInvite(ctx context.Context, inviteID int64, at time.Time) 
 	return wrap("revoke invite", affected(res, err))
 }
 
-func reverseSlice[T any](v []T) {
-	for i, j := 0, len(v)-1; i < j; i, j = i+1, j-1 {
-		v[i], v[j] = v[j], v[i]
-	}
-}
-
 // --- registration ---
 
 // RegisterLocalAccount creates an account, its user and its registration

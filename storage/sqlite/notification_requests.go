@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"strings"
 	"time"
 
@@ -101,7 +102,7 @@ func (s *Store) NotificationRequests(ctx context.Context, accountID int64, sc st
 			return r, err
 		})
 	if rev {
-		reverseSlice(out)
+		slices.Reverse(out)
 	}
 	return out, wrap("notification requests", err)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 
 	"github.com/herald-social/herald/internal/model"
@@ -47,7 +48,7 @@ func (s *Store) Notifications(ctx context.Context, accountID int64, f storage.No
 		return nil, wrap("notifications", err)
 	}
 	if q.reverse {
-		reverseSlice(out)
+		slices.Reverse(out)
 	}
 	return out, nil
 }

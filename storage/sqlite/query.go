@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"slices"
 
 	"github.com/herald-social/herald/internal/model"
 )
@@ -54,7 +55,7 @@ func queryPage[T any](ctx context.Context, q queryer, base string, args []any, c
 	where, pargs, tail, reverse := pageClause(col, p)
 	out, err := queryAll(ctx, q, base+where+tail, append(args, pargs...), scan)
 	if reverse {
-		reverseSlice(out)
+		slices.Reverse(out)
 	}
 	return out, err
 }

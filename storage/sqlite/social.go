@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -497,7 +498,7 @@ func (s *Store) pageLinksBy(ctx context.Context, col, base string, args []any, w
 		return l, err
 	})
 	if asc {
-		reverseSlice(out)
+		slices.Reverse(out)
 	}
 	return out, err
 }

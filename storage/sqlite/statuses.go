@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -806,16 +807,10 @@ func queryPairs(ctx context.Context, q queryer, query string, reverse bool, args
 		return nil, nil, err
 	}
 	if reverse {
-		reverseInts(a)
-		reverseInts(b)
+		slices.Reverse(a)
+		slices.Reverse(b)
 	}
 	return a, b, nil
-}
-
-func reverseInts(v []int64) {
-	for i, j := 0, len(v)-1; i < j; i, j = i+1, j-1 {
-		v[i], v[j] = v[j], v[i]
-	}
 }
 
 // StatusEdits returns the earlier versions of a status, oldest first.

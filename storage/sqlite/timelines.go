@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -41,12 +42,6 @@ func pageClause(col string, p model.Page) (where string, args []any, tail string
 	return b.String(), args, " ORDER BY " + col + dir + " LIMIT " + strconv.Itoa(limit), reverse
 }
 
-func reverseStatuses(v []*model.Status) {
-	for i, j := 0, len(v)-1; i < j; i, j = i+1, j-1 {
-		v[i], v[j] = v[j], v[i]
-	}
-}
-
 // pageQuery is the read of one page: its SQL, every argument, and whether
 // the rows come oldest first (min_id) and must be reversed. Each page
 // method runs what its builder (homeQuery, publicQuery...) returns, and
@@ -65,7 +60,7 @@ func (s *Store) pageStatuses(ctx context.Context, q pageQuery) ([]*model.Status,
 		return nil, err
 	}
 	if q.reverse {
-		reverseStatuses(sts)
+		slices.Reverse(sts)
 	}
 	return sts, nil
 }
@@ -298,8 +293,8 @@ func (s *Store) markedStatuses(ctx context.Context, table string, accountID int6
 		return nil, nil, err
 	}
 	if q.reverse {
-		reverseStatuses(sts)
-		reverseInts(cursors)
+		slices.Reverse(sts)
+		slices.Reverse(cursors)
 	}
 	return sts, cursors, loadStatusExtras(ctx, s.r, sts)
 }
