@@ -94,9 +94,18 @@ func (p Permission) HasAny(qs ...Permission) bool {
 
 // RoleOf returns a user's role; an unknown key is the "user" role.
 func (s *Service) RoleOf(ctx context.Context, u *model.User) (*model.Role, error) {
-	key := model.RoleUser
-	if u != nil && u.Role != "" {
+	key := ""
+	if u != nil {
 		key = u.Role
+	}
+	return s.roleOrEveryone(ctx, key)
+}
+
+// roleOrEveryone returns the role of a key; an empty key, or a role deleted
+// since it was given, is the "user" (everyone) role.
+func (s *Service) roleOrEveryone(ctx context.Context, key string) (*model.Role, error) {
+	if key == "" {
+		key = model.RoleUser
 	}
 	r, err := s.store.RoleByKey(ctx, key)
 	if errors.Is(err, storage.ErrNotFound) && key != model.RoleUser {

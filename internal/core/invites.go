@@ -137,18 +137,7 @@ func (s *Service) InviteValid(ctx context.Context, inv *model.Invite, now time.T
 // inviteRole is the role an invite gives: a role deleted since falls back
 // to "user", as Register does.
 func (s *Service) inviteRole(ctx context.Context, inv *model.Invite) (*model.Role, error) {
-	key := inv.Role
-	if key == "" {
-		key = model.RoleUser
-	}
-	r, err := s.store.RoleByKey(ctx, key)
-	if errors.Is(err, storage.ErrNotFound) && key != model.RoleUser {
-		r, err = s.store.RoleByKey(ctx, model.RoleUser)
-	}
-	if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return r, nil
+	return s.roleOrEveryone(ctx, inv.Role)
 }
 
 // CreateInvite makes an invite. c is nil for the command line, which may
