@@ -15,10 +15,9 @@ import (
 )
 
 var (
-	signInLimiter    = ratelimit.New(30, 5*time.Minute)
-	twoFactorLimiter = ratelimit.New(10, 5*time.Minute) // per user
-	signUpLimiter    = ratelimit.New(10, 30*time.Minute)
-	resetLimiter     = ratelimit.New(5, 30*time.Minute)
+	signInLimiter = ratelimit.New(30, 5*time.Minute)
+	signUpLimiter = ratelimit.New(10, 30*time.Minute)
+	resetLimiter  = ratelimit.New(5, 30*time.Minute)
 )
 
 func (w *UI) signInPage(c echo.Context) error {
@@ -83,9 +82,7 @@ func (w *UI) twoFactorSubmit(c echo.Context) error {
 	again := func(status int, msg string) error {
 		return w.render(c, status, "two_factor", page{"Title": "Two-factor authentication", "ReturnTo": returnTo, "Error": msg})
 	}
-	if r := twoFactorLimiter.Allow(u.Email, time.Now()); !r.Allowed {
-		return again(http.StatusTooManyRequests, "Too many attempts. Please wait a few minutes.")
-	}
+	// Wrong codes count against the account in core (SignInSecondFactor).
 	if err := w.svc.SignInSecondFactor(c.Request().Context(), u, c.FormValue("code"), c.RealIP()); err != nil {
 		he := herr.As(err)
 		switch {

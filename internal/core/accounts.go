@@ -78,24 +78,6 @@ func GenerateKeyPair() (privPEM, pubPEM string, err error) {
 		string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})), nil
 }
 
-// Authenticate checks a login (e-mail or username) and password. The error
-// is the same for an unknown login and a wrong password. Sign-ins go through
-// SignInWithPassword, which adds the limits and the log.
-func (s *Service) Authenticate(ctx context.Context, login, password string) (*model.User, error) {
-	u, err := s.lookupLogin(ctx, login)
-	if err != nil {
-		return nil, err
-	}
-	if !passwordMatches(u, password) {
-		return nil, herr.New(400, "Invalid email or password")
-	}
-	if err := s.UsableUser(ctx, u); err != nil {
-		return nil, err
-	}
-	_ = s.store.TouchSignIn(ctx, u.ID)
-	return u, nil
-}
-
 // dummyHash is made on first use: computing it at start would cost every
 // command (and the server's start-up) a bcrypt run.
 var dummyHash = sync.OnceValue(func() []byte {
@@ -105,6 +87,33 @@ var dummyHash = sync.OnceValue(func() []byte {
 
 // UsableUser refuses users that may not sign in or use tokens.
 func (s *Service) UsableUser(ctx context.Context, u *model.User) error {
+	a, err := s.store.AccountByID(ctx, u.AccountID)
+	if err != nil {
+		return herr.Internal(err)
+	}
+	return refusedUser(u, a)
+}
+
+// userWithAccount loads a user and their account, refusing (as
+// UsableUser) one who may not use Herald now; a missing user or account is
+// an error that the caller answers as it sees fit.
+func (s *Service) userWithAccount(ctx context.Context, userID int64) (*model.User, *model.Account, error) {
+	u, err := s.store.UserByAccountID(ctx, userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := s.store.AccountByID(ctx, u.AccountID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := refusedUser(u, a); err != nil {
+		return nil, nil, err
+	}
+	return u, a, nil
+}
+
+// refusedUser says why a user may not use Herald now, or nil.
+func refusedUser(u *model.User, a *model.Account) error {
 	if u.Disabled {
 		return herr.Forbidden("Your login is currently disabled")
 	}
@@ -113,10 +122,6 @@ func (s *Service) UsableUser(ctx context.Context, u *model.User) error {
 	}
 	if u.ConfirmedAt == nil {
 		return herr.Forbidden("Your login is missing a confirmed e-mail address")
-	}
-	a, err := s.store.AccountByID(ctx, u.AccountID)
-	if err != nil {
-		return herr.Internal(err)
 	}
 	if a.SuspendedAt != nil {
 		return herr.Forbidden("Your login is currently suspended")

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync/atomic"
 
 	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/model"
@@ -42,6 +43,8 @@ type Service struct {
 	policy policyCache // domain policy rules (admin_domains.go)
 
 	signIns signInFailures // failed sign-ins per account (signin.go)
+
+	sessionKey atomic.Pointer[[]byte] // WebSessionKey, once read (session_keys.go)
 }
 
 // Resolver is what core asks of the federation engine.

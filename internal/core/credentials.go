@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"net/http"
 
 	"github.com/herald-social/herald/internal/herr"
 	"github.com/herald-social/herald/internal/model"
@@ -41,17 +42,13 @@ func (s *Service) callerOfToken(ctx context.Context, t *model.Token) (*Caller, e
 	if t.UserID == 0 {
 		return c, nil
 	}
-	u, err := s.store.UserByAccountID(ctx, t.UserID)
-	if err != nil {
-		return nil, bad
-	}
 	// As Mastodon: a valid token of a disabled, unapproved, unconfirmed
 	// or suspended user gets 403 with the reason.
-	if err := s.UsableUser(ctx, u); err != nil {
-		return nil, err
-	}
-	a, err := s.store.AccountByID(ctx, u.AccountID)
+	u, a, err := s.userWithAccount(ctx, t.UserID)
 	if err != nil {
+		if herr.As(err).Status == http.StatusForbidden {
+			return nil, err
+		}
 		return nil, bad
 	}
 	c.User, c.Account = u, a

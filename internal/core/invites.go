@@ -74,17 +74,17 @@ func (s *Service) mayInviteTo(ctx context.Context, c *Caller, r *model.Role) err
 	if c == nil {
 		return nil // the command line may give any role
 	}
-	if err := s.Authorize(ctx, c, PermInviteUsers); err != nil {
-		return err
+	if c.User == nil {
+		return herr.Forbidden("This action is not allowed")
 	}
-	if r.Key == model.RoleUser {
-		return nil
-	}
-	rank, _, err := s.callerRank(ctx, c)
+	perms, own, err := s.PermissionsOf(ctx, c.User)
 	if err != nil {
 		return err
 	}
-	if r.Position >= rank {
+	if !perms.Has(PermInviteUsers) {
+		return herr.Forbidden("This action is not allowed")
+	}
+	if r.Key != model.RoleUser && r.Position >= own.Position {
 		return herr.Forbidden("You cannot invite people to a role that is not below yours")
 	}
 	return nil
@@ -105,19 +105,10 @@ func (s *Service) InviteValid(ctx context.Context, inv *model.Invite, now time.T
 	if inv.CreatedBy == 0 {
 		return true, nil
 	}
-	u, err := s.store.UserByAccountID(ctx, inv.CreatedBy)
+	u, a, err := s.userWithAccount(ctx, inv.CreatedBy)
 	if errors.Is(err, storage.ErrNotFound) {
 		return false, nil
-	} else if err != nil {
-		return false, herr.Internal(err)
 	}
-	a, err := s.store.AccountByID(ctx, inv.CreatedBy)
-	if errors.Is(err, storage.ErrNotFound) {
-		return false, nil
-	} else if err != nil {
-		return false, herr.Internal(err)
-	}
-	err = s.UsableUser(ctx, u)
 	if err == nil {
 		r, rerr := s.inviteRole(ctx, inv)
 		if rerr != nil {
@@ -129,7 +120,7 @@ func (s *Service) InviteValid(ctx context.Context, inv *model.Invite, now time.T
 		if herr.As(err).Status == http.StatusForbidden {
 			return false, nil
 		}
-		return false, err
+		return false, herr.As(err)
 	}
 	return true, nil
 }

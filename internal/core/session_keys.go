@@ -10,13 +10,20 @@ import (
 )
 
 // WebSessionKey is the key the web UI signs its cookies with: made on
-// first use and kept, so that a restart keeps people signed in.
+// first use and kept, so that a restart keeps people signed in. It never
+// changes once made, so it is read once per process (every signed-in page
+// and CSRF check needs it).
 func (s *Service) WebSessionKey(ctx context.Context) ([]byte, error) {
+	if k := s.sessionKey.Load(); k != nil {
+		return *k, nil
+	}
 	v, err := s.store.SettingOrCreate(ctx, "session_secret", func() (string, error) { return RandomToken(48), nil })
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
-	return []byte(v), nil
+	k := []byte(v)
+	s.sessionKey.Store(&k)
+	return k, nil
 }
 
 // PendingSignIn returns the user who gave the right password a moment

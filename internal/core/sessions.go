@@ -80,14 +80,7 @@ func (s *Service) WebSessionCaller(ctx context.Context, token string) (*Caller, 
 	} else if err != nil {
 		return nil, nil, herr.Internal(err)
 	}
-	u, err := s.store.UserByAccountID(ctx, sess.UserID)
-	if err != nil {
-		return nil, nil, bad
-	}
-	if err := s.UsableUser(ctx, u); err != nil {
-		return nil, nil, bad
-	}
-	a, err := s.store.AccountByID(ctx, u.AccountID)
+	u, a, err := s.userWithAccount(ctx, sess.UserID)
 	if err != nil {
 		return nil, nil, bad
 	}
@@ -183,12 +176,13 @@ func (s *Service) ChangeEmail(ctx context.Context, c *Caller, password, email st
 	return nil
 }
 
-func (s *Service) checkPassword(ctx context.Context, c *Caller, password string) (*model.User, error) {
-	u, err := s.Authenticate(ctx, c.User.Email, password)
-	if err != nil || u.ID != c.User.ID {
+// checkPassword confirms the signed-in caller's current password (loaded
+// with the caller in this request) before a change of credentials.
+func (s *Service) checkPassword(_ context.Context, c *Caller, password string) (*model.User, error) {
+	if !passwordMatches(c.User, password) {
 		return nil, herr.Unprocessable("The current password is not correct")
 	}
-	return u, nil
+	return c.User, nil
 }
 
 // AuthorizedApps lists the apps that hold tokens of the caller.
