@@ -341,7 +341,7 @@ func (a *API) serveKey(c echo.Context, key string, cacheControl string) error {
 
 // serveMediaProxy serves remote media from the cache, fetching it first
 // when it is not there (or was pruned). Attachments are served only to
-// who may see their status, so the caller is identified: by a bearer
+// who may see their status, so for them the caller is identified: by a bearer
 // token (an invalid one is refused, as on the API), else by the web UI's
 // session (the browser of a signed-in user sends its cookie, not a
 // token), else anonymous.
@@ -350,15 +350,19 @@ func (a *API) serveMediaProxy(c echo.Context) error {
 	if err != nil || oid <= 0 {
 		return herr.NotFound("file")
 	}
+	// Only what depends on the viewer costs a look-up of who asks; avatars,
+	// emoji and cards stay publicly cacheable.
 	var cl *core.Caller
-	if token := bearer(c.Request()); token != "" {
-		if cl, err = a.svc.CallerByToken(c.Request().Context(), token); err != nil {
-			return err
+	if core.ProxyNeedsViewer(c.Param("kind")) {
+		if token := bearer(c.Request()); token != "" {
+			if cl, err = a.svc.CallerByToken(c.Request().Context(), token); err != nil {
+				return err
+			}
+		} else if a.SessionCaller != nil {
+			cl = a.SessionCaller(c)
 		}
-	} else if a.SessionCaller != nil {
-		cl = a.SessionCaller(c)
+		c.Response().Header().Add("Vary", "Authorization, Cookie")
 	}
-	c.Response().Header().Add("Vary", "Authorization, Cookie")
 	key, err := a.svc.ProxyFile(c.Request().Context(), cl, c.Param("kind"), oid, c.Param("variant"))
 	if err != nil {
 		return err

@@ -431,6 +431,11 @@ func (s *Service) cacheRemoteEmoji(ctx context.Context, emojiID int64) (*model.C
 	return s.store.EmojiByID(ctx, emojiID)
 }
 
+// ProxyNeedsViewer reports whether what a media proxy URL of this kind
+// serves depends on who asks (attachments: their status's visibility);
+// the other kinds are public, and their responses may be cached by anyone.
+func ProxyNeedsViewer(kind string) bool { return kind == "attachments" }
+
 // ProxyFile returns the stored file key behind a media proxy URL
 // (/media_proxy/KIND/ID/VARIANT), fetching the remote file into the cache
 // first when needed. Kinds: attachments (original, small), avatars and
