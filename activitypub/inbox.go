@@ -70,9 +70,7 @@ func (f *Federation) handleInbox(c echo.Context) error {
 		// object proof, which Herald does not verify.
 		return apError(c, http.StatusUnauthorized, "The activity's actor is not the signer")
 	}
-	if err := f.checkURL(ctx, actor); err != nil {
-		return policyRefusal(c, err)
-	}
+	// The actor is the signer, whose domain verifySignature checked.
 	if limited, err := f.inboxThrottled(c, hostOf(signer)); limited {
 		return err
 	}
