@@ -481,7 +481,7 @@ func (f *Federation) onLike(ctx context.Context, actor *model.Account, act *Obje
 	if !st.Local {
 		return nil
 	}
-	return f.svc.RemoteFavourite(ctx, actor.ID, st.ID, string(act.ID))
+	return f.svc.RemoteFavourite(ctx, actor.ID, st, string(act.ID))
 }
 
 func (f *Federation) onBlock(ctx context.Context, actor *model.Account, act *Object) error {

@@ -150,17 +150,11 @@ func (s *Service) remoteMaySee(ctx context.Context, actorID int64, st *model.Sta
 }
 
 // RemoteFavourite records a remote Like of a status the actor may see.
-func (s *Service) RemoteFavourite(ctx context.Context, actorID, statusID int64, uri string) error {
-	st, err := s.store.StatusByID(ctx, statusID)
-	if errors.Is(err, storage.ErrNotFound) {
-		return herr.NotFound("status")
-	} else if err != nil {
-		return herr.Internal(err)
-	}
+func (s *Service) RemoteFavourite(ctx context.Context, actorID int64, st *model.Status, uri string) error {
 	if err := s.remoteMaySee(ctx, actorID, st); err != nil {
 		return err
 	}
-	if err := s.store.Favourite(ctx, actorID, statusID, uri, nil); err != nil {
+	if err := s.store.Favourite(ctx, actorID, st.ID, uri, nil); err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
 			return herr.NotFound("status")
 		}

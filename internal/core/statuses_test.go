@@ -462,7 +462,7 @@ func TestRemoteIngest(t *testing.T) {
 	if !inList(home.View.Statuses, st.ID) {
 		t.Error("remote status not in follower's home")
 	}
-	if err := e.svc.RemoteFavourite(e.ctx, remote.ID, mine.ID, "https://remote.test/likes/1"); err != nil {
+	if err := e.svc.RemoteFavourite(e.ctx, remote.ID, mine, "https://remote.test/likes/1"); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.svc.RemoteUnfavouriteByURI(e.ctx, remote.ID, "https://remote.test/likes/1"); err != nil {
