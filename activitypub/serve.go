@@ -272,7 +272,7 @@ func (f *Federation) statusFor(c echo.Context, username, idStr string) (*model.S
 	if stop, err := f.requireSigned(c, auth); stop {
 		return nil, auth, err
 	}
-	ok, err := f.svc.SignerCanSee(ctx, auth.signer, st)
+	ok, err := f.svc.SignerCanSee(ctx, auth.signer, st, author)
 	if err != nil {
 		return nil, auth, err
 	}

@@ -206,7 +206,7 @@ func TestVisibilityMatrix(t *testing.T) {
 			if v.c != nil {
 				signer = v.c.Account
 			}
-			if ok, err := e.svc.SignerCanSee(e.ctx, signer, st); err != nil || ok != want {
+			if ok, err := e.svc.SignerCanSee(e.ctx, signer, st, nil); err != nil || ok != want {
 				t.Errorf("%s fetched by %s: %v %v, want visible %v", tc.vis, v.name, ok, err, want)
 			}
 			sc, err := e.svc.Context(e.ctx, v.c, root.ID)
@@ -262,7 +262,7 @@ func TestVisibilityMatrix(t *testing.T) {
 	if _, err := e.svc.Status(e.ctx, stranger, root.ID); status(err) != 404 {
 		t.Errorf("blocked viewer sees: %v", err)
 	}
-	if ok, _ := e.svc.SignerCanSee(e.ctx, stranger.Account, root); ok {
+	if ok, _ := e.svc.SignerCanSee(e.ctx, stranger.Account, root, nil); ok {
 		t.Error("blocked signer sees")
 	}
 	// Nobody sees a suspended author's statuses, on any path.
@@ -278,7 +278,7 @@ func TestVisibilityMatrix(t *testing.T) {
 		if v.c != nil {
 			signer = v.c.Account
 		}
-		if ok, err := e.svc.SignerCanSee(e.ctx, signer, root); ok || err != nil {
+		if ok, err := e.svc.SignerCanSee(e.ctx, signer, root, nil); ok || err != nil {
 			t.Errorf("suspended author's status fetched by %s: %v %v", v.name, ok, err)
 		}
 		if _, err := e.svc.SignerAccountStatuses(e.ctx, signer, author.Account.ID, storage.AccountStatusFilter{}, model.Page{Limit: 40}); status(err) != 404 {

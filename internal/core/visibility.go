@@ -124,9 +124,13 @@ func signerID(signer *model.Account) int64 {
 	return signer.ID
 }
 
-// SignerCanSee reports whether the signer of a fetch may see st.
-func (s *Service) SignerCanSee(ctx context.Context, signer *model.Account, st *model.Status) (bool, error) {
-	return s.CanSeeStatus(ctx, signerID(signer), st)
+// SignerCanSee reports whether the signer of a fetch may see st; author
+// is st's author when the caller loaded it already (nil: loaded here).
+func (s *Service) SignerCanSee(ctx context.Context, signer *model.Account, st *model.Status, author *model.Account) (bool, error) {
+	if author == nil {
+		return s.CanSeeStatus(ctx, signerID(signer), st)
+	}
+	return s.canSee(ctx, signerID(signer), st, author)
 }
 
 // SignerAccountStatuses is AccountStatuses for the signer of a fetch (an
