@@ -32,6 +32,10 @@ type ViewOptions struct {
 	// moderator's view of reported posts (ViewReports). Unexported, so
 	// that no surface can ask for it.
 	moderator bool
+	// ruleOnly stops once the rule has chosen the statuses: the federation
+	// engine renders its documents from the statuses alone, and needs no
+	// flags, apps, media or cards (fetches by other servers).
+	ruleOnly bool
 }
 
 // View applies the visibility rule to sts and loads what rendering needs:
@@ -112,6 +116,9 @@ func (s *Service) View(ctx context.Context, viewerID int64, sts []*model.Status,
 		}
 		v.Statuses = append(v.Statuses, st)
 		flagIDs = append(flagIDs, st.ID)
+	}
+	if o.ruleOnly {
+		return v, nil
 	}
 	// 4. What the viewer did to them; the apps of the viewer's own posts.
 	if viewerID != 0 && len(flagIDs) > 0 {

@@ -98,13 +98,13 @@ func (s *Service) DirectTimeline(ctx context.Context, c *Caller, p model.Page) (
 
 // AccountStatuses lists an account's statuses that the caller may see.
 func (s *Service) AccountStatuses(ctx context.Context, c *Caller, accountID int64, f storage.AccountStatusFilter, p model.Page) (*Timeline, error) {
-	return s.accountStatuses(ctx, c.AccountID(), accountID, f, p)
+	return s.accountStatuses(ctx, c.AccountID(), accountID, f, p, ViewOptions{})
 }
 
 // accountStatuses lists an account's statuses that viewer (0: anonymous)
 // may see: the profile, and the outbox and featured collections served to
 // other servers (SignerAccountStatuses).
-func (s *Service) accountStatuses(ctx context.Context, viewer, accountID int64, f storage.AccountStatusFilter, p model.Page) (*Timeline, error) {
+func (s *Service) accountStatuses(ctx context.Context, viewer, accountID int64, f storage.AccountStatusFilter, p model.Page, o ViewOptions) (*Timeline, error) {
 	acc, err := s.Account(ctx, accountID)
 	if err != nil {
 		return nil, err
@@ -120,7 +120,7 @@ func (s *Service) accountStatuses(ctx context.Context, viewer, accountID int64, 
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
-	v, err := s.View(ctx, viewer, sts, ViewOptions{})
+	v, err := s.View(ctx, viewer, sts, o)
 	if err != nil {
 		return nil, err
 	}

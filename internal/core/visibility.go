@@ -137,7 +137,7 @@ func (s *Service) SignerCanSee(ctx context.Context, signer *model.Account, st *m
 // outbox or featured collection page): the same statuses, with the same
 // widest visibility (maxVisibilityFor) and the same rule.
 func (s *Service) SignerAccountStatuses(ctx context.Context, signer *model.Account, accountID int64, f storage.AccountStatusFilter, p model.Page) (*Timeline, error) {
-	return s.accountStatuses(ctx, signerID(signer), accountID, f, p)
+	return s.accountStatuses(ctx, signerID(signer), accountID, f, p, ViewOptions{ruleOnly: true})
 }
 
 // SignerReplies lists the replies to a status (at most limit, oldest
@@ -150,7 +150,7 @@ func (s *Service) SignerReplies(ctx context.Context, signer *model.Account, stat
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
-	v, err := s.View(ctx, signerID(signer), sts, ViewOptions{})
+	v, err := s.View(ctx, signerID(signer), sts, ViewOptions{ruleOnly: true})
 	if err != nil {
 		return nil, err
 	}
