@@ -37,7 +37,7 @@ func NormaliseIPRange(s string) (string, bool) {
 }
 
 // IPSeverity returns the most severe unexpired block covering ip ("" none).
-func (s *Service) IPSeverity(ctx context.Context, ip string) (string, error) {
+func (s *AdminService) IPSeverity(ctx context.Context, ip string) (string, error) {
 	addr, err := netip.ParseAddr(strings.TrimSpace(ip))
 	if err != nil {
 		return "", nil
@@ -67,7 +67,7 @@ func (s *Service) IPSeverity(ctx context.Context, ip string) (string, error) {
 // CheckSignIn refuses a sign-in from an address under a no_access block.
 // The sign-in surfaces (OAuth password grant, the web sign-in form) call it
 // with the client address.
-func (s *Service) CheckSignIn(ctx context.Context, ip string) error {
+func (s *AdminService) CheckSignIn(ctx context.Context, ip string) error {
 	sev, err := s.IPSeverity(ctx, ip)
 	if err != nil {
 		return err
@@ -80,7 +80,7 @@ func (s *Service) CheckSignIn(ctx context.Context, ip string) error {
 
 // RecordSignIn remembers the address a user signed in from (moderators
 // see it in Admin::Account and can search by it).
-func (s *Service) RecordSignIn(ctx context.Context, userID int64, ip string) {
+func (s *AdminService) RecordSignIn(ctx context.Context, userID int64, ip string) {
 	if _, ok := NormaliseIPRange(ip); !ok {
 		return
 	}
@@ -129,17 +129,17 @@ func applyIPBlock(b *model.IPBlock, p IPBlockParams) error {
 }
 
 // IPBlocks pages through address blocks (Manage Blocks).
-func (s *Service) IPBlocks(ctx context.Context, c *Caller, p model.Page) ([]*model.IPBlock, error) {
+func (s *AdminService) IPBlocks(ctx context.Context, c *Caller, p model.Page) ([]*model.IPBlock, error) {
 	return adminRead(ctx, s, c, PermManageBlocks, "ip blocks", func() ([]*model.IPBlock, error) { return s.store.IPBlocks(ctx, p) })
 }
 
 // IPBlock returns one address block.
-func (s *Service) IPBlock(ctx context.Context, c *Caller, id int64) (*model.IPBlock, error) {
+func (s *AdminService) IPBlock(ctx context.Context, c *Caller, id int64) (*model.IPBlock, error) {
 	return adminRead(ctx, s, c, PermManageBlocks, "ip block", func() (*model.IPBlock, error) { return s.store.IPBlockByID(ctx, id) })
 }
 
 // CreateIPBlock blocks an address range.
-func (s *Service) CreateIPBlock(ctx context.Context, c *Caller, p IPBlockParams) (*model.IPBlock, error) {
+func (s *AdminService) CreateIPBlock(ctx context.Context, c *Caller, p IPBlockParams) (*model.IPBlock, error) {
 	if err := s.Authorize(ctx, c, PermManageBlocks); err != nil {
 		return nil, err
 	}
@@ -155,7 +155,7 @@ func (s *Service) CreateIPBlock(ctx context.Context, c *Caller, p IPBlockParams)
 }
 
 // UpdateIPBlock changes an address block.
-func (s *Service) UpdateIPBlock(ctx context.Context, c *Caller, id int64, p IPBlockParams) (*model.IPBlock, error) {
+func (s *AdminService) UpdateIPBlock(ctx context.Context, c *Caller, id int64, p IPBlockParams) (*model.IPBlock, error) {
 	apply := func(b *model.IPBlock) error { return applyIPBlock(b, p) }
 	return adminUpdate(ctx, c, id, s.IPBlock, apply, s.store.UpdateIPBlock, "Ip", func(b *model.IPBlock) {
 		s.audit(ctx, c, "update_ip_block", "IpBlock", strconv.FormatInt(b.ID, 10), "changed the block of "+b.IP+" ("+b.Severity+")")
@@ -163,7 +163,7 @@ func (s *Service) UpdateIPBlock(ctx context.Context, c *Caller, id int64, p IPBl
 }
 
 // DeleteIPBlock lifts an address block.
-func (s *Service) DeleteIPBlock(ctx context.Context, c *Caller, id int64) error {
+func (s *AdminService) DeleteIPBlock(ctx context.Context, c *Caller, id int64) error {
 	return adminDelete(ctx, c, id, s.IPBlock, s.store.DeleteIPBlock, func(b *model.IPBlock) {
 		s.audit(ctx, c, "destroy_ip_block", "IpBlock", strconv.FormatInt(b.ID, 10), "unblocked "+b.IP)
 	})
@@ -172,14 +172,14 @@ func (s *Service) DeleteIPBlock(ctx context.Context, c *Caller, id int64) error 
 // --- e-mail domain blocks ---
 
 // EmailDomainBlocks pages through e-mail domain blocks (Manage Blocks).
-func (s *Service) EmailDomainBlocks(ctx context.Context, c *Caller, p model.Page) ([]*model.EmailDomainBlock, error) {
+func (s *AdminService) EmailDomainBlocks(ctx context.Context, c *Caller, p model.Page) ([]*model.EmailDomainBlock, error) {
 	return adminRead(ctx, s, c, PermManageBlocks, "email domain blocks", func() ([]*model.EmailDomainBlock, error) {
 		return s.store.EmailDomainBlocks(ctx, p)
 	})
 }
 
 // EmailDomainBlock returns one e-mail domain block.
-func (s *Service) EmailDomainBlock(ctx context.Context, c *Caller, id int64) (*model.EmailDomainBlock, error) {
+func (s *AdminService) EmailDomainBlock(ctx context.Context, c *Caller, id int64) (*model.EmailDomainBlock, error) {
 	return adminRead(ctx, s, c, PermManageBlocks, "email domain block", func() (*model.EmailDomainBlock, error) {
 		return s.store.EmailDomainBlockByID(ctx, id)
 	})
@@ -187,7 +187,7 @@ func (s *Service) EmailDomainBlock(ctx context.Context, c *Caller, id int64) (*m
 
 // CreateEmailDomainBlock refuses sign-ups from a domain (or, with
 // allowWithApproval, sends them to approval).
-func (s *Service) CreateEmailDomainBlock(ctx context.Context, c *Caller, domain string, allowWithApproval bool) (*model.EmailDomainBlock, error) {
+func (s *AdminService) CreateEmailDomainBlock(ctx context.Context, c *Caller, domain string, allowWithApproval bool) (*model.EmailDomainBlock, error) {
 	if err := s.Authorize(ctx, c, PermManageBlocks); err != nil {
 		return nil, err
 	}
@@ -204,7 +204,7 @@ func (s *Service) CreateEmailDomainBlock(ctx context.Context, c *Caller, domain 
 }
 
 // DeleteEmailDomainBlock lifts an e-mail domain block.
-func (s *Service) DeleteEmailDomainBlock(ctx context.Context, c *Caller, id int64) error {
+func (s *AdminService) DeleteEmailDomainBlock(ctx context.Context, c *Caller, id int64) error {
 	return adminDelete(ctx, c, id, s.EmailDomainBlock, s.store.DeleteEmailDomainBlock, func(b *model.EmailDomainBlock) {
 		s.audit(ctx, c, "destroy_email_domain_block", "EmailDomainBlock", b.Domain, "unblocked sign-ups from "+b.Domain)
 	})
@@ -231,21 +231,21 @@ func CanonicalEmailHash(email string) string {
 }
 
 // CanonicalEmailBlocks pages through canonical e-mail blocks.
-func (s *Service) CanonicalEmailBlocks(ctx context.Context, c *Caller, p model.Page) ([]*model.CanonicalEmailBlock, error) {
+func (s *AdminService) CanonicalEmailBlocks(ctx context.Context, c *Caller, p model.Page) ([]*model.CanonicalEmailBlock, error) {
 	return adminRead(ctx, s, c, PermManageBlocks, "canonical email blocks", func() ([]*model.CanonicalEmailBlock, error) {
 		return s.store.CanonicalEmailBlocks(ctx, p)
 	})
 }
 
 // CanonicalEmailBlock returns one canonical e-mail block.
-func (s *Service) CanonicalEmailBlock(ctx context.Context, c *Caller, id int64) (*model.CanonicalEmailBlock, error) {
+func (s *AdminService) CanonicalEmailBlock(ctx context.Context, c *Caller, id int64) (*model.CanonicalEmailBlock, error) {
 	return adminRead(ctx, s, c, PermManageBlocks, "canonical email block", func() (*model.CanonicalEmailBlock, error) {
 		return s.store.CanonicalEmailBlockByID(ctx, id)
 	})
 }
 
 // TestCanonicalEmail lists the blocks matching an address.
-func (s *Service) TestCanonicalEmail(ctx context.Context, c *Caller, email string) ([]*model.CanonicalEmailBlock, error) {
+func (s *AdminService) TestCanonicalEmail(ctx context.Context, c *Caller, email string) ([]*model.CanonicalEmailBlock, error) {
 	return adminRead(ctx, s, c, PermManageBlocks, "canonical email blocks", func() ([]*model.CanonicalEmailBlock, error) {
 		return s.store.CanonicalEmailBlocksByHash(ctx, CanonicalEmailHash(email))
 	})
@@ -253,7 +253,7 @@ func (s *Service) TestCanonicalEmail(ctx context.Context, c *Caller, email strin
 
 // CreateCanonicalEmailBlock blocks an address (given plainly, or as the
 // hash of its canonical form).
-func (s *Service) CreateCanonicalEmailBlock(ctx context.Context, c *Caller, email, hash string) (*model.CanonicalEmailBlock, error) {
+func (s *AdminService) CreateCanonicalEmailBlock(ctx context.Context, c *Caller, email, hash string) (*model.CanonicalEmailBlock, error) {
 	if err := s.Authorize(ctx, c, PermManageBlocks); err != nil {
 		return nil, err
 	}
@@ -276,7 +276,7 @@ func (s *Service) CreateCanonicalEmailBlock(ctx context.Context, c *Caller, emai
 }
 
 // DeleteCanonicalEmailBlock lifts a canonical e-mail block.
-func (s *Service) DeleteCanonicalEmailBlock(ctx context.Context, c *Caller, id int64) error {
+func (s *AdminService) DeleteCanonicalEmailBlock(ctx context.Context, c *Caller, id int64) error {
 	return adminDelete(ctx, c, id, s.CanonicalEmailBlock, s.store.DeleteCanonicalEmailBlock, func(*model.CanonicalEmailBlock) {
 		s.audit(ctx, c, "destroy_canonical_email_block", "CanonicalEmailBlock", strconv.FormatInt(id, 10), "unblocked an e-mail address")
 	})

@@ -70,12 +70,12 @@ var domainRe = func(d string) bool {
 }
 
 // DomainBlocks pages through domain blocks (Manage Federation).
-func (s *Service) DomainBlocks(ctx context.Context, c *Caller, p model.Page) ([]*model.DomainBlock, error) {
+func (s *AdminService) DomainBlocks(ctx context.Context, c *Caller, p model.Page) ([]*model.DomainBlock, error) {
 	return adminRead(ctx, s, c, PermManageFederation, "domain blocks", func() ([]*model.DomainBlock, error) { return s.store.DomainBlocks(ctx, p) })
 }
 
 // DomainBlock returns one domain block.
-func (s *Service) DomainBlock(ctx context.Context, c *Caller, id int64) (*model.DomainBlock, error) {
+func (s *AdminService) DomainBlock(ctx context.Context, c *Caller, id int64) (*model.DomainBlock, error) {
 	return adminRead(ctx, s, c, PermManageFederation, "domain block", func() (*model.DomainBlock, error) { return s.store.DomainBlockByID(ctx, id) })
 }
 
@@ -88,7 +88,7 @@ func (e *ExistingDomainBlockError) Error() string {
 }
 
 // CreateDomainBlock blocks a domain (default severity silence).
-func (s *Service) CreateDomainBlock(ctx context.Context, c *Caller, p DomainBlockParams) (*model.DomainBlock, error) {
+func (s *AdminService) CreateDomainBlock(ctx context.Context, c *Caller, p DomainBlockParams) (*model.DomainBlock, error) {
 	if err := s.Authorize(ctx, c, PermManageFederation); err != nil {
 		return nil, err
 	}
@@ -122,7 +122,7 @@ func (s *Service) CreateDomainBlock(ctx context.Context, c *Caller, p DomainBloc
 }
 
 // UpdateDomainBlock changes a domain block.
-func (s *Service) UpdateDomainBlock(ctx context.Context, c *Caller, id int64, p DomainBlockParams) (*model.DomainBlock, error) {
+func (s *AdminService) UpdateDomainBlock(ctx context.Context, c *Caller, id int64, p DomainBlockParams) (*model.DomainBlock, error) {
 	apply := func(b *model.DomainBlock) error { return applyDomainBlock(b, p) }
 	return adminUpdate(ctx, c, id, s.DomainBlock, apply, s.store.UpdateDomainBlock, "", func(b *model.DomainBlock) {
 		s.invalidateDomainPolicy()
@@ -132,7 +132,7 @@ func (s *Service) UpdateDomainBlock(ctx context.Context, c *Caller, id int64, p 
 }
 
 // DeleteDomainBlock lifts a domain block.
-func (s *Service) DeleteDomainBlock(ctx context.Context, c *Caller, id int64) error {
+func (s *AdminService) DeleteDomainBlock(ctx context.Context, c *Caller, id int64) error {
 	return adminDelete(ctx, c, id, s.DomainBlock, s.store.DeleteDomainBlock, func(b *model.DomainBlock) {
 		s.invalidateDomainPolicy()
 		s.audit(ctx, c, "destroy_domain_block", "DomainBlock", b.Domain, "unblocked "+b.Domain)
@@ -141,7 +141,7 @@ func (s *Service) DeleteDomainBlock(ctx context.Context, c *Caller, id int64) er
 
 // PublicDomainBlocks lists the domain blocks as the public sees them
 // (obfuscated where asked), configuration blocks included.
-func (s *Service) PublicDomainBlocks(ctx context.Context) ([]*model.DomainBlock, error) {
+func (s *AdminService) PublicDomainBlocks(ctx context.Context) ([]*model.DomainBlock, error) {
 	r, err := s.loadPolicyRules(ctx)
 	if err != nil {
 		return nil, herr.Internal(err)
@@ -150,17 +150,17 @@ func (s *Service) PublicDomainBlocks(ctx context.Context) ([]*model.DomainBlock,
 }
 
 // DomainAllows pages through allowed domains.
-func (s *Service) DomainAllows(ctx context.Context, c *Caller, p model.Page) ([]*model.DomainAllow, error) {
+func (s *AdminService) DomainAllows(ctx context.Context, c *Caller, p model.Page) ([]*model.DomainAllow, error) {
 	return adminRead(ctx, s, c, PermManageFederation, "domain allows", func() ([]*model.DomainAllow, error) { return s.store.DomainAllows(ctx, p) })
 }
 
 // DomainAllow returns one allowed domain.
-func (s *Service) DomainAllow(ctx context.Context, c *Caller, id int64) (*model.DomainAllow, error) {
+func (s *AdminService) DomainAllow(ctx context.Context, c *Caller, id int64) (*model.DomainAllow, error) {
 	return adminRead(ctx, s, c, PermManageFederation, "domain allow", func() (*model.DomainAllow, error) { return s.store.DomainAllowByID(ctx, id) })
 }
 
 // CreateDomainAllow allows a domain (allow-list mode).
-func (s *Service) CreateDomainAllow(ctx context.Context, c *Caller, domain string) (*model.DomainAllow, error) {
+func (s *AdminService) CreateDomainAllow(ctx context.Context, c *Caller, domain string) (*model.DomainAllow, error) {
 	if err := s.Authorize(ctx, c, PermManageFederation); err != nil {
 		return nil, err
 	}
@@ -178,7 +178,7 @@ func (s *Service) CreateDomainAllow(ctx context.Context, c *Caller, domain strin
 }
 
 // DeleteDomainAllow removes an allowed domain.
-func (s *Service) DeleteDomainAllow(ctx context.Context, c *Caller, id int64) error {
+func (s *AdminService) DeleteDomainAllow(ctx context.Context, c *Caller, id int64) error {
 	return adminDelete(ctx, c, id, s.DomainAllow, s.store.DeleteDomainAllow, func(a *model.DomainAllow) {
 		s.invalidateDomainPolicy()
 		s.audit(ctx, c, "destroy_domain_allow", "DomainAllow", a.Domain, "disallowed "+a.Domain)

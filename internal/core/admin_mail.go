@@ -23,11 +23,11 @@ const (
 )
 
 // MailEnabled reports whether outgoing mail is configured.
-func (s *Service) MailEnabled() bool { return s.Cfg.SMTP.Enabled() }
+func (s *AdminService) MailEnabled() bool { return s.Cfg.SMTP.Enabled() }
 
 // sendMail sends in the background: a slow mail server must not hold a
 // request. Failures are logged.
-func (s *Service) sendMail(to []string, subject, body string) {
+func (s *AdminService) sendMail(to []string, subject, body string) {
 	m := mail.New(s.Cfg.SMTP, s.Cfg.Instance.Domain)
 	if m == nil || len(to) == 0 {
 		return
@@ -40,7 +40,7 @@ func (s *Service) sendMail(to []string, subject, body string) {
 	}()
 }
 
-func (s *Service) siteTitle() string {
+func (s *AdminService) siteTitle() string {
 	st, err := s.Site(context.Background())
 	if err != nil {
 		return s.Cfg.Instance.Title
@@ -49,7 +49,7 @@ func (s *Service) siteTitle() string {
 }
 
 // newUserToken makes and stores a one-time token for a user.
-func (s *Service) newUserToken(ctx context.Context, userID int64, kind string, ttl time.Duration) (string, error) {
+func (s *AdminService) newUserToken(ctx context.Context, userID int64, kind string, ttl time.Duration) (string, error) {
 	plain := RandomToken(32)
 	if err := s.store.CreateUserToken(ctx, storageHash(plain), model.UserToken{UserID: userID, Kind: kind, ExpiresAt: time.Now().Add(ttl)}); err != nil {
 		return "", herr.Internal(err)
@@ -58,17 +58,17 @@ func (s *Service) newUserToken(ctx context.Context, userID int64, kind string, t
 }
 
 // ConfirmationURL is the link that confirms an address.
-func (s *Service) ConfirmationURL(token string) string {
+func (s *AdminService) ConfirmationURL(token string) string {
 	return s.Base() + "/auth/confirmation?confirmation_token=" + url.QueryEscape(token)
 }
 
 // PasswordResetURL is the link to the form that sets a new password.
-func (s *Service) PasswordResetURL(token string) string {
+func (s *AdminService) PasswordResetURL(token string) string {
 	return s.Base() + "/auth/password/edit?reset_password_token=" + url.QueryEscape(token)
 }
 
 // sendConfirmation mails a confirmation link to a new user.
-func (s *Service) sendConfirmation(ctx context.Context, u *model.User, username string) error {
+func (s *AdminService) sendConfirmation(ctx context.Context, u *model.User, username string) error {
 	if !s.MailEnabled() {
 		return nil
 	}
@@ -83,7 +83,7 @@ func (s *Service) sendConfirmation(ctx context.Context, u *model.User, username 
 }
 
 // Confirm confirms a user's address with a mailed token.
-func (s *Service) Confirm(ctx context.Context, token string) (*model.User, error) {
+func (s *AdminService) Confirm(ctx context.Context, token string) (*model.User, error) {
 	bad := herr.Unprocessable("This confirmation link is invalid or has expired")
 	if token == "" || len(token) > 256 {
 		return nil, bad
@@ -108,7 +108,7 @@ func (s *Service) Confirm(ctx context.Context, token string) (*model.User, error
 }
 
 // ResendConfirmation mails a new link to the caller, if unconfirmed.
-func (s *Service) ResendConfirmation(ctx context.Context, c *Caller) error {
+func (s *AdminService) ResendConfirmation(ctx context.Context, c *Caller) error {
 	if err := s.requireUser(c); err != nil {
 		return err
 	}
@@ -123,7 +123,7 @@ func (s *Service) ResendConfirmation(ctx context.Context, c *Caller) error {
 
 // RequestPasswordReset mails a reset link to the address, if it is a
 // user's. The answer is the same whether or not it is.
-func (s *Service) RequestPasswordReset(ctx context.Context, email string) error {
+func (s *AdminService) RequestPasswordReset(ctx context.Context, email string) error {
 	if !s.MailEnabled() {
 		return herr.Unprocessable("Password reset by e-mail is not available on this server: ask an administrator")
 	}
@@ -148,7 +148,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, email string) error 
 
 // ResetPassword sets a new password with a mailed token; every token and
 // every browser session of the user ends.
-func (s *Service) ResetPassword(ctx context.Context, token, password string) error {
+func (s *AdminService) ResetPassword(ctx context.Context, token, password string) error {
 	bad := herr.Unprocessable("This password reset link is invalid or has expired")
 	if token == "" || len(token) > 256 {
 		return bad
@@ -175,7 +175,7 @@ func (s *Service) ResetPassword(ctx context.Context, token, password string) err
 }
 
 // notifyStaff mails the users whose role grants perm.
-func (s *Service) notifyStaff(ctx context.Context, perm Permission, subject, body string) {
+func (s *AdminService) notifyStaff(ctx context.Context, perm Permission, subject, body string) {
 	if !s.MailEnabled() {
 		return
 	}

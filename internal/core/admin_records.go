@@ -56,7 +56,7 @@ func orInternal[T any](v T, err error) (T, error) {
 
 // adminRead runs read for a caller holding perm; what names the record
 // when it is missing.
-func adminRead[T any](ctx context.Context, s *Service, c *Caller, perm Permission, what string, read func() (T, error)) (T, error) {
+func adminRead[T any](ctx context.Context, s *AdminService, c *Caller, perm Permission, what string, read func() (T, error)) (T, error) {
 	var zero T
 	if err := s.Authorize(ctx, c, perm); err != nil {
 		return zero, err

@@ -93,7 +93,7 @@ func (p Permission) HasAny(qs ...Permission) bool {
 }
 
 // RoleOf returns a user's role; an unknown key is the "user" role.
-func (s *Service) RoleOf(ctx context.Context, u *model.User) (*model.Role, error) {
+func (s *AdminService) RoleOf(ctx context.Context, u *model.User) (*model.Role, error) {
 	key := ""
 	if u != nil {
 		key = u.Role
@@ -103,7 +103,7 @@ func (s *Service) RoleOf(ctx context.Context, u *model.User) (*model.Role, error
 
 // roleOrEveryone returns the role of a key; an empty key, or a role deleted
 // since it was given, is the "user" (everyone) role.
-func (s *Service) roleOrEveryone(ctx context.Context, key string) (*model.Role, error) {
+func (s *AdminService) roleOrEveryone(ctx context.Context, key string) (*model.Role, error) {
 	if key == "" {
 		key = model.RoleUser
 	}
@@ -119,7 +119,7 @@ func (s *Service) roleOrEveryone(ctx context.Context, key string) (*model.Role, 
 
 // PermissionsOf returns what a user may do: their role's permissions plus
 // those of the "user" (everyone) role.
-func (s *Service) PermissionsOf(ctx context.Context, u *model.User) (Permission, *model.Role, error) {
+func (s *AdminService) PermissionsOf(ctx context.Context, u *model.User) (Permission, *model.Role, error) {
 	r, err := s.RoleOf(ctx, u)
 	if err != nil {
 		return 0, nil, err
@@ -139,7 +139,7 @@ func (s *Service) PermissionsOf(ctx context.Context, u *model.User) (Permission,
 // perms. It is the one authorisation check for staff actions: each core
 // method that needs a permission calls it first, so the admin API and the
 // web console ask for the same permission, once per call.
-func (s *Service) Authorize(ctx context.Context, c *Caller, perms ...Permission) error {
+func (s *AdminService) Authorize(ctx context.Context, c *Caller, perms ...Permission) error {
 	if c == nil || c.User == nil {
 		return herr.Forbidden("This action is not allowed")
 	}
@@ -155,7 +155,7 @@ func (s *Service) Authorize(ctx context.Context, c *Caller, perms ...Permission)
 
 // callerRank is the position of the caller's role (the command line, nil,
 // outranks everyone).
-func (s *Service) callerRank(ctx context.Context, c *Caller) (int, Permission, error) {
+func (s *AdminService) callerRank(ctx context.Context, c *Caller) (int, Permission, error) {
 	if c == nil {
 		return 1 << 30, PermAll, nil
 	}
@@ -172,7 +172,7 @@ func (s *Service) callerRank(ctx context.Context, c *Caller) (int, Permission, e
 // UserRole#overrides?: what someone may do at all is their permission
 // bits (Authorize); whom they may do it to, and which roles they may
 // give, change or delete, is the position of their role.
-func (s *Service) outranks(ctx context.Context, c *Caller, target *model.User) error {
+func (s *AdminService) outranks(ctx context.Context, c *Caller, target *model.User) error {
 	if target == nil {
 		return nil
 	}
@@ -194,19 +194,19 @@ func (s *Service) outranks(ctx context.Context, c *Caller, target *model.User) e
 }
 
 // Roles lists every role, least powerful first.
-func (s *Service) Roles(ctx context.Context, c *Caller) ([]*model.Role, error) {
+func (s *AdminService) Roles(ctx context.Context, c *Caller) ([]*model.Role, error) {
 	return adminRead(ctx, s, c, PermManageRoles, "roles", func() ([]*model.Role, error) { return s.store.Roles(ctx) })
 }
 
 // Role returns one role.
-func (s *Service) Role(ctx context.Context, c *Caller, roleID int64) (*model.Role, error) {
+func (s *AdminService) Role(ctx context.Context, c *Caller, roleID int64) (*model.Role, error) {
 	if err := s.Authorize(ctx, c, PermManageRoles); err != nil {
 		return nil, err
 	}
 	return s.roleByID(ctx, roleID)
 }
 
-func (s *Service) roleByID(ctx context.Context, roleID int64) (*model.Role, error) {
+func (s *AdminService) roleByID(ctx context.Context, roleID int64) (*model.Role, error) {
 	r, err := s.store.RoleByID(ctx, roleID)
 	if err != nil {
 		return nil, readErr(err, "role")
@@ -268,7 +268,7 @@ func applyRole(r *model.Role, p RoleParams, rank int, perms Permission) error {
 }
 
 // CreateRole creates a custom role.
-func (s *Service) CreateRole(ctx context.Context, c *Caller, p RoleParams) (*model.Role, error) {
+func (s *AdminService) CreateRole(ctx context.Context, c *Caller, p RoleParams) (*model.Role, error) {
 	if err := s.Authorize(ctx, c, PermManageRoles); err != nil {
 		return nil, err
 	}
@@ -293,7 +293,7 @@ func (s *Service) CreateRole(ctx context.Context, c *Caller, p RoleParams) (*mod
 
 // UpdateRole changes a role. The owner role cannot be changed; the "user"
 // (everyone) role only in its permissions.
-func (s *Service) UpdateRole(ctx context.Context, c *Caller, roleID int64, p RoleParams) (*model.Role, error) {
+func (s *AdminService) UpdateRole(ctx context.Context, c *Caller, roleID int64, p RoleParams) (*model.Role, error) {
 	if err := s.Authorize(ctx, c, PermManageRoles); err != nil {
 		return nil, err
 	}
@@ -322,7 +322,7 @@ func (s *Service) UpdateRole(ctx context.Context, c *Caller, roleID int64, p Rol
 }
 
 // DeleteRole deletes a custom role; its users become "user".
-func (s *Service) DeleteRole(ctx context.Context, c *Caller, roleID int64) error {
+func (s *AdminService) DeleteRole(ctx context.Context, c *Caller, roleID int64) error {
 	if err := s.Authorize(ctx, c, PermManageRoles); err != nil {
 		return err
 	}
@@ -350,7 +350,7 @@ func (s *Service) DeleteRole(ctx context.Context, c *Caller, roleID int64) error
 // AssignRole gives a local user a role (by id, or by key) below the
 // caller's own (Manage Roles, as Mastodon's UserPolicy#change_role?), and
 // returns the account as it now is.
-func (s *Service) AssignRole(ctx context.Context, c *Caller, accountID int64, role string) (*storage.AdminAccount, error) {
+func (s *AdminService) AssignRole(ctx context.Context, c *Caller, accountID int64, role string) (*storage.AdminAccount, error) {
 	if err := s.Authorize(ctx, c, PermManageRoles); err != nil {
 		return nil, err
 	}
@@ -393,13 +393,13 @@ func roleLabel(r *model.Role) string {
 
 // roleKeysWith lists the keys of roles whose permissions (with the
 // everyone role's) grant perm.
-func (s *Service) roleKeysWith(ctx context.Context, perm Permission) ([]string, error) {
+func (s *AdminService) roleKeysWith(ctx context.Context, perm Permission) ([]string, error) {
 	return s.roleKeysWhere(ctx, func(p Permission) bool { return p.Has(perm) })
 }
 
 // StaffRoleKeys lists the keys of the staff roles (Permission.IsStaff),
 // for the queries that select staff.
-func (s *Service) StaffRoleKeys(ctx context.Context) ([]string, error) {
+func (s *AdminService) StaffRoleKeys(ctx context.Context) ([]string, error) {
 	keys, err := s.roleKeysWhere(ctx, Permission.IsStaff)
 	if err != nil {
 		return nil, herr.Internal(err)
@@ -409,7 +409,7 @@ func (s *Service) StaffRoleKeys(ctx context.Context) ([]string, error) {
 
 // roleKeysWhere lists the keys of roles whose permissions (with the
 // everyone role's) satisfy keep.
-func (s *Service) roleKeysWhere(ctx context.Context, keep func(Permission) bool) ([]string, error) {
+func (s *AdminService) roleKeysWhere(ctx context.Context, keep func(Permission) bool) ([]string, error) {
 	rs, err := s.store.Roles(ctx)
 	if err != nil {
 		return nil, err
@@ -431,7 +431,7 @@ func (s *Service) roleKeysWhere(ctx context.Context, keep func(Permission) bool)
 
 // audit records an admin action; a failure is logged, not returned, as the
 // action is done.
-func (s *Service) audit(ctx context.Context, c *Caller, action, targetType, targetID, summary string) {
+func (s *AdminService) audit(ctx context.Context, c *Caller, action, targetType, targetID, summary string) {
 	e := &model.AuditEntry{AccountID: c.AccountID(), Action: action, TargetType: targetType, TargetID: targetID, Summary: summary}
 	if err := s.store.AddAudit(ctx, e); err != nil && s.Log != nil {
 		s.Log.Error("audit log", "action", action, "err", err)
@@ -439,7 +439,7 @@ func (s *Service) audit(ctx context.Context, c *Caller, action, targetType, targ
 }
 
 // AuditLog pages through the audit log.
-func (s *Service) AuditLog(ctx context.Context, c *Caller, f storage.AuditFilter, p model.Page) ([]*model.AuditEntry, error) {
+func (s *AdminService) AuditLog(ctx context.Context, c *Caller, f storage.AuditFilter, p model.Page) ([]*model.AuditEntry, error) {
 	if err := s.Authorize(ctx, c, PermViewAuditLog); err != nil {
 		return nil, err
 	}

@@ -52,7 +52,7 @@ type siteOverrides struct {
 
 const siteSettingKey = "site"
 
-func (s *Service) loadOverrides(ctx context.Context) (siteOverrides, error) {
+func (s *AdminService) loadOverrides(ctx context.Context) (siteOverrides, error) {
 	var o siteOverrides
 	v, err := s.store.Setting(ctx, siteSettingKey)
 	if errors.Is(err, storage.ErrNotFound) {
@@ -68,7 +68,7 @@ func (s *Service) loadOverrides(ctx context.Context) (siteOverrides, error) {
 }
 
 // AdminSite returns the instance settings for editing (Manage Settings).
-func (s *Service) AdminSite(ctx context.Context, c *Caller) (Site, error) {
+func (s *AdminService) AdminSite(ctx context.Context, c *Caller) (Site, error) {
 	if err := s.Authorize(ctx, c, PermManageSettings); err != nil {
 		return Site{}, err
 	}
@@ -76,7 +76,7 @@ func (s *Service) AdminSite(ctx context.Context, c *Caller) (Site, error) {
 }
 
 // Site returns the effective instance settings.
-func (s *Service) Site(ctx context.Context) (Site, error) {
+func (s *AdminService) Site(ctx context.Context) (Site, error) {
 	o, err := s.loadOverrides(ctx)
 	cfg := s.Cfg
 	st := Site{
@@ -121,7 +121,7 @@ func (s *Service) Site(ctx context.Context) (Site, error) {
 }
 
 // RegistrationsMode is the effective sign-up mode.
-func (s *Service) RegistrationsMode(ctx context.Context) string {
+func (s *AdminService) RegistrationsMode(ctx context.Context) string {
 	st, err := s.Site(ctx)
 	if err != nil {
 		return "closed"
@@ -162,7 +162,7 @@ func NormaliseRegistrationsMode(m string) (string, bool) {
 }
 
 // UpdateSite changes instance settings (Manage Settings permission).
-func (s *Service) UpdateSite(ctx context.Context, c *Caller, u SiteUpdate) (Site, error) {
+func (s *AdminService) UpdateSite(ctx context.Context, c *Caller, u SiteUpdate) (Site, error) {
 	if err := s.Authorize(ctx, c, PermManageSettings); err != nil {
 		return Site{}, err
 	}
@@ -273,7 +273,7 @@ func RenderSiteText(src string) string {
 // --- rules ---
 
 // Rules lists the instance's rules (public).
-func (s *Service) Rules(ctx context.Context) ([]*model.Rule, error) {
+func (s *AdminService) Rules(ctx context.Context) ([]*model.Rule, error) {
 	rs, err := s.store.Rules(ctx)
 	if err != nil {
 		return nil, herr.Internal(err)
@@ -282,7 +282,7 @@ func (s *Service) Rules(ctx context.Context) ([]*model.Rule, error) {
 }
 
 // AdminRules lists the rules for editing (Manage Rules).
-func (s *Service) AdminRules(ctx context.Context, c *Caller) ([]*model.Rule, error) {
+func (s *AdminService) AdminRules(ctx context.Context, c *Caller) ([]*model.Rule, error) {
 	if err := s.Authorize(ctx, c, PermManageRules); err != nil {
 		return nil, err
 	}
@@ -316,7 +316,7 @@ func applyRule(r *model.Rule, p RuleParams) error {
 }
 
 // CreateRule adds a rule (Manage Rules).
-func (s *Service) CreateRule(ctx context.Context, c *Caller, p RuleParams) (*model.Rule, error) {
+func (s *AdminService) CreateRule(ctx context.Context, c *Caller, p RuleParams) (*model.Rule, error) {
 	if err := s.Authorize(ctx, c, PermManageRules); err != nil {
 		return nil, err
 	}
@@ -345,7 +345,7 @@ func (s *Service) CreateRule(ctx context.Context, c *Caller, p RuleParams) (*mod
 }
 
 // UpdateRule changes a rule (Manage Rules).
-func (s *Service) UpdateRule(ctx context.Context, c *Caller, ruleID int64, p RuleParams) (*model.Rule, error) {
+func (s *AdminService) UpdateRule(ctx context.Context, c *Caller, ruleID int64, p RuleParams) (*model.Rule, error) {
 	apply := func(r *model.Rule) error { return applyRule(r, p) }
 	return adminUpdate(ctx, c, ruleID, s.adminRule, apply, s.store.UpdateRule, "", func(r *model.Rule) {
 		s.audit(ctx, c, "update_rule", "Rule", strconv.FormatInt(r.ID, 10), "changed a rule")
@@ -353,14 +353,14 @@ func (s *Service) UpdateRule(ctx context.Context, c *Caller, ruleID int64, p Rul
 }
 
 // DeleteRule deletes a rule (Manage Rules).
-func (s *Service) DeleteRule(ctx context.Context, c *Caller, ruleID int64) error {
+func (s *AdminService) DeleteRule(ctx context.Context, c *Caller, ruleID int64) error {
 	return adminDelete(ctx, c, ruleID, s.adminRule, s.store.DeleteRule, func(*model.Rule) {
 		s.audit(ctx, c, "destroy_rule", "Rule", strconv.FormatInt(ruleID, 10), "deleted a rule")
 	})
 }
 
 // adminRule reads a rule for a caller who manages them.
-func (s *Service) adminRule(ctx context.Context, c *Caller, ruleID int64) (*model.Rule, error) {
+func (s *AdminService) adminRule(ctx context.Context, c *Caller, ruleID int64) (*model.Rule, error) {
 	return adminRead(ctx, s, c, PermManageRules, "rule", func() (*model.Rule, error) { return s.store.RuleByID(ctx, ruleID) })
 }
 
@@ -410,14 +410,14 @@ func applyAnnouncement(an *model.Announcement, p AnnouncementParams) error {
 }
 
 // AdminAnnouncements lists every announcement, drafts included.
-func (s *Service) AdminAnnouncements(ctx context.Context, c *Caller) ([]*model.Announcement, error) {
+func (s *AdminService) AdminAnnouncements(ctx context.Context, c *Caller) ([]*model.Announcement, error) {
 	return adminRead(ctx, s, c, PermManageAnnouncements, "announcements", func() ([]*model.Announcement, error) {
 		return s.store.Announcements(ctx, true)
 	})
 }
 
 // CreateAnnouncement adds an announcement (published unless told otherwise).
-func (s *Service) CreateAnnouncement(ctx context.Context, c *Caller, p AnnouncementParams) (*model.Announcement, error) {
+func (s *AdminService) CreateAnnouncement(ctx context.Context, c *Caller, p AnnouncementParams) (*model.Announcement, error) {
 	if err := s.Authorize(ctx, c, PermManageAnnouncements); err != nil {
 		return nil, err
 	}
@@ -436,7 +436,7 @@ func (s *Service) CreateAnnouncement(ctx context.Context, c *Caller, p Announcem
 	return an, nil
 }
 
-func (s *Service) announcement(ctx context.Context, id int64) (*model.Announcement, error) {
+func (s *AdminService) announcement(ctx context.Context, id int64) (*model.Announcement, error) {
 	an, err := s.store.AnnouncementByID(ctx, id)
 	if err != nil {
 		return nil, readErr(err, "announcement")
@@ -446,12 +446,12 @@ func (s *Service) announcement(ctx context.Context, id int64) (*model.Announceme
 
 // adminAnnouncement reads an announcement, draft or not, for a caller who
 // manages them.
-func (s *Service) adminAnnouncement(ctx context.Context, c *Caller, id int64) (*model.Announcement, error) {
+func (s *AdminService) adminAnnouncement(ctx context.Context, c *Caller, id int64) (*model.Announcement, error) {
 	return adminRead(ctx, s, c, PermManageAnnouncements, "announcement", func() (*model.Announcement, error) { return s.announcement(ctx, id) })
 }
 
 // UpdateAnnouncement changes an announcement.
-func (s *Service) UpdateAnnouncement(ctx context.Context, c *Caller, id int64, p AnnouncementParams) (*model.Announcement, error) {
+func (s *AdminService) UpdateAnnouncement(ctx context.Context, c *Caller, id int64, p AnnouncementParams) (*model.Announcement, error) {
 	apply := func(an *model.Announcement) error { return applyAnnouncement(an, p) }
 	return adminUpdate(ctx, c, id, s.adminAnnouncement, apply, s.store.UpdateAnnouncement, "", func(an *model.Announcement) {
 		s.audit(ctx, c, "update_announcement", "Announcement", strconv.FormatInt(an.ID, 10), "changed an announcement")
@@ -459,7 +459,7 @@ func (s *Service) UpdateAnnouncement(ctx context.Context, c *Caller, id int64, p
 }
 
 // DeleteAnnouncement deletes an announcement.
-func (s *Service) DeleteAnnouncement(ctx context.Context, c *Caller, id int64) error {
+func (s *AdminService) DeleteAnnouncement(ctx context.Context, c *Caller, id int64) error {
 	return adminDelete(ctx, c, id, s.adminAnnouncement, s.store.DeleteAnnouncement, func(*model.Announcement) {
 		s.audit(ctx, c, "destroy_announcement", "Announcement", strconv.FormatInt(id, 10), "deleted an announcement")
 	})
@@ -474,7 +474,7 @@ type AnnouncementView struct {
 
 // Announcements lists the published, not yet ended announcements for a
 // user (read ones too when withDismissed).
-func (s *Service) Announcements(ctx context.Context, c *Caller, withDismissed bool) (*AnnouncementView, error) {
+func (s *AdminService) Announcements(ctx context.Context, c *Caller, withDismissed bool) (*AnnouncementView, error) {
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
@@ -506,7 +506,7 @@ func (s *Service) Announcements(ctx context.Context, c *Caller, withDismissed bo
 	return v, nil
 }
 
-func (s *Service) publishedAnnouncement(ctx context.Context, id int64) error {
+func (s *AdminService) publishedAnnouncement(ctx context.Context, id int64) error {
 	an, err := s.announcement(ctx, id)
 	if err != nil {
 		return err
@@ -518,7 +518,7 @@ func (s *Service) publishedAnnouncement(ctx context.Context, id int64) error {
 }
 
 // DismissAnnouncement marks an announcement read.
-func (s *Service) DismissAnnouncement(ctx context.Context, c *Caller, id int64) error {
+func (s *AdminService) DismissAnnouncement(ctx context.Context, c *Caller, id int64) error {
 	if err := s.requireUser(c); err != nil {
 		return err
 	}
@@ -538,7 +538,7 @@ func validReaction(name string) bool {
 }
 
 // ReactToAnnouncement adds (add = true) or removes a reaction.
-func (s *Service) ReactToAnnouncement(ctx context.Context, c *Caller, id int64, name string, add bool) error {
+func (s *AdminService) ReactToAnnouncement(ctx context.Context, c *Caller, id int64, name string, add bool) error {
 	if err := s.requireUser(c); err != nil {
 		return err
 	}

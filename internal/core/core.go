@@ -9,14 +9,13 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
-	"sync/atomic"
 
 	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/storage"
 )
 
-// Service carries what every rule needs.
+// Service carries what every rule needs, and the area services.
 type Service struct {
 	Cfg config.Config
 	Log *slog.Logger
@@ -39,12 +38,13 @@ type Service struct {
 	// are closed; optional.
 	Revoked func(Revocation)
 
-	media  mediaHolder // media files, fetch client and caches (media.go)
-	policy policyCache // domain policy rules (admin_domains.go)
-
-	signIns signInFailures // failed sign-ins per account (signin.go)
-
-	sessionKey atomic.Pointer[[]byte] // WebSessionKey, once read (session_keys.go)
+	// The areas (areas.go); their methods are Service's.
+	*AuthService
+	*AdminService
+	*MediaService
+	*NotificationService
+	*UserDataService
+	*FederationService
 }
 
 // Resolver is what core asks of the federation engine.
@@ -58,7 +58,14 @@ type Resolver interface {
 
 // New makes a Service.
 func New(cfg config.Config, store storage.Store, log *slog.Logger) *Service {
-	return &Service{Cfg: cfg, store: store, Log: log}
+	s := &Service{Cfg: cfg, store: store, Log: log}
+	s.AuthService = &AuthService{Service: s, store: store}
+	s.AdminService = &AdminService{Service: s, store: store}
+	s.MediaService = &MediaService{Service: s, store: store}
+	s.NotificationService = &NotificationService{Service: s, store: store}
+	s.UserDataService = &UserDataService{Service: s, store: store}
+	s.FederationService = &FederationService{Service: s, store: store}
+	return s
 }
 
 // Base is the instance origin, e.g. https://social.example.

@@ -28,7 +28,7 @@ type Revocation struct {
 // revoked announces ended credentials; it runs after the change is stored,
 // synchronously, so that when the request that ended them answers, their
 // connections are closed.
-func (s *Service) revoked(r Revocation) {
+func (s *AuthService) revoked(r Revocation) {
 	if s.Revoked != nil && (r.AccountID != 0 || len(r.TokenIDs) > 0) {
 		s.Revoked(r)
 	}
@@ -36,7 +36,7 @@ func (s *Service) revoked(r Revocation) {
 
 // callerOfToken builds the caller of a stored token, refusing the tokens
 // of users who may no longer use them.
-func (s *Service) callerOfToken(ctx context.Context, t *model.Token) (*Caller, error) {
+func (s *AuthService) callerOfToken(ctx context.Context, t *model.Token) (*Caller, error) {
 	bad := herr.Unauthorized("The access token is invalid")
 	c := &Caller{Token: t}
 	if t.UserID == 0 {
@@ -58,7 +58,7 @@ func (s *Service) callerOfToken(ctx context.Context, t *model.Token) (*Caller, e
 // CheckCaller checks again the credential of a caller authenticated
 // earlier (a streaming connection, at each subscription): its token must
 // still exist and its user still be usable.
-func (s *Service) CheckCaller(ctx context.Context, c *Caller) error {
+func (s *AuthService) CheckCaller(ctx context.Context, c *Caller) error {
 	bad := herr.Unauthorized("The access token is invalid")
 	if c == nil || c.Token == nil || c.Token.ID == 0 {
 		return bad
@@ -79,7 +79,7 @@ func (s *Service) CheckCaller(ctx context.Context, c *Caller) error {
 // RevokedTokens returns which of the tokens held by open connections no
 // longer exist: another process (the command line, which sets passwords)
 // deleted them, and its announcement could not reach this one.
-func (s *Service) RevokedTokens(ctx context.Context, ids []int64) ([]int64, error) {
+func (s *AuthService) RevokedTokens(ctx context.Context, ids []int64) ([]int64, error) {
 	live, err := s.store.ExistingTokenIDs(ctx, ids)
 	if err != nil {
 		return nil, herr.Internal(err)
@@ -99,7 +99,7 @@ func (s *Service) RevokedTokens(ctx context.Context, ids []int64) ([]int64, erro
 
 // RevokeToken revokes an access token presented by its app (POST
 // /oauth/revoke). As RFC 7009, an unknown token is no error.
-func (s *Service) RevokeToken(ctx context.Context, app *model.App, token string) error {
+func (s *AuthService) RevokeToken(ctx context.Context, app *model.App, token string) error {
 	if token == "" || len(token) > 512 {
 		return nil
 	}
@@ -119,7 +119,7 @@ func (s *Service) RevokeToken(ctx context.Context, app *model.App, token string)
 // access tokens, every browser session but keepSession (the browser that
 // changed its own password; 0: none), and their streams. Users share
 // their account's id.
-func (s *Service) setPassword(ctx context.Context, userID int64, hash string, keepSession int64) error {
+func (s *AuthService) setPassword(ctx context.Context, userID int64, hash string, keepSession int64) error {
 	err := s.store.SetPassword(ctx, userID, hash, keepSession)
 	if errors.Is(err, storage.ErrNotFound) {
 		return herr.NotFound("user")

@@ -17,7 +17,7 @@ import (
 
 // enforceDomainBlock applies b to the known accounts of b.Domain and its
 // subdomains. Errors are logged: the block itself is in place.
-func (s *Service) enforceDomainBlock(ctx context.Context, b *model.DomainBlock) {
+func (s *AdminService) enforceDomainBlock(ctx context.Context, b *model.DomainBlock) {
 	if b == nil || (b.Severity != "suspend" && b.Severity != "silence") {
 		return
 	}
@@ -58,7 +58,7 @@ func (s *Service) enforceDomainBlock(ctx context.Context, b *model.DomainBlock) 
 // DropRemoteFollows ends every follow between a
 // remote account and local accounts, without federating anything: the
 // remote side is suspended.
-func (s *Service) DropRemoteFollows(ctx context.Context, remoteID int64) {
+func (s *AdminService) DropRemoteFollows(ctx context.Context, remoteID int64) {
 	for _, dir := range []bool{true, false} {
 		for range 1000 { // bounded: each round removes a page
 			var links []storage.AccountLink

@@ -75,9 +75,9 @@ type policyCache struct {
 // admin change).
 const policyTTL = time.Minute
 
-func (s *Service) policyCache() *policyCache { return &s.policy }
+func (s *AdminService) policyCache() *policyCache { return &s.policy }
 
-func (s *Service) invalidateDomainPolicy() {
+func (s *AdminService) invalidateDomainPolicy() {
 	pc := s.policyCache()
 	pc.mu.Lock()
 	pc.rules = nil
@@ -99,7 +99,7 @@ func NormaliseDomain(d string) string {
 // cache is empty or stale. Any error (domain blocks, allows, or the
 // run-time limited federation setting) is returned: a partial snapshot is
 // never used nor cached.
-func (s *Service) loadPolicyRules(ctx context.Context) (*policyRules, error) {
+func (s *AdminService) loadPolicyRules(ctx context.Context) (*policyRules, error) {
 	pc := s.policyCache()
 	pc.mu.Lock()
 	defer pc.mu.Unlock()
@@ -170,7 +170,7 @@ var severityRank = map[string]int{"": 0, "noop": 0, "silence": 1, "suspend": 2}
 //
 // On error the policy is the fail-closed one (suspended, Unknown) and the
 // error is logged and returned.
-func (s *Service) DomainPolicy(ctx context.Context, domain string) (DomainPolicy, error) {
+func (s *AdminService) DomainPolicy(ctx context.Context, domain string) (DomainPolicy, error) {
 	host := NormaliseDomain(domain)
 	if host == "" {
 		return suspended(host), nil

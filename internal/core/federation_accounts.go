@@ -22,7 +22,7 @@ import (
 // gives no avatar or header; an account of a silenced or suspended domain
 // is silenced or suspended, as CreateDomainBlock does to the accounts
 // already known.
-func (s *Service) StoreRemoteAccount(ctx context.Context, a *model.Account, pol DomainPolicy) (*model.Account, error) {
+func (s *FederationService) StoreRemoteAccount(ctx context.Context, a *model.Account, pol DomainPolicy) (*model.Account, error) {
 	if a.Local() {
 		return nil, herr.Forbidden("Not a remote account")
 	}
@@ -42,7 +42,7 @@ func (s *Service) StoreRemoteAccount(ctx context.Context, a *model.Account, pol 
 // applyDomainPolicy silences (or suspends) a remote account of a silenced
 // (or suspended) domain, unless it already is, and returns it fresh.
 // Failures are logged: the account is stored either way.
-func (s *Service) applyDomainPolicy(ctx context.Context, a *model.Account, pol DomainPolicy) *model.Account {
+func (s *FederationService) applyDomainPolicy(ctx context.Context, a *model.Account, pol DomainPolicy) *model.Account {
 	var suspend bool
 	switch {
 	case a.SuspendedAt == nil && pol.Suspended():
@@ -64,7 +64,7 @@ func (s *Service) applyDomainPolicy(ctx context.Context, a *model.Account, pol D
 // moderateForDomain silences, or suspends, a remote account because of
 // its domain's block. A suspended account loses its follows with local
 // accounts, and nothing is sent to it.
-func (s *Service) moderateForDomain(ctx context.Context, accountID int64, suspend bool) error {
+func (s *FederationService) moderateForDomain(ctx context.Context, accountID int64, suspend bool) error {
 	t := true
 	m := storage.AccountModeration{Silenced: &t}
 	if suspend {
@@ -81,7 +81,7 @@ func (s *Service) moderateForDomain(ctx context.Context, accountID int64, suspen
 
 // MarkRemoteAccountGone records that the remote actor uri answered 410
 // (deleted at its origin); unknown and local accounts are left alone.
-func (s *Service) MarkRemoteAccountGone(ctx context.Context, uri string) error {
+func (s *FederationService) MarkRemoteAccountGone(ctx context.Context, uri string) error {
 	a, err := s.store.AccountByURI(ctx, uri)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil
@@ -96,14 +96,14 @@ func (s *Service) MarkRemoteAccountGone(ctx context.Context, uri string) error {
 
 // MarkInboxGone marks the remote accounts whose personal inbox is inboxURL
 // as gone (a delivery there answered 410) and returns how many.
-func (s *Service) MarkInboxGone(ctx context.Context, inboxURL string) (int64, error) {
+func (s *FederationService) MarkInboxGone(ctx context.Context, inboxURL string) (int64, error) {
 	return s.store.MarkInboxGone(ctx, inboxURL)
 }
 
 // RemoteAccountDeleted deletes a remote account that deleted itself (its
 // signed Delete of its own actor). Local accounts are deleted only by
 // their owner or the moderators (DeleteAccountData).
-func (s *Service) RemoteAccountDeleted(ctx context.Context, accountID int64) error {
+func (s *FederationService) RemoteAccountDeleted(ctx context.Context, accountID int64) error {
 	a, err := s.store.AccountByID(ctx, accountID)
 	if err != nil {
 		return err
@@ -119,7 +119,7 @@ func (s *Service) RemoteAccountDeleted(ctx context.Context, accountID int64) err
 // it, suspended, until then); the store leaves a tombstone, so its actor
 // answers 410. It returns the deleted account, or nil when there was
 // nothing to delete (gone already, or unsuspended since).
-func (s *Service) FinishLocalAccountDelete(ctx context.Context, accountID int64) (*model.Account, error) {
+func (s *FederationService) FinishLocalAccountDelete(ctx context.Context, accountID int64) (*model.Account, error) {
 	a, err := s.store.AccountByID(ctx, accountID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, nil
@@ -139,7 +139,7 @@ func (s *Service) FinishLocalAccountDelete(ctx context.Context, accountID int64)
 // (the engine checked that the new actor lists the old one in
 // alsoKnownAs): the old account records where it went, and its local
 // followers follow the new account instead, as in Mastodon.
-func (s *Service) RemoteAccountMoved(ctx context.Context, from, to *model.Account) error {
+func (s *FederationService) RemoteAccountMoved(ctx context.Context, from, to *model.Account) error {
 	if from.Local() {
 		return herr.Forbidden("A local account is not moved by an activity")
 	}
@@ -159,7 +159,7 @@ func (s *Service) RemoteAccountMoved(ctx context.Context, from, to *model.Accoun
 // Follow of the new account (keeping the old follow's options), an Undo of
 // the old follow. A follower who cannot follow the new account (blocked,
 // say) is logged and skipped.
-func (s *Service) migrateFollowers(ctx context.Context, from, to *model.Account) error {
+func (s *FederationService) migrateFollowers(ctx context.Context, from, to *model.Account) error {
 	var cursor int64
 	for range 1000 {
 		links, err := s.store.Followers(ctx, from.ID, model.Page{MaxID: cursor, Limit: 200})
@@ -205,7 +205,7 @@ func (s *Service) migrateFollowers(ctx context.Context, from, to *model.Account)
 
 // RemotePin adds a remote actor's post to its featured posts (an Add to
 // its featured collection): only its own posts, at most storage.MaxPins.
-func (s *Service) RemotePin(ctx context.Context, actorID int64, st *model.Status) error {
+func (s *FederationService) RemotePin(ctx context.Context, actorID int64, st *model.Status) error {
 	if st.AccountID != actorID {
 		return herr.Forbidden("Only the author of a post can feature it")
 	}
@@ -219,7 +219,7 @@ func (s *Service) RemotePin(ctx context.Context, actorID int64, st *model.Status
 
 // RemoteUnpin removes a remote actor's post, by its URI, from its featured
 // posts (a Remove); an unknown post is nothing to do.
-func (s *Service) RemoteUnpin(ctx context.Context, actorID int64, uri string) error {
+func (s *FederationService) RemoteUnpin(ctx context.Context, actorID int64, uri string) error {
 	st, err := s.store.StatusByURI(ctx, uri)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil

@@ -17,7 +17,7 @@ type Usage struct {
 
 // InstanceUsage counts the instance's users, posts, active users (as of
 // now) and known servers. Errors are the store's.
-func (s *Service) InstanceUsage(ctx context.Context, now time.Time) (Usage, error) {
+func (s *FederationService) InstanceUsage(ctx context.Context, now time.Time) (Usage, error) {
 	var u Usage
 	var err error
 	if u.Users, err = s.store.CountLocalAccounts(ctx); err != nil {

@@ -44,10 +44,10 @@ func inviteCode() string {
 }
 
 // InviteURL is the link to share.
-func (s *Service) InviteURL(code string) string { return s.Base() + "/invite/" + code }
+func (s *AdminService) InviteURL(code string) string { return s.Base() + "/invite/" + code }
 
 // resolveRole finds a role by key ("moderator") or id ("2").
-func (s *Service) resolveRole(ctx context.Context, v string) (*model.Role, error) {
+func (s *AdminService) resolveRole(ctx context.Context, v string) (*model.Role, error) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		v = model.RoleUser
@@ -70,7 +70,7 @@ func (s *Service) resolveRole(ctx context.Context, v string) (*model.Role, error
 // mayInviteTo checks that c may invite people to role r: Invite Users, and
 // r below the caller's own role. It holds when the invite is made and,
 // with the creator as c, every time it is used (inviteValid).
-func (s *Service) mayInviteTo(ctx context.Context, c *Caller, r *model.Role) error {
+func (s *AdminService) mayInviteTo(ctx context.Context, c *Caller, r *model.Role) error {
 	if c == nil {
 		return nil // the command line may give any role
 	}
@@ -98,7 +98,7 @@ func (s *Service) mayInviteTo(ctx context.Context, c *Caller, r *model.Role) err
 // to the invite's role. Demoting, suspending or disabling someone thus
 // ends their invites at once. Invites from the command line have no
 // creator.
-func (s *Service) InviteValid(ctx context.Context, inv *model.Invite, now time.Time) (bool, error) {
+func (s *AdminService) InviteValid(ctx context.Context, inv *model.Invite, now time.Time) (bool, error) {
 	if !inv.Usable(now) {
 		return false, nil
 	}
@@ -127,14 +127,14 @@ func (s *Service) InviteValid(ctx context.Context, inv *model.Invite, now time.T
 
 // inviteRole is the role an invite gives: a role deleted since falls back
 // to "user", as Register does.
-func (s *Service) inviteRole(ctx context.Context, inv *model.Invite) (*model.Role, error) {
+func (s *AdminService) inviteRole(ctx context.Context, inv *model.Invite) (*model.Role, error) {
 	return s.roleOrEveryone(ctx, inv.Role)
 }
 
 // CreateInvite makes an invite. c is nil for the command line, which may
 // give any role; a user needs Invite Users, and may only give roles below
 // their own.
-func (s *Service) CreateInvite(ctx context.Context, c *Caller, p InviteParams) (*model.Invite, error) {
+func (s *AdminService) CreateInvite(ctx context.Context, c *Caller, p InviteParams) (*model.Invite, error) {
 	if c != nil {
 		if err := s.Authorize(ctx, c, PermInviteUsers); err != nil {
 			return nil, err
@@ -185,7 +185,7 @@ func (s *Service) CreateInvite(ctx context.Context, c *Caller, p InviteParams) (
 
 // Invites lists invites: everyone's with Manage Invites, else the
 // caller's own. activeOnly hides revoked, expired and used-up ones.
-func (s *Service) Invites(ctx context.Context, c *Caller, activeOnly bool, p model.Page) ([]*model.Invite, error) {
+func (s *AdminService) Invites(ctx context.Context, c *Caller, activeOnly bool, p model.Page) ([]*model.Invite, error) {
 	if err := s.Authorize(ctx, c, PermInviteUsers, PermManageInvites); err != nil {
 		return nil, err
 	}
@@ -210,7 +210,7 @@ func (s *Service) Invites(ctx context.Context, c *Caller, activeOnly bool, p mod
 }
 
 // Invite returns one invite the caller may see.
-func (s *Service) Invite(ctx context.Context, c *Caller, id int64) (*model.Invite, error) {
+func (s *AdminService) Invite(ctx context.Context, c *Caller, id int64) (*model.Invite, error) {
 	if err := s.Authorize(ctx, c, PermInviteUsers, PermManageInvites); err != nil {
 		return nil, err
 	}
@@ -231,7 +231,7 @@ func (s *Service) Invite(ctx context.Context, c *Caller, id int64) (*model.Invit
 }
 
 // RevokeInvite stops an invite from being used.
-func (s *Service) RevokeInvite(ctx context.Context, c *Caller, id int64) (*model.Invite, error) {
+func (s *AdminService) RevokeInvite(ctx context.Context, c *Caller, id int64) (*model.Invite, error) {
 	inv, err := s.Invite(ctx, c, id)
 	if err != nil {
 		return nil, err
@@ -244,7 +244,7 @@ func (s *Service) RevokeInvite(ctx context.Context, c *Caller, id int64) (*model
 }
 
 // InviteByCode returns an invite for the public invite page (usable or not).
-func (s *Service) InviteByCode(ctx context.Context, code string) (*model.Invite, error) {
+func (s *AdminService) InviteByCode(ctx context.Context, code string) (*model.Invite, error) {
 	if code == "" || len(code) > 64 {
 		return nil, herr.NotFound("invite")
 	}

@@ -88,7 +88,7 @@ type failure struct {
 	err error
 }
 
-func (s *Service) mediaSt() *mediaState {
+func (s *MediaService) mediaSt() *mediaState {
 	s.media.mu.Lock()
 	defer s.media.mu.Unlock()
 	if s.media.st == nil {
@@ -112,13 +112,13 @@ func (s *Service) mediaSt() *mediaState {
 
 // SetFileStore replaces where media files are kept (the default is a
 // LocalStore under media.store_dir); call it before serving.
-func (s *Service) SetFileStore(fs media.FileStore) { s.mediaSt().files = fs }
+func (s *MediaService) SetFileStore(fs media.FileStore) { s.mediaSt().files = fs }
 
 // Files is the media file store.
-func (s *Service) Files() media.FileStore { return s.mediaSt().files }
+func (s *MediaService) Files() media.FileStore { return s.mediaSt().files }
 
 // MediaURL is the public URL of a stored file ("" for no key).
-func (s *Service) MediaURL(key string) string {
+func (s *MediaService) MediaURL(key string) string {
 	if key == "" {
 		return ""
 	}
@@ -129,7 +129,7 @@ func (s *Service) MediaURL(key string) string {
 }
 
 // proxyURL is the URL that serves a remote file through the cache.
-func (s *Service) proxyURL(kind string, objectID int64, variant string) string {
+func (s *MediaService) proxyURL(kind string, objectID int64, variant string) string {
 	return s.Base() + MediaProxyPrefix + kind + "/" + strconv.FormatInt(objectID, 10) + "/" + variant
 }
 
@@ -201,19 +201,19 @@ func (st *mediaState) forgetFailures() {
 
 // DecodeBudget is the memory budget of image processing (for tests and
 // metrics).
-func (s *Service) DecodeBudget() *media.Budget { return s.mediaSt().decode }
+func (s *MediaService) DecodeBudget() *media.Budget { return s.mediaSt().decode }
 
 // processImage decodes and re-encodes an image within the process's one
 // decode memory budget (config media.decode_memory_budget): every image
 // Herald decodes goes through here.
-func (s *Service) processImage(ctx context.Context, data []byte, o media.ImageOptions) (*media.Image, error) {
+func (s *MediaService) processImage(ctx context.Context, data []byte, o media.ImageOptions) (*media.Image, error) {
 	return s.mediaSt().decode.ProcessImage(ctx, data, o)
 }
 
 // later queues background work for the media worker; without a running
 // worker (or with a full queue) it reports false and the caller does the
 // work itself.
-func (s *Service) later(fn func(context.Context)) bool {
+func (s *MediaService) later(fn func(context.Context)) bool {
 	st := s.mediaSt()
 	st.workerMu.Lock()
 	running := st.worker
@@ -260,7 +260,7 @@ type UploadParams struct {
 }
 
 // imageOptions are the processing options of attachments.
-func (s *Service) imageOptions() media.ImageOptions {
+func (s *MediaService) imageOptions() media.ImageOptions {
 	return media.ImageOptions{
 		MaxBytes:       s.Cfg.Media.MaxImageBytes,
 		MaxPixels:      s.Cfg.Media.MaxPixels,
@@ -301,7 +301,7 @@ func sizeOf(w, h int) *model.MediaSize {
 
 // storeImage writes a processed image's files under a fresh directory of
 // dir and returns their keys.
-func (s *Service) storeImage(ctx context.Context, dir string, img *media.Image) (orig, small string, err error) {
+func (s *MediaService) storeImage(ctx context.Context, dir string, img *media.Image) (orig, small string, err error) {
 	orig = media.NewKey(dir, "original"+img.Original.Type.Ext)
 	if _, err := s.Files().Put(ctx, orig, bytes.NewReader(img.Original.Data)); err != nil {
 		return "", "", err
@@ -333,7 +333,7 @@ func applyImage(m *model.MediaAttachment, img *media.Image, orig, small string) 
 // UploadMedia stores an upload of the caller. Images are processed at
 // once; video and audio are stored as they are and their metadata read
 // (in the background when p.Async).
-func (s *Service) UploadMedia(ctx context.Context, c *Caller, p UploadParams) (*model.MediaAttachment, error) {
+func (s *MediaService) UploadMedia(ctx context.Context, c *Caller, p UploadParams) (*model.MediaAttachment, error) {
 	me, err := actor(c)
 	if err != nil {
 		return nil, err
@@ -404,7 +404,7 @@ func (s *Service) UploadMedia(ctx context.Context, c *Caller, p UploadParams) (*
 
 // processAV reads the metadata of a stored video or audio upload and marks
 // it ready.
-func (s *Service) processAV(ctx context.Context, mediaID int64) {
+func (s *MediaService) processAV(ctx context.Context, mediaID int64) {
 	m, err := s.store.MediaByID(ctx, mediaID)
 	if err != nil || m.Processing != model.MediaProcessing {
 		return
@@ -459,7 +459,7 @@ func applyAV(m *model.MediaAttachment, t media.Type, av media.AV) {
 func round2(v float64) float64 { return math.Round(v*100) / 100 }
 
 // ownMedia loads one of the caller's attachments, 404 otherwise.
-func (s *Service) ownMedia(ctx context.Context, c *Caller, mediaID int64) (*model.MediaAttachment, error) {
+func (s *MediaService) ownMedia(ctx context.Context, c *Caller, mediaID int64) (*model.MediaAttachment, error) {
 	me, err := actor(c)
 	if err != nil {
 		return nil, err
@@ -475,7 +475,7 @@ func (s *Service) ownMedia(ctx context.Context, c *Caller, mediaID int64) (*mode
 }
 
 // Media returns one of the caller's attachments (GET /api/v1/media/:id).
-func (s *Service) Media(ctx context.Context, c *Caller, mediaID int64) (*model.MediaAttachment, error) {
+func (s *MediaService) Media(ctx context.Context, c *Caller, mediaID int64) (*model.MediaAttachment, error) {
 	m, err := s.ownMedia(ctx, c, mediaID)
 	if err != nil {
 		return nil, err
@@ -493,7 +493,7 @@ type MediaUpdate struct {
 }
 
 // UpdateMedia changes the alt text or focus of an unattached upload.
-func (s *Service) UpdateMedia(ctx context.Context, c *Caller, mediaID int64, u MediaUpdate) (*model.MediaAttachment, error) {
+func (s *MediaService) UpdateMedia(ctx context.Context, c *Caller, mediaID int64, u MediaUpdate) (*model.MediaAttachment, error) {
 	m, err := s.ownMedia(ctx, c, mediaID)
 	if err != nil {
 		return nil, err
@@ -520,7 +520,7 @@ func (s *Service) UpdateMedia(ctx context.Context, c *Caller, mediaID int64, u M
 }
 
 // DeleteMedia deletes an unattached upload of the caller.
-func (s *Service) DeleteMedia(ctx context.Context, c *Caller, mediaID int64) error {
+func (s *MediaService) DeleteMedia(ctx context.Context, c *Caller, mediaID int64) error {
 	m, err := s.ownMedia(ctx, c, mediaID)
 	if err != nil {
 		return err
@@ -538,7 +538,7 @@ func (s *Service) DeleteMedia(ctx context.Context, c *Caller, mediaID int64) err
 // checkStatusMedia validates media ids for a status of the caller: at
 // most 4 of their own, processed, not attached elsewhere, and a video or
 // audio file alone.
-func (s *Service) checkStatusMedia(ctx context.Context, c *Caller, ids []string, statusID int64) ([]int64, error) {
+func (s *MediaService) checkStatusMedia(ctx context.Context, c *Caller, ids []string, statusID int64) ([]int64, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
@@ -576,7 +576,7 @@ func (s *Service) checkStatusMedia(ctx context.Context, c *Caller, ids []string,
 }
 
 // SweepMediaGarbage deletes the files that no row names any more.
-func (s *Service) SweepMediaGarbage(ctx context.Context) int {
+func (s *MediaService) SweepMediaGarbage(ctx context.Context) int {
 	done := 0
 	for round := 0; round < 100; round++ {
 		keys, err := s.store.MediaGarbage(ctx, 200)

@@ -32,7 +32,7 @@ const (
 // FetchCardLater makes the preview card of a status's first link in the
 // background (after a local post or a remote one arrives; the federation
 // engine calls it for remote posts).
-func (s *Service) FetchCardLater(statusID int64) {
+func (s *MediaService) FetchCardLater(statusID int64) {
 	s.later(func(ctx context.Context) {
 		if err := s.FetchCard(ctx, statusID); err != nil {
 			s.Log.Debug("media: preview card", "status", statusID, "err", err)
@@ -46,7 +46,7 @@ func (s *Service) FetchCardLater(statusID int64) {
 // is reused for 14 days. Direct messages get no card: a link sent in
 // private may be a one-time link (a sign-in or reset link) that a fetch
 // would use up, and the fetch would tell the link's host that it was sent.
-func (s *Service) FetchCard(ctx context.Context, statusID int64) error {
+func (s *MediaService) FetchCard(ctx context.Context, statusID int64) error {
 	st, err := s.store.StatusByID(ctx, statusID)
 	if err != nil {
 		return storeErr(err)
@@ -143,7 +143,7 @@ func FirstLink(content string) string {
 // buildCard fetches a page and reads its card; a page that cannot be read
 // or has no title gives a Failed card (remembered, so it is not fetched
 // again for every post).
-func (s *Service) buildCard(ctx context.Context, link string) *model.PreviewCard {
+func (s *MediaService) buildCard(ctx context.Context, link string) *model.PreviewCard {
 	card := &model.PreviewCard{URL: link, Type: "link", FetchedAt: time.Now().UTC(), Failed: true}
 	u, err := s.remoteURLAllowed(link)
 	if err != nil {
@@ -202,7 +202,7 @@ func (s *Service) buildCard(ctx context.Context, link string) *model.PreviewCard
 
 // fetchCardImage caches a card's image (scaled to fit 640×640) with its
 // blurhash; a card without its image is still a card.
-func (s *Service) fetchCardImage(ctx context.Context, card *model.PreviewCard) {
+func (s *MediaService) fetchCardImage(ctx context.Context, card *model.PreviewCard) {
 	f, err := s.fetchRemote(ctx, card.ImageRemoteURL, "cache/cards", 0, true)
 	if err != nil {
 		return
@@ -222,7 +222,7 @@ func (s *Service) fetchCardImage(ctx context.Context, card *model.PreviewCard) {
 
 // cardImageFile returns a card's cached image, fetching it again when the
 // cache was pruned.
-func (s *Service) cardImageFile(ctx context.Context, cardID int64) (string, error) {
+func (s *MediaService) cardImageFile(ctx context.Context, cardID int64) (string, error) {
 	var key string
 	err := s.mediaSt().once(ctx, "cardimage:"+strconv.FormatInt(cardID, 10), func(ctx context.Context) error {
 		c, err := s.store.CardByID(ctx, cardID)
@@ -247,7 +247,7 @@ func (s *Service) cardImageFile(ctx context.Context, cardID int64) (string, erro
 }
 
 // CardImageURL is the URL a card's image is shown with ("" for none).
-func (s *Service) CardImageURL(c *model.PreviewCard) string {
+func (s *MediaService) CardImageURL(c *model.PreviewCard) string {
 	if c.ImageKey != "" {
 		return s.MediaURL(c.ImageKey)
 	}

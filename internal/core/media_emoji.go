@@ -33,7 +33,7 @@ type emojiCacheEntry struct {
 
 // emojisOf returns a domain's emoji by shortcode, from a cache renewed
 // every emojiCacheTTL (and after every change made here).
-func (s *Service) emojisOf(ctx context.Context, domain string) map[string]*model.CustomEmoji {
+func (s *MediaService) emojisOf(ctx context.Context, domain string) map[string]*model.CustomEmoji {
 	st := s.mediaSt()
 	st.emojiMu.Lock()
 	e, ok := st.emojis[domain]
@@ -58,7 +58,7 @@ func (s *Service) emojisOf(ctx context.Context, domain string) map[string]*model
 	return m
 }
 
-func (s *Service) forgetEmojis(domain string) {
+func (s *MediaService) forgetEmojis(domain string) {
 	st := s.mediaSt()
 	st.emojiMu.Lock()
 	delete(st.emojis, domain)
@@ -69,7 +69,7 @@ func (s *Service) forgetEmojis(domain string) {
 // appears in texts, in order of appearance: what a status's or account's
 // "emojis" lists. Disabled emoji and those of domains whose media is
 // rejected are left out.
-func (s *Service) EmojisIn(ctx context.Context, domain string, texts ...string) []*model.CustomEmoji {
+func (s *MediaService) EmojisIn(ctx context.Context, domain string, texts ...string) []*model.CustomEmoji {
 	var found []*model.CustomEmoji
 	var known map[string]*model.CustomEmoji
 	seen := map[string]bool{}
@@ -98,7 +98,7 @@ func (s *Service) EmojisIn(ctx context.Context, domain string, texts ...string) 
 }
 
 // EmojiURLs are the image URL and still-image URL of an emoji.
-func (s *Service) EmojiURLs(e *model.CustomEmoji) (string, string) {
+func (s *MediaService) EmojiURLs(e *model.CustomEmoji) (string, string) {
 	if e.FileKey == "" {
 		return s.proxyURL("emojis", e.ID, "original"), s.proxyURL("emojis", e.ID, "static")
 	}
@@ -110,7 +110,7 @@ func (s *Service) EmojiURLs(e *model.CustomEmoji) (string, string) {
 }
 
 // CustomEmojis lists the local emoji shown to clients (enabled ones).
-func (s *Service) CustomEmojis(ctx context.Context) ([]*model.CustomEmoji, error) {
+func (s *MediaService) CustomEmojis(ctx context.Context) ([]*model.CustomEmoji, error) {
 	list, err := s.store.EmojisOfDomain(ctx, "")
 	if err != nil {
 		return nil, herr.Internal(err)
@@ -126,7 +126,7 @@ func (s *Service) CustomEmojis(ctx context.Context) ([]*model.CustomEmoji, error
 
 // AdminEmojis lists every local emoji, disabled ones included (Manage
 // Custom Emojis, as every emoji action).
-func (s *Service) AdminEmojis(ctx context.Context, c *Caller) ([]*model.CustomEmoji, error) {
+func (s *MediaService) AdminEmojis(ctx context.Context, c *Caller) ([]*model.CustomEmoji, error) {
 	if err := s.Authorize(ctx, c, PermManageCustomEmojis); err != nil {
 		return nil, err
 	}
@@ -148,7 +148,7 @@ type EmojiParams struct {
 
 // storeEmojiImage checks and stores an emoji image (PNG, GIF or WebP; an
 // animated GIF gets a still PNG beside it).
-func (s *Service) storeEmojiImage(ctx context.Context, data []byte) (file, static, ctype string, err error) {
+func (s *MediaService) storeEmojiImage(ctx context.Context, data []byte) (file, static, ctype string, err error) {
 	t, _, err := media.CheckImage(data, media.ImageOptions{MaxBytes: maxEmojiBytes, MaxPixels: s.Cfg.Media.MaxPixels})
 	if err != nil {
 		return "", "", "", mediaError(err)
@@ -179,7 +179,7 @@ func (s *Service) storeEmojiImage(ctx context.Context, data []byte) (file, stati
 }
 
 // CreateEmoji adds a local custom emoji.
-func (s *Service) CreateEmoji(ctx context.Context, c *Caller, p EmojiParams) (*model.CustomEmoji, error) {
+func (s *MediaService) CreateEmoji(ctx context.Context, c *Caller, p EmojiParams) (*model.CustomEmoji, error) {
 	if err := s.Authorize(ctx, c, PermManageCustomEmojis); err != nil {
 		return nil, err
 	}
@@ -228,7 +228,7 @@ func applyEmojiParams(e *model.CustomEmoji, p EmojiParams) {
 }
 
 // Emoji returns a local emoji.
-func (s *Service) Emoji(ctx context.Context, c *Caller, emojiID int64) (*model.CustomEmoji, error) {
+func (s *MediaService) Emoji(ctx context.Context, c *Caller, emojiID int64) (*model.CustomEmoji, error) {
 	if err := s.Authorize(ctx, c, PermManageCustomEmojis); err != nil {
 		return nil, err
 	}
@@ -240,7 +240,7 @@ func (s *Service) Emoji(ctx context.Context, c *Caller, emojiID int64) (*model.C
 }
 
 // UpdateEmoji changes a local emoji.
-func (s *Service) UpdateEmoji(ctx context.Context, c *Caller, emojiID int64, p EmojiParams) (*model.CustomEmoji, error) {
+func (s *MediaService) UpdateEmoji(ctx context.Context, c *Caller, emojiID int64, p EmojiParams) (*model.CustomEmoji, error) {
 	e, err := s.Emoji(ctx, c, emojiID)
 	if err != nil {
 		return nil, err
@@ -271,7 +271,7 @@ func (s *Service) UpdateEmoji(ctx context.Context, c *Caller, emojiID int64, p E
 }
 
 // DeleteEmoji deletes a local emoji and its files.
-func (s *Service) DeleteEmoji(ctx context.Context, c *Caller, emojiID int64) error {
+func (s *MediaService) DeleteEmoji(ctx context.Context, c *Caller, emojiID int64) error {
 	e, err := s.Emoji(ctx, c, emojiID)
 	if err != nil {
 		return err
@@ -296,7 +296,7 @@ type RemoteEmoji struct {
 // that its :shortcodes: render; the images are fetched in the background
 // (and on first display). Nothing is stored when the domain's media is
 // rejected. At most 64 emoji per object.
-func (s *Service) IngestRemoteEmojis(ctx context.Context, domain string, emojis []RemoteEmoji) error {
+func (s *MediaService) IngestRemoteEmojis(ctx context.Context, domain string, emojis []RemoteEmoji) error {
 	domain = strings.ToLower(strings.TrimSpace(domain))
 	if domain == "" || domain == s.Cfg.Instance.Domain || s.rejectsMedia(domain) {
 		return nil
@@ -341,7 +341,7 @@ type NoteEmoji struct {
 
 // EmojiTags returns the Emoji tags of local text (a status's content and
 // spoiler, or a display name and note), for outgoing ActivityPub objects.
-func (s *Service) EmojiTags(ctx context.Context, texts ...string) []NoteEmoji {
+func (s *MediaService) EmojiTags(ctx context.Context, texts ...string) []NoteEmoji {
 	var out []NoteEmoji
 	for _, e := range s.EmojisIn(ctx, "", texts...) {
 		u, _ := s.EmojiURLs(e)

@@ -27,7 +27,7 @@ var errMediaRejected = errors.New("media of this domain is rejected")
 
 // rejectsMedia reports whether media from domain (host[:port]) must not be
 // fetched: reject_media, suspension or allow-list mode. Errors refuse.
-func (s *Service) rejectsMedia(domain string) bool {
+func (s *MediaService) rejectsMedia(domain string) bool {
 	if domain == "" {
 		return false
 	}
@@ -37,7 +37,7 @@ func (s *Service) rejectsMedia(domain string) bool {
 
 // remoteURLAllowed checks a remote media URL: http(s), a host, and not
 // from a domain whose media is rejected.
-func (s *Service) remoteURLAllowed(raw string) (*url.URL, error) {
+func (s *MediaService) remoteURLAllowed(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
 		return nil, fmt.Errorf("media: bad remote URL %q", raw)
@@ -61,7 +61,7 @@ type fetched struct {
 // images up to MaxImageBytes (or maxImage when > 0) into memory, video
 // and audio up to MaxVideoBytes streamed into the file store under a key
 // of dir. Types are decided by the content.
-func (s *Service) fetchRemote(ctx context.Context, raw, dir string, maxImage int64, imagesOnly bool) (*fetched, error) {
+func (s *MediaService) fetchRemote(ctx context.Context, raw, dir string, maxImage int64, imagesOnly bool) (*fetched, error) {
 	u, err := s.remoteURLAllowed(raw)
 	if err != nil {
 		return nil, err
@@ -146,7 +146,7 @@ var blurhashRe = regexp.MustCompile(`^[0-9A-Za-z#$%*+,\-.:;=?@\[\]^_{|}~]{6,100}
 // the background (or when first shown) unless the status's domain or the
 // file's host has its media rejected; those stay links. Calling it again
 // for the same status replaces its attachments (an edit).
-func (s *Service) IngestRemoteAttachments(ctx context.Context, statusID int64, atts []RemoteAttachment) error {
+func (s *MediaService) IngestRemoteAttachments(ctx context.Context, statusID int64, atts []RemoteAttachment) error {
 	st, err := s.store.StatusByID(ctx, statusID)
 	if err != nil {
 		return storeErr(err)
@@ -250,7 +250,7 @@ func attachmentType(mediaType string) string {
 // cacheRemoteMedia fetches (once at a time) a remote attachment's file,
 // processes it like an upload (metadata stripped, preview, blurhash) and
 // stores it. It returns the attachment as stored.
-func (s *Service) cacheRemoteMedia(ctx context.Context, mediaID int64) (*model.MediaAttachment, error) {
+func (s *MediaService) cacheRemoteMedia(ctx context.Context, mediaID int64) (*model.MediaAttachment, error) {
 	err := s.mediaSt().once(ctx, "attachment:"+strconv.FormatInt(mediaID, 10), func(ctx context.Context) error {
 		m, err := s.store.MediaByID(ctx, mediaID)
 		if err != nil {
@@ -312,7 +312,7 @@ func imageHash(u string) string {
 // AccountImageURL is the avatar ("avatar") or header ("header") URL to
 // show for an account: local ones as stored, remote ones through the
 // media cache, "" when there is none (or the domain's media is rejected).
-func (s *Service) AccountImageURL(a *model.Account, kind string) string {
+func (s *MediaService) AccountImageURL(a *model.Account, kind string) string {
 	raw := a.AvatarURL
 	if kind == "header" {
 		raw = a.HeaderURL
@@ -328,7 +328,7 @@ func (s *Service) AccountImageURL(a *model.Account, kind string) string {
 
 // AccountImageFile returns the stored file key of an account's avatar or
 // header, fetching and caching a remote account's image when needed.
-func (s *Service) AccountImageFile(ctx context.Context, accountID int64, kind string) (string, error) {
+func (s *MediaService) AccountImageFile(ctx context.Context, accountID int64, kind string) (string, error) {
 	if kind != "avatar" && kind != "header" {
 		return "", herr.NotFound("image")
 	}
@@ -378,7 +378,7 @@ func (s *Service) AccountImageFile(ctx context.Context, accountID int64, kind st
 	return key, nil
 }
 
-func (s *Service) accountImageOptions(kind string) media.ImageOptions {
+func (s *MediaService) accountImageOptions(kind string) media.ImageOptions {
 	o := media.ImageOptions{MaxBytes: s.Cfg.Media.MaxImageBytes, MaxPixels: s.Cfg.Media.MaxPixels, FitW: avatarSize, FitH: avatarSize}
 	if kind == "header" {
 		o.FitW, o.FitH = headerWidth, headerHeight
@@ -389,7 +389,7 @@ func (s *Service) accountImageOptions(kind string) media.ImageOptions {
 // CacheAccountImages fetches a remote account's avatar and header into
 // the cache in the background (the federation engine calls it after
 // storing an actor); it does nothing for local accounts.
-func (s *Service) CacheAccountImages(accountID int64) {
+func (s *MediaService) CacheAccountImages(accountID int64) {
 	s.later(func(ctx context.Context) {
 		_, _ = s.AccountImageFile(ctx, accountID, "avatar")
 		_, _ = s.AccountImageFile(ctx, accountID, "header")
@@ -397,7 +397,7 @@ func (s *Service) CacheAccountImages(accountID int64) {
 }
 
 // cacheRemoteEmoji fetches a remote emoji's image into the cache.
-func (s *Service) cacheRemoteEmoji(ctx context.Context, emojiID int64) (*model.CustomEmoji, error) {
+func (s *MediaService) cacheRemoteEmoji(ctx context.Context, emojiID int64) (*model.CustomEmoji, error) {
 	err := s.mediaSt().once(ctx, "emoji:"+strconv.FormatInt(emojiID, 10), func(ctx context.Context) error {
 		e, err := s.store.EmojiByID(ctx, emojiID)
 		if err != nil {
@@ -444,7 +444,7 @@ func ProxyNeedsViewer(kind string) bool { return kind == "attachments" }
 // an attachment is served only to who may see its status (CanSee), so
 // that of a direct message or a followers-only post is not public; the
 // rest is public.
-func (s *Service) ProxyFile(ctx context.Context, c *Caller, kind string, objectID int64, variant string) (string, error) {
+func (s *MediaService) ProxyFile(ctx context.Context, c *Caller, kind string, objectID int64, variant string) (string, error) {
 	switch kind {
 	case "attachments":
 		m, err := s.store.MediaByID(ctx, objectID)
@@ -498,7 +498,7 @@ type MediaFileURLs struct {
 // AttachmentURLs says where an attachment's files are served from: the
 // store for local and cached media, the proxy for remote media not cached
 // yet, and the remote URL alone when the domain's media is rejected.
-func (s *Service) AttachmentURLs(m *model.MediaAttachment) MediaFileURLs {
+func (s *MediaService) AttachmentURLs(m *model.MediaAttachment) MediaFileURLs {
 	var u MediaFileURLs
 	u.RemoteURL = m.RemoteURL
 	switch {
@@ -534,7 +534,7 @@ type NoteAttachment struct {
 
 // AttachmentsOf returns the attachments of local statuses as Documents
 // for their Notes, by status id, in one query.
-func (s *Service) AttachmentsOf(ctx context.Context, statusIDs []int64) (map[int64][]NoteAttachment, error) {
+func (s *MediaService) AttachmentsOf(ctx context.Context, statusIDs []int64) (map[int64][]NoteAttachment, error) {
 	all, err := s.store.MediaOfStatuses(ctx, statusIDs)
 	if err != nil {
 		return nil, herr.Internal(err)

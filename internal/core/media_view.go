@@ -9,7 +9,7 @@ import (
 
 // loadMediaView loads the attachments and preview cards of a view's
 // statuses and boosted originals: two queries whatever the page size.
-func (s *Service) loadMediaView(ctx context.Context, v *StatusView) error {
+func (s *MediaService) loadMediaView(ctx context.Context, v *StatusView) error {
 	v.Media, v.Cards = map[int64][]*model.MediaAttachment{}, map[int64]*model.PreviewCard{}
 	var ids []int64
 	for _, st := range v.Statuses {

@@ -21,7 +21,7 @@ const (
 // audio processing, remote media and preview card fetches queued by the
 // rest of core, the deletion of files no row names (every minute) and the
 // daily pruning of the remote media cache. The server runs one.
-func (s *Service) RunMediaWorker(ctx context.Context) {
+func (s *MediaService) RunMediaWorker(ctx context.Context) {
 	st := s.mediaSt()
 	st.workerMu.Lock()
 	st.worker = true
@@ -92,7 +92,7 @@ func (r PruneResult) Total() int {
 // ago, keeping their records (they are fetched again when shown), deletes
 // attachments on no status after a day (DeleteUnattachedMedia), then the
 // files.
-func (s *Service) PruneMedia(ctx context.Context, olderThan time.Duration) (PruneResult, error) {
+func (s *MediaService) PruneMedia(ctx context.Context, olderThan time.Duration) (PruneResult, error) {
 	var r PruneResult
 	if olderThan < 0 {
 		return r, herr.BadRequest("negative age")
@@ -148,7 +148,7 @@ func (s *Service) PruneMedia(ctx context.Context, olderThan time.Duration) (Prun
 // t: uploads never used, and remote attachments whose attaching failed
 // (their files, fetched or not, go with them through the media garbage).
 // PruneMedia calls it with a day's grace.
-func (s *Service) DeleteUnattachedMedia(ctx context.Context, before time.Time) (int, error) {
+func (s *MediaService) DeleteUnattachedMedia(ctx context.Context, before time.Time) (int, error) {
 	n := 0
 	for {
 		ids, err := s.store.UnattachedMediaBefore(ctx, before, 200)
@@ -173,7 +173,7 @@ func (s *Service) DeleteUnattachedMedia(ctx context.Context, before time.Time) (
 // SetProfileImage stores a new avatar or header of the caller: cropped
 // and scaled (avatars 400×400, headers 1500×500), metadata stripped, and
 // federates the profile update. An empty data removes the image.
-func (s *Service) SetProfileImage(ctx context.Context, c *Caller, kind string, data []byte) (*model.Account, error) {
+func (s *MediaService) SetProfileImage(ctx context.Context, c *Caller, kind string, data []byte) (*model.Account, error) {
 	me, err := actor(c)
 	if err != nil {
 		return nil, err

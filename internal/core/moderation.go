@@ -15,7 +15,7 @@ import (
 // see, and the reversals, approval and deletion.
 
 // AdminAccounts lists accounts for moderators (Manage Users).
-func (s *Service) AdminAccounts(ctx context.Context, c *Caller, f storage.AdminAccountFilter, p model.Page) ([]*storage.AdminAccount, error) {
+func (s *AdminService) AdminAccounts(ctx context.Context, c *Caller, f storage.AdminAccountFilter, p model.Page) ([]*storage.AdminAccount, error) {
 	if err := s.Authorize(ctx, c, PermManageUsers); err != nil {
 		return nil, err
 	}
@@ -24,7 +24,7 @@ func (s *Service) AdminAccounts(ctx context.Context, c *Caller, f storage.AdminA
 
 // StaffAccounts lists the active local staff (Permission.IsStaff), for
 // the about page.
-func (s *Service) StaffAccounts(ctx context.Context, limit int) ([]*model.Account, error) {
+func (s *AdminService) StaffAccounts(ctx context.Context, limit int) ([]*model.Account, error) {
 	list, err := s.adminAccounts(ctx, storage.AdminAccountFilter{Origin: "local", Staff: true, Status: "active"}, model.Page{Limit: limit})
 	if err != nil {
 		return nil, err
@@ -38,7 +38,7 @@ func (s *Service) StaffAccounts(ctx context.Context, limit int) ([]*model.Accoun
 
 // adminAccounts runs an account query, giving the staff filter the staff
 // roles and turning role ids into role keys.
-func (s *Service) adminAccounts(ctx context.Context, f storage.AdminAccountFilter, p model.Page) ([]*storage.AdminAccount, error) {
+func (s *AdminService) adminAccounts(ctx context.Context, f storage.AdminAccountFilter, p model.Page) ([]*storage.AdminAccount, error) {
 	if len(f.RoleIDs) > 0 {
 		keys, err := s.roleKeysOf(ctx, f.RoleIDs)
 		if err != nil {
@@ -65,7 +65,7 @@ func (s *Service) adminAccounts(ctx context.Context, f storage.AdminAccountFilte
 
 // roleKeysOf returns the keys of the roles with these ids; ids of no role
 // are skipped.
-func (s *Service) roleKeysOf(ctx context.Context, ids []int64) ([]string, error) {
+func (s *AdminService) roleKeysOf(ctx context.Context, ids []int64) ([]string, error) {
 	var keys []string
 	for _, id := range ids {
 		r, err := s.store.RoleByID(ctx, id)
@@ -80,14 +80,14 @@ func (s *Service) roleKeysOf(ctx context.Context, ids []int64) ([]string, error)
 }
 
 // AdminAccount returns one account for moderators.
-func (s *Service) AdminAccount(ctx context.Context, c *Caller, id int64) (*storage.AdminAccount, error) {
+func (s *AdminService) AdminAccount(ctx context.Context, c *Caller, id int64) (*storage.AdminAccount, error) {
 	if err := s.Authorize(ctx, c, PermManageUsers, PermManageReports); err != nil {
 		return nil, err
 	}
 	return s.adminAccount(ctx, id)
 }
 
-func (s *Service) adminAccount(ctx context.Context, id int64) (*storage.AdminAccount, error) {
+func (s *AdminService) adminAccount(ctx context.Context, id int64) (*storage.AdminAccount, error) {
 	aa, err := s.store.AdminAccount(ctx, id)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, herr.NotFound("account")
@@ -117,7 +117,7 @@ var actionWarning = map[string]string{"none": "none", "sensitive": "sensitive", 
 // given report (and, for any action but none, every open report about
 // the account), and for a local suspension queues an account.update so
 // that other servers learn of it.
-func (s *Service) AccountAction(ctx context.Context, c *Caller, targetID int64, p AccountActionParams) error {
+func (s *AdminService) AccountAction(ctx context.Context, c *Caller, targetID int64, p AccountActionParams) error {
 	if err := s.Authorize(ctx, c, PermManageUsers, PermManageReports); err != nil {
 		return err
 	}
@@ -246,7 +246,7 @@ func warningLabel(action string) string {
 // AccountState reverses an action or decides a sign-up: unsuspend,
 // unsilence, unsensitive, enable, approve, reject. Reject deletes the
 // pending account.
-func (s *Service) AccountState(ctx context.Context, c *Caller, targetID int64, op string) (*storage.AdminAccount, error) {
+func (s *AdminService) AccountState(ctx context.Context, c *Caller, targetID int64, op string) (*storage.AdminAccount, error) {
 	if err := s.Authorize(ctx, c, PermManageUsers); err != nil {
 		return nil, err
 	}
@@ -314,7 +314,7 @@ func (s *Service) AccountState(ctx context.Context, c *Caller, targetID int64, o
 
 // DeleteAccountData permanently deletes a suspended account (Delete User
 // Data). A local account's actor then answers 404.
-func (s *Service) DeleteAccountData(ctx context.Context, c *Caller, targetID int64) (*storage.AdminAccount, error) {
+func (s *AdminService) DeleteAccountData(ctx context.Context, c *Caller, targetID int64) (*storage.AdminAccount, error) {
 	if err := s.Authorize(ctx, c, PermDeleteUserData); err != nil {
 		return nil, err
 	}
@@ -347,7 +347,7 @@ func (s *Service) DeleteAccountData(ctx context.Context, c *Caller, targetID int
 }
 
 // AccountWarnings lists the warnings the caller's account received.
-func (s *Service) AccountWarnings(ctx context.Context, c *Caller, p model.Page) ([]*model.AccountWarning, error) {
+func (s *AdminService) AccountWarnings(ctx context.Context, c *Caller, p model.Page) ([]*model.AccountWarning, error) {
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
@@ -359,7 +359,7 @@ func (s *Service) AccountWarnings(ctx context.Context, c *Caller, p model.Page) 
 }
 
 // AccountWarning returns one of the caller's warnings.
-func (s *Service) AccountWarning(ctx context.Context, c *Caller, id int64) (*model.AccountWarning, error) {
+func (s *AdminService) AccountWarning(ctx context.Context, c *Caller, id int64) (*model.AccountWarning, error) {
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
@@ -373,7 +373,7 @@ func (s *Service) AccountWarning(ctx context.Context, c *Caller, id int64) (*mod
 }
 
 // AdminAccountWarnings lists the warnings an account received (moderators).
-func (s *Service) AdminAccountWarnings(ctx context.Context, c *Caller, targetID int64, p model.Page) ([]*model.AccountWarning, error) {
+func (s *AdminService) AdminAccountWarnings(ctx context.Context, c *Caller, targetID int64, p model.Page) ([]*model.AccountWarning, error) {
 	if err := s.Authorize(ctx, c, PermManageUsers, PermManageReports); err != nil {
 		return nil, err
 	}

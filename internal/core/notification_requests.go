@@ -42,7 +42,7 @@ func PolicyScreen(p *storage.NotificationPolicy, now time.Time) *storage.Notific
 }
 
 // notificationScreen is the caller's policy, ready for storage.
-func (s *Service) notificationScreen(ctx context.Context, c *Caller) (*storage.NotificationScreen, error) {
+func (s *NotificationService) notificationScreen(ctx context.Context, c *Caller) (*storage.NotificationScreen, error) {
 	p, err := s.store.NotificationPolicy(ctx, c.Account.ID)
 	if err != nil {
 		return nil, herr.Internal(err)
@@ -61,7 +61,7 @@ type NotificationRequestPage struct {
 
 // NotificationRequests lists the caller's pending requests; from, when not
 // 0, selects the request of that sender.
-func (s *Service) NotificationRequests(ctx context.Context, c *Caller, from int64, p model.Page) (*NotificationRequestPage, error) {
+func (s *NotificationService) NotificationRequests(ctx context.Context, c *Caller, from int64, p model.Page) (*NotificationRequestPage, error) {
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
@@ -110,7 +110,7 @@ func (s *Service) NotificationRequests(ctx context.Context, c *Caller, from int6
 }
 
 // NotificationRequest returns the request of one sender (its id).
-func (s *Service) NotificationRequest(ctx context.Context, c *Caller, id int64) (*NotificationRequestPage, error) {
+func (s *NotificationService) NotificationRequest(ctx context.Context, c *Caller, id int64) (*NotificationRequestPage, error) {
 	np, err := s.NotificationRequests(ctx, c, id, model.Page{Limit: 1})
 	if err != nil {
 		return nil, err
@@ -122,7 +122,7 @@ func (s *Service) NotificationRequest(ctx context.Context, c *Caller, id int64) 
 }
 
 // AcceptNotificationRequest accepts one pending request.
-func (s *Service) AcceptNotificationRequest(ctx context.Context, c *Caller, id int64) error {
+func (s *NotificationService) AcceptNotificationRequest(ctx context.Context, c *Caller, id int64) error {
 	if _, err := s.NotificationRequest(ctx, c, id); err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func (s *Service) AcceptNotificationRequest(ctx context.Context, c *Caller, id i
 
 // AcceptNotificationRequests accepts the senders: their notifications,
 // past and future, skip the policy.
-func (s *Service) AcceptNotificationRequests(ctx context.Context, c *Caller, ids []int64) error {
+func (s *NotificationService) AcceptNotificationRequests(ctx context.Context, c *Caller, ids []int64) error {
 	if err := s.requireUser(c); err != nil {
 		return err
 	}
@@ -142,7 +142,7 @@ func (s *Service) AcceptNotificationRequests(ctx context.Context, c *Caller, ids
 }
 
 // DismissNotificationRequest dismisses one pending request.
-func (s *Service) DismissNotificationRequest(ctx context.Context, c *Caller, id int64) error {
+func (s *NotificationService) DismissNotificationRequest(ctx context.Context, c *Caller, id int64) error {
 	if _, err := s.NotificationRequest(ctx, c, id); err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func (s *Service) DismissNotificationRequest(ctx context.Context, c *Caller, id 
 }
 
 // DismissNotificationRequests deletes the senders' filtered notifications.
-func (s *Service) DismissNotificationRequests(ctx context.Context, c *Caller, ids []int64) error {
+func (s *NotificationService) DismissNotificationRequests(ctx context.Context, c *Caller, ids []int64) error {
 	if err := s.requireUser(c); err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func (s *Service) DismissNotificationRequests(ctx context.Context, c *Caller, id
 
 // NotificationRequestsSummary counts the pending requests and their
 // notifications.
-func (s *Service) NotificationRequestsSummary(ctx context.Context, c *Caller) (requests, notifications int64, err error) {
+func (s *NotificationService) NotificationRequestsSummary(ctx context.Context, c *Caller) (requests, notifications int64, err error) {
 	if err := s.requireUser(c); err != nil {
 		return 0, 0, err
 	}

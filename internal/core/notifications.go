@@ -33,7 +33,7 @@ type NotificationPage struct {
 }
 
 // Notifications lists the caller's notifications.
-func (s *Service) Notifications(ctx context.Context, c *Caller, f storage.NotificationFilter, p model.Page) (*NotificationPage, error) {
+func (s *NotificationService) Notifications(ctx context.Context, c *Caller, f storage.NotificationFilter, p model.Page) (*NotificationPage, error) {
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
@@ -67,7 +67,7 @@ func knownTypes(in []string) []string {
 	return out
 }
 
-func (s *Service) notificationPage(ctx context.Context, c *Caller, ns []*model.Notification) (*NotificationPage, error) {
+func (s *NotificationService) notificationPage(ctx context.Context, c *Caller, ns []*model.Notification) (*NotificationPage, error) {
 	out := &NotificationPage{Accounts: map[int64]*model.Account{}, Statuses: map[int64]*model.Status{}}
 	if len(ns) > 0 {
 		out.Newest, out.Oldest = ns[0].ID, ns[len(ns)-1].ID
@@ -114,7 +114,7 @@ func (s *Service) notificationPage(ctx context.Context, c *Caller, ns []*model.N
 }
 
 // Notification returns one of the caller's notifications.
-func (s *Service) Notification(ctx context.Context, c *Caller, notificationID int64) (*NotificationPage, error) {
+func (s *NotificationService) Notification(ctx context.Context, c *Caller, notificationID int64) (*NotificationPage, error) {
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
@@ -136,7 +136,7 @@ func (s *Service) Notification(ctx context.Context, c *Caller, notificationID in
 }
 
 // DismissNotification deletes one of the caller's notifications.
-func (s *Service) DismissNotification(ctx context.Context, c *Caller, notificationID int64) error {
+func (s *NotificationService) DismissNotification(ctx context.Context, c *Caller, notificationID int64) error {
 	if err := s.requireUser(c); err != nil {
 		return err
 	}
@@ -151,7 +151,7 @@ func (s *Service) DismissNotification(ctx context.Context, c *Caller, notificati
 }
 
 // ClearNotifications deletes all of the caller's notifications.
-func (s *Service) ClearNotifications(ctx context.Context, c *Caller) error {
+func (s *NotificationService) ClearNotifications(ctx context.Context, c *Caller) error {
 	if err := s.requireUser(c); err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ const MaxUnreadCount = 1000
 
 // UnreadNotifications counts the caller's notifications newer than their
 // notifications marker.
-func (s *Service) UnreadNotifications(ctx context.Context, c *Caller) (int64, error) {
+func (s *NotificationService) UnreadNotifications(ctx context.Context, c *Caller) (int64, error) {
 	if err := s.requireUser(c); err != nil {
 		return 0, err
 	}

@@ -93,7 +93,7 @@ type GroupedPage struct {
 
 // GroupedNotifications pages the caller's notifications into groups; up
 // to limit groups from up to 3×limit notifications.
-func (s *Service) GroupedNotifications(ctx context.Context, c *Caller, f storage.NotificationFilter, grouped []string, p model.Page) (*GroupedPage, error) {
+func (s *NotificationService) GroupedNotifications(ctx context.Context, c *Caller, f storage.NotificationFilter, grouped []string, p model.Page) (*GroupedPage, error) {
 	limit := p.Limit
 	p.Limit = min(limit*3, 240)
 	np, err := s.Notifications(ctx, c, f, p)
@@ -158,7 +158,7 @@ func (s *Service) GroupedNotifications(ctx context.Context, c *Caller, f storage
 
 // NotificationGroupByKey returns one group with up to 80 of its
 // notifications (newest first).
-func (s *Service) NotificationGroupByKey(ctx context.Context, c *Caller, key string) (*GroupedPage, error) {
+func (s *NotificationService) NotificationGroupByKey(ctx context.Context, c *Caller, key string) (*GroupedPage, error) {
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
@@ -202,7 +202,7 @@ func (s *Service) NotificationGroupByKey(ctx context.Context, c *Caller, key str
 }
 
 // NotificationGroupAccounts lists the senders of a group, newest first.
-func (s *Service) NotificationGroupAccounts(ctx context.Context, c *Caller, key string) ([]*model.Account, error) {
+func (s *NotificationService) NotificationGroupAccounts(ctx context.Context, c *Caller, key string) ([]*model.Account, error) {
 	gp, err := s.NotificationGroupByKey(ctx, c, key)
 	if err != nil {
 		return nil, err
@@ -219,7 +219,7 @@ func (s *Service) NotificationGroupAccounts(ctx context.Context, c *Caller, key 
 }
 
 // DismissNotificationGroup deletes every notification of a group.
-func (s *Service) DismissNotificationGroup(ctx context.Context, c *Caller, key string) error {
+func (s *NotificationService) DismissNotificationGroup(ctx context.Context, c *Caller, key string) error {
 	if err := s.requireUser(c); err != nil {
 		return err
 	}
@@ -235,7 +235,7 @@ func (s *Service) DismissNotificationGroup(ctx context.Context, c *Caller, key s
 
 // UnreadNotificationGroups counts the groups among the caller's unread
 // notifications (up to limit notifications).
-func (s *Service) UnreadNotificationGroups(ctx context.Context, c *Caller, f storage.NotificationFilter, grouped []string, limit int) (int64, error) {
+func (s *NotificationService) UnreadNotificationGroups(ctx context.Context, c *Caller, f storage.NotificationFilter, grouped []string, limit int) (int64, error) {
 	if err := s.requireUser(c); err != nil {
 		return 0, err
 	}
@@ -258,7 +258,7 @@ func (s *Service) UnreadNotificationGroups(ctx context.Context, c *Caller, f sto
 var NotificationPolicyValues = []string{"accept", "filter", "drop"}
 
 // NotificationPolicy returns the caller's policy.
-func (s *Service) NotificationPolicy(ctx context.Context, c *Caller) (*storage.NotificationPolicy, error) {
+func (s *NotificationService) NotificationPolicy(ctx context.Context, c *Caller) (*storage.NotificationPolicy, error) {
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
@@ -275,7 +275,7 @@ type PolicyUpdate struct {
 }
 
 // UpdateNotificationPolicy validates and stores a policy change.
-func (s *Service) UpdateNotificationPolicy(ctx context.Context, c *Caller, u PolicyUpdate) (*storage.NotificationPolicy, error) {
+func (s *NotificationService) UpdateNotificationPolicy(ctx context.Context, c *Caller, u PolicyUpdate) (*storage.NotificationPolicy, error) {
 	p, err := s.NotificationPolicy(ctx, c)
 	if err != nil {
 		return nil, err

@@ -119,7 +119,7 @@ type CreateAppParams struct {
 }
 
 // CreateApp registers an OAuth application.
-func (s *Service) CreateApp(ctx context.Context, p CreateAppParams) (*model.App, error) {
+func (s *AuthService) CreateApp(ctx context.Context, p CreateAppParams) (*model.App, error) {
 	name := strings.TrimSpace(p.Name)
 	if name == "" {
 		return nil, herr.Unprocessable("Validation failed: Application name can't be blank")
@@ -168,7 +168,7 @@ func (s *Service) CreateApp(ctx context.Context, p CreateAppParams) (*model.App,
 }
 
 // AppByClientID finds an app, answering 401 invalid_client when unknown.
-func (s *Service) AppByClientID(ctx context.Context, clientID string) (*model.App, error) {
+func (s *AuthService) AppByClientID(ctx context.Context, clientID string) (*model.App, error) {
 	app, err := s.store.AppByClientID(ctx, clientID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, herr.Unauthorized(invalidClient)
@@ -185,7 +185,7 @@ func CheckClient(app *model.App, secret string) bool {
 }
 
 // IssueToken creates an access token for a user (userID 0: app only).
-func (s *Service) IssueToken(ctx context.Context, appID, userID int64, scopes []string) (string, *model.Token, error) {
+func (s *AuthService) IssueToken(ctx context.Context, appID, userID int64, scopes []string) (string, *model.Token, error) {
 	plain := RandomToken(32)
 	t := &model.Token{AppID: appID, UserID: userID, Scopes: strings.Join(scopes, " ")}
 	if err := s.store.CreateToken(ctx, t, plain); err != nil {
@@ -247,7 +247,7 @@ type AuthRequest struct {
 // AuthorizationRequest validates an authorization request before anyone
 // is asked to sign in or consent. Errors are the messages Doorkeeper shows
 // on its error page; nothing is redirected to an unverified URI.
-func (s *Service) AuthorizationRequest(ctx context.Context, p AuthorizeParams) (*AuthRequest, error) {
+func (s *AuthService) AuthorizationRequest(ctx context.Context, p AuthorizeParams) (*AuthRequest, error) {
 	if p.ResponseType != "" && p.ResponseType != "code" {
 		return nil, herr.BadRequest("The authorization server does not support this response type.")
 	}
@@ -281,7 +281,7 @@ func (s *Service) AuthorizationRequest(ctx context.Context, p AuthorizeParams) (
 // the user consented. It checks again what AuthorizationRequest checked,
 // so that no caller can issue a code for an unregistered redirect URI,
 // wider scopes or a weak challenge.
-func (s *Service) IssueCode(ctx context.Context, app *model.App, userID int64, redirectURI string, scopes []string, challenge, method string) (string, error) {
+func (s *AuthService) IssueCode(ctx context.Context, app *model.App, userID int64, redirectURI string, scopes []string, challenge, method string) (string, error) {
 	if !slices.Contains(app.RedirectURIs, redirectURI) {
 		return "", herr.BadRequest("The redirect URI included is not valid.")
 	}
@@ -330,7 +330,7 @@ func InvalidClient() error { return oauthError(401, "invalid_client", invalidCli
 // issued with a PKCE challenge, with the verifier alone (a public client).
 // redirect_uri must be the one the code was issued for. A code is used up
 // by the first attempt, good or bad.
-func (s *Service) ExchangeCode(ctx context.Context, app *model.App, secret, code, redirectURI, verifier string) (string, *model.Token, error) {
+func (s *AuthService) ExchangeCode(ctx context.Context, app *model.App, secret, code, redirectURI, verifier string) (string, *model.Token, error) {
 	if secret != "" && !CheckClient(app, secret) {
 		return "", nil, InvalidClient()
 	}
@@ -402,7 +402,7 @@ func (c *Caller) AccountID() int64 {
 
 // CallerByToken authenticates a bearer token. Revocation takes effect at
 // once: nothing is cached.
-func (s *Service) CallerByToken(ctx context.Context, token string) (*Caller, error) {
+func (s *AuthService) CallerByToken(ctx context.Context, token string) (*Caller, error) {
 	bad := herr.Unauthorized("The access token is invalid")
 	if token == "" || len(token) > 512 {
 		return nil, bad

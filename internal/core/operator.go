@@ -15,7 +15,7 @@ import (
 
 // LocalAccounts pages through the local accounts with their users, oldest
 // first.
-func (s *Service) LocalAccounts(ctx context.Context, limit, offset int) ([]*model.Account, []*model.User, error) {
+func (s *AuthService) LocalAccounts(ctx context.Context, limit, offset int) ([]*model.Account, []*model.User, error) {
 	accts, users, err := s.store.ListLocalAccounts(ctx, limit, offset)
 	if err != nil {
 		return nil, nil, herr.Internal(err)
@@ -25,7 +25,7 @@ func (s *Service) LocalAccounts(ctx context.Context, limit, offset int) ([]*mode
 
 // IssueUserToken issues an access token of no app, with scopes, for the
 // local user username.
-func (s *Service) IssueUserToken(ctx context.Context, username string, scopes []string) (string, *model.Account, error) {
+func (s *AuthService) IssueUserToken(ctx context.Context, username string, scopes []string) (string, *model.Account, error) {
 	a, err := s.LocalAccount(ctx, username)
 	if err != nil {
 		return "", nil, err

@@ -47,7 +47,7 @@ type VAPIDKeys struct {
 }
 
 // VAPIDKeys returns the instance's key pair, made on first use.
-func (s *Service) VAPIDKeys(ctx context.Context) (VAPIDKeys, error) {
+func (s *NotificationService) VAPIDKeys(ctx context.Context) (VAPIDKeys, error) {
 	var k VAPIDKeys
 	v, err := s.store.SettingOrCreate(ctx, "vapid_keys", func() (string, error) {
 		priv, err := ecdh.P256().GenerateKey(rand.Reader)
@@ -82,7 +82,7 @@ func decodeKey(s string) ([]byte, error) {
 // that lets its holder act on what it announces.
 var adminAlertPermission = map[string]Permission{"admin.sign_up": PermManageUsers, "admin.report": PermManageReports}
 
-func (s *Service) alertsAllowed(ctx context.Context, c *Caller, alerts map[string]bool) ([]string, error) {
+func (s *NotificationService) alertsAllowed(ctx context.Context, c *Caller, alerts map[string]bool) ([]string, error) {
 	perms, _, err := s.PermissionsOf(ctx, c.User)
 	if err != nil {
 		return nil, err
@@ -101,7 +101,7 @@ func (s *Service) alertsAllowed(ctx context.Context, c *Caller, alerts map[strin
 }
 
 // Subscribe creates the caller's token's subscription, replacing any.
-func (s *Service) Subscribe(ctx context.Context, c *Caller, p PushParams) (*storage.PushSubscription, error) {
+func (s *NotificationService) Subscribe(ctx context.Context, c *Caller, p PushParams) (*storage.PushSubscription, error) {
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
@@ -146,7 +146,7 @@ func (s *Service) Subscribe(ctx context.Context, c *Caller, p PushParams) (*stor
 }
 
 // PushSubscription returns the caller's token's subscription.
-func (s *Service) PushSubscription(ctx context.Context, c *Caller) (*storage.PushSubscription, error) {
+func (s *NotificationService) PushSubscription(ctx context.Context, c *Caller) (*storage.PushSubscription, error) {
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
@@ -161,7 +161,7 @@ func (s *Service) PushSubscription(ctx context.Context, c *Caller) (*storage.Pus
 }
 
 // UpdatePushSubscription changes alerts and policy.
-func (s *Service) UpdatePushSubscription(ctx context.Context, c *Caller, p PushParams) (*storage.PushSubscription, error) {
+func (s *NotificationService) UpdatePushSubscription(ctx context.Context, c *Caller, p PushParams) (*storage.PushSubscription, error) {
 	sub, err := s.PushSubscription(ctx, c)
 	if err != nil {
 		return nil, err
@@ -184,7 +184,7 @@ func (s *Service) UpdatePushSubscription(ctx context.Context, c *Caller, p PushP
 }
 
 // Unsubscribe removes the caller's token's subscription (idempotent).
-func (s *Service) Unsubscribe(ctx context.Context, c *Caller) error {
+func (s *NotificationService) Unsubscribe(ctx context.Context, c *Caller) error {
 	if err := s.requireUser(c); err != nil {
 		return err
 	}
@@ -207,7 +207,7 @@ type PushNotice struct {
 // PreparePush applies the subscription's policy and loads what the push
 // shows; it answers nil (and no error) when the push must not be sent
 // (policy, sender gone, status no longer visible).
-func (s *Service) PreparePush(ctx context.Context, job *storage.PushJob) (*PushNotice, error) {
+func (s *NotificationService) PreparePush(ctx context.Context, job *storage.PushJob) (*PushNotice, error) {
 	n, sub := &job.Notification, &job.Subscription
 	from, err := s.store.AccountByID(ctx, n.FromAccountID)
 	if errors.Is(err, storage.ErrNotFound) {

@@ -34,7 +34,7 @@ type ForwardPayload struct {
 }
 
 // checkReportedStatuses verifies that every status is the target's.
-func (s *Service) checkReportedStatuses(ctx context.Context, targetID int64, ids []int64) ([]*model.Status, error) {
+func (s *AdminService) checkReportedStatuses(ctx context.Context, targetID int64, ids []int64) ([]*model.Status, error) {
 	ids = dedupeIDs(ids)
 	if len(ids) == 0 {
 		return nil, nil
@@ -68,7 +68,7 @@ func dedupeIDs(ids []int64) []int64 {
 }
 
 // checkRules verifies rule ids.
-func (s *Service) checkRules(ctx context.Context, ids []int64) ([]int64, error) {
+func (s *AdminService) checkRules(ctx context.Context, ids []int64) ([]int64, error) {
 	ids = dedupeIDs(ids)
 	for _, id := range ids {
 		if _, err := s.store.RuleByID(ctx, id); errors.Is(err, storage.ErrNotFound) {
@@ -83,7 +83,7 @@ func (s *Service) checkRules(ctx context.Context, ids []int64) ([]int64, error) 
 // CreateReport files a user's report. With Forward and a remote target, an
 // anonymised copy is queued for the target's server (report.forward event,
 // in the same transaction).
-func (s *Service) CreateReport(ctx context.Context, c *Caller, p ReportParams) (*model.Report, error) {
+func (s *AdminService) CreateReport(ctx context.Context, c *Caller, p ReportParams) (*model.Report, error) {
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
@@ -146,7 +146,7 @@ func (s *Service) CreateReport(ctx context.Context, c *Caller, p ReportParams) (
 }
 
 // reportNotice tells moderators about a new report.
-func (s *Service) reportNotice(ctx context.Context, r *model.Report, from string, target *model.Account) {
+func (s *AdminService) reportNotice(ctx context.Context, r *model.Report, from string, target *model.Account) {
 	comment := r.Comment
 	if comment == "" {
 		comment = "(no comment)"
@@ -161,7 +161,7 @@ func (s *Service) reportNotice(ctx context.Context, r *model.Report, from string
 // target a local account, statusIDs its reported statuses (others are
 // ignored), uri the Flag's id (a repeated Flag is ignored). Flags from
 // domains whose reports are rejected are dropped without error.
-func (s *Service) ReceiveFlag(ctx context.Context, reporterDomain string, actorID int64, targetAccountID int64, statusIDs []int64, comment, uri string) error {
+func (s *AdminService) ReceiveFlag(ctx context.Context, reporterDomain string, actorID int64, targetAccountID int64, statusIDs []int64, comment, uri string) error {
 	pol, err := s.DomainPolicy(ctx, reporterDomain)
 	if err != nil {
 		return err
@@ -220,19 +220,19 @@ func (s *Service) ReceiveFlag(ctx context.Context, reporterDomain string, actorI
 // --- the moderators' side ---
 
 // AdminReports lists reports (Manage Reports).
-func (s *Service) AdminReports(ctx context.Context, c *Caller, f storage.ReportFilter, p model.Page) ([]*model.Report, error) {
+func (s *AdminService) AdminReports(ctx context.Context, c *Caller, f storage.ReportFilter, p model.Page) ([]*model.Report, error) {
 	return adminRead(ctx, s, c, PermManageReports, "reports", func() ([]*model.Report, error) { return s.store.Reports(ctx, f, p) })
 }
 
 // AdminReport returns one report.
-func (s *Service) AdminReport(ctx context.Context, c *Caller, id int64) (*model.Report, error) {
+func (s *AdminService) AdminReport(ctx context.Context, c *Caller, id int64) (*model.Report, error) {
 	if err := s.Authorize(ctx, c, PermManageReports); err != nil {
 		return nil, err
 	}
 	return s.report(ctx, id)
 }
 
-func (s *Service) report(ctx context.Context, id int64) (*model.Report, error) {
+func (s *AdminService) report(ctx context.Context, id int64) (*model.Report, error) {
 	r, err := s.store.ReportByID(ctx, id)
 	if err != nil {
 		return nil, readErr(err, "report")
@@ -241,7 +241,7 @@ func (s *Service) report(ctx context.Context, id int64) (*model.Report, error) {
 }
 
 // UpdateReport changes a report's category and rules.
-func (s *Service) UpdateReport(ctx context.Context, c *Caller, id int64, category *string, ruleIDs *[]int64) (*model.Report, error) {
+func (s *AdminService) UpdateReport(ctx context.Context, c *Caller, id int64, category *string, ruleIDs *[]int64) (*model.Report, error) {
 	r, err := s.AdminReport(ctx, c, id)
 	if err != nil {
 		return nil, err
@@ -270,7 +270,7 @@ func (s *Service) UpdateReport(ctx context.Context, c *Caller, id int64, categor
 }
 
 // AssignReport assigns the report to the caller (assign) or to nobody.
-func (s *Service) AssignReport(ctx context.Context, c *Caller, id int64, assign bool) (*model.Report, error) {
+func (s *AdminService) AssignReport(ctx context.Context, c *Caller, id int64, assign bool) (*model.Report, error) {
 	r, err := s.AdminReport(ctx, c, id)
 	if err != nil {
 		return nil, err
@@ -290,7 +290,7 @@ func (s *Service) AssignReport(ctx context.Context, c *Caller, id int64, assign 
 }
 
 // ResolveReport marks a report resolved by the caller, or reopens it.
-func (s *Service) ResolveReport(ctx context.Context, c *Caller, id int64, resolve bool) (*model.Report, error) {
+func (s *AdminService) ResolveReport(ctx context.Context, c *Caller, id int64, resolve bool) (*model.Report, error) {
 	r, err := s.AdminReport(ctx, c, id)
 	if err != nil {
 		return nil, err
@@ -311,7 +311,7 @@ func (s *Service) ResolveReport(ctx context.Context, c *Caller, id int64, resolv
 }
 
 // ReportNotes lists a report's notes.
-func (s *Service) ReportNotes(ctx context.Context, c *Caller, id int64) ([]*model.ReportNote, error) {
+func (s *AdminService) ReportNotes(ctx context.Context, c *Caller, id int64) ([]*model.ReportNote, error) {
 	if _, err := s.AdminReport(ctx, c, id); err != nil {
 		return nil, err
 	}
@@ -324,7 +324,7 @@ func (s *Service) ReportNotes(ctx context.Context, c *Caller, id int64) ([]*mode
 
 // AddReportNote adds a note to a report; resolve (or reopen) may change
 // its state at the same time, as Mastodon's "resolve with note".
-func (s *Service) AddReportNote(ctx context.Context, c *Caller, id int64, content string) (*model.ReportNote, error) {
+func (s *AdminService) AddReportNote(ctx context.Context, c *Caller, id int64, content string) (*model.ReportNote, error) {
 	if _, err := s.AdminReport(ctx, c, id); err != nil {
 		return nil, err
 	}
@@ -346,7 +346,7 @@ func (s *Service) AddReportNote(ctx context.Context, c *Caller, id int64, conten
 }
 
 // DeleteReportNote deletes a note (its author's, or any with Manage Users).
-func (s *Service) DeleteReportNote(ctx context.Context, c *Caller, id, noteID int64) error {
+func (s *AdminService) DeleteReportNote(ctx context.Context, c *Caller, id, noteID int64) error {
 	notes, err := s.ReportNotes(ctx, c, id)
 	if err != nil {
 		return err

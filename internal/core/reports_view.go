@@ -42,7 +42,7 @@ func (v *ReportView) PostsOf(r *model.Report) []*model.Status {
 }
 
 // ViewReports builds the moderators' view of reports (Manage Reports).
-func (s *Service) ViewReports(ctx context.Context, c *Caller, rs []*model.Report) (*ReportView, error) {
+func (s *AdminService) ViewReports(ctx context.Context, c *Caller, rs []*model.Report) (*ReportView, error) {
 	if err := s.Authorize(ctx, c, PermManageReports); err != nil {
 		return nil, err
 	}

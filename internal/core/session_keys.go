@@ -13,7 +13,7 @@ import (
 // first use and kept, so that a restart keeps people signed in. It never
 // changes once made, so it is read once per process (every signed-in page
 // and CSRF check needs it).
-func (s *Service) WebSessionKey(ctx context.Context) ([]byte, error) {
+func (s *AuthService) WebSessionKey(ctx context.Context) ([]byte, error) {
 	if k := s.sessionKey.Load(); k != nil {
 		return *k, nil
 	}
@@ -29,7 +29,7 @@ func (s *Service) WebSessionKey(ctx context.Context) ([]byte, error) {
 // PendingSignIn returns the user who gave the right password a moment
 // ago (the web UI remembers who in a signed cookie) and must now give a
 // second factor; only a user who may still sign in.
-func (s *Service) PendingSignIn(ctx context.Context, userID int64) (*model.User, error) {
+func (s *AuthService) PendingSignIn(ctx context.Context, userID int64) (*model.User, error) {
 	u, err := s.store.UserByAccountID(ctx, userID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, herr.Unauthorized("Your session has ended")

@@ -21,7 +21,7 @@ import (
 // do (admin actions still need the role's permission).
 const WebScopes = "read write follow push profile admin:read admin:write"
 
-func (s *Service) webStore() (storage.WebUI, error) {
+func (s *AuthService) webStore() (storage.WebUI, error) {
 	ws, ok := s.store.(storage.WebUI)
 	if !ok {
 		return nil, herr.Internal(errors.New("the store does not keep web sessions"))
@@ -30,7 +30,7 @@ func (s *Service) webStore() (storage.WebUI, error) {
 }
 
 // userWebStore is webStore for a signed-in user's own settings.
-func (s *Service) userWebStore(c *Caller) (storage.WebUI, error) {
+func (s *AuthService) userWebStore(c *Caller) (storage.WebUI, error) {
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
@@ -44,7 +44,7 @@ func sessionHash(token string) []byte {
 
 // StartWebSession records a new browser session of u and returns its
 // secret id, to be carried in the session cookie.
-func (s *Service) StartWebSession(ctx context.Context, u *model.User, ip, userAgent string) (string, error) {
+func (s *AuthService) StartWebSession(ctx context.Context, u *model.User, ip, userAgent string) (string, error) {
 	st, err := s.webStore()
 	if err != nil {
 		return "", err
@@ -65,7 +65,7 @@ func (s *Service) StartWebSession(ctx context.Context, u *model.User, ip, userAg
 // WebSessionCaller returns the caller of a live browser session: its user
 // (who must still be usable), account and a token standing for the
 // session, with WebScopes.
-func (s *Service) WebSessionCaller(ctx context.Context, token string) (*Caller, *storage.WebSession, error) {
+func (s *AuthService) WebSessionCaller(ctx context.Context, token string) (*Caller, *storage.WebSession, error) {
 	bad := herr.Unauthorized("Your session has ended")
 	if token == "" || len(token) > 128 {
 		return nil, nil, bad
@@ -91,7 +91,7 @@ func (s *Service) WebSessionCaller(ctx context.Context, token string) (*Caller, 
 }
 
 // EndWebSession deletes the session with this secret id (sign out).
-func (s *Service) EndWebSession(ctx context.Context, token string) {
+func (s *AuthService) EndWebSession(ctx context.Context, token string) {
 	st, err := s.webStore()
 	if err != nil || token == "" {
 		return
@@ -102,7 +102,7 @@ func (s *Service) EndWebSession(ctx context.Context, token string) {
 }
 
 // WebSessions lists the caller's browser sessions, most recent first.
-func (s *Service) WebSessions(ctx context.Context, c *Caller) ([]*storage.WebSession, error) {
+func (s *AuthService) WebSessions(ctx context.Context, c *Caller) ([]*storage.WebSession, error) {
 	st, err := s.userWebStore(c)
 	if err != nil {
 		return nil, err
@@ -111,7 +111,7 @@ func (s *Service) WebSessions(ctx context.Context, c *Caller) ([]*storage.WebSes
 }
 
 // RevokeWebSession ends one of the caller's sessions.
-func (s *Service) RevokeWebSession(ctx context.Context, c *Caller, id int64) error {
+func (s *AuthService) RevokeWebSession(ctx context.Context, c *Caller, id int64) error {
 	st, err := s.userWebStore(c)
 	if err != nil {
 		return err
@@ -129,7 +129,7 @@ func (s *Service) RevokeWebSession(ctx context.Context, c *Caller, id int64) err
 // ChangePassword sets the caller's password after checking the current
 // one; every access token and every browser session but keepSession (the
 // one making the change) ends.
-func (s *Service) ChangePassword(ctx context.Context, c *Caller, current, next string, keepSession int64) error {
+func (s *AuthService) ChangePassword(ctx context.Context, c *Caller, current, next string, keepSession int64) error {
 	if err := s.requireUser(c); err != nil {
 		return err
 	}
@@ -145,7 +145,7 @@ func (s *Service) ChangePassword(ctx context.Context, c *Caller, current, next s
 
 // ChangeEmail sets the caller's e-mail address after checking the
 // password. With mail configured the new address must be confirmed.
-func (s *Service) ChangeEmail(ctx context.Context, c *Caller, password, email string) error {
+func (s *AuthService) ChangeEmail(ctx context.Context, c *Caller, password, email string) error {
 	if err := s.requireUser(c); err != nil {
 		return err
 	}
@@ -178,7 +178,7 @@ func (s *Service) ChangeEmail(ctx context.Context, c *Caller, password, email st
 
 // checkPassword confirms the signed-in caller's current password (loaded
 // with the caller in this request) before a change of credentials.
-func (s *Service) checkPassword(_ context.Context, c *Caller, password string) (*model.User, error) {
+func (s *AuthService) checkPassword(_ context.Context, c *Caller, password string) (*model.User, error) {
 	if !passwordMatches(c.User, password) {
 		return nil, herr.Unprocessable("The current password is not correct")
 	}
@@ -186,7 +186,7 @@ func (s *Service) checkPassword(_ context.Context, c *Caller, password string) (
 }
 
 // AuthorizedApps lists the apps that hold tokens of the caller.
-func (s *Service) AuthorizedApps(ctx context.Context, c *Caller) ([]storage.AuthorizedApp, error) {
+func (s *AuthService) AuthorizedApps(ctx context.Context, c *Caller) ([]storage.AuthorizedApp, error) {
 	st, err := s.userWebStore(c)
 	if err != nil {
 		return nil, err
@@ -195,7 +195,7 @@ func (s *Service) AuthorizedApps(ctx context.Context, c *Caller) ([]storage.Auth
 }
 
 // RevokeAuthorizedApp deletes every token of the caller held by an app.
-func (s *Service) RevokeAuthorizedApp(ctx context.Context, c *Caller, appID int64) error {
+func (s *AuthService) RevokeAuthorizedApp(ctx context.Context, c *Caller, appID int64) error {
 	st, err := s.userWebStore(c)
 	if err != nil {
 		return err

@@ -112,7 +112,7 @@ func (f *signInFailures) fail(w *failWindow, limit int, window time.Duration, no
 
 // lookupLogin finds the user of a login (e-mail or username); nil when
 // there is none.
-func (s *Service) lookupLogin(ctx context.Context, login string) (*model.User, error) {
+func (s *AuthService) lookupLogin(ctx context.Context, login string) (*model.User, error) {
 	u, err := s.store.UserByLogin(ctx, login)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, nil
@@ -145,7 +145,7 @@ func signInKey(u *model.User, login string) string {
 
 // signInName is the account named in the log: the username, or the login
 // as typed (shortened) when it matches no one.
-func (s *Service) signInName(ctx context.Context, u *model.User, login string) string {
+func (s *AuthService) signInName(ctx context.Context, u *model.User, login string) string {
 	if u != nil {
 		if a, err := s.store.AccountByID(ctx, u.AccountID); err == nil {
 			return a.Username
@@ -159,7 +159,7 @@ func (s *Service) signInName(ctx context.Context, u *model.User, login string) s
 	return login
 }
 
-func (s *Service) log() *slog.Logger {
+func (s *AuthService) log() *slog.Logger {
 	if s.Log == nil {
 		return slog.New(slog.DiscardHandler)
 	}
@@ -168,7 +168,7 @@ func (s *Service) log() *slog.Logger {
 
 // beginSignIn reserves an attempt for the account, or refuses with 429
 // (and logs the refusal as a failure) while it is locked.
-func (s *Service) beginSignIn(ctx context.Context, u *model.User, login, ip string, via SignInVia) (*failWindow, error) {
+func (s *AuthService) beginSignIn(ctx context.Context, u *model.User, login, ip string, via SignInVia) (*failWindow, error) {
 	lim := s.Cfg.Limits
 	now := time.Now()
 	w, until := s.signIns.begin(signInKey(u, login), lim.FailedSignInsPerAccount, lim.FailedSignInsWindow.Duration, now)
@@ -183,7 +183,7 @@ func (s *Service) beginSignIn(ctx context.Context, u *model.User, login, ip stri
 
 // failSignIn records a failed attempt and logs it (and the lock-out it may
 // cause).
-func (s *Service) failSignIn(ctx context.Context, w *failWindow, u *model.User, login, ip string, via SignInVia, reason string) {
+func (s *AuthService) failSignIn(ctx context.Context, w *failWindow, u *model.User, login, ip string, via SignInVia, reason string) {
 	lim := s.Cfg.Limits
 	n, until := s.signIns.fail(w, lim.FailedSignInsPerAccount, lim.FailedSignInsWindow.Duration, time.Now())
 	name := s.signInName(ctx, u, login)
@@ -200,7 +200,7 @@ func (s *Service) failSignIn(ctx context.Context, w *failWindow, u *model.User, 
 // right password), a wrong password (400, the same for unknown logins) and
 // an unusable user (403). It reports whether the user must still give a
 // second factor (SignInSecondFactor); if not, the sign-in is complete.
-func (s *Service) SignInWithPassword(ctx context.Context, login, password, ip string, via SignInVia) (*model.User, bool, error) {
+func (s *AuthService) SignInWithPassword(ctx context.Context, login, password, ip string, via SignInVia) (*model.User, bool, error) {
 	if err := s.CheckSignIn(ctx, ip); err != nil {
 		return nil, false, err
 	}
@@ -232,7 +232,7 @@ func (s *Service) SignInWithPassword(ctx context.Context, login, password, ip st
 
 // SignInSecondFactor is the second step of a web sign-in: a TOTP or
 // recovery code. Wrong codes count as failed sign-ins of the account.
-func (s *Service) SignInSecondFactor(ctx context.Context, u *model.User, code, ip string) error {
+func (s *AuthService) SignInSecondFactor(ctx context.Context, u *model.User, code, ip string) error {
 	w, err := s.beginSignIn(ctx, u, "", ip, ViaWeb)
 	if err != nil {
 		return err
@@ -256,7 +256,7 @@ func (s *Service) SignInSecondFactor(ctx context.Context, u *model.User, code, i
 // does (resource_owner_from_credentials returns no user when
 // otp_required_for_login); its apps sign in through the authorization-code
 // flow, where the web sign-in asks for the code.
-func (s *Service) PasswordGrant(ctx context.Context, login, password, ip string) (*model.User, error) {
+func (s *AuthService) PasswordGrant(ctx context.Context, login, password, ip string) (*model.User, error) {
 	u, second, err := s.SignInWithPassword(ctx, login, password, ip, ViaPasswordGrant)
 	if err != nil {
 		switch he := herr.As(err); he.Status {

@@ -32,7 +32,7 @@ func remoteID(published time.Time) (int64, time.Time) {
 // mentions and tags: home feeds of local followers, notifications of the
 // mentioned local accounts. Content is sanitised here whatever the caller
 // did. A status whose URI is known is returned as stored.
-func (s *Service) IngestRemoteStatus(ctx context.Context, st *model.Status, mentionIDs []int64, tags []string) (*model.Status, error) {
+func (s *FederationService) IngestRemoteStatus(ctx context.Context, st *model.Status, mentionIDs []int64, tags []string) (*model.Status, error) {
 	if st.URI == "" || st.AccountID == 0 {
 		return nil, herr.BadRequest("status without id or author")
 	}
@@ -83,7 +83,7 @@ func (s *Service) IngestRemoteStatus(ctx context.Context, st *model.Status, ment
 }
 
 // remoteOwned loads a status by URI and checks that actorID wrote it.
-func (s *Service) remoteOwned(ctx context.Context, actorID int64, uri string) (*model.Status, error) {
+func (s *FederationService) remoteOwned(ctx context.Context, actorID int64, uri string) (*model.Status, error) {
 	st, err := s.store.StatusByURI(ctx, uri)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, herr.NotFound("status")
@@ -99,7 +99,7 @@ func (s *Service) remoteOwned(ctx context.Context, actorID int64, uri string) (*
 
 // UpdateRemoteStatus applies a remote edit (Update{Note}) from its author.
 // upd carries the new URI-identified content, spoiler, sensitivity and language.
-func (s *Service) UpdateRemoteStatus(ctx context.Context, actorID int64, upd *model.Status, tags []string) (*model.Status, error) {
+func (s *FederationService) UpdateRemoteStatus(ctx context.Context, actorID int64, upd *model.Status, tags []string) (*model.Status, error) {
 	st, err := s.remoteOwned(ctx, actorID, upd.URI)
 	if err != nil {
 		return nil, err
@@ -123,7 +123,7 @@ func (s *Service) UpdateRemoteStatus(ctx context.Context, actorID int64, upd *mo
 }
 
 // RemoteDeleteStatus deletes a remote status on its author's Delete.
-func (s *Service) RemoteDeleteStatus(ctx context.Context, actorID int64, uri string) error {
+func (s *FederationService) RemoteDeleteStatus(ctx context.Context, actorID int64, uri string) error {
 	st, err := s.remoteOwned(ctx, actorID, uri)
 	if err != nil {
 		return err
@@ -138,7 +138,7 @@ func (s *Service) RemoteDeleteStatus(ctx context.Context, actorID int64, uri str
 // remoteMaySee checks a remote actor's interaction with a status (Like,
 // Announce, reply) by the one visibility rule, with the actor as viewer:
 // who may not see a post may not favourite, boost or answer it.
-func (s *Service) remoteMaySee(ctx context.Context, actorID int64, st *model.Status) error {
+func (s *FederationService) remoteMaySee(ctx context.Context, actorID int64, st *model.Status) error {
 	ok, err := s.CanSeeStatus(ctx, actorID, st)
 	if err != nil {
 		return err
@@ -150,7 +150,7 @@ func (s *Service) remoteMaySee(ctx context.Context, actorID int64, st *model.Sta
 }
 
 // RemoteFavourite records a remote Like of a status the actor may see.
-func (s *Service) RemoteFavourite(ctx context.Context, actorID int64, st *model.Status, uri string) error {
+func (s *FederationService) RemoteFavourite(ctx context.Context, actorID int64, st *model.Status, uri string) error {
 	if err := s.remoteMaySee(ctx, actorID, st); err != nil {
 		return err
 	}
@@ -165,7 +165,7 @@ func (s *Service) RemoteFavourite(ctx context.Context, actorID int64, st *model.
 }
 
 // RemoteUnfavourite undoes a remote Like.
-func (s *Service) RemoteUnfavourite(ctx context.Context, actorID, statusID int64) error {
+func (s *FederationService) RemoteUnfavourite(ctx context.Context, actorID, statusID int64) error {
 	if err := s.store.Unfavourite(ctx, actorID, statusID, nil); err != nil {
 		return herr.Internal(err)
 	}
@@ -173,7 +173,7 @@ func (s *Service) RemoteUnfavourite(ctx context.Context, actorID, statusID int64
 }
 
 // RemoteUnfavouriteByURI undoes a remote Like named by its id.
-func (s *Service) RemoteUnfavouriteByURI(ctx context.Context, actorID int64, likeURI string) error {
+func (s *FederationService) RemoteUnfavouriteByURI(ctx context.Context, actorID int64, likeURI string) error {
 	acc, statusID, err := s.store.FavouriteByURI(ctx, likeURI)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil
@@ -188,7 +188,7 @@ func (s *Service) RemoteUnfavouriteByURI(ctx context.Context, actorID int64, lik
 }
 
 // RemoteReblog records a remote Announce of a status; uri is the Announce id.
-func (s *Service) RemoteReblog(ctx context.Context, actorID int64, orig *model.Status, uri string, published time.Time) (*model.Status, error) {
+func (s *FederationService) RemoteReblog(ctx context.Context, actorID int64, orig *model.Status, uri string, published time.Time) (*model.Status, error) {
 	if orig.ReblogOfID != 0 {
 		return nil, herr.BadRequest("cannot boost a boost")
 	}
@@ -218,7 +218,7 @@ func (s *Service) RemoteReblog(ctx context.Context, actorID int64, orig *model.S
 }
 
 // RemoteUndoReblog removes a remote boost on Undo{Announce}.
-func (s *Service) RemoteUndoReblog(ctx context.Context, actorID int64, uri string) error {
+func (s *FederationService) RemoteUndoReblog(ctx context.Context, actorID int64, uri string) error {
 	st, err := s.remoteOwned(ctx, actorID, uri)
 	if err != nil {
 		if he := herr.As(err); he.Status == 404 {

@@ -80,7 +80,7 @@ type TwoFactorStatus struct {
 }
 
 // TwoFactorEnabled reports whether a user must give a second factor.
-func (s *Service) TwoFactorEnabled(ctx context.Context, userID int64) (bool, error) {
+func (s *AuthService) TwoFactorEnabled(ctx context.Context, userID int64) (bool, error) {
 	st, err := s.webStore()
 	if err != nil {
 		return false, err
@@ -95,7 +95,7 @@ func (s *Service) TwoFactorEnabled(ctx context.Context, userID int64) (bool, err
 }
 
 // TwoFactor returns the caller's two-factor status.
-func (s *Service) TwoFactor(ctx context.Context, c *Caller) (TwoFactorStatus, error) {
+func (s *AuthService) TwoFactor(ctx context.Context, c *Caller) (TwoFactorStatus, error) {
 	var out TwoFactorStatus
 	st, err := s.userWebStore(c)
 	if err != nil {
@@ -116,7 +116,7 @@ func (s *Service) TwoFactor(ctx context.Context, c *Caller) (TwoFactorStatus, er
 	return out, nil
 }
 
-func (s *Service) otpauthURI(c *Caller, secret string) string {
+func (s *AuthService) otpauthURI(c *Caller, secret string) string {
 	label := c.Account.Username + "@" + s.Cfg.Instance.Domain
 	v := url.Values{"secret": {secret}, "issuer": {totpIssuer + " " + s.Cfg.Instance.Domain},
 		"algorithm": {"SHA1"}, "digits": {"6"}, "period": {"30"}}
@@ -125,7 +125,7 @@ func (s *Service) otpauthURI(c *Caller, secret string) string {
 
 // BeginTwoFactor makes a new secret for the caller, pending until
 // confirmed with a code. Refused while two-factor is on.
-func (s *Service) BeginTwoFactor(ctx context.Context, c *Caller) (TwoFactorStatus, error) {
+func (s *AuthService) BeginTwoFactor(ctx context.Context, c *Caller) (TwoFactorStatus, error) {
 	st, err := s.userWebStore(c)
 	if err != nil {
 		return TwoFactorStatus{}, err
@@ -148,7 +148,7 @@ func (s *Service) BeginTwoFactor(ctx context.Context, c *Caller) (TwoFactorStatu
 
 // ConfirmTwoFactor turns two-factor on with a first valid code (and the
 // password) and returns fresh recovery codes, shown once.
-func (s *Service) ConfirmTwoFactor(ctx context.Context, c *Caller, password, code string) ([]string, error) {
+func (s *AuthService) ConfirmTwoFactor(ctx context.Context, c *Caller, password, code string) ([]string, error) {
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
@@ -178,7 +178,7 @@ func (s *Service) ConfirmTwoFactor(ctx context.Context, c *Caller, password, cod
 }
 
 // RegenerateRecoveryCodes replaces the caller's recovery codes.
-func (s *Service) RegenerateRecoveryCodes(ctx context.Context, c *Caller, password string) ([]string, error) {
+func (s *AuthService) RegenerateRecoveryCodes(ctx context.Context, c *Caller, password string) ([]string, error) {
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
@@ -197,7 +197,7 @@ func (s *Service) RegenerateRecoveryCodes(ctx context.Context, c *Caller, passwo
 	return s.newRecoveryCodes(ctx, st, c.User.ID)
 }
 
-func (s *Service) newRecoveryCodes(ctx context.Context, st storage.WebUI, userID int64) ([]string, error) {
+func (s *AuthService) newRecoveryCodes(ctx context.Context, st storage.WebUI, userID int64) ([]string, error) {
 	codes := make([]string, nRecovery)
 	hashes := make([][]byte, nRecovery)
 	for i := range codes {
@@ -223,7 +223,7 @@ func recoveryHash(userID int64, code string) []byte {
 
 // DisableTwoFactor turns two-factor off (password and a current code or
 // recovery code required).
-func (s *Service) DisableTwoFactor(ctx context.Context, c *Caller, password, code string) error {
+func (s *AuthService) DisableTwoFactor(ctx context.Context, c *Caller, password, code string) error {
 	if err := s.requireUser(c); err != nil {
 		return err
 	}
@@ -247,7 +247,7 @@ func (s *Service) DisableTwoFactor(ctx context.Context, c *Caller, password, cod
 
 // VerifySecondFactor accepts a current TOTP code (each time step once) or
 // an unused recovery code (which is then used up).
-func (s *Service) VerifySecondFactor(ctx context.Context, userID int64, code string) error {
+func (s *AuthService) VerifySecondFactor(ctx context.Context, userID int64, code string) error {
 	bad := herr.Unauthorized("Invalid two-factor code")
 	st, err := s.webStore()
 	if err != nil {

@@ -52,7 +52,7 @@ func applyListParams(l *model.List, p ListParams) error {
 }
 
 // CreateList makes a list for the caller.
-func (s *Service) CreateList(ctx context.Context, c *Caller, p ListParams) (*model.List, error) {
+func (s *UserDataService) CreateList(ctx context.Context, c *Caller, p ListParams) (*model.List, error) {
 	me, err := actor(c)
 	if err != nil {
 		return nil, err
@@ -68,17 +68,17 @@ func (s *Service) CreateList(ctx context.Context, c *Caller, p ListParams) (*mod
 }
 
 // List returns one of the caller's lists.
-func (s *Service) List(ctx context.Context, c *Caller, listID int64) (*model.List, error) {
+func (s *UserDataService) List(ctx context.Context, c *Caller, listID int64) (*model.List, error) {
 	return own(c, func(me int64) (*model.List, error) { return s.store.ListByID(ctx, me, listID) })
 }
 
 // Lists returns the caller's lists.
-func (s *Service) Lists(ctx context.Context, c *Caller) ([]model.List, error) {
+func (s *UserDataService) Lists(ctx context.Context, c *Caller) ([]model.List, error) {
 	return own(c, func(me int64) ([]model.List, error) { return s.store.ListsOf(ctx, me) })
 }
 
 // ListsContaining returns the caller's lists that hold an account.
-func (s *Service) ListsContaining(ctx context.Context, c *Caller, accountID int64) ([]model.List, error) {
+func (s *UserDataService) ListsContaining(ctx context.Context, c *Caller, accountID int64) ([]model.List, error) {
 	me, err := actor(c)
 	if err != nil {
 		return nil, err
@@ -94,7 +94,7 @@ func (s *Service) ListsContaining(ctx context.Context, c *Caller, accountID int6
 }
 
 // UpdateList changes one of the caller's lists.
-func (s *Service) UpdateList(ctx context.Context, c *Caller, listID int64, p ListParams) (*model.List, error) {
+func (s *UserDataService) UpdateList(ctx context.Context, c *Caller, listID int64, p ListParams) (*model.List, error) {
 	l, err := s.List(ctx, c, listID)
 	if err != nil {
 		return nil, err
@@ -109,12 +109,12 @@ func (s *Service) UpdateList(ctx context.Context, c *Caller, listID int64, p Lis
 }
 
 // DeleteList removes one of the caller's lists.
-func (s *Service) DeleteList(ctx context.Context, c *Caller, listID int64) error {
+func (s *UserDataService) DeleteList(ctx context.Context, c *Caller, listID int64) error {
 	return changeOwn(c, func(me int64) error { return s.store.DeleteList(ctx, me, listID) })
 }
 
 // ListAccounts pages through the accounts of one of the caller's lists.
-func (s *Service) ListAccounts(ctx context.Context, c *Caller, listID int64, p model.Page) ([]int64, error) {
+func (s *UserDataService) ListAccounts(ctx context.Context, c *Caller, listID int64, p model.Page) ([]int64, error) {
 	l, err := s.List(ctx, c, listID)
 	if err != nil {
 		return nil, err
@@ -127,7 +127,7 @@ func (s *Service) ListAccounts(ctx context.Context, c *Caller, listID int64, p m
 }
 
 // AddListAccounts adds accounts the caller follows to a list.
-func (s *Service) AddListAccounts(ctx context.Context, c *Caller, listID int64, accountIDs []int64) error {
+func (s *UserDataService) AddListAccounts(ctx context.Context, c *Caller, listID int64, accountIDs []int64) error {
 	l, err := s.List(ctx, c, listID)
 	if err != nil {
 		return err
@@ -152,7 +152,7 @@ func (s *Service) AddListAccounts(ctx context.Context, c *Caller, listID int64, 
 }
 
 // RemoveListAccounts removes accounts from one of the caller's lists.
-func (s *Service) RemoveListAccounts(ctx context.Context, c *Caller, listID int64, accountIDs []int64) error {
+func (s *UserDataService) RemoveListAccounts(ctx context.Context, c *Caller, listID int64, accountIDs []int64) error {
 	l, err := s.List(ctx, c, listID)
 	if err != nil {
 		return err
@@ -231,7 +231,7 @@ func expiry(seconds int64) *time.Time {
 }
 
 // CreateFilter makes a v2 filter with its keywords.
-func (s *Service) CreateFilter(ctx context.Context, c *Caller, p FilterParams) (*model.Filter, error) {
+func (s *UserDataService) CreateFilter(ctx context.Context, c *Caller, p FilterParams) (*model.Filter, error) {
 	me, err := actor(c)
 	if err != nil {
 		return nil, err
@@ -273,18 +273,18 @@ func (s *Service) CreateFilter(ctx context.Context, c *Caller, p FilterParams) (
 }
 
 // Filter returns one of the caller's filters.
-func (s *Service) Filter(ctx context.Context, c *Caller, filterID int64) (*model.Filter, error) {
+func (s *UserDataService) Filter(ctx context.Context, c *Caller, filterID int64) (*model.Filter, error) {
 	return own(c, func(me int64) (*model.Filter, error) { return s.store.FilterByID(ctx, me, filterID) })
 }
 
 // Filters returns the caller's filters.
-func (s *Service) Filters(ctx context.Context, c *Caller) ([]*model.Filter, error) {
+func (s *UserDataService) Filters(ctx context.Context, c *Caller) ([]*model.Filter, error) {
 	return own(c, func(me int64) ([]*model.Filter, error) { return s.store.FiltersOf(ctx, me) })
 }
 
 // UpdateFilter changes a v2 filter and its keywords (keywords_attributes
 // with id update, with _destroy delete, without id add).
-func (s *Service) UpdateFilter(ctx context.Context, c *Caller, filterID int64, p FilterParams) (*model.Filter, error) {
+func (s *UserDataService) UpdateFilter(ctx context.Context, c *Caller, filterID int64, p FilterParams) (*model.Filter, error) {
 	f, err := s.Filter(ctx, c, filterID)
 	if err != nil {
 		return nil, err
@@ -349,7 +349,7 @@ func (s *Service) UpdateFilter(ctx context.Context, c *Caller, filterID int64, p
 }
 
 // DeleteFilter removes one of the caller's filters.
-func (s *Service) DeleteFilter(ctx context.Context, c *Caller, filterID int64) error {
+func (s *UserDataService) DeleteFilter(ctx context.Context, c *Caller, filterID int64) error {
 	if err := changeOwn(c, func(me int64) error { return s.store.DeleteFilter(ctx, me, filterID) }); err != nil {
 		return err
 	}
@@ -358,7 +358,7 @@ func (s *Service) DeleteFilter(ctx context.Context, c *Caller, filterID int64) e
 }
 
 // AddFilterKeyword adds a keyword to one of the caller's filters.
-func (s *Service) AddFilterKeyword(ctx context.Context, c *Caller, filterID int64, keyword string, wholeWord bool) (*model.FilterKeyword, error) {
+func (s *UserDataService) AddFilterKeyword(ctx context.Context, c *Caller, filterID int64, keyword string, wholeWord bool) (*model.FilterKeyword, error) {
 	me, err := actor(c)
 	if err != nil {
 		return nil, err
@@ -376,12 +376,12 @@ func (s *Service) AddFilterKeyword(ctx context.Context, c *Caller, filterID int6
 }
 
 // FilterKeyword returns a keyword of one of the caller's filters.
-func (s *Service) FilterKeyword(ctx context.Context, c *Caller, keywordID int64) (*model.FilterKeyword, error) {
+func (s *UserDataService) FilterKeyword(ctx context.Context, c *Caller, keywordID int64) (*model.FilterKeyword, error) {
 	return own(c, func(me int64) (*model.FilterKeyword, error) { return s.store.FilterKeywordByID(ctx, me, keywordID) })
 }
 
 // UpdateFilterKeyword changes a keyword; nil/empty leaves a part as it is.
-func (s *Service) UpdateFilterKeyword(ctx context.Context, c *Caller, keywordID int64, keyword *string, wholeWord *bool) (*model.FilterKeyword, error) {
+func (s *UserDataService) UpdateFilterKeyword(ctx context.Context, c *Caller, keywordID int64, keyword *string, wholeWord *bool) (*model.FilterKeyword, error) {
 	k, err := s.FilterKeyword(ctx, c, keywordID)
 	if err != nil {
 		return nil, err
@@ -402,7 +402,7 @@ func (s *Service) UpdateFilterKeyword(ctx context.Context, c *Caller, keywordID 
 }
 
 // DeleteFilterKeyword removes a keyword from one of the caller's filters.
-func (s *Service) DeleteFilterKeyword(ctx context.Context, c *Caller, keywordID int64) error {
+func (s *UserDataService) DeleteFilterKeyword(ctx context.Context, c *Caller, keywordID int64) error {
 	if err := changeOwn(c, func(me int64) error { return s.store.DeleteFilterKeyword(ctx, me, keywordID, false) }); err != nil {
 		return err
 	}
@@ -411,7 +411,7 @@ func (s *Service) DeleteFilterKeyword(ctx context.Context, c *Caller, keywordID 
 }
 
 // AddFilterStatus adds a status to one of the caller's filters.
-func (s *Service) AddFilterStatus(ctx context.Context, c *Caller, filterID, statusID int64) (*model.FilterStatus, error) {
+func (s *UserDataService) AddFilterStatus(ctx context.Context, c *Caller, filterID, statusID int64) (*model.FilterStatus, error) {
 	me, err := actor(c)
 	if err != nil {
 		return nil, err
@@ -435,12 +435,12 @@ func (s *Service) AddFilterStatus(ctx context.Context, c *Caller, filterID, stat
 }
 
 // FilterStatus returns a status filter of one of the caller's filters.
-func (s *Service) FilterStatus(ctx context.Context, c *Caller, id int64) (*model.FilterStatus, error) {
+func (s *UserDataService) FilterStatus(ctx context.Context, c *Caller, id int64) (*model.FilterStatus, error) {
 	return own(c, func(me int64) (*model.FilterStatus, error) { return s.store.FilterStatusByID(ctx, me, id) })
 }
 
 // DeleteFilterStatus removes a status from one of the caller's filters.
-func (s *Service) DeleteFilterStatus(ctx context.Context, c *Caller, id int64) error {
+func (s *UserDataService) DeleteFilterStatus(ctx context.Context, c *Caller, id int64) error {
 	if err := changeOwn(c, func(me int64) error { return s.store.DeleteFilterStatus(ctx, me, id) }); err != nil {
 		return err
 	}
@@ -451,7 +451,7 @@ func (s *Service) DeleteFilterStatus(ctx context.Context, c *Caller, id int64) e
 // DeleteFilterKeywordAndEmptyFilter removes a keyword from one of the
 // caller's filters, and the filter when nothing else is left in it (the
 // v1 API's delete).
-func (s *Service) DeleteFilterKeywordAndEmptyFilter(ctx context.Context, c *Caller, keywordID int64) error {
+func (s *UserDataService) DeleteFilterKeywordAndEmptyFilter(ctx context.Context, c *Caller, keywordID int64) error {
 	if err := changeOwn(c, func(me int64) error { return s.store.DeleteFilterKeyword(ctx, me, keywordID, true) }); err != nil {
 		return err
 	}
@@ -465,12 +465,12 @@ func (s *Service) DeleteFilterKeywordAndEmptyFilter(ctx context.Context, c *Call
 var MarkerTimelines = []string{"home", "notifications"}
 
 // Markers returns the caller's markers among timelines (all when empty).
-func (s *Service) Markers(ctx context.Context, c *Caller, timelines []string) ([]model.Marker, error) {
+func (s *UserDataService) Markers(ctx context.Context, c *Caller, timelines []string) ([]model.Marker, error) {
 	return own(c, func(me int64) ([]model.Marker, error) { return s.store.MarkersOf(ctx, me, timelines) })
 }
 
 // SetMarkers saves read positions, timeline → last read id.
-func (s *Service) SetMarkers(ctx context.Context, c *Caller, positions map[string]string) ([]model.Marker, error) {
+func (s *UserDataService) SetMarkers(ctx context.Context, c *Caller, positions map[string]string) ([]model.Marker, error) {
 	me, err := actor(c)
 	if err != nil {
 		return nil, err
@@ -496,4 +496,4 @@ func (s *Service) SetMarkers(ctx context.Context, c *Caller, positions map[strin
 
 // filtersChanged tells the caller's open streams that their filters changed
 // (Mastodon's filters_changed event), after a successful change.
-func (s *Service) filtersChanged(c *Caller) { s.notify(ChangeFilters, c.AccountID(), 0) }
+func (s *UserDataService) filtersChanged(c *Caller) { s.notify(ChangeFilters, c.AccountID(), 0) }
