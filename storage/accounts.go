@@ -86,5 +86,6 @@ type Store interface {
 	Media
 	Admin
 	Realtime
+	Jobs
 	Close() error
 }

@@ -1,0 +1,312 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/herald-social/herald/storage"
+)
+
+// Run works jobs until ctx ends, then waits for the running ones, hands
+// back what this runner still holds (without counting the attempt) and
+// returns. A job's context ends with ctx: a job interrupted that way is
+// handed back, not failed.
+func (r *Runner) Run(ctx context.Context) {
+	r.mu.Lock()
+	if r.started {
+		r.mu.Unlock()
+		panic("jobs: Run twice")
+	}
+	r.started = true
+	r.mu.Unlock()
+
+	var wg sync.WaitGroup
+	for _, k := range r.kinds {
+		wg.Add(1)
+		go func() { defer wg.Done(); r.dispatch(ctx, k) }()
+	}
+	wg.Add(2)
+	go func() { defer wg.Done(); r.heartbeat(ctx) }()
+	go func() { defer wg.Done(); r.schedule(ctx) }()
+	wg.Wait()
+	if err := r.store.ReleaseJobs(context.WithoutCancel(ctx), r.opts.Owner); err != nil {
+		r.log.Error("jobs: release on stop", "err", err)
+	}
+}
+
+// dispatch claims jobs of one kind while it has free workers, and sleeps
+// until one is due, a worker finishes, Wake is called or Poll passes.
+func (r *Runner) dispatch(ctx context.Context, k *kindState) {
+	done := make(chan struct{}, k.Workers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		if ctx.Err() != nil {
+			return
+		}
+		free := k.Workers - k.running()
+		claimed := 0
+		if free > 0 {
+			jobs, err := r.store.ClaimJobs(ctx, storage.JobClaim{Kind: k.Name, Owner: r.opts.Owner, Now: r.opts.Now(),
+				Lease: r.opts.Lease, Limit: free, PerKey: k.PerKey})
+			if err != nil && ctx.Err() == nil {
+				r.log.Error("jobs: claim", "kind", k.Name, "err", err)
+			}
+			for i := range jobs {
+				k.add(1)
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r.work(ctx, k, &jobs[i])
+					k.add(-1)
+					select { // a wake-up, not a count: one pending is enough
+					case done <- struct{}{}:
+					default:
+					}
+				}()
+			}
+			claimed = len(jobs)
+		}
+		if claimed > 0 && claimed == free {
+			// Every worker busy: wait for one to finish.
+			select {
+			case <-ctx.Done():
+				return
+			case <-done:
+			}
+			continue
+		}
+		if claimed > 0 {
+			continue // there may be more (of keys that were busy)
+		}
+		wait := r.opts.Poll
+		if free > 0 {
+			if next, ok, err := r.store.NextJobDue(ctx, k.Name, r.opts.Now()); err == nil && ok {
+				// Due now but not claimed: its key is at its limit; a
+				// finishing worker or the poll brings it.
+				if d := next.Sub(r.opts.Now()); d > 0 {
+					wait = min(wait, d)
+				}
+			}
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-done:
+		case <-k.wake:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+}
+
+// work runs one job and records its outcome.
+func (r *Runner) work(ctx context.Context, k *kindState, job *storage.Job) {
+	then, err := r.runSafely(ctx, k, job)
+	if ctx.Err() != nil {
+		return // stopping: Run hands the job back
+	}
+	bg := context.WithoutCancel(ctx)
+	log := r.log.With("kind", k.Name, "job", job.ID, "attempt", job.Attempts)
+	var retry *retryError
+	switch {
+	case err == nil:
+		err = r.store.CompleteJob(bg, job.ID, r.opts.Owner, then)
+	case IsPermanent(err):
+		log.Info("jobs: dropped", "err", err)
+		err = r.store.CompleteJob(bg, job.ID, r.opts.Owner, nil)
+	case errors.As(err, &retry):
+		at, attempts := retry.at, job.Attempts
+		if retry.in > 0 || at.IsZero() {
+			at = r.opts.Now().Add(retry.in)
+		}
+		if retry.snooze {
+			attempts--
+		}
+		log.Debug("jobs: again later", "at", at, "err", retry.error)
+		err = r.store.RetryJob(bg, job.ID, r.opts.Owner, attempts, at, retry.Error())
+	case job.Attempts >= k.MaxAttempts:
+		log.Warn("jobs: failed for good", "err", err)
+		err = r.store.CompleteJob(bg, job.ID, r.opts.Owner, nil)
+	default:
+		wait := k.Backoff(job.Attempts)
+		log.Debug("jobs: failed, will retry", "in", wait, "err", err)
+		err = r.store.RetryJob(bg, job.ID, r.opts.Owner, job.Attempts, r.opts.Now().Add(wait), err.Error())
+	}
+	if errors.Is(err, storage.ErrNotFound) {
+		// The lease ran out (this process stalled) and another runner
+		// holds the job now; it runs it again.
+		log.Warn("jobs: lease lost while running; the job's new holder runs it again")
+	} else if err != nil {
+		log.Error("jobs: record outcome", "err", err)
+	}
+}
+
+// runSafely runs the job, turning a panic into a failed run (one bad job
+// must not take the process down).
+func (r *Runner) runSafely(ctx context.Context, k *kindState, job *storage.Job) (then []storage.Job, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			r.log.Error("jobs: panic", "kind", k.Name, "job", job.ID, "panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return k.Run(ctx, job)
+}
+
+// heartbeat renews this runner's leases while it holds any.
+func (r *Runner) heartbeat(ctx context.Context) {
+	t := time.NewTicker(r.opts.Lease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if r.running() == 0 {
+			continue
+		}
+		if _, err := r.store.ExtendLeases(ctx, r.opts.Owner, r.opts.Now().Add(r.opts.Lease)); err != nil && ctx.Err() == nil {
+			r.log.Error("jobs: extend leases", "err", err)
+		}
+	}
+}
+
+// schedule enqueues the periodic jobs when their period comes.
+func (r *Runner) schedule(ctx context.Context) {
+	if len(r.periodic) == 0 {
+		return
+	}
+	next := make([]time.Time, len(r.periodic))
+	for {
+		now := r.opts.Now()
+		soonest := now.Add(time.Hour)
+		for i, p := range r.periodic {
+			if !now.Before(next[i]) {
+				job := p.Job
+				period := now.Truncate(p.Every)
+				job.UniqueKey = p.Name + "@" + period.UTC().Format(time.RFC3339)
+				at, err := r.store.SchedulePeriodic(ctx, p.Name, now, period.Add(p.Every), job)
+				if err != nil {
+					if ctx.Err() != nil {
+						return
+					}
+					r.log.Error("jobs: schedule", "name", p.Name, "err", err)
+					at = now.Add(r.opts.Poll)
+				} else if !at.After(now) {
+					at = now.Add(p.Every)
+				}
+				next[i] = at
+				r.Wake(p.Job.Kind)
+			}
+			if next[i].Before(soonest) {
+				soonest = next[i]
+			}
+		}
+		t := time.NewTimer(soonest.Sub(now))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (r *Runner) running() int {
+	n := 0
+	for _, k := range r.kinds {
+		n += k.running()
+	}
+	return n
+}
+
+func (k *kindState) running() int {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.inflight
+}
+
+func (k *kindState) add(d int) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.inflight += d
+	if k.inflight == 0 {
+		close(k.idle)
+		k.idle = make(chan struct{})
+	}
+}
+
+func (k *kindState) idleCh() (chan struct{}, int) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.idle, k.inflight
+}
+
+// Drained waits until no job of the kinds is due (queued for now or
+// running), here or in another runner, and this runner runs none; with no
+// kinds, every kind this runner handles. Tests wait on it instead of
+// sleeping; the admin status page can ask it with a deadline.
+func (r *Runner) Drained(ctx context.Context, kinds ...string) error {
+	if len(kinds) == 0 {
+		for name := range r.kinds {
+			kinds = append(kinds, name)
+		}
+	}
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		busy := false
+		var wait chan struct{}
+		for _, name := range kinds {
+			if k := r.kinds[name]; k != nil {
+				if ch, n := k.idleCh(); n > 0 {
+					busy, wait = true, ch
+					break
+				}
+			}
+			n, err := r.store.CountJobs(ctx, name, 0, r.opts.Now())
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				busy = true
+				break
+			}
+		}
+		if !busy {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-wait: // nil when the work is queued, not running: the tick
+		case <-tick.C:
+		}
+	}
+}
+
+// Cancel deletes the queued (not running) jobs of kind with key: the
+// deliveries to a domain that became unavailable.
+func (r *Runner) Cancel(ctx context.Context, kind, key string) (int64, error) {
+	return r.store.DeleteJobs(ctx, kind, key)
+}
+
+// Enqueue inserts jobs on their own and wakes their kinds here (work not
+// tied to another change of the store: a mail, a fetch).
+func (r *Runner) Enqueue(ctx context.Context, jobs ...storage.Job) error {
+	if err := r.store.InsertJobs(ctx, jobs); err != nil {
+		return err
+	}
+	for _, j := range jobs {
+		r.Wake(j.Kind)
+	}
+	return nil
+}

@@ -1,0 +1,238 @@
+package sqlite
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/herald-social/herald/storage"
+)
+
+// The job runtime's table (storage.Jobs, migration 0013).
+
+var _ storage.Jobs = (*Store)(nil)
+
+const jobColumns = "id, kind, key, ref, payload, run_at, attempts, last_error, coalesce(unique_key, ''), locked_by, locked_until, created_at"
+
+func scanJob(row scanner) (storage.Job, error) {
+	var j storage.Job
+	var runAt, until, created int64
+	err := row.Scan(&j.ID, &j.Kind, &j.Key, &j.Ref, &j.Payload, &runAt, &j.Attempts, &j.LastError, &j.UniqueKey,
+		&j.LockedBy, &until, &created)
+	j.RunAt, j.CreatedAt = fromMs(runAt), fromMs(created)
+	if until > 0 {
+		j.LockedUntil = fromMs(until)
+	}
+	return j, err
+}
+
+// insertJobs writes jobs inside a transaction of the caller's: the job
+// and the change that asks for it commit together.
+func insertJobs(ctx context.Context, tx *sql.Tx, jobs []storage.Job) error {
+	if len(jobs) == 0 {
+		return nil
+	}
+	stmt, err := tx.PrepareContext(ctx, `INSERT INTO jobs (kind, key, ref, payload, run_at, attempts, unique_key, created_at)
+		VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	now := time.Now()
+	for i := range jobs {
+		j := &jobs[i]
+		if j.RunAt.IsZero() {
+			j.RunAt = now
+		}
+		if j.CreatedAt.IsZero() {
+			j.CreatedAt = now
+		}
+		if j.Payload == "" {
+			j.Payload = "{}"
+		}
+		var unique any
+		if j.UniqueKey != "" {
+			unique = j.UniqueKey
+		}
+		res, err := stmt.ExecContext(ctx, j.Kind, j.Key, j.Ref, j.Payload, ms(j.RunAt), j.Attempts, unique, ms(j.CreatedAt))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			j.ID, _ = res.LastInsertId()
+		}
+	}
+	return nil
+}
+
+func (s *Store) InsertJobs(ctx context.Context, jobs []storage.Job) error {
+	return wrap("insert jobs", s.tx(ctx, func(tx *sql.Tx) error { return insertJobs(ctx, tx, jobs) }))
+}
+
+// claimScan bounds how many due jobs one claim looks at (keeping a claim's
+// cost independent of the backlog); jobs of keys at their limit are
+// skipped before the bound applies.
+const claimScan = 500
+
+func (s *Store) ClaimJobs(ctx context.Context, c storage.JobClaim) ([]storage.Job, error) {
+	if c.Limit <= 0 {
+		return nil, nil
+	}
+	now, until := ms(c.Now), ms(c.Now.Add(c.Lease))
+	var out []storage.Job
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var ids []int64
+		var err error
+		if c.PerKey <= 0 {
+			ids, err = queryIDs(ctx, tx, `SELECT id FROM jobs WHERE kind = ? AND run_at <= ? AND locked_until <= ?
+				ORDER BY run_at, id LIMIT ?`, c.Kind, now, now, c.Limit)
+		} else {
+			// A key's jobs leased now count against its limit; among the
+			// due ones, a key gets only what is left of it, oldest first.
+			ids, err = queryIDs(ctx, tx, `WITH busy AS (
+					SELECT key, count(*) AS n FROM jobs
+					WHERE kind = ?1 AND locked_by <> '' AND locked_until > ?2 AND key <> '' GROUP BY key),
+				due AS (
+					SELECT id, key, run_at, row_number() OVER (PARTITION BY key ORDER BY run_at, id) AS rn FROM (
+						SELECT id, key, run_at FROM jobs
+						WHERE kind = ?1 AND run_at <= ?2 AND locked_until <= ?2
+						  AND key NOT IN (SELECT key FROM busy WHERE n >= ?3)
+						ORDER BY run_at, id LIMIT ?5))
+				SELECT d.id FROM due d LEFT JOIN busy b ON b.key = d.key
+				WHERE d.key = '' OR d.rn + coalesce(b.n, 0) <= ?3
+				ORDER BY d.run_at, d.id LIMIT ?4`, c.Kind, now, c.PerKey, c.Limit, max(claimScan, c.Limit))
+		}
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		args := append([]any{c.Owner, until}, int64Args(ids)...)
+		out, err = queryAll(ctx, tx, `UPDATE jobs SET locked_by = ?, locked_until = ?, attempts = attempts + 1
+			WHERE id IN (`+placeholders(len(ids))+`) RETURNING `+jobColumns, args, scanJob)
+		return err
+	})
+	if err != nil {
+		return nil, wrap("claim jobs", err)
+	}
+	// RETURNING gives no order; hand them out oldest due first.
+	slices.SortFunc(out, func(a, b storage.Job) int {
+		return cmp.Or(a.RunAt.Compare(b.RunAt), cmp.Compare(a.ID, b.ID))
+	})
+	return out, nil
+}
+
+func (s *Store) ExtendLeases(ctx context.Context, owner string, until time.Time) (int64, error) {
+	res, err := s.w.ExecContext(ctx, "UPDATE jobs SET locked_until = ? WHERE locked_by = ?", ms(until), owner)
+	if err != nil {
+		return 0, wrap("extend leases", err)
+	}
+	n, err := res.RowsAffected()
+	return n, wrap("extend leases", err)
+}
+
+func (s *Store) CompleteJob(ctx context.Context, jobID int64, owner string, then []storage.Job) error {
+	return wrap("complete job", s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "DELETE FROM jobs WHERE id = ? AND locked_by = ?", jobID, owner)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errLostLease
+		}
+		return insertJobs(ctx, tx, then)
+	}))
+}
+
+// errLostLease: the job is no longer the caller's (its lease ran out and
+// another runner took it, or it was deleted); what the caller did is
+// dropped, and the job's new holder does it again.
+var errLostLease = storage.ErrNotFound
+
+func (s *Store) RetryJob(ctx context.Context, jobID int64, owner string, attempts int, runAt time.Time, lastErr string) error {
+	res, err := s.w.ExecContext(ctx, `UPDATE jobs SET locked_by = '', locked_until = 0, attempts = ?, run_at = ?, last_error = ?
+		WHERE id = ? AND locked_by = ?`, attempts, ms(runAt), fedTruncate(lastErr, 500), jobID, owner)
+	if err != nil {
+		return wrap("retry job", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return wrap("retry job", errLostLease)
+	}
+	return nil
+}
+
+func (s *Store) ReleaseJobs(ctx context.Context, owner string) error {
+	_, err := s.w.ExecContext(ctx, `UPDATE jobs SET locked_by = '', locked_until = 0, attempts = max(attempts - 1, 0)
+		WHERE locked_by = ?`, owner)
+	return wrap("release jobs", err)
+}
+
+func (s *Store) NextJobDue(ctx context.Context, kind string, now time.Time) (time.Time, bool, error) {
+	var v int64
+	err := s.r.QueryRowContext(ctx, "SELECT run_at FROM jobs WHERE kind = ? AND locked_until <= ? ORDER BY run_at LIMIT 1",
+		kind, ms(now)).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	} else if err != nil {
+		return time.Time{}, false, wrap("next job due", err)
+	}
+	return fromMs(v), true, nil
+}
+
+func (s *Store) CountJobs(ctx context.Context, kind string, ref int64, dueBy time.Time) (int64, error) {
+	q, args := "SELECT count(*) FROM jobs WHERE run_at <= ?", []any{ms(dueBy)}
+	if kind != "" {
+		q += " AND kind = ?"
+		args = append(args, kind)
+	}
+	if ref > 0 {
+		q += " AND ref = ?"
+		args = append(args, ref)
+	}
+	var n int64
+	err := s.w.QueryRowContext(ctx, q, args...).Scan(&n)
+	return n, wrap("count jobs", err)
+}
+
+func (s *Store) DeleteJobs(ctx context.Context, kind, key string) (int64, error) {
+	res, err := s.w.ExecContext(ctx, "DELETE FROM jobs WHERE kind = ? AND key = ? AND locked_by = ''", kind, key)
+	if err != nil {
+		return 0, wrap("delete jobs", err)
+	}
+	n, err := res.RowsAffected()
+	return n, wrap("delete jobs", err)
+}
+
+func (s *Store) SchedulePeriodic(ctx context.Context, name string, now, next time.Time, job storage.Job) (time.Time, error) {
+	// Read first, outside a write transaction: most calls find the
+	// period not due yet.
+	var at int64
+	err := s.r.QueryRowContext(ctx, "SELECT next_run FROM job_schedules WHERE name = ?", name).Scan(&at)
+	if err == nil && at > ms(now) {
+		return fromMs(at), nil
+	} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, wrap("schedule periodic", err)
+	}
+	nextRun := next
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		// Whoever moves the schedule inserts the job; a runner that lost
+		// the race sees the moved schedule.
+		res, err := tx.ExecContext(ctx, `INSERT INTO job_schedules (name, next_run) VALUES (?1, ?2)
+			ON CONFLICT(name) DO UPDATE SET next_run = excluded.next_run WHERE job_schedules.next_run <= ?3`,
+			name, ms(next), ms(now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return tx.QueryRowContext(ctx, "SELECT next_run FROM job_schedules WHERE name = ?", name).Scan(&at)
+		}
+		at = ms(next)
+		return insertJobs(ctx, tx, []storage.Job{job})
+	})
+	if err != nil {
+		return time.Time{}, wrap("schedule periodic", err)
+	}
+	nextRun = fromMs(at)
+	return nextRun, nil
+}
