@@ -28,7 +28,18 @@ type Config struct {
 	SMTP         SMTP         `toml:"smtp"`
 	Limits       Limits       `toml:"limits"`
 	Media        Media        `toml:"media"`
+	Jobs         Jobs         `toml:"jobs"`
 	Log          Log          `toml:"log"`
+}
+
+// Jobs tunes the background job runtime (internal/jobs).
+type Jobs struct {
+	// Lease is how long a job stays claimed without renewal: the work a
+	// dead process held is taken up again after this long.
+	Lease Duration `toml:"lease"`
+	// Poll is the longest the runtime waits before it looks for work that
+	// another process queued.
+	Poll Duration `toml:"poll"`
 }
 
 type Instance struct {
@@ -237,6 +248,7 @@ func Default() Config {
 			FailedSignInsPerAccount: 25,
 			FailedSignInsWindow:     Duration{time.Hour},
 		},
+		Jobs: Jobs{Lease: Duration{time.Minute}, Poll: Duration{2 * time.Second}},
 		Media: Media{
 			MaxImageBytes: 16 << 20,
 			MaxVideoBytes: 99 << 20,
@@ -413,6 +425,12 @@ func (c *Config) validate() error {
 	}
 	if c.Federation.DeliveryWorkers < 1 || c.Federation.DeliveryWorkers > 256 {
 		bad("federation.delivery_workers must be between 1 and 256")
+	}
+	if c.Jobs.Lease.Duration < time.Second || c.Jobs.Lease.Duration > time.Hour {
+		bad("jobs.lease must be between 1s and 1h")
+	}
+	if c.Jobs.Poll.Duration < 10*time.Millisecond || c.Jobs.Poll.Duration > time.Minute {
+		bad("jobs.poll must be between 10ms and 1m")
 	}
 	if c.Federation.DeliveryPerHost < 1 {
 		bad("federation.delivery_per_host must be at least 1")

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/herald-social/herald/internal/config"
+	"github.com/herald-social/herald/internal/jobs"
 	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/storage"
 )
@@ -33,6 +34,10 @@ type Service struct {
 	Notify func(kind ChangeKind, accountID, objectID int64)
 	// Kick wakes the federation engine after outbox events were queued; optional.
 	Kick func()
+	// Jobs is the background job runtime: core registers its kinds on it
+	// (RegisterJobs) and wakes them; nil: work core would queue is done at
+	// once, in the caller (tests of core alone).
+	Jobs *jobs.Runner
 	// Revoked is told, synchronously, of credentials that just ended
 	// (credentials.go), so that the streaming connections holding them
 	// are closed; optional.

@@ -24,6 +24,7 @@ import (
 	"github.com/herald-social/herald/api"
 	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/jobs"
 	"github.com/herald-social/herald/internal/push"
 	"github.com/herald-social/herald/storage/sqlite"
 	"github.com/herald-social/herald/webui"
@@ -39,6 +40,7 @@ type Server struct {
 	Fed   *activitypub.Federation
 	UI    *webui.UI
 	Echo  *echo.Echo
+	Jobs  *jobs.Runner // the background job runtime
 
 	workers []func(ctx context.Context)
 	http    *http.Server
@@ -56,7 +58,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 		log.Warn("readable by other users: it holds private keys and secrets; chmod 700 the data directory and 600 the database files", "path", p)
 	}
 	svc := core.New(cfg, store, log)
-	s := &Server{Cfg: cfg, Log: log, Store: store, Svc: svc}
+	// The one job runtime: every part registers its kinds on it while
+	// being mounted; it runs as a worker.
+	runner := jobs.New(store, jobs.Options{Lease: cfg.Jobs.Lease.Duration, Poll: cfg.Jobs.Poll.Duration, Log: log})
+	svc.Jobs = runner
+	s := &Server{Cfg: cfg, Log: log, Store: store, Svc: svc, Jobs: runner}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = api.ErrorHandler(log)
@@ -83,6 +89,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	ui.Fed = s.Fed
 	s.mountRealtime()
 	s.mountMedia()
+	s.AddWorker(runner.Run)
 	return s, nil
 }
 
