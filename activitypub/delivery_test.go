@@ -17,13 +17,10 @@ import (
 func queueDelivery(t *testing.T, ti *testInstance, signerID int64, inbox, id string) {
 	t.Helper()
 	act := `{"@context":"https://www.w3.org/ns/activitystreams","id":"` + id + `","type":"Like","actor":"x","object":"y"}`
-	err := ti.store.CompleteEvent(context.Background(), 0, []storage.Delivery{{
-		InboxURL: inbox, Host: hostOf(inbox), SignerID: signerID, Activity: act, Kind: "Like", NextAttemptAt: time.Now(),
-	}})
-	if err != nil {
+	d := storage.Delivery{InboxURL: inbox, Host: hostOf(inbox), SignerID: signerID, Activity: []byte(act), Kind: "Like"}
+	if err := ti.jobs.Enqueue(context.Background(), d.Job()); err != nil {
 		t.Fatal(err)
 	}
-	wake(ti.fed.deliveryWake)
 }
 
 func TestDeliveryRetriesThenSucceeds(t *testing.T) {
@@ -142,7 +139,9 @@ func TestBackoffSchedule(t *testing.T) {
 }
 
 // TestDeliveriesSurviveRestart: queued and claimed deliveries are still
-// there after the store is closed (as after kill -9) and reopened.
+// there after the store is closed (as after kill -9) and reopened; the
+// claim of the dead process holds until its lease runs out, then the
+// delivery is claimable again.
 func TestDeliveriesSurviveRestart(t *testing.T) {
 	dir := t.TempDir()
 	ctx := context.Background()
@@ -150,14 +149,15 @@ func TestDeliveriesSurviveRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds := []storage.Delivery{
-		{InboxURL: "https://a.example/inbox", Host: "a.example", SignerID: 1, Activity: "{}", Kind: "Create"},
-		{InboxURL: "https://b.example/inbox", Host: "b.example", SignerID: 1, Activity: "{}", Kind: "Create"},
+	ds := []storage.Job{
+		storage.Delivery{InboxURL: "https://a.example/inbox", Host: "a.example", SignerID: 1, Activity: []byte("{}"), Kind: "Create"}.Job(),
+		storage.Delivery{InboxURL: "https://b.example/inbox", Host: "b.example", SignerID: 1, Activity: []byte("{}"), Kind: "Create"}.Job(),
 	}
-	if err := s.CompleteEvent(ctx, 0, ds); err != nil {
+	if err := s.InsertJobs(ctx, ds); err != nil {
 		t.Fatal(err)
 	}
-	claimed, err := s.ClaimDueDeliveries(ctx, time.Now(), nil, 1)
+	claim := storage.JobClaim{Kind: storage.JobDeliver, Owner: "dead", Now: time.Now(), Lease: time.Minute, Limit: 1, PerKey: 2}
+	claimed, err := s.ClaimJobs(ctx, claim)
 	if err != nil || len(claimed) != 1 {
 		t.Fatalf("claim: %v %v", claimed, err)
 	}
@@ -173,23 +173,45 @@ func TestDeliveriesSurviveRestart(t *testing.T) {
 	if n, _ := s.CountDeliveries(ctx); n != 2 {
 		t.Fatalf("%d deliveries after reopen, want 2", n)
 	}
-	got, _ := s.ClaimDueDeliveries(ctx, time.Now(), nil, 10)
-	if len(got) != 1 {
-		t.Fatalf("before release: %d claimable, want 1", len(got))
+	claim.Owner, claim.Limit = "new", 10
+	if got, _ := s.ClaimJobs(ctx, claim); len(got) != 1 {
+		t.Fatalf("while the dead claim holds: %d claimable, want 1", len(got))
 	}
-	if err := s.ReleaseClaims(ctx); err != nil {
+	claim.Owner, claim.Now = "newer", time.Now().Add(2*time.Minute)
+	if got, _ := s.ClaimJobs(ctx, claim); len(got) != 2 {
+		t.Fatalf("after the leases ran out: %d claimable, want 2", len(got))
+	}
+}
+
+// runEvents turns the queued outbox events into deliveries, as the
+// runtime would, and returns the deliveries made.
+func runEvents(t *testing.T, ti *testInstance) []storage.Delivery {
+	t.Helper()
+	ctx := context.Background()
+	evs, err := ti.store.ClaimJobs(ctx, storage.JobClaim{Kind: storage.JobFederate, Owner: "test", Now: time.Now(), Lease: time.Minute, Limit: 100})
+	if err != nil {
 		t.Fatal(err)
 	}
-	got, _ = s.ClaimDueDeliveries(ctx, time.Now(), nil, 10)
-	if len(got) != 2 {
-		t.Fatalf("after release: %d claimable, want 2", len(got))
+	var out []storage.Delivery
+	for i := range evs {
+		then, err := ti.fed.runEvent(ctx, &evs[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := ti.store.CompleteJob(ctx, evs[i].ID, "test", then); err != nil {
+			t.Fatal(err)
+		}
+		for k := range then {
+			if then[k].Kind == storage.JobDeliver {
+				d, err := storage.DeliveryOf(&then[k])
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, d)
+			}
+		}
 	}
-	// Busy hosts are skipped.
-	_ = s.ReleaseClaims(ctx)
-	got, _ = s.ClaimDueDeliveries(ctx, time.Now(), []string{"a.example"}, 10)
-	if len(got) != 1 || got[0].Host != "b.example" {
-		t.Fatalf("exclude hosts: %+v", got)
-	}
+	return out
 }
 
 // TestEventToDeliveryAtomic: an event becomes deliveries and disappears in
@@ -208,14 +230,10 @@ func TestOutboxEventsBecomeDeliveries(t *testing.T) {
 	if _, err := ti.svc.RemoteFollow(ctx, alice.ID, bob.ID, p.actor+"#follows/1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ti.fed.processEvents(ctx); err != nil {
-		t.Fatal(err)
-	}
-	evs, _ := ti.store.PendingEvents(ctx, 10)
-	if len(evs) != 0 {
+	got := runEvents(t, ti)
+	if evs, _ := ti.store.PendingEvents(ctx, 10); len(evs) != 0 {
 		t.Fatalf("events left: %v", evs)
 	}
-	got, _ := ti.store.ClaimDueDeliveries(ctx, time.Now(), nil, 10)
 	if len(got) != 1 || got[0].Kind != "Accept" || got[0].InboxURL != alice.InboxURL {
 		t.Fatalf("deliveries: %+v", got)
 	}
@@ -223,8 +241,8 @@ func TestOutboxEventsBecomeDeliveries(t *testing.T) {
 	if err := ti.store.QueueEvents(ctx, []model.OutboxEvent{{Kind: "status.create", AccountID: bob.ID, ObjectID: 12345}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ti.fed.processEvents(ctx); err != nil {
-		t.Fatal(err)
+	if ds := runEvents(t, ti); len(ds) != 0 {
+		t.Fatalf("deliveries of a vanished status: %+v", ds)
 	}
 	if evs, _ := ti.store.PendingEvents(ctx, 10); len(evs) != 0 {
 		t.Fatalf("vanished status's event left: %v", evs)

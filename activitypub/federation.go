@@ -5,10 +5,10 @@
 // outbox events core records into signed deliveries, and resolves remote
 // accounts and posts for the client API (core.Resolver).
 //
-// Everything that must survive a crash lives in the store (outbox events,
-// deliveries, the inbox queue, dedupe records, domain health), reached
-// through core.FederationQueue; the workers hold only claims, released at
-// start. Rules about accounts, posts and follows stay in core, and every
+// Everything that must survive a crash lives in the store: outbox events,
+// deliveries and the inbox are jobs of the one job runtime (internal/jobs,
+// registered by RegisterJobs); dedupe records and domain health are reached
+// through core.FederationQueue. Rules about accounts, posts and follows stay in core, and every
 // record is read and written through core: this package holds no store
 // and speaks HTTP and ActivityStreams only.
 // HTTP signatures are activitypub/httpsig's, and every outgoing request
@@ -19,6 +19,7 @@ import (
 	"context"
 	"crypto/rsa"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/netip"
 	"sort"
@@ -28,7 +29,9 @@ import (
 	"github.com/herald-social/herald/activitypub/httpsig"
 	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/jobs"
 	"github.com/herald-social/herald/internal/ratelimit"
+	"github.com/herald-social/herald/storage"
 )
 
 // Software names Herald in NodeInfo and the User-Agent.
@@ -49,12 +52,6 @@ type Tuning struct {
 	// FailureDays: distinct days with exhausted deliveries before a domain
 	// is marked unavailable (default 7).
 	FailureDays int
-	// IdleWait is the longest a worker sleeps with an empty queue; a Kick
-	// wakes it at once (default 1 minute).
-	IdleWait time.Duration
-	// BusyPoll is the least time between two scans of a queue that has
-	// rows not yet due (default 1 s).
-	BusyPoll time.Duration
 	// InboxWorkers process incoming activities in parallel (default 4).
 	InboxWorkers int
 	// InboxMaxAttempts for an activity whose processing fails for a
@@ -74,8 +71,6 @@ func defaultTuning() Tuning {
 		Backoff:          MastodonBackoff,
 		MaxAttempts:      16,
 		FailureDays:      7,
-		IdleWait:         time.Minute,
-		BusyPoll:         time.Second,
 		InboxWorkers:     4,
 		InboxMaxAttempts: 8,
 		ReplyDepth:       5,
@@ -87,12 +82,13 @@ func defaultTuning() Tuning {
 // its workers with Start.
 type Federation struct {
 	svc   *core.Service
-	queue *core.FederationQueue // outbox events, deliveries, inbox queue, domain health
+	queue *core.FederationQueue // inbox dedupe, domain health
+	jobs  *jobs.Runner          // outbox events, deliveries, the inbox (RegisterJobs)
 	cfg   config.Config
 	log   *slog.Logger
 	base  string
 
-	// Tuning may be changed before Start.
+	// Tuning may be changed before RegisterJobs.
 	Tuning Tuning
 
 	client *http.Client
@@ -106,17 +102,12 @@ type Federation struct {
 	instKey *rsa.PrivateKey
 	instPub string
 
-	outboxWake   chan struct{}
-	deliveryWake chan struct{}
-	inboxWake    chan struct{}
-
 	unavailMu   sync.RWMutex
 	unavailable map[string]bool // domains marked unavailable
 	aliveSeen   map[string]bool // domains whose record was cleared by this process
 
 	signerMu sync.Mutex
 	signers  map[int64]signer // parsed private keys of local accounts
-	retired  map[int64]signer // keys of deleted accounts whose Delete is still being delivered
 
 	routes []Route
 }
@@ -128,42 +119,25 @@ func New(svc *core.Service, cfg config.Config, log *slog.Logger) *Federation {
 		log = slog.Default()
 	}
 	f := &Federation{
-		svc:          svc,
-		cfg:          cfg,
-		log:          log.With("component", "federation"),
-		queue:        svc.FederationQueue(),
-		base:         cfg.BaseURL(),
-		Tuning:       defaultTuning(),
-		outboxWake:   make(chan struct{}, 1),
-		deliveryWake: make(chan struct{}, 1),
-		inboxWake:    make(chan struct{}, 1),
-		unavailable:  map[string]bool{},
-		aliveSeen:    map[string]bool{},
-		signers:      map[int64]signer{},
-		inboxLimit:   newInboxLimiter(cfg.Limits.InboxPerDomainPerMinute),
+		svc:         svc,
+		cfg:         cfg,
+		log:         log.With("component", "federation"),
+		queue:       svc.FederationQueue(),
+		base:        cfg.BaseURL(),
+		Tuning:      defaultTuning(),
+		unavailable: map[string]bool{},
+		aliveSeen:   map[string]bool{},
+		signers:     map[int64]signer{},
+		inboxLimit:  newInboxLimiter(cfg.Limits.InboxPerDomainPerMinute),
 	}
 	f.client = f.newHTTPClient()
 	f.keys = newKeyCache(f)
 	return f
 }
 
-// Kick wakes the outbox worker: core calls it after queueing events.
-func (f *Federation) Kick() { wake(f.outboxWake) }
-
-func wake(ch chan struct{}) {
-	select {
-	case ch <- struct{}{}:
-	default:
-	}
-}
-
-// Start runs the workers until ctx is done: the outbox worker (events →
-// deliveries), the delivery pool and the inbox processors. Work left by a
-// previous process is resumed.
-func (f *Federation) Start(ctx context.Context) {
-	if err := f.queue.ReleaseClaims(ctx); err != nil {
-		f.log.Error("release queue claims", "err", err)
-	}
+// Prepare loads what the engine keeps in memory (the domains marked
+// unavailable, the instance actor's key) before it works.
+func (f *Federation) Prepare(ctx context.Context) {
 	if ds, err := f.queue.UnavailableDomains(ctx); err == nil {
 		f.unavailMu.Lock()
 		for _, d := range ds {
@@ -174,16 +148,45 @@ func (f *Federation) Start(ctx context.Context) {
 	if _, _, err := f.instanceKey(ctx); err != nil {
 		f.log.Error("instance actor key", "err", err)
 	}
-	var wg sync.WaitGroup
-	run := func(fn func(context.Context)) {
-		wg.Add(1)
-		go func() { defer wg.Done(); fn(ctx) }()
+}
+
+// Job kinds of the engine's own (the store writes the others: federate,
+// deliver, inbox).
+const (
+	// jobAccountPurge deletes a local account once the deliveries its key
+	// signs (its Delete) are done.
+	jobAccountPurge = "account.purge"
+	jobForgetSeen   = "federation.forget_seen"
+)
+
+// RegisterJobs registers the engine's work on the job runtime: outbox
+// events become deliveries (one account's in order), deliveries (at most
+// Federation.DeliveryWorkers at once here, DeliveryPerHost per host across
+// processes), incoming activities (one signer's in order), the purge of
+// deleted accounts, and the hourly pruning of dedupe records.
+func (f *Federation) RegisterJobs(r *jobs.Runner) {
+	f.jobs = r
+	r.Handle(jobs.Kind{Name: storage.JobFederate, Workers: 2, PerKey: 1, MaxAttempts: 10, Run: f.runEvent})
+	r.Handle(jobs.Kind{Name: storage.JobDeliver, Workers: max(f.cfg.Federation.DeliveryWorkers, 1),
+		PerKey: max(f.cfg.Federation.DeliveryPerHost, 1), MaxAttempts: math.MaxInt32, Run: f.runDelivery})
+	r.Handle(jobs.Kind{Name: storage.JobInbox, Workers: max(f.Tuning.InboxWorkers, 1), PerKey: 1, MaxAttempts: math.MaxInt32,
+		Run: f.runInbox})
+	r.Handle(jobs.Kind{Name: jobAccountPurge, MaxAttempts: 10, Run: f.runAccountPurge})
+	r.Handle(jobs.Kind{Name: jobForgetSeen, Run: func(ctx context.Context, _ *storage.Job) ([]storage.Job, error) {
+		n, err := f.queue.ForgetSeenActivities(ctx, f.now().Add(-14*24*time.Hour))
+		if n > 0 {
+			f.log.Debug("pruned seen activities", "n", n)
+		}
+		return nil, err
+	}})
+	r.Every(jobs.Periodic{Name: jobForgetSeen, Every: time.Hour, Job: storage.Job{Kind: jobForgetSeen}})
+}
+
+// wakeJobs starts queued jobs of kind now rather than at the next poll.
+func (f *Federation) wakeJobs(kind string) {
+	if f.jobs != nil {
+		f.jobs.Wake(kind)
 	}
-	run(f.outboxLoop)
-	run(f.deliveryLoop)
-	run(f.inboxLoop)
-	run(f.housekeeping)
-	wg.Wait()
 }
 
 // instanceKey returns the instance actor's private key and public PEM.

@@ -20,6 +20,7 @@ import (
 	"github.com/herald-social/herald/activitypub/httpsig"
 	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/jobs"
 	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/internal/testutil"
 	"github.com/herald-social/herald/storage/sqlite"
@@ -30,6 +31,7 @@ import (
 type testInstance struct {
 	t      testing.TB
 	fed    *Federation
+	jobs   *jobs.Runner
 	svc    *core.Service
 	store  *sqlite.Store
 	url    string
@@ -56,8 +58,6 @@ func (w testLogWriter) Write(p []byte) (int, error) {
 // fastTuning makes retries quick for tests.
 func fastTuning(tu *Tuning) {
 	tu.Backoff = func(int) time.Duration { return 50 * time.Millisecond }
-	tu.IdleWait = 2 * time.Second
-	tu.BusyPoll = 20 * time.Millisecond
 }
 
 func newTestInstance(t testing.TB, mutate ...func(*config.Config)) *testInstance {
@@ -82,17 +82,21 @@ func newTestInstance(t testing.TB, mutate ...func(*config.Config)) *testInstance
 	}
 	log := quietLog(t)
 	svc := core.New(cfg, store, log)
+	runner := jobs.New(store, jobs.Options{Log: log, Poll: 20 * time.Millisecond})
+	svc.Jobs = runner
 	fed := New(svc, cfg, log)
 	fastTuning(&fed.Tuning)
-	svc.Resolver, svc.Kick = fed, fed.Kick
+	svc.Resolver = fed
+	fed.Prepare(context.Background())
+	fed.RegisterJobs(runner)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	fed.Register(e)
 	srv := &http.Server{Handler: e}
 	go srv.Serve(ln)
 	ctx, cancel := context.WithCancel(context.Background())
-	ti := &testInstance{t: t, fed: fed, svc: svc, store: store, url: "http://" + cfg.Instance.Domain, cfg: cfg, cancel: cancel, done: make(chan struct{})}
-	go func() { fed.Start(ctx); close(ti.done) }()
+	ti := &testInstance{t: t, fed: fed, jobs: runner, svc: svc, store: store, url: "http://" + cfg.Instance.Domain, cfg: cfg, cancel: cancel, done: make(chan struct{})}
+	go func() { runner.Run(ctx); close(ti.done) }()
 	t.Cleanup(func() {
 		cancel()
 		<-ti.done

@@ -84,17 +84,14 @@ func (f *Federation) handleInbox(c echo.Context) error {
 	case hostOf(activityID) != hostOf(signer):
 		activityID = signer + " " + activityID
 	}
-	queued, err := f.queue.EnqueueInbox(ctx, &storage.InboxItem{
-		ActivityID: activityID,
-		SignerURI:  signer,
-		Payload:    string(body),
-	}, hostOf(signer))
+	queued, err := f.queue.EnqueueInbox(ctx, storage.InboxItem{ActivityID: activityID, SignerURI: signer, Payload: body},
+		hostOf(signer))
 	if err != nil {
 		return err
 	}
 	if queued {
 		f.markAlive(hostOf(signer))
-		wake(f.inboxWake)
+		f.wakeJobs(storage.JobInbox)
 	}
 	return c.NoContent(http.StatusAccepted)
 }

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/herald-social/herald/activitypub"
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/internal/server"
@@ -23,26 +22,10 @@ type herald struct {
 	svc *core.Service
 }
 
-// startHerald starts a server; if the server does not mount the
-// federation engine itself (yet), the test mounts it.
+// startHerald starts a whole server (the federation engine included).
 func startHerald(t *testing.T) *herald {
 	t.Helper()
 	ts := server.StartTest(t)
-	mounted := false
-	for _, r := range ts.Srv.Echo.Routes() {
-		if r.Path == "/inbox" {
-			mounted = true
-		}
-	}
-	if !mounted {
-		fed := activitypub.New(ts.Srv.Svc, ts.Cfg, ts.Srv.Log)
-		fed.Register(ts.Srv.Echo)
-		ts.Srv.Svc.Resolver, ts.Srv.Svc.Kick = fed, fed.Kick
-		ctx, cancel := context.WithCancel(context.Background())
-		done := make(chan struct{})
-		go func() { fed.Start(ctx); close(done) }()
-		t.Cleanup(func() { cancel(); <-done })
-	}
 	return &herald{TestServer: ts, svc: ts.Srv.Svc}
 }
 

@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"strconv"
+	"time"
 
 	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/jobs"
 	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/storage"
 )
@@ -138,37 +139,31 @@ func (f *Federation) onFlag(ctx context.Context, actor *model.Account, act *Obje
 
 // --- deleted local accounts ---
 
-// retainSigner keeps a local account's signing key in memory beyond the
-// account row: the Delete of a deleted account is signed with it after
-// the row is gone.
-func (f *Federation) retainSigner(ctx context.Context, accountID int64) error {
-	s, err := f.signerFor(ctx, accountID)
+// runAccountPurge deletes a local account whose Delete was queued, once
+// no delivery its key signs is left (the Delete is signed with the key the
+// account row holds until then).
+func (f *Federation) runAccountPurge(ctx context.Context, job *storage.Job) ([]storage.Job, error) {
+	left, err := f.jobs.Count(ctx, storage.JobDeliver, job.Ref)
 	if err != nil {
-		if errors.Is(err, storage.ErrNotFound) {
-			return drop("the account is gone")
-		}
-		return drop("no signing key: %v", err)
+		return nil, err
 	}
-	f.signerMu.Lock()
-	if f.retired == nil {
-		f.retired = map[int64]signer{}
+	if left > 0 {
+		// Deliveries usually end within seconds, retries within days:
+		// look again soon at first, then more rarely.
+		wait := min(max(f.now().Sub(job.CreatedAt)/4, 2*time.Second), 10*time.Minute)
+		return nil, jobs.Snooze(wait, strconv.FormatInt(left, 10)+" deliveries signed by the account are left")
 	}
-	f.retired[accountID] = s
-	f.signerMu.Unlock()
-	return nil
-}
-
-// finishAccountDelete has core delete a local account whose Delete was
-// turned into deliveries (core keeps it, suspended, until then).
-func (f *Federation) finishAccountDelete(ctx context.Context, accountID int64) {
-	a, err := f.svc.FinishLocalAccountDelete(ctx, accountID)
+	a, err := f.svc.FinishLocalAccountDelete(ctx, job.Ref)
 	if err != nil {
-		f.log.Error("delete account after its Delete was queued", "account", accountID, "err", err)
-		return
+		return nil, err
 	}
 	if a != nil {
+		f.signerMu.Lock()
+		delete(f.signers, job.Ref)
+		f.signerMu.Unlock()
 		f.log.Info("local account deleted", "account", a.URI)
 	}
+	return nil, nil
 }
 
 // --- featured (pinned) posts of remote actors ---

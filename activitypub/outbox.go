@@ -7,89 +7,40 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"time"
 
+	"github.com/herald-social/herald/internal/jobs"
 	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/storage"
 )
 
-// The outbox worker: core records each local change as an outbox event in
-// the change's own transaction; this turns every event into its activity
-// and one delivery per recipient inbox, and in one transaction stores the
-// deliveries and deletes the event. An event whose subject vanished (a
+// Outbox events: core records each local change as a job of kind
+// "federate" in the change's own transaction; runEvent turns it into its
+// activity and one delivery job per recipient inbox, inserted as the event
+// job is deleted (one transaction). An event whose subject vanished (a
 // status deleted before its Create went out) is dropped.
 
-const eventBatch = 100
-
-func (f *Federation) outboxLoop(ctx context.Context) {
-	for {
-		n, err := f.processEvents(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		if err != nil {
-			f.log.Error("outbox events", "err", err)
-		}
-		if n >= eventBatch && err == nil {
-			continue
-		}
-		wait := f.Tuning.IdleWait
-		if err != nil {
-			wait = f.Tuning.BusyPoll
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-f.outboxWake:
-		case <-t.C:
-		}
-		t.Stop()
-	}
-}
-
-// processEvents turns pending events into deliveries; it returns how many
-// events it read.
-func (f *Federation) processEvents(ctx context.Context) (int, error) {
-	events, err := f.queue.PendingEvents(ctx, eventBatch)
+// runEvent is the job of one outbox event.
+func (f *Federation) runEvent(ctx context.Context, job *storage.Job) ([]storage.Job, error) {
+	ev, err := storage.EventOf(job)
 	if err != nil {
-		return 0, err
+		return nil, jobs.Permanent(err)
 	}
-	queued := false
-	var firstErr error
-	for _, ev := range events {
-		ds, err := f.buildDeliveries(ctx, ev)
-		if err != nil && !errors.Is(err, errDropEvent) {
-			if ctx.Err() != nil {
-				return len(events), ctx.Err()
-			}
-			// A store error: leave the event for the next pass.
-			if firstErr == nil {
-				firstErr = fmt.Errorf("event %d (%s): %w", ev.ID, ev.Kind, err)
-			}
-			continue
-		}
-		if err != nil {
-			f.log.Debug("outbox event dropped", "id", ev.ID, "kind", ev.Kind, "reason", err)
-		}
-		if err := f.queue.CompleteEvent(ctx, ev.ID, ds); err != nil {
-			return len(events), err
-		}
-		if ev.Kind == model.EventAccountDelete {
-			f.finishAccountDelete(ctx, ev.AccountID)
-		}
-		if len(ds) > 0 {
-			queued = true
-		}
+	ds, err := f.buildDeliveries(ctx, ev)
+	if errors.Is(err, errDropEvent) {
+		f.log.Debug("outbox event dropped", "id", ev.ID, "kind", ev.Kind, "reason", err)
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("event %d (%s): %w", ev.ID, ev.Kind, err)
 	}
-	if queued {
-		wake(f.deliveryWake)
+	then := make([]storage.Job, 0, len(ds)+1)
+	for _, d := range ds {
+		then = append(then, d.Job())
 	}
-	if firstErr != nil {
-		return len(events), firstErr
+	if ev.Kind == model.EventAccountDelete {
+		// The account and its key stay until the Delete is delivered.
+		then = append(then, storage.Job{Kind: jobAccountPurge, Ref: ev.AccountID})
 	}
-	return len(events), nil
+	return then, nil
 }
 
 // errDropEvent: the event has nothing (left) to deliver.
@@ -189,7 +140,6 @@ func (f *Federation) deliveriesFor(ctx context.Context, act doc, signerID int64,
 		return nil, err
 	}
 	kind, _ := act["type"].(string)
-	now := time.Now()
 	seen := map[string]bool{}
 	var out []storage.Delivery
 	for _, in := range inboxes {
@@ -206,9 +156,7 @@ func (f *Federation) deliveriesFor(ctx context.Context, act doc, signerID int64,
 			continue
 		}
 		seen[in] = true
-		out = append(out, storage.Delivery{
-			InboxURL: in, Host: host, SignerID: signerID, Activity: string(body), Kind: kind, NextAttemptAt: now,
-		})
+		out = append(out, storage.Delivery{InboxURL: in, Host: host, SignerID: signerID, Activity: body, Kind: kind})
 	}
 	return out, nil
 }

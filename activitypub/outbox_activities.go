@@ -308,11 +308,8 @@ func (f *Federation) buildAccountUpdate(ctx context.Context, j outboxJob) (doc, 
 // buildAccountDelete is a Delete of the actor, to its followers.
 func (f *Federation) buildAccountDelete(ctx context.Context, j outboxJob) (doc, []string, error) {
 	actor := j.actor
-	// Keep the key: the account row goes once the event is complete
-	// (finishAccountDelete), before the deliveries are made.
-	if err := f.retainSigner(ctx, actor.ID); err != nil {
-		return nil, nil, err
-	}
+	// The account row, and with it the key that signs this Delete, stays
+	// until the deliveries are done (runAccountPurge).
 	act := withContext(doc{
 		"id":     actor.URI + "#delete",
 		"type":   "Delete",

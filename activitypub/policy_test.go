@@ -126,7 +126,7 @@ func TestDomainPolicyErrorFailsClosed(t *testing.T) {
 	queueDelivery(t, ti, bob.ID, p.url+"/inbox", ti.url+"/x/postponed")
 	testutil.Eventually(t, 10*time.Second, "the delivery postponed", func() bool {
 		var lastErr string
-		err := db.QueryRow("SELECT last_error FROM deliveries").Scan(&lastErr)
+		err := db.QueryRow("SELECT last_error FROM jobs WHERE kind = 'deliver'").Scan(&lastErr)
 		return err == nil && strings.Contains(lastErr, "domain policy unavailable")
 	})
 	if h := p.hits(); h != 0 {

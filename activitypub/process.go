@@ -5,17 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"sync"
 	"time"
 
 	"github.com/herald-social/herald/internal/herr"
+	"github.com/herald-social/herald/internal/jobs"
 	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/storage"
 )
 
-// Processing the inbox queue: each verified activity is applied through
-// core. Activities of one signer are applied in the order they arrived
-// (a Create before its Delete); different signers run in parallel.
+// Processing the inbox: each verified activity is a job of kind "inbox",
+// applied through core. The job's key is the signer, so one signer's
+// activities are applied one at a time in the order they arrived (a Create
+// before its Delete), across processes; different signers run in parallel.
 
 // permanentError marks a failure that retrying cannot fix.
 type permanentError struct{ error }
@@ -44,93 +45,30 @@ func isPermanent(err error) bool {
 	return false
 }
 
-func (f *Federation) inboxLoop(ctx context.Context) {
-	workers := max(f.Tuning.InboxWorkers, 1)
-	for {
-		items, err := f.queue.ClaimInbox(ctx, f.now(), workers*8)
-		if ctx.Err() != nil {
-			return
-		}
-		if err != nil {
-			f.log.Error("claim inbox", "err", err)
-		}
-		if len(items) > 0 {
-			f.processBatch(ctx, items, workers)
-			continue
-		}
-		wait := f.Tuning.IdleWait
-		if next, ok, err := f.queue.NextInboxDue(ctx); err == nil && ok {
-			wait = min(wait, max(time.Until(next), f.Tuning.BusyPoll/4))
-		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-f.inboxWake:
-		case <-t.C:
-		}
-		t.Stop()
+// runInbox is the job of one incoming activity.
+func (f *Federation) runInbox(ctx context.Context, job *storage.Job) ([]storage.Job, error) {
+	it, err := storage.InboxItemOf(job)
+	if err != nil {
+		return nil, jobs.Permanent(err)
 	}
-}
-
-// processBatch applies items, one goroutine per signer, at most workers
-// at a time.
-func (f *Federation) processBatch(ctx context.Context, items []storage.InboxItem, workers int) {
-	var order []string
-	bySigner := map[string][]storage.InboxItem{}
-	for _, it := range items {
-		if _, ok := bySigner[it.SignerURI]; !ok {
-			order = append(order, it.SignerURI)
-		}
-		bySigner[it.SignerURI] = append(bySigner[it.SignerURI], it)
-	}
-	sem := make(chan struct{}, workers)
-	var wg sync.WaitGroup
-	for _, s := range order {
-		group := bySigner[s]
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			for _, it := range group {
-				if ctx.Err() != nil {
-					return
-				}
-				f.processItem(ctx, it)
-			}
-		}()
-	}
-	wg.Wait()
-}
-
-func (f *Federation) processItem(ctx context.Context, it storage.InboxItem) {
-	err := f.safeProcess(ctx, it)
+	err = f.safeProcess(ctx, it)
 	if ctx.Err() != nil {
-		return
+		return nil, ctx.Err() // stopping: the runtime hands the job back
 	}
-	bg := context.WithoutCancel(ctx)
 	log := f.log.With("activity", it.ActivityID, "signer", it.SignerURI)
 	if err == nil || isPermanent(err) {
 		if err != nil {
 			log.Info("inbox activity not applied", "err", err)
 		}
-		if err := f.queue.InboxDone(bg, it.ID); err != nil {
-			log.Error("inbox done", "err", err)
-		}
-		return
+		return nil, nil
 	}
-	attempts := it.Attempts + 1
-	if attempts >= f.Tuning.InboxMaxAttempts {
+	if job.Attempts >= f.Tuning.InboxMaxAttempts {
 		log.Warn("inbox activity failed for good", "err", err)
-		_ = f.queue.InboxDone(bg, it.ID)
-		return
+		return nil, nil
 	}
-	wait := time.Duration(30<<min(attempts, 10)) * time.Second
+	wait := time.Duration(30<<min(job.Attempts, 10)) * time.Second
 	log.Debug("inbox activity failed, will retry", "err", err, "in", wait)
-	if err := f.queue.RetryInbox(bg, it.ID, attempts, f.now().Add(wait), err.Error()); err != nil {
-		log.Error("reschedule inbox activity", "err", err)
-	}
+	return nil, jobs.RetryAt(f.now().Add(wait), err)
 }
 
 // safeProcess turns a panic into a permanent error: one bad activity must
@@ -146,7 +84,7 @@ func (f *Federation) safeProcess(ctx context.Context, it storage.InboxItem) (err
 
 // processActivity applies one verified activity.
 func (f *Federation) processActivity(ctx context.Context, it storage.InboxItem) error {
-	act, err := Decode([]byte(it.Payload))
+	act, err := Decode(it.Payload)
 	if err != nil {
 		return permanentf("decode: %v", err)
 	}

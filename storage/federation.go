@@ -2,79 +2,112 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/herald-social/herald/internal/model"
 )
 
 // Delivery is one signed POST of one activity to one inbox, retried with
-// backoff until it succeeds, fails for good or runs out of attempts.
+// backoff until it succeeds, fails for good or runs out of attempts. It is
+// the payload of a job of kind JobDeliver.
 type Delivery struct {
-	ID       int64
-	InboxURL string
-	Host     string // the inbox's host (with port): per-host limits and domain health
-	// SignerID is the local account whose key signs; 0: the instance actor.
-	SignerID      int64
-	Activity      string // JSON, as sent
-	Kind          string // the activity type ("Create", "Follow", ...), for logs and policy
-	Attempts      int
-	NextAttemptAt time.Time
-	LastError     string
-	CreatedAt     time.Time
+	InboxURL string `json:"inbox"`
+	Host     string `json:"-"` // the inbox's host (with port): the job's key, for per-host limits and domain health
+	// SignerID is the local account whose key signs; 0: the instance
+	// actor. The job's ref: an account's key is kept until none is left.
+	SignerID int64           `json:"-"`
+	Activity json.RawMessage `json:"activity"` // as sent
+	Kind     string          `json:"kind"`     // the activity type ("Create", "Follow", ...), for logs and policy
+}
+
+// Job makes the delivery's job.
+func (d Delivery) Job() Job {
+	b, err := json.Marshal(d)
+	if err != nil {
+		panic("storage: delivery payload: " + err.Error()) // Activity is JSON we made
+	}
+	return Job{Kind: JobDeliver, Key: strings.ToLower(d.Host), Ref: d.SignerID, Payload: string(b)}
+}
+
+// DeliveryOf reads a delivery job.
+func DeliveryOf(j *Job) (Delivery, error) {
+	var d Delivery
+	err := json.Unmarshal([]byte(j.Payload), &d)
+	d.Host, d.SignerID = j.Key, j.Ref
+	return d, err
 }
 
 // InboxItem is an incoming activity whose signature was verified, waiting
-// to be processed.
+// to be processed: the payload of a job of kind JobInbox, keyed by its
+// signer (one signer's activities are applied one at a time, in order).
 type InboxItem struct {
-	ID            int64
-	ActivityID    string
-	SignerURI     string // the actor whose key signed the POST
-	Payload       string // the raw JSON body
-	Attempts      int
-	NextAttemptAt time.Time
-	LastError     string
-	ReceivedAt    time.Time
+	ActivityID string          `json:"id"`
+	SignerURI  string          `json:"-"` // the actor whose key signed the POST
+	Payload    json.RawMessage `json:"activity"`
 }
 
-// Federation stores the federation engine's queues and bookkeeping. Every
-// queue lives in the database, so that a crash or kill -9 loses nothing: a
-// worker "claims" rows while it works on them, and ReleaseClaims (called
-// once at start, when no worker runs) hands back whatever a dead process held.
+// Job makes the item's job.
+func (it InboxItem) Job() Job {
+	b, err := json.Marshal(it)
+	if err != nil {
+		panic("storage: inbox payload: " + err.Error()) // the body was parsed as JSON before
+	}
+	return Job{Kind: JobInbox, Key: it.SignerURI, Payload: string(b)}
+}
+
+// InboxItemOf reads an inbox job.
+func InboxItemOf(j *Job) (InboxItem, error) {
+	var it InboxItem
+	err := json.Unmarshal([]byte(j.Payload), &it)
+	it.SignerURI = j.Key
+	return it, err
+}
+
+// EventJob makes the job of an outbox event: a local change to send to
+// other servers, written in the change's own transaction. One account's
+// events are handled one at a time, in order (the job's key).
+func EventJob(ev model.OutboxEvent) Job {
+	b, err := json.Marshal(eventPayload{Kind: ev.Kind, AccountID: ev.AccountID, ObjectID: ev.ObjectID, Payload: json.RawMessage(ev.Payload)})
+	if err != nil {
+		panic("storage: event payload: " + err.Error())
+	}
+	return Job{Kind: JobFederate, Key: strconv.FormatInt(ev.AccountID, 10), Ref: ev.AccountID, Payload: string(b)}
+}
+
+// EventOf reads an outbox event job.
+func EventOf(j *Job) (model.OutboxEvent, error) {
+	var p eventPayload
+	err := json.Unmarshal([]byte(j.Payload), &p)
+	return model.OutboxEvent{ID: j.ID, Kind: p.Kind, AccountID: p.AccountID, ObjectID: p.ObjectID, Payload: string(p.Payload),
+		CreatedAt: j.CreatedAt}, err
+}
+
+type eventPayload struct {
+	Kind      string          `json:"kind"`
+	AccountID int64           `json:"account_id"`
+	ObjectID  int64           `json:"object_id,omitempty"`
+	Payload   json.RawMessage `json:"payload,omitempty"`
+}
+
+// Federation stores the federation engine's bookkeeping; its queues
+// (outbox events, deliveries, the inbox) are jobs (storage.Jobs).
 type Federation interface {
-	// CompleteEvent turns an outbox event into its deliveries: it inserts
-	// them and deletes the event in one transaction (no deliveries: the
-	// event is only deleted).
-	CompleteEvent(ctx context.Context, eventID int64, deliveries []Delivery) error
-
-	// ClaimDueDeliveries marks as claimed and returns up to limit unclaimed
-	// deliveries due at now, oldest due first, skipping excludeHosts (hosts
-	// at their concurrency limit).
-	ClaimDueDeliveries(ctx context.Context, now time.Time, excludeHosts []string, limit int) ([]Delivery, error)
-	// NextDeliveryDue is the earliest next_attempt_at of unclaimed
-	// deliveries (ok = false when there is none).
-	NextDeliveryDue(ctx context.Context) (t time.Time, ok bool, err error)
-	// DeliveryDone deletes a delivery (it succeeded or failed for good).
-	DeliveryDone(ctx context.Context, id int64) error
-	// RetryDelivery releases a claimed delivery for another attempt at next.
-	RetryDelivery(ctx context.Context, id int64, attempts int, next time.Time, lastErr string) error
-	// DropDeliveriesToHost deletes every unclaimed delivery to host (a
-	// domain that became unavailable or blocked) and returns how many.
-	DropDeliveriesToHost(ctx context.Context, host string) (int64, error)
+	// CountDeliveries counts the deliveries waiting or running.
 	CountDeliveries(ctx context.Context) (int64, error)
+	// NextDeliveryDue is the earliest run of the deliveries waiting (ok =
+	// false when there is none).
+	NextDeliveryDue(ctx context.Context) (t time.Time, ok bool, err error)
 
-	// EnqueueInbox stores a verified activity unless its id was seen
-	// before (queued = false then). In the same transaction it records the
-	// id as seen and clears the failure record of signerDomain: an activity
-	// received from a domain proves it is alive.
-	EnqueueInbox(ctx context.Context, it *InboxItem, signerDomain string) (queued bool, err error)
-	// ClaimInbox marks as claimed and returns up to limit due items.
-	ClaimInbox(ctx context.Context, now time.Time, limit int) ([]InboxItem, error)
-	NextInboxDue(ctx context.Context) (t time.Time, ok bool, err error)
-	InboxDone(ctx context.Context, id int64) error
-	RetryInbox(ctx context.Context, id int64, attempts int, next time.Time, lastErr string) error
+	// EnqueueInbox stores a verified activity as a job unless its id was
+	// seen before (queued = false then). In the same transaction it
+	// records the id as seen and clears the failure record of
+	// signerDomain: an activity received from a domain proves it is alive.
+	EnqueueInbox(ctx context.Context, it InboxItem, signerDomain string) (queued bool, err error)
 	// ForgetSeenActivities drops dedupe records older than before.
 	ForgetSeenActivities(ctx context.Context, before time.Time) (int64, error)
-
-	// ReleaseClaims unclaims every delivery and inbox item (at start).
-	ReleaseClaims(ctx context.Context) error
 
 	// DomainFailed records that a delivery to domain failed for good on
 	// day (YYYY-MM-DD). Once failures were recorded on threshold distinct

@@ -34,6 +34,13 @@ type Job struct {
 	CreatedAt   time.Time
 }
 
+// The kinds of job the store writes itself, in the transaction of a change.
+const (
+	JobFederate = "federate" // an outbox event: a local change to send to other servers
+	JobDeliver  = "deliver"  // one activity to one inbox
+	JobInbox    = "inbox"    // one verified incoming activity to apply
+)
+
 // JobClaim says what a runner asks for.
 type JobClaim struct {
 	Kind  string

@@ -164,7 +164,7 @@ func (r *run) createPhase(ctx context.Context) error {
 	}
 	r.res.CreateP50MS, r.res.CreateP99MS, r.res.CreateRPS = round(ms(st.p50), 2), round(ms(st.p99), 2), round(st.rps(), 0)
 	start := time.Now()
-	if err := r.waitQueue(ctx, "SELECT (SELECT count(*) FROM outbox_events) + (SELECT count(*) FROM deliveries)", 3*time.Minute); err != nil {
+	if err := r.waitQueue(ctx, "SELECT count(*) FROM jobs WHERE kind IN ('federate', 'deliver')", 3*time.Minute); err != nil {
 		return fmt.Errorf("deliveries of the created statuses: %w", err)
 	}
 	r.res.CreateDrainS = round(time.Since(start).Seconds(), 1)
@@ -258,7 +258,7 @@ func (r *run) inboxPhase(ctx context.Context) error {
 		return fmt.Errorf("the inbox accepted none of %d activities", n)
 	}
 	r.res.InboxPerS = round(float64(ok)/elapsed.Seconds(), 0)
-	if err := r.waitQueue(ctx, "SELECT count(*) FROM inbox_queue", 3*time.Minute); err != nil {
+	if err := r.waitQueue(ctx, "SELECT count(*) FROM jobs WHERE kind = 'inbox'", 3*time.Minute); err != nil {
 		return fmt.Errorf("processing the inbox: %w", err)
 	}
 	r.res.InboxProcessedPerS = round(float64(ok)/time.Since(start).Seconds(), 0)

@@ -40,7 +40,8 @@ func TestCrashSafety(t *testing.T) {
 	remote := newFakeFediverse(t)
 	dir := t.TempDir()
 	port := freePort(t)
-	cfgPath := writeTestConfig(t, dir, port, "[log]\nlevel = \"warn\"\n")
+	// Short leases: the jobs a killed process held are taken up 3 s later.
+	cfgPath := writeTestConfig(t, dir, port, "[log]\nlevel = \"warn\"\n[jobs]\nlease = \"3s\"\npoll = \"200ms\"\n")
 	h := &heraldProc{t: t, dir: dir, cfg: cfgPath, base: fmt.Sprintf("http://localhost:%d", port)}
 
 	users := []string{"u0", "u1", "u2", "u3"}

@@ -32,8 +32,6 @@ type Service struct {
 	// Notify is called after a change that streaming clients or pushes
 	// may want to hear about (changes.go); optional.
 	Notify func(kind ChangeKind, accountID, objectID int64)
-	// Kick wakes the federation engine after outbox events were queued; optional.
-	Kick func()
 	// Jobs is the background job runtime: core registers its kinds on it
 	// (RegisterJobs) and wakes them; nil: work core would queue is done at
 	// once, in the caller (tests of core alone).
@@ -99,10 +97,11 @@ func (s *Service) LocalStatusURL(username string, statusID string) string {
 // TagURL is the page of a hashtag.
 func (s *Service) TagURL(tag string) string { return s.Base() + "/tags/" + url.PathEscape(tag) }
 
-// kick wakes the federation engine, if any.
+// kick wakes the federation engine's outbox jobs after a change queued
+// some (they run at the next poll otherwise).
 func (s *Service) kick() {
-	if s.Kick != nil {
-		s.Kick()
+	if s.Jobs != nil {
+		s.Jobs.Wake(storage.JobFederate)
 	}
 }
 

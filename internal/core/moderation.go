@@ -328,9 +328,10 @@ func (s *AdminService) DeleteAccountData(ctx context.Context, c *Caller, targetI
 	if aa.Account.SuspendedAt == nil {
 		return nil, herr.Forbidden("Only suspended accounts can be deleted")
 	}
-	if aa.Account.Local() && s.Kick != nil {
+	if aa.Account.Local() && s.Jobs != nil {
 		// The federation engine signs and addresses the actor's Delete
-		// with the (suspended) account, then deletes it (account.delete).
+		// with the (suspended) account's key, and deletes the account once
+		// the Delete's deliveries are done (account.delete).
 		ev := model.OutboxEvent{Kind: model.EventAccountDelete, AccountID: targetID, ObjectID: targetID}
 		if err := s.store.QueueEvents(ctx, []model.OutboxEvent{ev}); err != nil {
 			return nil, herr.Internal(err)

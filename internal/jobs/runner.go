@@ -117,7 +117,11 @@ func (r *Runner) work(ctx context.Context, k *kindState, job *storage.Job) {
 	var retry *retryError
 	switch {
 	case err == nil:
-		err = r.store.CompleteJob(bg, job.ID, r.opts.Owner, then)
+		if err = r.store.CompleteJob(bg, job.ID, r.opts.Owner, then); err == nil {
+			for _, j := range then {
+				r.Wake(j.Kind)
+			}
+		}
 	case IsPermanent(err):
 		log.Info("jobs: dropped", "err", err)
 		err = r.store.CompleteJob(bg, job.ID, r.opts.Owner, nil)
@@ -291,6 +295,12 @@ func (r *Runner) Drained(ctx context.Context, kinds ...string) error {
 		case <-tick.C:
 		}
 	}
+}
+
+// Count counts the jobs of kind for the record ref, due or not, running
+// or not (an account's deliveries left).
+func (r *Runner) Count(ctx context.Context, kind string, ref int64) (int64, error) {
+	return r.store.CountJobs(ctx, kind, ref, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
 }
 
 // Cancel deletes the queued (not running) jobs of kind with key: the

@@ -251,7 +251,7 @@ type Page struct {
 	Limit   int
 }
 
-// OutboxEvent records local activity to federate; see storage's outbox_events.
+// OutboxEvent records local activity to federate: a job of kind "federate" (storage.EventJob).
 type OutboxEvent struct {
 	ID        int64
 	Kind      string

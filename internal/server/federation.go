@@ -7,12 +7,13 @@ import (
 )
 
 // mountFederation attaches the ActivityPub engine: its routes, the hooks
-// the domain layer and the web UI call, and its workers.
+// the domain layer and the web UI call, and its jobs.
 func (s *Server) mountFederation(ctx context.Context) error {
 	fed := activitypub.New(s.Svc, s.Cfg, s.Log)
 	fed.Register(s.Echo)
-	s.Svc.Resolver, s.Svc.Kick = fed, fed.Kick
+	s.Svc.Resolver = fed
 	s.Fed = fed
-	s.AddWorker(fed.Start)
+	fed.Prepare(ctx)
+	fed.RegisterJobs(s.Jobs)
 	return nil
 }

@@ -39,8 +39,8 @@ func TestErrorsNameTheOperation(t *testing.T) {
 		t.Fatal(err)
 	}
 	closed.Close()
-	_, err = closed.ClaimDueDeliveries(ctx, time.Now(), nil, 10)
-	if err == nil || !strings.HasPrefix(err.Error(), "store: claim due deliveries: ") {
+	_, err = closed.ClaimJobs(ctx, storage.JobClaim{Kind: storage.JobDeliver, Owner: "o", Now: time.Now(), Lease: time.Minute, Limit: 10})
+	if err == nil || !strings.HasPrefix(err.Error(), "store: claim jobs: ") {
 		t.Errorf("closed store: %v", err)
 	}
 	// TagTimeline returns TagsTimeline's error: one prefix, the inner

@@ -8,151 +8,48 @@ import (
 	"strings"
 	"time"
 
-	"github.com/herald-social/herald/internal/id"
 	"github.com/herald-social/herald/storage"
 )
 
-// The federation engine's queues: deliveries, inbox_queue, seen_activities
-// and remote_domains (see storage.Federation and migrations 0001, 0004).
+// The federation engine's bookkeeping: seen_activities and remote_domains
+// (see storage.Federation and migrations 0001, 0004); its queues are jobs
+// (jobs.go).
 
 var _ storage.Federation = (*Store)(nil)
 
-// CompleteEvent inserts the event's deliveries and deletes it, atomically.
-func (s *Store) CompleteEvent(ctx context.Context, eventID int64, deliveries []storage.Delivery) error {
-	return wrap("complete event", s.tx(ctx, func(tx *sql.Tx) error {
-		if len(deliveries) > 0 {
-			stmt, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (id, inbox_url, host, signer_id, activity, kind,
-				attempts, next_attempt_at, last_error, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)`)
-			if err != nil {
-				return err
-			}
-			defer stmt.Close()
-			now := time.Now()
-			for i := range deliveries {
-				d := &deliveries[i]
-				d.ID = id.New()
-				if d.CreatedAt.IsZero() {
-					d.CreatedAt = now
-				}
-				if d.NextAttemptAt.IsZero() {
-					d.NextAttemptAt = now
-				}
-				if _, err := stmt.ExecContext(ctx, d.ID, d.InboxURL, strings.ToLower(d.Host), d.SignerID, d.Activity, d.Kind,
-					d.Attempts, ms(d.NextAttemptAt), d.LastError, ms(d.CreatedAt)); err != nil {
-					return err
-				}
-			}
-		}
-		_, err := tx.ExecContext(ctx, "DELETE FROM outbox_events WHERE id = ?", eventID)
-		return err
-	}))
+func (s *Store) CountDeliveries(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM jobs WHERE kind = ?", storage.JobDeliver).Scan(&n)
+	return n, wrap("count deliveries", err)
 }
 
-const deliveryColumns = "id, inbox_url, host, signer_id, activity, kind, attempts, next_attempt_at, last_error, created_at"
-
-func scanDelivery(row scanner) (storage.Delivery, error) {
-	var d storage.Delivery
-	var next, created int64
-	err := row.Scan(&d.ID, &d.InboxURL, &d.Host, &d.SignerID, &d.Activity, &d.Kind, &d.Attempts, &next, &d.LastError, &created)
-	d.NextAttemptAt, d.CreatedAt = fromMs(next), fromMs(created)
-	return d, err
-}
-
-// ClaimDueDeliveries claims due deliveries, skipping busy hosts.
-func (s *Store) ClaimDueDeliveries(ctx context.Context, now time.Time, excludeHosts []string, limit int) ([]storage.Delivery, error) {
-	q := "SELECT " + deliveryColumns + " FROM deliveries WHERE claimed_at IS NULL AND next_attempt_at <= ?"
-	args := []any{ms(now)}
-	if len(excludeHosts) > 0 {
-		q += " AND host NOT IN (" + placeholders(len(excludeHosts)) + ")"
-		for _, h := range excludeHosts {
-			args = append(args, strings.ToLower(h))
-		}
-	}
-	q += " ORDER BY next_attempt_at, id LIMIT ?"
-	args = append(args, limit)
-	v, err := claimRows(ctx, s, q, args, scanDelivery, func(d storage.Delivery) int64 { return d.ID },
-		"UPDATE deliveries SET claimed_at = ?", ms(now))
-	return v, wrap("claim due deliveries", err)
-}
-
-// NextDeliveryDue is when the next unclaimed delivery is due.
 func (s *Store) NextDeliveryDue(ctx context.Context) (time.Time, bool, error) {
-	v, v2, err := s.nextDue(ctx, "SELECT min(next_attempt_at) FROM deliveries WHERE claimed_at IS NULL")
-	return v, v2, wrap("next delivery due", err)
-}
-
-func (s *Store) nextDue(ctx context.Context, q string) (time.Time, bool, error) {
 	var v sql.NullInt64
-	if err := s.w.QueryRowContext(ctx, q).Scan(&v); err != nil {
-		return time.Time{}, false, err
-	}
-	if !v.Valid {
-		return time.Time{}, false, nil
+	err := s.r.QueryRowContext(ctx, "SELECT min(run_at) FROM jobs WHERE kind = ?", storage.JobDeliver).Scan(&v)
+	if err != nil || !v.Valid {
+		return time.Time{}, false, wrap("next delivery due", err)
 	}
 	return fromMs(v.Int64), true, nil
 }
 
-// DeliveryDone deletes a delivery.
-func (s *Store) DeliveryDone(ctx context.Context, deliveryID int64) error {
-	_, err := s.w.ExecContext(ctx, "DELETE FROM deliveries WHERE id = ?", deliveryID)
-	return wrap("delivery done", err)
-}
-
-// RetryDelivery releases a delivery for a later attempt.
-func (s *Store) RetryDelivery(ctx context.Context, deliveryID int64, attempts int, next time.Time, lastErr string) error {
-	_, err := s.w.ExecContext(ctx, "UPDATE deliveries SET claimed_at = NULL, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
-		attempts, ms(next), fedTruncate(lastErr, 500), deliveryID)
-	return wrap("retry delivery", err)
-}
-
-// DropDeliveriesToHost deletes the unclaimed deliveries to a host.
-func (s *Store) DropDeliveriesToHost(ctx context.Context, host string) (int64, error) {
-	res, err := s.w.ExecContext(ctx, "DELETE FROM deliveries WHERE host = ? AND claimed_at IS NULL", strings.ToLower(host))
-	if err != nil {
-		return 0, wrap("drop deliveries to host", err)
-	}
-	v, err := res.RowsAffected()
-	return v, wrap("drop deliveries to host", err)
-}
-
-// CountDeliveries counts queued deliveries.
-func (s *Store) CountDeliveries(ctx context.Context) (int64, error) {
-	var n int64
-	err := s.w.QueryRowContext(ctx, "SELECT count(*) FROM deliveries").Scan(&n)
-	return n, wrap("count deliveries", err)
-}
-
-// CountInbox counts the inbox activities not yet processed (queued or
-// waiting for a retry); a processed activity leaves the queue.
 func (s *Store) CountInbox(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM inbox_queue").Scan(&n)
+	err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM jobs WHERE kind = ?", storage.JobInbox).Scan(&n)
 	return n, wrap("count inbox", err)
 }
 
-// EnqueueInbox dedupes by activity id and queues the activity.
-func (s *Store) EnqueueInbox(ctx context.Context, it *storage.InboxItem, signerDomain string) (bool, error) {
+func (s *Store) EnqueueInbox(ctx context.Context, it storage.InboxItem, signerDomain string) (bool, error) {
 	queued := false
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		now := time.Now()
-		if it.ReceivedAt.IsZero() {
-			it.ReceivedAt = now
-		}
-		if it.NextAttemptAt.IsZero() {
-			it.NextAttemptAt = it.ReceivedAt
-		}
 		res, err := tx.ExecContext(ctx, "INSERT INTO seen_activities (uri, received_at) VALUES (?, ?) ON CONFLICT(uri) DO NOTHING",
-			it.ActivityID, ms(it.ReceivedAt))
+			it.ActivityID, ms(time.Now()))
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return nil
 		}
-		it.ID = id.New()
-		if _, err := tx.ExecContext(ctx, `INSERT INTO inbox_queue (id, activity_id, signer_uri, payload, attempts, received_at,
-			next_attempt_at) VALUES (?,?,?,?,?,?,?)`, it.ID, it.ActivityID, it.SignerURI, it.Payload, it.Attempts,
-			ms(it.ReceivedAt), ms(it.NextAttemptAt)); err != nil {
+		if err := insertJobs(ctx, tx, []storage.Job{it.Job()}); err != nil {
 			return err
 		}
 		if signerDomain != "" {
@@ -166,43 +63,6 @@ func (s *Store) EnqueueInbox(ctx context.Context, it *storage.InboxItem, signerD
 	return queued, wrap("enqueue inbox", err)
 }
 
-func scanInboxItem(row scanner) (storage.InboxItem, error) {
-	var it storage.InboxItem
-	var next, recv int64
-	err := row.Scan(&it.ID, &it.ActivityID, &it.SignerURI, &it.Payload, &it.Attempts, &next, &it.LastError, &recv)
-	it.NextAttemptAt, it.ReceivedAt = fromMs(next), fromMs(recv)
-	return it, err
-}
-
-// ClaimInbox claims due inbox items, oldest first.
-func (s *Store) ClaimInbox(ctx context.Context, now time.Time, limit int) ([]storage.InboxItem, error) {
-	v, err := claimRows(ctx, s, `SELECT id, activity_id, signer_uri, payload, attempts, next_attempt_at, last_error,
-		received_at FROM inbox_queue WHERE claimed_at IS NULL AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`,
-		[]any{ms(now), limit}, scanInboxItem, func(it storage.InboxItem) int64 { return it.ID },
-		"UPDATE inbox_queue SET claimed_at = ?", ms(now))
-	return v, wrap("claim inbox", err)
-}
-
-// NextInboxDue is when the next unclaimed inbox item is due.
-func (s *Store) NextInboxDue(ctx context.Context) (time.Time, bool, error) {
-	v, v2, err := s.nextDue(ctx, "SELECT min(next_attempt_at) FROM inbox_queue WHERE claimed_at IS NULL")
-	return v, v2, wrap("next inbox due", err)
-}
-
-// InboxDone deletes a processed inbox item.
-func (s *Store) InboxDone(ctx context.Context, itemID int64) error {
-	_, err := s.w.ExecContext(ctx, "DELETE FROM inbox_queue WHERE id = ?", itemID)
-	return wrap("inbox done", err)
-}
-
-// RetryInbox releases an inbox item for a later attempt.
-func (s *Store) RetryInbox(ctx context.Context, itemID int64, attempts int, next time.Time, lastErr string) error {
-	_, err := s.w.ExecContext(ctx, "UPDATE inbox_queue SET claimed_at = NULL, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
-		attempts, ms(next), fedTruncate(lastErr, 500), itemID)
-	return wrap("retry inbox", err)
-}
-
-// ForgetSeenActivities prunes old dedupe records.
 func (s *Store) ForgetSeenActivities(ctx context.Context, before time.Time) (int64, error) {
 	res, err := s.w.ExecContext(ctx, "DELETE FROM seen_activities WHERE received_at < ?", ms(before))
 	if err != nil {
@@ -212,19 +72,6 @@ func (s *Store) ForgetSeenActivities(ctx context.Context, before time.Time) (int
 	return v, wrap("forget seen activities", err)
 }
 
-// ReleaseClaims unclaims everything (no worker runs yet).
-func (s *Store) ReleaseClaims(ctx context.Context) error {
-	return wrap("release claims", s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "UPDATE deliveries SET claimed_at = NULL WHERE claimed_at IS NOT NULL"); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, "UPDATE inbox_queue SET claimed_at = NULL WHERE claimed_at IS NOT NULL")
-		return err
-	}))
-}
-
-// DomainFailed records a failure day and reports whether the domain is
-// now unavailable.
 func (s *Store) DomainFailed(ctx context.Context, domain, day string, threshold int) (bool, error) {
 	domain = strings.ToLower(domain)
 	unavailable := false

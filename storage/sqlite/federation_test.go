@@ -22,7 +22,7 @@ func openFedTest(t *testing.T) *Store {
 func TestEnqueueInboxDedupes(t *testing.T) {
 	s := openFedTest(t)
 	ctx := context.Background()
-	it := &storage.InboxItem{ActivityID: "https://a.example/1", SignerURI: "https://a.example/u", Payload: "{}"}
+	it := storage.InboxItem{ActivityID: "https://a.example/1", SignerURI: "https://a.example/u", Payload: []byte(`{"type":"Like"}`)}
 	if _, err := s.DomainFailed(ctx, "a.example", "2024-01-01", 7); err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestEnqueueInboxDedupes(t *testing.T) {
 	if err != nil || !q {
 		t.Fatalf("first: %v %v", q, err)
 	}
-	q, err = s.EnqueueInbox(ctx, &storage.InboxItem{ActivityID: "https://a.example/1", SignerURI: "x", Payload: "{}"}, "a.example")
+	q, err = s.EnqueueInbox(ctx, storage.InboxItem{ActivityID: "https://a.example/1", SignerURI: "x", Payload: []byte("{}")}, "a.example")
 	if err != nil || q {
 		t.Fatalf("replay queued: %v %v", q, err)
 	}
@@ -39,24 +39,13 @@ func TestEnqueueInboxDedupes(t *testing.T) {
 	if n != 0 {
 		t.Fatal("an inbound activity did not clear the domain's failures")
 	}
-	items, err := s.ClaimInbox(ctx, time.Now(), 10)
-	if err != nil || len(items) != 1 || items[0].Payload != "{}" {
-		t.Fatalf("claim: %+v %v", items, err)
+	js, err := s.ClaimJobs(ctx, storage.JobClaim{Kind: storage.JobInbox, Owner: "o", Now: time.Now(), Lease: time.Minute, Limit: 10, PerKey: 1})
+	if err != nil || len(js) != 1 {
+		t.Fatalf("claim: %+v %v", js, err)
 	}
-	if again, _ := s.ClaimInbox(ctx, time.Now(), 10); len(again) != 0 {
-		t.Fatal("a claimed item was handed out twice")
-	}
-	if err := s.RetryInbox(ctx, items[0].ID, 1, time.Now().Add(time.Hour), "boom"); err != nil {
-		t.Fatal(err)
-	}
-	if next, ok, _ := s.NextInboxDue(ctx); !ok || next.Before(time.Now().Add(50*time.Minute)) {
-		t.Fatalf("next due %v %v", next, ok)
-	}
-	if err := s.InboxDone(ctx, items[0].ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, ok, _ := s.NextInboxDue(ctx); ok {
-		t.Fatal("done item still queued")
+	got, err := storage.InboxItemOf(&js[0])
+	if err != nil || got.ActivityID != it.ActivityID || got.SignerURI != it.SignerURI || string(got.Payload) != string(it.Payload) {
+		t.Fatalf("inbox job: %+v %v", got, err)
 	}
 	if n, err := s.ForgetSeenActivities(ctx, time.Now().Add(time.Minute)); err != nil || n != 1 {
 		t.Fatalf("forget: %d %v", n, err)
@@ -86,16 +75,27 @@ func TestDomainFailureDays(t *testing.T) {
 	}
 }
 
-func TestCompleteEventAndDeliveries(t *testing.T) {
+// An outbox event is a job; completing it inserts its deliveries (keyed
+// by host, ref the signer) in the same transaction.
+func TestOutboxEventBecomesDeliveryJobs(t *testing.T) {
 	s := openFedTest(t)
 	ctx := context.Background()
-	if err := s.QueueEvents(ctx, []model.OutboxEvent{{Kind: model.EventStatusCreate, AccountID: 1, ObjectID: 2}}); err != nil {
+	if err := s.QueueEvents(ctx, []model.OutboxEvent{{Kind: model.EventStatusCreate, AccountID: 1, ObjectID: 2, Payload: `{"uri":"u"}`}}); err != nil {
 		t.Fatal(err)
 	}
 	evs, _ := s.PendingEvents(ctx, 10)
-	err := s.CompleteEvent(ctx, evs[0].ID, []storage.Delivery{
-		{InboxURL: "https://c.example/inbox", Host: "C.example", SignerID: 1, Activity: "{}", Kind: "Create"},
-		{InboxURL: "https://d.example/inbox", Host: "d.example", SignerID: 1, Activity: "{}", Kind: "Create", NextAttemptAt: time.Now().Add(time.Hour)},
+	if len(evs) != 1 || evs[0].Kind != model.EventStatusCreate || evs[0].AccountID != 1 || evs[0].ObjectID != 2 || evs[0].Payload != `{"uri":"u"}` {
+		t.Fatalf("pending events: %+v", evs)
+	}
+	js, err := s.ClaimJobs(ctx, storage.JobClaim{Kind: storage.JobFederate, Owner: "o", Now: time.Now(), Lease: time.Minute, Limit: 10, PerKey: 1})
+	if err != nil || len(js) != 1 {
+		t.Fatalf("claim event: %+v %v", js, err)
+	}
+	later := storage.Delivery{InboxURL: "https://d.example/inbox", Host: "d.example", SignerID: 1, Activity: []byte("{}"), Kind: "Create"}.Job()
+	later.RunAt = time.Now().Add(time.Hour)
+	err = s.CompleteJob(ctx, js[0].ID, "o", []storage.Job{
+		storage.Delivery{InboxURL: "https://c.example/inbox", Host: "C.example", SignerID: 1, Activity: []byte(`{"a":1}`), Kind: "Create"}.Job(),
+		later,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -103,27 +103,53 @@ func TestCompleteEventAndDeliveries(t *testing.T) {
 	if evs, _ := s.PendingEvents(ctx, 10); len(evs) != 0 {
 		t.Fatal("event not deleted")
 	}
-	got, _ := s.ClaimDueDeliveries(ctx, time.Now(), nil, 10)
-	if len(got) != 1 || got[0].Host != "c.example" || got[0].Kind != "Create" {
+	if n, _ := s.CountDeliveries(ctx); n != 2 {
+		t.Fatalf("%d deliveries, want 2", n)
+	}
+	if n, _ := s.CountJobs(ctx, storage.JobDeliver, 1, time.Now().Add(2*time.Hour)); n != 2 {
+		t.Fatalf("%d deliveries signed by account 1, want 2", n)
+	}
+	got, _ := s.ClaimJobs(ctx, storage.JobClaim{Kind: storage.JobDeliver, Owner: "o", Now: time.Now(), Lease: time.Minute, Limit: 10, PerKey: 2})
+	if len(got) != 1 {
 		t.Fatalf("due: %+v", got)
 	}
-	if err := s.RetryDelivery(ctx, got[0].ID, 3, time.Now().Add(-time.Second), "500"); err != nil {
-		t.Fatal(err)
+	d, err := storage.DeliveryOf(&got[0])
+	if err != nil || d.Host != "c.example" || d.Kind != "Create" || string(d.Activity) != `{"a":1}` || d.SignerID != 1 {
+		t.Fatalf("delivery: %+v %v", d, err)
 	}
-	got, _ = s.ClaimDueDeliveries(ctx, time.Now(), nil, 10)
-	if len(got) != 1 || got[0].Attempts != 3 || got[0].LastError != "500" {
-		t.Fatalf("retried: %+v", got)
-	}
-	if next, ok, _ := s.NextDeliveryDue(ctx); !ok || next.Before(time.Now().Add(50*time.Minute)) {
+	if next, ok, _ := s.NextDeliveryDue(ctx); !ok || next.After(time.Now()) {
 		t.Fatalf("next due: %v %v", next, ok)
 	}
-	if n, _ := s.DropDeliveriesToHost(ctx, "d.example"); n != 1 {
+	if n, _ := s.DeleteJobs(ctx, storage.JobDeliver, "d.example"); n != 1 {
 		t.Fatalf("dropped %d", n)
 	}
-	if err := s.DeliveryDone(ctx, got[0].ID); err != nil {
-		t.Fatal(err)
+	if n, _ := s.DeleteJobs(ctx, storage.JobDeliver, "c.example"); n != 0 {
+		t.Fatal("a running delivery was dropped")
 	}
-	if n, _ := s.CountDeliveries(ctx); n != 0 {
-		t.Fatalf("%d left", n)
+}
+
+// Outbox activities take their ids from their event's job id (an Undo's
+// "#undo/<id>", an Accept's "#accepts/follows/<id>"), so a job id is never
+// given twice, even once the table is empty again.
+func TestJobIDsAreNeverReused(t *testing.T) {
+	s := openFedTest(t)
+	ctx := context.Background()
+	var last int64
+	for i := 0; i < 3; i++ {
+		evs := []model.OutboxEvent{{Kind: model.EventStatusCreate, AccountID: 1, ObjectID: 2}}
+		if err := s.QueueEvents(ctx, evs); err != nil {
+			t.Fatal(err)
+		}
+		if evs[0].ID <= last {
+			t.Fatalf("event %d got id %d after %d", i, evs[0].ID, last)
+		}
+		last = evs[0].ID
+		js, err := s.ClaimJobs(ctx, storage.JobClaim{Kind: storage.JobFederate, Owner: "o", Now: time.Now(), Lease: time.Minute, Limit: 1})
+		if err != nil || len(js) != 1 {
+			t.Fatal(js, err)
+		}
+		if err := s.CompleteJob(ctx, js[0].ID, "o", nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

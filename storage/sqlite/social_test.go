@@ -157,7 +157,7 @@ func TestFollowRequestsAuthorizeReject(t *testing.T) {
 	if fr, _ := counters(t, s, bob.ID); fr != 1 {
 		t.Errorf("followers = %d", fr)
 	}
-	if n := count(t, s, "SELECT count(*) FROM outbox_events WHERE kind = ?", model.EventFollowAccept); n != 1 {
+	if n := count(t, s, "SELECT count(*) FROM jobs WHERE kind = 'federate' AND payload ->> 'kind' = ?", model.EventFollowAccept); n != 1 {
 		t.Errorf("events = %d", n)
 	}
 	if _, err := s.RejectFollowRequest(ctx, carol.ID, bob.ID, nil); err != nil {

@@ -314,20 +314,21 @@ func (s *Store) SettingOrCreate(ctx context.Context, key string, make func() (st
 
 // --- outbox events ---
 
+// insertEvents queues outbox events as jobs, in the transaction of the
+// change they federate.
 func insertEvents(ctx context.Context, tx *sql.Tx, events []model.OutboxEvent) error {
+	jobs := make([]storage.Job, len(events))
+	for i, ev := range events {
+		if ev.Payload == "" {
+			ev.Payload = "{}"
+		}
+		jobs[i] = storage.EventJob(ev)
+	}
+	if err := insertJobs(ctx, tx, jobs); err != nil {
+		return err
+	}
 	for i := range events {
-		e := &events[i]
-		e.ID = id.New()
-		if e.CreatedAt.IsZero() {
-			e.CreatedAt = time.Now()
-		}
-		if e.Payload == "" {
-			e.Payload = "{}"
-		}
-		if _, err := tx.ExecContext(ctx, "INSERT INTO outbox_events (id, kind, account_id, object_id, payload, created_at) VALUES (?,?,?,?,?,?)",
-			e.ID, e.Kind, e.AccountID, e.ObjectID, e.Payload, ms(e.CreatedAt)); err != nil {
-			return err
-		}
+		events[i].ID = jobs[i].ID
 	}
 	return nil
 }
@@ -340,15 +341,21 @@ func (s *Store) QueueEvents(ctx context.Context, events []model.OutboxEvent) err
 	return wrap("queue events", s.tx(ctx, func(tx *sql.Tx) error { return insertEvents(ctx, tx, events) }))
 }
 
-// PendingEvents returns the oldest unprocessed outbox events.
+// PendingEvents returns the oldest outbox events not yet turned into
+// deliveries.
 func (s *Store) PendingEvents(ctx context.Context, limit int) ([]model.OutboxEvent, error) {
-	v, err := queryAll(ctx, s.w, "SELECT id, kind, account_id, object_id, payload, created_at FROM outbox_events ORDER BY id LIMIT ?",
-		[]any{limit}, func(row scanner) (model.OutboxEvent, error) {
-			var e model.OutboxEvent
-			var created int64
-			err := row.Scan(&e.ID, &e.Kind, &e.AccountID, &e.ObjectID, &e.Payload, &created)
-			e.CreatedAt = fromMs(created)
-			return e, err
-		})
-	return v, wrap("pending events", err)
+	js, err := queryAll(ctx, s.w, "SELECT "+jobColumns+" FROM jobs WHERE kind = ? ORDER BY id LIMIT ?",
+		[]any{storage.JobFederate, limit}, scanJob)
+	if err != nil {
+		return nil, wrap("pending events", err)
+	}
+	out := make([]model.OutboxEvent, 0, len(js))
+	for i := range js {
+		ev, err := storage.EventOf(&js[i])
+		if err != nil {
+			return nil, wrap("pending events", err)
+		}
+		out = append(out, ev)
+	}
+	return out, nil
 }

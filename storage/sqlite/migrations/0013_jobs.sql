@@ -3,7 +3,7 @@
 -- (locked_by, locked_until) while it works and deletes it when done. A
 -- lease that ran out (its runner died) makes the job claimable again.
 CREATE TABLE jobs (
-    id           INTEGER PRIMARY KEY,
+    id           INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused: outbox activities take their ids from it
     kind         TEXT    NOT NULL,
     key          TEXT    NOT NULL DEFAULT '', -- limit group: remote host, signer
     ref          INTEGER NOT NULL DEFAULT 0,  -- the record worked for (signing account)
