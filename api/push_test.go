@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/ecdh"
@@ -15,10 +16,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -46,6 +50,7 @@ type pushReceiver struct {
 	vapid  []string // k= of each request
 	status []int    // answers to give, in order (then 201)
 	calls  int
+	paths  []string // the path of each request, in order
 	signal chan struct{}
 }
 
@@ -69,6 +74,7 @@ func (r *pushReceiver) keys() (p256dh, auth string) {
 func (r *pushReceiver) serve(w http.ResponseWriter, req *http.Request) {
 	r.mu.Lock()
 	r.calls++
+	r.paths = append(r.paths, req.URL.Path)
 	var answer int
 	if len(r.status) > 0 {
 		answer, r.status = r.status[0], r.status[1:]
@@ -266,10 +272,7 @@ func TestWebPushDeliveredEncrypted(t *testing.T) {
 	}
 	// Every queued push was sent or judged not to be sent: dave's follow
 	// (policy followed) would have arrived by now.
-	testutil.Eventually(t, 5*time.Second, "the push queue empty", func() bool {
-		n, err := ts.Srv.Store.CountPushQueue(t.Context())
-		return err == nil && n == 0
-	})
+	drainPushes(t, ts)
 	if n := len(r.wait(2, 0)); n != 2 {
 		t.Fatalf("%d pushes, want 2 (follow alert off then policy followed)", n)
 	}
@@ -297,6 +300,19 @@ func TestWebPushRetriesAndDropsGoneSubscriptions(t *testing.T) {
 	if got[0]["notification_type"] != "favourite" || r.calls != 3 {
 		t.Fatalf("after retries: %v (calls %d)", got, r.calls)
 	}
+	// 413: a push the service will never take is dropped at once; the
+	// subscription stays.
+	r.mu.Lock()
+	r.status = []int{413}
+	r.mu.Unlock()
+	ts.JSON(t, "POST", "/api/v1/statuses/"+id+"/favourite", f.tDave, nil, 200, nil)
+	testutil.Eventually(t, 3*time.Second, "the 413 answered", func() bool {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		return r.calls == 4
+	})
+	drainPushes(t, ts)
+	ts.JSON(t, "GET", "/api/v1/push/subscription", f.tAlice, nil, 200, nil)
 	// 410: the subscription is gone and removed.
 	r.mu.Lock()
 	r.status = []int{410}
@@ -306,13 +322,12 @@ func TestWebPushRetriesAndDropsGoneSubscriptions(t *testing.T) {
 		st, _, _ := ts.Do(t, "GET", "/api/v1/push/subscription", f.tAlice, nil)
 		return st == 404
 	})
-	if n, _ := ts.Srv.Store.CountPushQueue(t.Context()); n != 0 {
-		t.Fatalf("%d pushes left in the queue", n)
-	}
+	drainPushes(t, ts)
 }
 
 // TestWebPushQueueIsDurable: a push in flight when the server stops is
-// sent by the next start (the queue is a table; claims are released).
+// sent by the next start (pushes are jobs in a table; a stopping runner
+// hands back what it holds).
 func TestWebPushQueueIsDurable(t *testing.T) {
 	dir := t.TempDir()
 	r := newPushReceiver(t)
@@ -351,6 +366,126 @@ func TestWebPushQueueIsDurable(t *testing.T) {
 		t.Fatalf("push after restart: %v", got[0])
 	}
 	_ = ts
+}
+
+// TestWebPushQueuedBeforeRestart: the pushes a server queued (its
+// notifications committed) but stopped before sending are sent by the next
+// start; a queued push whose subscription was removed, or whose
+// notification was dismissed, meanwhile ends there without being sent and
+// without error (queued pushes do not go with what they refer to).
+func TestWebPushQueuedBeforeRestart(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	r := newPushReceiver(t)
+	p256dh, auth := r.keys()
+
+	t.Run("first run, whose workers never start", func(t *testing.T) {
+		// The server's handlers on loopback, without Serve: nothing runs
+		// its jobs, as if it died right after answering.
+		hs := httptest.NewUnstartedServer(nil)
+		cfg := config.Default()
+		cfg.Instance.Domain = "localhost:" + fmt.Sprint(hs.Listener.Addr().(*net.TCPAddr).Port)
+		cfg.Instance.Protocol = "http"
+		cfg.Storage.DataDir = dir
+		cfg.Federation.AllowPrivateAddresses = true
+		srv, err := server.New(t.Context(), cfg, slog.New(slog.DiscardHandler))
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs.Config.Handler = srv.Echo
+		hs.Start()
+		defer srv.Store.Close()
+		defer hs.Close()
+		ts := &server.TestServer{URL: hs.URL, Domain: cfg.Instance.Domain, Srv: srv, Cfg: cfg}
+
+		ts.CreateUser(t, "alice", "user")
+		ts.CreateUser(t, "bob", "user")
+		ts.CreateUser(t, "carol", "user")
+		tAlice, tBob, tCarol := ts.Token(t, "alice", "read write push"), ts.Token(t, "bob", "read write"), ts.Token(t, "carol", "read write push")
+		for _, u := range []struct{ token, path string }{{tAlice, "/p/alice"}, {tCarol, "/p/carol"}} {
+			ts.JSON(t, "POST", "/api/v1/push/subscription", u.token, map[string]any{
+				"subscription": map[string]any{"endpoint": r.srv.URL + u.path, "keys": map[string]string{"p256dh": p256dh, "auth": auth}},
+				"data":         map[string]any{"alerts": map[string]bool{"mention": true}},
+			}, 200, nil)
+		}
+		ts.JSON(t, "POST", "/api/v1/statuses", tBob, map[string]any{"status": "@alice @carol first"}, 200, nil)
+		ts.JSON(t, "POST", "/api/v1/statuses", tBob, map[string]any{"status": "@alice second"}, 200, nil)
+		if n := queuedPushes(t, ts); n != 3 {
+			t.Fatalf("%d pushes queued, want 3 (alice twice, carol once)", n)
+		}
+		// carol unsubscribes; alice dismisses the second mention.
+		ts.JSON(t, "DELETE", "/api/v1/push/subscription", tCarol, nil, 200, nil)
+		var notes []struct {
+			ID     string `json:"id"`
+			Status struct {
+				Content string `json:"content"`
+			} `json:"status"`
+		}
+		ts.JSON(t, "GET", "/api/v1/notifications", tAlice, nil, 200, &notes)
+		dismissed := false
+		for _, n := range notes {
+			if strings.Contains(n.Status.Content, "second") {
+				ts.JSON(t, "POST", "/api/v1/notifications/"+n.ID+"/dismiss", tAlice, nil, 200, nil)
+				dismissed = true
+			}
+		}
+		if !dismissed {
+			t.Fatalf("no notification of the second mention in %+v", notes)
+		}
+		// Nothing went with them: their pushes learn of it when they run.
+		if n := queuedPushes(t, ts); n != 3 {
+			t.Fatalf("%d pushes queued after the removals, want 3", n)
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if r.calls != 0 {
+			t.Fatalf("%d pushes sent by a server whose workers never ran", r.calls)
+		}
+	})
+
+	logs := &syncBuffer{}
+	ts := server.StartTestLogging(t, logs, func(c *config.Config) { c.Storage.DataDir = dir })
+	got := r.wait(1, 10*time.Second)
+	if got[0]["notification_type"] != "mention" || !strings.Contains(got[0]["body"].(string), "first") {
+		t.Fatalf("push after restart: %v", got[0])
+	}
+	drainPushes(t, ts)
+	r.mu.Lock()
+	paths := append([]string(nil), r.paths...)
+	r.mu.Unlock()
+	if len(paths) != 1 || paths[0] != "/p/alice" {
+		t.Fatalf("pushes sent to %v, want only alice's first mention", paths)
+	}
+	// The two that ended unsent ended as done, not as failures: nothing was
+	// dropped, retried or logged about them.
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, "kind=push") || strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") {
+			t.Errorf("logged: %s", line)
+		}
+	}
+}
+
+// drainPushes waits until no push is queued or being sent: each was sent,
+// judged not to be sent, or dropped.
+func drainPushes(t *testing.T, ts *server.TestServer) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := ts.Srv.Jobs.Drained(ctx, push.JobKind); err != nil {
+		t.Fatalf("pushes still queued: %v", err)
+	}
+	if n := queuedPushes(t, ts); n != 0 {
+		t.Fatalf("%d pushes left for later (retries)", n)
+	}
+}
+
+// queuedPushes counts the push jobs, due or not.
+func queuedPushes(t *testing.T, ts *server.TestServer) int64 {
+	t.Helper()
+	n, err := ts.Srv.Store.CountJobs(t.Context(), push.JobKind, 0, time.Now().AddDate(1, 0, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 func urlValues(m map[string][]string) url.Values { return url.Values(m) }

@@ -38,14 +38,10 @@ type Realtime interface {
 	UpdatePushSubscription(ctx context.Context, p *PushSubscription) error
 	DeletePushSubscription(ctx context.Context, tokenID int64) error
 	DeletePushSubscriptionByID(ctx context.Context, id int64) error
-	// ClaimDuePushes marks as claimed and returns up to limit due pushes.
-	ClaimDuePushes(ctx context.Context, now time.Time, limit int) ([]PushJob, error)
-	NextPushDue(ctx context.Context) (t time.Time, ok bool, err error)
-	PushDone(ctx context.Context, id int64) error
-	RetryPush(ctx context.Context, id int64, attempts int, next time.Time, lastErr string) error
-	// ReleasePushClaims unclaims every push (at start).
-	ReleasePushClaims(ctx context.Context) error
-	CountPushQueue(ctx context.Context) (int64, error)
+	// PushJob loads one queued push (a "push" job, queued by the
+	// notifications_push trigger): ErrNotFound when the subscription or
+	// the notification was removed since.
+	PushJob(ctx context.Context, subscriptionID, notificationID int64) (*PushJob, error)
 
 	// Conversations.
 
@@ -94,8 +90,6 @@ type PushSubscription struct {
 
 // PushJob is one queued push, with what sending it needs.
 type PushJob struct {
-	ID           int64
-	Attempts     int
 	Subscription PushSubscription
 	Notification model.Notification
 }

@@ -105,9 +105,11 @@ type notificationStore interface {
 	// storage.Realtime
 	CountNotificationGroup(ctx context.Context, accountID int64, g storage.NotificationGroupKey, screen *storage.NotificationScreen) (int64, error)
 	DeletePushSubscription(ctx context.Context, tokenID int64) error
+	DeletePushSubscriptionByID(ctx context.Context, id int64) error
 	DismissNotificationGroup(ctx context.Context, accountID int64, g storage.NotificationGroupKey) (int64, error)
 	NotificationGroup(ctx context.Context, accountID int64, g storage.NotificationGroupKey, limit int, screen *storage.NotificationScreen) ([]*model.Notification, error)
 	NotificationPolicy(ctx context.Context, accountID int64) (*storage.NotificationPolicy, error)
+	PushJob(ctx context.Context, subscriptionID int64, notificationID int64) (*storage.PushJob, error)
 	PushSubscriptionByToken(ctx context.Context, tokenID int64) (*storage.PushSubscription, error)
 	SavePushSubscription(ctx context.Context, p *storage.PushSubscription) error
 	SetNotificationPolicy(ctx context.Context, p *storage.NotificationPolicy) error

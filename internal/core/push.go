@@ -19,8 +19,8 @@ import (
 // Web Push (RFC 8030/8291/8292), as Mastodon's /api/v1/push/subscription:
 // one subscription per access token, with the notification types to push
 // ("alerts") and from whom ("policy"). Pushes are queued in the database
-// by the notification itself (see the notifications_push trigger) and
-// sent by internal/push.
+// by the notification itself, as jobs of kind "push" (see the
+// notifications_push trigger), and sent by internal/push.
 
 // PushAlertTypes are the alerts a subscription may ask for.
 var PushAlertTypes = []string{model.NotifyMention, model.NotifyStatus, model.NotifyReblog, model.NotifyFollow,
@@ -202,6 +202,28 @@ type PushNotice struct {
 	// Status is the status the notification is about (the boosted one
 	// for a boost); nil when none.
 	Status *model.Status
+}
+
+// PushJob loads a queued push: its subscription and its notification. It
+// answers nil (and no error) when either was removed since the push was
+// queued (an unsubscribed token, a dismissed notification): the push is
+// not to be sent. Queued pushes do not go with what they refer to, so
+// this is how they learn of it.
+func (s *NotificationService) PushJob(ctx context.Context, subscriptionID, notificationID int64) (*storage.PushJob, error) {
+	job, err := s.store.PushJob(ctx, subscriptionID, notificationID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return job, nil
+}
+
+// PushSubscriptionGone removes a subscription its push service no longer
+// knows (it answered 404 or 410).
+func (s *NotificationService) PushSubscriptionGone(ctx context.Context, subscriptionID int64) error {
+	return s.store.DeletePushSubscriptionByID(ctx, subscriptionID)
 }
 
 // PreparePush applies the subscription's policy and loads what the push

@@ -5,11 +5,14 @@
 // What is pushed is rendered by the surface whose format it is (api:
 // Mastodon's Web Push JSON), handed to the worker as Render.
 //
-// The queue is the push_queue table, filled by the database itself when a
-// notification is stored; the worker claims due rows, sends them, and
-// retries failures with backoff, so a crash or restart loses nothing (claims
-// are released at start). A subscription whose endpoint answers 404 or 410
-// is gone and deleted, with its queued pushes.
+// Pushes are jobs of kind "push" of the job runtime (internal/jobs),
+// written by the database itself in the transaction that stores a
+// notification (the notifications_push trigger), one per subscription that
+// wants it. The worker runs that kind: it sends each push and has failures
+// retried with backoff, so a crash or restart loses nothing. A subscription
+// whose endpoint answers 404 or 410 is gone and deleted; a push whose
+// subscription or notification was removed after it was queued ends unsent
+// when it runs.
 package push
 
 import (
@@ -20,24 +23,28 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	webpush "github.com/SherClockHolmes/webpush-go"
 
 	"github.com/herald-social/herald/activitypub/netguard"
 	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/jobs"
 	"github.com/herald-social/herald/storage"
 )
+
+// JobKind is the kind of the push jobs; the notifications_push trigger
+// (storage/sqlite migrations) writes it too.
+const JobKind = "push"
 
 // MaxAttempts is how many times a push is tried before it is dropped.
 const MaxAttempts = 8
 
 // BaseBackoff is the first retry delay, doubled at each attempt (at most
-// 6 h); read when a worker starts (tests shorten it).
+// 6 h); read when the worker is registered (tests shorten it).
 var BaseBackoff = 30 * time.Second
 
-// Worker sends queued pushes.
+// Worker sends queued pushes, as the runner's "push" kind (RegisterJobs).
 type Worker struct {
 	Svc    *core.Service
 	Log    *slog.Logger
@@ -50,9 +57,6 @@ type Worker struct {
 	Backoff func(attempts int) time.Duration
 	// TTL is how long a push service keeps an undelivered push.
 	TTL time.Duration
-
-	wake chan struct{}
-	once sync.Once
 }
 
 // New makes a worker with a guarded HTTP client (no private addresses
@@ -71,113 +75,72 @@ func New(svc *core.Service, log *slog.Logger, render func(*core.PushNotice) ([]b
 	}
 }
 
-func (w *Worker) init() {
-	w.once.Do(func() {
-		w.wake = make(chan struct{}, 1)
-		if w.Concurrency <= 0 {
-			w.Concurrency = 8
+// RegisterJobs registers the kind "push" on r; set the worker's fields
+// before.
+func (w *Worker) RegisterJobs(r *jobs.Runner) {
+	if w.Concurrency <= 0 {
+		w.Concurrency = 8
+	}
+	if w.Backoff == nil {
+		base := BaseBackoff
+		w.Backoff = func(n int) time.Duration {
+			d := base << min(max(n-1, 0), 10)
+			return min(d, 6*time.Hour)
 		}
-		if w.Backoff == nil {
-			base := BaseBackoff
-			w.Backoff = func(n int) time.Duration {
-				d := base << min(n-1, 10)
-				return min(d, 6*time.Hour)
-			}
-		}
-		if w.TTL <= 0 {
-			w.TTL = 48 * time.Hour
-		}
-	})
+	}
+	if w.TTL <= 0 {
+		w.TTL = 48 * time.Hour
+	}
+	r.Handle(jobs.Kind{Name: JobKind, Workers: w.Concurrency, MaxAttempts: MaxAttempts, Backoff: w.Backoff, Run: w.run})
 }
 
-// Wake tells the worker that pushes may have been queued.
-func (w *Worker) Wake() {
-	w.init()
-	select {
-	case w.wake <- struct{}{}:
-	default:
-	}
-}
-
-// Run sends pushes until ctx ends.
-func (w *Worker) Run(ctx context.Context) {
-	w.init()
-	queue := w.Svc.PushQueue()
-	if err := queue.ReleaseClaims(ctx); err != nil && ctx.Err() == nil {
-		w.Log.Error("push: release claims", "err", err)
-	}
-	sem := make(chan struct{}, w.Concurrency)
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	for {
-		jobs, err := queue.ClaimDue(ctx, time.Now(), w.Concurrency*4)
-		if err != nil && ctx.Err() == nil {
-			w.Log.Error("push: claim", "err", err)
-		}
-		for _, j := range jobs {
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer func() { <-sem; wg.Done() }()
-				w.deliver(ctx, j)
-			}()
-		}
-		if len(jobs) > 0 {
-			continue
-		}
-		// Sleep until the next due push, a wake-up, or a second (pushes
-		// queued by another process).
-		wait := time.Second
-		if t, ok, err := queue.NextDue(ctx); err == nil && ok {
-			wait = min(wait, max(time.Until(t), 0))
-		}
-		timer := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return
-		case <-w.wake:
-		case <-timer.C:
-		}
-		timer.Stop()
-	}
+// payload is a push job's, as the notifications_push trigger writes it.
+type payload struct {
+	SubscriptionID int64 `json:"subscription_id"`
+	NotificationID int64 `json:"notification_id"`
 }
 
 // errGone: the subscription no longer exists at the push service.
 var errGone = errors.New("subscription gone")
 
-func (w *Worker) deliver(ctx context.Context, j storage.PushJob) {
-	queue := w.Svc.PushQueue()
-	err := w.send(ctx, j)
+// run sends one push. A push whose subscription or notification is gone
+// (removed since it was queued) is done without being sent: there is no
+// one to send it to, or nothing to send.
+func (w *Worker) run(ctx context.Context, job *storage.Job) ([]storage.Job, error) {
+	var p payload
+	if err := jobs.Decode(job, &p); err != nil {
+		return nil, err
+	}
+	j, err := w.Svc.PushJob(ctx, p.SubscriptionID, p.NotificationID)
+	if err != nil {
+		return nil, fmt.Errorf("push %d to subscription %d: load: %w", p.NotificationID, p.SubscriptionID, err)
+	}
+	if j == nil {
+		return nil, nil
+	}
+	err = w.send(ctx, j)
+	var perm permanentError
 	switch {
 	case err == nil:
-		_ = queue.Done(context.WithoutCancel(ctx), j.ID)
+		return nil, nil
 	case errors.Is(err, errGone):
-		w.Log.Info("push: subscription gone, removed", "subscription", j.Subscription.ID)
-		_ = queue.SubscriptionGone(context.WithoutCancel(ctx), j.Subscription.ID)
-	case ctx.Err() != nil:
-		// Shutting down: the claim is released at the next start.
-	default:
-		attempts := j.Attempts + 1
-		var perm permanentError
-		if errors.As(err, &perm) || attempts >= MaxAttempts {
-			w.Log.Warn("push: dropped", "subscription", j.Subscription.ID, "notification", j.Notification.ID, "attempts", attempts, "err", err)
-			_ = queue.Done(context.WithoutCancel(ctx), j.ID)
-			return
+		w.Log.Info("push: subscription gone, removed", "subscription", p.SubscriptionID)
+		if err := w.Svc.PushSubscriptionGone(ctx, p.SubscriptionID); err != nil {
+			// Run again: it finds the subscription gone, or removes it.
+			return nil, fmt.Errorf("push %d to subscription %d: remove the gone subscription: %w", p.NotificationID, p.SubscriptionID, err)
 		}
-		w.Log.Debug("push: will retry", "subscription", j.Subscription.ID, "attempts", attempts, "err", err)
-		_ = queue.Retry(context.WithoutCancel(ctx), j.ID, attempts, time.Now().Add(w.Backoff(attempts)), err.Error())
+		return nil, nil
+	case errors.As(err, &perm):
+		return nil, jobs.Permanent(fmt.Errorf("push %d to subscription %d: %w", p.NotificationID, p.SubscriptionID, perm.error))
+	default:
+		return nil, fmt.Errorf("push %d to subscription %d: %w", p.NotificationID, p.SubscriptionID, err)
 	}
 }
 
 type permanentError struct{ error }
 
-func (w *Worker) send(ctx context.Context, j storage.PushJob) error {
-	notice, err := w.Svc.PreparePush(ctx, &j)
+func (w *Worker) send(ctx context.Context, j *storage.PushJob) error {
+	notice, err := w.Svc.PreparePush(ctx, j)
 	if err != nil {
 		return err
 	}

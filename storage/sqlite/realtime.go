@@ -173,63 +173,21 @@ func (s *Store) DeletePushSubscriptionByID(ctx context.Context, subID int64) err
 	return wrap("delete push subscription by id", err)
 }
 
-// ClaimDuePushes claims due rows, oldest due first (index push_queue_due).
-func (s *Store) ClaimDuePushes(ctx context.Context, now time.Time, limit int) ([]storage.PushJob, error) {
-	v, err := claimRows(ctx, s, `SELECT `+pushColumns+`, q.id, q.attempts, `+notificationColumns+`
-		FROM push_queue q JOIN push_subscriptions p ON p.id = q.subscription_id JOIN notifications n ON n.id = q.notification_id
-		WHERE q.claimed = 0 AND q.next_attempt_at <= ? ORDER BY q.next_attempt_at, q.id LIMIT ?`, []any{ms(now), limit},
-		scanPushJob, func(j storage.PushJob) int64 { return j.ID }, "UPDATE push_queue SET claimed = 1")
-	return v, wrap("claim due pushes", err)
-}
-
-func scanPushJob(row scanner) (storage.PushJob, error) {
-	var j storage.PushJob
+// PushJob joins the subscription and the notification by primary key; a
+// missing row (removed since the push was queued: jobs do not cascade)
+// leaves no row.
+func (s *Store) PushJob(ctx context.Context, subscriptionID, notificationID int64) (*storage.PushJob, error) {
 	var n model.Notification
 	var status sql.NullInt64
 	var created int64
-	p, err := scanPush(row, &j.ID, &j.Attempts, &n.ID, &n.AccountID, &n.FromAccountID, &n.Type, &status, &created)
+	p, err := scanPush(s.r.QueryRowContext(ctx, `SELECT `+pushColumns+`, `+notificationColumns+`
+		FROM push_subscriptions p, notifications n WHERE p.id = ? AND n.id = ?`, subscriptionID, notificationID),
+		&n.ID, &n.AccountID, &n.FromAccountID, &n.Type, &status, &created)
 	if err != nil {
-		return j, err
+		return nil, wrap("push job", err)
 	}
 	n.StatusID, n.CreatedAt = status.Int64, fromMs(created)
-	j.Subscription, j.Notification = *p, n
-	return j, nil
-}
-
-func (s *Store) NextPushDue(ctx context.Context) (time.Time, bool, error) {
-	var v sql.NullInt64
-	if err := s.r.QueryRowContext(ctx, "SELECT min(next_attempt_at) FROM push_queue WHERE claimed = 0").Scan(&v); err != nil {
-		return time.Time{}, false, wrap("next push due", err)
-	}
-	if !v.Valid {
-		return time.Time{}, false, nil
-	}
-	return fromMs(v.Int64), true, nil
-}
-
-func (s *Store) PushDone(ctx context.Context, jobID int64) error {
-	_, err := s.w.ExecContext(ctx, "DELETE FROM push_queue WHERE id = ?", jobID)
-	return wrap("push done", err)
-}
-
-func (s *Store) RetryPush(ctx context.Context, jobID int64, attempts int, next time.Time, lastErr string) error {
-	if len(lastErr) > 500 {
-		lastErr = lastErr[:500]
-	}
-	_, err := s.w.ExecContext(ctx, "UPDATE push_queue SET claimed = 0, attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ?",
-		attempts, ms(next), lastErr, jobID)
-	return wrap("retry push", err)
-}
-
-func (s *Store) ReleasePushClaims(ctx context.Context) error {
-	_, err := s.w.ExecContext(ctx, "UPDATE push_queue SET claimed = 0 WHERE claimed = 1")
-	return wrap("release push claims", err)
-}
-
-func (s *Store) CountPushQueue(ctx context.Context) (int64, error) {
-	var n int64
-	err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM push_queue").Scan(&n)
-	return n, wrap("count push queue", err)
+	return &storage.PushJob{Subscription: *p, Notification: n}, nil
 }
 
 // --- conversations ---
