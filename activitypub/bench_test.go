@@ -149,3 +149,23 @@ func BenchmarkRSASign(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkRSASignParallel: signing on every core, the ceiling of
+// delivery fan-out (BenchmarkDeliveryFanout's deliveries/s over this
+// benchmark's signs/s is the share the rest of a delivery leaves).
+func BenchmarkRSASignParallel(b *testing.B) {
+	key := peerKey(b)
+	body := bytes.Repeat([]byte("x"), 1024)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req, _ := http.NewRequest(http.MethodPost, "https://remote.example/inbox", nil)
+			if err := httpsig.Sign(req, "https://herald.example/users/a#main-key", key, body); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "signs/s")
+}

@@ -72,11 +72,6 @@ func (s *Store) InsertJobs(ctx context.Context, jobs []storage.Job) error {
 	return wrap("insert jobs", s.tx(ctx, func(tx *sql.Tx) error { return insertJobs(ctx, tx, jobs) }))
 }
 
-// claimScan bounds how many due jobs one claim looks at (keeping a claim's
-// cost independent of the backlog); jobs of keys at their limit are
-// skipped before the bound applies.
-const claimScan = 500
-
 func (s *Store) ClaimJobs(ctx context.Context, c storage.JobClaim) ([]storage.Job, error) {
 	if c.Limit <= 0 {
 		return nil, nil
@@ -84,27 +79,7 @@ func (s *Store) ClaimJobs(ctx context.Context, c storage.JobClaim) ([]storage.Jo
 	now, until := ms(c.Now), ms(c.Now.Add(c.Lease))
 	var out []storage.Job
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var ids []int64
-		var err error
-		if c.PerKey <= 0 {
-			ids, err = queryIDs(ctx, tx, `SELECT id FROM jobs WHERE kind = ? AND run_at <= ? AND locked_until <= ?
-				ORDER BY run_at, id LIMIT ?`, c.Kind, now, now, c.Limit)
-		} else {
-			// A key's jobs leased now count against its limit; among the
-			// due ones, a key gets only what is left of it, oldest first.
-			ids, err = queryIDs(ctx, tx, `WITH busy AS (
-					SELECT key, count(*) AS n FROM jobs
-					WHERE kind = ?1 AND locked_by <> '' AND locked_until > ?2 AND key <> '' GROUP BY key),
-				due AS (
-					SELECT id, key, run_at, row_number() OVER (PARTITION BY key ORDER BY run_at, id) AS rn FROM (
-						SELECT id, key, run_at FROM jobs
-						WHERE kind = ?1 AND run_at <= ?2 AND locked_until <= ?2
-						  AND key NOT IN (SELECT key FROM busy WHERE n >= ?3)
-						ORDER BY run_at, id LIMIT ?5))
-				SELECT d.id FROM due d LEFT JOIN busy b ON b.key = d.key
-				WHERE d.key = '' OR d.rn + coalesce(b.n, 0) <= ?3
-				ORDER BY d.run_at, d.id LIMIT ?4`, c.Kind, now, c.PerKey, c.Limit, max(claimScan, c.Limit))
-		}
+		ids, err := claimable(ctx, tx, c, now)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
@@ -143,6 +118,58 @@ func (s *Store) CompleteJob(ctx context.Context, jobID int64, owner string, then
 		}
 		return insertJobs(ctx, tx, then)
 	}))
+}
+
+// claimable picks the jobs a claim takes: the oldest due, skipping keys at
+// their limit (counted over live leases, of every runner) and taking of a
+// key no more than what is left of its limit. Inside the claim's
+// transaction, so that two runners cannot both take a key's last slot.
+func claimable(ctx context.Context, tx *sql.Tx, c storage.JobClaim, now int64) ([]int64, error) {
+	if c.PerKey <= 0 {
+		return queryIDs(ctx, tx, `SELECT id FROM jobs WHERE kind = ? AND run_at <= ? AND locked_until <= ?
+			ORDER BY run_at, id LIMIT ?`, c.Kind, now, now, c.Limit)
+	}
+	busy := map[string]int{}
+	err := queryEach(ctx, tx, `SELECT key, count(*) FROM jobs WHERE kind = ? AND locked_by <> '' AND locked_until > ? AND key <> ''
+		GROUP BY key`, []any{c.Kind, now}, func(row scanner) error {
+		var key string
+		var n int
+		err := row.Scan(&key, &n)
+		busy[key] = n
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	q, args := `SELECT id, key FROM jobs WHERE kind = ? AND run_at <= ? AND locked_until <= ?`, []any{c.Kind, now, now}
+	var full []any
+	for key, n := range busy {
+		if n >= c.PerKey {
+			full = append(full, key)
+		}
+	}
+	if len(full) > 0 {
+		q += " AND key NOT IN (" + placeholders(len(full)) + ")"
+		args = append(args, full...)
+	}
+	// Looking a little past the limit finds other keys' jobs behind a
+	// key that has only a slot or two left; what is not taken now is
+	// taken by the next claim.
+	args = append(args, c.Limit*4+16)
+	var ids []int64
+	err = queryEach(ctx, tx, q+" ORDER BY run_at, id LIMIT ?", args, func(row scanner) error {
+		var id int64
+		var key string
+		if err := row.Scan(&id, &key); err != nil {
+			return err
+		}
+		if len(ids) < c.Limit && (key == "" || busy[key] < c.PerKey) {
+			ids = append(ids, id)
+			busy[key]++
+		}
+		return nil
+	})
+	return ids, err
 }
 
 // errLostLease: the job is no longer the caller's (its lease ran out and
