@@ -48,8 +48,20 @@ func (r *Runner) dispatch(ctx context.Context, k *kindState) {
 		if ctx.Err() != nil {
 			return
 		}
-		free := k.Workers - k.running()
+		running := k.running()
+		free := k.Workers - running
 		claimed := 0
+		// With work running, claim once a quarter of the workers is free
+		// rather than for every one that finishes: a claim is a write
+		// transaction, and fewer, larger ones leave the CPU to the jobs.
+		if free > 0 && running > 0 && free < max(k.Workers/4, 1) {
+			select {
+			case <-ctx.Done():
+				return
+			case <-done:
+			}
+			continue
+		}
 		if free > 0 {
 			jobs, err := r.store.ClaimJobs(ctx, storage.JobClaim{Kind: k.Name, Owner: r.opts.Owner, Now: r.opts.Now(),
 				Lease: r.opts.Lease, Limit: free, PerKey: k.PerKey})
