@@ -15,11 +15,23 @@ var ErrMediaNotAttachable = errors.New("media not attachable")
 // MaxStatusMedia is how many attachments a status may carry (Mastodon: 4).
 const MaxStatusMedia = 4
 
+// MediaGarbageGrace is how long a key stays garbage before MediaGarbage
+// gives it to the sweep. A writer may hold a copy of a row read before the
+// row dropped the key (an edit of a remote post, an admin saving an emoji)
+// and write it back, naming the key again: within the grace period that
+// write lands before any sweep looks at the key, and MediaGarbage sees the
+// key named and keeps its file. Writes far longer than this are not
+// covered.
+const MediaGarbageGrace = 10 * time.Minute
+
 // Media stores media attachments, account images, custom emoji and link
 // preview cards. Files are named by key; a row that stops naming a file
 // queues the key as garbage (see MediaGarbage) in the same transaction.
 type Media interface {
-	CreateMedia(ctx context.Context, m *model.MediaAttachment) error
+	// CreateMedia inserts an attachment (setting its id when 0) and jobs
+	// in the same transaction (the processing of an upload: it is queued
+	// if and only if the attachment exists).
+	CreateMedia(ctx context.Context, m *model.MediaAttachment, jobs ...Job) error
 	// UpdateMedia writes every column but id, account and status.
 	UpdateMedia(ctx context.Context, m *model.MediaAttachment) error
 	MediaByID(ctx context.Context, id int64) (*model.MediaAttachment, error)
@@ -32,8 +44,6 @@ type Media interface {
 	// deletes the ones it had that are not among them. ErrMediaNotAttachable
 	// when one of them cannot be attached.
 	SetStatusMedia(ctx context.Context, statusID, accountID int64, mediaIDs []int64) error
-	// PendingMedia lists attachments whose processing was left pending.
-	PendingMedia(ctx context.Context, limit int) ([]*model.MediaAttachment, error)
 	// UnattachedMediaBefore lists ids of attachments on no status: local
 	// uploads created before t, and remote attachments (orphaned when
 	// attaching them failed) last written before t (their created_at is
@@ -73,8 +83,19 @@ type Media interface {
 	// UncacheCardImagesBefore forgets card images fetched before t.
 	UncacheCardImagesBefore(ctx context.Context, t time.Time, limit int) (int, error)
 
-	// MediaGarbage lists keys of files no row names any more.
-	MediaGarbage(ctx context.Context, limit int) ([]string, error)
+	// MediaGarbage lists up to limit keys whose files may be deleted at
+	// now: keys that became garbage more than MediaGarbageGrace before now
+	// and that no row names (media_attachments file and preview keys,
+	// account_media, custom_emojis file and static keys, preview_cards
+	// images). A garbage key that a row names again leaves the list: its
+	// file stays.
+	MediaGarbage(ctx context.Context, now time.Time, limit int) ([]string, error)
+	// ReleasedMediaGarbage returns those of keys that are garbage and that
+	// no row names, without waiting for MediaGarbageGrace: for a caller
+	// that just stopped naming them and knows that no copy of a row can
+	// name them again (the rows were deleted, or are only ever written
+	// with new keys), so that their files go at once.
+	ReleasedMediaGarbage(ctx context.Context, keys []string) ([]string, error)
 	// ForgetMediaGarbage removes keys whose files were deleted.
 	ForgetMediaGarbage(ctx context.Context, keys []string) error
 }

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/herald-social/herald/internal/herr"
-	"github.com/herald-social/herald/internal/mail"
+	"github.com/herald-social/herald/internal/jobs"
 	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/storage"
 )
@@ -25,19 +25,24 @@ const (
 // MailEnabled reports whether outgoing mail is configured.
 func (s *AdminService) MailEnabled() bool { return s.Cfg.SMTP.Enabled() }
 
-// sendMail sends in the background: a slow mail server must not hold a
-// request. Failures are logged.
-func (s *AdminService) sendMail(to []string, subject, body string) {
-	m := mail.New(s.Cfg.SMTP, s.Cfg.Instance.Domain)
-	if m == nil || len(to) == 0 {
-		return
+// sendMail queues a mail job (JobMail) with the rendered message: a slow
+// mail server must not hold a request, and a mail server that is down gets
+// the message when it is up again (the job is retried with backoff), even
+// across restarts. Without a job runtime (core alone: the command line) it
+// sends at once. A failure to queue or send is logged and returned.
+func (s *AdminService) sendMail(ctx context.Context, to []string, subject, body string) error {
+	if !s.MailEnabled() || len(to) == 0 {
+		return nil
 	}
-	msg := mail.Message{To: to, Subject: subject, Body: body + "\n\n-- \n" + s.siteTitle() + "\n" + s.Base() + "\n"}
-	go func() {
-		if err := m.Send(context.Background(), msg); err != nil && s.Log != nil {
-			s.Log.Warn("mail not sent", "subject", subject, "err", err)
-		}
-	}()
+	msg := mailJob{To: to, Subject: subject, Body: body + "\n\n-- \n" + s.siteTitle() + "\n" + s.Base() + "\n"}
+	queued, err := s.queueJobs(ctx, storage.Job{Kind: JobMail, Payload: jobs.Encode(msg)})
+	if err == nil && !queued {
+		err = s.deliverMail(ctx, msg)
+	}
+	if err != nil && s.Log != nil {
+		s.Log.Warn("mail not sent", "subject", subject, "err", err)
+	}
+	return err
 }
 
 func (s *AdminService) siteTitle() string {
@@ -76,9 +81,11 @@ func (s *AdminService) sendConfirmation(ctx context.Context, u *model.User, user
 	if err != nil {
 		return err
 	}
-	s.sendMail([]string{u.Email}, "Confirm your e-mail address for "+s.siteTitle(),
+	if err := s.sendMail(ctx, []string{u.Email}, "Confirm your e-mail address for "+s.siteTitle(),
 		"Hello @"+username+",\n\nPlease confirm your e-mail address by opening this link:\n\n"+s.ConfirmationURL(tok)+
-			"\n\nThe link is valid for 7 days. If you did not sign up, ignore this message.")
+			"\n\nThe link is valid for 7 days. If you did not sign up, ignore this message."); err != nil {
+		return herr.Internal(err)
+	}
 	return nil
 }
 
@@ -140,9 +147,11 @@ func (s *AdminService) RequestPasswordReset(ctx context.Context, email string) e
 	if err != nil {
 		return err
 	}
-	s.sendMail([]string{u.Email}, "Reset your password on "+s.siteTitle(),
+	if err := s.sendMail(ctx, []string{u.Email}, "Reset your password on "+s.siteTitle(),
 		"Someone asked to reset the password of your account. To choose a new password, open this link:\n\n"+
-			s.PasswordResetURL(tok)+"\n\nThe link is valid for 2 hours. If it was not you, ignore this message: your password stays as it is.")
+			s.PasswordResetURL(tok)+"\n\nThe link is valid for 2 hours. If it was not you, ignore this message: your password stays as it is."); err != nil {
+		return herr.Internal(err)
+	}
 	return nil
 }
 
@@ -188,6 +197,6 @@ func (s *AdminService) notifyStaff(ctx context.Context, perm Permission, subject
 		return
 	}
 	for _, addr := range to {
-		s.sendMail([]string{addr}, subject, body)
+		_ = s.sendMail(ctx, []string{addr}, subject, body) // logged
 	}
 }

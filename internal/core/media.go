@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,7 +42,6 @@ const (
 	headerWidth            = 1500
 	headerHeight           = 500
 	unattachedMediaMaxAge  = 24 * time.Hour
-	mediaJobQueue          = 256
 	cardImageSize          = 640 // card images fit in 640×640
 	emojiSize              = 256 // emoji fit in 256×256
 	remoteAttachmentsLimit = storage.MaxStatusMedia
@@ -66,12 +66,8 @@ type mediaHolder struct {
 type mediaState struct {
 	files  media.FileStore
 	client *http.Client
-	jobs   chan func(context.Context)
 	// decode is the one memory budget of all image processing.
 	decode *media.Budget
-	// worker is set while RunMediaWorker consumes jobs.
-	workerMu sync.Mutex
-	worker   bool
 
 	flight   singleflight.Group
 	fetches  *semaphore.Weighted // remoteFetchesAtOnce
@@ -100,7 +96,6 @@ func (s *MediaService) mediaSt() *mediaState {
 				MaxBody:      max(s.Cfg.Media.MaxImageBytes, s.Cfg.Media.MaxVideoBytes),
 				UserAgent:    "Herald (+" + s.Base() + "/)",
 			}),
-			jobs:    make(chan func(context.Context), mediaJobQueue),
 			decode:  media.NewBudget(s.Cfg.Media.DecodeMemoryBudget),
 			fetches: semaphore.NewWeighted(remoteFetchesAtOnce),
 			failed:  map[string]failure{},
@@ -208,25 +203,6 @@ func (s *MediaService) DecodeBudget() *media.Budget { return s.mediaSt().decode 
 // Herald decodes goes through here.
 func (s *MediaService) processImage(ctx context.Context, data []byte, o media.ImageOptions) (*media.Image, error) {
 	return s.mediaSt().decode.ProcessImage(ctx, data, o)
-}
-
-// later queues background work for the media worker; without a running
-// worker (or with a full queue) it reports false and the caller does the
-// work itself.
-func (s *MediaService) later(fn func(context.Context)) bool {
-	st := s.mediaSt()
-	st.workerMu.Lock()
-	running := st.worker
-	st.workerMu.Unlock()
-	if !running {
-		return false
-	}
-	select {
-	case st.jobs <- fn:
-		return true
-	default:
-		return false
-	}
 }
 
 // mediaError turns a processing error into Mastodon's 422.
@@ -390,31 +366,52 @@ func (s *MediaService) UploadMedia(ctx context.Context, c *Caller, p UploadParam
 	}
 	m.Type, m.ContentType, m.FileKey, m.FileSize = t.Kind, t.MIME, key, size
 	m.Processing = model.MediaProcessing
-	if err := s.store.CreateMedia(ctx, m); err != nil {
+	// Async with a job runtime: the processing job is stored with the
+	// attachment, in one transaction, so that an upload that was answered
+	// gets processed even if the server stops right after (the job waits
+	// in the store for the next start).
+	var queued []storage.Job
+	if p.Async && s.Jobs != nil {
+		queued = append(queued, mediaJob(JobMediaProcess, m.ID, ""))
+	}
+	if err := s.store.CreateMedia(ctx, m, queued...); err != nil {
 		_ = s.Files().Delete(ctx, key)
 		return nil, herr.Internal(err)
 	}
-	mid := m.ID
-	if p.Async && s.later(func(ctx context.Context) { s.processAV(ctx, mid) }) {
+	if len(queued) > 0 {
+		s.Jobs.Wake(JobMediaProcess)
 		return m, nil
 	}
-	s.processAV(ctx, mid)
-	return s.store.MediaByID(ctx, mid)
+	if err := s.processAV(ctx, m.ID); err != nil {
+		return nil, herr.Internal(err)
+	}
+	m, err = s.store.MediaByID(ctx, m.ID)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return m, nil
 }
 
 // processAV reads the metadata of a stored video or audio upload and marks
-// it ready.
-func (s *MediaService) processAV(ctx context.Context, mediaID int64) {
+// it ready (or failed, when its file cannot be read). An error is the
+// store's: the work can be tried again.
+func (s *MediaService) processAV(ctx context.Context, mediaID int64) error {
 	m, err := s.store.MediaByID(ctx, mediaID)
-	if err != nil || m.Processing != model.MediaProcessing {
-		return
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil // deleted meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	if m.Processing != model.MediaProcessing {
+		return nil
 	}
 	t, _ := media.TypeByExt(path.Ext(m.FileKey))
 	f, err := s.Files().Open(ctx, m.FileKey)
 	if err != nil {
+		s.Log.Warn("media: open upload to process", "id", m.ID, "err", err)
 		m.Processing = model.MediaFailed
-		_ = s.store.UpdateMedia(ctx, m)
-		return
+		return s.store.UpdateMedia(ctx, m)
 	}
 	var av media.AV
 	if ra, ok := f.(io.ReaderAt); ok {
@@ -423,9 +420,7 @@ func (s *MediaService) processAV(ctx context.Context, mediaID int64) {
 	f.Close()
 	applyAV(m, t, av)
 	m.Processing = model.MediaReady
-	if err := s.store.UpdateMedia(ctx, m); err != nil {
-		s.Log.Warn("media: store processed attachment", "id", m.ID, "err", err)
-	}
+	return s.store.UpdateMedia(ctx, m)
 }
 
 func applyAV(m *model.MediaAttachment, t media.Type, av media.AV) {
@@ -531,7 +526,7 @@ func (s *MediaService) DeleteMedia(ctx context.Context, c *Caller, mediaID int64
 	if err := s.store.DeleteMedia(ctx, m.ID); err != nil {
 		return storeErr(err)
 	}
-	s.SweepMediaGarbage(ctx)
+	s.releaseFiles(ctx, m.FileKey, m.PreviewKey)
 	return nil
 }
 
@@ -575,26 +570,78 @@ func (s *MediaService) checkStatusMedia(ctx context.Context, c *Caller, ids []st
 	return out, nil
 }
 
-// SweepMediaGarbage deletes the files that no row names any more.
+// SweepMediaGarbage deletes the files that no row has named for the grace
+// period (storage.MediaGarbageGrace); the media.sweep job runs it every
+// minute. It returns how many it deleted.
 func (s *MediaService) SweepMediaGarbage(ctx context.Context) int {
+	return s.SweepMediaGarbageAt(ctx, time.Now())
+}
+
+// SweepMediaGarbageAt is SweepMediaGarbage as of now (tests pass a time
+// past the grace period).
+func (s *MediaService) SweepMediaGarbageAt(ctx context.Context, now time.Time) int {
 	done := 0
 	for round := 0; round < 100; round++ {
-		keys, err := s.store.MediaGarbage(ctx, 200)
-		if err != nil || len(keys) == 0 {
+		keys, err := s.store.MediaGarbage(ctx, now, 200)
+		if err != nil {
+			s.Log.Warn("media: list garbage", "err", err)
 			return done
 		}
-		var gone []string
-		for _, k := range keys {
-			if err := s.Files().Delete(ctx, k); err != nil {
-				s.Log.Warn("media: delete file", "key", k, "err", err)
-				continue
-			}
-			gone = append(gone, k)
+		if len(keys) == 0 {
+			return done
 		}
-		if err := s.store.ForgetMediaGarbage(ctx, gone); err != nil || len(gone) < len(keys) {
-			return done + len(gone)
+		n, all := s.deleteGarbage(ctx, keys)
+		done += n
+		if !all {
+			return done
 		}
-		done += len(gone)
 	}
 	return done
+}
+
+// mediaKeys returns the file keys of attachments.
+func mediaKeys(list []*model.MediaAttachment) []string {
+	var keys []string
+	for _, m := range list {
+		keys = append(keys, m.FileKey, m.PreviewKey)
+	}
+	return keys
+}
+
+// releaseFiles deletes at once the files of keys that the caller's change
+// just stopped naming, when nothing can name them again: rows it deleted
+// (a write of an old copy of a deleted row changes nothing), or rows only
+// ever written with new keys. Keys still named or not garbage are left
+// alone; on an error the sweep deletes them later. It returns how many
+// files it deleted.
+func (s *MediaService) releaseFiles(ctx context.Context, keys ...string) int {
+	keys = slices.DeleteFunc(keys, func(k string) bool { return k == "" })
+	if len(keys) == 0 {
+		return 0
+	}
+	gone, err := s.store.ReleasedMediaGarbage(ctx, keys)
+	if err != nil {
+		s.Log.Warn("media: released garbage", "err", err)
+		return 0
+	}
+	n, _ := s.deleteGarbage(ctx, gone)
+	return n
+}
+
+// deleteGarbage deletes the files of garbage keys and takes the keys off
+// the list. It returns how many went, and whether all of them did.
+func (s *MediaService) deleteGarbage(ctx context.Context, keys []string) (int, bool) {
+	var gone []string
+	for _, k := range keys {
+		if err := s.Files().Delete(ctx, k); err != nil {
+			s.Log.Warn("media: delete file", "key", k, "err", err)
+			continue
+		}
+		gone = append(gone, k)
+	}
+	if err := s.store.ForgetMediaGarbage(ctx, gone); err != nil {
+		s.Log.Warn("media: forget garbage", "err", err)
+		return len(gone), false
+	}
+	return len(gone), len(gone) == len(keys)
 }

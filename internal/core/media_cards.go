@@ -29,15 +29,31 @@ const (
 	maxCardText      = 1000
 )
 
-// FetchCardLater makes the preview card of a status's first link in the
-// background (after a local post or a remote one arrives; the federation
-// engine calls it for remote posts).
+// FetchCardLater queues the making of the preview card of a status's first
+// link (after a local post or a remote one arrives), as a media.card job
+// keyed by the link's host. Without a job runtime (core alone) no card is
+// made.
 func (s *MediaService) FetchCardLater(statusID int64) {
-	s.later(func(ctx context.Context) {
-		if err := s.FetchCard(ctx, statusID); err != nil {
-			s.Log.Debug("media: preview card", "status", statusID, "err", err)
-		}
-	})
+	if s.Jobs == nil {
+		return
+	}
+	ctx := context.Background()
+	st, err := s.store.StatusByID(ctx, statusID)
+	if err != nil {
+		return
+	}
+	s.fetchCardLater(ctx, st)
+}
+
+// fetchCardLater is FetchCardLater for a status in hand.
+func (s *MediaService) fetchCardLater(ctx context.Context, st *model.Status) {
+	link := FirstLink(st.Content)
+	if link == "" {
+		return
+	}
+	if _, err := s.queueJobs(ctx, mediaJob(JobMediaCard, st.ID, hostOf(link))); err != nil {
+		s.Log.Warn("media: queue preview card", "status", st.ID, "err", err)
+	}
 }
 
 // FetchCard makes the preview card of a status from its first link (not a
@@ -81,7 +97,7 @@ func (s *MediaService) FetchCard(ctx context.Context, statusID int64) error {
 		} else {
 			card = nc
 		}
-		s.SweepMediaGarbage(ctx)
+		// The image of the card replaced is garbage: the sweep deletes it.
 	}
 	if card.Failed {
 		return nil

@@ -266,7 +266,9 @@ func (s *MediaService) UpdateEmoji(ctx context.Context, c *Caller, emojiID int64
 		return nil, storeErr(err)
 	}
 	s.forgetEmojis("")
-	s.SweepMediaGarbage(ctx)
+	// A replaced image is garbage, deleted by the sweep after the grace
+	// period: another admin's save of the emoji as read before may name it
+	// again.
 	return e, nil
 }
 
@@ -280,7 +282,7 @@ func (s *MediaService) DeleteEmoji(ctx context.Context, c *Caller, emojiID int64
 		return storeErr(err)
 	}
 	s.forgetEmojis("")
-	s.SweepMediaGarbage(ctx)
+	s.releaseFiles(ctx, e.FileKey, e.StaticKey)
 	return nil
 }
 
@@ -302,6 +304,7 @@ func (s *MediaService) IngestRemoteEmojis(ctx context.Context, domain string, em
 		return nil
 	}
 	changed := false
+	var fetch []storage.Job
 	for i, re := range emojis {
 		if i >= 64 {
 			break
@@ -320,12 +323,16 @@ func (s *MediaService) IngestRemoteEmojis(ctx context.Context, domain string, em
 		}
 		changed = true
 		if e.FileKey == "" {
-			eid := e.ID
-			s.later(func(ctx context.Context) { _, _ = s.cacheRemoteEmoji(ctx, eid) })
+			fetch = append(fetch, mediaJob(JobMediaEmoji, e.ID, hostOf(re.URL)))
 		}
 	}
 	if changed {
 		s.forgetEmojis(domain)
+	}
+	// Images not cached yet are fetched in the background (without a job
+	// runtime, when first shown).
+	if _, err := s.queueJobs(ctx, fetch...); err != nil {
+		s.Log.Warn("media: queue emoji fetches", "domain", domain, "err", err)
 	}
 	return nil
 }

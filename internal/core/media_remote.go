@@ -20,6 +20,7 @@ import (
 	"github.com/herald-social/herald/internal/media"
 	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/internal/text"
+	"github.com/herald-social/herald/storage"
 )
 
 // errMediaRejected: the domain's media is rejected by policy.
@@ -168,7 +169,7 @@ func (s *MediaService) IngestRemoteAttachments(ctx context.Context, statusID int
 	}
 	rejected := s.rejectsMedia(author.Domain)
 	var keep []int64
-	var fetch []int64
+	var fetch []storage.Job
 	kept := map[string]bool{}
 	for _, a := range atts {
 		if len(keep) >= remoteAttachmentsLimit {
@@ -219,7 +220,7 @@ func (s *MediaService) IngestRemoteAttachments(ctx context.Context, statusID int
 		}
 		keep = append(keep, m.ID)
 		if !rejected && m.FileKey == "" {
-			fetch = append(fetch, m.ID)
+			fetch = append(fetch, mediaJob(JobMediaAttachment, m.ID, hostOf(m.RemoteURL)))
 		}
 	}
 	// Rows made above but left unattached by a failure here are swept by
@@ -227,9 +228,9 @@ func (s *MediaService) IngestRemoteAttachments(ctx context.Context, statusID int
 	if err := s.store.SetStatusMedia(ctx, statusID, author.ID, keep); err != nil {
 		return herr.Internal(err)
 	}
-	for _, mid := range fetch {
-		mid := mid
-		s.later(func(ctx context.Context) { _, _ = s.cacheRemoteMedia(ctx, mid) })
+	// Cached in the background (without a job runtime, when first shown).
+	if _, err := s.queueJobs(ctx, fetch...); err != nil {
+		s.Log.Warn("media: queue attachment fetches", "status", statusID, "err", err)
 	}
 	return nil
 }
@@ -386,14 +387,22 @@ func (s *MediaService) accountImageOptions(kind string) media.ImageOptions {
 	return o
 }
 
-// CacheAccountImages fetches a remote account's avatar and header into
-// the cache in the background (the federation engine calls it after
-// storing an actor); it does nothing for local accounts.
+// CacheAccountImages queues the caching of a remote account's avatar and
+// header (after the federation engine stored an actor), keyed by its
+// domain; it does nothing for local accounts, or without a job runtime
+// (the images are fetched when first shown).
 func (s *MediaService) CacheAccountImages(accountID int64) {
-	s.later(func(ctx context.Context) {
-		_, _ = s.AccountImageFile(ctx, accountID, "avatar")
-		_, _ = s.AccountImageFile(ctx, accountID, "header")
-	})
+	if s.Jobs == nil {
+		return
+	}
+	ctx := context.Background()
+	a, err := s.store.AccountByID(ctx, accountID)
+	if err != nil || a.Local() || (a.AvatarURL == "" && a.HeaderURL == "") {
+		return
+	}
+	if _, err := s.queueJobs(ctx, mediaJob(JobMediaAccountImages, a.ID, a.Domain)); err != nil {
+		s.Log.Warn("media: queue account images", "account", a.ID, "err", err)
+	}
 }
 
 // cacheRemoteEmoji fetches a remote emoji's image into the cache.

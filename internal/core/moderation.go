@@ -203,7 +203,7 @@ func (s *AdminService) AccountAction(ctx context.Context, c *Caller, targetID in
 		if text != "" {
 			body += "\n\nTheir explanation:\n\n" + text
 		}
-		s.sendMail([]string{aa.User.Email}, "A moderation action on your account on "+s.siteTitle(), body)
+		_ = s.sendMail(ctx, []string{aa.User.Email}, "A moderation action on your account on "+s.siteTitle(), body)
 	}
 	return nil
 }
@@ -292,7 +292,7 @@ func (s *AdminService) AccountState(ctx context.Context, c *Caller, targetID int
 		}
 		s.revoked(Revocation{AccountID: targetID})
 		s.audit(ctx, c, "reject_user", "User", itoa64(targetID), "rejected the sign-up of @"+aa.Account.Username)
-		s.sendMail([]string{aa.User.Email}, "Your sign-up on "+s.siteTitle(),
+		_ = s.sendMail(ctx, []string{aa.User.Email}, "Your sign-up on "+s.siteTitle(),
 			"Hello,\n\nYour request to join "+s.siteTitle()+" as @"+aa.Account.Username+" was not approved, and the account was removed.")
 		return aa, nil
 	default:
@@ -306,7 +306,7 @@ func (s *AdminService) AccountState(ctx context.Context, c *Caller, targetID int
 	}
 	s.audit(ctx, c, op+"_account", "Account", itoa64(targetID), op+" @"+aa.Account.Acct())
 	if op == "approve" {
-		s.sendMail([]string{aa.User.Email}, "Welcome to "+s.siteTitle(),
+		_ = s.sendMail(ctx, []string{aa.User.Email}, "Welcome to "+s.siteTitle(),
 			"Hello @"+aa.Account.Username+",\n\nYour account on "+s.siteTitle()+" was approved: you can sign in now at "+s.Base()+".")
 	}
 	return s.adminAccount(ctx, targetID)

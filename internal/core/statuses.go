@@ -205,7 +205,7 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 	}
 	if !existed {
 		if len(mediaIDs) == 0 {
-			s.FetchCardLater(created.ID)
+			s.fetchCardLater(ctx, created)
 		}
 		s.kick()
 		s.recordConversation(ctx, created)
@@ -286,13 +286,17 @@ func (s *Service) DeleteStatus(ctx context.Context, c *Caller, statusID int64) (
 		ev = model.OutboxEvent{Kind: model.EventStatusDelete, AccountID: c.Account.ID, ObjectID: st.ID,
 			Payload: statusPayload(map[string]any{"uri": st.URI, "mentions": nonNil(st.MentionIDs), "visibility": int(st.Visibility)})}
 	}
+	attached, err := s.store.MediaOfStatuses(ctx, []int64{st.ID})
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
 	if err := s.store.DeleteStatus(ctx, st.ID, []model.OutboxEvent{ev}); err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
 			return nil, herr.NotFound("status")
 		}
 		return nil, herr.Internal(err)
 	}
-	s.SweepMediaGarbage(ctx) // its attachments' files
+	s.releaseFiles(ctx, mediaKeys(attached[st.ID])...) // its attachments' files, at once
 	s.kick()
 	s.notify(ChangeStatusDeleted, c.Account.ID, st.ID)
 	return st, nil
@@ -356,6 +360,10 @@ func (s *Service) EditStatus(ctx context.Context, c *Caller, statusID int64, p E
 	now := time.Now().UTC()
 	st.Text, st.SpoilerText, st.Content, st.EditedAt = p.Text, spoiler, r.HTML, &now
 	ev := model.OutboxEvent{Kind: model.EventStatusUpdate, AccountID: c.Account.ID, ObjectID: st.ID}
+	before, err := s.store.MediaOfStatuses(ctx, []int64{st.ID})
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
 	if err := s.store.SetStatusMedia(ctx, st.ID, c.Account.ID, mediaIDs); err != nil {
 		if errors.Is(err, storage.ErrMediaNotAttachable) {
 			return nil, herr.Unprocessable("Validation failed: Media attachments are invalid")
@@ -365,7 +373,9 @@ func (s *Service) EditStatus(ctx context.Context, c *Caller, statusID int64, p E
 	if err := s.store.UpdateStatus(ctx, st, r.Tags, []model.OutboxEvent{ev}); err != nil {
 		return nil, herr.Internal(err)
 	}
-	s.SweepMediaGarbage(ctx)
+	// The files of the attachments the edit removed (the rows are deleted;
+	// those kept are still named and stay).
+	s.releaseFiles(ctx, mediaKeys(before[st.ID])...)
 	s.kick()
 	s.notify(ChangeStatusEdited, c.Account.ID, st.ID)
 	return s.store.StatusByID(ctx, st.ID)

@@ -59,9 +59,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	}
 	svc := core.New(cfg, store, log)
 	// The one job runtime: every part registers its kinds on it while
-	// being mounted; it runs as a worker.
+	// being mounted; it runs as a worker. Core's kinds (media work, the
+	// media sweeps, mail) first.
 	runner := jobs.New(store, jobs.Options{Lease: cfg.Jobs.Lease.Duration, Poll: cfg.Jobs.Poll.Duration, Log: log})
 	svc.Jobs = runner
+	svc.RegisterJobs(runner)
 	s := &Server{Cfg: cfg, Log: log, Store: store, Svc: svc, Jobs: runner}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -88,7 +90,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	}
 	ui.Fed = s.Fed
 	s.mountRealtime()
-	s.mountMedia()
 	s.AddWorker(runner.Run)
 	return s, nil
 }

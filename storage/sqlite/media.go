@@ -45,8 +45,9 @@ func metaJSON(m model.MediaMeta) string {
 	return string(b)
 }
 
-// CreateMedia inserts an attachment (setting its id when 0).
-func (s *Store) CreateMedia(ctx context.Context, m *model.MediaAttachment) error {
+// CreateMedia inserts an attachment (setting its id when 0) and jobs, in
+// one transaction.
+func (s *Store) CreateMedia(ctx context.Context, m *model.MediaAttachment, jobs ...storage.Job) error {
 	now := time.Now().UTC()
 	if m.ID == 0 {
 		m.ID = id.New()
@@ -55,13 +56,18 @@ func (s *Store) CreateMedia(ctx context.Context, m *model.MediaAttachment) error
 		m.CreatedAt = now
 	}
 	m.UpdatedAt = now
-	_, err := s.w.ExecContext(ctx, `INSERT INTO media_attachments (id, account_id, status_id, position, type, content_type,
-		file_key, preview_key, file_size, meta, blurhash, description, focus_x, focus_y, remote_url, processing, cached_at,
-		created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-		m.ID, m.AccountID, nullID(m.StatusID), m.Position, m.Type, m.ContentType, m.FileKey, m.PreviewKey, m.FileSize,
-		metaJSON(m.Meta), m.Blurhash, m.Description, m.FocusX, m.FocusY, m.RemoteURL, m.Processing, msPtr(m.CachedAt),
-		ms(m.CreatedAt), ms(m.UpdatedAt))
-	return wrap("create media", conflictOr(err))
+	return wrap("create media", conflictOr(s.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO media_attachments (id, account_id, status_id, position, type, content_type,
+			file_key, preview_key, file_size, meta, blurhash, description, focus_x, focus_y, remote_url, processing, cached_at,
+			created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			m.ID, m.AccountID, nullID(m.StatusID), m.Position, m.Type, m.ContentType, m.FileKey, m.PreviewKey, m.FileSize,
+			metaJSON(m.Meta), m.Blurhash, m.Description, m.FocusX, m.FocusY, m.RemoteURL, m.Processing, msPtr(m.CachedAt),
+			ms(m.CreatedAt), ms(m.UpdatedAt))
+		if err != nil {
+			return err
+		}
+		return insertJobs(ctx, tx, jobs)
+	})))
 }
 
 // UpdateMedia writes an attachment's mutable columns.
@@ -145,12 +151,6 @@ func (s *Store) SetStatusMedia(ctx context.Context, statusID, accountID int64, m
 	}))
 }
 
-// PendingMedia lists attachments left processing.
-func (s *Store) PendingMedia(ctx context.Context, limit int) ([]*model.MediaAttachment, error) {
-	v, err := queryMedia(ctx, s.r, "SELECT "+mediaColumns+" FROM media_attachments WHERE processing = 1 ORDER BY id LIMIT ?", limit)
-	return v, wrap("pending media", err)
-}
-
 // UnattachedMediaBefore lists old uploads that were never attached and
 // old orphaned remote attachments.
 func (s *Store) UnattachedMediaBefore(ctx context.Context, t time.Time, limit int) ([]int64, error) {
@@ -167,15 +167,53 @@ func (s *Store) CachedRemoteMediaBefore(ctx context.Context, t time.Time, limit 
 	return v, wrap("cached remote media before", err)
 }
 
-// MediaGarbage lists keys of files to delete.
-func (s *Store) MediaGarbage(ctx context.Context, limit int) ([]string, error) {
-	v, err := queryColumn[string](ctx, s.r, "SELECT key FROM media_garbage ORDER BY added_at LIMIT ?", limit)
-	return v, wrap("media garbage", err)
+// keyUnnamed holds when no row names the file key media_garbage.key: it
+// looks in every column that holds file keys (migration 0007), each by its
+// partial index of non-empty keys (migration 0015), which SQLite uses only
+// when the query repeats the index's condition.
+const keyUnnamed = `NOT EXISTS (SELECT 1 FROM media_attachments WHERE file_key = media_garbage.key AND file_key <> '')
+	AND NOT EXISTS (SELECT 1 FROM media_attachments WHERE preview_key = media_garbage.key AND preview_key <> '')
+	AND NOT EXISTS (SELECT 1 FROM account_media WHERE file_key = media_garbage.key AND file_key <> '')
+	AND NOT EXISTS (SELECT 1 FROM custom_emojis WHERE file_key = media_garbage.key AND file_key <> '')
+	AND NOT EXISTS (SELECT 1 FROM custom_emojis WHERE static_key = media_garbage.key AND static_key <> '')
+	AND NOT EXISTS (SELECT 1 FROM preview_cards WHERE image_key = media_garbage.key AND image_key <> '')`
+
+// MediaGarbage lists keys of files to delete: garbage for longer than the
+// grace period, and named by no row. Keys named again leave the list first.
+func (s *Store) MediaGarbage(ctx context.Context, now time.Time, limit int) ([]string, error) {
+	cutoff := ms(now.Add(-storage.MediaGarbageGrace))
+	var keys []string
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		// A row written back from an old copy names its key again: the key
+		// is no garbage, and if a row drops it later the trigger lists it
+		// anew, with a new grace period.
+		if _, err := tx.ExecContext(ctx, "DELETE FROM media_garbage WHERE added_at < ? AND NOT ("+keyUnnamed+")", cutoff); err != nil {
+			return err
+		}
+		var err error
+		keys, err = queryColumn[string](ctx, tx, "SELECT key FROM media_garbage WHERE added_at < ? ORDER BY added_at LIMIT ?",
+			cutoff, limit)
+		return err
+	})
+	return keys, wrap("media garbage", err)
 }
 
-// ForgetMediaGarbage removes keys whose files are gone. A key that a row
-// names again (it never happens: keys are random) is kept off the list
-// as well, harmlessly.
+// ReleasedMediaGarbage returns those of keys that are garbage and named by
+// no row, at once (the caller vouches that nothing can name them again).
+func (s *Store) ReleasedMediaGarbage(ctx context.Context, keys []string) ([]string, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(keys))
+	for i, k := range keys {
+		args[i] = k
+	}
+	v, err := queryColumn[string](ctx, s.r, "SELECT key FROM media_garbage WHERE key IN ("+placeholders(len(keys))+") AND "+
+		keyUnnamed, args...)
+	return v, wrap("released media garbage", err)
+}
+
+// ForgetMediaGarbage removes keys whose files are gone.
 func (s *Store) ForgetMediaGarbage(ctx context.Context, keys []string) error {
 	if len(keys) == 0 {
 		return nil

@@ -10,73 +10,6 @@ import (
 	"github.com/herald-social/herald/internal/model"
 )
 
-// Media worker timings.
-const (
-	mediaSweepEvery = time.Minute
-	mediaPruneEvery = 24 * time.Hour
-	mediaWorkers    = 2
-)
-
-// RunMediaWorker does the background media work until ctx ends: video and
-// audio processing, remote media and preview card fetches queued by the
-// rest of core, the deletion of files no row names (every minute) and the
-// daily pruning of the remote media cache. The server runs one.
-func (s *MediaService) RunMediaWorker(ctx context.Context) {
-	st := s.mediaSt()
-	st.workerMu.Lock()
-	st.worker = true
-	st.workerMu.Unlock()
-	defer func() {
-		st.workerMu.Lock()
-		st.worker = false
-		st.workerMu.Unlock()
-	}()
-	done := make(chan struct{})
-	for i := 0; i < mediaWorkers; i++ {
-		go func() {
-			defer func() { done <- struct{}{} }()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case job := <-st.jobs:
-					job(ctx)
-				}
-			}
-		}()
-	}
-	// Uploads left processing by a stopped server.
-	if pending, err := s.store.PendingMedia(ctx, 100); err == nil {
-		for _, m := range pending {
-			mid := m.ID
-			s.later(func(ctx context.Context) { s.processAV(ctx, mid) })
-		}
-	}
-	sweep := time.NewTicker(mediaSweepEvery)
-	defer sweep.Stop()
-	prune := time.NewTimer(time.Hour)
-	defer prune.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			for i := 0; i < mediaWorkers; i++ {
-				<-done
-			}
-			return
-		case <-sweep.C:
-			s.SweepMediaGarbage(ctx)
-		case <-prune.C:
-			if r, err := s.PruneMedia(ctx, s.Cfg.Media.RemoteCacheTTL.Duration); err != nil {
-				s.Log.Warn("media: prune", "err", err)
-			} else if r.Total() > 0 {
-				s.Log.Info("media: pruned", "attachments", r.Attachments, "account_images", r.AccountImages,
-					"emojis", r.Emojis, "card_images", r.CardImages, "unattached", r.Unattached, "files", r.Files)
-			}
-			prune.Reset(mediaPruneEvery)
-		}
-	}
-}
-
 // PruneResult counts what PruneMedia removed.
 type PruneResult struct {
 	Attachments, AccountImages, Emojis, CardImages, Unattached, Files int
@@ -90,8 +23,11 @@ func (r PruneResult) Total() int {
 // PruneMedia deletes the cached copies of remote media (attachments,
 // avatars and headers, emoji, card images) cached more than olderThan
 // ago, keeping their records (they are fetched again when shown), deletes
-// attachments on no status after a day (DeleteUnattachedMedia), then the
-// files.
+// attachments on no status after a day (DeleteUnattachedMedia) with their
+// files, and sweeps the media garbage. The files of the copies it drops
+// are garbage from now: the sweep deletes them once the grace period
+// passed (storage.MediaGarbageGrace), for a remote post edited meanwhile
+// may write its attachment back as it read it, file and all.
 func (s *MediaService) PruneMedia(ctx context.Context, olderThan time.Duration) (PruneResult, error) {
 	var r PruneResult
 	if olderThan < 0 {
@@ -135,37 +71,50 @@ func (s *MediaService) PruneMedia(ctx context.Context, olderThan time.Duration) 
 		clear(s.mediaSt().emojis)
 		s.mediaSt().emojiMu.Unlock()
 	}
-	n, err := s.DeleteUnattachedMedia(ctx, time.Now().Add(-unattachedMediaMaxAge))
-	r.Unattached = n
+	n, files, err := s.deleteUnattachedMedia(ctx, time.Now().Add(-unattachedMediaMaxAge))
+	r.Unattached, r.Files = n, files
 	if err != nil {
 		return r, err
 	}
-	r.Files = s.SweepMediaGarbage(ctx)
+	r.Files += s.SweepMediaGarbage(ctx)
 	return r, nil
 }
 
 // DeleteUnattachedMedia deletes the attachments on no status from before
-// t: uploads never used, and remote attachments whose attaching failed
-// (their files, fetched or not, go with them through the media garbage).
-// PruneMedia calls it with a day's grace.
+// t: uploads never used, and remote attachments whose attaching failed,
+// with their files (fetched or not). PruneMedia calls it with a day's
+// grace.
 func (s *MediaService) DeleteUnattachedMedia(ctx context.Context, before time.Time) (int, error) {
-	n := 0
+	n, _, err := s.deleteUnattachedMedia(ctx, before)
+	return n, err
+}
+
+// deleteUnattachedMedia is DeleteUnattachedMedia that also counts the
+// files deleted.
+func (s *MediaService) deleteUnattachedMedia(ctx context.Context, before time.Time) (n, files int, err error) {
 	for {
 		ids, err := s.store.UnattachedMediaBefore(ctx, before, 200)
 		if err != nil {
-			return n, herr.Internal(err)
+			return n, files, herr.Internal(err)
 		}
 		deleted := 0
+		var keys []string
 		for _, mid := range ids {
+			m, err := s.store.MediaByID(ctx, mid)
+			if err != nil {
+				continue
+			}
 			if err := s.store.DeleteMedia(ctx, mid); err == nil {
 				deleted++
+				keys = append(keys, m.FileKey, m.PreviewKey)
 			}
 		}
 		n += deleted
+		files += s.releaseFiles(ctx, keys...)
 		// Stop on a short page, or when nothing could be deleted (no loop
 		// over the same rows forever).
 		if len(ids) < 200 || deleted == 0 {
-			return n, nil
+			return n, files, nil
 		}
 	}
 }
@@ -180,6 +129,10 @@ func (s *MediaService) SetProfileImage(ctx context.Context, c *Caller, kind stri
 	}
 	if kind != "avatar" && kind != "header" {
 		return nil, herr.BadRequest("unknown image")
+	}
+	var oldKey string
+	if old, err := s.store.AccountMedia(ctx, me.ID, kind); err == nil {
+		oldKey = old.FileKey
 	}
 	am := &model.AccountMedia{AccountID: me.ID, Kind: kind}
 	url := ""
@@ -201,7 +154,9 @@ func (s *MediaService) SetProfileImage(ctx context.Context, c *Caller, kind stri
 		return nil, storeErr(err)
 	}
 	s.kick()
-	s.SweepMediaGarbage(ctx)
+	// The image replaced is gone at once: account images are only ever
+	// written with new keys, so nothing can name the old one again.
+	s.releaseFiles(ctx, oldKey)
 	acc, err := s.store.AccountByID(ctx, me.ID)
 	if err != nil {
 		return nil, storeErr(err)
