@@ -41,6 +41,12 @@ const (
 	JobInbox    = "inbox"    // one verified incoming activity to apply
 )
 
+// JobDone is a job that ran, and the jobs it leaves to insert.
+type JobDone struct {
+	ID   int64
+	Then []Job
+}
+
 // JobClaim says what a runner asks for.
 type JobClaim struct {
 	Kind  string
@@ -68,6 +74,9 @@ type Jobs interface {
 	// (the deliveries an outbox job made). A job owner no longer holds
 	// (its lease ran out and another runner took it) is left alone.
 	CompleteJob(ctx context.Context, id int64, owner string, then []Job) error
+	// CompleteJobs is CompleteJob for several jobs in one transaction; it
+	// returns the ids of those owner no longer held (left alone).
+	CompleteJobs(ctx context.Context, owner string, done []JobDone) (lost []int64, err error)
 	// RetryJob hands a job owner holds back for another run at runAt;
 	// attempts is what the job has spent (a snooze gives one back).
 	RetryJob(ctx context.Context, id int64, owner string, attempts int, runAt time.Time, lastErr string) error

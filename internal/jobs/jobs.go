@@ -83,6 +83,8 @@ type Runner struct {
 	kinds    map[string]*kindState
 	periodic []Periodic
 
+	finished chan storage.JobDone // successes, for record
+
 	mu      sync.Mutex
 	started bool
 }

@@ -24,6 +24,12 @@ func (r *Runner) Run(ctx context.Context) {
 	r.started = true
 	r.mu.Unlock()
 
+	// Successful jobs are recorded by one goroutine, in batches: under
+	// load one transaction completes many jobs.
+	r.finished = make(chan storage.JobDone, 256)
+	recorded := make(chan struct{})
+	go func() { r.record(ctx); close(recorded) }()
+
 	var wg sync.WaitGroup
 	for _, k := range r.kinds {
 		wg.Add(1)
@@ -33,8 +39,46 @@ func (r *Runner) Run(ctx context.Context) {
 	go func() { defer wg.Done(); r.heartbeat(ctx) }()
 	go func() { defer wg.Done(); r.schedule(ctx) }()
 	wg.Wait()
+	// Every worker has returned: record what finished, then hand back the
+	// rest (in that order, or a finished job would run again).
+	close(r.finished)
+	<-recorded
 	if err := r.store.ReleaseJobs(context.WithoutCancel(ctx), r.opts.Owner); err != nil {
 		r.log.Error("jobs: release on stop", "err", err)
+	}
+}
+
+// record completes finished jobs, as many per transaction as have piled
+// up, and wakes the kinds of the jobs they leave.
+func (r *Runner) record(ctx context.Context) {
+	bg := context.WithoutCancel(ctx)
+	for first := range r.finished {
+		batch := []storage.JobDone{first}
+	more:
+		for len(batch) < 128 {
+			select {
+			case d, ok := <-r.finished:
+				if !ok {
+					break more
+				}
+				batch = append(batch, d)
+			default:
+				break more
+			}
+		}
+		lost, err := r.store.CompleteJobs(bg, r.opts.Owner, batch)
+		if err != nil {
+			r.log.Error("jobs: record completions", "jobs", len(batch), "err", err)
+			continue // the leases run out and the jobs run again
+		}
+		if len(lost) > 0 {
+			r.log.Warn("jobs: leases lost while running; their new holders run them again", "jobs", lost)
+		}
+		for _, d := range batch {
+			for _, j := range d.Then {
+				r.Wake(j.Kind)
+			}
+		}
 	}
 }
 
@@ -121,6 +165,10 @@ func (r *Runner) dispatch(ctx context.Context, k *kindState) {
 // work runs one job and records its outcome.
 func (r *Runner) work(ctx context.Context, k *kindState, job *storage.Job) {
 	then, err := r.runSafely(ctx, k, job)
+	if err == nil {
+		r.finished <- storage.JobDone{ID: job.ID, Then: then}
+		return
+	}
 	if ctx.Err() != nil {
 		return // stopping: Run hands the job back
 	}
@@ -128,12 +176,6 @@ func (r *Runner) work(ctx context.Context, k *kindState, job *storage.Job) {
 	log := r.log.With("kind", k.Name, "job", job.ID, "attempt", job.Attempts)
 	var retry *retryError
 	switch {
-	case err == nil:
-		if err = r.store.CompleteJob(bg, job.ID, r.opts.Owner, then); err == nil {
-			for _, j := range then {
-				r.Wake(j.Kind)
-			}
-		}
 	case IsPermanent(err):
 		log.Info("jobs: dropped", "err", err)
 		err = r.store.CompleteJob(bg, job.ID, r.opts.Owner, nil)

@@ -108,16 +108,43 @@ func (s *Store) ExtendLeases(ctx context.Context, owner string, until time.Time)
 }
 
 func (s *Store) CompleteJob(ctx context.Context, jobID int64, owner string, then []storage.Job) error {
-	return wrap("complete job", s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "DELETE FROM jobs WHERE id = ? AND locked_by = ?", jobID, owner)
+	lost, err := s.completeJobs(ctx, owner, []storage.JobDone{{ID: jobID, Then: then}})
+	if err == nil && len(lost) > 0 {
+		err = errLostLease
+	}
+	return wrap("complete job", err)
+}
+
+func (s *Store) CompleteJobs(ctx context.Context, owner string, done []storage.JobDone) ([]int64, error) {
+	lost, err := s.completeJobs(ctx, owner, done)
+	return lost, wrap("complete jobs", err)
+}
+
+func (s *Store) completeJobs(ctx context.Context, owner string, done []storage.JobDone) ([]int64, error) {
+	var lost []int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		lost = lost[:0]
+		del, err := tx.PrepareContext(ctx, "DELETE FROM jobs WHERE id = ? AND locked_by = ?")
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return errLostLease
+		defer del.Close()
+		for _, d := range done {
+			res, err := del.ExecContext(ctx, d.ID, owner)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				lost = append(lost, d.ID)
+				continue
+			}
+			if err := insertJobs(ctx, tx, d.Then); err != nil {
+				return err
+			}
 		}
-		return insertJobs(ctx, tx, then)
-	}))
+		return nil
+	})
+	return lost, err
 }
 
 // claimable picks the jobs a claim takes: the oldest due, skipping keys at
