@@ -3,12 +3,14 @@ package activitypub
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"testing"
 	"time"
 
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/id"
+	"github.com/herald-social/herald/internal/jobs"
 	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/internal/testutil"
 	"github.com/herald-social/herald/storage"
@@ -267,4 +269,69 @@ func TestSuspendedActorBuildsNoDeliveries(t *testing.T) {
 	if err != nil || len(ds) != 1 {
 		t.Fatalf("account.update of a suspended account: %v %v", ds, err)
 	}
+}
+
+// A deleted local account's Delete is signed with the account's key even
+// when the process that queued it is gone before it is delivered: the key
+// stays in the database with the account until the Delete's deliveries are
+// done, then the account is purged. (The key was kept in memory only: after
+// a restart the Delete was dropped for want of a key, and the rest of the
+// fediverse kept the account.)
+func TestDeleteOfADeletedAccountSignedAfterRestart(t *testing.T) {
+	ctx := context.Background()
+	ti := newTestInstance(t)
+	bob := ti.createUser("bob")
+	boss := ti.admin("boss")
+	p := newFakePeer(t)
+	p.verify = true
+	alice, err := ti.fed.accountByURI(ctx, p.actor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ti.svc.RemoteFollow(ctx, alice.ID, bob.ID, p.actor+"#follows/1"); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, 10*time.Second, "the Accept at the peer", func() bool { return p.sawActivity("Accept", nil) })
+	// The peer knows bob's key from now on (his actor answers 410 once
+	// he is suspended).
+	if _, err := p.resolveKey(ctx, keyIDOf(bob), false); err != nil {
+		t.Fatal(err)
+	}
+
+	// The process stops before the Delete goes out.
+	ti.cancel()
+	<-ti.done
+	if err := ti.svc.AccountAction(ctx, boss, bob.ID, core.AccountActionParams{Type: "suspend"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ti.svc.DeleteAccountData(ctx, boss, bob.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ti.store.AccountByID(ctx, bob.ID); err != nil {
+		t.Fatalf("the account went before its Delete was delivered: %v", err)
+	}
+
+	// A new process: a new engine and job runtime on the same database,
+	// with nothing in memory.
+	log := quietLog(t)
+	svc := core.New(ti.cfg, ti.store, log)
+	runner := jobs.New(ti.store, jobs.Options{Log: log, Poll: 20 * time.Millisecond})
+	svc.Jobs = runner
+	fed := New(svc, ti.cfg, log)
+	fastTuning(&fed.Tuning)
+	svc.Resolver = fed
+	fed.Prepare(ctx)
+	fed.RegisterJobs(runner)
+	rctx, cancel := context.WithCancel(ctx)
+	stopped := make(chan struct{})
+	go func() { runner.Run(rctx); close(stopped) }()
+	t.Cleanup(func() { cancel(); <-stopped })
+
+	testutil.Eventually(t, 20*time.Second, "bob's Delete at the peer, signed with his key", func() bool {
+		return p.sawActivity("Delete", func(o *Object) bool { return o.Object.ID == bob.URI })
+	})
+	testutil.Eventually(t, 20*time.Second, "bob purged once his Delete was delivered", func() bool {
+		_, err := ti.store.AccountByID(ctx, bob.ID)
+		return errors.Is(err, storage.ErrNotFound)
+	})
 }
