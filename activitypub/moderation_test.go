@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -298,9 +299,21 @@ func TestDeleteOfADeletedAccountSignedAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// The process stops before the Delete goes out.
+	// The process stops before the Delete goes out; the peer fails the
+	// Delete's first attempt, so the account must outlive a retry too.
 	ti.cancel()
 	<-ti.done
+	hits := p.hits()
+	var failing atomic.Bool
+	failing.Store(true)
+	p.mu.Lock()
+	p.answer = func(int) int {
+		if failing.Load() {
+			return http.StatusServiceUnavailable
+		}
+		return http.StatusAccepted
+	}
+	p.mu.Unlock()
 	if err := ti.svc.AccountAction(ctx, boss, bob.ID, core.AccountActionParams{Type: "suspend"}); err != nil {
 		t.Fatal(err)
 	}
@@ -311,21 +324,35 @@ func TestDeleteOfADeletedAccountSignedAfterRestart(t *testing.T) {
 		t.Fatalf("the account went before its Delete was delivered: %v", err)
 	}
 
-	// A new process: a new engine and job runtime on the same database,
-	// with nothing in memory.
-	log := quietLog(t)
-	svc := core.New(ti.cfg, ti.store, log)
-	runner := jobs.New(ti.store, jobs.Options{Log: log, Poll: 20 * time.Millisecond})
-	svc.Jobs = runner
-	fed := New(svc, ti.cfg, log)
-	fastTuning(&fed.Tuning)
-	svc.Resolver = fed
-	fed.Prepare(ctx)
-	fed.RegisterJobs(runner)
-	rctx, cancel := context.WithCancel(ctx)
-	stopped := make(chan struct{})
-	go func() { runner.Run(rctx); close(stopped) }()
-	t.Cleanup(func() { cancel(); <-stopped })
+	// A new process (a new engine and job runtime on the same database,
+	// nothing in memory) makes the first attempt, which fails, and stops;
+	// another makes the retry.
+	start := func(backoff time.Duration) (stop func()) {
+		log := quietLog(t)
+		svc := core.New(ti.cfg, ti.store, log)
+		runner := jobs.New(ti.store, jobs.Options{Log: log, Poll: 20 * time.Millisecond})
+		svc.Jobs = runner
+		fed := New(svc, ti.cfg, log)
+		fed.Tuning.Backoff = func(int) time.Duration { return backoff }
+		svc.Resolver = fed
+		fed.Prepare(ctx)
+		fed.RegisterJobs(runner)
+		rctx, cancel := context.WithCancel(ctx)
+		stopped := make(chan struct{})
+		go func() { runner.Run(rctx); close(stopped) }()
+		return func() { cancel(); <-stopped }
+	}
+	stop := start(time.Minute)
+	// The suspension's Update and the Delete are both refused once.
+	testutil.Eventually(t, 20*time.Second, "the first attempts", func() bool { return p.hits() >= hits+2 })
+	stop()
+	failing.Store(false)
+	// Time passes: the retries come due.
+	if _, err := ti.sqlDB().Exec("UPDATE jobs SET run_at = 0 WHERE kind = 'deliver'"); err != nil {
+		t.Fatal(err)
+	}
+	stop = start(50 * time.Millisecond)
+	t.Cleanup(stop)
 
 	testutil.Eventually(t, 20*time.Second, "bob's Delete at the peer, signed with his key", func() bool {
 		return p.sawActivity("Delete", func(o *Object) bool { return o.Object.ID == bob.URI })
