@@ -83,7 +83,7 @@ type Runner struct {
 	kinds    map[string]*kindState
 	periodic []Periodic
 
-	finished chan storage.JobDone // successes, for record
+	finished chan finished // successes, for record
 
 	mu      sync.Mutex
 	started bool

@@ -26,7 +26,7 @@ func (r *Runner) Run(ctx context.Context) {
 
 	// Successful jobs are recorded by one goroutine, in batches: under
 	// load one transaction completes many jobs.
-	r.finished = make(chan storage.JobDone, 256)
+	r.finished = make(chan finished, 256)
 	recorded := make(chan struct{})
 	go func() { r.record(ctx); close(recorded) }()
 
@@ -48,20 +48,27 @@ func (r *Runner) Run(ctx context.Context) {
 	}
 }
 
+// finished is a job that ran successfully, waiting to be recorded.
+type finished struct {
+	kind string
+	storage.JobDone
+}
+
 // record completes finished jobs, as many per transaction as have piled
 // up, and wakes the kinds of the jobs they leave.
 func (r *Runner) record(ctx context.Context) {
 	bg := context.WithoutCancel(ctx)
 	for first := range r.finished {
-		batch := []storage.JobDone{first}
+		batch, kinds := []storage.JobDone{first.JobDone}, map[string]bool{first.kind: true}
 	more:
 		for len(batch) < 128 {
 			select {
-			case d, ok := <-r.finished:
+			case f, ok := <-r.finished:
 				if !ok {
 					break more
 				}
-				batch = append(batch, d)
+				batch = append(batch, f.JobDone)
+				kinds[f.kind] = true
 			default:
 				break more
 			}
@@ -74,10 +81,15 @@ func (r *Runner) record(ctx context.Context) {
 		if len(lost) > 0 {
 			r.log.Warn("jobs: leases lost while running; their new holders run them again", "jobs", lost)
 		}
+		// The jobs they leave can start, and so can the jobs of a key
+		// that waited for these to end (one signer's next activity).
 		for _, d := range batch {
 			for _, j := range d.Then {
-				r.Wake(j.Kind)
+				kinds[j.Kind] = true
 			}
+		}
+		for kind := range kinds {
+			r.Wake(kind)
 		}
 	}
 }
@@ -166,7 +178,7 @@ func (r *Runner) dispatch(ctx context.Context, k *kindState) {
 func (r *Runner) work(ctx context.Context, k *kindState, job *storage.Job) {
 	then, err := r.runSafely(ctx, k, job)
 	if err == nil {
-		r.finished <- storage.JobDone{ID: job.ID, Then: then}
+		r.finished <- finished{kind: k.Name, JobDone: storage.JobDone{ID: job.ID, Then: then}}
 		return
 	}
 	if ctx.Err() != nil {
