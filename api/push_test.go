@@ -1,23 +1,9 @@
 package api_test
 
 import (
-	"bytes"
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/ecdh"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/binary"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -28,188 +14,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/golang-jwt/jwt/v5"
-	"golang.org/x/crypto/hkdf"
-
 	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/push"
 	"github.com/herald-social/herald/internal/server"
 	"github.com/herald-social/herald/internal/testutil"
 )
 
-// pushReceiver is a push service and user agent in one: it keeps the
-// subscription's private key and auth secret and decrypts what arrives
-// (RFC 8291), checking the VAPID signature (RFC 8292) on the way.
-type pushReceiver struct {
-	t      *testing.T
-	srv    *httptest.Server
-	priv   *ecdh.PrivateKey
-	auth   []byte
-	mu     sync.Mutex
-	got    []map[string]any
-	vapid  []string // k= of each request
-	status []int    // answers to give, in order (then 201)
-	calls  int
-	paths  []string // the path of each request, in order
-	signal chan struct{}
-}
-
-func newPushReceiver(t *testing.T) *pushReceiver {
-	r := &pushReceiver{t: t, signal: make(chan struct{}, 16)}
-	var err error
-	if r.priv, err = ecdh.P256().GenerateKey(rand.Reader); err != nil {
-		t.Fatal(err)
-	}
-	r.auth = make([]byte, 16)
-	rand.Read(r.auth)
-	r.srv = httptest.NewServer(http.HandlerFunc(r.serve))
-	t.Cleanup(r.srv.Close)
-	return r
-}
-
-func (r *pushReceiver) keys() (p256dh, auth string) {
-	return base64.RawURLEncoding.EncodeToString(r.priv.PublicKey().Bytes()), base64.RawURLEncoding.EncodeToString(r.auth)
-}
-
-func (r *pushReceiver) serve(w http.ResponseWriter, req *http.Request) {
-	r.mu.Lock()
-	r.calls++
-	r.paths = append(r.paths, req.URL.Path)
-	var answer int
-	if len(r.status) > 0 {
-		answer, r.status = r.status[0], r.status[1:]
-	}
-	r.mu.Unlock()
-	body, _ := io.ReadAll(req.Body)
-	if answer != 0 {
-		w.WriteHeader(answer)
-		r.signal <- struct{}{}
-		return
-	}
-	if req.Header.Get("Content-Encoding") != "aes128gcm" || req.Header.Get("TTL") == "" {
-		r.t.Errorf("push headers: %v", req.Header)
-	}
-	k, err := verifyVAPID(req.Header.Get("Authorization"), "http://"+req.Host)
-	if err != nil {
-		r.t.Errorf("VAPID: %v", err)
-	}
-	plain, err := decryptPush(r.priv, r.auth, body)
-	if err != nil {
-		r.t.Errorf("decrypt: %v", err)
-		w.WriteHeader(400)
-		return
-	}
-	var m map[string]any
-	if err := json.Unmarshal(plain, &m); err != nil {
-		r.t.Errorf("payload %q: %v", plain, err)
-	}
-	r.mu.Lock()
-	r.got = append(r.got, m)
-	r.vapid = append(r.vapid, k)
-	r.mu.Unlock()
-	w.WriteHeader(http.StatusCreated)
-	r.signal <- struct{}{}
-}
-
-func (r *pushReceiver) wait(n int, d time.Duration) []map[string]any {
-	r.t.Helper()
-	deadline := time.After(d)
-	for {
-		r.mu.Lock()
-		if len(r.got) >= n {
-			out := append([]map[string]any(nil), r.got...)
-			r.mu.Unlock()
-			return out
-		}
-		r.mu.Unlock()
-		select {
-		case <-r.signal:
-		case <-deadline:
-			r.t.Fatalf("got %d pushes within %v, want %d", len(r.got), d, n)
-		}
-	}
-}
-
-// decryptPush is RFC 8291 section 3 (and RFC 8188 aes128gcm, one record).
-func decryptPush(ua *ecdh.PrivateKey, authSecret, body []byte) ([]byte, error) {
-	if len(body) < 21 {
-		return nil, errors.New("short body")
-	}
-	salt, rs, idlen := body[:16], binary.BigEndian.Uint32(body[16:20]), int(body[20])
-	if len(body) < 21+idlen || rs < 18 {
-		return nil, errors.New("bad header")
-	}
-	asPublic, ciphertext := body[21:21+idlen], body[21+idlen:]
-	as, err := ecdh.P256().NewPublicKey(asPublic)
-	if err != nil {
-		return nil, fmt.Errorf("keyid is not the server's public key: %w", err)
-	}
-	shared, err := ua.ECDH(as)
-	if err != nil {
-		return nil, err
-	}
-	keyInfo := append(append([]byte("WebPush: info\x00"), ua.PublicKey().Bytes()...), asPublic...)
-	ikm := make([]byte, 32)
-	if _, err := io.ReadFull(hkdf.New(sha256.New, shared, authSecret, keyInfo), ikm); err != nil {
-		return nil, err
-	}
-	cek, nonce := make([]byte, 16), make([]byte, 12)
-	io.ReadFull(hkdf.New(sha256.New, ikm, salt, []byte("Content-Encoding: aes128gcm\x00")), cek)
-	io.ReadFull(hkdf.New(sha256.New, ikm, salt, []byte("Content-Encoding: nonce\x00")), nonce)
-	block, _ := aes.NewCipher(cek)
-	gcm, _ := cipher.NewGCM(block)
-	if len(ciphertext) > int(rs) {
-		return nil, errors.New("more than one record")
-	}
-	plain, err := gcm.Open(nil, nonce, ciphertext, nil)
-	if err != nil {
-		return nil, err
-	}
-	// Strip the padding: trailing zeros, then the last-record delimiter 2.
-	plain = bytes.TrimRight(plain, "\x00")
-	if len(plain) == 0 || plain[len(plain)-1] != 2 {
-		return nil, errors.New("bad padding delimiter")
-	}
-	return plain[:len(plain)-1], nil
-}
-
-// verifyVAPID checks "vapid t=<jwt>, k=<key>": an ES256 JWT signed by k for
-// the endpoint's origin. It returns k.
-func verifyVAPID(h, audience string) (string, error) {
-	rest, ok := strings.CutPrefix(h, "vapid ")
-	if !ok {
-		return "", fmt.Errorf("authorization %q", h)
-	}
-	var tok, k string
-	for _, part := range strings.Split(rest, ",") {
-		part = strings.TrimSpace(part)
-		if v, ok := strings.CutPrefix(part, "t="); ok {
-			tok = v
-		} else if v, ok := strings.CutPrefix(part, "k="); ok {
-			k = v
-		}
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(k, "="))
-	if err != nil || len(raw) != 65 {
-		return "", fmt.Errorf("k=%q", k)
-	}
-	pub := &ecdsa.PublicKey{Curve: elliptic.P256(), X: new(big.Int).SetBytes(raw[1:33]), Y: new(big.Int).SetBytes(raw[33:])}
-	claims := jwt.MapClaims{}
-	if _, err := jwt.ParseWithClaims(tok, claims, func(*jwt.Token) (any, error) { return pub, nil },
-		jwt.WithValidMethods([]string{"ES256"})); err != nil {
-		return "", err
-	}
-	if claims["aud"] != audience || claims["sub"] == nil {
-		return "", fmt.Errorf("claims %v", claims)
-	}
-	return k, nil
-}
-
 func TestWebPushDeliveredEncrypted(t *testing.T) {
 	f := startStreaming(t)
 	ts := f.ts
-	r := newPushReceiver(t)
-	p256dh, auth := r.keys()
+	r := testutil.NewPushReceiver(t)
+	p256dh, auth := r.Keys()
 	var sub struct {
 		ID        string          `json:"id"`
 		Endpoint  string          `json:"endpoint"`
@@ -219,7 +34,7 @@ func TestWebPushDeliveredEncrypted(t *testing.T) {
 	}
 	// Form-encoded, as most apps send it.
 	form := map[string][]string{
-		"subscription[endpoint]":     {r.srv.URL + "/push/alice"},
+		"subscription[endpoint]":     {r.URL() + "/push/alice"},
 		"subscription[keys][p256dh]": {p256dh},
 		"subscription[keys][auth]":   {auth},
 		"data[alerts][mention]":      {"true"},
@@ -246,14 +61,14 @@ func TestWebPushDeliveredEncrypted(t *testing.T) {
 
 	// bob mentions alice: one encrypted push.
 	f.post(t, f.tBob, "@alice look", "public")
-	got := r.wait(1, 3*time.Second)
+	got := r.Wait(1, 3*time.Second)
 	if got[0]["notification_type"] != "mention" || got[0]["title"] != "You were mentioned by bob" ||
 		!strings.Contains(got[0]["body"].(string), "look") || got[0]["notification_id"] == "" || got[0]["icon"] == "" {
 		t.Fatalf("push payload: %v", got[0])
 	}
 	// The VAPID key signing it is the advertised one.
-	if strings.TrimRight(r.vapid[0], "=") != strings.TrimRight(strings.NewReplacer("+", "-", "/", "_").Replace(sub.ServerKey), "=") {
-		t.Errorf("signed with %s, advertised %s", r.vapid[0], sub.ServerKey)
+	if k := r.VAPIDKeys()[0]; strings.TrimRight(k, "=") != strings.TrimRight(strings.NewReplacer("+", "-", "/", "_").Replace(sub.ServerKey), "=") {
+		t.Errorf("signed with %s, advertised %s", k, sub.ServerKey)
 	}
 	// A follow is not in the alerts: no push.
 	ts.JSON(t, "POST", fmt.Sprintf("/api/v1/accounts/%d/follow", f.alice.ID), f.tCar, nil, 200, nil)
@@ -266,14 +81,14 @@ func TestWebPushDeliveredEncrypted(t *testing.T) {
 	ts.JSON(t, "POST", fmt.Sprintf("/api/v1/accounts/%d/follow", f.alice.ID), f.tDave, nil, 200, nil) // dave: not followed
 	ts.JSON(t, "POST", fmt.Sprintf("/api/v1/accounts/%d/follow", f.bob.ID), f.tAlice, nil, 200, nil)
 	f.post(t, f.tBob, "@alice again", "public") // bob: followed
-	got = r.wait(2, 3*time.Second)
+	got = r.Wait(2, 3*time.Second)
 	if got[1]["notification_type"] != "mention" {
 		t.Fatalf("second push: %v", got[1])
 	}
 	// Every queued push was sent or judged not to be sent: dave's follow
 	// (policy followed) would have arrived by now.
 	drainPushes(t, ts)
-	if n := len(r.wait(2, 0)); n != 2 {
+	if n := len(r.Wait(2, 0)); n != 2 {
 		t.Fatalf("%d pushes, want 2 (follow alert off then policy followed)", n)
 	}
 	var again map[string]any
@@ -287,36 +102,30 @@ func TestWebPushRetriesAndDropsGoneSubscriptions(t *testing.T) {
 	t.Cleanup(func() { push.BaseBackoff = 30 * time.Second })
 	f := startStreaming(t)
 	ts := f.ts
-	r := newPushReceiver(t)
-	r.status = []int{503, 500} // two failures, then success
-	p256dh, auth := r.keys()
+	r := testutil.NewPushReceiver(t)
+	r.Answer(503, 500) // two failures, then success
+	p256dh, auth := r.Keys()
 	ts.JSON(t, "POST", "/api/v1/push/subscription", f.tAlice, map[string]any{
-		"subscription": map[string]any{"endpoint": r.srv.URL + "/p", "keys": map[string]string{"p256dh": p256dh, "auth": auth}},
+		"subscription": map[string]any{"endpoint": r.URL() + "/p", "keys": map[string]string{"p256dh": p256dh, "auth": auth}},
 		"data":         map[string]any{"alerts": map[string]bool{"favourite": true}},
 	}, 200, nil)
 	id := f.post(t, f.tAlice, "like it", "public")
 	ts.JSON(t, "POST", "/api/v1/statuses/"+id+"/favourite", f.tBob, nil, 200, nil)
-	got := r.wait(1, 5*time.Second)
-	if got[0]["notification_type"] != "favourite" || r.calls != 3 {
-		t.Fatalf("after retries: %v (calls %d)", got, r.calls)
+	got := r.Wait(1, 5*time.Second)
+	if got[0]["notification_type"] != "favourite" || r.Calls() != 3 {
+		t.Fatalf("after retries: %v (calls %d)", got, r.Calls())
 	}
 	// 413: a push the service will never take is dropped at once; the
 	// subscription stays.
-	r.mu.Lock()
-	r.status = []int{413}
-	r.mu.Unlock()
+	r.Answer(413)
 	ts.JSON(t, "POST", "/api/v1/statuses/"+id+"/favourite", f.tDave, nil, 200, nil)
 	testutil.Eventually(t, 3*time.Second, "the 413 answered", func() bool {
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		return r.calls == 4
+		return r.Calls() == 4
 	})
 	drainPushes(t, ts)
 	ts.JSON(t, "GET", "/api/v1/push/subscription", f.tAlice, nil, 200, nil)
 	// 410: the subscription is gone and removed.
-	r.mu.Lock()
-	r.status = []int{410}
-	r.mu.Unlock()
+	r.Answer(410)
 	ts.JSON(t, "POST", "/api/v1/statuses/"+id+"/favourite", f.tCar, nil, 200, nil)
 	testutil.Eventually(t, 3*time.Second, "the gone subscription removed", func() bool {
 		st, _, _ := ts.Do(t, "GET", "/api/v1/push/subscription", f.tAlice, nil)
@@ -330,22 +139,22 @@ func TestWebPushRetriesAndDropsGoneSubscriptions(t *testing.T) {
 // hands back what it holds).
 func TestWebPushQueueIsDurable(t *testing.T) {
 	dir := t.TempDir()
-	r := newPushReceiver(t)
+	r := testutil.NewPushReceiver(t)
 	hold := make(chan struct{})
 	var once sync.Once
-	inner := r.srv.Config.Handler
-	r.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	inner := r.Server.Config.Handler
+	r.Server.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		first := false
 		once.Do(func() { first = true })
 		if first {
-			r.signal <- struct{}{}
+			r.Signal <- struct{}{}
 			<-hold // the server goes down meanwhile
 			w.WriteHeader(503)
 			return
 		}
 		inner.ServeHTTP(w, req)
 	})
-	p256dh, auth := r.keys()
+	p256dh, auth := r.Keys()
 	var tAlice, tBob string
 	t.Run("first run", func(t *testing.T) {
 		ts := server.StartTest(t, func(c *config.Config) { c.Storage.DataDir = dir })
@@ -353,15 +162,15 @@ func TestWebPushQueueIsDurable(t *testing.T) {
 		ts.CreateUser(t, "bob", "user")
 		tAlice, tBob = ts.Token(t, "alice", "read write push"), ts.Token(t, "bob", "read write")
 		ts.JSON(t, "POST", "/api/v1/push/subscription", tAlice, map[string]any{
-			"subscription": map[string]any{"endpoint": r.srv.URL + "/p", "keys": map[string]string{"p256dh": p256dh, "auth": auth}},
+			"subscription": map[string]any{"endpoint": r.URL() + "/p", "keys": map[string]string{"p256dh": p256dh, "auth": auth}},
 			"data":         map[string]any{"alerts": map[string]bool{"mention": true}},
 		}, 200, nil)
 		ts.JSON(t, "POST", "/api/v1/statuses", tBob, map[string]any{"status": "@alice hi"}, 200, nil)
-		<-r.signal // in flight; the server stops at the end of this subtest
+		<-r.Signal // in flight; the server stops at the end of this subtest
 	})
 	close(hold)
 	ts := server.StartTest(t, func(c *config.Config) { c.Storage.DataDir = dir })
-	got := r.wait(1, 5*time.Second)
+	got := r.Wait(1, 5*time.Second)
 	if got[0]["notification_type"] != "mention" {
 		t.Fatalf("push after restart: %v", got[0])
 	}
@@ -375,8 +184,8 @@ func TestWebPushQueueIsDurable(t *testing.T) {
 // without error (queued pushes do not go with what they refer to).
 func TestWebPushQueuedBeforeRestart(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
-	r := newPushReceiver(t)
-	p256dh, auth := r.keys()
+	r := testutil.NewPushReceiver(t)
+	p256dh, auth := r.Keys()
 
 	t.Run("first run, whose workers never start", func(t *testing.T) {
 		// The server's handlers on loopback, without Serve: nothing runs
@@ -403,7 +212,7 @@ func TestWebPushQueuedBeforeRestart(t *testing.T) {
 		tAlice, tBob, tCarol := ts.Token(t, "alice", "read write push"), ts.Token(t, "bob", "read write"), ts.Token(t, "carol", "read write push")
 		for _, u := range []struct{ token, path string }{{tAlice, "/p/alice"}, {tCarol, "/p/carol"}} {
 			ts.JSON(t, "POST", "/api/v1/push/subscription", u.token, map[string]any{
-				"subscription": map[string]any{"endpoint": r.srv.URL + u.path, "keys": map[string]string{"p256dh": p256dh, "auth": auth}},
+				"subscription": map[string]any{"endpoint": r.URL() + u.path, "keys": map[string]string{"p256dh": p256dh, "auth": auth}},
 				"data":         map[string]any{"alerts": map[string]bool{"mention": true}},
 			}, 200, nil)
 		}
@@ -435,23 +244,19 @@ func TestWebPushQueuedBeforeRestart(t *testing.T) {
 		if n := queuedPushes(t, ts); n != 3 {
 			t.Fatalf("%d pushes queued after the removals, want 3", n)
 		}
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		if r.calls != 0 {
-			t.Fatalf("%d pushes sent by a server whose workers never ran", r.calls)
+		if n := r.Calls(); n != 0 {
+			t.Fatalf("%d pushes sent by a server whose workers never ran", n)
 		}
 	})
 
 	logs := &syncBuffer{}
 	ts := server.StartTestLogging(t, logs, func(c *config.Config) { c.Storage.DataDir = dir })
-	got := r.wait(1, 10*time.Second)
+	got := r.Wait(1, 10*time.Second)
 	if got[0]["notification_type"] != "mention" || !strings.Contains(got[0]["body"].(string), "first") {
 		t.Fatalf("push after restart: %v", got[0])
 	}
 	drainPushes(t, ts)
-	r.mu.Lock()
-	paths := append([]string(nil), r.paths...)
-	r.mu.Unlock()
+	paths := r.Paths()
 	if len(paths) != 1 || paths[0] != "/p/alice" {
 		t.Fatalf("pushes sent to %v, want only alice's first mention", paths)
 	}

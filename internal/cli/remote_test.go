@@ -42,6 +42,8 @@ type fakeFediverse struct {
 	refused  int                               // deliveries whose signature failed
 	keys     map[string]*rsa.PublicKey         // keyId → key, fetched from Herald
 	bodies   map[string]string                 // activity id → raw JSON
+	signedBy map[string]string                 // activity id → keyId that verified its first delivery
+	firstAt  map[string]time.Time              // activity id → when it first arrived
 	onDeliv  func(*activitypub.Object, []byte) // optional hook
 }
 
@@ -64,7 +66,8 @@ func newFakeFediverse(t testing.TB) *fakeFediverse {
 		t.Fatal(err)
 	}
 	f := &fakeFediverse{t: t, URL: "http://" + ln.Addr().String(), key: remoteKey.key,
-		notes: map[string][]byte{}, received: map[string]*activitypub.Object{}, keys: map[string]*rsa.PublicKey{}, bodies: map[string]string{}}
+		notes: map[string][]byte{}, received: map[string]*activitypub.Object{}, keys: map[string]*rsa.PublicKey{}, bodies: map[string]string{},
+		signedBy: map[string]string{}, firstAt: map[string]time.Time{}}
 	f.pubPEM, _ = httpsig.EncodePublicKeyPEM(&f.key.PublicKey)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /users/{name}", func(w http.ResponseWriter, r *http.Request) {
@@ -166,7 +169,8 @@ func (f *fakeFediverse) inbox(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "read", http.StatusBadRequest)
 		return
 	}
-	if _, err := httpsig.Verify(r.Context(), r, body, f.resolve, time.Time{}); err != nil {
+	v, err := httpsig.Verify(r.Context(), r, body, f.resolve, time.Time{})
+	if err != nil {
 		f.mu.Lock()
 		f.refused++
 		f.mu.Unlock()
@@ -185,6 +189,8 @@ func (f *fakeFediverse) inbox(w http.ResponseWriter, r *http.Request) {
 	} else {
 		f.received[string(act.ID)] = act
 		f.bodies[string(act.ID)] = string(body)
+		f.signedBy[string(act.ID)] = v.KeyID
+		f.firstAt[string(act.ID)] = time.Now()
 	}
 	hook := f.onDeliv
 	f.mu.Unlock()
@@ -203,6 +209,17 @@ func (f *fakeFediverse) Received() []*activitypub.Object {
 		out = append(out, a)
 	}
 	return out
+}
+
+// Arrival tells whether the activity id arrived, when it first did, and
+// the keyId whose key verified that delivery's signature (the sink
+// verifies with keys it fetched from Herald while the actor existed:
+// PrefetchKeys).
+func (f *fakeFediverse) Arrival(id string) (at time.Time, keyID string, ok bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	at, ok = f.firstAt[id]
+	return at, f.signedBy[id], ok
 }
 
 // AddNote serves a note by actor at /notes/ID and returns its JSON object.
