@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"time"
 
 	"github.com/herald-social/herald/internal/model"
 )
@@ -33,13 +34,17 @@ type Timelines interface {
 	Bookmarks(ctx context.Context, accountID int64, p model.Page) (sts []*model.Status, cursors []int64, err error)
 }
 
-// AccountStatusFilter holds the filters of GET /api/v1/accounts/:id/statuses.
+// AccountStatusFilter holds the filters of GET /api/v1/accounts/:id/statuses,
+// and the period of a records export.
 type AccountStatusFilter struct {
 	ExcludeReplies bool
 	ExcludeReblogs bool
 	OnlyMedia      bool
 	Pinned         bool
 	Tagged         string
+	// PublishedFrom / PublishedBefore keep the statuses published at or
+	// after From and before Before (by created_at); zero: no bound.
+	PublishedFrom, PublishedBefore time.Time
 }
 
 // TagQuery selects statuses by hashtag: one of Any (at least one needed),

@@ -115,12 +115,14 @@ func (w *UI) routeTable() []Route {
 	post("/settings/sessions/:id/revoke", CSRFSession, w.settingsSessionRevoke)
 	get("/settings/export", Session, w.settingsExport)
 	get("/settings/export/:file", Session, w.settingsExportFile)
+	post("/settings/export/archive", CSRFSession, w.settingsExportArchive)
 
 	// The administration console.
 	get("/admin", Staff, w.adminDashboard)
 	get("/admin/accounts", Staff, w.adminAccounts)
 	get("/admin/accounts/:id", Staff, w.adminAccount)
 	post("/admin/accounts/:id/:op", CSRFStaff, w.adminAccountSubmit)
+	post("/admin/accounts/:id/export", CSRFStaff, w.adminAccountExport)
 	get("/admin/invites", Staff, w.adminInvites)
 	post("/admin/invites", CSRFStaff, w.adminInviteCreate)
 	post("/admin/invites/:id/revoke", CSRFStaff, w.adminInviteRevoke)

@@ -212,8 +212,7 @@ func (w *UI) settingsExportFile(c echo.Context) error {
 	case "following.csv", "blocks.csv", "mutes.csv":
 		data, err = w.svc.ExportCSV(ctx, cl, strings.TrimSuffix(f, ".csv"))
 	case "outbox.json":
-		data, err = w.Fed.ExportArchive(ctx, cl)
-		ctype = "application/activity+json"
+		return w.sendOutbox(c)
 	default:
 		return w.errorPage(c, http.StatusNotFound, "Not found", "No such export.")
 	}

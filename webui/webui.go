@@ -16,6 +16,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -42,8 +43,10 @@ type Federation interface {
 	WantsActivityJSON(r *http.Request) bool
 	ServeActor(c echo.Context, username string) error
 	ServeStatus(c echo.Context, username, statusID string) error
-	// ExportArchive renders the caller's posts as an ActivityStreams outbox.
-	ExportArchive(ctx context.Context, c *core.Caller) ([]byte, error)
+	// WriteOutbox writes an export's posts as an ActivityStreams outbox
+	// (JSON); WriteRecords writes its archive (ZIP). Both stream.
+	WriteOutbox(ctx context.Context, w io.Writer, e *core.RecordsExport) error
+	WriteRecords(ctx context.Context, w io.Writer, e *core.RecordsExport) (*core.RecordsSummary, error)
 }
 
 // UI is the web interface.

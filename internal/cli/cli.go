@@ -38,8 +38,14 @@ Usage:
   herald invite create --config FILE [--max-uses N] [--expires-in DURATION] [--role R] [--comment C]
   herald backup --config FILE --out FILE.tar.gz
   herald restore --config FILE --in FILE.tar.gz [--force]
+  herald export --config FILE --username U [--from DATE] [--to DATE] --out FILE.zip
   herald bench [--scale small|medium|large] [--json FILE] [--benchfmt FILE] [--baseline FILE]
   herald version
+
+export writes an account's public record (public and unlisted posts with their
+edits and media, published from --from included to --to excluded; dates are
+RFC 3339, UTC: 2024-01-31 or 2024-01-31T12:00:00Z) as a ZIP archive holding an
+ActivityPub outbox; README.txt inside describes it.
 
 Every config key can be overridden by an environment variable HERALD_SECTION_KEY,
 e.g. HERALD_SERVER_LISTEN=127.0.0.1:9000.
@@ -67,6 +73,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = backup(args[1:], stdout, stderr)
 	case "restore":
 		err = restore(args[1:], stdout, stderr)
+	case "export":
+		err = exportCmd(args[1:], stdout, stderr)
 	case "bench":
 		err = benchCmd(args[1:], stdout, stderr)
 	case "version", "--version", "-v":

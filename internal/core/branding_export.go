@@ -258,18 +258,3 @@ func (s *Service) ExportCSV(ctx context.Context, c *Caller, kind string) ([]byte
 	w.Flush()
 	return buf.Bytes(), nil
 }
-
-// ArchivePage is one page of the caller's own posts, every visibility,
-// boosts left out, for the export of their archive (the federation engine
-// renders it as an ActivityStreams outbox, as it federates the posts).
-func (s *Service) ArchivePage(ctx context.Context, c *Caller, p model.Page) ([]*model.Status, error) {
-	me, err := actor(c)
-	if err != nil {
-		return nil, err
-	}
-	sts, err := s.store.AccountStatuses(ctx, me.ID, model.Direct, storage.AccountStatusFilter{ExcludeReblogs: true}, p)
-	if err != nil {
-		return nil, herr.Internal(err)
-	}
-	return sts, nil
-}

@@ -539,6 +539,9 @@ type NoteAttachment struct {
 	FocalPoint [2]float64
 	Width      int // 0 when unknown
 	Height     int
+	// FileKey is the stored file's key (media.FileStore), by which an
+	// archive carries the file; not part of the Document.
+	FileKey string
 }
 
 // AttachmentsOf returns the attachments of local statuses as Documents
@@ -555,7 +558,7 @@ func (s *MediaService) AttachmentsOf(ctx context.Context, statusIDs []int64) (ma
 				continue
 			}
 			d := NoteAttachment{Type: "Document", MediaType: m.ContentType, URL: s.MediaURL(m.FileKey), Name: m.Description,
-				Blurhash: m.Blurhash, FocalPoint: [2]float64{m.FocusX, m.FocusY}}
+				Blurhash: m.Blurhash, FocalPoint: [2]float64{m.FocusX, m.FocusY}, FileKey: m.FileKey}
 			if o := m.Meta.Original; o != nil {
 				d.Width, d.Height = o.Width, o.Height
 			}

@@ -222,6 +222,16 @@ func accountStatusesQuery(accountID int64, maxVisibility model.Visibility, f sto
 		q += " AND EXISTS (SELECT 1 FROM status_tags x JOIN tags t ON t.id = x.tag_id WHERE x.status_id = s.id AND t.name = ?)"
 		all = append(all, strings.ToLower(strings.TrimPrefix(f.Tagged, "#")))
 	}
+	// By created_at, not by id bounds: exact whatever made the id. The
+	// scan stays within the account's rows of statuses_account.
+	if !f.PublishedFrom.IsZero() {
+		q += " AND s.created_at >= ?"
+		all = append(all, ms(f.PublishedFrom))
+	}
+	if !f.PublishedBefore.IsZero() {
+		q += " AND s.created_at < ?"
+		all = append(all, ms(f.PublishedBefore))
+	}
 	return pageQuery{q + where + tail, append(all, args...), rev}
 }
 
