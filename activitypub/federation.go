@@ -166,11 +166,11 @@ const (
 // deleted accounts, and the hourly pruning of dedupe records.
 func (f *Federation) RegisterJobs(r *jobs.Runner) {
 	f.jobs = r
-	r.Handle(jobs.Kind{Name: storage.JobFederate, Workers: 2, PerKey: 1, MaxAttempts: 10, Run: f.runEvent})
+	r.Handle(jobs.Kind{Name: storage.JobFederate, Workers: 2, PerKey: 1, Chain: 16, MaxAttempts: 10, Run: f.runEvent})
 	r.Handle(jobs.Kind{Name: storage.JobDeliver, Workers: max(f.cfg.Federation.DeliveryWorkers, 1),
 		PerKey: max(f.cfg.Federation.DeliveryPerHost, 1), MaxAttempts: math.MaxInt32, Run: f.runDelivery})
-	r.Handle(jobs.Kind{Name: storage.JobInbox, Workers: max(f.Tuning.InboxWorkers, 1), PerKey: 1, MaxAttempts: math.MaxInt32,
-		Run: f.runInbox})
+	r.Handle(jobs.Kind{Name: storage.JobInbox, Workers: max(f.Tuning.InboxWorkers, 1), PerKey: 1, Chain: 16,
+		MaxAttempts: math.MaxInt32, Run: f.runInbox})
 	r.Handle(jobs.Kind{Name: jobAccountPurge, MaxAttempts: 10, Run: f.runAccountPurge})
 	r.Handle(jobs.Kind{Name: jobForgetSeen, Run: func(ctx context.Context, _ *storage.Job) ([]storage.Job, error) {
 		n, err := f.queue.ForgetSeenActivities(ctx, f.now().Add(-14*24*time.Hour))

@@ -58,6 +58,11 @@ type JobClaim struct {
 	// runner (0: no cap). With 1, a key's jobs run one at a time, oldest
 	// first.
 	PerKey int
+	// Chain lets one claim take up to this many jobs of a key at once
+	// (they run one after another, in order, on one worker: a signer's
+	// burst of activities costs one claim, not one each). Limit then
+	// counts keys; 0 or 1: one job per slot.
+	Chain int
 }
 
 // Jobs stores the job runtime's table (see internal/jobs).

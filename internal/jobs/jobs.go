@@ -41,6 +41,10 @@ type Kind struct {
 	// PerKey caps the jobs of one key running at once across runners
 	// (0: no cap; 1: one at a time, oldest first).
 	PerKey int
+	// Chain, with PerKey 1, lets a claim take up to this many jobs of a
+	// key, run in order on one worker (a burst from one signer costs one
+	// claim); a job put off hands the rest of its chain back.
+	Chain int
 	// MaxAttempts: a job whose run failed this many times is dropped (0: 5).
 	MaxAttempts int
 	// Backoff is the wait before attempt n+1 after n failed (nil:

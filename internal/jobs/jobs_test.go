@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -406,5 +407,62 @@ func TestPeriodicOncePerPeriod(t *testing.T) {
 	}
 	if n, _ := st.CountJobs(ctx, "sweep", 0, now.Add(24*time.Hour*365)); n != 2 {
 		t.Fatalf("%d sweep jobs after the next period began, want 2", n)
+	}
+}
+
+// A chained kind runs one key's jobs one at a time and in the order they
+// were queued, however many workers it has; other keys run beside it.
+func TestChainsRunAKeysJobsInOrder(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "herald.db"))
+	ctx := context.Background()
+	var mu sync.Mutex
+	order := map[string][]int64{}
+	running := map[string]int{}
+	overlap := false
+	r := jobs.New(st, jobs.Options{Lease: 5 * time.Second, Poll: 10 * time.Millisecond})
+	r.Handle(jobs.Kind{Name: "in", Workers: 4, PerKey: 1, Chain: 8, Run: func(ctx context.Context, job *storage.Job) ([]storage.Job, error) {
+		mu.Lock()
+		running[job.Key]++
+		overlap = overlap || running[job.Key] > 1
+		order[job.Key] = append(order[job.Key], job.ID)
+		mu.Unlock()
+		for range 100 { // a little work, so that runs could overlap
+			runtime.Gosched()
+		}
+		mu.Lock()
+		running[job.Key]--
+		mu.Unlock()
+		return nil, nil
+	}})
+	var queued []storage.Job
+	for i := 0; i < 90; i++ {
+		queued = append(queued, storage.Job{Kind: "in", Key: "signer" + strconv.Itoa(i%3)})
+	}
+	if err := r.Enqueue(ctx, queued...); err != nil {
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	stopped := make(chan struct{})
+	go func() { r.Run(rctx); close(stopped) }()
+	dctx, dcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer dcancel()
+	waitFor(t, "the jobs to be done", func() bool {
+		if err := r.Drained(dctx, "in"); err != nil {
+			t.Fatal(err)
+		}
+		n, _ := st.CountJobs(ctx, "in", 0, time.Now().Add(time.Hour))
+		return n == 0
+	})
+	cancel()
+	<-stopped
+	mu.Lock()
+	defer mu.Unlock()
+	if overlap {
+		t.Error("two jobs of one key ran at once")
+	}
+	for key, ids := range order {
+		if len(ids) != 30 || !slices.IsSorted(ids) {
+			t.Errorf("%s ran %d jobs in the order %v", key, len(ids), ids)
+		}
 	}
 }

@@ -94,23 +94,27 @@ func (r *Runner) record(ctx context.Context) {
 	}
 }
 
-// dispatch claims jobs of one kind while it has free workers, and sleeps
-// until one is due, a worker finishes, Wake is called or Poll passes.
+// dispatch claims jobs of one kind while it has room, and sleeps until one
+// is due, a job finishes, Wake is called or Poll passes. It holds up to
+// twice as many jobs as the kind has workers: the ones waiting for a worker
+// start the moment one is free, without waiting for a claim.
 func (r *Runner) dispatch(ctx context.Context, k *kindState) {
-	done := make(chan struct{}, k.Workers)
+	done := make(chan struct{}, 1)
+	workers := make(chan struct{}, k.Workers)
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	room := 2 * k.Workers
 	for {
 		if ctx.Err() != nil {
 			return
 		}
-		running := k.running()
-		free := k.Workers - running
-		claimed := 0
-		// With work running, claim once a quarter of the workers is free
-		// rather than for every one that finishes: a claim is a write
+		held := k.running()
+		free := room - held
+		claimed := 0 // slots taken
+		// With work held, claim once a quarter of the room is free rather
+		// than for every job that finishes: a claim is a write
 		// transaction, and fewer, larger ones leave the CPU to the jobs.
-		if free > 0 && running > 0 && free < max(k.Workers/4, 1) {
+		if free > 0 && held > 0 && free < max(room/4, 1) {
 			select {
 			case <-ctx.Done():
 				return
@@ -120,27 +124,32 @@ func (r *Runner) dispatch(ctx context.Context, k *kindState) {
 		}
 		if free > 0 {
 			jobs, err := r.store.ClaimJobs(ctx, storage.JobClaim{Kind: k.Name, Owner: r.opts.Owner, Now: r.opts.Now(),
-				Lease: r.opts.Lease, Limit: free, PerKey: k.PerKey})
+				Lease: r.opts.Lease, Limit: free, PerKey: k.PerKey, Chain: k.Chain})
 			if err != nil && ctx.Err() == nil {
 				r.log.Error("jobs: claim", "kind", k.Name, "err", err)
 			}
-			for i := range jobs {
+			for _, chain := range chains(jobs, k.Chain > 1) {
 				k.add(1)
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					r.work(ctx, k, &jobs[i])
+					select {
+					case workers <- struct{}{}:
+						r.workChain(ctx, k, chain)
+						<-workers
+					case <-ctx.Done(): // stopping: Run hands the chain back
+					}
 					k.add(-1)
 					select { // a wake-up, not a count: one pending is enough
 					case done <- struct{}{}:
 					default:
 					}
 				}()
+				claimed++
 			}
-			claimed = len(jobs)
 		}
 		if claimed > 0 && claimed == free {
-			// Every worker busy: wait for one to finish.
+			// No room left: wait for a job to finish.
 			select {
 			case <-ctx.Done():
 				return
@@ -174,23 +183,61 @@ func (r *Runner) dispatch(ctx context.Context, k *kindState) {
 	}
 }
 
-// work runs one job and records its outcome.
-func (r *Runner) work(ctx context.Context, k *kindState, job *storage.Job) {
+// chains groups claimed jobs by key when a kind chains them (a key's
+// jobs, in order, on one worker); otherwise each job is its own.
+func chains(jobs []storage.Job, byKey bool) [][]storage.Job {
+	var out [][]storage.Job
+	at := map[string]int{}
+	for _, j := range jobs {
+		if i, ok := at[j.Key]; ok && byKey && j.Key != "" {
+			out[i] = append(out[i], j)
+			continue
+		}
+		at[j.Key] = len(out)
+		out = append(out, []storage.Job{j})
+	}
+	return out
+}
+
+// workChain runs a key's jobs in order; once one does not end (it is to
+// run again later), the rest are handed back unrun, so that none passes
+// it.
+func (r *Runner) workChain(ctx context.Context, k *kindState, chain []storage.Job) {
+	for i := range chain {
+		if ctx.Err() != nil {
+			return // stopping: Run hands the rest back
+		}
+		if !r.work(ctx, k, &chain[i]) {
+			for _, j := range chain[i+1:] {
+				if err := r.store.RetryJob(context.WithoutCancel(ctx), j.ID, r.opts.Owner, j.Attempts-1, j.RunAt, j.LastError); err != nil &&
+					!errors.Is(err, storage.ErrNotFound) {
+					r.log.Error("jobs: hand back", "kind", k.Name, "job", j.ID, "err", err)
+				}
+			}
+			return
+		}
+	}
+}
+
+// work runs one job and records its outcome; it reports whether the job
+// ended (done or dropped) rather than being put off.
+func (r *Runner) work(ctx context.Context, k *kindState, job *storage.Job) bool {
 	then, err := r.runSafely(ctx, k, job)
 	if err == nil {
 		r.finished <- finished{kind: k.Name, JobDone: storage.JobDone{ID: job.ID, Then: then}}
-		return
+		return true
 	}
 	if ctx.Err() != nil {
-		return // stopping: Run hands the job back
+		return false // stopping: Run hands the job back
 	}
+	ended := false
 	bg := context.WithoutCancel(ctx)
 	log := r.log.With("kind", k.Name, "job", job.ID, "attempt", job.Attempts)
 	var retry *retryError
 	switch {
 	case IsPermanent(err):
 		log.Info("jobs: dropped", "err", err)
-		err = r.store.CompleteJob(bg, job.ID, r.opts.Owner, nil)
+		err, ended = r.store.CompleteJob(bg, job.ID, r.opts.Owner, nil), true
 	case errors.As(err, &retry):
 		at, attempts := retry.at, job.Attempts
 		if retry.in > 0 || at.IsZero() {
@@ -203,7 +250,7 @@ func (r *Runner) work(ctx context.Context, k *kindState, job *storage.Job) {
 		err = r.store.RetryJob(bg, job.ID, r.opts.Owner, attempts, at, retry.Error())
 	case job.Attempts >= k.MaxAttempts:
 		log.Warn("jobs: failed for good", "err", err)
-		err = r.store.CompleteJob(bg, job.ID, r.opts.Owner, nil)
+		err, ended = r.store.CompleteJob(bg, job.ID, r.opts.Owner, nil), true
 	default:
 		wait := k.Backoff(job.Attempts)
 		log.Debug("jobs: failed, will retry", "in", wait, "err", err)
@@ -216,6 +263,7 @@ func (r *Runner) work(ctx context.Context, k *kindState, job *storage.Job) {
 	} else if err != nil {
 		log.Error("jobs: record outcome", "err", err)
 	}
+	return ended
 }
 
 // runSafely runs the job, turning a panic into a failed run (one bad job

@@ -182,17 +182,27 @@ func claimable(ctx context.Context, tx *sql.Tx, c storage.JobClaim, now int64) (
 	// Looking a little past the limit finds other keys' jobs behind a
 	// key that has only a slot or two left; what is not taken now is
 	// taken by the next claim.
-	args = append(args, c.Limit*4+16)
+	args = append(args, c.Limit*(4+max(c.Chain, 1))+16)
 	var ids []int64
+	slots, chains := 0, map[string]int{}
 	err = queryEach(ctx, tx, q+" ORDER BY run_at, id LIMIT ?", args, func(row scanner) error {
 		var id int64
 		var key string
 		if err := row.Scan(&id, &key); err != nil {
 			return err
 		}
-		if len(ids) < c.Limit && (key == "" || busy[key] < c.PerKey) {
+		switch {
+		case key != "" && c.Chain > 1 && chains[key] > 0:
+			// Behind a job of its key this claim took: the same slot.
+			if chains[key] < c.Chain {
+				ids = append(ids, id)
+				chains[key]++
+			}
+		case slots < c.Limit && (key == "" || busy[key] < c.PerKey):
 			ids = append(ids, id)
+			slots++
 			busy[key]++
+			chains[key]++
 		}
 		return nil
 	})
