@@ -184,6 +184,11 @@ func (a *API) renderAdminReports(ctx context.Context, cl *core.Caller, rs []*mod
 	if err != nil {
 		return nil, err
 	}
+	return a.adminReportsOf(ctx, v), nil
+}
+
+// adminReportsOf renders the reports of a view.
+func (a *API) adminReportsOf(ctx context.Context, v *core.ReportView) []AdminReport {
 	accs := map[int64]*AdminAccount{}
 	load := func(id int64) *AdminAccount {
 		if e, ok := accs[id]; ok {
@@ -197,8 +202,8 @@ func (a *API) renderAdminReports(ctx context.Context, cl *core.Caller, rs []*mod
 		accs[id] = &e
 		return &e
 	}
-	out := make([]AdminReport, 0, len(rs))
-	for _, r := range rs {
+	out := make([]AdminReport, 0, len(v.Reports))
+	for _, r := range v.Reports {
 		e := AdminReport{ID: idString(r.ID), ActionTaken: r.ActionTakenAt != nil, ActionTakenAt: fmtTimePtr(r.ActionTakenAt),
 			Category: r.Category, Comment: r.Comment, Forwarded: r.Forwarded, CreatedAt: fmtTime(r.CreatedAt), UpdatedAt: fmtTime(r.UpdatedAt),
 			Account: load(r.AccountID), TargetAccount: load(r.TargetAccountID), AssignedAccount: load(r.AssignedID),
@@ -215,7 +220,7 @@ func (a *API) renderAdminReports(ctx context.Context, cl *core.Caller, rs []*mod
 		}
 		out = append(out, e)
 	}
-	return out, nil
+	return out
 }
 
 // ReportNote is Herald's own entity for a moderator's note.

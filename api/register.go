@@ -21,4 +21,5 @@ func (a *API) Register(e *echo.Echo) {
 	a.registerPush(e)
 	a.registerConversations(e)
 	a.registerMedia(e)
+	a.registerAdminWebhooks(e)
 }

@@ -87,5 +87,6 @@ type Store interface {
 	Admin
 	Realtime
 	Jobs
+	Webhooks
 	Close() error
 }

@@ -141,6 +141,10 @@ func (w *UI) routeTable() []Route {
 	get("/admin/announcements", Staff, w.adminAnnouncements)
 	post("/admin/announcements/:op", CSRFStaff, w.adminAnnouncementsSubmit)
 	get("/admin/audit", Staff, w.adminAudit)
+	get("/admin/webhooks", Staff, w.adminWebhooks)
+	post("/admin/webhooks", CSRFStaff, w.adminWebhookCreate)
+	get("/admin/webhooks/:id", Staff, w.adminWebhook)
+	post("/admin/webhooks/:id/:op", CSRFStaff, w.adminWebhookSubmit)
 	return rs
 }
 

@@ -104,7 +104,7 @@ func (s *AdminService) Confirm(ctx context.Context, token string) (*model.User, 
 	if time.Now().After(t.ExpiresAt) {
 		return nil, bad
 	}
-	if err := s.store.ConfirmUser(ctx, t.UserID, time.Now()); err != nil {
+	if err := s.confirmUser(ctx, t.UserID); err != nil {
 		return nil, herr.Internal(err)
 	}
 	u, err := s.store.UserByAccountID(ctx, t.UserID)
@@ -179,7 +179,24 @@ func (s *AdminService) ResetPassword(ctx context.Context, token, password string
 		return err
 	}
 	// Following the mailed link proves the address.
-	_ = s.store.ConfirmUser(ctx, t.UserID, time.Now())
+	_ = s.confirmUser(ctx, t.UserID)
+	return nil
+}
+
+// confirmUser confirms a user's address. An approved account whose address
+// was not confirmed yet becomes usable: account.approved, as Mastodon's
+// User#confirm!.
+func (s *AdminService) confirmUser(ctx context.Context, userID int64) error {
+	before, err := s.store.UserByAccountID(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if err := s.store.ConfirmUser(ctx, userID, time.Now()); err != nil {
+		return err
+	}
+	if before.ConfirmedAt == nil && before.Approved {
+		s.webhookEvent(ctx, EventAccountApproved, before.AccountID)
+	}
 	return nil
 }
 

@@ -69,6 +69,7 @@ type adminStore interface {
 	Unfollow(ctx context.Context, followerID int64, targetID int64, events []model.OutboxEvent) (removed bool, err error)
 	// storage.Statuses
 	StatusesByIDs(ctx context.Context, ids []int64) (map[int64]*model.Status, error)
+	storage.Webhooks
 }
 
 // MediaService owns media: uploads and their processing, remote media

@@ -69,6 +69,10 @@ func (s *Service) createLocalAccount(ctx context.Context, n newLocal) (*model.Ac
 	if err != nil {
 		return nil, err
 	}
+	s.webhookEvent(ctx, EventAccountCreated, a.ID)
+	if u.Approved && u.ConfirmedAt != nil {
+		s.webhookEvent(ctx, EventAccountApproved, a.ID)
+	}
 	return a, nil
 }
 

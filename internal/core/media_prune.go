@@ -154,6 +154,7 @@ func (s *MediaService) SetProfileImage(ctx context.Context, c *Caller, kind stri
 		return nil, storeErr(err)
 	}
 	s.kick()
+	s.webhookEvent(ctx, EventAccountUpdated, me.ID)
 	// The image replaced is gone at once: account images are only ever
 	// written with new keys, so nothing can name the old one again.
 	s.releaseFiles(ctx, oldKey)

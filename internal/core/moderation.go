@@ -194,6 +194,7 @@ func (s *AdminService) AccountAction(ctx context.Context, c *Caller, targetID in
 		// Its tokens are refused from now on; its open streams end too.
 		s.revoked(Revocation{AccountID: targetID})
 	}
+	s.moderationWebhooks(ctx, aa.Account, m, reports)
 	s.audit(ctx, c, p.Type+"_account", "Account", itoa64(targetID), actionSummary(p.Type, aa.Account))
 	for _, r := range reports {
 		s.audit(ctx, c, "resolve_report", "Report", itoa64(r), "resolved report #"+itoa64(r)+" with "+p.Type)
@@ -304,6 +305,10 @@ func (s *AdminService) AccountState(ctx context.Context, c *Caller, targetID int
 	if len(events) > 0 {
 		s.kick()
 	}
+	s.moderationWebhooks(ctx, aa.Account, m, nil)
+	if op == "approve" && aa.User.ConfirmedAt != nil {
+		s.webhookEvent(ctx, EventAccountApproved, targetID)
+	}
 	s.audit(ctx, c, op+"_account", "Account", itoa64(targetID), op+" @"+aa.Account.Acct())
 	if op == "approve" {
 		_ = s.sendMail(ctx, []string{aa.User.Email}, "Welcome to "+s.siteTitle(),
@@ -383,4 +388,17 @@ func (s *AdminService) AdminAccountWarnings(ctx context.Context, c *Caller, targ
 		return nil, herr.Internal(err)
 	}
 	return out, nil
+}
+
+// moderationWebhooks sends the events of a moderation change: the account
+// changed when its own state did (suspended, silenced, sensitive: the
+// account's, not the user's, as Mastodon's account.updated) and it is
+// local, and the reports it resolved changed.
+func (s *AdminService) moderationWebhooks(ctx context.Context, a *model.Account, m storage.AccountModeration, resolved []int64) {
+	if a.Local() && (m.Suspended != nil || m.Silenced != nil || m.Sensitive != nil) {
+		s.webhookEvent(ctx, EventAccountUpdated, a.ID)
+	}
+	for _, id := range resolved {
+		s.webhookEvent(ctx, EventReportUpdated, id)
+	}
 }

@@ -119,6 +119,7 @@ func (s *Service) UpdateCredentials(ctx context.Context, c *Caller, p ProfilePar
 		return nil, nil, storeErr(err)
 	}
 	s.kick()
+	s.webhookEvent(ctx, EventAccountUpdated, me.ID)
 	if prefs {
 		if err := s.store.UpdatePreferences(ctx, u.ID, vis, sens, lang); err != nil {
 			return nil, nil, herr.Internal(err)

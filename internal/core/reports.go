@@ -141,6 +141,7 @@ func (s *AdminService) CreateReport(ctx context.Context, c *Caller, p ReportPara
 	if len(events) > 0 {
 		s.kick()
 	}
+	s.webhookEvent(ctx, EventReportCreated, r.ID)
 	s.reportNotice(ctx, r, "@"+c.Account.Acct(), target)
 	return r, nil
 }
@@ -213,6 +214,7 @@ func (s *AdminService) ReceiveFlag(ctx context.Context, reporterDomain string, a
 	} else if err != nil {
 		return herr.Internal(err)
 	}
+	s.webhookEvent(ctx, EventReportCreated, r.ID)
 	s.reportNotice(ctx, r, "A moderator of "+NormaliseDomain(reporterDomain), target)
 	return nil
 }
@@ -265,6 +267,7 @@ func (s *AdminService) UpdateReport(ctx context.Context, c *Caller, id int64, ca
 	if err := s.store.UpdateReport(ctx, r); err != nil {
 		return nil, herr.Internal(err)
 	}
+	s.webhookEvent(ctx, EventReportUpdated, r.ID)
 	s.audit(ctx, c, "update_report", "Report", itoa64(id), "changed the category of report #"+itoa64(id)+" to "+r.Category)
 	return r, nil
 }
@@ -285,6 +288,7 @@ func (s *AdminService) AssignReport(ctx context.Context, c *Caller, id int64, as
 	if err := s.store.UpdateReport(ctx, r); err != nil {
 		return nil, herr.Internal(err)
 	}
+	s.webhookEvent(ctx, EventReportUpdated, r.ID)
 	s.audit(ctx, c, action, "Report", itoa64(id), strings.ReplaceAll(action, "_", " ")+" #"+itoa64(id))
 	return r, nil
 }
@@ -306,6 +310,7 @@ func (s *AdminService) ResolveReport(ctx context.Context, c *Caller, id int64, r
 	if err := s.store.UpdateReport(ctx, r); err != nil {
 		return nil, herr.Internal(err)
 	}
+	s.webhookEvent(ctx, EventReportUpdated, r.ID)
 	s.audit(ctx, c, action, "Report", itoa64(id), strings.ReplaceAll(action, "_", " ")+" #"+itoa64(id))
 	return r, nil
 }

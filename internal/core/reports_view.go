@@ -46,6 +46,12 @@ func (s *AdminService) ViewReports(ctx context.Context, c *Caller, rs []*model.R
 	if err := s.Authorize(ctx, c, PermManageReports); err != nil {
 		return nil, err
 	}
+	return s.viewReports(ctx, c.AccountID(), rs)
+}
+
+// viewReports builds the view for viewerID (0: nobody, as a webhook
+// delivery renders a report).
+func (s *AdminService) viewReports(ctx context.Context, viewerID int64, rs []*model.Report) (*ReportView, error) {
 	v := &ReportView{Reports: rs, Accounts: map[int64]*storage.AdminAccount{}, Rules: map[int64]*model.Rule{}}
 	var statusIDs []int64
 	for _, r := range rs {
@@ -76,7 +82,7 @@ func (s *AdminService) ViewReports(ctx context.Context, c *Caller, rs []*model.R
 			}
 		}
 	}
-	posts, err := s.View(ctx, c.AccountID(), sts, ViewOptions{moderator: true})
+	posts, err := s.View(ctx, viewerID, sts, ViewOptions{moderator: true})
 	if err != nil {
 		return nil, err
 	}

@@ -208,6 +208,7 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 			s.fetchCardLater(ctx, created)
 		}
 		s.kick()
+		s.webhookEvent(ctx, EventStatusCreated, created.ID)
 		s.recordConversation(ctx, created)
 		s.notify(ChangeStatusCreated, author.ID, created.ID)
 		for _, m := range created.MentionIDs {
@@ -377,6 +378,7 @@ func (s *Service) EditStatus(ctx context.Context, c *Caller, statusID int64, p E
 	// those kept are still named and stay).
 	s.releaseFiles(ctx, mediaKeys(before[st.ID])...)
 	s.kick()
+	s.webhookEvent(ctx, EventStatusUpdated, st.ID)
 	s.notify(ChangeStatusEdited, c.Account.ID, st.ID)
 	return s.store.StatusByID(ctx, st.ID)
 }
@@ -567,6 +569,7 @@ func (s *Service) Reblog(ctx context.Context, c *Caller, statusID int64, visibil
 	}
 	if out.ID == boost.ID {
 		s.kick()
+		s.webhookEvent(ctx, EventStatusCreated, out.ID)
 		s.notify(ChangeStatusCreated, c.Account.ID, out.ID)
 		s.notify(ChangeNotification, st.AccountID, st.ID)
 	}

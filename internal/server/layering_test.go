@@ -15,7 +15,7 @@ import (
 )
 
 // The store is private to the domain layer: every surface (the federation
-// engine, the client API, the web UI, the command line, the push worker)
+// engine, the client API, the web UI, the command line, the push and webhook workers)
 // reads and writes through internal/core, so that each rule lives in one
 // place. core.Service's store is unexported, so the compiler keeps the
 // surfaces off it; this test reads the non-test Go source of each surface
@@ -30,7 +30,7 @@ import (
 // The other names of package storage (storage.Delivery, storage.ErrNotFound,
 // filters, rows such as storage.AdminAccount) are vocabulary shared with
 // core and stay allowed.
-var surfaces = []string{"activitypub", "api", "webui", "internal/cli", "internal/push"}
+var surfaces = []string{"activitypub", "api", "webui", "internal/cli", "internal/push", "internal/webhook"}
 
 const modulePath = "github.com/herald-social/herald"
 

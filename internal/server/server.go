@@ -26,6 +26,7 @@ import (
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/jobs"
 	"github.com/herald-social/herald/internal/push"
+	"github.com/herald-social/herald/internal/webhook"
 	"github.com/herald-social/herald/storage/sqlite"
 	"github.com/herald-social/herald/webui"
 )
@@ -45,7 +46,8 @@ type Server struct {
 	workers []func(ctx context.Context)
 	http    *http.Server
 
-	Pusher *push.Worker // Web Push delivery (realtime.go)
+	Pusher   *push.Worker    // Web Push delivery (realtime.go)
+	Webhooks *webhook.Worker // admin webhook deliveries (webhooks.go)
 }
 
 // New opens the store and builds every part, without listening yet.
@@ -90,6 +92,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	}
 	ui.Fed = s.Fed
 	s.mountRealtime()
+	s.mountWebhooks()
 	s.AddWorker(runner.Run)
 	return s, nil
 }

@@ -9,8 +9,9 @@
 // with unique names. No sleeps: every step waits for its element, with a
 // generous timeout. Prints "N passed, M failed" last; exits 1 on failure.
 import { chromium } from "playwright-core";
-import { createHmac, randomBytes } from "node:crypto";
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { mkdirSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
 import { join } from "node:path";
 
 const BASE = (process.env.E2E_BASE || "http://localhost:18080").replace(/\/$/, "");
@@ -295,6 +296,83 @@ test("sign in with two-factor authentication", async () => {
   expect((await ctx2.inputValue("input.oauth-code")).length >= 16, "no code after 2FA");
   await ctx2.context().close();
   await page.context().close();
+});
+
+// A webhook endpoint on loopback (the test instance allows private
+// addresses): it records each request and whether its X-Hub-Signature
+// matches the secret it is given.
+async function webhookReceiver() {
+  const got = [];
+  let secret = "", wake = () => {};
+  const srv = createServer((req, res) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      const want = Buffer.from("sha256=" + createHmac("sha256", secret).update(body).digest("hex"));
+      const sig = Buffer.from(req.headers["x-hub-signature"] || "");
+      got.push({ signed: sig.length === want.length && timingSafeEqual(sig, want), event: JSON.parse(body.toString()) });
+      res.writeHead(200).end();
+      wake();
+    });
+  });
+  await new Promise((ok) => srv.listen(0, "127.0.0.1", ok));
+  return {
+    url: `http://127.0.0.1:${srv.address().port}/hook`,
+    got,
+    setSecret: (s) => { secret = s; },
+    // next resolves once n requests arrived.
+    next: (n) => new Promise((ok, fail) => {
+      const t = setTimeout(() => fail(new Error(`webhook: ${got.length} requests, want ${n}`)), STEP);
+      wake = () => { if (got.length >= n) { clearTimeout(t); ok(); } };
+      wake();
+    }),
+    close: () => new Promise((ok) => srv.close(ok)),
+  };
+}
+
+test("an admin manages a webhook in the console", async () => {
+  const rcv = await webhookReceiver();
+  const page = await newPage();
+  await signIn(page, ADMIN, ADMIN_PW);
+  await page.goto(BASE + "/admin/webhooks");
+  await page.fill("#url", rcv.url);
+  await page.check("input[name=events][value='status.created']");
+  await Promise.all([page.waitForURL(/\/admin\/webhooks\/\d+$/), page.click("form[action='/admin/webhooks'] button[type=submit]")]);
+  const secret = (await page.textContent("#webhook-secret")).trim();
+  expect(/^[0-9a-f]{40}$/.test(secret), "secret " + secret);
+  rcv.setSecret(secret);
+  const hookURL = page.url();
+  // An event: the plain user posts.
+  const tok = await passwordToken(USER, USER_PW);
+  const st = await api("POST", "/api/v1/statuses", { token: tok, json: { status: "webhook e2e " + uniq() } });
+  await rcv.next(1);
+  expect(rcv.got[0].signed, "bad signature");
+  expect(rcv.got[0].event.event === "status.created" && rcv.got[0].event.object.id === st.id, "wrong event " + JSON.stringify(rcv.got[0].event).slice(0, 200));
+  // The log shows it delivered once Herald has recorded the answer.
+  const deadline = Date.now() + STEP;
+  for (;;) {
+    await page.goto(hookURL);
+    if (await page.locator("table.deliveries .badge", { hasText: "delivered" }).count() > 0) break;
+    expect(Date.now() < deadline, "the delivery log never shows the delivery");
+  }
+  await shoot(page, "admin-webhook");
+  // Edit, disable, enable, rotate, delete.
+  await page.check("form[action$='/update'] input[value='report.created']");
+  await Promise.all([page.waitForURL(hookURL), page.click("form[action$='/update'] button[type=submit]")]);
+  expect((await page.textContent(".facts")).includes("report.created"), "events not saved");
+  await Promise.all([page.waitForURL(hookURL), page.click("form[action$='/disable'] button")]);
+  await page.locator(".webhook-state", { hasText: "Disabled" }).waitFor();
+  await Promise.all([page.waitForURL(hookURL), page.click("form[action$='/enable'] button")]);
+  await page.locator(".webhook-state", { hasText: "Enabled" }).waitFor();
+  await Promise.all([page.waitForURL(hookURL), page.click("form[action$='/rotate'] button")]);
+  const rotated = (await page.textContent("#webhook-secret")).trim();
+  expect(rotated !== secret && rotated.length === 40, "secret not rotated");
+  await Promise.all([page.waitForURL(/\/admin\/webhooks$/), page.click("form[action$='/delete'] button")]);
+  await shoot(page, "admin-webhooks");
+  expect(await page.locator(`a[href='${new URL(hookURL).pathname}']`).count() === 0, "deleted webhook still listed");
+  await page.context().close();
+  await rcv.close();
 });
 
 let passed = 0, failed = 0;
