@@ -16,53 +16,13 @@ CREATE INDEX preview_cards_image_key ON preview_cards(image_key) WHERE image_key
 CREATE INDEX media_garbage_added ON media_garbage(added_at);
 
 -- The grace period counts from the last time a row stopped naming a key:
--- the triggers of 0007 kept the first time (INSERT OR IGNORE), so a key
--- named again and then dropped again could go at once. They replace the
--- listing now.
-DROP TRIGGER media_attachments_files_deleted;
-DROP TRIGGER media_attachments_files_replaced;
-DROP TRIGGER account_media_files_deleted;
-DROP TRIGGER account_media_files_replaced;
-DROP TRIGGER custom_emojis_files_deleted;
-DROP TRIGGER custom_emojis_files_replaced;
-DROP TRIGGER preview_cards_files_deleted;
-DROP TRIGGER preview_cards_files_replaced;
-
-CREATE TRIGGER media_attachments_files_deleted AFTER DELETE ON media_attachments BEGIN
-    INSERT OR REPLACE INTO media_garbage (key, added_at)
-        SELECT k, CAST(strftime('%s', 'now') AS INTEGER) * 1000 FROM (SELECT old.file_key AS k UNION ALL SELECT old.preview_key) WHERE k <> '';
-END;
-CREATE TRIGGER media_attachments_files_replaced AFTER UPDATE OF file_key, preview_key ON media_attachments BEGIN
-    INSERT OR REPLACE INTO media_garbage (key, added_at)
-        SELECT k, CAST(strftime('%s', 'now') AS INTEGER) * 1000 FROM (
-            SELECT old.file_key AS k WHERE old.file_key NOT IN (new.file_key, new.preview_key)
-            UNION ALL SELECT old.preview_key WHERE old.preview_key NOT IN (new.file_key, new.preview_key)) WHERE k <> '';
-END;
-CREATE TRIGGER account_media_files_deleted AFTER DELETE ON account_media BEGIN
-    INSERT OR REPLACE INTO media_garbage (key, added_at)
-        SELECT old.file_key, CAST(strftime('%s', 'now') AS INTEGER) * 1000 WHERE old.file_key <> '';
-END;
-CREATE TRIGGER account_media_files_replaced AFTER UPDATE OF file_key ON account_media
-    WHEN old.file_key <> '' AND old.file_key <> new.file_key BEGIN
-    INSERT OR REPLACE INTO media_garbage (key, added_at) VALUES (old.file_key, CAST(strftime('%s', 'now') AS INTEGER) * 1000);
-END;
-CREATE TRIGGER custom_emojis_files_deleted AFTER DELETE ON custom_emojis BEGIN
-    INSERT OR REPLACE INTO media_garbage (key, added_at)
-        SELECT k, CAST(strftime('%s', 'now') AS INTEGER) * 1000 FROM (SELECT old.file_key AS k UNION ALL SELECT old.static_key) WHERE k <> '';
-END;
-CREATE TRIGGER custom_emojis_files_replaced AFTER UPDATE OF file_key, static_key ON custom_emojis BEGIN
-    INSERT OR REPLACE INTO media_garbage (key, added_at)
-        SELECT k, CAST(strftime('%s', 'now') AS INTEGER) * 1000 FROM (
-            SELECT old.file_key AS k WHERE old.file_key NOT IN (new.file_key, new.static_key)
-            UNION ALL SELECT old.static_key WHERE old.static_key NOT IN (new.file_key, new.static_key)) WHERE k <> '';
-END;
-CREATE TRIGGER preview_cards_files_deleted AFTER DELETE ON preview_cards BEGIN
-    INSERT OR REPLACE INTO media_garbage (key, added_at)
-        SELECT old.image_key, CAST(strftime('%s', 'now') AS INTEGER) * 1000 WHERE old.image_key <> '';
-END;
-CREATE TRIGGER preview_cards_files_replaced AFTER UPDATE OF image_key ON preview_cards
-    WHEN old.image_key <> '' AND old.image_key <> new.image_key BEGIN
-    INSERT OR REPLACE INTO media_garbage (key, added_at) VALUES (old.image_key, CAST(strftime('%s', 'now') AS INTEGER) * 1000);
+-- the triggers of 0007 keep the first time (INSERT OR IGNORE), so a key
+-- named again and then dropped again could go at once. A BEFORE trigger
+-- runs ahead of the conflict that makes their insert a no-op, and moves
+-- the listing's time forward instead.
+CREATE TRIGGER media_garbage_listed_again BEFORE INSERT ON media_garbage
+    WHEN EXISTS (SELECT 1 FROM media_garbage WHERE key = NEW.key) BEGIN
+    UPDATE media_garbage SET added_at = NEW.added_at WHERE key = NEW.key;
 END;
 
 -- Uploads left processing by a server of an older version (which queued
