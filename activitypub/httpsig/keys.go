@@ -7,7 +7,6 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
-	"errors"
 	"fmt"
 )
 
@@ -51,41 +50,33 @@ func EncodePublicKeyPEM(key *rsa.PublicKey) (string, error) {
 // PKIX "PUBLIC KEY", or PKCS #1 "RSA PUBLIC KEY" (some older software
 // publishes that). The label is only a hint; both encodings are tried.
 func ParsePublicKeyPEM(s string) (*rsa.PublicKey, error) {
-	block, _ := pem.Decode([]byte(s))
-	if block == nil {
-		return nil, errors.New("httpsig: no PEM block in public key")
-	}
-	if k, err := x509.ParsePKIXPublicKey(block.Bytes); err == nil {
-		rk, ok := k.(*rsa.PublicKey)
-		if !ok {
-			return nil, fmt.Errorf("httpsig: public key is %T, not RSA", k)
-		}
-		return rk, nil
-	}
-	k, err := x509.ParsePKCS1PublicKey(block.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("httpsig: parse %q PEM block: %w", block.Type, err)
-	}
-	return k, nil
+	return parseRSAPEM(s, "public", x509.ParsePKIXPublicKey, x509.ParsePKCS1PublicKey)
 }
 
 // ParsePrivateKeyPEM parses the first PEM block of s as an RSA private key:
 // PKCS #8 "PRIVATE KEY" or PKCS #1 "RSA PRIVATE KEY".
 func ParsePrivateKeyPEM(s string) (*rsa.PrivateKey, error) {
+	return parseRSAPEM(s, "private", x509.ParsePKCS8PrivateKey, x509.ParsePKCS1PrivateKey)
+}
+
+// parseRSAPEM parses the first PEM block of s in the generic encoding
+// (which may hold a key of another algorithm) or else in PKCS #1.
+func parseRSAPEM[K any](s, what string, generic func([]byte) (any, error), pkcs1 func([]byte) (K, error)) (K, error) {
+	var none K
 	block, _ := pem.Decode([]byte(s))
 	if block == nil {
-		return nil, errors.New("httpsig: no PEM block in private key")
+		return none, fmt.Errorf("httpsig: no PEM block in %s key", what)
 	}
-	if k, err := x509.ParsePKCS8PrivateKey(block.Bytes); err == nil {
-		rk, ok := k.(*rsa.PrivateKey)
+	if k, err := generic(block.Bytes); err == nil {
+		rk, ok := k.(K)
 		if !ok {
-			return nil, fmt.Errorf("httpsig: private key is %T, not RSA", k)
+			return none, fmt.Errorf("httpsig: %s key is %T, not RSA", what, k)
 		}
 		return rk, nil
 	}
-	k, err := x509.ParsePKCS1PrivateKey(block.Bytes)
+	k, err := pkcs1(block.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("httpsig: parse %q PEM block: %w", block.Type, err)
+		return none, fmt.Errorf("httpsig: parse %q PEM block: %w", block.Type, err)
 	}
 	return k, nil
 }
