@@ -212,7 +212,7 @@ timeout = "5s"
 
 	// --- the load ---
 	ops := &loadOps{h: h, remote: remote, st: st, users: users, tokens: tokens, remoteIDs: remoteIDs, actorOf: actorOf, nRemote: nRemote,
-		admin: adminToken, userIDs: localIDs(t, h, tokens), wav: wavFile(1), loadDoomed: doomed[:nLoadDel]}
+		admin: adminToken, userIDs: localIDs(t, h, tokens), wav: testutil.WAV(1), loadDoomed: doomed[:nLoadDel]}
 	lastDoomed := doomed[nLoadDel:]
 	integrity := func(cycle int) {
 		t.Helper()

@@ -353,20 +353,7 @@ func TestOutcomes(t *testing.T) {
 	if err := r.Enqueue(ctx, queued...); err != nil {
 		t.Fatal(err)
 	}
-	rctx, cancel := context.WithCancel(ctx)
-	stopped := make(chan struct{})
-	go func() { r.Run(rctx); close(stopped) }()
-	dctx, dcancel := context.WithTimeout(ctx, 30*time.Second)
-	defer dcancel()
-	waitFor(t, "the jobs to be done", func() bool {
-		if err := r.Drained(dctx); err != nil {
-			t.Fatal(err)
-		}
-		n, _ := st.CountJobs(ctx, "", 0, time.Now().Add(time.Hour))
-		return n == 0
-	})
-	cancel()
-	<-stopped
+	runUntilEmpty(t, r, st)
 
 	mu.Lock()
 	defer mu.Unlock()
@@ -441,20 +428,7 @@ func TestChainsRunAKeysJobsInOrder(t *testing.T) {
 	if err := r.Enqueue(ctx, queued...); err != nil {
 		t.Fatal(err)
 	}
-	rctx, cancel := context.WithCancel(ctx)
-	stopped := make(chan struct{})
-	go func() { r.Run(rctx); close(stopped) }()
-	dctx, dcancel := context.WithTimeout(ctx, 30*time.Second)
-	defer dcancel()
-	waitFor(t, "the jobs to be done", func() bool {
-		if err := r.Drained(dctx, "in"); err != nil {
-			t.Fatal(err)
-		}
-		n, _ := st.CountJobs(ctx, "in", 0, time.Now().Add(time.Hour))
-		return n == 0
-	})
-	cancel()
-	<-stopped
+	runUntilEmpty(t, r, st)
 	mu.Lock()
 	defer mu.Unlock()
 	if overlap {
@@ -465,4 +439,24 @@ func TestChainsRunAKeysJobsInOrder(t *testing.T) {
 			t.Errorf("%s ran %d jobs in the order %v", key, len(ids), ids)
 		}
 	}
+}
+
+// runUntilEmpty runs r until no job is left in the table, even one due
+// later (retries), then stops it.
+func runUntilEmpty(t *testing.T, r *jobs.Runner, st *sqlite.Store) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() { r.Run(ctx); close(stopped) }()
+	dctx, dcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer dcancel()
+	waitFor(t, "the jobs to be done", func() bool {
+		if err := r.Drained(dctx); err != nil {
+			t.Fatal(err)
+		}
+		n, _ := st.CountJobs(context.Background(), "", 0, time.Now().Add(time.Hour))
+		return n == 0
+	})
+	cancel()
+	<-stopped
 }

@@ -3,7 +3,6 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"log/slog"
 	"path/filepath"
 	"testing"
@@ -13,28 +12,8 @@ import (
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/internal/server"
+	"github.com/herald-social/herald/internal/testutil"
 )
-
-// wavFile is a mono 8-bit WAV of the given seconds at 8 kHz.
-func wavFile(seconds int) []byte {
-	data := make([]byte, 8000*seconds)
-	var b bytes.Buffer
-	le := func(v any) { _ = binary.Write(&b, binary.LittleEndian, v) }
-	b.WriteString("RIFF")
-	le(uint32(36 + len(data)))
-	b.WriteString("WAVEfmt ")
-	le(uint32(16))
-	le(uint16(1))    // PCM
-	le(uint16(1))    // mono
-	le(uint32(8000)) // samples per second
-	le(uint32(8000)) // bytes per second
-	le(uint16(1))    // block align
-	le(uint16(8))    // bits per sample
-	b.WriteString("data")
-	le(uint32(len(data)))
-	b.Write(data)
-	return b.Bytes()
-}
 
 // An async upload's processing is a job stored with the attachment: a
 // server that stops before the job ran leaves it in the store, and the
@@ -57,7 +36,7 @@ func TestAsyncUploadProcessedAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	alice := &core.Caller{Token: &model.Token{UserID: user.ID, Scopes: "read write"}, User: user, Account: acc}
-	wav := wavFile(2)
+	wav := testutil.WAV(2)
 	m, err := first.Svc.UploadMedia(ctx, alice, core.UploadParams{File: bytes.NewReader(wav), Size: int64(len(wav)), Async: true})
 	if err != nil {
 		t.Fatal(err)
