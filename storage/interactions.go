@@ -21,6 +21,9 @@ type InteractionAnswer struct {
 	RequestID int64
 	Accept    bool
 	At        time.Time
+	// ApprovedBy and Authorization, for an accepted reply, are kept on it
+	// (the Accept and the authorization object that approve it).
+	ApprovedBy, Authorization string
 	// Boost is the boost status to create when accepting a boost.
 	Boost  *model.Status
 	Events []model.OutboxEvent

@@ -28,8 +28,9 @@ type NewStatus struct {
 	// IdempotencyKey, when set, makes a retried local post return the first
 	// status instead of creating a second one (Idempotency-Key header).
 	IdempotencyKey string
-	// Request, for a reply held for approval (Status.PendingApproval), is
-	// its interaction request, written with it (ReplyID set here).
+	// Request is the interaction request of a reply to a local post that
+	// its author answers (held for approval, Status.PendingApproval, or
+	// approved at once but announced), written with it (ReplyID set here).
 	Request *model.InteractionRequest
 	Events  []model.OutboxEvent
 }

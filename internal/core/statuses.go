@@ -26,6 +26,9 @@ type PostParams struct {
 	// IdempotencyKey makes a retried request return the first status.
 	IdempotencyKey string
 	MediaIDs       []string
+	// InteractionPolicy says who may reply, boost, favourite and quote;
+	// nil: the account's default for the visibility.
+	InteractionPolicy *model.InteractionPolicy
 }
 
 // Context limits, as Mastodon's.
@@ -174,8 +177,20 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 		AppID:       c.Token.AppID,
 	}
 	st.CreatedAt = id.Time(st.ID).UTC()
+	policy, err := s.newPostPolicy(ctx, author.ID, vis, p.InteractionPolicy)
+	if err != nil {
+		return nil, err
+	}
+	st.Policy = &policy
+	r := s.renderLocal(ctx, p.Text)
+	st.Content = r.HTML
+	sid := strconv.FormatInt(st.ID, 10)
+	st.URI = s.LocalStatusURI(author.Username, sid)
+	st.URL = s.LocalStatusURL(author.Username, sid)
+	events := []model.OutboxEvent{{Kind: model.EventStatusCreate, AccountID: author.ID, ObjectID: st.ID}}
+	var request *model.InteractionRequest
 	if p.InReplyToID != 0 {
-		parent, _, err := s.visibleStatus(ctx, author.ID, p.InReplyToID)
+		parent, parentAuthor, err := s.visibleStatus(ctx, author.ID, p.InReplyToID)
 		if err != nil {
 			return nil, err
 		}
@@ -183,19 +198,33 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 			return nil, herr.NotFound("status")
 		}
 		st.InReplyToID, st.InReplyToAccountID, st.InReplyToURI = parent.ID, parent.AccountID, parent.URI
+		d, err := s.decide(ctx, model.InteractReply, parent, author)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case d.Approval == Denied:
+			return nil, deniedMessage(model.InteractReply)
+		case d.Approval == NeedsApproval && parentAuthor.Local():
+			// Held here for the parent's author; it federates once approved.
+			st.PendingApproval = true
+			request = &model.InteractionRequest{Kind: model.InteractReply, StatusID: parent.ID,
+				TargetAccountID: parent.AccountID, AccountID: author.ID}
+			events = nil
+		case !parentAuthor.Local() && (d.Approval == NeedsApproval || d.ByRelation):
+			// Sent to the parent's author alone (the outbox sees it is
+			// pending), shown to nobody else until their Accept arrives.
+			st.PendingApproval = true
+		}
 	}
-	r := s.renderLocal(ctx, p.Text)
-	st.Content = r.HTML
-	sid := strconv.FormatInt(st.ID, 10)
-	st.URI = s.LocalStatusURI(author.Username, sid)
-	st.URL = s.LocalStatusURL(author.Username, sid)
 	created, existed, err := s.store.CreateStatus(ctx, storage.NewStatus{
 		Status:         st,
 		MentionIDs:     r.MentionIDs,
 		Tags:           r.Tags,
 		MediaIDs:       mediaIDs,
 		IdempotencyKey: strings.TrimSpace(p.IdempotencyKey),
-		Events:         []model.OutboxEvent{{Kind: model.EventStatusCreate, AccountID: author.ID, ObjectID: st.ID}},
+		Request:        request,
+		Events:         events,
 	})
 	if errors.Is(err, storage.ErrMediaNotAttachable) {
 		return nil, herr.Unprocessable("Validation failed: Media attachments are invalid")
@@ -208,13 +237,31 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 			s.fetchCardLater(ctx, created)
 		}
 		s.kick()
-		s.recordConversation(ctx, created)
-		s.notify(ChangeStatusCreated, author.ID, created.ID)
-		for _, m := range created.MentionIDs {
-			s.notify(ChangeNotification, m, created.ID)
-		}
+		s.statusReleased(ctx, created)
 	}
 	return created, nil
+}
+
+// statusReleased tells who should hear of a new status, once it is shown
+// (a held reply: when it is approved).
+func (s *Service) statusReleased(ctx context.Context, st *model.Status) {
+	if st.PendingApproval {
+		return
+	}
+	s.recordConversation(ctx, st)
+	s.notify(ChangeStatusCreated, st.AccountID, st.ID)
+	for _, m := range st.MentionIDs {
+		s.notify(ChangeNotification, m, st.ID)
+	}
+}
+
+// newPostPolicy is the policy of a new post: the one asked for (checked),
+// else the author's default for the visibility.
+func (s *Service) newPostPolicy(ctx context.Context, authorID int64, vis model.Visibility, asked *model.InteractionPolicy) (model.InteractionPolicy, error) {
+	if asked == nil {
+		return s.defaultInteractionPolicy(ctx, authorID, vis)
+	}
+	return CheckInteractionPolicy(*asked)
 }
 
 // Status returns a status the caller may see.
@@ -321,6 +368,8 @@ type EditParams struct {
 	Sensitive   *bool
 	Language    *string
 	MediaIDs    []string
+	// InteractionPolicy replaces the post's policy; nil keeps it.
+	InteractionPolicy *model.InteractionPolicy
 }
 
 // EditStatus edits one of the caller's statuses.
@@ -355,6 +404,13 @@ func (s *Service) EditStatus(ctx context.Context, c *Caller, statusID int64, p E
 	}
 	if p.Language != nil {
 		st.Language = strings.TrimSpace(*p.Language)
+	}
+	if p.InteractionPolicy != nil {
+		checked, err := CheckInteractionPolicy(*p.InteractionPolicy)
+		if err != nil {
+			return nil, err
+		}
+		st.Policy = &checked
 	}
 	r := s.renderLocal(ctx, p.Text)
 	now := time.Now().UTC()
@@ -476,12 +532,25 @@ func (s *Service) interactable(ctx context.Context, c *Caller, statusID int64) (
 	return st, author, nil
 }
 
-// Favourite favourites a status (idempotent) and returns it.
+// Favourite favourites a status (idempotent) and returns it. When the
+// author of a local post must approve, the favourite waits as a request.
 func (s *Service) Favourite(ctx context.Context, c *Caller, statusID int64) (*model.Status, error) {
 	st, author, err := s.interactable(ctx, c, statusID)
 	if err != nil {
 		return nil, err
 	}
+	d, err := s.decide(ctx, model.InteractFavourite, st, c.Account)
+	if err != nil {
+		return nil, err
+	}
+	if d.Approval == Denied {
+		return nil, deniedMessage(model.InteractFavourite)
+	}
+	if d.Approval == NeedsApproval && author.Local() {
+		return st, s.requestLocalInteraction(ctx, c, model.InteractFavourite, st)
+	}
+	// A remote author's server decides on the Like it receives (it goes
+	// to that author alone), so it is sent whatever the policy asks.
 	var events []model.OutboxEvent
 	uri := ""
 	if !author.Local() {
@@ -535,15 +604,31 @@ func statusStoreErr(err error) error {
 	return herr.Internal(err)
 }
 
-// Reblog boosts a status (idempotent) and returns the boost.
+// Reblog boosts a status (idempotent) and returns the boost; when the
+// author of a local post must approve, the boost waits as a request and
+// the post is returned.
 func (s *Service) Reblog(ctx context.Context, c *Caller, statusID int64, visibility string) (*model.Status, error) {
-	st, _, err := s.interactable(ctx, c, statusID)
+	st, author, err := s.interactable(ctx, c, statusID)
 	if err != nil {
 		return nil, err
 	}
 	own := st.AccountID == c.Account.ID
 	if st.Visibility == model.Direct || (st.Visibility == model.Private && !own) {
 		return nil, herr.Unprocessable("Validation failed: Reblog of status is not permitted")
+	}
+	d, err := s.decide(ctx, model.InteractReblog, st, c.Account)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case d.Approval == Denied:
+		return nil, deniedMessage(model.InteractReblog)
+	case d.Approval == NeedsApproval && author.Local():
+		return st, s.requestLocalInteraction(ctx, c, model.InteractReblog, st)
+	case d.Approval == NeedsApproval:
+		// A boost would reach the booster's followers before the author
+		// could answer; Herald does not hold boosts of remote posts yet.
+		return nil, herr.Unprocessable("Validation failed: The author of this post must approve boosts, which Herald cannot ask for yet")
 	}
 	vis := model.Public
 	if visibility != "" {

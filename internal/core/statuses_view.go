@@ -21,6 +21,8 @@ type StatusView struct {
 	// Media and Cards of the shown statuses and originals (media_view.go).
 	Media map[int64][]*model.MediaAttachment
 	Cards map[int64]*model.PreviewCard
+
+	rel *storage.ViewerRelations // the viewer's relations to the authors (DecideFor)
 }
 
 // ViewOptions tune View.
@@ -36,6 +38,9 @@ type ViewOptions struct {
 	// engine renders its documents from the statuses alone, and needs no
 	// flags, apps, media or cards (fetches by other servers).
 	ruleOnly bool
+	// interactee shows the viewer the replies that wait for their
+	// approval (their interaction requests); unexported, as moderator.
+	interactee bool
 }
 
 // View applies the visibility rule to sts and loads what rendering needs:
@@ -93,9 +98,15 @@ func (s *Service) View(ctx context.Context, viewerID int64, sts []*model.Status,
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
+	v.rel = rel
 	visible := func(st *model.Status) bool {
 		if o.moderator {
 			return true
+		}
+		if o.interactee && st.PendingApproval && st.InReplyToAccountID == viewerID && viewerID != 0 {
+			held := *st
+			held.PendingApproval = false // judged as it will be once approved
+			st = &held
 		}
 		if !CanSee(viewerID, st, accs[st.AccountID], rel) {
 			return false

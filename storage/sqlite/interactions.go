@@ -119,19 +119,23 @@ func insertInteractionRequest(ctx context.Context, tx *sql.Tx, r *model.Interact
 // CreateInteractionRequest records a request and queues events.
 func (s *Store) CreateInteractionRequest(ctx context.Context, r *model.InteractionRequest, events []model.OutboxEvent) error {
 	return wrap("create interaction request", s.tx(ctx, func(tx *sql.Tx) error {
-		// A server that sends the same interaction again gets the request
-		// it has: one request per interaction.
-		if r.URI != "" {
-			var existing int64
-			err := tx.QueryRowContext(ctx, "SELECT id FROM interaction_requests WHERE uri = ? AND account_id = ? AND kind = ?",
-				r.URI, r.AccountID, string(r.Kind)).Scan(&existing)
-			if err == nil {
-				r.ID = existing
-				return nil
-			}
-			if !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
+		// The same interaction asked again (a server retrying, a user
+		// tapping twice) gets the request it has: one per interaction, and
+		// one pending per local account, kind and status.
+		q := "SELECT id FROM interaction_requests WHERE uri = ? AND account_id = ? AND kind = ?"
+		args := []any{r.URI, r.AccountID, string(r.Kind)}
+		if r.URI == "" {
+			q += " AND status_id = ? AND accepted_at IS NULL AND rejected_at IS NULL"
+			args = append(args, r.StatusID)
+		}
+		var existing int64
+		err := tx.QueryRowContext(ctx, q, args...).Scan(&existing)
+		if err == nil {
+			r.ID = existing
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
 		}
 		if err := insertInteractionRequest(ctx, tx, r); err != nil {
 			return err
@@ -193,7 +197,7 @@ func (s *Store) AnswerInteraction(ctx context.Context, a storage.InteractionAnsw
 			if _, err := tx.ExecContext(ctx, "UPDATE interaction_requests SET accepted_at = ? WHERE id = ?", at, r.ID); err != nil {
 				return err
 			}
-			if err := acceptInteractionIn(ctx, tx, r, a.Boost, a.Events); err != nil {
+			if err := acceptInteractionIn(ctx, tx, r, a); err != nil {
 				return err
 			}
 		} else {
@@ -212,21 +216,21 @@ func (s *Store) AnswerInteraction(ctx context.Context, a storage.InteractionAnsw
 }
 
 // acceptInteractionIn records what an accepted request allows.
-func acceptInteractionIn(ctx context.Context, tx *sql.Tx, r *model.InteractionRequest, boost *model.Status, events []model.OutboxEvent) error {
+func acceptInteractionIn(ctx context.Context, tx *sql.Tx, r *model.InteractionRequest, a storage.InteractionAnswer) error {
 	switch r.Kind {
 	case model.InteractReply:
 		if r.ReplyID == 0 {
 			return storage.ErrNotFound // the reply was deleted meanwhile
 		}
-		return approveStatusIn(ctx, tx, r.ReplyID, "", "")
+		return approveStatusIn(ctx, tx, r.ReplyID, a.ApprovedBy, a.Authorization)
 	case model.InteractFavourite:
 		_, err := favouriteIn(ctx, tx, r.AccountID, r.StatusID, r.URI)
 		return err
 	case model.InteractReblog:
-		if boost == nil {
+		if a.Boost == nil {
 			return errors.New("accepting a boost needs the boost")
 		}
-		_, _, err := reblogIn(ctx, tx, boost, events)
+		_, _, err := reblogIn(ctx, tx, a.Boost, a.Events)
 		return err
 	}
 	return nil // a quote: the quoting post lives on its own server

@@ -298,14 +298,14 @@ func (s *Store) CreateStatus(ctx context.Context, n storage.NewStatus) (*model.S
 					return err
 				}
 			}
-			if n.Request != nil {
-				n.Request.ReplyID = st.ID
-				if err := insertInteractionRequest(ctx, tx, n.Request); err != nil {
-					return err
-				}
-			}
 		} else if err := releaseStatus(ctx, tx, st, authorLocal); err != nil {
 			return err
+		}
+		if n.Request != nil {
+			n.Request.ReplyID = st.ID
+			if err := insertInteractionRequest(ctx, tx, n.Request); err != nil {
+				return err
+			}
 		}
 		now := ms(time.Now())
 		if _, err := tx.ExecContext(ctx, "UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = max(ifnull(last_status_at, 0), ?) WHERE id = ?",
