@@ -44,27 +44,24 @@ func (s *InteractionService) InteractionDefaults(ctx context.Context, c *Caller)
 	return out, nil
 }
 
-// SetInteractionDefaults changes the caller's defaults for the
-// visibilities in set (a nil policy: back to the instance's default);
-// the others stay.
-func (s *InteractionService) SetInteractionDefaults(ctx context.Context, c *Caller, set map[model.Visibility]*model.InteractionPolicy) (map[model.Visibility]model.InteractionPolicy, error) {
+// SetInteractionDefaults sets the caller's defaults for every
+// visibility: a choice (on the instance's default) for those in set, the
+// instance's default for the others (GoToSocial's PATCH, where an omitted
+// visibility is reset).
+func (s *InteractionService) SetInteractionDefaults(ctx context.Context, c *Caller, set map[model.Visibility]PolicyChoice) (map[model.Visibility]model.InteractionPolicy, error) {
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
-	d, err := s.store.InteractionDefaults(ctx, c.Account.ID)
-	if err != nil {
-		return nil, herr.Internal(err)
-	}
-	for vis, p := range set {
-		if p == nil {
-			d.Set(vis, nil)
+	var d model.InteractionDefaults
+	for vis, choice := range set {
+		if choice == nil {
 			continue
 		}
-		checked, err := CheckInteractionPolicy(*p)
+		p, err := choice.onto(s.InstanceInteractionPolicy(vis))
 		if err != nil {
 			return nil, err
 		}
-		d.Set(vis, &checked)
+		d.Set(vis, &p)
 	}
 	if err := s.store.SetInteractionDefaults(ctx, c.Account.ID, d); err != nil {
 		return nil, herr.Internal(err)
@@ -72,9 +69,9 @@ func (s *InteractionService) SetInteractionDefaults(ctx context.Context, c *Call
 	return s.InteractionDefaults(ctx, c)
 }
 
-// SetStatusPolicy replaces the policy of one of the caller's posts and
-// federates it (an Update of the post).
-func (s *Service) SetStatusPolicy(ctx context.Context, c *Caller, statusID int64, p model.InteractionPolicy) (*model.Status, error) {
+// SetStatusPolicy changes the policy of one of the caller's posts (the
+// kinds the choice names) and federates it (an Update of the post).
+func (s *Service) SetStatusPolicy(ctx context.Context, c *Caller, statusID int64, choice PolicyChoice) (*model.Status, error) {
 	st, err := s.ownStatus(ctx, c, statusID)
 	if err != nil {
 		return nil, err
@@ -82,12 +79,12 @@ func (s *Service) SetStatusPolicy(ctx context.Context, c *Caller, statusID int64
 	if st.ReblogOfID != 0 {
 		return nil, herr.NotFound("status")
 	}
-	checked, err := CheckInteractionPolicy(p)
+	changed, err := choice.onto(effectivePolicy(st))
 	if err != nil {
 		return nil, err
 	}
 	ev := model.OutboxEvent{Kind: model.EventStatusUpdate, AccountID: c.Account.ID, ObjectID: st.ID}
-	if err := s.store.SetStatusPolicy(ctx, st.ID, &checked, []model.OutboxEvent{ev}); err != nil {
+	if err := s.store.SetStatusPolicy(ctx, st.ID, &changed, []model.OutboxEvent{ev}); err != nil {
 		return nil, statusStoreErr(err)
 	}
 	s.kick()

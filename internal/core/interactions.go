@@ -74,11 +74,7 @@ func DecideInteraction(kind model.InteractionKind, st *model.Status, f Interacti
 		(slices.Contains(st.MentionIDs, f.ActorID) || st.InReplyToAccountID == f.ActorID) {
 		return InteractionDecision{Approval: Approved}
 	}
-	policy := model.OpenInteractionPolicy()
-	if st.Policy != nil {
-		policy = *st.Policy
-	}
-	rule := policy.Rule(kind)
+	rule := effectivePolicy(st).Rule(kind)
 	auto, autoRel := policyMatch(rule.Automatic, st, f)
 	manual, _ := policyMatch(rule.Manual, st, f)
 	switch {
@@ -89,6 +85,18 @@ func DecideInteraction(kind model.InteractionKind, st *model.Status, f Interacti
 	}
 	return InteractionDecision{Approval: NeedsApproval}
 }
+
+// effectivePolicy is st's policy, or the open one when it declares none.
+func effectivePolicy(st *model.Status) model.InteractionPolicy {
+	if st.Policy != nil {
+		return *st.Policy
+	}
+	return model.OpenInteractionPolicy()
+}
+
+// EffectivePolicy is st's policy as it applies (the open one when the
+// post declares none), for the surfaces that show it.
+func EffectivePolicy(st *model.Status) model.InteractionPolicy { return effectivePolicy(st) }
 
 // policyMatch returns how specifically values name the actor (0: not at
 // all, 1: public, 2: followers or following, 3: by id, as mentioned or as
@@ -215,6 +223,18 @@ func (s *Service) defaultInteractionPolicy(ctx context.Context, accountID int64,
 		return *p, nil
 	}
 	return s.InstanceInteractionPolicy(vis), nil
+}
+
+// PolicyChoice is a policy a client chose, kind by kind; the kinds it
+// leaves out keep what they were (for a new post: the author's default).
+type PolicyChoice map[model.InteractionKind]model.PolicyRule
+
+// onto applies the choice to base and checks the result.
+func (c PolicyChoice) onto(base model.InteractionPolicy) (model.InteractionPolicy, error) {
+	for kind, r := range c {
+		base.SetRule(kind, r)
+	}
+	return CheckInteractionPolicy(base)
 }
 
 // CheckInteractionPolicy validates a policy a local user chose: only the

@@ -68,12 +68,15 @@ func TestLocalInteractionsFollowThePolicy(t *testing.T) {
 	e := newEnv(t)
 	ann, bob, cat := e.user("ann"), e.user("bob"), e.user("cat")
 	e.follow(cat, ann)
-	policy := model.InteractionPolicy{
-		Reply:     model.PolicyRule{Automatic: []string{model.PolicyFollowers}, Manual: []string{model.PolicyPublic}},
-		Reblog:    model.PolicyRule{Automatic: []string{model.PolicyAuthor}},
-		Favourite: model.PolicyRule{Automatic: []string{model.PolicyFollowers}, Manual: []string{model.PolicyPublic}},
+	policy := core.PolicyChoice{
+		model.InteractReply:     {Automatic: []string{model.PolicyFollowers}, Manual: []string{model.PolicyPublic}},
+		model.InteractReblog:    {Automatic: []string{model.PolicyAuthor}},
+		model.InteractFavourite: {Automatic: []string{model.PolicyFollowers}, Manual: []string{model.PolicyPublic}},
 	}
-	post := e.post(ann, core.PostParams{Text: "followers may reply", Visibility: "public", InteractionPolicy: &policy})
+	post := e.post(ann, core.PostParams{Text: "followers may reply", Visibility: "public", InteractionPolicy: policy})
+	if post.Policy.Quote.Automatic[0] != model.PolicyAuthor {
+		t.Fatalf("a kind left out did not take the default: %+v", post.Policy)
+	}
 
 	// Denied: 422 with a clear message.
 	if _, err := e.svc.Reblog(e.ctx, bob, post.ID, ""); status(err) != 422 {
@@ -157,12 +160,12 @@ func TestLocalInteractionsFollowThePolicy(t *testing.T) {
 	if err != nil || defs[model.Public].Reply.Automatic[0] != model.PolicyPublic || defs[model.Private].Reblog.Automatic[0] != model.PolicyAuthor {
 		t.Fatalf("instance defaults: %+v %v", defs, err)
 	}
-	mine := model.InteractionPolicy{Reply: model.PolicyRule{Automatic: []string{model.PolicyMentioned}}}
-	if _, err := e.svc.SetInteractionDefaults(e.ctx, bob, map[model.Visibility]*model.InteractionPolicy{model.Public: &mine}); err != nil {
+	mine := core.PolicyChoice{model.InteractReply: {Automatic: []string{model.PolicyMentioned}}}
+	if _, err := e.svc.SetInteractionDefaults(e.ctx, bob, map[model.Visibility]core.PolicyChoice{model.Public: mine}); err != nil {
 		t.Fatal(err)
 	}
-	bad := model.InteractionPolicy{Reply: model.PolicyRule{Automatic: []string{"friends"}}}
-	if _, err := e.svc.SetInteractionDefaults(e.ctx, bob, map[model.Visibility]*model.InteractionPolicy{model.Public: &bad}); status(err) != 422 {
+	bad := core.PolicyChoice{model.InteractReply: {Automatic: []string{"friends"}}}
+	if _, err := e.svc.SetInteractionDefaults(e.ctx, bob, map[model.Visibility]core.PolicyChoice{model.Public: bad}); status(err) != 422 {
 		t.Fatalf("a bad policy value: %v", err)
 	}
 	closed := e.post(bob, core.PostParams{Text: "mentioned only", Visibility: "public"})

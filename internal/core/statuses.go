@@ -27,8 +27,9 @@ type PostParams struct {
 	IdempotencyKey string
 	MediaIDs       []string
 	// InteractionPolicy says who may reply, boost, favourite and quote;
-	// nil: the account's default for the visibility.
-	InteractionPolicy *model.InteractionPolicy
+	// the kinds it leaves out take the account's default for the
+	// visibility.
+	InteractionPolicy PolicyChoice
 }
 
 // Context limits, as Mastodon's.
@@ -255,13 +256,14 @@ func (s *Service) statusReleased(ctx context.Context, st *model.Status) {
 	}
 }
 
-// newPostPolicy is the policy of a new post: the one asked for (checked),
-// else the author's default for the visibility.
-func (s *Service) newPostPolicy(ctx context.Context, authorID int64, vis model.Visibility, asked *model.InteractionPolicy) (model.InteractionPolicy, error) {
-	if asked == nil {
-		return s.defaultInteractionPolicy(ctx, authorID, vis)
+// newPostPolicy is the policy of a new post: what was asked for, on the
+// author's default for the visibility.
+func (s *Service) newPostPolicy(ctx context.Context, authorID int64, vis model.Visibility, asked PolicyChoice) (model.InteractionPolicy, error) {
+	base, err := s.defaultInteractionPolicy(ctx, authorID, vis)
+	if err != nil || asked == nil {
+		return base, err
 	}
-	return CheckInteractionPolicy(*asked)
+	return asked.onto(base)
 }
 
 // Status returns a status the caller may see.
@@ -368,8 +370,8 @@ type EditParams struct {
 	Sensitive   *bool
 	Language    *string
 	MediaIDs    []string
-	// InteractionPolicy replaces the post's policy; nil keeps it.
-	InteractionPolicy *model.InteractionPolicy
+	// InteractionPolicy changes the post's policy, for the kinds it names.
+	InteractionPolicy PolicyChoice
 }
 
 // EditStatus edits one of the caller's statuses.
@@ -406,11 +408,11 @@ func (s *Service) EditStatus(ctx context.Context, c *Caller, statusID int64, p E
 		st.Language = strings.TrimSpace(*p.Language)
 	}
 	if p.InteractionPolicy != nil {
-		checked, err := CheckInteractionPolicy(*p.InteractionPolicy)
+		changed, err := p.InteractionPolicy.onto(effectivePolicy(st))
 		if err != nil {
 			return nil, err
 		}
-		st.Policy = &checked
+		st.Policy = &changed
 	}
 	r := s.renderLocal(ctx, p.Text)
 	now := time.Now().UTC()
