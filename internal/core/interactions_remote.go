@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/herald-social/herald/internal/herr"
@@ -19,6 +20,21 @@ import (
 // follows the author is answered with an Accept at once, as GoToSocial's
 // servers wait for one. Local interactions with remote posts wait for the
 // remote author's Accept (AnswerReceived).
+
+// awaitsAccept reports whether the server of an approved interaction may
+// be waiting for an Accept: it asked (a request activity), or the policy
+// it read names it only through a collection (followers, following), or
+// names it one by one; only an interaction open to the public needs none.
+// As servers read the policy as rendered (a followers-only post names its
+// followers, not the public), anything but a public rule on a public or
+// unlisted post is answered (GoToSocial: "always send out Accepts").
+func awaitsAccept(d InteractionDecision, st *model.Status, kind model.InteractionKind, requestURI string) bool {
+	if d.ByRelation || requestURI != "" {
+		return true
+	}
+	open := slices.Contains(effectivePolicy(st).Rule(kind).Automatic, model.PolicyPublic)
+	return !open || (st.Visibility != model.Public && st.Visibility != model.Unlisted)
+}
 
 // judgeRemoteReply decides on a remote reply to a local post: the request
 // to store with it (nil: an ordinary reply) and the events (an Accept).
@@ -38,10 +54,10 @@ func (s *FederationService) judgeRemoteReply(ctx context.Context, reply, parent 
 		reply.PendingApproval = true
 		return r, nil, nil
 	}
-	if !d.ByRelation && requestURI == "" {
+	if !awaitsAccept(d, parent, model.InteractReply, requestURI) {
 		return nil, nil, nil
 	}
-	// Approved, and the replying server waits for our word.
+	// Approved, and the replying server may be waiting for our word.
 	author, err := s.store.AccountByID(ctx, parent.AccountID)
 	if err != nil {
 		return nil, nil, statusStoreErr(err)
@@ -69,7 +85,7 @@ func (s *FederationService) judgeRemoteInteraction(ctx context.Context, kind mod
 	if err != nil {
 		return false, err
 	}
-	if d.Approval == Approved && !d.ByRelation && requestURI == "" {
+	if d.Approval == Approved && !awaitsAccept(d, st, kind, requestURI) {
 		return false, nil
 	}
 	_, created := remoteID(at)
