@@ -258,7 +258,8 @@ func TestRemotePolicyRespectedLocally(t *testing.T) {
 	})
 	ask := p.serveNote("/users/alice/statuses/ask", map[string]any{
 		"interactionPolicy": map[string]any{
-			"canReply": map[string]any{"automaticApproval": []string{p.actor, p.actor + "/followers"}, "manualApproval": []string{Public}},
+			"canReply":    map[string]any{"automaticApproval": []string{p.actor, p.actor + "/followers"}, "manualApproval": []string{Public}},
+			"canAnnounce": map[string]any{"automaticApproval": []string{p.actor}, "manualApproval": []string{Public}},
 		},
 	})
 	closedSt, err := ti.fed.ResolveStatus(ctx, closed)
@@ -315,5 +316,32 @@ func TestRemotePolicyRespectedLocally(t *testing.T) {
 			return a.Object.Obj != nil && a.Object.ID == reply.URI && string(a.Object.Obj.ReplyAuthorization) == authID &&
 				string(a.Object.Obj.ApprovedBy) == acceptID
 		})
+	})
+
+	// A boost that needs approval waits the same way, and is counted once
+	// accepted (an Accept that names the Announce, embedded).
+	boost, err := ti.svc.Reblog(ctx, ann, askSt.ID, "")
+	if err != nil || !boost.PendingApproval {
+		t.Fatalf("boost that needs approval: %+v %v", boost, err)
+	}
+	if got, _ := ti.store.StatusByID(ctx, askSt.ID); got.ReblogsCount != 0 {
+		t.Fatal("a waiting boost was counted")
+	}
+	testutil.Eventually(t, 10*time.Second, "the Announce at the author's inbox", func() bool {
+		return p.sawActivity("Announce", func(a *Object) bool { return string(a.ID) == boost.URI })
+	})
+	accept = mustJSON(t, map[string]any{
+		"@context": "https://www.w3.org/ns/activitystreams", "type": "Accept", "id": acceptID + "b", "actor": p.actor,
+		"object": map[string]any{"type": "Announce", "id": boost.URI}, "result": authID + "b",
+	})
+	if status, msg := p.signedPost(ti.url+"/inbox", accept, nil); status != 202 {
+		t.Fatalf("Accept: %d %s", status, msg)
+	}
+	ti.waitInboxEmpty()
+	if got, _ := ti.store.StatusByID(ctx, askSt.ID); got.ReblogsCount != 1 {
+		t.Fatalf("reblogs after the Accept: %d", got.ReblogsCount)
+	}
+	testutil.Eventually(t, 10*time.Second, "the approved Announce with its proof", func() bool {
+		return p.sawActivity("Announce", func(a *Object) bool { return string(a.ID) == boost.URI && string(a.ApprovedBy) == acceptID+"b" })
 	})
 }

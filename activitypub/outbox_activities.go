@@ -194,6 +194,14 @@ func (f *Federation) buildReblog(ctx context.Context, j outboxJob) (doc, []strin
 		return nil, nil, notFound(err, "the boosted author")
 	}
 	act := f.announceDoc(boost, j.actor, orig, origAuthor)
+	if boost.PendingApproval {
+		// Waiting for the boosted author's Accept: to them alone.
+		inbox, err := f.personalInbox(ctx, origAuthor.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		return act, []string{inbox}, nil
+	}
 	inboxes, err := f.statusInboxes(ctx, j.actor, boost.Visibility, nil, origAuthor.ID)
 	if err != nil {
 		return nil, nil, err

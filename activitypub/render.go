@@ -58,6 +58,7 @@ var asContext = []any{
 		"approvalRequired":      doc{"@id": "gts:approvalRequired", "@type": "@id"},
 		"approvedBy":            doc{"@id": "gts:approvedBy", "@type": "@id"},
 		"replyAuthorization":    doc{"@id": "gts:replyAuthorization", "@type": "@id"},
+		"announceAuthorization": doc{"@id": "gts:announceAuthorization", "@type": "@id"},
 		"interactingObject":     doc{"@id": "gts:interactingObject", "@type": "@id"},
 		"interactionTarget":     doc{"@id": "gts:interactionTarget", "@type": "@id"},
 		"LikeRequest":           "gts:LikeRequest",
@@ -454,7 +455,7 @@ func (f *Federation) announceDoc(boost *model.Status, booster *model.Account, or
 	default:
 		to, cc = []string{booster.URI + "/followers"}, []string{originalAuthor.URI}
 	}
-	return withContext(doc{
+	d := doc{
 		"id":        announceID(boost.URI),
 		"type":      "Announce",
 		"actor":     booster.URI,
@@ -462,7 +463,15 @@ func (f *Federation) announceDoc(boost *model.Status, booster *model.Account, or
 		"to":        to,
 		"cc":        cc,
 		"object":    original.URI,
-	})
+	}
+	// An approved boost proves its approval (GoToSocial).
+	if boost.ApprovedBy != "" {
+		d["approvedBy"] = boost.ApprovedBy
+	}
+	if boost.Authorization != "" {
+		d["announceAuthorization"] = boost.Authorization
+	}
+	return withContext(d)
 }
 
 // tombstoneDoc is what a deleted object answers, with 410.

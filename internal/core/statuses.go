@@ -627,11 +627,11 @@ func (s *Service) Reblog(ctx context.Context, c *Caller, statusID int64, visibil
 		return nil, deniedMessage(model.InteractReblog)
 	case d.Approval == NeedsApproval && author.Local():
 		return st, s.requestLocalInteraction(ctx, c, model.InteractReblog, st)
-	case d.Approval == NeedsApproval:
-		// A boost would reach the booster's followers before the author
-		// could answer; Herald does not hold boosts of remote posts yet.
-		return nil, herr.Unprocessable("Validation failed: The author of this post must approve boosts, which Herald cannot ask for yet")
 	}
+	// A boost of a remote post that needs its author's approval (or that
+	// only their server can vouch for) goes to that author alone and
+	// waits for their Accept, as a reply does.
+	pending := !author.Local() && (d.Approval == NeedsApproval || d.ByRelation)
 	vis := model.Public
 	if visibility != "" {
 		v, ok := model.ParseVisibility(visibility)
@@ -644,7 +644,7 @@ func (s *Service) Reblog(ctx context.Context, c *Caller, statusID int64, visibil
 		vis = model.Private
 	}
 	boost := &model.Status{ID: id.New(), AccountID: c.Account.ID, Local: true, ReblogOfID: st.ID,
-		Visibility: vis, AppID: c.Token.AppID}
+		Visibility: vis, AppID: c.Token.AppID, PendingApproval: pending}
 	boost.CreatedAt = id.Time(boost.ID).UTC()
 	boost.URI = s.LocalStatusURI(c.Account.Username, strconv.FormatInt(boost.ID, 10)) + "/activity"
 	ev := model.OutboxEvent{Kind: model.EventReblog, AccountID: c.Account.ID, ObjectID: boost.ID}
@@ -654,8 +654,10 @@ func (s *Service) Reblog(ctx context.Context, c *Caller, statusID int64, visibil
 	}
 	if out.ID == boost.ID {
 		s.kick()
-		s.notify(ChangeStatusCreated, c.Account.ID, out.ID)
-		s.notify(ChangeNotification, st.AccountID, st.ID)
+		if !out.PendingApproval {
+			s.notify(ChangeStatusCreated, c.Account.ID, out.ID)
+			s.notify(ChangeNotification, st.AccountID, st.ID)
+		}
 	}
 	return out, nil
 }

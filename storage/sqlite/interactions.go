@@ -250,6 +250,13 @@ func approveStatusIn(ctx context.Context, tx *sql.Tx, statusID int64, approvedBy
 		return err
 	}
 	st.PendingApproval = false
+	if st.ReblogOfID != 0 {
+		var origAuthor int64
+		if err := tx.QueryRowContext(ctx, "SELECT account_id FROM statuses WHERE id = ?", st.ReblogOfID).Scan(&origAuthor); err != nil {
+			return err
+		}
+		return releaseBoost(ctx, tx, st, origAuthor)
+	}
 	authorLocal, err := accountIsLocal(ctx, tx, st.AccountID)
 	if err != nil {
 		return err

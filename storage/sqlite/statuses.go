@@ -662,12 +662,25 @@ func reblogIn(ctx context.Context, tx *sql.Tx, boost *model.Status, events []mod
 	if err := insertStatusRow(ctx, tx, boost, events); err != nil {
 		return nil, false, err
 	}
-	booster := boost.AccountID
 	if boosterLocal {
-		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO home_feed (account_id, status_id, author_id) VALUES (?, ?, ?)", booster, boost.ID, booster); err != nil {
+		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO home_feed (account_id, status_id, author_id) VALUES (?, ?, ?)",
+			boost.AccountID, boost.ID, boost.AccountID); err != nil {
 			return nil, false, err
 		}
 	}
+	if !boost.PendingApproval {
+		if err := releaseBoost(ctx, tx, boost, origAuthor); err != nil {
+			return nil, false, err
+		}
+	}
+	return boost, true, nil
+}
+
+// releaseBoost writes what a new (or newly approved) boost brings: the
+// home feeds of the booster's followers, the original's reblogs_count and
+// its author's notification.
+func releaseBoost(ctx context.Context, tx *sql.Tx, boost *model.Status, origAuthor int64) error {
+	booster := boost.AccountID
 	if boost.Visibility != model.Direct && boost.Visibility != model.Private {
 		// Local followers who show the booster's boosts and want neither
 		// the booster nor the original author.
@@ -675,16 +688,14 @@ func reblogIn(ctx context.Context, tx *sql.Tx, boost *model.Status, events []mod
 			SELECT f.account_id, ?, ? FROM follows f JOIN accounts a ON a.id = f.account_id AND a.domain = ''
 			WHERE f.target_id = ? AND f.show_reblogs = 1 AND f.account_id <> ? AND `+notWantedBy("f.account_id")+` AND `+notWantedBy("f.account_id"),
 			boost.ID, booster, booster, origAuthor, booster, booster, origAuthor, origAuthor); err != nil {
-			return nil, false, err
+			return err
 		}
 	}
 	if _, err := tx.ExecContext(ctx, "UPDATE statuses SET reblogs_count = reblogs_count + 1 WHERE id = ?", boost.ReblogOfID); err != nil {
-		return nil, false, err
+		return err
 	}
-	if _, err := insertNotification(ctx, tx, origAuthor, booster, model.NotifyReblog, boost.ReblogOfID); err != nil {
-		return nil, false, err
-	}
-	return boost, true, nil
+	_, err := insertNotification(ctx, tx, origAuthor, booster, model.NotifyReblog, boost.ReblogOfID)
+	return err
 }
 
 func reblogOf(ctx context.Context, q queryer, accountID, statusID int64) (*model.Status, error) {
