@@ -54,8 +54,9 @@ type InteractionFacts struct {
 // may do kind to st (whose visibility the caller checked: who may not see
 // a post may not interact with it).
 //
+//   - an interaction with a post that itself waits for approval waits too
+//     (GoToSocial: else one could answer one's own held reply);
 //   - the author always may;
-//   - an interaction with a post that itself waits for approval waits too;
 //   - the accounts a post mentions, and the one it replies to, may always
 //     reply (so that nobody can be mentioned with no way to answer);
 //   - otherwise the post's policy (model.OpenInteractionPolicy when it
@@ -64,11 +65,11 @@ type InteractionFacts struct {
 //     following, then public); on a tie, automatic approval wins. Nobody
 //     named: denied.
 func DecideInteraction(kind model.InteractionKind, st *model.Status, f InteractionFacts) InteractionDecision {
-	if f.ActorID != 0 && f.ActorID == st.AccountID {
-		return InteractionDecision{Approval: Approved}
-	}
 	if st.PendingApproval {
 		return InteractionDecision{Approval: NeedsApproval}
+	}
+	if f.ActorID != 0 && f.ActorID == st.AccountID {
+		return InteractionDecision{Approval: Approved}
 	}
 	if kind == model.InteractReply && f.ActorID != 0 &&
 		(slices.Contains(st.MentionIDs, f.ActorID) || st.InReplyToAccountID == f.ActorID) {
@@ -166,19 +167,6 @@ func (s *Service) decide(ctx context.Context, kind model.InteractionKind, st *mo
 		return InteractionDecision{}, err
 	}
 	return DecideInteraction(kind, st, f), nil
-}
-
-// DecideFor is the rule for one viewer of a view, with the relations the
-// view loaded (the Status entity's quote_approval.current_user).
-func (v *StatusView) DecideFor(kind model.InteractionKind, st *model.Status) InteractionDecision {
-	f := InteractionFacts{ActorID: v.ViewerID}
-	if a := v.Accounts[v.ViewerID]; a != nil {
-		f.ActorURI = a.URI
-	}
-	if v.rel != nil {
-		f.Follows = v.rel.Following[st.AccountID]
-	}
-	return DecideInteraction(kind, st, f)
 }
 
 // deniedMessage is the 422 a client gets for an interaction the policy

@@ -108,6 +108,9 @@ func TestLocalInteractionsFollowThePolicy(t *testing.T) {
 	if _, err := e.svc.Status(e.ctx, bob, held.ID); err != nil {
 		t.Fatalf("bob cannot open his own held reply: %v", err)
 	}
+	if _, err := e.svc.PostStatus(e.ctx, bob, core.PostParams{Text: "and more", InReplyToID: held.ID}); status(err) != 422 {
+		t.Fatalf("a reply to a held reply: %v", err)
+	}
 	if _, err := e.svc.Favourite(e.ctx, bob, post.ID); err != nil {
 		t.Fatal(err)
 	}

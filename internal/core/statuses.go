@@ -183,11 +183,6 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 		return nil, err
 	}
 	st.Policy = &policy
-	r := s.renderLocal(ctx, p.Text)
-	st.Content = r.HTML
-	sid := strconv.FormatInt(st.ID, 10)
-	st.URI = s.LocalStatusURI(author.Username, sid)
-	st.URL = s.LocalStatusURL(author.Username, sid)
 	events := []model.OutboxEvent{{Kind: model.EventStatusCreate, AccountID: author.ID, ObjectID: st.ID}}
 	var request *model.InteractionRequest
 	if p.InReplyToID != 0 {
@@ -199,6 +194,10 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 			return nil, herr.NotFound("status")
 		}
 		st.InReplyToID, st.InReplyToAccountID, st.InReplyToURI = parent.ID, parent.AccountID, parent.URI
+		if parent.PendingApproval {
+			// Its thread is not shown yet: nothing may hang from it.
+			return nil, herr.Unprocessable("Validation failed: This post is waiting for approval; it cannot be replied to yet")
+		}
 		d, err := s.decide(ctx, model.InteractReply, parent, author)
 		if err != nil {
 			return nil, err
@@ -218,6 +217,11 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 			st.PendingApproval = true
 		}
 	}
+	r := s.renderLocal(ctx, p.Text)
+	st.Content = r.HTML
+	sid := strconv.FormatInt(st.ID, 10)
+	st.URI = s.LocalStatusURI(author.Username, sid)
+	st.URL = s.LocalStatusURL(author.Username, sid)
 	created, existed, err := s.store.CreateStatus(ctx, storage.NewStatus{
 		Status:         st,
 		MentionIDs:     r.MentionIDs,

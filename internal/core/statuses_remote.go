@@ -68,6 +68,11 @@ func (s *FederationService) IngestRequestedStatus(ctx context.Context, st *model
 		// A reply to a local post its author may not see is dropped. Only
 		// local posts: who may see a remote one (its author's followers)
 		// is known only to its own server.
+		if parent.PendingApproval {
+			// A reply to a held reply would show a thread that is not
+			// shown yet (GoToSocial holds such replies too).
+			return nil, herr.Forbidden("a reply to a post waiting for approval")
+		}
 		if parent.Local {
 			if err := s.remoteMaySee(ctx, st.AccountID, parent); err != nil {
 				return nil, err

@@ -21,8 +21,6 @@ type StatusView struct {
 	// Media and Cards of the shown statuses and originals (media_view.go).
 	Media map[int64][]*model.MediaAttachment
 	Cards map[int64]*model.PreviewCard
-
-	rel *storage.ViewerRelations // the viewer's relations to the authors (DecideFor)
 }
 
 // ViewOptions tune View.
@@ -98,7 +96,6 @@ func (s *Service) View(ctx context.Context, viewerID int64, sts []*model.Status,
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
-	v.rel = rel
 	visible := func(st *model.Status) bool {
 		if o.moderator {
 			return true
