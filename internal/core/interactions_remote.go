@@ -23,17 +23,17 @@ import (
 
 // awaitsAccept reports whether the server of an approved interaction may
 // be waiting for an Accept: it asked (a request activity), or the policy
-// it read names it only through a collection (followers, following), or
-// names it one by one; only an interaction open to the public needs none.
-// As servers read the policy as rendered (a followers-only post names its
-// followers, not the public), anything but a public rule on a public or
-// unlisted post is answered (GoToSocial: "always send out Accepts").
-func awaitsAccept(d InteractionDecision, st *model.Status, kind model.InteractionKind, requestURI string) bool {
+// as it reads it names the actor only through a collection it cannot
+// check (followers, following). Besides the relations DecideInteraction
+// reports, that is a followers-only post open to "anyone who may see it",
+// which is told to other servers as open to the author's followers
+// (render.go), for an actor the post does not name.
+func awaitsAccept(d InteractionDecision, st *model.Status, kind model.InteractionKind, actorID int64, requestURI string) bool {
 	if d.ByRelation || requestURI != "" {
 		return true
 	}
-	open := slices.Contains(effectivePolicy(st).Rule(kind).Automatic, model.PolicyPublic)
-	return !open || (st.Visibility != model.Public && st.Visibility != model.Unlisted)
+	named := slices.Contains(st.MentionIDs, actorID) || st.InReplyToAccountID == actorID
+	return st.Visibility == model.Private && !named && slices.Contains(effectivePolicy(st).Rule(kind).Automatic, model.PolicyPublic)
 }
 
 // judgeRemoteReply decides on a remote reply to a local post: the request
@@ -54,7 +54,7 @@ func (s *FederationService) judgeRemoteReply(ctx context.Context, reply, parent 
 		reply.PendingApproval = true
 		return r, nil, nil
 	}
-	if !awaitsAccept(d, parent, model.InteractReply, requestURI) {
+	if !awaitsAccept(d, parent, model.InteractReply, actor.ID, requestURI) {
 		return nil, nil, nil
 	}
 	// Approved, and the replying server may be waiting for our word.
@@ -85,7 +85,7 @@ func (s *FederationService) judgeRemoteInteraction(ctx context.Context, kind mod
 	if err != nil {
 		return false, err
 	}
-	if d.Approval == Approved && !awaitsAccept(d, st, kind, requestURI) {
+	if d.Approval == Approved && !awaitsAccept(d, st, kind, actorID, requestURI) {
 		return false, nil
 	}
 	_, created := remoteID(at)
