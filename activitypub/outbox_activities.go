@@ -43,6 +43,9 @@ var activityBuilders = map[string]activityBuilder{
 	model.EventAccountDelete: (*Federation).buildAccountDelete,
 	model.EventPin:           (*Federation).buildPin,
 	model.EventUnpin:         (*Federation).buildUnpin,
+
+	model.EventInteractionAccept: (*Federation).buildInteractionAccept,
+	model.EventInteractionReject: (*Federation).buildInteractionReject,
 }
 
 // --- statuses ---
@@ -69,11 +72,33 @@ func (f *Federation) statusActivity(ctx context.Context, j outboxJob, render fun
 	if err != nil {
 		return nil, nil, err
 	}
+	if st.PendingApproval {
+		// A reply waiting for its parent's author goes to that author
+		// alone; the whole audience gets it once the Accept comes
+		// (GoToSocial's interaction requests).
+		inbox, err := f.personalInbox(ctx, st.InReplyToAccountID)
+		if err != nil {
+			return nil, nil, err
+		}
+		return render(b), []string{inbox}, nil
+	}
 	inboxes, err := f.statusInboxes(ctx, j.actor, st.Visibility, b.mentions, st.InReplyToAccountID)
 	if err != nil {
 		return nil, nil, err
 	}
 	return render(b), inboxes, nil
+}
+
+// personalInbox is the inbox of a remote account (dropped: a local one).
+func (f *Federation) personalInbox(ctx context.Context, accountID int64) (string, error) {
+	a, err := f.svc.AccountByID(ctx, accountID)
+	if err != nil {
+		return "", notFound(err, "the account")
+	}
+	if a.Local() || a.InboxURL == "" {
+		return "", drop("account %d has no remote inbox", a.ID)
+	}
+	return a.InboxURL, nil
 }
 
 // buildStatusDelete is a Delete of a Tombstone, addressed as the status was
@@ -169,6 +194,14 @@ func (f *Federation) buildReblog(ctx context.Context, j outboxJob) (doc, []strin
 		return nil, nil, notFound(err, "the boosted author")
 	}
 	act := f.announceDoc(boost, j.actor, orig, origAuthor)
+	if boost.PendingApproval {
+		// Waiting for the boosted author's Accept: to them alone.
+		inbox, err := f.personalInbox(ctx, origAuthor.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		return act, []string{inbox}, nil
+	}
 	inboxes, err := f.statusInboxes(ctx, j.actor, boost.Visibility, nil, origAuthor.ID)
 	if err != nil {
 		return nil, nil, err

@@ -128,6 +128,8 @@ func (f *Federation) processActivity(ctx context.Context, it storage.InboxItem) 
 		return f.onFeatured(ctx, actor, act, true)
 	case act.Type.Is("Remove"):
 		return f.onFeatured(ctx, actor, act, false)
+	case act.Type.Is("ReplyRequest", "LikeRequest", "AnnounceRequest", "QuoteRequest"):
+		return f.onInteractionRequest(ctx, actor, act)
 	}
 	f.log.Debug("activity type not handled", "type", act.Type, "actor", actor.URI)
 	return nil
@@ -231,6 +233,7 @@ func (f *Federation) onUpdate(ctx context.Context, actor *model.Account, act *Ob
 		SpoilerText: string(o.Summary),
 		Sensitive:   bool(o.Sensitive),
 		Language:    lang,
+		Policy:      policyOf(o, actor),
 	}
 	if !o.Updated.IsZero() {
 		t := o.Updated.Time
@@ -303,11 +306,12 @@ func (f *Federation) onFollow(ctx context.Context, actor *model.Account, act *Ob
 	return err
 }
 
-// onAnswer applies Accept or Reject of a Follow a local account sent.
+// onAnswer applies Accept or Reject of a Follow a local account sent, or
+// of a local account's interaction with the actor's post (interactions.go).
 func (f *Federation) onAnswer(ctx context.Context, actor *model.Account, act *Object, accept bool) error {
 	ref := act.Object
 	if ref.Obj != nil && len(ref.Obj.Type) > 0 && !ref.Obj.Type.Is("Follow") {
-		return nil // Accept of something else (QuoteRequest, ...)
+		return f.onInteractionAnswer(ctx, actor, act, accept)
 	}
 	var followerID int64
 	if ref.ID != "" {
@@ -321,6 +325,10 @@ func (f *Federation) onAnswer(ctx context.Context, actor *model.Account, act *Ob
 		if local, err := f.localTarget(ctx, ref.Obj.Actor.ID); err == nil {
 			followerID = local.ID
 		}
+	}
+	if followerID == 0 && ref.Obj == nil {
+		// Not a follow: perhaps a reply (or boost) of ours it answers.
+		return f.onInteractionAnswer(ctx, actor, act, accept)
 	}
 	if followerID == 0 {
 		return permanentf("%s of an unknown follow %q", act.Type.First(), ref.ID)
@@ -353,8 +361,11 @@ func (f *Federation) onUndo(ctx context.Context, actor *model.Account, act *Obje
 		return f.svc.RemoteUnfollow(ctx, actor.ID, target.ID)
 	case "Like":
 		if st, err := f.svc.StatusByURI(ctx, inner.Object.ID); err == nil {
-			return f.svc.RemoteUnfavourite(ctx, actor.ID, st.ID)
+			if err := f.svc.RemoteUnfavourite(ctx, actor.ID, st.ID); err != nil {
+				return err
+			}
 		}
+		// By its id too: a Like held for approval has no favourite yet.
 		return f.svc.RemoteUnfavouriteByURI(ctx, actor.ID, ref.ID)
 	case "Announce":
 		return f.svc.RemoteUndoReblog(ctx, actor.ID, ref.ID)

@@ -3,6 +3,7 @@ package activitypub
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -43,6 +44,32 @@ var asContext = []any{
 		"schema":                    "http://schema.org#",
 		"PropertyValue":             "schema:PropertyValue",
 		"value":                     "schema:value",
+		// Interaction policies and approvals (GoToSocial's terms, as
+		// Mastodon inlines them; FEP-044f's for quotes).
+		"gts":                   "https://gotosocial.org/ns#",
+		"interactionPolicy":     doc{"@id": "gts:interactionPolicy", "@type": "@id"},
+		"canLike":               doc{"@id": "gts:canLike", "@type": "@id"},
+		"canReply":              doc{"@id": "gts:canReply", "@type": "@id"},
+		"canAnnounce":           doc{"@id": "gts:canAnnounce", "@type": "@id"},
+		"canQuote":              doc{"@id": "gts:canQuote", "@type": "@id"},
+		"automaticApproval":     doc{"@id": "gts:automaticApproval", "@type": "@id"},
+		"manualApproval":        doc{"@id": "gts:manualApproval", "@type": "@id"},
+		"always":                doc{"@id": "gts:always", "@type": "@id"},
+		"approvalRequired":      doc{"@id": "gts:approvalRequired", "@type": "@id"},
+		"approvedBy":            doc{"@id": "gts:approvedBy", "@type": "@id"},
+		"replyAuthorization":    doc{"@id": "gts:replyAuthorization", "@type": "@id"},
+		"announceAuthorization": doc{"@id": "gts:announceAuthorization", "@type": "@id"},
+		"interactingObject":     doc{"@id": "gts:interactingObject", "@type": "@id"},
+		"interactionTarget":     doc{"@id": "gts:interactionTarget", "@type": "@id"},
+		"LikeRequest":           "gts:LikeRequest",
+		"ReplyRequest":          "gts:ReplyRequest",
+		"AnnounceRequest":       "gts:AnnounceRequest",
+		"LikeAuthorization":     "gts:LikeAuthorization",
+		"ReplyAuthorization":    "gts:ReplyAuthorization",
+		"AnnounceAuthorization": "gts:AnnounceAuthorization",
+		"QuoteRequest":          "https://w3id.org/fep/044f#QuoteRequest",
+		"QuoteAuthorization":    "https://w3id.org/fep/044f#QuoteAuthorization",
+		"quoteAuthorization":    doc{"@id": "https://w3id.org/fep/044f#quoteAuthorization", "@type": "@id"},
 	},
 }
 
@@ -290,7 +317,93 @@ func (f *Federation) noteDoc(b *statusBundle) doc {
 	if st.EditedAt != nil {
 		d["updated"] = asTime(*st.EditedAt)
 	}
+	d["interactionPolicy"] = f.interactionPolicyDoc(b)
+	// An approved reply proves its approval to the servers it reaches
+	// (GoToSocial: approvedBy before 0.20, replyAuthorization since).
+	if st.ApprovedBy != "" {
+		d["approvedBy"] = st.ApprovedBy
+	}
+	if st.Authorization != "" {
+		d["replyAuthorization"] = st.Authorization
+	}
 	return d
+}
+
+// interactionPolicyDoc renders a local post's policy as GoToSocial's
+// interactionPolicy (Mastodon reads its canQuote). Every kind is set: a
+// kind set tells other servers that Herald enforces it. As GoToSocial
+// does, the author is always named, and the accounts the post mentions for
+// replies (unless public covers them).
+func (f *Federation) interactionPolicyDoc(b *statusBundle) doc {
+	p := core.EffectivePolicy(b.st)
+	a := b.author
+	iris := func(values []string) []string {
+		out := []string{}
+		add := func(v string) {
+			if v != "" && !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+		for _, v := range values {
+			switch v {
+			case model.PolicyPublic:
+				// "Anyone who may see it": for a followers-only or direct
+				// post, say who that is, so that Public is never named in
+				// a post that is not public (servers that look for it
+				// anywhere would take the post for public).
+				switch b.st.Visibility {
+				case model.Private:
+					add(a.URI + "/followers")
+					for _, m := range b.mentions {
+						add(m.URI)
+					}
+				case model.Direct:
+					for _, m := range b.mentions {
+						add(m.URI)
+					}
+				default:
+					add(Public)
+				}
+			case model.PolicyFollowers:
+				add(a.URI + "/followers")
+			case model.PolicyFollowing:
+				add(a.URI + "/following")
+			case model.PolicyAuthor:
+				add(a.URI)
+			case model.PolicyMentioned:
+				for _, m := range b.mentions {
+					add(m.URI)
+				}
+			default:
+				add(v)
+			}
+		}
+		return out
+	}
+	sub := func(kind model.InteractionKind) doc {
+		r := p.Rule(kind)
+		auto, manual := iris(r.Automatic), iris(r.Manual)
+		if !slices.Contains(auto, Public) {
+			if !slices.Contains(auto, a.URI) {
+				auto = append(auto, a.URI)
+			}
+			if kind == model.InteractReply {
+				for _, m := range b.mentions {
+					if !slices.Contains(auto, m.URI) {
+						auto = append(auto, m.URI)
+					}
+				}
+			}
+		}
+		// always and approvalRequired: GoToSocial before 0.20.
+		return doc{"automaticApproval": auto, "manualApproval": manual, "always": auto, "approvalRequired": manual}
+	}
+	return doc{
+		"canLike":     sub(model.InteractFavourite),
+		"canReply":    sub(model.InteractReply),
+		"canAnnounce": sub(model.InteractReblog),
+		"canQuote":    sub(model.InteractQuote),
+	}
 }
 
 // createDoc wraps a Note in its Create (id: status URI + "/activity").
@@ -342,7 +455,7 @@ func (f *Federation) announceDoc(boost *model.Status, booster *model.Account, or
 	default:
 		to, cc = []string{booster.URI + "/followers"}, []string{originalAuthor.URI}
 	}
-	return withContext(doc{
+	d := doc{
 		"id":        announceID(boost.URI),
 		"type":      "Announce",
 		"actor":     booster.URI,
@@ -350,7 +463,15 @@ func (f *Federation) announceDoc(boost *model.Status, booster *model.Account, or
 		"to":        to,
 		"cc":        cc,
 		"object":    original.URI,
-	})
+	}
+	// An approved boost proves its approval (GoToSocial).
+	if boost.ApprovedBy != "" {
+		d["approvedBy"] = boost.ApprovedBy
+	}
+	if boost.Authorization != "" {
+		d["announceAuthorization"] = boost.Authorization
+	}
+	return withContext(d)
 }
 
 // tombstoneDoc is what a deleted object answers, with 410.

@@ -7,6 +7,7 @@ import (
 	"html"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -222,6 +223,12 @@ func visibilityOf(o *Object, followersURL string) model.Visibility {
 // ingestNote stores a remote post whose author was checked (the signer of
 // its Create, or the owner of the host it was fetched from).
 func (f *Federation) ingestNote(ctx context.Context, author *model.Account, o *Object, depth int) (*model.Status, error) {
+	return f.ingestRequestedNote(ctx, author, o, depth, "")
+}
+
+// ingestRequestedNote is ingestNote for a reply that came as the
+// instrument of a ReplyRequest (requestURI its id).
+func (f *Federation) ingestRequestedNote(ctx context.Context, author *model.Account, o *Object, depth int, requestURI string) (*model.Status, error) {
 	if string(o.AttributedTo.ID) != author.URI {
 		return nil, permanentf("%s is attributed to %q, not %s", o.ID, o.AttributedTo.ID, author.URI)
 	}
@@ -242,6 +249,7 @@ func (f *Federation) ingestNote(ctx context.Context, author *model.Account, o *O
 		Visibility:  visibilityOf(o, author.FollowersURL),
 		Language:    lang,
 		CreatedAt:   o.Published.Time,
+		Policy:      policyOf(o, author),
 	}
 	// As for actors, a url on another host is not the post's (Mastodon's
 	// invalid_origin check): it would pass the post off as someone else's.
@@ -261,13 +269,55 @@ func (f *Federation) ingestNote(ctx context.Context, author *model.Account, o *O
 		}
 	}
 	mentionIDs, tags := f.tagsOf(ctx, o)
-	stored, err := f.svc.IngestRemoteStatus(ctx, st, mentionIDs, tags)
+	stored, err := f.svc.IngestRequestedStatus(ctx, st, mentionIDs, tags, requestURI)
 	if err != nil {
 		return nil, err
 	}
 	f.ingestEmojis(ctx, author.Domain, o)
 	f.ingestAttachments(ctx, stored, o)
 	return stored, nil
+}
+
+// policyOf reads a remote post's interactionPolicy in Herald's terms: the
+// public collection, the author's followers and following collections and
+// the author become keywords; other actors stay named by their ids. A kind
+// the policy leaves out takes GoToSocial's default for it; no policy at
+// all is nil (model.OpenInteractionPolicy).
+func policyOf(o *Object, author *model.Account) *model.InteractionPolicy {
+	doc := o.InteractionPolicy
+	if !doc.Present {
+		return nil
+	}
+	values := func(iris IRIs) []string {
+		var out []string
+		for _, iri := range iris {
+			v := iri
+			switch {
+			case isPublic(iri):
+				v = model.PolicyPublic
+			case iri == author.URI:
+				v = model.PolicyAuthor
+			case author.FollowersURL != "" && iri == author.FollowersURL:
+				v = model.PolicyFollowers
+			case author.FollowingURL != "" && iri == author.FollowingURL:
+				v = model.PolicyFollowing
+			}
+			if !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	p := model.OpenInteractionPolicy()
+	for _, k := range []struct {
+		kind model.InteractionKind
+		sub  SubPolicy
+	}{{model.InteractFavourite, doc.CanLike}, {model.InteractReply, doc.CanReply}, {model.InteractReblog, doc.CanAnnounce}, {model.InteractQuote, doc.CanQuote}} {
+		if k.sub.Present {
+			p.SetRule(k.kind, model.PolicyRule{Automatic: values(k.sub.Automatic), Manual: values(k.sub.Manual)})
+		}
+	}
+	return &p
 }
 
 // convertContent turns non-Note objects into a Note's HTML, as Mastodon

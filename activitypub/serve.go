@@ -70,6 +70,8 @@ func (f *Federation) Register(e *echo.Echo) {
 	get("/users/:username/statuses/:id", f.handleStatus, false)
 	get("/users/:username/statuses/:id/activity", f.handleStatusActivity, false)
 	get("/users/:username/statuses/:id/replies", f.handleReplies, false)
+	get("/users/:username/authorizations/:id", f.handleAuthorization, false)
+	get("/users/:username/accepts/:id", f.handleAccept, false)
 	post("/users/:username/inbox", f.handleInbox)
 	post("/inbox", f.handleInbox)
 }

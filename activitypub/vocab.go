@@ -65,6 +65,16 @@ type Object struct {
 	FocalPoint Floats `json:"focalPoint"`
 	Width      Int    `json:"width"`
 	Height     Int    `json:"height"`
+	// Interaction policies (GoToSocial's, Mastodon's canQuote) and the
+	// approvals of interactions.
+	InteractionPolicy  PolicyDoc `json:"interactionPolicy"`
+	ApprovedBy         Str       `json:"approvedBy"`
+	ReplyAuthorization Str       `json:"replyAuthorization"`
+	QuoteAuthorization Str       `json:"quoteAuthorization"`
+	// Interaction requests (ReplyRequest, QuoteRequest, ...) and their
+	// answers.
+	Instrument Ref `json:"instrument"`
+	Result     Ref `json:"result"`
 	// Questions.
 	OneOf    Objects `json:"oneOf"`
 	AnyOf    Objects `json:"anyOf"`
@@ -129,7 +139,8 @@ func decodeObject(data []byte, o *Object, depth int) error {
 	if err := json.Unmarshal(data, (*rawObject)(o)); err != nil {
 		return err
 	}
-	for _, r := range []*Ref{&o.Actor, &o.Object, &o.Target, &o.AttributedTo, &o.InReplyTo, &o.Replies, &o.MovedTo, &o.First, &o.Next} {
+	for _, r := range []*Ref{&o.Actor, &o.Object, &o.Target, &o.AttributedTo, &o.InReplyTo, &o.Replies, &o.MovedTo, &o.First, &o.Next,
+		&o.Instrument, &o.Result} {
 		r.expand(depth + 1)
 	}
 	for _, l := range []*Objects{&o.Tag, &o.Attachment, &o.Icon, &o.Image, &o.OneOf, &o.AnyOf, &o.Items, &o.OrderedItems} {
@@ -512,6 +523,51 @@ func (u URLs) HTML() string {
 		return u[0].Href
 	}
 	return ""
+}
+
+// PolicyDoc is a post's interactionPolicy (GoToSocial): for each kind of
+// interaction, who is approved automatically and who manually. Present
+// reports whether the post declared one at all (absent, null or {}: it
+// did not); each SubPolicy likewise.
+type PolicyDoc struct {
+	Present                                  bool
+	CanLike, CanReply, CanAnnounce, CanQuote SubPolicy
+}
+
+// SubPolicy is one kind's rule: automaticApproval (or the older always)
+// and manualApproval (or approvalRequired), each a string or a list.
+type SubPolicy struct {
+	Present           bool
+	Automatic, Manual IRIs
+}
+
+func (p *PolicyDoc) UnmarshalJSON(b []byte) error {
+	*p = PolicyDoc{}
+	var raw map[string]json.RawMessage
+	if json.Unmarshal(b, &raw) != nil {
+		return nil
+	}
+	for key, into := range map[string]*SubPolicy{"canLike": &p.CanLike, "canReply": &p.CanReply, "canAnnounce": &p.CanAnnounce, "canQuote": &p.CanQuote} {
+		v, ok := raw[key]
+		if !ok {
+			continue
+		}
+		var sub map[string]json.RawMessage
+		if json.Unmarshal(v, &sub) != nil || len(sub) == 0 {
+			continue
+		}
+		into.Present, p.Present = true, true
+		for _, k := range []string{"automaticApproval", "always"} {
+			into.Automatic = append(into.Automatic, stringsOf(sub[k])...)
+		}
+		for _, k := range []string{"manualApproval", "approvalRequired"} {
+			into.Manual = append(into.Manual, stringsOf(sub[k])...)
+		}
+		if len(into.Automatic) > maxListItems || len(into.Manual) > maxListItems {
+			*into = SubPolicy{Present: true} // absurd: nobody but the author
+		}
+	}
+	return nil
 }
 
 // Endpoints is the actor's endpoints object.

@@ -42,6 +42,10 @@ type Status struct {
 	Bookmarked         *bool              `json:"bookmarked,omitempty"`
 	Pinned             *bool              `json:"pinned,omitempty"`
 	Filtered           []any              `json:"filtered,omitempty"`
+	// InteractionPolicy is GoToSocial's (not Mastodon's): who may
+	// favourite, reply, boost and quote. Optional, so that clients that do
+	// not know it are not affected.
+	InteractionPolicy *InteractionPolicy `json:"interaction_policy,omitempty"`
 }
 
 type StatusApplication struct {
@@ -123,7 +127,8 @@ func (a *API) status(v *core.StatusView, st *model.Status) (Status, bool) {
 		ReblogsCount:      st.ReblogsCount,
 		FavouritesCount:   st.FavouritesCount,
 		RepliesCount:      st.RepliesCount,
-		QuoteApproval:     QuoteApproval{Automatic: []string{"public"}, Manual: []string{}, CurrentUser: "automatic"},
+		QuoteApproval:     quoteApproval(st),
+		InteractionPolicy: interactionPolicy(core.EffectivePolicy(st)),
 		TaggedCollections: []any{},
 		Language:          strPtr(st.Language),
 		EditedAt:          fmtTimePtr(st.EditedAt),

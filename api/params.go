@@ -363,3 +363,61 @@ func indexLess(a, b string) bool {
 	}
 	return a < b
 }
+
+// nestedStrings reads a list nested under objects: path a, b, c is
+// {"a": {"b": {"c": [...]}}} in JSON and a[b][c][]=.. (or a[b][c]=..,
+// a[b][c][0]=..) in forms. ok is false when it is absent; empty values
+// are dropped (a form's way to send an empty list).
+func (p *Params) nestedStrings(path []string) (values []string, ok bool) {
+	if len(path) == 0 {
+		return nil, false
+	}
+	if p.json != nil {
+		var cur any = p.json
+		for _, k := range path {
+			m, isMap := cur.(map[string]any)
+			if !isMap {
+				return nil, false
+			}
+			if cur, ok = m[k]; !ok {
+				return nil, false
+			}
+		}
+		switch x := cur.(type) {
+		case []any:
+			for _, e := range x {
+				if s := scalarText(e); s != "" {
+					values = append(values, s)
+				}
+			}
+		default:
+			if s := scalarText(x); s != "" {
+				values = []string{s}
+			}
+		}
+		return values, true
+	}
+	key := path[0]
+	for _, k := range path[1:] {
+		key += "[" + k + "]"
+	}
+	var keys []string
+	for k := range p.values {
+		if k == key || k == key+"[]" || (strings.HasPrefix(k, key+"[") && strings.HasSuffix(k, "]") && !strings.Contains(k[len(key)+1:], "[")) {
+			keys = append(keys, k)
+		}
+	}
+	// key[0], key[1], ... in index order.
+	sort.Slice(keys, func(i, j int) bool {
+		return indexLess(strings.Trim(keys[i][len(key):], "[]"), strings.Trim(keys[j][len(key):], "[]"))
+	})
+	for _, k := range keys {
+		ok = true
+		for _, v := range p.values[k] {
+			if v != "" {
+				values = append(values, v)
+			}
+		}
+	}
+	return values, ok
+}

@@ -80,6 +80,9 @@ func (a *API) postStatus(c echo.Context) error {
 	} else if ok {
 		pp.Sensitive = &v
 	}
+	if pp.InteractionPolicy, err = statusPolicyChoice(p); err != nil {
+		return err
+	}
 	if p.Has("poll") {
 		return herr.Unprocessable("Validation failed: Polls are not supported yet")
 	}
@@ -165,6 +168,9 @@ func (a *API) editStatus(c echo.Context) error {
 		return err
 	} else if ok {
 		ep.Sensitive = &v
+	}
+	if ep.InteractionPolicy, err = statusPolicyChoice(p); err != nil {
+		return err
 	}
 	st, err := a.svc.EditStatus(c.Request().Context(), caller(c), id, ep)
 	if err != nil {

@@ -78,6 +78,7 @@ type Store interface {
 	Settings
 	Outbox
 	Statuses
+	Interactions
 	Social
 	Timelines
 	Notifications

@@ -28,7 +28,11 @@ type NewStatus struct {
 	// IdempotencyKey, when set, makes a retried local post return the first
 	// status instead of creating a second one (Idempotency-Key header).
 	IdempotencyKey string
-	Events         []model.OutboxEvent
+	// Request is the interaction request of a reply to a local post that
+	// its author answers (held for approval, Status.PendingApproval, or
+	// approved at once but announced), written with it (ReplyID set here).
+	Request *model.InteractionRequest
+	Events  []model.OutboxEvent
 }
 
 // StatusFlags is what one viewer did to a status (Mastodon's favourited,
@@ -51,13 +55,15 @@ type Statuses interface {
 	// NewStatus): the author's and local followers' home feeds (respecting
 	// visibility: direct only to mentioned local accounts), mention/reply
 	// notifications for local accounts, the parent's replies_count, the
-	// author's statuses_count and last_status_at. When IdempotencyKey names
+	// author's statuses_count and last_status_at; a status pending approval
+	// gets none of the feeds, notifications and parent's count until it is
+	// approved (Interactions). When IdempotencyKey names
 	// an existing post it returns that post and existed = true. A status
 	// whose URI is already stored is not written again: the stored one is
 	// returned with existed = true.
 	CreateStatus(ctx context.Context, n NewStatus) (st *model.Status, existed bool, err error)
 	// UpdateStatus stores an edit (content, text, spoiler, sensitive,
-	// language, edited_at) and its tags.
+	// language, edited_at, interaction policy) and its tags.
 	UpdateStatus(ctx context.Context, st *model.Status, tags []string, events []model.OutboxEvent) error
 	// DeleteStatus removes a status, its boosts and every row that depends on
 	// it, leaves a tombstone for local ones, fixes the counters, and queues events.

@@ -185,6 +185,79 @@ func (w *UI) notificationsPage(c echo.Context) error {
 	return w.render(c, http.StatusOK, "notifications", page{"Title": "Notifications", "Notes": out, "Next": next})
 }
 
+// RequestItem is one interaction waiting for the signed-in author.
+type RequestItem struct {
+	ID       int64
+	Text     string
+	From     *model.Account
+	Item     Item // the post interacted with
+	HasItem  bool
+	Reply    Item // the held reply
+	HasReply bool
+	Created  string
+}
+
+// requestsPage lists the interactions waiting for the user's approval
+// (core's interaction requests; GoToSocial's /api/v1/interaction_requests).
+func (w *UI) requestsPage(c echo.Context) error {
+	cl := w.caller(c)
+	pg, err := pageParams(c)
+	if err != nil {
+		return w.fail(c, err)
+	}
+	rp, err := w.svc.InteractionRequests(c.Request().Context(), cl, storage.InteractionRequestFilter{}, pg)
+	if err != nil {
+		return w.fail(c, err)
+	}
+	items := map[int64]Item{}
+	for _, it := range w.items(rp.View, cl) {
+		items[it.Status.ID] = it
+	}
+	verbs := map[model.InteractionKind]string{model.InteractReply: "replied to your post", model.InteractFavourite: "favourited your post",
+		model.InteractReblog: "boosted your post", model.InteractQuote: "quoted your post"}
+	var out []RequestItem
+	for _, r := range rp.Requests {
+		ri := RequestItem{ID: r.ID, Text: verbs[r.Kind], From: rp.Accounts[r.AccountID], Created: r.CreatedAt.UTC().Format("2 Jan 2006, 15:04")}
+		if ri.From == nil {
+			continue
+		}
+		ri.Item, ri.HasItem = items[r.StatusID]
+		if r.ReplyID != 0 {
+			ri.Reply, ri.HasReply = items[r.ReplyID]
+		}
+		out = append(out, ri)
+	}
+	next := ""
+	if rp.Oldest != 0 && len(rp.Requests) > 0 {
+		next = "/requests?max_id=" + strconv.FormatInt(rp.Oldest, 10)
+	}
+	return w.render(c, http.StatusOK, "requests", page{"Title": "Requests", "Requests": out, "Next": next})
+}
+
+// requestAnswer approves (authorize) or rejects an interaction request.
+func (w *UI) requestAnswer(c echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		return w.errorPage(c, http.StatusNotFound, "Not found", "No such request.")
+	}
+	var accept bool
+	switch c.Param("op") {
+	case "authorize":
+		accept = true
+	case "reject":
+	default:
+		return w.errorPage(c, http.StatusNotFound, "Not found", "No such action.")
+	}
+	if _, err := w.svc.AnswerInteractionRequest(c.Request().Context(), w.caller(c), id, accept); err != nil {
+		return w.fail(c, err)
+	}
+	msg := "Rejected."
+	if accept {
+		msg = "Approved."
+	}
+	return w.done(c, "/requests", msg)
+}
+
 const maxComposeMedia = 4
 
 // compose posts a status from the form (multipart when media is attached).
@@ -247,10 +320,14 @@ func (w *UI) compose(c echo.Context) error {
 		}
 		return w.errorPage(c, he.Status, "Not posted", he.Msg+" Go back to keep your text.")
 	}
-	if c.FormValue("then") == "status" {
-		return w.done(c, "/@"+cl.Account.Username+"/"+strconv.FormatInt(st.ID, 10), "Posted.")
+	msg := "Posted."
+	if st.PendingApproval {
+		msg = "Sent: the author you answer must approve it before others see it."
 	}
-	return w.done(c, back, "Posted.")
+	if c.FormValue("then") == "status" {
+		return w.done(c, "/@"+cl.Account.Username+"/"+strconv.FormatInt(st.ID, 10), msg)
+	}
+	return w.done(c, back, msg)
 }
 
 // statusAction is favourite, unfavourite, reblog, unreblog, bookmark,

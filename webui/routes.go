@@ -96,6 +96,8 @@ func (w *UI) routeTable() []Route {
 	get("/home", Session, w.homeTimeline)
 	get("/local", Session, w.localTimeline)
 	get("/notifications", Session, w.notificationsPage)
+	get("/requests", Session, w.requestsPage)
+	post("/requests/:id/:op", CSRFSession, w.requestAnswer)
 	post("/statuses", CSRFSession, w.compose)
 	post("/statuses/:id/:op", CSRFSession, w.statusAction)
 

@@ -29,8 +29,28 @@ type Config struct {
 	Limits       Limits       `toml:"limits"`
 	Media        Media        `toml:"media"`
 	Jobs         Jobs         `toml:"jobs"`
+	Interactions Interactions `toml:"interactions"`
 	Log          Log          `toml:"log"`
 }
+
+// Interactions is the instance's default interaction policy: who may
+// reply to, boost, favourite and quote the posts of an account that has
+// not chosen its own defaults. Each kind lists who is approved at once and
+// who (beyond them) needs the author's approval; the values are public,
+// followers, following, mentioned and author.
+type Interactions struct {
+	Reply             []string `toml:"reply"`
+	ReplyApproval     []string `toml:"reply_approval"`
+	Reblog            []string `toml:"reblog"`
+	ReblogApproval    []string `toml:"reblog_approval"`
+	Favourite         []string `toml:"favourite"`
+	FavouriteApproval []string `toml:"favourite_approval"`
+	Quote             []string `toml:"quote"`
+	QuoteApproval     []string `toml:"quote_approval"`
+}
+
+// interactionValues are the values an interaction policy list may hold.
+var interactionValues = map[string]bool{"public": true, "followers": true, "following": true, "mentioned": true, "author": true}
 
 // Jobs tunes the background job runtime (internal/jobs).
 type Jobs struct {
@@ -249,6 +269,13 @@ func Default() Config {
 			FailedSignInsWindow:     Duration{time.Hour},
 		},
 		Jobs: Jobs{Lease: Duration{time.Minute}, Poll: Duration{2 * time.Second}},
+		Interactions: Interactions{
+			Reply:     []string{"public"},
+			Reblog:    []string{"public"},
+			Favourite: []string{"public"},
+			// Quoting is opt-in, as in Mastodon and GoToSocial.
+			Quote: []string{"author"},
+		},
 		Media: Media{
 			MaxImageBytes: 16 << 20,
 			MaxVideoBytes: 99 << 20,
@@ -471,6 +498,22 @@ func (c *Config) validate() error {
 	}
 	if c.Media.RemoteCacheTTL.Duration <= 0 {
 		bad("media.remote_cache_ttl must be positive")
+	}
+	in := &c.Interactions
+	for _, l := range []struct {
+		key  string
+		list *[]string
+	}{{"reply", &in.Reply}, {"reply_approval", &in.ReplyApproval}, {"reblog", &in.Reblog}, {"reblog_approval", &in.ReblogApproval},
+		{"favourite", &in.Favourite}, {"favourite_approval", &in.FavouriteApproval}, {"quote", &in.Quote}, {"quote_approval", &in.QuoteApproval}} {
+		var norm []string // an empty list is nil, as when the key is absent
+		for _, v := range *l.list {
+			v = strings.ToLower(strings.TrimSpace(v))
+			if !interactionValues[v] {
+				bad("interactions.%s: %q is not one of public, followers, following, mentioned, author", l.key, v)
+			}
+			norm = append(norm, v)
+		}
+		*l.list = norm
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -84,6 +84,7 @@ func TestInvalidConfig(t *testing.T) {
 		"bad smtp":     "[smtp]\nsecurity = \"maybe\"\n",
 		"smtp no from": "[smtp]\nhost = \"mail.example\"\n",
 		"bad allow":    "[registration]\nemail_domain_allowlist = [\"a@b\"]\n",
+		"bad policy":   "[interactions]\nreply_approval = [\"friends\"]\n",
 	}
 	for name, body := range cases {
 		p := filepath.Join(dir, strings.ReplaceAll(name, " ", "_")+".toml")

@@ -140,6 +140,24 @@ type userDataStore interface {
 	StatusByID(ctx context.Context, id int64) (*model.Status, error)
 }
 
+// InteractionService owns what authors do with interaction policies: their
+// defaults and the interactions waiting for their answer
+// (interaction_requests.go; the rule itself is interactions.go's).
+type InteractionService struct {
+	*Service
+	store interactionStore
+}
+
+type interactionStore interface {
+	// storage.Accounts
+	AccountByID(ctx context.Context, id int64) (*model.Account, error)
+	AccountsByIDs(ctx context.Context, ids []int64) (map[int64]*model.Account, error)
+	storage.Interactions
+	// storage.Statuses
+	StatusByID(ctx context.Context, id int64) (*model.Status, error)
+	StatusesByIDs(ctx context.Context, ids []int64) (map[int64]*model.Status, error)
+}
+
 // FederationService owns what other servers tell us: remote accounts and
 // their moves, remote statuses and interactions, and the look-ups the
 // federation engine needs (federation_*.go, statuses_remote.go,
@@ -164,5 +182,10 @@ type federationStore interface {
 	FollowerInboxes(ctx context.Context, targetID int64) ([]string, error)
 	Followers(ctx context.Context, accountID int64, p model.Page) ([]storage.AccountLink, error)
 	Following(ctx context.Context, accountID int64, p model.Page) ([]storage.AccountLink, error)
+	// storage.Interactions
+	ApproveStatus(ctx context.Context, statusID int64, approvedBy, authorization string, events []model.OutboxEvent) error
+	CreateInteractionRequest(ctx context.Context, r *model.InteractionRequest, events []model.OutboxEvent) error
+	InteractionRequest(ctx context.Context, id int64) (*model.InteractionRequest, error)
+	WithdrawInteraction(ctx context.Context, accountID int64, uri string) error
 	storage.Statuses
 }

@@ -19,7 +19,7 @@ import (
 func TestAreasHoldOnlyTheirPartOfTheStore(t *testing.T) {
 	whole := reflect.TypeOf((*storage.Store)(nil)).Elem()
 	areas := map[string]reflect.Type{}
-	for _, a := range []any{AuthService{}, AdminService{}, MediaService{}, NotificationService{}, UserDataService{}, FederationService{}} {
+	for _, a := range []any{AuthService{}, AdminService{}, MediaService{}, NotificationService{}, UserDataService{}, InteractionService{}, FederationService{}} {
 		typ := reflect.TypeOf(a)
 		areas[typ.Name()] = typ
 		f, ok := typ.FieldByName("store")

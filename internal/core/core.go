@@ -47,6 +47,7 @@ type Service struct {
 	*MediaService
 	*NotificationService
 	*UserDataService
+	*InteractionService
 	*FederationService
 }
 
@@ -67,6 +68,7 @@ func New(cfg config.Config, store storage.Store, log *slog.Logger) *Service {
 	s.MediaService = &MediaService{Service: s, store: store}
 	s.NotificationService = &NotificationService{Service: s, store: store}
 	s.UserDataService = &UserDataService{Service: s, store: store}
+	s.InteractionService = &InteractionService{Service: s, store: store}
 	s.FederationService = &FederationService{Service: s, store: store}
 	return s
 }

@@ -26,6 +26,10 @@ type PostParams struct {
 	// IdempotencyKey makes a retried request return the first status.
 	IdempotencyKey string
 	MediaIDs       []string
+	// InteractionPolicy says who may reply, boost, favourite and quote;
+	// the kinds it leaves out take the account's default for the
+	// visibility.
+	InteractionPolicy PolicyChoice
 }
 
 // Context limits, as Mastodon's.
@@ -174,8 +178,15 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 		AppID:       c.Token.AppID,
 	}
 	st.CreatedAt = id.Time(st.ID).UTC()
+	policy, err := s.newPostPolicy(ctx, author.ID, vis, p.InteractionPolicy)
+	if err != nil {
+		return nil, err
+	}
+	st.Policy = &policy
+	events := []model.OutboxEvent{{Kind: model.EventStatusCreate, AccountID: author.ID, ObjectID: st.ID}}
+	var request *model.InteractionRequest
 	if p.InReplyToID != 0 {
-		parent, _, err := s.visibleStatus(ctx, author.ID, p.InReplyToID)
+		parent, parentAuthor, err := s.visibleStatus(ctx, author.ID, p.InReplyToID)
 		if err != nil {
 			return nil, err
 		}
@@ -183,6 +194,28 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 			return nil, herr.NotFound("status")
 		}
 		st.InReplyToID, st.InReplyToAccountID, st.InReplyToURI = parent.ID, parent.AccountID, parent.URI
+		if parent.PendingApproval {
+			// Its thread is not shown yet: nothing may hang from it.
+			return nil, herr.Unprocessable("Validation failed: This post is waiting for approval; it cannot be replied to yet")
+		}
+		d, err := s.decide(ctx, model.InteractReply, parent, author)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case d.Approval == Denied:
+			return nil, deniedMessage(model.InteractReply)
+		case d.Approval == NeedsApproval && parentAuthor.Local():
+			// Held here for the parent's author; it federates once approved.
+			st.PendingApproval = true
+			request = &model.InteractionRequest{Kind: model.InteractReply, StatusID: parent.ID,
+				TargetAccountID: parent.AccountID, AccountID: author.ID}
+			events = nil
+		case !parentAuthor.Local() && (d.Approval == NeedsApproval || d.ByRelation):
+			// Sent to the parent's author alone (the outbox sees it is
+			// pending), shown to nobody else until their Accept arrives.
+			st.PendingApproval = true
+		}
 	}
 	r := s.renderLocal(ctx, p.Text)
 	st.Content = r.HTML
@@ -195,7 +228,8 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 		Tags:           r.Tags,
 		MediaIDs:       mediaIDs,
 		IdempotencyKey: strings.TrimSpace(p.IdempotencyKey),
-		Events:         []model.OutboxEvent{{Kind: model.EventStatusCreate, AccountID: author.ID, ObjectID: st.ID}},
+		Request:        request,
+		Events:         events,
 	})
 	if errors.Is(err, storage.ErrMediaNotAttachable) {
 		return nil, herr.Unprocessable("Validation failed: Media attachments are invalid")
@@ -208,14 +242,35 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 			s.fetchCardLater(ctx, created)
 		}
 		s.kick()
-		s.webhookEvent(ctx, EventStatusCreated, created.ID)
-		s.recordConversation(ctx, created)
-		s.notify(ChangeStatusCreated, author.ID, created.ID)
-		for _, m := range created.MentionIDs {
-			s.notify(ChangeNotification, m, created.ID)
-		}
+		s.statusReleased(ctx, created)
 	}
 	return created, nil
+}
+
+// statusReleased tells who should hear of a new status, once it is shown
+// (a held reply: when it is approved).
+func (s *Service) statusReleased(ctx context.Context, st *model.Status) {
+	if st.PendingApproval {
+		return
+	}
+	if st.Local {
+		s.webhookEvent(ctx, EventStatusCreated, st.ID) // Mastodon's status.created is for local posts
+	}
+	s.recordConversation(ctx, st)
+	s.notify(ChangeStatusCreated, st.AccountID, st.ID)
+	for _, m := range st.MentionIDs {
+		s.notify(ChangeNotification, m, st.ID)
+	}
+}
+
+// newPostPolicy is the policy of a new post: what was asked for, on the
+// author's default for the visibility.
+func (s *Service) newPostPolicy(ctx context.Context, authorID int64, vis model.Visibility, asked PolicyChoice) (model.InteractionPolicy, error) {
+	base, err := s.defaultInteractionPolicy(ctx, authorID, vis)
+	if err != nil || asked == nil {
+		return base, err
+	}
+	return asked.onto(base)
 }
 
 // Status returns a status the caller may see.
@@ -322,6 +377,8 @@ type EditParams struct {
 	Sensitive   *bool
 	Language    *string
 	MediaIDs    []string
+	// InteractionPolicy changes the post's policy, for the kinds it names.
+	InteractionPolicy PolicyChoice
 }
 
 // EditStatus edits one of the caller's statuses.
@@ -356,6 +413,13 @@ func (s *Service) EditStatus(ctx context.Context, c *Caller, statusID int64, p E
 	}
 	if p.Language != nil {
 		st.Language = strings.TrimSpace(*p.Language)
+	}
+	if p.InteractionPolicy != nil {
+		changed, err := p.InteractionPolicy.onto(effectivePolicy(st))
+		if err != nil {
+			return nil, err
+		}
+		st.Policy = &changed
 	}
 	r := s.renderLocal(ctx, p.Text)
 	now := time.Now().UTC()
@@ -478,12 +542,25 @@ func (s *Service) interactable(ctx context.Context, c *Caller, statusID int64) (
 	return st, author, nil
 }
 
-// Favourite favourites a status (idempotent) and returns it.
+// Favourite favourites a status (idempotent) and returns it. When the
+// author of a local post must approve, the favourite waits as a request.
 func (s *Service) Favourite(ctx context.Context, c *Caller, statusID int64) (*model.Status, error) {
 	st, author, err := s.interactable(ctx, c, statusID)
 	if err != nil {
 		return nil, err
 	}
+	d, err := s.decide(ctx, model.InteractFavourite, st, c.Account)
+	if err != nil {
+		return nil, err
+	}
+	if d.Approval == Denied {
+		return nil, deniedMessage(model.InteractFavourite)
+	}
+	if d.Approval == NeedsApproval && author.Local() {
+		return st, s.requestLocalInteraction(ctx, c, model.InteractFavourite, st)
+	}
+	// A remote author's server decides on the Like it receives (it goes
+	// to that author alone), so it is sent whatever the policy asks.
 	var events []model.OutboxEvent
 	uri := ""
 	if !author.Local() {
@@ -537,9 +614,11 @@ func statusStoreErr(err error) error {
 	return herr.Internal(err)
 }
 
-// Reblog boosts a status (idempotent) and returns the boost.
+// Reblog boosts a status (idempotent) and returns the boost; when the
+// author of a local post must approve, the boost waits as a request and
+// the post is returned.
 func (s *Service) Reblog(ctx context.Context, c *Caller, statusID int64, visibility string) (*model.Status, error) {
-	st, _, err := s.interactable(ctx, c, statusID)
+	st, author, err := s.interactable(ctx, c, statusID)
 	if err != nil {
 		return nil, err
 	}
@@ -547,6 +626,20 @@ func (s *Service) Reblog(ctx context.Context, c *Caller, statusID int64, visibil
 	if st.Visibility == model.Direct || (st.Visibility == model.Private && !own) {
 		return nil, herr.Unprocessable("Validation failed: Reblog of status is not permitted")
 	}
+	d, err := s.decide(ctx, model.InteractReblog, st, c.Account)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case d.Approval == Denied:
+		return nil, deniedMessage(model.InteractReblog)
+	case d.Approval == NeedsApproval && author.Local():
+		return st, s.requestLocalInteraction(ctx, c, model.InteractReblog, st)
+	}
+	// A boost of a remote post that needs its author's approval (or that
+	// only their server can vouch for) goes to that author alone and
+	// waits for their Accept, as a reply does.
+	pending := !author.Local() && (d.Approval == NeedsApproval || d.ByRelation)
 	vis := model.Public
 	if visibility != "" {
 		v, ok := model.ParseVisibility(visibility)
@@ -559,7 +652,7 @@ func (s *Service) Reblog(ctx context.Context, c *Caller, statusID int64, visibil
 		vis = model.Private
 	}
 	boost := &model.Status{ID: id.New(), AccountID: c.Account.ID, Local: true, ReblogOfID: st.ID,
-		Visibility: vis, AppID: c.Token.AppID}
+		Visibility: vis, AppID: c.Token.AppID, PendingApproval: pending}
 	boost.CreatedAt = id.Time(boost.ID).UTC()
 	boost.URI = s.LocalStatusURI(c.Account.Username, strconv.FormatInt(boost.ID, 10)) + "/activity"
 	ev := model.OutboxEvent{Kind: model.EventReblog, AccountID: c.Account.ID, ObjectID: boost.ID}
@@ -569,9 +662,11 @@ func (s *Service) Reblog(ctx context.Context, c *Caller, statusID int64, visibil
 	}
 	if out.ID == boost.ID {
 		s.kick()
-		s.webhookEvent(ctx, EventStatusCreated, out.ID)
-		s.notify(ChangeStatusCreated, c.Account.ID, out.ID)
-		s.notify(ChangeNotification, st.AccountID, st.ID)
+		if !out.PendingApproval {
+			s.webhookEvent(ctx, EventStatusCreated, out.ID)
+			s.notify(ChangeStatusCreated, c.Account.ID, out.ID)
+			s.notify(ChangeNotification, st.AccountID, st.ID)
+		}
 	}
 	return out, nil
 }

@@ -33,6 +33,16 @@ func remoteID(published time.Time) (int64, time.Time) {
 // mentioned local accounts. Content is sanitised here whatever the caller
 // did. A status whose URI is known is returned as stored.
 func (s *FederationService) IngestRemoteStatus(ctx context.Context, st *model.Status, mentionIDs []int64, tags []string) (*model.Status, error) {
+	return s.IngestRequestedStatus(ctx, st, mentionIDs, tags, "")
+}
+
+// IngestRequestedStatus is IngestRemoteStatus for a reply that came in a
+// ReplyRequest (requestURI its id; "" for a Create): a reply to a local
+// post that its policy does not approve automatically is held for the
+// author (an interaction request), not shown; one approved only because
+// its author follows ours is announced with an Accept, which the replying
+// server waits for.
+func (s *FederationService) IngestRequestedStatus(ctx context.Context, st *model.Status, mentionIDs []int64, tags []string, requestURI string) (*model.Status, error) {
 	if st.URI == "" || st.AccountID == 0 {
 		return nil, herr.BadRequest("status without id or author")
 	}
@@ -51,13 +61,24 @@ func (s *FederationService) IngestRemoteStatus(ctx context.Context, st *model.St
 	if err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return nil, herr.Internal(err)
 	}
+	var request *model.InteractionRequest
+	var events []model.OutboxEvent
 	if parent != nil {
 		st.InReplyToID, st.InReplyToAccountID = parent.ID, parent.AccountID
 		// A reply to a local post its author may not see is dropped. Only
 		// local posts: who may see a remote one (its author's followers)
 		// is known only to its own server.
+		if parent.PendingApproval {
+			// A reply to a held reply would show a thread that is not
+			// shown yet (GoToSocial holds such replies too).
+			return nil, herr.Forbidden("a reply to a post waiting for approval")
+		}
 		if parent.Local {
 			if err := s.remoteMaySee(ctx, st.AccountID, parent); err != nil {
+				return nil, err
+			}
+			request, events, err = s.judgeRemoteReply(ctx, st, parent, requestURI)
+			if err != nil {
 				return nil, err
 			}
 		}
@@ -68,16 +89,16 @@ func (s *FederationService) IngestRemoteStatus(ctx context.Context, st *model.St
 			norm = append(norm, t)
 		}
 	}
-	out, existed, err := s.store.CreateStatus(ctx, storage.NewStatus{Status: st, MentionIDs: mentionIDs, Tags: norm})
+	out, existed, err := s.store.CreateStatus(ctx, storage.NewStatus{Status: st, MentionIDs: mentionIDs, Tags: norm,
+		Request: request, Events: events})
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
 	if !existed {
-		s.recordConversation(ctx, out)
-		s.notify(ChangeStatusCreated, out.AccountID, out.ID)
-		for _, m := range out.MentionIDs {
-			s.notify(ChangeNotification, m, out.ID)
+		if len(events) > 0 {
+			s.kick()
 		}
+		s.statusReleased(ctx, out)
 	}
 	return out, nil
 }
@@ -98,7 +119,8 @@ func (s *FederationService) remoteOwned(ctx context.Context, actorID int64, uri 
 }
 
 // UpdateRemoteStatus applies a remote edit (Update{Note}) from its author.
-// upd carries the new URI-identified content, spoiler, sensitivity and language.
+// upd carries the new URI-identified content, spoiler, sensitivity,
+// language and interaction policy.
 func (s *FederationService) UpdateRemoteStatus(ctx context.Context, actorID int64, upd *model.Status, tags []string) (*model.Status, error) {
 	st, err := s.remoteOwned(ctx, actorID, upd.URI)
 	if err != nil {
@@ -107,6 +129,7 @@ func (s *FederationService) UpdateRemoteStatus(ctx context.Context, actorID int6
 	st.Content = text.SanitizeRemote(upd.Content)
 	st.SpoilerText = text.PlainText(upd.SpoilerText)
 	st.Sensitive = upd.Sensitive
+	st.Policy = upd.Policy // what the post says now (none: open)
 	if upd.Language != "" {
 		st.Language = upd.Language
 	}
@@ -149,9 +172,15 @@ func (s *FederationService) remoteMaySee(ctx context.Context, actorID int64, st 
 	return nil
 }
 
-// RemoteFavourite records a remote Like of a status the actor may see.
+// RemoteFavourite records a remote Like of a status the actor may see;
+// one the status's policy does not approve automatically waits for its
+// author's answer.
 func (s *FederationService) RemoteFavourite(ctx context.Context, actorID int64, st *model.Status, uri string) error {
 	if err := s.remoteMaySee(ctx, actorID, st); err != nil {
+		return err
+	}
+	held, err := s.judgeRemoteInteraction(ctx, model.InteractFavourite, actorID, st, uri, "", time.Now())
+	if err != nil || held {
 		return err
 	}
 	if err := s.store.Favourite(ctx, actorID, st.ID, uri, nil); err != nil {
@@ -172,8 +201,12 @@ func (s *FederationService) RemoteUnfavourite(ctx context.Context, actorID, stat
 	return nil
 }
 
-// RemoteUnfavouriteByURI undoes a remote Like named by its id.
+// RemoteUnfavouriteByURI undoes a remote Like named by its id (or
+// withdraws it while it waits for approval).
 func (s *FederationService) RemoteUnfavouriteByURI(ctx context.Context, actorID int64, likeURI string) error {
+	if err := s.store.WithdrawInteraction(ctx, actorID, likeURI); err != nil {
+		return herr.Internal(err)
+	}
 	acc, statusID, err := s.store.FavouriteByURI(ctx, likeURI)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil
@@ -187,7 +220,9 @@ func (s *FederationService) RemoteUnfavouriteByURI(ctx context.Context, actorID 
 	return s.RemoteUnfavourite(ctx, actorID, statusID)
 }
 
-// RemoteReblog records a remote Announce of a status; uri is the Announce id.
+// RemoteReblog records a remote Announce of a status; uri is the Announce
+// id. A boost of a local post that its policy does not approve
+// automatically waits for the author's answer (nil boost).
 func (s *FederationService) RemoteReblog(ctx context.Context, actorID int64, orig *model.Status, uri string, published time.Time) (*model.Status, error) {
 	if orig.ReblogOfID != 0 {
 		return nil, herr.BadRequest("cannot boost a boost")
@@ -200,6 +235,12 @@ func (s *FederationService) RemoteReblog(ctx context.Context, actorID int64, ori
 	}
 	if err := s.remoteMaySee(ctx, actorID, orig); err != nil {
 		return nil, err
+	}
+	if orig.Local {
+		held, err := s.judgeRemoteInteraction(ctx, model.InteractReblog, actorID, orig, uri, "", published)
+		if err != nil || held {
+			return nil, err
+		}
 	}
 	boost := &model.Status{URI: uri, AccountID: actorID, ReblogOfID: orig.ID, Visibility: model.Public}
 	boost.ID, boost.CreatedAt = remoteID(published)
@@ -217,8 +258,12 @@ func (s *FederationService) RemoteReblog(ctx context.Context, actorID int64, ori
 	return out, nil
 }
 
-// RemoteUndoReblog removes a remote boost on Undo{Announce}.
+// RemoteUndoReblog removes a remote boost on Undo{Announce} (or withdraws
+// it while it waits for approval).
 func (s *FederationService) RemoteUndoReblog(ctx context.Context, actorID int64, uri string) error {
+	if err := s.store.WithdrawInteraction(ctx, actorID, uri); err != nil {
+		return herr.Internal(err)
+	}
 	st, err := s.remoteOwned(ctx, actorID, uri)
 	if err != nil {
 		if he := herr.As(err); he.Status == 404 {

@@ -36,6 +36,9 @@ type ViewOptions struct {
 	// engine renders its documents from the statuses alone, and needs no
 	// flags, apps, media or cards (fetches by other servers).
 	ruleOnly bool
+	// interactee shows the viewer the replies that wait for their
+	// approval (their interaction requests); unexported, as moderator.
+	interactee bool
 }
 
 // View applies the visibility rule to sts and loads what rendering needs:
@@ -96,6 +99,11 @@ func (s *Service) View(ctx context.Context, viewerID int64, sts []*model.Status,
 	visible := func(st *model.Status) bool {
 		if o.moderator {
 			return true
+		}
+		if o.interactee && st.PendingApproval && st.InReplyToAccountID == viewerID && viewerID != 0 {
+			held := *st
+			held.PendingApproval = false // judged as it will be once approved
+			st = &held
 		}
 		if !CanSee(viewerID, st, accs[st.AccountID], rel) {
 			return false

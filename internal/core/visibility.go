@@ -17,6 +17,7 @@ import (
 //
 //   - nobody sees statuses of suspended (or unknown) authors;
 //   - the author always sees their own statuses;
+//   - a reply waiting for approval (interactions.go) only its author sees;
 //   - a block either way hides everything;
 //   - public and unlisted: everyone, signed in or not;
 //   - private: the author's followers and the accounts mentioned;
@@ -30,6 +31,9 @@ func CanSee(viewerID int64, st *model.Status, author *model.Account, rel *storag
 	}
 	if viewerID != 0 && viewerID == st.AccountID {
 		return true
+	}
+	if st.PendingApproval {
+		return false
 	}
 	if viewerID != 0 && rel != nil && rel.Blocked[st.AccountID] {
 		return false

@@ -190,6 +190,17 @@ type Status struct {
 	FavouritesCount    int64
 	CreatedAt          time.Time
 	EditedAt           *time.Time
+	// Policy says who may reply, boost, favourite and quote; nil when the
+	// post declares none (model.OpenInteractionPolicy applies).
+	Policy *InteractionPolicy
+	// PendingApproval: a reply (or boost) waiting for the approval of the
+	// author it answers; only its own author sees it meanwhile.
+	PendingApproval bool
+	// ApprovedBy is the Accept by which a remote author approved this
+	// interaction, and Authorization the authorization object it named
+	// (GoToSocial's approvedBy and replyAuthorization); "" otherwise.
+	ApprovedBy    string
+	Authorization string
 
 	// Filled by the store on reads, not columns of statuses.
 	MentionIDs []int64
@@ -281,6 +292,10 @@ const (
 	EventPin           = "pin"
 	EventUnpin         = "unpin"
 	EventReportForward = "report.forward" // AccountID 0 (instance actor), ObjectID the report, Payload {"target_id","status_uris","comment"}
+	// The answer of a local author to a remote interaction with their post
+	// (ObjectID: the interaction request).
+	EventInteractionAccept = "interaction.accept"
+	EventInteractionReject = "interaction.reject"
 )
 
 type List struct {

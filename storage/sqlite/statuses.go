@@ -16,20 +16,26 @@ import (
 
 const statusColumns = `s.id, s.uri, s.url, s.account_id, s.local, s.in_reply_to_id, s.in_reply_to_account_id,
 	s.in_reply_to_uri, s.reblog_of_id, s.content, s.text, s.spoiler_text, s.sensitive, s.visibility, s.language,
-	s.app_id, s.replies_count, s.reblogs_count, s.favourites_count, s.created_at, s.edited_at`
+	s.app_id, s.replies_count, s.reblogs_count, s.favourites_count, s.created_at, s.edited_at,
+	s.interaction_policy, s.pending_approval, s.approved_by, s.authorization_uri`
 
 func scanStatus(row scanner, extra ...any) (*model.Status, error) {
 	var st model.Status
 	var reply, replyAcct, reblog, app, edited sql.NullInt64
 	var created int64
+	var policy sql.NullString
 	dest := []any{&st.ID, &st.URI, &st.URL, &st.AccountID, &st.Local, &reply, &replyAcct,
 		&st.InReplyToURI, &reblog, &st.Content, &st.Text, &st.SpoilerText, &st.Sensitive, &st.Visibility, &st.Language,
-		&app, &st.RepliesCount, &st.ReblogsCount, &st.FavouritesCount, &created, &edited}
+		&app, &st.RepliesCount, &st.ReblogsCount, &st.FavouritesCount, &created, &edited,
+		&policy, &st.PendingApproval, &st.ApprovedBy, &st.Authorization}
 	err := row.Scan(append(dest, extra...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, storage.ErrNotFound
 	}
 	if err != nil {
+		return nil, err
+	}
+	if st.Policy, err = decodePolicy(policy); err != nil {
 		return nil, err
 	}
 	st.InReplyToID, st.InReplyToAccountID, st.ReblogOfID, st.AppID = reply.Int64, replyAcct.Int64, reblog.Int64, app.Int64
@@ -154,13 +160,19 @@ func insertStatusRow(ctx context.Context, tx *sql.Tx, st *model.Status, events [
 	if st.ID == 0 {
 		st.ID = id.At(st.CreatedAt)
 	}
+	policy, err := encodePolicy(st.Policy)
+	if err != nil {
+		return err
+	}
 	for attempt := 0; ; attempt++ {
 		_, err := tx.ExecContext(ctx, `INSERT INTO statuses (id, uri, url, account_id, local, in_reply_to_id,
 			in_reply_to_account_id, in_reply_to_uri, reblog_of_id, content, text, spoiler_text, sensitive, visibility,
-			language, app_id, created_at, edited_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			language, app_id, created_at, edited_at, interaction_policy, pending_approval, approved_by, authorization_uri)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 			st.ID, st.URI, st.URL, st.AccountID, b2i(st.Local), nullID(st.InReplyToID), nullID(st.InReplyToAccountID),
 			st.InReplyToURI, nullID(st.ReblogOfID), st.Content, st.Text, st.SpoilerText, b2i(st.Sensitive), int(st.Visibility),
-			st.Language, nullID(st.AppID), ms(st.CreatedAt), msPtr(st.EditedAt))
+			st.Language, nullID(st.AppID), ms(st.CreatedAt), msPtr(st.EditedAt), policy, b2i(st.PendingApproval),
+			st.ApprovedBy, st.Authorization)
 		if isUniqueViolation(err) && strings.Contains(err.Error(), "statuses.id") && attempt < 5 {
 			oldID := st.ID
 			old := strconv.FormatInt(oldID, 10)
@@ -278,15 +290,24 @@ func (s *Store) CreateStatus(ctx context.Context, n storage.NewStatus) (*model.S
 		if err := setStatusTags(ctx, tx, st.ID, st.Tags); err != nil {
 			return err
 		}
-		if err := fanOutStatus(ctx, tx, st, authorLocal); err != nil {
+		if st.PendingApproval {
+			// Held: only its author's own feed until it is approved.
+			if authorLocal {
+				if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO home_feed (account_id, status_id, author_id) VALUES (?, ?, ?)",
+					st.AccountID, st.ID, st.AccountID); err != nil {
+					return err
+				}
+			}
+		} else if err := releaseStatus(ctx, tx, st, authorLocal); err != nil {
 			return err
 		}
-		now := ms(time.Now())
-		if st.InReplyToID != 0 {
-			if _, err := tx.ExecContext(ctx, "UPDATE statuses SET replies_count = replies_count + 1 WHERE id = ?", st.InReplyToID); err != nil {
+		if n.Request != nil {
+			n.Request.ReplyID = st.ID
+			if err := insertInteractionRequest(ctx, tx, n.Request); err != nil {
 				return err
 			}
 		}
+		now := ms(time.Now())
 		if _, err := tx.ExecContext(ctx, "UPDATE accounts SET statuses_count = statuses_count + 1, last_status_at = max(ifnull(last_status_at, 0), ?) WHERE id = ?",
 			ms(st.CreatedAt), st.AccountID); err != nil {
 			return err
@@ -306,6 +327,20 @@ func (s *Store) CreateStatus(ctx context.Context, n storage.NewStatus) (*model.S
 		return existing, true, nil
 	}
 	return st, false, nil
+}
+
+// releaseStatus writes what a new (or newly approved) status brings: the
+// home feeds, the notifications and the parent's replies_count.
+func releaseStatus(ctx context.Context, tx *sql.Tx, st *model.Status, authorLocal bool) error {
+	if err := fanOutStatus(ctx, tx, st, authorLocal); err != nil {
+		return err
+	}
+	if st.InReplyToID != 0 {
+		if _, err := tx.ExecContext(ctx, "UPDATE statuses SET replies_count = replies_count + 1 WHERE id = ?", st.InReplyToID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // fanOutStatus writes the home feed rows and notifications of a new status.
@@ -417,8 +452,13 @@ func (s *Store) UpdateStatus(ctx context.Context, st *model.Status, tags []strin
 			id.New(), st.ID); err != nil {
 			return err
 		}
+		policy, err := encodePolicy(st.Policy)
+		if err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, `UPDATE statuses SET content = ?, text = ?, spoiler_text = ?, sensitive = ?, language = ?,
-			edited_at = ? WHERE id = ?`, st.Content, st.Text, st.SpoilerText, b2i(st.Sensitive), st.Language, msPtr(st.EditedAt), st.ID)
+			edited_at = ?, interaction_policy = ? WHERE id = ?`,
+			st.Content, st.Text, st.SpoilerText, b2i(st.Sensitive), st.Language, msPtr(st.EditedAt), policy, st.ID)
 		if err != nil {
 			return err
 		}
@@ -442,77 +482,100 @@ func (s *Store) UpdateStatus(ctx context.Context, st *model.Status, tags []strin
 // DeleteStatus removes a status and what depends on it.
 func (s *Store) DeleteStatus(ctx context.Context, statusID int64, events []model.OutboxEvent) error {
 	return wrap("delete status", s.tx(ctx, func(tx *sql.Tx) error {
-		st, err := getStatus(ctx, tx, "s.id = ?", statusID)
-		if err != nil {
+		if err := deleteStatusIn(ctx, tx, statusID); err != nil {
 			return err
-		}
-		// Boosts of it go with it (the foreign key cascades the rows; the
-		// feeds and the boosters' counters are ours to fix).
-		if _, err := tx.ExecContext(ctx, "DELETE FROM home_feed WHERE status_id IN (SELECT id FROM statuses WHERE reblog_of_id = ?)", statusID); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM statuses WHERE reblog_of_id = ?", statusID); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM home_feed WHERE status_id = ?", statusID); err != nil {
-			return err
-		}
-		if st.ReblogOfID != 0 {
-			if _, err := tx.ExecContext(ctx, "UPDATE statuses SET reblogs_count = max(reblogs_count - 1, 0) WHERE id = ?", st.ReblogOfID); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, "DELETE FROM notifications WHERE from_account_id = ? AND type = 'reblog' AND status_id = ?",
-				st.AccountID, st.ReblogOfID); err != nil {
-				return err
-			}
-		} else {
-			if _, err := tx.ExecContext(ctx, "UPDATE accounts SET statuses_count = max(statuses_count - 1, 0) WHERE id = ?", st.AccountID); err != nil {
-				return err
-			}
-		}
-		if st.InReplyToID != 0 {
-			if _, err := tx.ExecContext(ctx, "UPDATE statuses SET replies_count = max(replies_count - 1, 0) WHERE id = ?", st.InReplyToID); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, "DELETE FROM statuses WHERE id = ?", statusID); err != nil {
-			return err
-		}
-		if st.Local {
-			if _, err := tx.ExecContext(ctx, "INSERT INTO tombstones (uri, deleted_at) VALUES (?, ?) ON CONFLICT(uri) DO NOTHING",
-				st.URI, ms(time.Now())); err != nil {
-				return err
-			}
 		}
 		return insertEvents(ctx, tx, events)
 	}))
 }
 
+// deleteStatusIn removes a status and what depends on it, inside tx.
+func deleteStatusIn(ctx context.Context, tx *sql.Tx, statusID int64) error {
+	st, err := getStatus(ctx, tx, "s.id = ?", statusID)
+	if err != nil {
+		return err
+	}
+	// Boosts of it go with it (the foreign key cascades the rows; the
+	// feeds and the boosters' counters are ours to fix).
+	if _, err := tx.ExecContext(ctx, "DELETE FROM home_feed WHERE status_id IN (SELECT id FROM statuses WHERE reblog_of_id = ?)", statusID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM statuses WHERE reblog_of_id = ?", statusID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM home_feed WHERE status_id = ?", statusID); err != nil {
+		return err
+	}
+	if st.ReblogOfID != 0 && !st.PendingApproval {
+		if _, err := tx.ExecContext(ctx, "UPDATE statuses SET reblogs_count = max(reblogs_count - 1, 0) WHERE id = ?", st.ReblogOfID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM notifications WHERE from_account_id = ? AND type = 'reblog' AND status_id = ?",
+			st.AccountID, st.ReblogOfID); err != nil {
+			return err
+		}
+	} else {
+		if _, err := tx.ExecContext(ctx, "UPDATE accounts SET statuses_count = max(statuses_count - 1, 0) WHERE id = ?", st.AccountID); err != nil {
+			return err
+		}
+	}
+	if st.InReplyToID != 0 && !st.PendingApproval {
+		if _, err := tx.ExecContext(ctx, "UPDATE statuses SET replies_count = max(replies_count - 1, 0) WHERE id = ?", st.InReplyToID); err != nil {
+			return err
+		}
+	}
+	// A held reply deleted by its author withdraws its request.
+	if _, err := tx.ExecContext(ctx, "DELETE FROM interaction_requests WHERE reply_id = ? AND accepted_at IS NULL AND rejected_at IS NULL",
+		statusID); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, "DELETE FROM statuses WHERE id = ?", statusID); err != nil {
+		return err
+	}
+	if st.Local {
+		if _, err := tx.ExecContext(ctx, "INSERT INTO tombstones (uri, deleted_at) VALUES (?, ?) ON CONFLICT(uri) DO NOTHING",
+			st.URI, ms(time.Now())); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Favourite records a favourite (idempotent).
 func (s *Store) Favourite(ctx context.Context, accountID, statusID int64, uri string, events []model.OutboxEvent) error {
 	return wrap("favourite", s.tx(ctx, func(tx *sql.Tx) error {
-		var author int64
-		if err := tx.QueryRowContext(ctx, "SELECT account_id FROM statuses WHERE id = ?", statusID).Scan(&author); errors.Is(err, sql.ErrNoRows) {
-			return storage.ErrNotFound
-		} else if err != nil {
-			return err
-		}
-		res, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO favourites (id, account_id, status_id, uri, created_at) VALUES (?,?,?,?,?)",
-			id.New(), accountID, statusID, uri, ms(time.Now()))
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE statuses SET favourites_count = favourites_count + 1 WHERE id = ?", statusID); err != nil {
-			return err
-		}
-		if _, err := insertNotification(ctx, tx, author, accountID, model.NotifyFavourite, statusID); err != nil {
+		added, err := favouriteIn(ctx, tx, accountID, statusID, uri)
+		if err != nil || !added {
 			return err
 		}
 		return insertEvents(ctx, tx, events)
 	}))
+}
+
+// favouriteIn records a favourite inside tx; added is false when it
+// existed already.
+func favouriteIn(ctx context.Context, tx *sql.Tx, accountID, statusID int64, uri string) (added bool, err error) {
+	var author int64
+	if err := tx.QueryRowContext(ctx, "SELECT account_id FROM statuses WHERE id = ?", statusID).Scan(&author); errors.Is(err, sql.ErrNoRows) {
+		return false, storage.ErrNotFound
+	} else if err != nil {
+		return false, err
+	}
+	res, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO favourites (id, account_id, status_id, uri, created_at) VALUES (?,?,?,?,?)",
+		id.New(), accountID, statusID, uri, ms(time.Now()))
+	if err != nil {
+		return false, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return false, nil
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE statuses SET favourites_count = favourites_count + 1 WHERE id = ?", statusID); err != nil {
+		return false, err
+	}
+	if _, err := insertNotification(ctx, tx, author, accountID, model.NotifyFavourite, statusID); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 // Unfavourite removes a favourite (idempotent).
@@ -559,59 +622,80 @@ func (s *Store) FavouriteByURI(ctx context.Context, uri string) (int64, int64, e
 func (s *Store) Reblog(ctx context.Context, boost *model.Status, events []model.OutboxEvent) (*model.Status, error) {
 	var out *model.Status
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		ex, err := reblogOf(ctx, tx, boost.AccountID, boost.ReblogOfID)
-		if err == nil {
-			out = ex
-			return nil
-		}
-		if !errors.Is(err, storage.ErrNotFound) {
+		var created bool
+		var err error
+		out, created, err = reblogIn(ctx, tx, boost, events)
+		if err != nil || !created {
 			return err
 		}
-		var origAuthor int64
-		if err := tx.QueryRowContext(ctx, "SELECT account_id FROM statuses WHERE id = ?", boost.ReblogOfID).Scan(&origAuthor); errors.Is(err, sql.ErrNoRows) {
-			return storage.ErrNotFound
-		} else if err != nil {
-			return err
-		}
-		if boost.URI != "" && !boost.Local {
-			if ex, err := getStatus(ctx, tx, "s.uri = ?", boost.URI); err == nil {
-				out = ex
-				return nil
-			}
-		}
-		boosterLocal, err := accountIsLocal(ctx, tx, boost.AccountID)
-		if err != nil {
-			return err
-		}
-		if err := insertStatusRow(ctx, tx, boost, events); err != nil {
-			return err
-		}
-		booster := boost.AccountID
-		if boosterLocal {
-			if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO home_feed (account_id, status_id, author_id) VALUES (?, ?, ?)", booster, boost.ID, booster); err != nil {
-				return err
-			}
-		}
-		if boost.Visibility != model.Direct && boost.Visibility != model.Private {
-			// Local followers who show the booster's boosts and want neither
-			// the booster nor the original author.
-			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO home_feed (account_id, status_id, author_id)
-				SELECT f.account_id, ?, ? FROM follows f JOIN accounts a ON a.id = f.account_id AND a.domain = ''
-				WHERE f.target_id = ? AND f.show_reblogs = 1 AND f.account_id <> ? AND `+notWantedBy("f.account_id")+` AND `+notWantedBy("f.account_id"),
-				boost.ID, booster, booster, origAuthor, booster, booster, origAuthor, origAuthor); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE statuses SET reblogs_count = reblogs_count + 1 WHERE id = ?", boost.ReblogOfID); err != nil {
-			return err
-		}
-		if _, err := insertNotification(ctx, tx, origAuthor, booster, model.NotifyReblog, boost.ReblogOfID); err != nil {
-			return err
-		}
-		out = boost
 		return insertEvents(ctx, tx, events)
 	})
 	return out, wrap("reblog", err)
+}
+
+// reblogIn creates a boost inside tx, or returns the existing one
+// (created false); events are those that will name the boost (their ids
+// follow it if it has to change, see insertStatusRow).
+func reblogIn(ctx context.Context, tx *sql.Tx, boost *model.Status, events []model.OutboxEvent) (*model.Status, bool, error) {
+	ex, err := reblogOf(ctx, tx, boost.AccountID, boost.ReblogOfID)
+	if err == nil {
+		return ex, false, nil
+	}
+	if !errors.Is(err, storage.ErrNotFound) {
+		return nil, false, err
+	}
+	var origAuthor int64
+	if err := tx.QueryRowContext(ctx, "SELECT account_id FROM statuses WHERE id = ?", boost.ReblogOfID).Scan(&origAuthor); errors.Is(err, sql.ErrNoRows) {
+		return nil, false, storage.ErrNotFound
+	} else if err != nil {
+		return nil, false, err
+	}
+	if boost.URI != "" && !boost.Local {
+		if ex, err := getStatus(ctx, tx, "s.uri = ?", boost.URI); err == nil {
+			return ex, false, nil
+		}
+	}
+	boosterLocal, err := accountIsLocal(ctx, tx, boost.AccountID)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := insertStatusRow(ctx, tx, boost, events); err != nil {
+		return nil, false, err
+	}
+	if boosterLocal {
+		if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO home_feed (account_id, status_id, author_id) VALUES (?, ?, ?)",
+			boost.AccountID, boost.ID, boost.AccountID); err != nil {
+			return nil, false, err
+		}
+	}
+	if !boost.PendingApproval {
+		if err := releaseBoost(ctx, tx, boost, origAuthor); err != nil {
+			return nil, false, err
+		}
+	}
+	return boost, true, nil
+}
+
+// releaseBoost writes what a new (or newly approved) boost brings: the
+// home feeds of the booster's followers, the original's reblogs_count and
+// its author's notification.
+func releaseBoost(ctx context.Context, tx *sql.Tx, boost *model.Status, origAuthor int64) error {
+	booster := boost.AccountID
+	if boost.Visibility != model.Direct && boost.Visibility != model.Private {
+		// Local followers who show the booster's boosts and want neither
+		// the booster nor the original author.
+		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO home_feed (account_id, status_id, author_id)
+			SELECT f.account_id, ?, ? FROM follows f JOIN accounts a ON a.id = f.account_id AND a.domain = ''
+			WHERE f.target_id = ? AND f.show_reblogs = 1 AND f.account_id <> ? AND `+notWantedBy("f.account_id")+` AND `+notWantedBy("f.account_id"),
+			boost.ID, booster, booster, origAuthor, booster, booster, origAuthor, origAuthor); err != nil {
+			return err
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "UPDATE statuses SET reblogs_count = reblogs_count + 1 WHERE id = ?", boost.ReblogOfID); err != nil {
+		return err
+	}
+	_, err := insertNotification(ctx, tx, origAuthor, booster, model.NotifyReblog, boost.ReblogOfID)
+	return err
 }
 
 func reblogOf(ctx context.Context, q queryer, accountID, statusID int64) (*model.Status, error) {
