@@ -33,6 +33,9 @@ type NewStatus struct {
 	// approved at once but announced), written with it (ReplyID set here).
 	Request *model.InteractionRequest
 	Events  []model.OutboxEvent
+	// Jobs are background work the status asks for (its preview card),
+	// queued in the same transaction.
+	Jobs []Job
 }
 
 // StatusFlags is what one viewer did to a status (Mastodon's favourited,

@@ -47,13 +47,21 @@ func (s *MediaService) FetchCardLater(statusID int64) {
 
 // fetchCardLater is FetchCardLater for a status in hand.
 func (s *MediaService) fetchCardLater(ctx context.Context, st *model.Status) {
+	if jobs := cardJob(st); len(jobs) > 0 {
+		if _, err := s.queueJobs(ctx, jobs...); err != nil {
+			s.Log.Warn("media: queue preview card", "status", st.ID, "err", err)
+		}
+	}
+}
+
+// cardJob is the job that makes the preview card of a status's first link
+// (none without a link), for a caller that queues it with the status.
+func cardJob(st *model.Status) []storage.Job {
 	link := FirstLink(st.Content)
 	if link == "" {
-		return
+		return nil
 	}
-	if _, err := s.queueJobs(ctx, mediaJob(JobMediaCard, st.ID, hostOf(link))); err != nil {
-		s.Log.Warn("media: queue preview card", "status", st.ID, "err", err)
-	}
+	return []storage.Job{mediaJob(JobMediaCard, st.ID, hostOf(link))}
 }
 
 // FetchCard makes the preview card of a status from its first link (not a

@@ -222,6 +222,12 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 	sid := strconv.FormatInt(st.ID, 10)
 	st.URI = s.LocalStatusURI(author.Username, sid)
 	st.URL = s.LocalStatusURL(author.Username, sid)
+	// The preview card is made in the background, queued with the post
+	// (no second write); a post with media has no card.
+	var later []storage.Job
+	if len(mediaIDs) == 0 && s.Jobs != nil {
+		later = cardJob(st)
+	}
 	created, existed, err := s.store.CreateStatus(ctx, storage.NewStatus{
 		Status:         st,
 		MentionIDs:     r.MentionIDs,
@@ -230,6 +236,7 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 		IdempotencyKey: strings.TrimSpace(p.IdempotencyKey),
 		Request:        request,
 		Events:         events,
+		Jobs:           later,
 	})
 	if errors.Is(err, storage.ErrMediaNotAttachable) {
 		return nil, herr.Unprocessable("Validation failed: Media attachments are invalid")
@@ -238,8 +245,8 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 		return nil, herr.Internal(err)
 	}
 	if !existed {
-		if len(mediaIDs) == 0 {
-			s.fetchCardLater(ctx, created)
+		if len(later) > 0 {
+			s.Jobs.Wake(JobMediaCard)
 		}
 		s.kick()
 		s.statusReleased(ctx, created)

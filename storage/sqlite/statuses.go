@@ -318,6 +318,9 @@ func (s *Store) CreateStatus(ctx context.Context, n storage.NewStatus) (*model.S
 				return err
 			}
 		}
+		if err := insertJobs(ctx, tx, n.Jobs); err != nil {
+			return err
+		}
 		return insertEvents(ctx, tx, n.Events)
 	})
 	if err != nil {
