@@ -48,10 +48,11 @@ func (r *Runner) Run(ctx context.Context) {
 	}
 }
 
-// finished is a job that ran successfully, waiting to be recorded.
+// finished is a job that ran successfully, waiting to be recorded; or,
+// with recorded set, a marker closed once everything sent before it is.
 type finished struct {
-	kind string
 	storage.JobDone
+	recorded chan struct{}
 }
 
 // record completes finished jobs, as many per transaction as have piled
@@ -59,30 +60,33 @@ type finished struct {
 func (r *Runner) record(ctx context.Context) {
 	bg := context.WithoutCancel(ctx)
 	for first := range r.finished {
-		batch, kinds := []storage.JobDone{first.JobDone}, map[string]bool{first.kind: true}
+		pending := []finished{first}
 	more:
-		for len(batch) < 128 {
+		for len(pending) < 128 {
 			select {
 			case f, ok := <-r.finished:
 				if !ok {
 					break more
 				}
-				batch = append(batch, f.JobDone)
-				kinds[f.kind] = true
+				pending = append(pending, f)
 			default:
 				break more
+			}
+		}
+		var batch []storage.JobDone
+		for _, f := range pending {
+			if f.recorded == nil {
+				batch = append(batch, f.JobDone)
 			}
 		}
 		lost, err := r.store.CompleteJobs(bg, r.opts.Owner, batch)
 		if err != nil {
 			r.log.Error("jobs: record completions", "jobs", len(batch), "err", err)
-			continue // the leases run out and the jobs run again
-		}
-		if len(lost) > 0 {
+		} else if len(lost) > 0 {
 			r.log.Warn("jobs: leases lost while running; their new holders run them again", "jobs", lost)
 		}
-		// The jobs they leave can start, and so can the jobs of a key
-		// that waited for these to end (one signer's next activity).
+		// The jobs they leave can start now.
+		kinds := map[string]bool{}
 		for _, d := range batch {
 			for _, j := range d.Then {
 				kinds[j.Kind] = true
@@ -90,6 +94,13 @@ func (r *Runner) record(ctx context.Context) {
 		}
 		for kind := range kinds {
 			r.Wake(kind)
+		}
+		// Workers waiting for their jobs to be recorded free their slots
+		// (and a key's next jobs become claimable).
+		for _, f := range pending {
+			if f.recorded != nil {
+				close(f.recorded)
+			}
 		}
 	}
 }
@@ -137,6 +148,11 @@ func (r *Runner) dispatch(ctx context.Context, k *kindState) {
 					case workers <- struct{}{}:
 						r.workChain(ctx, k, chain)
 						<-workers
+						// The slot is free once the chain's successes are
+						// recorded: until then their leases hold their key.
+						recorded := make(chan struct{})
+						r.finished <- finished{recorded: recorded}
+						<-recorded
 					case <-ctx.Done(): // stopping: Run hands the chain back
 					}
 					k.add(-1)
@@ -157,9 +173,9 @@ func (r *Runner) dispatch(ctx context.Context, k *kindState) {
 			}
 			continue
 		}
-		if claimed > 0 {
-			continue // there may be more (of keys that were busy)
-		}
+		// A claim that filled less than its room took all there was:
+		// claiming again before a job ends or is queued finds nothing (and
+		// costs a look at every due job of the keys at their limit).
 		wait := r.opts.Poll
 		if free > 0 {
 			if next, ok, err := r.store.NextJobDue(ctx, k.Name, r.opts.Now()); err == nil && ok {
@@ -224,7 +240,7 @@ func (r *Runner) workChain(ctx context.Context, k *kindState, chain []storage.Jo
 func (r *Runner) work(ctx context.Context, k *kindState, job *storage.Job) bool {
 	then, err := r.runSafely(ctx, k, job)
 	if err == nil {
-		r.finished <- finished{kind: k.Name, JobDone: storage.JobDone{ID: job.ID, Then: then}}
+		r.finished <- finished{JobDone: storage.JobDone{ID: job.ID, Then: then}}
 		return true
 	}
 	if ctx.Err() != nil {
