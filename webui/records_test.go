@@ -20,6 +20,7 @@ import (
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/herr"
 	"github.com/herald-social/herald/internal/server"
+	"github.com/herald-social/herald/internal/testutil"
 )
 
 // outboxDoc is the part of outbox.json the tests read.
@@ -132,11 +133,20 @@ func TestRecordsExport(t *testing.T) {
 	}
 	// A millisecond is the store's precision: keep the bounds apart from
 	// the posts.
+	nextMilli := func() time.Time {
+		start := time.Now().UnixMilli()
+		var now time.Time
+		testutil.Eventually(t, time.Second, "the clock to pass a millisecond", func() bool {
+			now = time.Now()
+			return now.UnixMilli() > start
+		})
+		return now
+	}
 	pause := func() time.Time {
-		time.Sleep(20 * time.Millisecond)
-		t := time.Now()
-		time.Sleep(20 * time.Millisecond)
-		return t
+		nextMilli()
+		bound := nextMilli()
+		nextMilli()
+		return bound
 	}
 
 	post("before the period", "public")

@@ -29,33 +29,9 @@ const (
 	maxCardText      = 1000
 )
 
-// FetchCardLater queues the making of the preview card of a status's first
-// link (after a local post or a remote one arrives), as a media.card job
-// keyed by the link's host. Without a job runtime (core alone) no card is
-// made.
-func (s *MediaService) FetchCardLater(statusID int64) {
-	if s.Jobs == nil {
-		return
-	}
-	ctx := context.Background()
-	st, err := s.store.StatusByID(ctx, statusID)
-	if err != nil {
-		return
-	}
-	s.fetchCardLater(ctx, st)
-}
-
-// fetchCardLater is FetchCardLater for a status in hand.
-func (s *MediaService) fetchCardLater(ctx context.Context, st *model.Status) {
-	if jobs := cardJob(st); len(jobs) > 0 {
-		if _, err := s.queueJobs(ctx, jobs...); err != nil {
-			s.Log.Warn("media: queue preview card", "status", st.ID, "err", err)
-		}
-	}
-}
-
 // cardJob is the job that makes the preview card of a status's first link
-// (none without a link), for a caller that queues it with the status.
+// (none without a link), keyed by the link's host; PostStatus queues it
+// in the post's own transaction.
 func cardJob(st *model.Status) []storage.Job {
 	link := FirstLink(st.Content)
 	if link == "" {

@@ -35,7 +35,7 @@ func (c *testClock) Advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // startRunner runs a job runner with core's kinds on store until the test
 // ends. store may wrap the service's store (to watch what the runner does).
-func startRunner(t *testing.T, svc *core.Service, store jobs.Store, clock *testClock) *jobs.Runner {
+func startRunner(t *testing.T, svc *core.Service, store storage.Jobs, clock *testClock) *jobs.Runner {
 	t.Helper()
 	r := jobs.New(store, jobs.Options{Lease: 5 * time.Second, Poll: 10 * time.Millisecond, Now: clock.Now})
 	svc.RegisterJobs(r)

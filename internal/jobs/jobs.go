@@ -28,11 +28,6 @@ import (
 	"github.com/herald-social/herald/storage"
 )
 
-// Store is what the runtime needs of the store.
-type Store interface {
-	storage.Jobs
-}
-
 // Kind describes one kind of job and how a runner works it.
 type Kind struct {
 	Name string
@@ -81,7 +76,7 @@ type Options struct {
 
 // Runner works the jobs of the kinds registered with it.
 type Runner struct {
-	store    Store
+	store    storage.Jobs
 	opts     Options
 	log      *slog.Logger
 	kinds    map[string]*kindState
@@ -104,7 +99,7 @@ type kindState struct {
 
 // New makes a Runner; register kinds with Handle and periodic jobs with
 // Every before Run.
-func New(store Store, opts Options) *Runner {
+func New(store storage.Jobs, opts Options) *Runner {
 	if opts.Lease <= 0 {
 		opts.Lease = time.Minute
 	}
