@@ -53,12 +53,7 @@ func (f *Federation) runInbox(ctx context.Context, job *storage.Job) ([]storage.
 		f.Metrics.InboxActivity("other", metrics.InboxRejected)
 		return nil, jobs.Permanent(err)
 	}
-	act, err := Decode(it.Payload)
-	if err != nil {
-		err = permanentf("decode: %v", err)
-	} else {
-		err = f.safeProcess(ctx, it, act)
-	}
+	act, err := f.safeProcess(ctx, it)
 	if ctx.Err() != nil {
 		return nil, ctx.Err() // stopping: the runtime hands the job back
 	}
@@ -84,15 +79,20 @@ func (f *Federation) runInbox(ctx context.Context, job *storage.Job) ([]storage.
 	return nil, jobs.RetryAt(f.now().Add(wait), err)
 }
 
-// safeProcess turns a panic into a permanent error: one bad activity must
-// not stop the worker.
-func (f *Federation) safeProcess(ctx context.Context, it storage.InboxItem, act *Object) (err error) {
+// safeProcess decodes and applies an activity, turning a panic into a
+// permanent error: one bad activity must not stop the worker. It returns
+// the activity decoded (nil if it is not one) for the metrics.
+func (f *Federation) safeProcess(ctx context.Context, it storage.InboxItem) (act *Object, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = permanentf("panic: %v", r)
 		}
 	}()
-	return f.processActivity(ctx, it, act)
+	act, err = Decode(it.Payload)
+	if err != nil {
+		return nil, permanentf("decode: %v", err)
+	}
+	return act, f.processActivity(ctx, it, act)
 }
 
 // inboxTypes are the activity types processActivity handles: the type
