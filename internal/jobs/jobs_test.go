@@ -473,3 +473,28 @@ func runUntilEmpty(t *testing.T, r *jobs.Runner, st *sqlite.Store) {
 	cancel()
 	<-stopped
 }
+
+// Queues counts each registered kind's jobs due now and due later, zero
+// for a kind with none (the metrics' queue depths).
+func TestQueues(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "herald.db"))
+	ctx := context.Background()
+	r := jobs.New(st, jobs.Options{})
+	noop := func(context.Context, *storage.Job) ([]storage.Job, error) { return nil, nil }
+	r.Handle(jobs.Kind{Name: "t", Run: noop})
+	r.Handle(jobs.Kind{Name: "u", Run: noop})
+	later := time.Now().Add(time.Hour)
+	if err := st.InsertJobs(ctx, []storage.Job{{Kind: "t", Payload: "{}"}, {Kind: "t", Payload: "{}"},
+		{Kind: "t", Payload: "{}", RunAt: later}, {Kind: "other", Payload: "{}"}}); err != nil {
+		t.Fatal(err)
+	}
+	qs, err := r.Queues(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(qs, func(a, b jobs.Queue) int { return cmp.Compare(a.Kind, b.Kind) })
+	want := []jobs.Queue{{Kind: "t", Due: 2, Scheduled: 1}, {Kind: "u"}}
+	if fmt.Sprint(qs) != fmt.Sprint(want) {
+		t.Fatalf("queues %v, want %v", qs, want)
+	}
+}

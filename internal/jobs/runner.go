@@ -457,20 +457,20 @@ type Queue struct {
 }
 
 // Queues counts the jobs of each kind this runner handles (the metrics
-// read it when scraped, not per job).
+// read it when scraped, not per job), in one query off the writer.
 func (r *Runner) Queues(ctx context.Context) ([]Queue, error) {
-	now := r.opts.Now()
+	counts, err := r.store.CountJobsByKind(ctx, r.opts.Now())
+	if err != nil {
+		return nil, err
+	}
+	byKind := make(map[string]storage.JobCount, len(counts))
+	for _, c := range counts {
+		byKind[c.Kind] = c
+	}
 	out := make([]Queue, 0, len(r.kinds))
 	for name, k := range r.kinds {
-		due, err := r.store.CountJobs(ctx, name, 0, now)
-		if err != nil {
-			return nil, err
-		}
-		all, err := r.Count(ctx, name, 0)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, Queue{Kind: name, Due: due, Scheduled: max(all-due, 0), Running: k.running()})
+		c := byKind[name]
+		out = append(out, Queue{Kind: name, Due: c.Due, Scheduled: c.All - c.Due, Running: k.running()})
 	}
 	return out, nil
 }
