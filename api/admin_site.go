@@ -29,13 +29,16 @@ type SiteSettings struct {
 	TermsOfService       string `json:"terms_of_service"`
 	PrivacyPolicy        string `json:"privacy_policy"`
 	LimitedFederation    bool   `json:"limited_federation"`
+	// Pinned: the settings set in the config file or environment, with
+	// where; they win, and a PUT may not change them.
+	Pinned map[string]string `json:"pinned"`
 }
 
 func siteSettings(s core.Site) SiteSettings {
 	return SiteSettings{RegistrationsMode: s.RegistrationsMode, RequireReason: s.RequireReason, RegistrationsMessage: s.RegistrationsMessage,
 		Title: s.Title, ShortDescription: s.ShortDescription, Description: s.Description, ExtendedDescription: s.ExtendedDescription,
 		ContactAccount: s.ContactAccount, ContactEmail: s.ContactEmail, TermsOfService: s.TermsOfService, PrivacyPolicy: s.PrivacyPolicy,
-		LimitedFederation: s.LimitedFederation}
+		LimitedFederation: s.LimitedFederation, Pinned: s.Pinned}
 }
 
 func (a *API) adminSettings(c echo.Context) error {

@@ -349,7 +349,18 @@ func (w *UI) adminSettings(c echo.Context) error {
 }
 
 func (w *UI) adminSettingsSubmit(c echo.Context) error {
-	f := func(k string) *string { v := c.FormValue(k); return &v }
+	form, err := c.FormParams()
+	if err != nil {
+		return w.errorPage(c, http.StatusBadRequest, "Not saved", "The form could not be read.")
+	}
+	// A field the form did not send (a setting pinned by the config is
+	// shown disabled) stays as it is.
+	f := func(k string) *string {
+		if v, ok := form[k]; ok && len(v) > 0 {
+			return &v[0]
+		}
+		return nil
+	}
 	u := core.SiteUpdate{RegistrationsMode: f("registrations_mode"), RegistrationsMessage: f("registrations_message"),
 		Title: f("title"), ShortDescription: f("short_description"), Description: f("description"),
 		ExtendedDescription: f("extended_description"), ContactAccount: f("contact_account"), ContactEmail: f("contact_email"),
