@@ -49,3 +49,45 @@ func TestConsoleShowsPinnedSettings(t *testing.T) {
 		t.Fatalf("nodeinfo does not show the effective settings: %+v", nodeinfo)
 	}
 }
+
+// A refused form is shown again on its page with the error above it and
+// what was typed kept: an already blocked domain (once a 500), an invalid
+// domain, a too long setting. The config's domain blocks are listed too.
+func TestRefusedFormsKeepTheirInput(t *testing.T) {
+	ts := server.StartTest(t, func(c *config.Config) {
+		c.Federation.BlockedDomains = []string{"from-config.example"}
+		c.Sources = map[string]string{"federation.blocked_domains": "config file herald.toml"}
+	})
+	ts.CreateUser(t, "boss", "owner")
+	b := newBrowser(t, ts)
+	b.signIn("boss")
+	_, body := b.do("GET", "/admin/federation", nil)
+	if !strings.Contains(body, "from-config.example") || !strings.Contains(body, "Set in the config file herald.toml") {
+		t.Fatalf("the config's domain block is not listed with its source")
+	}
+	block := url.Values{"domain": {"spam.example"}, "severity": {"silence"}, "private_comment": {"ticket 4711"}, "reject_media": {"1"}}
+	if code, _ := b.do("POST", "/admin/federation/block", block); code >= 400 {
+		t.Fatalf("first block: %d", code)
+	}
+	block.Set("private_comment", "second try")
+	code, body := b.do("POST", "/admin/federation/block", block)
+	if code != 422 || !strings.Contains(body, "spam.example is already blocked") || !strings.Contains(body, `value="second try"`) ||
+		!strings.Contains(body, `<option value="silence" selected>`) || !strings.Contains(body, `name="reject_media" value="1" checked`) {
+		t.Fatalf("blocking an already blocked domain: %d\n%s", code, body)
+	}
+	code, body = b.do("POST", "/admin/federation/block", url.Values{"domain": {"not a domain!"}, "public_comment": {"kept"}})
+	if code != 422 || !strings.Contains(body, "not a valid domain") || !strings.Contains(body, `value="not a domain!"`) ||
+		!strings.Contains(body, `action="/admin/federation/block"`) {
+		t.Fatalf("an invalid domain: %d\n%s", code, body)
+	}
+	code, body = b.do("POST", "/admin/blocks/ip", url.Values{"ip": {"not-an-ip"}, "comment": {"from the SOC"}, "severity": {"no_access"}})
+	if code != 422 || !strings.Contains(body, `value="from the SOC"`) || !strings.Contains(body, `<option value="no_access" selected>`) {
+		t.Fatalf("an invalid address rule: %d\n%s", code, body)
+	}
+	long := strings.Repeat("x", 300)
+	code, body = b.do("POST", "/admin/settings", url.Values{"title": {long}, "description": {"Our about text"}, "registrations_mode": {"invite"}})
+	if code != 422 || !strings.Contains(body, "too long") || !strings.Contains(body, "Our about text</textarea>") ||
+		!strings.Contains(body, `<option value="invite" selected>`) {
+		t.Fatalf("a too long title: %d\n%s", code, body)
+	}
+}

@@ -123,6 +123,33 @@ func solidPNG(wd, ht int, c color.RGBA) []byte {
 
 func (w *UI) funcs() template.FuncMap {
 	return template.FuncMap{
+		// formval is a field's value: what was typed when the page shows
+		// the form posted to action again after an error, else current
+		// (also for a field the form did not send, such as a disabled one).
+		"formval": func(p page, action, name string, current any) string {
+			if v, ok := sentForm(p, action)[name]; ok && len(v) > 0 {
+				return v[0] // what was typed, even if emptied
+			}
+			if current == nil {
+				return ""
+			}
+			return fmt.Sprint(current)
+		},
+		// formcheck is a checkbox's state, in the same way.
+		"formcheck": func(p page, action, name string, current bool) bool {
+			if form := sentForm(p, action); form != nil {
+				return form.Get(name) != ""
+			}
+			return current
+		},
+		// formerr is the error of the form posted to action, if any.
+		"formerr": func(p page, action string) string {
+			if sentForm(p, action) != nil {
+				s, _ := p["FormError"].(string)
+				return s
+			}
+			return ""
+		},
 		// can reports whether perms grant any of the named permissions
 		// (Mastodon's names), to show only what the role may use; core
 		// enforces the same permissions.
@@ -269,6 +296,33 @@ func (w *UI) render(c echo.Context, status int, name string, data page) error {
 
 func (w *UI) errorPage(c echo.Context, status int, title, msg string) error {
 	return w.render(c, status, "error", page{"Title": title, "Message": msg})
+}
+
+// formFailed answers a refused form on the form's own page: show renders
+// that page, and the error appears above the form that was sent, with what
+// was typed kept (templates read it with formval and formcheck). Server
+// errors, and refusals of the page itself (403, 404), are answered as
+// usual.
+func (w *UI) formFailed(c echo.Context, err error, show func(echo.Context, page) error) error {
+	he := herr.As(err)
+	if he.Status >= 500 || he.Status == http.StatusForbidden || he.Status == http.StatusNotFound {
+		return w.fail(c, err)
+	}
+	form, _ := c.FormParams()
+	return show(c, page{"FormError": he.Msg, "Form": form, "FormAction": c.Request().URL.Path, "FormStatus": he.Status})
+}
+
+// sentForm is the form values when p redisplays the form posted to
+// action after an error, else nil.
+func sentForm(p page, action string) url.Values {
+	if a, _ := p["FormAction"].(string); a == action {
+		form, _ := p["Form"].(url.Values)
+		if form == nil {
+			form = url.Values{}
+		}
+		return form
+	}
+	return nil
 }
 
 // fail renders a domain error as a page.
