@@ -418,12 +418,18 @@ func (w *UI) adminBrandingSubmit(c echo.Context) error {
 	return w.done(c, "/admin/settings", "Branding saved.")
 }
 
-func (w *UI) adminRules(c echo.Context) error {
+func (w *UI) adminRules(c echo.Context) error { return w.adminRulesPage(c, nil) }
+
+func (w *UI) adminRulesPage(c echo.Context, d page) error {
 	rules, err := w.svc.AdminRules(c.Request().Context(), w.caller(c))
 	if err != nil {
 		return w.fail(c, err)
 	}
-	return w.admin(c, "rules", "Rules", page{"Rules": rules})
+	if d == nil {
+		d = page{}
+	}
+	d["Rules"] = rules
+	return w.admin(c, "rules", "Rules", d)
 }
 
 func (w *UI) adminRulesSubmit(c echo.Context) error {
@@ -441,17 +447,23 @@ func (w *UI) adminRulesSubmit(c echo.Context) error {
 		return w.errorPage(c, http.StatusNotFound, "Not found", "No such action.")
 	}
 	if err != nil {
-		return w.fail(c, err)
+		return w.formFailed(c, err, w.adminRulesPage)
 	}
 	return w.done(c, "/admin/rules", "Rules saved.")
 }
 
-func (w *UI) adminAnnouncements(c echo.Context) error {
+func (w *UI) adminAnnouncements(c echo.Context) error { return w.adminAnnouncementsPage(c, nil) }
+
+func (w *UI) adminAnnouncementsPage(c echo.Context, d page) error {
 	list, err := w.svc.AdminAnnouncements(c.Request().Context(), w.caller(c))
 	if err != nil {
 		return w.fail(c, err)
 	}
-	return w.admin(c, "announcements", "Announcements", page{"List": list})
+	if d == nil {
+		d = page{}
+	}
+	d["List"] = list
+	return w.admin(c, "announcements", "Announcements", d)
 }
 
 func (w *UI) adminAnnouncementsSubmit(c echo.Context) error {
@@ -469,7 +481,7 @@ func (w *UI) adminAnnouncementsSubmit(c echo.Context) error {
 		return w.errorPage(c, http.StatusNotFound, "Not found", "No such action.")
 	}
 	if err != nil {
-		return w.fail(c, err)
+		return w.formFailed(c, err, w.adminAnnouncementsPage)
 	}
 	return w.done(c, "/admin/announcements", "Saved.")
 }

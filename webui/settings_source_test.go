@@ -84,6 +84,10 @@ func TestRefusedFormsKeepTheirInput(t *testing.T) {
 	if code != 422 || !strings.Contains(body, `value="from the SOC"`) || !strings.Contains(body, `<option value="no_access" selected>`) {
 		t.Fatalf("an invalid address rule: %d\n%s", code, body)
 	}
+	code, body = b.do("POST", "/admin/rules/create", url.Values{"text": {strings.Repeat("r", 1001)}, "hint": {"why we have it"}})
+	if code != 422 || !strings.Contains(body, `value="why we have it"`) || !strings.Contains(body, "too long") {
+		t.Fatalf("a too long rule: %d\n%s", code, body)
+	}
 	long := strings.Repeat("x", 300)
 	code, body = b.do("POST", "/admin/settings", url.Values{"title": {long}, "description": {"Our about text"}, "registrations_mode": {"invite"}})
 	if code != 422 || !strings.Contains(body, "too long") || !strings.Contains(body, "Our about text</textarea>") ||
