@@ -388,7 +388,8 @@ func (w *UI) adminSettingsSubmit(c echo.Context) error {
 		Title: f("title"), ShortDescription: f("short_description"), Description: f("description"),
 		ExtendedDescription: f("extended_description"), ContactAccount: f("contact_account"), ContactEmail: f("contact_email"),
 		TermsOfService: f("terms_of_service"), PrivacyPolicy: f("privacy_policy"),
-		RequireReason: ptr(c.FormValue("require_reason") != ""), LimitedFederation: ptr(c.FormValue("limited_federation") != "")}
+		RequireReason: ptr(c.FormValue("require_reason") != ""), LimitedFederation: ptr(c.FormValue("limited_federation") != ""),
+		ShowStaff: ptr(c.FormValue("show_staff") != "")}
 	if _, err := w.svc.UpdateSite(c.Request().Context(), w.caller(c), u); err != nil {
 		return w.formFailed(c, err, w.adminSettingsPage)
 	}

@@ -95,3 +95,30 @@ func TestRefusedFormsKeepTheirInput(t *testing.T) {
 		t.Fatalf("a too long title: %d\n%s", code, body)
 	}
 }
+
+// The about page and the legal pages render the admins' Markdown
+// (headings, lists, links), sanitised.
+func TestSitePagesRenderMarkdown(t *testing.T) {
+	ts := server.StartTest(t)
+	ts.CreateUser(t, "boss", "owner")
+	tok := ts.Token(t, "boss", "read write admin:read admin:write")
+	ts.JSON(t, "PUT", "/api/v1/admin/settings", tok, map[string]any{
+		"description":      "## Who we are\n\nThe **city council**'s official server.",
+		"terms_of_service": "# Terms\n\n- be kind\n- [report](https://city.example/report) abuse\n\n<script>alert(1)</script>",
+	}, 200, nil)
+	b := newBrowser(t, ts)
+	_, about := b.do("GET", "/about", nil)
+	if !strings.Contains(about, "<h2>Who we are</h2>") || !strings.Contains(about, "<strong>city council</strong>") {
+		t.Fatalf("about page:\n%s", about)
+	}
+	_, terms := b.do("GET", "/terms", nil)
+	if !strings.Contains(terms, "<h1>Terms</h1>") || !strings.Contains(terms, "<li>be kind</li>") ||
+		!strings.Contains(terms, `<a href="https://city.example/report" rel="nofollow">report</a>`) || strings.Contains(terms, "<script>alert") {
+		t.Fatalf("terms page:\n%s", terms)
+	}
+	var tos struct{ Content string }
+	ts.JSON(t, "GET", "/api/v1/instance/terms_of_service", "", nil, 200, &tos)
+	if !strings.Contains(tos.Content, "<h1>Terms</h1>") {
+		t.Fatalf("API terms: %s", tos.Content)
+	}
+}

@@ -30,7 +30,11 @@ type Site struct {
 	TermsOfService       string
 	PrivacyPolicy        string
 	LimitedFederation    bool // allow-list mode, on top of the configuration's
-	UpdatedAt            map[string]time.Time
+	// ShowStaff lists the staff accounts on the about page. Off by
+	// default, as Mastodon shows only the contact account: naming each
+	// moderator of an official instance invites harassment of them.
+	ShowStaff bool
+	UpdatedAt map[string]time.Time
 	// Pinned names the settings the operator set in the config file or the
 	// environment, with where ("title" → "config file /etc/herald.toml"):
 	// those win over the console, which shows them read-only.
@@ -75,6 +79,7 @@ type siteOverrides struct {
 	TermsOfService       *string              `json:"terms_of_service,omitempty"`
 	PrivacyPolicy        *string              `json:"privacy_policy,omitempty"`
 	LimitedFederation    *bool                `json:"limited_federation,omitempty"`
+	ShowStaff            *bool                `json:"show_staff,omitempty"`
 	UpdatedAt            map[string]time.Time `json:"updated_at,omitempty"`
 }
 
@@ -140,6 +145,9 @@ func (s *AdminService) Site(ctx context.Context) (Site, error) {
 	if o.LimitedFederation != nil {
 		st.LimitedFederation = *o.LimitedFederation
 	}
+	if o.ShowStaff != nil {
+		st.ShowStaff = *o.ShowStaff
+	}
 	for k, v := range o.UpdatedAt {
 		st.UpdatedAt[k] = v
 	}
@@ -172,6 +180,7 @@ type SiteUpdate struct {
 	TermsOfService       *string
 	PrivacyPolicy        *string
 	LimitedFederation    *bool
+	ShowStaff            *bool
 }
 
 // NormaliseRegistrationsMode accepts Herald's modes and Mastodon's
@@ -242,6 +251,10 @@ func (s *AdminService) UpdateSite(ctx context.Context, c *Caller, u SiteUpdate) 
 	if u.LimitedFederation != nil && *u.LimitedFederation != cur.LimitedFederation {
 		o.LimitedFederation = u.LimitedFederation
 		changed = append(changed, "limited_federation="+strconv.FormatBool(*u.LimitedFederation))
+	}
+	if u.ShowStaff != nil && *u.ShowStaff != cur.ShowStaff {
+		o.ShowStaff = u.ShowStaff
+		changed = append(changed, "show_staff="+strconv.FormatBool(*u.ShowStaff))
 	}
 	if u.Title != nil && strings.TrimSpace(*u.Title) == "" {
 		return Site{}, herr.Unprocessable("Validation failed: title can't be blank")
@@ -342,17 +355,15 @@ func (s *AdminService) LogSettingSources(ctx context.Context) {
 	}
 }
 
-// RenderSiteText renders admin-written text (descriptions, terms, policy)
-// as HTML paragraphs with links; text that already is HTML is sanitised.
+// RenderSiteText renders admin-written text (descriptions, terms, policy,
+// the registrations message) from Markdown to sanitised HTML, as Mastodon
+// and GoToSocial do; plain text is valid Markdown.
 func RenderSiteText(src string) string {
 	src = strings.TrimSpace(src)
 	if src == "" {
 		return ""
 	}
-	if strings.HasPrefix(src, "<") {
-		return text.SanitizeRemote(src)
-	}
-	return text.Render(src, text.RenderOptions{})
+	return text.RenderMarkdown(src)
 }
 
 // --- rules ---
