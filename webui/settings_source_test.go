@@ -1,6 +1,8 @@
 package webui_test
 
 import (
+	"io"
+	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -120,5 +122,35 @@ func TestSitePagesRenderMarkdown(t *testing.T) {
 	ts.JSON(t, "GET", "/api/v1/instance/terms_of_service", "", nil, 200, &tos)
 	if !strings.Contains(tos.Content, "<h1>Terms</h1>") {
 		t.Fatalf("API terms: %s", tos.Content)
+	}
+}
+
+// An unknown address opened in a browser is a page of the site, not the
+// API's JSON; the API's paths keep JSON errors.
+func TestUnknownPathsInABrowser(t *testing.T) {
+	ts := server.StartTest(t)
+	get := func(path, accept string) (int, string, string) {
+		req, _ := http.NewRequest("GET", ts.URL+path, nil)
+		req.Header.Set("Accept", accept)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+	}
+	browser := "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+	if code, ct, body := get("/no/such/page", browser); code != 404 || !strings.HasPrefix(ct, "text/html") || !strings.Contains(body, "There is nothing at this address") {
+		t.Fatalf("unknown page in a browser: %d %s\n%s", code, ct, body)
+	}
+	if code, ct, _ := get("/no/such/page", "application/json"); code != 404 || !strings.HasPrefix(ct, "application/json") {
+		t.Fatalf("unknown page for a program: %d %s", code, ct)
+	}
+	if code, ct, _ := get("/api/v1/no_such_endpoint", browser); code != 404 || !strings.HasPrefix(ct, "application/json") {
+		t.Fatalf("unknown API path in a browser: %d %s", code, ct)
+	}
+	if code, ct, _ := get("/favicon.ico", "image/*"); code != 200 || !strings.HasPrefix(ct, "image/") {
+		t.Fatalf("favicon: %d %s", code, ct)
 	}
 }

@@ -325,6 +325,40 @@ func sentForm(p page, action string) url.Values {
 	return nil
 }
 
+// BrowserErrors wraps the client API's error handler: a person who opens
+// an address that does not exist (or a method it does not take) in a
+// browser gets a page with the site's navigation, not the API's JSON. The
+// API, OAuth, ActivityPub and discovery paths keep their JSON errors, as
+// Mastodon's do, whatever the Accept header.
+func (w *UI) BrowserErrors(api echo.HTTPErrorHandler) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		var he *echo.HTTPError
+		r := c.Request()
+		if c.Response().Committed || !errors.As(err, &he) || (he.Code != http.StatusNotFound && he.Code != http.StatusMethodNotAllowed) ||
+			r.Method != http.MethodGet || !wantsHTML(r) || machinePath(r.URL.Path) {
+			api(err, c)
+			return
+		}
+		if he.Code == http.StatusNotFound {
+			_ = w.errorPage(c, http.StatusNotFound, "Not found", "There is nothing at this address.")
+			return
+		}
+		_ = w.errorPage(c, he.Code, "Not allowed", "This address does not take that request.")
+	}
+}
+
+// wantsHTML: a browser's navigation lists text/html in Accept.
+func wantsHTML(r *http.Request) bool { return strings.Contains(r.Header.Get("Accept"), "text/html") }
+
+func machinePath(p string) bool {
+	for _, prefix := range []string{"/api/", "/oauth/", "/.well-known/", "/nodeinfo/", "/users/", "/inbox", "/actor", "/media/", "/system/"} {
+		if strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
 // fail renders a domain error as a page.
 func (w *UI) fail(c echo.Context, err error) error {
 	he := herr.As(err)

@@ -86,6 +86,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	}
 	ui.Register(e)
 	s.UI = ui
+	e.HTTPErrorHandler = ui.BrowserErrors(e.HTTPErrorHandler)
 	s.API.SessionCaller = ui.SessionCaller // the media proxy knows signed-in browsers
 	if err := s.mountFederation(ctx); err != nil {
 		store.Close()
