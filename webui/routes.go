@@ -58,6 +58,7 @@ func (w *UI) routeTable() []Route {
 	})
 	get("/branding.css", Public, w.brandingCSS)
 	get("/branding/logo", Public, w.brandingLogo)
+	get("/favicon.ico", Public, w.brandingLogo) // asked for by browsers, feed readers and link previews whatever the page says
 	get("/avatars/original/missing.png", Public, w.pngHandler(func() []byte { return w.avatarPNG }))
 	get("/headers/original/missing.png", Public, w.pngHandler(func() []byte { return w.headerPNG }))
 

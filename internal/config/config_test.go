@@ -24,6 +24,7 @@ func TestExampleMatchesDefaults(t *testing.T) {
 }
 
 func normalise(c Config) Config {
+	c.Sources = nil
 	if len(c.Federation.BlockedDomains) == 0 {
 		c.Federation.BlockedDomains = nil
 	}
@@ -162,5 +163,26 @@ func TestMetricsListenLoopbackOnly(t *testing.T) {
 func TestAuthenticatedAPILimitIsMastodons(t *testing.T) {
 	if got := Default().Limits.APIPer5Minutes; got != 1500 {
 		t.Fatalf("api_per_5_minutes default %d, want 1500", got)
+	}
+}
+
+// Sources says where each key that is not at its default was set.
+func TestSourcesNameFileAndEnvironment(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "herald.toml")
+	if err := os.WriteFile(p, []byte("[instance]\ntitle = \"From the file\"\n[registration]\nmode = \"invite\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(p, []string{"HERALD_REGISTRATION_MODE=closed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.SourceOf("instance.title"); got != "config file "+p {
+		t.Errorf("instance.title from %q", got)
+	}
+	if got := cfg.SourceOf("registration.mode"); got != "environment HERALD_REGISTRATION_MODE" || cfg.Registration.Mode != "closed" {
+		t.Errorf("registration.mode from %q (%s): the environment wins over the file", got, cfg.Registration.Mode)
+	}
+	if got := cfg.SourceOf("instance.description"); got != "" {
+		t.Errorf("a default key has a source: %q", got)
 	}
 }

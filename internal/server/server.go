@@ -65,6 +65,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 		log.Warn("readable by other users: it holds private keys and secrets; chmod 700 the data directory and 600 the database files", "path", p)
 	}
 	svc := core.New(cfg, store, log)
+	svc.LogSettingSources(ctx)
 	// The one job runtime: every part registers its kinds on it while
 	// being mounted; it runs as a worker. Core's kinds (media work, the
 	// media sweeps, mail) first.
@@ -95,6 +96,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	}
 	ui.Register(e)
 	s.UI = ui
+	e.HTTPErrorHandler = ui.BrowserErrors(e.HTTPErrorHandler)
 	s.API.SessionCaller = ui.SessionCaller // the media proxy knows signed-in browsers
 	if err := s.mountFederation(ctx); err != nil {
 		store.Close()
