@@ -204,7 +204,7 @@ func (f *Federation) serveAnswer(c echo.Context, render func(*interaction) doc) 
 }
 
 // onInteractionAnswer applies a remote author's Accept or Reject of a
-// local account's reply (or boost) that waits for it: the object is the
+// local account's reply, boost or favourite that waits for it: the object is the
 // interaction's id (or the interaction, or a request activity whose
 // instrument it is). Anything else is not ours to apply.
 func (f *Federation) onInteractionAnswer(ctx context.Context, actor *model.Account, act *Object, accept bool) error {
@@ -218,7 +218,9 @@ func (f *Federation) onInteractionAnswer(ctx context.Context, actor *model.Accou
 	}
 	st, err := f.svc.StatusByURI(ctx, uri)
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil
+		// Not a post: perhaps a Like of ours waiting for the author.
+		_, err := f.svc.FavouriteAnswerReceived(ctx, actor.ID, uri, accept)
+		return err
 	}
 	if err != nil {
 		return err

@@ -211,6 +211,31 @@ func (s *FederationService) AnswerReceived(ctx context.Context, actorID int64, s
 	return nil
 }
 
+// FavouriteAnswerReceived applies a remote author's Accept or Reject of a
+// local account's favourite (likeURI, its Like) that waits for it:
+// accepted, it counts; rejected, it is gone. answered is false when no
+// local favourite has that id (the answer is about something else).
+func (s *FederationService) FavouriteAnswerReceived(ctx context.Context, actorID int64, likeURI string, accepted bool) (answered bool, err error) {
+	_, statusID, err := s.store.FavouriteByURI(ctx, likeURI)
+	if errors.Is(err, storage.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, herr.Internal(err)
+	}
+	st, err := s.store.StatusByID(ctx, statusID)
+	if err != nil {
+		return false, statusStoreErr(err)
+	}
+	if st.AccountID != actorID {
+		return true, herr.Forbidden("only the author interacted with may answer")
+	}
+	if _, err := s.store.AnswerFavourite(ctx, likeURI, accepted); err != nil {
+		return true, herr.Internal(err)
+	}
+	return true, nil
+}
+
 // InteractionRequestByID returns a request, for the federation engine
 // (its answers' activities and authorization objects).
 func (s *FederationService) InteractionRequestByID(ctx context.Context, requestID int64) (*model.InteractionRequest, error) {
