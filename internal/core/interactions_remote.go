@@ -236,6 +236,29 @@ func (s *FederationService) FavouriteAnswerReceived(ctx context.Context, actorID
 	return true, nil
 }
 
+// NeedsApprovalProof reports whether an interaction of kind by actorID
+// with the remote post st is shown here only with its author's approval
+// attached (approvedBy, replyAuthorization, announceAuthorization), as
+// GoToSocial checks it: the post's policy, as its server published it,
+// does not approve the interaction automatically, or approves it only
+// through a relation that server alone can check (followers, following).
+// A post that declares no policy is open; a local post is judged here
+// (judgeRemoteReply, judgeRemoteInteraction).
+func (s *FederationService) NeedsApprovalProof(ctx context.Context, kind model.InteractionKind, actorID int64, st *model.Status) (bool, error) {
+	if st.Local || st.Policy == nil || actorID == st.AccountID {
+		return false, nil
+	}
+	actor, err := s.store.AccountByID(ctx, actorID)
+	if err != nil {
+		return false, statusStoreErr(err)
+	}
+	d, err := s.decide(ctx, kind, st, actor)
+	if err != nil {
+		return false, err
+	}
+	return d.Approval != Approved || d.ByRelation, nil
+}
+
 // InteractionRequestByID returns a request, for the federation engine
 // (its answers' activities and authorization objects).
 func (s *FederationService) InteractionRequestByID(ctx context.Context, requestID int64) (*model.InteractionRequest, error) {
