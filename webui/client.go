@@ -110,7 +110,8 @@ func (w *UI) timelinePage(c echo.Context, title string, tl *core.Timeline, empty
 	u := cl.User
 	return w.render(c, http.StatusOK, "timeline", page{"Title": title, "Heading": title, "Items": w.items(tl.View, cl),
 		"Next": nextLink(c, tl), "Compose": true, "DefaultVisibility": u.DefaultVisibility, "Empty": empty,
-		"MaxChars": w.svc.Cfg.Limits.MaxStatusChars})
+		"MaxChars":      w.svc.Cfg.Limits.MaxStatusChars,
+		"ComposePolicy": w.composePolicyFields(c.Request().Context(), cl.Account.ID, u.DefaultVisibility)})
 }
 
 func (w *UI) homeTimeline(c echo.Context) error {
@@ -270,6 +271,11 @@ func (w *UI) compose(c echo.Context) error {
 	}
 	p := core.PostParams{Text: c.FormValue("status"), SpoilerText: c.FormValue("spoiler_text"),
 		Visibility: c.FormValue("visibility"), IdempotencyKey: c.FormValue("idempotency")}
+	policy, err := composePolicy(c)
+	if err != nil {
+		return w.errorPage(c, http.StatusUnprocessableEntity, "Not posted", herr.As(err).Msg+" Go back to keep your text.")
+	}
+	p.InteractionPolicy = policy
 	if c.FormValue("sensitive") != "" || p.SpoilerText != "" {
 		t := true
 		p.Sensitive = &t
