@@ -349,11 +349,20 @@ func (w *UI) statusAction(c echo.Context) error {
 	msg := ""
 	switch c.Param("op") {
 	case "favourite":
-		_, err = w.svc.Favourite(ctx, cl, id)
+		var st *model.Status
+		if st, err = w.svc.Favourite(ctx, cl, id); err == nil {
+			// Not favourited yet: it waits for the author's approval.
+			if v, verr := w.svc.View(ctx, cl.Account.ID, []*model.Status{st}, core.ViewOptions{}); verr == nil && !v.Flags[st.ID].Favourited {
+				msg = "Sent: the author must approve your favourite before it counts."
+			}
+		}
 	case "unfavourite":
 		_, err = w.svc.Unfavourite(ctx, cl, id)
 	case "reblog":
-		_, err = w.svc.Reblog(ctx, cl, id, "")
+		var boost *model.Status
+		if boost, err = w.svc.Reblog(ctx, cl, id, ""); err == nil && (boost.PendingApproval || boost.ReblogOfID == 0) {
+			msg = "Sent: the author must approve your boost before others see it."
+		}
 	case "unreblog":
 		_, err = w.svc.Unreblog(ctx, cl, id)
 	case "bookmark":

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -77,5 +78,27 @@ func TestInteractionControls(t *testing.T) {
 	b.do("GET", "/settings/interactions", nil)
 	if code, _ := b.do("POST", "/settings/interactions", url.Values{"policy_reply": {"nobody"}}); code != 422 {
 		t.Fatalf("settings with a bad choice: %d", code)
+	}
+
+	// A favourite or boost that waits for its author says so.
+	ts.CreateUser(t, "bob", "user")
+	bob := newBrowser(t, ts)
+	bob.signIn("bob")
+	bob.do("GET", "/settings/interactions", nil)
+	bob.do("POST", "/settings/interactions", url.Values{"policy_favourite": {"approval"}, "policy_reblog": {"approval"}})
+	bob.do("GET", "/home", nil)
+	bob.do("POST", "/statuses", url.Values{"status": {"ask first"}, "visibility": {"public"}})
+	bobAcc, _ := ts.Srv.Svc.LocalAccount(ctx, "bob")
+	sts, err := ts.Srv.Store.AccountStatuses(ctx, bobAcc.ID, model.Direct, storage.AccountStatusFilter{}, model.Page{Limit: 1})
+	if err != nil || len(sts) != 1 {
+		t.Fatalf("bob's post: %v", err)
+	}
+	path := "/@bob/" + strconv.FormatInt(sts[0].ID, 10)
+	for _, op := range []string{"favourite", "reblog"} {
+		b.do("GET", path, nil)
+		if code, body := b.do("POST", "/statuses/"+strconv.FormatInt(sts[0].ID, 10)+"/"+op, url.Values{"return_to": {path}}); code != 200 ||
+			!strings.Contains(body, "the author must approve") {
+			t.Fatalf("%s of a post whose author approves: %d, no word of it", op, code)
+		}
 	}
 }
