@@ -301,6 +301,24 @@ func TestFavouritesHeldForApprovalAcrossHeralds(t *testing.T) {
 		t.Fatalf("unfavourited on B: %+v", got)
 	}
 	testutil.Eventually(t, 15*time.Second, "the undone favourite gone on A", func() bool { return A.byURI(hello.URI).FavouritesCount == 0 })
+
+	// --- one undone while it waits is withdrawn on A ---
+	B.JSON(t, "POST", "/api/v1/statuses/"+idOf(againOnB.ID)+"/favourite", benToken, nil, 200, nil)
+	testutil.Eventually(t, 15*time.Second, "the new favourite held on A", func() bool {
+		A.JSON(t, "GET", "/api/v1/interaction_requests", annToken, nil, 200, &reqs)
+		return len(reqs) == 1
+	})
+	B.JSON(t, "POST", "/api/v1/statuses/"+idOf(againOnB.ID)+"/unfavourite", benToken, nil, 200, &got)
+	if got.Favourited || got.FavouritesCount != 0 {
+		t.Fatalf("a waiting favourite undone on B: %+v", got)
+	}
+	testutil.Eventually(t, 15*time.Second, "the waiting favourite withdrawn on A", func() bool {
+		A.JSON(t, "GET", "/api/v1/interaction_requests", annToken, nil, 200, &reqs)
+		return len(reqs) == 0
+	})
+	if _, err := B.Srv.Store.FavouriteURI(ctx, ben.Account.ID, againOnB.ID); err == nil {
+		t.Fatal("the undone favourite is kept on B")
+	}
 	A.idle(t)
 	B.idle(t)
 }
