@@ -577,8 +577,9 @@ func (s *Store) PendingFavourite(ctx context.Context, accountID, statusID int64,
 func (s *Store) AnswerFavourite(ctx context.Context, uri string, accept bool) (bool, error) {
 	answered := false
 	err := s.tx(ctx, func(tx *sql.Tx) error {
-		var statusID int64
-		err := tx.QueryRowContext(ctx, "SELECT status_id FROM favourites WHERE uri = ? AND uri <> '' AND pending_approval = 1", uri).Scan(&statusID)
+		var accountID, statusID int64
+		err := tx.QueryRowContext(ctx, "SELECT account_id, status_id FROM favourites WHERE uri = ? AND uri <> '' AND pending_approval = 1",
+			uri).Scan(&accountID, &statusID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		} else if err != nil {
@@ -586,10 +587,10 @@ func (s *Store) AnswerFavourite(ctx context.Context, uri string, accept bool) (b
 		}
 		answered = true
 		if !accept {
-			_, err := tx.ExecContext(ctx, "DELETE FROM favourites WHERE uri = ? AND pending_approval = 1", uri)
+			_, err := tx.ExecContext(ctx, "DELETE FROM favourites WHERE account_id = ? AND status_id = ?", accountID, statusID)
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, "UPDATE favourites SET pending_approval = 0 WHERE uri = ?", uri); err != nil {
+		if _, err := tx.ExecContext(ctx, "UPDATE favourites SET pending_approval = 0 WHERE account_id = ? AND status_id = ?", accountID, statusID); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, "UPDATE statuses SET favourites_count = favourites_count + 1 WHERE id = ?", statusID)
