@@ -443,6 +443,12 @@ func (f *Federation) onAnnounce(ctx context.Context, actor *model.Account, act *
 	if err != nil {
 		return err
 	}
+	if orig.ReblogOfID == 0 {
+		if err := f.checkApproval(ctx, model.InteractReblog, actor, string(act.ID), orig,
+			string(act.AnnounceAuthorization), string(act.ApprovedBy)); err != nil {
+			return err
+		}
+	}
 	_, err = f.svc.RemoteReblog(ctx, actor.ID, orig, string(act.ID), act.Published.Time)
 	return err
 }

@@ -71,6 +71,11 @@ type Object struct {
 	ApprovedBy         Str       `json:"approvedBy"`
 	ReplyAuthorization Str       `json:"replyAuthorization"`
 	QuoteAuthorization Str       `json:"quoteAuthorization"`
+	// On an Announce (GoToSocial).
+	AnnounceAuthorization Str `json:"announceAuthorization"`
+	// An authorization object's interaction and the post it concerns.
+	InteractingObject Str `json:"interactingObject"`
+	InteractionTarget Str `json:"interactionTarget"`
 	// Interaction requests (ReplyRequest, QuoteRequest, ...) and their
 	// answers.
 	Instrument Ref `json:"instrument"`

@@ -199,6 +199,7 @@ func (w *UI) statusPage(c echo.Context) error {
 			d["ReplyMention"] = ""
 		}
 		d["DefaultVisibility"] = st.Visibility.String()
+		d["ComposePolicy"] = w.composePolicyFields(c.Request().Context(), cl.Account.ID, st.Visibility.String())
 	}
 	return w.render(c, http.StatusOK, "status", d)
 }
