@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -152,5 +153,36 @@ func TestUnknownPathsInABrowser(t *testing.T) {
 	}
 	if code, ct, _ := get("/favicon.ico", "image/*"); code != 200 || !strings.HasPrefix(ct, "image/") {
 		t.Fatalf("favicon: %d %s", code, ct)
+	}
+}
+
+// The console speaks words, not codes: the audit log, past actions and
+// the role menus.
+func TestConsoleLabels(t *testing.T) {
+	ts := server.StartTest(t)
+	ts.CreateUser(t, "boss", "owner")
+	bob := ts.CreateUser(t, "bob", "user")
+	tok := ts.Token(t, "boss", "read write admin:read admin:write")
+	ts.JSON(t, "POST", "/api/v1/admin/accounts/"+strconv.FormatInt(bob.ID, 10)+"/action", tok, map[string]any{"type": "none", "text": "mind the rules"}, 200, nil)
+	ts.JSON(t, "PUT", "/api/v1/admin/settings", tok, map[string]any{"title": "City Hall"}, 200, nil)
+	b := newBrowser(t, ts)
+	b.signIn("boss")
+	_, audit := b.do("GET", "/admin/audit", nil)
+	for _, want := range []string{"Warned account", "Changed instance settings", "instance settings"} {
+		if !strings.Contains(audit, want) {
+			t.Errorf("audit log lacks %q", want)
+		}
+	}
+	for _, code := range []string{"none_account", "update_setting", "Form::AdminSettings"} {
+		if strings.Contains(audit, code) {
+			t.Errorf("audit log shows the code %q", code)
+		}
+	}
+	_, account := b.do("GET", "/admin/accounts/"+strconv.FormatInt(bob.ID, 10), nil)
+	if !strings.Contains(account, "Warning – mind the rules") || strings.Contains(account, "none – ") {
+		t.Errorf("past actions do not say what they were")
+	}
+	if strings.Contains(account, `"></option>`) {
+		t.Errorf("a role without a label in the role menu")
 	}
 }

@@ -123,6 +123,10 @@ func solidPNG(wd, ht int, c color.RGBA) []byte {
 
 func (w *UI) funcs() template.FuncMap {
 	return template.FuncMap{
+		"moderationAction": moderationAction,
+		"auditAction":      auditAction,
+		"auditTarget":      auditTarget,
+		"roleName":         roleName,
 		// formval is a field's value: what was typed when the page shows
 		// the form posted to action again after an error, else current
 		// (also for a field the form did not send, such as a disabled one).
