@@ -127,6 +127,7 @@ func (w *UI) funcs() template.FuncMap {
 		"auditAction":      auditAction,
 		"auditTarget":      auditTarget,
 		"roleName":         roleName,
+		"excerpt":          excerpt,
 		// formval is a field's value: what was typed when the page shows
 		// the form posted to action again after an error, else current
 		// (also for a field the form did not send, such as a disabled one).

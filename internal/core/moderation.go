@@ -199,12 +199,8 @@ func (s *AdminService) AccountAction(ctx context.Context, c *Caller, targetID in
 	for _, r := range reports {
 		s.audit(ctx, c, "resolve_report", "Report", itoa64(r), "resolved report #"+itoa64(r)+" with "+p.Type)
 	}
-	if p.SendEmail && aa.User != nil && w != nil {
-		body := "A moderator of " + s.siteTitle() + " took an action on your account @" + aa.Account.Username + ": " + warningLabel(w.Action) + "."
-		if text != "" {
-			body += "\n\nTheir explanation:\n\n" + text
-		}
-		_ = s.sendMail(ctx, []string{aa.User.Email}, "A moderation action on your account on "+s.siteTitle(), body)
+	if w != nil {
+		s.moderationNotice(ctx, aa, w, p.SendEmail)
 	}
 	return nil
 }
@@ -240,6 +236,10 @@ func warningLabel(action string) string {
 		return "your account was limited"
 	case "suspend":
 		return "your account was suspended"
+	case "delete_statuses":
+		return "some of your posts were removed"
+	case "mark_statuses_as_sensitive":
+		return "some of your posts were marked as sensitive"
 	}
 	return action
 }

@@ -338,31 +338,46 @@ func (s *Service) DeleteStatus(ctx context.Context, c *Caller, statusID int64) (
 	if err != nil {
 		return nil, err
 	}
-	var ev model.OutboxEvent
-	if st.ReblogOfID != 0 {
-		orig, err := s.store.StatusByID(ctx, st.ReblogOfID)
-		if err != nil {
-			return nil, herr.Internal(err)
+	if err := s.removeStatus(ctx, st); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// removeStatus deletes a status, by its author or by a moderator: a local
+// one federates its Delete (or the Undo of a boost) in the same
+// transaction, a remote one is only removed here; its attachments' files
+// go at once.
+func (s *Service) removeStatus(ctx context.Context, st *model.Status) error {
+	var events []model.OutboxEvent
+	if st.Local {
+		if st.ReblogOfID != 0 {
+			orig, err := s.store.StatusByID(ctx, st.ReblogOfID)
+			if err != nil {
+				return herr.Internal(err)
+			}
+			events = append(events, unreblogEvent(st.AccountID, st, orig))
+		} else {
+			events = append(events, model.OutboxEvent{Kind: model.EventStatusDelete, AccountID: st.AccountID, ObjectID: st.ID,
+				Payload: statusPayload(map[string]any{"uri": st.URI, "mentions": nonNil(st.MentionIDs), "visibility": int(st.Visibility)})})
 		}
-		ev = unreblogEvent(c.Account.ID, st, orig)
-	} else {
-		ev = model.OutboxEvent{Kind: model.EventStatusDelete, AccountID: c.Account.ID, ObjectID: st.ID,
-			Payload: statusPayload(map[string]any{"uri": st.URI, "mentions": nonNil(st.MentionIDs), "visibility": int(st.Visibility)})}
 	}
 	attached, err := s.store.MediaOfStatuses(ctx, []int64{st.ID})
 	if err != nil {
-		return nil, herr.Internal(err)
+		return herr.Internal(err)
 	}
-	if err := s.store.DeleteStatus(ctx, st.ID, []model.OutboxEvent{ev}); err != nil {
+	if err := s.store.DeleteStatus(ctx, st.ID, events); err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
-			return nil, herr.NotFound("status")
+			return herr.NotFound("status")
 		}
-		return nil, herr.Internal(err)
+		return herr.Internal(err)
 	}
 	s.releaseFiles(ctx, mediaKeys(attached[st.ID])...) // its attachments' files, at once
-	s.kick()
-	s.notify(ChangeStatusDeleted, c.Account.ID, st.ID)
-	return st, nil
+	if len(events) > 0 {
+		s.kick()
+	}
+	s.notify(ChangeStatusDeleted, st.AccountID, st.ID)
+	return nil
 }
 
 func nonNil(v []int64) []int64 {
