@@ -45,6 +45,11 @@ func normalise(c Config) Config {
 	if len(c.Registration.ReservedUsernames) == 0 {
 		c.Registration.ReservedUsernames = nil
 	}
+	for _, l := range []*[]string{&c.OIDC.AllowedEmailDomains, &c.OIDC.RequiredGroups, &c.OIDC.RoleMap, &c.OIDC.PasswordAccounts} {
+		if len(*l) == 0 {
+			*l = nil
+		}
+	}
 	if len(c.Server.TrustedProxies) == 0 {
 		c.Server.TrustedProxies = nil
 	}
