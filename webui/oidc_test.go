@@ -405,3 +405,68 @@ func forgedLogoutToken(t *testing.T, issuer string) string {
 	out, _ := jws.CompactSerialize()
 	return out
 }
+
+// The admin API and the console show the provider's status and the linked
+// accounts, and unlinking ends the sessions started through the link.
+func TestSSOAdmin(t *testing.T) {
+	s := startSSO(t)
+	s.ts.CreateUser(t, "root", "owner")
+	s.ts.CreateUser(t, "plain", "user")
+	tok := s.ts.Token(t, "root", "admin:read admin:write")
+	bob := newBrowser(t, s.ts)
+	if st, _, _ := s.ssoSignIn(t, bob, "", "bob", "bob-pw"); st != 200 {
+		t.Fatalf("sign in: %d", st)
+	}
+
+	var status struct {
+		Enabled, Reachable, EndSession bool
+		Issuer                         string
+		LinkedAccounts                 int64  `json:"linked_accounts"`
+		EndSessionSupported            bool   `json:"end_session_supported"`
+		BackChannel                    bool   `json:"backchannel_logout_supported"`
+		RedirectURI                    string `json:"redirect_uri"`
+	}
+	s.ts.JSON(t, "GET", "/api/v1/admin/sso", tok, nil, 200, &status)
+	if !status.Enabled || !status.Reachable || status.Issuer != s.op.Issuer || status.LinkedAccounts != 1 ||
+		!status.EndSessionSupported || !status.BackChannel || status.RedirectURI != s.ts.URL+"/auth/oidc/callback" {
+		t.Errorf("status: %+v", status)
+	}
+	var links []struct{ ID, Username, Subject, Email string }
+	s.ts.JSON(t, "GET", "/api/v1/admin/sso/links", tok, nil, 200, &links)
+	if len(links) != 1 || links[0].Username != "bob" || links[0].Subject != "sub-bob" || links[0].Email != "bob@staff.example" {
+		t.Fatalf("links: %+v", links)
+	}
+	// Not for users without Manage Users.
+	plainTok := s.ts.Token(t, "plain", "admin:read admin:write")
+	if st, _, _ := s.ts.Do(t, "GET", "/api/v1/admin/sso", plainTok, nil); st != 403 {
+		t.Errorf("status for a user: %d", st)
+	}
+
+	// The console page shows the same, and unlinks.
+	console := newBrowser(t, s.ts)
+	console.signIn("root")
+	st, body := console.do("GET", "/admin/sso", nil)
+	if st != 200 || !strings.Contains(body, s.op.Issuer) || !strings.Contains(body, "sub-bob") || !strings.Contains(body, `id="sso-reachable">yes`) {
+		t.Fatalf("console page: %d\n%s", st, body)
+	}
+	if st, _ := console.do("POST", "/admin/sso/links/"+links[0].ID+"/unlink", url.Values{}); st != 200 {
+		t.Errorf("unlink: %d", st)
+	}
+	if whoAmI(t, bob) != "" {
+		t.Error("bob's SSO session survived the unlink")
+	}
+	s.ts.JSON(t, "GET", "/api/v1/admin/sso/links", tok, nil, 200, &links)
+	if len(links) != 0 {
+		t.Errorf("links after unlink: %+v", links)
+	}
+	if st, _, _ := s.ts.Do(t, "DELETE", "/api/v1/admin/sso/links/"+itoa64(999), tok, nil); st != 404 {
+		t.Errorf("unlink unknown: %d", st)
+	}
+	// Bob signs in again: his verified address links the same account.
+	if st, _, _ := s.ssoSignIn(t, newBrowser(t, s.ts), "", "bob", "bob-pw"); st != 200 {
+		t.Errorf("sign in after unlink: %d", st)
+	}
+	if _, err := s.ts.Srv.Svc.LocalAccount(context.Background(), "bob2"); err == nil {
+		t.Error("a second account was made after the unlink")
+	}
+}

@@ -153,6 +153,8 @@ func (w *UI) routeTable() []Route {
 	get("/admin/webhooks", Staff, w.adminWebhooks)
 	post("/admin/webhooks", CSRFStaff, w.adminWebhookCreate)
 	get("/admin/webhooks/:id", Staff, w.adminWebhook)
+	get("/admin/sso", Staff, w.adminSSO)
+	post("/admin/sso/links/:id/unlink", CSRFStaff, w.adminSSOUnlink)
 	post("/admin/webhooks/:id/:op", CSRFStaff, w.adminWebhookSubmit)
 	return rs
 }
