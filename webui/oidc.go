@@ -40,8 +40,12 @@ func (w *UI) ssoStart(c echo.Context) error {
 		return w.errorPage(c, http.StatusNotFound, "Not found", "Single sign-on is not configured on this server.")
 	}
 	ctx := c.Request().Context()
-	target, st, err := w.svc.BeginSSO(ctx, safeReturn(c.FormValue("return_to")))
+	returnTo := safeReturn(c.FormValue("return_to"))
+	target, st, err := w.svc.BeginSSO(ctx, returnTo)
 	if err != nil {
+		if he := herr.As(err); he.Status == http.StatusBadGateway {
+			return w.ssoFailed(c, he.Status, returnTo, he.Msg)
+		}
 		return w.fail(c, err)
 	}
 	key, err := w.sessionSecret(ctx)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/internal/server"
 	"github.com/herald-social/herald/internal/testutil/oidcprovider"
 )
@@ -459,6 +460,9 @@ func TestSSOAdmin(t *testing.T) {
 	if len(links) != 0 {
 		t.Errorf("links after unlink: %+v", links)
 	}
+	if _, _, audit := s.ts.Do(t, "GET", "/api/v1/admin/audit_log", tok, nil); !strings.Contains(string(audit), "destroy_sso_link") {
+		t.Errorf("unlink not in the audit log: %s", audit)
+	}
 	if st, _, _ := s.ts.Do(t, "DELETE", "/api/v1/admin/sso/links/"+itoa64(999), tok, nil); st != 404 {
 		t.Errorf("unlink unknown: %d", st)
 	}
@@ -468,5 +472,93 @@ func TestSSOAdmin(t *testing.T) {
 	}
 	if _, err := s.ts.Srv.Svc.LocalAccount(context.Background(), "bob2"); err == nil {
 		t.Error("a second account was made after the unlink")
+	}
+}
+
+// A code from another browser's sign-in, delivered to this browser with
+// this browser's state (code injection), is refused: the PKCE verifier and
+// the nonce kept for this browser do not match that sign-in.
+func TestSSOCodeInjectionRefused(t *testing.T) {
+	s := startSSO(t)
+	// The victim's browser starts a sign-in and stops at the provider.
+	victim := newBrowser(t, s.ts)
+	victim.do("GET", "/auth/sign_in", nil)
+	noFollow := *victim.c
+	noFollow.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := noFollow.PostForm(s.ts.URL+"/auth/oidc", url.Values{"authenticity_token": {victim.csrf()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	readAll(t, resp)
+	authURL, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || authURL.Query().Get("state") == "" || authURL.Query().Get("nonce") == "" ||
+		authURL.Query().Get("code_challenge_method") != "S256" || authURL.Query().Get("code_challenge") == "" {
+		t.Fatalf("authorization request lacks state, nonce or PKCE: %s", resp.Header.Get("Location"))
+	}
+	victimState := authURL.Query().Get("state")
+
+	// The attacker signs in at the provider in their own browser and
+	// keeps the code instead of following the redirect.
+	attacker := newBrowser(t, s.ts)
+	attacker.do("GET", "/auth/sign_in", nil)
+	resp, err = attacker.c.PostForm(s.ts.URL+"/auth/oidc", url.Values{"authenticity_token": {attacker.csrf()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := opFormRe.FindStringSubmatch(readAll(t, resp))
+	if m == nil {
+		t.Fatal("no provider login page")
+	}
+	stop := *attacker.c
+	stop.CheckRedirect = func(r *http.Request, _ []*http.Request) error {
+		if strings.HasPrefix(r.URL.String(), s.ts.URL) {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}
+	resp, err = stop.PostForm(s.op.Issuer+"/login/username", url.Values{"id": {m[1]}, "username": {"bob"}, "password": {"bob-pw"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	readAll(t, resp)
+	cb, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || cb.Query().Get("code") == "" {
+		t.Fatalf("no code in %q", resp.Header.Get("Location"))
+	}
+	// Delivered to the victim with the victim's state: refused.
+	st, body := victim.do("GET", "/auth/oidc/callback?code="+url.QueryEscape(cb.Query().Get("code"))+"&state="+url.QueryEscape(victimState), nil)
+	if st == 200 || strings.Contains(body, "Sign out") {
+		t.Errorf("injected code accepted: %d", st)
+	}
+	if whoAmI(t, victim) != "" {
+		t.Error("the victim is signed in as the attacker")
+	}
+}
+
+// The provider owns multi-factor authentication: a sign-in through it
+// does not ask for the account's Herald two-factor code.
+func TestSSOSkipsHeraldTwoFactor(t *testing.T) {
+	s := startSSO(t)
+	ctx := context.Background()
+	a, u, err := s.ts.Srv.Svc.CreateLocalAccount(ctx, coreAccount("carol", "bob@staff.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cl := &core.Caller{User: u, Account: a, Token: &model.Token{UserID: u.ID, Scopes: core.WebScopes}}
+	st, err := s.ts.Srv.Svc.BeginTwoFactor(ctx, cl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := core.TOTPCode(st.Secret, core.TOTPStep(time.Now()))
+	if _, err := s.ts.Srv.Svc.ConfirmTwoFactor(ctx, cl, server.TestPassword, code); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, s.ts)
+	status, at, body := s.ssoSignIn(t, b, "", "bob", "bob-pw")
+	if status != 200 || strings.Contains(at, "two_factor") || !strings.Contains(body, "Sign out") {
+		t.Fatalf("SSO for an account with two-factor on: %d %s", status, at)
+	}
+	if !strings.Contains(whoAmI(t, b), "carol") {
+		t.Error("not signed in as carol")
 	}
 }

@@ -606,6 +606,14 @@ func (s *AuthService) UnlinkSSO(ctx context.Context, c *Caller, id int64) error 
 	if err != nil {
 		return err
 	}
+	links, err := st.OIDCLinks(ctx, model.Page{MaxID: id + 1, SinceID: id - 1, Limit: 1})
+	if err != nil {
+		return herr.Internal(err)
+	}
+	if len(links) == 0 {
+		return herr.NotFound("link")
+	}
+	l := links[0]
 	ok, err := st.DeleteOIDCLink(ctx, id)
 	if err != nil {
 		return herr.Internal(err)
@@ -613,6 +621,7 @@ func (s *AuthService) UnlinkSSO(ctx context.Context, c *Caller, id int64) error 
 	if !ok {
 		return herr.NotFound("link")
 	}
-	s.log().Info("single sign-on: link removed", "link", id, "by", c.Account.Username)
+	s.audit(ctx, c, "destroy_sso_link", "Account", strconv.FormatInt(l.UserID, 10),
+		fmt.Sprintf("unlinked @%s from the single sign-on user %s", l.Username, l.Subject))
 	return nil
 }
