@@ -41,6 +41,9 @@ var ssoUsers = []oidcprovider.User{
 		Claims: map[string]any{"groups": []string{"herald-users"}}},
 	{Subject: "sub-eve", Username: "eve", Password: "eve-pw", Email: "eve@elsewhere.example", EmailVerified: true,
 		Claims: map[string]any{"groups": []string{"herald-users"}}},
+	// The provider sends no email_verified claim for her.
+	{Subject: "sub-una", Username: "una", Password: "una-pw", Email: "una@staff.example", EmailVerified: false,
+		Claims: map[string]any{"groups": []string{"herald-users"}}},
 	{Subject: "sub-nogroup", Username: "nogroup", Password: "ng-pw", Email: "ng@staff.example", EmailVerified: true},
 	{Subject: "sub-svc", Username: "svc-sso", Password: "svc-pw", Email: "svc@example.org", EmailVerified: true,
 		Claims: map[string]any{"groups": []string{"herald-users"}}},
@@ -308,6 +311,16 @@ func TestSSOBackChannelAndProviderLogout(t *testing.T) {
 	if whoAmI(t, other) == "" {
 		t.Error("another user's session ended")
 	}
+	// A logout token is accepted once.
+	tok, err := s.op.LogoutToken(ctx, "sub-bob", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int{200, 400} {
+		if status, _, body := s.ts.Do(t, "POST", "/auth/oidc/backchannel_logout", "", url.Values{"logout_token": {tok}}); status != want {
+			t.Errorf("logout token, use %d: %d %s", i+1, status, body)
+		}
+	}
 	// A logout token not signed by the provider is refused.
 	forged := forgedLogoutToken(t, s.op.Issuer)
 	status, _, _ := s.ts.Do(t, "POST", "/auth/oidc/backchannel_logout", "", url.Values{"logout_token": {forged}})
@@ -560,5 +573,19 @@ func TestSSOSkipsHeraldTwoFactor(t *testing.T) {
 	}
 	if !strings.Contains(whoAmI(t, b), "carol") {
 		t.Error("not signed in as carol")
+	}
+}
+
+// An address counts as verified only when the provider says so, or, with
+// assume_email_verified, when it says nothing.
+func TestSSOUnverifiedEmail(t *testing.T) {
+	s := startSSO(t)
+	st, _, body := s.ssoSignIn(t, newBrowser(t, s.ts), "", "una", "una-pw")
+	if st != http.StatusForbidden || !strings.Contains(alertText(body), "only verified addresses") {
+		t.Errorf("no email_verified claim: %d %q", st, alertText(body))
+	}
+	s = startSSO(t, func(o *config.OIDC) { o.AssumeEmailVerified = true })
+	if st, _, body := s.ssoSignIn(t, newBrowser(t, s.ts), "", "una", "una-pw"); st != 200 || !strings.Contains(body, "Sign out") {
+		t.Errorf("assume_email_verified: %d %q", st, alertText(body))
 	}
 }

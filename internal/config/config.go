@@ -51,6 +51,10 @@ type OIDC struct {
 	// AllowedEmailDomains, when not empty: only verified addresses at these
 	// domains (or their subdomains) may sign in.
 	AllowedEmailDomains []string `toml:"allowed_email_domains"`
+	// AssumeEmailVerified treats the provider's addresses as verified
+	// when its ID tokens carry no email_verified claim (providers that
+	// issue the addresses themselves, such as Entra ID).
+	AssumeEmailVerified bool `toml:"assume_email_verified"`
 	// GroupsClaim names the claim listing the user's groups;
 	// RequiredGroups, when not empty: only members of one of them may sign in.
 	GroupsClaim    string   `toml:"groups_claim"`

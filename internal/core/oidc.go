@@ -47,6 +47,28 @@ type ssoHolder struct {
 	provider   *oidc.Provider
 	endSession string
 	client     *http.Client
+	// usedLogouts are the jti of logout tokens accepted, until they
+	// expire: a token is accepted once (Back-Channel Logout 1.0, 2.6).
+	usedLogouts map[string]time.Time
+}
+
+// useLogoutToken records a logout token's jti; false when it was used.
+func (h *ssoHolder) useLogoutToken(jti string, exp, now time.Time) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.usedLogouts == nil {
+		h.usedLogouts = map[string]time.Time{}
+	}
+	for k, e := range h.usedLogouts {
+		if now.After(e) {
+			delete(h.usedLogouts, k)
+		}
+	}
+	if _, ok := h.usedLogouts[jti]; ok {
+		return false
+	}
+	h.usedLogouts[jti] = exp
+	return true
 }
 
 // backChannelEvent is the event a logout token must carry.
@@ -259,6 +281,9 @@ func (s *AuthService) ssoAccount(ctx context.Context, issuer, subject string, cl
 	email, _ := claims["email"].(string)
 	email = strings.TrimSpace(email)
 	verified, _ := claims["email_verified"].(bool)
+	if _, given := claims["email_verified"]; !given && o.AssumeEmailVerified {
+		verified = true
+	}
 	if len(o.AllowedEmailDomains) > 0 && (!verified || !domainIn(emailDomain(email), o.AllowedEmailDomains)) {
 		shown := email
 		if shown == "" {
@@ -478,6 +503,7 @@ func (s *AuthService) BackChannelLogout(ctx context.Context, raw string) (int64,
 		return 0, herr.Wrap(http.StatusBadRequest, "The logout token is not valid.", err)
 	}
 	var c struct {
+		JTI    string                     `json:"jti"`
 		Sub    string                     `json:"sub"`
 		SID    string                     `json:"sid"`
 		Nonce  *string                    `json:"nonce"`
@@ -486,8 +512,11 @@ func (s *AuthService) BackChannelLogout(ctx context.Context, raw string) (int64,
 	if err := t.Claims(&c); err != nil {
 		return 0, herr.Wrap(http.StatusBadRequest, "The logout token is not valid.", err)
 	}
-	if _, ok := c.Events[backChannelEvent]; !ok || c.Nonce != nil || (c.Sub == "" && c.SID == "") {
-		return 0, herr.BadRequest("The logout token lacks the back-channel logout event, names no subject or session, or carries a nonce.")
+	if _, ok := c.Events[backChannelEvent]; !ok || c.Nonce != nil || (c.Sub == "" && c.SID == "") || c.JTI == "" {
+		return 0, herr.BadRequest("The logout token lacks the back-channel logout event or a jti, names no subject or session, or carries a nonce.")
+	}
+	if !s.sso.useLogoutToken(t.Issuer+" "+c.JTI, t.Expiry, time.Now()) {
+		return 0, herr.BadRequest("This logout token was used already.")
 	}
 	st, err := s.oidcStore()
 	if err != nil {
