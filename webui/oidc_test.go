@@ -589,3 +589,25 @@ func TestSSOUnverifiedEmail(t *testing.T) {
 		t.Errorf("assume_email_verified: %d %q", st, alertText(body))
 	}
 }
+
+// A logout token naming a session (sid) ends only the browser session
+// started with it.
+func TestSSOBackChannelLogoutBySession(t *testing.T) {
+	s := startSSO(t)
+	first, second := newBrowser(t, s.ts), newBrowser(t, s.ts)
+	s.ssoSignIn(t, first, "", "bob", "bob-pw")
+	s.ssoSignIn(t, second, "", "bob", "bob-pw")
+	sids := s.op.SessionIDs("sub-bob")
+	if len(sids) != 2 {
+		t.Fatalf("provider sessions: %v", sids)
+	}
+	if err := s.op.BackChannelLogout(context.Background(), "", sids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if whoAmI(t, first) != "" {
+		t.Error("the session named by the logout token survived")
+	}
+	if whoAmI(t, second) == "" {
+		t.Error("the other session of the same user ended")
+	}
+}

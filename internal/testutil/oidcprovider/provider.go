@@ -94,7 +94,7 @@ func Start(cfg Config) (*Provider, error) {
 	}
 	client := storage.WebClient(cfg.ClientID, cfg.ClientSecret, cfg.RedirectURIs...)
 	p.store = &store{Storage: storage.NewStorageWithClients(users, map[string]*storage.Client{cfg.ClientID: client}),
-		users: users, provider: p}
+		users: users, provider: p, sids: map[string][]string{}}
 
 	provider, err := op.NewProvider(&op.Config{
 		CryptoKey:                  sha256.Sum256([]byte(uuid.NewString())),
@@ -253,6 +253,7 @@ type store struct {
 	users    users
 	provider *Provider
 	mu       sync.Mutex
+	sids     map[string][]string // by subject
 }
 
 // client puts the user's claims into the ID token (not only userinfo) and
@@ -301,7 +302,24 @@ func (s *store) SetUserinfoFromRequest(ctx context.Context, info *oidc.UserInfo,
 		return err
 	}
 	s.addClaims(info, tok.GetSubject())
+	// A session id per sign-in, as providers that support back-channel
+	// logout by session send it.
+	if ar, ok := tok.(op.AuthRequest); ok {
+		sid := "sid-" + ar.GetID()
+		info.AppendClaims("sid", sid)
+		s.mu.Lock()
+		s.sids[tok.GetSubject()] = append(s.sids[tok.GetSubject()], sid)
+		s.mu.Unlock()
+	}
 	return nil
+}
+
+// SessionIDs are the session ids (sid) of the user's sign-ins, oldest
+// first.
+func (p *Provider) SessionIDs(sub string) []string {
+	p.store.mu.Lock()
+	defer p.store.mu.Unlock()
+	return append([]string(nil), p.store.sids[sub]...)
 }
 
 func (s *store) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, tokenID, subject, origin string) error {
