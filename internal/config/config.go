@@ -140,6 +140,13 @@ type Server struct {
 	// DebugListenRemote allows a debug_listen address other than loopback.
 	// The profiles expose memory contents; off, such an address is refused.
 	DebugListenRemote bool `toml:"debug_listen_remote"`
+	// MetricsListen, when set, serves Prometheus metrics (/metrics) on
+	// this address; off by default.
+	MetricsListen string `toml:"metrics_listen"`
+	// MetricsListenRemote allows a metrics_listen address other than
+	// loopback (a Prometheus on another host); off, such an address is
+	// refused.
+	MetricsListenRemote bool `toml:"metrics_listen_remote"`
 }
 
 type Storage struct {
@@ -467,6 +474,13 @@ func (c *Config) validate() error {
 			bad("server.debug_listen must be host:port or empty, got %q", c.Server.DebugListen)
 		} else if !IsLoopbackHost(host) && !c.Server.DebugListenRemote {
 			bad("server.debug_listen must be a loopback address such as 127.0.0.1:6060, got %q (set server.debug_listen_remote = true to allow it)", c.Server.DebugListen)
+		}
+	}
+	if c.Server.MetricsListen != "" {
+		if host, _, err := net.SplitHostPort(c.Server.MetricsListen); err != nil {
+			bad("server.metrics_listen must be host:port or empty, got %q", c.Server.MetricsListen)
+		} else if !IsLoopbackHost(host) && !c.Server.MetricsListenRemote {
+			bad("server.metrics_listen must be a loopback address such as 127.0.0.1:9464, got %q (set server.metrics_listen_remote = true to allow it)", c.Server.MetricsListen)
 		}
 	}
 	if c.Storage.DataDir == "" {

@@ -131,6 +131,37 @@ func TestDebugListenLoopbackOnly(t *testing.T) {
 	}
 }
 
+// The metrics tell how busy the instance is: like the profiler, they
+// listen on loopback unless the operator allows another address.
+func TestMetricsListenLoopbackOnly(t *testing.T) {
+	cases := []struct {
+		env []string
+		ok  bool
+	}{
+		{nil, true}, // off by default
+		{[]string{"HERALD_SERVER_METRICS_LISTEN=127.0.0.1:9464"}, true},
+		{[]string{"HERALD_SERVER_METRICS_LISTEN=[::1]:9464"}, true},
+		{[]string{"HERALD_SERVER_METRICS_LISTEN=localhost:9464"}, true},
+		{[]string{"HERALD_SERVER_METRICS_LISTEN=0.0.0.0:9464"}, false},
+		{[]string{"HERALD_SERVER_METRICS_LISTEN=:9464"}, false},
+		{[]string{"HERALD_SERVER_METRICS_LISTEN=192.0.2.7:9464"}, false},
+		{[]string{"HERALD_SERVER_METRICS_LISTEN=9464"}, false},
+		{[]string{"HERALD_SERVER_METRICS_LISTEN=0.0.0.0:9464", "HERALD_SERVER_METRICS_LISTEN_REMOTE=true"}, true},
+	}
+	for _, c := range cases {
+		cfg, err := Load("", c.env)
+		if (err == nil) != c.ok {
+			t.Errorf("%v: error %v, want ok=%v", c.env, err, c.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "metrics_listen") {
+			t.Errorf("%v: error does not name the key: %v", c.env, err)
+		}
+		if c.env == nil && cfg.Server.MetricsListen != "" {
+			t.Errorf("metrics_listen is on by default: %q", cfg.Server.MetricsListen)
+		}
+	}
+}
+
 // An account may make Mastodon's 1,500 API calls per five minutes: apps
 // that refresh several timelines at once stay well under it.
 func TestAuthenticatedAPILimitIsMastodons(t *testing.T) {
