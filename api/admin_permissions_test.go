@@ -75,6 +75,9 @@ var adminRoutePermissions = func() map[string][]core.Permission {
 		m["POST /api/v1/admin/webhooks/:id/"+op] = []core.Permission{core.PermManageWebhooks}
 	}
 	m["GET /api/v1/admin/webhooks/:id/deliveries"] = []core.Permission{core.PermManageWebhooks}
+	m["GET /api/v1/admin/sso"] = []core.Permission{users}
+	m["GET /api/v1/admin/sso/links"] = []core.Permission{users}
+	m["DELETE /api/v1/admin/sso/links/:id"] = []core.Permission{users}
 	return m
 }()
 

@@ -24,8 +24,8 @@ func (w *UI) signInPage(c echo.Context) error {
 	if w.currentUser(c) != nil {
 		return c.Redirect(http.StatusSeeOther, safeReturn(c.QueryParam("return_to")))
 	}
-	return w.render(c, http.StatusOK, "sign_in", page{"Title": "Sign in", "ReturnTo": safeReturn(c.QueryParam("return_to")),
-		"CanSignUp": w.canSignUp(c)})
+	return w.render(c, http.StatusOK, "sign_in", w.signInData(c, page{"Title": "Sign in", "ReturnTo": safeReturn(c.QueryParam("return_to")),
+		"CanSignUp": w.canSignUp(c)}))
 }
 
 func (w *UI) canSignUp(c echo.Context) bool {
@@ -36,8 +36,8 @@ func (w *UI) signInSubmit(c echo.Context) error {
 	ctx := c.Request().Context()
 	returnTo := safeReturn(c.FormValue("return_to"))
 	again := func(status int, msg string) error {
-		return w.render(c, status, "sign_in", page{"Title": "Sign in", "ReturnTo": returnTo,
-			"Error": msg, "Login": c.FormValue("username"), "CanSignUp": w.canSignUp(c)})
+		return w.render(c, status, "sign_in", w.signInData(c, page{"Title": "Sign in", "ReturnTo": returnTo,
+			"Error": msg, "Login": c.FormValue("username"), "CanSignUp": w.canSignUp(c)}))
 	}
 	if r := signInLimiter.AllowIP(c.RealIP(), time.Now()); !r.Allowed {
 		return again(http.StatusTooManyRequests, "Too many attempts. Please wait a few minutes.")
@@ -108,7 +108,9 @@ func (w *UI) signOutPage(c echo.Context) error {
 }
 
 func (w *UI) signOutSubmit(c echo.Context) error {
-	w.signOut(c)
+	if next := w.signOut(c); next != "" {
+		return c.Redirect(http.StatusSeeOther, next)
+	}
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 
@@ -339,8 +341,8 @@ func (w *UI) authorizePage(c echo.Context) error {
 	}
 	cl := w.caller(c)
 	if cl == nil {
-		return w.render(c, http.StatusOK, "sign_in", page{"Title": "Sign in",
-			"ReturnTo": "/oauth/authorize?" + c.Request().URL.RawQuery, "AppName": req.App.Name})
+		return w.render(c, http.StatusOK, "sign_in", w.signInData(c, page{"Title": "Sign in",
+			"ReturnTo": "/oauth/authorize?" + c.Request().URL.RawQuery, "AppName": req.App.Name}))
 	}
 	type scope struct{ Name, Text string }
 	var scopes []scope

@@ -21,13 +21,17 @@ const (
 	CSRFSession Access = "csrf+session" // a form from a signed-in user
 	Staff       Access = "staff"        // a signed-in staff user (core's Permission.IsStaff; GET pages)
 	CSRFStaff   Access = "csrf+staff"   // a console form
+	// Signed is a POST from another server that carries its own signed
+	// token, which the handler verifies (the provider's back-channel
+	// logout); no cookie, no CSRF token.
+	Signed Access = "signed"
 )
 
 // NeedsCSRF reports whether the access rule checks the CSRF token.
 func (a Access) NeedsCSRF() bool { return strings.HasPrefix(string(a), "csrf") }
 
 // NeedsSession reports whether the access rule needs a signed-in user.
-func (a Access) NeedsSession() bool { return a != Public && a != CSRF }
+func (a Access) NeedsSession() bool { return a != Public && a != CSRF && a != Signed }
 
 // Route is one web UI route.
 type Route struct {
@@ -80,6 +84,9 @@ func (w *UI) routeTable() []Route {
 	post("/auth/sign_out", CSRF, w.signOutSubmit)
 	get("/auth/sign_up", Public, w.signUpPage)
 	post("/auth/sign_up", CSRF, w.signUpSubmit)
+	post("/auth/oidc", CSRF, w.ssoStart)
+	get("/auth/oidc/callback", Public, w.ssoCallback)
+	post("/auth/oidc/backchannel_logout", Signed, w.ssoBackChannelLogout)
 	get("/auth/password/new", Public, w.passwordNewPage)
 	post("/auth/password/new", CSRF, w.passwordNewSubmit)
 	// The links of invites and mails (core's InviteURL, ConfirmationURL, PasswordResetURL).
@@ -149,6 +156,8 @@ func (w *UI) routeTable() []Route {
 	get("/admin/webhooks", Staff, w.adminWebhooks)
 	post("/admin/webhooks", CSRFStaff, w.adminWebhookCreate)
 	get("/admin/webhooks/:id", Staff, w.adminWebhook)
+	get("/admin/sso", Staff, w.adminSSO)
+	post("/admin/sso/links/:id/unlink", CSRFStaff, w.adminSSOUnlink)
 	post("/admin/webhooks/:id/:op", CSRFStaff, w.adminWebhookSubmit)
 	return rs
 }

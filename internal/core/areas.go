@@ -19,13 +19,14 @@ import (
 // AuthService owns credentials: password and two-factor sign-in, web
 // sessions and their keys, OAuth apps and tokens, and revoking them
 // (signin.go, sessions.go, totp.go, credentials.go, oauth.go,
-// session_keys.go, operator.go).
+// session_keys.go, operator.go, oidc.go).
 type AuthService struct {
 	*Service
 	store authStore
 
 	signIns    signInFailures         // failed sign-ins per account (signin.go)
 	sessionKey atomic.Pointer[[]byte] // WebSessionKey, once read (session_keys.go)
+	sso        ssoHolder              // the OpenID provider, once discovered (oidc.go)
 }
 
 type authStore interface {
@@ -33,6 +34,7 @@ type authStore interface {
 	AccountByID(ctx context.Context, id int64) (*model.Account, error)
 	ListLocalAccounts(ctx context.Context, limit int, offset int) ([]*model.Account, []*model.User, error)
 	SetPassword(ctx context.Context, userID int64, hash string, keepSession int64) error
+	SetRole(ctx context.Context, userID int64, role string) error
 	TouchSignIn(ctx context.Context, userID int64) error
 	UserByAccountID(ctx context.Context, accountID int64) (*model.User, error)
 	UserByLogin(ctx context.Context, login string) (*model.User, error)
