@@ -183,6 +183,14 @@ func (a *API) authenticate(acc Access) echo.MiddlewareFunc {
 				return herr.Forbidden("This action is outside the authorized scopes")
 			}
 			c.Set(callerKey, cl)
+			if cl.Delegated() {
+				// Every write of a member acting for an account is logged.
+				err := next(c)
+				if err == nil {
+					a.recordDelegated(c, cl)
+				}
+				return err
+			}
 			return next(c)
 		}
 	}

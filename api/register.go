@@ -23,4 +23,5 @@ func (a *API) Register(e *echo.Echo) {
 	a.registerConversations(e)
 	a.registerMedia(e)
 	a.registerAdminWebhooks(e)
+	a.registerDelegations(e)
 }
