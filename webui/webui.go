@@ -200,8 +200,9 @@ func (w *UI) funcs() template.FuncMap {
 		"st": func(root page, it Item) map[string]any {
 			return map[string]any{"It": it, "Me": root["Me"], "CSRF": root["CSRF"], "Path": root["Path"]}
 		},
-		"join":   strings.Join,
-		"fields": strings.Fields,
+		"join":     strings.Join,
+		"fields":   strings.Fields,
+		"permText": delegationPermText,
 	}
 }
 
