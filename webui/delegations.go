@@ -115,3 +115,55 @@ func delegationPermText(p string) string {
 	}
 	return p
 }
+
+// actor is who the web client acts as: the account the user switched to,
+// or the user. Settings and the console always act for the user.
+func (w *UI) actor(c echo.Context) *core.Caller {
+	if s := w.session(c); s != nil {
+		if s.acting != nil {
+			return s.acting
+		}
+		return s.caller
+	}
+	return nil
+}
+
+// switcherData adds the account switcher to a page of a member of shared
+// accounts: the choices, and the account acted as (shown on every page).
+func (w *UI) switcherData(c echo.Context, cl *core.Caller, data page) {
+	ds, err := w.svc.MyDelegations(c.Request().Context(), cl)
+	if err != nil || len(ds) == 0 {
+		return
+	}
+	data["Switch"], data["Self"] = ds, cl.Account
+	if s := w.session(c); s != nil && s.acting != nil {
+		data["ActingAs"], data["Me"] = s.acting.Account, s.acting.Account
+	}
+}
+
+// switchAccount makes the session act for the chosen account (0: the user).
+func (w *UI) switchAccount(c echo.Context) error {
+	s := w.session(c)
+	id, err := strconv.ParseInt(c.FormValue("account_id"), 10, 64)
+	if err != nil || id < 0 {
+		return w.errorPage(c, http.StatusBadRequest, "Something went wrong", "Choose an account.")
+	}
+	if err := w.svc.SwitchAccount(c.Request().Context(), s.caller, s.id, id); err != nil {
+		return w.fail(c, err)
+	}
+	msg := "You act as yourself again."
+	if id != 0 && id != s.caller.AccountID() {
+		msg = "You now act as the account you chose; what you do is logged with your name."
+	}
+	return w.done(c, "/home", msg)
+}
+
+// recordActing logs a write the web client made as a shared account (core
+// ignores the user's own).
+func (w *UI) recordActing(c echo.Context, cl *core.Caller, objectType string, objectID int64) {
+	id := ""
+	if objectID != 0 {
+		id = strconv.FormatInt(objectID, 10)
+	}
+	w.svc.RecordDelegatedAction(c.Request().Context(), cl, "web "+c.Request().Method+" "+c.Path(), objectType, id)
+}

@@ -61,3 +61,60 @@ func TestWebDelegations(t *testing.T) {
 		t.Fatalf("revoke: %d %s", code, body)
 	}
 }
+
+// The web client's account switcher: a member switches to the shared
+// account, which every page then shows; what they post is the account's
+// and is logged with their name; their settings stay their own. Once
+// revoked, the session acts for them again.
+func TestWebAccountSwitcher(t *testing.T) {
+	ts := server.StartTest(t)
+	city := ts.CreateUser(t, "city", "user")
+	mia := ts.CreateUser(t, "mia", "user")
+	owner := ts.Token(t, "city", "read write")
+	ts.JSON(t, "POST", "/api/v1/delegations", owner, map[string]any{"member": "mia", "permissions": "post"}, 200, nil)
+
+	b := newBrowser(t, ts)
+	b.signIn("mia")
+	code, body := b.do("GET", "/home", nil)
+	if code != 200 || !strings.Contains(body, `action="/switch_account"`) || !strings.Contains(body, fmt.Sprintf(`value="%d"`, city.ID)) {
+		t.Fatalf("no account switcher: %d %s", code, body)
+	}
+	code, body = b.do("POST", "/switch_account", url.Values{"account_id": {fmt.Sprint(city.ID)}})
+	if code != 200 || !strings.Contains(body, "Acting as <strong>@city</strong>") {
+		t.Fatalf("switch: %d %s", code, body)
+	}
+	code, body = b.do("POST", "/statuses", url.Values{"status": {"posted from the web as city"}, "visibility": {"public"}})
+	if code != 200 || !strings.Contains(body, "Posted.") {
+		t.Fatalf("compose as city: %d %s", code, body)
+	}
+	var sts []struct {
+		ID      string
+		Content string
+	}
+	ts.JSON(t, "GET", fmt.Sprintf("/api/v1/accounts/%d/statuses", city.ID), owner, nil, 200, &sts)
+	if len(sts) != 1 || !strings.Contains(sts[0].Content, "posted from the web as city") {
+		t.Fatalf("city's posts: %+v", sts)
+	}
+	var log []struct {
+		Member, Action string
+		ObjectID       string `json:"object_id"`
+	}
+	ts.JSON(t, "GET", "/api/v1/delegations/log", owner, nil, 200, &log)
+	if len(log) == 0 || log[0].Member != "mia" || log[0].Action != "web POST /statuses" || log[0].ObjectID != sts[0].ID {
+		t.Fatalf("log: %+v", log)
+	}
+	// Her settings are hers.
+	if code, body := b.do("GET", "/settings/account", nil); code != 200 || !strings.Contains(body, "mia@example.org") {
+		t.Fatalf("settings while acting: %d %s", code, body)
+	}
+	ts.JSON(t, "DELETE", fmt.Sprintf("/api/v1/delegations/%d", mia.ID), owner, nil, 200, nil)
+	code, body = b.do("GET", "/home", nil)
+	if code != 200 || strings.Contains(body, "Acting as") || strings.Contains(body, `action="/switch_account"`) {
+		t.Fatalf("after the revocation: %d %s", code, body)
+	}
+	b.do("POST", "/statuses", url.Values{"status": {"now as myself"}, "visibility": {"public"}})
+	ts.JSON(t, "GET", fmt.Sprintf("/api/v1/accounts/%d/statuses", mia.ID), owner, nil, 200, &sts)
+	if len(sts) != 1 {
+		t.Fatalf("mia's own posts after the revocation: %+v", sts)
+	}
+}

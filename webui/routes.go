@@ -100,6 +100,7 @@ func (w *UI) routeTable() []Route {
 	post("/requests/:id/:op", CSRFSession, w.requestAnswer)
 	post("/statuses", CSRFSession, w.compose)
 	post("/statuses/:id/:op", CSRFSession, w.statusAction)
+	post("/switch_account", CSRFSession, w.switchAccount)
 
 	// Settings.
 	get("/settings", Session, func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/settings/profile") })

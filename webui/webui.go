@@ -253,6 +253,7 @@ func (w *UI) render(c echo.Context, status int, name string, data page) error {
 		perms, _, _ := w.svc.PermissionsOf(ctx, cl.User)
 		data["Perms"] = perms
 		data["Staff"] = perms.IsStaff()
+		w.switcherData(c, cl, data)
 	}
 	if f := w.flash(c); f != "" {
 		data["Flash"] = f

@@ -413,3 +413,47 @@ func (s *AuthService) delegationLogEntry(ctx context.Context, id int64) (*Delega
 	}
 	return &DelegationLogEntry{DelegationAction: e, Account: accs[e.AccountID], Member: accs[e.MemberID]}, nil
 }
+
+// ActingCaller returns the caller a browser session acts as when its user
+// switched to an account they are a member of (the web client's account
+// switcher): the account, with the member and the delegation, as a
+// delegated token would be. nil when the session acts for its own user,
+// or when the delegation ended (the session then acts for its user again).
+func (s *AuthService) ActingCaller(ctx context.Context, member *Caller, sess *storage.WebSession) (*Caller, error) {
+	if member == nil || member.User == nil || sess == nil || sess.ActingID == 0 {
+		return nil, nil
+	}
+	t := &model.Token{UserID: sess.ActingID, DelegateID: member.User.ID, Scopes: WebScopes, CreatedAt: sess.CreatedAt}
+	c, err := s.callerOfToken(ctx, t)
+	if err != nil {
+		if herr.As(err).Status < 500 {
+			_ = s.store.SetSessionActing(context.WithoutCancel(ctx), member.User.ID, sess.ID, 0)
+			return nil, nil
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+// SwitchAccount makes the caller's browser session act for accountID, an
+// account they are a member of, or for themselves again (0).
+func (s *AuthService) SwitchAccount(ctx context.Context, c *Caller, sessionID, accountID int64) error {
+	if c == nil || c.User == nil || c.Delegated() {
+		return herr.Forbidden("This action is not allowed")
+	}
+	if accountID == c.User.ID {
+		accountID = 0
+	}
+	if accountID != 0 {
+		if _, err := s.store.Delegation(ctx, accountID, c.User.ID); errors.Is(err, storage.ErrNotFound) {
+			return herr.Forbidden("You have no access to this account")
+		} else if err != nil {
+			return herr.Internal(err)
+		}
+	}
+	err := s.store.SetSessionActing(ctx, c.User.ID, sessionID, accountID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return herr.NotFound("session")
+	}
+	return writeErr(err, "")
+}
