@@ -14,9 +14,8 @@ import (
 
 // Issue 17's two-instance test of delegation: on A, mia is a member of
 // @city and posts through a token she authorised as @city. B receives the
-// post as @city's; nothing that B receives or fetches names mia, while A's
-// activity log of @city does.
-// (B stores what A sent: the post, attributed to @city.)
+// post as @city's and nothing in it names mia, while A's activity log of
+// @city does.
 func TestDelegatedPostArrivesAsTheAccount(t *testing.T) {
 	ctx := context.Background()
 	A, B := startHerald(t), startHerald(t)
