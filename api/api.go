@@ -184,12 +184,9 @@ func (a *API) authenticate(acc Access) echo.MiddlewareFunc {
 			}
 			c.Set(callerKey, cl)
 			if cl.Delegated() {
-				// Every write of a member acting for an account is logged.
-				err := next(c)
-				if err == nil {
-					a.recordDelegated(c, cl)
-				}
-				return err
+				// Every successful write of a member acting for an account
+				// is logged, before its answer is sent.
+				c.Response().Before(func() { a.recordDelegated(c, cl) })
 			}
 			return next(c)
 		}

@@ -182,8 +182,11 @@ func setObject(c echo.Context, typ string, id int64) { c.Set(objectKey, [2]strin
 
 // recordDelegated logs a successful write of a delegated caller in the
 // account's activity log (core decides what is kept and where it goes).
-// The object is what the handler named, else the route's :id and the
-// path segment before it (/api/v1/statuses/:id/reblog: statuses 123).
+// It runs as the answer's status is written, so the entry is stored
+// before the client hears of success, and a refused request (an error
+// status) is not logged. The object is what the handler named, else the
+// route's :id and the path segment before it (/api/v1/statuses/:id/reblog:
+// statuses 123).
 func (a *API) recordDelegated(c echo.Context, cl *core.Caller) {
 	switch c.Request().Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:

@@ -75,18 +75,19 @@ func authorizeActingAs(t *testing.T, ts *server.TestServer, login, actAs string)
 	if !strings.Contains(body, fmt.Sprintf(`name="act_as" value="%d"`, acc.ID)) {
 		t.Fatalf("no act_as choice for @%s: %s", actAs, body)
 	}
-	v = form(body[:strings.Index(body, "</form>")])
+	consent := body[strings.Index(body, `<form method="post" action="/oauth/authorize">`):]
+	v = form(consent[:strings.Index(consent, "</form>")])
 	v.Set("decision", "approve")
 	v.Set("act_as", fmt.Sprint(acc.ID))
 	resp, err = c.PostForm(ts.URL+"/oauth/authorize", v)
 	if err != nil {
 		t.Fatal(err)
 	}
-	readAll(t, resp)
+	body = readAll(t, resp)
 	loc, _ := url.Parse(resp.Header.Get("Location"))
 	code := loc.Query().Get("code")
 	if code == "" {
-		t.Fatalf("no code in the redirect (%d): %s", resp.StatusCode, resp.Header.Get("Location"))
+		t.Fatalf("no code in the redirect (%d): %s %s", resp.StatusCode, resp.Header.Get("Location"), body)
 	}
 	var tok tokenResp
 	ts.JSON(t, "POST", "/oauth/token", "", url.Values{"grant_type": {"authorization_code"}, "client_id": {app.ClientID},
