@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -139,10 +140,9 @@ func (a *API) revokeDelegation(target func(echo.Context) (int64, error)) echo.Ha
 		if err != nil {
 			return err
 		}
-		member, err := pathID(c, "member_id")
-		if err != nil {
-			return err
-		}
+		// A malformed member is no member: core answers 404, once it
+		// checked that the caller may manage the account's delegations.
+		member, _ := strconv.ParseInt(c.Param("member_id"), 10, 64)
 		if err := a.svc.RevokeDelegation(c.Request().Context(), caller(c), id, member); err != nil {
 			return err
 		}

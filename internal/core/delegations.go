@@ -302,6 +302,9 @@ func (s *AuthService) RevokeDelegation(ctx context.Context, c *Caller, accountID
 	if err != nil {
 		return err
 	}
+	if memberID <= 0 {
+		return herr.NotFound("delegation")
+	}
 	m, err := s.store.AccountByID(ctx, memberID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return herr.NotFound("delegation")
