@@ -460,3 +460,20 @@ func (s *AuthService) SwitchAccount(ctx context.Context, c *Caller, sessionID, a
 	}
 	return writeErr(err, "")
 }
+
+// dropDirect leaves direct messages out of a page of statuses shown to a
+// member acting for an account without DelegationDirect (the page's
+// cursors stay, so paging goes on past them).
+func dropDirect(c *Caller, t *Timeline) (*Timeline, error) {
+	if t == nil || t.View == nil || c.seesDirect() {
+		return t, nil
+	}
+	kept := t.View.Statuses[:0:0]
+	for _, st := range t.View.Statuses {
+		if st.Visibility != model.Direct {
+			kept = append(kept, st)
+		}
+	}
+	t.View.Statuses = kept
+	return t, nil
+}

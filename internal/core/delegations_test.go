@@ -7,6 +7,7 @@ import (
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/herr"
 	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
 )
 
 // delegatedCaller authenticates a token issued through the consent
@@ -94,6 +95,35 @@ func TestDelegationRules(t *testing.T) {
 	}
 	if _, err := e.svc.Status(e.ctx, city, dm.ID); err != nil {
 		t.Errorf("the owner reads the direct message: %v", err)
+	}
+	e.follow(city, bob)
+	own := e.post(city, core.PostParams{Text: "@bob our own dm", Visibility: "direct"})
+	for name, tl := range map[string]func(*core.Caller) (*core.Timeline, error){
+		"home": func(c *core.Caller) (*core.Timeline, error) {
+			return e.svc.HomeTimeline(e.ctx, c, model.Page{Limit: 40})
+		},
+		"profile": func(c *core.Caller) (*core.Timeline, error) {
+			return e.svc.AccountStatuses(e.ctx, c, city.Account.ID, storage.AccountStatusFilter{}, model.Page{Limit: 40})
+		},
+	} {
+		seen := func(c *core.Caller) bool {
+			t, err := tl(c)
+			if err != nil {
+				e.t.Fatalf("%s: %v", name, err)
+			}
+			for _, st := range t.View.Statuses {
+				if st.ID == own.ID {
+					return true
+				}
+			}
+			return false
+		}
+		if !seen(city) || seen(c) {
+			t.Errorf("%s: the owner sees their direct message %v, the member without direct %v", name, seen(city), seen(c))
+		}
+	}
+	if _, err := e.svc.DirectTimeline(e.ctx, c, model.Page{Limit: 10}); errStatus(err) != http.StatusForbidden {
+		t.Errorf("direct timeline without the permission: %v", err)
 	}
 	e.svc.RecordDelegatedAction(e.ctx, c, "POST /api/v1/statuses", "statuses", "1")
 	e.svc.RecordDelegatedAction(e.ctx, city, "POST /api/v1/statuses", "statuses", "2") // not delegated: not logged
