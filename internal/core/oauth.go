@@ -308,8 +308,10 @@ func (s *AuthService) IssueCodeAs(ctx context.Context, app *model.App, userID, a
 	}
 	var delegate int64
 	if actAs != 0 && actAs != userID {
-		if _, err := s.store.Delegation(ctx, actAs, userID); err != nil {
+		if _, err := s.store.Delegation(ctx, actAs, userID); errors.Is(err, storage.ErrNotFound) {
 			return "", herr.Forbidden("You have no access to this account")
+		} else if err != nil {
+			return "", herr.Internal(err)
 		}
 		delegate, userID = userID, actAs
 	}
