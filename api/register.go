@@ -24,4 +24,5 @@ func (a *API) Register(e *echo.Echo) {
 	a.registerMedia(e)
 	a.registerAdminWebhooks(e)
 	a.registerAdminSSO(e)
+	a.registerDelegations(e)
 }

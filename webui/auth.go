@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -349,8 +350,13 @@ func (w *UI) authorizePage(c echo.Context) error {
 	for _, s := range req.Scopes {
 		scopes = append(scopes, scope{s, scopeText(s)})
 	}
+	// A member of shared accounts chooses which one the app acts for.
+	ds, err := w.svc.MyDelegations(c.Request().Context(), cl)
+	if err != nil {
+		return w.errorPage(c, http.StatusInternalServerError, "An error has occurred", herr.As(err).Msg)
+	}
 	return w.render(c, http.StatusOK, "authorize", page{"Title": "Authorise", "App": req.App,
-		"Scopes": scopes, "Hidden": authHidden(req), "Username": cl.Account.Username})
+		"Scopes": scopes, "Hidden": authHidden(req), "Username": cl.Account.Username, "Delegations": ds})
 }
 
 func (w *UI) authorizeSubmit(c echo.Context) error {
@@ -367,7 +373,13 @@ func (w *UI) authorizeSubmit(c echo.Context) error {
 		return c.Redirect(http.StatusFound, withQuery(req.RedirectURI, url.Values{"error": {"access_denied"},
 			"error_description": {"The resource owner or authorization server denied the request."}, "state": optional(state)}))
 	}
-	code, err := w.svc.IssueCode(c.Request().Context(), req.App, u.ID, req.RedirectURI, req.Scopes,
+	var actAs int64
+	if v := c.FormValue("act_as"); v != "" {
+		if actAs, err = strconv.ParseInt(v, 10, 64); err != nil || actAs < 0 {
+			return w.errorPage(c, http.StatusBadRequest, "An error has occurred", "Choose an account to act as.")
+		}
+	}
+	code, err := w.svc.IssueCodeAs(c.Request().Context(), req.App, u.ID, actAs, req.RedirectURI, req.Scopes,
 		req.CodeChallenge, req.CodeChallengeMethod)
 	if err != nil {
 		return w.errorPage(c, http.StatusBadRequest, "An error has occurred", herr.As(err).Msg)

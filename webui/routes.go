@@ -108,6 +108,7 @@ func (w *UI) routeTable() []Route {
 	post("/requests/:id/:op", CSRFSession, w.requestAnswer)
 	post("/statuses", CSRFSession, w.compose)
 	post("/statuses/:id/:op", CSRFSession, w.statusAction)
+	post("/switch_account", CSRFSession, w.switchAccount)
 
 	// Settings.
 	get("/settings", Session, func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/settings/profile") })
@@ -125,6 +126,9 @@ func (w *UI) routeTable() []Route {
 	post("/settings/apps/:id/revoke", CSRFSession, w.settingsAppRevoke)
 	get("/settings/sessions", Session, w.settingsSessions)
 	post("/settings/sessions/:id/revoke", CSRFSession, w.settingsSessionRevoke)
+	get("/settings/delegations", Session, w.settingsDelegations)
+	post("/settings/delegations", CSRFSession, w.settingsDelegationSubmit)
+	post("/settings/delegations/:member_id/revoke", CSRFSession, w.settingsDelegationSubmit)
 	get("/settings/export", Session, w.settingsExport)
 	get("/settings/export/:file", Session, w.settingsExportFile)
 	post("/settings/export/archive", CSRFSession, w.settingsExportArchive)
@@ -135,6 +139,9 @@ func (w *UI) routeTable() []Route {
 	get("/admin/accounts/:id", Staff, w.adminAccount)
 	post("/admin/accounts/:id/:op", CSRFStaff, w.adminAccountSubmit)
 	post("/admin/accounts/:id/export", CSRFStaff, w.adminAccountExport)
+	get("/admin/accounts/:id/delegations", Staff, w.adminDelegations)
+	post("/admin/accounts/:id/delegations", CSRFStaff, w.adminDelegationSubmit)
+	post("/admin/accounts/:id/delegations/:member_id/revoke", CSRFStaff, w.adminDelegationSubmit)
 	get("/admin/invites", Staff, w.adminInvites)
 	post("/admin/invites", CSRFStaff, w.adminInviteCreate)
 	post("/admin/invites/:id/revoke", CSRFStaff, w.adminInviteRevoke)

@@ -166,6 +166,9 @@ type session struct {
 	caller *core.Caller
 	id     int64
 	csrf   string // the session's CSRF token
+	// acting: the account the web client acts as, when the user switched
+	// to one they are a member of (delegations.go); nil otherwise.
+	acting *core.Caller
 }
 
 func (w *UI) session(c echo.Context) *session {
@@ -196,7 +199,11 @@ func (w *UI) loadSession(c echo.Context) *session {
 	if err != nil {
 		return nil
 	}
-	return &session{caller: cl, id: ws.ID, csrf: csrf}
+	acting, err := w.svc.ActingCaller(ctx, cl, ws)
+	if err != nil {
+		return nil
+	}
+	return &session{caller: cl, id: ws.ID, csrf: csrf, acting: acting}
 }
 
 // caller returns the signed-in caller, or nil.

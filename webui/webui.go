@@ -232,8 +232,9 @@ func (w *UI) funcs() template.FuncMap {
 		"st": func(root page, it Item) map[string]any {
 			return map[string]any{"It": it, "Me": root["Me"], "CSRF": root["CSRF"], "Path": root["Path"]}
 		},
-		"join":   strings.Join,
-		"fields": strings.Fields,
+		"join":     strings.Join,
+		"fields":   strings.Fields,
+		"permText": delegationPermText,
 	}
 }
 
@@ -284,6 +285,7 @@ func (w *UI) render(c echo.Context, status int, name string, data page) error {
 		perms, _, _ := w.svc.PermissionsOf(ctx, cl.User)
 		data["Perms"] = perms
 		data["Staff"] = perms.IsStaff()
+		w.switcherData(c, cl, data)
 	}
 	if f := w.flash(c); f != "" {
 		data["Flash"] = f

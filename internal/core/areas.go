@@ -32,6 +32,8 @@ type AuthService struct {
 type authStore interface {
 	// storage.Accounts
 	AccountByID(ctx context.Context, id int64) (*model.Account, error)
+	AccountByUsername(ctx context.Context, username string, domain string) (*model.Account, error)
+	AccountsByIDs(ctx context.Context, ids []int64) (map[int64]*model.Account, error)
 	ListLocalAccounts(ctx context.Context, limit int, offset int) ([]*model.Account, []*model.User, error)
 	SetPassword(ctx context.Context, userID int64, hash string, keepSession int64) error
 	SetRole(ctx context.Context, userID int64, role string) error
@@ -39,6 +41,7 @@ type authStore interface {
 	UserByAccountID(ctx context.Context, accountID int64) (*model.User, error)
 	UserByLogin(ctx context.Context, login string) (*model.User, error)
 	storage.Auth
+	storage.Delegations
 	// storage.Settings
 	SettingOrCreate(ctx context.Context, key string, make func() (string, error)) (string, error)
 }

@@ -193,6 +193,8 @@ func (s *AdminService) AccountAction(ctx context.Context, c *Caller, targetID in
 	if aa.User != nil && (m.Disabled != nil || m.Suspended != nil) {
 		// Its tokens are refused from now on; its open streams end too.
 		s.revoked(Revocation{AccountID: targetID})
+		// So does its access to the accounts it was a member of.
+		s.endDelegationsOf(ctx, c, aa.Account, actionSummary(p.Type, aa.Account))
 	}
 	s.moderationWebhooks(ctx, aa.Account, m, reports)
 	s.audit(ctx, c, p.Type+"_account", "Account", itoa64(targetID), actionSummary(p.Type, aa.Account))
@@ -292,6 +294,7 @@ func (s *AdminService) AccountState(ctx context.Context, c *Caller, targetID int
 			return nil, herr.Internal(err)
 		}
 		s.revoked(Revocation{AccountID: targetID})
+		s.endDelegationsOf(ctx, c, aa.Account, "rejected")
 		s.audit(ctx, c, "reject_user", "User", itoa64(targetID), "rejected the sign-up of @"+aa.Account.Username)
 		_ = s.sendMail(ctx, []string{aa.User.Email}, "Your sign-up on "+s.siteTitle(),
 			"Hello,\n\nYour request to join "+s.siteTitle()+" as @"+aa.Account.Username+" was not approved, and the account was removed.")
@@ -347,6 +350,7 @@ func (s *AdminService) DeleteAccountData(ctx context.Context, c *Caller, targetI
 	}
 	if aa.User != nil {
 		s.revoked(Revocation{AccountID: targetID})
+		s.endDelegationsOf(ctx, c, aa.Account, "deleted")
 	}
 	s.audit(ctx, c, "destroy_account", "Account", itoa64(targetID), "deleted the data of @"+aa.Account.Acct())
 	return aa, nil

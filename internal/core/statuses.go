@@ -151,6 +151,9 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 		}
 		vis = v
 	}
+	if err := c.mayAct(postPermission(vis)); err != nil {
+		return nil, err
+	}
 	sensitive := c.User != nil && c.User.DefaultSensitive
 	if p.Sensitive != nil {
 		sensitive = *p.Sensitive
@@ -190,7 +193,7 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 		if err != nil {
 			return nil, err
 		}
-		if parent.ReblogOfID != 0 {
+		if parent.ReblogOfID != 0 || (parent.Visibility == model.Direct && !c.seesDirect()) {
 			return nil, herr.NotFound("status")
 		}
 		st.InReplyToID, st.InReplyToAccountID, st.InReplyToURI = parent.ID, parent.AccountID, parent.URI
@@ -283,6 +286,9 @@ func (s *Service) newPostPolicy(ctx context.Context, authorID int64, vis model.V
 // Status returns a status the caller may see.
 func (s *Service) Status(ctx context.Context, c *Caller, statusID int64) (*model.Status, error) {
 	st, _, err := s.visibleStatus(ctx, c.AccountID(), statusID)
+	if err == nil && st.Visibility == model.Direct && !c.seesDirect() {
+		return nil, herr.NotFound("status")
+	}
 	return st, err
 }
 
@@ -296,7 +302,7 @@ func (s *Service) Statuses(ctx context.Context, c *Caller, ids []int64) (*Status
 	var sts []*model.Status
 	seen := map[int64]bool{}
 	for _, id := range ids {
-		if st, ok := m[id]; ok && !seen[id] {
+		if st, ok := m[id]; ok && !seen[id] && (st.Visibility != model.Direct || c.seesDirect()) {
 			seen[id] = true
 			sts = append(sts, st)
 		}
@@ -336,6 +342,9 @@ func statusPayload(v any) string {
 func (s *Service) DeleteStatus(ctx context.Context, c *Caller, statusID int64) (*model.Status, error) {
 	st, err := s.ownStatus(ctx, c, statusID)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.mayAct(postPermission(st.Visibility)); err != nil {
 		return nil, err
 	}
 	if err := s.removeStatus(ctx, st); err != nil {
@@ -407,6 +416,9 @@ type EditParams struct {
 func (s *Service) EditStatus(ctx context.Context, c *Caller, statusID int64, p EditParams) (*model.Status, error) {
 	st, err := s.ownStatus(ctx, c, statusID)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.mayAct(postPermission(st.Visibility)); err != nil {
 		return nil, err
 	}
 	if st.ReblogOfID != 0 {
@@ -550,8 +562,13 @@ func (s *Service) Context(ctx context.Context, c *Caller, statusID int64) (*Stat
 
 // interactable loads a status the caller may act on: visible, and the
 // original when it is a boost (favouriting a boost favourites the post).
+// A member acting for the account needs the permission to interact
+// (write:statuses covers boosts and posts alike).
 func (s *Service) interactable(ctx context.Context, c *Caller, statusID int64) (*model.Status, *model.Account, error) {
 	if err := s.requireUser(c); err != nil {
+		return nil, nil, err
+	}
+	if err := c.mayAct(DelegationInteract); err != nil {
 		return nil, nil, err
 	}
 	st, author, err := s.visibleStatus(ctx, c.Account.ID, statusID)

@@ -535,6 +535,59 @@ oidcTest("a local-only service account still signs in with its password", async 
 });
 // ---- end of single sign-on ------------------------------------------------------
 
+test("team access: a member posts as a shared account, its owner sees who, revoking ends the token", async () => {
+  // The shared account, with its own owner (signed up by invite).
+  const admin = await newPage();
+  await signIn(admin, ADMIN, ADMIN_PW);
+  const link = await consoleInvite(admin);
+  const owner = await newPage();
+  const cityName = "city" + uniq();
+  await signUpWithInvite(owner, link, cityName, "e2e password " + uniq());
+  const adminTok = await passwordToken(ADMIN, ADMIN_PW);
+  const city = await api("GET", "/api/v1/accounts/lookup?acct=" + cityName, { token: adminTok });
+  const member = await api("GET", "/api/v1/accounts/lookup?acct=" + USER, { token: adminTok });
+  // The admin grants the E2E user access to it in the console.
+  await admin.goto(BASE + "/admin/accounts/" + city.id);
+  await Promise.all([admin.waitForURL(/\/delegations$/), admin.click(`a[href='/admin/accounts/${city.id}/delegations']`)]);
+  await admin.fill("#member", USER);
+  await admin.check("input[name=permissions][value=post]");
+  await Promise.all([admin.waitForURL(/\/delegations$/), admin.click(`form[action='/admin/accounts/${city.id}/delegations'] button[type=submit]`)]);
+  await admin.locator(`.delegation[data-member='${USER}']`).waitFor();
+  await shoot(admin, "admin-delegations");
+  await admin.context().close();
+  // The member authorises an app as the shared account on the consent screen.
+  const app = await makeApp("E2E team " + uniq());
+  const page = await newPage();
+  const q = new URLSearchParams({ response_type: "code", client_id: app.client_id, redirect_uri: "urn:ietf:wg:oauth:2.0:oob", scope: "read write" });
+  await page.goto(BASE + "/oauth/authorize?" + q);
+  await page.fill("#login", USER);
+  await page.fill("#password", USER_PW);
+  await Promise.all([page.waitForSelector("button[value=approve]"), page.click("form[action='/auth/sign_in'] button[type=submit]")]);
+  await page.check(`input[name=act_as][value='${city.id}']`);
+  await shoot(page, "oauth-consent-act-as");
+  await Promise.all([page.waitForURL(/\/oauth\/authorize\/native/), page.click("button[value=approve]")]);
+  const code = await page.inputValue("input.oauth-code");
+  const tok = (await api("POST", "/oauth/token", { form: { grant_type: "authorization_code", code, client_id: app.client_id,
+    client_secret: app.client_secret, redirect_uri: "urn:ietf:wg:oauth:2.0:oob" } })).access_token;
+  const me = await api("GET", "/api/v1/accounts/verify_credentials", { token: tok });
+  expect(me.username === cityName, "the token acts as " + me.username);
+  const st = await api("POST", "/api/v1/statuses", { token: tok, json: { status: "From the team " + uniq() } });
+  expect(st.account.username === cityName, "posted as " + st.account.username);
+  await page.context().close();
+  // The owner sees who posted it, and revokes the member.
+  await owner.goto(BASE + "/settings/delegations");
+  const row = owner.locator("table.delegation-log tr", { hasText: st.id });
+  await row.waitFor();
+  expect((await row.textContent()).includes("@" + USER), "the log does not name the member: " + (await row.textContent()));
+  await shoot(owner, "settings-delegations");
+  await Promise.all([owner.waitForURL(/\/settings\/delegations$/),
+    owner.click(`form[action='/settings/delegations/${member.id}/revoke'] button`)]);
+  await owner.locator(".flash", { hasText: "revoked" }).waitFor();
+  const r = await fetch(BASE + "/api/v1/accounts/verify_credentials", { headers: { Authorization: "Bearer " + tok } });
+  expect(r.status === 401, "the revoked member's token answers " + r.status);
+  await owner.context().close();
+});
+
 let passed = 0, failed = 0;
 // E2E_ONLY runs only the tests whose names start with it.
 const only = process.env.E2E_ONLY || "";
