@@ -67,10 +67,7 @@ func OpenFile(ctx context.Context, path string, readConns int) (*Store, error) {
 		return nil, err
 	}
 	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
-	w, err := sql.Open("sqlite", "file:"+url.PathEscape(path)+"?"+common+"&_pragma=journal_mode(WAL)&_txlock=immediate")
-	if err != nil {
-		return nil, err
-	}
+	w := openCached("file:" + url.PathEscape(path) + "?" + common + "&_pragma=journal_mode(WAL)&_txlock=immediate")
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -84,11 +81,7 @@ func OpenFile(ctx context.Context, path string, readConns int) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
-	r, err := sql.Open("sqlite", "file:"+url.PathEscape(path)+"?"+common+"&_pragma=query_only(1)")
-	if err != nil {
-		w.Close()
-		return nil, err
-	}
+	r := openCached("file:" + url.PathEscape(path) + "?" + common + "&_pragma=query_only(1)")
 	r.SetMaxOpenConns(readConns)
 	r.SetMaxIdleConns(readConns)
 	r.SetConnMaxIdleTime(5 * time.Minute)
