@@ -41,6 +41,9 @@ type Service struct {
 	// are closed; optional.
 	Revoked func(Revocation)
 
+	// authCache keeps callers and roles between requests (authcache.go).
+	authCache authCache
+
 	// The areas (areas.go); their methods are Service's.
 	*AuthService
 	*AdminService

@@ -86,7 +86,7 @@ func (s *Service) View(ctx context.Context, viewerID int64, sts []*model.Status,
 	for _, st := range v.Originals {
 		addStatus(st)
 	}
-	accs, err := s.store.AccountsByIDs(ctx, accIDs)
+	accs, err := s.store.AccountsToShow(ctx, accIDs)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}

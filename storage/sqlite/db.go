@@ -21,6 +21,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -34,6 +35,9 @@ type Store struct {
 	w    *sql.DB // one connection: all writes
 	r    *sql.DB // read-only pool
 	path string
+
+	wal      *walWatch                // commits seen without a query (walwatch_unix.go)
+	authSeen atomic.Pointer[authSeen] // the last auth version read, and the WAL header then
 }
 
 // DBFile is the database file's name inside data_dir.
@@ -71,7 +75,7 @@ func OpenFile(ctx context.Context, path string, readConns int) (*Store, error) {
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	s := &Store{w: w, path: path}
+	s := &Store{w: w, path: path, wal: newWalWatch(path)}
 	// The first connection switches the file to WAL; do it before readers open.
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
@@ -127,6 +131,7 @@ func (s *Store) Close() error {
 	}
 	_, _ = s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	errs = append(errs, s.w.Close())
+	s.wal.close()
 	return wrap("close", errors.Join(errs...))
 }
 

@@ -422,11 +422,14 @@ func setStatusTags(ctx context.Context, tx *sql.Tx, statusID int64, tags []strin
 }
 
 func dedupe(ids []int64) []int64 {
-	var out []int64
-	seen := map[int64]bool{}
+	if len(ids) == 0 {
+		return nil
+	}
+	out := make([]int64, 0, len(ids))
+	seen := make(map[int64]struct{}, len(ids))
 	for _, v := range ids {
-		if v != 0 && !seen[v] {
-			seen[v] = true
+		if _, dup := seen[v]; v != 0 && !dup {
+			seen[v] = struct{}{}
 			out = append(out, v)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"strings"
 
 	msqlite "modernc.org/sqlite"
 )
@@ -82,8 +83,13 @@ type cachingConn struct {
 }
 
 // stmt returns the kept statement for query, preparing it if needed; nil
-// when it is in use (the caller prepares a one-off statement instead).
+// when it is in use or not worth keeping (the caller prepares a one-off
+// statement instead): scripts of several statements (the migrations) run
+// once, and the driver parses them again at each run anyway.
 func (c *cachingConn) stmt(ctx context.Context, query string) (*cachedStmt, error) {
+	if strings.Contains(strings.TrimRight(query, "; \t\n"), ";") {
+		return nil, nil
+	}
 	c.clock++
 	if cs, ok := c.stmts[query]; ok {
 		if cs.busy {

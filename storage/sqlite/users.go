@@ -226,6 +226,37 @@ func (s *Store) ExistingTokenIDs(ctx context.Context, ids []int64) ([]int64, err
 	return out, nil
 }
 
+// AuthVersion reads the "auth" counter of cache_versions, which the
+// triggers of migration 0027 bump with every change to what core's auth
+// cache holds. While no transaction at all committed since the last read
+// (the WAL index header did not move), the counter cannot have changed and
+// is answered without a query (a read transaction's file locks cost more
+// than what the cache saves).
+func (s *Store) AuthVersion(ctx context.Context) (int64, error) {
+	h, watched := s.wal.header()
+	if watched {
+		if seen := s.authSeen.Load(); seen != nil && seen.wal == h {
+			return seen.version, nil
+		}
+	}
+	var v int64
+	err := s.r.QueryRowContext(ctx, "SELECT version FROM cache_versions WHERE name = 'auth'").Scan(&v)
+	if err != nil {
+		return 0, wrap("auth version", err)
+	}
+	// h was read before the query: a commit in between makes the next call
+	// see another header and read again.
+	if watched {
+		s.authSeen.Store(&authSeen{wal: h, version: v})
+	}
+	return v, nil
+}
+
+type authSeen struct {
+	wal     walHeader
+	version int64
+}
+
 // RevokeToken deletes a token; with appID != 0 only if it belongs to that
 // app. It returns the deleted token's id, 0 when none matched.
 func (s *Store) RevokeToken(ctx context.Context, plain string, appID int64) (int64, error) {
