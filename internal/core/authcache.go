@@ -28,8 +28,8 @@ import (
 // If the counter cannot be read, nothing is cached or served from the
 // cache: the request reads the store as it would without it.
 type authCache struct {
-	mu      sync.Mutex
-	version int64
+	mu       sync.Mutex
+	version  int64
 	callers  map[[sha256.Size]byte]*Caller
 	roles    map[string]*model.Role
 	requests map[int64]int64 // follow requests waiting, by local account
