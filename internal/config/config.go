@@ -90,6 +90,12 @@ type Server struct {
 	// DebugListenRemote allows a debug_listen address other than loopback.
 	// The profiles expose memory contents; off, such an address is refused.
 	DebugListenRemote bool `toml:"debug_listen_remote"`
+	// GCPercent is the Go collector's GOGC for the server: how far the
+	// heap grows past what is live before a collection. Reads allocate
+	// fast and keep little; a higher figure trades some memory under load
+	// for much less collection work. The GOGC environment variable, when
+	// set, wins. -1 turns the collector off (GOMEMLIMIT then bounds it).
+	GCPercent int `toml:"gc_percent"`
 }
 
 type Storage struct {
@@ -244,6 +250,7 @@ func Default() Config {
 			WriteTimeout:    Duration{60 * time.Second},
 			IdleTimeout:     Duration{120 * time.Second},
 			ShutdownTimeout: Duration{10 * time.Second},
+			GCPercent:       400,
 		},
 		Storage:      Storage{DataDir: "./herald-data", ReadConnections: 4},
 		Registration: Registration{Mode: "closed"},
@@ -411,6 +418,9 @@ func (c *Config) validate() error {
 		} else if !IsLoopbackHost(host) && !c.Server.DebugListenRemote {
 			bad("server.debug_listen must be a loopback address such as 127.0.0.1:6060, got %q (set server.debug_listen_remote = true to allow it)", c.Server.DebugListen)
 		}
+	}
+	if c.Server.GCPercent < -1 || c.Server.GCPercent == 0 {
+		bad("server.gc_percent must be a positive percentage (or -1: off), got %d", c.Server.GCPercent)
 	}
 	if c.Storage.DataDir == "" {
 		bad("storage.data_dir must not be empty")
