@@ -152,3 +152,38 @@ func TestWalWatchSeesCommits(t *testing.T) {
 		t.Error("a missing -shm file was trusted")
 	}
 }
+
+// BenchmarkPageViewQueries runs the per-page queries of a status view
+// (accounts, relations, flags) for a 40-status page, as a timeline read
+// does after its page query.
+func BenchmarkPageViewQueries(b *testing.B) {
+	ctx := context.Background()
+	s, err := Open(ctx, b.TempDir(), 4)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	reader := seedTimeline(b, s, 200, 5000, 50)
+	page, err := s.HomeTimeline(ctx, reader, model.Page{Limit: 40})
+	if err != nil || len(page) != 40 {
+		b.Fatalf("%v %d", err, len(page))
+	}
+	var ids, authors []int64
+	for _, st := range page {
+		ids = append(ids, st.ID)
+		authors = append(authors, st.AccountID)
+	}
+	b.ResetTimer()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := s.AccountsToShow(ctx, authors); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.ViewerRelations(ctx, reader, authors); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.StatusFlags(ctx, reader, ids); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
