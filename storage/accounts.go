@@ -13,6 +13,10 @@ type Accounts interface {
 	// AccountsToShow is AccountsByIDs without the accounts' keys (left
 	// empty): what rendering a page of statuses needs.
 	AccountsToShow(ctx context.Context, ids []int64) (map[int64]*model.Account, error)
+	// AccountsVersion is a counter that changes, in the same transaction,
+	// with every change to an account row, by any process (core's cache of
+	// the accounts pages show).
+	AccountsVersion(ctx context.Context) (int64, error)
 	AccountByUsername(ctx context.Context, username, domain string) (*model.Account, error)
 	AccountByURI(ctx context.Context, uri string) (*model.Account, error)
 	AccountByKeyID(ctx context.Context, keyID string) (*model.Account, error)

@@ -43,6 +43,8 @@ type Service struct {
 
 	// authCache keeps callers and roles between requests (authcache.go).
 	authCache authCache
+	// accountCache keeps the accounts pages show (accountcache.go).
+	accountCache accountCache
 
 	// The areas (areas.go); their methods are Service's.
 	*AuthService

@@ -126,3 +126,37 @@ func TestAuthCacheSeesRevocationAndProfileChanges(t *testing.T) {
 		t.Errorf("revoked token: %d, want 401", code)
 	}
 }
+
+// The accounts a page of statuses shows are cached too (core's account
+// cache); a profile changed by another process shows at the next page.
+func TestAccountCacheSeesChangesOfAnotherProcess(t *testing.T) {
+	ts := StartTest(t)
+	ctx := context.Background()
+	alice := ts.CreateUser(t, "alice", model.RoleUser)
+	token := ts.Token(t, "alice", "read write")
+	ts.JSON(t, http.MethodPost, "/api/v1/statuses", token, map[string]any{"status": "hello"}, http.StatusOK, nil)
+	name := func() any {
+		t.Helper()
+		var page []map[string]any
+		ts.JSON(t, http.MethodGet, "/api/v1/timelines/home", token, nil, http.StatusOK, &page)
+		if len(page) != 1 {
+			t.Fatalf("home: %d statuses", len(page))
+		}
+		return page[0]["account"].(map[string]any)["display_name"]
+	}
+	name()
+	name() // from the cache
+
+	other, err := sqlite.Open(ctx, ts.Cfg.Storage.DataDir, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	renamed := "Alice, renamed elsewhere"
+	if err := other.UpdateProfile(ctx, alice.ID, storage.ProfileUpdate{DisplayName: &renamed}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := name(); got != renamed {
+		t.Errorf("display_name after a change by another process: %v, want %q", got, renamed)
+	}
+}

@@ -36,8 +36,8 @@ type Store struct {
 	r    *sql.DB // read-only pool
 	path string
 
-	wal      *walWatch                // commits seen without a query (walwatch_unix.go)
-	authSeen atomic.Pointer[authSeen] // the last auth version read, and the WAL header then
+	wal         *walWatch                      // commits seen without a query (walwatch_unix.go)
+	versionSeen [2]atomic.Pointer[versionSeen] // the last auth and accounts versions read, with the WAL header then
 }
 
 // DBFile is the database file's name inside data_dir.

@@ -103,10 +103,17 @@ func TestAuthVersionMovesWithAuthChanges(t *testing.T) {
 		}
 	}
 	yes := true
+	accounts0, err := s.AccountsVersion(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	stays("a remote account's update", func() error {
-		_, err := s.w.ExecContext(ctx, "UPDATE accounts SET display_name = 'C' WHERE id = ?", remote.ID)
+		_, err := other.w.ExecContext(ctx, "UPDATE accounts SET display_name = 'C' WHERE id = ?", remote.ID)
 		return err
 	})
+	if accounts1, err := s.AccountsVersion(ctx); err != nil || accounts1 == accounts0 {
+		t.Errorf("a remote account's update by another process left the accounts version at %d (%v)", accounts1, err)
+	}
 	stays("a status", func() error { mkStatus(t, s, remote.ID, model.Public); return nil })
 	moves("a local account's update, by another process", func() error {
 		_, err := other.w.ExecContext(ctx, "UPDATE accounts SET display_name = 'A' WHERE id = ?", alice.ID)

@@ -228,31 +228,44 @@ func (s *Store) ExistingTokenIDs(ctx context.Context, ids []int64) ([]int64, err
 
 // AuthVersion reads the "auth" counter of cache_versions, which the
 // triggers of migration 0027 bump with every change to what core's auth
-// cache holds. While no transaction at all committed since the last read
-// (the WAL index header did not move), the counter cannot have changed and
-// is answered without a query (a read transaction's file locks cost more
-// than what the cache saves).
+// cache holds.
 func (s *Store) AuthVersion(ctx context.Context) (int64, error) {
+	v, err := s.cacheVersion(ctx, 0, "auth")
+	return v, wrap("auth version", err)
+}
+
+// AccountsVersion reads the "accounts" counter, bumped with every change
+// to an account row.
+func (s *Store) AccountsVersion(ctx context.Context) (int64, error) {
+	v, err := s.cacheVersion(ctx, 1, "accounts")
+	return v, wrap("accounts version", err)
+}
+
+// cacheVersion reads a counter of cache_versions (slot: its place in
+// s.versionSeen). While no transaction at all committed since the last
+// read (the WAL index header did not move), the counter cannot have
+// changed and is answered without a query (a read transaction's file
+// locks cost more than what a cache saves).
+func (s *Store) cacheVersion(ctx context.Context, slot int, name string) (int64, error) {
 	h, watched := s.wal.header()
 	if watched {
-		if seen := s.authSeen.Load(); seen != nil && seen.wal == h {
+		if seen := s.versionSeen[slot].Load(); seen != nil && seen.wal == h {
 			return seen.version, nil
 		}
 	}
 	var v int64
-	err := s.r.QueryRowContext(ctx, "SELECT version FROM cache_versions WHERE name = 'auth'").Scan(&v)
-	if err != nil {
-		return 0, wrap("auth version", err)
+	if err := s.r.QueryRowContext(ctx, "SELECT version FROM cache_versions WHERE name = ?", name).Scan(&v); err != nil {
+		return 0, err
 	}
 	// h was read before the query: a commit in between makes the next call
 	// see another header and read again.
 	if watched {
-		s.authSeen.Store(&authSeen{wal: h, version: v})
+		s.versionSeen[slot].Store(&versionSeen{wal: h, version: v})
 	}
 	return v, nil
 }
 
-type authSeen struct {
+type versionSeen struct {
 	wal     walHeader
 	version int64
 }
