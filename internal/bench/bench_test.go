@@ -53,7 +53,7 @@ func TestBenchTiny(t *testing.T) {
 	for name, v := range map[string]float64{
 		"idle_rss_mib": res.IdleRSSMiB, "load_rss_mib": res.LoadRSSMiB, "startup_ms": res.StartupMS,
 		"home_p50_ms": res.HomeP50MS, "home_p99_ms": res.HomeP99MS, "home_rps": res.HomeRPS,
-		"public_rps": res.PublicRPS, "create_rps": res.CreateRPS, "inbox_per_s": res.InboxPerS,
+		"public_rps": res.PublicRPS, "local_rps": res.LocalRPS, "verify_rps": res.VerifyRPS, "create_rps": res.CreateRPS, "inbox_per_s": res.InboxPerS,
 		"delivery_per_s": res.DeliveryPerS, "rsa_sign_per_s": res.RSASignPerS, "binary_mib": res.BinaryMiB,
 		"heap_load_mib": res.HeapLoadMiB,
 	} {
