@@ -2,7 +2,10 @@
 // way an operator would meet it. It seeds a fresh data directory at a
 // chosen scale (straight SQL, storage/sqlite.Seed), starts the current
 // executable as `herald serve` on a free loopback port, and measures over
-// HTTP: timeline pages and status creation under concurrent load, inbox
+// HTTP: the reads apps make most (home, federated and local timeline
+// pages, verify_credentials), each with the server process's CPU time per
+// request (utime+stime over the phase / requests: steadier than req/s on a
+// shared machine), status creation under concurrent load, inbox
 // ingestion of signed activities from a fake remote actor, delivery
 // fan-out to loopback sink inboxes that verify every signature, the cost
 // of RSA signing alone, resident memory (idle and under load), the Go
