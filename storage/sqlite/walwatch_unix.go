@@ -4,6 +4,7 @@ package sqlite
 
 import (
 	"os"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -53,13 +54,26 @@ func (w *walWatch) header() (h walHeader, ok bool) {
 	if st.Size < int64(len(h)*4) || len(m.mem) < len(h)*4 {
 		return h, false
 	}
-	// Word by word, atomically: a writer may be updating the header; a torn
-	// read only makes it look changed.
+	return readHeader(m.mem)
+}
+
+// readHeader copies the header word by word, atomically: a writer may be
+// updating it, and a torn read only makes it look changed. A file cut
+// short under the mapping after the stat (only when no connection of this
+// process holds the database, so that SQLite reset the index) faults: the
+// fault becomes a panic here, and the header is not trusted.
+func readHeader(mem []byte) (h walHeader, ok bool) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if recover() != nil {
+			h, ok = walHeader{}, false
+		}
+	}()
 	for i := range h {
-		h[i] = atomic.LoadUint32((*uint32)(unsafe.Pointer(&m.mem[i*4])))
+		h[i] = atomic.LoadUint32((*uint32)(unsafe.Pointer(&mem[i*4])))
 	}
 	// isInit (byte 12) is 1 once a connection built the index.
-	return h, m.mem[12] != 0
+	return h, mem[12] != 0
 }
 
 // remap maps the current -shm file, unmapping a replaced one.
