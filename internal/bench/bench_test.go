@@ -74,6 +74,7 @@ func TestBenchTiny(t *testing.T) {
 	}
 	b, _ := os.ReadFile(out)
 	for _, k := range []string{"idle_rss_mib", "load_rss_mib", "startup_ms", "home_p50_ms", "home_p99_ms", "home_rps",
+		"home_cpu_ms", "local_cpu_ms", "verify_cpu_ms", "local_rps", "verify_rps", "verify_p50_ms",
 		"create_rps", "inbox_per_s", "delivery_per_s", "rsa_sign_per_s", "binary_mib", "scale"} {
 		if !strings.Contains(string(b), `"`+k+`"`) {
 			t.Errorf("JSON lacks %q", k)

@@ -52,7 +52,9 @@ func WriteMarkdown(w io.Writer, r *Result, base *Result) {
 		{"Verify credentials", "GET /api/v1/accounts/verify_credentials", r.VerifyP50MS, r.VerifyP99MS, r.VerifyRPS, r.VerifyCPUMS},
 	}
 	for _, rd := range reads {
-		row(rd.name+", throughput", f0(rd.rps)+" req/s", fmt.Sprintf("%s, %d clients; median %s ms, p99 %s ms", rd.path, r.ReadClients, f3(rd.p50), f2(rd.p99)))
+		row(rd.name+", median", f3(rd.p50)+" ms", fmt.Sprintf("%s, %d clients", rd.path, r.ReadClients))
+		row(rd.name+", p99", f2(rd.p99)+" ms", "")
+		row(rd.name+", throughput", f0(rd.rps)+" req/s", "")
 		row(rd.name+", CPU per request", f3(rd.cpuMS)+" ms", "server process CPU time (user+system) over the phase / requests")
 	}
 	row("Status creation", f0(r.CreateRPS)+" req/s", fmt.Sprintf("POST /api/v1/statuses, 8 clients; median %s ms, p99 %s ms", f2(r.CreateP50MS), f2(r.CreateP99MS)))
