@@ -1,6 +1,8 @@
 package api
 
 import (
+	"slices"
+
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/model"
 )
@@ -83,8 +85,9 @@ func boolPtr(b bool) *bool { return &b }
 // statuses renders a view's statuses in order.
 func (a *API) statuses(v *core.StatusView) []Status {
 	out := make([]Status, 0, len(v.Statuses))
+	m := &pageMemo{}
 	for _, st := range v.Statuses {
-		if s, ok := a.status(v, st); ok {
+		if s, ok := a.statusIn(m, v, st); ok {
 			out = append(out, s)
 		}
 	}
@@ -94,17 +97,66 @@ func (a *API) statuses(v *core.StatusView) []Status {
 // statusList renders the statuses of sts that the view shows, in sts's order.
 func (a *API) statusList(v *core.StatusView, sts []*model.Status) []Status {
 	out := make([]Status, 0, len(sts))
+	m := &pageMemo{}
 	for _, st := range sts {
-		if s, ok := a.status(v, st); ok {
+		if s, ok := a.statusIn(m, v, st); ok {
 			out = append(out, s)
 		}
 	}
 	return out
 }
 
+// pageMemo holds what the statuses of one page share, rendered once: the
+// entity of an account that wrote several of them, and the interaction
+// policy that most statuses have. The entities of a page share them (the
+// JSON is the same as with copies; nothing changes an entity once built).
+type pageMemo struct {
+	accounts  map[int64]Account
+	policyIn  model.InteractionPolicy
+	policyOut *InteractionPolicy
+}
+
+func (a *API) memoAccount(m *pageMemo, acc *model.Account) Account {
+	if m == nil {
+		return a.account(acc)
+	}
+	if e, ok := m.accounts[acc.ID]; ok {
+		return e
+	}
+	if m.accounts == nil {
+		m.accounts = map[int64]Account{}
+	}
+	e := a.account(acc)
+	m.accounts[acc.ID] = e
+	return e
+}
+
+func memoPolicy(m *pageMemo, p model.InteractionPolicy) *InteractionPolicy {
+	if m == nil {
+		return interactionPolicy(p)
+	}
+	if m.policyOut == nil || !samePolicy(m.policyIn, p) {
+		m.policyIn, m.policyOut = p, interactionPolicy(p)
+	}
+	return m.policyOut
+}
+
+func samePolicy(x, y model.InteractionPolicy) bool {
+	same := func(a, b model.PolicyRule) bool {
+		return slices.Equal(a.Automatic, b.Automatic) && slices.Equal(a.Manual, b.Manual)
+	}
+	return same(x.Favourite, y.Favourite) && same(x.Reply, y.Reply) && same(x.Reblog, y.Reblog) && same(x.Quote, y.Quote)
+}
+
 // status renders one status from a view (no queries); ok is false when
 // its author is missing.
 func (a *API) status(v *core.StatusView, st *model.Status) (Status, bool) {
+	return a.statusIn(nil, v, st)
+}
+
+// statusIn is status, sharing what m holds with the page's other statuses
+// (m may be nil).
+func (a *API) statusIn(m *pageMemo, v *core.StatusView, st *model.Status) (Status, bool) {
 	author := v.Accounts[st.AccountID]
 	if author == nil {
 		return Status{}, false
@@ -114,7 +166,7 @@ func (a *API) status(v *core.StatusView, st *model.Status) (Status, bool) {
 		URI:               st.URI,
 		URL:               strPtr(st.URL),
 		CreatedAt:         fmtTime(st.CreatedAt),
-		Account:           a.account(author),
+		Account:           a.memoAccount(m, author),
 		Content:           st.Content,
 		Visibility:        st.Visibility.String(),
 		Sensitive:         st.Sensitive,
@@ -128,7 +180,7 @@ func (a *API) status(v *core.StatusView, st *model.Status) (Status, bool) {
 		FavouritesCount:   st.FavouritesCount,
 		RepliesCount:      st.RepliesCount,
 		QuoteApproval:     quoteApproval(st),
-		InteractionPolicy: interactionPolicy(core.EffectivePolicy(st)),
+		InteractionPolicy: memoPolicy(m, core.EffectivePolicy(st)),
 		TaggedCollections: []any{},
 		Language:          strPtr(st.Language),
 		EditedAt:          fmtTimePtr(st.EditedAt),
@@ -156,7 +208,7 @@ func (a *API) status(v *core.StatusView, st *model.Status) (Status, bool) {
 		if orig == nil {
 			return Status{}, false
 		}
-		r, ok := a.status(v, orig)
+		r, ok := a.statusIn(m, v, orig)
 		if !ok {
 			return Status{}, false
 		}

@@ -66,6 +66,8 @@ type adminStore interface {
 	UserByAccountID(ctx context.Context, accountID int64) (*model.User, error)
 	UserByLogin(ctx context.Context, login string) (*model.User, error)
 	storage.Admin
+	// storage.Auth
+	AuthVersion(ctx context.Context) (int64, error)
 	storage.Outbox
 	storage.Settings
 	// storage.Social

@@ -86,9 +86,9 @@ func (s *Service) View(ctx context.Context, viewerID int64, sts []*model.Status,
 	for _, st := range v.Originals {
 		addStatus(st)
 	}
-	accs, err := s.store.AccountsByIDs(ctx, accIDs)
+	accs, err := s.accountsToShow(ctx, accIDs)
 	if err != nil {
-		return nil, herr.Internal(err)
+		return nil, err
 	}
 	v.Accounts = accs
 	// 3. Relations and the rule.

@@ -421,12 +421,28 @@ func setStatusTags(ctx context.Context, tx *sql.Tx, statusID int64, tags []strin
 	return nil
 }
 
+// jsonIDs is ids as a JSON array, for json_each(?).
+func jsonIDs(ids []int64) string {
+	b := make([]byte, 0, len(ids)*20+2)
+	b = append(b, '[')
+	for i, v := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, v, 10)
+	}
+	return string(append(b, ']'))
+}
+
 func dedupe(ids []int64) []int64 {
-	var out []int64
-	seen := map[int64]bool{}
+	if len(ids) == 0 {
+		return nil
+	}
+	out := make([]int64, 0, len(ids))
+	seen := make(map[int64]struct{}, len(ids))
 	for _, v := range ids {
-		if v != 0 && !seen[v] {
-			seen[v] = true
+		if _, dup := seen[v]; v != 0 && !dup {
+			seen[v] = struct{}{}
 			out = append(out, v)
 		}
 	}
@@ -825,18 +841,14 @@ func (s *Store) StatusFlags(ctx context.Context, viewerID int64, ids []int64) (m
 	if viewerID == 0 || len(ids) == 0 {
 		return out, nil
 	}
-	in := placeholders(len(ids))
-	q := `SELECT 'f', status_id FROM favourites WHERE account_id = ? AND status_id IN (` + in + `) AND pending_approval = 0
-		UNION ALL SELECT 'r', reblog_of_id FROM statuses WHERE account_id = ? AND reblog_of_id IN (` + in + `)
-		UNION ALL SELECT 'b', status_id FROM bookmarks WHERE account_id = ? AND status_id IN (` + in + `)
-		UNION ALL SELECT 'p', status_id FROM pins WHERE account_id = ? AND status_id IN (` + in + `)`
-	idArgs := int64Args(ids)
-	args := make([]any, 0, 4*(len(ids)+1))
-	for i := 0; i < 4; i++ {
-		args = append(args, viewerID)
-		args = append(args, idArgs...)
-	}
-	err := queryKinds(ctx, s.r, q, args, func(kind string, sid int64) {
+	// The ids go once, as a JSON array: one text for every page size (a
+	// kept statement), one list for the four lookups.
+	const q = `WITH ids(id) AS MATERIALIZED (SELECT value FROM json_each(?2))
+		SELECT 'f', f.status_id FROM ids JOIN favourites f ON f.account_id = ?1 AND f.status_id = ids.id AND f.pending_approval = 0
+		UNION ALL SELECT 'r', s.reblog_of_id FROM ids JOIN statuses s INDEXED BY statuses_reblog ON s.reblog_of_id = ids.id AND s.account_id = ?1
+		UNION ALL SELECT 'b', b.status_id FROM ids JOIN bookmarks b ON b.account_id = ?1 AND b.status_id = ids.id
+		UNION ALL SELECT 'p', p.status_id FROM ids JOIN pins p ON p.account_id = ?1 AND p.status_id = ids.id`
+	err := queryKinds(ctx, s.r, q, []any{viewerID, jsonIDs(ids)}, func(kind string, sid int64) {
 		f := out[sid]
 		switch kind {
 		case "f":
@@ -861,20 +873,14 @@ func (s *Store) ViewerRelations(ctx context.Context, viewerID int64, accountIDs 
 	if viewerID == 0 || len(accountIDs) == 0 {
 		return out, nil
 	}
-	in := placeholders(len(accountIDs))
-	q := `SELECT 'f', target_id FROM follows WHERE account_id = ? AND target_id IN (` + in + `)
-		UNION ALL SELECT 'b', target_id FROM blocks WHERE account_id = ? AND target_id IN (` + in + `)
-		UNION ALL SELECT 'b', account_id FROM blocks WHERE target_id = ? AND account_id IN (` + in + `)
-		UNION ALL SELECT 'm', target_id FROM mutes WHERE account_id = ? AND target_id IN (` + in + `)
-			AND (expires_at IS NULL OR expires_at > ?)`
-	idArgs := int64Args(accountIDs)
-	var args []any
-	for i := 0; i < 4; i++ {
-		args = append(args, viewerID)
-		args = append(args, idArgs...)
-	}
-	args = append(args, ms(time.Now()))
-	err := queryKinds(ctx, s.r, q, args, func(kind string, aid int64) {
+	// As StatusFlags: the ids once, as a JSON array.
+	const q = `WITH ids(id) AS MATERIALIZED (SELECT value FROM json_each(?2))
+		SELECT 'f', f.target_id FROM ids JOIN follows f ON f.account_id = ?1 AND f.target_id = ids.id
+		UNION ALL SELECT 'b', b.target_id FROM ids JOIN blocks b ON b.account_id = ?1 AND b.target_id = ids.id
+		UNION ALL SELECT 'b', b.account_id FROM ids JOIN blocks b ON b.target_id = ?1 AND b.account_id = ids.id
+		UNION ALL SELECT 'm', m.target_id FROM ids JOIN mutes m ON m.account_id = ?1 AND m.target_id = ids.id
+			AND (m.expires_at IS NULL OR m.expires_at > ?3)`
+	err := queryKinds(ctx, s.r, q, []any{viewerID, jsonIDs(accountIDs), ms(time.Now())}, func(kind string, aid int64) {
 		switch kind {
 		case "f":
 			out.Following[aid] = true
