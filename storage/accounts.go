@@ -89,5 +89,6 @@ type Store interface {
 	Realtime
 	Jobs
 	Webhooks
+	Hiding
 	Close() error
 }
