@@ -106,13 +106,13 @@ func filterText(st *model.Status, media []*model.MediaAttachment) string {
 }
 
 // matchFilters lists the filters that match st (judged by its original
-// when it is a boost).
-func matchFilters(filters []*model.Filter, st *model.Status, txt string) []FilterResult {
+// when it is a boost); patterns holds each keyword's compiled pattern.
+func matchFilters(filters []*model.Filter, patterns map[int64]*regexp.Regexp, st *model.Status, txt string) []FilterResult {
 	var out []FilterResult
 	for _, f := range filters {
 		r := FilterResult{Filter: f}
 		for _, k := range f.Keywords {
-			if keywordPattern(k).MatchString(txt) {
+			if patterns[k.ID].MatchString(txt) {
 				r.KeywordMatches = append(r.KeywordMatches, k.Keyword)
 			}
 		}
@@ -142,6 +142,12 @@ func (s *Service) applyFilters(ctx context.Context, v *StatusView, o ViewOptions
 	if v.Filtered == nil {
 		v.Filtered = map[int64][]FilterResult{}
 	}
+	patterns := map[int64]*regexp.Regexp{}
+	for _, f := range filters {
+		for _, k := range f.Keywords {
+			patterns[k.ID] = keywordPattern(k)
+		}
+	}
 	kept := v.Statuses[:0]
 	for _, st := range v.Statuses {
 		proper := st
@@ -152,7 +158,7 @@ func (s *Service) applyFilters(ctx context.Context, v *StatusView, o ViewOptions
 			kept = append(kept, st)
 			continue
 		}
-		res := matchFilters(filters, proper, filterText(proper, v.Media[proper.ID]))
+		res := matchFilters(filters, patterns, proper, filterText(proper, v.Media[proper.ID]))
 		hide := false
 		for _, r := range res {
 			if r.Filter.Action == "hide" && o.Context != "" && slices.Contains(r.Filter.Context, o.Context) {
