@@ -157,8 +157,18 @@ print(json.dumps({"blocks": api.domain_blocks(), "rel": [{"domain_blocking": r["
 		t.Fatalf("relationships after the block: %+v (zed must no longer follow alice)", out.Rel)
 	}
 
+	pub := dialWS(t, ts, tAlice, "header", "stream=public")
 	zedPost := remotePost(t, ts, zed, 1, "<p>buy now</p>", model.Public, nil, nil)
 	kimPost := remotePost(t, ts, kim, 2, "<p>kim says hi</p>", model.Public, nil, nil)
+	// Streams keep their order: once kim's post arrived, zed's would have.
+	pub.wait("kim's post on the public stream", 5*time.Second, statusEvent("update", fmt.Sprint(kimPost.ID)))
+	pub.mu.Lock()
+	for _, e := range pub.events {
+		if statusEvent("update", fmt.Sprint(zedPost.ID))(e) {
+			t.Errorf("the public stream carried a post of a blocked domain")
+		}
+	}
+	pub.mu.Unlock()
 	remotePost(t, ts, zed, 3, "<p>@alice hi</p>", model.Public, []int64{alice.ID}, nil)
 	var public, home, notes []idText
 	ts.JSON(t, "GET", "/api/v1/timelines/public", tAlice, nil, 200, &public)
