@@ -158,6 +158,9 @@ print(json.dumps({"blocks": api.domain_blocks(), "rel": [{"domain_blocking": r["
 	}
 
 	pub := dialWS(t, ts, tAlice, "header", "stream=public")
+	if accepted, err := ts.Srv.Svc.RemoteFollow(ctx, zed.ID, alice.ID, "https://spam.example/follows/2"); err != nil || accepted {
+		t.Fatalf("a follow from a blocked domain: accepted %v, %v", accepted, err)
+	}
 	zedPost := remotePost(t, ts, zed, 1, "<p>buy now</p>", model.Public, nil, nil)
 	kimPost := remotePost(t, ts, kim, 2, "<p>kim says hi</p>", model.Public, nil, nil)
 	// Streams keep their order: once kim's post arrived, zed's would have.
