@@ -226,11 +226,17 @@ func (a *API) statusIn(m *pageMemo, v *core.StatusView, st *model.Status) (Statu
 			f = v.Flags[st.ReblogOfID]
 		}
 		out.Favourited, out.Reblogged, out.Bookmarked = boolPtr(f.Favourited), boolPtr(f.Reblogged), boolPtr(f.Bookmarked)
-		out.Muted = boolPtr(false)
+		out.Muted = boolPtr(f.Muted)
+		if st.ReblogOfID == 0 {
+			out.Muted = boolPtr(v.Flags[st.ID].Muted)
+		}
 		if st.AccountID == v.ViewerID {
 			out.Pinned = boolPtr(f.Pinned)
 		}
 		out.Filtered = []any{}
+		for _, r := range v.Filtered[st.ID] {
+			out.Filtered = append(out.Filtered, filterResult(r))
+		}
 	}
 	return out, true
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -31,9 +32,8 @@ func (a *API) registerStatuses(e *echo.Echo) {
 	a.handle(e, http.MethodPost, "/api/v1/statuses/:id/unbookmark", a.statusAction(a.svc.Unbookmark), user("write:bookmarks"))
 	a.handle(e, http.MethodPost, "/api/v1/statuses/:id/pin", a.statusAction(a.svc.Pin), user("write:accounts"))
 	a.handle(e, http.MethodPost, "/api/v1/statuses/:id/unpin", a.statusAction(a.svc.Unpin), user("write:accounts"))
-	// Conversation mutes are not stored yet: answer with the status.
-	a.handle(e, http.MethodPost, "/api/v1/statuses/:id/mute", a.statusAction(a.svc.Status), user("write:mutes"))
-	a.handle(e, http.MethodPost, "/api/v1/statuses/:id/unmute", a.statusAction(a.svc.Status), user("write:mutes"))
+	a.handle(e, http.MethodPost, "/api/v1/statuses/:id/mute", a.statusAction(a.svc.MuteConversation), user("write:mutes"))
+	a.handle(e, http.MethodPost, "/api/v1/statuses/:id/unmute", a.statusAction(a.svc.UnmuteConversation), user("write:mutes"))
 }
 
 // renderOne renders a single status for the caller; 404 if hidden.
@@ -83,6 +83,16 @@ func (a *API) postStatus(c echo.Context) error {
 	if pp.InteractionPolicy, err = statusPolicyChoice(p); err != nil {
 		return err
 	}
+	if p.Has("allowed_mentions") {
+		pp.CheckMentions = true
+		for _, v := range p.Strings("allowed_mentions") {
+			id, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return herr.Unprocessable("Validation failed: allowed_mentions must be account ids")
+			}
+			pp.AllowedMentions = append(pp.AllowedMentions, id)
+		}
+	}
 	if p.Has("poll") {
 		return herr.Unprocessable("Validation failed: Polls are not supported yet")
 	}
@@ -90,6 +100,14 @@ func (a *API) postStatus(c echo.Context) error {
 		return herr.Unprocessable("Validation failed: Scheduled statuses are not supported yet")
 	}
 	st, err := a.svc.PostStatus(c.Request().Context(), caller(c), pp)
+	var unexpected *core.UnexpectedMentionsError
+	if errors.As(err, &unexpected) {
+		accs := make([]Account, 0, len(unexpected.Accounts))
+		for _, acc := range unexpected.Accounts {
+			accs = append(accs, a.account(acc))
+		}
+		return c.JSON(http.StatusUnprocessableEntity, map[string]any{"error": unexpected.Error(), "unexpected_accounts": accs})
+	}
 	if err != nil {
 		return err
 	}

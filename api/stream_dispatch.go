@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"time"
 
 	"github.com/herald-social/herald/internal/core"
@@ -130,8 +131,29 @@ func (a *API) streamStatus(ctx context.Context, event string, statusID int64) {
 	payload := string(b)
 	// Personal renderings, made only for accounts that are connected.
 	per := map[int64]string{}
+	// The viewer's filters (core's rule, hiding.go): a "hide" filter of
+	// the stream's context drops the event for them; any other match
+	// gives them their own rendering, which carries `filtered`.
+	type filterKey struct {
+		acc     int64
+		context string
+	}
+	hidden := map[filterKey]bool{}
+	matched := map[int64]bool{}
+	filteredOut := func(acc int64, context string) bool {
+		k := filterKey{acc, context}
+		if h, done := hidden[k]; done {
+			return h
+		}
+		hide, res, err := a.svc.FilterStatusFor(ctx, acc, aud.View, context)
+		hidden[k] = hide || err != nil
+		if len(res) > 0 {
+			matched[acc] = true
+		}
+		return hidden[k]
+	}
 	personal := func(acc int64) {
-		if !aud.Personal[acc] {
+		if !aud.Personal[acc] && !matched[acc] {
 			return
 		}
 		if _, done := per[acc]; done {
@@ -149,7 +171,7 @@ func (a *API) streamStatus(ctx context.Context, event string, statusID int64) {
 	}
 	for _, acc := range aud.Home {
 		key := stream.UserKey(acc)
-		if !hub.Has(key) {
+		if !hub.Has(key) || filteredOut(acc, "home") {
 			continue
 		}
 		personal(acc)
@@ -161,7 +183,7 @@ func (a *API) streamStatus(ctx context.Context, event string, statusID int64) {
 	}
 	for _, l := range aud.Lists {
 		key := stream.ListKey(l.ID)
-		if !hub.Has(key) {
+		if !hub.Has(key) || filteredOut(l.OwnerID, "home") {
 			continue
 		}
 		personal(l.OwnerID)
@@ -180,19 +202,37 @@ func (a *API) streamStatus(ctx context.Context, event string, statusID int64) {
 			}
 		}
 		personalDone := false
+		skip := aud.Hidden
 		for _, key := range keys {
 			if !hub.Has(key) {
 				continue
 			}
 			if !personalDone {
+				// Each listener's filters: the public context.
+				skip = maps.Clone(aud.Hidden)
+				if skip == nil {
+					skip = map[int64]bool{}
+				}
+				for _, k := range keys {
+					for _, acc := range hub.Accounts(k) {
+						if !skip[acc] && filteredOut(acc, "public") {
+							skip[acc] = true
+						}
+					}
+				}
 				for acc := range aud.Personal {
-					if !aud.Hidden[acc] && hub.Connected(acc) {
+					if !skip[acc] && hub.Connected(acc) {
+						personal(acc)
+					}
+				}
+				for acc := range matched {
+					if !skip[acc] {
 						personal(acc)
 					}
 				}
 				personalDone = true
 			}
-			hub.Publish(key, stream.Event{Name: event, Payload: payload, Skip: aud.Hidden, Per: per})
+			hub.Publish(key, stream.Event{Name: event, Payload: payload, Skip: skip, Per: per})
 		}
 	}
 }

@@ -102,5 +102,6 @@ type Store interface {
 	Jobs
 	Webhooks
 	Delegations
+	Hiding
 	Close() error
 }

@@ -42,6 +42,8 @@ type NewStatus struct {
 // reblogged, bookmarked, pinned).
 type StatusFlags struct {
 	Favourited, Reblogged, Bookmarked, Pinned bool
+	// Muted: the viewer muted the status's conversation.
+	Muted bool
 }
 
 // ViewerRelations is what a viewer is to a set of accounts: all visibility
@@ -50,6 +52,8 @@ type ViewerRelations struct {
 	Following map[int64]bool // the viewer follows the account
 	Blocked   map[int64]bool // a block either way
 	Muted     map[int64]bool // the viewer mutes the account
+	// DomainBlocked: the viewer blocks the account's domain.
+	DomainBlocked map[int64]bool
 }
 
 // Statuses stores posts and the interactions on them.

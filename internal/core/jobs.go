@@ -36,6 +36,8 @@ const (
 	JobMediaPrune = "media.prune"
 	// JobMail sends one mail, mailJob.
 	JobMail = "mail"
+	// JobMutesSweep deletes the timed mutes that ended (hourly).
+	JobMutesSweep = "mutes.sweep"
 )
 
 // Media job timings and limits.
@@ -128,6 +130,11 @@ func (s *Service) RegisterJobs(r *jobs.Runner) {
 	}})
 	r.Every(jobs.Periodic{Name: JobMediaSweep, Every: mediaSweepEvery, Job: storage.Job{Kind: JobMediaSweep, Key: JobMediaSweep}})
 	r.Every(jobs.Periodic{Name: JobMediaPrune, Every: mediaPruneEvery, Job: storage.Job{Kind: JobMediaPrune, Key: JobMediaPrune}})
+	// Expired mutes: reads ignore them already; the sweep keeps the table small.
+	r.Handle(jobs.Kind{Name: JobMutesSweep, PerKey: 1, MaxAttempts: 1, Run: func(ctx context.Context, _ *storage.Job) ([]storage.Job, error) {
+		return nil, s.sweepExpiredMutes(ctx)
+	}})
+	r.Every(jobs.Periodic{Name: JobMutesSweep, Every: time.Hour, Job: storage.Job{Kind: JobMutesSweep, Key: JobMutesSweep}})
 
 	r.Handle(jobs.Kind{Name: JobMail, Workers: 2, MaxAttempts: mailAttempts, Run: func(ctx context.Context, job *storage.Job) ([]storage.Job, error) {
 		var p mailJob

@@ -92,7 +92,7 @@ func (s *NotificationService) notificationPage(ctx context.Context, c *Caller, n
 	for _, st := range stm {
 		sts = append(sts, st)
 	}
-	v, err := s.View(ctx, c.Account.ID, sts, ViewOptions{})
+	v, err := s.View(ctx, c.Account.ID, sts, ViewOptions{Context: "notifications"})
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,7 +31,20 @@ type PostParams struct {
 	// the kinds it leaves out take the account's default for the
 	// visibility.
 	InteractionPolicy PolicyChoice
+	// AllowedMentions, when CheckMentions, are the only accounts the post
+	// may mention (Mastodon 4.5): any other makes it fail with
+	// *UnexpectedMentionsError, nothing stored.
+	AllowedMentions []int64
+	CheckMentions   bool
 }
+
+// UnexpectedMentionsError: a post would mention accounts the client did
+// not list in allowed_mentions (422 with the accounts).
+type UnexpectedMentionsError struct {
+	Accounts []*model.Account
+}
+
+func (e *UnexpectedMentionsError) Error() string { return "Post would be sent to unexpected accounts" }
 
 // Context limits, as Mastodon's.
 const (
@@ -221,6 +235,27 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 		}
 	}
 	r := s.renderLocal(ctx, p.Text)
+	if p.CheckMentions {
+		var unexpected []int64
+		for _, m := range r.MentionIDs {
+			if !slices.Contains(p.AllowedMentions, m) {
+				unexpected = append(unexpected, m)
+			}
+		}
+		if len(unexpected) > 0 {
+			accs, err := s.store.AccountsByIDs(ctx, unexpected)
+			if err != nil {
+				return nil, herr.Internal(err)
+			}
+			e := &UnexpectedMentionsError{}
+			for _, id := range unexpected {
+				if a := accs[id]; a != nil {
+					e.Accounts = append(e.Accounts, a)
+				}
+			}
+			return nil, e
+		}
+	}
 	st.Content = r.HTML
 	sid := strconv.FormatInt(st.ID, 10)
 	st.URI = s.LocalStatusURI(author.Username, sid)
@@ -538,7 +573,7 @@ func (s *Service) Context(ctx context.Context, c *Caller, statusID int64) (*Stat
 		anc[i], anc[j] = anc[j], anc[i]
 	}
 	all := append(append([]*model.Status{}, anc...), desc...)
-	v, err := s.View(ctx, c.AccountID(), all, ViewOptions{HideMuted: true})
+	v, err := s.View(ctx, c.AccountID(), all, ViewOptions{HideMuted: true, Context: "thread"})
 	if err != nil {
 		return nil, err
 	}

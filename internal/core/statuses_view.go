@@ -21,13 +21,20 @@ type StatusView struct {
 	// Media and Cards of the shown statuses and originals (media_view.go).
 	Media map[int64][]*model.MediaAttachment
 	Cards map[int64]*model.PreviewCard
+	// Filtered: the viewer's filters that match a shown status (hiding.go).
+	Filtered map[int64][]FilterResult
 }
 
 // ViewOptions tune View.
 type ViewOptions struct {
-	// HideMuted drops statuses (and boosts) of accounts the viewer mutes,
-	// as timelines do; a status fetched by id is shown anyway.
+	// HideMuted drops statuses (and boosts) of accounts the viewer mutes
+	// or whose domain the viewer blocks (hiddenInLists), as timelines do;
+	// a status fetched by id is shown anyway.
 	HideMuted bool
+	// Context is the filter context of a list ("home", "notifications",
+	// "public", "account"): the viewer's "hide" filters of that context
+	// drop what they match (applyFilters); "" drops nothing.
+	Context string
 	// moderator shows every status, whatever its visibility: a
 	// moderator's view of reported posts (ViewReports). Unexported, so
 	// that no surface can ask for it.
@@ -108,7 +115,7 @@ func (s *Service) View(ctx context.Context, viewerID int64, sts []*model.Status,
 		if !CanSee(viewerID, st, accs[st.AccountID], rel) {
 			return false
 		}
-		return !(o.HideMuted && st.AccountID != viewerID && rel.Muted[st.AccountID])
+		return !(o.HideMuted && hiddenInLists(viewerID, st, rel))
 	}
 	var flagIDs []int64
 	for _, st := range sts {
@@ -151,6 +158,9 @@ func (s *Service) View(ctx context.Context, viewerID int64, sts []*model.Status,
 		}
 	}
 	if err := s.loadMediaView(ctx, v); err != nil {
+		return nil, err
+	}
+	if err := s.applyFilters(ctx, v, o); err != nil {
 		return nil, err
 	}
 	return v, nil

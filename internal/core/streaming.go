@@ -149,6 +149,7 @@ func (s *Service) StatusAudience(ctx context.Context, statusID int64) (*StatusAu
 	shared := *v
 	shared.ViewerID = sharedViewer
 	shared.Flags = map[int64]storage.StatusFlags{}
+	shared.Filtered = nil // the author's filters are not the audience's
 	aud.View = &shared
 	author := v.Accounts[st.AccountID]
 	aud.Hidden, err = s.store.StreamExclusions(ctx, authorIDs)

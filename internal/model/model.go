@@ -256,6 +256,8 @@ type Relationship struct {
 	MutingNotifications bool
 	Requested           bool
 	RequestedBy         bool
+	DomainBlocking      bool
+	Endorsed            bool
 	Note                string
 }
 

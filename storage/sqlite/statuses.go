@@ -206,25 +206,49 @@ func accountIsLocal(ctx context.Context, tx *sql.Tx, accountID int64) (bool, err
 	return domain == "", err
 }
 
+// nowMsSQL is the current time in Unix milliseconds, in SQL: an expired
+// mute stops applying in every query the moment it ends.
+const nowMsSQL = `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`
+
+// unexpired is the SQL condition "the mute aliased m has not ended".
+const unexpired = `(m.expires_at IS NULL OR m.expires_at > ` + nowMsSQL + `)`
+
 // notWantedBy is the SQL condition "the account in column col neither
-// blocks nor mutes the account bound to the two ? that follow".
+// blocks nor mutes (unexpired) the account bound to the two ? that follow".
 func notWantedBy(col string) string {
 	return `NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = ` + col + ` AND b.target_id = ?)
-		AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = ` + col + ` AND m.target_id = ?)`
+		AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = ` + col + ` AND m.target_id = ? AND ` + unexpired + `)`
+}
+
+// domainBlockedBy is the SQL condition "the account in column col blocks
+// the domain of the account bound to the ? and does not follow it" (as
+// Mastodon, a user's domain block spares the accounts they follow).
+func domainBlockedBy(col string) string {
+	return `EXISTS (SELECT 1 FROM accounts da JOIN account_domain_blocks d ON d.domain = da.domain
+		WHERE da.id = ? AND da.domain <> '' AND d.account_id = ` + col + `
+		AND NOT EXISTS (SELECT 1 FROM follows df WHERE df.account_id = ` + col + ` AND df.target_id = da.id))`
 }
 
 // insertNotification stores a notification for a local account unless it
-// blocks or mutes (with notifications) the sender; duplicates are ignored.
-// Other stores of this package may call it inside their transactions.
+// blocks or mutes (unexpired, with notifications) the sender, blocks the
+// sender's domain without following the sender, or muted the conversation
+// of the status; duplicates are ignored. Other stores of this package may
+// call it inside their transactions.
 func insertNotification(ctx context.Context, tx *sql.Tx, accountID, fromID int64, typ string, statusID int64) (bool, error) {
 	if accountID == fromID {
 		return false, nil
 	}
-	res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO notifications (id, account_id, from_account_id, type, status_id, created_at)
+	q := `INSERT OR IGNORE INTO notifications (id, account_id, from_account_id, type, status_id, created_at)
 		SELECT ?, a.id, ?, ?, ?, ? FROM accounts a WHERE a.id = ? AND a.domain = ''
 		AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = a.id AND b.target_id = ?)
-		AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = a.id AND m.target_id = ? AND m.notifications = 1)`,
-		id.New(), fromID, typ, nullID(statusID), ms(time.Now()), accountID, fromID, fromID)
+		AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = a.id AND m.target_id = ? AND m.notifications = 1 AND ` + unexpired + `)
+		AND NOT ` + domainBlockedBy("a.id")
+	args := []any{id.New(), fromID, typ, nullID(statusID), ms(time.Now()), accountID, fromID, fromID, fromID}
+	if statusID != 0 {
+		q += ` AND NOT ` + conversationMutedBy("a.id")
+		args = append(args, statusID)
+	}
+	res, err := tx.ExecContext(ctx, q, args...)
 	if err != nil {
 		return false, err
 	}
@@ -366,6 +390,19 @@ func fanOutStatus(ctx context.Context, tx *sql.Tx, st *model.Status, authorLocal
 			args = append(args, st.InReplyToAccountID, st.InReplyToAccountID)
 		}
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	// Local followers of its hashtags (Mastodon's followed tags): public
+	// posts of accounts not silenced, unless the follower blocks or mutes
+	// the author or blocks the author's domain.
+	if st.Visibility == model.Public && st.ReblogOfID == 0 && len(st.Tags) > 0 {
+		q := `INSERT OR IGNORE INTO home_feed (account_id, status_id, author_id)
+			SELECT ft.account_id, ?, ? FROM status_tags x JOIN followed_tags ft ON ft.tag_id = x.tag_id
+			WHERE x.status_id = ? AND ft.account_id <> ? AND ` + notWantedBy("ft.account_id") + `
+			AND NOT ` + domainBlockedBy("ft.account_id") + `
+			AND NOT EXISTS (SELECT 1 FROM accounts sa WHERE sa.id = ? AND (sa.silenced_at IS NOT NULL OR sa.suspended_at IS NOT NULL))`
+		if _, err := tx.ExecContext(ctx, q, st.ID, author, st.ID, author, author, author, author, author); err != nil {
 			return err
 		}
 	}
@@ -843,11 +880,22 @@ func (s *Store) StatusFlags(ctx context.Context, viewerID int64, ids []int64) (m
 	}
 	// The ids go once, as a JSON array: one text for every page size (a
 	// kept statement), one list for the four lookups.
-	const q = `WITH ids(id) AS MATERIALIZED (SELECT value FROM json_each(?2))
+	q := `WITH ids(id) AS MATERIALIZED (SELECT value FROM json_each(?2))
 		SELECT 'f', f.status_id FROM ids JOIN favourites f ON f.account_id = ?1 AND f.status_id = ids.id AND f.pending_approval = 0
 		UNION ALL SELECT 'r', s.reblog_of_id FROM ids JOIN statuses s INDEXED BY statuses_reblog ON s.reblog_of_id = ids.id AND s.account_id = ?1
 		UNION ALL SELECT 'b', b.status_id FROM ids JOIN bookmarks b ON b.account_id = ?1 AND b.status_id = ids.id
 		UNION ALL SELECT 'p', p.status_id FROM ids JOIN pins p ON p.account_id = ?1 AND p.status_id = ids.id`
+	// Muted conversations: walked only for a viewer who muted one.
+	var muting bool
+	if err := s.r.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM conversation_mutes WHERE account_id = ?)", viewerID).Scan(&muting); err != nil {
+		return nil, wrap("status flags", err)
+	}
+	if muting {
+		q += ` UNION ALL SELECT * FROM (WITH RECURSIVE up(sid, id, parent, depth) AS (
+				SELECT id, id, in_reply_to_id, 0 FROM statuses WHERE id IN (SELECT value FROM json_each(?2))
+				UNION ALL SELECT up.sid, s.id, s.in_reply_to_id, up.depth + 1 FROM statuses s JOIN up ON s.id = up.parent WHERE up.depth < 1000)
+			SELECT DISTINCT 'm', up.sid FROM up JOIN conversation_mutes cm ON cm.account_id = ?1 AND cm.root_id = up.id)`
+	}
 	err := queryKinds(ctx, s.r, q, []any{viewerID, jsonIDs(ids)}, func(kind string, sid int64) {
 		f := out[sid]
 		switch kind {
@@ -859,6 +907,8 @@ func (s *Store) StatusFlags(ctx context.Context, viewerID int64, ids []int64) (m
 			f.Bookmarked = true
 		case "p":
 			f.Pinned = true
+		case "m":
+			f.Muted = true
 		}
 		out[sid] = f
 	})
@@ -868,7 +918,7 @@ func (s *Store) StatusFlags(ctx context.Context, viewerID int64, ids []int64) (m
 // ViewerRelations returns the viewer's follows, blocks (either way) and
 // mutes among accountIDs, in one query.
 func (s *Store) ViewerRelations(ctx context.Context, viewerID int64, accountIDs []int64) (*storage.ViewerRelations, error) {
-	out := &storage.ViewerRelations{Following: map[int64]bool{}, Blocked: map[int64]bool{}, Muted: map[int64]bool{}}
+	out := &storage.ViewerRelations{Following: map[int64]bool{}, Blocked: map[int64]bool{}, Muted: map[int64]bool{}, DomainBlocked: map[int64]bool{}}
 	accountIDs = dedupe(accountIDs)
 	if viewerID == 0 || len(accountIDs) == 0 {
 		return out, nil
@@ -879,7 +929,9 @@ func (s *Store) ViewerRelations(ctx context.Context, viewerID int64, accountIDs 
 		UNION ALL SELECT 'b', b.target_id FROM ids JOIN blocks b ON b.account_id = ?1 AND b.target_id = ids.id
 		UNION ALL SELECT 'b', b.account_id FROM ids JOIN blocks b ON b.target_id = ?1 AND b.account_id = ids.id
 		UNION ALL SELECT 'm', m.target_id FROM ids JOIN mutes m ON m.account_id = ?1 AND m.target_id = ids.id
-			AND (m.expires_at IS NULL OR m.expires_at > ?3)`
+			AND (m.expires_at IS NULL OR m.expires_at > ?3)
+		UNION ALL SELECT 'd', a.id FROM ids JOIN accounts a ON a.id = ids.id
+			JOIN account_domain_blocks d ON d.account_id = ?1 AND d.domain = a.domain WHERE a.domain <> ''`
 	err := queryKinds(ctx, s.r, q, []any{viewerID, jsonIDs(accountIDs), ms(time.Now())}, func(kind string, aid int64) {
 		switch kind {
 		case "f":
@@ -888,6 +940,8 @@ func (s *Store) ViewerRelations(ctx context.Context, viewerID int64, accountIDs 
 			out.Blocked[aid] = true
 		case "m":
 			out.Muted[aid] = true
+		case "d":
+			out.DomainBlocked[aid] = true
 		}
 	})
 	return out, wrap("viewer relations", err)

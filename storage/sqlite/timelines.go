@@ -71,7 +71,7 @@ func homeQuery(accountID int64, p model.Page) pageQuery {
 	where, args, tail, rev := pageClause("h.status_id", p)
 	return pageQuery{`SELECT ` + statusColumns + ` FROM home_feed h JOIN statuses s ON s.id = h.status_id
 		WHERE h.account_id = ?` + where + `
-		AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = h.account_id AND m.target_id = h.author_id)` + tail,
+		AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = h.account_id AND m.target_id = h.author_id AND ` + unexpired + `)` + tail,
 		append([]any{accountID}, args...), rev}
 }
 
