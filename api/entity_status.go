@@ -30,7 +30,7 @@ type Status struct {
 	InReplyToID        *string            `json:"in_reply_to_id"`
 	InReplyToAccountID *string            `json:"in_reply_to_account_id"`
 	Reblog             *Status            `json:"reblog"`
-	Poll               any                `json:"poll"`
+	Poll               *Poll              `json:"poll"`
 	Card               *PreviewCard       `json:"card"`
 	Quote              any                `json:"quote"`
 	Language           *string            `json:"language"`
@@ -132,6 +132,7 @@ func (a *API) status(v *core.StatusView, st *model.Status) (Status, bool) {
 		TaggedCollections: []any{},
 		Language:          strPtr(st.Language),
 		EditedAt:          fmtTimePtr(st.EditedAt),
+		Poll:              a.poll(v, st, author.Domain),
 	}
 	if st.InReplyToID != 0 {
 		out.InReplyToID = strPtr(idString(st.InReplyToID))

@@ -88,6 +88,8 @@ type Store interface {
 	Admin
 	Realtime
 	Jobs
+	Polls
+	ScheduledStatuses
 	Webhooks
 	Close() error
 }

@@ -41,6 +41,8 @@ type Service struct {
 	// are closed; optional.
 	Revoked func(Revocation)
 
+	clock clock // Now (polls.go)
+
 	// The areas (areas.go); their methods are Service's.
 	*AuthService
 	*AdminService

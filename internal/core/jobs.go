@@ -136,6 +136,8 @@ func (s *Service) RegisterJobs(r *jobs.Runner) {
 		}
 		return nil, s.AdminService.deliverMail(ctx, p)
 	}})
+	s.registerPollJobs(r)
+	s.registerScheduledJobs(r)
 }
 
 // fetchBackoff waits out the memory of a failed fetch (mediaRetryAfter,

@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"time"
 
 	"github.com/herald-social/herald/internal/herr"
 	"github.com/herald-social/herald/internal/model"
@@ -21,6 +22,11 @@ type StatusView struct {
 	// Media and Cards of the shown statuses and originals (media_view.go).
 	Media map[int64][]*model.MediaAttachment
 	Cards map[int64]*model.PreviewCard
+	// Polls of the shown statuses and originals, and the viewer's votes
+	// on them (polls.go); read through PollOf.
+	Polls     map[int64]*model.Poll
+	PollVotes map[int64][]int
+	now       time.Time
 }
 
 // ViewOptions tune View.
@@ -151,6 +157,9 @@ func (s *Service) View(ctx context.Context, viewerID int64, sts []*model.Status,
 		}
 	}
 	if err := s.loadMediaView(ctx, v); err != nil {
+		return nil, err
+	}
+	if err := s.loadPollView(ctx, v); err != nil {
 		return nil, err
 	}
 	return v, nil
