@@ -200,18 +200,18 @@ type ScheduledStatus struct {
 
 // ScheduledParams are the parameters of a ScheduledStatus.
 type ScheduledParams struct {
-	Text          string          `json:"text"`
-	Poll          *ScheduledPoll  `json:"poll"`
-	MediaIDs      []string        `json:"media_ids"`
-	Sensitive     *bool           `json:"sensitive"`
-	SpoilerText   *string         `json:"spoiler_text"`
-	Visibility    string          `json:"visibility"`
-	InReplyToID   *string         `json:"in_reply_to_id"`
-	Language      *string         `json:"language"`
-	ApplicationID *int64          `json:"application_id"`
-	ScheduledAt   *string         `json:"scheduled_at"`
-	Idempotency   *string         `json:"idempotency"`
-	WithRateLimit bool            `json:"with_rate_limit"`
+	Text          string         `json:"text"`
+	Poll          *ScheduledPoll `json:"poll"`
+	MediaIDs      []string       `json:"media_ids"`
+	Sensitive     *bool          `json:"sensitive"`
+	SpoilerText   *string        `json:"spoiler_text"`
+	Visibility    string         `json:"visibility"`
+	InReplyToID   *string        `json:"in_reply_to_id"`
+	Language      *string        `json:"language"`
+	ApplicationID *int64         `json:"application_id"`
+	ScheduledAt   *string        `json:"scheduled_at"`
+	Idempotency   *string        `json:"idempotency"`
+	WithRateLimit bool           `json:"with_rate_limit"`
 }
 
 // ScheduledPoll is the poll of a ScheduledStatus's params.

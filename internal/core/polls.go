@@ -60,7 +60,9 @@ type PollParams struct {
 
 // clock is the time the rules of polls and scheduled posts read (tests
 // move it; the job runtime reads it too).
-type clock struct{ f atomic.Pointer[func() time.Time] }
+type clock struct {
+	f atomic.Pointer[func() time.Time]
+}
 
 // Now is the service's clock: the wall clock unless a test set another.
 func (s *Service) Now() time.Time {

@@ -64,7 +64,9 @@ func scheduledJob(ssID int64, at time.Time) storage.Job {
 	return j
 }
 
-func scheduledJobKey(ssID int64) string { return JobPublishScheduled + ":" + strconv.FormatInt(ssID, 10) }
+func scheduledJobKey(ssID int64) string {
+	return JobPublishScheduled + ":" + strconv.FormatInt(ssID, 10)
+}
 
 // checkScheduledAt refuses a time less than five minutes ahead.
 func (s *Service) checkScheduledAt(at time.Time) error {
