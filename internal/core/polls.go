@@ -375,7 +375,14 @@ func (s *FederationService) RemotePoll(ctx context.Context, statusID int64, p *m
 	if err != nil {
 		return herr.Internal(err)
 	}
-	if stored.ExpiresAt != nil && stored.ClosedAt == nil {
+	switch {
+	case stored.ExpiresAt == nil || stored.ClosedAt != nil:
+	case !stored.ExpiresAt.After(s.Now()):
+		// It ended (its server says it closed): end it here now.
+		if err := s.expirePoll(ctx, statusID); err != nil {
+			return herr.Internal(err)
+		}
+	default:
 		if _, err := s.queueJobs(ctx, pollExpireJob(statusID, *stored.ExpiresAt)); err != nil {
 			return herr.Internal(err)
 		}

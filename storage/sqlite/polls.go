@@ -157,9 +157,9 @@ func (s *Store) VotePoll(ctx context.Context, v storage.PollVote) (*model.Poll, 
 	return out, nil
 }
 
-// UpdateRemotePoll stores what a remote poll's server says of it now. The
-// counts are the server's, except that a vote cast here that it has not
-// counted yet is kept (its count never goes below ours).
+// UpdateRemotePoll stores what a remote poll's server says of it now:
+// its counts and end (a poll ended here keeps its end); closed_at is set
+// by ClosePoll alone.
 func (s *Store) UpdateRemotePoll(ctx context.Context, upd *model.Poll) (*model.Poll, error) {
 	var out *model.Poll
 	err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -167,7 +167,7 @@ func (s *Store) UpdateRemotePoll(ctx context.Context, upd *model.Poll) (*model.P
 		if errors.Is(err, storage.ErrNotFound) {
 			// A post that gained a poll by an edit.
 			p = &model.Poll{Options: upd.Options, Counts: upd.Counts, Multiple: upd.Multiple, ExpiresAt: upd.ExpiresAt,
-				ClosedAt: upd.ClosedAt, VotesCount: upd.VotesCount, VotersCount: upd.VotersCount}
+				VotesCount: upd.VotesCount, VotersCount: upd.VotersCount}
 			out = p
 			return insertPoll(ctx, tx, upd.StatusID, p)
 		}
@@ -185,11 +185,8 @@ func (s *Store) UpdateRemotePoll(ctx context.Context, upd *model.Poll) (*model.P
 			p.VotersCount = max(upd.VotersCount, 0)
 		}
 		p.Multiple = upd.Multiple
-		if upd.ExpiresAt != nil {
+		if upd.ExpiresAt != nil && p.ClosedAt == nil {
 			p.ExpiresAt = upd.ExpiresAt
-		}
-		if upd.ClosedAt != nil && p.ClosedAt == nil {
-			p.ClosedAt = upd.ClosedAt
 		}
 		out = p
 		_, err = tx.ExecContext(ctx, `UPDATE polls SET options = ?, counts = ?, multiple = ?, expires_at = ?, closed_at = ?,
