@@ -234,7 +234,7 @@ func (f *Federation) onUpdate(ctx context.Context, actor *model.Account, act *Ob
 		if stored.AccountID != actor.ID {
 			return permanentf("Update by %s of a poll it does not own", actor.URI)
 		}
-		if err := f.svc.RemotePoll(ctx, stored.ID, p); err != nil {
+		if err := f.svc.RemotePoll(ctx, stored, p); err != nil {
 			return err
 		}
 		// New counts are no edit: only an "updated" later than the one

@@ -274,7 +274,7 @@ func (f *Federation) ingestRequestedNote(ctx context.Context, author *model.Acco
 		return nil, err
 	}
 	if p := pollOf(o); p != nil {
-		if err := f.svc.RemotePoll(ctx, stored.ID, p); err != nil {
+		if err := f.svc.RemotePoll(ctx, stored, p); err != nil {
 			return nil, err
 		}
 	}

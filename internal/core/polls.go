@@ -369,7 +369,8 @@ func (s *FederationService) RemotePollVote(ctx context.Context, voterID int64, p
 // RemotePoll stores what a remote poll's server says of it (its Question,
 // in a Create, an Update or a fetch); the status must be stored already.
 // A newly seen end gets an expiry job, to notify the local voters.
-func (s *FederationService) RemotePoll(ctx context.Context, statusID int64, p *model.Poll) error {
+func (s *FederationService) RemotePoll(ctx context.Context, st *model.Status, p *model.Poll) error {
+	statusID := st.ID
 	p.StatusID = statusID
 	stored, err := s.store.UpdateRemotePoll(ctx, p)
 	if err != nil {
@@ -387,7 +388,7 @@ func (s *FederationService) RemotePoll(ctx context.Context, statusID int64, p *m
 			return herr.Internal(err)
 		}
 	}
-	s.notify(ChangeStatusEdited, 0, statusID)
+	s.notify(ChangeStatusEdited, st.AccountID, statusID)
 	return nil
 }
 

@@ -83,9 +83,12 @@ func (s *Store) CreateScheduledStatus(ctx context.Context, ss *model.ScheduledSt
 func (s *Store) ScheduledStatusByID(ctx context.Context, id int64) (*model.ScheduledStatus, error) {
 	ss, err := scanScheduled(s.r.QueryRowContext(ctx, "SELECT "+scheduledColumns+" FROM scheduled_statuses WHERE id = ?", id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, storage.ErrNotFound
+		err = storage.ErrNotFound
 	}
-	return ss, wrap("scheduled status", err)
+	if err != nil {
+		return nil, wrap("scheduled status by id", err)
+	}
+	return ss, nil
 }
 
 // ScheduledStatuses pages through an account's scheduled posts by id.
