@@ -63,9 +63,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	// The one job runtime: every part registers its kinds on it while
 	// being mounted; it runs as a worker. Core's kinds (media work, the
 	// media sweeps, mail) first.
-	// It reads core's clock, so that a test that moves the clock (polls,
-	// scheduled posts) moves when jobs are due.
-	runner := jobs.New(store, jobs.Options{Lease: cfg.Jobs.Lease.Duration, Poll: cfg.Jobs.Poll.Duration, Log: log, Now: svc.Now})
+	runner := jobs.New(store, jobs.Options{Lease: cfg.Jobs.Lease.Duration, Poll: cfg.Jobs.Poll.Duration, Log: log})
 	svc.Jobs = runner
 	svc.RegisterJobs(runner)
 	s := &Server{Cfg: cfg, Log: log, Store: store, Svc: svc, Jobs: runner}
