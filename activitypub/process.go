@@ -215,6 +215,9 @@ func (f *Federation) onCreate(ctx context.Context, actor *model.Account, act *Ob
 	if o.AttributedTo.ID != actor.URI {
 		return permanentf("Create by %s of an object attributed to %q", actor.URI, o.AttributedTo.ID)
 	}
+	if voted, err := f.pollVote(ctx, actor, o); voted || err != nil {
+		return err
+	}
 	ok, err := f.wanted(ctx, actor, o)
 	if err != nil {
 		return err
@@ -249,10 +252,24 @@ func (f *Federation) onUpdate(ctx context.Context, actor *model.Account, act *Ob
 	if o.AttributedTo.ID != actor.URI {
 		return permanentf("Update by %s of an object attributed to %q", actor.URI, o.AttributedTo.ID)
 	}
-	if _, err := f.svc.StatusByURI(ctx, string(o.ID)); errors.Is(err, storage.ErrNotFound) {
+	stored, err := f.svc.StatusByURI(ctx, string(o.ID))
+	if errors.Is(err, storage.ErrNotFound) {
 		return nil // an edit of a post we never had
 	} else if err != nil {
 		return err
+	}
+	if p := pollOf(o); p != nil {
+		if stored.AccountID != actor.ID {
+			return permanentf("Update by %s of a poll it does not own", actor.URI)
+		}
+		if err := f.svc.RemotePoll(ctx, stored, p); err != nil {
+			return err
+		}
+		// New counts are no edit: only an "updated" later than the one
+		// applied makes one (Mastodon's implicit update).
+		if o.Updated.IsZero() || (stored.EditedAt != nil && !o.Updated.After(*stored.EditedAt)) {
+			return nil
+		}
 	}
 	content, lang := o.ContentHTML()
 	upd := &model.Status{

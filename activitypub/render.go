@@ -224,6 +224,7 @@ type statusBundle struct {
 
 	attachments []core.NoteAttachment
 	emojis      []core.NoteEmoji
+	poll        *model.Poll // rendered as a Question (polls.go)
 }
 
 // loadStatus gathers a status's author, mentions and parent.
@@ -250,6 +251,9 @@ func (f *Federation) loadStatus(ctx context.Context, st *model.Status) (*statusB
 		}
 	}
 	f.loadMedia(ctx, b)
+	if err := f.loadPoll(ctx, b); err != nil {
+		return nil, err
+	}
 	return b, nil
 }
 
@@ -316,6 +320,9 @@ func (f *Federation) noteDoc(b *statusBundle) doc {
 	}
 	if st.EditedAt != nil {
 		d["updated"] = asTime(*st.EditedAt)
+	}
+	if b.poll != nil {
+		questionDoc(d, b.poll)
 	}
 	d["interactionPolicy"] = f.interactionPolicyDoc(b)
 	// An approved reply proves its approval to the servers it reaches

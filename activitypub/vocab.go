@@ -84,7 +84,7 @@ type Object struct {
 	OneOf    Objects `json:"oneOf"`
 	AnyOf    Objects `json:"anyOf"`
 	EndTime  Time    `json:"endTime"`
-	Closed   Time    `json:"closed"`
+	Closed   Closure `json:"closed"`
 	Voters   Int     `json:"votersCount"`
 	Former   Str     `json:"formerType"`
 	Deleted  Time    `json:"deleted"`

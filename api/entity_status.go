@@ -32,7 +32,7 @@ type Status struct {
 	InReplyToID        *string            `json:"in_reply_to_id"`
 	InReplyToAccountID *string            `json:"in_reply_to_account_id"`
 	Reblog             *Status            `json:"reblog"`
-	Poll               any                `json:"poll"`
+	Poll               *Poll              `json:"poll"`
 	Card               *PreviewCard       `json:"card"`
 	Quote              any                `json:"quote"`
 	Language           *string            `json:"language"`
@@ -184,6 +184,7 @@ func (a *API) statusIn(m *pageMemo, v *core.StatusView, st *model.Status) (Statu
 		TaggedCollections: []any{},
 		Language:          strPtr(st.Language),
 		EditedAt:          fmtTimePtr(st.EditedAt),
+		Poll:              a.poll(v, st, author.Domain),
 	}
 	if st.InReplyToID != 0 {
 		out.InReplyToID = strPtr(idString(st.InReplyToID))

@@ -130,11 +130,11 @@ func (a *API) configuration(ctx context.Context, v2 bool) map[string]any {
 			"video_matrix_limit":     8294400,
 			"description_limit":      1500,
 		},
-		"polls": map[string]any{
-			"max_options":               4,
-			"max_characters_per_option": 50,
-			"min_expiration":            300,
-			"max_expiration":            2629746,
+		"polls": map[string]any{ // the limits core applies
+			"max_options":               core.MaxPollOptions,
+			"max_characters_per_option": core.MaxPollOptionChars,
+			"min_expiration":            int(core.MinPollExpiration / time.Second),
+			"max_expiration":            int(core.MaxPollExpiration / time.Second),
 		},
 		"accounts": map[string]any{
 			"max_featured_tags":   10,

@@ -14,6 +14,7 @@ func (a *API) Register(e *echo.Echo) {
 	a.registerFilters(e)
 	a.registerMisc(e)
 	a.registerStatuses(e)
+	a.registerPolls(e)
 	a.registerInteractions(e)
 	a.registerTimelines(e)
 	a.registerNotifications(e)

@@ -93,11 +93,17 @@ func (a *API) postStatus(c echo.Context) error {
 			pp.AllowedMentions = append(pp.AllowedMentions, id)
 		}
 	}
-	if p.Has("poll") {
-		return herr.Unprocessable("Validation failed: Polls are not supported yet")
+	if pp.Poll, err = pollParams(p); err != nil {
+		return err
 	}
-	if p.String("scheduled_at") != "" {
-		return herr.Unprocessable("Validation failed: Scheduled statuses are not supported yet")
+	if at, ok, err := scheduledAt(p); err != nil {
+		return err
+	} else if ok {
+		v, err := a.svc.ScheduleStatus(c.Request().Context(), caller(c), pp, at)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, a.scheduledStatus(v))
 	}
 	st, err := a.svc.PostStatus(c.Request().Context(), caller(c), pp)
 	var unexpected *core.UnexpectedMentionsError

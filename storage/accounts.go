@@ -100,6 +100,8 @@ type Store interface {
 	Admin
 	Realtime
 	Jobs
+	Polls
+	ScheduledStatuses
 	Webhooks
 	Delegations
 	Hiding

@@ -33,9 +33,15 @@ type NewStatus struct {
 	// approved at once but announced), written with it (ReplyID set here).
 	Request *model.InteractionRequest
 	Events  []model.OutboxEvent
-	// Jobs are background work the status asks for (its preview card),
-	// queued in the same transaction.
+	// Jobs are background work the status asks for (its preview card,
+	// its poll's expiry), queued in the same transaction.
 	Jobs []Job
+	// Poll is the status's poll (StatusID is set here), if it has one.
+	Poll *model.Poll
+	// ScheduledID, when set, is the scheduled post this status publishes:
+	// it is deleted in the same transaction (gone already: the status is
+	// not written, ErrNotFound), so that a publish is never done twice.
+	ScheduledID int64
 }
 
 // StatusFlags is what one viewer did to a status (Mastodon's favourited,

@@ -176,6 +176,7 @@ type FederationService struct {
 
 type federationStore interface {
 	storage.Accounts
+	storage.Polls
 	// storage.Admin
 	ModerateAccount(ctx context.Context, accountID int64, m storage.AccountModeration, w *model.AccountWarning, resolveReports []int64, events []model.OutboxEvent) error
 	// storage.Federation

@@ -54,6 +54,7 @@ type Service struct {
 	authCache authCache
 	// accountCache keeps the accounts pages show (accountcache.go).
 	accountCache accountCache
+	clock        clock // Now (polls.go)
 
 	// The areas (areas.go); their methods are Service's.
 	*AuthService

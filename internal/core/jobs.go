@@ -74,6 +74,9 @@ type mailJob struct {
 // RegisterJobs registers core's job kinds and periodic jobs on r; the
 // server calls it before it runs r.
 func (s *Service) RegisterJobs(r *jobs.Runner) {
+	// Due times are read on core's clock: a test that moves it (a poll's
+	// end, a scheduled post's time) moves them.
+	r.UseClock(s.Now)
 	m := s.MediaService
 	r.Handle(jobs.Kind{Name: JobMediaProcess, Workers: mediaWorkers, Run: func(ctx context.Context, job *storage.Job) ([]storage.Job, error) {
 		var p jobRef
@@ -143,6 +146,8 @@ func (s *Service) RegisterJobs(r *jobs.Runner) {
 		}
 		return nil, s.AdminService.deliverMail(ctx, p)
 	}})
+	s.registerPollJobs(r)
+	s.registerScheduledJobs(r)
 }
 
 // fetchBackoff waits out the memory of a failed fetch (mediaRetryAfter,

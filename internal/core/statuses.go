@@ -36,6 +36,11 @@ type PostParams struct {
 	// *UnexpectedMentionsError, nothing stored.
 	AllowedMentions []int64
 	CheckMentions   bool
+	// Poll, when set, makes the post a poll (no media with it).
+	Poll *PollParams
+
+	// scheduledID is the scheduled post this publishes (scheduled.go).
+	scheduledID int64
 }
 
 // UnexpectedMentionsError: a post would mention accounts the client did
@@ -152,6 +157,15 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 	if err := s.checkLength(p.Text, p.SpoilerText); err != nil {
 		return nil, err
 	}
+	var poll *model.Poll
+	if p.Poll != nil {
+		if len(mediaIDs) > 0 {
+			return nil, herr.Unprocessable("Validation failed: A post with a poll cannot have media attachments")
+		}
+		if poll, err = s.newPoll(p.Poll, s.Now()); err != nil {
+			return nil, err
+		}
+	}
 	vis := model.Public
 	if c.User != nil {
 		if v, ok := model.ParseVisibility(c.User.DefaultVisibility); ok {
@@ -266,6 +280,9 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 	if len(mediaIDs) == 0 && s.Jobs != nil {
 		later = cardJob(st)
 	}
+	if poll != nil && s.Jobs != nil {
+		later = append(later, pollExpireJob(st.ID, *poll.ExpiresAt))
+	}
 	created, existed, err := s.store.CreateStatus(ctx, storage.NewStatus{
 		Status:         st,
 		MentionIDs:     r.MentionIDs,
@@ -275,9 +292,14 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 		Request:        request,
 		Events:         events,
 		Jobs:           later,
+		Poll:           poll,
+		ScheduledID:    p.scheduledID,
 	})
 	if errors.Is(err, storage.ErrMediaNotAttachable) {
 		return nil, herr.Unprocessable("Validation failed: Media attachments are invalid")
+	}
+	if p.scheduledID != 0 && errors.Is(err, storage.ErrNotFound) {
+		return nil, herr.NotFound("scheduled status")
 	}
 	if err != nil {
 		return nil, herr.Internal(err)

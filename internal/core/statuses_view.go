@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"time"
 
 	"github.com/herald-social/herald/internal/herr"
 	"github.com/herald-social/herald/internal/model"
@@ -23,6 +24,11 @@ type StatusView struct {
 	Cards map[int64]*model.PreviewCard
 	// Filtered: the viewer's filters that match a shown status (hiding.go).
 	Filtered map[int64][]FilterResult
+	// Polls of the shown statuses and originals, and the viewer's votes
+	// on them (polls.go); read through PollOf.
+	Polls     map[int64]*model.Poll
+	PollVotes map[int64][]int
+	now       time.Time
 }
 
 // ViewOptions tune View.
@@ -161,6 +167,9 @@ func (s *Service) View(ctx context.Context, viewerID int64, sts []*model.Status,
 		return nil, err
 	}
 	if err := s.applyFilters(ctx, v, o); err != nil {
+		return nil, err
+	}
+	if err := s.loadPollView(ctx, v); err != nil {
 		return nil, err
 	}
 	return v, nil

@@ -63,6 +63,7 @@ var readAPI = []string{
 	"GET /api/v1/accounts/:id/statuses",
 	"GET /api/v1/accounts/lookup",
 	"GET /api/v1/directory",
+	"GET /api/v1/polls/:id",
 	"GET /api/v1/statuses", // several statuses by id, visibility checked per status
 	"GET /api/v1/statuses/:id",
 	"GET /api/v1/statuses/:id/context",

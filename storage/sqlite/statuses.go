@@ -292,12 +292,27 @@ func (s *Store) CreateStatus(ctx context.Context, n storage.NewStatus) (*model.S
 				return err
 			}
 		}
+		if n.ScheduledID != 0 {
+			// The schedule goes with the publish: whoever deletes it posts.
+			res, err := tx.ExecContext(ctx, "DELETE FROM scheduled_statuses WHERE id = ? AND account_id = ?", n.ScheduledID, st.AccountID)
+			if err != nil {
+				return err
+			}
+			if k, _ := res.RowsAffected(); k == 0 {
+				return storage.ErrNotFound
+			}
+		}
 		authorLocal, err := accountIsLocal(ctx, tx, st.AccountID)
 		if err != nil {
 			return err
 		}
 		if err := insertStatusRow(ctx, tx, st, n.Events); err != nil {
 			return err
+		}
+		if n.Poll != nil {
+			if err := insertPoll(ctx, tx, st.ID, n.Poll); err != nil {
+				return err
+			}
 		}
 		if len(n.MediaIDs) > 0 {
 			if err := attachMedia(ctx, tx, st.ID, st.AccountID, n.MediaIDs); err != nil {
