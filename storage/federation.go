@@ -1,9 +1,9 @@
 package storage
 
 import (
-	"errors"
 	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"time"

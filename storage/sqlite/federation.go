@@ -223,8 +223,5 @@ func (s *Store) SetAccountAlias(ctx context.Context, accountID int64, uri string
 		}
 		return insertEvents(ctx, tx, events)
 	})
-	if errors.Is(err, storage.ErrAliasLimit) {
-		return false, err
-	}
 	return changed, wrap("set account alias", err)
 }
