@@ -244,3 +244,30 @@ func TestRFC9421Algorithms(t *testing.T) {
 		}
 	}
 }
+
+// FuzzVerifyRFC9421: whatever the Signature-Input, Signature and
+// Content-Digest headers hold, VerifyRequest answers an *Error (or, for
+// a well-formed request, a resolver call) and never panics.
+func FuzzVerifyRFC9421(f *testing.F) {
+	f.Add(`sig1=("@method" "@target-uri" "@authority" "host" "date");alg="rsa-v1_5-sha256";keyid="k";created=1800000000`, "sig1=:AAAA:", "sha-256=:AAAA:")
+	f.Add(`sig-b26=("date" "@method" "@path" "@authority" "content-type" "content-length");created=1618884473;keyid="test-key-ed25519"`, "sig-b26=:wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw==:", "")
+	f.Add(`a=("@query" "@scheme" "@request-target");keyid="k";created=1;expires=?0;x=:AA==:;t=tok/en`, "a=:", "sha-512=:x:, sha-256=:")
+	key, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		f.Fatal(err)
+	}
+	resolve := func(context.Context, string, bool) (*rsa.PublicKey, error) { return &key.PublicKey, nil }
+	f.Fuzz(func(t *testing.T, input, sig, digest string) {
+		req, _ := http.NewRequest(http.MethodPost, "https://herald.example/inbox?x=1", nil)
+		req.RequestURI = "/inbox?x=1"
+		req.Header.Set("Date", "Tue, 20 Apr 2021 02:07:55 GMT")
+		req.Header.Set("Signature-Input", input)
+		req.Header.Set("Signature", sig)
+		req.Header.Set("Content-Digest", digest)
+		_, err := httpsig.VerifyRequest(context.Background(), req, []byte("{}"), resolve, time.Unix(1800000000, 0), "https")
+		var e *httpsig.Error
+		if err == nil || !errors.As(err, &e) {
+			t.Fatalf("want an *httpsig.Error, got %v", err)
+		}
+	})
+}
