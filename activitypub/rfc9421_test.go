@@ -121,7 +121,7 @@ func TestRFC9421Inbox(t *testing.T) {
 	}
 	msg, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("tampered RFC 9421 POST: %d %s", resp.StatusCode, msg)
+	if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("Accept-Signature") == "" {
+		t.Fatalf("tampered RFC 9421 POST: %d %s (Accept-Signature %q)", resp.StatusCode, msg, resp.Header.Get("Accept-Signature"))
 	}
 }

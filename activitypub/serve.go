@@ -166,6 +166,9 @@ func (f *Federation) verifySignature(ctx context.Context, r *http.Request, body 
 // signature with: the components it wants covered, and its algorithm.
 const acceptSignature = `sig1=("@method" "@target-uri" "@authority" "date");created;keyid;alg="rsa-v1_5-sha256"`
 
+// acceptSignatureBody is acceptSignature for a request with a body.
+const acceptSignatureBody = `sig1=("@method" "@target-uri" "@authority" "date" "content-digest");created;keyid;alg="rsa-v1_5-sha256"`
+
 // requireSigned applies authorized fetch to a non-public document: it
 // returns a non-nil error (already answered) when the request may not go on.
 func (f *Federation) requireSigned(c echo.Context, a fetchAuth) (stop bool, err error) {
