@@ -506,11 +506,26 @@ func (f *Federation) onMove(ctx context.Context, actor *model.Account, act *Obje
 	if err := f.checkURL(ctx, targetURI); err != nil {
 		return fmt.Errorf("move to %s: %w", targetURI, err)
 	}
-	target, o, err := f.fetchActor(ctx, targetURI)
-	if err != nil {
-		return err
+	var target *model.Account
+	var aliases IRIs
+	if f.isLocal(targetURI) {
+		// Moving here: the local account's aliases decide.
+		t, err := f.localTarget(ctx, targetURI)
+		if err != nil {
+			return err
+		}
+		if aliases, err = f.svc.LocalAccountAliases(ctx, t.ID); err != nil {
+			return err
+		}
+		target = t
+	} else {
+		t, o, err := f.fetchActor(ctx, targetURI)
+		if err != nil {
+			return err
+		}
+		target, aliases = t, o.AlsoKnownAs
 	}
-	if !o.AlsoKnownAs.Has(actor.URI) {
+	if !aliases.Has(actor.URI) {
 		return permanentf("Move: %s does not list %s in alsoKnownAs", targetURI, actor.URI)
 	}
 	if err := f.svc.RemoteAccountMoved(ctx, actor, target); err != nil {

@@ -132,6 +132,9 @@ func (f *Federation) actorDoc(ctx context.Context, a *model.Account) doc {
 			d["movedTo"] = to.URI
 		}
 	}
+	if aliases, err := f.svc.LocalAccountAliases(ctx, a.ID); err == nil && len(aliases) > 0 {
+		d["alsoKnownAs"] = aliases
+	}
 	if a.SuspendedAt != nil {
 		d["suspended"] = true
 		d["name"], d["summary"], d["attachment"] = "", "", []any{}

@@ -23,6 +23,19 @@ var _ core.Resolver = (*Federation)(nil)
 
 // ResolveAccount finds a remote account by "user@domain" (WebFinger) or
 // by actor or profile URL, fetching it when unknown or stale.
+// ActorAliases fetches a remote actor afresh (its alsoKnownAs may have
+// just changed) and returns its alsoKnownAs.
+func (f *Federation) ActorAliases(ctx context.Context, actorURI string) ([]string, error) {
+	if err := f.checkURL(ctx, actorURI); err != nil {
+		return nil, err
+	}
+	_, o, err := f.fetchActor(ctx, actorURI)
+	if err != nil {
+		return nil, err
+	}
+	return o.AlsoKnownAs, nil
+}
+
 func (f *Federation) ResolveAccount(ctx context.Context, query string) (*model.Account, error) {
 	q := strings.TrimSpace(query)
 	q = strings.TrimPrefix(strings.TrimPrefix(q, "acct:"), "@")

@@ -10,6 +10,7 @@ func (a *API) Register(e *echo.Echo) {
 	a.registerOAuth(e)
 	a.registerInstance(e)
 	a.registerAccounts(e)
+	a.registerMigration(e)
 	a.registerLists(e)
 	a.registerFilters(e)
 	a.registerMisc(e)

@@ -184,6 +184,9 @@ type federationStore interface {
 	CountLocalFollowers(ctx context.Context, accountID int64) (int64, error)
 	MarkInboxGone(ctx context.Context, inboxURL string) (int64, error)
 	SetMovedTo(ctx context.Context, accountID int64, targetID int64) error
+	MoveAccount(ctx context.Context, accountID, targetID int64, events []model.OutboxEvent) error
+	AccountAliases(ctx context.Context, accountID int64) ([]string, error)
+	SetAccountAlias(ctx context.Context, accountID int64, uri string, add bool, events []model.OutboxEvent) (bool, error)
 	// storage.Social
 	FollowBetween(ctx context.Context, followerID int64, targetID int64) (*model.Follow, error)
 	FollowByURI(ctx context.Context, uri string) (*model.Follow, error)

@@ -73,6 +73,9 @@ type Resolver interface {
 	ResolveAccount(ctx context.Context, query string) (*model.Account, error)
 	// ResolveStatus finds (fetching when needed) a remote status by URL.
 	ResolveStatus(ctx context.Context, uri string) (*model.Status, error)
+	// ActorAliases fetches a remote actor's document afresh and returns
+	// its alsoKnownAs (an account moving there must be listed).
+	ActorAliases(ctx context.Context, actorURI string) ([]string, error)
 }
 
 // New makes a Service.

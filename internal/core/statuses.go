@@ -147,6 +147,9 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
+	if err := requireNotMoved(c); err != nil {
+		return nil, err
+	}
 	mediaIDs, err := s.checkStatusMedia(ctx, c, p.MediaIDs, 0)
 	if err != nil {
 		return nil, err

@@ -297,6 +297,7 @@ const (
 	EventUnblock       = "unblock"
 	EventAccountUpdate = "account.update"
 	EventAccountDelete = "account.delete"
+	EventAccountMove   = "account.move" // ObjectID: the account moved to
 	EventPin           = "pin"
 	EventUnpin         = "unpin"
 	EventReportForward = "report.forward" // AccountID 0 (instance actor), ObjectID the report, Payload {"target_id","status_uris","comment"}
