@@ -170,6 +170,9 @@ func (f *Federation) minimalActorDoc(a *model.Account) doc {
 
 // instanceActorDoc is the instance actor (Mastodon: /actor, Application,
 // preferredUsername = the domain), always served without a signature.
+// Its username is the domain's host without the port: a ':' is no valid
+// username elsewhere (GoToSocial fails on it, and so fetched nothing signed
+// by a Herald on a non-default port).
 func (f *Federation) instanceActorDoc(ctx context.Context) (doc, error) {
 	_, pub, err := f.instanceKey(ctx)
 	if err != nil {
@@ -179,7 +182,7 @@ func (f *Federation) instanceActorDoc(ctx context.Context) (doc, error) {
 	return withContext(doc{
 		"id":                        id,
 		"type":                      "Application",
-		"preferredUsername":         f.cfg.Instance.Domain,
+		"preferredUsername":         f.instanceActorUsername(),
 		"name":                      f.cfg.Instance.Title,
 		"url":                       f.base + "/about/more?instance_actor=true",
 		"inbox":                     id + "/inbox",
