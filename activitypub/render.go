@@ -70,6 +70,9 @@ var asContext = []any{
 		"QuoteRequest":          "https://w3id.org/fep/044f#QuoteRequest",
 		"QuoteAuthorization":    "https://w3id.org/fep/044f#QuoteAuthorization",
 		"quoteAuthorization":    doc{"@id": "https://w3id.org/fep/044f#quoteAuthorization", "@type": "@id"},
+		"quote":                 doc{"@id": "https://w3id.org/fep/044f#quote", "@type": "@id"},
+		"quoteUri":              "http://fedibird.com/ns#quoteUri",
+		"_misskey_quote":        "https://misskey-hub.net/ns#_misskey_quote",
 	},
 }
 
@@ -329,6 +332,7 @@ func (f *Federation) noteDoc(b *statusBundle) doc {
 	if st.Authorization != "" {
 		d["replyAuthorization"] = st.Authorization
 	}
+	quoteFields(d, st)
 	return d
 }
 

@@ -268,6 +268,7 @@ func (f *Federation) ingestRequestedNote(ctx context.Context, author *model.Acco
 			}
 		}
 	}
+	f.readQuote(ctx, author, st, o, depth)
 	mentionIDs, tags := f.tagsOf(ctx, o)
 	stored, err := f.svc.IngestRequestedStatus(ctx, st, mentionIDs, tags, requestURI)
 	if err != nil {

@@ -71,6 +71,15 @@ type Object struct {
 	ApprovedBy         Str       `json:"approvedBy"`
 	ReplyAuthorization Str       `json:"replyAuthorization"`
 	QuoteAuthorization Str       `json:"quoteAuthorization"`
+	// Quote posts: FEP-044f's quote, and the older names Mastodon also
+	// reads (Fedibird's quoteUri, Misskey's _misskey_quote, quoteUrl).
+	Quote        Ref `json:"quote"`
+	QuoteURI     Str `json:"quoteUri"`
+	MisskeyQuote Str `json:"_misskey_quote"`
+	QuoteURL     Str `json:"quoteUrl"`
+	// Authorizations (QuoteAuthorization, ...).
+	InteractingObject Ref `json:"interactingObject"`
+	InteractionTarget Ref `json:"interactionTarget"`
 	// Interaction requests (ReplyRequest, QuoteRequest, ...) and their
 	// answers.
 	Instrument Ref `json:"instrument"`

@@ -65,6 +65,66 @@ type StatusTag struct {
 	URL  string `json:"url"`
 }
 
+// Quote is Mastodon's Quote entity: a quote's state and, when accepted
+// and visible, the quoted status.
+type Quote struct {
+	State        string  `json:"state"`
+	QuotedStatus *Status `json:"quoted_status"`
+}
+
+// ShallowQuote is Mastodon's ShallowQuote: a quoted status's own quote.
+type ShallowQuote struct {
+	State          string  `json:"state"`
+	QuotedStatusID *string `json:"quoted_status_id"`
+}
+
+// quoteState is the state a viewer is shown: an accepted quote whose
+// quoted post is gone is "deleted", one the viewer may not see
+// "unauthorized" (Mastodon's).
+func quoteState(v *core.StatusView, st *model.Status) string {
+	state := st.QuoteState
+	if state == "" {
+		state = model.QuotePending
+	}
+	if state != model.QuoteAccepted {
+		return state
+	}
+	if st.QuoteOfID == 0 {
+		return "deleted"
+	}
+	if v != nil && v.Quoted[st.QuoteOfID] == nil {
+		return "unauthorized"
+	}
+	return state
+}
+
+func (a *API) quote(v *core.StatusView, st *model.Status) *Quote {
+	q := &Quote{State: quoteState(v, st)}
+	if q.State == model.QuoteAccepted {
+		if r, ok := a.statusAt(v, v.Quoted[st.QuoteOfID], true); ok {
+			q.QuotedStatus = &r
+		} else {
+			q.State = "unauthorized"
+		}
+	}
+	return q
+}
+
+func (a *API) shallowQuote(st *model.Status) *ShallowQuote {
+	q := &ShallowQuote{State: st.QuoteState}
+	if q.State == "" {
+		q.State = model.QuotePending
+	}
+	if q.State == model.QuoteAccepted {
+		if st.QuoteOfID == 0 {
+			q.State = "deleted"
+		} else {
+			q.QuotedStatusID = strPtr(idString(st.QuoteOfID))
+		}
+	}
+	return q
+}
+
 type QuoteApproval struct {
 	Automatic   []string `json:"automatic"`
 	Manual      []string `json:"manual"`
@@ -105,6 +165,12 @@ func (a *API) statusList(v *core.StatusView, sts []*model.Status) []Status {
 // status renders one status from a view (no queries); ok is false when
 // its author is missing.
 func (a *API) status(v *core.StatusView, st *model.Status) (Status, bool) {
+	return a.statusAt(v, st, false)
+}
+
+// statusAt renders a status; nested is set for a quoted status, whose own
+// quote is a ShallowQuote (Mastodon nests one level).
+func (a *API) statusAt(v *core.StatusView, st *model.Status, nested bool) (Status, bool) {
 	author := v.Accounts[st.AccountID]
 	if author == nil {
 		return Status{}, false
@@ -127,7 +193,8 @@ func (a *API) status(v *core.StatusView, st *model.Status) (Status, bool) {
 		ReblogsCount:      st.ReblogsCount,
 		FavouritesCount:   st.FavouritesCount,
 		RepliesCount:      st.RepliesCount,
-		QuoteApproval:     quoteApproval(st),
+		QuotesCount:       st.QuotesCount,
+		QuoteApproval:     quoteApproval(st, v),
 		InteractionPolicy: interactionPolicy(core.EffectivePolicy(st)),
 		TaggedCollections: []any{},
 		Language:          strPtr(st.Language),
@@ -156,7 +223,7 @@ func (a *API) status(v *core.StatusView, st *model.Status) (Status, bool) {
 		if orig == nil {
 			return Status{}, false
 		}
-		r, ok := a.status(v, orig)
+		r, ok := a.statusAt(v, orig, nested)
 		if !ok {
 			return Status{}, false
 		}
@@ -164,6 +231,13 @@ func (a *API) status(v *core.StatusView, st *model.Status) (Status, bool) {
 		// A boost has no content of its own; Mastodon mirrors the original's.
 		out.Content, out.SpoilerText, out.Sensitive, out.Language = "", "", false, nil
 		out.URL = nil
+	}
+	if st.QuoteURI != "" && st.ReblogOfID == 0 {
+		if nested {
+			out.Quote = a.shallowQuote(st)
+		} else {
+			out.Quote = a.quote(v, st)
+		}
 	}
 	if app, ok := v.Apps[st.AppID]; ok && app != nil && st.AccountID == v.ViewerID {
 		out.Application = &StatusApplication{Name: app.Name, Website: strPtr(app.Website)}

@@ -15,6 +15,7 @@ func (a *API) Register(e *echo.Echo) {
 	a.registerMisc(e)
 	a.registerStatuses(e)
 	a.registerInteractions(e)
+	a.registerQuotes(e)
 	a.registerTimelines(e)
 	a.registerNotifications(e)
 	a.registerRegistration(e)

@@ -66,7 +66,12 @@ func (a *API) postStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	quoted, err := p.ID("quoted_status_id")
+	if err != nil {
+		return err
+	}
 	pp := core.PostParams{
+		QuoteID:        quoted,
 		Text:           p.String("status"),
 		SpoilerText:    p.String("spoiler_text"),
 		Visibility:     p.String("visibility"),

@@ -79,6 +79,7 @@ type Store interface {
 	Outbox
 	Statuses
 	Interactions
+	Quotes
 	Social
 	Timelines
 	Notifications

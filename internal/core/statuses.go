@@ -30,6 +30,8 @@ type PostParams struct {
 	// the kinds it leaves out take the account's default for the
 	// visibility.
 	InteractionPolicy PolicyChoice
+	// QuoteID is the status quoted (Mastodon's quoted_status_id); 0: none.
+	QuoteID int64
 }
 
 // Context limits, as Mastodon's.
@@ -222,6 +224,16 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 	sid := strconv.FormatInt(st.ID, 10)
 	st.URI = s.LocalStatusURI(author.Username, sid)
 	st.URL = s.LocalStatusURL(author.Username, sid)
+	if p.QuoteID != 0 {
+		if request != nil {
+			return nil, herr.Unprocessable("Validation failed: A reply waiting for approval cannot quote a post")
+		}
+		var more []model.OutboxEvent
+		if request, more, err = s.prepareQuote(ctx, author, st, p.QuoteID); err != nil {
+			return nil, err
+		}
+		events = append(events, more...)
+	}
 	// The preview card is made in the background, queued with the post
 	// (no second write); a post with media has no card.
 	var later []storage.Job
@@ -250,6 +262,7 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 		}
 		s.kick()
 		s.statusReleased(ctx, created)
+		s.quoteCreated(ctx, created)
 	}
 	return created, nil
 }
