@@ -140,6 +140,21 @@ func TestQuotePostsHTTP(t *testing.T) {
 	if len(quotes) != 0 {
 		t.Fatalf("quotes after revoking: %+v", quotes)
 	}
+	// A followers-only post: its quote is followers-only at most (bob
+	// follows ann; the author may quote her own); a private mention is
+	// not quotable, even by its author.
+	var private, narrowed struct {
+		ID         string `json:"id"`
+		Visibility string `json:"visibility"`
+	}
+	ts.JSON(t, "POST", "/api/v1/statuses", ann, map[string]any{"status": "followers only", "visibility": "private"}, 200, &private)
+	ts.JSON(t, "POST", "/api/v1/statuses", ann, map[string]any{"status": "me again", "visibility": "public", "quoted_status_id": private.ID}, 200, &narrowed)
+	if narrowed.Visibility != "private" {
+		t.Fatalf("a public quote of a followers-only post is %s", narrowed.Visibility)
+	}
+	if status, _, body := ts.Do(t, "POST", "/api/v1/statuses", ann, map[string]any{"status": "x", "quoted_status_id": secret.ID}); status != 422 {
+		t.Fatalf("quote of a private mention: %d %s", status, body)
+	}
 	// Bad input: an id that is not one.
 	if status, _, _ := ts.Do(t, "POST", "/api/v1/statuses", bob, map[string]any{"status": "x", "quoted_status_id": "abc"}); status < 400 || status >= 500 {
 		t.Fatalf("quoted_status_id=abc: %d", status)

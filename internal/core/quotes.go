@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/herald-social/herald/internal/herr"
@@ -24,10 +25,23 @@ import (
 // st (whose URI is set): it fills st's quote fields and returns the
 // interaction request to store with it (a local quoted post) or the
 // events that ask the remote author.
-func (s *Service) prepareQuote(ctx context.Context, author *model.Account, st *model.Status, quotedID int64) (*model.InteractionRequest, []model.OutboxEvent, error) {
+//
+// As Mastodon: a private mention is not quotable, not even by its author;
+// a quote of a followers-only post is followers-only at most; a quote
+// made as a private mention must mention the quoted author.
+func (s *Service) prepareQuote(ctx context.Context, author *model.Account, st *model.Status, quotedID int64, mentionIDs []int64) (*model.InteractionRequest, []model.OutboxEvent, error) {
 	quoted, quotedAuthor, err := s.visibleStatus(ctx, author.ID, quotedID)
 	if err != nil {
 		return nil, nil, err
+	}
+	if quoted.Visibility == model.Direct {
+		return nil, nil, herr.Unprocessable("Validation failed: A private mention cannot be quoted")
+	}
+	if quoted.Visibility == model.Private && st.Visibility < model.Private {
+		st.Visibility = model.Private
+	}
+	if st.Visibility == model.Direct && quoted.AccountID != author.ID && !slices.Contains(mentionIDs, quoted.AccountID) {
+		return nil, nil, herr.Unprocessable("Validation failed: A private mention quoting a post must mention its author")
 	}
 	if quoted.ReblogOfID != 0 {
 		return nil, nil, herr.Unprocessable("Validation failed: A boost cannot be quoted")

@@ -229,10 +229,15 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 			return nil, herr.Unprocessable("Validation failed: A reply waiting for approval cannot quote a post")
 		}
 		var more []model.OutboxEvent
-		if request, more, err = s.prepareQuote(ctx, author, st, p.QuoteID); err != nil {
+		if request, more, err = s.prepareQuote(ctx, author, st, p.QuoteID, r.MentionIDs); err != nil {
 			return nil, err
 		}
 		events = append(events, more...)
+		if st.Visibility != vis { // narrowed to the quoted post's audience
+			if policy, err = s.newPostPolicy(ctx, author.ID, st.Visibility, p.InteractionPolicy); err != nil {
+				return nil, err
+			}
+		}
 	}
 	// The preview card is made in the background, queued with the post
 	// (no second write); a post with media has no card.

@@ -84,7 +84,7 @@ func (s *Store) StatusesByQuoteAuthorization(ctx context.Context, uri string) ([
 func (s *Store) QuoteRequestFor(ctx context.Context, statusID int64, uri string) (*model.InteractionRequest, error) {
 	r, err := scanRequest(s.r.QueryRowContext(ctx, "SELECT "+requestColumns+` FROM interaction_requests
 		WHERE uri = ? AND status_id = ? AND kind = 'quote' ORDER BY id DESC LIMIT 1`, uri, statusID))
-	return r, wrap("quote request", err)
+	return r, wrap("quote request for", err)
 }
 
 var _ storage.Quotes = (*Store)(nil)
