@@ -199,6 +199,9 @@ func (f *Federation) buildQuoteRevoke(ctx context.Context, j outboxJob) (doc, []
 // quoteAnswer applies an Accept or Reject of a local quote (uri: the
 // quoting status, or its QuoteRequest), reporting whether it was one.
 func (f *Federation) quoteAnswer(ctx context.Context, actor *model.Account, act *Object, uri string, accept bool) (bool, error) {
+	// An answer to a QuoteRequest (embedded, or its id) is about the
+	// quote, even of a reply that waits for its own approval.
+	asked := strings.HasSuffix(uri, "#quote-request") || (act.Object.Obj != nil && act.Object.Obj.Type.Is("QuoteRequest"))
 	uri = strings.TrimSuffix(uri, "#quote-request")
 	if !f.isLocal(uri) {
 		return false, nil
@@ -210,8 +213,11 @@ func (f *Federation) quoteAnswer(ctx context.Context, actor *model.Account, act 
 	if err != nil {
 		return false, err
 	}
-	if st.QuoteURI == "" || st.QuoteState != model.QuotePending || st.PendingApproval {
+	if st.QuoteURI == "" || (st.PendingApproval && !asked) {
 		return false, nil
+	}
+	if st.QuoteState != model.QuotePending {
+		return asked, nil // answered already
 	}
 	authorization := act.Result.ID
 	if authorization != "" && hostOf(authorization) != hostOf(actor.URI) {
