@@ -10,6 +10,7 @@ import (
 // quoteStatus is the part of Mastodon's Status entity about quotes.
 type quoteStatus struct {
 	ID            string `json:"id"`
+	Content       string `json:"content"`
 	QuotesCount   int64  `json:"quotes_count"`
 	QuoteApproval struct {
 		Automatic   []string `json:"automatic"`
@@ -65,6 +66,10 @@ func TestQuotePostsHTTP(t *testing.T) {
 	ts.JSON(t, "POST", "/api/v1/statuses", bob, map[string]any{"status": "look at this", "quoted_status_id": open.ID, "quote_approval_policy": "public"}, 200, &q)
 	if q.Quote == nil || q.Quote.State != "accepted" || q.Quote.QuotedStatus == nil || q.Quote.QuotedStatus.ID != open.ID {
 		t.Fatalf("bob's quote: %+v", q.Quote)
+	}
+	// For clients that know no quotes, a link to the quoted post.
+	if !strings.Contains(q.Content, `<p class="quote-inline">RE: <a href="`) || !strings.Contains(q.Content, "look at this") {
+		t.Fatalf("bob's quote reads %q", q.Content)
 	}
 	ts.JSON(t, "GET", "/api/v1/statuses/"+open.ID, cat, nil, 200, &seen)
 	if seen.QuotesCount != 1 {

@@ -3,7 +3,9 @@ package core
 import (
 	"context"
 	"errors"
+	"html"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/herald-social/herald/internal/herr"
@@ -57,6 +59,17 @@ func (s *Service) prepareQuote(ctx context.Context, author *model.Account, st *m
 		return nil, nil, deniedMessage(model.InteractQuote)
 	}
 	st.QuoteOfID, st.QuoteURI, st.QuoteState = quoted.ID, quoted.URI, model.QuotePending
+	// For servers and clients that know no quotes, a link to the quoted
+	// post unless the text has one (Mastodon's "RE:" paragraph, which its
+	// own clients hide by its class).
+	link := quoted.URL
+	if link == "" {
+		link = quoted.URI
+	}
+	if !strings.Contains(st.Content, link) && !strings.Contains(st.Content, quoted.URI) {
+		l := html.EscapeString(link)
+		st.Content = `<p class="quote-inline">RE: <a href="` + l + `">` + l + `</a></p>` + st.Content
+	}
 	if !quotedAuthor.Local() {
 		// Its server decides: ask it, and wait for its QuoteAuthorization.
 		return nil, []model.OutboxEvent{{Kind: model.EventQuoteRequest, AccountID: author.ID, ObjectID: st.ID}}, nil
