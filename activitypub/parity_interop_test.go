@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/internal/testutil"
 )
 
@@ -66,12 +67,16 @@ func TestAltTextAcrossHeralds(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := post(t, A, ann, core.PostParams{Text: "a picture", Visibility: "public", MediaIDs: []string{idOf(m.ID)}})
-	testutil.Eventually(t, 15*time.Second, "ann's picture on B", func() bool { return B.byURI(st.URI) != nil })
-	onB := B.byURI(st.URI)
-	media, err := B.Srv.Store.MediaOfStatuses(ctx, []int64{onB.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The attachments are stored just after the post: wait for both.
+	var media map[int64][]*model.MediaAttachment
+	var onB *model.Status
+	testutil.Eventually(t, 15*time.Second, "ann's picture on B", func() bool {
+		if onB = B.byURI(st.URI); onB == nil {
+			return false
+		}
+		media, err = B.Srv.Store.MediaOfStatuses(ctx, []int64{onB.ID})
+		return err == nil && len(media[onB.ID]) > 0
+	})
 	if len(media[onB.ID]) != 1 || media[onB.ID][0].Description != alt {
 		t.Fatalf("the picture on B: %+v", media[onB.ID])
 	}
