@@ -10,6 +10,7 @@ import (
 
 	"github.com/herald-social/herald/activitypub/httpsig"
 	"github.com/herald-social/herald/internal/jobs"
+	"github.com/herald-social/herald/internal/metrics"
 	"github.com/herald-social/herald/storage"
 )
 
@@ -69,6 +70,7 @@ func (f *Federation) signerFor(ctx context.Context, accountID int64) (signer, er
 func (f *Federation) runDelivery(ctx context.Context, job *storage.Job) ([]storage.Job, error) {
 	d, err := storage.DeliveryOf(job)
 	if err != nil {
+		f.Metrics.Delivery(metrics.DeliveryDropped, 0)
 		return nil, jobs.Permanent(err)
 	}
 	log := f.log.With("delivery", job.ID, "inbox", d.InboxURL, "type", d.Kind, "attempt", job.Attempts)
@@ -79,25 +81,36 @@ func (f *Federation) runDelivery(ctx context.Context, job *storage.Job) ([]stora
 		// as failing).
 		wait := f.Tuning.Backoff(max(job.Attempts-1, 1))
 		log.Warn("delivery postponed: domain policy unavailable", "err", err, "in", wait)
+		f.Metrics.Delivery(metrics.DeliveryPostponed, 0)
 		return nil, jobs.Snooze(wait, err.Error())
 	} else if err != nil || (d.Kind != "Follow" && f.isUnavailable(d.Host)) {
 		log.Debug("delivery dropped: domain blocked or unavailable")
+		f.Metrics.Delivery(metrics.DeliveryDropped, 0)
 		return nil, nil
 	}
 	s, err := f.signerFor(ctx, d.SignerID)
 	if err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
 			log.Warn("delivery dropped: no signing key", "err", err)
+			f.Metrics.Delivery(metrics.DeliveryDropped, 0)
 			return nil, nil
+		}
+		if !jobs.IsPermanent(err) {
+			f.Metrics.Delivery(metrics.DeliveryRetry, 0)
+		} else {
+			f.Metrics.Delivery(metrics.DeliveryDropped, 0)
 		}
 		return nil, err
 	}
+	start := time.Now()
 	err = f.post(ctx, d.InboxURL, d.Activity, s)
 	if ctx.Err() != nil {
 		return nil, ctx.Err() // stopping: the runtime hands the job back
 	}
+	took := time.Since(start)
 	if err == nil {
 		log.Debug("delivered")
+		f.Metrics.Delivery(metrics.DeliveryDelivered, took)
 		f.domainAlive(ctx, d.Host)
 		return nil, nil
 	}
@@ -105,6 +118,7 @@ func (f *Federation) runDelivery(ctx context.Context, job *storage.Job) ([]stora
 	switch {
 	case status == http.StatusGone:
 		log.Info("delivery: inbox gone", "err", err)
+		f.Metrics.Delivery(metrics.DeliveryGone, took)
 		if _, err := f.svc.MarkInboxGone(context.WithoutCancel(ctx), d.InboxURL); err != nil {
 			log.Error("mark inbox gone", "err", err)
 		}
@@ -112,10 +126,12 @@ func (f *Federation) runDelivery(ctx context.Context, job *storage.Job) ([]stora
 	case status == http.StatusNotImplemented,
 		status >= 400 && status < 500 && status != 401 && status != 408 && status != 429:
 		log.Info("delivery refused, not retried", "err", err)
+		f.Metrics.Delivery(metrics.DeliveryRefused, took)
 		return nil, nil
 	}
 	if job.Attempts >= f.Tuning.MaxAttempts {
 		log.Warn("delivery failed for good", "err", err)
+		f.Metrics.Delivery(metrics.DeliveryFailed, took)
 		f.domainFailed(ctx, d.Host)
 		return nil, nil
 	}
@@ -125,6 +141,7 @@ func (f *Federation) runDelivery(ctx context.Context, job *storage.Job) ([]stora
 		wait = min(he.RetryAfter, 24*time.Hour)
 	}
 	log.Debug("delivery failed, will retry", "err", err, "in", wait)
+	f.Metrics.Delivery(metrics.DeliveryRetry, took)
 	return nil, jobs.RetryAt(f.now().Add(wait), err)
 }
 

@@ -189,7 +189,11 @@ func (f *Federation) handleNodeInfo(version string) echo.HandlerFunc {
 			software["repository"] = SoftwareRepo
 			software["homepage"] = SoftwareRepo
 		}
-		mode := f.cfg.Registration.Mode
+		site, err := f.svc.Site(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		mode := site.RegistrationsMode
 		body := map[string]any{
 			"version":           version,
 			"software":          software,
@@ -201,8 +205,8 @@ func (f *Federation) handleNodeInfo(version string) echo.HandlerFunc {
 				"localPosts": usage.LocalPosts,
 			},
 			"metadata": map[string]any{
-				"nodeName":        f.cfg.Instance.Title,
-				"nodeDescription": f.cfg.Instance.ShortDescription,
+				"nodeName":        site.Title,
+				"nodeDescription": site.ShortDescription,
 			},
 		}
 		c.Response().Header().Set("Cache-Control", "max-age=1800, public")

@@ -30,6 +30,7 @@ import (
 	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/jobs"
+	"github.com/herald-social/herald/internal/metrics"
 	"github.com/herald-social/herald/internal/ratelimit"
 	"github.com/herald-social/herald/storage"
 )
@@ -90,6 +91,8 @@ type Federation struct {
 
 	// Tuning may be changed before RegisterJobs.
 	Tuning Tuning
+	// Metrics counts deliveries and incoming activities (nil: none).
+	Metrics *metrics.Metrics
 
 	client *http.Client
 	keys   *keyCache

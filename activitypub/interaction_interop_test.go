@@ -193,3 +193,132 @@ func idOf(id int64) string {
 	b, _ := json.Marshal(id)
 	return string(b)
 }
+
+// Issue 18, a favourite that needs approval: ann on A approves likes by
+// hand. ben on B favourites her post: B sends the Like but counts it
+// nowhere (favourited false, not in his favourites) until ann's Accept
+// comes; then both sides count it. A second favourite she rejects is gone
+// on B.
+func TestFavouritesHeldForApprovalAcrossHeralds(t *testing.T) {
+	ctx := context.Background()
+	A, B := startHerald(t), startHerald(t)
+	ann := A.user(t, "ann", false)
+	ben := B.user(t, "ben", false)
+	annOnB := B.resolve(t, "ann@"+A.Domain)
+	if _, err := B.svc.Follow(ctx, ben, annOnB.ID, core.FollowOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	testutil.Eventually(t, 15*time.Second, "ben follows ann", func() bool { return B.following(ben.Account.ID, annOnB.ID) })
+
+	askFirst := core.PolicyChoice{model.InteractFavourite: {Automatic: []string{model.PolicyAuthor}, Manual: []string{model.PolicyPublic}}}
+	hello := post(t, A, ann, core.PostParams{Text: "ask before you like", Visibility: "public", InteractionPolicy: askFirst})
+	again := post(t, A, ann, core.PostParams{Text: "this one too", Visibility: "public", InteractionPolicy: askFirst})
+	testutil.Eventually(t, 15*time.Second, "ann's posts on B", func() bool {
+		return B.homeHas(t, ben, hello.URI) && B.homeHas(t, ben, again.URI)
+	})
+	helloOnB, againOnB := B.byURI(hello.URI), B.byURI(again.URI)
+	if p := helloOnB.Policy; p == nil || !has(p.Favourite.Manual, model.PolicyPublic) {
+		t.Fatalf("ann's like policy as B read it: %+v", helloOnB.Policy)
+	}
+
+	type entity struct {
+		Favourited      bool  `json:"favourited"`
+		FavouritesCount int64 `json:"favourites_count"`
+	}
+	benToken := B.Token(t, "ben", "read write")
+	var got entity
+	B.JSON(t, "POST", "/api/v1/statuses/"+idOf(helloOnB.ID)+"/favourite", benToken, nil, 200, &got)
+	if got.Favourited || got.FavouritesCount != 0 {
+		t.Fatalf("a favourite waiting for approval shows on B: %+v", got)
+	}
+	// Asked twice, it is still one Like.
+	B.JSON(t, "POST", "/api/v1/statuses/"+idOf(helloOnB.ID)+"/favourite", benToken, nil, 200, nil)
+	B.JSON(t, "POST", "/api/v1/statuses/"+idOf(againOnB.ID)+"/favourite", benToken, nil, 200, nil)
+	var favs []json.RawMessage
+	B.JSON(t, "GET", "/api/v1/favourites", benToken, nil, 200, &favs)
+	if len(favs) != 0 {
+		t.Fatalf("waiting favourites listed on B: %d", len(favs))
+	}
+	var by []json.RawMessage
+	B.JSON(t, "GET", "/api/v1/statuses/"+idOf(helloOnB.ID)+"/favourited_by", benToken, nil, 200, &by)
+	if len(by) != 0 {
+		t.Fatalf("favourited_by on B lists a waiting favourite: %d", len(by))
+	}
+
+	// --- A holds both; ann approves one and rejects the other ---
+	annToken := A.Token(t, "ann", "read write")
+	type request struct {
+		ID     string `json:"id"`
+		Type   string `json:"type"`
+		Status struct {
+			URI string `json:"uri"`
+		} `json:"status"`
+	}
+	var reqs []request
+	testutil.Eventually(t, 15*time.Second, "two favourites held on A", func() bool {
+		A.JSON(t, "GET", "/api/v1/interaction_requests", annToken, nil, 200, &reqs)
+		return len(reqs) == 2
+	})
+	if A.byURI(hello.URI).FavouritesCount != 0 {
+		t.Fatal("a held favourite counted on A")
+	}
+	for _, r := range reqs {
+		if r.Type != "favourite" {
+			t.Fatalf("request: %+v", r)
+		}
+		verb := "/reject"
+		if r.Status.URI == hello.URI {
+			verb = "/authorize"
+		}
+		A.JSON(t, "POST", "/api/v1/interaction_requests/"+r.ID+verb, annToken, nil, 200, nil)
+	}
+	if n := A.byURI(hello.URI).FavouritesCount; n != 1 {
+		t.Fatalf("approved favourite counted %d times on A", n)
+	}
+
+	// --- B: the approved one counts, the rejected one is gone ---
+	testutil.Eventually(t, 15*time.Second, "the approved favourite shown on B", func() bool {
+		B.JSON(t, "GET", "/api/v1/statuses/"+idOf(helloOnB.ID), benToken, nil, 200, &got)
+		return got.Favourited && got.FavouritesCount == 1
+	})
+	testutil.Eventually(t, 15*time.Second, "the rejected favourite gone on B", func() bool {
+		_, err := B.Srv.Store.FavouriteURI(ctx, ben.Account.ID, againOnB.ID)
+		return err != nil
+	})
+	B.JSON(t, "GET", "/api/v1/statuses/"+idOf(againOnB.ID), benToken, nil, 200, &got)
+	if got.Favourited || got.FavouritesCount != 0 {
+		t.Fatalf("the rejected favourite on B: %+v", got)
+	}
+	B.JSON(t, "GET", "/api/v1/favourites", benToken, nil, 200, &favs)
+	B.JSON(t, "GET", "/api/v1/statuses/"+idOf(helloOnB.ID)+"/favourited_by", benToken, nil, 200, &by)
+	if len(favs) != 1 || len(by) != 1 {
+		t.Fatalf("after the answers, B lists %d favourites and %d favouriters", len(favs), len(by))
+	}
+
+	// --- undone, it is undone on both sides ---
+	B.JSON(t, "POST", "/api/v1/statuses/"+idOf(helloOnB.ID)+"/unfavourite", benToken, nil, 200, &got)
+	if got.Favourited || got.FavouritesCount != 0 {
+		t.Fatalf("unfavourited on B: %+v", got)
+	}
+	testutil.Eventually(t, 15*time.Second, "the undone favourite gone on A", func() bool { return A.byURI(hello.URI).FavouritesCount == 0 })
+
+	// --- one undone while it waits is withdrawn on A ---
+	B.JSON(t, "POST", "/api/v1/statuses/"+idOf(againOnB.ID)+"/favourite", benToken, nil, 200, nil)
+	testutil.Eventually(t, 15*time.Second, "the new favourite held on A", func() bool {
+		A.JSON(t, "GET", "/api/v1/interaction_requests", annToken, nil, 200, &reqs)
+		return len(reqs) == 1
+	})
+	B.JSON(t, "POST", "/api/v1/statuses/"+idOf(againOnB.ID)+"/unfavourite", benToken, nil, 200, &got)
+	if got.Favourited || got.FavouritesCount != 0 {
+		t.Fatalf("a waiting favourite undone on B: %+v", got)
+	}
+	testutil.Eventually(t, 15*time.Second, "the waiting favourite withdrawn on A", func() bool {
+		A.JSON(t, "GET", "/api/v1/interaction_requests", annToken, nil, 200, &reqs)
+		return len(reqs) == 0
+	})
+	if _, err := B.Srv.Store.FavouriteURI(ctx, ben.Account.ID, againOnB.ID); err == nil {
+		t.Fatal("the undone favourite is kept on B")
+	}
+	A.idle(t)
+	B.idle(t)
+}

@@ -3,6 +3,7 @@ package activitypub
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -207,7 +208,7 @@ func (f *Federation) serveAnswer(c echo.Context, render func(*interaction) doc) 
 }
 
 // onInteractionAnswer applies a remote author's Accept or Reject of a
-// local account's reply (or boost) that waits for it: the object is the
+// local account's reply, boost or favourite that waits for it: the object is the
 // interaction's id (or the interaction, or a request activity whose
 // instrument it is). Anything else is not ours to apply.
 func (f *Federation) onInteractionAnswer(ctx context.Context, actor *model.Account, act *Object, accept bool) error {
@@ -224,7 +225,9 @@ func (f *Federation) onInteractionAnswer(ctx context.Context, actor *model.Accou
 	}
 	st, err := f.svc.StatusByURI(ctx, uri)
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil
+		// Not a post: perhaps a Like of ours waiting for the author.
+		_, err := f.svc.FavouriteAnswerReceived(ctx, actor.ID, uri, accept)
+		return err
 	}
 	if err != nil {
 		return err
@@ -282,4 +285,68 @@ func (f *Federation) onInteractionRequest(ctx context.Context, actor *model.Acco
 		}
 	}
 	return f.svc.RemoteInteractionRequest(ctx, model.InteractQuote, actor.ID, st, inst.ID, string(act.ID), f.now())
+}
+
+// checkApproval applies GoToSocial's rule for an interaction (uri, by
+// actor: a reply or a boost) with a remote post target, arriving from a
+// third server: when target's policy does not let actor do it unasked
+// (core's NeedsApprovalProof), it is kept only if one of proofs, on the
+// target author's host, dereferences (a signed fetch) to that author's
+// authorization or Accept naming this interaction and this post. Anything
+// else is dropped (a permanent error); a proof that cannot be fetched now
+// is retried.
+func (f *Federation) checkApproval(ctx context.Context, kind model.InteractionKind, actor *model.Account, uri string, target *model.Status, proofs ...string) error {
+	need, err := f.svc.NeedsApprovalProof(ctx, kind, actor.ID, target)
+	if err != nil || !need {
+		return err
+	}
+	author, err := f.svc.AccountByID(ctx, target.AccountID)
+	if err != nil {
+		return err
+	}
+	var fetchErr error
+	for _, p := range proofs {
+		if p == "" || hostOf(p) != hostOf(author.URI) || f.isLocal(p) {
+			continue
+		}
+		o, err := f.fetchObject(ctx, p)
+		if err != nil {
+			if !isPermanent(err) {
+				fetchErr = err // unreachable for now: try again later
+			}
+			continue
+		}
+		if approves(o, kind, author.URI, uri, target.URI) {
+			return nil
+		}
+	}
+	if fetchErr != nil {
+		return fmt.Errorf("approval of %s not fetched: %w", uri, fetchErr)
+	}
+	return permanentf("%s of %s by %s without its author's approval", kind, target.URI, actor.URI)
+}
+
+// approves reports whether o, fetched from the post author's host, is
+// that author's approval of the interaction uri with the post target: an
+// authorization object of the kind (GoToSocial's ReplyAuthorization and
+// AnnounceAuthorization, FEP-044f's QuoteAuthorization), or the Accept
+// of the interaction (GoToSocial before 0.20).
+func approves(o *Object, kind model.InteractionKind, authorURI, uri, target string) bool {
+	if hostOf(string(o.ID)) != hostOf(authorURI) {
+		return false
+	}
+	switch {
+	case o.Type.Is(authorizationTypes[kind]):
+		return o.AttributedTo.ID == authorURI && string(o.InteractingObject) == uri && string(o.InteractionTarget) == target
+	case o.Type.Is("Accept"):
+		if o.Actor.ID != authorURI || (o.Target.ID != "" && o.Target.ID != target) {
+			return false
+		}
+		obj := o.Object.ID
+		if o.Object.Obj != nil && o.Object.Obj.Type.Is(requestTypes[kind]) {
+			obj = o.Object.Obj.Instrument.ID
+		}
+		return obj == uri
+	}
+	return false
 }

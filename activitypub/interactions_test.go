@@ -345,3 +345,43 @@ func TestRemotePolicyRespectedLocally(t *testing.T) {
 		return p.sawActivity("Announce", func(a *Object) bool { return string(a.ID) == boost.URI && string(a.ApprovedBy) == acceptID+"b" })
 	})
 }
+
+// approves accepts an author's authorization object or Accept for exactly
+// the interaction and the post, from the author's host, and nothing else.
+func TestApprovesChecksEveryField(t *testing.T) {
+	const (
+		author = "https://b.example/users/bob"
+		post   = "https://b.example/users/bob/statuses/1"
+		reply  = "https://c.example/users/carl/statuses/2"
+	)
+	decode := func(s string) *Object {
+		o, err := Decode([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	for _, c := range []struct {
+		name string
+		kind model.InteractionKind
+		doc  string
+		want bool
+	}{
+		{"authorization", model.InteractReply, `{"id":"https://b.example/a/1","type":"ReplyAuthorization","attributedTo":"` + author + `","interactingObject":"` + reply + `","interactionTarget":"` + post + `"}`, true},
+		{"authorization of another reply", model.InteractReply, `{"id":"https://b.example/a/1","type":"ReplyAuthorization","attributedTo":"` + author + `","interactingObject":"https://c.example/x","interactionTarget":"` + post + `"}`, false},
+		{"authorization of another post", model.InteractReply, `{"id":"https://b.example/a/1","type":"ReplyAuthorization","attributedTo":"` + author + `","interactingObject":"` + reply + `","interactionTarget":"https://b.example/users/bob/statuses/9"}`, false},
+		{"authorization by someone else", model.InteractReply, `{"id":"https://b.example/a/1","type":"ReplyAuthorization","attributedTo":"https://b.example/users/eve","interactingObject":"` + reply + `","interactionTarget":"` + post + `"}`, false},
+		{"authorization of another kind", model.InteractReply, `{"id":"https://b.example/a/1","type":"AnnounceAuthorization","attributedTo":"` + author + `","interactingObject":"` + reply + `","interactionTarget":"` + post + `"}`, false},
+		{"authorization on another host", model.InteractReply, `{"id":"https://c.example/a/1","type":"ReplyAuthorization","attributedTo":"` + author + `","interactingObject":"` + reply + `","interactionTarget":"` + post + `"}`, false},
+		{"accept", model.InteractReply, `{"id":"https://b.example/acc/1","type":"Accept","actor":"` + author + `","object":"` + reply + `","target":"` + post + `"}`, true},
+		{"accept without target", model.InteractReply, `{"id":"https://b.example/acc/1","type":"Accept","actor":"` + author + `","object":"` + reply + `"}`, true},
+		{"accept of a request", model.InteractReply, `{"id":"https://b.example/acc/1","type":"Accept","actor":"` + author + `","object":{"id":"https://c.example/req/1","type":"ReplyRequest","instrument":"` + reply + `"}}`, true},
+		{"accept for another post", model.InteractReply, `{"id":"https://b.example/acc/1","type":"Accept","actor":"` + author + `","object":"` + reply + `","target":"https://b.example/users/bob/statuses/9"}`, false},
+		{"accept by someone else", model.InteractReply, `{"id":"https://b.example/acc/1","type":"Accept","actor":"https://b.example/users/eve","object":"` + reply + `"}`, false},
+		{"reject", model.InteractReply, `{"id":"https://b.example/acc/1","type":"Reject","actor":"` + author + `","object":"` + reply + `"}`, false},
+	} {
+		if got := approves(decode(c.doc), c.kind, author, reply, post); got != c.want {
+			t.Errorf("%s: approves = %v, want %v", c.name, got, c.want)
+		}
+	}
+}

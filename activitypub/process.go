@@ -9,6 +9,7 @@ import (
 
 	"github.com/herald-social/herald/internal/herr"
 	"github.com/herald-social/herald/internal/jobs"
+	"github.com/herald-social/herald/internal/metrics"
 	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/storage"
 )
@@ -49,45 +50,72 @@ func isPermanent(err error) bool {
 func (f *Federation) runInbox(ctx context.Context, job *storage.Job) ([]storage.Job, error) {
 	it, err := storage.InboxItemOf(job)
 	if err != nil {
+		f.Metrics.InboxActivity("other", metrics.InboxRejected)
 		return nil, jobs.Permanent(err)
 	}
-	err = f.safeProcess(ctx, it)
+	act, err := f.safeProcess(ctx, it)
 	if ctx.Err() != nil {
 		return nil, ctx.Err() // stopping: the runtime hands the job back
 	}
+	typ := activityTypeLabel(act)
 	log := f.log.With("activity", it.ActivityID, "signer", it.SignerURI)
 	if err == nil || isPermanent(err) {
 		if err != nil {
 			log.Info("inbox activity not applied", "err", err)
+			f.Metrics.InboxActivity(typ, metrics.InboxRejected)
+		} else {
+			f.Metrics.InboxActivity(typ, metrics.InboxApplied)
 		}
 		return nil, nil
 	}
 	if job.Attempts >= f.Tuning.InboxMaxAttempts {
 		log.Warn("inbox activity failed for good", "err", err)
+		f.Metrics.InboxActivity(typ, metrics.InboxFailed)
 		return nil, nil
 	}
 	wait := time.Duration(30<<min(job.Attempts, 10)) * time.Second
 	log.Debug("inbox activity failed, will retry", "err", err, "in", wait)
+	f.Metrics.InboxActivity(typ, metrics.InboxRetry)
 	return nil, jobs.RetryAt(f.now().Add(wait), err)
 }
 
-// safeProcess turns a panic into a permanent error: one bad activity must
-// not stop the worker.
-func (f *Federation) safeProcess(ctx context.Context, it storage.InboxItem) (err error) {
+// safeProcess decodes and applies an activity, turning a panic into a
+// permanent error: one bad activity must not stop the worker. It returns
+// the activity decoded (nil if it is not one) for the metrics.
+func (f *Federation) safeProcess(ctx context.Context, it storage.InboxItem) (act *Object, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = permanentf("panic: %v", r)
 		}
 	}()
-	return f.processActivity(ctx, it)
+	act, err = Decode(it.Payload)
+	if err != nil {
+		return nil, permanentf("decode: %v", err)
+	}
+	return act, f.processActivity(ctx, it, act)
 }
 
-// processActivity applies one verified activity.
-func (f *Federation) processActivity(ctx context.Context, it storage.InboxItem) error {
-	act, err := Decode(it.Payload)
-	if err != nil {
-		return permanentf("decode: %v", err)
+// inboxTypes are the activity types processActivity handles: the type
+// label of the inbox metrics is one of them or "other" (a sender's free
+// text must not make new series).
+var inboxTypes = []string{"Create", "Update", "Delete", "Follow", "Accept", "Reject", "Undo", "Announce", "Like",
+	"Block", "Move", "Flag", "Add", "Remove", "ReplyRequest", "LikeRequest", "AnnounceRequest", "QuoteRequest"}
+
+// activityTypeLabel is act's type for the metrics.
+func activityTypeLabel(act *Object) string {
+	if act != nil {
+		for _, t := range inboxTypes {
+			if act.Type.Is(t) {
+				return t
+			}
+		}
 	}
+	return "other"
+}
+
+// processActivity applies one verified activity (it holds its payload,
+// act the payload decoded).
+func (f *Federation) processActivity(ctx context.Context, it storage.InboxItem, act *Object) error {
 	// Blocked: dropped; policy unavailable: retried later.
 	if err := f.checkURL(ctx, it.SignerURI); err != nil {
 		return fmt.Errorf("signer %s: %w", it.SignerURI, err)
@@ -422,6 +450,12 @@ func (f *Federation) onAnnounce(ctx context.Context, actor *model.Account, act *
 	orig, err := f.resolveStatus(ctx, objID, 0)
 	if err != nil {
 		return err
+	}
+	if orig.ReblogOfID == 0 {
+		if err := f.checkApproval(ctx, model.InteractReblog, actor, string(act.ID), orig,
+			string(act.AnnounceAuthorization), string(act.ApprovedBy)); err != nil {
+			return err
+		}
 	}
 	_, err = f.svc.RemoteReblog(ctx, actor.ID, orig, string(act.ID), act.Published.Time)
 	return err

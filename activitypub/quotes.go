@@ -109,10 +109,10 @@ func (f *Federation) verifyQuoteAuthorization(ctx context.Context, uri, quoteURI
 		return permanentf("%s is a %v, not a QuoteAuthorization", uri, o.Type)
 	case o.AttributedTo.ID != quotedAuthor.URI:
 		return permanentf("authorization %s is attributed to %q", uri, o.AttributedTo.ID)
-	case o.InteractingObject.ID != quoteURI:
-		return permanentf("authorization %s is for %q, not %s", uri, o.InteractingObject.ID, quoteURI)
-	case o.InteractionTarget.ID != quoted.URI:
-		return permanentf("authorization %s targets %q, not %s", uri, o.InteractionTarget.ID, quoted.URI)
+	case string(o.InteractingObject) != quoteURI:
+		return permanentf("authorization %s is for %q, not %s", uri, o.InteractingObject, quoteURI)
+	case string(o.InteractionTarget) != quoted.URI:
+		return permanentf("authorization %s targets %q, not %s", uri, o.InteractionTarget, quoted.URI)
 	}
 	return nil
 }

@@ -270,6 +270,18 @@ func (f *Federation) ingestRequestedNote(ctx context.Context, author *model.Acco
 	}
 	f.readQuote(ctx, author, st, o, depth)
 	mentionIDs, tags := f.tagsOf(ctx, o)
+	if st.InReplyToID != 0 {
+		// A reply to a remote post from a third server: shown only as
+		// the post's policy allows, or with its author's approval.
+		parent, err := f.svc.StatusByID(ctx, st.InReplyToID)
+		if err != nil {
+			return nil, err
+		}
+		if err := f.checkApproval(ctx, model.InteractReply, author, st.URI, parent,
+			string(o.ReplyAuthorization), string(o.ApprovedBy)); err != nil {
+			return nil, err
+		}
+	}
 	stored, err := f.svc.IngestRequestedStatus(ctx, st, mentionIDs, tags, requestURI)
 	if err != nil {
 		return nil, err

@@ -77,9 +77,11 @@ type Object struct {
 	QuoteURI     Str `json:"quoteUri"`
 	MisskeyQuote Str `json:"_misskey_quote"`
 	QuoteURL     Str `json:"quoteUrl"`
-	// Authorizations (QuoteAuthorization, ...).
-	InteractingObject Ref `json:"interactingObject"`
-	InteractionTarget Ref `json:"interactionTarget"`
+	// On an Announce (GoToSocial).
+	AnnounceAuthorization Str `json:"announceAuthorization"`
+	// An authorization object's interaction and the post it concerns.
+	InteractingObject Str `json:"interactingObject"`
+	InteractionTarget Str `json:"interactionTarget"`
 	// Interaction requests (ReplyRequest, QuoteRequest, ...) and their
 	// answers.
 	Instrument Ref `json:"instrument"`

@@ -119,6 +119,16 @@ func (a *API) updateCredentials(c echo.Context) error {
 		}
 		pp.Sensitive = &b
 	}
+	// Mastodon 4.5's default quote policy: the quote rule of the
+	// defaults for public and unlisted posts (others cannot be quoted).
+	var quote core.PolicyChoice
+	if v, ok := p.Nested("source", "quote_policy"); ok {
+		r, err := quoteRule(strings.TrimSpace(v), "source[quote_policy]")
+		if err != nil {
+			return err
+		}
+		quote = core.PolicyChoice{model.InteractQuote: r}
+	}
 	if err := a.updateProfileImages(c); err != nil { // avatar, header (media.go)
 		return err
 	}
@@ -126,6 +136,11 @@ func (a *API) updateCredentials(c echo.Context) error {
 	acc, u, err := a.svc.UpdateCredentials(ctx, caller(c), pp)
 	if err != nil {
 		return err
+	}
+	if quote != nil {
+		if _, err := a.svc.SetDefaultRules(ctx, caller(c), []model.Visibility{model.Public, model.Unlisted}, quote); err != nil {
+			return err
+		}
 	}
 	return c.JSON(http.StatusOK, a.credentialAccount(ctx, acc, u))
 }

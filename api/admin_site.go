@@ -29,13 +29,17 @@ type SiteSettings struct {
 	TermsOfService       string `json:"terms_of_service"`
 	PrivacyPolicy        string `json:"privacy_policy"`
 	LimitedFederation    bool   `json:"limited_federation"`
+	ShowStaff            bool   `json:"show_staff"`
+	// Pinned: the settings set in the config file or environment, with
+	// where; they win, and a PUT may not change them.
+	Pinned map[string]string `json:"pinned"`
 }
 
 func siteSettings(s core.Site) SiteSettings {
 	return SiteSettings{RegistrationsMode: s.RegistrationsMode, RequireReason: s.RequireReason, RegistrationsMessage: s.RegistrationsMessage,
 		Title: s.Title, ShortDescription: s.ShortDescription, Description: s.Description, ExtendedDescription: s.ExtendedDescription,
 		ContactAccount: s.ContactAccount, ContactEmail: s.ContactEmail, TermsOfService: s.TermsOfService, PrivacyPolicy: s.PrivacyPolicy,
-		LimitedFederation: s.LimitedFederation}
+		LimitedFederation: s.LimitedFederation, ShowStaff: s.ShowStaff, Pinned: s.Pinned}
 }
 
 func (a *API) adminSettings(c echo.Context) error {
@@ -70,6 +74,9 @@ func (a *API) adminUpdateSettings(c echo.Context) error {
 		return err
 	}
 	if u.LimitedFederation, err = optBool(p, "limited_federation"); err != nil {
+		return err
+	}
+	if u.ShowStaff, err = optBool(p, "show_staff"); err != nil {
 		return err
 	}
 	s, err := a.svc.UpdateSite(c.Request().Context(), caller(c), u)

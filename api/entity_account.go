@@ -207,7 +207,7 @@ func (a *API) credentialAccount(ctx context.Context, acc *model.Account, u *mode
 		Discoverable:        acc.Discoverable,
 		Indexable:           acc.Discoverable,
 		AttributionDomains:  []string{},
-		QuotePolicy:         "public",
+		QuotePolicy:         a.defaultQuotePolicy(ctx, acc.ID),
 	}
 	role := a.roleEntity(ctx, u)
 	out.Role = &role

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"context"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -105,6 +107,40 @@ func quoteApproval(st *model.Status, v *core.StatusView) QuoteApproval {
 	return QuoteApproval{Automatic: mastodon(r.Automatic), Manual: mastodon(r.Manual), CurrentUser: current}
 }
 
+// mastodonQuotePolicy is Mastodon 4.5's quote_policy (public, followers,
+// nobody) for a quote rule: who may quote without asking.
+func mastodonQuotePolicy(r model.PolicyRule) string {
+	switch {
+	case slices.Contains(r.Automatic, model.PolicyPublic):
+		return "public"
+	case slices.Contains(r.Automatic, model.PolicyFollowers):
+		return "followers"
+	}
+	return "nobody"
+}
+
+// quoteRule reads Mastodon's quote_policy (and quote_approval_policy)
+// values: public, followers, nobody.
+func quoteRule(q, param string) (model.PolicyRule, error) {
+	switch q {
+	case "public", "followers":
+		return model.PolicyRule{Automatic: []string{q}}, nil
+	case "nobody":
+		return model.PolicyRule{Automatic: []string{model.PolicyAuthor}}, nil
+	}
+	return model.PolicyRule{}, herr.Unprocessable("Validation failed: %s must be public, followers or nobody", param)
+}
+
+// defaultQuotePolicy is the account's Mastodon quote_policy: the quote
+// rule of its default for public posts.
+func (a *API) defaultQuotePolicy(ctx context.Context, accountID int64) string {
+	p, err := a.svc.DefaultInteractionPolicy(ctx, accountID, model.Public)
+	if err != nil {
+		return "nobody"
+	}
+	return mastodonQuotePolicy(p.Quote)
+}
+
 // policyValue reads one policy value as clients send it: GoToSocial's
 // plain values, its older "urn:gts:..." forms, and "me" (the author).
 func policyValue(v string) string {
@@ -157,17 +193,12 @@ func policyChoice(p *Params, key ...string) (core.PolicyChoice, bool) {
 func statusPolicyChoice(p *Params) (core.PolicyChoice, error) {
 	choice, _ := policyChoice(p, "interaction_policy")
 	if q := strings.TrimSpace(p.String("quote_approval_policy")); q != "" {
-		var who string
-		switch q {
-		case "public", "followers":
-			who = q
-		case "nobody":
-			who = model.PolicyAuthor
-		default:
-			return nil, herr.Unprocessable("Validation failed: quote_approval_policy must be public, followers or nobody")
+		r, err := quoteRule(q, "quote_approval_policy")
+		if err != nil {
+			return nil, err
 		}
 		if _, set := choice[model.InteractQuote]; !set {
-			choice[model.InteractQuote] = model.PolicyRule{Automatic: []string{who}}
+			choice[model.InteractQuote] = r
 		}
 	}
 	if len(choice) == 0 {

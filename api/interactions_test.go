@@ -174,3 +174,55 @@ func TestInteractionPoliciesHTTP(t *testing.T) {
 		}
 	}
 }
+
+// Mastodon 4.5's default quote policy: source[quote_policy] and the
+// posting:default:quote_policy preference show the quote rule of the
+// account's default for public posts; update_credentials sets it (for
+// public and unlisted posts, the other rules kept), and new posts get it.
+func TestQuotePolicySource(t *testing.T) {
+	ts := server.StartTest(t)
+	ts.CreateUser(t, "ann", "")
+	ann := ts.Token(t, "ann", "read write")
+	type creds struct {
+		Source struct {
+			QuotePolicy string `json:"quote_policy"`
+		} `json:"source"`
+	}
+	quotePolicy := func() (string, string) {
+		var c creds
+		ts.JSON(t, "GET", "/api/v1/accounts/verify_credentials", ann, nil, 200, &c)
+		var prefs map[string]any
+		ts.JSON(t, "GET", "/api/v1/preferences", ann, nil, 200, &prefs)
+		pref, _ := prefs["posting:default:quote_policy"].(string)
+		return c.Source.QuotePolicy, pref
+	}
+	if src, pref := quotePolicy(); src != "nobody" || pref != "nobody" {
+		t.Fatalf("instance default quote policy shown as %q / %q, want nobody", src, pref)
+	}
+	// GoToSocial's defaults: replies by followers only, for public posts.
+	ts.JSON(t, "PATCH", "/api/v1/interaction_policies/defaults", ann, map[string]any{
+		"public": map[string]any{"can_reply": map[string]any{"automatic_approval": []string{"followers"}}},
+	}, 200, nil)
+
+	var c creds
+	ts.JSON(t, "PATCH", "/api/v1/accounts/update_credentials", ann, url.Values{"source[quote_policy]": {"followers"}}, 200, &c)
+	if c.Source.QuotePolicy != "followers" {
+		t.Fatalf("source[quote_policy] after update: %q", c.Source.QuotePolicy)
+	}
+	if src, pref := quotePolicy(); src != "followers" || pref != "followers" {
+		t.Fatalf("quote policy shown as %q / %q, want followers", src, pref)
+	}
+	var post policyStatus
+	ts.JSON(t, "POST", "/api/v1/statuses", ann, url.Values{"status": {"quotable by followers"}}, 200, &post)
+	if p := post.InteractionPolicy; strings.Join(p.CanQuote.AutomaticApproval, ",") != "followers" ||
+		strings.Join(p.CanReply.AutomaticApproval, ",") != "followers" {
+		t.Fatalf("new post's policy: %+v", p)
+	}
+	status, _, body := ts.Do(t, "PATCH", "/api/v1/accounts/update_credentials", ann, url.Values{"source[quote_policy]": {"everyone"}})
+	if status != 422 || !strings.Contains(string(body), "quote_policy") {
+		t.Fatalf("bad quote policy: %d %s", status, body)
+	}
+	if src, _ := quotePolicy(); src != "followers" {
+		t.Fatalf("a rejected update changed the quote policy to %q", src)
+	}
+}

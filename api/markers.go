@@ -68,7 +68,7 @@ func (a *API) preferences(c echo.Context) error {
 		"posting:default:visibility":   vis,
 		"posting:default:sensitive":    u.DefaultSensitive,
 		"posting:default:language":     lang,
-		"posting:default:quote_policy": "public",
+		"posting:default:quote_policy": a.defaultQuotePolicy(c.Request().Context(), caller(c).Account.ID),
 		"reading:expand:media":         "default",
 		"reading:expand:spoilers":      false,
 		"reading:autoplay:gifs":        false,

@@ -65,6 +65,12 @@ type JobClaim struct {
 	Chain int
 }
 
+// JobCount is how many jobs of a kind there are.
+type JobCount struct {
+	Kind     string
+	All, Due int64
+}
+
 // Jobs stores the job runtime's table (see internal/jobs).
 type Jobs interface {
 	// InsertJobs adds jobs on their own (work not tied to another change).
@@ -94,6 +100,10 @@ type Jobs interface {
 	// CountJobs counts the jobs of kind (all of them when kind is empty)
 	// due by dueBy, leased or not; with ref > 0 only that record's.
 	CountJobs(ctx context.Context, kind string, ref int64, dueBy time.Time) (int64, error)
+	// CountJobsByKind counts the jobs of each kind that has any, all and
+	// those due by dueBy, in one pass on a read connection: the metrics
+	// ask at every scrape, and must not hold up the writer.
+	CountJobsByKind(ctx context.Context, dueBy time.Time) ([]JobCount, error)
 	// DeleteJobs deletes the unleased jobs of kind with key (the
 	// deliveries to a host that became unavailable) and returns how many.
 	DeleteJobs(ctx context.Context, kind, key string) (int64, error)

@@ -82,6 +82,12 @@ type Statuses interface {
 	// Events are queued only when something changed.
 	Favourite(ctx context.Context, accountID, statusID int64, uri string, events []model.OutboxEvent) error
 	Unfavourite(ctx context.Context, accountID, statusID int64, events []model.OutboxEvent) error
+	// PendingFavourite records a favourite of a remote post that waits for
+	// its author's Accept: not counted, not shown as favourited, not in
+	// the favourites list until AnswerFavourite accepts it (a rejection
+	// deletes it). answered: a favourite with that id was waiting.
+	PendingFavourite(ctx context.Context, accountID, statusID int64, uri string, events []model.OutboxEvent) error
+	AnswerFavourite(ctx context.Context, uri string, accept bool) (answered bool, err error)
 	// FavouriteByURI finds a favourite by its ActivityPub id (remote Likes).
 	FavouriteByURI(ctx context.Context, uri string) (accountID, statusID int64, err error)
 	// FavouriteURI is the ActivityPub id of accountID's favourite of

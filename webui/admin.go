@@ -23,7 +23,11 @@ func (w *UI) admin(c echo.Context, name, title string, d page) error {
 	}
 	d["Title"] = title
 	d["Tab"] = name
-	return w.render(c, http.StatusOK, "admin_"+name, d)
+	status := http.StatusOK
+	if st, ok := d["FormStatus"].(int); ok { // a form shown again with its error
+		status = st
+	}
+	return w.render(c, status, "admin_"+name, d)
 }
 
 func idParam(c echo.Context) int64 {
@@ -260,7 +264,9 @@ func (w *UI) adminReportSubmit(c echo.Context) error {
 	return w.done(c, back, msg)
 }
 
-func (w *UI) adminFederation(c echo.Context) error {
+func (w *UI) adminFederation(c echo.Context) error { return w.adminFederationPage(c, nil) }
+
+func (w *UI) adminFederationPage(c echo.Context, d page) error {
 	ctx := c.Request().Context()
 	cl := w.caller(c)
 	blocks, err := w.svc.DomainBlocks(ctx, cl, model.Page{Limit: 200})
@@ -272,7 +278,12 @@ func (w *UI) adminFederation(c echo.Context) error {
 		return w.fail(c, err)
 	}
 	site, _ := w.svc.Site(ctx)
-	return w.admin(c, "federation", "Federation", page{"Blocks": blocks, "Allows": allows, "Limited": site.LimitedFederation})
+	if d == nil {
+		d = page{}
+	}
+	d["Blocks"], d["Allows"], d["Limited"] = blocks, allows, site.LimitedFederation
+	d["Configured"] = w.svc.ConfiguredDomainPolicies()
+	return w.admin(c, "federation", "Federation", d)
 }
 
 func (w *UI) adminFederationSubmit(c echo.Context) error {
@@ -295,12 +306,14 @@ func (w *UI) adminFederationSubmit(c echo.Context) error {
 		return w.errorPage(c, http.StatusNotFound, "Not found", "No such action.")
 	}
 	if err != nil {
-		return w.fail(c, err)
+		return w.formFailed(c, err, w.adminFederationPage)
 	}
 	return w.done(c, "/admin/federation", "Saved.")
 }
 
-func (w *UI) adminBlocks(c echo.Context) error {
+func (w *UI) adminBlocks(c echo.Context) error { return w.adminBlocksPage(c, nil) }
+
+func (w *UI) adminBlocksPage(c echo.Context, d page) error {
 	ctx := c.Request().Context()
 	cl := w.caller(c)
 	ips, err := w.svc.IPBlocks(ctx, cl, model.Page{Limit: 200})
@@ -311,7 +324,11 @@ func (w *UI) adminBlocks(c echo.Context) error {
 	if err != nil {
 		return w.fail(c, err)
 	}
-	return w.admin(c, "blocks", "IP and e-mail blocks", page{"IPs": ips, "Emails": emails})
+	if d == nil {
+		d = page{}
+	}
+	d["IPs"], d["Emails"] = ips, emails
+	return w.admin(c, "blocks", "IP and e-mail blocks", d)
 }
 
 func (w *UI) adminBlocksSubmit(c echo.Context) error {
@@ -335,28 +352,46 @@ func (w *UI) adminBlocksSubmit(c echo.Context) error {
 		return w.errorPage(c, http.StatusNotFound, "Not found", "No such action.")
 	}
 	if err != nil {
-		return w.fail(c, err)
+		return w.formFailed(c, err, w.adminBlocksPage)
 	}
 	return w.done(c, "/admin/blocks", "Saved.")
 }
 
-func (w *UI) adminSettings(c echo.Context) error {
+func (w *UI) adminSettings(c echo.Context) error { return w.adminSettingsPage(c, nil) }
+
+func (w *UI) adminSettingsPage(c echo.Context, d page) error {
 	site, err := w.svc.AdminSite(c.Request().Context(), w.caller(c))
 	if err != nil {
 		return w.fail(c, err)
 	}
-	return w.admin(c, "settings", "Instance settings", page{"S": site})
+	if d == nil {
+		d = page{}
+	}
+	d["S"] = site
+	return w.admin(c, "settings", "Instance settings", d)
 }
 
 func (w *UI) adminSettingsSubmit(c echo.Context) error {
-	f := func(k string) *string { v := c.FormValue(k); return &v }
+	form, err := c.FormParams()
+	if err != nil {
+		return w.errorPage(c, http.StatusBadRequest, "Not saved", "The form could not be read.")
+	}
+	// A field the form did not send (a setting pinned by the config is
+	// shown disabled) stays as it is.
+	f := func(k string) *string {
+		if v, ok := form[k]; ok && len(v) > 0 {
+			return &v[0]
+		}
+		return nil
+	}
 	u := core.SiteUpdate{RegistrationsMode: f("registrations_mode"), RegistrationsMessage: f("registrations_message"),
 		Title: f("title"), ShortDescription: f("short_description"), Description: f("description"),
 		ExtendedDescription: f("extended_description"), ContactAccount: f("contact_account"), ContactEmail: f("contact_email"),
 		TermsOfService: f("terms_of_service"), PrivacyPolicy: f("privacy_policy"),
-		RequireReason: ptr(c.FormValue("require_reason") != ""), LimitedFederation: ptr(c.FormValue("limited_federation") != "")}
+		RequireReason: ptr(c.FormValue("require_reason") != ""), LimitedFederation: ptr(c.FormValue("limited_federation") != ""),
+		ShowStaff: ptr(c.FormValue("show_staff") != "")}
 	if _, err := w.svc.UpdateSite(c.Request().Context(), w.caller(c), u); err != nil {
-		return w.fail(c, err)
+		return w.formFailed(c, err, w.adminSettingsPage)
 	}
 	return w.done(c, "/admin/settings", "Settings saved.")
 }
@@ -384,12 +419,18 @@ func (w *UI) adminBrandingSubmit(c echo.Context) error {
 	return w.done(c, "/admin/settings", "Branding saved.")
 }
 
-func (w *UI) adminRules(c echo.Context) error {
+func (w *UI) adminRules(c echo.Context) error { return w.adminRulesPage(c, nil) }
+
+func (w *UI) adminRulesPage(c echo.Context, d page) error {
 	rules, err := w.svc.AdminRules(c.Request().Context(), w.caller(c))
 	if err != nil {
 		return w.fail(c, err)
 	}
-	return w.admin(c, "rules", "Rules", page{"Rules": rules})
+	if d == nil {
+		d = page{}
+	}
+	d["Rules"] = rules
+	return w.admin(c, "rules", "Rules", d)
 }
 
 func (w *UI) adminRulesSubmit(c echo.Context) error {
@@ -407,17 +448,23 @@ func (w *UI) adminRulesSubmit(c echo.Context) error {
 		return w.errorPage(c, http.StatusNotFound, "Not found", "No such action.")
 	}
 	if err != nil {
-		return w.fail(c, err)
+		return w.formFailed(c, err, w.adminRulesPage)
 	}
 	return w.done(c, "/admin/rules", "Rules saved.")
 }
 
-func (w *UI) adminAnnouncements(c echo.Context) error {
+func (w *UI) adminAnnouncements(c echo.Context) error { return w.adminAnnouncementsPage(c, nil) }
+
+func (w *UI) adminAnnouncementsPage(c echo.Context, d page) error {
 	list, err := w.svc.AdminAnnouncements(c.Request().Context(), w.caller(c))
 	if err != nil {
 		return w.fail(c, err)
 	}
-	return w.admin(c, "announcements", "Announcements", page{"List": list})
+	if d == nil {
+		d = page{}
+	}
+	d["List"] = list
+	return w.admin(c, "announcements", "Announcements", d)
 }
 
 func (w *UI) adminAnnouncementsSubmit(c echo.Context) error {
@@ -435,7 +482,7 @@ func (w *UI) adminAnnouncementsSubmit(c echo.Context) error {
 		return w.errorPage(c, http.StatusNotFound, "Not found", "No such action.")
 	}
 	if err != nil {
-		return w.fail(c, err)
+		return w.formFailed(c, err, w.adminAnnouncementsPage)
 	}
 	return w.done(c, "/admin/announcements", "Saved.")
 }

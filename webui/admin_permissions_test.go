@@ -72,9 +72,16 @@ func TestConsoleFollowsPermissions(t *testing.T) {
 		t.Errorf("console for Invite Users only: %d, want 403", code)
 	}
 
-	// The about page lists the same staff: the custom staff roles, not
-	// the inviter (whose role is not "user" either).
+	// By default the about page names no staff (only the contact
+	// account, as Mastodon); when the admins list them, it lists the same
+	// staff: the custom staff roles, not the inviter (whose role is not
+	// "user" either).
 	_, about := newBrowser(t, ts).do("GET", "/about", nil)
+	if strings.Contains(about, `href="/@rules1"`) {
+		t.Errorf("the about page lists staff without being asked to")
+	}
+	ts.JSON(t, "PUT", "/api/v1/admin/settings", ownerTok, map[string]any{"show_staff": true}, 200, nil)
+	_, about = newBrowser(t, ts).do("GET", "/about", nil)
 	for name, staff := range map[string]bool{"owner1": true, "rules1": true, "emojis1": true, "inviter1": false} {
 		if got := strings.Contains(about, `href="/@`+name+`"`); got != staff {
 			t.Errorf("about page lists %s as staff: %v, want %v", name, got, staff)

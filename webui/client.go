@@ -110,7 +110,8 @@ func (w *UI) timelinePage(c echo.Context, title string, tl *core.Timeline, empty
 	u := cl.User
 	return w.render(c, http.StatusOK, "timeline", page{"Title": title, "Heading": title, "Items": w.items(tl.View, cl),
 		"Next": nextLink(c, tl), "Compose": true, "DefaultVisibility": u.DefaultVisibility, "Empty": empty,
-		"MaxChars": w.svc.Cfg.Limits.MaxStatusChars})
+		"MaxChars":      w.svc.Cfg.Limits.MaxStatusChars,
+		"ComposePolicy": w.composePolicyFields(c.Request().Context(), cl.Account.ID, u.DefaultVisibility)})
 }
 
 func (w *UI) homeTimeline(c echo.Context) error {
@@ -270,6 +271,11 @@ func (w *UI) compose(c echo.Context) error {
 	}
 	p := core.PostParams{Text: c.FormValue("status"), SpoilerText: c.FormValue("spoiler_text"),
 		Visibility: c.FormValue("visibility"), IdempotencyKey: c.FormValue("idempotency")}
+	policy, err := composePolicy(c)
+	if err != nil {
+		return w.errorPage(c, http.StatusUnprocessableEntity, "Not posted", herr.As(err).Msg+" Go back to keep your text.")
+	}
+	p.InteractionPolicy = policy
 	if c.FormValue("sensitive") != "" || p.SpoilerText != "" {
 		t := true
 		p.Sensitive = &t
@@ -343,11 +349,20 @@ func (w *UI) statusAction(c echo.Context) error {
 	msg := ""
 	switch c.Param("op") {
 	case "favourite":
-		_, err = w.svc.Favourite(ctx, cl, id)
+		var st *model.Status
+		if st, err = w.svc.Favourite(ctx, cl, id); err == nil {
+			// Not favourited yet: it waits for the author's approval.
+			if v, verr := w.svc.View(ctx, cl.Account.ID, []*model.Status{st}, core.ViewOptions{}); verr == nil && !v.Flags[st.ID].Favourited {
+				msg = "Sent: the author must approve your favourite before it counts."
+			}
+		}
 	case "unfavourite":
 		_, err = w.svc.Unfavourite(ctx, cl, id)
 	case "reblog":
-		_, err = w.svc.Reblog(ctx, cl, id, "")
+		var boost *model.Status
+		if boost, err = w.svc.Reblog(ctx, cl, id, ""); err == nil && (boost.PendingApproval || boost.ReblogOfID == 0) {
+			msg = "Sent: the author must approve your boost before others see it."
+		}
 	case "unreblog":
 		_, err = w.svc.Unreblog(ctx, cl, id)
 	case "bookmark":

@@ -29,14 +29,16 @@ func (w *UI) about(c echo.Context) error {
 	site, _ := w.svc.Site(ctx)
 	rules, _ := w.svc.Rules(ctx)
 	d := page{"Title": "About", "Rules": rules, "CanSignUp": core.RegistrationsOpen(site.RegistrationsMode),
-		"Description": paragraphs(site.Description), "Extended": paragraphs(site.ExtendedDescription)}
+		"Description": template.HTML(core.RenderSiteText(site.Description)), "Extended": template.HTML(core.RenderSiteText(site.ExtendedDescription))}
 	if site.ContactAccount != "" {
 		if a, err := w.svc.LocalAccount(ctx, site.ContactAccount); err == nil {
 			d["Contact"] = a
 		}
 	}
-	if accs, err := w.svc.StaffAccounts(ctx, 40); err == nil {
-		d["StaffAccounts"] = accs
+	if site.ShowStaff {
+		if accs, err := w.svc.StaffAccounts(ctx, 40); err == nil {
+			d["StaffAccounts"] = accs
+		}
 	}
 	if blocks, err := w.svc.PublicDomainBlocks(ctx); err == nil {
 		d["DomainBlocks"] = blocks
@@ -54,19 +56,8 @@ func (w *UI) legal(kind string) echo.HandlerFunc {
 		if strings.TrimSpace(body) == "" {
 			body = "This instance has not published a " + strings.ToLower(title) + " yet."
 		}
-		return w.render(c, http.StatusOK, "legal", page{"Title": title, "Body": paragraphs(body)})
+		return w.render(c, http.StatusOK, "legal", page{"Title": title, "Body": template.HTML(core.RenderSiteText(body))})
 	}
-}
-
-// paragraphs splits plain text into paragraphs (blank-line separated).
-func paragraphs(s string) []string {
-	var out []string
-	for _, p := range strings.Split(strings.ReplaceAll(s, "\r\n", "\n"), "\n\n") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // publicAllowed: on an instance closed to anonymous readers (public pages
@@ -208,6 +199,7 @@ func (w *UI) statusPage(c echo.Context) error {
 			d["ReplyMention"] = ""
 		}
 		d["DefaultVisibility"] = st.Visibility.String()
+		d["ComposePolicy"] = w.composePolicyFields(c.Request().Context(), cl.Account.ID, st.Visibility.String())
 	}
 	return w.render(c, http.StatusOK, "status", d)
 }

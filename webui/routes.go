@@ -58,6 +58,7 @@ func (w *UI) routeTable() []Route {
 	})
 	get("/branding.css", Public, w.brandingCSS)
 	get("/branding/logo", Public, w.brandingLogo)
+	get("/favicon.ico", Public, w.brandingLogo) // asked for by browsers, feed readers and link previews whatever the page says
 	get("/avatars/original/missing.png", Public, w.pngHandler(func() []byte { return w.avatarPNG }))
 	get("/headers/original/missing.png", Public, w.pngHandler(func() []byte { return w.headerPNG }))
 
@@ -108,6 +109,8 @@ func (w *UI) routeTable() []Route {
 	get("/settings/account", Session, w.settingsAccount)
 	post("/settings/account/email", CSRFSession, w.settingsEmail)
 	post("/settings/account/password", CSRFSession, w.settingsPassword)
+	get("/settings/interactions", Session, w.settingsInteractions)
+	post("/settings/interactions", CSRFSession, w.settingsInteractionsSubmit)
 	get("/settings/two_factor", Session, w.settingsTwoFactor)
 	get("/settings/two_factor/qr.png", Session, w.twoFactorQR)
 	post("/settings/two_factor/:op", CSRFSession, w.settingsTwoFactorSubmit)

@@ -123,6 +123,37 @@ func solidPNG(wd, ht int, c color.RGBA) []byte {
 
 func (w *UI) funcs() template.FuncMap {
 	return template.FuncMap{
+		"moderationAction": moderationAction,
+		"auditAction":      auditAction,
+		"auditTarget":      auditTarget,
+		"roleName":         roleName,
+		// formval is a field's value: what was typed when the page shows
+		// the form posted to action again after an error, else current
+		// (also for a field the form did not send, such as a disabled one).
+		"formval": func(p page, action, name string, current any) string {
+			if v, ok := sentForm(p, action)[name]; ok && len(v) > 0 {
+				return v[0] // what was typed, even if emptied
+			}
+			if current == nil {
+				return ""
+			}
+			return fmt.Sprint(current)
+		},
+		// formcheck is a checkbox's state, in the same way.
+		"formcheck": func(p page, action, name string, current bool) bool {
+			if form := sentForm(p, action); form != nil {
+				return form.Get(name) != ""
+			}
+			return current
+		},
+		// formerr is the error of the form posted to action, if any.
+		"formerr": func(p page, action string) string {
+			if sentForm(p, action) != nil {
+				s, _ := p["FormError"].(string)
+				return s
+			}
+			return ""
+		},
 		// can reports whether perms grant any of the named permissions
 		// (Mastodon's names), to show only what the role may use; core
 		// enforces the same permissions.
@@ -269,6 +300,67 @@ func (w *UI) render(c echo.Context, status int, name string, data page) error {
 
 func (w *UI) errorPage(c echo.Context, status int, title, msg string) error {
 	return w.render(c, status, "error", page{"Title": title, "Message": msg})
+}
+
+// formFailed answers a refused form on the form's own page: show renders
+// that page, and the error appears above the form that was sent, with what
+// was typed kept (templates read it with formval and formcheck). Server
+// errors, and refusals of the page itself (403, 404), are answered as
+// usual.
+func (w *UI) formFailed(c echo.Context, err error, show func(echo.Context, page) error) error {
+	he := herr.As(err)
+	if he.Status >= 500 || he.Status == http.StatusForbidden || he.Status == http.StatusNotFound {
+		return w.fail(c, err)
+	}
+	form, _ := c.FormParams()
+	return show(c, page{"FormError": he.Msg, "Form": form, "FormAction": c.Request().URL.Path, "FormStatus": he.Status})
+}
+
+// sentForm is the form values when p redisplays the form posted to
+// action after an error, else nil.
+func sentForm(p page, action string) url.Values {
+	if a, _ := p["FormAction"].(string); a == action {
+		form, _ := p["Form"].(url.Values)
+		if form == nil {
+			form = url.Values{}
+		}
+		return form
+	}
+	return nil
+}
+
+// BrowserErrors wraps the client API's error handler: a person who opens
+// an address that does not exist (or a method it does not take) in a
+// browser gets a page with the site's navigation, not the API's JSON. The
+// API, OAuth, ActivityPub and discovery paths keep their JSON errors, as
+// Mastodon's do, whatever the Accept header.
+func (w *UI) BrowserErrors(api echo.HTTPErrorHandler) echo.HTTPErrorHandler {
+	return func(err error, c echo.Context) {
+		var he *echo.HTTPError
+		r := c.Request()
+		if c.Response().Committed || !errors.As(err, &he) || (he.Code != http.StatusNotFound && he.Code != http.StatusMethodNotAllowed) ||
+			r.Method != http.MethodGet || !wantsHTML(r) || machinePath(r.URL.Path) {
+			api(err, c)
+			return
+		}
+		if he.Code == http.StatusNotFound {
+			_ = w.errorPage(c, http.StatusNotFound, "Not found", "There is nothing at this address.")
+			return
+		}
+		_ = w.errorPage(c, he.Code, "Not allowed", "This address does not take that request.")
+	}
+}
+
+// wantsHTML: a browser's navigation lists text/html in Accept.
+func wantsHTML(r *http.Request) bool { return strings.Contains(r.Header.Get("Accept"), "text/html") }
+
+func machinePath(p string) bool {
+	for _, prefix := range []string{"/api/", "/oauth/", "/.well-known/", "/nodeinfo/", "/users/", "/inbox", "/actor", "/media/", "/system/"} {
+		if strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // fail renders a domain error as a page.

@@ -520,7 +520,7 @@ func (r *run) start(ctx context.Context, cfg, base string) (*child, time.Duratio
 	if err != nil {
 		return nil, 0, err
 	}
-	args := append(append([]string{}, r.opts.Args...), "serve", "--config", cfg)
+	args := append(append([]string{}, r.opts.Args...), "serve", "--config", cfg, "--init")
 	cmd := exec.Command(r.opts.Exe, args...)
 	cmd.Env = r.childEnv()
 	cmd.Stdout, cmd.Stderr = lf, lf

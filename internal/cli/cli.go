@@ -10,10 +10,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -28,10 +31,10 @@ import (
 const usage = `Herald: an organisation's own corner of the fediverse.
 
 Usage:
-  herald serve [--config FILE]
-  herald account create --config FILE --username U --email E --password P [--role owner|admin|moderator|user]
+  herald serve [--config FILE] [--init]
+  herald account create --config FILE --username U --email E [PASSWORD] [--role owner|admin|moderator|user]
   herald account list --config FILE
-  herald account set-password --config FILE --username U --password P
+  herald account set-password --config FILE --username U [PASSWORD]
   herald account set-role --config FILE --username U --role ROLE
   herald token create --config FILE --username U [--scopes "read write follow push"]
   herald media prune --config FILE [--older-than 30d]
@@ -47,6 +50,15 @@ edits and media, published from --from included to --to excluded; dates are
 RFC 3339, UTC: 2024-01-31 or 2024-01-31T12:00:00Z) as a ZIP archive holding an
 ActivityPub outbox; README.txt inside describes it.
 
+PASSWORD is one of: --password-file FILE (its first line; "-" reads standard
+input), --password P (visible to ps and the shell's history: for throw-away
+instances and scripts), or nothing: then Herald asks for it on a terminal, and
+otherwise (or when the answer is empty) generates one and prints it once.
+
+serve refuses to start when the config file names a data directory that does
+not exist (a volume that failed to mount must not come up as a new, empty
+instance under the same domain); --init creates it for a new instance.
+
 Every config key can be overridden by an environment variable HERALD_SECTION_KEY,
 e.g. HERALD_SERVER_LISTEN=127.0.0.1:9000.
 `
@@ -56,6 +68,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if len(args) < 1 {
 		fmt.Fprint(stderr, usage)
 		return 2
+	}
+	// "herald account --help" and the like: the usage, on stdout, exit 0.
+	if len(args) > 1 && isHelp(args[1]) {
+		fmt.Fprint(stdout, usage)
+		return 0
 	}
 	var err error
 	switch args[0] {
@@ -86,6 +103,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if err != nil {
+		var help helpShown
+		if errors.As(err, &help) {
+			fmt.Fprint(stdout, help.text)
+			return 0
+		}
 		var ue usageError
 		if errors.As(err, &ue) {
 			fmt.Fprintf(stderr, "herald: %s\n", ue.msg)
@@ -106,6 +128,16 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
+// helpShown is what a command returns when asked for --help: its text goes
+// to stdout and the exit code is 0, as people and scripts expect.
+type helpShown struct{ text string }
+
+func (helpShown) Error() string { return "help requested" }
+
+func isHelp(arg string) bool {
+	return arg == "-h" || arg == "--help" || arg == "-help" || arg == "help"
+}
+
 func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -113,14 +145,29 @@ func newFlags(name string, stderr io.Writer) (*flag.FlagSet, *string) {
 	return fs, cfg
 }
 
+// parse parses a command's flags. The flag package's own messages are
+// captured: --help becomes helpShown (stdout, exit 0), a bad flag a one-line
+// usage error that points to --help.
 func parse(fs *flag.FlagSet, args []string) error {
+	var out strings.Builder
+	fs.SetOutput(&out)
 	if err := fs.Parse(args); err != nil {
-		return usageError{err.Error()}
+		if errors.Is(err, flag.ErrHelp) {
+			return helpShown{"Usage of herald " + fs.Name() + ":\n" + flagDefaults(fs)}
+		}
+		return usageError{err.Error() + " (see herald " + fs.Name() + " --help)"}
 	}
 	if fs.NArg() > 0 {
 		return usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))}
 	}
 	return nil
+}
+
+func flagDefaults(fs *flag.FlagSet) string {
+	var b strings.Builder
+	fs.SetOutput(&b)
+	fs.PrintDefaults()
+	return b.String()
 }
 
 func loadConfig(path string, stderr io.Writer) (config.Config, error) {
@@ -146,11 +193,22 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 
 func serve(args []string, stdout, stderr io.Writer) error {
 	fs, cfgPath := newFlags("serve", stderr)
+	initData := fs.Bool("init", false, "create the data directory named by the config file if it does not exist (a new instance)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	cfg, err := loadConfig(*cfgPath, stderr)
 	if err != nil {
+		return err
+	}
+	// The address first: a second Herald started by mistake, or a port
+	// taken by something else, must fail before anything touches the data.
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s (is another Herald or another server using it?): %w", cfg.Server.Listen, err)
+	}
+	defer ln.Close()
+	if err := checkDataDir(*cfgPath, cfg.Storage.DataDir, *initData); err != nil {
 		return err
 	}
 	unlock, err := lockDataDir(cfg.Storage.DataDir)
@@ -170,10 +228,65 @@ func serve(args []string, stdout, stderr io.Writer) error {
 		if *cfgPath != "" {
 			cfgFlag = " --config " + *cfgPath
 		}
-		fmt.Fprintf(stdout, "No account exists yet. Create the owner with:\n  herald account create%s --username admin --email you@example.org --password 'a long password' --role owner\n", cfgFlag)
+		fmt.Fprintf(stdout, "No account exists yet. Create the owner with:\n  %s account create%s --username admin --email you@example.org --role owner\n(it asks for a password, or generates one and prints it)\n",
+			invocation(), cfgFlag)
 	}
-	log.Info("herald listening", "listen", cfg.Server.Listen, "url", cfg.BaseURL(), "data_dir", cfg.Storage.DataDir, "version", api.Version)
-	return srv.Serve(ctx, nil)
+	log.Info("herald listening", "listen", ln.Addr().String(), "url", cfg.BaseURL(), "data_dir", cfg.Storage.DataDir, "version", api.Version)
+	go func() {
+		<-ctx.Done()
+		log.Info("herald stopping", "reason", stopReason(ctx), "shutdown_timeout", cfg.Server.ShutdownTimeout.Duration.String())
+	}()
+	err = srv.Serve(ctx, ln)
+	log.Info("herald stopped", "error", err)
+	return err
+}
+
+// stopReason names what ended the server's context (the signal, when Go
+// records it as the cause).
+func stopReason(ctx context.Context) string {
+	if cause := context.Cause(ctx); cause != nil {
+		return cause.Error()
+	}
+	return "stopped"
+}
+
+// checkDataDir refuses a data directory that a config file names but that
+// does not exist, unless --init asks for a new instance: a volume that
+// failed to mount must not bring up an empty instance under the same domain
+// (followers and peers would see it as the real one). Without a config
+// file Herald runs on its embedded defaults, a first try, and creates it.
+func checkDataDir(cfgPath, dir string, init bool) error {
+	if cfgPath == "" || init {
+		return nil
+	}
+	_, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("the data directory %s named by %s does not exist.\n"+
+			"If this is a new instance, start it once with --init to create it.\n"+
+			"If it should exist, check that its volume is mounted and the path is right", dir, cfgPath)
+	}
+	if err != nil {
+		return fmt.Errorf("data directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+// invocation is how the person started Herald, for the hints it prints:
+// "go run ." when the binary is go run's temporary build, else the command
+// as typed (./herald, herald, /usr/local/bin/herald).
+func invocation() string {
+	exe, _ := os.Executable()
+	return invocationOf(exe, os.Args[0])
+}
+
+func invocationOf(exe, arg0 string) string {
+	if strings.Contains(filepath.ToSlash(exe), "/go-build") {
+		return "go run ."
+	}
+	if arg0 == "" {
+		return "herald"
+	}
+	return arg0
 }
 
 // openService opens the store and the domain layer for a one-off command.
@@ -197,13 +310,14 @@ func account(args []string, stdout, stderr io.Writer) error {
 	fs, cfgPath := newFlags("account "+sub, stderr)
 	username := fs.String("username", "", "username")
 	email := fs.String("email", "", "e-mail address")
-	password := fs.String("password", "", "password")
+	password := fs.String("password", "", "password (visible to ps and shell history; prefer --password-file or the prompt)")
+	passwordFile := fs.String("password-file", "", `file whose first line is the password ("-": standard input)`)
 	role := fs.String("role", "user", "role: owner, admin, moderator or user")
 	if err := parse(fs, args[1:]); err != nil {
 		return err
 	}
 	need := func(names ...string) error {
-		vals := map[string]string{"username": *username, "email": *email, "password": *password}
+		vals := map[string]string{"username": *username, "email": *email}
 		for _, n := range names {
 			if vals[n] == "" {
 				return usageError{"account " + sub + " needs --" + n}
@@ -213,11 +327,11 @@ func account(args []string, stdout, stderr io.Writer) error {
 	}
 	switch sub {
 	case "create":
-		if err := need("username", "email", "password"); err != nil {
+		if err := need("username", "email"); err != nil {
 			return err
 		}
 	case "set-password":
-		if err := need("username", "password"); err != nil {
+		if err := need("username"); err != nil {
 			return err
 		}
 	case "set-role":
@@ -234,22 +348,30 @@ func account(args []string, stdout, stderr io.Writer) error {
 	}
 	defer closeFn()
 	ctx := context.Background()
+	var pw chosenPassword
+	if sub == "create" || sub == "set-password" {
+		if pw, err = choosePassword(*password, *passwordFile, os.Stdin, stderr); err != nil {
+			return err
+		}
+	}
 	switch sub {
 	case "create":
 		a, u, err := svc.CreateLocalAccount(ctx, core.NewAccountParams{Username: *username, Email: *email,
-			Password: *password, Role: *role, Approved: true, Confirm: true})
+			Password: pw.value, Role: *role, Approved: true, Confirm: true})
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "created @%s (id %d, role %s)\n", a.Username, a.ID, u.Role)
+		pw.print(stdout)
 	case "set-password":
-		if err := svc.SetPassword(ctx, *username, *password); err != nil {
-			return err
+		if err := svc.SetPassword(ctx, *username, pw.value); err != nil {
+			return namedNotFound(err, *username)
 		}
 		fmt.Fprintf(stdout, "password changed for @%s; its tokens were revoked\n", *username)
+		pw.print(stdout)
 	case "set-role":
 		if err := svc.SetRole(ctx, *username, *role); err != nil {
-			return err
+			return namedNotFound(err, *username)
 		}
 		fmt.Fprintf(stdout, "@%s is now %s\n", *username, *role)
 	case "list":
@@ -296,11 +418,17 @@ func token(args []string, stdout, stderr io.Writer) error {
 	defer closeFn()
 	plain, a, err := svc.IssueUserToken(context.Background(), *username, sc)
 	if err != nil {
-		if herr.As(err).Status == http.StatusNotFound {
-			return fmt.Errorf("no local user @%s", *username)
-		}
-		return err
+		return namedNotFound(err, *username)
 	}
 	fmt.Fprintf(stdout, "access token for @%s with scopes %q:\n%s\n", a.Username, strings.Join(sc, " "), plain)
 	return nil
+}
+
+// namedNotFound turns the domain layer's 404 for a username into a message
+// that names what was not found.
+func namedNotFound(err error, username string) error {
+	if herr.As(err).Status == http.StatusNotFound {
+		return fmt.Errorf("no account named %s", strings.TrimPrefix(username, "@"))
+	}
+	return err
 }

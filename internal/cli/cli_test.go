@@ -69,6 +69,24 @@ func run(t *testing.T, dir string, env []string, args ...string) (string, string
 	return out.String(), errb.String(), code
 }
 
+// runWithInput is run with input on standard input.
+func runWithInput(t *testing.T, dir, input string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(herald, args...)
+	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(input)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return out.String(), errb.String(), code
+}
+
 // startServe runs `herald serve` and waits for the instance endpoint.
 func startServe(t *testing.T, dir string, env []string, base string, args ...string) (*exec.Cmd, *bytes.Buffer) {
 	t.Helper()
@@ -173,9 +191,9 @@ listen = "127.0.0.1:%d"
 data_dir = "data"
 `, port, port)), 0o600)
 	base := fmt.Sprintf("http://localhost:%d", port)
-	srv, out := startServe(t, dir, nil, base, "--config", cfg)
-	if !strings.Contains(out.String(), "herald account create") {
-		t.Errorf("serve on an empty instance does not say how to create the owner: %s", out)
+	srv, out := startServe(t, dir, nil, base, "--config", cfg, "--init")
+	if !strings.Contains(out.String(), herald+" account create --config "+cfg) {
+		t.Errorf("serve on an empty instance does not say how to create the owner with this binary: %s", out)
 	}
 
 	stdout, stderr, code := run(t, dir, nil, "account", "create", "--config", cfg, "--username", "Admin",
@@ -245,7 +263,43 @@ data_dir = "data"
 		t.Fatalf("version: %q", stdout)
 	}
 
-	// SIGTERM stops the server cleanly.
+	// Passwords need not be on the command line: from a file, from
+	// standard input, or generated and printed once.
+	pwFile := filepath.Join(dir, "pw")
+	os.WriteFile(pwFile, []byte("password from a file\n"), 0o600)
+	if _, stderr, code := run(t, dir, nil, "account", "create", "--config", cfg, "--username", "filed",
+		"--email", "filed@example.org", "--password-file", pwFile); code != 0 {
+		t.Fatalf("--password-file: exit %d %s", code, stderr)
+	}
+	webSignIn(t, base, "filed", "password from a file")
+	if _, stderr, code := runWithInput(t, dir, "password from stdin\n", "account", "set-password", "--config", cfg,
+		"--username", "filed", "--password-file", "-"); code != 0 {
+		t.Fatalf("--password-file -: exit %d %s", code, stderr)
+	}
+	webSignIn(t, base, "filed", "password from stdin")
+	stdout, stderr, code = run(t, dir, nil, "account", "create", "--config", cfg, "--username", "generated", "--email", "gen@example.org")
+	generated := regexp.MustCompile(`(?m)^password: (\S+)$`).FindStringSubmatch(stdout)
+	if code != 0 || generated == nil {
+		t.Fatalf("account create without a password: exit %d, no generated password printed: %s %s", code, stdout, stderr)
+	}
+	webSignIn(t, base, "generated", generated[1])
+	if _, stderr, code := run(t, dir, nil, "account", "create", "--config", cfg, "--username", "both", "--email", "b@example.org",
+		"--password", "long enough password", "--password-file", pwFile); code != 2 || !strings.Contains(stderr, "not both") {
+		t.Fatalf("--password with --password-file: exit %d %s", code, stderr)
+	}
+
+	// What was not found is named.
+	for _, args := range [][]string{
+		{"account", "set-password", "--config", cfg, "--username", "nobody", "--password", "long enough password"},
+		{"account", "set-role", "--config", cfg, "--username", "nobody", "--role", "user"},
+		{"token", "create", "--config", cfg, "--username", "nobody"},
+	} {
+		if _, stderr, code := run(t, dir, nil, args...); code != 1 || !strings.Contains(stderr, "no account named nobody") {
+			t.Errorf("%v: exit %d, %q", args[:2], code, stderr)
+		}
+	}
+
+	// SIGTERM stops the server cleanly, and says so.
 	srv.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)
 	go func() { done <- srv.Wait() }()
@@ -256,6 +310,9 @@ data_dir = "data"
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("serve did not stop on SIGTERM")
+	}
+	if !strings.Contains(out.String(), `msg="herald stopping"`) || !strings.Contains(out.String(), `msg="herald stopped"`) {
+		t.Errorf("no stopping/stopped lines in the log: %s", out)
 	}
 }
 

@@ -21,7 +21,7 @@ func TestExportWhileServing(t *testing.T) {
 	port := freePort(t)
 	cfg := writeTestConfig(t, dir, port, "")
 	base := fmt.Sprintf("http://localhost:%d", port)
-	startServe(t, dir, nil, base, "--config", cfg)
+	startServe(t, dir, nil, base, "--config", cfg, "--init")
 	if _, stderr, code := run(t, dir, nil, "account", "create", "--config", cfg, "--username", "press",
 		"--email", "press@example.org", "--password", "a long enough password"); code != 0 {
 		t.Fatal(stderr)

@@ -38,7 +38,7 @@ func TestInviteCreateWhileServing(t *testing.T) {
 	cfg := filepath.Join(dir, "config.toml")
 	os.WriteFile(cfg, []byte(fmt.Sprintf("[instance]\ndomain = \"localhost:%d\"\nprotocol = \"http\"\n[server]\nlisten = \"127.0.0.1:%d\"\n[storage]\ndata_dir = \"data\"\n", port, port)), 0o600)
 	base := fmt.Sprintf("http://localhost:%d", port)
-	startServe(t, dir, nil, base, "--config", cfg)
+	startServe(t, dir, nil, base, "--config", cfg, "--init")
 
 	// An app and its token.
 	status, app := postForm(t, base+"/api/v1/apps", "", url.Values{"client_name": {"signup"}, "redirect_uris": {"urn:ietf:wg:oauth:2.0:oob"}, "scopes": {"read write"}})

@@ -327,7 +327,7 @@ inbox_per_domain_per_minute = 1000000
 // start runs `herald serve`; it returns without waiting for readiness.
 func (h *heraldProc) start() {
 	h.t.Helper()
-	h.cmd = exec.Command(herald, "serve", "--config", h.cfg)
+	h.cmd = exec.Command(herald, "serve", "--config", h.cfg, "--init")
 	h.cmd.Dir = h.dir
 	h.cmd.Env = os.Environ()
 	h.log = &syncBuffer{}

@@ -31,7 +31,19 @@ type Config struct {
 	Jobs         Jobs         `toml:"jobs"`
 	Interactions Interactions `toml:"interactions"`
 	Log          Log          `toml:"log"`
+
+	// Sources names where each key that is not at its default was set,
+	// "section.key" → "config file PATH" or "environment HERALD_…". Keys
+	// that admins can also change in the console (the instance's title,
+	// descriptions, contact, registration mode) follow this rule: a key
+	// the operator set in the file or the environment wins, and the
+	// console shows it read-only with its source.
+	Sources map[string]string `toml:"-"`
 }
+
+// SourceOf says where key ("registration.mode") was set: the config file
+// or the environment, or "" for the embedded default.
+func (c Config) SourceOf(key string) string { return c.Sources[key] }
 
 // Interactions is the instance's default interaction policy: who may
 // reply to, boost, favourite and quote the posts of an account that has
@@ -90,6 +102,13 @@ type Server struct {
 	// DebugListenRemote allows a debug_listen address other than loopback.
 	// The profiles expose memory contents; off, such an address is refused.
 	DebugListenRemote bool `toml:"debug_listen_remote"`
+	// MetricsListen, when set, serves Prometheus metrics (/metrics) on
+	// this address; off by default.
+	MetricsListen string `toml:"metrics_listen"`
+	// MetricsListenRemote allows a metrics_listen address other than
+	// loopback (a Prometheus on another host); off, such an address is
+	// refused.
+	MetricsListenRemote bool `toml:"metrics_listen_remote"`
 }
 
 type Storage struct {
@@ -294,10 +313,16 @@ func Default() Config {
 // environment overrides from environ, then validates.
 func Load(path string, environ []string) (Config, error) {
 	cfg := Default()
+	cfg.Sources = map[string]string{}
 	if path != "" {
 		md, err := toml.DecodeFile(path, &cfg)
 		if err != nil {
 			return cfg, fmt.Errorf("config %s: %w", path, err)
+		}
+		for _, k := range md.Keys() {
+			if len(k) == 2 {
+				cfg.Sources[k.String()] = "config file " + path
+			}
 		}
 		if und := md.Undecoded(); len(und) > 0 {
 			keys := make([]string, len(und))
@@ -338,6 +363,9 @@ func applyEnv(cfg *Config, environ []string) error {
 	for i := 0; i < rt.NumField(); i++ {
 		section := rt.Field(i).Tag.Get("toml")
 		sv := root.Field(i)
+		if sv.Kind() != reflect.Struct || section == "-" {
+			continue
+		}
 		st := sv.Type()
 		for j := 0; j < st.NumField(); j++ {
 			key := st.Field(j).Tag.Get("toml")
@@ -349,6 +377,10 @@ func applyEnv(cfg *Config, environ []string) error {
 			if err := setValue(sv.Field(j), raw); err != nil {
 				return fmt.Errorf("environment %s: %w", name, err)
 			}
+			if cfg.Sources == nil {
+				cfg.Sources = map[string]string{}
+			}
+			cfg.Sources[section+"."+key] = "environment " + name
 		}
 	}
 	return nil
@@ -410,6 +442,13 @@ func (c *Config) validate() error {
 			bad("server.debug_listen must be host:port or empty, got %q", c.Server.DebugListen)
 		} else if !IsLoopbackHost(host) && !c.Server.DebugListenRemote {
 			bad("server.debug_listen must be a loopback address such as 127.0.0.1:6060, got %q (set server.debug_listen_remote = true to allow it)", c.Server.DebugListen)
+		}
+	}
+	if c.Server.MetricsListen != "" {
+		if host, _, err := net.SplitHostPort(c.Server.MetricsListen); err != nil {
+			bad("server.metrics_listen must be host:port or empty, got %q", c.Server.MetricsListen)
+		} else if !IsLoopbackHost(host) && !c.Server.MetricsListenRemote {
+			bad("server.metrics_listen must be a loopback address such as 127.0.0.1:9464, got %q (set server.metrics_listen_remote = true to allow it)", c.Server.MetricsListen)
 		}
 	}
 	if c.Storage.DataDir == "" {

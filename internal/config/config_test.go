@@ -24,6 +24,7 @@ func TestExampleMatchesDefaults(t *testing.T) {
 }
 
 func normalise(c Config) Config {
+	c.Sources = nil
 	if len(c.Federation.BlockedDomains) == 0 {
 		c.Federation.BlockedDomains = nil
 	}
@@ -126,10 +127,62 @@ func TestDebugListenLoopbackOnly(t *testing.T) {
 	}
 }
 
+// The metrics tell how busy the instance is: like the profiler, they
+// listen on loopback unless the operator allows another address.
+func TestMetricsListenLoopbackOnly(t *testing.T) {
+	cases := []struct {
+		env []string
+		ok  bool
+	}{
+		{nil, true}, // off by default
+		{[]string{"HERALD_SERVER_METRICS_LISTEN=127.0.0.1:9464"}, true},
+		{[]string{"HERALD_SERVER_METRICS_LISTEN=[::1]:9464"}, true},
+		{[]string{"HERALD_SERVER_METRICS_LISTEN=localhost:9464"}, true},
+		{[]string{"HERALD_SERVER_METRICS_LISTEN=0.0.0.0:9464"}, false},
+		{[]string{"HERALD_SERVER_METRICS_LISTEN=:9464"}, false},
+		{[]string{"HERALD_SERVER_METRICS_LISTEN=192.0.2.7:9464"}, false},
+		{[]string{"HERALD_SERVER_METRICS_LISTEN=9464"}, false},
+		{[]string{"HERALD_SERVER_METRICS_LISTEN=0.0.0.0:9464", "HERALD_SERVER_METRICS_LISTEN_REMOTE=true"}, true},
+	}
+	for _, c := range cases {
+		cfg, err := Load("", c.env)
+		if (err == nil) != c.ok {
+			t.Errorf("%v: error %v, want ok=%v", c.env, err, c.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "metrics_listen") {
+			t.Errorf("%v: error does not name the key: %v", c.env, err)
+		}
+		if c.env == nil && cfg.Server.MetricsListen != "" {
+			t.Errorf("metrics_listen is on by default: %q", cfg.Server.MetricsListen)
+		}
+	}
+}
+
 // An account may make Mastodon's 1,500 API calls per five minutes: apps
 // that refresh several timelines at once stay well under it.
 func TestAuthenticatedAPILimitIsMastodons(t *testing.T) {
 	if got := Default().Limits.APIPer5Minutes; got != 1500 {
 		t.Fatalf("api_per_5_minutes default %d, want 1500", got)
+	}
+}
+
+// Sources says where each key that is not at its default was set.
+func TestSourcesNameFileAndEnvironment(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "herald.toml")
+	if err := os.WriteFile(p, []byte("[instance]\ntitle = \"From the file\"\n[registration]\nmode = \"invite\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(p, []string{"HERALD_REGISTRATION_MODE=closed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.SourceOf("instance.title"); got != "config file "+p {
+		t.Errorf("instance.title from %q", got)
+	}
+	if got := cfg.SourceOf("registration.mode"); got != "environment HERALD_REGISTRATION_MODE" || cfg.Registration.Mode != "closed" {
+		t.Errorf("registration.mode from %q (%s): the environment wins over the file", got, cfg.Registration.Mode)
+	}
+	if got := cfg.SourceOf("instance.description"); got != "" {
+		t.Errorf("a default key has a source: %q", got)
 	}
 }

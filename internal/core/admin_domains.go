@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 
@@ -87,6 +88,14 @@ func (e *ExistingDomainBlockError) Error() string {
 	return "You have already imposed stricter limits on " + e.Block.Domain + "."
 }
 
+// existingDomainBlock is the 422 for a domain that is already blocked: a
+// client-safe message for the console, the block itself for the API (which
+// answers as Mastodon, with existing_domain_block).
+func existingDomainBlock(b *model.DomainBlock) error {
+	return herr.Wrap(http.StatusUnprocessableEntity,
+		b.Domain+" is already blocked ("+b.Severity+"): change that block instead.", &ExistingDomainBlockError{Block: b})
+}
+
 // CreateDomainBlock blocks a domain (default severity silence).
 func (s *AdminService) CreateDomainBlock(ctx context.Context, c *Caller, p DomainBlockParams) (*model.DomainBlock, error) {
 	if err := s.Authorize(ctx, c, PermManageFederation); err != nil {
@@ -100,7 +109,7 @@ func (s *AdminService) CreateDomainBlock(ctx context.Context, c *Caller, p Domai
 		return nil, herr.Unprocessable("Validation failed: Domain cannot be this instance")
 	}
 	if old, err := s.store.DomainBlockByDomain(ctx, d); err == nil {
-		return nil, &ExistingDomainBlockError{Block: old}
+		return nil, existingDomainBlock(old)
 	}
 	b := &model.DomainBlock{Domain: d, Severity: "silence"}
 	if err := applyDomainBlock(b, p); err != nil {
@@ -109,7 +118,7 @@ func (s *AdminService) CreateDomainBlock(ctx context.Context, c *Caller, p Domai
 	if err := s.store.CreateDomainBlock(ctx, b); errors.Is(err, storage.ErrConflict) {
 		old, _ := s.store.DomainBlockByDomain(ctx, d)
 		if old != nil {
-			return nil, &ExistingDomainBlockError{Block: old}
+			return nil, existingDomainBlock(old)
 		}
 		return nil, herr.Unprocessable("Validation failed: Domain has already been taken")
 	} else if err != nil {
@@ -183,4 +192,39 @@ func (s *AdminService) DeleteDomainAllow(ctx context.Context, c *Caller, id int6
 		s.invalidateDomainPolicy()
 		s.audit(ctx, c, "destroy_domain_allow", "DomainAllow", a.Domain, "disallowed "+a.Domain)
 	})
+}
+
+// ConfiguredDomainPolicy is a domain policy the operator set in the config
+// file or environment ([federation] blocked_domains and the like). It
+// applies with the console's blocks, is shown beside them read-only, and
+// is changed where it was set.
+type ConfiguredDomainPolicy struct {
+	Domain string
+	Policy string // suspend, silence, reject_media, allow
+	Source string // "config file PATH", "environment HERALD_…"
+}
+
+// ConfiguredDomainPolicies lists the config's domain policies, for the
+// console.
+func (s *AdminService) ConfiguredDomainPolicies() []ConfiguredDomainPolicy {
+	f := s.Cfg.Federation
+	var out []ConfiguredDomainPolicy
+	for _, l := range []struct {
+		key, policy string
+		domains     []string
+	}{
+		{"federation.blocked_domains", "suspend", f.BlockedDomains},
+		{"federation.silenced_domains", "silence", f.SilencedDomains},
+		{"federation.reject_media_domains", "reject_media", f.RejectMediaDomains},
+		{"federation.allowed_domains", "allow", f.AllowedDomains},
+	} {
+		src := s.Cfg.SourceOf(l.key)
+		if src == "" {
+			src = "configuration"
+		}
+		for _, d := range l.domains {
+			out = append(out, ConfiguredDomainPolicy{Domain: NormaliseDomain(d), Policy: l.policy, Source: src})
+		}
+	}
+	return out
 }

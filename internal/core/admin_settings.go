@@ -30,7 +30,39 @@ type Site struct {
 	TermsOfService       string
 	PrivacyPolicy        string
 	LimitedFederation    bool // allow-list mode, on top of the configuration's
-	UpdatedAt            map[string]time.Time
+	// ShowStaff lists the staff accounts on the about page. Off by
+	// default, as Mastodon shows only the contact account: naming each
+	// moderator of an official instance invites harassment of them.
+	ShowStaff bool
+	UpdatedAt map[string]time.Time
+	// Pinned names the settings the operator set in the config file or the
+	// environment, with where ("title" → "config file /etc/herald.toml"):
+	// those win over the console, which shows them read-only.
+	Pinned map[string]string
+}
+
+// configKeyOfSetting maps the settings that the config also has to its
+// keys. One rule for them: a key set in the config file or the environment
+// wins (an operator who closes sign-ups there during an incident gets what
+// they set); otherwise what admins set in the console wins over the
+// embedded default.
+var configKeyOfSetting = map[string]string{
+	"registrations_mode": "registration.mode",
+	"title":              "instance.title",
+	"short_description":  "instance.short_description",
+	"description":        "instance.description",
+	"contact_email":      "instance.contact_email",
+}
+
+// pinnedSettings names the settings the config file or environment set.
+func (s *AdminService) pinnedSettings() map[string]string {
+	pinned := map[string]string{}
+	for name, key := range configKeyOfSetting {
+		if src := s.Cfg.SourceOf(key); src != "" {
+			pinned[name] = src
+		}
+	}
+	return pinned
 }
 
 // siteOverrides is what is stored (settings key "site"): only what admins set.
@@ -47,6 +79,7 @@ type siteOverrides struct {
 	TermsOfService       *string              `json:"terms_of_service,omitempty"`
 	PrivacyPolicy        *string              `json:"privacy_policy,omitempty"`
 	LimitedFederation    *bool                `json:"limited_federation,omitempty"`
+	ShowStaff            *bool                `json:"show_staff,omitempty"`
 	UpdatedAt            map[string]time.Time `json:"updated_at,omitempty"`
 }
 
@@ -86,30 +119,34 @@ func (s *AdminService) Site(ctx context.Context) (Site, error) {
 		Description:       cfg.Instance.Description,
 		ContactEmail:      cfg.Instance.ContactEmail,
 		UpdatedAt:         map[string]time.Time{},
+		Pinned:            s.pinnedSettings(),
 	}
 	if err != nil {
 		return st, err
 	}
-	set := func(dst *string, v *string) {
-		if v != nil {
+	set := func(name string, dst *string, v *string) {
+		if v != nil && st.Pinned[name] == "" {
 			*dst = *v
 		}
 	}
-	set(&st.RegistrationsMode, o.RegistrationsMode)
-	set(&st.RegistrationsMessage, o.RegistrationsMessage)
-	set(&st.Title, o.Title)
-	set(&st.ShortDescription, o.ShortDescription)
-	set(&st.Description, o.Description)
-	set(&st.ExtendedDescription, o.ExtendedDescription)
-	set(&st.ContactAccount, o.ContactAccount)
-	set(&st.ContactEmail, o.ContactEmail)
-	set(&st.TermsOfService, o.TermsOfService)
-	set(&st.PrivacyPolicy, o.PrivacyPolicy)
+	set("registrations_mode", &st.RegistrationsMode, o.RegistrationsMode)
+	set("registrations_message", &st.RegistrationsMessage, o.RegistrationsMessage)
+	set("title", &st.Title, o.Title)
+	set("short_description", &st.ShortDescription, o.ShortDescription)
+	set("description", &st.Description, o.Description)
+	set("extended_description", &st.ExtendedDescription, o.ExtendedDescription)
+	set("contact_account", &st.ContactAccount, o.ContactAccount)
+	set("contact_email", &st.ContactEmail, o.ContactEmail)
+	set("terms_of_service", &st.TermsOfService, o.TermsOfService)
+	set("privacy_policy", &st.PrivacyPolicy, o.PrivacyPolicy)
 	if o.RequireReason != nil {
 		st.RequireReason = *o.RequireReason
 	}
 	if o.LimitedFederation != nil {
 		st.LimitedFederation = *o.LimitedFederation
+	}
+	if o.ShowStaff != nil {
+		st.ShowStaff = *o.ShowStaff
 	}
 	for k, v := range o.UpdatedAt {
 		st.UpdatedAt[k] = v
@@ -143,6 +180,7 @@ type SiteUpdate struct {
 	TermsOfService       *string
 	PrivacyPolicy        *string
 	LimitedFederation    *bool
+	ShowStaff            *bool
 }
 
 // NormaliseRegistrationsMode accepts Herald's modes and Mastodon's
@@ -161,9 +199,17 @@ func NormaliseRegistrationsMode(m string) (string, bool) {
 	return "", false
 }
 
-// UpdateSite changes instance settings (Manage Settings permission).
+// UpdateSite changes instance settings (Manage Settings permission). Only
+// what differs from the effective value is stored and audited, so that a
+// form sent back unchanged leaves the config's defaults in force. A setting
+// pinned by the config file or environment cannot be changed here (422,
+// naming where to change it); sent back unchanged, it is ignored.
 func (s *AdminService) UpdateSite(ctx context.Context, c *Caller, u SiteUpdate) (Site, error) {
 	if err := s.Authorize(ctx, c, PermManageSettings); err != nil {
+		return Site{}, err
+	}
+	cur, err := s.Site(ctx)
+	if err != nil {
 		return Site{}, err
 	}
 	o, err := s.loadOverrides(ctx)
@@ -175,34 +221,40 @@ func (s *AdminService) UpdateSite(ctx context.Context, c *Caller, u SiteUpdate) 
 	}
 	now := time.Now().UTC()
 	var changed []string
-	str := func(name string, dst **string, v *string, max int) error {
-		if v == nil {
-			return nil
+	// differs reports whether a new value changes the setting; a pinned
+	// setting may only be sent back as it is.
+	differs := func(name string, same bool) (bool, error) {
+		if same {
+			return false, nil
 		}
-		t := strings.TrimSpace(*v)
-		if len([]rune(t)) > max {
-			return herr.Unprocessable("Validation failed: %s is too long (maximum is %d characters)", name, max)
+		if src := cur.Pinned[name]; src != "" {
+			return false, herr.Unprocessable("Validation failed: %s is set in the %s; change it there", name, src)
 		}
-		*dst = &t
-		o.UpdatedAt[name] = now
-		changed = append(changed, name)
-		return nil
+		return true, nil
 	}
 	if u.RegistrationsMode != nil {
 		m, ok := NormaliseRegistrationsMode(*u.RegistrationsMode)
 		if !ok {
 			return Site{}, herr.Unprocessable("Validation failed: registrations_mode must be closed, invite, approval or open")
 		}
-		o.RegistrationsMode = &m
-		changed = append(changed, "registrations_mode="+m)
+		if d, err := differs("registrations_mode", m == cur.RegistrationsMode); err != nil {
+			return Site{}, err
+		} else if d {
+			o.RegistrationsMode = &m
+			changed = append(changed, "registrations_mode="+m)
+		}
 	}
-	if u.RequireReason != nil {
+	if u.RequireReason != nil && *u.RequireReason != cur.RequireReason {
 		o.RequireReason = u.RequireReason
 		changed = append(changed, "require_reason="+strconv.FormatBool(*u.RequireReason))
 	}
-	if u.LimitedFederation != nil {
+	if u.LimitedFederation != nil && *u.LimitedFederation != cur.LimitedFederation {
 		o.LimitedFederation = u.LimitedFederation
 		changed = append(changed, "limited_federation="+strconv.FormatBool(*u.LimitedFederation))
+	}
+	if u.ShowStaff != nil && *u.ShowStaff != cur.ShowStaff {
+		o.ShowStaff = u.ShowStaff
+		changed = append(changed, "show_staff="+strconv.FormatBool(*u.ShowStaff))
 	}
 	if u.Title != nil && strings.TrimSpace(*u.Title) == "" {
 		return Site{}, herr.Unprocessable("Validation failed: title can't be blank")
@@ -225,21 +277,38 @@ func (s *AdminService) UpdateSite(ctx context.Context, c *Caller, u SiteUpdate) 
 		name string
 		dst  **string
 		v    *string
+		cur  string
 		max  int
 	}{
-		{"registrations_message", &o.RegistrationsMessage, u.RegistrationsMessage, 2000},
-		{"title", &o.Title, u.Title, 200},
-		{"short_description", &o.ShortDescription, u.ShortDescription, 2000},
-		{"description", &o.Description, u.Description, 20000},
-		{"extended_description", &o.ExtendedDescription, u.ExtendedDescription, 100000},
-		{"contact_account", &o.ContactAccount, u.ContactAccount, 100},
-		{"contact_email", &o.ContactEmail, u.ContactEmail, 320},
-		{"terms_of_service", &o.TermsOfService, u.TermsOfService, 200000},
-		{"privacy_policy", &o.PrivacyPolicy, u.PrivacyPolicy, 200000},
+		{"registrations_message", &o.RegistrationsMessage, u.RegistrationsMessage, cur.RegistrationsMessage, 2000},
+		{"title", &o.Title, u.Title, cur.Title, 200},
+		{"short_description", &o.ShortDescription, u.ShortDescription, cur.ShortDescription, 2000},
+		{"description", &o.Description, u.Description, cur.Description, 20000},
+		{"extended_description", &o.ExtendedDescription, u.ExtendedDescription, cur.ExtendedDescription, 100000},
+		{"contact_account", &o.ContactAccount, u.ContactAccount, cur.ContactAccount, 100},
+		{"contact_email", &o.ContactEmail, u.ContactEmail, cur.ContactEmail, 320},
+		{"terms_of_service", &o.TermsOfService, u.TermsOfService, cur.TermsOfService, 200000},
+		{"privacy_policy", &o.PrivacyPolicy, u.PrivacyPolicy, cur.PrivacyPolicy, 200000},
 	} {
-		if err := str(f.name, f.dst, f.v, f.max); err != nil {
+		if f.v == nil {
+			continue
+		}
+		t := strings.TrimSpace(*f.v)
+		if len([]rune(t)) > f.max {
+			return Site{}, herr.Unprocessable("Validation failed: %s is too long (maximum is %d characters)", f.name, f.max)
+		}
+		d, err := differs(f.name, t == f.cur)
+		if err != nil {
 			return Site{}, err
 		}
+		if d {
+			*f.dst = &t
+			o.UpdatedAt[f.name] = now
+			changed = append(changed, f.name)
+		}
+	}
+	if len(changed) == 0 {
+		return cur, nil
 	}
 	b, err := json.Marshal(o)
 	if err != nil {
@@ -251,23 +320,50 @@ func (s *AdminService) UpdateSite(ctx context.Context, c *Caller, u SiteUpdate) 
 	if u.LimitedFederation != nil {
 		s.invalidateDomainPolicy()
 	}
-	if len(changed) > 0 {
-		s.audit(ctx, c, "update_setting", "Form::AdminSettings", "", "changed "+strings.Join(changed, ", "))
-	}
+	s.audit(ctx, c, "update_setting", "Form::AdminSettings", "", "changed "+strings.Join(changed, ", "))
 	return s.Site(ctx)
 }
 
-// RenderSiteText renders admin-written text (descriptions, terms, policy)
-// as HTML paragraphs with links; text that already is HTML is sanitised.
+// LogSettingSources says at start where each setting that the config and
+// the console share takes its value from, and warns when a value stored
+// from the console is ignored because the config file or environment pins
+// the key.
+func (s *AdminService) LogSettingSources(ctx context.Context) {
+	o, err := s.loadOverrides(ctx)
+	if err != nil {
+		s.log().Warn("settings: cannot read the console's settings", "error", err)
+		return
+	}
+	stored := map[string]bool{
+		"registrations_mode": o.RegistrationsMode != nil, "title": o.Title != nil,
+		"short_description": o.ShortDescription != nil, "description": o.Description != nil,
+		"contact_email": o.ContactEmail != nil,
+	}
+	pinned := s.pinnedSettings()
+	for _, name := range []string{"registrations_mode", "title", "short_description", "description", "contact_email"} {
+		key := configKeyOfSetting[name]
+		switch {
+		case pinned[name] != "" && stored[name]:
+			s.log().Warn("setting: the value saved in the console is ignored", "setting", key, "source", pinned[name])
+		case pinned[name] != "":
+			s.log().Info("setting", "setting", key, "source", pinned[name])
+		case stored[name]:
+			s.log().Info("setting", "setting", key, "source", "console")
+		default:
+			s.log().Info("setting", "setting", key, "source", "default")
+		}
+	}
+}
+
+// RenderSiteText renders admin-written text (descriptions, terms, policy,
+// the registrations message) from Markdown to sanitised HTML, as Mastodon
+// and GoToSocial do; plain text is valid Markdown.
 func RenderSiteText(src string) string {
 	src = strings.TrimSpace(src)
 	if src == "" {
 		return ""
 	}
-	if strings.HasPrefix(src, "<") {
-		return text.SanitizeRemote(src)
-	}
-	return text.Render(src, text.RenderOptions{})
+	return text.RenderMarkdown(src)
 }
 
 // --- rules ---

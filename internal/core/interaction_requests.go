@@ -69,6 +69,42 @@ func (s *InteractionService) SetInteractionDefaults(ctx context.Context, c *Call
 	return s.InteractionDefaults(ctx, c)
 }
 
+// DefaultInteractionPolicy is the policy a new post of accountID with
+// visibility vis gets when it names none (the account's default, else
+// the instance's).
+func (s *Service) DefaultInteractionPolicy(ctx context.Context, accountID int64, vis model.Visibility) (model.InteractionPolicy, error) {
+	return s.defaultInteractionPolicy(ctx, accountID, vis)
+}
+
+// SetDefaultRules changes the kinds choice names in the caller's defaults
+// for the visibilities vis, and keeps the rest as it was (Mastodon's
+// source[quote_policy], the web client's settings). A visibility the
+// caller never set starts from the instance's default.
+func (s *InteractionService) SetDefaultRules(ctx context.Context, c *Caller, vis []model.Visibility, choice PolicyChoice) (map[model.Visibility]model.InteractionPolicy, error) {
+	if err := s.requireUser(c); err != nil {
+		return nil, err
+	}
+	d, err := s.store.InteractionDefaults(ctx, c.Account.ID)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	for _, v := range vis {
+		base := s.InstanceInteractionPolicy(v)
+		if p := d.For(v); p != nil {
+			base = *p
+		}
+		p, err := choice.onto(base)
+		if err != nil {
+			return nil, err
+		}
+		d.Set(v, &p)
+	}
+	if err := s.store.SetInteractionDefaults(ctx, c.Account.ID, d); err != nil {
+		return nil, herr.Internal(err)
+	}
+	return s.InteractionDefaults(ctx, c)
+}
+
 // SetStatusPolicy changes the policy of one of the caller's posts (the
 // kinds the choice names) and federates it (an Update of the post).
 func (s *Service) SetStatusPolicy(ctx context.Context, c *Caller, statusID int64, choice PolicyChoice) (*model.Status, error) {

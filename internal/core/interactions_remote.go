@@ -216,6 +216,54 @@ func (s *FederationService) AnswerReceived(ctx context.Context, actorID int64, s
 	return nil
 }
 
+// FavouriteAnswerReceived applies a remote author's Accept or Reject of a
+// local account's favourite (likeURI, its Like) that waits for it:
+// accepted, it counts; rejected, it is gone. answered is false when no
+// local favourite has that id (the answer is about something else).
+func (s *FederationService) FavouriteAnswerReceived(ctx context.Context, actorID int64, likeURI string, accepted bool) (answered bool, err error) {
+	_, statusID, err := s.store.FavouriteByURI(ctx, likeURI)
+	if errors.Is(err, storage.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, herr.Internal(err)
+	}
+	st, err := s.store.StatusByID(ctx, statusID)
+	if err != nil {
+		return false, statusStoreErr(err)
+	}
+	if st.AccountID != actorID {
+		return true, herr.Forbidden("only the author interacted with may answer")
+	}
+	if _, err := s.store.AnswerFavourite(ctx, likeURI, accepted); err != nil {
+		return true, herr.Internal(err)
+	}
+	return true, nil
+}
+
+// NeedsApprovalProof reports whether an interaction of kind by actorID
+// with the remote post st is shown here only with its author's approval
+// attached (approvedBy, replyAuthorization, announceAuthorization), as
+// GoToSocial checks it: the post's policy, as its server published it,
+// does not approve the interaction automatically, or approves it only
+// through a relation that server alone can check (followers, following).
+// A post that declares no policy is open; a local post is judged here
+// (judgeRemoteReply, judgeRemoteInteraction).
+func (s *FederationService) NeedsApprovalProof(ctx context.Context, kind model.InteractionKind, actorID int64, st *model.Status) (bool, error) {
+	if st.Local || st.Policy == nil || actorID == st.AccountID {
+		return false, nil
+	}
+	actor, err := s.store.AccountByID(ctx, actorID)
+	if err != nil {
+		return false, statusStoreErr(err)
+	}
+	d, err := s.decide(ctx, kind, st, actor)
+	if err != nil {
+		return false, err
+	}
+	return d.Approval != Approved || d.ByRelation, nil
+}
+
 // InteractionRequestByID returns a request, for the federation engine
 // (its answers' activities and authorization objects).
 func (s *FederationService) InteractionRequestByID(ctx context.Context, requestID int64) (*model.InteractionRequest, error) {

@@ -136,7 +136,10 @@ func (s *Service) newRecordsExport(a *model.Account, r RecordsRequest, by string
 		return nil, err
 	}
 	if to.IsZero() || to.After(now) {
-		to = now
+		// Open (or future) end: everything published so far. Times are
+		// stored to the millisecond, so the exclusive bound is the next
+		// millisecond; "now" itself would drop a post of this millisecond.
+		to = now.Truncate(time.Millisecond).Add(time.Millisecond)
 	}
 	if !from.IsZero() && !from.Before(to) {
 		return nil, herr.Unprocessable("Validation failed: from must be before to, and not in the future")

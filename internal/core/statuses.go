@@ -593,6 +593,16 @@ func (s *Service) Favourite(ctx context.Context, c *Caller, statusID int64) (*mo
 		events = append(events, model.OutboxEvent{Kind: model.EventFavourite, AccountID: c.Account.ID, ObjectID: st.ID,
 			Payload: statusPayload(map[string]any{"status_uri": st.URI, "author_id": st.AccountID, "uri": uri})})
 	}
+	if !author.Local() && (d.Approval == NeedsApproval || d.ByRelation) {
+		// It waits for the author's Accept (or only their server can
+		// vouch for it), as a reply or boost does: not counted, not
+		// shown as favourited until then (FavouriteAnswerReceived).
+		if err := s.store.PendingFavourite(ctx, c.Account.ID, st.ID, uri, events); err != nil {
+			return nil, statusStoreErr(err)
+		}
+		s.kick()
+		return s.reload(ctx, st.ID)
+	}
 	if err := s.store.Favourite(ctx, c.Account.ID, st.ID, uri, events); err != nil {
 		return nil, statusStoreErr(err)
 	}

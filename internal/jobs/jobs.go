@@ -72,7 +72,18 @@ type Options struct {
 	Log   *slog.Logger
 	// Now is the clock (tests).
 	Now func() time.Time
+	// Observe, when set, is told each run's outcome (one of the Outcome
+	// constants) and time, for the metrics. It must be quick.
+	Observe func(kind, outcome string, took time.Duration)
 }
+
+// The outcomes of a job's run, as Options.Observe is told them.
+const (
+	OutcomeSuccess = "success" // done (deleted, its follow-up jobs inserted)
+	OutcomeRetry   = "retry"   // failed or RetryAt: runs again later
+	OutcomeSnooze  = "snooze"  // put off without spending an attempt
+	OutcomeFailure = "failure" // dropped: Permanent, or its attempts spent
+)
 
 // Runner works the jobs of the kinds registered with it.
 type Runner struct {

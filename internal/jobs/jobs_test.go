@@ -313,7 +313,13 @@ func TestOutcomes(t *testing.T) {
 	ctx := context.Background()
 	var mu sync.Mutex
 	attempts := map[string][]int{}
-	r := jobs.New(st, jobs.Options{Lease: 2 * time.Second, Poll: 10 * time.Millisecond})
+	outcomes := map[string]int{} // kind outcome, as Observe is told
+	r := jobs.New(st, jobs.Options{Lease: 2 * time.Second, Poll: 10 * time.Millisecond,
+		Observe: func(kind, outcome string, took time.Duration) {
+			mu.Lock()
+			defer mu.Unlock()
+			outcomes[kind+" "+outcome]++
+		}})
 	r.Handle(jobs.Kind{Name: "t", MaxAttempts: 3, Workers: 2,
 		Backoff: func(int) time.Duration { return time.Millisecond },
 		Run: func(ctx context.Context, job *storage.Job) ([]storage.Job, error) {
@@ -365,6 +371,13 @@ func TestOutcomes(t *testing.T) {
 	}
 	if nexts.Load() != 1 {
 		t.Errorf("the follow-up job ran %d times, want 1", nexts.Load())
+	}
+	// Each run's outcome is reported: "then", and "snooze" at last, succeed;
+	// "permanent", the payload that is not JSON, and "fail" and "panic"
+	// once their attempts are spent, fail; their earlier runs retry.
+	wantOutcomes := map[string]int{"t success": 2, "t snooze": 2, "t retry": 4, "t failure": 4, "next success": 1}
+	if fmt.Sprint(outcomes) != fmt.Sprint(wantOutcomes) {
+		t.Errorf("outcomes %v, want %v", outcomes, wantOutcomes)
 	}
 }
 
@@ -459,4 +472,29 @@ func runUntilEmpty(t *testing.T, r *jobs.Runner, st *sqlite.Store) {
 	})
 	cancel()
 	<-stopped
+}
+
+// Queues counts each registered kind's jobs due now and due later, zero
+// for a kind with none (the metrics' queue depths).
+func TestQueues(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "herald.db"))
+	ctx := context.Background()
+	r := jobs.New(st, jobs.Options{})
+	noop := func(context.Context, *storage.Job) ([]storage.Job, error) { return nil, nil }
+	r.Handle(jobs.Kind{Name: "t", Run: noop})
+	r.Handle(jobs.Kind{Name: "u", Run: noop})
+	later := time.Now().Add(time.Hour)
+	if err := st.InsertJobs(ctx, []storage.Job{{Kind: "t", Payload: "{}"}, {Kind: "t", Payload: "{}"},
+		{Kind: "t", Payload: "{}", RunAt: later}, {Kind: "other", Payload: "{}"}}); err != nil {
+		t.Fatal(err)
+	}
+	qs, err := r.Queues(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.SortFunc(qs, func(a, b jobs.Queue) int { return cmp.Compare(a.Kind, b.Kind) })
+	want := []jobs.Queue{{Kind: "t", Due: 2, Scheduled: 1}, {Kind: "u"}}
+	if fmt.Sprint(qs) != fmt.Sprint(want) {
+		t.Fatalf("queues %v, want %v", qs, want)
+	}
 }

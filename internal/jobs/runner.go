@@ -238,8 +238,10 @@ func (r *Runner) workChain(ctx context.Context, k *kindState, chain []storage.Jo
 // work runs one job and records its outcome; it reports whether the job
 // ended (done or dropped) rather than being put off.
 func (r *Runner) work(ctx context.Context, k *kindState, job *storage.Job) bool {
+	start := time.Now()
 	then, err := r.runSafely(ctx, k, job)
 	if err == nil {
+		r.observe(k.Name, OutcomeSuccess, start)
 		r.finished <- finished{JobDone: storage.JobDone{ID: job.ID, Then: then}}
 		return true
 	}
@@ -252,6 +254,7 @@ func (r *Runner) work(ctx context.Context, k *kindState, job *storage.Job) bool 
 	var retry *retryError
 	switch {
 	case IsPermanent(err):
+		r.observe(k.Name, OutcomeFailure, start)
 		log.Info("jobs: dropped", "err", err)
 		err, ended = r.store.CompleteJob(bg, job.ID, r.opts.Owner, nil), true
 	case errors.As(err, &retry):
@@ -261,13 +264,18 @@ func (r *Runner) work(ctx context.Context, k *kindState, job *storage.Job) bool 
 		}
 		if retry.snooze {
 			attempts--
+			r.observe(k.Name, OutcomeSnooze, start)
+		} else {
+			r.observe(k.Name, OutcomeRetry, start)
 		}
 		log.Debug("jobs: again later", "at", at, "err", retry.error)
 		err = r.store.RetryJob(bg, job.ID, r.opts.Owner, attempts, at, retry.Error())
 	case job.Attempts >= k.MaxAttempts:
+		r.observe(k.Name, OutcomeFailure, start)
 		log.Warn("jobs: failed for good", "err", err)
 		err, ended = r.store.CompleteJob(bg, job.ID, r.opts.Owner, nil), true
 	default:
+		r.observe(k.Name, OutcomeRetry, start)
 		wait := k.Backoff(job.Attempts)
 		log.Debug("jobs: failed, will retry", "in", wait, "err", err)
 		err = r.store.RetryJob(bg, job.ID, r.opts.Owner, job.Attempts, r.opts.Now().Add(wait), err.Error())
@@ -280,6 +288,13 @@ func (r *Runner) work(ctx context.Context, k *kindState, job *storage.Job) bool 
 		log.Error("jobs: record outcome", "err", err)
 	}
 	return ended
+}
+
+// observe tells Options.Observe a run's outcome.
+func (r *Runner) observe(kind, outcome string, start time.Time) {
+	if r.opts.Observe != nil {
+		r.opts.Observe(kind, outcome, time.Since(start))
+	}
 }
 
 // runSafely runs the job, turning a panic into a failed run (one bad job
@@ -431,6 +446,33 @@ func (r *Runner) Drained(ctx context.Context, kinds ...string) error {
 // or not (an account's deliveries left).
 func (r *Runner) Count(ctx context.Context, kind string, ref int64) (int64, error) {
 	return r.store.CountJobs(ctx, kind, ref, time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC))
+}
+
+// Queue is one kind's jobs at a moment.
+type Queue struct {
+	Kind      string
+	Due       int64 // due now, waiting or running, in any process
+	Scheduled int64 // due later
+	Running   int   // running in this runner
+}
+
+// Queues counts the jobs of each kind this runner handles (the metrics
+// read it when scraped, not per job), in one query off the writer.
+func (r *Runner) Queues(ctx context.Context) ([]Queue, error) {
+	counts, err := r.store.CountJobsByKind(ctx, r.opts.Now())
+	if err != nil {
+		return nil, err
+	}
+	byKind := make(map[string]storage.JobCount, len(counts))
+	for _, c := range counts {
+		byKind[c.Kind] = c
+	}
+	out := make([]Queue, 0, len(r.kinds))
+	for name, k := range r.kinds {
+		c := byKind[name]
+		out = append(out, Queue{Kind: name, Due: c.Due, Scheduled: c.All - c.Due, Running: k.running()})
+	}
+	return out, nil
 }
 
 // Cancel deletes the queued (not running) jobs of kind with key: the

@@ -118,6 +118,7 @@ var publicWeb = []string{
 	"GET /avatars/original/missing.png",
 	"GET /branding.css",
 	"GET /branding/logo",
+	"GET /favicon.ico",
 	"GET /headers/original/missing.png",
 	"GET /invite/:code",    // the sign-up form with the invite's code
 	"GET /oauth/authorize", // shows the sign-in form to strangers

@@ -25,6 +25,7 @@ import (
 	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/jobs"
+	"github.com/herald-social/herald/internal/metrics"
 	"github.com/herald-social/herald/internal/push"
 	"github.com/herald-social/herald/internal/webhook"
 	"github.com/herald-social/herald/storage/sqlite"
@@ -43,6 +44,10 @@ type Server struct {
 	Echo  *echo.Echo
 	Jobs  *jobs.Runner // the background job runtime
 
+	Metrics     *metrics.Metrics // nil unless [server] metrics_listen is set (metrics.go)
+	MetricsAddr string           // where the metrics listen (tests: the port bound)
+	metricsLn   net.Listener
+
 	workers []func(ctx context.Context)
 	http    *http.Server
 
@@ -60,19 +65,25 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 		log.Warn("readable by other users: it holds private keys and secrets; chmod 700 the data directory and 600 the database files", "path", p)
 	}
 	svc := core.New(cfg, store, log)
+	svc.LogSettingSources(ctx)
 	// The one job runtime: every part registers its kinds on it while
 	// being mounted; it runs as a worker. Core's kinds (media work, the
 	// media sweeps, mail) first.
-	runner := jobs.New(store, jobs.Options{Lease: cfg.Jobs.Lease.Duration, Poll: cfg.Jobs.Poll.Duration, Log: log})
+	mx := newMetrics(cfg)
+	runner := jobs.New(store, jobs.Options{Lease: cfg.Jobs.Lease.Duration, Poll: cfg.Jobs.Poll.Duration, Log: log,
+		Observe: jobObserver(mx)})
 	svc.Jobs = runner
 	svc.RegisterJobs(runner)
-	s := &Server{Cfg: cfg, Log: log, Store: store, Svc: svc, Jobs: runner}
+	s := &Server{Cfg: cfg, Log: log, Store: store, Svc: svc, Jobs: runner, Metrics: mx}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = api.ErrorHandler(log)
 	e.IPExtractor = ipExtractor(cfg.Server.TrustedProxies)
 	// Clients add trailing slashes (Mastodon.py asks for /api/v1/instance/).
 	e.Pre(middleware.RemoveTrailingSlash())
+	if mx != nil {
+		e.Use(mx.Middleware(e)) // outermost: it sees the status every other part sets
+	}
 	e.Use(requestLog(log), recoverer(log), securityHeaders(cfg), bodyLimit(cfg), cors())
 	s.Echo = e
 
@@ -85,6 +96,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	}
 	ui.Register(e)
 	s.UI = ui
+	e.HTTPErrorHandler = ui.BrowserErrors(e.HTTPErrorHandler)
 	s.API.SessionCaller = ui.SessionCaller // the media proxy knows signed-in browsers
 	if err := s.mountFederation(ctx); err != nil {
 		store.Close()
@@ -94,6 +106,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	s.mountRealtime()
 	s.mountWebhooks()
 	s.AddWorker(runner.Run)
+	if err := s.mountMetrics(); err != nil {
+		store.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -118,8 +134,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	s.http.RegisterOnShutdown(s.API.CloseStreams) // streaming connections end at once
 	workCtx, stopWork := context.WithCancel(context.Background())
-	s.serveDebug(workCtx) // [server] debug_listen: pprof and expvar, off by default
-	debug.FreeOSMemory()  // hand back what starting up used (migrations, templates, keys)
+	s.serveDebug(workCtx)   // [server] debug_listen: pprof and expvar, off by default
+	s.serveMetrics(workCtx) // [server] metrics_listen: Prometheus, off by default
+	debug.FreeOSMemory()    // hand back what starting up used (migrations, templates, keys)
 	var wg sync.WaitGroup
 	for _, w := range s.workers {
 		wg.Add(1)

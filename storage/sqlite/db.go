@@ -21,9 +21,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 //go:embed migrations/*.sql
@@ -34,6 +36,9 @@ type Store struct {
 	w    *sql.DB // one connection: all writes
 	r    *sql.DB // read-only pool
 	path string
+
+	// The write transactions' counts, for the metrics (WriteStats).
+	writeTxs, writeWaitNs, busyErrs atomic.Int64
 }
 
 // DBFile is the database file's name inside data_dir.
@@ -205,16 +210,46 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // tx runs fn in a write transaction, committing when it returns nil.
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	start := time.Now()
 	tx, err := s.w.BeginTx(ctx, nil)
+	s.writeTxs.Add(1)
+	s.writeWaitNs.Add(int64(time.Since(start)))
 	if err != nil {
+		s.countBusy(err)
 		return err
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
+		s.countBusy(err)
 		return err
 	}
-	return tx.Commit()
+	err = tx.Commit()
+	s.countBusy(err)
+	return err
 }
+
+// countBusy counts err if it is SQLite's "database is locked": the busy
+// timeout ran out while another process (the CLI, a backup) held the lock.
+func (s *Store) countBusy(err error) {
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		if c := se.Code() & 0xff; c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED {
+			s.busyErrs.Add(1)
+		}
+	}
+}
+
+// WriteStats counts the write transactions so far, their total wait to
+// begin (for the one writer connection and SQLite's write lock: the busy
+// waits) and those that failed on a lock held too long.
+func (s *Store) WriteStats() (txs int64, wait time.Duration, busy int64) {
+	return s.writeTxs.Load(), time.Duration(s.writeWaitNs.Load()), s.busyErrs.Load()
+}
+
+// Pools are the writer's and the readers' connection pools, for their
+// statistics (open, in use, waits) in the metrics. Nothing outside this
+// package runs SQL on them.
+func (s *Store) Pools() (writer, reader *sql.DB) { return s.w, s.r }
 
 // Helpers shared by the files of this package.
 

@@ -259,6 +259,24 @@ func (s *Store) CountJobs(ctx context.Context, kind string, ref int64, dueBy tim
 	return n, wrap("count jobs", err)
 }
 
+func (s *Store) CountJobsByKind(ctx context.Context, dueBy time.Time) ([]storage.JobCount, error) {
+	// One pass over jobs_due (kind, run_at), which covers the query.
+	rows, err := s.r.QueryContext(ctx, "SELECT kind, count(*), coalesce(sum(run_at <= ?), 0) FROM jobs GROUP BY kind", ms(dueBy))
+	if err != nil {
+		return nil, wrap("count jobs by kind", err)
+	}
+	defer rows.Close()
+	var out []storage.JobCount
+	for rows.Next() {
+		var c storage.JobCount
+		if err := rows.Scan(&c.Kind, &c.All, &c.Due); err != nil {
+			return nil, wrap("count jobs by kind", err)
+		}
+		out = append(out, c)
+	}
+	return out, wrap("count jobs by kind", rows.Err())
+}
+
 func (s *Store) DeleteJobs(ctx context.Context, kind, key string) (int64, error) {
 	res, err := s.w.ExecContext(ctx, "DELETE FROM jobs WHERE kind = ? AND key = ? AND locked_by = ''", kind, key)
 	if err != nil {

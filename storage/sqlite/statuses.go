@@ -565,6 +565,50 @@ func (s *Store) Favourite(ctx context.Context, accountID, statusID int64, uri st
 	}))
 }
 
+// PendingFavourite records a favourite that waits for the remote author's
+// approval: not counted, no notification (idempotent).
+func (s *Store) PendingFavourite(ctx context.Context, accountID, statusID int64, uri string, events []model.OutboxEvent) error {
+	return wrap("pending favourite", s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO favourites (id, account_id, status_id, uri, created_at, pending_approval)
+			SELECT ?, ?, id, ?, ?, 1 FROM statuses WHERE id = ?`, id.New(), accountID, uri, ms(time.Now()), statusID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // favourited already (or the status is gone)
+		}
+		return insertEvents(ctx, tx, events)
+	}))
+}
+
+// AnswerFavourite applies the remote author's answer to the pending
+// favourite uri: accepted, it is counted; rejected, deleted. answered is
+// false when no favourite with that id waits.
+func (s *Store) AnswerFavourite(ctx context.Context, uri string, accept bool) (bool, error) {
+	answered := false
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var accountID, statusID int64
+		err := tx.QueryRowContext(ctx, "SELECT account_id, status_id FROM favourites WHERE uri = ? AND uri <> '' AND pending_approval = 1",
+			uri).Scan(&accountID, &statusID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		answered = true
+		if !accept {
+			_, err := tx.ExecContext(ctx, "DELETE FROM favourites WHERE account_id = ? AND status_id = ?", accountID, statusID)
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "UPDATE favourites SET pending_approval = 0 WHERE account_id = ? AND status_id = ?", accountID, statusID); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE statuses SET favourites_count = favourites_count + 1 WHERE id = ?", statusID)
+		return err
+	})
+	return answered, wrap("answer favourite", err)
+}
+
 // favouriteIn records a favourite inside tx; added is false when it
 // existed already.
 func favouriteIn(ctx context.Context, tx *sql.Tx, accountID, statusID int64, uri string) (added bool, err error) {
@@ -594,12 +638,16 @@ func favouriteIn(ctx context.Context, tx *sql.Tx, accountID, statusID int64, uri
 // Unfavourite removes a favourite (idempotent).
 func (s *Store) Unfavourite(ctx context.Context, accountID, statusID int64, events []model.OutboxEvent) error {
 	return wrap("unfavourite", s.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, "DELETE FROM favourites WHERE account_id = ? AND status_id = ?", accountID, statusID)
-		if err != nil {
+		var pending bool
+		err := tx.QueryRowContext(ctx, "DELETE FROM favourites WHERE account_id = ? AND status_id = ? RETURNING pending_approval",
+			accountID, statusID).Scan(&pending)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		} else if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return nil
+		if pending { // never counted; its Like is still undone
+			return insertEvents(ctx, tx, events)
 		}
 		if _, err := tx.ExecContext(ctx, "UPDATE statuses SET favourites_count = max(favourites_count - 1, 0) WHERE id = ?", statusID); err != nil {
 			return err
@@ -788,7 +836,7 @@ func (s *Store) StatusFlags(ctx context.Context, viewerID int64, ids []int64) (m
 		return out, nil
 	}
 	in := placeholders(len(ids))
-	q := `SELECT 'f', status_id FROM favourites WHERE account_id = ? AND status_id IN (` + in + `)
+	q := `SELECT 'f', status_id FROM favourites WHERE account_id = ? AND status_id IN (` + in + `) AND pending_approval = 0
 		UNION ALL SELECT 'r', reblog_of_id FROM statuses WHERE account_id = ? AND reblog_of_id IN (` + in + `)
 		UNION ALL SELECT 'b', status_id FROM bookmarks WHERE account_id = ? AND status_id IN (` + in + `)
 		UNION ALL SELECT 'p', status_id FROM pins WHERE account_id = ? AND status_id IN (` + in + `)`
@@ -876,7 +924,7 @@ func (s *Store) Descendants(ctx context.Context, statusID int64, limit int) ([]*
 // FavouritedBy pages through who favourited a status.
 func (s *Store) FavouritedBy(ctx context.Context, statusID int64, p model.Page) ([]int64, []int64, error) {
 	where, args, order, reverse := pageClause("f.id", p)
-	q := "SELECT f.account_id, f.id FROM favourites f WHERE f.status_id = ?" + where + order
+	q := "SELECT f.account_id, f.id FROM favourites f WHERE f.status_id = ? AND f.pending_approval = 0" + where + order
 	v, v2, err := queryPairs(ctx, s.r, q, reverse, append([]any{statusID}, args...)...)
 	return v, v2, wrap("favourited by", err)
 }

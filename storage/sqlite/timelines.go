@@ -271,12 +271,16 @@ func (s *Store) Bookmarks(ctx context.Context, accountID int64, p model.Page) ([
 	return v, v2, wrap("bookmarks", err)
 }
 
+// markedFilter leaves out the marks not made yet: favourites waiting for
+// a remote author's approval.
+var markedFilter = map[string]string{"favourites": " AND x.pending_approval = 0"}
+
 // markedQuery is a page of the statuses an account favourited or
 // bookmarked (table), by the mark's id; each row ends with that id.
 func markedQuery(table string, accountID int64, p model.Page) pageQuery {
 	where, args, tail, rev := pageClause("x.id", p)
 	q := `SELECT ` + statusColumns + `, x.id FROM ` + table + ` x JOIN statuses s ON s.id = x.status_id
-		WHERE x.account_id = ?` + where + tail
+		WHERE x.account_id = ?` + markedFilter[table] + where + tail
 	return pageQuery{q, append([]any{accountID}, args...), rev}
 }
 

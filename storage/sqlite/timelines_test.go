@@ -169,6 +169,7 @@ func TestPageQueriesUseIndexes(t *testing.T) {
 		{"direct", directQuery(reader, p), homeRange},
 		{"favourites", markedQuery("favourites", reader, p), "favourites_account"},
 		{"bookmarks", markedQuery("bookmarks", reader, p), "bookmarks_account"},
+		{"favourites", markedQuery("favourites", reader, p), "favourites_account"},
 		{"notifications", notificationsQuery(reader, storage.NotificationFilter{}, p), "notifications_account"},
 		{"notifications, policy and types", notificationsQuery(reader, storage.NotificationFilter{Screen: screen, ExcludeTypes: []string{"reblog"}}, p), "notifications_account"},
 	}

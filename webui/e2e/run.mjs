@@ -375,6 +375,76 @@ test("an admin manages a webhook in the console", async () => {
   await rcv.close();
 });
 
+test("choose who may reply and quote: per post and as defaults", async () => {
+  // A fresh account: its defaults change.
+  const admin = await newPage();
+  await signIn(admin, ADMIN, ADMIN_PW);
+  const link = await consoleInvite(admin);
+  await admin.context().close();
+  const page = await newPage();
+  const name = "pol" + uniq();
+  const pw = "e2e password " + uniq();
+  await signUpWithInvite(page, link, name, pw);
+  const tok = await passwordToken(name, pw);
+  const me = await api("GET", "/api/v1/accounts/verify_credentials", { token: tok });
+  const newest = async (text) => {
+    const sts = await api("GET", `/api/v1/accounts/${me.id}/statuses?limit=5`, { token: tok });
+    const st = sts.find((s) => s.content.includes(text));
+    expect(st, "post not found: " + text);
+    return st;
+  };
+  const same = (got, want) => JSON.stringify([...got].sort()) === JSON.stringify([...want].sort());
+
+  // A post only followers may reply to.
+  await page.goto(BASE + "/home");
+  await page.waitForSelector("#policy_reply");
+  expect((await page.textContent("#policy_reply option[value='']")).includes("Anyone"), "compose does not show the default");
+  await shoot(page, "compose-policy");
+  const first = "only followers answer " + uniq();
+  await page.fill("#status", first);
+  await page.selectOption("#visibility", "public");
+  await page.selectOption("#policy_reply", "followers");
+  await Promise.all([page.waitForURL(/\/home/), page.click("form[action='/statuses'] button[type=submit]")]);
+  await page.waitForSelector(".flash");
+  let st = await newest(first);
+  expect(same(st.interaction_policy.can_reply.automatic_approval, ["followers"]) && st.interaction_policy.can_reply.manual_approval.length === 0,
+    "reply policy of the post: " + JSON.stringify(st.interaction_policy.can_reply));
+
+  // The account's defaults: replies with approval, quotes by followers.
+  await page.goto(BASE + "/settings/interactions");
+  await page.waitForSelector("#policy_reply");
+  await page.selectOption("#policy_reply", "approval");
+  await page.selectOption("#policy_quote", "followers");
+  await Promise.all([page.waitForURL(/\/settings\/interactions$/), page.click("form[action='/settings/interactions'] button[type=submit]")]);
+  await page.waitForSelector(".flash");
+  expect(await page.inputValue("#policy_reply") === "approval" && await page.inputValue("#policy_quote") === "followers" &&
+    await page.inputValue("#policy_favourite") === "public", "settings not kept");
+  await shoot(page, "settings-interactions");
+  const defaults = await api("GET", "/api/v1/interaction_policies/defaults", { token: tok });
+  expect(same(defaults.public.can_reply.manual_approval, ["public"]) && same(defaults.public.can_quote.automatic_approval, ["followers"]),
+    "defaults through the API: " + JSON.stringify(defaults.public));
+
+  // A new post with no choice gets them.
+  await page.goto(BASE + "/home");
+  await page.waitForSelector("#policy_reply");
+  expect((await page.textContent("#policy_reply option[value='']")).includes("if you approve"), "compose shows the old default");
+  const second = "default policy " + uniq();
+  await page.fill("#status", second);
+  await page.selectOption("#visibility", "public");
+  await Promise.all([page.waitForURL(/\/home/), page.click("form[action='/statuses'] button[type=submit]")]);
+  await page.waitForSelector(".flash");
+  st = await newest(second);
+  expect(same(st.interaction_policy.can_reply.manual_approval, ["public"]) && !st.interaction_policy.can_reply.automatic_approval.includes("public") &&
+    same(st.interaction_policy.can_quote.automatic_approval, ["followers"]), "new post's policy: " + JSON.stringify(st.interaction_policy));
+  expect(st.quote_approval.automatic.includes("followers"), "quote_approval: " + JSON.stringify(st.quote_approval));
+  const creds = await api("GET", "/api/v1/accounts/verify_credentials", { token: tok });
+  expect(creds.source.quote_policy === "followers", "source[quote_policy] " + creds.source.quote_policy);
+  await expectOK(await page.goto(BASE + "/requests"), "/requests");
+  await shoot(page, "requests");
+  expect(page.external.length === 0, "loaded from outside the instance: " + page.external.join(", "));
+  await page.context().close();
+});
+
 let passed = 0, failed = 0;
 for (const t of tests) {
   const start = Date.now();
