@@ -222,3 +222,64 @@ func itoa(n int64) string {
 	}
 	return string(b)
 }
+
+// A moderator takes down a reported post: it is deleted here and on the
+// servers that had it, marked sensitive elsewhere; its author's warning
+// keeps what the posts said; the report is resolved.
+func TestModeratorTakesDownAReportedPost(t *testing.T) {
+	ctx := context.Background()
+	A, B := startHerald(t), startHerald(t)
+	ann := A.user(t, "ann", false)
+	ben := B.user(t, "ben", false)
+	A.admin(t, "boss")
+	followAcross(t, B, ben, A, "ann")
+	doxx := post(t, A, ann, core.PostParams{Text: "Resident Jane Doe, 12 High St, case 4711", Visibility: "public"})
+	other := post(t, A, ann, core.PostParams{Text: "a picture of the fair", Visibility: "public"})
+	testutil.Eventually(t, 15*time.Second, "ann's posts on B", func() bool { return B.byURI(doxx.URI) != nil && B.byURI(other.URI) != nil })
+
+	reporter := A.user(t, "rita", false)
+	r, err := A.svc.CreateReport(ctx, reporter, core.ReportParams{AccountID: ann.Account.ID, StatusIDs: []int64{doxx.ID}, Comment: "personal data"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := A.Token(t, "boss", "admin:read admin:write")
+	var w struct {
+		Action    string   `json:"action"`
+		Text      string   `json:"text"`
+		StatusIDs []string `json:"status_ids"`
+	}
+	A.JSON(t, "POST", "/api/v1/admin/status_actions", token, map[string]any{"type": "delete", "report_id": itoa(r.ID),
+		"text": "Personal data of a resident"}, 200, &w)
+	if w.Action != "delete_statuses" || len(w.StatusIDs) != 1 || w.StatusIDs[0] != itoa(doxx.ID) {
+		t.Fatalf("warning: %+v", w)
+	}
+	if _, err := A.Srv.Store.StatusByID(ctx, doxx.ID); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("the post is still here: %v", err)
+	}
+	testutil.Eventually(t, 15*time.Second, "the Delete reaches B", func() bool { return B.byURI(doxx.URI) == nil })
+	rep, err := A.Srv.Store.ReportByID(ctx, r.ID)
+	if err != nil || rep.ActionTakenAt == nil {
+		t.Fatalf("report not resolved: %+v %v", rep, err)
+	}
+	ws, err := A.Srv.Store.AccountWarnings(ctx, ann.Account.ID, model.Page{Limit: 5})
+	if err != nil || len(ws) != 1 || len(ws[0].Statuses) != 1 || ws[0].Statuses[0].Content == "" || ws[0].Text != "Personal data of a resident" {
+		t.Fatalf("the warning does not keep the post: %+v %v", ws, err)
+	}
+
+	// Marking sensitive: an edit that federates.
+	A.JSON(t, "POST", "/api/v1/admin/status_actions", token, map[string]any{"type": "mark_as_sensitive",
+		"status_ids": []string{itoa(other.ID)}}, 200, nil)
+	testutil.Eventually(t, 15*time.Second, "the post sensitive on B", func() bool {
+		st := B.byURI(other.URI)
+		return st != nil && st.Sensitive
+	})
+
+	// Refusals: a user without Manage Reports, posts of two accounts, no posts.
+	A.JSON(t, "POST", "/api/v1/admin/status_actions", A.Token(t, "rita", "admin:read admin:write"), map[string]any{"type": "delete",
+		"status_ids": []string{itoa(other.ID)}}, 403, nil)
+	mine := post(t, A, reporter, core.PostParams{Text: "mine", Visibility: "public"})
+	A.JSON(t, "POST", "/api/v1/admin/status_actions", token, map[string]any{"type": "delete",
+		"status_ids": []string{itoa(other.ID), itoa(mine.ID)}}, 422, nil)
+	A.JSON(t, "POST", "/api/v1/admin/status_actions", token, map[string]any{"type": "delete"}, 422, nil)
+	A.JSON(t, "POST", "/api/v1/admin/status_actions", token, map[string]any{"type": "explode", "status_ids": []string{itoa(mine.ID)}}, 422, nil)
+}

@@ -60,6 +60,9 @@ func (a *API) registerAdmin(e *echo.Echo) {
 	a.adminRoute(e, get, "/api/v1/admin/accounts/:id", rAcc, a.adminGetAccount)
 	a.adminRoute(e, del, "/api/v1/admin/accounts/:id", wAcc, a.adminDeleteAccount)
 	a.adminRoute(e, post, "/api/v1/admin/accounts/:id/action", wAcc, a.adminAccountAction)
+	// Herald's own: take down posts (delete or mark sensitive), from a
+	// report or the account's page; Mastodon does it in its web console.
+	a.adminRoute(e, post, "/api/v1/admin/status_actions", wRep, a.adminStatusAction)
 	for _, op := range []string{"approve", "reject", "enable", "unsilence", "unsuspend", "unsensitive"} {
 		a.adminRoute(e, post, "/api/v1/admin/accounts/:id/"+op, wAcc, a.adminAccountState(op))
 	}
@@ -260,6 +263,31 @@ func (a *API) adminAccountAction(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{})
+}
+
+func (a *API) adminStatusAction(c echo.Context) error {
+	p, err := params(c)
+	if err != nil {
+		return err
+	}
+	reportID, err := p.ID("report_id")
+	if err != nil {
+		return err
+	}
+	var ids []int64
+	for _, s := range p.Strings("status_ids") {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id <= 0 {
+			return herr.Unprocessable("Validation failed: status_ids must be post ids")
+		}
+		ids = append(ids, id)
+	}
+	w, err := a.svc.StatusAction(c.Request().Context(), caller(c), core.StatusActionParams{Type: p.String("type"), StatusIDs: ids,
+		ReportID: reportID, Text: p.String("text"), SendEmail: p.BoolOr("send_email_notification", true)})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, a.warnings(c.Request().Context(), []*model.AccountWarning{w})[0])
 }
 
 func (a *API) adminAccountState(op string) echo.HandlerFunc {

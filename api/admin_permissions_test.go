@@ -38,6 +38,11 @@ var adminRoutePermissions = func() map[string][]core.Permission {
 	for _, op := range []string{"approve", "reject", "enable", "unsilence", "unsuspend", "unsensitive"} {
 		m["POST /api/v1/admin/accounts/:id/"+op] = []core.Permission{users}
 	}
+	// Team access (delegations) of an account.
+	for _, r := range []string{"GET /api/v1/admin/accounts/:id/delegations", "POST /api/v1/admin/accounts/:id/delegations",
+		"DELETE /api/v1/admin/accounts/:id/delegations/:member_id", "GET /api/v1/admin/accounts/:id/delegations/log"} {
+		m[r] = []core.Permission{users}
+	}
 	for _, r := range []string{"GET /api/v1/admin/reports", "GET /api/v1/admin/reports/:id", "PUT /api/v1/admin/reports/:id",
 		"POST /api/v1/admin/reports/:id/assign_to_self", "POST /api/v1/admin/reports/:id/unassign", "POST /api/v1/admin/reports/:id/resolve",
 		"POST /api/v1/admin/reports/:id/reopen", "GET /api/v1/admin/reports/:id/notes", "POST /api/v1/admin/reports/:id/notes",
@@ -75,6 +80,9 @@ var adminRoutePermissions = func() map[string][]core.Permission {
 		m["POST /api/v1/admin/webhooks/:id/"+op] = []core.Permission{core.PermManageWebhooks}
 	}
 	m["GET /api/v1/admin/webhooks/:id/deliveries"] = []core.Permission{core.PermManageWebhooks}
+	m["GET /api/v1/admin/sso"] = []core.Permission{users}
+	m["GET /api/v1/admin/sso/links"] = []core.Permission{users}
+	m["DELETE /api/v1/admin/sso/links/:id"] = []core.Permission{users}
 	return m
 }()
 

@@ -157,6 +157,8 @@ func (a *API) RenderWebhook(ctx context.Context, send *core.WebhookSend) ([]byte
 			return nil, errors.New("webhook: the status cannot be rendered")
 		}
 		ev.Object = st
+	case send.Delegation != nil:
+		ev.Object = a.delegationEvent(send.Delegation)
 	default:
 		return nil, errors.New("webhook: nothing to render for " + send.Delivery.Event)
 	}

@@ -183,6 +183,11 @@ func (a *API) authenticate(acc Access) echo.MiddlewareFunc {
 				return herr.Forbidden("This action is outside the authorized scopes")
 			}
 			c.Set(callerKey, cl)
+			if cl.Delegated() {
+				// Every successful write of a member acting for an account
+				// is logged, before its answer is sent.
+				c.Response().Before(func() { a.recordDelegated(c, cl) })
+			}
 			return next(c)
 		}
 	}

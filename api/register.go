@@ -24,4 +24,6 @@ func (a *API) Register(e *echo.Echo) {
 	a.registerConversations(e)
 	a.registerMedia(e)
 	a.registerAdminWebhooks(e)
+	a.registerAdminSSO(e)
+	a.registerDelegations(e)
 }

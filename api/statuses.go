@@ -105,6 +105,7 @@ func (a *API) postStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	setObject(c, "statuses", st.ID)
 	return a.respondStatus(c, st)
 }
 

@@ -90,5 +90,6 @@ type Store interface {
 	Realtime
 	Jobs
 	Webhooks
+	Delegations
 	Close() error
 }

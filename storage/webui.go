@@ -15,6 +15,9 @@ type WebSession struct {
 	UserAgent  string
 	CreatedAt  time.Time
 	LastSeenAt time.Time
+	// ActingID: the account this session acts for through a delegation
+	// (the web client's account switcher); 0 for its own user.
+	ActingID int64
 }
 
 // TwoFactor is a user's TOTP set-up.

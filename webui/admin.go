@@ -42,6 +42,21 @@ func formID(c echo.Context, name string) int64 {
 
 func ptr[T any](v T) *T { return &v }
 
+// formIDs reads the ids a form's checkboxes send under name.
+func formIDs(c echo.Context, name string) []int64 {
+	form, _ := c.FormParams()
+	var ids []int64
+	for _, v := range form[name] {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil && id > 0 {
+			ids = append(ids, id)
+		}
+	}
+	return ids
+}
+
+// postActions are the console's names of the actions on posts.
+var postActions = map[string]string{"delete_statuses": "delete", "mark_statuses_as_sensitive": "mark_as_sensitive"}
+
 func (w *UI) adminDashboard(c echo.Context) error {
 	d, err := w.svc.AdminDashboard(c.Request().Context(), w.caller(c))
 	if err != nil && herr.As(err).Status != http.StatusForbidden {
@@ -194,7 +209,9 @@ func (w *UI) adminReports(c echo.Context) error {
 	return w.admin(c, "reports", "Reports", page{"Reports": reportRows(v), "Resolved": resolved})
 }
 
-func (w *UI) adminReport(c echo.Context) error {
+func (w *UI) adminReport(c echo.Context) error { return w.adminReportPage(c, nil) }
+
+func (w *UI) adminReportPage(c echo.Context, d page) error {
 	ctx := c.Request().Context()
 	cl := w.caller(c)
 	r, err := w.svc.AdminReport(ctx, cl, idParam(c))
@@ -219,8 +236,11 @@ func (w *UI) adminReport(c echo.Context) error {
 			rules = append(rules, rule)
 		}
 	}
-	return w.admin(c, "report", "Report #"+c.Param("id"), page{"R": reportRows(v)[0], "Notes": notes,
-		"NoteAccounts": noteAccs, "Statuses": w.items(&posts, nil), "Rules": rules})
+	if d == nil {
+		d = page{}
+	}
+	d["R"], d["Notes"], d["NoteAccounts"], d["Statuses"], d["Rules"] = reportRows(v)[0], notes, noteAccs, w.items(&posts, nil), rules
+	return w.admin(c, "report", "Report #"+c.Param("id"), d)
 }
 
 func (w *UI) adminReportSubmit(c echo.Context) error {
@@ -249,6 +269,16 @@ func (w *UI) adminReportSubmit(c echo.Context) error {
 			msg = "Note added and report resolved."
 		}
 	case "action":
+		if postAction, ok := postActions[c.FormValue("type")]; ok {
+			chosen := formIDs(c, "status_ids")
+			if len(chosen) == 0 { // none ticked is not "all of the report's"
+				return w.formFailed(c, herr.Unprocessable("Choose the posts to act on."), w.adminReportPage)
+			}
+			_, err = w.svc.StatusAction(ctx, cl, core.StatusActionParams{Type: postAction, ReportID: id, StatusIDs: chosen,
+				Text: c.FormValue("text"), SendEmail: c.FormValue("send_email") != ""})
+			msg = "Action taken on the posts; the report is resolved."
+			break
+		}
 		var r *model.Report
 		if r, err = w.svc.AdminReport(ctx, cl, id); err == nil {
 			err = w.svc.AccountAction(ctx, cl, r.TargetAccountID, core.AccountActionParams{Type: c.FormValue("type"), ReportID: id,
@@ -259,7 +289,7 @@ func (w *UI) adminReportSubmit(c echo.Context) error {
 		return w.errorPage(c, http.StatusNotFound, "Not found", "No such action.")
 	}
 	if err != nil {
-		return w.fail(c, err)
+		return w.formFailed(c, err, w.adminReportPage)
 	}
 	return w.done(c, back, msg)
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -24,8 +25,8 @@ func (w *UI) signInPage(c echo.Context) error {
 	if w.currentUser(c) != nil {
 		return c.Redirect(http.StatusSeeOther, safeReturn(c.QueryParam("return_to")))
 	}
-	return w.render(c, http.StatusOK, "sign_in", page{"Title": "Sign in", "ReturnTo": safeReturn(c.QueryParam("return_to")),
-		"CanSignUp": w.canSignUp(c)})
+	return w.render(c, http.StatusOK, "sign_in", w.signInData(c, page{"Title": "Sign in", "ReturnTo": safeReturn(c.QueryParam("return_to")),
+		"CanSignUp": w.canSignUp(c)}))
 }
 
 func (w *UI) canSignUp(c echo.Context) bool {
@@ -36,8 +37,8 @@ func (w *UI) signInSubmit(c echo.Context) error {
 	ctx := c.Request().Context()
 	returnTo := safeReturn(c.FormValue("return_to"))
 	again := func(status int, msg string) error {
-		return w.render(c, status, "sign_in", page{"Title": "Sign in", "ReturnTo": returnTo,
-			"Error": msg, "Login": c.FormValue("username"), "CanSignUp": w.canSignUp(c)})
+		return w.render(c, status, "sign_in", w.signInData(c, page{"Title": "Sign in", "ReturnTo": returnTo,
+			"Error": msg, "Login": c.FormValue("username"), "CanSignUp": w.canSignUp(c)}))
 	}
 	if r := signInLimiter.AllowIP(c.RealIP(), time.Now()); !r.Allowed {
 		return again(http.StatusTooManyRequests, "Too many attempts. Please wait a few minutes.")
@@ -108,7 +109,9 @@ func (w *UI) signOutPage(c echo.Context) error {
 }
 
 func (w *UI) signOutSubmit(c echo.Context) error {
-	w.signOut(c)
+	if next := w.signOut(c); next != "" {
+		return c.Redirect(http.StatusSeeOther, next)
+	}
 	return c.Redirect(http.StatusSeeOther, "/")
 }
 
@@ -339,16 +342,21 @@ func (w *UI) authorizePage(c echo.Context) error {
 	}
 	cl := w.caller(c)
 	if cl == nil {
-		return w.render(c, http.StatusOK, "sign_in", page{"Title": "Sign in",
-			"ReturnTo": "/oauth/authorize?" + c.Request().URL.RawQuery, "AppName": req.App.Name})
+		return w.render(c, http.StatusOK, "sign_in", w.signInData(c, page{"Title": "Sign in",
+			"ReturnTo": "/oauth/authorize?" + c.Request().URL.RawQuery, "AppName": req.App.Name}))
 	}
 	type scope struct{ Name, Text string }
 	var scopes []scope
 	for _, s := range req.Scopes {
 		scopes = append(scopes, scope{s, scopeText(s)})
 	}
+	// A member of shared accounts chooses which one the app acts for.
+	ds, err := w.svc.MyDelegations(c.Request().Context(), cl)
+	if err != nil {
+		return w.errorPage(c, http.StatusInternalServerError, "An error has occurred", herr.As(err).Msg)
+	}
 	return w.render(c, http.StatusOK, "authorize", page{"Title": "Authorise", "App": req.App,
-		"Scopes": scopes, "Hidden": authHidden(req), "Username": cl.Account.Username})
+		"Scopes": scopes, "Hidden": authHidden(req), "Username": cl.Account.Username, "Delegations": ds})
 }
 
 func (w *UI) authorizeSubmit(c echo.Context) error {
@@ -365,7 +373,13 @@ func (w *UI) authorizeSubmit(c echo.Context) error {
 		return c.Redirect(http.StatusFound, withQuery(req.RedirectURI, url.Values{"error": {"access_denied"},
 			"error_description": {"The resource owner or authorization server denied the request."}, "state": optional(state)}))
 	}
-	code, err := w.svc.IssueCode(c.Request().Context(), req.App, u.ID, req.RedirectURI, req.Scopes,
+	var actAs int64
+	if v := c.FormValue("act_as"); v != "" {
+		if actAs, err = strconv.ParseInt(v, 10, 64); err != nil || actAs < 0 {
+			return w.errorPage(c, http.StatusBadRequest, "An error has occurred", "Choose an account to act as.")
+		}
+	}
+	code, err := w.svc.IssueCodeAs(c.Request().Context(), req.App, u.ID, actAs, req.RedirectURI, req.Scopes,
 		req.CodeChallenge, req.CodeChallengeMethod)
 	if err != nil {
 		return w.errorPage(c, http.StatusBadRequest, "An error has occurred", herr.As(err).Msg)

@@ -106,7 +106,7 @@ func nextLink(c echo.Context, tl *core.Timeline) string {
 }
 
 func (w *UI) timelinePage(c echo.Context, title string, tl *core.Timeline, empty string) error {
-	cl := w.caller(c)
+	cl := w.actor(c)
 	u := cl.User
 	return w.render(c, http.StatusOK, "timeline", page{"Title": title, "Heading": title, "Items": w.items(tl.View, cl),
 		"Next": nextLink(c, tl), "Compose": true, "DefaultVisibility": u.DefaultVisibility, "Empty": empty,
@@ -119,7 +119,7 @@ func (w *UI) homeTimeline(c echo.Context) error {
 	if err != nil {
 		return w.fail(c, err)
 	}
-	tl, err := w.svc.HomeTimeline(c.Request().Context(), w.caller(c), pg)
+	tl, err := w.svc.HomeTimeline(c.Request().Context(), w.actor(c), pg)
 	if err != nil {
 		return w.fail(c, err)
 	}
@@ -131,7 +131,7 @@ func (w *UI) localTimeline(c echo.Context) error {
 	if err != nil {
 		return w.fail(c, err)
 	}
-	tl, err := w.svc.PublicTimeline(c.Request().Context(), w.caller(c), true, false, false, pg)
+	tl, err := w.svc.PublicTimeline(c.Request().Context(), w.actor(c), true, false, false, pg)
 	if err != nil {
 		return w.fail(c, err)
 	}
@@ -149,7 +149,7 @@ type NoteItem struct {
 }
 
 func (w *UI) notificationsPage(c echo.Context) error {
-	cl := w.caller(c)
+	cl := w.actor(c)
 	pg, err := pageParams(c)
 	if err != nil {
 		return w.fail(c, err)
@@ -201,7 +201,7 @@ type RequestItem struct {
 // requestsPage lists the interactions waiting for the user's approval
 // (core's interaction requests; GoToSocial's /api/v1/interaction_requests).
 func (w *UI) requestsPage(c echo.Context) error {
-	cl := w.caller(c)
+	cl := w.actor(c)
 	pg, err := pageParams(c)
 	if err != nil {
 		return w.fail(c, err)
@@ -249,9 +249,10 @@ func (w *UI) requestAnswer(c echo.Context) error {
 	default:
 		return w.errorPage(c, http.StatusNotFound, "Not found", "No such action.")
 	}
-	if _, err := w.svc.AnswerInteractionRequest(c.Request().Context(), w.caller(c), id, accept); err != nil {
+	if _, err := w.svc.AnswerInteractionRequest(c.Request().Context(), w.actor(c), id, accept); err != nil {
 		return w.fail(c, err)
 	}
+	w.recordActing(c, w.actor(c), "interaction_requests", id)
 	msg := "Rejected."
 	if accept {
 		msg = "Approved."
@@ -264,7 +265,7 @@ const maxComposeMedia = 4
 // compose posts a status from the form (multipart when media is attached).
 func (w *UI) compose(c echo.Context) error {
 	ctx := c.Request().Context()
-	cl := w.caller(c)
+	cl := w.actor(c)
 	back := safeReturn(c.FormValue("return_to"))
 	if back == "/" {
 		back = "/home"
@@ -326,6 +327,7 @@ func (w *UI) compose(c echo.Context) error {
 		}
 		return w.errorPage(c, he.Status, "Not posted", he.Msg+" Go back to keep your text.")
 	}
+	w.recordActing(c, cl, "statuses", st.ID)
 	msg := "Posted."
 	if st.PendingApproval {
 		msg = "Sent: the author you answer must approve it before others see it."
@@ -340,7 +342,7 @@ func (w *UI) compose(c echo.Context) error {
 // unbookmark, pin, unpin and delete.
 func (w *UI) statusAction(c echo.Context) error {
 	ctx := c.Request().Context()
-	cl := w.caller(c)
+	cl := w.actor(c)
 	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
 	if err != nil {
 		return w.errorPage(c, http.StatusNotFound, "Not found", "No such post.")
@@ -385,6 +387,7 @@ func (w *UI) statusAction(c echo.Context) error {
 	if err != nil {
 		return w.fail(c, err)
 	}
+	w.recordActing(c, cl, "statuses", id)
 	if back == "/" {
 		back = "/home"
 	}

@@ -101,3 +101,18 @@ func roleName(r *model.Role) string {
 	}
 	return r.Name
 }
+
+// excerpt shortens plain text to at most n characters, on a word boundary
+// where one is near.
+func excerpt(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	cut := string(r[:n])
+	if i := strings.LastIndex(cut, " "); i > n/2 {
+		cut = cut[:i]
+	}
+	return cut + "…"
+}

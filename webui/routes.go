@@ -21,13 +21,17 @@ const (
 	CSRFSession Access = "csrf+session" // a form from a signed-in user
 	Staff       Access = "staff"        // a signed-in staff user (core's Permission.IsStaff; GET pages)
 	CSRFStaff   Access = "csrf+staff"   // a console form
+	// Signed is a POST from another server that carries its own signed
+	// token, which the handler verifies (the provider's back-channel
+	// logout); no cookie, no CSRF token.
+	Signed Access = "signed"
 )
 
 // NeedsCSRF reports whether the access rule checks the CSRF token.
 func (a Access) NeedsCSRF() bool { return strings.HasPrefix(string(a), "csrf") }
 
 // NeedsSession reports whether the access rule needs a signed-in user.
-func (a Access) NeedsSession() bool { return a != Public && a != CSRF }
+func (a Access) NeedsSession() bool { return a != Public && a != CSRF && a != Signed }
 
 // Route is one web UI route.
 type Route struct {
@@ -80,6 +84,9 @@ func (w *UI) routeTable() []Route {
 	post("/auth/sign_out", CSRF, w.signOutSubmit)
 	get("/auth/sign_up", Public, w.signUpPage)
 	post("/auth/sign_up", CSRF, w.signUpSubmit)
+	post("/auth/oidc", CSRF, w.ssoStart)
+	get("/auth/oidc/callback", Public, w.ssoCallback)
+	post("/auth/oidc/backchannel_logout", Signed, w.ssoBackChannelLogout)
 	get("/auth/password/new", Public, w.passwordNewPage)
 	post("/auth/password/new", CSRF, w.passwordNewSubmit)
 	// The links of invites and mails (core's InviteURL, ConfirmationURL, PasswordResetURL).
@@ -101,6 +108,7 @@ func (w *UI) routeTable() []Route {
 	post("/requests/:id/:op", CSRFSession, w.requestAnswer)
 	post("/statuses", CSRFSession, w.compose)
 	post("/statuses/:id/:op", CSRFSession, w.statusAction)
+	post("/switch_account", CSRFSession, w.switchAccount)
 
 	// Settings.
 	get("/settings", Session, func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/settings/profile") })
@@ -118,6 +126,9 @@ func (w *UI) routeTable() []Route {
 	post("/settings/apps/:id/revoke", CSRFSession, w.settingsAppRevoke)
 	get("/settings/sessions", Session, w.settingsSessions)
 	post("/settings/sessions/:id/revoke", CSRFSession, w.settingsSessionRevoke)
+	get("/settings/delegations", Session, w.settingsDelegations)
+	post("/settings/delegations", CSRFSession, w.settingsDelegationSubmit)
+	post("/settings/delegations/:member_id/revoke", CSRFSession, w.settingsDelegationSubmit)
 	get("/settings/export", Session, w.settingsExport)
 	get("/settings/export/:file", Session, w.settingsExportFile)
 	post("/settings/export/archive", CSRFSession, w.settingsExportArchive)
@@ -128,6 +139,9 @@ func (w *UI) routeTable() []Route {
 	get("/admin/accounts/:id", Staff, w.adminAccount)
 	post("/admin/accounts/:id/:op", CSRFStaff, w.adminAccountSubmit)
 	post("/admin/accounts/:id/export", CSRFStaff, w.adminAccountExport)
+	get("/admin/accounts/:id/delegations", Staff, w.adminDelegations)
+	post("/admin/accounts/:id/delegations", CSRFStaff, w.adminDelegationSubmit)
+	post("/admin/accounts/:id/delegations/:member_id/revoke", CSRFStaff, w.adminDelegationSubmit)
 	get("/admin/invites", Staff, w.adminInvites)
 	post("/admin/invites", CSRFStaff, w.adminInviteCreate)
 	post("/admin/invites/:id/revoke", CSRFStaff, w.adminInviteRevoke)
@@ -149,6 +163,8 @@ func (w *UI) routeTable() []Route {
 	get("/admin/webhooks", Staff, w.adminWebhooks)
 	post("/admin/webhooks", CSRFStaff, w.adminWebhookCreate)
 	get("/admin/webhooks/:id", Staff, w.adminWebhook)
+	get("/admin/sso", Staff, w.adminSSO)
+	post("/admin/sso/links/:id/unlink", CSRFStaff, w.adminSSOUnlink)
 	post("/admin/webhooks/:id/:op", CSRFStaff, w.adminWebhookSubmit)
 	return rs
 }

@@ -57,11 +57,16 @@ func (w *UI) parseJWT(ctx context.Context, raw, audience string) (*jwt.Registere
 // signIn starts a server-side session and sets the session cookie: a JWT
 // naming the user and carrying the session's secret id.
 func (w *UI) signIn(c echo.Context, u *model.User) error {
-	ctx := c.Request().Context()
-	sid, err := w.svc.StartWebSession(ctx, u, c.RealIP(), c.Request().UserAgent())
+	sid, err := w.svc.StartWebSession(c.Request().Context(), u, c.RealIP(), c.Request().UserAgent())
 	if err != nil {
 		return err
 	}
+	return w.setSession(c, u, sid)
+}
+
+// setSession sets the cookie of a session just started.
+func (w *UI) setSession(c echo.Context, u *model.User, sid string) error {
+	ctx := c.Request().Context()
 	now := time.Now()
 	signed, err := w.signJWT(ctx, jwt.RegisteredClaims{
 		Subject:   strconv.FormatInt(u.ID, 10),
@@ -80,13 +85,19 @@ func (w *UI) signIn(c echo.Context, u *model.User) error {
 	return nil
 }
 
-func (w *UI) signOut(c echo.Context) {
+// signOut ends the browser's session. For a session started through the
+// single sign-on provider it returns the provider's logout URL, where the
+// browser goes next (RP-initiated logout); else "".
+func (w *UI) signOut(c echo.Context) string {
+	next := ""
 	if ck, err := c.Cookie(w.cookieName(sessionCookie)); err == nil {
 		if claims, ok := w.parseJWT(c.Request().Context(), ck.Value, "session"); ok {
+			next = w.svc.SSOLogoutURL(c.Request().Context(), claims.ID)
 			w.svc.EndWebSession(c.Request().Context(), claims.ID)
 		}
 	}
 	c.SetCookie(w.cookie(sessionCookie, "", -time.Hour))
+	return next
 }
 
 // setPending remembers, for a few minutes, who gave a right password and
@@ -155,6 +166,9 @@ type session struct {
 	caller *core.Caller
 	id     int64
 	csrf   string // the session's CSRF token
+	// acting: the account the web client acts as, when the user switched
+	// to one they are a member of (delegations.go); nil otherwise.
+	acting *core.Caller
 }
 
 func (w *UI) session(c echo.Context) *session {
@@ -185,7 +199,11 @@ func (w *UI) loadSession(c echo.Context) *session {
 	if err != nil {
 		return nil
 	}
-	return &session{caller: cl, id: ws.ID, csrf: csrf}
+	acting, err := w.svc.ActingCaller(ctx, cl, ws)
+	if err != nil {
+		return nil
+	}
+	return &session{caller: cl, id: ws.ID, csrf: csrf, acting: acting}
 }
 
 // caller returns the signed-in caller, or nil.

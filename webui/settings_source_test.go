@@ -1,6 +1,7 @@
 package webui_test
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/url"
@@ -184,5 +185,44 @@ func TestConsoleLabels(t *testing.T) {
 	}
 	if strings.Contains(account, `"></option>`) {
 		t.Errorf("a role without a label in the role menu")
+	}
+}
+
+// A moderator deletes a reported post from the report's page.
+func TestConsoleDeletesAReportedPost(t *testing.T) {
+	ts := server.StartTest(t)
+	ts.CreateUser(t, "alice", "user")
+	ts.CreateUser(t, "rita", "user")
+	ts.CreateUser(t, "mod", "moderator")
+	alice, _ := ts.Srv.Svc.LocalAccount(context.Background(), "alice")
+	var st, keep struct{ ID string }
+	atok := ts.Token(t, "alice", "write")
+	ts.JSON(t, "POST", "/api/v1/statuses", atok, map[string]any{"status": "Jane Doe lives at 12 High St"}, 200, &st)
+	ts.JSON(t, "POST", "/api/v1/statuses", atok, map[string]any{"status": "fine post"}, 200, &keep)
+	var rep struct{ ID string }
+	ts.JSON(t, "POST", "/api/v1/reports", ts.Token(t, "rita", "write"), map[string]any{"account_id": strconv.FormatInt(alice.ID, 10),
+		"status_ids": []string{st.ID, keep.ID}, "comment": "personal data"}, 200, &rep)
+	b := newBrowser(t, ts)
+	b.signIn("mod")
+	_, body := b.do("GET", "/admin/reports/"+rep.ID, nil)
+	if !strings.Contains(body, `value="delete_statuses"`) || !strings.Contains(body, `name="status_ids" value="`+st.ID+`"`) {
+		t.Fatalf("no post actions on the report page:\n%s", body)
+	}
+	if code, _ := b.do("POST", "/admin/reports/"+rep.ID+"/action", url.Values{"type": {"delete_statuses"}}); code != 422 {
+		t.Fatalf("no post chosen: %d", code)
+	}
+	if code, body := b.do("POST", "/admin/reports/"+rep.ID+"/action", url.Values{"type": {"delete_statuses"}, "status_ids": {st.ID},
+		"text": {"personal data of a resident"}}); code >= 400 {
+		t.Fatalf("delete from the report: %d %s", code, body)
+	}
+	rtok := ts.Token(t, "alice", "read")
+	ts.JSON(t, "GET", "/api/v1/statuses/"+st.ID, rtok, nil, 404, nil)
+	ts.JSON(t, "GET", "/api/v1/statuses/"+keep.ID, rtok, nil, 200, nil)
+	var warnings []struct {
+		Action string `json:"action"`
+	}
+	ts.JSON(t, "GET", "/api/v1/account_warnings", ts.Token(t, "alice", "read"), nil, 200, &warnings)
+	if len(warnings) != 1 || warnings[0].Action != "delete_statuses" {
+		t.Fatalf("alice's warnings: %+v", warnings)
 	}
 }

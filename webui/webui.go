@@ -127,6 +127,7 @@ func (w *UI) funcs() template.FuncMap {
 		"auditAction":      auditAction,
 		"auditTarget":      auditTarget,
 		"roleName":         roleName,
+		"excerpt":          excerpt,
 		// formval is a field's value: what was typed when the page shows
 		// the form posted to action again after an error, else current
 		// (also for a field the form did not send, such as a disabled one).
@@ -231,8 +232,9 @@ func (w *UI) funcs() template.FuncMap {
 		"st": func(root page, it Item) map[string]any {
 			return map[string]any{"It": it, "Me": root["Me"], "CSRF": root["CSRF"], "Path": root["Path"]}
 		},
-		"join":   strings.Join,
-		"fields": strings.Fields,
+		"join":     strings.Join,
+		"fields":   strings.Fields,
+		"permText": delegationPermText,
 	}
 }
 
@@ -283,6 +285,7 @@ func (w *UI) render(c echo.Context, status int, name string, data page) error {
 		perms, _, _ := w.svc.PermissionsOf(ctx, cl.User)
 		data["Perms"] = perms
 		data["Staff"] = perms.IsStaff()
+		w.switcherData(c, cl, data)
 	}
 	if f := w.flash(c); f != "" {
 		data["Flash"] = f

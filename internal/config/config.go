@@ -7,9 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +32,7 @@ type Config struct {
 	Media        Media        `toml:"media"`
 	Jobs         Jobs         `toml:"jobs"`
 	Interactions Interactions `toml:"interactions"`
+	OIDC         OIDC         `toml:"oidc"`
 	Log          Log          `toml:"log"`
 
 	// Sources names where each key that is not at its default was set,
@@ -44,6 +47,53 @@ type Config struct {
 // SourceOf says where key ("registration.mode") was set: the config file
 // or the environment, or "" for the embedded default.
 func (c Config) SourceOf(key string) string { return c.Sources[key] }
+
+// OIDC is single sign-on with the organisation's OpenID Connect provider.
+type OIDC struct {
+	Enabled bool `toml:"enabled"`
+	// Name is the provider's name on the sign-in page ("Sign in with ...").
+	Name         string   `toml:"name"`
+	Issuer       string   `toml:"issuer"`
+	ClientID     string   `toml:"client_id"`
+	ClientSecret string   `toml:"client_secret"`
+	Scopes       []string `toml:"scopes"`
+	// UsernameClaim names the claim that proposes the username of an
+	// account made on first sign-in.
+	UsernameClaim string `toml:"username_claim"`
+	// AllowedEmailDomains, when not empty: only verified addresses at these
+	// domains (or their subdomains) may sign in.
+	AllowedEmailDomains []string `toml:"allowed_email_domains"`
+	// AssumeEmailVerified treats the provider's addresses as verified
+	// when its ID tokens carry no email_verified claim (providers that
+	// issue the addresses themselves, such as Entra ID).
+	AssumeEmailVerified bool `toml:"assume_email_verified"`
+	// GroupsClaim names the claim listing the user's groups;
+	// RequiredGroups, when not empty: only members of one of them may sign in.
+	GroupsClaim    string   `toml:"groups_claim"`
+	RequiredGroups []string `toml:"required_groups"`
+	// RoleClaim names the claim whose values map to Herald roles through
+	// RoleMap ("claim value=role key").
+	RoleClaim string   `toml:"role_claim"`
+	RoleMap   []string `toml:"role_map"`
+	// CreateAccounts makes an account on first sign-in; off, a sign-in
+	// must match an existing account.
+	CreateAccounts bool `toml:"create_accounts"`
+	// PasswordLogin: "all" (every account may sign in with a password) or
+	// "listed" (only PasswordAccounts, and owners).
+	PasswordLogin    string   `toml:"password_login"`
+	PasswordAccounts []string `toml:"password_accounts"`
+}
+
+// RoleMapping parses RoleMap into claim value -> role key (validated).
+func (o OIDC) RoleMapping() map[string]string {
+	m := map[string]string{}
+	for _, e := range o.RoleMap {
+		if v, r, ok := strings.Cut(e, "="); ok {
+			m[strings.TrimSpace(v)] = strings.TrimSpace(r)
+		}
+	}
+	return m
+}
 
 // Interactions is the instance's default interaction policy: who may
 // reply to, boost, favourite and quote the posts of an account that has
@@ -305,6 +355,13 @@ func Default() Config {
 			StoreDir:           "media",
 			RemoteCacheTTL:     Duration{30 * 24 * time.Hour},
 		},
+		OIDC: OIDC{
+			Scopes:         []string{"openid", "email", "profile"},
+			UsernameClaim:  "preferred_username",
+			GroupsClaim:    "groups",
+			CreateAccounts: true,
+			PasswordLogin:  "all",
+		},
 		Log: Log{Level: "info", Format: "text"},
 	}
 }
@@ -554,6 +611,7 @@ func (c *Config) validate() error {
 		}
 		*l.list = norm
 	}
+	c.validateOIDC(bad)
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":
 	default:
@@ -565,6 +623,58 @@ func (c *Config) validate() error {
 		bad("log.format must be text or json")
 	}
 	return errors.Join(errs...)
+}
+
+func (c *Config) validateOIDC(bad func(string, ...any)) {
+	o := &c.OIDC
+	o.PasswordLogin = strings.ToLower(strings.TrimSpace(o.PasswordLogin))
+	if o.PasswordLogin != "all" && o.PasswordLogin != "listed" {
+		bad("oidc.password_login must be \"all\" or \"listed\", got %q", o.PasswordLogin)
+	}
+	for i, u := range o.PasswordAccounts {
+		o.PasswordAccounts[i] = strings.ToLower(strings.TrimSpace(u))
+	}
+	for i, d := range o.AllowedEmailDomains {
+		o.AllowedEmailDomains[i] = strings.Trim(strings.ToLower(strings.TrimSpace(d)), ".")
+		if o.AllowedEmailDomains[i] == "" || strings.ContainsAny(o.AllowedEmailDomains[i], "/ @?#") {
+			bad("oidc.allowed_email_domains must be domain names, got %q", d)
+		}
+	}
+	for _, e := range o.RoleMap {
+		v, r, ok := strings.Cut(e, "=")
+		r = strings.TrimSpace(r)
+		switch {
+		case !ok || strings.TrimSpace(v) == "" || r == "":
+			bad("oidc.role_map entries must be \"claim value=role\", got %q", e)
+		case r == "owner":
+			bad("oidc.role_map may not give the owner role (%q): the owner is named with `herald account role`", e)
+		}
+	}
+	if !o.Enabled {
+		return
+	}
+	if u, err := url.Parse(o.Issuer); err != nil || u.Host == "" || u.RawQuery != "" || u.Fragment != "" ||
+		(u.Scheme != "https" && !(u.Scheme == "http" && IsLoopbackHost(u.Hostname()))) {
+		bad("oidc.issuer must be an https URL (http only on loopback, for tests), got %q", o.Issuer)
+	}
+	if o.ClientID == "" {
+		bad("oidc.client_id must be set when oidc.enabled is")
+	}
+	if !slices.Contains(o.Scopes, "openid") {
+		bad("oidc.scopes must include \"openid\"")
+	}
+	if o.UsernameClaim == "" {
+		bad("oidc.username_claim must not be empty")
+	}
+	if len(o.RequiredGroups) > 0 && o.GroupsClaim == "" {
+		bad("oidc.groups_claim must be set when oidc.required_groups is")
+	}
+	if len(o.RoleMap) > 0 && o.RoleClaim == "" {
+		bad("oidc.role_claim must be set when oidc.role_map is")
+	}
+	if o.Name == "" {
+		o.Name = "single sign-on"
+	}
 }
 
 // MediaDir is the directory of media files: media.store_dir, relative to

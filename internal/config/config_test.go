@@ -46,6 +46,11 @@ func normalise(c Config) Config {
 	if len(c.Registration.ReservedUsernames) == 0 {
 		c.Registration.ReservedUsernames = nil
 	}
+	for _, l := range []*[]string{&c.OIDC.AllowedEmailDomains, &c.OIDC.RequiredGroups, &c.OIDC.RoleMap, &c.OIDC.PasswordAccounts} {
+		if len(*l) == 0 {
+			*l = nil
+		}
+	}
 	if len(c.Server.TrustedProxies) == 0 {
 		c.Server.TrustedProxies = nil
 	}
@@ -184,5 +189,42 @@ func TestSourcesNameFileAndEnvironment(t *testing.T) {
 	}
 	if got := cfg.SourceOf("instance.description"); got != "" {
 		t.Errorf("a default key has a source: %q", got)
+	}
+}
+
+// [oidc] is checked when enabled: an https issuer (http only on loopback,
+// for tests), a client id, the openid scope, role maps that never give the
+// owner role, and a known password_login.
+func TestOIDCValidation(t *testing.T) {
+	on := []string{"HERALD_OIDC_ENABLED=true", "HERALD_OIDC_CLIENT_ID=herald"}
+	cases := []struct {
+		env  []string
+		ok   bool
+		want string
+	}{
+		{append(on, "HERALD_OIDC_ISSUER=https://id.example/realms/staff"), true, ""},
+		{append(on, "HERALD_OIDC_ISSUER=http://127.0.0.1:5556"), true, ""},
+		{append(on, "HERALD_OIDC_ISSUER=http://localhost:5556/dex"), true, ""},
+		{append(on, "HERALD_OIDC_ISSUER=http://id.example"), false, "oidc.issuer"},
+		{append(on, "HERALD_OIDC_ISSUER=id.example"), false, "oidc.issuer"},
+		{[]string{"HERALD_OIDC_ENABLED=true", "HERALD_OIDC_ISSUER=https://id.example"}, false, "oidc.client_id"},
+		{append(on, "HERALD_OIDC_ISSUER=https://id.example", "HERALD_OIDC_SCOPES=email,profile"), false, "openid"},
+		{append(on, "HERALD_OIDC_ISSUER=https://id.example", "HERALD_OIDC_ROLE_CLAIM=groups", "HERALD_OIDC_ROLE_MAP=boss=owner"), false, "owner"},
+		{append(on, "HERALD_OIDC_ISSUER=https://id.example", "HERALD_OIDC_ROLE_MAP=staff=admin"), false, "oidc.role_claim"},
+		{append(on, "HERALD_OIDC_ISSUER=https://id.example", "HERALD_OIDC_ROLE_CLAIM=groups", "HERALD_OIDC_ROLE_MAP=staff"), false, "claim value=role"},
+		{append(on, "HERALD_OIDC_ISSUER=https://id.example", "HERALD_OIDC_PASSWORD_LOGIN=some"), false, "password_login"},
+	}
+	for _, c := range cases {
+		cfg, err := Load("", c.env)
+		if (err == nil) != c.ok {
+			t.Errorf("%v: error %v, want ok=%v", c.env, err, c.ok)
+			continue
+		}
+		if err != nil && !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: error does not say %q: %v", c.env, c.want, err)
+		}
+		if err == nil && cfg.OIDC.Name != "single sign-on" {
+			t.Errorf("%v: default name %q", c.env, cfg.OIDC.Name)
+		}
 	}
 }

@@ -140,7 +140,8 @@ func (s *AdminService) PermissionsOf(ctx context.Context, u *model.User) (Permis
 // method that needs a permission calls it first, so the admin API and the
 // web console ask for the same permission, once per call.
 func (s *AdminService) Authorize(ctx context.Context, c *Caller, perms ...Permission) error {
-	if c == nil || c.User == nil {
+	// A member acting for an account does not hold its staff role.
+	if c == nil || c.User == nil || c.Delegated() {
 		return herr.Forbidden("This action is not allowed")
 	}
 	have, _, err := s.PermissionsOf(ctx, c.User)

@@ -19,24 +19,29 @@ import (
 // AuthService owns credentials: password and two-factor sign-in, web
 // sessions and their keys, OAuth apps and tokens, and revoking them
 // (signin.go, sessions.go, totp.go, credentials.go, oauth.go,
-// session_keys.go, operator.go).
+// session_keys.go, operator.go, oidc.go).
 type AuthService struct {
 	*Service
 	store authStore
 
 	signIns    signInFailures         // failed sign-ins per account (signin.go)
 	sessionKey atomic.Pointer[[]byte] // WebSessionKey, once read (session_keys.go)
+	sso        ssoHolder              // the OpenID provider, once discovered (oidc.go)
 }
 
 type authStore interface {
 	// storage.Accounts
 	AccountByID(ctx context.Context, id int64) (*model.Account, error)
+	AccountByUsername(ctx context.Context, username string, domain string) (*model.Account, error)
+	AccountsByIDs(ctx context.Context, ids []int64) (map[int64]*model.Account, error)
 	ListLocalAccounts(ctx context.Context, limit int, offset int) ([]*model.Account, []*model.User, error)
 	SetPassword(ctx context.Context, userID int64, hash string, keepSession int64) error
+	SetRole(ctx context.Context, userID int64, role string) error
 	TouchSignIn(ctx context.Context, userID int64) error
 	UserByAccountID(ctx context.Context, accountID int64) (*model.User, error)
 	UserByLogin(ctx context.Context, login string) (*model.User, error)
 	storage.Auth
+	storage.Delegations
 	// storage.Settings
 	SettingOrCreate(ctx context.Context, key string, make func() (string, error)) (string, error)
 }

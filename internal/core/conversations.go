@@ -70,6 +70,9 @@ func (s *Service) Conversations(ctx context.Context, c *Caller, p model.Page) (*
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
+	if err := c.mayAct(DelegationDirect); err != nil {
+		return nil, err
+	}
 	cs, err := s.store.Conversations(ctx, c.Account.ID, p)
 	if err != nil {
 		return nil, herr.Internal(err)

@@ -52,6 +52,22 @@ func (s *AuthService) callerOfToken(ctx context.Context, t *model.Token) (*Calle
 		return nil, bad
 	}
 	c.User, c.Account = u, a
+	if t.DelegateID != 0 {
+		// A delegated token: its delegation must stand and its member
+		// still be able to sign in. Nothing is cached, so a revocation
+		// takes effect at the next request.
+		d, err := s.store.Delegation(ctx, t.UserID, t.DelegateID)
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil, bad
+		} else if err != nil {
+			return nil, herr.Internal(err)
+		}
+		_, m, err := s.userWithAccount(ctx, t.DelegateID)
+		if err != nil {
+			return nil, bad
+		}
+		c.Member, c.Delegation = m, d
+	}
 	return c, nil
 }
 

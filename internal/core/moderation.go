@@ -193,18 +193,16 @@ func (s *AdminService) AccountAction(ctx context.Context, c *Caller, targetID in
 	if aa.User != nil && (m.Disabled != nil || m.Suspended != nil) {
 		// Its tokens are refused from now on; its open streams end too.
 		s.revoked(Revocation{AccountID: targetID})
+		// So does its access to the accounts it was a member of.
+		s.endDelegationsOf(ctx, c, aa.Account, actionSummary(p.Type, aa.Account))
 	}
 	s.moderationWebhooks(ctx, aa.Account, m, reports)
 	s.audit(ctx, c, p.Type+"_account", "Account", itoa64(targetID), actionSummary(p.Type, aa.Account))
 	for _, r := range reports {
 		s.audit(ctx, c, "resolve_report", "Report", itoa64(r), "resolved report #"+itoa64(r)+" with "+p.Type)
 	}
-	if p.SendEmail && aa.User != nil && w != nil {
-		body := "A moderator of " + s.siteTitle() + " took an action on your account @" + aa.Account.Username + ": " + warningLabel(w.Action) + "."
-		if text != "" {
-			body += "\n\nTheir explanation:\n\n" + text
-		}
-		_ = s.sendMail(ctx, []string{aa.User.Email}, "A moderation action on your account on "+s.siteTitle(), body)
+	if w != nil {
+		s.moderationNotice(ctx, aa, w, p.SendEmail)
 	}
 	return nil
 }
@@ -240,6 +238,10 @@ func warningLabel(action string) string {
 		return "your account was limited"
 	case "suspend":
 		return "your account was suspended"
+	case "delete_statuses":
+		return "some of your posts were removed"
+	case "mark_statuses_as_sensitive":
+		return "some of your posts were marked as sensitive"
 	}
 	return action
 }
@@ -292,6 +294,7 @@ func (s *AdminService) AccountState(ctx context.Context, c *Caller, targetID int
 			return nil, herr.Internal(err)
 		}
 		s.revoked(Revocation{AccountID: targetID})
+		s.endDelegationsOf(ctx, c, aa.Account, "rejected")
 		s.audit(ctx, c, "reject_user", "User", itoa64(targetID), "rejected the sign-up of @"+aa.Account.Username)
 		_ = s.sendMail(ctx, []string{aa.User.Email}, "Your sign-up on "+s.siteTitle(),
 			"Hello,\n\nYour request to join "+s.siteTitle()+" as @"+aa.Account.Username+" was not approved, and the account was removed.")
@@ -347,6 +350,7 @@ func (s *AdminService) DeleteAccountData(ctx context.Context, c *Caller, targetI
 	}
 	if aa.User != nil {
 		s.revoked(Revocation{AccountID: targetID})
+		s.endDelegationsOf(ctx, c, aa.Account, "deleted")
 	}
 	s.audit(ctx, c, "destroy_account", "Account", itoa64(targetID), "deleted the data of @"+aa.Account.Acct())
 	return aa, nil

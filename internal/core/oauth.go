@@ -186,8 +186,12 @@ func CheckClient(app *model.App, secret string) bool {
 
 // IssueToken creates an access token for a user (userID 0: app only).
 func (s *AuthService) IssueToken(ctx context.Context, appID, userID int64, scopes []string) (string, *model.Token, error) {
+	return s.issueToken(ctx, &model.Token{AppID: appID, UserID: userID, Scopes: strings.Join(scopes, " ")})
+}
+
+// issueToken stores t with a new secret value.
+func (s *AuthService) issueToken(ctx context.Context, t *model.Token) (string, *model.Token, error) {
 	plain := RandomToken(32)
-	t := &model.Token{AppID: appID, UserID: userID, Scopes: strings.Join(scopes, " ")}
 	if err := s.store.CreateToken(ctx, t, plain); err != nil {
 		return "", nil, herr.Internal(err)
 	}
@@ -282,6 +286,14 @@ func (s *AuthService) AuthorizationRequest(ctx context.Context, p AuthorizeParam
 // so that no caller can issue a code for an unregistered redirect URI,
 // wider scopes or a weak challenge.
 func (s *AuthService) IssueCode(ctx context.Context, app *model.App, userID int64, redirectURI string, scopes []string, challenge, method string) (string, error) {
+	return s.IssueCodeAs(ctx, app, userID, 0, redirectURI, scopes, challenge, method)
+}
+
+// IssueCodeAs is IssueCode for a user who chose, on the consent screen, to
+// act for another account (actAs; 0: themselves): the user must be one of
+// its members, and the code (then the token) is the account's, naming the
+// user as its member (delegations.go).
+func (s *AuthService) IssueCodeAs(ctx context.Context, app *model.App, userID, actAs int64, redirectURI string, scopes []string, challenge, method string) (string, error) {
 	if !slices.Contains(app.RedirectURIs, redirectURI) {
 		return "", herr.BadRequest("The redirect URI included is not valid.")
 	}
@@ -294,9 +306,18 @@ func (s *AuthService) IssueCode(ctx context.Context, app *model.App, userID int6
 	if challenge == "" {
 		method = ""
 	}
+	var delegate int64
+	if actAs != 0 && actAs != userID {
+		if _, err := s.store.Delegation(ctx, actAs, userID); errors.Is(err, storage.ErrNotFound) {
+			return "", herr.Forbidden("You have no access to this account")
+		} else if err != nil {
+			return "", herr.Internal(err)
+		}
+		delegate, userID = userID, actAs
+	}
 	code := RandomToken(32)
 	c := &model.AuthCode{
-		CodeHash: storageHash(code), AppID: app.ID, UserID: userID, RedirectURI: redirectURI,
+		CodeHash: storageHash(code), AppID: app.ID, UserID: userID, DelegateID: delegate, RedirectURI: redirectURI,
 		Scopes: strings.Join(scopes, " "), CodeChallenge: challenge, CodeChallengeMethod: method,
 		ExpiresAt: time.Now().Add(10 * time.Minute),
 	}
@@ -379,6 +400,14 @@ func (s *AuthService) ExchangeCode(ctx context.Context, app *model.App, secret, 
 	if err := s.UsableUser(ctx, u); err != nil {
 		return "", nil, err
 	}
+	if c.DelegateID != 0 {
+		// The member's access may have ended since they consented.
+		t := &model.Token{AppID: app.ID, UserID: u.ID, DelegateID: c.DelegateID, Scopes: c.Scopes}
+		if _, err := s.callerOfToken(ctx, t); err != nil {
+			return "", nil, oauthError(400, "invalid_grant", invalidGrant)
+		}
+		return s.issueToken(ctx, t)
+	}
 	return s.IssueToken(ctx, app.ID, u.ID, strings.Fields(c.Scopes))
 }
 
@@ -387,10 +416,21 @@ type Caller struct {
 	Token   *model.Token
 	User    *model.User    // nil for app tokens
 	Account *model.Account // nil for app tokens
+	// Member and Delegation are set when a member acts for Account
+	// through a delegation (delegations.go): User and Account are the
+	// account's, Member the person's.
+	Member     *model.Account
+	Delegation *model.Delegation
 }
 
-// Allows reports whether the caller's token carries scope.
-func (c *Caller) Allows(scope string) bool { return c != nil && ScopesAllow(c.Token.Scopes, scope) }
+// Allows reports whether the caller's token carries scope and, for a
+// delegated caller, whether the delegation's permissions allow it.
+func (c *Caller) Allows(scope string) bool {
+	if c == nil || !ScopesAllow(c.Token.Scopes, scope) {
+		return false
+	}
+	return c.Delegation == nil || delegationAllows(c.Delegation, scope)
+}
 
 // AccountID is the caller's account id, 0 for anonymous or app callers.
 func (c *Caller) AccountID() int64 {

@@ -220,6 +220,9 @@ func (s *AuthService) SignInWithPassword(ctx context.Context, login, password, i
 	if err := s.UsableUser(ctx, u); err != nil {
 		return nil, false, err
 	}
+	if err := s.passwordAllowed(ctx, u, ip, via); err != nil {
+		return nil, false, err
+	}
 	second, err := s.TwoFactorEnabled(ctx, u.ID)
 	if err != nil {
 		return nil, false, err

@@ -153,6 +153,9 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 		}
 		vis = v
 	}
+	if err := c.mayAct(postPermission(vis)); err != nil {
+		return nil, err
+	}
 	sensitive := c.User != nil && c.User.DefaultSensitive
 	if p.Sensitive != nil {
 		sensitive = *p.Sensitive
@@ -192,7 +195,7 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 		if err != nil {
 			return nil, err
 		}
-		if parent.ReblogOfID != 0 {
+		if parent.ReblogOfID != 0 || (parent.Visibility == model.Direct && !c.seesDirect()) {
 			return nil, herr.NotFound("status")
 		}
 		st.InReplyToID, st.InReplyToAccountID, st.InReplyToURI = parent.ID, parent.AccountID, parent.URI
@@ -301,6 +304,9 @@ func (s *Service) newPostPolicy(ctx context.Context, authorID int64, vis model.V
 // Status returns a status the caller may see.
 func (s *Service) Status(ctx context.Context, c *Caller, statusID int64) (*model.Status, error) {
 	st, _, err := s.visibleStatus(ctx, c.AccountID(), statusID)
+	if err == nil && st.Visibility == model.Direct && !c.seesDirect() {
+		return nil, herr.NotFound("status")
+	}
 	return st, err
 }
 
@@ -314,7 +320,7 @@ func (s *Service) Statuses(ctx context.Context, c *Caller, ids []int64) (*Status
 	var sts []*model.Status
 	seen := map[int64]bool{}
 	for _, id := range ids {
-		if st, ok := m[id]; ok && !seen[id] {
+		if st, ok := m[id]; ok && !seen[id] && (st.Visibility != model.Direct || c.seesDirect()) {
 			seen[id] = true
 			sts = append(sts, st)
 		}
@@ -356,31 +362,49 @@ func (s *Service) DeleteStatus(ctx context.Context, c *Caller, statusID int64) (
 	if err != nil {
 		return nil, err
 	}
-	var ev model.OutboxEvent
-	if st.ReblogOfID != 0 {
-		orig, err := s.store.StatusByID(ctx, st.ReblogOfID)
-		if err != nil {
-			return nil, herr.Internal(err)
+	if err := c.mayAct(postPermission(st.Visibility)); err != nil {
+		return nil, err
+	}
+	if err := s.removeStatus(ctx, st); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// removeStatus deletes a status, by its author or by a moderator: a local
+// one federates its Delete (or the Undo of a boost) in the same
+// transaction, a remote one is only removed here; its attachments' files
+// go at once.
+func (s *Service) removeStatus(ctx context.Context, st *model.Status) error {
+	var events []model.OutboxEvent
+	if st.Local {
+		if st.ReblogOfID != 0 {
+			orig, err := s.store.StatusByID(ctx, st.ReblogOfID)
+			if err != nil {
+				return herr.Internal(err)
+			}
+			events = append(events, unreblogEvent(st.AccountID, st, orig))
+		} else {
+			events = append(events, model.OutboxEvent{Kind: model.EventStatusDelete, AccountID: st.AccountID, ObjectID: st.ID,
+				Payload: statusPayload(map[string]any{"uri": st.URI, "mentions": nonNil(st.MentionIDs), "visibility": int(st.Visibility)})})
 		}
-		ev = unreblogEvent(c.Account.ID, st, orig)
-	} else {
-		ev = model.OutboxEvent{Kind: model.EventStatusDelete, AccountID: c.Account.ID, ObjectID: st.ID,
-			Payload: statusPayload(map[string]any{"uri": st.URI, "mentions": nonNil(st.MentionIDs), "visibility": int(st.Visibility)})}
 	}
 	attached, err := s.store.MediaOfStatuses(ctx, []int64{st.ID})
 	if err != nil {
-		return nil, herr.Internal(err)
+		return herr.Internal(err)
 	}
-	if err := s.store.DeleteStatus(ctx, st.ID, []model.OutboxEvent{ev}); err != nil {
+	if err := s.store.DeleteStatus(ctx, st.ID, events); err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
-			return nil, herr.NotFound("status")
+			return herr.NotFound("status")
 		}
-		return nil, herr.Internal(err)
+		return herr.Internal(err)
 	}
 	s.releaseFiles(ctx, mediaKeys(attached[st.ID])...) // its attachments' files, at once
-	s.kick()
-	s.notify(ChangeStatusDeleted, c.Account.ID, st.ID)
-	return st, nil
+	if len(events) > 0 {
+		s.kick()
+	}
+	s.notify(ChangeStatusDeleted, st.AccountID, st.ID)
+	return nil
 }
 
 func nonNil(v []int64) []int64 {
@@ -410,6 +434,9 @@ type EditParams struct {
 func (s *Service) EditStatus(ctx context.Context, c *Caller, statusID int64, p EditParams) (*model.Status, error) {
 	st, err := s.ownStatus(ctx, c, statusID)
 	if err != nil {
+		return nil, err
+	}
+	if err := c.mayAct(postPermission(st.Visibility)); err != nil {
 		return nil, err
 	}
 	if st.ReblogOfID != 0 {
@@ -553,8 +580,13 @@ func (s *Service) Context(ctx context.Context, c *Caller, statusID int64) (*Stat
 
 // interactable loads a status the caller may act on: visible, and the
 // original when it is a boost (favouriting a boost favourites the post).
+// A member acting for the account needs the permission to interact
+// (write:statuses covers boosts and posts alike).
 func (s *Service) interactable(ctx context.Context, c *Caller, statusID int64) (*model.Status, *model.Account, error) {
 	if err := s.requireUser(c); err != nil {
+		return nil, nil, err
+	}
+	if err := c.mayAct(DelegationInteract); err != nil {
 		return nil, nil, err
 	}
 	st, author, err := s.visibleStatus(ctx, c.Account.ID, statusID)

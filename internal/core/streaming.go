@@ -75,6 +75,9 @@ func (s *Service) ResolveStream(ctx context.Context, c *Caller, name, tag, list 
 	if !c.Allows(scope) {
 		return StreamSpec{}, herr.Forbidden("Access token does not have the required scopes")
 	}
+	if spec.Name == StreamDirect && !c.seesDirect() {
+		return StreamSpec{}, herr.Forbidden("This action is outside the permissions of your access to this account")
+	}
 	return spec, nil
 }
 

@@ -50,7 +50,11 @@ func (s *Service) HomeTimeline(ctx context.Context, c *Caller, p model.Page) (*T
 		return nil, err
 	}
 	sts, err := s.store.HomeTimeline(ctx, c.Account.ID, p)
-	return s.timeline(ctx, c.Account.ID, sts, err)
+	t, err := s.timeline(ctx, c.Account.ID, sts, err)
+	if err != nil {
+		return nil, err
+	}
+	return dropDirect(c, t)
 }
 
 // PublicTimeline is the local or federated timeline.
@@ -84,12 +88,19 @@ func (s *Service) ListTimeline(ctx context.Context, c *Caller, listID int64, p m
 		return nil, herr.Internal(err)
 	}
 	sts, err := s.store.ListTimeline(ctx, listID, p)
-	return s.timeline(ctx, c.Account.ID, sts, err)
+	t, err := s.timeline(ctx, c.Account.ID, sts, err)
+	if err != nil {
+		return nil, err
+	}
+	return dropDirect(c, t)
 }
 
 // DirectTimeline is the caller's direct statuses.
 func (s *Service) DirectTimeline(ctx context.Context, c *Caller, p model.Page) (*Timeline, error) {
 	if err := s.requireUser(c); err != nil {
+		return nil, err
+	}
+	if err := c.mayAct(DelegationDirect); err != nil {
 		return nil, err
 	}
 	sts, err := s.store.DirectTimeline(ctx, c.Account.ID, p)
@@ -98,7 +109,11 @@ func (s *Service) DirectTimeline(ctx context.Context, c *Caller, p model.Page) (
 
 // AccountStatuses lists an account's statuses that the caller may see.
 func (s *Service) AccountStatuses(ctx context.Context, c *Caller, accountID int64, f storage.AccountStatusFilter, p model.Page) (*Timeline, error) {
-	return s.accountStatuses(ctx, c.AccountID(), accountID, f, p, ViewOptions{})
+	t, err := s.accountStatuses(ctx, c.AccountID(), accountID, f, p, ViewOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return dropDirect(c, t)
 }
 
 // accountStatuses lists an account's statuses that viewer (0: anonymous)

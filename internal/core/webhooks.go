@@ -55,6 +55,7 @@ const (
 
 // WebhookEvents lists the events a webhook may subscribe to.
 var WebhookEvents = []string{EventAccountApproved, EventAccountCreated, EventAccountUpdated,
+	EventDelegationAction, EventDelegationGranted, EventDelegationRevoked,
 	EventReportCreated, EventReportUpdated, EventStatusCreated, EventStatusUpdated}
 
 // maxWebhookURL bounds a webhook's URL.
@@ -236,6 +237,9 @@ type WebhookSend struct {
 	Account  *storage.AdminAccount // account.*
 	Report   *ReportView           // report.*: the one report
 	Status   *StatusView           // status.*: the one status
+	// Delegation: delegation.*: the entry of the account's activity log
+	// (Herald's own events: a member's action, a grant, a revocation).
+	Delegation *DelegationLogEntry
 }
 
 // errWebhookObjectGone: the event's object was deleted before the delivery
@@ -319,6 +323,12 @@ func (s *AdminService) loadWebhookObject(ctx context.Context, send *WebhookSend)
 			return errWebhookObjectGone
 		}
 		send.Status = v
+	case "delegation":
+		e, err := s.delegationLogEntry(ctx, objectID)
+		if err != nil {
+			return gone(err)
+		}
+		send.Delegation = e
 	default:
 		return errors.New("unknown webhook event " + send.Delivery.Event)
 	}

@@ -96,11 +96,25 @@ type AccountWarning struct {
 	ID              int64
 	AccountID       int64 // the moderator
 	TargetAccountID int64
-	Action          string // none, disable, sensitive, silence, suspend
-	Text            string
-	ReportID        int64
-	StatusIDs       []int64
-	CreatedAt       time.Time
+	// Action: none, disable, sensitive, silence, suspend (on the account),
+	// delete_statuses, mark_statuses_as_sensitive (on some of its posts).
+	Action    string
+	Text      string
+	ReportID  int64
+	StatusIDs []int64
+	// Statuses is what the posts concerned said when the action was
+	// taken (they may be gone since).
+	Statuses  []WarnedStatus
+	CreatedAt time.Time
+}
+
+// WarnedStatus is a post as it was when a moderation action concerned it.
+type WarnedStatus struct {
+	ID          int64     `json:"id,string"`
+	URI         string    `json:"uri"`
+	Content     string    `json:"content"`
+	SpoilerText string    `json:"spoiler_text,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
 }
 
 // DomainBlock is an admin's policy for a remote domain (and its subdomains).

@@ -154,6 +154,9 @@ type Token struct {
 	UserID    int64
 	Scopes    string
 	CreatedAt time.Time
+	// DelegateID, when not 0, is the member (a local user) who acts
+	// through this token for UserID's account (a delegation).
+	DelegateID int64
 }
 
 type AuthCode struct {
@@ -165,6 +168,9 @@ type AuthCode struct {
 	CodeChallenge       string
 	CodeChallengeMethod string
 	ExpiresAt           time.Time
+	// DelegateID: the member who consented for UserID's account (0: the
+	// user for themselves).
+	DelegateID int64
 }
 
 // Status is a post, or a boost when ReblogOfID != 0.

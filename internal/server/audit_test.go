@@ -109,6 +109,7 @@ var publicWeb = []string{
 	"GET /@:username/:id",
 	"GET /about",
 	"GET /auth/confirmation",  // e-mail confirmation link
+	"GET /auth/oidc/callback", // the single sign-on provider sends the browser back (state checked)
 	"GET /auth/password/edit", // password reset link (its form posts with the CSRF token)
 	"GET /auth/password/new",
 	"GET /auth/sign_in",
@@ -208,7 +209,10 @@ func TestRouteAudit(t *testing.T) {
 		if r.Access == webui.Public && !slices.Contains(publicWeb, key) {
 			t.Errorf("web route %s is public but not in the audit's publicWeb list: open by accident?", key)
 		}
-		if r.Method != http.MethodGet && !r.Access.NeedsCSRF() {
+		if r.Access == webui.Signed && key != "POST /auth/oidc/backchannel_logout" {
+			t.Errorf("web route %s takes a signed token instead of a CSRF check: add it to the audit if meant", key)
+		}
+		if r.Method != http.MethodGet && !r.Access.NeedsCSRF() && r.Access != webui.Signed {
 			t.Errorf("web route %s changes state without a CSRF check", key)
 		}
 	}

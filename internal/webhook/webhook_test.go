@@ -413,3 +413,87 @@ func TestWebhooksNeedManageWebhooks(t *testing.T) {
 	ts.JSON(t, "DELETE", "/api/v1/admin/webhooks/"+wh.ID, tok, nil, 200, nil)
 	ts.JSON(t, "GET", "/api/v1/admin/webhooks/"+wh.ID, tok, nil, 404, nil)
 }
+
+// delegatedToken issues member a token acting as account, as the consent
+// screen does when the member chooses it.
+func delegatedToken(t *testing.T, ts *server.TestServer, member, account string) string {
+	t.Helper()
+	ctx := context.Background()
+	var app struct {
+		ClientID     string `json:"client_id"`
+		ClientSecret string `json:"client_secret"`
+	}
+	ts.JSON(t, "POST", "/api/v1/apps", "", map[string]any{"client_name": "team app", "redirect_uris": core.OOB, "scopes": "read write"}, 200, &app)
+	a, err := ts.Srv.Svc.AppByClientID(ctx, app.ClientID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ts.Srv.Svc.LocalAccount(ctx, member)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc, err := ts.Srv.Svc.LocalAccount(ctx, account)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := ts.Srv.Svc.IssueCodeAs(ctx, a, m.ID, acc.ID, core.OOB, []string{"read", "write"}, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	ts.JSON(t, "POST", "/oauth/token", "", map[string]any{"grant_type": "authorization_code", "client_id": app.ClientID,
+		"client_secret": app.ClientSecret, "code": code, "redirect_uri": core.OOB}, 200, &tok)
+	return tok.AccessToken
+}
+
+// TestWebhooksDelegationEvents: a webhook subscribed to the delegation
+// events hears of a grant, of each action a member takes as the account
+// (account, member, action, object) and of the revocation, signed like
+// the others; the member's own posts are not delegated actions.
+func TestWebhooksDelegationEvents(t *testing.T) {
+	ts := server.StartTest(t)
+	ts.CreateUser(t, "owner1", "owner")
+	city := ts.CreateUser(t, "city", "user")
+	mia := ts.CreateUser(t, "mia", "user")
+	owner := ts.Token(t, "owner1", "read write admin:read admin:write")
+	rcv := newReceiver(t)
+	var wh webhookJSON
+	ts.JSON(t, "POST", "/api/v1/admin/webhooks", owner, map[string]any{"url": rcv.srv.URL,
+		"events": []string{core.EventDelegationAction, core.EventDelegationGranted, core.EventDelegationRevoked}}, 200, &wh)
+	rcv.setSecret(wh.Secret)
+
+	cityTok := ts.Token(t, "city", "read write")
+	ts.JSON(t, "POST", "/api/v1/delegations", cityTok, map[string]any{"member": "mia", "permissions": "post"}, 200, nil)
+	tok := delegatedToken(t, ts, "mia", "city")
+	var st struct{ ID string }
+	ts.JSON(t, "POST", "/api/v1/statuses", tok, map[string]any{"status": "from the team"}, 200, &st)
+	ts.JSON(t, "POST", "/api/v1/statuses", ts.Token(t, "mia", "write"), map[string]any{"status": "my own"}, 200, nil)
+	ts.JSON(t, "DELETE", fmt.Sprintf("/api/v1/delegations/%d", mia.ID), cityTok, nil, 200, nil)
+	drained(t, ts)
+
+	got := rcv.received()
+	var events []string
+	for _, d := range got {
+		events = append(events, d.Event)
+		if !d.SignedOK || d.Type != "application/json" {
+			t.Errorf("%s: signed %v, type %q", d.Event, d.SignedOK, d.Type)
+		}
+		acc, _ := d.Object["account"].(map[string]any)
+		member, _ := d.Object["member"].(map[string]any)
+		if acc["id"] != fmt.Sprint(city.ID) || member["id"] != fmt.Sprint(mia.ID) || member["username"] != "mia" {
+			t.Errorf("%s: account %v, member %v", d.Event, acc, member)
+		}
+		if d.Event == core.EventDelegationAction &&
+			(d.Object["action"] != "POST /api/v1/statuses" || d.Object["object_type"] != "statuses" || d.Object["object_id"] != st.ID) {
+			t.Errorf("delegation.action: %v", d.Object)
+		}
+	}
+	// Deliveries to one webhook may run side by side: any order.
+	want := []string{core.EventDelegationAction, core.EventDelegationGranted, core.EventDelegationRevoked}
+	slices.Sort(events)
+	if !slices.Equal(events, want) {
+		t.Errorf("events %v, want %v", events, want)
+	}
+}

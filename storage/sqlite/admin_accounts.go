@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"time"
@@ -259,9 +261,13 @@ func (s *Store) ModerateAccount(ctx context.Context, accountID int64, m storage.
 		if w != nil {
 			w.ID = id.New()
 			w.CreatedAt = now
+			snapshot, err := json.Marshal(nonNilWarned(w.Statuses))
+			if err != nil {
+				return err
+			}
 			if _, err := tx.ExecContext(ctx, `INSERT INTO account_warnings (id, account_id, target_account_id, action, text, report_id,
-				status_ids, created_at) VALUES (?,?,?,?,?,?,?,?)`, w.ID, nullID(w.AccountID), accountID, w.Action, w.Text,
-				nullID(w.ReportID), idsJSON(w.StatusIDs), ms(now)); err != nil {
+				status_ids, statuses, created_at) VALUES (?,?,?,?,?,?,?,?,?)`, w.ID, nullID(w.AccountID), accountID, w.Action, w.Text,
+				nullID(w.ReportID), idsJSON(w.StatusIDs), string(snapshot), ms(now)); err != nil {
 				return err
 			}
 		}
@@ -279,22 +285,32 @@ func (s *Store) ModerateAccount(ctx context.Context, accountID int64, m storage.
 	}))
 }
 
-const warningColumns = "id, account_id, target_account_id, action, text, report_id, status_ids, created_at"
+const warningColumns = "id, account_id, target_account_id, action, text, report_id, status_ids, statuses, created_at"
 
 func scanWarning(row scanner) (*model.AccountWarning, error) {
 	var w model.AccountWarning
 	var by, report sql.NullInt64
-	var statuses string
+	var statusIDs, statuses string
 	var created int64
-	err := row.Scan(&w.ID, &by, &w.TargetAccountID, &w.Action, &w.Text, &report, &statuses, &created)
+	err := row.Scan(&w.ID, &by, &w.TargetAccountID, &w.Action, &w.Text, &report, &statusIDs, &statuses, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, storage.ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	w.AccountID, w.ReportID, w.StatusIDs, w.CreatedAt = by.Int64, report.Int64, parseIDsJSON(statuses), fromMs(created)
+	w.AccountID, w.ReportID, w.StatusIDs, w.CreatedAt = by.Int64, report.Int64, parseIDsJSON(statusIDs), fromMs(created)
+	if err := json.Unmarshal([]byte(statuses), &w.Statuses); err != nil {
+		return nil, fmt.Errorf("warning %d: statuses: %w", w.ID, err)
+	}
 	return &w, nil
+}
+
+func nonNilWarned(v []model.WarnedStatus) []model.WarnedStatus {
+	if v == nil {
+		return []model.WarnedStatus{}
+	}
+	return v
 }
 
 // AccountWarnings lists the warnings given to an account, newest first.

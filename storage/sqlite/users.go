@@ -99,7 +99,8 @@ func (s *Store) SetPassword(ctx context.Context, userID int64, hash string, keep
 		if n, _ := res.RowsAffected(); n == 0 {
 			return storage.ErrNotFound
 		}
-		if _, err = tx.ExecContext(ctx, "DELETE FROM tokens WHERE user_id = ?", userID); err != nil {
+		// The user's own tokens and those they hold for others (delegated).
+		if _, err = tx.ExecContext(ctx, "DELETE FROM tokens WHERE user_id = ? OR delegate_id = ?", userID, userID); err != nil {
 			return err
 		}
 		_, err = tx.ExecContext(ctx, "DELETE FROM web_sessions WHERE user_id = ? AND id <> ?", userID, keepSession)
@@ -177,14 +178,14 @@ func HashSecret(secret string) []byte {
 func (s *Store) CreateToken(ctx context.Context, t *model.Token, plain string) error {
 	t.ID = id.New()
 	t.CreatedAt = time.Now()
-	_, err := s.w.ExecContext(ctx, "INSERT INTO tokens (id, token_hash, app_id, user_id, scopes, created_at) VALUES (?,?,?,?,?,?)",
-		t.ID, HashSecret(plain), nullID(t.AppID), nullID(t.UserID), t.Scopes, ms(t.CreatedAt))
+	_, err := s.w.ExecContext(ctx, "INSERT INTO tokens (id, token_hash, app_id, user_id, scopes, created_at, delegate_id) VALUES (?,?,?,?,?,?,?)",
+		t.ID, HashSecret(plain), nullID(t.AppID), nullID(t.UserID), t.Scopes, ms(t.CreatedAt), nullID(t.DelegateID))
 	return wrap("create token", err)
 }
 
 // TokenByValue looks a presented access token up.
 func (s *Store) TokenByValue(ctx context.Context, plain string) (*model.Token, error) {
-	v, err := scanToken(s.r.QueryRowContext(ctx, "SELECT id, app_id, user_id, scopes, created_at FROM tokens WHERE token_hash = ?",
+	v, err := scanToken(s.r.QueryRowContext(ctx, "SELECT id, app_id, user_id, scopes, created_at, delegate_id FROM tokens WHERE token_hash = ?",
 		HashSecret(plain)))
 	return v, wrap("token by value", err)
 }
@@ -192,22 +193,22 @@ func (s *Store) TokenByValue(ctx context.Context, plain string) (*model.Token, e
 // TokenByID finds a token by its id (a credential checked again later:
 // streaming connections).
 func (s *Store) TokenByID(ctx context.Context, id int64) (*model.Token, error) {
-	v, err := scanToken(s.r.QueryRowContext(ctx, "SELECT id, app_id, user_id, scopes, created_at FROM tokens WHERE id = ?", id))
+	v, err := scanToken(s.r.QueryRowContext(ctx, "SELECT id, app_id, user_id, scopes, created_at, delegate_id FROM tokens WHERE id = ?", id))
 	return v, wrap("token by id", err)
 }
 
 func scanToken(row scanner) (*model.Token, error) {
 	var t model.Token
-	var app, user sql.NullInt64
+	var app, user, delegate sql.NullInt64
 	var created int64
-	err := row.Scan(&t.ID, &app, &user, &t.Scopes, &created)
+	err := row.Scan(&t.ID, &app, &user, &t.Scopes, &created, &delegate)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, storage.ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	t.AppID, t.UserID, t.CreatedAt = app.Int64, user.Int64, fromMs(created)
+	t.AppID, t.UserID, t.CreatedAt, t.DelegateID = app.Int64, user.Int64, fromMs(created), delegate.Int64
 	return &t, nil
 }
 
@@ -244,8 +245,8 @@ func (s *Store) RevokeToken(ctx context.Context, plain string, appID int64) (int
 // CreateAuthCode stores an authorization code.
 func (s *Store) CreateAuthCode(ctx context.Context, c *model.AuthCode) error {
 	_, err := s.w.ExecContext(ctx, `INSERT INTO auth_codes (code_hash, app_id, user_id, redirect_uri, scopes, code_challenge,
-		code_challenge_method, expires_at) VALUES (?,?,?,?,?,?,?,?)`,
-		c.CodeHash, c.AppID, c.UserID, c.RedirectURI, c.Scopes, c.CodeChallenge, c.CodeChallengeMethod, ms(c.ExpiresAt))
+		code_challenge_method, expires_at, delegate_id) VALUES (?,?,?,?,?,?,?,?,?)`,
+		c.CodeHash, c.AppID, c.UserID, c.RedirectURI, c.Scopes, c.CodeChallenge, c.CodeChallengeMethod, ms(c.ExpiresAt), c.DelegateID)
 	return wrap("create auth code", err)
 }
 
@@ -256,8 +257,8 @@ func (s *Store) ConsumeAuthCode(ctx context.Context, code string) (*model.AuthCo
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		var exp int64
 		err := tx.QueryRowContext(ctx, `SELECT code_hash, app_id, user_id, redirect_uri, scopes, code_challenge,
-			code_challenge_method, expires_at FROM auth_codes WHERE code_hash = ?`, HashSecret(code)).Scan(
-			&c.CodeHash, &c.AppID, &c.UserID, &c.RedirectURI, &c.Scopes, &c.CodeChallenge, &c.CodeChallengeMethod, &exp)
+			code_challenge_method, expires_at, delegate_id FROM auth_codes WHERE code_hash = ?`, HashSecret(code)).Scan(
+			&c.CodeHash, &c.AppID, &c.UserID, &c.RedirectURI, &c.Scopes, &c.CodeChallenge, &c.CodeChallengeMethod, &exp, &c.DelegateID)
 		if errors.Is(err, sql.ErrNoRows) {
 			return storage.ErrNotFound
 		}

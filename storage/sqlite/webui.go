@@ -21,12 +21,12 @@ func (s *Store) CreateWebSession(ctx context.Context, tokenHash []byte, ws *stor
 	return wrap("create web session", err)
 }
 
-const webSessionCols = `id, user_id, ip, user_agent, created_at, last_seen_at`
+const webSessionCols = `id, user_id, ip, user_agent, created_at, last_seen_at, acting_id`
 
 func scanWebSession(row scanner) (*storage.WebSession, error) {
 	var ws storage.WebSession
 	var created, seen int64
-	if err := row.Scan(&ws.ID, &ws.UserID, &ws.IP, &ws.UserAgent, &created, &seen); err != nil {
+	if err := row.Scan(&ws.ID, &ws.UserID, &ws.IP, &ws.UserAgent, &created, &seen, &ws.ActingID); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, storage.ErrNotFound
 		}

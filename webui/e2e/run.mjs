@@ -445,8 +445,154 @@ test("choose who may reply and quote: per post and as defaults", async () => {
   await page.context().close();
 });
 
+// ---- single sign-on (OpenID Connect) ----------------------------------------
+// These run only against a Herald configured with [oidc] for the test
+// provider (internal/testutil/oidcprovider), as .ci/run's single sign-on
+// block starts them: E2E_OIDC_BASE (that Herald), E2E_OIDC_ISSUER, a provider
+// user whose groups map to the admin role (E2E_OIDC_ADMIN_USER/_PASSWORD), a
+// provider user mapped to no role (E2E_OIDC_USER/_PASSWORD), and a local
+// service account listed in password_accounts (E2E_OIDC_SERVICE_USER/_PASSWORD).
+const OIDC = process.env.E2E_OIDC_BASE ? {
+  base: process.env.E2E_OIDC_BASE.replace(/\/$/, ""), issuer: (process.env.E2E_OIDC_ISSUER || "").replace(/\/$/, ""),
+  admin: process.env.E2E_OIDC_ADMIN_USER, adminPw: process.env.E2E_OIDC_ADMIN_PASSWORD,
+  user: process.env.E2E_OIDC_USER, userPw: process.env.E2E_OIDC_PASSWORD,
+  service: process.env.E2E_OIDC_SERVICE_USER, servicePw: process.env.E2E_OIDC_SERVICE_PASSWORD,
+} : null;
+const oidcTest = (name, fn) => test("single sign-on: " + name, async () => {
+  if (!OIDC) { console.log(`skip ${name} (E2E_OIDC_BASE not set)`); return; }
+  await fn();
+});
+
+// From a page showing Herald's sign-in form: the SSO button, the provider's
+// login page, and back to Herald (waits for the URL that matches back).
+async function providerSignIn(page, user, password, back) {
+  await Promise.all([page.waitForURL((u) => u.href.startsWith(OIDC.issuer)), page.click("#sso-sign-in")]);
+  await page.waitForSelector("#op-username");
+  await page.fill("#op-username", user);
+  await page.fill("#op-password", password);
+  await Promise.all([page.waitForURL(back), page.click("#op-submit")]);
+}
+
+oidcTest("a user signs in through the provider and lands in the web client with the mapped role", async () => {
+  const page = await newPage();
+  await page.goto(OIDC.base + "/auth/sign_in?return_to=%2Fhome");
+  await page.waitForSelector("#sso-sign-in");
+  await shoot(page, "sso-sign-in");
+  await providerSignIn(page, OIDC.admin, OIDC.adminPw, (u) => u.href === OIDC.base + "/home");
+  await page.waitForSelector("form[action='/statuses']");
+  expect((await page.textContent("body")).includes("Sign out"), "not signed in after single sign-on");
+  await shoot(page, "sso-home");
+  // The groups claim maps to the admin role: the console opens, and lists
+  // this account as linked to the provider.
+  const resp = await page.goto(OIDC.base + "/admin/sso");
+  await expectOK(resp, "console for the SSO admin");
+  expect((await page.textContent("#sso-reachable")).trim() === "yes", "provider not reachable per the console");
+  expect((await page.textContent("table.sso-links")).includes("@" + OIDC.admin), "account not listed as linked");
+  await shoot(page, "admin-sso");
+  await page.context().close();
+
+  // A provider user whose claims map to no role is a plain user.
+  const plain = await newPage();
+  await plain.goto(OIDC.base + "/auth/sign_in");
+  await plain.waitForSelector("#sso-sign-in");
+  await providerSignIn(plain, OIDC.user, OIDC.userPw, (u) => u.href.startsWith(OIDC.base) && !u.pathname.startsWith("/auth"));
+  expect((await plain.textContent("body")).includes("Sign out"), "plain user not signed in");
+  const denied = await plain.goto(OIDC.base + "/admin");
+  expect(denied.status() === 403, "console open to a user with no mapped role: HTTP " + denied.status());
+  await plain.context().close();
+});
+
+oidcTest("an app's sign-in goes through the provider to the consent screen", async () => {
+  const app = await (await fetch(OIDC.base + "/api/v1/apps", { method: "POST", body: new URLSearchParams({
+    client_name: "E2E SSO app " + uniq(), redirect_uris: "urn:ietf:wg:oauth:2.0:oob", scopes: "read" }) })).json();
+  const page = await newPage();
+  const q = new URLSearchParams({ response_type: "code", client_id: app.client_id, redirect_uri: "urn:ietf:wg:oauth:2.0:oob", scope: "read" });
+  await page.goto(OIDC.base + "/oauth/authorize?" + q);
+  await page.waitForSelector("#sso-sign-in");
+  await providerSignIn(page, OIDC.user, OIDC.userPw, (u) => u.href.startsWith(OIDC.base + "/oauth/authorize"));
+  await page.waitForSelector("button[value=approve]");
+  expect((await page.textContent("main")).includes(app.name), "consent page does not name the app");
+  await Promise.all([page.waitForURL(/\/oauth\/authorize\/native/), page.click("button[value=approve]")]);
+  expect(/^[A-Za-z0-9_-]{16,}$/.test(await page.inputValue("input.oauth-code")), "no code after SSO consent");
+  await page.context().close();
+});
+
+oidcTest("a local-only service account still signs in with its password", async () => {
+  const page = await newPage();
+  await page.goto(OIDC.base + "/auth/sign_in");
+  await page.waitForSelector("#sso-sign-in");
+  await page.fill("#login", OIDC.service);
+  await page.fill("#password", OIDC.servicePw);
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith("/auth/sign_in")), page.click("form[action='/auth/sign_in'] button[type=submit]")]);
+  expect((await page.textContent("body")).includes("Sign out"), "service account not signed in with its password");
+  await page.context().close();
+  // Its apps use the password grant too.
+  const app = await (await fetch(OIDC.base + "/api/v1/apps", { method: "POST", body: new URLSearchParams({
+    client_name: "E2E service " + uniq(), redirect_uris: "urn:ietf:wg:oauth:2.0:oob", scopes: "read" }) })).json();
+  const r = await fetch(OIDC.base + "/oauth/token", { method: "POST", body: new URLSearchParams({ grant_type: "password",
+    client_id: app.client_id, client_secret: app.client_secret, username: OIDC.service, password: OIDC.servicePw, scope: "read" }) });
+  expect(r.status === 200, "password grant for the service account: HTTP " + r.status);
+});
+// ---- end of single sign-on ------------------------------------------------------
+
+test("team access: a member posts as a shared account, its owner sees who, revoking ends the token", async () => {
+  // The shared account, with its own owner (signed up by invite).
+  const admin = await newPage();
+  await signIn(admin, ADMIN, ADMIN_PW);
+  const link = await consoleInvite(admin);
+  const owner = await newPage();
+  const cityName = "city" + uniq();
+  await signUpWithInvite(owner, link, cityName, "e2e password " + uniq());
+  const adminTok = await passwordToken(ADMIN, ADMIN_PW);
+  const city = await api("GET", "/api/v1/accounts/lookup?acct=" + cityName, { token: adminTok });
+  const member = await api("GET", "/api/v1/accounts/lookup?acct=" + USER, { token: adminTok });
+  // The admin grants the E2E user access to it in the console.
+  await admin.goto(BASE + "/admin/accounts/" + city.id);
+  await Promise.all([admin.waitForURL(/\/delegations$/), admin.click(`a[href='/admin/accounts/${city.id}/delegations']`)]);
+  await admin.fill("#member", USER);
+  await admin.check("input[name=permissions][value=post]");
+  await Promise.all([admin.waitForURL(/\/delegations$/), admin.click(`form[action='/admin/accounts/${city.id}/delegations'] button[type=submit]`)]);
+  await admin.locator(`.delegation[data-member='${USER}']`).waitFor();
+  await shoot(admin, "admin-delegations");
+  await admin.context().close();
+  // The member authorises an app as the shared account on the consent screen.
+  const app = await makeApp("E2E team " + uniq());
+  const page = await newPage();
+  const q = new URLSearchParams({ response_type: "code", client_id: app.client_id, redirect_uri: "urn:ietf:wg:oauth:2.0:oob", scope: "read write" });
+  await page.goto(BASE + "/oauth/authorize?" + q);
+  await page.fill("#login", USER);
+  await page.fill("#password", USER_PW);
+  await Promise.all([page.waitForSelector("button[value=approve]"), page.click("form[action='/auth/sign_in'] button[type=submit]")]);
+  await page.check(`input[name=act_as][value='${city.id}']`);
+  await shoot(page, "oauth-consent-act-as");
+  await Promise.all([page.waitForURL(/\/oauth\/authorize\/native/), page.click("button[value=approve]")]);
+  const code = await page.inputValue("input.oauth-code");
+  const tok = (await api("POST", "/oauth/token", { form: { grant_type: "authorization_code", code, client_id: app.client_id,
+    client_secret: app.client_secret, redirect_uri: "urn:ietf:wg:oauth:2.0:oob" } })).access_token;
+  const me = await api("GET", "/api/v1/accounts/verify_credentials", { token: tok });
+  expect(me.username === cityName, "the token acts as " + me.username);
+  const st = await api("POST", "/api/v1/statuses", { token: tok, json: { status: "From the team " + uniq() } });
+  expect(st.account.username === cityName, "posted as " + st.account.username);
+  await page.context().close();
+  // The owner sees who posted it, and revokes the member.
+  await owner.goto(BASE + "/settings/delegations");
+  const row = owner.locator("table.delegation-log tr", { hasText: st.id });
+  await row.waitFor();
+  expect((await row.textContent()).includes("@" + USER), "the log does not name the member: " + (await row.textContent()));
+  await shoot(owner, "settings-delegations");
+  await Promise.all([owner.waitForURL(/\/settings\/delegations$/),
+    owner.click(`form[action='/settings/delegations/${member.id}/revoke'] button`)]);
+  await owner.locator(".flash", { hasText: "revoked" }).waitFor();
+  const r = await fetch(BASE + "/api/v1/accounts/verify_credentials", { headers: { Authorization: "Bearer " + tok } });
+  expect(r.status === 401, "the revoked member's token answers " + r.status);
+  await owner.context().close();
+});
+
 let passed = 0, failed = 0;
+// E2E_ONLY runs only the tests whose names start with it.
+const only = process.env.E2E_ONLY || "";
 for (const t of tests) {
+  if (!t.name.startsWith(only)) continue;
   const start = Date.now();
   try {
     await t.fn();
