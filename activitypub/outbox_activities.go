@@ -47,6 +47,8 @@ var activityBuilders = map[string]activityBuilder{
 
 	model.EventInteractionAccept: (*Federation).buildInteractionAccept,
 	model.EventInteractionReject: (*Federation).buildInteractionReject,
+	model.EventQuoteRequest:      (*Federation).buildQuoteRequest,
+	model.EventQuoteRevoke:       (*Federation).buildQuoteRevoke,
 }
 
 // --- statuses ---

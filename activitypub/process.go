@@ -200,6 +200,9 @@ func (f *Federation) wanted(ctx context.Context, author *model.Account, o *Objec
 	if p := o.InReplyTo.ID; p != "" && f.isLocal(p) {
 		return true, nil
 	}
+	if q := quoteOf(o); q != "" && f.isLocal(q) { // a quote of a local post
+		return true, nil
+	}
 	return false, nil
 }
 
@@ -289,6 +292,7 @@ func (f *Federation) onUpdate(ctx context.Context, actor *model.Account, act *Ob
 	if err != nil {
 		return err
 	}
+	f.quoteUpdated(ctx, actor, st, o)
 	f.ingestEmojis(ctx, actor.Domain, o)
 	f.ingestAttachments(ctx, st, o)
 	return nil
@@ -306,6 +310,10 @@ func (f *Federation) onDelete(ctx context.Context, actor *model.Account, act *Ob
 	}
 	if hostOf(id) != hostOf(actor.URI) {
 		return permanentf("Delete by %s of a foreign object %s", actor.URI, id)
+	}
+	// A quoted author revoking a quote deletes its QuoteAuthorization.
+	if revoked, err := f.svc.RemoteQuoteRevoked(ctx, actor.ID, id); revoked || err != nil {
+		return err
 	}
 	err := f.svc.RemoteDeleteStatus(ctx, actor.ID, id)
 	if he := herr.As(err); err != nil && he.Status == http.StatusNotFound {

@@ -70,6 +70,9 @@ var asContext = []any{
 		"QuoteRequest":          "https://w3id.org/fep/044f#QuoteRequest",
 		"QuoteAuthorization":    "https://w3id.org/fep/044f#QuoteAuthorization",
 		"quoteAuthorization":    doc{"@id": "https://w3id.org/fep/044f#quoteAuthorization", "@type": "@id"},
+		"quote":                 doc{"@id": "https://w3id.org/fep/044f#quote", "@type": "@id"},
+		"quoteUri":              "http://fedibird.com/ns#quoteUri",
+		"_misskey_quote":        "https://misskey-hub.net/ns#_misskey_quote",
 	},
 }
 
@@ -173,6 +176,9 @@ func (f *Federation) minimalActorDoc(a *model.Account) doc {
 
 // instanceActorDoc is the instance actor (Mastodon: /actor, Application,
 // preferredUsername = the domain), always served without a signature.
+// Its username is the domain's host without the port: a ':' is no valid
+// username elsewhere (GoToSocial fails on it, and so fetched nothing signed
+// by a Herald on a non-default port).
 func (f *Federation) instanceActorDoc(ctx context.Context) (doc, error) {
 	_, pub, err := f.instanceKey(ctx)
 	if err != nil {
@@ -182,7 +188,7 @@ func (f *Federation) instanceActorDoc(ctx context.Context) (doc, error) {
 	return withContext(doc{
 		"id":                        id,
 		"type":                      "Application",
-		"preferredUsername":         f.cfg.Instance.Domain,
+		"preferredUsername":         f.instanceActorUsername(),
 		"name":                      f.cfg.Instance.Title,
 		"url":                       f.base + "/about/more?instance_actor=true",
 		"inbox":                     id + "/inbox",
@@ -336,6 +342,7 @@ func (f *Federation) noteDoc(b *statusBundle) doc {
 	if st.Authorization != "" {
 		d["replyAuthorization"] = st.Authorization
 	}
+	quoteFields(d, st)
 	return d
 }
 

@@ -281,6 +281,7 @@ func (f *Federation) ingestRequestedNote(ctx context.Context, author *model.Acco
 			}
 		}
 	}
+	f.readQuote(ctx, author, st, o, depth)
 	mentionIDs, tags := f.tagsOf(ctx, o)
 	if st.InReplyToID != 0 {
 		// A reply to a remote post from a third server: shown only as

@@ -67,6 +67,66 @@ type StatusTag struct {
 	URL  string `json:"url"`
 }
 
+// Quote is Mastodon's Quote entity: a quote's state and, when accepted
+// and visible, the quoted status.
+type Quote struct {
+	State        string  `json:"state"`
+	QuotedStatus *Status `json:"quoted_status"`
+}
+
+// ShallowQuote is Mastodon's ShallowQuote: a quoted status's own quote.
+type ShallowQuote struct {
+	State          string  `json:"state"`
+	QuotedStatusID *string `json:"quoted_status_id"`
+}
+
+// quoteState is the state a viewer is shown: an accepted quote whose
+// quoted post is gone is "deleted", one the viewer may not see
+// "unauthorized" (Mastodon's).
+func quoteState(v *core.StatusView, st *model.Status) string {
+	state := st.QuoteState
+	if state == "" {
+		state = model.QuotePending
+	}
+	if state != model.QuoteAccepted {
+		return state
+	}
+	if st.QuoteOfID == 0 {
+		return "deleted"
+	}
+	if v != nil && v.Quoted[st.QuoteOfID] == nil {
+		return "unauthorized"
+	}
+	return state
+}
+
+func (a *API) quote(m *pageMemo, v *core.StatusView, st *model.Status) *Quote {
+	q := &Quote{State: quoteState(v, st)}
+	if q.State == model.QuoteAccepted {
+		if r, ok := a.statusIn(m, v, v.Quoted[st.QuoteOfID], true); ok {
+			q.QuotedStatus = &r
+		} else {
+			q.State = "unauthorized"
+		}
+	}
+	return q
+}
+
+func (a *API) shallowQuote(st *model.Status) *ShallowQuote {
+	q := &ShallowQuote{State: st.QuoteState}
+	if q.State == "" {
+		q.State = model.QuotePending
+	}
+	if q.State == model.QuoteAccepted {
+		if st.QuoteOfID == 0 {
+			q.State = "deleted"
+		} else {
+			q.QuotedStatusID = strPtr(idString(st.QuoteOfID))
+		}
+	}
+	return q
+}
+
 type QuoteApproval struct {
 	Automatic   []string `json:"automatic"`
 	Manual      []string `json:"manual"`
@@ -87,7 +147,7 @@ func (a *API) statuses(v *core.StatusView) []Status {
 	out := make([]Status, 0, len(v.Statuses))
 	m := &pageMemo{}
 	for _, st := range v.Statuses {
-		if s, ok := a.statusIn(m, v, st); ok {
+		if s, ok := a.statusIn(m, v, st, false); ok {
 			out = append(out, s)
 		}
 	}
@@ -99,7 +159,7 @@ func (a *API) statusList(v *core.StatusView, sts []*model.Status) []Status {
 	out := make([]Status, 0, len(sts))
 	m := &pageMemo{}
 	for _, st := range sts {
-		if s, ok := a.statusIn(m, v, st); ok {
+		if s, ok := a.statusIn(m, v, st, false); ok {
 			out = append(out, s)
 		}
 	}
@@ -151,12 +211,13 @@ func samePolicy(x, y model.InteractionPolicy) bool {
 // status renders one status from a view (no queries); ok is false when
 // its author is missing.
 func (a *API) status(v *core.StatusView, st *model.Status) (Status, bool) {
-	return a.statusIn(nil, v, st)
+	return a.statusIn(nil, v, st, false)
 }
 
-// statusIn is status, sharing what m holds with the page's other statuses
-// (m may be nil).
-func (a *API) statusIn(m *pageMemo, v *core.StatusView, st *model.Status) (Status, bool) {
+// statusIn renders a status, sharing what m holds with the page's other
+// statuses (m may be nil); nested is set for a quoted status, whose own
+// quote is a ShallowQuote (Mastodon nests one level).
+func (a *API) statusIn(m *pageMemo, v *core.StatusView, st *model.Status, nested bool) (Status, bool) {
 	author := v.Accounts[st.AccountID]
 	if author == nil {
 		return Status{}, false
@@ -179,7 +240,8 @@ func (a *API) statusIn(m *pageMemo, v *core.StatusView, st *model.Status) (Statu
 		ReblogsCount:      st.ReblogsCount,
 		FavouritesCount:   st.FavouritesCount,
 		RepliesCount:      st.RepliesCount,
-		QuoteApproval:     quoteApproval(st),
+		QuotesCount:       st.QuotesCount,
+		QuoteApproval:     quoteApproval(st, v),
 		InteractionPolicy: memoPolicy(m, core.EffectivePolicy(st)),
 		TaggedCollections: []any{},
 		Language:          strPtr(st.Language),
@@ -209,7 +271,7 @@ func (a *API) statusIn(m *pageMemo, v *core.StatusView, st *model.Status) (Statu
 		if orig == nil {
 			return Status{}, false
 		}
-		r, ok := a.statusIn(m, v, orig)
+		r, ok := a.statusIn(m, v, orig, nested)
 		if !ok {
 			return Status{}, false
 		}
@@ -217,6 +279,13 @@ func (a *API) statusIn(m *pageMemo, v *core.StatusView, st *model.Status) (Statu
 		// A boost has no content of its own; Mastodon mirrors the original's.
 		out.Content, out.SpoilerText, out.Sensitive, out.Language = "", "", false, nil
 		out.URL = nil
+	}
+	if st.QuoteURI != "" && st.ReblogOfID == 0 {
+		if nested {
+			out.Quote = a.shallowQuote(st)
+		} else {
+			out.Quote = a.quote(m, v, st)
+		}
 	}
 	if app, ok := v.Apps[st.AppID]; ok && app != nil && st.AccountID == v.ViewerID {
 		out.Application = &StatusApplication{Name: app.Name, Website: strPtr(app.Website)}

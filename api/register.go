@@ -17,6 +17,7 @@ func (a *API) Register(e *echo.Echo) {
 	a.registerStatuses(e)
 	a.registerPolls(e)
 	a.registerInteractions(e)
+	a.registerQuotes(e)
 	a.registerTimelines(e)
 	a.registerNotifications(e)
 	a.registerRegistration(e)

@@ -66,7 +66,19 @@ func (a *API) postStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Mastodon 4.5's quoted_status_id, or quote_id as Fedibird, Pleroma
+	// and the clients written for them (Mastodon.py's) send it.
+	quoted, err := p.ID("quoted_status_id")
+	if err != nil {
+		return err
+	}
+	if quoted == 0 {
+		if quoted, err = p.ID("quote_id"); err != nil {
+			return err
+		}
+	}
 	pp := core.PostParams{
+		QuoteID:        quoted,
 		Text:           p.String("status"),
 		SpoilerText:    p.String("spoiler_text"),
 		Visibility:     p.String("visibility"),

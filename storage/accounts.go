@@ -91,6 +91,7 @@ type Store interface {
 	Outbox
 	Statuses
 	Interactions
+	Quotes
 	Social
 	Timelines
 	Notifications

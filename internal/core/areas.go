@@ -198,5 +198,6 @@ type federationStore interface {
 	CreateInteractionRequest(ctx context.Context, r *model.InteractionRequest, events []model.OutboxEvent) error
 	InteractionRequest(ctx context.Context, id int64) (*model.InteractionRequest, error)
 	WithdrawInteraction(ctx context.Context, accountID int64, uri string) error
+	storage.Quotes
 	storage.Statuses
 }

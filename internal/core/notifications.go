@@ -12,12 +12,12 @@ import (
 
 // NotificationTypes are the types Herald writes, as Mastodon names them.
 var NotificationTypes = []string{model.NotifyMention, model.NotifyStatus, model.NotifyReblog, model.NotifyFollow,
-	model.NotifyFollowRequest, model.NotifyFavourite, model.NotifyUpdate}
+	model.NotifyFollowRequest, model.NotifyFavourite, model.NotifyUpdate, model.NotifyQuote}
 
 // notificationNeedsStatus: these types are meaningless without their status.
 func notificationNeedsStatus(typ string) bool {
 	switch typ {
-	case model.NotifyMention, model.NotifyStatus, model.NotifyReblog, model.NotifyFavourite, model.NotifyUpdate:
+	case model.NotifyMention, model.NotifyStatus, model.NotifyReblog, model.NotifyFavourite, model.NotifyUpdate, model.NotifyQuote:
 		return true
 	}
 	return false

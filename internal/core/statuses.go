@@ -41,6 +41,8 @@ type PostParams struct {
 
 	// scheduledID is the scheduled post this publishes (scheduled.go).
 	scheduledID int64
+	// QuoteID is the status quoted (Mastodon's quoted_status_id); 0: none.
+	QuoteID int64
 }
 
 // UnexpectedMentionsError: a post would mention accounts the client did
@@ -277,6 +279,21 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 	sid := strconv.FormatInt(st.ID, 10)
 	st.URI = s.LocalStatusURI(author.Username, sid)
 	st.URL = s.LocalStatusURL(author.Username, sid)
+	if p.QuoteID != 0 {
+		if request != nil {
+			return nil, herr.Unprocessable("Validation failed: A reply waiting for approval cannot quote a post")
+		}
+		var more []model.OutboxEvent
+		if request, more, err = s.prepareQuote(ctx, author, st, p.QuoteID, r.MentionIDs); err != nil {
+			return nil, err
+		}
+		events = append(events, more...)
+		if st.Visibility != vis { // narrowed to the quoted post's audience
+			if policy, err = s.newPostPolicy(ctx, author.ID, st.Visibility, p.InteractionPolicy); err != nil {
+				return nil, err
+			}
+		}
+	}
 	// The preview card is made in the background, queued with the post
 	// (no second write); a post with media has no card.
 	var later []storage.Job
@@ -313,6 +330,7 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 		}
 		s.kick()
 		s.statusReleased(ctx, created)
+		s.quoteCreated(ctx, created)
 	}
 	return created, nil
 }

@@ -17,17 +17,20 @@ import (
 const statusColumns = `s.id, s.uri, s.url, s.account_id, s.local, s.in_reply_to_id, s.in_reply_to_account_id,
 	s.in_reply_to_uri, s.reblog_of_id, s.content, s.text, s.spoiler_text, s.sensitive, s.visibility, s.language,
 	s.app_id, s.replies_count, s.reblogs_count, s.favourites_count, s.created_at, s.edited_at,
-	s.interaction_policy, s.pending_approval, s.approved_by, s.authorization_uri`
+	s.interaction_policy, s.pending_approval, s.approved_by, s.authorization_uri,
+	s.quote_of_id, s.quote_uri, s.quote_state, s.quote_authorization,
+	(SELECT count(*) FROM statuses qs WHERE qs.quote_of_id = s.id AND qs.quote_state = 'accepted')`
 
 func scanStatus(row scanner, extra ...any) (*model.Status, error) {
 	var st model.Status
-	var reply, replyAcct, reblog, app, edited sql.NullInt64
+	var reply, replyAcct, reblog, app, edited, quoteOf sql.NullInt64
 	var created int64
 	var policy sql.NullString
 	dest := []any{&st.ID, &st.URI, &st.URL, &st.AccountID, &st.Local, &reply, &replyAcct,
 		&st.InReplyToURI, &reblog, &st.Content, &st.Text, &st.SpoilerText, &st.Sensitive, &st.Visibility, &st.Language,
 		&app, &st.RepliesCount, &st.ReblogsCount, &st.FavouritesCount, &created, &edited,
-		&policy, &st.PendingApproval, &st.ApprovedBy, &st.Authorization}
+		&policy, &st.PendingApproval, &st.ApprovedBy, &st.Authorization,
+		&quoteOf, &st.QuoteURI, &st.QuoteState, &st.QuoteAuthorization, &st.QuotesCount}
 	err := row.Scan(append(dest, extra...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, storage.ErrNotFound
@@ -39,6 +42,7 @@ func scanStatus(row scanner, extra ...any) (*model.Status, error) {
 		return nil, err
 	}
 	st.InReplyToID, st.InReplyToAccountID, st.ReblogOfID, st.AppID = reply.Int64, replyAcct.Int64, reblog.Int64, app.Int64
+	st.QuoteOfID = quoteOf.Int64
 	st.CreatedAt = fromMs(created)
 	st.EditedAt = fromNullMs(edited)
 	return &st, nil
@@ -167,12 +171,13 @@ func insertStatusRow(ctx context.Context, tx *sql.Tx, st *model.Status, events [
 	for attempt := 0; ; attempt++ {
 		_, err := tx.ExecContext(ctx, `INSERT INTO statuses (id, uri, url, account_id, local, in_reply_to_id,
 			in_reply_to_account_id, in_reply_to_uri, reblog_of_id, content, text, spoiler_text, sensitive, visibility,
-			language, app_id, created_at, edited_at, interaction_policy, pending_approval, approved_by, authorization_uri)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			language, app_id, created_at, edited_at, interaction_policy, pending_approval, approved_by, authorization_uri,
+			quote_of_id, quote_uri, quote_state, quote_authorization)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 			st.ID, st.URI, st.URL, st.AccountID, b2i(st.Local), nullID(st.InReplyToID), nullID(st.InReplyToAccountID),
 			st.InReplyToURI, nullID(st.ReblogOfID), st.Content, st.Text, st.SpoilerText, b2i(st.Sensitive), int(st.Visibility),
 			st.Language, nullID(st.AppID), ms(st.CreatedAt), msPtr(st.EditedAt), policy, b2i(st.PendingApproval),
-			st.ApprovedBy, st.Authorization)
+			st.ApprovedBy, st.Authorization, nullID(st.QuoteOfID), st.QuoteURI, st.QuoteState, st.QuoteAuthorization)
 		if isUniqueViolation(err) && strings.Contains(err.Error(), "statuses.id") && attempt < 5 {
 			oldID := st.ID
 			old := strconv.FormatInt(oldID, 10)
@@ -339,6 +344,11 @@ func (s *Store) CreateStatus(ctx context.Context, n storage.NewStatus) (*model.S
 			}
 		} else if err := releaseStatus(ctx, tx, st, authorLocal); err != nil {
 			return err
+		}
+		if st.QuoteOfID != 0 && st.QuoteState == model.QuoteAccepted && !st.PendingApproval {
+			if err := notifyQuoteIn(ctx, tx, st); err != nil {
+				return err
+			}
 		}
 		if n.Request != nil {
 			n.Request.ReplyID = st.ID
