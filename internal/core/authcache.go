@@ -111,9 +111,20 @@ func (c *authCache) putFollowRequests(v int64, accountID, n int64) {
 }
 
 // clone copies the caller's records, so that no request changes what
-// another one is given.
+// another one is given. Every field of Caller is copied: a field left out
+// here would be missing from every cached caller (a delegated token would
+// lose its delegation's limits).
 func (c *Caller) clone() *Caller {
 	out := &Caller{}
+	if c.Member != nil {
+		m := *c.Member
+		out.Member = &m
+	}
+	if c.Delegation != nil {
+		d := *c.Delegation
+		d.Permissions = append([]string(nil), c.Delegation.Permissions...)
+		out.Delegation = &d
+	}
 	if c.Token != nil {
 		t := *c.Token
 		out.Token = &t
