@@ -187,7 +187,7 @@ func TestVisibilityMatrix(t *testing.T) {
 		{"public", "AFMSN", "AFMSN", "AF"},
 		{"unlisted", "AFMSN", "AFMSN", "AF"},
 		{"private", "AFM", "AF", "AFM"},
-		{"direct", "AM", "A", "A"}, // a DM reaches the home of mentioned followers only (Mastodon)
+		{"direct", "AM", "A", "AM"},
 	}
 	for _, tc := range cases {
 		st := e.post(author, core.PostParams{Text: "hi @mentioned " + tc.vis, Visibility: tc.vis, InReplyToID: root.ID})

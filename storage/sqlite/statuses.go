@@ -370,15 +370,10 @@ func fanOutStatus(ctx context.Context, tx *sql.Tx, st *model.Status, authorLocal
 		}
 	}
 	if st.Visibility == model.Private || st.Visibility == model.Direct {
-		// A direct message reaches the home feed (and user stream) of the
-		// mentioned accounts that follow its author only, as Mastodon's;
-		// the others have it as a notification and a conversation.
-		direct := b2i(st.Visibility == model.Direct)
 		for _, m := range st.MentionIDs {
 			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO home_feed (account_id, status_id, author_id)
-				SELECT a.id, ?, ? FROM accounts a WHERE a.id = ? AND a.domain = '' AND `+notWantedBy("a.id")+`
-				AND (? = 0 OR EXISTS (SELECT 1 FROM follows fd WHERE fd.account_id = a.id AND fd.target_id = ?))`,
-				st.ID, author, m, author, author, direct, author); err != nil {
+				SELECT a.id, ?, ? FROM accounts a WHERE a.id = ? AND a.domain = '' AND `+notWantedBy("a.id"),
+				st.ID, author, m, author, author); err != nil {
 				return err
 			}
 		}
