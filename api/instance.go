@@ -20,6 +20,7 @@ func (a *API) registerInstance(e *echo.Echo) {
 	a.handle(e, http.MethodGet, "/api/v1/instance/rules", a.instanceRules, public())
 	a.handle(e, http.MethodGet, "/api/v1/instance/domain_blocks", a.instanceDomainBlocks, public())
 	a.handle(e, http.MethodGet, "/api/v1/instance/translation_languages", a.emptyObject, public())
+	a.handle(e, http.MethodGet, "/api/v1/instance/languages", a.instanceLanguages, public())
 	a.handle(e, http.MethodGet, "/api/v1/instance/extended_description", a.extendedDescription, public())
 	a.handle(e, http.MethodGet, "/api/v1/instance/privacy_policy", a.privacyPolicy, public())
 	a.handle(e, http.MethodGet, "/api/v1/instance/terms_of_service", a.termsOfService, public())

@@ -62,3 +62,54 @@ func TestHealthIsPlainOK(t *testing.T) {
 		}
 	}
 }
+
+// TestInstanceLanguages: GET /api/v1/instance/languages lists {code, name}.
+func TestInstanceLanguages(t *testing.T) {
+	ts := server.StartTest(t)
+	var langs []struct {
+		Code string `json:"code"`
+		Name string `json:"name"`
+	}
+	ts.JSON(t, "GET", "/api/v1/instance/languages", "", nil, 200, &langs)
+	found := map[string]string{}
+	for _, l := range langs {
+		found[l.Code] = l.Name
+	}
+	if len(langs) < 150 || found["en"] != "English" || found["de"] != "German" || found["ja"] != "Japanese" {
+		t.Fatalf("%d languages: en=%q de=%q ja=%q", len(langs), found["en"], found["de"], found["ja"])
+	}
+}
+
+// TestConversationUnread: POST /api/v1/conversations/:id/unread marks a
+// read conversation unread; another account's id is 404.
+func TestConversationUnread(t *testing.T) {
+	ts := server.StartTest(t)
+	ts.CreateUser(t, "alice", "user")
+	ts.CreateUser(t, "bob", "user")
+	alice, bob := ts.Token(t, "alice", "read write"), ts.Token(t, "bob", "read write")
+	ts.JSON(t, "POST", "/api/v1/statuses", alice, map[string]any{"status": "@bob hi", "visibility": "direct"}, 200, nil)
+	type conv struct {
+		ID     string `json:"id"`
+		Unread bool   `json:"unread"`
+	}
+	var cs []conv
+	ts.JSON(t, "GET", "/api/v1/conversations", bob, nil, 200, &cs)
+	if len(cs) != 1 {
+		t.Fatalf("conversations: %+v", cs)
+	}
+	var c conv
+	ts.JSON(t, "POST", "/api/v1/conversations/"+cs[0].ID+"/read", bob, nil, 200, &c)
+	if c.Unread {
+		t.Fatalf("after read: %+v", c)
+	}
+	ts.JSON(t, "POST", "/api/v1/conversations/"+cs[0].ID+"/unread", bob, nil, 200, &c)
+	if !c.Unread || c.ID != cs[0].ID {
+		t.Fatalf("after unread: %+v", c)
+	}
+	ts.JSON(t, "GET", "/api/v1/conversations", bob, nil, 200, &cs)
+	if len(cs) != 1 || !cs[0].Unread {
+		t.Fatalf("listed after unread: %+v", cs)
+	}
+	ts.JSON(t, "POST", "/api/v1/conversations/"+cs[0].ID+"/unread", alice, nil, 404, nil)
+	ts.JSON(t, "POST", "/api/v1/conversations/x/unread", bob, nil, 404, nil)
+}
