@@ -69,7 +69,8 @@ func (s *Service) HomeTimeline(ctx context.Context, c *Caller, p model.Page) (*T
 // PublicTimeline is the local or federated timeline.
 func (s *Service) PublicTimeline(ctx context.Context, c *Caller, localOnly, remoteOnly, onlyMedia bool, p model.Page) (*Timeline, error) {
 	if onlyMedia {
-		return &Timeline{View: &StatusView{}}, nil // no media yet
+		sts, err := s.store.PublicMediaTimeline(ctx, localOnly, remoteOnly, p)
+		return s.timeline(ctx, c.AccountID(), sts, err)
 	}
 	sts, err := s.store.PublicTimeline(ctx, localOnly, remoteOnly, p)
 	return s.timelineIn(ctx, "public", c.AccountID(), sts, err)
@@ -77,9 +78,7 @@ func (s *Service) PublicTimeline(ctx context.Context, c *Caller, localOnly, remo
 
 // TagTimeline is the public statuses with hashtags.
 func (s *Service) TagTimeline(ctx context.Context, c *Caller, q storage.TagQuery, onlyMedia bool, p model.Page) (*Timeline, error) {
-	if onlyMedia {
-		return &Timeline{View: &StatusView{}}, nil
-	}
+	q.OnlyMedia = onlyMedia
 	sts, err := s.store.TagsTimeline(ctx, q, p)
 	return s.timelineIn(ctx, "public", c.AccountID(), sts, err)
 }

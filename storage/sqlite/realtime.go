@@ -278,6 +278,11 @@ func (s *Store) MarkConversationRead(ctx context.Context, accountID, convID int6
 	return wrap("mark conversation read", notFoundIfNone(s.w.ExecContext(ctx, "UPDATE conversations SET unread = 0 WHERE id = ? AND account_id = ?", convID, accountID)))
 }
 
+// MarkConversationUnread marks an account's conversation unread again.
+func (s *Store) MarkConversationUnread(ctx context.Context, accountID, convID int64) error {
+	return wrap("mark conversation unread", notFoundIfNone(s.w.ExecContext(ctx, "UPDATE conversations SET unread = 1 WHERE id = ? AND account_id = ?", convID, accountID)))
+}
+
 // --- notification policies and groups ---
 
 func (s *Store) NotificationPolicy(ctx context.Context, accountID int64) (*storage.NotificationPolicy, error) {

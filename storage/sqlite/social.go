@@ -174,6 +174,11 @@ func severFollow(ctx context.Context, tx *sql.Tx, followerID, targetID int64) (b
 		if _, err := tx.ExecContext(ctx, "DELETE FROM home_feed WHERE account_id = ? AND author_id = ?", followerID, targetID); err != nil {
 			return false, err
 		}
+		// The follow notification goes with the follow (as Mastodon's), so
+		// that following again notifies again.
+		if err := socialUnnotify(ctx, tx, targetID, followerID, model.NotifyFollow); err != nil {
+			return false, err
+		}
 	}
 	res, err = tx.ExecContext(ctx, "DELETE FROM follow_requests WHERE account_id = ? AND target_id = ?", followerID, targetID)
 	if err != nil {

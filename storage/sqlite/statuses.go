@@ -1007,7 +1007,9 @@ func (s *Store) FavouritedBy(ctx context.Context, statusID int64, p model.Page) 
 // RebloggedBy pages through who boosted a status.
 func (s *Store) RebloggedBy(ctx context.Context, statusID int64, p model.Page) ([]int64, []int64, error) {
 	where, args, order, reverse := pageClause("b.id", p)
-	q := "SELECT b.account_id, b.id FROM statuses b WHERE b.reblog_of_id = ?" + where + order
+	// Public and unlisted boosts only, as Mastodon's: a boost of a private
+	// post (by its author) is private and never listed.
+	q := "SELECT b.account_id, b.id FROM statuses b WHERE b.reblog_of_id = ? AND b.visibility <= 1" + where + order
 	v, v2, err := queryPairs(ctx, s.r, q, reverse, append([]any{statusID}, args...)...)
 	return v, v2, wrap("reblogged by", err)
 }
