@@ -313,7 +313,7 @@ func TestRecordsExport(t *testing.T) {
 		t.Errorf("export of no account: %v", err)
 	}
 	// The console's exports are in the audit log.
-	if _, page := adm.do("GET", "/admin/audit", nil); !strings.Contains(page, "export_records") || !strings.Contains(page, "public record of @alice") {
+	if _, page := adm.do("GET", "/admin/audit", nil); !strings.Contains(page, "Exported an account") || !strings.Contains(page, "public record of @alice") {
 		t.Error("the admin's export is not in the audit log")
 	}
 	adm.do("GET", accountPage, nil)
