@@ -458,10 +458,9 @@ const OIDC = process.env.E2E_OIDC_BASE ? {
   user: process.env.E2E_OIDC_USER, userPw: process.env.E2E_OIDC_PASSWORD,
   service: process.env.E2E_OIDC_SERVICE_USER, servicePw: process.env.E2E_OIDC_SERVICE_PASSWORD,
 } : null;
-const oidcTest = (name, fn) => test("single sign-on: " + name, async () => {
-  if (!OIDC) { console.log(`skip ${name} (E2E_OIDC_BASE not set)`); return; }
-  await fn();
-});
+// Without E2E_OIDC_BASE they are not registered (a skipped test is not a pass).
+if (!OIDC) console.log("skip single sign-on tests (E2E_OIDC_BASE not set)");
+const oidcTest = (name, fn) => { if (OIDC) test("single sign-on: " + name, fn); };
 
 // From a page showing Herald's sign-in form: the SSO button, the provider's
 // login page, and back to Herald (waits for the URL that matches back).
