@@ -107,8 +107,9 @@ func (w *UI) profile(c echo.Context) error {
 			d["Pinned"] = w.items(pinned.View, cl)
 		}
 	}
-	if cl != nil && cl.Account.ID != acc.ID {
-		if rel, err := w.svc.Relationship(ctx, cl.Account.ID, acc.ID); err == nil {
+	d["URI"], d["Back"] = acc.URI, "/@"+acc.Username
+	if me := w.actor(c); me != nil && me.Account.ID != acc.ID {
+		if rel, err := w.svc.Relationship(ctx, me.Account.ID, acc.ID); err == nil {
 			d["Rel"] = rel
 		}
 	}
@@ -192,6 +193,7 @@ func (w *UI) statusPage(c echo.Context) error {
 		"Ancestors": w.items(keep(sc.Ancestors), cl), "Descendants": w.items(keep(sc.Descendants), cl),
 		"OG": w.og(displayName(author)+" (@"+author.Username+"@"+w.svc.Cfg.Instance.Domain+")", plain,
 			w.svc.LocalStatusURL(author.Username, c.Param("id")), w.absolute(w.svc.AccountImageURL(author, "avatar")), "article")}
+	d["URI"] = st.URI
 	if cl != nil {
 		d["ReplyTo"] = st
 		d["ReplyMention"] = "@" + author.Acct() + " "

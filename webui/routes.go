@@ -74,6 +74,11 @@ func (w *UI) routeTable() []Route {
 	get("/@:username", Public, w.profile)
 	get("/@:username/:id", Public, w.statusPage)
 	get("/tags/:tag", Public, w.tagPage)
+	// Remote interaction: following from another server, and the page
+	// other servers send their users to (WebFinger's subscribe template).
+	get("/remote_interaction", Public, w.remoteInteractionPage)
+	post("/remote_interaction", CSRF, w.remoteInteractionSubmit)
+	get("/authorize_interaction", Session, w.authorizeInteraction)
 
 	// Authentication.
 	get("/auth/sign_in", Public, w.signInPage)
@@ -109,6 +114,7 @@ func (w *UI) routeTable() []Route {
 	post("/statuses", CSRFSession, w.compose)
 	post("/statuses/:id/:op", CSRFSession, w.statusAction)
 	post("/switch_account", CSRFSession, w.switchAccount)
+	post("/accounts/:id/:op", CSRFSession, w.accountAction)
 
 	// Settings.
 	get("/settings", Session, func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/settings/profile") })
