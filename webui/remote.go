@@ -1,6 +1,7 @@
 package webui
 
 import (
+	"context"
 	"errors"
 	"html/template"
 	"net/http"
@@ -90,16 +91,7 @@ func (w *UI) authorizeInteraction(c echo.Context) error {
 	var acc *model.Account
 	var st *model.Status
 	if strings.HasPrefix(q, "https://") || strings.HasPrefix(q, "http://") {
-		// Known first, then fetched: an id names an account or a post.
-		if a, err := w.svc.AccountByURL(ctx, q, false); err == nil {
-			acc = a
-		} else if s, err := w.svc.StatusByURL(ctx, cl, q, false); err == nil {
-			st = s
-		} else if a, err := w.svc.AccountByURL(ctx, q, true); err == nil {
-			acc = a
-		} else if s, err := w.svc.StatusByURL(ctx, cl, q, true); err == nil {
-			st = s
-		}
+		acc, st = w.resolveURL(ctx, cl, q)
 	} else if a, err := w.svc.LookupAcct(ctx, strings.TrimPrefix(q, "acct:"), true); err == nil {
 		acc = a
 	}
@@ -164,4 +156,22 @@ func (w *UI) accountAction(c echo.Context) error {
 	}
 	w.recordActing(c, cl, "accounts", id)
 	return w.done(c, back, msg)
+}
+
+// resolveURL finds the account or post a URL names: known ones first,
+// then fetched through the federation engine (core's rules).
+func (w *UI) resolveURL(ctx context.Context, cl *core.Caller, u string) (*model.Account, *model.Status) {
+	if a, err := w.svc.AccountByURL(ctx, u, false); err == nil {
+		return a, nil
+	}
+	if s, err := w.svc.StatusByURL(ctx, cl, u, false); err == nil {
+		return nil, s
+	}
+	if a, err := w.svc.AccountByURL(ctx, u, true); err == nil {
+		return a, nil
+	}
+	if s, err := w.svc.StatusByURL(ctx, cl, u, true); err == nil {
+		return nil, s
+	}
+	return nil, nil
 }

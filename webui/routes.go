@@ -109,6 +109,7 @@ func (w *UI) routeTable() []Route {
 	get("/home", Session, w.homeTimeline)
 	get("/local", Session, w.localTimeline)
 	get("/notifications", Session, w.notificationsPage)
+	get("/search", Session, w.search)
 	get("/requests", Session, w.requestsPage)
 	post("/requests/:id/:op", CSRFSession, w.requestAnswer)
 	post("/statuses", CSRFSession, w.compose)
