@@ -28,6 +28,9 @@ func (f *Federation) SubscribeTemplate(ctx context.Context, acct string) (string
 	}
 	domain = strings.ToLower(domain)
 	if domain == strings.ToLower(f.cfg.Instance.Domain) {
+		if a, err := f.svc.AccountByUsername(ctx, user, ""); err != nil || a.SuspendedAt != nil {
+			return "", herr.Unprocessable("There is no %s@%s: is the address right?", user, domain)
+		}
 		return f.base + "/authorize_interaction?uri={uri}", nil
 	}
 	body, err := f.webfingerDoc(ctx, user, domain)

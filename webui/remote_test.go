@@ -72,7 +72,7 @@ func TestRemoteFollowDialog(t *testing.T) {
 		t.Fatal("public profile: no remote follow dialog with the account's id")
 	}
 	// Bad addresses are explained, not followed.
-	for _, acct := range []string{"", "nobody", "x@", "x@bad/host", "nobody@" + a.Domain} {
+	for _, acct := range []string{"", "nobody", "x@", "x@bad/host", "nobody@" + a.Domain, "nobody@" + b.Domain} {
 		if code, body := visitor.do("POST", "/remote_interaction", url.Values{"acct": {acct}, "uri": {bob.URI}}); code != 422 || !strings.Contains(body, `class="error"`) {
 			t.Errorf("address %q: %d", acct, code)
 		}

@@ -588,6 +588,90 @@ test("team access: a member posts as a shared account, its owner sees who, revok
   await owner.context().close();
 });
 
+// An account of its own for a test, signed up by an admin's invite.
+async function freshAccount(prefix) {
+  const admin = await newPage();
+  await signIn(admin, ADMIN, ADMIN_PW);
+  const link = await consoleInvite(admin);
+  await admin.context().close();
+  const page = await newPage();
+  const name = prefix + uniq();
+  await signUpWithInvite(page, link, name, "e2e password " + uniq());
+  return { page, name };
+}
+
+test("a colleague follows another account and searches from the web client", async () => {
+  const { page: other, name } = await freshAccount("colleague");
+  await other.context().close();
+  const page = await newPage();
+  await signIn(page, USER, USER_PW);
+  await Promise.all([page.waitForURL(/\/search/), page.click("header.site a[href='/search']")]);
+  await page.fill("#search-q", name.slice(0, -2));
+  await Promise.all([page.waitForURL(/\/search\?q=/), page.click("form.search-form button")]);
+  const hit = page.locator(`.results a[href='/@${name}']`);
+  await hit.waitFor();
+  await shoot(page, "search-results");
+  // Follow from the results, then unfollow on the profile.
+  await Promise.all([page.waitForURL(/\/search\?q=/), page.click(`.results li:has(a[href='/@${name}']) form[action$='/follow'] button`)]);
+  await page.locator(".flash", { hasText: "Following" }).waitFor();
+  await Promise.all([page.waitForURL(new RegExp(`/@${name}$`)), hit.click()]);
+  await page.locator("form[action$='/unfollow'] button", { hasText: "Unfollow" }).waitFor();
+  await shoot(page, "profile-following");
+  await Promise.all([page.waitForURL(new RegExp(`/@${name}$`)), page.click("form[action$='/unfollow'] button")]);
+  await page.locator("form[action$='/follow'] button", { hasText: "Follow" }).waitFor();
+  // A full address is resolved (here this server's own, the only one in the run).
+  await page.goto(BASE + "/search?q=" + encodeURIComponent(`@${name}@${new URL(BASE).host}`));
+  await page.locator(`.results a[href='/@${name}']`).waitFor();
+  await page.goto(BASE + "/search?q=nothing" + uniq());
+  await page.locator("text=Nothing found").waitFor();
+  await page.context().close();
+});
+
+// The remote-follow dialog on the institution's public profile. The run
+// has one Herald, so the visitor's "other server" is this same one: the
+// address typed is the E2E user's, and Herald goes the whole way a remote
+// visitor's would (the address's WebFinger subscribe template, the redirect
+// to its /authorize_interaction with the profile's id, sign-in there, then
+// Follow). The Go test TestRemoteFollowDialog does it across two Heralds.
+test("someone follows the institution from another server through the remote-follow dialog", async () => {
+  const { page: inst, name } = await freshAccount("institution");
+  await inst.context().close();
+  const tok = await passwordToken(USER, USER_PW);
+  const acct = await api("GET", "/api/v1/accounts/lookup?acct=" + name, { token: tok });
+  const page = await newPage();
+  await page.goto(BASE + "/@" + name);
+  await page.click("details.remote summary");
+  await page.fill("#ri-acct", "nobody" + uniq() + "@" + new URL(BASE).host);
+  await Promise.all([page.waitForURL(/\/remote_interaction$/), page.click("form.remote-form button")]);
+  await page.locator(".remote-form .error").waitFor();
+  await shoot(page, "remote-interaction-error");
+  await page.goto(BASE + "/@" + name);
+  await page.click("details.remote summary");
+  await page.fill("#ri-acct", `@${USER}@${new URL(BASE).host}`);
+  await shoot(page, "profile-remote-follow");
+  await Promise.all([page.waitForURL(/\/auth\/sign_in/), page.click("form.remote-form button")]);
+  await page.fill("#login", USER);
+  await page.fill("#password", USER_PW);
+  await Promise.all([page.waitForURL(/\/authorize_interaction\?/), page.click("form[action='/auth/sign_in'] button[type=submit]")]);
+  const u = new URL(page.url());
+  expect(u.searchParams.get("uri") === BASE + "/users/" + name, "authorize_interaction for " + u.searchParams.get("uri"));
+  await page.locator(`text=@${name}`).first().waitFor();
+  await shoot(page, "authorize-interaction");
+  await Promise.all([page.waitForURL(/\/authorize_interaction\?/), page.click("form[action$='/follow'] button")]);
+  await page.locator("form[action$='/unfollow'] button").waitFor();
+  const rel = await api("GET", "/api/v1/accounts/relationships?id[]=" + acct.id, { token: tok });
+  expect(rel[0].following, "not following after the remote-follow dialog: " + JSON.stringify(rel[0]));
+  await page.context().close();
+  // A post offers the dialog too.
+  const post = await newPage();
+  const st = await api("POST", "/api/v1/statuses", { token: tok, json: { status: "Public post " + uniq() } });
+  await post.goto(BASE + "/@" + USER + "/" + st.id);
+  await post.click("details.remote summary");
+  await post.locator("#ri-acct").waitFor();
+  await shoot(post, "status-remote-interaction");
+  await post.context().close();
+});
+
 let passed = 0, failed = 0;
 // E2E_ONLY runs only the tests whose names start with it.
 const only = process.env.E2E_ONLY || "";
