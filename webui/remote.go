@@ -175,3 +175,12 @@ func (w *UI) resolveURL(ctx context.Context, cl *core.Caller, u string) (*model.
 	}
 	return nil, nil
 }
+
+// asHerr is the client-safe error inside err, if any.
+func asHerr(err error) *herr.Error {
+	var he *herr.Error
+	if errors.As(err, &he) {
+		return he
+	}
+	return nil
+}

@@ -114,6 +114,8 @@ func (w *UI) routeTable() []Route {
 	post("/requests/:id/:op", CSRFSession, w.requestAnswer)
 	post("/statuses", CSRFSession, w.compose)
 	post("/statuses/:id/:op", CSRFSession, w.statusAction)
+	get("/statuses/:id/report", Session, w.reportPage)
+	post("/statuses/:id/report", CSRFSession, w.reportSubmit)
 	post("/switch_account", CSRFSession, w.switchAccount)
 	post("/accounts/:id/:op", CSRFSession, w.accountAction)
 
