@@ -118,6 +118,7 @@ func (w *UI) routeTable() []Route {
 	post("/statuses/:id/report", CSRFSession, w.reportSubmit)
 	post("/switch_account", CSRFSession, w.switchAccount)
 	post("/accounts/:id/:op", CSRFSession, w.accountAction)
+	post("/announcements/:id/dismiss", CSRFSession, w.announcementDismiss)
 
 	// Settings.
 	get("/settings", Session, func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/settings/profile") })
