@@ -1,10 +1,10 @@
 package webui
 
 import (
-	"maps"
 	"bytes"
 	"html/template"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
