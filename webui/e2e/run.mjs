@@ -672,6 +672,57 @@ test("someone follows the institution from another server through the remote-fol
   await post.context().close();
 });
 
+test("lists, announcements, reporting a post and the media tab in the web client", async () => {
+  // The admin publishes an announcement and writes a post.
+  const admin = await newPage();
+  await signIn(admin, ADMIN, ADMIN_PW);
+  await admin.goto(BASE + "/admin/announcements");
+  const text = "Maintenance tonight " + uniq();
+  await admin.fill("#text", text);
+  await Promise.all([admin.waitForURL(/\/admin\/announcements/), admin.click("form[action='/admin/announcements/create'] button[type=submit]")]);
+  await admin.context().close();
+  const adminTok = await passwordToken(ADMIN, ADMIN_PW);
+  const st = await api("POST", "/api/v1/statuses", { token: adminTok, json: { status: "A post to report " + uniq() } });
+  const page = await newPage();
+  await signIn(page, USER, USER_PW);
+  // The announcement is on the home page until dismissed.
+  await page.goto(BASE + "/home");
+  const ann = page.locator("section.announcement", { hasText: text });
+  await ann.waitFor();
+  await shoot(page, "home-announcement");
+  await Promise.all([page.waitForURL(/\/home$/), ann.locator("button").click()]);
+  expect(await page.locator("section.announcement", { hasText: text }).count() === 0, "the dismissed announcement is still shown");
+  // Report the admin's post.
+  await page.goto(BASE + "/@" + ADMIN + "/" + st.id);
+  await Promise.all([page.waitForURL(/\/report$/), page.click(`a[href='/statuses/${st.id}/report']`)]);
+  await page.check("input[name=category][value=other]");
+  await page.fill("#report-comment", "e2e report " + uniq());
+  await shoot(page, "report-post");
+  await Promise.all([page.waitForURL(/\/home$/), page.click("form.report-form button")]);
+  await page.locator(".flash", { hasText: "report was sent" }).waitFor();
+  // A list: create it, add the admin (followed first), see the page.
+  await page.goto(BASE + "/@" + ADMIN);
+  if (await page.locator("form[action$='/follow'] button").count()) {
+    await Promise.all([page.waitForURL(new RegExp(`/@${ADMIN}$`)), page.click("form[action$='/follow'] button")]);
+  }
+  await page.goto(BASE + "/lists");
+  await page.fill("#list-title", "Staff " + uniq());
+  await Promise.all([page.waitForURL(/\/lists\/\d+$/), page.click("form[action='/lists'] button")]);
+  await page.click("details.list-manage summary");
+  await page.fill("#list-acct", ADMIN);
+  await Promise.all([page.waitForURL(/\/lists\/\d+$/), page.click("form[action$='/add'] button")]);
+  await page.locator(".flash", { hasText: "Added @" + ADMIN }).waitFor();
+  await page.click("details.list-manage summary");
+  await shoot(page, "list");
+  await page.goto(BASE + "/lists");
+  await shoot(page, "lists");
+  // The media tab of a profile.
+  await page.goto(BASE + "/@" + USER + "?media=1");
+  await page.locator("nav.tabs a[aria-current=page]", { hasText: "Media" }).waitFor();
+  await shoot(page, "profile-media");
+  await page.context().close();
+});
+
 let passed = 0, failed = 0;
 // E2E_ONLY runs only the tests whose names start with it.
 const only = process.env.E2E_ONLY || "";
