@@ -27,7 +27,15 @@ func FuzzParseWebFinger(f *testing.F) {
 	f.Add([]byte(`{"links":[{"rel":"self","type":"text/html","href":"https://b.example/@a"},{"rel":"self","type":"application/activity+json","href":"javascript:alert(1)"}]}`))
 	f.Add([]byte(`{"links":{"rel":"self"}}`))
 	f.Add([]byte(`[`))
+	f.Add([]byte(`{"links":[{"rel":"http://ostatus.org/schema/1.0/subscribe","template":"javascript:alert({uri})"},{"rel":"http://ostatus.org/schema/1.0/subscribe","template":"https://b.example/authorize_interaction?uri={uri}"}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
+		// The remote-interaction template is where a browser is sent:
+		// always an http(s) URL with a host, holding {uri}.
+		if tmpl, err := parseSubscribeTemplate(body); err == nil {
+			if !strings.Contains(tmpl, "{uri}") || hostOf(strings.ReplaceAll(tmpl, "{uri}", "x")) == "" {
+				t.Fatalf("accepted template %q", tmpl)
+			}
+		}
 		href, err := parseWebFinger(body)
 		if err != nil {
 			if href != "" {

@@ -125,6 +125,19 @@ func (f *Federation) accountByProfileURL(ctx context.Context, u string) (*model.
 // https first, and http too when this instance runs on http or the domain
 // is a loopback host with a port (local development).
 func (f *Federation) webfinger(ctx context.Context, user, domain string) (string, error) {
+	body, err := f.webfingerDoc(ctx, user, domain)
+	if err != nil {
+		return "", err
+	}
+	actor, err := parseWebFinger(body)
+	if err != nil {
+		return "", fmt.Errorf("webfinger acct:%s@%s: %w", user, domain, err)
+	}
+	return actor, nil
+}
+
+// webfingerDoc fetches the WebFinger document (JRD) of acct:user@domain.
+func (f *Federation) webfingerDoc(ctx context.Context, user, domain string) ([]byte, error) {
 	schemes := []string{"https"}
 	if f.cfg.Instance.Protocol == "http" || loopbackWithPort(domain) {
 		schemes = append(schemes, "http")
@@ -141,16 +154,12 @@ func (f *Federation) webfinger(ctx context.Context, user, domain string) (string
 			}
 			continue
 		}
-		actor, err := parseWebFinger(body)
-		if err != nil {
-			return "", fmt.Errorf("webfinger %s: %w", resource, err)
-		}
-		return actor, nil
+		return body, nil
 	}
 	if statusOf(lastErr) == 410 {
-		return "", fmt.Errorf("%w: %v", errGone, lastErr)
+		return nil, fmt.Errorf("%w: %v", errGone, lastErr)
 	}
-	return "", lastErr
+	return nil, lastErr
 }
 
 func isASMediaType(t string) bool {

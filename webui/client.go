@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"html/template"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -105,13 +106,17 @@ func nextLink(c echo.Context, tl *core.Timeline) string {
 	return c.Request().URL.Path + "?" + q.Encode()
 }
 
-func (w *UI) timelinePage(c echo.Context, title string, tl *core.Timeline, empty string) error {
+func (w *UI) timelinePage(c echo.Context, title string, tl *core.Timeline, empty string, extra ...page) error {
 	cl := w.actor(c)
 	u := cl.User
-	return w.render(c, http.StatusOK, "timeline", page{"Title": title, "Heading": title, "Items": w.items(tl.View, cl),
+	d := page{"Title": title, "Heading": title, "Items": w.items(tl.View, cl),
 		"Next": nextLink(c, tl), "Compose": true, "DefaultVisibility": u.DefaultVisibility, "Empty": empty,
 		"MaxChars":      w.svc.Cfg.Limits.MaxStatusChars,
-		"ComposePolicy": w.composePolicyFields(c.Request().Context(), cl.Account.ID, u.DefaultVisibility)})
+		"ComposePolicy": w.composePolicyFields(c.Request().Context(), cl.Account.ID, u.DefaultVisibility)}
+	for _, e := range extra {
+		maps.Copy(d, e)
+	}
+	return w.render(c, http.StatusOK, "timeline", d)
 }
 
 func (w *UI) homeTimeline(c echo.Context) error {
@@ -123,7 +128,14 @@ func (w *UI) homeTimeline(c echo.Context) error {
 	if err != nil {
 		return w.fail(c, err)
 	}
-	return w.timelinePage(c, "Home", tl, "Nothing here yet: follow people, or write your first post.")
+	extra := page{}
+	if pg.MaxID == 0 {
+		// The instance's announcements not dismissed yet, above the timeline.
+		if av, err := w.svc.Announcements(c.Request().Context(), w.actor(c), false); err == nil {
+			extra["Announcements"] = announcementItems(av.Announcements)
+		}
+	}
+	return w.timelinePage(c, "Home", tl, "Nothing here yet: follow people, or write your first post.", extra)
 }
 
 func (w *UI) localTimeline(c echo.Context) error {

@@ -95,20 +95,27 @@ func (w *UI) profile(c echo.Context) error {
 	if err != nil {
 		return w.fail(c, err)
 	}
-	tl, err := w.svc.AccountStatuses(ctx, cl, acc.ID, storage.AccountStatusFilter{ExcludeReplies: c.QueryParam("replies") == ""}, p)
+	tab := "posts"
+	if c.QueryParam("media") != "" {
+		tab = "media"
+	} else if c.QueryParam("replies") != "" {
+		tab = "replies"
+	}
+	tl, err := w.svc.AccountStatuses(ctx, cl, acc.ID, storage.AccountStatusFilter{ExcludeReplies: tab == "posts", OnlyMedia: tab == "media"}, p)
 	if err != nil {
 		return w.fail(c, err)
 	}
 	d := page{"Title": displayName(acc) + " (@" + acc.Username + ")", "Account": acc, "Note": template.HTML(acc.Note),
 		"Items": w.items(tl.View, cl), "Next": nextLink(c, tl), "FeedURL": "/@" + acc.Username + ".atom",
 		"OG": w.og(displayName(acc), text.PlainText(acc.Note), w.svc.LocalProfileURL(acc.Username), w.absolute(w.svc.AccountImageURL(acc, "avatar")), "profile")}
-	if p.MaxID == 0 {
+	if p.MaxID == 0 && tab == "posts" {
 		if pinned, err := w.svc.AccountStatuses(ctx, cl, acc.ID, storage.AccountStatusFilter{Pinned: true}, model.Page{Limit: 5}); err == nil {
 			d["Pinned"] = w.items(pinned.View, cl)
 		}
 	}
-	if cl != nil && cl.Account.ID != acc.ID {
-		if rel, err := w.svc.Relationship(ctx, cl.Account.ID, acc.ID); err == nil {
+	d["URI"], d["Back"], d["Tab"] = acc.URI, "/@"+acc.Username, tab
+	if me := w.actor(c); me != nil && me.Account.ID != acc.ID {
+		if rel, err := w.svc.Relationship(ctx, me.Account.ID, acc.ID); err == nil {
 			d["Rel"] = rel
 		}
 	}
@@ -192,6 +199,7 @@ func (w *UI) statusPage(c echo.Context) error {
 		"Ancestors": w.items(keep(sc.Ancestors), cl), "Descendants": w.items(keep(sc.Descendants), cl),
 		"OG": w.og(displayName(author)+" (@"+author.Username+"@"+w.svc.Cfg.Instance.Domain+")", plain,
 			w.svc.LocalStatusURL(author.Username, c.Param("id")), w.absolute(w.svc.AccountImageURL(author, "avatar")), "article")}
+	d["URI"] = st.URI
 	if cl != nil {
 		d["ReplyTo"] = st
 		d["ReplyMention"] = "@" + author.Acct() + " "

@@ -74,6 +74,11 @@ func (w *UI) routeTable() []Route {
 	get("/@:username", Public, w.profile)
 	get("/@:username/:id", Public, w.statusPage)
 	get("/tags/:tag", Public, w.tagPage)
+	// Remote interaction: following from another server, and the page
+	// other servers send their users to (WebFinger's subscribe template).
+	get("/remote_interaction", Public, w.remoteInteractionPage)
+	post("/remote_interaction", CSRF, w.remoteInteractionSubmit)
+	get("/authorize_interaction", Session, w.authorizeInteraction)
 
 	// Authentication.
 	get("/auth/sign_in", Public, w.signInPage)
@@ -104,11 +109,20 @@ func (w *UI) routeTable() []Route {
 	get("/home", Session, w.homeTimeline)
 	get("/local", Session, w.localTimeline)
 	get("/notifications", Session, w.notificationsPage)
+	get("/search", Session, w.search)
+	get("/lists", Session, w.listsPage)
+	post("/lists", CSRFSession, w.listCreate)
+	get("/lists/:id", Session, w.listPage)
+	post("/lists/:id/:op", CSRFSession, w.listSubmit)
 	get("/requests", Session, w.requestsPage)
 	post("/requests/:id/:op", CSRFSession, w.requestAnswer)
 	post("/statuses", CSRFSession, w.compose)
 	post("/statuses/:id/:op", CSRFSession, w.statusAction)
+	get("/statuses/:id/report", Session, w.reportPage)
+	post("/statuses/:id/report", CSRFSession, w.reportSubmit)
 	post("/switch_account", CSRFSession, w.switchAccount)
+	post("/accounts/:id/:op", CSRFSession, w.accountAction)
+	post("/announcements/:id/dismiss", CSRFSession, w.announcementDismiss)
 
 	// Settings.
 	get("/settings", Session, func(c echo.Context) error { return c.Redirect(http.StatusSeeOther, "/settings/profile") })

@@ -47,6 +47,9 @@ type Federation interface {
 	// (JSON); WriteRecords writes its archive (ZIP). Both stream.
 	WriteOutbox(ctx context.Context, w io.Writer, e *core.RecordsExport) error
 	WriteRecords(ctx context.Context, w io.Writer, e *core.RecordsExport) (*core.RecordsSummary, error)
+	// SubscribeTemplate looks up the remote-interaction URL template
+	// ("…{uri}") of the server of an address (user@domain).
+	SubscribeTemplate(ctx context.Context, acct string) (string, error)
 }
 
 // UI is the web interface.
@@ -230,7 +233,11 @@ func (w *UI) funcs() template.FuncMap {
 		"has": func(p core.Permission, name string) bool { return p.Has(permByName[name]) },
 		"add": func(a, b int) int { return a + b },
 		"st": func(root page, it Item) map[string]any {
-			return map[string]any{"It": it, "Me": root["Me"], "CSRF": root["CSRF"], "Path": root["Path"]}
+			back := root["Path"]
+			if r, ok := root["ReturnTo"]; ok { // a page whose query matters (authorize_interaction)
+				back = r
+			}
+			return map[string]any{"It": it, "Me": root["Me"], "CSRF": root["CSRF"], "Path": back}
 		},
 		"join":     strings.Join,
 		"fields":   strings.Fields,

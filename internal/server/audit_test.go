@@ -128,6 +128,7 @@ var publicWeb = []string{
 	"GET /oauth/authorize/",
 	"GET /oauth/authorize/native",
 	"GET /privacy-policy",
+	"GET /remote_interaction", // the "Follow from your server" form (its POST checks the CSRF token)
 	"GET /static/*",
 	"GET /tags/:tag",
 	"GET /terms",

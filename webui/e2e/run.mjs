@@ -600,6 +600,138 @@ test("a user lists and removes an alias on the Move settings page", async () => 
   await shoot(page, "settings-migration");
   await Promise.all([page.waitForURL(/\/settings\/migration$/), item.locator("button").click()]);
   expect(await page.locator("li", { hasText: "/users/" + ADMIN }).count() === 0, "alias not removed");
+// An account of its own for a test, signed up by an admin's invite.
+async function freshAccount(prefix) {
+  const admin = await newPage();
+  await signIn(admin, ADMIN, ADMIN_PW);
+  const link = await consoleInvite(admin);
+  await admin.context().close();
+  const page = await newPage();
+  const name = prefix + uniq();
+  await signUpWithInvite(page, link, name, "e2e password " + uniq());
+  return { page, name };
+}
+
+test("a colleague follows another account and searches from the web client", async () => {
+  const { page: other, name } = await freshAccount("colleague");
+  await other.context().close();
+  const page = await newPage();
+  await signIn(page, USER, USER_PW);
+  await Promise.all([page.waitForURL(/\/search/), page.click("header.site a[href='/search']")]);
+  await page.fill("#search-q", name.slice(0, -2));
+  await Promise.all([page.waitForURL(/\/search\?q=/), page.click("form.search-form button")]);
+  const hit = page.locator(`.results a[href='/@${name}']`);
+  await hit.waitFor();
+  await shoot(page, "search-results");
+  // Follow from the results, then unfollow on the profile.
+  await Promise.all([page.waitForURL(/\/search\?q=/), page.click(`.results li:has(a[href='/@${name}']) form[action$='/follow'] button`)]);
+  await page.locator(".flash", { hasText: "Following" }).waitFor();
+  await Promise.all([page.waitForURL(new RegExp(`/@${name}$`)), hit.click()]);
+  await page.locator("form[action$='/unfollow'] button", { hasText: "Unfollow" }).waitFor();
+  await shoot(page, "profile-following");
+  await Promise.all([page.waitForURL(new RegExp(`/@${name}$`)), page.click("form[action$='/unfollow'] button")]);
+  await page.locator("form[action$='/follow'] button", { hasText: "Follow" }).waitFor();
+  // A full address is resolved (here this server's own, the only one in the run).
+  await page.goto(BASE + "/search?q=" + encodeURIComponent(`@${name}@${new URL(BASE).host}`));
+  await page.locator(`.results a[href='/@${name}']`).waitFor();
+  await page.goto(BASE + "/search?q=nothing" + uniq());
+  await page.locator("text=Nothing found").waitFor();
+  await page.context().close();
+});
+
+// The remote-follow dialog on the institution's public profile. The run
+// has one Herald, so the visitor's "other server" is this same one: the
+// address typed is the E2E user's, and Herald goes the whole way a remote
+// visitor's would (the address's WebFinger subscribe template, the redirect
+// to its /authorize_interaction with the profile's id, sign-in there, then
+// Follow). The Go test TestRemoteFollowDialog does it across two Heralds.
+test("someone follows the institution from another server through the remote-follow dialog", async () => {
+  const { page: inst, name } = await freshAccount("institution");
+  await inst.context().close();
+  const tok = await passwordToken(USER, USER_PW);
+  const acct = await api("GET", "/api/v1/accounts/lookup?acct=" + name, { token: tok });
+  const page = await newPage();
+  await page.goto(BASE + "/@" + name);
+  await page.click("details.remote summary");
+  await page.fill("#ri-acct", "nobody" + uniq() + "@" + new URL(BASE).host);
+  await Promise.all([page.waitForURL(/\/remote_interaction$/), page.click("form.remote-form button")]);
+  await page.locator(".remote-form .error").waitFor();
+  await shoot(page, "remote-interaction-error");
+  await page.goto(BASE + "/@" + name);
+  await page.click("details.remote summary");
+  await page.fill("#ri-acct", `@${USER}@${new URL(BASE).host}`);
+  await shoot(page, "profile-remote-follow");
+  await Promise.all([page.waitForURL(/\/auth\/sign_in/), page.click("form.remote-form button")]);
+  await page.fill("#login", USER);
+  await page.fill("#password", USER_PW);
+  await Promise.all([page.waitForURL(/\/authorize_interaction\?/), page.click("form[action='/auth/sign_in'] button[type=submit]")]);
+  const u = new URL(page.url());
+  expect(u.searchParams.get("uri") === BASE + "/users/" + name, "authorize_interaction for " + u.searchParams.get("uri"));
+  await page.locator(`text=@${name}`).first().waitFor();
+  await shoot(page, "authorize-interaction");
+  await Promise.all([page.waitForURL(/\/authorize_interaction\?/), page.click("form[action$='/follow'] button")]);
+  await page.locator("form[action$='/unfollow'] button").waitFor();
+  const rel = await api("GET", "/api/v1/accounts/relationships?id[]=" + acct.id, { token: tok });
+  expect(rel[0].following, "not following after the remote-follow dialog: " + JSON.stringify(rel[0]));
+  await page.context().close();
+  // A post offers the dialog too.
+  const post = await newPage();
+  const st = await api("POST", "/api/v1/statuses", { token: tok, json: { status: "Public post " + uniq() } });
+  await post.goto(BASE + "/@" + USER + "/" + st.id);
+  await post.click("details.remote summary");
+  await post.locator("#ri-acct").waitFor();
+  await shoot(post, "status-remote-interaction");
+  await post.context().close();
+});
+
+test("lists, announcements, reporting a post and the media tab in the web client", async () => {
+  // The admin publishes an announcement and writes a post.
+  const admin = await newPage();
+  await signIn(admin, ADMIN, ADMIN_PW);
+  await admin.goto(BASE + "/admin/announcements");
+  const text = "Maintenance tonight " + uniq();
+  await admin.fill("#text", text);
+  await Promise.all([admin.waitForURL(/\/admin\/announcements/), admin.click("form[action='/admin/announcements/create'] button[type=submit]")]);
+  await admin.context().close();
+  const adminTok = await passwordToken(ADMIN, ADMIN_PW);
+  const st = await api("POST", "/api/v1/statuses", { token: adminTok, json: { status: "A post to report " + uniq() } });
+  const page = await newPage();
+  await signIn(page, USER, USER_PW);
+  // The announcement is on the home page until dismissed.
+  await page.goto(BASE + "/home");
+  const ann = page.locator("section.announcement", { hasText: text });
+  await ann.waitFor();
+  await shoot(page, "home-announcement");
+  await Promise.all([page.waitForURL(/\/home$/), ann.locator("button").click()]);
+  expect(await page.locator("section.announcement", { hasText: text }).count() === 0, "the dismissed announcement is still shown");
+  // Report the admin's post.
+  await page.goto(BASE + "/@" + ADMIN + "/" + st.id);
+  await Promise.all([page.waitForURL(/\/report$/), page.click(`a[href='/statuses/${st.id}/report']`)]);
+  await page.check("input[name=category][value=other]");
+  await page.fill("#report-comment", "e2e report " + uniq());
+  await shoot(page, "report-post");
+  await Promise.all([page.waitForURL(/\/home$/), page.click("form.report-form button")]);
+  await page.locator(".flash", { hasText: "report was sent" }).waitFor();
+  // A list: create it, add the admin (followed first), see the page.
+  await page.goto(BASE + "/@" + ADMIN);
+  if (await page.locator("form[action$='/follow'] button").count()) {
+    await Promise.all([page.waitForURL(new RegExp(`/@${ADMIN}$`)), page.click("form[action$='/follow'] button")]);
+  }
+  await page.goto(BASE + "/lists");
+  await page.fill("#list-title", "Staff " + uniq());
+  await Promise.all([page.waitForURL(/\/lists\/\d+$/), page.click("form[action='/lists'] button")]);
+  await page.click("details.list-manage summary");
+  await page.fill("#list-acct", ADMIN);
+  await Promise.all([page.waitForURL(/\/lists\/\d+$/), page.click("form[action$='/add'] button")]);
+  await page.locator(".flash", { hasText: "Added @" + ADMIN }).waitFor();
+  await page.click("details.list-manage summary");
+  await shoot(page, "list");
+  await page.goto(BASE + "/lists");
+  await shoot(page, "lists");
+  // The media tab of a profile.
+  await page.goto(BASE + "/@" + USER + "?media=1");
+  await page.locator("nav.tabs a[aria-current=page]", { hasText: "Media" }).waitFor();
+  await shoot(page, "profile-media");
   await page.context().close();
 });
 
