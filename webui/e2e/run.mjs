@@ -600,6 +600,9 @@ test("a user lists and removes an alias on the Move settings page", async () => 
   await shoot(page, "settings-migration");
   await Promise.all([page.waitForURL(/\/settings\/migration$/), item.locator("button").click()]);
   expect(await page.locator("li", { hasText: "/users/" + ADMIN }).count() === 0, "alias not removed");
+  await page.context().close();
+});
+
 // An account of its own for a test, signed up by an admin's invite.
 async function freshAccount(prefix) {
   const admin = await newPage();
