@@ -72,3 +72,44 @@ func (s *Service) accountsToShow(ctx context.Context, ids []int64) (map[int64]*m
 	}
 	return out, nil
 }
+
+// defaultsCache keeps accounts' default interaction policies (read on
+// every verify_credentials and every post) under the same "accounts"
+// counter: migration 0034's triggers bump it on any change to them.
+type defaultsCache struct {
+	mu        sync.Mutex
+	version   int64
+	byAccount map[int64]model.InteractionDefaults
+}
+
+// interactionDefaults returns an account's default policies, from the
+// cache where it may.
+func (s *Service) interactionDefaults(ctx context.Context, accountID int64) (model.InteractionDefaults, error) {
+	v, err := s.store.AccountsVersion(ctx)
+	if err != nil {
+		return orInternal(s.store.InteractionDefaults(ctx, accountID))
+	}
+	c := &s.defaultsCache
+	c.mu.Lock()
+	if c.version != v || c.byAccount == nil {
+		c.version, c.byAccount = v, map[int64]model.InteractionDefaults{}
+	}
+	d, ok := c.byAccount[accountID]
+	c.mu.Unlock()
+	if ok {
+		return d.Clone(), nil
+	}
+	d, err = s.store.InteractionDefaults(ctx, accountID)
+	if err != nil {
+		return d, herr.Internal(err)
+	}
+	c.mu.Lock()
+	if c.version == v {
+		if len(c.byAccount) >= accountCacheMax {
+			clear(c.byAccount)
+		}
+		c.byAccount[accountID] = d.Clone()
+	}
+	c.mu.Unlock()
+	return d, nil
+}

@@ -54,7 +54,9 @@ type Service struct {
 	authCache authCache
 	// accountCache keeps the accounts pages show (accountcache.go).
 	accountCache accountCache
-	clock        clock // Now (polls.go)
+	// defaultsCache keeps accounts' default interaction policies (accountcache.go).
+	defaultsCache defaultsCache
+	clock         clock // Now (polls.go)
 
 	// The areas (areas.go); their methods are Service's.
 	*AuthService

@@ -203,7 +203,7 @@ func (s *Service) InstanceInteractionPolicy(vis model.Visibility) model.Interact
 // when the post names none: the account's default for the visibility, else
 // the instance's.
 func (s *Service) defaultInteractionPolicy(ctx context.Context, accountID int64, vis model.Visibility) (model.InteractionPolicy, error) {
-	d, err := s.store.InteractionDefaults(ctx, accountID)
+	d, err := s.interactionDefaults(ctx, accountID)
 	if err != nil {
 		return model.InteractionPolicy{}, herr.Internal(err)
 	}

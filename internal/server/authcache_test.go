@@ -160,3 +160,32 @@ func TestAccountCacheSeesChangesOfAnotherProcess(t *testing.T) {
 		t.Errorf("display_name after a change by another process: %v, want %q", got, renamed)
 	}
 }
+
+// An account's default interaction policies are cached too (read on every
+// verify_credentials): a change by another process shows at once.
+func TestInteractionDefaultsCacheSeesChangesOfAnotherProcess(t *testing.T) {
+	ts := StartTest(t)
+	ctx := context.Background()
+	alice := ts.CreateUser(t, "alice", model.RoleUser)
+	token := ts.Token(t, "alice", "read write")
+	quotePolicy := func() any {
+		t.Helper()
+		var me map[string]any
+		ts.JSON(t, http.MethodGet, "/api/v1/accounts/verify_credentials", token, nil, http.StatusOK, &me)
+		return me["source"].(map[string]any)["quote_policy"]
+	}
+	before := quotePolicy()
+	quotePolicy() // from the cache
+	other, err := sqlite.Open(ctx, ts.Cfg.Storage.DataDir, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	open := &model.InteractionPolicy{Quote: model.PolicyRule{Automatic: []string{"public"}}}
+	if err := other.SetInteractionDefaults(ctx, alice.ID, model.InteractionDefaults{Public: open, Unlisted: open}); err != nil {
+		t.Fatal(err)
+	}
+	if got := quotePolicy(); got != "public" || got == before {
+		t.Errorf("quote_policy after a change by another process: %v (before %v), want public", got, before)
+	}
+}
