@@ -33,12 +33,12 @@ var publicAPI = []string{
 	"GET /api/v1/instance/activity",
 	"GET /api/v1/instance/domain_blocks",
 	"GET /api/v1/instance/extended_description",
+	"GET /api/v1/instance/languages",
 	"GET /api/v1/instance/peers",
 	"GET /api/v1/instance/privacy_policy",
 	"GET /api/v1/instance/rules",
 	"GET /api/v1/instance/terms_of_service",
 	"GET /api/v1/instance/translation_languages",
-	"GET /api/v1/instance/languages",
 	"GET /api/v1/invites/:code", // an invite's validity, for the sign-up form
 	"GET /api/v1/streaming",     // checks the token itself (it may come as the websocket protocol)
 	"GET /api/v1/streaming/health",
