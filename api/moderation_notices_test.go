@@ -12,9 +12,9 @@ type notif struct {
 	ID     string `json:"id"`
 	Type   string `json:"type"`
 	Report *struct {
-		ID            string   `json:"id"`
-		Comment       string   `json:"comment"`
-		StatusIDs     []string `json:"status_ids"`
+		ID            string                    `json:"id"`
+		Comment       string                    `json:"comment"`
+		StatusIDs     []string                  `json:"status_ids"`
 		TargetAccount struct{ Username string } `json:"target_account"`
 	} `json:"report"`
 	ModerationWarning *struct {
