@@ -207,3 +207,81 @@ func (s *AdminService) reverseAction(ctx context.Context, aa *storage.AdminAccou
 	s.moderationWebhooks(ctx, aa.Account, m, nil)
 	return nil
 }
+
+// Strike is a warning as its owner's strikes page shows it: the posts
+// concerned as they were (or, before snapshots were kept, as they are),
+// the rules the report named, and the appeal.
+type Strike struct {
+	Warning   *model.AccountWarning
+	Posts     []model.WarnedStatus
+	Rules     []*model.Rule
+	Appeal    *model.Appeal
+	CanAppeal bool
+}
+
+// Strikes lists the caller's warnings for their strikes page.
+func (s *AdminService) Strikes(ctx context.Context, c *Caller, p model.Page) ([]Strike, error) {
+	ws, err := s.AccountWarnings(ctx, c, p)
+	if err != nil {
+		return nil, err
+	}
+	var wids, rids, sids []int64
+	for _, w := range ws {
+		wids = append(wids, w.ID)
+		if w.ReportID != 0 {
+			rids = append(rids, w.ReportID)
+		}
+		if len(w.Statuses) == 0 {
+			sids = append(sids, w.StatusIDs...)
+		}
+	}
+	appeals, err := s.store.AppealsByWarnings(ctx, wids)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	reports, err := s.store.ReportsByIDs(ctx, rids)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	current, err := s.store.StatusesByIDs(ctx, sids)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	rules := map[int64]*model.Rule{}
+	if len(reports) > 0 {
+		all, err := s.store.Rules(ctx)
+		if err != nil {
+			return nil, herr.Internal(err)
+		}
+		for _, r := range all {
+			rules[r.ID] = r
+		}
+	}
+	now := time.Now()
+	out := make([]Strike, 0, len(ws))
+	for _, w := range ws {
+		st := Strike{Warning: w, Posts: w.Statuses, Appeal: appeals[w.ID]}
+		st.CanAppeal = CanAppeal(w, st.Appeal, now)
+		if len(w.Statuses) == 0 {
+			for _, id := range w.StatusIDs {
+				// Only the caller's own posts: a warning names no others.
+				if cur := current[id]; cur != nil && cur.AccountID == w.TargetAccountID {
+					st.Posts = append(st.Posts, model.WarnedStatus{ID: cur.ID, URI: cur.URI, Content: cur.Content,
+						SpoilerText: cur.SpoilerText, CreatedAt: cur.CreatedAt})
+				}
+			}
+		}
+		if r := reports[w.ReportID]; r != nil {
+			for _, id := range r.RuleIDs {
+				if rule := rules[id]; rule != nil {
+					st.Rules = append(st.Rules, rule)
+				}
+			}
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+// StrikeLabel says in words what a warning's action did.
+func StrikeLabel(action string) string { return warningLabel(action) }

@@ -44,7 +44,7 @@ func (s *Store) StaffEmailPrefs(ctx context.Context, accountID int64) (storage.S
 	var r, u int
 	err := s.r.QueryRowContext(ctx, "SELECT email_on_report, email_on_sign_up FROM users WHERE account_id = ?", accountID).Scan(&r, &u)
 	if errors.Is(err, sql.ErrNoRows) {
-		return p, storage.ErrNotFound
+		return p, wrap("staff email prefs", storage.ErrNotFound)
 	}
 	p.Report, p.SignUp = r == 1, u == 1
 	return p, wrap("staff email prefs", err)
@@ -79,7 +79,7 @@ func (s *Store) CreateAppeal(ctx context.Context, a *model.Appeal) error {
 	_, err := s.w.ExecContext(ctx, "INSERT INTO appeals (id, account_id, warning_id, text, created_at) VALUES (?, ?, ?, ?, ?)",
 		a.ID, a.AccountID, a.WarningID, a.Text, ms(a.CreatedAt))
 	if isUniqueViolation(err) {
-		return storage.ErrConflict
+		err = storage.ErrConflict
 	}
 	return wrap("create appeal", err)
 }
@@ -87,7 +87,7 @@ func (s *Store) CreateAppeal(ctx context.Context, a *model.Appeal) error {
 // AppealByID returns one appeal.
 func (s *Store) AppealByID(ctx context.Context, appealID int64) (*model.Appeal, error) {
 	a, err := scanAppeal(s.r.QueryRowContext(ctx, "SELECT "+appealColumns+" FROM appeals WHERE id = ?", appealID))
-	return a, wrap("appeal", err)
+	return a, wrap("appeal by id", err)
 }
 
 // AppealsByWarnings returns the appeals of the given warnings, by warning.
@@ -137,9 +137,9 @@ func (s *Store) DecideAppeal(ctx context.Context, appealID, by int64, approve bo
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		if _, err := s.AppealByID(ctx, appealID); err != nil {
-			return err
+			return wrap("decide appeal", err)
 		}
-		return storage.ErrConflict
+		return wrap("decide appeal", storage.ErrConflict)
 	}
 	return nil
 }
@@ -168,7 +168,7 @@ func (s *Store) AccountWarningsByIDs(ctx context.Context, ids []int64) (map[int6
 	}
 	v, err := queryAll(ctx, s.r, "SELECT "+warningColumns+" FROM account_warnings WHERE id IN ("+placeholders(len(ids))+")", int64Args(ids), scanWarning)
 	if err != nil {
-		return nil, wrap("warnings by ids", err)
+		return nil, wrap("account warnings by ids", err)
 	}
 	for _, w := range v {
 		out[w.ID] = w
