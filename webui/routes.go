@@ -116,6 +116,7 @@ func (w *UI) routeTable() []Route {
 	post("/settings/profile", CSRFSession, w.settingsProfileSubmit)
 	get("/settings/account", Session, w.settingsAccount)
 	post("/settings/account/email", CSRFSession, w.settingsEmail)
+	post("/settings/account/staff_emails", CSRFSession, w.settingsStaffEmails)
 	post("/settings/account/password", CSRFSession, w.settingsPassword)
 	get("/settings/interactions", Session, w.settingsInteractions)
 	post("/settings/interactions", CSRFSession, w.settingsInteractionsSubmit)

@@ -78,3 +78,26 @@ func TestStrikesPageAndAppeal(t *testing.T) {
 		t.Fatalf("decision not shown: %s", body)
 	}
 }
+
+// Staff choose their moderation e-mails in the account settings; other
+// users see no such choice.
+func TestStaffEmailPreferences(t *testing.T) {
+	ts := server.StartTest(t)
+	ts.CreateUser(t, "mod", "moderator")
+	ts.CreateUser(t, "alice", "user")
+	mod := newBrowser(t, ts)
+	mod.signIn("mod")
+	if _, body := mod.do("GET", "/settings/account", nil); !strings.Contains(body, `name="report" value="1" checked`) ||
+		!strings.Contains(body, `name="sign_up" value="1" checked`) {
+		t.Fatalf("defaults: %s", body)
+	}
+	if code, body := mod.do("POST", "/settings/account/staff_emails", url.Values{"sign_up": {"1"}}); code != 200 ||
+		strings.Contains(body, `name="report" value="1" checked`) || !strings.Contains(body, `name="sign_up" value="1" checked`) {
+		t.Fatalf("saved: %d %s", code, body)
+	}
+	user := newBrowser(t, ts)
+	user.signIn("alice")
+	if _, body := user.do("GET", "/settings/account", nil); strings.Contains(body, "staff_emails") {
+		t.Fatal("a user is offered moderation e-mails")
+	}
+}
