@@ -2,6 +2,7 @@ package webui
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -15,6 +16,15 @@ import (
 // Manage Appeals. Every rule is core's (appeals.go).
 
 func strikeLabel(action string) string { return core.StrikeLabel(action) }
+
+// strikeTitle is strikeLabel as a heading: its first letter capitalised.
+func strikeTitle(action string) string {
+	l := strikeLabel(action)
+	if l == "" {
+		return l
+	}
+	return strings.ToUpper(l[:1]) + l[1:]
+}
 
 func (w *UI) settingsStrikes(c echo.Context) error {
 	pg, err := pageParams(c)

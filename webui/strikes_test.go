@@ -47,7 +47,7 @@ func TestStrikesPageAndAppeal(t *testing.T) {
 		t.Fatalf("user notifications: %d %s", code, body)
 	}
 	code, body := user.do("GET", "/settings/strikes", nil)
-	for _, want := range []string{"some of your posts were removed", "Insults are not allowed here.", "you are all idiots", "No insults", "Appeal this decision"} {
+	for _, want := range []string{"Some of your posts were removed", "Insults are not allowed here.", "you are all idiots", "No insults", "Appeal this decision"} {
 		if code != 200 || !strings.Contains(body, want) {
 			t.Fatalf("strikes page lacks %q: %d %s", want, code, body)
 		}
@@ -66,6 +66,10 @@ func TestStrikesPageAndAppeal(t *testing.T) {
 		t.Fatalf("appeal of another's strike: %d", code)
 	}
 
+	if code, body := boss.do("GET", "/admin/accounts/"+fmt.Sprint(troll.ID), nil); code != 200 || !strings.Contains(body, "Pending appeals") ||
+		!strings.Contains(body, "It was a joke.") {
+		t.Fatalf("account page without the appeal: %d %s", code, body)
+	}
 	if code, body := boss.do("GET", "/admin/appeals", nil); code != 200 || !strings.Contains(body, "It was a joke.") || !strings.Contains(body, "@troll") {
 		t.Fatalf("console appeals: %d %s", code, body)
 	}

@@ -221,6 +221,7 @@ func (w *UI) funcs() template.FuncMap {
 		"trusted":     func(s string) template.HTML { return template.HTML(s) }, // sanitised by core on the way in
 		"date":        func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04") },
 		"strikeLabel": strikeLabel,
+		"strikeTitle": strikeTitle,
 		"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"datep": func(t *time.Time) string {
 			if t == nil {

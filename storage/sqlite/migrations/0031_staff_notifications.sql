@@ -19,6 +19,7 @@ CREATE TABLE appeals (
     created_at  INTEGER NOT NULL
 );
 CREATE INDEX appeals_pending ON appeals(id) WHERE approved_at IS NULL AND rejected_at IS NULL;
+CREATE INDEX appeals_account ON appeals(account_id, id);
 
 -- Staff e-mail preferences (Mastodon's notification_emails.report and
 -- .pending_account): in-app notifications are always created.
