@@ -100,6 +100,17 @@ func TestModerationWarningAndAppeal(t *testing.T) {
 		t.Fatalf("moderation_warning: %+v", ns)
 	}
 	deleteWarning := ns[0].ModerationWarning.ID
+	var grouped struct {
+		NotificationGroups []struct {
+			Type              string
+			ModerationWarning *struct{ ID string } `json:"moderation_warning"`
+		} `json:"notification_groups"`
+	}
+	ts.JSON(t, "GET", "/api/v2/notifications", trollTok, nil, 200, &grouped)
+	if len(grouped.NotificationGroups) != 1 || grouped.NotificationGroups[0].ModerationWarning == nil ||
+		grouped.NotificationGroups[0].ModerationWarning.ID != deleteWarning {
+		t.Fatalf("grouped moderation_warning: %+v", grouped)
+	}
 
 	// Silence with a warning: a second notification.
 	ts.JSON(t, "POST", "/api/v1/admin/accounts/"+fmt.Sprint(troll.ID)+"/action", modTok, map[string]any{"type": "silence", "text": "Calm down."}, 200, nil)
