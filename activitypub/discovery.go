@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -38,6 +39,18 @@ func writeJSON(c echo.Context, status int, contentType string, v any) error {
 	return c.Blob(status, contentType, buf.Bytes())
 }
 
+// instanceActorUsername is the instance actor's preferredUsername and
+// WebFinger user: the domain's host, without a port (which no server
+// accepts in a username).
+func (f *Federation) instanceActorUsername() string {
+	host := f.cfg.Instance.Domain
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	// An IPv6 literal keeps no ':' either.
+	return strings.NewReplacer("[", "", "]", "", ":", "-").Replace(host)
+}
+
 // webfingerUser reads the local username a WebFinger resource names:
 // acct:user@domain (or user@domain), the actor URL or the profile URL.
 // instance is set for the instance actor.
@@ -66,7 +79,9 @@ func (f *Federation) webfingerUser(resource string) (username string, instance b
 	if !strings.EqualFold(domain, f.cfg.Instance.Domain) {
 		return "", false, false
 	}
-	if strings.EqualFold(user, f.cfg.Instance.Domain) {
+	// The instance actor's username (the host), and the whole domain as
+	// older Heralds named it.
+	if strings.EqualFold(user, f.instanceActorUsername()) || strings.EqualFold(user, f.cfg.Instance.Domain) {
 		return "", true, true
 	}
 	return user, false, true
@@ -87,7 +102,7 @@ func (f *Federation) handleWebFinger(c echo.Context) error {
 	if instance {
 		id := f.InstanceActorURI()
 		return writeJSON(c, http.StatusOK, ct, jrd{
-			Subject: "acct:" + f.cfg.Instance.Domain + "@" + f.cfg.Instance.Domain,
+			Subject: "acct:" + f.instanceActorUsername() + "@" + f.cfg.Instance.Domain,
 			Aliases: []string{id},
 			Links: []jrdLink{
 				{Rel: "http://webfinger.net/rel/profile-page", Type: "text/html", Href: f.base + "/about/more?instance_actor=true"},

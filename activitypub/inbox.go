@@ -59,6 +59,7 @@ func (f *Federation) handleInbox(c echo.Context) error {
 			}
 		}
 		f.log.Debug("inbox: signature rejected", "err", err, "path", r.URL.Path)
+		c.Response().Header().Set("Accept-Signature", acceptSignatureBody)
 		return apError(c, http.StatusUnauthorized, "Verification failed")
 	}
 	if decodeErr != nil || len(act.Type) == 0 {

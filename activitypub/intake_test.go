@@ -219,3 +219,50 @@ func TestRemotePostURLOnItsOwnHostOnly(t *testing.T) {
 		}
 	}
 }
+
+// An attachment's description is read from summary first, then name, as
+// Mastodon reads it (issue 15, item 14): GoToSocial sends its alt text as
+// summary with a null name, which arrived here as no description at all.
+func TestRemoteAttachmentDescriptionFromSummary(t *testing.T) {
+	ctx := context.Background()
+	ti := newTestInstance(t)
+	bob := ti.createUser("bob")
+	p := newFakePeer(t)
+	noteURI := p.url + "/users/alice/statuses/alt"
+	create := mustJSON(t, map[string]any{"@context": "https://www.w3.org/ns/activitystreams", "id": noteURI + "/activity",
+		"type": "Create", "actor": p.actor, "object": map[string]any{
+			"id": noteURI, "type": "Note", "attributedTo": p.actor, "to": []string{Public}, "cc": []string{bob.URI},
+			"content": "<p>pictures</p>", "attachment": []any{
+				// GoToSocial's shape.
+				map[string]any{"type": "Image", "mediaType": "image/png", "url": p.url + "/media/1.png",
+					"name": nil, "summary": "a cat on a mat", "blurhash": "LEHV6nWB2yk8pyo0adR*.7kCMdnj"},
+				// Both: summary wins.
+				map[string]any{"type": "Document", "mediaType": "image/png", "url": p.url + "/media/2.png",
+					"name": "file name", "summary": "a dog"},
+				// Mastodon's shape.
+				map[string]any{"type": "Document", "mediaType": "image/png", "url": p.url + "/media/3.png",
+					"name": "a bird"},
+			},
+		}})
+	if status, msg := p.signedPost(ti.url+"/inbox", create, nil); status != http.StatusAccepted {
+		t.Fatalf("Create: %d %s", status, msg)
+	}
+	ti.waitInboxEmpty()
+	st, err := ti.store.StatusByURI(ctx, noteURI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	media, err := ti.store.MediaOfStatuses(ctx, []int64{st.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"a cat on a mat", "a dog", "a bird"}
+	if len(media[st.ID]) != len(want) {
+		t.Fatalf("attachments: %d, want %d", len(media[st.ID]), len(want))
+	}
+	for i, m := range media[st.ID] {
+		if m.Description != want[i] {
+			t.Fatalf("attachment %d described as %q, want %q", i, m.Description, want[i])
+		}
+	}
+}

@@ -195,6 +195,9 @@ func (f *Federation) serveAnswer(c echo.Context, render func(*interaction) doc) 
 	if err != nil || it.r.TargetAccountID != a.ID || it.r.AcceptedAt == nil {
 		return notFound()
 	}
+	if it.r.Kind == model.InteractQuote && it.r.RejectedAt != nil {
+		return notFound() // a revoked quote
+	}
 	// It names the post: whoever may not see the post may not see it.
 	if ok, err := f.svc.SignerCanSee(ctx, auth.signer, it.target, a); err != nil {
 		return err
@@ -213,6 +216,9 @@ func (f *Federation) onInteractionAnswer(ctx context.Context, actor *model.Accou
 	uri := ref.ID
 	if ref.Obj != nil && ref.Obj.Type.Is("ReplyRequest", "AnnounceRequest", "LikeRequest", "QuoteRequest") {
 		uri = ref.Obj.Instrument.ID
+	}
+	if quote, err := f.quoteAnswer(ctx, actor, act, uri, accept); quote || err != nil {
+		return err
 	}
 	if uri == "" || !f.isLocal(uri) {
 		return nil
@@ -269,7 +275,15 @@ func (f *Federation) onInteractionRequest(ctx context.Context, actor *model.Acco
 	case act.Type.Is("AnnounceRequest"):
 		return f.svc.RemoteInteractionRequest(ctx, model.InteractReblog, actor.ID, st, inst.ID, string(act.ID), f.now())
 	}
-	// A QuoteRequest: the instrument is the quoting post, not stored here.
+	// A QuoteRequest: the instrument is the quoting post, stored (when it
+	// is one, by the actor, quoting the post) before the request is
+	// decided, so that the decision shows on it.
+	if o, err := f.objectFromOrigin(ctx, actor, inst); err == nil && isStatusType(o) &&
+		o.AttributedTo.ID == actor.URI && string(o.ID) == inst.ID && quoteOf(o) == target {
+		if _, err := f.ingestNote(ctx, actor, o, 0); err != nil {
+			f.log.Info("quoting post not stored", "quote", inst.ID, "err", err)
+		}
+	}
 	return f.svc.RemoteInteractionRequest(ctx, model.InteractQuote, actor.ID, st, inst.ID, string(act.ID), f.now())
 }
 

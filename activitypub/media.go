@@ -85,7 +85,13 @@ func remoteAttachments(o *Object) []core.RemoteAttachment {
 		if mt == "" && len(att.URL) > 0 {
 			mt = att.URL[0].MediaType
 		}
-		ra := core.RemoteAttachment{URL: u, MediaType: mt, Name: string(att.Name), Blurhash: string(att.Blurhash),
+		// The description: summary first, then name, as Mastodon reads it
+		// (GoToSocial puts alt text in summary alone).
+		desc := strings.TrimSpace(string(att.Summary))
+		if desc == "" {
+			desc = string(att.Name)
+		}
+		ra := core.RemoteAttachment{URL: u, MediaType: mt, Name: desc, Blurhash: string(att.Blurhash),
 			Width: int(att.Width), Height: int(att.Height)}
 		if len(att.FocalPoint) == 2 {
 			ra.FocalPoint = []float64{att.FocalPoint[0], att.FocalPoint[1]}

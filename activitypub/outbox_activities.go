@@ -41,11 +41,14 @@ var activityBuilders = map[string]activityBuilder{
 	model.EventUnblock:       (*Federation).buildUnblock,
 	model.EventAccountUpdate: (*Federation).buildAccountUpdate,
 	model.EventAccountDelete: (*Federation).buildAccountDelete,
+	model.EventAccountMove:   (*Federation).buildAccountMove,
 	model.EventPin:           (*Federation).buildPin,
 	model.EventUnpin:         (*Federation).buildUnpin,
 
 	model.EventInteractionAccept: (*Federation).buildInteractionAccept,
 	model.EventInteractionReject: (*Federation).buildInteractionReject,
+	model.EventQuoteRequest:      (*Federation).buildQuoteRequest,
+	model.EventQuoteRevoke:       (*Federation).buildQuoteRevoke,
 }
 
 // --- statuses ---
@@ -330,6 +333,29 @@ func (f *Federation) buildAccountUpdate(ctx context.Context, j outboxJob) (doc, 
 		"actor":  actor.URI,
 		"to":     []string{Public},
 		"object": person,
+	})
+	inboxes, err := f.statusInboxes(ctx, actor, model.Public, nil, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	return act, inboxes, nil
+}
+
+// buildAccountMove is a Move of the actor to the account it moved to, to
+// its followers, whose servers move them (Mastodon's Move).
+func (f *Federation) buildAccountMove(ctx context.Context, j outboxJob) (doc, []string, error) {
+	actor := j.actor
+	to, err := f.svc.AccountByID(ctx, j.ev.ObjectID)
+	if err != nil {
+		return nil, nil, notFound(err, "the account moved to")
+	}
+	act := withContext(doc{
+		"id":     actor.URI + "#moves/" + strconv.FormatInt(j.ev.ID, 10),
+		"type":   "Move",
+		"actor":  actor.URI,
+		"object": actor.URI,
+		"target": to.URI,
+		"to":     []string{actor.URI + "/followers"},
 	})
 	inboxes, err := f.statusInboxes(ctx, actor, model.Public, nil, 0)
 	if err != nil {

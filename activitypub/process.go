@@ -200,6 +200,9 @@ func (f *Federation) wanted(ctx context.Context, author *model.Account, o *Objec
 	if p := o.InReplyTo.ID; p != "" && f.isLocal(p) {
 		return true, nil
 	}
+	if q := quoteOf(o); q != "" && f.isLocal(q) { // a quote of a local post
+		return true, nil
+	}
 	return false, nil
 }
 
@@ -214,6 +217,9 @@ func (f *Federation) onCreate(ctx context.Context, actor *model.Account, act *Ob
 	}
 	if o.AttributedTo.ID != actor.URI {
 		return permanentf("Create by %s of an object attributed to %q", actor.URI, o.AttributedTo.ID)
+	}
+	if voted, err := f.pollVote(ctx, actor, o); voted || err != nil {
+		return err
 	}
 	ok, err := f.wanted(ctx, actor, o)
 	if err != nil {
@@ -249,10 +255,24 @@ func (f *Federation) onUpdate(ctx context.Context, actor *model.Account, act *Ob
 	if o.AttributedTo.ID != actor.URI {
 		return permanentf("Update by %s of an object attributed to %q", actor.URI, o.AttributedTo.ID)
 	}
-	if _, err := f.svc.StatusByURI(ctx, string(o.ID)); errors.Is(err, storage.ErrNotFound) {
+	stored, err := f.svc.StatusByURI(ctx, string(o.ID))
+	if errors.Is(err, storage.ErrNotFound) {
 		return nil // an edit of a post we never had
 	} else if err != nil {
 		return err
+	}
+	if p := pollOf(o); p != nil {
+		if stored.AccountID != actor.ID {
+			return permanentf("Update by %s of a poll it does not own", actor.URI)
+		}
+		if err := f.svc.RemotePoll(ctx, stored, p); err != nil {
+			return err
+		}
+		// New counts are no edit: only an "updated" later than the one
+		// applied makes one (Mastodon's implicit update).
+		if o.Updated.IsZero() || (stored.EditedAt != nil && !o.Updated.After(*stored.EditedAt)) {
+			return nil
+		}
 	}
 	content, lang := o.ContentHTML()
 	upd := &model.Status{
@@ -272,6 +292,7 @@ func (f *Federation) onUpdate(ctx context.Context, actor *model.Account, act *Ob
 	if err != nil {
 		return err
 	}
+	f.quoteUpdated(ctx, actor, st, o)
 	f.ingestEmojis(ctx, actor.Domain, o)
 	f.ingestAttachments(ctx, st, o)
 	return nil
@@ -289,6 +310,10 @@ func (f *Federation) onDelete(ctx context.Context, actor *model.Account, act *Ob
 	}
 	if hostOf(id) != hostOf(actor.URI) {
 		return permanentf("Delete by %s of a foreign object %s", actor.URI, id)
+	}
+	// A quoted author revoking a quote deletes its QuoteAuthorization.
+	if revoked, err := f.svc.RemoteQuoteRevoked(ctx, actor.ID, id); revoked || err != nil {
+		return err
 	}
 	err := f.svc.RemoteDeleteStatus(ctx, actor.ID, id)
 	if he := herr.As(err); err != nil && he.Status == http.StatusNotFound {
@@ -489,11 +514,26 @@ func (f *Federation) onMove(ctx context.Context, actor *model.Account, act *Obje
 	if err := f.checkURL(ctx, targetURI); err != nil {
 		return fmt.Errorf("move to %s: %w", targetURI, err)
 	}
-	target, o, err := f.fetchActor(ctx, targetURI)
-	if err != nil {
-		return err
+	var target *model.Account
+	var aliases IRIs
+	if f.isLocal(targetURI) {
+		// Moving here: the local account's aliases decide.
+		t, err := f.localTarget(ctx, targetURI)
+		if err != nil {
+			return err
+		}
+		if aliases, err = f.svc.LocalAccountAliases(ctx, t.ID); err != nil {
+			return err
+		}
+		target = t
+	} else {
+		t, o, err := f.fetchActor(ctx, targetURI)
+		if err != nil {
+			return err
+		}
+		target, aliases = t, o.AlsoKnownAs
 	}
-	if !o.AlsoKnownAs.Has(actor.URI) {
+	if !aliases.Has(actor.URI) {
 		return permanentf("Move: %s does not list %s in alsoKnownAs", targetURI, actor.URI)
 	}
 	if err := f.svc.RemoteAccountMoved(ctx, actor, target); err != nil {

@@ -70,6 +70,9 @@ var asContext = []any{
 		"QuoteRequest":          "https://w3id.org/fep/044f#QuoteRequest",
 		"QuoteAuthorization":    "https://w3id.org/fep/044f#QuoteAuthorization",
 		"quoteAuthorization":    doc{"@id": "https://w3id.org/fep/044f#quoteAuthorization", "@type": "@id"},
+		"quote":                 doc{"@id": "https://w3id.org/fep/044f#quote", "@type": "@id"},
+		"quoteUri":              "http://fedibird.com/ns#quoteUri",
+		"_misskey_quote":        "https://misskey-hub.net/ns#_misskey_quote",
 	},
 }
 
@@ -132,6 +135,9 @@ func (f *Federation) actorDoc(ctx context.Context, a *model.Account) doc {
 			d["movedTo"] = to.URI
 		}
 	}
+	if aliases, err := f.svc.LocalAccountAliases(ctx, a.ID); err == nil && len(aliases) > 0 {
+		d["alsoKnownAs"] = aliases
+	}
 	if a.SuspendedAt != nil {
 		d["suspended"] = true
 		d["name"], d["summary"], d["attachment"] = "", "", []any{}
@@ -170,6 +176,9 @@ func (f *Federation) minimalActorDoc(a *model.Account) doc {
 
 // instanceActorDoc is the instance actor (Mastodon: /actor, Application,
 // preferredUsername = the domain), always served without a signature.
+// Its username is the domain's host without the port: a ':' is no valid
+// username elsewhere (GoToSocial fails on it, and so fetched nothing signed
+// by a Herald on a non-default port).
 func (f *Federation) instanceActorDoc(ctx context.Context) (doc, error) {
 	_, pub, err := f.instanceKey(ctx)
 	if err != nil {
@@ -179,7 +188,7 @@ func (f *Federation) instanceActorDoc(ctx context.Context) (doc, error) {
 	return withContext(doc{
 		"id":                        id,
 		"type":                      "Application",
-		"preferredUsername":         f.cfg.Instance.Domain,
+		"preferredUsername":         f.instanceActorUsername(),
 		"name":                      f.cfg.Instance.Title,
 		"url":                       f.base + "/about/more?instance_actor=true",
 		"inbox":                     id + "/inbox",
@@ -224,6 +233,7 @@ type statusBundle struct {
 
 	attachments []core.NoteAttachment
 	emojis      []core.NoteEmoji
+	poll        *model.Poll // rendered as a Question (polls.go)
 }
 
 // loadStatus gathers a status's author, mentions and parent.
@@ -250,6 +260,9 @@ func (f *Federation) loadStatus(ctx context.Context, st *model.Status) (*statusB
 		}
 	}
 	f.loadMedia(ctx, b)
+	if err := f.loadPoll(ctx, b); err != nil {
+		return nil, err
+	}
 	return b, nil
 }
 
@@ -317,6 +330,9 @@ func (f *Federation) noteDoc(b *statusBundle) doc {
 	if st.EditedAt != nil {
 		d["updated"] = asTime(*st.EditedAt)
 	}
+	if b.poll != nil {
+		questionDoc(d, b.poll)
+	}
 	d["interactionPolicy"] = f.interactionPolicyDoc(b)
 	// An approved reply proves its approval to the servers it reaches
 	// (GoToSocial: approvedBy before 0.20, replyAuthorization since).
@@ -326,6 +342,7 @@ func (f *Federation) noteDoc(b *statusBundle) doc {
 	if st.Authorization != "" {
 		d["replyAuthorization"] = st.Authorization
 	}
+	quoteFields(d, st)
 	return d
 }
 

@@ -23,6 +23,19 @@ var _ core.Resolver = (*Federation)(nil)
 
 // ResolveAccount finds a remote account by "user@domain" (WebFinger) or
 // by actor or profile URL, fetching it when unknown or stale.
+// ActorAliases fetches a remote actor afresh (its alsoKnownAs may have
+// just changed) and returns its alsoKnownAs.
+func (f *Federation) ActorAliases(ctx context.Context, actorURI string) ([]string, error) {
+	if err := f.checkURL(ctx, actorURI); err != nil {
+		return nil, err
+	}
+	_, o, err := f.fetchActor(ctx, actorURI)
+	if err != nil {
+		return nil, err
+	}
+	return o.AlsoKnownAs, nil
+}
+
 func (f *Federation) ResolveAccount(ctx context.Context, query string) (*model.Account, error) {
 	q := strings.TrimSpace(query)
 	q = strings.TrimPrefix(strings.TrimPrefix(q, "acct:"), "@")
@@ -268,6 +281,7 @@ func (f *Federation) ingestRequestedNote(ctx context.Context, author *model.Acco
 			}
 		}
 	}
+	f.readQuote(ctx, author, st, o, depth)
 	mentionIDs, tags := f.tagsOf(ctx, o)
 	if st.InReplyToID != 0 {
 		// A reply to a remote post from a third server: shown only as
@@ -284,6 +298,11 @@ func (f *Federation) ingestRequestedNote(ctx context.Context, author *model.Acco
 	stored, err := f.svc.IngestRequestedStatus(ctx, st, mentionIDs, tags, requestURI)
 	if err != nil {
 		return nil, err
+	}
+	if p := pollOf(o); p != nil {
+		if err := f.svc.RemotePoll(ctx, stored, p); err != nil {
+			return nil, err
+		}
 	}
 	f.ingestEmojis(ctx, author.Domain, o)
 	f.ingestAttachments(ctx, stored, o)
@@ -333,31 +352,14 @@ func policyOf(o *Object, author *model.Account) *model.InteractionPolicy {
 }
 
 // convertContent turns non-Note objects into a Note's HTML, as Mastodon
-// does: a title and a link for articles and media, and the options of a
-// poll (read-only). Attachments are stored as media (media.go).
+// does: a title and a link for articles and media. Attachments are stored
+// as media (media.go).
 func (f *Federation) convertContent(o *Object, content string) string {
 	var b strings.Builder
 	if !o.Type.Is("Note", "Question") && o.Name != "" {
 		b.WriteString("<p><strong>" + html.EscapeString(string(o.Name)) + "</strong></p>")
 	}
-	b.WriteString(content)
-	if o.Type.Is("Question") {
-		opts := o.OneOf
-		if len(opts) == 0 {
-			opts = o.AnyOf
-		}
-		if len(opts) > 0 {
-			b.WriteString("<ul>")
-			for _, opt := range opts {
-				b.WriteString("<li>" + html.EscapeString(string(opt.Name)))
-				if opt.Replies.Obj != nil {
-					fmt.Fprintf(&b, " (%d)", opt.Replies.Obj.TotalNum)
-				}
-				b.WriteString("</li>")
-			}
-			b.WriteString("</ul>")
-		}
-	}
+	b.WriteString(content) // a Question's options are its poll (polls.go)
 	if !o.Type.Is("Note", "Question") {
 		if u := o.URL.HTML(); u != "" && hostOf(u) != "" {
 			b.WriteString(`<p><a href="` + html.EscapeString(u) + `">` + html.EscapeString(u) + `</a></p>`)

@@ -141,7 +141,10 @@ func (f *Federation) verifySignature(ctx context.Context, r *http.Request, body 
 		actor = a
 		return k, nil
 	}
-	v, err := httpsig.Verify(ctx, r, body, resolve, f.now())
+	// The scheme peers used is the public base URL's (Herald may sit
+	// behind a TLS-terminating proxy), for RFC 9421's "@target-uri".
+	scheme, _, _ := strings.Cut(f.base, "://")
+	v, err := httpsig.VerifyRequest(ctx, r, body, resolve, f.now(), scheme)
 	if err != nil {
 		return "", err
 	}
@@ -159,6 +162,13 @@ func (f *Federation) verifySignature(ctx context.Context, r *http.Request, body 
 	return actor, nil
 }
 
+// acceptSignature is the RFC 9421 Accept-Signature Herald answers a failed
+// signature with: the components it wants covered, and its algorithm.
+const acceptSignature = `sig1=("@method" "@target-uri" "@authority" "date");created;keyid;alg="rsa-v1_5-sha256"`
+
+// acceptSignatureBody is acceptSignature for a request with a body.
+const acceptSignatureBody = `sig1=("@method" "@target-uri" "@authority" "date" "content-digest");created;keyid;alg="rsa-v1_5-sha256"`
+
 // requireSigned applies authorized fetch to a non-public document: it
 // returns a non-nil error (already answered) when the request may not go on.
 func (f *Federation) requireSigned(c echo.Context, a fetchAuth) (stop bool, err error) {
@@ -166,6 +176,7 @@ func (f *Federation) requireSigned(c echo.Context, a fetchAuth) (stop bool, err 
 	case a.refused != nil:
 		return true, policyRefusal(c, a.refused)
 	case a.failed:
+		c.Response().Header().Set("Accept-Signature", acceptSignature)
 		return true, apError(c, http.StatusUnauthorized, "Verification failed")
 	case !a.signed && f.cfg.Federation.AuthorizedFetch:
 		return true, apError(c, http.StatusUnauthorized, "Request not signed")
@@ -219,9 +230,16 @@ func (f *Federation) ServeActor(c echo.Context, username string) error {
 	if auth.refused != nil {
 		return policyRefusal(c, auth.refused)
 	}
-	// Key lookups must always work: a failed or missing signature gets the
-	// minimal document rather than an error.
-	if f.cfg.Federation.AuthorizedFetch && (!auth.signed || auth.failed) {
+	// A signature that does not verify is a 401, so that a peer that
+	// double-knocks (Fedify tries RFC 9421 first) retries with the other
+	// scheme instead of storing the minimal document as the account.
+	if auth.failed {
+		c.Response().Header().Set("Accept-Signature", acceptSignature)
+		return apError(c, http.StatusUnauthorized, "Verification failed")
+	}
+	// Key lookups must always work: an unsigned fetch gets the minimal
+	// document rather than an error.
+	if f.cfg.Federation.AuthorizedFetch && !auth.signed {
 		return writeAS(c, http.StatusOK, f.minimalActorDoc(a))
 	}
 	return writeAS(c, http.StatusOK, f.actorDoc(ctx, a))

@@ -71,6 +71,12 @@ type Object struct {
 	ApprovedBy         Str       `json:"approvedBy"`
 	ReplyAuthorization Str       `json:"replyAuthorization"`
 	QuoteAuthorization Str       `json:"quoteAuthorization"`
+	// Quote posts: FEP-044f's quote, and the older names Mastodon also
+	// reads (Fedibird's quoteUri, Misskey's _misskey_quote, quoteUrl).
+	Quote        Ref `json:"quote"`
+	QuoteURI     Str `json:"quoteUri"`
+	MisskeyQuote Str `json:"_misskey_quote"`
+	QuoteURL     Str `json:"quoteUrl"`
 	// On an Announce (GoToSocial).
 	AnnounceAuthorization Str `json:"announceAuthorization"`
 	// An authorization object's interaction and the post it concerns.
@@ -84,7 +90,7 @@ type Object struct {
 	OneOf    Objects `json:"oneOf"`
 	AnyOf    Objects `json:"anyOf"`
 	EndTime  Time    `json:"endTime"`
-	Closed   Time    `json:"closed"`
+	Closed   Closure `json:"closed"`
 	Voters   Int     `json:"votersCount"`
 	Former   Str     `json:"formerType"`
 	Deleted  Time    `json:"deleted"`

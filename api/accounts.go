@@ -30,8 +30,8 @@ func (a *API) registerAccounts(e *echo.Echo) {
 	a.handle(e, get, "/api/v1/accounts/:id", a.getAccount, publicRead("read:accounts"))
 	a.handle(e, get, "/api/v1/accounts/:id/followers", a.followers, publicRead("read:accounts"))
 	a.handle(e, get, "/api/v1/accounts/:id/following", a.following, publicRead("read:accounts"))
-	a.handle(e, get, "/api/v1/accounts/:id/featured_tags", a.emptyListOf, publicRead(""))
-	a.handle(e, get, "/api/v1/accounts/:id/endorsements", a.emptyListOf, publicRead("read:accounts"))
+	a.handle(e, get, "/api/v1/accounts/:id/featured_tags", a.accountFeaturedTags, publicRead(""))
+	a.handle(e, get, "/api/v1/accounts/:id/endorsements", a.accountEndorsements, publicRead("read:accounts"))
 	a.handle(e, get, "/api/v1/accounts/:id/identity_proofs", a.emptyListOf, user(""))
 	a.handle(e, get, "/api/v1/accounts/:id/lists", a.accountLists, user("read:lists"))
 
@@ -43,10 +43,12 @@ func (a *API) registerAccounts(e *echo.Echo) {
 	a.handle(e, post, "/api/v1/accounts/:id/mute", a.mute, user("write:mutes"))
 	a.handle(e, post, "/api/v1/accounts/:id/unmute", a.relAction(a.svc.Unmute), user("write:mutes"))
 	a.handle(e, post, "/api/v1/accounts/:id/note", a.accountNote, user("write:accounts"))
-	// Endorsements (featured accounts) are not kept: these answer the
-	// relationship unchanged.
-	for _, verb := range []string{"pin", "unpin", "endorse", "unendorse"} {
-		a.handle(e, post, "/api/v1/accounts/:id/"+verb, a.relAction(a.relationshipOnly), user("write:accounts"))
+	// Endorsements (featured accounts): pin/unpin are the names before 4.4.
+	for _, verb := range []string{"pin", "endorse"} {
+		a.handle(e, post, "/api/v1/accounts/:id/"+verb, a.relAction(a.svc.Endorse), user("write:accounts"))
+	}
+	for _, verb := range []string{"unpin", "unendorse"} {
+		a.handle(e, post, "/api/v1/accounts/:id/"+verb, a.relAction(a.svc.Unendorse), user("write:accounts"))
 	}
 
 	a.handle(e, get, "/api/v1/follow_requests", a.followRequests, user("read:follows"))
@@ -54,11 +56,7 @@ func (a *API) registerAccounts(e *echo.Echo) {
 	a.handle(e, post, "/api/v1/follow_requests/:id/reject", a.relAction(a.svc.RejectFollowRequest), user("write:follows"))
 	a.handle(e, get, "/api/v1/blocks", a.blocks, user("read:blocks"))
 	a.handle(e, get, "/api/v1/mutes", a.mutes, user("read:mutes"))
-	a.handle(e, get, "/api/v1/endorsements", a.emptyListOf, user("read:accounts"))
-	a.handle(e, get, "/api/v1/featured_tags", a.emptyListOf, user("read:accounts"))
-	a.handle(e, get, "/api/v1/featured_tags/suggestions", a.emptyListOf, user("read:accounts"))
-	a.handle(e, get, "/api/v1/followed_tags", a.emptyListOf, user("read:follows"))
-	a.handle(e, get, "/api/v1/domain_blocks", a.emptyListOf, user("read:blocks"))
+	a.registerHiding(e)
 }
 
 func (a *API) emptyListOf(c echo.Context) error { return c.JSON(http.StatusOK, []any{}) }
@@ -329,15 +327,6 @@ func (a *API) relAction(act func(ctx context.Context, c *core.Caller, id int64) 
 		}
 		return c.JSON(http.StatusOK, relationship(rel))
 	}
-}
-
-// relationshipOnly answers the relationship with an existing account.
-func (a *API) relationshipOnly(ctx context.Context, cl *core.Caller, id int64) (*model.Relationship, error) {
-	acc, err := a.svc.Account(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	return a.svc.Relationship(ctx, cl.AccountID(), acc.ID)
 }
 
 func (a *API) follow(c echo.Context) error {

@@ -23,6 +23,7 @@ var adminRoutePermissions = func() map[string][]core.Permission {
 		"GET /api/v1/admin/accounts/:id":                 {users, reports},
 		"DELETE /api/v1/admin/accounts/:id":              {core.PermDeleteUserData},
 		"POST /api/v1/admin/accounts/:id/action":         {users, reports},
+		"POST /api/v1/admin/status_actions":              {reports},
 		"POST /api/v1/admin/accounts/:id/role":           {core.PermManageRoles},
 		"GET /api/v1/admin/accounts/:id/warnings":        {users, reports},
 		"GET /api/v1/admin/audit_log":                    {core.PermViewAuditLog},

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -34,6 +35,7 @@ func (a *API) registerConversations(e *echo.Echo) {
 	a.handle(e, http.MethodGet, "/api/v1/conversations", a.listConversations, user("read:statuses"))
 	a.handle(e, http.MethodDelete, "/api/v1/conversations/:id", a.deleteConversation, user("write:conversations"))
 	a.handle(e, http.MethodPost, "/api/v1/conversations/:id/read", a.readConversation, user("write:conversations"))
+	a.handle(e, http.MethodPost, "/api/v1/conversations/:id/unread", a.unreadConversation, user("write:conversations"))
 }
 
 func (a *API) listConversations(c echo.Context) error {
@@ -58,11 +60,19 @@ func (a *API) deleteConversation(c echo.Context) error {
 }
 
 func (a *API) readConversation(c echo.Context) error {
+	return a.markConversation(c, a.svc.ReadConversation)
+}
+
+func (a *API) unreadConversation(c echo.Context) error {
+	return a.markConversation(c, a.svc.UnreadConversation)
+}
+
+func (a *API) markConversation(c echo.Context, mark func(context.Context, *core.Caller, int64) (*core.ConversationPage, error)) error {
 	id, err := pathID(c, "id")
 	if err != nil {
 		return err
 	}
-	p, err := a.svc.ReadConversation(c.Request().Context(), caller(c), id)
+	p, err := mark(c.Request().Context(), caller(c), id)
 	if err != nil {
 		return err
 	}

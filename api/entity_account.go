@@ -169,6 +169,17 @@ func (a *API) account(acc *model.Account) Account {
 		d := acc.LastStatusAt.UTC().Format("2006-01-02")
 		out.LastStatusAt = &d
 	}
+	if acc.MovedToID != 0 {
+		// Moved accounts are rare, so this look-up does not run per row
+		// of a page in practice; the new account is shown without its
+		// own move, as Mastodon does.
+		if to, err := a.svc.AccountByID(context.Background(), acc.MovedToID); err == nil {
+			t := *to
+			t.MovedToID = 0
+			m := a.account(&t)
+			out.Moved = &m
+		}
+	}
 	return out
 }
 

@@ -41,6 +41,8 @@ func relationship(r *model.Relationship) Relationship {
 		MutingNotifications: r.MutingNotifications,
 		Requested:           r.Requested,
 		RequestedBy:         r.RequestedBy,
+		DomainBlocking:      r.DomainBlocking,
+		Endorsed:            r.Endorsed,
 		Note:                r.Note,
 	}
 }

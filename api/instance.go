@@ -20,6 +20,7 @@ func (a *API) registerInstance(e *echo.Echo) {
 	a.handle(e, http.MethodGet, "/api/v1/instance/rules", a.instanceRules, public())
 	a.handle(e, http.MethodGet, "/api/v1/instance/domain_blocks", a.instanceDomainBlocks, public())
 	a.handle(e, http.MethodGet, "/api/v1/instance/translation_languages", a.emptyObject, public())
+	a.handle(e, http.MethodGet, "/api/v1/instance/languages", a.instanceLanguages, public())
 	a.handle(e, http.MethodGet, "/api/v1/instance/extended_description", a.extendedDescription, public())
 	a.handle(e, http.MethodGet, "/api/v1/instance/privacy_policy", a.privacyPolicy, public())
 	a.handle(e, http.MethodGet, "/api/v1/instance/terms_of_service", a.termsOfService, public())
@@ -35,9 +36,7 @@ func (a *API) emptyList(c echo.Context) error   { return c.JSON(http.StatusOK, [
 func (a *API) emptyObject(c echo.Context) error { return c.JSON(http.StatusOK, map[string]any{}) }
 
 func (a *API) health(c echo.Context) error {
-	if c.Request().URL.Path == "/health" {
-		return c.JSON(http.StatusOK, map[string]string{"status": "OK"})
-	}
+	// Mastodon answers the plain text OK on both.
 	return c.String(http.StatusOK, "OK")
 }
 
@@ -130,11 +129,11 @@ func (a *API) configuration(ctx context.Context, v2 bool) map[string]any {
 			"video_matrix_limit":     8294400,
 			"description_limit":      1500,
 		},
-		"polls": map[string]any{
-			"max_options":               4,
-			"max_characters_per_option": 50,
-			"min_expiration":            300,
-			"max_expiration":            2629746,
+		"polls": map[string]any{ // the limits core applies
+			"max_options":               core.MaxPollOptions,
+			"max_characters_per_option": core.MaxPollOptionChars,
+			"min_expiration":            int(core.MinPollExpiration / time.Second),
+			"max_expiration":            int(core.MaxPollExpiration / time.Second),
 		},
 		"accounts": map[string]any{
 			"max_featured_tags":   10,

@@ -72,10 +72,10 @@ func nonNilStrings(v []string) []string {
 	return v
 }
 
-// quoteApproval is Mastodon's QuoteApproval for a status. current_user
-// is "denied" whatever the policy: Herald does not make quote posts yet
-// (quoted_status_id), and a client offering to would lose the quote.
-func quoteApproval(st *model.Status) QuoteApproval {
+// quoteApproval is Mastodon's QuoteApproval for a status: its policy,
+// and whether the viewer may quote it (core's rule; "denied" for nobody
+// signed in).
+func quoteApproval(st *model.Status, v *core.StatusView) QuoteApproval {
 	r := core.EffectivePolicy(st).Quote
 	mastodon := func(values []string) []string {
 		out := []string{}
@@ -98,7 +98,13 @@ func quoteApproval(st *model.Status) QuoteApproval {
 		}
 		return out
 	}
-	return QuoteApproval{Automatic: mastodon(r.Automatic), Manual: mastodon(r.Manual), CurrentUser: "denied"}
+	current := "denied"
+	if v != nil {
+		if d, ok := v.QuoteApproval[st.ID]; ok {
+			current = map[core.Approval]string{core.Approved: "automatic", core.NeedsApproval: "manual", core.Denied: "denied"}[d]
+		}
+	}
+	return QuoteApproval{Automatic: mastodon(r.Automatic), Manual: mastodon(r.Manual), CurrentUser: current}
 }
 
 // mastodonQuotePolicy is Mastodon 4.5's quote_policy (public, followers,

@@ -69,7 +69,8 @@ func TestInteractionPoliciesHTTP(t *testing.T) {
 		strings.Join(p.CanQuote.AutomaticApproval, ",") != "followers" {
 		t.Fatalf("policy: %+v", p)
 	}
-	if post.QuoteApproval["current_user"] != "denied" || len(post.QuoteApproval["automatic"].([]any)) != 1 {
+	// Its author may quote it.
+	if post.QuoteApproval["current_user"] != "automatic" || len(post.QuoteApproval["automatic"].([]any)) != 1 {
 		t.Fatalf("quote_approval: %v", post.QuoteApproval)
 	}
 

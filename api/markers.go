@@ -20,6 +20,10 @@ func (a *API) registerMisc(e *echo.Echo) {
 	a.handle(e, http.MethodGet, "/api/v1/directory", a.directory, publicRead(""))
 	a.handle(e, http.MethodGet, "/api/v2/search", a.search, publicRead("read:search"))
 	a.handle(e, http.MethodGet, "/api/v1/tags/:name", a.getTag, publicRead(""))
+	a.handle(e, http.MethodPost, "/api/v1/tags/:name/follow", a.tagAction(a.svc.FollowTag), user("write:follows"))
+	a.handle(e, http.MethodPost, "/api/v1/tags/:name/unfollow", a.tagAction(a.svc.UnfollowTag), user("write:follows"))
+	a.handle(e, http.MethodPost, "/api/v1/tags/:name/feature", a.tagAction(a.svc.FeatureTagByName), user("write:accounts"))
+	a.handle(e, http.MethodPost, "/api/v1/tags/:name/unfeature", a.tagAction(a.svc.UnfeatureTagByName), user("write:accounts"))
 }
 
 func (a *API) emptyObjectOf(c echo.Context) error { return c.JSON(http.StatusOK, map[string]any{}) }

@@ -40,7 +40,9 @@ func params(c echo.Context) (*Params, error) {
 	for k, v := range r.URL.Query() {
 		p.values[k] = append(p.values[k], v...)
 	}
-	if r.Body != nil && r.Method != http.MethodGet && r.Method != http.MethodHead {
+	// A GET's body is read too: Mastodon reads it, and Mastodon.py sends
+	// some GET parameters as a JSON body (familiar_followers).
+	if r.Body != nil && r.Method != http.MethodHead {
 		ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		switch {
 		case ct == "application/json" || strings.HasSuffix(ct, "+json"):

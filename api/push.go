@@ -212,6 +212,8 @@ func pushTitle(typ, name string) string {
 		return name + " favourited your post"
 	case model.NotifyUpdate:
 		return name + " edited a post"
+	case model.NotifyQuote:
+		return name + " quoted your post"
 	case "poll":
 		return "A poll has ended"
 	case "admin.sign_up":

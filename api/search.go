@@ -115,11 +115,11 @@ func (a *API) statusByURL(c echo.Context, u string, resolve bool) *model.Status 
 }
 
 func (a *API) getTag(c echo.Context) error {
-	t, err := a.svc.Hashtag(c.Request().Context(), c.Param("name"))
+	t, err := a.svc.TagState(c.Request().Context(), caller(c), c.Param("name"))
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, a.tag(*t))
+	return c.JSON(http.StatusOK, a.tagState(t))
 }
 
 func (a *API) directory(c echo.Context) error {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -31,9 +32,8 @@ func (a *API) registerStatuses(e *echo.Echo) {
 	a.handle(e, http.MethodPost, "/api/v1/statuses/:id/unbookmark", a.statusAction(a.svc.Unbookmark), user("write:bookmarks"))
 	a.handle(e, http.MethodPost, "/api/v1/statuses/:id/pin", a.statusAction(a.svc.Pin), user("write:accounts"))
 	a.handle(e, http.MethodPost, "/api/v1/statuses/:id/unpin", a.statusAction(a.svc.Unpin), user("write:accounts"))
-	// Conversation mutes are not stored yet: answer with the status.
-	a.handle(e, http.MethodPost, "/api/v1/statuses/:id/mute", a.statusAction(a.svc.Status), user("write:mutes"))
-	a.handle(e, http.MethodPost, "/api/v1/statuses/:id/unmute", a.statusAction(a.svc.Status), user("write:mutes"))
+	a.handle(e, http.MethodPost, "/api/v1/statuses/:id/mute", a.statusAction(a.svc.MuteConversation), user("write:mutes"))
+	a.handle(e, http.MethodPost, "/api/v1/statuses/:id/unmute", a.statusAction(a.svc.UnmuteConversation), user("write:mutes"))
 }
 
 // renderOne renders a single status for the caller; 404 if hidden.
@@ -66,7 +66,19 @@ func (a *API) postStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// Mastodon 4.5's quoted_status_id, or quote_id as Fedibird, Pleroma
+	// and the clients written for them (Mastodon.py's) send it.
+	quoted, err := p.ID("quoted_status_id")
+	if err != nil {
+		return err
+	}
+	if quoted == 0 {
+		if quoted, err = p.ID("quote_id"); err != nil {
+			return err
+		}
+	}
 	pp := core.PostParams{
+		QuoteID:        quoted,
 		Text:           p.String("status"),
 		SpoilerText:    p.String("spoiler_text"),
 		Visibility:     p.String("visibility"),
@@ -83,13 +95,37 @@ func (a *API) postStatus(c echo.Context) error {
 	if pp.InteractionPolicy, err = statusPolicyChoice(p); err != nil {
 		return err
 	}
-	if p.Has("poll") {
-		return herr.Unprocessable("Validation failed: Polls are not supported yet")
+	if p.Has("allowed_mentions") {
+		pp.CheckMentions = true
+		for _, v := range p.Strings("allowed_mentions") {
+			id, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return herr.Unprocessable("Validation failed: allowed_mentions must be account ids")
+			}
+			pp.AllowedMentions = append(pp.AllowedMentions, id)
+		}
 	}
-	if p.String("scheduled_at") != "" {
-		return herr.Unprocessable("Validation failed: Scheduled statuses are not supported yet")
+	if pp.Poll, err = pollParams(p); err != nil {
+		return err
+	}
+	if at, ok, err := scheduledAt(p); err != nil {
+		return err
+	} else if ok {
+		v, err := a.svc.ScheduleStatus(c.Request().Context(), caller(c), pp, at)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, a.scheduledStatus(v))
 	}
 	st, err := a.svc.PostStatus(c.Request().Context(), caller(c), pp)
+	var unexpected *core.UnexpectedMentionsError
+	if errors.As(err, &unexpected) {
+		accs := make([]Account, 0, len(unexpected.Accounts))
+		for _, acc := range unexpected.Accounts {
+			accs = append(accs, a.account(acc))
+		}
+		return c.JSON(http.StatusUnprocessableEntity, map[string]any{"error": unexpected.Error(), "unexpected_accounts": accs})
+	}
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"time"
 
 	"github.com/herald-social/herald/internal/core"
@@ -19,8 +20,8 @@ import (
 //
 // Notifications are not taken from the hints (the stores write them inside
 // their transactions, without telling their ids): a tailer reads every
-// notification newer than the last it saw, woken by the hints and every
-// two seconds, and streams those whose recipient is connected.
+// notification of the last few seconds, woken by the hints and every two
+// seconds, and streams those not sent yet whose recipient is connected.
 
 type hint struct {
 	kind              core.ChangeKind
@@ -130,8 +131,29 @@ func (a *API) streamStatus(ctx context.Context, event string, statusID int64) {
 	payload := string(b)
 	// Personal renderings, made only for accounts that are connected.
 	per := map[int64]string{}
+	// The viewer's filters (core's rule, hiding.go): a "hide" filter of
+	// the stream's context drops the event for them; any other match
+	// gives them their own rendering, which carries `filtered`.
+	type filterKey struct {
+		acc     int64
+		context string
+	}
+	hidden := map[filterKey]bool{}
+	matched := map[int64]bool{}
+	filteredOut := func(acc int64, context string) bool {
+		k := filterKey{acc, context}
+		if h, done := hidden[k]; done {
+			return h
+		}
+		hide, res, err := a.svc.FilterStatusFor(ctx, acc, aud.View, context)
+		hidden[k] = hide || err != nil
+		if len(res) > 0 {
+			matched[acc] = true
+		}
+		return hidden[k]
+	}
 	personal := func(acc int64) {
-		if !aud.Personal[acc] {
+		if !aud.Personal[acc] && !matched[acc] {
 			return
 		}
 		if _, done := per[acc]; done {
@@ -149,7 +171,7 @@ func (a *API) streamStatus(ctx context.Context, event string, statusID int64) {
 	}
 	for _, acc := range aud.Home {
 		key := stream.UserKey(acc)
-		if !hub.Has(key) {
+		if !hub.Has(key) || filteredOut(acc, "home") {
 			continue
 		}
 		personal(acc)
@@ -161,7 +183,7 @@ func (a *API) streamStatus(ctx context.Context, event string, statusID int64) {
 	}
 	for _, l := range aud.Lists {
 		key := stream.ListKey(l.ID)
-		if !hub.Has(key) {
+		if !hub.Has(key) || filteredOut(l.OwnerID, "home") {
 			continue
 		}
 		personal(l.OwnerID)
@@ -173,6 +195,10 @@ func (a *API) streamStatus(ctx context.Context, event string, statusID int64) {
 	}
 	if aud.Public {
 		keys := []string{stream.PublicKey(false, false, false), stream.PublicKey(aud.Local, !aud.Local, false)}
+		if len(aud.View.Media[aud.Status.ID]) > 0 {
+			// public:media and its local and remote halves: posts with media only.
+			keys = append(keys, stream.PublicKey(false, false, true), stream.PublicKey(aud.Local, !aud.Local, true))
+		}
 		for _, t := range aud.Tags {
 			keys = append(keys, stream.HashtagKey(t, false))
 			if aud.Local {
@@ -180,33 +206,59 @@ func (a *API) streamStatus(ctx context.Context, event string, statusID int64) {
 			}
 		}
 		personalDone := false
+		skip := aud.Hidden
 		for _, key := range keys {
 			if !hub.Has(key) {
 				continue
 			}
 			if !personalDone {
+				// Each listener's filters: the public context.
+				skip = maps.Clone(aud.Hidden)
+				if skip == nil {
+					skip = map[int64]bool{}
+				}
+				for _, k := range keys {
+					for _, acc := range hub.Accounts(k) {
+						if !skip[acc] && filteredOut(acc, "public") {
+							skip[acc] = true
+						}
+					}
+				}
 				for acc := range aud.Personal {
-					if !aud.Hidden[acc] && hub.Connected(acc) {
+					if !skip[acc] && hub.Connected(acc) {
+						personal(acc)
+					}
+				}
+				for acc := range matched {
+					if !skip[acc] {
 						personal(acc)
 					}
 				}
 				personalDone = true
 			}
-			hub.Publish(key, stream.Event{Name: event, Payload: payload, Skip: aud.Hidden, Per: per})
+			hub.Publish(key, stream.Event{Name: event, Payload: payload, Skip: skip, Per: per})
 		}
 	}
 }
 
+// Notification tailing: how far back each pass reads (ids are made in the
+// writing transaction, which commits a moment later), and how often it
+// reads when no hint wakes it. Variables for tests.
+var (
+	notificationLookback = 10 * time.Second
+	notificationPoll     = 2 * time.Second
+)
+
 // tailNotifications streams new notifications to their connected
-// recipients.
+// recipients. Each pass reads the notifications of the last lookback and
+// sends those not sent yet whose recipient is connected; one whose
+// recipient is not is tried again on the next passes, so that a stream
+// opened just after a notification was committed still gets it. Each is
+// sent once: it is remembered until it is older than the window.
 func (a *API) tailNotifications(ctx context.Context) {
 	rt := a.realtime()
-	// Ids are made in the writing transaction, which commits a moment
-	// later: look back a little and remember what was sent.
-	const lookback = 10 * time.Second
-	watermark := id.Min(time.Now())
-	sent := map[int64]time.Time{}
-	tick := time.NewTicker(2 * time.Second)
+	sent := map[int64]bool{}
+	tick := time.NewTicker(notificationPoll)
 	defer tick.Stop()
 	for {
 		select {
@@ -215,11 +267,16 @@ func (a *API) tailNotifications(ctx context.Context) {
 		case <-rt.wake:
 		case <-tick.C:
 		}
+		floor := id.Min(time.Now().Add(-notificationLookback))
+		for k := range sent {
+			if k < floor {
+				delete(sent, k)
+			}
+		}
 		if rt.hub.Len() == 0 {
-			watermark = id.Min(time.Now().Add(-lookback))
 			continue
 		}
-		from := watermark - id.Min(time.Unix(0, 0).Add(lookback))
+		from := floor
 		for {
 			ns, err := a.svc.NotificationsSince(ctx, from, 200)
 			if err != nil {
@@ -230,46 +287,48 @@ func (a *API) tailNotifications(ctx context.Context) {
 			}
 			for _, n := range ns {
 				from = n.ID
-				if n.ID > watermark {
-					watermark = n.ID
+				if !sent[n.ID] && a.streamNotification(ctx, n) {
+					sent[n.ID] = true
 				}
-				if _, done := sent[n.ID]; done {
-					continue
-				}
-				sent[n.ID] = time.Now()
-				a.streamNotification(ctx, n)
 			}
 			if len(ns) < 200 {
 				break
 			}
 		}
-		for k, at := range sent {
-			if time.Since(at) > 3*lookback {
-				delete(sent, k)
-			}
-		}
 	}
 }
 
-func (a *API) streamNotification(ctx context.Context, n *model.Notification) {
+// wakeTail makes the notification tailer read at once (a user stream was
+// just subscribed).
+func (a *API) wakeTail() {
+	select {
+	case a.realtime().wake <- struct{}{}:
+	default:
+	}
+}
+
+// streamNotification sends n to its recipient's streams; false when none
+// is connected (it may be tried again).
+func (a *API) streamNotification(ctx context.Context, n *model.Notification) bool {
 	hub := a.realtime().hub
 	keys := []string{stream.UserKey(n.AccountID), stream.UserNotificationKey(n.AccountID)}
 	if !hub.Has(keys[0]) && !hub.Has(keys[1]) {
-		return
+		return false
 	}
 	page, err := a.svc.NotificationFor(ctx, n)
 	if err != nil || page == nil {
-		return
+		return true
 	}
 	e, ok := a.notification(page, n)
 	if !ok {
-		return
+		return true
 	}
 	b, err := json.Marshal(e)
 	if err != nil {
-		return
+		return true
 	}
 	for _, k := range keys {
 		hub.Publish(k, stream.Event{Name: "notification", Payload: string(b)})
 	}
+	return true
 }

@@ -104,12 +104,21 @@ func (a *API) register(ctx context.Context, cl *core.Caller, conn stream.Conn, f
 	if first != nil {
 		key, names := topicOf(cl.Account.ID, *first)
 		hub.Subscribe(sub, key, names)
+		a.subscribed(*first)
 	}
 	if a.svc.CheckCaller(ctx, cl) != nil {
 		hub.Remove(sub)
 		return nil
 	}
 	return sub
+}
+
+// subscribed wakes the notification tailer for a new user stream: a
+// notification committed just before is sent at once.
+func (a *API) subscribed(spec core.StreamSpec) {
+	if spec.Name == core.StreamUser || spec.Name == core.StreamUserNotification {
+		a.wakeTail()
+	}
 }
 
 func (a *API) registerStreaming(e *echo.Echo) {
@@ -472,6 +481,7 @@ func (a *API) websocketLoop(ctx context.Context, ws *websocket.Conn, sub *stream
 		key, names := topicOf(cl.Account.ID, spec)
 		if req.Type == "subscribe" {
 			hub.Subscribe(sub, key, names)
+			a.subscribed(spec)
 		} else {
 			hub.Unsubscribe(sub, key)
 		}

@@ -10,6 +10,13 @@ import (
 type Accounts interface {
 	AccountByID(ctx context.Context, id int64) (*model.Account, error)
 	AccountsByIDs(ctx context.Context, ids []int64) (map[int64]*model.Account, error)
+	// AccountsToShow is AccountsByIDs without the accounts' keys (left
+	// empty): what rendering a page of statuses needs.
+	AccountsToShow(ctx context.Context, ids []int64) (map[int64]*model.Account, error)
+	// AccountsVersion is a counter that changes, in the same transaction,
+	// with every change to an account row, by any process (core's cache of
+	// the accounts pages show).
+	AccountsVersion(ctx context.Context) (int64, error)
 	AccountByUsername(ctx context.Context, username, domain string) (*model.Account, error)
 	AccountByURI(ctx context.Context, uri string) (*model.Account, error)
 	AccountByKeyID(ctx context.Context, keyID string) (*model.Account, error)
@@ -55,6 +62,11 @@ type Auth interface {
 	RevokeToken(ctx context.Context, plain string, appID int64) (int64, error)
 	CreateAuthCode(ctx context.Context, c *model.AuthCode) error
 	ConsumeAuthCode(ctx context.Context, code string) (*model.AuthCode, error)
+	// AuthVersion is a counter that changes, in the same transaction,
+	// with every change to tokens, users, local accounts, roles or follow
+	// requests, by any process: what was read at one value of it is still
+	// true while it keeps that value (core's auth cache).
+	AuthVersion(ctx context.Context) (int64, error)
 }
 
 // Settings stores instance-wide values.
@@ -79,6 +91,7 @@ type Store interface {
 	Outbox
 	Statuses
 	Interactions
+	Quotes
 	Social
 	Timelines
 	Notifications
@@ -88,7 +101,10 @@ type Store interface {
 	Admin
 	Realtime
 	Jobs
+	Polls
+	ScheduledStatuses
 	Webhooks
 	Delegations
+	Hiding
 	Close() error
 }

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -129,4 +130,21 @@ type Federation interface {
 	MarkInboxGone(ctx context.Context, inboxURL string) (int64, error)
 	// SetMovedTo records that accountID moved to targetID (ActivityPub Move).
 	SetMovedTo(ctx context.Context, accountID, targetID int64) error
+	// MoveAccount records that the local accountID moved to targetID and
+	// queues events (the Move and the actor Update) in the same
+	// transaction.
+	MoveAccount(ctx context.Context, accountID, targetID int64, events []model.OutboxEvent) error
+	// AccountAliases lists the actor URIs accountID is also known as,
+	// oldest first (at most MaxAliases).
+	AccountAliases(ctx context.Context, accountID int64) ([]string, error)
+	// SetAccountAlias adds (add) or removes an alias and queues events;
+	// adding an alias already there, or removing one that is not, changes
+	// nothing and queues nothing. Adding beyond MaxAliases is ErrAliasLimit.
+	SetAccountAlias(ctx context.Context, accountID int64, uri string, add bool, events []model.OutboxEvent) (changed bool, err error)
 }
+
+// MaxAliases is how many aliases an account may list.
+const MaxAliases = 10
+
+// ErrAliasLimit: the account already lists MaxAliases aliases.
+var ErrAliasLimit = errors.New("alias limit reached")

@@ -55,6 +55,7 @@ type Realtime interface {
 	ConversationByID(ctx context.Context, accountID, id int64) (*Conversation, error)
 	DeleteConversation(ctx context.Context, accountID, id int64) error
 	MarkConversationRead(ctx context.Context, accountID, id int64) error
+	MarkConversationUnread(ctx context.Context, accountID, id int64) error
 
 	// Notification policies and groups.
 

@@ -33,15 +33,23 @@ type NewStatus struct {
 	// approved at once but announced), written with it (ReplyID set here).
 	Request *model.InteractionRequest
 	Events  []model.OutboxEvent
-	// Jobs are background work the status asks for (its preview card),
-	// queued in the same transaction.
+	// Jobs are background work the status asks for (its preview card,
+	// its poll's expiry), queued in the same transaction.
 	Jobs []Job
+	// Poll is the status's poll (StatusID is set here), if it has one.
+	Poll *model.Poll
+	// ScheduledID, when set, is the scheduled post this status publishes:
+	// it is deleted in the same transaction (gone already: the status is
+	// not written, ErrNotFound), so that a publish is never done twice.
+	ScheduledID int64
 }
 
 // StatusFlags is what one viewer did to a status (Mastodon's favourited,
 // reblogged, bookmarked, pinned).
 type StatusFlags struct {
 	Favourited, Reblogged, Bookmarked, Pinned bool
+	// Muted: the viewer muted the status's conversation.
+	Muted bool
 }
 
 // ViewerRelations is what a viewer is to a set of accounts: all visibility
@@ -50,6 +58,8 @@ type ViewerRelations struct {
 	Following map[int64]bool // the viewer follows the account
 	Blocked   map[int64]bool // a block either way
 	Muted     map[int64]bool // the viewer mutes the account
+	// DomainBlocked: the viewer blocks the account's domain.
+	DomainBlocked map[int64]bool
 }
 
 // Statuses stores posts and the interactions on them.

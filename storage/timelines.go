@@ -14,6 +14,8 @@ type Timelines interface {
 	HomeTimeline(ctx context.Context, accountID int64, p model.Page) ([]*model.Status, error)
 	// PublicTimeline: public statuses, local only or remote only on request.
 	PublicTimeline(ctx context.Context, localOnly, remoteOnly bool, p model.Page) ([]*model.Status, error)
+	// PublicMediaTimeline is PublicTimeline of the statuses with media.
+	PublicMediaTimeline(ctx context.Context, localOnly, remoteOnly bool, p model.Page) ([]*model.Status, error)
 	TagTimeline(ctx context.Context, tag string, localOnly bool, p model.Page) ([]*model.Status, error)
 	// TagsTimeline is TagTimeline with Mastodon's any[] / all[] / none[].
 	TagsTimeline(ctx context.Context, q TagQuery, p model.Page) ([]*model.Status, error)
@@ -53,4 +55,5 @@ type TagQuery struct {
 	Any, All, None []string
 	LocalOnly      bool
 	RemoteOnly     bool
+	OnlyMedia      bool // statuses with media only
 }

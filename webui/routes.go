@@ -135,6 +135,10 @@ func (w *UI) routeTable() []Route {
 	get("/settings/export", Session, w.settingsExport)
 	get("/settings/export/:file", Session, w.settingsExportFile)
 	post("/settings/export/archive", CSRFSession, w.settingsExportArchive)
+	get("/settings/migration", Session, w.settingsMigration)
+	post("/settings/migration", CSRFSession, w.settingsMove)
+	post("/settings/migration/aliases", CSRFSession, w.settingsAliasAdd)
+	post("/settings/migration/aliases/remove", CSRFSession, w.settingsAliasRemove)
 
 	// The administration console.
 	get("/admin", Staff, w.adminDashboard)

@@ -247,3 +247,43 @@ func (w *UI) settingsExportFile(c echo.Context) error {
 	h.Set("Cache-Control", "no-store")
 	return c.Blob(http.StatusOK, ctype, data)
 }
+
+// settingsMigration shows the account's aliases and the move form
+// (Mastodon's /settings/aliases and /settings/migration on one page).
+func (w *UI) settingsMigration(c echo.Context) error {
+	ctx := c.Request().Context()
+	cl := w.caller(c)
+	aliases, err := w.svc.AccountAliases(ctx, cl)
+	if err != nil {
+		return w.fail(c, err)
+	}
+	d := page{"Aliases": aliases}
+	if cl.Account.MovedToID != 0 {
+		if to, err := w.svc.AccountByID(ctx, cl.Account.MovedToID); err == nil {
+			d["MovedTo"] = page{"Acct": to.Acct(), "URL": to.URL}
+		}
+	}
+	return w.settingsPage(c, "migration", "Move", d)
+}
+
+func (w *UI) settingsAliasAdd(c echo.Context) error {
+	if _, err := w.svc.AddAccountAlias(c.Request().Context(), w.caller(c), strings.TrimSpace(c.FormValue("acct"))); err != nil {
+		return w.fail(c, err)
+	}
+	return w.done(c, "/settings/migration", "Alias added.")
+}
+
+func (w *UI) settingsAliasRemove(c echo.Context) error {
+	if err := w.svc.RemoveAccountAlias(c.Request().Context(), w.caller(c), c.FormValue("uri")); err != nil {
+		return w.fail(c, err)
+	}
+	return w.done(c, "/settings/migration", "Alias removed.")
+}
+
+func (w *UI) settingsMove(c echo.Context) error {
+	to, err := w.svc.MoveAccount(c.Request().Context(), w.caller(c), strings.TrimSpace(c.FormValue("acct")), c.FormValue("current_password"))
+	if err != nil {
+		return w.fail(c, err)
+	}
+	return w.done(c, "/settings/migration", "This account has moved to "+to.Acct()+". Your followers are being moved.")
+}

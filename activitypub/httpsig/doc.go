@@ -18,7 +18,8 @@
 // The package does not fetch keys, talk to the network or know about actors
 // and blocked domains: the caller passes a KeyResolver and maps the returned
 // errors to HTTP statuses (an *Error is a 401; a resolver's own error, for
-// example a blocked domain, is passed through wrapped). RFC 9421 HTTP Message
-// Signatures are not implemented; such requests are rejected with an *Error so
-// that double-knocking peers fall back to draft-cavage.
+// example a blocked domain, is passed through wrapped). VerifyRequest also
+// verifies RFC 9421 HTTP Message Signatures (Signature-Input, with an RFC 9530
+// Content-Digest for bodies: rsa-v1_5-sha256, rsa-pss-sha512 and ed25519),
+// which Fedify 1.6+ sends first; Herald itself keeps signing draft-cavage.
 package httpsig

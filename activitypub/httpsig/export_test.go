@@ -48,3 +48,7 @@ const (
 
 // CheckDigest is the Digest header parser and check, for its fuzz target.
 var CheckDigest = checkDigest
+
+// Verify9421 is the RFC 9421 verifier with any key type; policy=false
+// checks only the cryptography (for the RFC's appendix vectors).
+var Verify9421 = verify9421

@@ -2,7 +2,10 @@
 // way an operator would meet it. It seeds a fresh data directory at a
 // chosen scale (straight SQL, storage/sqlite.Seed), starts the current
 // executable as `herald serve` on a free loopback port, and measures over
-// HTTP: timeline pages and status creation under concurrent load, inbox
+// HTTP: the reads apps make most (home, federated and local timeline
+// pages, verify_credentials), each with the server process's CPU time per
+// request (utime+stime over the phase / requests: steadier than req/s on a
+// shared machine), status creation under concurrent load, inbox
 // ingestion of signed activities from a fake remote actor, delivery
 // fan-out to loopback sink inboxes that verify every signature, the cost
 // of RSA signing alone, resident memory (idle and under load), the Go
@@ -51,11 +54,15 @@ type Scale struct {
 	Settle          time.Duration // before an idle memory reading
 	InboxActivities int
 	Sinks, Posts    int // delivery fan-out: K sinks, P posts
+	Readers         int // concurrent clients of the read phases (0: Options.ReadWorkers)
 }
 
 // Scales: small, medium and large are the documented ones; tiny keeps
 // the end-to-end test quick.
 var Scales = map[string]Scale{
+	// read: the read workload of issue 19 (20 local accounts following
+	// each other, 5,000 statuses, 8 clients), small enough to iterate on.
+	"read":   {Name: "read", Statuses: 5_000, LocalAccounts: 20, RemoteAccounts: 40, RemoteDomains: 4, Follows: 19, RemoteFollows: 1, Readers: 8, Phase: 10 * time.Second, Warmup: time.Second, Settle: 2 * time.Second, InboxActivities: 500, Sinks: 10, Posts: 20},
 	"tiny":   {Name: "tiny", Statuses: 1_000, LocalAccounts: 20, RemoteAccounts: 40, RemoteDomains: 4, Follows: 10, RemoteFollows: 1, Phase: 300 * time.Millisecond, Warmup: 100 * time.Millisecond, Settle: 200 * time.Millisecond, InboxActivities: 100, Sinks: 4, Posts: 5},
 	"small":  {Name: "small", Statuses: 10_000, LocalAccounts: 50, RemoteAccounts: 200, RemoteDomains: 10, Follows: 20, RemoteFollows: 1, Phase: 5 * time.Second, Warmup: time.Second, Settle: 2 * time.Second, InboxActivities: 4000, Sinks: 40, Posts: 100},
 	"medium": {Name: "medium", Statuses: 100_000, LocalAccounts: 500, RemoteAccounts: 2_000, RemoteDomains: 100, Follows: 20, RemoteFollows: 1, Phase: 5 * time.Second, Warmup: time.Second, Settle: 2 * time.Second, InboxActivities: 4000, Sinks: 40, Posts: 100},
@@ -80,6 +87,9 @@ type Options struct {
 	ReadWorkers, WriteWorkers int
 	// Progress receives one line per step (nil: silent).
 	Progress io.Writer
+	// ReadsOnly runs the read phases only (no status creation, inbox or
+	// delivery): quicker, for work on the read path.
+	ReadsOnly bool
 	// ProfileDir, when set, receives a CPU profile of the server for each
 	// load phase (<phase>.cpu.pprof) and a heap profile after the load
 	// (heap.pprof), taken through the debug endpoint.
@@ -116,6 +126,20 @@ type Result struct {
 	PublicP50MS float64 `json:"public_p50_ms"`
 	PublicP99MS float64 `json:"public_p99_ms"`
 	PublicRPS   float64 `json:"public_rps"`
+	LocalP50MS  float64 `json:"local_p50_ms"`
+	LocalP99MS  float64 `json:"local_p99_ms"`
+	LocalRPS    float64 `json:"local_rps"`
+	VerifyP50MS float64 `json:"verify_p50_ms"`
+	VerifyP99MS float64 `json:"verify_p99_ms"`
+	VerifyRPS   float64 `json:"verify_rps"`
+	// CPU time of the server process (utime+stime) over a read phase,
+	// divided by the requests answered in it: steadier than req/s on a
+	// shared machine.
+	HomeCPUMS   float64 `json:"home_cpu_ms"`
+	PublicCPUMS float64 `json:"public_cpu_ms"`
+	LocalCPUMS  float64 `json:"local_cpu_ms"`
+	VerifyCPUMS float64 `json:"verify_cpu_ms"`
+	ReadClients int     `json:"read_clients"`
 	CreateP50MS float64 `json:"create_p50_ms"`
 	CreateP99MS float64 `json:"create_p99_ms"`
 	CreateRPS   float64 `json:"create_rps"`
@@ -180,6 +204,9 @@ func Run(ctx context.Context, opts Options) (res *Result, err error) {
 	if sc.Statuses == 0 {
 		return nil, errors.New("bench: no scale")
 	}
+	if sc.Readers > 0 {
+		opts.ReadWorkers = sc.Readers
+	}
 	if opts.ReadWorkers <= 0 {
 		opts.ReadWorkers = 16
 	}
@@ -216,7 +243,7 @@ func Run(ctx context.Context, opts Options) (res *Result, err error) {
 	}
 	r := &run{opts: opts, sc: sc, dir: dir, progress: opts.Progress, keys: newKeyStore(),
 		res: &Result{Scale: sc.Name, Statuses: sc.Statuses, LocalAccounts: sc.LocalAccounts, RemoteAccounts: sc.RemoteAccounts,
-			CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}}
+			CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), ReadClients: opts.ReadWorkers}}
 	r.client = &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{
 		MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: 30 * time.Second, DisableCompression: true}}
 	defer r.client.CloseIdleConnections()
@@ -234,10 +261,20 @@ func Run(ctx context.Context, opts Options) (res *Result, err error) {
 		{"start on the seeded database", r.startups},
 		{"home timeline", r.homePhase},
 		{"public timeline", r.publicPhase},
+		{"local timeline", r.localPhase},
+		{"verify credentials", r.verifyPhase},
 		{"status creation", r.createPhase},
 		{"inbox ingestion", r.inboxPhase},
 		{"delivery fan-out and RSA signing", r.deliveryPhase},
 		{"stop", r.stopServer},
+	}
+	if opts.ReadsOnly {
+		steps = slices.DeleteFunc(steps, func(s struct {
+			name string
+			fn   func(context.Context) error
+		}) bool {
+			return s.name == "status creation" || s.name == "inbox ingestion" || strings.HasPrefix(s.name, "delivery")
+		})
 	}
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {
@@ -638,6 +675,31 @@ func round(v float64, n int) float64 {
 // sender: a tenth of them, at most 25, so that processing an activity is
 // the same work at every scale.
 func senderFollowers(sc Scale) int { return max(min(sc.LocalAccounts/10, 25), 1) }
+
+// procCPU is the CPU time a process has used so far, its exited
+// threads included: utime+stime of /proc/<pid>/stat.
+func procCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may hold spaces: count from its ")".
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0, errors.New("odd /proc/pid/stat")
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 { // state is field 3; utime and stime are 14 and 15
+		return 0, errors.New("odd /proc/pid/stat")
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, errors.New("odd /proc/pid/stat")
+	}
+	// USER_HZ is 100 on every Linux that Go supports.
+	return time.Duration(ut+st) * (time.Second / 100), nil
+}
 
 // cpuTime is the CPU time a process's threads have run so far
 // (/proc/<pid>/task/*/schedstat, in nanoseconds).

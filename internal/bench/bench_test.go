@@ -53,7 +53,7 @@ func TestBenchTiny(t *testing.T) {
 	for name, v := range map[string]float64{
 		"idle_rss_mib": res.IdleRSSMiB, "load_rss_mib": res.LoadRSSMiB, "startup_ms": res.StartupMS,
 		"home_p50_ms": res.HomeP50MS, "home_p99_ms": res.HomeP99MS, "home_rps": res.HomeRPS,
-		"public_rps": res.PublicRPS, "create_rps": res.CreateRPS, "inbox_per_s": res.InboxPerS,
+		"public_rps": res.PublicRPS, "local_rps": res.LocalRPS, "verify_rps": res.VerifyRPS, "create_rps": res.CreateRPS, "inbox_per_s": res.InboxPerS,
 		"delivery_per_s": res.DeliveryPerS, "rsa_sign_per_s": res.RSASignPerS, "binary_mib": res.BinaryMiB,
 		"heap_load_mib": res.HeapLoadMiB,
 	} {
@@ -74,6 +74,7 @@ func TestBenchTiny(t *testing.T) {
 	}
 	b, _ := os.ReadFile(out)
 	for _, k := range []string{"idle_rss_mib", "load_rss_mib", "startup_ms", "home_p50_ms", "home_p99_ms", "home_rps",
+		"home_cpu_ms", "local_cpu_ms", "verify_cpu_ms", "local_rps", "verify_rps", "verify_p50_ms",
 		"create_rps", "inbox_per_s", "delivery_per_s", "rsa_sign_per_s", "binary_mib", "scale"} {
 		if !strings.Contains(string(b), `"`+k+`"`) {
 			t.Errorf("JSON lacks %q", k)

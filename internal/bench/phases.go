@@ -28,6 +28,15 @@ type stats struct {
 	elapsed time.Duration
 	p50     time.Duration
 	p99     time.Duration
+	cpu     time.Duration // the server's CPU time over the measured part
+}
+
+// cpuPerRequest is the server's CPU time per answered request, in ms.
+func (s stats) cpuPerRequest() float64 {
+	if s.n == 0 || s.cpu <= 0 {
+		return 0
+	}
+	return round(ms(s.cpu)/float64(s.n), 3)
 }
 
 func (s stats) rps() float64 { return float64(s.n) / s.elapsed.Seconds() }
@@ -40,6 +49,10 @@ func (r *run) load(ctx context.Context, workers int, d time.Duration, do func(ct
 		var wg sync.WaitGroup
 		lat := make([][]time.Duration, workers)
 		var errs atomic.Int64
+		var cpu0 time.Duration
+		if r.srv != nil {
+			cpu0, _ = procCPU(r.srv.pid())
+		}
 		stop := time.Now().Add(d)
 		start := time.Now()
 		for w := 0; w < workers; w++ {
@@ -63,6 +76,11 @@ func (r *run) load(ctx context.Context, workers int, d time.Duration, do func(ct
 		}
 		wg.Wait()
 		st := stats{elapsed: time.Since(start), errs: errs.Load()}
+		if r.srv != nil {
+			if cpu1, err := procCPU(r.srv.pid()); err == nil && cpu0 > 0 {
+				st.cpu = cpu1 - cpu0
+			}
+		}
 		var all []time.Duration
 		for _, l := range lat {
 			all = append(all, l...)
@@ -108,26 +126,41 @@ func (r *run) get(ctx context.Context, path, token string) error {
 
 // homePhase: the first page (40 statuses) of readers' home timelines.
 func (r *run) homePhase(ctx context.Context) error {
-	st := r.load(ctx, r.opts.ReadWorkers, r.sc.Phase, func(ctx context.Context, w, i int) error {
-		return r.get(ctx, "/api/v1/timelines/home?limit=40", r.tokens[w%len(r.tokens)])
-	})
-	if st.n == 0 {
-		return fmt.Errorf("no successful request (%d failed)", st.errs)
-	}
-	r.res.HomeP50MS, r.res.HomeP99MS, r.res.HomeRPS = round(ms(st.p50), 2), round(ms(st.p99), 2), round(st.rps(), 0)
-	return nil
+	st, err := r.readPhase(ctx, "/api/v1/timelines/home?limit=40")
+	r.res.HomeP50MS, r.res.HomeP99MS, r.res.HomeRPS, r.res.HomeCPUMS = round(ms(st.p50), 2), round(ms(st.p99), 2), round(st.rps(), 0), st.cpuPerRequest()
+	return err
 }
 
 // publicPhase: the first page (40 statuses) of the federated timeline.
 func (r *run) publicPhase(ctx context.Context) error {
+	st, err := r.readPhase(ctx, "/api/v1/timelines/public?limit=40")
+	r.res.PublicP50MS, r.res.PublicP99MS, r.res.PublicRPS, r.res.PublicCPUMS = round(ms(st.p50), 2), round(ms(st.p99), 2), round(st.rps(), 0), st.cpuPerRequest()
+	return err
+}
+
+// localPhase: the first page (40 statuses) of the local timeline.
+func (r *run) localPhase(ctx context.Context) error {
+	st, err := r.readPhase(ctx, "/api/v1/timelines/public?local=true&limit=40")
+	r.res.LocalP50MS, r.res.LocalP99MS, r.res.LocalRPS, r.res.LocalCPUMS = round(ms(st.p50), 2), round(ms(st.p99), 2), round(st.rps(), 0), st.cpuPerRequest()
+	return err
+}
+
+// verifyPhase: the signed-in account, what an app asks first and often.
+func (r *run) verifyPhase(ctx context.Context) error {
+	st, err := r.readPhase(ctx, "/api/v1/accounts/verify_credentials")
+	r.res.VerifyP50MS, r.res.VerifyP99MS, r.res.VerifyRPS, r.res.VerifyCPUMS = round(ms(st.p50), 3), round(ms(st.p99), 2), round(st.rps(), 0), st.cpuPerRequest()
+	return err
+}
+
+// readPhase loads GET path with the readers' tokens.
+func (r *run) readPhase(ctx context.Context, path string) (stats, error) {
 	st := r.load(ctx, r.opts.ReadWorkers, r.sc.Phase, func(ctx context.Context, w, i int) error {
-		return r.get(ctx, "/api/v1/timelines/public?limit=40", r.tokens[w%len(r.tokens)])
+		return r.get(ctx, path, r.tokens[w%len(r.tokens)])
 	})
 	if st.n == 0 {
-		return fmt.Errorf("no successful request (%d failed)", st.errs)
+		return st, fmt.Errorf("no successful request (%d failed)", st.errs)
 	}
-	r.res.PublicP50MS, r.res.PublicP99MS, r.res.PublicRPS = round(ms(st.p50), 2), round(ms(st.p99), 2), round(st.rps(), 0)
-	return nil
+	return st, nil
 }
 
 func (r *run) post(ctx context.Context, token, text string) error {

@@ -42,12 +42,21 @@ func WriteMarkdown(w io.Writer, r *Result, base *Result) {
 		r.Scale, r.Statuses, r.LocalAccounts, r.RemoteAccounts, r.HomeFeedRows, r.CPUs, r.GoVersion)
 	fmt.Fprintln(w, "| Figure | Value | Measured as |")
 	fmt.Fprintln(w, "|---|---:|---|")
-	row("Home timeline, median", f2(r.HomeP50MS)+" ms", "GET /api/v1/timelines/home?limit=40, 16 clients")
-	row("Home timeline, p99", f2(r.HomeP99MS)+" ms", "")
-	row("Home timeline, throughput", f0(r.HomeRPS)+" req/s", "")
-	row("Public timeline, median", f2(r.PublicP50MS)+" ms", "GET /api/v1/timelines/public?limit=40, 16 clients")
-	row("Public timeline, p99", f2(r.PublicP99MS)+" ms", "")
-	row("Public timeline, throughput", f0(r.PublicRPS)+" req/s", "")
+	reads := []struct {
+		name, path           string
+		p50, p99, rps, cpuMS float64
+	}{
+		{"Home timeline", "GET /api/v1/timelines/home?limit=40", r.HomeP50MS, r.HomeP99MS, r.HomeRPS, r.HomeCPUMS},
+		{"Public timeline", "GET /api/v1/timelines/public?limit=40", r.PublicP50MS, r.PublicP99MS, r.PublicRPS, r.PublicCPUMS},
+		{"Local timeline", "GET /api/v1/timelines/public?local=true&limit=40", r.LocalP50MS, r.LocalP99MS, r.LocalRPS, r.LocalCPUMS},
+		{"Verify credentials", "GET /api/v1/accounts/verify_credentials", r.VerifyP50MS, r.VerifyP99MS, r.VerifyRPS, r.VerifyCPUMS},
+	}
+	for _, rd := range reads {
+		row(rd.name+", median", f3(rd.p50)+" ms", fmt.Sprintf("%s, %d clients", rd.path, r.ReadClients))
+		row(rd.name+", p99", f2(rd.p99)+" ms", "")
+		row(rd.name+", throughput", f0(rd.rps)+" req/s", "")
+		row(rd.name+", CPU per request", f3(rd.cpuMS)+" ms", "server process CPU time (user+system) over the phase / requests")
+	}
 	row("Status creation", f0(r.CreateRPS)+" req/s", fmt.Sprintf("POST /api/v1/statuses, 8 clients; median %s ms, p99 %s ms", f2(r.CreateP50MS), f2(r.CreateP99MS)))
 	row("Deliveries queued by them", fmt.Sprint(r.CreateDeliveries), fmt.Sprintf("all delivered %.1f s after the phase", r.CreateDrainS))
 	row("Inbox ingestion", f0(r.InboxPerS)+" activities/s", fmt.Sprintf("signed Create(Note) accepted (202); %s/s processed too", f0(r.InboxProcessedPerS)))
@@ -103,8 +112,10 @@ func WriteBenchfmt(w io.Writer, r *Result) {
 	lines := []struct {
 		n, metrics string
 	}{
-		{"home", fmt.Sprintf("%g p50-ms %g p99-ms %g req/s", r.HomeP50MS, r.HomeP99MS, r.HomeRPS)},
-		{"public", fmt.Sprintf("%g p50-ms %g p99-ms %g req/s", r.PublicP50MS, r.PublicP99MS, r.PublicRPS)},
+		{"home", fmt.Sprintf("%g p50-ms %g p99-ms %g req/s %g cpu-ms/op", r.HomeP50MS, r.HomeP99MS, r.HomeRPS, r.HomeCPUMS)},
+		{"public", fmt.Sprintf("%g p50-ms %g p99-ms %g req/s %g cpu-ms/op", r.PublicP50MS, r.PublicP99MS, r.PublicRPS, r.PublicCPUMS)},
+		{"local", fmt.Sprintf("%g p50-ms %g p99-ms %g req/s %g cpu-ms/op", r.LocalP50MS, r.LocalP99MS, r.LocalRPS, r.LocalCPUMS)},
+		{"verify", fmt.Sprintf("%g p50-ms %g p99-ms %g req/s %g cpu-ms/op", r.VerifyP50MS, r.VerifyP99MS, r.VerifyRPS, r.VerifyCPUMS)},
 		{"create", fmt.Sprintf("%g p50-ms %g p99-ms %g req/s", r.CreateP50MS, r.CreateP99MS, r.CreateRPS)},
 		{"inbox", fmt.Sprintf("%g activities/s %g processed/s", r.InboxPerS, r.InboxProcessedPerS)},
 		{"delivery", fmt.Sprintf("%g deliveries/s %g rsa-signs/s", r.DeliveryPerS, r.RSASignPerS)},
@@ -120,6 +131,7 @@ func WriteBenchfmt(w io.Writer, r *Result) {
 func f0(v float64) string { return trimZero(fmt.Sprintf("%.0f", v)) }
 func f1(v float64) string { return trimZero(fmt.Sprintf("%.1f", v)) }
 func f2(v float64) string { return trimZero(fmt.Sprintf("%.2f", v)) }
+func f3(v float64) string { return trimZero(fmt.Sprintf("%.3f", v)) }
 
 func trimZero(s string) string {
 	if strings.Contains(s, ".") {

@@ -19,7 +19,8 @@ import (
 func benchCmd(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	scale := fs.String("scale", "small", "size of the seeded instance: small (10k statuses), medium (100k) or large (1M)")
+	scale := fs.String("scale", "small", "size of the seeded instance: small (10k statuses), medium (100k) or large (1M); read (5k statuses, 20 accounts following each other, 8 readers: the read-path workload)")
+	readsOnly := fs.Bool("reads-only", false, "run the read phases only (timelines, verify_credentials)")
 	jsonOut := fs.String("json", "", "write the figures as JSON to FILE")
 	benchfmt := fs.String("benchfmt", "", "append the figures in Go benchmark format to FILE (for benchstat)")
 	baseline := fs.String("baseline", "", "JSON of a run at a smaller scale: check the home timeline against it")
@@ -53,7 +54,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		base = b
 	}
-	opts := bench.Options{Scale: sc, Dir: *dir, Keep: *keep, ProfileDir: *profile, Env: env}
+	opts := bench.Options{Scale: sc, Dir: *dir, Keep: *keep, ProfileDir: *profile, Env: env, ReadsOnly: *readsOnly}
 	if *profile != "" {
 		if err := os.MkdirAll(*profile, 0o750); err != nil {
 			return err

@@ -159,6 +159,12 @@ type Server struct {
 	// loopback (a Prometheus on another host); off, such an address is
 	// refused.
 	MetricsListenRemote bool `toml:"metrics_listen_remote"`
+	// GCPercent is the Go collector's GOGC for the server: how far the
+	// heap grows past what is live before a collection. Reads allocate
+	// fast and keep little; a higher figure trades some memory under load
+	// for much less collection work. The GOGC environment variable, when
+	// set, wins. -1 turns the collector off (GOMEMLIMIT then bounds it).
+	GCPercent int `toml:"gc_percent"`
 }
 
 type Storage struct {
@@ -313,6 +319,7 @@ func Default() Config {
 			WriteTimeout:    Duration{60 * time.Second},
 			IdleTimeout:     Duration{120 * time.Second},
 			ShutdownTimeout: Duration{10 * time.Second},
+			GCPercent:       400,
 		},
 		Storage:      Storage{DataDir: "./herald-data", ReadConnections: 4},
 		Registration: Registration{Mode: "closed"},
@@ -507,6 +514,9 @@ func (c *Config) validate() error {
 		} else if !IsLoopbackHost(host) && !c.Server.MetricsListenRemote {
 			bad("server.metrics_listen must be a loopback address such as 127.0.0.1:9464, got %q (set server.metrics_listen_remote = true to allow it)", c.Server.MetricsListen)
 		}
+	}
+	if c.Server.GCPercent < -1 || c.Server.GCPercent == 0 {
+		bad("server.gc_percent must be a positive percentage (or -1: off), got %d", c.Server.GCPercent)
 	}
 	if c.Storage.DataDir == "" {
 		bad("storage.data_dir must not be empty")

@@ -107,12 +107,21 @@ func (s *AdminService) roleOrEveryone(ctx context.Context, key string) (*model.R
 	if key == "" {
 		key = model.RoleUser
 	}
+	v, cached := authVersion(ctx, s.store.AuthVersion)
+	if cached {
+		if r := s.authCache.role(v, key); r != nil {
+			return r, nil
+		}
+	}
 	r, err := s.store.RoleByKey(ctx, key)
 	if errors.Is(err, storage.ErrNotFound) && key != model.RoleUser {
 		r, err = s.store.RoleByKey(ctx, model.RoleUser)
 	}
 	if err != nil {
 		return nil, herr.Internal(err)
+	}
+	if cached {
+		s.authCache.putRole(v, key, r)
 	}
 	return r, nil
 }
@@ -126,7 +135,7 @@ func (s *AdminService) PermissionsOf(ctx context.Context, u *model.User) (Permis
 	}
 	perms := Permission(r.Permissions)
 	if r.Key != model.RoleUser {
-		every, err := s.store.RoleByKey(ctx, model.RoleUser)
+		every, err := s.roleOrEveryone(ctx, model.RoleUser)
 		if err != nil {
 			return 0, nil, herr.Internal(err)
 		}

@@ -67,6 +67,8 @@ type adminStore interface {
 	UserByAccountID(ctx context.Context, accountID int64) (*model.User, error)
 	UserByLogin(ctx context.Context, login string) (*model.User, error)
 	storage.Admin
+	// storage.Auth
+	AuthVersion(ctx context.Context) (int64, error)
 	storage.Outbox
 	storage.Settings
 	// storage.Social
@@ -179,6 +181,7 @@ type FederationService struct {
 
 type federationStore interface {
 	storage.Accounts
+	storage.Polls
 	// storage.Admin
 	ModerateAccount(ctx context.Context, accountID int64, m storage.AccountModeration, w *model.AccountWarning, resolveReports []int64, events []model.OutboxEvent) error
 	// storage.Federation
@@ -186,6 +189,9 @@ type federationStore interface {
 	CountLocalFollowers(ctx context.Context, accountID int64) (int64, error)
 	MarkInboxGone(ctx context.Context, inboxURL string) (int64, error)
 	SetMovedTo(ctx context.Context, accountID int64, targetID int64) error
+	MoveAccount(ctx context.Context, accountID, targetID int64, events []model.OutboxEvent) error
+	AccountAliases(ctx context.Context, accountID int64) ([]string, error)
+	SetAccountAlias(ctx context.Context, accountID int64, uri string, add bool, events []model.OutboxEvent) (bool, error)
 	// storage.Social
 	FollowBetween(ctx context.Context, followerID int64, targetID int64) (*model.Follow, error)
 	FollowByURI(ctx context.Context, uri string) (*model.Follow, error)
@@ -197,5 +203,6 @@ type federationStore interface {
 	CreateInteractionRequest(ctx context.Context, r *model.InteractionRequest, events []model.OutboxEvent) error
 	InteractionRequest(ctx context.Context, id int64) (*model.InteractionRequest, error)
 	WithdrawInteraction(ctx context.Context, accountID int64, uri string) error
+	storage.Quotes
 	storage.Statuses
 }

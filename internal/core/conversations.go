@@ -141,10 +141,20 @@ func (s *Service) RemoveConversation(ctx context.Context, c *Caller, convID int6
 
 // ReadConversation marks a conversation read and returns it.
 func (s *Service) ReadConversation(ctx context.Context, c *Caller, convID int64) (*ConversationPage, error) {
+	return s.markConversation(ctx, c, convID, s.store.MarkConversationRead)
+}
+
+// UnreadConversation marks one of the caller's conversations unread
+// (Mastodon 4.4's POST /api/v1/conversations/:id/unread).
+func (s *Service) UnreadConversation(ctx context.Context, c *Caller, convID int64) (*ConversationPage, error) {
+	return s.markConversation(ctx, c, convID, s.store.MarkConversationUnread)
+}
+
+func (s *Service) markConversation(ctx context.Context, c *Caller, convID int64, mark func(context.Context, int64, int64) error) (*ConversationPage, error) {
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
-	if err := s.store.MarkConversationRead(ctx, c.Account.ID, convID); err != nil {
+	if err := mark(ctx, c.Account.ID, convID); err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
 			return nil, herr.NotFound("conversation")
 		}

@@ -2,6 +2,15 @@
 // follows and visibility, shared by the client API, the web UI, the CLI and
 // the federation engine. It validates, decides and calls the store; it does
 // not speak HTTP or ActivityPub, and holds no SQL.
+//
+// Caches: what every request reads (its token's caller, roles, follow
+// request counts: authcache.go) and the accounts pages show
+// (accountcache.go) are kept in memory between requests. Each is valid at
+// one value of a version counter of the store, which the store changes in
+// the same transaction as any change to what the cache holds, whoever
+// makes it (another server process, the command line); every lookup checks
+// the counter first. So nothing is ever served stale: a revoked token or a
+// suspended account stops working at the next request, in every process.
 package core
 
 import (
@@ -41,6 +50,12 @@ type Service struct {
 	// are closed; optional.
 	Revoked func(Revocation)
 
+	// authCache keeps callers and roles between requests (authcache.go).
+	authCache authCache
+	// accountCache keeps the accounts pages show (accountcache.go).
+	accountCache accountCache
+	clock        clock // Now (polls.go)
+
 	// The areas (areas.go); their methods are Service's.
 	*AuthService
 	*AdminService
@@ -58,6 +73,9 @@ type Resolver interface {
 	ResolveAccount(ctx context.Context, query string) (*model.Account, error)
 	// ResolveStatus finds (fetching when needed) a remote status by URL.
 	ResolveStatus(ctx context.Context, uri string) (*model.Status, error)
+	// ActorAliases fetches a remote actor's document afresh and returns
+	// its alsoKnownAs (an account moving there must be listed).
+	ActorAliases(ctx context.Context, actorURI string) ([]string, error)
 }
 
 // New makes a Service.

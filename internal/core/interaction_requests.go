@@ -264,6 +264,11 @@ func (s *InteractionService) AnswerInteractionRequest(ctx context.Context, c *Ca
 		return nil, statusStoreErr(err)
 	}
 	s.kick()
+	if r.Kind == model.InteractQuote {
+		if err := s.quoteAnswered(ctx, c.Account, r, accept); err != nil {
+			return nil, err
+		}
+	}
 	switch {
 	case accept && r.Kind == model.InteractReply:
 		if reply, err := s.store.StatusByID(ctx, r.ReplyID); err == nil {

@@ -146,6 +146,11 @@ func (s *FederationService) RemoteInteractionRequest(ctx context.Context, kind m
 	if err := s.store.CreateInteractionRequest(ctx, r, events); err != nil {
 		return statusStoreErr(err)
 	}
+	if kind == model.InteractQuote {
+		if err := s.remoteQuoteDecided(ctx, st, r); err != nil {
+			return err
+		}
+	}
 	if d.Approval == Approved {
 		switch kind {
 		case model.InteractFavourite:

@@ -36,6 +36,8 @@ const (
 	JobMediaPrune = "media.prune"
 	// JobMail sends one mail, mailJob.
 	JobMail = "mail"
+	// JobMutesSweep deletes the timed mutes that ended (hourly).
+	JobMutesSweep = "mutes.sweep"
 )
 
 // Media job timings and limits.
@@ -72,6 +74,9 @@ type mailJob struct {
 // RegisterJobs registers core's job kinds and periodic jobs on r; the
 // server calls it before it runs r.
 func (s *Service) RegisterJobs(r *jobs.Runner) {
+	// Due times are read on core's clock: a test that moves it (a poll's
+	// end, a scheduled post's time) moves them.
+	r.UseClock(s.Now)
 	m := s.MediaService
 	r.Handle(jobs.Kind{Name: JobMediaProcess, Workers: mediaWorkers, Run: func(ctx context.Context, job *storage.Job) ([]storage.Job, error) {
 		var p jobRef
@@ -128,6 +133,11 @@ func (s *Service) RegisterJobs(r *jobs.Runner) {
 	}})
 	r.Every(jobs.Periodic{Name: JobMediaSweep, Every: mediaSweepEvery, Job: storage.Job{Kind: JobMediaSweep, Key: JobMediaSweep}})
 	r.Every(jobs.Periodic{Name: JobMediaPrune, Every: mediaPruneEvery, Job: storage.Job{Kind: JobMediaPrune, Key: JobMediaPrune}})
+	// Expired mutes: reads ignore them already; the sweep keeps the table small.
+	r.Handle(jobs.Kind{Name: JobMutesSweep, PerKey: 1, MaxAttempts: 1, Run: func(ctx context.Context, _ *storage.Job) ([]storage.Job, error) {
+		return nil, s.sweepExpiredMutes(ctx)
+	}})
+	r.Every(jobs.Periodic{Name: JobMutesSweep, Every: time.Hour, Job: storage.Job{Kind: JobMutesSweep, Key: JobMutesSweep}})
 
 	r.Handle(jobs.Kind{Name: JobMail, Workers: 2, MaxAttempts: mailAttempts, Run: func(ctx context.Context, job *storage.Job) ([]storage.Job, error) {
 		var p mailJob
@@ -136,6 +146,8 @@ func (s *Service) RegisterJobs(r *jobs.Runner) {
 		}
 		return nil, s.AdminService.deliverMail(ctx, p)
 	}})
+	s.registerPollJobs(r)
+	s.registerScheduledJobs(r)
 }
 
 // fetchBackoff waits out the memory of a failed fetch (mediaRetryAfter,

@@ -26,7 +26,20 @@ func (s *Service) CallerApp(ctx context.Context, c *Caller) (*model.App, error) 
 // FollowRequestCount counts the follow requests waiting for accountID's
 // answer (shown to the account itself).
 func (s *Service) FollowRequestCount(ctx context.Context, accountID int64) (int64, error) {
-	return orInternal(s.store.CountFollowRequests(ctx, accountID))
+	v, cached := authVersion(ctx, s.store.AuthVersion)
+	if cached {
+		if n, ok := s.authCache.followRequests(v, accountID); ok {
+			return n, nil
+		}
+	}
+	n, err := s.store.CountFollowRequests(ctx, accountID)
+	if err != nil {
+		return 0, herr.Internal(err)
+	}
+	if cached {
+		s.authCache.putFollowRequests(v, accountID, n)
+	}
+	return n, nil
 }
 
 // NotificationsSince reads every account's notifications with an id above

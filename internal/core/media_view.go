@@ -19,6 +19,9 @@ func (s *MediaService) loadMediaView(ctx context.Context, v *StatusView) error {
 			ids = append(ids, st.ReblogOfID)
 		}
 	}
+	for qid := range v.Quoted {
+		ids = append(ids, qid)
+	}
 	if len(ids) == 0 {
 		return nil
 	}

@@ -12,7 +12,8 @@ import (
 
 // NotificationTypes are the types Herald writes, as Mastodon names them.
 var NotificationTypes = []string{model.NotifyMention, model.NotifyStatus, model.NotifyReblog, model.NotifyFollow,
-	model.NotifyFollowRequest, model.NotifyFavourite, model.NotifyUpdate, NotifyAdminSignUp, NotifyAdminReport, NotifyModerationWarning}
+	model.NotifyFollowRequest, model.NotifyFavourite, model.NotifyUpdate, model.NotifyQuote,
+	NotifyAdminSignUp, NotifyAdminReport, NotifyModerationWarning}
 
 // Notification types of moderation.
 const (
@@ -24,7 +25,7 @@ const (
 // notificationNeedsStatus: these types are meaningless without their status.
 func notificationNeedsStatus(typ string) bool {
 	switch typ {
-	case model.NotifyMention, model.NotifyStatus, model.NotifyReblog, model.NotifyFavourite, model.NotifyUpdate:
+	case model.NotifyMention, model.NotifyStatus, model.NotifyReblog, model.NotifyFavourite, model.NotifyUpdate, model.NotifyQuote:
 		return true
 	}
 	return false
@@ -126,7 +127,7 @@ func (s *NotificationService) notificationPage(ctx context.Context, c *Caller, n
 	for _, st := range stm {
 		sts = append(sts, st)
 	}
-	v, err := s.View(ctx, c.Account.ID, sts, ViewOptions{})
+	v, err := s.View(ctx, c.Account.ID, sts, ViewOptions{Context: "notifications"})
 	if err != nil {
 		return nil, err
 	}

@@ -441,11 +441,18 @@ func (c *Caller) AccountID() int64 {
 }
 
 // CallerByToken authenticates a bearer token. Revocation takes effect at
-// once: nothing is cached.
+// once: the auth cache (authcache.go) serves only what is still current.
 func (s *AuthService) CallerByToken(ctx context.Context, token string) (*Caller, error) {
 	bad := herr.Unauthorized("The access token is invalid")
 	if token == "" || len(token) > 512 {
 		return nil, bad
+	}
+	v, cached := authVersion(ctx, s.store.AuthVersion)
+	key := sha256.Sum256([]byte(token))
+	if cached {
+		if c := s.authCache.caller(v, key); c != nil {
+			return c, nil
+		}
 	}
 	t, err := s.store.TokenByValue(ctx, token)
 	if errors.Is(err, storage.ErrNotFound) {
@@ -454,5 +461,9 @@ func (s *AuthService) CallerByToken(ctx context.Context, token string) (*Caller,
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
-	return s.callerOfToken(ctx, t)
+	c, err := s.callerOfToken(ctx, t)
+	if err == nil && cached {
+		s.authCache.putCaller(v, key, c)
+	}
+	return c, err
 }

@@ -478,6 +478,14 @@ func (s *Service) remoteFollow(ctx context.Context, followerID, targetID int64, 
 	if err != nil {
 		return false, herr.Internal(err)
 	}
+	if !blocked {
+		// A domain the target blocks may not follow them (as Mastodon).
+		rel, err := s.store.ViewerRelations(ctx, target.ID, []int64{followerID})
+		if err != nil {
+			return false, herr.Internal(err)
+		}
+		blocked = rel.DomainBlocked[followerID]
+	}
 	if blocked {
 		if err := s.store.QueueEvents(ctx, answer(model.EventFollowReject)); err != nil {
 			return false, herr.Internal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,7 +31,27 @@ type PostParams struct {
 	// the kinds it leaves out take the account's default for the
 	// visibility.
 	InteractionPolicy PolicyChoice
+	// AllowedMentions, when CheckMentions, are the only accounts the post
+	// may mention (Mastodon 4.5): any other makes it fail with
+	// *UnexpectedMentionsError, nothing stored.
+	AllowedMentions []int64
+	CheckMentions   bool
+	// Poll, when set, makes the post a poll (no media with it).
+	Poll *PollParams
+
+	// scheduledID is the scheduled post this publishes (scheduled.go).
+	scheduledID int64
+	// QuoteID is the status quoted (Mastodon's quoted_status_id); 0: none.
+	QuoteID int64
 }
+
+// UnexpectedMentionsError: a post would mention accounts the client did
+// not list in allowed_mentions (422 with the accounts).
+type UnexpectedMentionsError struct {
+	Accounts []*model.Account
+}
+
+func (e *UnexpectedMentionsError) Error() string { return "Post would be sent to unexpected accounts" }
 
 // Context limits, as Mastodon's.
 const (
@@ -128,6 +149,9 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 	if err := s.requireUser(c); err != nil {
 		return nil, err
 	}
+	if err := requireNotMoved(c); err != nil {
+		return nil, err
+	}
 	mediaIDs, err := s.checkStatusMedia(ctx, c, p.MediaIDs, 0)
 	if err != nil {
 		return nil, err
@@ -137,6 +161,15 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 	}
 	if err := s.checkLength(p.Text, p.SpoilerText); err != nil {
 		return nil, err
+	}
+	var poll *model.Poll
+	if p.Poll != nil {
+		if len(mediaIDs) > 0 {
+			return nil, herr.Unprocessable("Validation failed: A post with a poll cannot have media attachments")
+		}
+		if poll, err = s.newPoll(p.Poll, s.Now()); err != nil {
+			return nil, err
+		}
 	}
 	vis := model.Public
 	if c.User != nil {
@@ -221,15 +254,54 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 		}
 	}
 	r := s.renderLocal(ctx, p.Text)
+	if p.CheckMentions {
+		var unexpected []int64
+		for _, m := range r.MentionIDs {
+			if !slices.Contains(p.AllowedMentions, m) {
+				unexpected = append(unexpected, m)
+			}
+		}
+		if len(unexpected) > 0 {
+			accs, err := s.store.AccountsByIDs(ctx, unexpected)
+			if err != nil {
+				return nil, herr.Internal(err)
+			}
+			e := &UnexpectedMentionsError{}
+			for _, id := range unexpected {
+				if a := accs[id]; a != nil {
+					e.Accounts = append(e.Accounts, a)
+				}
+			}
+			return nil, e
+		}
+	}
 	st.Content = r.HTML
 	sid := strconv.FormatInt(st.ID, 10)
 	st.URI = s.LocalStatusURI(author.Username, sid)
 	st.URL = s.LocalStatusURL(author.Username, sid)
+	if p.QuoteID != 0 {
+		if request != nil {
+			return nil, herr.Unprocessable("Validation failed: A reply waiting for approval cannot quote a post")
+		}
+		var more []model.OutboxEvent
+		if request, more, err = s.prepareQuote(ctx, author, st, p.QuoteID, r.MentionIDs); err != nil {
+			return nil, err
+		}
+		events = append(events, more...)
+		if st.Visibility != vis { // narrowed to the quoted post's audience
+			if policy, err = s.newPostPolicy(ctx, author.ID, st.Visibility, p.InteractionPolicy); err != nil {
+				return nil, err
+			}
+		}
+	}
 	// The preview card is made in the background, queued with the post
 	// (no second write); a post with media has no card.
 	var later []storage.Job
 	if len(mediaIDs) == 0 && s.Jobs != nil {
 		later = cardJob(st)
+	}
+	if poll != nil && s.Jobs != nil {
+		later = append(later, pollExpireJob(st.ID, *poll.ExpiresAt))
 	}
 	created, existed, err := s.store.CreateStatus(ctx, storage.NewStatus{
 		Status:         st,
@@ -240,9 +312,14 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 		Request:        request,
 		Events:         events,
 		Jobs:           later,
+		Poll:           poll,
+		ScheduledID:    p.scheduledID,
 	})
 	if errors.Is(err, storage.ErrMediaNotAttachable) {
 		return nil, herr.Unprocessable("Validation failed: Media attachments are invalid")
+	}
+	if p.scheduledID != 0 && errors.Is(err, storage.ErrNotFound) {
+		return nil, herr.NotFound("scheduled status")
 	}
 	if err != nil {
 		return nil, herr.Internal(err)
@@ -253,6 +330,7 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 		}
 		s.kick()
 		s.statusReleased(ctx, created)
+		s.quoteCreated(ctx, created)
 	}
 	return created, nil
 }
@@ -538,7 +616,7 @@ func (s *Service) Context(ctx context.Context, c *Caller, statusID int64) (*Stat
 		anc[i], anc[j] = anc[j], anc[i]
 	}
 	all := append(append([]*model.Status{}, anc...), desc...)
-	v, err := s.View(ctx, c.AccountID(), all, ViewOptions{HideMuted: true})
+	v, err := s.View(ctx, c.AccountID(), all, ViewOptions{HideMuted: true, Context: "thread"})
 	if err != nil {
 		return nil, err
 	}

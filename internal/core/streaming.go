@@ -149,6 +149,7 @@ func (s *Service) StatusAudience(ctx context.Context, statusID int64) (*StatusAu
 	shared := *v
 	shared.ViewerID = sharedViewer
 	shared.Flags = map[int64]storage.StatusFlags{}
+	shared.Filtered = nil // the author's filters are not the audience's
 	aud.View = &shared
 	author := v.Accounts[st.AccountID]
 	aud.Hidden, err = s.store.StreamExclusions(ctx, authorIDs)
@@ -195,7 +196,20 @@ func (s *Service) StatusAudience(ctx context.Context, statusID int64) (*StatusAu
 			follows[x.AccountID] = f
 		}
 	}
+	// As Mastodon's, a direct message goes to the user stream of its
+	// author and of the mentioned accounts that follow the author only
+	// (the others have a notification and a conversation).
+	var dmFollowers map[int64]bool
+	isDM := st.Visibility == model.Direct && st.ReblogOfID == 0
+	if isDM {
+		if dmFollowers, err = s.store.FollowersAmong(ctx, st.AccountID, home); err != nil {
+			return nil, herr.Internal(err)
+		}
+	}
 	for _, a := range home {
+		if isDM && a != st.AccountID && !dmFollowers[a] {
+			continue
+		}
 		if canSee(a) {
 			aud.Home = append(aud.Home, a)
 		}

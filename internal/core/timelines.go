@@ -18,10 +18,15 @@ type Timeline struct {
 }
 
 func (s *Service) timeline(ctx context.Context, viewerID int64, sts []*model.Status, err error) (*Timeline, error) {
+	return s.timelineIn(ctx, "", viewerID, sts, err)
+}
+
+// timelineIn is timeline in a filter context (ViewOptions.Context).
+func (s *Service) timelineIn(ctx context.Context, filterContext string, viewerID int64, sts []*model.Status, err error) (*Timeline, error) {
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
-	return s.timelineWith(ctx, viewerID, sts, cursorsOf(sts))
+	return s.timelineWithIn(ctx, filterContext, viewerID, sts, cursorsOf(sts))
 }
 
 func cursorsOf(sts []*model.Status) []int64 {
@@ -33,7 +38,11 @@ func cursorsOf(sts []*model.Status) []int64 {
 }
 
 func (s *Service) timelineWith(ctx context.Context, viewerID int64, sts []*model.Status, cursors []int64) (*Timeline, error) {
-	v, err := s.View(ctx, viewerID, sts, ViewOptions{HideMuted: true})
+	return s.timelineWithIn(ctx, "", viewerID, sts, cursors)
+}
+
+func (s *Service) timelineWithIn(ctx context.Context, filterContext string, viewerID int64, sts []*model.Status, cursors []int64) (*Timeline, error) {
+	v, err := s.View(ctx, viewerID, sts, ViewOptions{HideMuted: true, Context: filterContext})
 	if err != nil {
 		return nil, err
 	}
@@ -50,7 +59,7 @@ func (s *Service) HomeTimeline(ctx context.Context, c *Caller, p model.Page) (*T
 		return nil, err
 	}
 	sts, err := s.store.HomeTimeline(ctx, c.Account.ID, p)
-	t, err := s.timeline(ctx, c.Account.ID, sts, err)
+	t, err := s.timelineIn(ctx, "home", c.Account.ID, sts, err)
 	if err != nil {
 		return nil, err
 	}
@@ -60,19 +69,18 @@ func (s *Service) HomeTimeline(ctx context.Context, c *Caller, p model.Page) (*T
 // PublicTimeline is the local or federated timeline.
 func (s *Service) PublicTimeline(ctx context.Context, c *Caller, localOnly, remoteOnly, onlyMedia bool, p model.Page) (*Timeline, error) {
 	if onlyMedia {
-		return &Timeline{View: &StatusView{}}, nil // no media yet
+		sts, err := s.store.PublicMediaTimeline(ctx, localOnly, remoteOnly, p)
+		return s.timeline(ctx, c.AccountID(), sts, err)
 	}
 	sts, err := s.store.PublicTimeline(ctx, localOnly, remoteOnly, p)
-	return s.timeline(ctx, c.AccountID(), sts, err)
+	return s.timelineIn(ctx, "public", c.AccountID(), sts, err)
 }
 
 // TagTimeline is the public statuses with hashtags.
 func (s *Service) TagTimeline(ctx context.Context, c *Caller, q storage.TagQuery, onlyMedia bool, p model.Page) (*Timeline, error) {
-	if onlyMedia {
-		return &Timeline{View: &StatusView{}}, nil
-	}
+	q.OnlyMedia = onlyMedia
 	sts, err := s.store.TagsTimeline(ctx, q, p)
-	return s.timeline(ctx, c.AccountID(), sts, err)
+	return s.timelineIn(ctx, "public", c.AccountID(), sts, err)
 }
 
 // ListTimeline is one of the caller's lists.
@@ -88,7 +96,7 @@ func (s *Service) ListTimeline(ctx context.Context, c *Caller, listID int64, p m
 		return nil, herr.Internal(err)
 	}
 	sts, err := s.store.ListTimeline(ctx, listID, p)
-	t, err := s.timeline(ctx, c.Account.ID, sts, err)
+	t, err := s.timelineIn(ctx, "home", c.Account.ID, sts, err)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +117,7 @@ func (s *Service) DirectTimeline(ctx context.Context, c *Caller, p model.Page) (
 
 // AccountStatuses lists an account's statuses that the caller may see.
 func (s *Service) AccountStatuses(ctx context.Context, c *Caller, accountID int64, f storage.AccountStatusFilter, p model.Page) (*Timeline, error) {
-	t, err := s.accountStatuses(ctx, c.AccountID(), accountID, f, p, ViewOptions{})
+	t, err := s.accountStatuses(ctx, c.AccountID(), accountID, f, p, ViewOptions{Context: "account"})
 	if err != nil {
 		return nil, err
 	}

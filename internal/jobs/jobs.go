@@ -97,6 +97,8 @@ type Runner struct {
 
 	mu      sync.Mutex
 	started bool
+
+	givenClock bool // Options.Now was set: UseClock leaves it (clock.go)
 }
 
 type kindState struct {
@@ -123,10 +125,11 @@ func New(store storage.Jobs, opts Options) *Runner {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
 	}
-	if opts.Now == nil {
+	given := opts.Now != nil
+	if !given {
 		opts.Now = time.Now
 	}
-	return &Runner{store: store, opts: opts, log: opts.Log, kinds: map[string]*kindState{}}
+	return &Runner{store: store, opts: opts, log: opts.Log, kinds: map[string]*kindState{}, givenClock: given}
 }
 
 func newOwner() string {

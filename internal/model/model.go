@@ -207,6 +207,17 @@ type Status struct {
 	// (GoToSocial's approvedBy and replyAuthorization); "" otherwise.
 	ApprovedBy    string
 	Authorization string
+	// A quote post (Mastodon 4.5, FEP-044f): QuoteURI is the quoted
+	// post's id ("" for no quote), QuoteOfID the quoted status here (0
+	// when unknown or deleted), QuoteState whether its author allowed it
+	// (model.Quote*), QuoteAuthorization the QuoteAuthorization that
+	// proves it.
+	QuoteOfID          int64
+	QuoteURI           string
+	QuoteState         string
+	QuoteAuthorization string
+	// QuotesCount counts the accepted quotes of this status (read only).
+	QuotesCount int64
 
 	// Filled by the store on reads, not columns of statuses.
 	MentionIDs []int64
@@ -232,6 +243,15 @@ const (
 	NotifyFollowRequest = "follow_request"
 	NotifyFavourite     = "favourite"
 	NotifyUpdate        = "update"
+	NotifyQuote         = "quote" // someone quoted your post (Mastodon 4.5)
+)
+
+// Quote states, as Mastodon's Quote entity names them.
+const (
+	QuotePending  = "pending"  // waiting for the quoted author's approval
+	QuoteAccepted = "accepted" // approved (or a self-quote)
+	QuoteRejected = "rejected" // refused by the quoted author
+	QuoteRevoked  = "revoked"  // approved, then withdrawn by the quoted author
 )
 
 type Notification struct {
@@ -258,6 +278,8 @@ type Relationship struct {
 	MutingNotifications bool
 	Requested           bool
 	RequestedBy         bool
+	DomainBlocking      bool
+	Endorsed            bool
 	Note                string
 }
 
@@ -297,6 +319,7 @@ const (
 	EventUnblock       = "unblock"
 	EventAccountUpdate = "account.update"
 	EventAccountDelete = "account.delete"
+	EventAccountMove   = "account.move" // ObjectID: the account moved to
 	EventPin           = "pin"
 	EventUnpin         = "unpin"
 	EventReportForward = "report.forward" // AccountID 0 (instance actor), ObjectID the report, Payload {"target_id","status_uris","comment"}
@@ -304,6 +327,11 @@ const (
 	// (ObjectID: the interaction request).
 	EventInteractionAccept = "interaction.accept"
 	EventInteractionReject = "interaction.reject"
+	// A local quote of a remote post asks its author (QuoteRequest;
+	// ObjectID: the quoting status); a local author's revocation of a
+	// remote quote deletes its QuoteAuthorization (ObjectID: the request).
+	EventQuoteRequest = "quote.request"
+	EventQuoteRevoke  = "quote.revoke"
 )
 
 type List struct {

@@ -38,6 +38,7 @@ var publicAPI = []string{
 	"GET /api/v1/instance/rules",
 	"GET /api/v1/instance/terms_of_service",
 	"GET /api/v1/instance/translation_languages",
+	"GET /api/v1/instance/languages",
 	"GET /api/v1/invites/:code", // an invite's validity, for the sign-up form
 	"GET /api/v1/streaming",     // checks the token itself (it may come as the websocket protocol)
 	"GET /api/v1/streaming/health",
@@ -63,6 +64,7 @@ var readAPI = []string{
 	"GET /api/v1/accounts/:id/statuses",
 	"GET /api/v1/accounts/lookup",
 	"GET /api/v1/directory",
+	"GET /api/v1/polls/:id",
 	"GET /api/v1/statuses", // several statuses by id, visibility checked per status
 	"GET /api/v1/statuses/:id",
 	"GET /api/v1/statuses/:id/context",

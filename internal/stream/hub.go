@@ -374,6 +374,25 @@ func (h *Hub) TokenIDs() []int64 {
 	return out
 }
 
+// Accounts lists the signed-in accounts subscribed to a topic (each once).
+func (h *Hub) Accounts(key string) []int64 {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	t := h.topics[key]
+	if t == nil {
+		return nil
+	}
+	seen := map[int64]bool{}
+	var out []int64
+	for s := range t.subs {
+		if s.AccountID != 0 && !seen[s.AccountID] {
+			seen[s.AccountID] = true
+			out = append(out, s.AccountID)
+		}
+	}
+	return out
+}
+
 // Connected reports whether an account has a connection.
 func (h *Hub) Connected(accountID int64) bool {
 	h.mu.RLock()

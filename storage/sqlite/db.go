@@ -6,6 +6,12 @@
 // on the write lock instead of failing half-way, and a pool of read-only
 // connections that WAL lets run beside the writer. A busy timeout covers the
 // other processes that open the same file (the CLI while the server runs).
+//
+// Speed: every connection keeps its prepared statements (stmtcache.go).
+// The table cache_versions holds counters that triggers bump with every
+// change to what core caches (migration 0027); reading one costs no query
+// while the WAL index in the -shm file shows that nothing committed since
+// the last read (walwatch_unix.go).
 package sqlite
 
 import (
@@ -39,6 +45,8 @@ type Store struct {
 
 	// The write transactions' counts, for the metrics (WriteStats).
 	writeTxs, writeWaitNs, busyErrs atomic.Int64
+	wal                             *walWatch                      // commits seen without a query (walwatch_unix.go)
+	versionSeen                     [2]atomic.Pointer[versionSeen] // the last auth and accounts versions read, with the WAL header then
 }
 
 // DBFile is the database file's name inside data_dir.
@@ -72,14 +80,11 @@ func OpenFile(ctx context.Context, path string, readConns int) (*Store, error) {
 		return nil, err
 	}
 	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
-	w, err := sql.Open("sqlite", "file:"+url.PathEscape(path)+"?"+common+"&_pragma=journal_mode(WAL)&_txlock=immediate")
-	if err != nil {
-		return nil, err
-	}
+	w := openCached("file:" + url.PathEscape(path) + "?" + common + "&_pragma=journal_mode(WAL)&_txlock=immediate")
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
-	s := &Store{w: w, path: path}
+	s := &Store{w: w, path: path, wal: newWalWatch(path)}
 	// The first connection switches the file to WAL; do it before readers open.
 	if err := w.PingContext(ctx); err != nil {
 		w.Close()
@@ -89,11 +94,7 @@ func OpenFile(ctx context.Context, path string, readConns int) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
-	r, err := sql.Open("sqlite", "file:"+url.PathEscape(path)+"?"+common+"&_pragma=query_only(1)")
-	if err != nil {
-		w.Close()
-		return nil, err
-	}
+	r := openCached("file:" + url.PathEscape(path) + "?" + common + "&_pragma=query_only(1)")
 	r.SetMaxOpenConns(readConns)
 	r.SetMaxIdleConns(readConns)
 	r.SetConnMaxIdleTime(5 * time.Minute)
@@ -139,6 +140,7 @@ func (s *Store) Close() error {
 	}
 	_, _ = s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	errs = append(errs, s.w.Close())
+	s.wal.close()
 	return wrap("close", errors.Join(errs...))
 }
 

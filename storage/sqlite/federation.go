@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/storage"
 )
 
@@ -158,4 +159,69 @@ func fedTruncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// MoveAccount records a local account's move and queues its events.
+func (s *Store) MoveAccount(ctx context.Context, accountID, targetID int64, events []model.OutboxEvent) error {
+	return wrap("move account", s.tx(ctx, func(tx *sql.Tx) error {
+		if err := notFoundIfNone(tx.ExecContext(ctx, "UPDATE accounts SET moved_to_id = ?, updated_at = ? WHERE id = ?", nullID(targetID), ms(time.Now()), accountID)); err != nil {
+			return err
+		}
+		return insertEvents(ctx, tx, events)
+	}))
+}
+
+// AccountAliases lists an account's aliases, oldest first.
+func (s *Store) AccountAliases(ctx context.Context, accountID int64) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT uri FROM account_aliases WHERE account_id = ? ORDER BY created_at, uri LIMIT ?", accountID, storage.MaxAliases)
+	if err != nil {
+		return nil, wrap("account aliases", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var u string
+		if err := rows.Scan(&u); err != nil {
+			return nil, wrap("account aliases", err)
+		}
+		out = append(out, u)
+	}
+	return out, wrap("account aliases", rows.Err())
+}
+
+// SetAccountAlias adds or removes an alias, with its events when it
+// changed something.
+func (s *Store) SetAccountAlias(ctx context.Context, accountID int64, uri string, add bool, events []model.OutboxEvent) (bool, error) {
+	var changed bool
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		var res sql.Result
+		var err error
+		if add {
+			var n int
+			if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM account_aliases WHERE account_id = ?", accountID).Scan(&n); err != nil {
+				return err
+			}
+			res, err = tx.ExecContext(ctx, "INSERT INTO account_aliases (account_id, uri, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", accountID, uri, ms(time.Now()))
+			if err != nil {
+				return err
+			}
+			if k, _ := res.RowsAffected(); k > 0 && n >= storage.MaxAliases {
+				return storage.ErrAliasLimit
+			}
+		} else {
+			res, err = tx.ExecContext(ctx, "DELETE FROM account_aliases WHERE account_id = ? AND uri = ?", accountID, uri)
+			if err != nil {
+				return err
+			}
+		}
+		k, err := res.RowsAffected()
+		if err != nil {
+			return err
+		}
+		if changed = k > 0; !changed {
+			return nil
+		}
+		return insertEvents(ctx, tx, events)
+	})
+	return changed, wrap("set account alias", err)
 }

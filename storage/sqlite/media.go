@@ -154,7 +154,7 @@ func (s *Store) SetStatusMedia(ctx context.Context, statusID, accountID int64, m
 // UnattachedMediaBefore lists old uploads that were never attached and
 // old orphaned remote attachments.
 func (s *Store) UnattachedMediaBefore(ctx context.Context, t time.Time, limit int) ([]int64, error) {
-	v, err := queryColumn[int64](ctx, s.r, `SELECT id FROM media_attachments WHERE status_id IS NULL
+	v, err := queryColumn[int64](ctx, s.r, `SELECT id FROM media_attachments WHERE status_id IS NULL AND scheduled_status_id IS NULL
 		AND (remote_url = '' AND created_at < ? OR remote_url <> '' AND updated_at < ?) ORDER BY created_at LIMIT ?`,
 		ms(t), ms(t), limit)
 	return v, wrap("unattached media before", err)

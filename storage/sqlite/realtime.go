@@ -41,7 +41,8 @@ func (s *Store) HomeFeedAccounts(ctx context.Context, statusID int64) ([]int64, 
 	return v, wrap("home feed accounts", err)
 }
 
-// StreamExclusions: blocks either way and unexpired mutes of the authors.
+// StreamExclusions: blocks either way, unexpired mutes of the authors, and
+// the users who block an author's domain without following the author.
 func (s *Store) StreamExclusions(ctx context.Context, authorIDs []int64) (map[int64]bool, error) {
 	out := map[int64]bool{}
 	if len(authorIDs) == 0 {
@@ -53,7 +54,10 @@ func (s *Store) StreamExclusions(ctx context.Context, authorIDs []int64) (map[in
 	all = append(all, ms(time.Now()))
 	ids, err := queryIDs(ctx, s.r, `SELECT account_id FROM blocks WHERE target_id IN (`+in+`)
 		UNION SELECT target_id FROM blocks WHERE account_id IN (`+in+`)
-		UNION SELECT account_id FROM mutes WHERE target_id IN (`+in+`) AND (expires_at IS NULL OR expires_at > ?)`, all...)
+		UNION SELECT account_id FROM mutes WHERE target_id IN (`+in+`) AND (expires_at IS NULL OR expires_at > ?)
+		UNION SELECT d.account_id FROM accounts a JOIN account_domain_blocks d ON d.domain = a.domain
+			WHERE a.domain <> '' AND a.id IN (`+in+`)
+			AND NOT EXISTS (SELECT 1 FROM follows f WHERE f.account_id = d.account_id AND f.target_id = a.id)`, append(all, args...)...)
 	if err != nil {
 		return nil, wrap("stream exclusions", err)
 	}
@@ -272,6 +276,11 @@ func (s *Store) DeleteConversation(ctx context.Context, accountID, convID int64)
 
 func (s *Store) MarkConversationRead(ctx context.Context, accountID, convID int64) error {
 	return wrap("mark conversation read", notFoundIfNone(s.w.ExecContext(ctx, "UPDATE conversations SET unread = 0 WHERE id = ? AND account_id = ?", convID, accountID)))
+}
+
+// MarkConversationUnread marks an account's conversation unread again.
+func (s *Store) MarkConversationUnread(ctx context.Context, accountID, convID int64) error {
+	return wrap("mark conversation unread", notFoundIfNone(s.w.ExecContext(ctx, "UPDATE conversations SET unread = 1 WHERE id = ? AND account_id = ?", convID, accountID)))
 }
 
 // --- notification policies and groups ---

@@ -174,6 +174,11 @@ func severFollow(ctx context.Context, tx *sql.Tx, followerID, targetID int64) (b
 		if _, err := tx.ExecContext(ctx, "DELETE FROM home_feed WHERE account_id = ? AND author_id = ?", followerID, targetID); err != nil {
 			return false, err
 		}
+		// The follow notification goes with the follow (as Mastodon's), so
+		// that following again notifies again.
+		if err := socialUnnotify(ctx, tx, targetID, followerID, model.NotifyFollow); err != nil {
+			return false, err
+		}
 	}
 	res, err = tx.ExecContext(ctx, "DELETE FROM follow_requests WHERE account_id = ? AND target_id = ?", followerID, targetID)
 	if err != nil {
@@ -329,8 +334,8 @@ func (s *Store) Unmute(ctx context.Context, accountID, targetID int64) error {
 }
 
 // relationshipChunk bounds the ids of one Relationships query (each is
-// bound eight times).
-const relationshipChunk = 400
+// bound eleven times).
+const relationshipChunk = 300
 
 // Relationships answers in one query per 400 targets.
 func (s *Store) Relationships(ctx context.Context, accountID int64, targetIDs []int64) ([]model.Relationship, error) {
@@ -372,6 +377,8 @@ func (s *Store) relationships(ctx context.Context, me int64, ids []int64, rels m
 	add("SELECT 'r', target_id, 0, 0, '' FROM follow_requests WHERE account_id = ? AND target_id IN "+in, me)
 	add("SELECT 'rb', account_id, 0, 0, '' FROM follow_requests WHERE target_id = ? AND account_id IN "+in, me)
 	add("SELECT 'n', target_id, 0, 0, comment FROM account_notes WHERE account_id = ? AND target_id IN "+in, me)
+	add("SELECT 'e', target_id, 0, 0, '' FROM endorsements WHERE account_id = ? AND target_id IN "+in, me)
+	add("SELECT 'd', a.id, 0, 0, '' FROM accounts a JOIN account_domain_blocks d ON d.account_id = ? AND d.domain = a.domain WHERE a.domain <> '' AND a.id IN "+in, me)
 	type row struct {
 		kind   string
 		other  int64
@@ -414,6 +421,10 @@ func (s *Store) relationships(ctx context.Context, me int64, ids []int64, rels m
 			rel.RequestedBy = true
 		case "n":
 			rel.Note = r.note
+		case "e":
+			rel.Endorsed = true
+		case "d":
+			rel.DomainBlocking = true
 		}
 	}
 	return nil

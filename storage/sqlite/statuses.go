@@ -17,17 +17,20 @@ import (
 const statusColumns = `s.id, s.uri, s.url, s.account_id, s.local, s.in_reply_to_id, s.in_reply_to_account_id,
 	s.in_reply_to_uri, s.reblog_of_id, s.content, s.text, s.spoiler_text, s.sensitive, s.visibility, s.language,
 	s.app_id, s.replies_count, s.reblogs_count, s.favourites_count, s.created_at, s.edited_at,
-	s.interaction_policy, s.pending_approval, s.approved_by, s.authorization_uri`
+	s.interaction_policy, s.pending_approval, s.approved_by, s.authorization_uri,
+	s.quote_of_id, s.quote_uri, s.quote_state, s.quote_authorization,
+	(SELECT count(*) FROM statuses qs WHERE qs.quote_of_id = s.id AND qs.quote_state = 'accepted')`
 
 func scanStatus(row scanner, extra ...any) (*model.Status, error) {
 	var st model.Status
-	var reply, replyAcct, reblog, app, edited sql.NullInt64
+	var reply, replyAcct, reblog, app, edited, quoteOf sql.NullInt64
 	var created int64
 	var policy sql.NullString
 	dest := []any{&st.ID, &st.URI, &st.URL, &st.AccountID, &st.Local, &reply, &replyAcct,
 		&st.InReplyToURI, &reblog, &st.Content, &st.Text, &st.SpoilerText, &st.Sensitive, &st.Visibility, &st.Language,
 		&app, &st.RepliesCount, &st.ReblogsCount, &st.FavouritesCount, &created, &edited,
-		&policy, &st.PendingApproval, &st.ApprovedBy, &st.Authorization}
+		&policy, &st.PendingApproval, &st.ApprovedBy, &st.Authorization,
+		&quoteOf, &st.QuoteURI, &st.QuoteState, &st.QuoteAuthorization, &st.QuotesCount}
 	err := row.Scan(append(dest, extra...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, storage.ErrNotFound
@@ -39,6 +42,7 @@ func scanStatus(row scanner, extra ...any) (*model.Status, error) {
 		return nil, err
 	}
 	st.InReplyToID, st.InReplyToAccountID, st.ReblogOfID, st.AppID = reply.Int64, replyAcct.Int64, reblog.Int64, app.Int64
+	st.QuoteOfID = quoteOf.Int64
 	st.CreatedAt = fromMs(created)
 	st.EditedAt = fromNullMs(edited)
 	return &st, nil
@@ -167,12 +171,13 @@ func insertStatusRow(ctx context.Context, tx *sql.Tx, st *model.Status, events [
 	for attempt := 0; ; attempt++ {
 		_, err := tx.ExecContext(ctx, `INSERT INTO statuses (id, uri, url, account_id, local, in_reply_to_id,
 			in_reply_to_account_id, in_reply_to_uri, reblog_of_id, content, text, spoiler_text, sensitive, visibility,
-			language, app_id, created_at, edited_at, interaction_policy, pending_approval, approved_by, authorization_uri)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			language, app_id, created_at, edited_at, interaction_policy, pending_approval, approved_by, authorization_uri,
+			quote_of_id, quote_uri, quote_state, quote_authorization)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 			st.ID, st.URI, st.URL, st.AccountID, b2i(st.Local), nullID(st.InReplyToID), nullID(st.InReplyToAccountID),
 			st.InReplyToURI, nullID(st.ReblogOfID), st.Content, st.Text, st.SpoilerText, b2i(st.Sensitive), int(st.Visibility),
 			st.Language, nullID(st.AppID), ms(st.CreatedAt), msPtr(st.EditedAt), policy, b2i(st.PendingApproval),
-			st.ApprovedBy, st.Authorization)
+			st.ApprovedBy, st.Authorization, nullID(st.QuoteOfID), st.QuoteURI, st.QuoteState, st.QuoteAuthorization)
 		if isUniqueViolation(err) && strings.Contains(err.Error(), "statuses.id") && attempt < 5 {
 			oldID := st.ID
 			old := strconv.FormatInt(oldID, 10)
@@ -206,25 +211,49 @@ func accountIsLocal(ctx context.Context, tx *sql.Tx, accountID int64) (bool, err
 	return domain == "", err
 }
 
+// nowMsSQL is the current time in Unix milliseconds, in SQL: an expired
+// mute stops applying in every query the moment it ends.
+const nowMsSQL = `CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)`
+
+// unexpired is the SQL condition "the mute aliased m has not ended".
+const unexpired = `(m.expires_at IS NULL OR m.expires_at > ` + nowMsSQL + `)`
+
 // notWantedBy is the SQL condition "the account in column col neither
-// blocks nor mutes the account bound to the two ? that follow".
+// blocks nor mutes (unexpired) the account bound to the two ? that follow".
 func notWantedBy(col string) string {
 	return `NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = ` + col + ` AND b.target_id = ?)
-		AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = ` + col + ` AND m.target_id = ?)`
+		AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = ` + col + ` AND m.target_id = ? AND ` + unexpired + `)`
+}
+
+// domainBlockedBy is the SQL condition "the account in column col blocks
+// the domain of the account bound to the ? and does not follow it" (as
+// Mastodon, a user's domain block spares the accounts they follow).
+func domainBlockedBy(col string) string {
+	return `EXISTS (SELECT 1 FROM accounts da JOIN account_domain_blocks d ON d.domain = da.domain
+		WHERE da.id = ? AND da.domain <> '' AND d.account_id = ` + col + `
+		AND NOT EXISTS (SELECT 1 FROM follows df WHERE df.account_id = ` + col + ` AND df.target_id = da.id))`
 }
 
 // insertNotification stores a notification for a local account unless it
-// blocks or mutes (with notifications) the sender; duplicates are ignored.
-// Other stores of this package may call it inside their transactions.
+// blocks or mutes (unexpired, with notifications) the sender, blocks the
+// sender's domain without following the sender, or muted the conversation
+// of the status; duplicates are ignored. Other stores of this package may
+// call it inside their transactions.
 func insertNotification(ctx context.Context, tx *sql.Tx, accountID, fromID int64, typ string, statusID int64) (bool, error) {
 	if accountID == fromID {
 		return false, nil
 	}
-	res, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO notifications (id, account_id, from_account_id, type, status_id, created_at)
+	q := `INSERT OR IGNORE INTO notifications (id, account_id, from_account_id, type, status_id, created_at)
 		SELECT ?, a.id, ?, ?, ?, ? FROM accounts a WHERE a.id = ? AND a.domain = ''
 		AND NOT EXISTS (SELECT 1 FROM blocks b WHERE b.account_id = a.id AND b.target_id = ?)
-		AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = a.id AND m.target_id = ? AND m.notifications = 1)`,
-		id.New(), fromID, typ, nullID(statusID), ms(time.Now()), accountID, fromID, fromID)
+		AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = a.id AND m.target_id = ? AND m.notifications = 1 AND ` + unexpired + `)
+		AND NOT ` + domainBlockedBy("a.id")
+	args := []any{id.New(), fromID, typ, nullID(statusID), ms(time.Now()), accountID, fromID, fromID, fromID}
+	if statusID != 0 {
+		q += ` AND NOT ` + conversationMutedBy("a.id")
+		args = append(args, statusID)
+	}
+	res, err := tx.ExecContext(ctx, q, args...)
 	if err != nil {
 		return false, err
 	}
@@ -268,12 +297,27 @@ func (s *Store) CreateStatus(ctx context.Context, n storage.NewStatus) (*model.S
 				return err
 			}
 		}
+		if n.ScheduledID != 0 {
+			// The schedule goes with the publish: whoever deletes it posts.
+			res, err := tx.ExecContext(ctx, "DELETE FROM scheduled_statuses WHERE id = ? AND account_id = ?", n.ScheduledID, st.AccountID)
+			if err != nil {
+				return err
+			}
+			if k, _ := res.RowsAffected(); k == 0 {
+				return storage.ErrNotFound
+			}
+		}
 		authorLocal, err := accountIsLocal(ctx, tx, st.AccountID)
 		if err != nil {
 			return err
 		}
 		if err := insertStatusRow(ctx, tx, st, n.Events); err != nil {
 			return err
+		}
+		if n.Poll != nil {
+			if err := insertPoll(ctx, tx, st.ID, n.Poll); err != nil {
+				return err
+			}
 		}
 		if len(n.MediaIDs) > 0 {
 			if err := attachMedia(ctx, tx, st.ID, st.AccountID, n.MediaIDs); err != nil {
@@ -300,6 +344,11 @@ func (s *Store) CreateStatus(ctx context.Context, n storage.NewStatus) (*model.S
 			}
 		} else if err := releaseStatus(ctx, tx, st, authorLocal); err != nil {
 			return err
+		}
+		if st.QuoteOfID != 0 && st.QuoteState == model.QuoteAccepted && !st.PendingApproval {
+			if err := notifyQuoteIn(ctx, tx, st); err != nil {
+				return err
+			}
 		}
 		if n.Request != nil {
 			n.Request.ReplyID = st.ID
@@ -369,6 +418,19 @@ func fanOutStatus(ctx context.Context, tx *sql.Tx, st *model.Status, authorLocal
 			return err
 		}
 	}
+	// Local followers of its hashtags (Mastodon's followed tags): public
+	// posts of accounts not silenced, unless the follower blocks or mutes
+	// the author or blocks the author's domain.
+	if st.Visibility == model.Public && st.ReblogOfID == 0 && len(st.Tags) > 0 {
+		q := `INSERT OR IGNORE INTO home_feed (account_id, status_id, author_id)
+			SELECT ft.account_id, ?, ? FROM status_tags x JOIN followed_tags ft ON ft.tag_id = x.tag_id
+			WHERE x.status_id = ? AND ft.account_id <> ? AND ` + notWantedBy("ft.account_id") + `
+			AND NOT ` + domainBlockedBy("ft.account_id") + `
+			AND NOT EXISTS (SELECT 1 FROM accounts sa WHERE sa.id = ? AND (sa.silenced_at IS NOT NULL OR sa.suspended_at IS NOT NULL))`
+		if _, err := tx.ExecContext(ctx, q, st.ID, author, st.ID, author, author, author, author, author); err != nil {
+			return err
+		}
+	}
 	if st.Visibility == model.Private || st.Visibility == model.Direct {
 		for _, m := range st.MentionIDs {
 			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO home_feed (account_id, status_id, author_id)
@@ -421,12 +483,28 @@ func setStatusTags(ctx context.Context, tx *sql.Tx, statusID int64, tags []strin
 	return nil
 }
 
+// jsonIDs is ids as a JSON array, for json_each(?).
+func jsonIDs(ids []int64) string {
+	b := make([]byte, 0, len(ids)*20+2)
+	b = append(b, '[')
+	for i, v := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, v, 10)
+	}
+	return string(append(b, ']'))
+}
+
 func dedupe(ids []int64) []int64 {
-	var out []int64
-	seen := map[int64]bool{}
+	if len(ids) == 0 {
+		return nil
+	}
+	out := make([]int64, 0, len(ids))
+	seen := make(map[int64]struct{}, len(ids))
 	for _, v := range ids {
-		if v != 0 && !seen[v] {
-			seen[v] = true
+		if _, dup := seen[v]; v != 0 && !dup {
+			seen[v] = struct{}{}
 			out = append(out, v)
 		}
 	}
@@ -825,18 +903,25 @@ func (s *Store) StatusFlags(ctx context.Context, viewerID int64, ids []int64) (m
 	if viewerID == 0 || len(ids) == 0 {
 		return out, nil
 	}
-	in := placeholders(len(ids))
-	q := `SELECT 'f', status_id FROM favourites WHERE account_id = ? AND status_id IN (` + in + `) AND pending_approval = 0
-		UNION ALL SELECT 'r', reblog_of_id FROM statuses WHERE account_id = ? AND reblog_of_id IN (` + in + `)
-		UNION ALL SELECT 'b', status_id FROM bookmarks WHERE account_id = ? AND status_id IN (` + in + `)
-		UNION ALL SELECT 'p', status_id FROM pins WHERE account_id = ? AND status_id IN (` + in + `)`
-	idArgs := int64Args(ids)
-	args := make([]any, 0, 4*(len(ids)+1))
-	for i := 0; i < 4; i++ {
-		args = append(args, viewerID)
-		args = append(args, idArgs...)
+	// The ids go once, as a JSON array: one text for every page size (a
+	// kept statement), one list for the four lookups.
+	q := `WITH ids(id) AS MATERIALIZED (SELECT value FROM json_each(?2))
+		SELECT 'f', f.status_id FROM ids JOIN favourites f ON f.account_id = ?1 AND f.status_id = ids.id AND f.pending_approval = 0
+		UNION ALL SELECT 'r', s.reblog_of_id FROM ids JOIN statuses s INDEXED BY statuses_reblog ON s.reblog_of_id = ids.id AND s.account_id = ?1
+		UNION ALL SELECT 'b', b.status_id FROM ids JOIN bookmarks b ON b.account_id = ?1 AND b.status_id = ids.id
+		UNION ALL SELECT 'p', p.status_id FROM ids JOIN pins p ON p.account_id = ?1 AND p.status_id = ids.id`
+	// Muted conversations: walked only for a viewer who muted one.
+	var muting bool
+	if err := s.r.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM conversation_mutes WHERE account_id = ?)", viewerID).Scan(&muting); err != nil {
+		return nil, wrap("status flags", err)
 	}
-	err := queryKinds(ctx, s.r, q, args, func(kind string, sid int64) {
+	if muting {
+		q += ` UNION ALL SELECT * FROM (WITH RECURSIVE up(sid, id, parent, depth) AS (
+				SELECT id, id, in_reply_to_id, 0 FROM statuses WHERE id IN (SELECT value FROM json_each(?2))
+				UNION ALL SELECT up.sid, s.id, s.in_reply_to_id, up.depth + 1 FROM statuses s JOIN up ON s.id = up.parent WHERE up.depth < 1000)
+			SELECT DISTINCT 'm', up.sid FROM up JOIN conversation_mutes cm ON cm.account_id = ?1 AND cm.root_id = up.id)`
+	}
+	err := queryKinds(ctx, s.r, q, []any{viewerID, jsonIDs(ids)}, func(kind string, sid int64) {
 		f := out[sid]
 		switch kind {
 		case "f":
@@ -847,6 +932,8 @@ func (s *Store) StatusFlags(ctx context.Context, viewerID int64, ids []int64) (m
 			f.Bookmarked = true
 		case "p":
 			f.Pinned = true
+		case "m":
+			f.Muted = true
 		}
 		out[sid] = f
 	})
@@ -856,25 +943,21 @@ func (s *Store) StatusFlags(ctx context.Context, viewerID int64, ids []int64) (m
 // ViewerRelations returns the viewer's follows, blocks (either way) and
 // mutes among accountIDs, in one query.
 func (s *Store) ViewerRelations(ctx context.Context, viewerID int64, accountIDs []int64) (*storage.ViewerRelations, error) {
-	out := &storage.ViewerRelations{Following: map[int64]bool{}, Blocked: map[int64]bool{}, Muted: map[int64]bool{}}
+	out := &storage.ViewerRelations{Following: map[int64]bool{}, Blocked: map[int64]bool{}, Muted: map[int64]bool{}, DomainBlocked: map[int64]bool{}}
 	accountIDs = dedupe(accountIDs)
 	if viewerID == 0 || len(accountIDs) == 0 {
 		return out, nil
 	}
-	in := placeholders(len(accountIDs))
-	q := `SELECT 'f', target_id FROM follows WHERE account_id = ? AND target_id IN (` + in + `)
-		UNION ALL SELECT 'b', target_id FROM blocks WHERE account_id = ? AND target_id IN (` + in + `)
-		UNION ALL SELECT 'b', account_id FROM blocks WHERE target_id = ? AND account_id IN (` + in + `)
-		UNION ALL SELECT 'm', target_id FROM mutes WHERE account_id = ? AND target_id IN (` + in + `)
-			AND (expires_at IS NULL OR expires_at > ?)`
-	idArgs := int64Args(accountIDs)
-	var args []any
-	for i := 0; i < 4; i++ {
-		args = append(args, viewerID)
-		args = append(args, idArgs...)
-	}
-	args = append(args, ms(time.Now()))
-	err := queryKinds(ctx, s.r, q, args, func(kind string, aid int64) {
+	// As StatusFlags: the ids once, as a JSON array.
+	const q = `WITH ids(id) AS MATERIALIZED (SELECT value FROM json_each(?2))
+		SELECT 'f', f.target_id FROM ids JOIN follows f ON f.account_id = ?1 AND f.target_id = ids.id
+		UNION ALL SELECT 'b', b.target_id FROM ids JOIN blocks b ON b.account_id = ?1 AND b.target_id = ids.id
+		UNION ALL SELECT 'b', b.account_id FROM ids JOIN blocks b ON b.target_id = ?1 AND b.account_id = ids.id
+		UNION ALL SELECT 'm', m.target_id FROM ids JOIN mutes m ON m.account_id = ?1 AND m.target_id = ids.id
+			AND (m.expires_at IS NULL OR m.expires_at > ?3)
+		UNION ALL SELECT 'd', a.id FROM ids JOIN accounts a ON a.id = ids.id
+			JOIN account_domain_blocks d ON d.account_id = ?1 AND d.domain = a.domain WHERE a.domain <> ''`
+	err := queryKinds(ctx, s.r, q, []any{viewerID, jsonIDs(accountIDs), ms(time.Now())}, func(kind string, aid int64) {
 		switch kind {
 		case "f":
 			out.Following[aid] = true
@@ -882,6 +965,8 @@ func (s *Store) ViewerRelations(ctx context.Context, viewerID int64, accountIDs 
 			out.Blocked[aid] = true
 		case "m":
 			out.Muted[aid] = true
+		case "d":
+			out.DomainBlocked[aid] = true
 		}
 	})
 	return out, wrap("viewer relations", err)
@@ -922,7 +1007,9 @@ func (s *Store) FavouritedBy(ctx context.Context, statusID int64, p model.Page) 
 // RebloggedBy pages through who boosted a status.
 func (s *Store) RebloggedBy(ctx context.Context, statusID int64, p model.Page) ([]int64, []int64, error) {
 	where, args, order, reverse := pageClause("b.id", p)
-	q := "SELECT b.account_id, b.id FROM statuses b WHERE b.reblog_of_id = ?" + where + order
+	// Public and unlisted boosts only, as Mastodon's: a boost of a private
+	// post (by its author) is private and never listed.
+	q := "SELECT b.account_id, b.id FROM statuses b WHERE b.reblog_of_id = ? AND b.visibility <= 1" + where + order
 	v, v2, err := queryPairs(ctx, s.r, q, reverse, append([]any{statusID}, args...)...)
 	return v, v2, wrap("reblogged by", err)
 }

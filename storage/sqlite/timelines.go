@@ -71,7 +71,7 @@ func homeQuery(accountID int64, p model.Page) pageQuery {
 	where, args, tail, rev := pageClause("h.status_id", p)
 	return pageQuery{`SELECT ` + statusColumns + ` FROM home_feed h JOIN statuses s ON s.id = h.status_id
 		WHERE h.account_id = ?` + where + `
-		AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = h.account_id AND m.target_id = h.author_id)` + tail,
+		AND NOT EXISTS (SELECT 1 FROM mutes m WHERE m.account_id = h.account_id AND m.target_id = h.author_id AND ` + unexpired + `)` + tail,
 		append([]any{accountID}, args...), rev}
 }
 
@@ -94,6 +94,18 @@ func publicQuery(localOnly, remoteOnly bool, p model.Page) pageQuery {
 		WHERE s.visibility = 0 AND s.reblog_of_id IS NULL` + extra + where + `
 		AND NOT EXISTS (SELECT 1 FROM accounts a WHERE a.id = s.account_id AND (a.suspended_at IS NOT NULL OR a.silenced_at IS NOT NULL))` + tail,
 		args, rev}
+}
+
+// withMedia keeps the statuses with media attachments (only_media; index
+// media_attachments_status).
+const withMedia = " AND EXISTS (SELECT 1 FROM media_attachments ma WHERE ma.status_id = s.id)"
+
+// PublicMediaTimeline is PublicTimeline of the statuses with media.
+func (s *Store) PublicMediaTimeline(ctx context.Context, localOnly, remoteOnly bool, p model.Page) ([]*model.Status, error) {
+	q := publicQuery(localOnly, remoteOnly, p)
+	q.sql = strings.Replace(q.sql, "WHERE s.visibility = 0", "WHERE s.visibility = 0"+withMedia, 1)
+	v, err := s.pageStatuses(ctx, q)
+	return v, wrap("public media timeline", err)
 }
 
 // PublicTimeline reads public statuses, skipping suspended and silenced accounts.
@@ -128,6 +140,9 @@ func tagsQuery(tq storage.TagQuery, p model.Page) (pageQuery, bool) {
 	}
 	var cond strings.Builder
 	var condArgs []any
+	if tq.OnlyMedia {
+		cond.WriteString(withMedia)
+	}
 	if tq.LocalOnly {
 		cond.WriteString(" AND s.local = 1")
 	} else if tq.RemoteOnly {
@@ -195,9 +210,6 @@ func (s *Store) TimelineListOwner(ctx context.Context, listID int64) (int64, err
 
 // AccountStatuses reads an account's statuses.
 func (s *Store) AccountStatuses(ctx context.Context, accountID int64, maxVisibility model.Visibility, f storage.AccountStatusFilter, p model.Page) ([]*model.Status, error) {
-	if f.OnlyMedia {
-		return nil, nil // no media yet
-	}
 	v, err := s.pageStatuses(ctx, accountStatusesQuery(accountID, maxVisibility, f, p))
 	return v, wrap("account statuses", err)
 }
@@ -213,6 +225,9 @@ func accountStatusesQuery(accountID int64, maxVisibility model.Visibility, f sto
 	}
 	if f.ExcludeReblogs {
 		q += " AND s.reblog_of_id IS NULL"
+	}
+	if f.OnlyMedia {
+		q += withMedia
 	}
 	if f.Pinned {
 		q += " AND s.id IN (SELECT status_id FROM pins WHERE account_id = ?)"

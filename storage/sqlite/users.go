@@ -227,6 +227,50 @@ func (s *Store) ExistingTokenIDs(ctx context.Context, ids []int64) ([]int64, err
 	return out, nil
 }
 
+// AuthVersion reads the "auth" counter of cache_versions, which the
+// triggers of migration 0027 bump with every change to what core's auth
+// cache holds.
+func (s *Store) AuthVersion(ctx context.Context) (int64, error) {
+	v, err := s.cacheVersion(ctx, 0, "auth")
+	return v, wrap("auth version", err)
+}
+
+// AccountsVersion reads the "accounts" counter, bumped with every change
+// to an account row.
+func (s *Store) AccountsVersion(ctx context.Context) (int64, error) {
+	v, err := s.cacheVersion(ctx, 1, "accounts")
+	return v, wrap("accounts version", err)
+}
+
+// cacheVersion reads a counter of cache_versions (slot: its place in
+// s.versionSeen). While no transaction at all committed since the last
+// read (the WAL index header did not move), the counter cannot have
+// changed and is answered without a query (a read transaction's file
+// locks cost more than what a cache saves).
+func (s *Store) cacheVersion(ctx context.Context, slot int, name string) (int64, error) {
+	h, watched := s.wal.header()
+	if watched {
+		if seen := s.versionSeen[slot].Load(); seen != nil && seen.wal == h {
+			return seen.version, nil
+		}
+	}
+	var v int64
+	if err := s.r.QueryRowContext(ctx, "SELECT version FROM cache_versions WHERE name = ?", name).Scan(&v); err != nil {
+		return 0, err
+	}
+	// h was read before the query: a commit in between makes the next call
+	// see another header and read again.
+	if watched {
+		s.versionSeen[slot].Store(&versionSeen{wal: h, version: v})
+	}
+	return v, nil
+}
+
+type versionSeen struct {
+	wal     walHeader
+	version int64
+}
+
 // RevokeToken deletes a token; with appID != 0 only if it belongs to that
 // app. It returns the deleted token's id, 0 when none matched.
 func (s *Store) RevokeToken(ctx context.Context, plain string, appID int64) (int64, error) {

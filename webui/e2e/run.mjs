@@ -655,6 +655,22 @@ test("a moderator is notified of a new report in the web client", async () => {
   await admin.context().close();
 });
 
+test("a user lists and removes an alias on the Move settings page", async () => {
+  const page = await newPage();
+  await signIn(page, USER, USER_PW);
+  await page.goto(BASE + "/settings/migration");
+  await page.locator("nav.tabs a[aria-current=page]", { hasText: "Move" }).waitFor();
+  const host = new URL(BASE).host;
+  await page.fill("#alias", ADMIN + "@" + host);
+  await Promise.all([page.waitForURL(/\/settings\/migration$/), page.click("form[action='/settings/migration/aliases'] button[type=submit]")]);
+  const item = page.locator("li", { hasText: "/users/" + ADMIN });
+  await item.waitFor();
+  await shoot(page, "settings-migration");
+  await Promise.all([page.waitForURL(/\/settings\/migration$/), item.locator("button").click()]);
+  expect(await page.locator("li", { hasText: "/users/" + ADMIN }).count() === 0, "alias not removed");
+  await page.context().close();
+});
+
 let passed = 0, failed = 0;
 // E2E_ONLY runs only the tests whose names start with it.
 const only = process.env.E2E_ONLY || "";

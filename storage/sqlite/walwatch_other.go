@@ -1,0 +1,12 @@
+//go:build !unix
+
+package sqlite
+
+// walWatch is not available here: every look asks the database.
+type walWatch struct{}
+
+type walHeader [12]uint32
+
+func newWalWatch(string) *walWatch                 { return &walWatch{} }
+func (w *walWatch) header() (h walHeader, ok bool) { return h, false }
+func (w *walWatch) close()                         {}
