@@ -83,6 +83,20 @@ func TestReportForwardedToOtherHerald(t *testing.T) {
 	if reporter.ActorType != "Application" {
 		t.Fatalf("reporter %+v", reporter)
 	}
+	// B's staff are notified of the remote report (admin.report).
+	var notes []struct {
+		Type    string `json:"type"`
+		Account struct {
+			ID string `json:"id"`
+		} `json:"account"`
+		Report *struct {
+			Comment string `json:"comment"`
+		} `json:"report"`
+	}
+	B.JSON(t, "GET", "/api/v1/notifications?types[]=admin.report", B.Token(t, "boss", "read"), nil, 200, &notes)
+	if len(notes) != 1 || notes[0].Report == nil || notes[0].Report.Comment != "spam, clearly" || notes[0].Account.ID != itoa(reporter.ID) {
+		t.Fatalf("admin.report on B: %+v", notes)
+	}
 }
 
 func TestAdminDomainSuspension(t *testing.T) {

@@ -238,29 +238,44 @@ type AccountWarning struct {
 	Text          string   `json:"text"`
 	StatusIDs     []string `json:"status_ids"`
 	TargetAccount *Account `json:"target_account"`
-	Appeal        any      `json:"appeal"`
+	Appeal        *Appeal  `json:"appeal"`
 	CreatedAt     string   `json:"created_at"`
 }
 
+// Appeal is Mastodon's Appeal entity.
+type Appeal struct {
+	Text  string `json:"text"`
+	State string `json:"state"` // approved, rejected, pending
+}
+
 func (a *API) warnings(ctx context.Context, ws []*model.AccountWarning) []AccountWarning {
-	var ids []int64
+	var ids, wids []int64
 	for _, w := range ws {
 		ids = append(ids, w.TargetAccountID)
+		wids = append(wids, w.ID)
 	}
 	accs, _ := a.svc.AccountsByIDs(ctx, ids)
+	appeals, _ := a.svc.WarningAppeals(ctx, wids)
 	out := make([]AccountWarning, 0, len(ws))
 	for _, w := range ws {
-		e := AccountWarning{ID: idString(w.ID), Action: w.Action, Text: w.Text, CreatedAt: fmtTime(w.CreatedAt)}
-		if len(w.StatusIDs) > 0 {
-			e.StatusIDs = idStrings(w.StatusIDs)
-		}
-		if acc, ok := accs[w.TargetAccountID]; ok {
-			ae := a.account(acc)
-			e.TargetAccount = &ae
-		}
-		out = append(out, e)
+		out = append(out, a.warningEntity(w, accs[w.TargetAccountID], appeals[w.ID]))
 	}
 	return out
+}
+
+func (a *API) warningEntity(w *model.AccountWarning, target *model.Account, ap *model.Appeal) AccountWarning {
+	e := AccountWarning{ID: idString(w.ID), Action: w.Action, Text: w.Text, CreatedAt: fmtTime(w.CreatedAt)}
+	if len(w.StatusIDs) > 0 {
+		e.StatusIDs = idStrings(w.StatusIDs)
+	}
+	if target != nil {
+		ae := a.account(target)
+		e.TargetAccount = &ae
+	}
+	if ap != nil {
+		e.Appeal = &Appeal{Text: ap.Text, State: ap.State()}
+	}
+	return e
 }
 
 func domainDigest(d string) string {

@@ -47,8 +47,12 @@ var adminRoutePermissions = func() map[string][]core.Permission {
 	for _, r := range []string{"GET /api/v1/admin/reports", "GET /api/v1/admin/reports/:id", "PUT /api/v1/admin/reports/:id",
 		"POST /api/v1/admin/reports/:id/assign_to_self", "POST /api/v1/admin/reports/:id/unassign", "POST /api/v1/admin/reports/:id/resolve",
 		"POST /api/v1/admin/reports/:id/reopen", "GET /api/v1/admin/reports/:id/notes", "POST /api/v1/admin/reports/:id/notes",
-		"DELETE /api/v1/admin/reports/:id/notes/:note_id"} {
+		"DELETE /api/v1/admin/reports/:id/notes/:note_id", "POST /api/v1/admin/status_actions"} {
 		m[r] = []core.Permission{reports}
+	}
+	for _, r := range []string{"GET /api/v1/admin/appeals", "GET /api/v1/admin/appeals/:id", "POST /api/v1/admin/appeals/:id/approve",
+		"POST /api/v1/admin/appeals/:id/reject"} {
+		m[r] = []core.Permission{core.PermManageAppeals}
 	}
 	crud := func(base string, perm core.Permission, methods ...string) {
 		for _, mth := range methods {

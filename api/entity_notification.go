@@ -13,6 +13,10 @@ type Notification struct {
 	CreatedAt string  `json:"created_at"`
 	Account   Account `json:"account"`
 	Status    *Status `json:"status,omitempty"`
+	// Report is an admin.report's report.
+	Report *Report `json:"report,omitempty"`
+	// ModerationWarning is a moderation_warning's warning (Mastodon 4.3).
+	ModerationWarning *AccountWarning `json:"moderation_warning,omitempty"`
 }
 
 // notifications renders a page (no queries).
@@ -37,6 +41,14 @@ func (a *API) notification(p *core.NotificationPage, n *model.Notification) (Not
 		GroupKey:  core.GroupKey(n, nil),
 		CreatedAt: fmtTime(n.CreatedAt),
 		Account:   a.account(acc),
+	}
+	if r := p.Reports[n.ReportID]; r != nil && n.Type == core.NotifyAdminReport {
+		e := a.reportEntity(r, p.Accounts[r.TargetAccountID])
+		out.Report = &e
+	}
+	if w := p.Warnings[n.WarningID]; w != nil && n.Type == core.NotifyModerationWarning {
+		e := a.warningEntity(w, p.Accounts[w.TargetAccountID], p.Appeals[w.ID])
+		out.ModerationWarning = &e
 	}
 	if st := p.Statuses[n.StatusID]; st != nil {
 		if s, ok := a.status(p.View, st); ok {

@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/storage"
 )
 
@@ -20,6 +21,10 @@ type NotificationGroup struct {
 	LatestPageNotificationAt string   `json:"latest_page_notification_at,omitempty"`
 	SampleAccountIDs         []string `json:"sample_account_ids"`
 	StatusID                 *string  `json:"status_id,omitempty"`
+	// Report and ModerationWarning: of admin.report and moderation_warning
+	// (never grouped: one notification each).
+	Report            *Report         `json:"report,omitempty"`
+	ModerationWarning *AccountWarning `json:"moderation_warning,omitempty"`
 }
 
 // GroupedNotificationsResults is Mastodon's entity.
@@ -32,6 +37,10 @@ type GroupedNotificationsResults struct {
 func (a *API) groupedResults(gp *core.GroupedPage) GroupedNotificationsResults {
 	out := GroupedNotificationsResults{Accounts: []Account{}, Statuses: []Status{}, NotificationGroups: []NotificationGroup{}}
 	seenAcc, seenSt := map[int64]bool{}, map[int64]bool{}
+	byID := map[int64]*model.Notification{}
+	for _, n := range gp.Page.Notifications {
+		byID[n.ID] = n
+	}
 	for _, g := range gp.Groups {
 		e := NotificationGroup{GroupKey: g.Key, NotificationsCount: g.Count, Type: g.Type,
 			MostRecentNotificationID: idString(g.MostRecentID), PageMinID: idString(g.PageMinID), PageMaxID: idString(g.PageMaxID),
@@ -54,6 +63,16 @@ func (a *API) groupedResults(gp *core.GroupedPage) GroupedNotificationsResults {
 					seenSt[st.ID] = true
 					out.Statuses = append(out.Statuses, s)
 				}
+			}
+		}
+		if n := byID[g.MostRecentID]; n != nil && (n.Type == core.NotifyAdminReport || n.Type == core.NotifyModerationWarning) {
+			if r := gp.Page.Reports[n.ReportID]; r != nil {
+				re := a.reportEntity(r, gp.Page.Accounts[r.TargetAccountID])
+				e.Report = &re
+			}
+			if w := gp.Page.Warnings[n.WarningID]; w != nil {
+				we := a.warningEntity(w, gp.Page.Accounts[w.TargetAccountID], gp.Page.Appeals[w.ID])
+				e.ModerationWarning = &we
 			}
 		}
 		out.NotificationGroups = append(out.NotificationGroups, e)

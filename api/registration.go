@@ -28,6 +28,7 @@ func (a *API) registerRegistration(e *echo.Echo) {
 	a.handle(e, get, "/api/v1/account_warnings/:id", a.accountWarning, user("read:accounts"))
 	a.registerAnnouncements(e)
 	a.registerAdmin(e)
+	a.registerAppeals(e)
 }
 
 func (a *API) signUp(c echo.Context) error {

@@ -103,10 +103,25 @@ type Admin interface {
 	// ConsumeUserToken returns and deletes a token of a kind (ErrNotFound
 	// when unknown); expired tokens are returned too, for the caller to refuse.
 	ConsumeUserToken(ctx context.Context, hash []byte, kind string) (*model.UserToken, error)
-	// StaffEmails lists the e-mail addresses of enabled users with one of roleKeys.
-	StaffEmails(ctx context.Context, roleKeys []string) ([]string, error)
+	// StaffEmails lists the e-mail addresses of enabled users with one of
+	// roleKeys who want mail of kind (report, sign_up; "" for any).
+	StaffEmails(ctx context.Context, roleKeys []string, kind string) ([]string, error)
 	// AccountIDsByRoles lists the accounts of users with one of roleKeys.
 	AccountIDsByRoles(ctx context.Context, roleKeys []string) ([]int64, error)
+	// CreateStaffNotifications notifies the enabled users with one of
+	// roleKeys (admin.report, admin.sign_up) from fromID.
+	CreateStaffNotifications(ctx context.Context, roleKeys []string, typ string, fromID, reportID int64) error
+	StaffEmailPrefs(ctx context.Context, accountID int64) (StaffEmailPrefs, error)
+	SetStaffEmailPrefs(ctx context.Context, accountID int64, p StaffEmailPrefs) error
+
+	// Appeals of warnings.
+	CreateAppeal(ctx context.Context, a *model.Appeal) error
+	AppealByID(ctx context.Context, id int64) (*model.Appeal, error)
+	AppealsByWarnings(ctx context.Context, warningIDs []int64) (map[int64]*model.Appeal, error)
+	Appeals(ctx context.Context, pending bool, accountID int64, p model.Page) ([]*model.Appeal, error)
+	DecideAppeal(ctx context.Context, appealID, by int64, approve bool) error
+	ReportsByIDs(ctx context.Context, ids []int64) (map[int64]*model.Report, error)
+	AccountWarningsByIDs(ctx context.Context, ids []int64) (map[int64]*model.AccountWarning, error)
 
 	// Moderation of accounts.
 	AdminAccounts(ctx context.Context, f AdminAccountFilter, p model.Page) ([]*AdminAccount, error)
@@ -186,4 +201,11 @@ type Admin interface {
 	RemoveAnnouncementReaction(ctx context.Context, announcementID, accountID int64, name string) error
 	DismissAnnouncement(ctx context.Context, announcementID, accountID int64) error
 	DismissedAnnouncements(ctx context.Context, accountID int64) (map[int64]bool, error)
+}
+
+// StaffEmailPrefs are a staff user's e-mail toggles (Mastodon's
+// notification_emails.report and .pending_account).
+type StaffEmailPrefs struct {
+	Report bool
+	SignUp bool
 }

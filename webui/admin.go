@@ -92,8 +92,9 @@ func (w *UI) adminAccount(c echo.Context) error {
 	}
 	roles, _ := w.svc.Roles(ctx, cl)
 	warnings, _ := w.svc.AdminAccountWarnings(ctx, cl, aa.Account.ID, model.Page{Limit: 20})
+	appeals, _ := w.svc.AdminAppeals(ctx, cl, true, aa.Account.ID, model.Page{Limit: 20}) // none without Manage Appeals
 	return w.admin(c, "account", "@"+aa.Account.Acct(), page{"AA": aa, "Roles": roles, "Warnings": warnings,
-		"ReportID": c.QueryParam("report_id")})
+		"ReportID": c.QueryParam("report_id"), "Appeals": appeals})
 }
 
 func (w *UI) adminAccountSubmit(c echo.Context) error {

@@ -158,6 +158,9 @@ type NoteItem struct {
 	Item    Item
 	HasItem bool
 	Created string
+	// Link and LinkText point at what a staff or moderation notification
+	// is about (the report, the strikes page).
+	Link, LinkText string
 }
 
 func (w *UI) notificationsPage(c echo.Context) error {
@@ -188,6 +191,16 @@ func (w *UI) notificationsPage(c echo.Context) error {
 		}
 		if it, ok := items[n.StatusID]; ok {
 			ni.Item, ni.HasItem = it, true
+		}
+		if r := np.Reports[n.ReportID]; r != nil && n.Type == core.NotifyAdminReport {
+			if t := np.Accounts[r.TargetAccountID]; t != nil {
+				ni.Text = "filed a report on @" + t.Acct()
+			}
+			ni.Link, ni.LinkText = "/admin/reports/"+strconv.FormatInt(r.ID, 10), "Open report #"+strconv.FormatInt(r.ID, 10)
+		}
+		if wn := np.Warnings[n.WarningID]; wn != nil && n.Type == core.NotifyModerationWarning {
+			ni.Text = "A moderator took an action on your account: " + strikeLabel(wn.Action) + "."
+			ni.Link, ni.LinkText = "/settings/strikes#strike-"+strconv.FormatInt(wn.ID, 10), "See why, and appeal"
 		}
 		out = append(out, ni)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/herr"
 	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
 )
 
 // Settings: profile, account (e-mail, password, two-factor), authorised
@@ -82,7 +83,29 @@ func formValues(c echo.Context, name string) []string {
 }
 
 func (w *UI) settingsAccount(c echo.Context) error {
-	return w.settingsPage(c, "account", "Account", page{"User": w.caller(c).User, "MailEnabled": w.svc.MailEnabled()})
+	ctx := c.Request().Context()
+	cl := w.caller(c)
+	d := page{"User": cl.User, "MailEnabled": w.svc.MailEnabled()}
+	// Staff choose the mail they get about reports and sign-ups
+	// (Mastodon's notification_emails.report and .pending_account).
+	d["StaffReports"] = w.svc.Authorize(ctx, cl, core.PermManageReports) == nil
+	d["StaffSignUps"] = w.svc.Authorize(ctx, cl, core.PermManageUsers) == nil
+	if d["StaffReports"] == true || d["StaffSignUps"] == true {
+		prefs, err := w.svc.StaffEmailPrefs(ctx, cl)
+		if err != nil {
+			return w.fail(c, err)
+		}
+		d["StaffPrefs"] = prefs
+	}
+	return w.settingsPage(c, "account", "Account", d)
+}
+
+func (w *UI) settingsStaffEmails(c echo.Context) error {
+	p := storage.StaffEmailPrefs{Report: c.FormValue("report") == "1", SignUp: c.FormValue("sign_up") == "1"}
+	if err := w.svc.SetStaffEmailPrefs(c.Request().Context(), w.caller(c), p); err != nil {
+		return w.fail(c, err)
+	}
+	return w.done(c, "/settings/account", "E-mail preferences saved.")
 }
 
 func (w *UI) settingsEmail(c echo.Context) error {

@@ -221,9 +221,11 @@ func (w *UI) funcs() template.FuncMap {
 			}
 			return a.URI
 		},
-		"trusted": func(s string) template.HTML { return template.HTML(s) }, // sanitised by core on the way in
-		"date":    func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04") },
-		"iso":     func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"trusted":     func(s string) template.HTML { return template.HTML(s) }, // sanitised by core on the way in
+		"date":        func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04") },
+		"strikeLabel": strikeLabel,
+		"strikeTitle": strikeTitle,
+		"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 		"datep": func(t *time.Time) string {
 			if t == nil {
 				return ""

@@ -200,8 +200,9 @@ func (s *AdminService) confirmUser(ctx context.Context, userID int64) error {
 	return nil
 }
 
-// notifyStaff mails the users whose role grants perm.
-func (s *AdminService) notifyStaff(ctx context.Context, perm Permission, subject, body string) {
+// notifyStaff mails the users whose role grants perm and who want mail of
+// kind (report, sign_up: their StaffEmailPrefs).
+func (s *AdminService) notifyStaff(ctx context.Context, perm Permission, kind, subject, body string) {
 	if !s.MailEnabled() {
 		return
 	}
@@ -209,11 +210,48 @@ func (s *AdminService) notifyStaff(ctx context.Context, perm Permission, subject
 	if err != nil {
 		return
 	}
-	to, err := s.store.StaffEmails(ctx, keys)
+	to, err := s.store.StaffEmails(ctx, keys, kind)
 	if err != nil || len(to) == 0 {
 		return
 	}
 	for _, addr := range to {
 		_ = s.sendMail(ctx, []string{addr}, subject, body) // logged
 	}
+}
+
+// staffNotification creates an in-app notification (admin.report,
+// admin.sign_up) for each user whose role grants perm. As Mastodon's, these
+// are always created; clients filter them by type. A failure is logged:
+// the report or sign-up is stored already.
+func (s *AdminService) staffNotification(ctx context.Context, perm Permission, typ string, fromID, reportID int64) {
+	keys, err := s.roleKeysWith(ctx, perm)
+	if err == nil {
+		err = s.store.CreateStaffNotifications(ctx, keys, typ, fromID, reportID)
+	}
+	if err != nil && s.Log != nil {
+		s.Log.Warn("staff notification", "type", typ, "err", err)
+	}
+}
+
+// StaffEmailPrefs reads the caller's staff e-mail preferences.
+func (s *AdminService) StaffEmailPrefs(ctx context.Context, c *Caller) (storage.StaffEmailPrefs, error) {
+	if err := s.requireUser(c); err != nil {
+		return storage.StaffEmailPrefs{}, err
+	}
+	p, err := s.store.StaffEmailPrefs(ctx, c.Account.ID)
+	if err != nil {
+		return p, herr.Internal(err)
+	}
+	return p, nil
+}
+
+// SetStaffEmailPrefs stores the caller's staff e-mail preferences.
+func (s *AdminService) SetStaffEmailPrefs(ctx context.Context, c *Caller, p storage.StaffEmailPrefs) error {
+	if err := s.requireUser(c); err != nil {
+		return err
+	}
+	if err := s.store.SetStaffEmailPrefs(ctx, c.Account.ID, p); err != nil {
+		return herr.Internal(err)
+	}
+	return nil
 }

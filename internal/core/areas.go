@@ -60,6 +60,7 @@ type AdminService struct {
 type adminStore interface {
 	// storage.Accounts
 	AccountByID(ctx context.Context, id int64) (*model.Account, error)
+	AccountsByIDs(ctx context.Context, ids []int64) (map[int64]*model.Account, error)
 	DeleteAccount(ctx context.Context, accountID int64) error
 	KnownDomains(ctx context.Context, limit int) ([]string, error)
 	SetRole(ctx context.Context, userID int64, role string) error
@@ -110,6 +111,10 @@ type notificationStore interface {
 	AccountByID(ctx context.Context, id int64) (*model.Account, error)
 	AccountsByIDs(ctx context.Context, ids []int64) (map[int64]*model.Account, error)
 	storage.Notifications
+	// storage.Admin: what admin.report and moderation_warning point at
+	AccountWarningsByIDs(ctx context.Context, ids []int64) (map[int64]*model.AccountWarning, error)
+	AppealsByWarnings(ctx context.Context, warningIDs []int64) (map[int64]*model.Appeal, error)
+	ReportsByIDs(ctx context.Context, ids []int64) (map[int64]*model.Report, error)
 	// storage.Realtime
 	CountNotificationGroup(ctx context.Context, accountID int64, g storage.NotificationGroupKey, screen *storage.NotificationScreen) (int64, error)
 	DeletePushSubscription(ctx context.Context, tokenID int64) error

@@ -12,7 +12,15 @@ import (
 
 // NotificationTypes are the types Herald writes, as Mastodon names them.
 var NotificationTypes = []string{model.NotifyMention, model.NotifyStatus, model.NotifyReblog, model.NotifyFollow,
-	model.NotifyFollowRequest, model.NotifyFavourite, model.NotifyUpdate, model.NotifyQuote}
+	model.NotifyFollowRequest, model.NotifyFavourite, model.NotifyUpdate, model.NotifyQuote,
+	NotifyAdminSignUp, NotifyAdminReport, NotifyModerationWarning}
+
+// Notification types of moderation.
+const (
+	NotifyAdminSignUp       = "admin.sign_up"
+	NotifyAdminReport       = "admin.report"
+	NotifyModerationWarning = "moderation_warning"
+)
 
 // notificationNeedsStatus: these types are meaningless without their status.
 func notificationNeedsStatus(typ string) bool {
@@ -30,6 +38,11 @@ type NotificationPage struct {
 	Statuses       map[int64]*model.Status  // visible statuses by id
 	View           *StatusView
 	Newest, Oldest int64 // cursors of the page as read
+	// What admin.report and moderation_warning notifications point at
+	// (report targets and warned accounts are in Accounts).
+	Reports  map[int64]*model.Report
+	Warnings map[int64]*model.AccountWarning
+	Appeals  map[int64]*model.Appeal // by warning
 }
 
 // Notifications lists the caller's notifications.
@@ -72,12 +85,34 @@ func (s *NotificationService) notificationPage(ctx context.Context, c *Caller, n
 	if len(ns) > 0 {
 		out.Newest, out.Oldest = ns[0].ID, ns[len(ns)-1].ID
 	}
-	var accIDs, stIDs []int64
+	var accIDs, stIDs, reportIDs, warningIDs []int64
 	for _, n := range ns {
 		accIDs = append(accIDs, n.FromAccountID)
 		if n.StatusID != 0 {
 			stIDs = append(stIDs, n.StatusID)
 		}
+		if n.ReportID != 0 {
+			reportIDs = append(reportIDs, n.ReportID)
+		}
+		if n.WarningID != 0 {
+			warningIDs = append(warningIDs, n.WarningID)
+		}
+	}
+	var err error
+	if out.Reports, err = s.store.ReportsByIDs(ctx, reportIDs); err != nil {
+		return nil, herr.Internal(err)
+	}
+	if out.Warnings, err = s.store.AccountWarningsByIDs(ctx, warningIDs); err != nil {
+		return nil, herr.Internal(err)
+	}
+	if out.Appeals, err = s.store.AppealsByWarnings(ctx, warningIDs); err != nil {
+		return nil, herr.Internal(err)
+	}
+	for _, r := range out.Reports {
+		accIDs = append(accIDs, r.TargetAccountID)
+	}
+	for _, w := range out.Warnings {
+		accIDs = append(accIDs, w.TargetAccountID)
 	}
 	accs, err := s.store.AccountsByIDs(ctx, accIDs)
 	if err != nil {
@@ -102,7 +137,16 @@ func (s *NotificationService) notificationPage(ctx context.Context, c *Caller, n
 	}
 	for _, n := range ns {
 		acc := accs[n.FromAccountID]
-		if acc == nil || acc.SuspendedAt != nil {
+		if n.Type != NotifyModerationWarning && (acc == nil || acc.SuspendedAt != nil) {
+			continue
+		}
+		if acc == nil {
+			continue
+		}
+		if n.Type == NotifyAdminReport && (out.Reports[n.ReportID] == nil || accs[out.Reports[n.ReportID].TargetAccountID] == nil) {
+			continue
+		}
+		if n.Type == NotifyModerationWarning && out.Warnings[n.WarningID] == nil {
 			continue
 		}
 		if notificationNeedsStatus(n.Type) && out.Statuses[n.StatusID] == nil {

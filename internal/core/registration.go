@@ -293,8 +293,9 @@ func (s *Service) Register(ctx context.Context, p RegisterParams) (*model.Accoun
 	if err := s.sendConfirmation(ctx, u, a.Username); err != nil && s.Log != nil {
 		s.Log.Warn("confirmation mail", "err", err)
 	}
+	s.staffNotification(ctx, PermManageUsers, "admin.sign_up", a.ID, 0)
 	if !u.Approved {
-		s.notifyStaff(ctx, PermManageUsers, "New sign-up awaiting approval on "+s.siteTitle(),
+		s.notifyStaff(ctx, PermManageUsers, "sign_up", "New sign-up awaiting approval on "+s.siteTitle(),
 			"@"+a.Username+" ("+u.Email+") signed up and waits for approval.\n\nReason given: "+orNone(reason)+
 				"\n\nApprove or reject it with POST "+s.Base()+"/api/v1/admin/accounts/"+itoa64(a.ID)+"/approve (or /reject).")
 	}

@@ -152,7 +152,8 @@ func (s *AdminService) reportNotice(ctx context.Context, r *model.Report, from s
 	if comment == "" {
 		comment = "(no comment)"
 	}
-	s.notifyStaff(ctx, PermManageReports, "New report #"+itoa64(r.ID)+" on @"+target.Acct(),
+	s.staffNotification(ctx, PermManageReports, "admin.report", r.AccountID, r.ID)
+	s.notifyStaff(ctx, PermManageReports, "report", "New report #"+itoa64(r.ID)+" on @"+target.Acct(),
 		from+" reported @"+target.Acct()+" ("+r.Category+").\n\nComment: "+comment+
 			"\n\nSee it with GET "+s.Base()+"/api/v1/admin/reports/"+itoa64(r.ID))
 }

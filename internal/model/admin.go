@@ -108,6 +108,30 @@ type AccountWarning struct {
 	CreatedAt time.Time
 }
 
+// Appeal is the warned account's dispute of a warning (one per warning),
+// decided by a moderator.
+type Appeal struct {
+	ID         int64
+	AccountID  int64
+	WarningID  int64
+	Text       string
+	ApprovedAt *time.Time
+	RejectedAt *time.Time
+	DecidedBy  int64
+	CreatedAt  time.Time
+}
+
+// State is approved, rejected or pending, as Mastodon's Appeal entity.
+func (a *Appeal) State() string {
+	switch {
+	case a.ApprovedAt != nil:
+		return "approved"
+	case a.RejectedAt != nil:
+		return "rejected"
+	}
+	return "pending"
+}
+
 // WarnedStatus is a post as it was when a moderation action concerned it.
 type WarnedStatus struct {
 	ID          int64     `json:"id,string"`

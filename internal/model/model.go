@@ -260,6 +260,8 @@ type Notification struct {
 	FromAccountID int64
 	Type          string
 	StatusID      int64
+	ReportID      int64 // admin.report
+	WarningID     int64 // moderation_warning
 	CreatedAt     time.Time
 }
 

@@ -270,6 +270,13 @@ func (s *Store) ModerateAccount(ctx context.Context, accountID int64, m storage.
 				nullID(w.ReportID), idsJSON(w.StatusIDs), string(snapshot), ms(now)); err != nil {
 				return err
 			}
+			// Its local owner is told (moderation_warning); the
+			// notification has no other sender than its recipient.
+			if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO notifications (id, account_id, from_account_id, type, warning_id, created_at)
+				SELECT ?, account_id, account_id, 'moderation_warning', ?, ? FROM users WHERE account_id = ?`,
+				id.New(), w.ID, ms(now), accountID); err != nil {
+				return err
+			}
 		}
 		for _, rid := range resolveReports {
 			by := int64(0)

@@ -11,20 +11,20 @@ import (
 	"github.com/herald-social/herald/storage"
 )
 
-const notificationColumns = "n.id, n.account_id, n.from_account_id, n.type, n.status_id, n.created_at"
+const notificationColumns = "n.id, n.account_id, n.from_account_id, n.type, n.status_id, n.created_at, n.report_id, n.warning_id"
 
 func scanNotification(row scanner) (*model.Notification, error) {
 	var n model.Notification
-	var status sql.NullInt64
+	var status, report, warning sql.NullInt64
 	var created int64
-	err := row.Scan(&n.ID, &n.AccountID, &n.FromAccountID, &n.Type, &status, &created)
+	err := row.Scan(&n.ID, &n.AccountID, &n.FromAccountID, &n.Type, &status, &created, &report, &warning)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, storage.ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	n.StatusID, n.CreatedAt = status.Int64, fromMs(created)
+	n.StatusID, n.CreatedAt, n.ReportID, n.WarningID = status.Int64, fromMs(created), report.Int64, warning.Int64
 	return &n, nil
 }
 

@@ -182,15 +182,15 @@ func (s *Store) DeletePushSubscriptionByID(ctx context.Context, subID int64) err
 // leaves no row.
 func (s *Store) PushJob(ctx context.Context, subscriptionID, notificationID int64) (*storage.PushJob, error) {
 	var n model.Notification
-	var status sql.NullInt64
+	var status, report, warning sql.NullInt64
 	var created int64
 	p, err := scanPush(s.r.QueryRowContext(ctx, `SELECT `+pushColumns+`, `+notificationColumns+`
 		FROM push_subscriptions p, notifications n WHERE p.id = ? AND n.id = ?`, subscriptionID, notificationID),
-		&n.ID, &n.AccountID, &n.FromAccountID, &n.Type, &status, &created)
+		&n.ID, &n.AccountID, &n.FromAccountID, &n.Type, &status, &created, &report, &warning)
 	if err != nil {
 		return nil, wrap("push job", err)
 	}
-	n.StatusID, n.CreatedAt = status.Int64, fromMs(created)
+	n.StatusID, n.CreatedAt, n.ReportID, n.WarningID = status.Int64, fromMs(created), report.Int64, warning.Int64
 	return &storage.PushJob{Subscription: *p, Notification: n}, nil
 }
 

@@ -587,6 +587,73 @@ test("team access: a member posts as a shared account, its owner sees who, revok
   await owner.context().close();
 });
 
+// A token with the admin scopes, for the actions the console has no form for.
+async function adminToken() {
+  const app = await api("POST", "/api/v1/apps", { form: { client_name: "E2E admin " + uniq(), redirect_uris: "urn:ietf:wg:oauth:2.0:oob",
+    scopes: "read write admin:read admin:write" } });
+  const t = await api("POST", "/oauth/token", { form: { grant_type: "password", client_id: app.client_id, client_secret: app.client_secret,
+    username: ADMIN, password: ADMIN_PW, scope: "read write admin:read admin:write" } });
+  return t.access_token;
+}
+
+test("a user sees the strike on their post and appeals; the admin rejects the appeal", async () => {
+  const userTok = await passwordToken(USER, USER_PW);
+  const words = "e2e post to take down " + uniq();
+  const st = await api("POST", "/api/v1/statuses", { token: userTok, json: { status: words } });
+  const reason = "Takedown reason " + uniq();
+  const warning = await api("POST", "/api/v1/admin/status_actions", { token: await adminToken(),
+    json: { type: "delete", status_ids: [st.id], text: reason } });
+  // The user is told in the web client, and reads the statement of reasons.
+  const page = await newPage(WIDTHS.phone);
+  await signIn(page, USER, USER_PW);
+  await page.goto(BASE + "/notifications");
+  const note = page.locator(".note-item", { hasText: "some of your posts were removed" }).first();
+  await note.waitFor();
+  await shoot(page, "notifications-moderation-warning");
+  await Promise.all([page.waitForURL(/\/settings\/strikes/), note.locator("a[href^='/settings/strikes']").click()]);
+  const strike = page.locator("#strike-" + warning.id);
+  await strike.waitFor();
+  const text = await strike.textContent();
+  expect(text.includes(words), "the strike does not show the removed post: " + text);
+  expect(text.includes(reason), "the strike does not show the moderator's text: " + text);
+  await shoot(page, "settings-strikes");
+  const appeal = "It was a quote, not my words " + uniq();
+  await page.fill("#appeal-" + warning.id, appeal);
+  await Promise.all([page.waitForURL(/\/settings\/strikes/), strike.locator("form button").click()]);
+  await page.locator("#strike-" + warning.id + " .appeal-state", { hasText: "Pending" }).waitFor();
+  await shoot(page, "settings-strikes-appealed");
+  // The admin decides it in the console.
+  const admin = await newPage();
+  await signIn(admin, ADMIN, ADMIN_PW);
+  await admin.goto(BASE + "/admin/appeals");
+  const card = admin.locator("section.appeal", { hasText: appeal });
+  await card.waitFor();
+  expect((await card.textContent()).includes(words), "the console does not show the post appealed");
+  await shoot(admin, "admin-appeals");
+  await Promise.all([admin.waitForURL(/\/admin\/appeals/), card.locator("form[action$='/reject'] button").click()]);
+  await admin.locator(".flash", { hasText: "Appeal rejected" }).waitFor();
+  await admin.context().close();
+  await page.goto(BASE + "/settings/strikes");
+  await page.locator("#strike-" + warning.id + " .appeal-state", { hasText: "Rejected" }).waitFor();
+  await page.context().close();
+});
+
+test("a moderator is notified of a new report in the web client", async () => {
+  const userTok = await passwordToken(USER, USER_PW);
+  const target = await api("GET", "/api/v1/accounts/lookup?acct=" + ADMIN, { token: userTok });
+  const rep = await api("POST", "/api/v1/reports", { token: userTok, json: { account_id: target.id, comment: "e2e notice " + uniq(), category: "other" } });
+  const admin = await newPage();
+  await signIn(admin, ADMIN, ADMIN_PW);
+  await admin.goto(BASE + "/notifications");
+  const link = admin.locator(`.note-item a[href='/admin/reports/${rep.id}']`);
+  await link.waitFor();
+  const item = admin.locator(".note-item", { has: admin.locator(`a[href='/admin/reports/${rep.id}']`) });
+  expect((await item.textContent()).includes("filed a report on @" + ADMIN), "notification text: " + (await item.textContent()));
+  await shoot(admin, "notifications-admin-report");
+  await Promise.all([admin.waitForURL(new RegExp(`/admin/reports/${rep.id}$`)), link.click()]);
+  await admin.context().close();
+});
+
 test("a user lists and removes an alias on the Move settings page", async () => {
   const page = await newPage();
   await signIn(page, USER, USER_PW);
