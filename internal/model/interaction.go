@@ -153,18 +153,23 @@ type InteractionRequest struct {
 // Pending reports a request not answered yet.
 func (r *InteractionRequest) Pending() bool { return r.AcceptedAt == nil && r.RejectedAt == nil }
 
-// Clone copies the defaults, rules included, so that a kept value is never
-// changed through a copy handed out.
+// Clone copies the policy's rules, so that a kept value is never changed
+// through a copy handed out.
+func (p InteractionPolicy) Clone() InteractionPolicy {
+	for _, r := range []*PolicyRule{&p.Favourite, &p.Reply, &p.Reblog, &p.Quote} {
+		r.Automatic = slices.Clone(r.Automatic)
+		r.Manual = slices.Clone(r.Manual)
+	}
+	return p
+}
+
+// Clone copies the defaults, rules included.
 func (d InteractionDefaults) Clone() InteractionDefaults {
 	cp := func(p *InteractionPolicy) *InteractionPolicy {
 		if p == nil {
 			return nil
 		}
-		c := *p
-		for _, r := range []*PolicyRule{&c.Favourite, &c.Reply, &c.Reblog, &c.Quote} {
-			r.Automatic = append([]string(nil), r.Automatic...)
-			r.Manual = append([]string(nil), r.Manual...)
-		}
+		c := p.Clone()
 		return &c
 	}
 	return InteractionDefaults{Public: cp(d.Public), Unlisted: cp(d.Unlisted), Private: cp(d.Private), Direct: cp(d.Direct)}

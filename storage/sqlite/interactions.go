@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/herald-social/herald/internal/id"
@@ -30,12 +32,31 @@ func decodePolicy(v sql.NullString) (*model.InteractionPolicy, error) {
 	if !v.Valid || v.String == "" {
 		return nil, nil
 	}
+	if kept, ok := decodedPolicies.Load(v.String); ok {
+		p := kept.(model.InteractionPolicy).Clone()
+		return &p, nil
+	}
 	var p model.InteractionPolicy
 	if err := json.Unmarshal([]byte(v.String), &p); err != nil {
 		return nil, err
 	}
+	if decodedPolicyCount.Add(1) <= maxDecodedPolicies {
+		decodedPolicies.Store(v.String, p.Clone())
+	}
 	return &p, nil
 }
+
+// decodedPolicies keeps the decoded form of the policy texts read: most
+// posts carry one of a few policies (their authors' defaults), and
+// decoding the JSON of every row was a sixth of a home page's store time.
+// A text always decodes to the same policy, so nothing needs invalidating;
+// the count bounds the memory (texts past it are decoded each time).
+var (
+	decodedPolicies    sync.Map // policy text → model.InteractionPolicy
+	decodedPolicyCount atomic.Int64
+)
+
+const maxDecodedPolicies = 1024
 
 // InteractionDefaults returns an account's default policies.
 func (s *Store) InteractionDefaults(ctx context.Context, accountID int64) (model.InteractionDefaults, error) {
