@@ -395,34 +395,12 @@ func (s *Service) TagState(ctx context.Context, c *Caller, name string) (*TagSta
 
 // FollowTag brings a hashtag's public posts into the caller's home feed.
 func (s *Service) FollowTag(ctx context.Context, c *Caller, name string) (*TagState, error) {
-	me, err := actor(c)
-	if err != nil {
-		return nil, err
-	}
-	n, err := tagName(name)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s.store.FollowTag(ctx, me.ID, n); err != nil {
-		return nil, herr.Internal(err)
-	}
-	return s.tagState(ctx, c, n)
+	return s.changeTag(ctx, c, name, func(me int64, n string) error { _, err := s.store.FollowTag(ctx, me, n); return err })
 }
 
 // UnfollowTag stops a hashtag's posts entering the caller's home feed.
 func (s *Service) UnfollowTag(ctx context.Context, c *Caller, name string) (*TagState, error) {
-	me, err := actor(c)
-	if err != nil {
-		return nil, err
-	}
-	n, err := tagName(name)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.store.UnfollowTag(ctx, me.ID, n); err != nil {
-		return nil, herr.Internal(err)
-	}
-	return s.tagState(ctx, c, n)
+	return s.changeTag(ctx, c, name, func(me int64, n string) error { return s.store.UnfollowTag(ctx, me, n) })
 }
 
 // FollowedTags pages through the caller's followed tags.
@@ -477,18 +455,7 @@ func (s *Service) UnfeatureTag(ctx context.Context, c *Caller, featuredID int64)
 
 // UnfeatureTagByName removes a hashtag from the caller's profile.
 func (s *Service) UnfeatureTagByName(ctx context.Context, c *Caller, name string) (*TagState, error) {
-	me, err := actor(c)
-	if err != nil {
-		return nil, err
-	}
-	n, err := tagName(name)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.store.UnfeatureTagByName(ctx, me.ID, n); err != nil {
-		return nil, herr.Internal(err)
-	}
-	return s.tagState(ctx, c, n)
+	return s.changeTag(ctx, c, name, func(me int64, n string) error { return s.store.UnfeatureTagByName(ctx, me, n) })
 }
 
 // FeatureTagByName is FeatureTag answering the tag as the caller sees it
@@ -526,4 +493,21 @@ func (s *Service) TagSuggestions(ctx context.Context, c *Caller) ([]storage.Hash
 func (s *Service) sweepExpiredMutes(ctx context.Context) error {
 	_, err := s.store.DeleteExpiredMutes(ctx, time.Now())
 	return err
+}
+
+// changeTag applies a change of the caller's relation to a hashtag and
+// answers the tag as the caller now sees it.
+func (s *Service) changeTag(ctx context.Context, c *Caller, name string, change func(me int64, n string) error) (*TagState, error) {
+	me, err := actor(c)
+	if err != nil {
+		return nil, err
+	}
+	n, err := tagName(name)
+	if err != nil {
+		return nil, err
+	}
+	if err := change(me.ID, n); err != nil {
+		return nil, herr.Internal(err)
+	}
+	return s.tagState(ctx, c, n)
 }
