@@ -236,11 +236,24 @@ func serve(args []string, stdout, stderr io.Writer) error {
 			invocation(), cfgFlag)
 	}
 	log.Info("herald listening", "listen", ln.Addr().String(), "url", cfg.BaseURL(), "data_dir", cfg.Storage.DataDir, "version", api.Version)
+	// "stopping" is logged as soon as the signal arrives (shutdown may take
+	// a while), and always before "stopped": the process may exit as soon as
+	// serve returns, before a goroutine that was still to run.
+	served, logged := make(chan struct{}), make(chan struct{})
 	go func() {
-		<-ctx.Done()
+		defer close(logged)
+		select {
+		case <-ctx.Done():
+		case <-served:
+			if ctx.Err() == nil {
+				return
+			}
+		}
 		log.Info("herald stopping", "reason", stopReason(ctx), "shutdown_timeout", cfg.Server.ShutdownTimeout.Duration.String())
 	}()
 	err = srv.Serve(ctx, ln)
+	close(served)
+	<-logged
 	log.Info("herald stopped", "error", err)
 	return err
 }
