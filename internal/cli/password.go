@@ -78,28 +78,36 @@ func readPasswordFile(name string, stdin io.Reader) (string, error) {
 }
 
 // promptPassword asks twice without echo; an empty first answer means
-// "generate one".
+// "generate one". Echo is off before the first prompt is shown, so an
+// answer typed as soon as the prompt appears is never echoed.
 func promptPassword(stdin *os.File, w io.Writer) (string, error) {
-	fd := int(stdin.Fd())
-	fmt.Fprint(w, "Password (empty: generate one): ")
-	first, err := term.ReadPassword(fd)
-	fmt.Fprintln(w)
+	restore, err := echoOff(int(stdin.Fd()))
 	if err != nil {
 		return "", fmt.Errorf("read password: %w", err)
 	}
-	if len(first) == 0 {
-		return "", nil
+	defer restore()
+	in := bufio.NewReader(io.LimitReader(stdin, 8192))
+	ask := func(prompt string) (string, error) {
+		fmt.Fprint(w, prompt)
+		line, err := in.ReadString('\n')
+		fmt.Fprintln(w)
+		if err != nil && !(errors.Is(err, io.EOF) && line != "") {
+			return "", fmt.Errorf("read password: %w", err)
+		}
+		return strings.TrimRight(line, "\r\n"), nil
 	}
-	fmt.Fprint(w, "Repeat the password: ")
-	second, err := term.ReadPassword(fd)
-	fmt.Fprintln(w)
+	first, err := ask("Password (empty: generate one): ")
+	if err != nil || first == "" {
+		return "", err
+	}
+	second, err := ask("Repeat the password: ")
 	if err != nil {
-		return "", fmt.Errorf("read password: %w", err)
+		return "", err
 	}
-	if string(first) != string(second) {
+	if first != second {
 		return "", usageError{"the two passwords differ"}
 	}
-	return string(first), nil
+	return first, nil
 }
 
 // generatePassword makes a 26-character password (128 random bits, base32).
