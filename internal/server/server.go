@@ -28,6 +28,7 @@ import (
 	"github.com/herald-social/herald/internal/metrics"
 	"github.com/herald-social/herald/internal/push"
 	"github.com/herald-social/herald/internal/webhook"
+	"github.com/herald-social/herald/storage"
 	"github.com/herald-social/herald/storage/sqlite"
 	"github.com/herald-social/herald/webui"
 )
@@ -80,7 +81,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	e.HTTPErrorHandler = api.ErrorHandler(log)
 	e.IPExtractor = ipExtractor(cfg.Server.TrustedProxies)
 	// Clients add trailing slashes (Mastodon.py asks for /api/v1/instance/).
-	e.Pre(middleware.RemoveTrailingSlash())
+	e.Pre(middleware.RemoveTrailingSlash(), requestScope)
 	if mx != nil {
 		e.Use(mx.Middleware(e)) // outermost: it sees the status every other part sets
 	}
@@ -192,6 +193,17 @@ func recoverer(log *slog.Logger) echo.MiddlewareFunc {
 // requestLog logs every request at debug level: method, path, the query
 // with its secrets redacted, status, duration and client address. Headers
 // (Authorization, Cookie, Signature) and bodies are never logged.
+// requestScope gives each request a storage scope: the store checks once
+// per request what it would otherwise check at every cache look
+// (storage.Scope).
+func requestScope(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		c.SetRequest(r.WithContext(storage.WithScope(r.Context())))
+		return next(c)
+	}
+}
+
 func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
