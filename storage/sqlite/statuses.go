@@ -18,8 +18,7 @@ const statusColumns = `s.id, s.uri, s.url, s.account_id, s.local, s.in_reply_to_
 	s.in_reply_to_uri, s.reblog_of_id, s.content, s.text, s.spoiler_text, s.sensitive, s.visibility, s.language,
 	s.app_id, s.replies_count, s.reblogs_count, s.favourites_count, s.created_at, s.edited_at,
 	s.interaction_policy, s.pending_approval, s.approved_by, s.authorization_uri,
-	s.quote_of_id, s.quote_uri, s.quote_state, s.quote_authorization,
-	(SELECT count(*) FROM statuses qs WHERE qs.quote_of_id = s.id AND qs.quote_state = 'accepted')`
+	s.quote_of_id, s.quote_uri, s.quote_state, s.quote_authorization, s.quotes_count`
 
 func scanStatus(row scanner, extra ...any) (*model.Status, error) {
 	var st model.Status
