@@ -86,7 +86,7 @@ func TestQuotesCountFollowsQuotes(t *testing.T) {
 	mkQuote(t, s, a.ID, quoted, model.QuoteAccepted)
 	mkQuote(t, s, a.ID, quoted, "rejected")
 	exec("UPDATE statuses SET quotes_count = 0")
-	body, err := migrationFiles.ReadFile("migrations/0035_quotes_count.sql")
+	body, err := migrationFiles.ReadFile("migrations/0035_read_path.sql")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
--- quotes_count as a counter column, kept by triggers like a stored count:
+-- Read path (issue 19). quotes_count as a counter column, kept by triggers like a stored count:
 -- reading it per row of a page was a correlated subquery (an index search
 -- per status, a tenth of a timeline page's store time). A quote counts
 -- while its quote_state is 'accepted' and quote_of_id names the status;
@@ -31,3 +31,8 @@ BEGIN
     UPDATE statuses SET quotes_count = quotes_count + 1
         WHERE NEW.quote_state = 'accepted' AND id = NEW.quote_of_id;
 END;
+
+-- The accounts whose posts public timelines leave out (suspended or
+-- silenced), few: a page's per-row check probes this small index instead
+-- of reading each author's whole row (keys, profile) for two columns.
+CREATE INDEX accounts_restricted ON accounts(id) WHERE suspended_at IS NOT NULL OR silenced_at IS NOT NULL;
