@@ -994,7 +994,7 @@ func (s *Store) ExtrasOf(ctx context.Context, ids []int64) (storage.StatusExtras
 			out.Poll[id] = true
 		}
 	})
-	return out, wrap("status extras", err)
+	return out, wrap("extras of", err)
 }
 
 // Ancestors follows in_reply_to_id upwards, nearest first.
