@@ -118,6 +118,9 @@ type Statuses interface {
 	// ViewerRelations returns the viewer's follows, blocks (either way) and
 	// mutes among accountIDs.
 	ViewerRelations(ctx context.Context, viewerID int64, accountIDs []int64) (*ViewerRelations, error)
+	// ExtrasOf tells which of the statuses have attachments, a preview
+	// card or a poll, in one query: a page loads those only for them.
+	ExtrasOf(ctx context.Context, ids []int64) (StatusExtras, error)
 	// Ancestors follows in_reply_to_id up from a status (nearest first,
 	// at most limit); Descendants walks replies down breadth-first (thread
 	// order by id, at most limit).
@@ -138,4 +141,10 @@ type StatusEdit struct {
 	SpoilerText string
 	Sensitive   bool
 	CreatedAt   time.Time // when this version was written
+}
+
+// StatusExtras holds the statuses that have attachments (Media), a preview
+// card (Card) or a poll (Poll).
+type StatusExtras struct {
+	Media, Card, Poll map[int64]bool
 }

@@ -139,16 +139,19 @@ type PollView struct {
 }
 
 // loadPollView loads the polls of a view's statuses and originals and the
-// viewer's votes on them: two queries whatever the page size.
-func (s *Service) loadPollView(ctx context.Context, v *StatusView) error {
+// viewer's votes on them: two queries whatever the page size, none when no
+// status of the page has a poll (ex).
+func (s *Service) loadPollView(ctx context.Context, v *StatusView, ex storage.StatusExtras) error {
 	v.Polls = map[int64]*model.Poll{}
 	v.PollVotes = map[int64][]int{}
 	var ids []int64
 	for _, st := range v.Statuses {
-		if st.ReblogOfID == 0 {
-			ids = append(ids, st.ID)
-		} else {
-			ids = append(ids, st.ReblogOfID)
+		id := st.ID
+		if st.ReblogOfID != 0 {
+			id = st.ReblogOfID
+		}
+		if ex.Poll[id] {
+			ids = append(ids, id)
 		}
 	}
 	if len(ids) == 0 {

@@ -199,13 +199,20 @@ func (s *Service) View(ctx context.Context, viewerID int64, sts []*model.Status,
 			}
 		}
 	}
-	if err := s.loadMediaView(ctx, v); err != nil {
+	// 5. Attachments, cards and polls: first which statuses have any.
+	var ex storage.StatusExtras
+	if ids := v.extraIDs(); len(ids) > 0 {
+		if ex, err = s.store.ExtrasOf(ctx, ids); err != nil {
+			return nil, herr.Internal(err)
+		}
+	}
+	if err := s.loadMediaView(ctx, v, ex); err != nil {
 		return nil, err
 	}
 	if err := s.applyFilters(ctx, v, o); err != nil {
 		return nil, err
 	}
-	if err := s.loadPollView(ctx, v); err != nil {
+	if err := s.loadPollView(ctx, v, ex); err != nil {
 		return nil, err
 	}
 	return v, nil

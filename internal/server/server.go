@@ -28,6 +28,7 @@ import (
 	"github.com/herald-social/herald/internal/metrics"
 	"github.com/herald-social/herald/internal/push"
 	"github.com/herald-social/herald/internal/webhook"
+	"github.com/herald-social/herald/storage"
 	"github.com/herald-social/herald/storage/sqlite"
 	"github.com/herald-social/herald/webui"
 )
@@ -80,7 +81,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	e.HTTPErrorHandler = api.ErrorHandler(log)
 	e.IPExtractor = ipExtractor(cfg.Server.TrustedProxies)
 	// Clients add trailing slashes (Mastodon.py asks for /api/v1/instance/).
-	e.Pre(middleware.RemoveTrailingSlash())
+	e.Pre(middleware.RemoveTrailingSlash(), requestScope)
 	if mx != nil {
 		e.Use(mx.Middleware(e)) // outermost: it sees the status every other part sets
 	}
@@ -192,6 +193,17 @@ func recoverer(log *slog.Logger) echo.MiddlewareFunc {
 // requestLog logs every request at debug level: method, path, the query
 // with its secrets redacted, status, duration and client address. Headers
 // (Authorization, Cookie, Signature) and bodies are never logged.
+// requestScope gives each request a storage scope: the store checks once
+// per request what it would otherwise check at every cache look
+// (storage.Scope).
+func requestScope(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		c.SetRequest(r.WithContext(storage.WithScope(r.Context())))
+		return next(c)
+	}
+}
+
 func requestLog(log *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -282,8 +294,8 @@ func cors() echo.MiddlewareFunc {
 				return next(c)
 			}
 			h := c.Response().Header()
-			h.Set("Access-Control-Allow-Origin", "*")
-			h.Set("Access-Control-Expose-Headers", "Link, X-RateLimit-Reset, X-RateLimit-Limit, X-RateLimit-Remaining, X-Request-Id, Idempotency-Key")
+			h["Access-Control-Allow-Origin"] = hdrAnyOrigin
+			h["Access-Control-Expose-Headers"] = hdrExpose
 			if c.Request().Method == http.MethodOptions {
 				h.Set("Access-Control-Allow-Methods", "POST, PUT, DELETE, GET, PATCH, OPTIONS")
 				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Idempotency-Key, Accept")
@@ -304,19 +316,34 @@ func securityHeaders(cfg config.Config) echo.MiddlewareFunc {
 	https := cfg.Instance.Protocol == "https"
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
+			// Stored as Set would (the keys are canonical), without its
+			// canonicalisation and a new one-value slice per header and
+			// request; the slices are full (cap 1), so an Add copies.
 			h := c.Response().Header()
-			h.Set("X-Content-Type-Options", "nosniff")
-			h.Set("Referrer-Policy", "same-origin")
-			h.Set("X-Frame-Options", "DENY")
-			h.Set("Content-Security-Policy", DefaultCSP)
-			h.Set("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+			h["X-Content-Type-Options"] = hdrNosniff
+			h["Referrer-Policy"] = hdrSameOrigin
+			h["X-Frame-Options"] = hdrDeny
+			h["Content-Security-Policy"] = hdrCSP
+			h["Permissions-Policy"] = hdrPermissions
 			if https {
-				h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+				h["Strict-Transport-Security"] = hdrHSTS
 			}
 			return next(c)
 		}
 	}
 }
+
+// The values of the headers every response carries (securityHeaders, cors).
+var (
+	hdrNosniff     = []string{"nosniff"}[:1:1]
+	hdrSameOrigin  = []string{"same-origin"}[:1:1]
+	hdrDeny        = []string{"DENY"}[:1:1]
+	hdrCSP         = []string{DefaultCSP}[:1:1]
+	hdrPermissions = []string{"camera=(), microphone=(), geolocation=(), interest-cohort=()"}[:1:1]
+	hdrHSTS        = []string{"max-age=63072000; includeSubDomains"}[:1:1]
+	hdrAnyOrigin   = []string{"*"}[:1:1]
+	hdrExpose      = []string{"Link, X-RateLimit-Reset, X-RateLimit-Limit, X-RateLimit-Remaining, X-Request-Id, Idempotency-Key"}[:1:1]
+)
 
 // DefaultCSP is the Content-Security-Policy of every response that is not
 // an HTML page.

@@ -18,8 +18,7 @@ const statusColumns = `s.id, s.uri, s.url, s.account_id, s.local, s.in_reply_to_
 	s.in_reply_to_uri, s.reblog_of_id, s.content, s.text, s.spoiler_text, s.sensitive, s.visibility, s.language,
 	s.app_id, s.replies_count, s.reblogs_count, s.favourites_count, s.created_at, s.edited_at,
 	s.interaction_policy, s.pending_approval, s.approved_by, s.authorization_uri,
-	s.quote_of_id, s.quote_uri, s.quote_state, s.quote_authorization,
-	(SELECT count(*) FROM statuses qs WHERE qs.quote_of_id = s.id AND qs.quote_state = 'accepted')`
+	s.quote_of_id, s.quote_uri, s.quote_state, s.quote_authorization, s.quotes_count`
 
 func scanStatus(row scanner, extra ...any) (*model.Status, error) {
 	var st model.Status
@@ -970,6 +969,32 @@ func (s *Store) ViewerRelations(ctx context.Context, viewerID int64, accountIDs 
 		}
 	})
 	return out, wrap("viewer relations", err)
+}
+
+// ExtrasOf tells which statuses have attachments, a card or a poll: one
+// index probe per status and kind (media_attachments_status, the primary
+// keys of status_cards and polls), the ids once as a JSON array.
+func (s *Store) ExtrasOf(ctx context.Context, ids []int64) (storage.StatusExtras, error) {
+	out := storage.StatusExtras{Media: map[int64]bool{}, Card: map[int64]bool{}, Poll: map[int64]bool{}}
+	ids = dedupe(ids)
+	if len(ids) == 0 {
+		return out, nil
+	}
+	const q = `WITH ids(id) AS MATERIALIZED (SELECT value FROM json_each(?1))
+		SELECT 'm', ids.id FROM ids WHERE EXISTS (SELECT 1 FROM media_attachments ma WHERE ma.status_id = ids.id)
+		UNION ALL SELECT 'c', ids.id FROM ids WHERE EXISTS (SELECT 1 FROM status_cards sc WHERE sc.status_id = ids.id)
+		UNION ALL SELECT 'p', ids.id FROM ids WHERE EXISTS (SELECT 1 FROM polls p WHERE p.status_id = ids.id)`
+	err := queryKinds(ctx, s.r, q, []any{jsonIDs(ids)}, func(kind string, id int64) {
+		switch kind {
+		case "m":
+			out.Media[id] = true
+		case "c":
+			out.Card[id] = true
+		case "p":
+			out.Poll[id] = true
+		}
+	})
+	return out, wrap("extras of", err)
 }
 
 // Ancestors follows in_reply_to_id upwards, nearest first.

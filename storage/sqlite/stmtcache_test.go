@@ -140,22 +140,25 @@ func TestAuthVersionMovesWithAuthChanges(t *testing.T) {
 	})
 }
 
-// The WAL watch sees commits of another connection to the file, and a
+// The WAL watch sees commits of another connection to the file, also
+// within a request scope (which skips only the file's stat), and a
 // database without its -shm file yet is asked rather than trusted.
 func TestWalWatchSeesCommits(t *testing.T) {
 	s := openTestStore(t)
 	w := newWalWatch(s.Path())
 	defer w.close()
-	h1, ok := w.header()
-	if !ok {
-		t.Skip("no WAL index to watch on this system")
+	for i, ctx := range []context.Context{context.Background(), storage.WithScope(context.Background())} {
+		h1, ok := w.header(ctx)
+		if !ok {
+			t.Skip("no WAL index to watch on this system")
+		}
+		mkLocal(t, s, fmt.Sprintf("dave%d", i))
+		h2, ok := w.header(ctx)
+		if !ok || h2 == h1 {
+			t.Errorf("context %d: a commit left the WAL index header as it was (ok %v)", i, ok)
+		}
 	}
-	mkLocal(t, s, "dave")
-	h2, ok := w.header()
-	if !ok || h2 == h1 {
-		t.Errorf("a commit left the WAL index header as it was (ok %v)", ok)
-	}
-	if _, ok := newWalWatch(filepath.Join(t.TempDir(), "none.db")).header(); ok {
+	if _, ok := newWalWatch(filepath.Join(t.TempDir(), "none.db")).header(storage.WithScope(context.Background())); ok {
 		t.Error("a missing -shm file was trusted")
 	}
 }

@@ -264,3 +264,45 @@ func BenchmarkHomeTimeline(b *testing.B) {
 		}
 	}
 }
+
+// Public timelines leave out the posts of suspended and silenced authors
+// (checked through the partial index accounts_restricted, migration 0035),
+// and show them again once lifted.
+func TestPublicTimelinesLeaveOutRestrictedAuthors(t *testing.T) {
+	s := openTestStore(t)
+	ctx := context.Background()
+	ok, muted := mkLocal(t, s, "okay"), mkLocal(t, s, "restricted")
+	keep := mkStatus(t, s, ok.ID, model.Public)
+	gone := mkStatus(t, s, muted.ID, model.Public)
+	ids := func() map[int64]bool {
+		t.Helper()
+		out := map[int64]bool{}
+		for _, local := range []bool{false, true} {
+			sts, err := s.PublicTimeline(ctx, local, false, model.Page{Limit: 40})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, st := range sts {
+				out[st.ID] = true
+			}
+		}
+		return out
+	}
+	if got := ids(); !got[keep] || !got[gone] {
+		t.Fatalf("before any restriction: %v", got)
+	}
+	for _, col := range []string{"silenced_at", "suspended_at"} {
+		if _, err := s.w.Exec("UPDATE accounts SET "+col+" = ? WHERE id = ?", ms(time.Now()), muted.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(); !got[keep] || got[gone] {
+			t.Fatalf("%s set: %v (want %d and not %d)", col, got, keep, gone)
+		}
+		if _, err := s.w.Exec("UPDATE accounts SET "+col+" = NULL WHERE id = ?", muted.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(); !got[gone] {
+			t.Fatalf("%s lifted: %v", col, got)
+		}
+	}
+}

@@ -3,12 +3,15 @@
 package sqlite
 
 import (
+	"context"
 	"os"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
+
+	"github.com/herald-social/herald/storage"
 )
 
 // walWatch tells, without a query, whether any transaction committed since
@@ -19,8 +22,10 @@ import (
 // file-lock system calls; this costs a stat and 48 bytes of memory.
 //
 // The -shm file can be replaced when every connection to the database
-// closed; the inode is compared at each look so that a stale mapping is
-// never trusted.
+// closed; the inode is compared so that a stale mapping is never trusted:
+// at each look, or once per request when the context carries a request
+// scope (storage.Scope: the stat cost more than the rest of a
+// verify_credentials' cache checks together).
 type walWatch struct {
 	path string
 	mu   sync.Mutex
@@ -39,8 +44,15 @@ func newWalWatch(dbPath string) *walWatch { return &walWatch{path: dbPath + "-sh
 
 // header reads the WAL-index header; ok false when it cannot be trusted
 // (no -shm file yet, not mapped, or replaced): the caller then asks the
-// database.
-func (w *walWatch) header() (h walHeader, ok bool) {
+// database. Within a request scope whose look already checked the file,
+// the mapping it checked is read without another stat.
+func (w *walWatch) header(ctx context.Context) (h walHeader, ok bool) {
+	sc := storage.ScopeOf(ctx)
+	if sc != nil {
+		if m, _ := sc.Memo().(*walMap); m != nil && m == w.m.Load() {
+			return readHeader(m.mem)
+		}
+	}
 	var st syscall.Stat_t
 	if err := syscall.Stat(w.path, &st); err != nil {
 		return h, false
@@ -53,6 +65,9 @@ func (w *walWatch) header() (h walHeader, ok bool) {
 	}
 	if st.Size < int64(len(h)*4) || len(m.mem) < len(h)*4 {
 		return h, false
+	}
+	if sc != nil {
+		sc.SetMemo(m)
 	}
 	return readHeader(m.mem)
 }
