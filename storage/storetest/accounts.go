@@ -1,0 +1,488 @@
+package storetest
+
+import (
+	"crypto/sha256"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
+)
+
+func accountsArea() area {
+	return area{"Accounts", []testCase{
+		{"LocalAccountReadBack", func(e *env) {
+			a, u := e.localUser("alice")
+			got := e.account(a.ID)
+			if got.Username != "alice" || got.Domain != "" || got.URI != a.URI || got.PrivateKeyPEM != "priv-alice" {
+				e.t.Fatalf("account = %+v", got)
+			}
+			for _, find := range []func() (*model.Account, error){
+				func() (*model.Account, error) { return e.s.AccountByUsername(e.ctx, "ALICE", "") },
+				func() (*model.Account, error) { return e.s.AccountByURI(e.ctx, a.URI) },
+				func() (*model.Account, error) { return e.s.AccountByKeyID(e.ctx, a.KeyID) },
+				func() (*model.Account, error) { return e.s.AccountByURL(e.ctx, a.URL, "") },
+			} {
+				got, err := find()
+				e.ok(err)
+				if got.ID != a.ID {
+					e.t.Fatalf("found account %d, want %d", got.ID, a.ID)
+				}
+			}
+			usr, err := e.s.UserByAccountID(e.ctx, a.ID)
+			e.ok(err)
+			if usr.ID != u.ID || usr.Email != "alice@local.test" || usr.Role != model.RoleUser || !usr.Approved {
+				e.t.Fatalf("user = %+v", usr)
+			}
+			for _, login := range []string{"Alice", "ALICE@local.test"} {
+				byLogin, err := e.s.UserByLogin(e.ctx, login)
+				e.ok(err)
+				if byLogin.ID != u.ID {
+					e.t.Fatalf("UserByLogin(%q) = %d", login, byLogin.ID)
+				}
+			}
+		}},
+		{"NotFound", func(e *env) {
+			e.local("alice")
+			_, err := e.s.AccountByID(e.ctx, 424242)
+			e.is(err, storage.ErrNotFound, "AccountByID")
+			_, err = e.s.AccountByUsername(e.ctx, "nobody", "")
+			e.is(err, storage.ErrNotFound, "AccountByUsername")
+			_, err = e.s.AccountByUsername(e.ctx, "alice", "elsewhere.test")
+			e.is(err, storage.ErrNotFound, "AccountByUsername of another domain")
+			_, err = e.s.AccountByURI(e.ctx, "https://nowhere.test/u")
+			e.is(err, storage.ErrNotFound, "AccountByURI")
+			_, err = e.s.AccountByKeyID(e.ctx, "https://nowhere.test/u#k")
+			e.is(err, storage.ErrNotFound, "AccountByKeyID")
+			_, err = e.s.UserByAccountID(e.ctx, 424242)
+			e.is(err, storage.ErrNotFound, "UserByAccountID")
+			_, err = e.s.UserByLogin(e.ctx, "nobody")
+			e.is(err, storage.ErrNotFound, "UserByLogin")
+		}},
+		{"UsernameUniqueCaseInsensitivePerDomain", func(e *env) {
+			e.local("alice")
+			err := e.s.CreateLocalAccount(e.ctx, &model.Account{Username: "Alice", URI: "https://local.test/users/Alice2"},
+				&model.User{Email: "other@local.test", PasswordHash: "x", Role: model.RoleUser})
+			e.is(err, storage.ErrConflict, "second local Alice")
+			// The same name on another domain is another account.
+			r := e.remote("alice", "remote.test")
+			r2 := e.remote("ALICE", "other.test")
+			if r.ID == r2.ID {
+				e.t.Fatal("two domains share an account")
+			}
+			got, err := e.s.AccountByUsername(e.ctx, "Alice", "remote.test")
+			e.ok(err)
+			if got.ID != r.ID {
+				e.t.Fatalf("alice@remote.test = %d, want %d", got.ID, r.ID)
+			}
+			// A remote account taking a name already taken on its domain.
+			err = e.s.UpsertRemoteAccount(e.ctx, &model.Account{Username: "Alice", Domain: "remote.test", URI: "https://remote.test/other"})
+			e.is(err, storage.ErrConflict, "second alice@remote.test")
+		}},
+		{"EmailUnique", func(e *env) {
+			e.local("alice")
+			err := e.s.CreateLocalAccount(e.ctx, &model.Account{Username: "bob", URI: "https://local.test/users/bob"},
+				&model.User{Email: "ALICE@local.test", PasswordHash: "x", Role: model.RoleUser})
+			e.is(err, storage.ErrConflict, "taken e-mail")
+			_, err = e.s.AccountByUsername(e.ctx, "bob", "")
+			e.is(err, storage.ErrNotFound, "account of the refused user")
+		}},
+		{"URIUnique", func(e *env) {
+			e.local("alice")
+			err := e.s.CreateLocalAccount(e.ctx, &model.Account{Username: "bob", URI: "https://local.test/users/alice"},
+				&model.User{Email: "bob@local.test", PasswordHash: "x", Role: model.RoleUser})
+			e.is(err, storage.ErrConflict, "taken URI")
+		}},
+		{"UpsertRemoteRefreshesByURI", func(e *env) {
+			r := e.remote("carol", "remote.test")
+			upd := &model.Account{Username: "carol", Domain: "remote.test", URI: r.URI, DisplayName: "Carol C",
+				InboxURL: r.InboxURL, Locked: true}
+			e.ok(e.s.UpsertRemoteAccount(e.ctx, upd))
+			if upd.ID != r.ID {
+				e.t.Fatalf("upsert made a new account %d (was %d)", upd.ID, r.ID)
+			}
+			got := e.account(r.ID)
+			if got.DisplayName != "Carol C" || !got.Locked {
+				e.t.Fatalf("refreshed account = %+v", got)
+			}
+			n, err := e.s.CountKnownDomains(e.ctx)
+			e.ok(err)
+			if n != 1 {
+				e.t.Fatalf("known domains = %d", n)
+			}
+		}},
+		{"CountsAndKnownDomains", func(e *env) {
+			a := e.local("alice")
+			e.local("bob")
+			e.remote("x", "b.test")
+			e.remote("y", "a.test")
+			e.remote("z", "a.test")
+			n, err := e.s.CountLocalAccounts(e.ctx)
+			e.ok(err)
+			if n != 2 {
+				e.t.Fatalf("local accounts = %d", n)
+			}
+			e.pub(a)
+			e.pub(a)
+			n, err = e.s.CountLocalStatuses(e.ctx)
+			e.ok(err)
+			if n != 2 {
+				e.t.Fatalf("local statuses = %d", n)
+			}
+			doms, err := e.s.KnownDomains(e.ctx, 10)
+			e.ok(err)
+			if !slices.Equal(doms, []string{"a.test", "b.test"}) {
+				e.t.Fatalf("known domains = %v", doms)
+			}
+		}},
+		{"AccountsByIDsSkipsUnknown", func(e *env) {
+			a, b := e.local("alice"), e.local("bob")
+			m, err := e.s.AccountsByIDs(e.ctx, []int64{a.ID, b.ID, 999})
+			e.ok(err)
+			if len(m) != 2 || m[a.ID].Username != "alice" || m[b.ID].Username != "bob" {
+				e.t.Fatalf("AccountsByIDs = %v", m)
+			}
+			show, err := e.s.AccountsToShow(e.ctx, []int64{a.ID})
+			e.ok(err)
+			if show[a.ID] == nil || show[a.ID].Username != "alice" || show[a.ID].PrivateKeyPEM != "" {
+				e.t.Fatalf("AccountsToShow = %+v", show[a.ID])
+			}
+		}},
+		{"UpdateProfile", func(e *env) {
+			a := e.local("alice")
+			name, locked := "Alice A", true
+			fields := []model.Field{{Name: "web", Value: "x"}}
+			e.ok(e.s.UpdateProfile(e.ctx, a.ID, storage.ProfileUpdate{DisplayName: &name, Locked: &locked, Fields: &fields},
+				[]model.OutboxEvent{{Kind: model.EventAccountUpdate, AccountID: a.ID}}))
+			got := e.account(a.ID)
+			if got.DisplayName != name || !got.Locked || len(got.Fields) != 1 || got.Fields[0].Name != "web" || !got.Discoverable {
+				e.t.Fatalf("profile = %+v", got)
+			}
+			e.federateJobs(1)
+		}},
+		{"AccountsVersionBumps", func(e *env) {
+			a := e.local("alice")
+			v0, err := e.s.AccountsVersion(e.ctx)
+			e.ok(err)
+			name := "A"
+			e.ok(e.s.UpdateProfile(e.ctx, a.ID, storage.ProfileUpdate{DisplayName: &name}, nil))
+			v1, err := e.s.AccountsVersion(e.ctx)
+			e.ok(err)
+			if v1 == v0 {
+				e.t.Fatal("AccountsVersion unchanged by a profile update")
+			}
+			r := e.remote("r", "remote.test")
+			v2, _ := e.s.AccountsVersion(e.ctx)
+			e.ok(e.s.DeleteAccount(e.ctx, r.ID))
+			v3, err := e.s.AccountsVersion(e.ctx)
+			e.ok(err)
+			if v3 == v2 {
+				e.t.Fatal("AccountsVersion unchanged by a delete")
+			}
+		}},
+		{"MarkGoneRemoteOnly", func(e *env) {
+			a, r := e.local("alice"), e.remote("r", "remote.test")
+			e.ok(e.s.MarkAccountGone(e.ctx, r.ID))
+			e.ok(e.s.MarkAccountGone(e.ctx, a.ID))
+			if e.account(r.ID).GoneAt == nil {
+				e.t.Fatal("remote account not gone")
+			}
+			if e.account(a.ID).GoneAt != nil {
+				e.t.Fatal("a local account was marked gone")
+			}
+			// A fresh copy of the actor brings it back.
+			e.remote("r", "remote.test")
+			if e.account(r.ID).GoneAt != nil {
+				e.t.Fatal("refreshed remote account still gone")
+			}
+		}},
+		{"DeleteAccountCascades", func(e *env) {
+			a, b, c := e.local("alice"), e.local("bob"), e.local("carol")
+			e.follow(a, b)
+			e.follow(b, a)
+			e.follow(c, b)
+			st := e.pub(b)
+			e.ok(e.s.Favourite(e.ctx, a.ID, st.ID, "", nil))
+			mine := e.pub(a)
+			e.ok(e.s.Favourite(e.ctx, b.ID, mine.ID, "", nil))
+			e.ok(e.s.DeleteAccount(e.ctx, b.ID))
+			_, err := e.s.AccountByID(e.ctx, b.ID)
+			e.is(err, storage.ErrNotFound, "deleted account")
+			_, err = e.s.UserByAccountID(e.ctx, b.ID)
+			e.is(err, storage.ErrNotFound, "deleted account's user")
+			_, err = e.s.StatusByID(e.ctx, st.ID)
+			e.is(err, storage.ErrNotFound, "deleted account's status")
+			if got := e.account(a.ID); got.FollowersCount != 0 || got.FollowingCount != 0 {
+				e.t.Fatalf("alice's counters after bob went = %d/%d", got.FollowersCount, got.FollowingCount)
+			}
+			if got := e.account(c.ID); got.FollowingCount != 0 {
+				e.t.Fatalf("carol follows %d after bob went", got.FollowingCount)
+			}
+			if contains(e.home(a.ID), st.ID) {
+				e.t.Fatal("deleted account's status still in a home feed")
+			}
+			if n := len(e.notifications(a.ID)); n != 0 {
+				e.t.Fatalf("alice keeps %d notifications from bob", n)
+			}
+			at, err := e.s.TombstoneAt(e.ctx, b.URI)
+			e.ok(err)
+			if at == nil {
+				e.t.Fatal("no tombstone for a deleted local actor")
+			}
+		}},
+		{"SearchAccounts", func(e *env) {
+			e.local("alice")
+			e.local("alfred")
+			e.local("bob")
+			e.remote("alina", "remote.test")
+			names := func(as []*model.Account) []string {
+				var out []string
+				for _, a := range as {
+					out = append(out, a.Acct())
+				}
+				slices.Sort(out)
+				return out
+			}
+			got, err := e.s.SearchAccounts(e.ctx, "al", false, 10, 0)
+			e.ok(err)
+			if !slices.Equal(names(got), []string{"alfred", "alice", "alina@remote.test"}) {
+				e.t.Fatalf("search al = %v", names(got))
+			}
+			got, err = e.s.SearchAccounts(e.ctx, "AL", true, 10, 0)
+			e.ok(err)
+			if !slices.Equal(names(got), []string{"alfred", "alice"}) {
+				e.t.Fatalf("local search AL = %v", names(got))
+			}
+			got, err = e.s.SearchAccounts(e.ctx, "al@remote", false, 10, 0)
+			e.ok(err)
+			if !slices.Equal(names(got), []string{"alina@remote.test"}) {
+				e.t.Fatalf("search al@remote = %v", names(got))
+			}
+			// A LIKE wildcard in the query is a plain character.
+			got, err = e.s.SearchAccounts(e.ctx, "%", false, 10, 0)
+			e.ok(err)
+			if len(got) != 0 {
+				e.t.Fatalf("search %% = %v", names(got))
+			}
+		}},
+		{"ListLocalAccounts", func(e *env) {
+			e.local("alice")
+			e.local("bob")
+			e.remote("r", "remote.test")
+			as, us, err := e.s.ListLocalAccounts(e.ctx, 10, 0)
+			e.ok(err)
+			if len(as) != 2 || len(us) != 2 || us[0].AccountID != as[0].ID || us[1].AccountID != as[1].ID {
+				e.t.Fatalf("ListLocalAccounts = %d accounts, %d users", len(as), len(us))
+			}
+			as, _, err = e.s.ListLocalAccounts(e.ctx, 10, 1)
+			e.ok(err)
+			if len(as) != 1 {
+				e.t.Fatalf("offset 1 = %d accounts", len(as))
+			}
+		}},
+		{"UserSettings", func(e *env) {
+			_, u := e.localUser("alice")
+			e.ok(e.s.SetRole(e.ctx, u.ID, model.RoleModerator))
+			e.ok(e.s.UpdatePreferences(e.ctx, u.ID, "unlisted", true, "de"))
+			e.ok(e.s.TouchSignIn(e.ctx, u.ID))
+			got, err := e.s.UserByAccountID(e.ctx, u.AccountID)
+			e.ok(err)
+			if got.Role != model.RoleModerator || got.DefaultVisibility != "unlisted" || !got.DefaultSensitive ||
+				got.DefaultLanguage != "de" || got.LastSignInAt == nil {
+				e.t.Fatalf("user = %+v", got)
+			}
+		}},
+		{"SetPasswordRevokesTokens", func(e *env) {
+			_, u := e.localUser("alice")
+			app := e.app()
+			e.ok(e.s.CreateToken(e.ctx, &model.Token{AppID: app.ID, UserID: u.ID, Scopes: "read"}, "tok-1"))
+			e.ok(e.s.SetPassword(e.ctx, u.ID, "new-hash", 0))
+			_, err := e.s.TokenByValue(e.ctx, "tok-1")
+			e.is(err, storage.ErrNotFound, "token after a password change")
+			got, err := e.s.UserByAccountID(e.ctx, u.AccountID)
+			e.ok(err)
+			if got.PasswordHash != "new-hash" {
+				e.t.Fatalf("password hash = %q", got.PasswordHash)
+			}
+			e.is(e.s.SetPassword(e.ctx, 424242, "x", 0), storage.ErrNotFound, "SetPassword of nobody")
+		}},
+	}}
+}
+
+// app creates an OAuth application.
+func (e *env) app() *model.App {
+	e.t.Helper()
+	n := e.next()
+	a := &model.App{Name: "app", RedirectURIs: []string{"urn:ietf:wg:oauth:2.0:oob"}, Scopes: "read write",
+		ClientID: "client-" + strings.Repeat("x", int(n)), ClientSecret: "secret"}
+	e.ok(e.s.CreateApp(e.ctx, a))
+	if a.ID == 0 {
+		e.t.Fatal("CreateApp set no id")
+	}
+	return a
+}
+
+// federateJobs fails unless exactly n outbox events (federate jobs) are queued.
+func (e *env) federateJobs(n int64) {
+	e.t.Helper()
+	got, err := e.s.CountJobs(e.ctx, storage.JobFederate, 0, time.Now().Add(24*time.Hour))
+	e.ok(err)
+	if got != n {
+		e.t.Fatalf("federate jobs = %d, want %d", got, n)
+	}
+}
+
+func authArea() area {
+	return area{"Auth", []testCase{
+		{"AppsByClientIDAndID", func(e *env) {
+			a := e.app()
+			got, err := e.s.AppByClientID(e.ctx, a.ClientID)
+			e.ok(err)
+			if got.ID != a.ID || got.Name != "app" || !slices.Equal(got.RedirectURIs, a.RedirectURIs) || got.ClientSecret != "secret" {
+				e.t.Fatalf("app = %+v", got)
+			}
+			got, err = e.s.AppByID(e.ctx, a.ID)
+			e.ok(err)
+			if got.ClientID != a.ClientID {
+				e.t.Fatalf("app by id = %+v", got)
+			}
+			_, err = e.s.AppByClientID(e.ctx, "nope")
+			e.is(err, storage.ErrNotFound, "AppByClientID")
+			_, err = e.s.AppByID(e.ctx, 424242)
+			e.is(err, storage.ErrNotFound, "AppByID")
+		}},
+		{"TokensLookUpAndRevoke", func(e *env) {
+			_, u := e.localUser("alice")
+			a, other := e.app(), e.app()
+			t1 := &model.Token{AppID: a.ID, UserID: u.ID, Scopes: "read"}
+			e.ok(e.s.CreateToken(e.ctx, t1, "plain-1"))
+			t2 := &model.Token{AppID: a.ID, Scopes: "read"} // app-only
+			e.ok(e.s.CreateToken(e.ctx, t2, "plain-2"))
+			got, err := e.s.TokenByValue(e.ctx, "plain-1")
+			e.ok(err)
+			if got.ID != t1.ID || got.UserID != u.ID || got.AppID != a.ID || got.Scopes != "read" {
+				e.t.Fatalf("token = %+v", got)
+			}
+			got, err = e.s.TokenByID(e.ctx, t2.ID)
+			e.ok(err)
+			if got.UserID != 0 {
+				e.t.Fatalf("app token has user %d", got.UserID)
+			}
+			_, err = e.s.TokenByValue(e.ctx, "plain-x")
+			e.is(err, storage.ErrNotFound, "unknown token")
+			// Revoking through another app changes nothing.
+			id, err := e.s.RevokeToken(e.ctx, "plain-1", other.ID)
+			e.ok(err)
+			if id != 0 {
+				e.t.Fatalf("another app revoked token %d", id)
+			}
+			id, err = e.s.RevokeToken(e.ctx, "plain-1", a.ID)
+			e.ok(err)
+			if id != t1.ID {
+				e.t.Fatalf("revoked %d, want %d", id, t1.ID)
+			}
+			left, err := e.s.ExistingTokenIDs(e.ctx, []int64{t1.ID, t2.ID, 999})
+			e.ok(err)
+			e.equal("existing tokens", left, []int64{t2.ID})
+		}},
+		{"AuthCodeConsumedOnce", func(e *env) {
+			_, u := e.localUser("alice")
+			a := e.app()
+			h := sha256.Sum256([]byte("the-code"))
+			e.ok(e.s.CreateAuthCode(e.ctx, &model.AuthCode{CodeHash: h[:], AppID: a.ID, UserID: u.ID, RedirectURI: "urn:x",
+				Scopes: "read", CodeChallenge: "cc", CodeChallengeMethod: "S256", ExpiresAt: time.Now().Add(time.Minute)}))
+			c, err := e.s.ConsumeAuthCode(e.ctx, "the-code")
+			e.ok(err)
+			if c.AppID != a.ID || c.UserID != u.ID || c.RedirectURI != "urn:x" || c.CodeChallenge != "cc" {
+				e.t.Fatalf("code = %+v", c)
+			}
+			_, err = e.s.ConsumeAuthCode(e.ctx, "the-code")
+			e.is(err, storage.ErrNotFound, "second use of a code")
+		}},
+		{"AuthVersionBumps", func(e *env) {
+			_, u := e.localUser("alice")
+			a := e.app()
+			// What was read before a change must not be served after it:
+			// changes to existing rows move the counter (a new token or
+			// user is not in any cache yet, so its insert need not).
+			e.ok(e.s.CreateToken(e.ctx, &model.Token{AppID: a.ID, UserID: u.ID}, "p"))
+			v1, err := e.s.AuthVersion(e.ctx)
+			e.ok(err)
+			e.ok(e.s.SetRole(e.ctx, u.ID, model.RoleAdmin))
+			v2, _ := e.s.AuthVersion(e.ctx)
+			if v2 == v1 {
+				e.t.Fatal("AuthVersion unchanged by a role change")
+			}
+			_, err = e.s.RevokeToken(e.ctx, "p", 0)
+			e.ok(err)
+			v3, _ := e.s.AuthVersion(e.ctx)
+			if v3 == v2 {
+				e.t.Fatal("AuthVersion unchanged by a revoked token")
+			}
+			b := e.local("bob")
+			v4, _ := e.s.AuthVersion(e.ctx)
+			e.ok(e.s.RequestFollow(e.ctx, &model.Follow{AccountID: b.ID, TargetID: u.AccountID, URI: "https://local.test/f/1"}, nil))
+			v5, _ := e.s.AuthVersion(e.ctx)
+			if v5 == v4 {
+				e.t.Fatal("AuthVersion unchanged by a follow request")
+			}
+			e.ok(e.s.SetPassword(e.ctx, u.ID, "other", 0))
+			v6, _ := e.s.AuthVersion(e.ctx)
+			if v6 == v5 {
+				e.t.Fatal("AuthVersion unchanged by a password change")
+			}
+			e.ok(e.s.DeleteAccount(e.ctx, b.ID))
+			v7, _ := e.s.AuthVersion(e.ctx)
+			if v7 == v6 {
+				e.t.Fatal("AuthVersion unchanged by a deleted local account")
+			}
+		}},
+	}}
+}
+
+func settingsArea() area {
+	return area{"Settings", []testCase{
+		{"SetAndRead", func(e *env) {
+			_, err := e.s.Setting(e.ctx, "k")
+			e.is(err, storage.ErrNotFound, "unset setting")
+			e.ok(e.s.SetSetting(e.ctx, "k", "v1"))
+			e.ok(e.s.SetSetting(e.ctx, "k", "v2"))
+			v, err := e.s.Setting(e.ctx, "k")
+			e.ok(err)
+			if v != "v2" {
+				e.t.Fatalf("setting = %q", v)
+			}
+		}},
+		{"SettingOrCreateOnce", func(e *env) {
+			calls := 0
+			mk := func() (string, error) { calls++; return "made-" + strings.Repeat("x", calls), nil }
+			v1, err := e.s.SettingOrCreate(e.ctx, "secret", mk)
+			e.ok(err)
+			v2, err := e.s.SettingOrCreate(e.ctx, "secret", mk)
+			e.ok(err)
+			if v1 != "made-x" || v2 != v1 || calls != 1 {
+				e.t.Fatalf("values %q %q after %d calls", v1, v2, calls)
+			}
+		}},
+		{"OutboxEvents", func(e *env) {
+			a := e.local("alice")
+			e.ok(e.s.QueueEvents(e.ctx, nil))
+			e.ok(e.s.QueueEvents(e.ctx, []model.OutboxEvent{
+				{Kind: model.EventStatusCreate, AccountID: a.ID, ObjectID: 7},
+				{Kind: model.EventAccountUpdate, AccountID: a.ID, Payload: `{"x":1}`},
+			}))
+			evs, err := e.s.PendingEvents(e.ctx, 10)
+			e.ok(err)
+			if len(evs) != 2 || evs[0].Kind != model.EventStatusCreate || evs[0].ObjectID != 7 || evs[0].AccountID != a.ID ||
+				evs[1].Kind != model.EventAccountUpdate || !strings.Contains(evs[1].Payload, `"x"`) {
+				e.t.Fatalf("pending events = %+v", evs)
+			}
+			evs, err = e.s.PendingEvents(e.ctx, 1)
+			e.ok(err)
+			if len(evs) != 1 || evs[0].Kind != model.EventStatusCreate {
+				e.t.Fatalf("limit 1 = %+v", evs)
+			}
+		}},
+	}}
+}
