@@ -231,6 +231,26 @@ func accountsArea() area {
 				e.t.Fatal("no tombstone for a deleted local actor")
 			}
 		}},
+		{"DeleteAccountTakesItsOwnRows", func(e *env) {
+			a, b := e.local("alice"), e.local("bob")
+			e.follow(a, b)
+			l := e.list(a, "l")
+			e.ok(e.s.AddListMembers(e.ctx, a.ID, l.ID, []int64{b.ID}))
+			m := e.upload(a)
+			e.ok(e.s.DeleteAccount(e.ctx, a.ID))
+			_, err := e.s.MediaByID(e.ctx, m.ID)
+			e.is(err, storage.ErrNotFound, "deleted account's upload")
+			refs, err := e.s.ListsWithMember(e.ctx, b.ID)
+			e.ok(err)
+			if len(refs) != 0 {
+				e.t.Fatalf("deleted account's list left: %+v", refs)
+			}
+			links, err := e.s.Followers(e.ctx, b.ID, model.Page{Limit: 10})
+			e.ok(err)
+			if len(links) != 0 || e.account(b.ID).FollowersCount != 0 {
+				e.t.Fatalf("bob's followers after alice went = %v (%d)", linkIDs(links), e.account(b.ID).FollowersCount)
+			}
+		}},
 		{"SearchAccounts", func(e *env) {
 			e.local("alice")
 			e.local("alfred")

@@ -203,6 +203,36 @@ func socialArea() area {
 				e.t.Fatal("still blocked after unblock")
 			}
 		}},
+		{"BlockClearsFeedAndLists", func(e *env) {
+			a, b := e.local("alice"), e.local("bob")
+			e.follow(a, b)
+			st := e.pub(b)
+			l := e.list(a, "l")
+			e.ok(e.s.AddListMembers(e.ctx, a.ID, l.ID, []int64{b.ID}))
+			e.ok(e.s.Block(e.ctx, a.ID, b.ID, "", nil))
+			if contains(e.home(a.ID), st.ID) {
+				e.t.Fatal("a blocked account's status stays in the home feed")
+			}
+			members, err := e.s.ListMembers(e.ctx, l.ID, model.Page{})
+			e.ok(err)
+			if len(members) != 0 {
+				e.t.Fatalf("a blocked account stays in a list: %v", members)
+			}
+		}},
+		{"DomainBlockSilencesNotifications", func(e *env) {
+			// As Mastodon: a user's domain block hides that domain's
+			// accounts, except those the user follows.
+			a := e.local("alice")
+			r, f := e.remote("r", "bad.test"), e.remote("f", "bad.test")
+			e.follow(a, f)
+			e.ok(e.s.BlockDomainForUser(e.ctx, a.ID, "bad.test"))
+			e.post(r, post{mentions: []int64{a.ID}})
+			fromF := e.post(f, post{mentions: []int64{a.ID}})
+			ns := e.notifications(a.ID)
+			if len(ns) != 1 || ns[0].StatusID != fromF.ID {
+				e.t.Fatalf("notifications = %v", typesOf(ns))
+			}
+		}},
 		{"MutesExpire", func(e *env) {
 			a, b, c := e.local("alice"), e.local("bob"), e.local("carol")
 			past := time.Now().Add(-time.Hour).UnixMilli()

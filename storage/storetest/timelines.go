@@ -109,6 +109,23 @@ func timelinesArea() area {
 			e.equal("local", get(true, false), sids(lp))
 			e.equal("remote", get(false, true), sids(rp))
 		}},
+		{"PublicHidesSuspendedAndSilenced", func(e *env) {
+			// (A reply held for approval may be on a page: core's CanSee
+			// hides it from all but its author.)
+			a, b, c := e.local("alice"), e.local("bob"), e.local("carol")
+			st := e.post(a, post{tags: []string{"x"}})
+			silenced := e.post(b, post{tags: []string{"x"}})
+			gone := e.post(c, post{tags: []string{"x"}})
+			yes := true
+			e.ok(e.s.ModerateAccount(e.ctx, b.ID, storage.AccountModeration{Silenced: &yes}, nil, nil, nil))
+			e.ok(e.s.ModerateAccount(e.ctx, c.ID, storage.AccountModeration{Suspended: &yes}, nil, nil, nil))
+			pub, err := e.s.PublicTimeline(e.ctx, false, false, model.Page{Limit: 20})
+			e.ok(err)
+			e.equal("public", ids(pub), sids(st))
+			if gone.ID == silenced.ID {
+				e.t.Fatal("ids collide")
+			}
+		}},
 		{"TagTimelines", func(e *env) {
 			a, r := e.local("alice"), e.remote("r", "remote.test")
 			goOnly := e.post(a, post{tags: []string{"go"}})

@@ -208,6 +208,12 @@ func userDataArea() area {
 			if h.Name != "rust" || h.ID == 0 {
 				e.t.Fatalf("rust = %+v", h)
 			}
+			e.post(a, post{tags: []string{"a_b", "axb"}})
+			got, err = e.s.SearchHashtags(e.ctx, "a_", 10, 0)
+			e.ok(err)
+			if len(got) != 1 || got[0].Name != "a_b" {
+				e.t.Fatalf("search a_ = %+v (an underscore is no wildcard)", got)
+			}
 			_, err = e.s.HashtagByName(e.ctx, "nope")
 			e.is(err, storage.ErrNotFound, "unknown tag")
 		}},
