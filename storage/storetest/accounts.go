@@ -231,6 +231,23 @@ func accountsArea() area {
 				e.t.Fatal("no tombstone for a deleted local actor")
 			}
 		}},
+		{"DeleteAccountFixesOthersCounters", func(e *env) {
+			// What the deleted account did to others' posts stops
+			// counting: its favourites, boosts and replies.
+			a, b := e.local("alice"), e.local("bob")
+			st := e.pub(a)
+			e.ok(e.s.Favourite(e.ctx, b.ID, st.ID, "", nil))
+			e.boost(b, st)
+			e.post(b, post{replyTo: st})
+			if got := e.status(st.ID); got.FavouritesCount != 1 || got.ReblogsCount != 1 || got.RepliesCount != 1 {
+				e.t.Fatalf("counters before = %d/%d/%d", got.FavouritesCount, got.ReblogsCount, got.RepliesCount)
+			}
+			e.ok(e.s.DeleteAccount(e.ctx, b.ID))
+			if got := e.status(st.ID); got.FavouritesCount != 0 || got.ReblogsCount != 0 || got.RepliesCount != 0 {
+				e.t.Fatalf("favourites/reblogs/replies of alice's post after bob went = %d/%d/%d",
+					got.FavouritesCount, got.ReblogsCount, got.RepliesCount)
+			}
+		}},
 		{"DeleteAccountTakesItsOwnRows", func(e *env) {
 			a, b := e.local("alice"), e.local("bob")
 			e.follow(a, b)
