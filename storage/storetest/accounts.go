@@ -502,7 +502,12 @@ func settingsArea() area {
 				e.t.Fatalf("values %q %q after %d calls", v1, v2, calls)
 			}
 		}},
-		{"OutboxEvents", func(e *env) {
+	}}
+}
+
+func outboxArea() area {
+	return area{"Outbox", []testCase{
+		{"QueueAndPending", func(e *env) {
 			a := e.local("alice")
 			e.ok(e.s.QueueEvents(e.ctx, nil))
 			e.ok(e.s.QueueEvents(e.ctx, []model.OutboxEvent{
@@ -519,6 +524,29 @@ func settingsArea() area {
 			e.ok(err)
 			if len(evs) != 1 || evs[0].Kind != model.EventStatusCreate {
 				e.t.Fatalf("limit 1 = %+v", evs)
+			}
+		}},
+		{"EventsOnlyWhenChanged", func(e *env) {
+			a, b := e.local("alice"), e.local("bob")
+			st := e.pub(b)
+			ev := func(kind string) []model.OutboxEvent {
+				return []model.OutboxEvent{{Kind: kind, AccountID: a.ID, ObjectID: st.ID}}
+			}
+			e.ok(e.s.Unfavourite(e.ctx, a.ID, st.ID, ev(model.EventUnfavourite)))
+			e.ok(e.s.Unpin(e.ctx, b.ID, st.ID, ev(model.EventUnpin)))
+			e.federateJobs(0)
+			e.ok(e.s.Favourite(e.ctx, a.ID, st.ID, "", ev(model.EventFavourite)))
+			e.ok(e.s.Favourite(e.ctx, a.ID, st.ID, "", ev(model.EventFavourite)))
+			e.federateJobs(1)
+			// A failed change queues nothing.
+			_, _, err := e.s.CreateStatus(e.ctx, storage.NewStatus{Status: e.newStatus(a, post{}), MediaIDs: []int64{424242},
+				Events: ev(model.EventStatusCreate)})
+			e.is(err, storage.ErrMediaNotAttachable, "posting unknown media")
+			e.federateJobs(1)
+			evs, err := e.s.PendingEvents(e.ctx, 10)
+			e.ok(err)
+			if len(evs) != 1 || evs[0].Kind != model.EventFavourite {
+				e.t.Fatalf("events = %+v", evs)
 			}
 		}},
 	}}

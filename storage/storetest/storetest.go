@@ -52,6 +52,7 @@ func Run(t *testing.T, open Opener) {
 		accountsArea(),
 		authArea(),
 		settingsArea(),
+		outboxArea(),
 		statusesArea(),
 		interactionsArea(),
 		quotesArea(),
@@ -69,6 +70,7 @@ func Run(t *testing.T, open Opener) {
 		webhooksArea(),
 		delegationsArea(),
 		hidingArea(),
+		concurrencyArea(),
 	}
 	for _, a := range areas {
 		t.Run(a.name, func(t *testing.T) {
