@@ -174,6 +174,38 @@ func adminArea() area {
 				}
 			}
 		}},
+		{"AdminAccountFilters", func(e *env) {
+			_, owner := e.localUser("boss")
+			e.ok(e.s.SetRole(e.ctx, owner.ID, model.RoleOwner))
+			e.local("alice")
+			pa := &model.Account{Username: "pending", URI: "https://local.test/users/pending"}
+			e.ok(e.s.CreateLocalAccount(e.ctx, pa, &model.User{Email: "p@local.test", PasswordHash: "x", Role: model.RoleUser, Approved: false}))
+			e.remote("alfred", "remote.test")
+			e.remote("zed", "other.test")
+			get := func(f storage.AdminAccountFilter) []string {
+				as, err := e.s.AdminAccounts(e.ctx, f, model.Page{Limit: 20})
+				e.ok(err)
+				var out []string
+				for _, a := range as {
+					out = append(out, a.Account.Acct())
+				}
+				slices.Sort(out)
+				return out
+			}
+			check := func(what string, got []string, want ...string) {
+				e.t.Helper()
+				if !slices.Equal(got, want) {
+					e.t.Fatalf("%s = %v, want %v", what, got, want)
+				}
+			}
+			check("local", get(storage.AdminAccountFilter{Origin: "local"}), "alice", "boss", "pending")
+			check("remote", get(storage.AdminAccountFilter{Origin: "remote"}), "alfred@remote.test", "zed@other.test")
+			check("username al", get(storage.AdminAccountFilter{Username: "AL"}), "alfred@remote.test", "alice")
+			check("by domain", get(storage.AdminAccountFilter{ByDomain: "other.test"}), "zed@other.test")
+			check("pending", get(storage.AdminAccountFilter{Status: "pending"}), "pending")
+			check("staff", get(storage.AdminAccountFilter{Staff: true, StaffRoleKeys: []string{model.RoleOwner, model.RoleAdmin}}), "boss")
+			check("email", get(storage.AdminAccountFilter{Email: "p@local"}), "pending")
+		}},
 		{"ReportsLifecycle", func(e *env) {
 			a, b, mod := e.local("alice"), e.local("bob"), e.local("mod")
 			r := e.remote("r", "remote.test")

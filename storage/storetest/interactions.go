@@ -223,6 +223,24 @@ func quotesArea() area {
 			e.ok(err)
 			e.equal("accepted quotes", ids(qs), sids(q))
 		}},
+		{"QuotedStatusDeleted", func(e *env) {
+			a, b := e.local("alice"), e.local("bob")
+			st := e.pub(a)
+			q := e.post(b, post{quote: st})
+			pending := e.post(b, post{quote: st, qstate: model.QuotePending})
+			if e.hasNotification(a.ID, model.NotifyQuote, b.ID, pending.ID) {
+				e.t.Fatal("a pending quote notified")
+			}
+			e.ok(e.s.DeleteStatus(e.ctx, q.ID, nil))
+			if n := e.status(st.ID).QuotesCount; n != 0 {
+				e.t.Fatalf("quotes_count after the quote went = %d", n)
+			}
+			e.ok(e.s.DeleteStatus(e.ctx, st.ID, nil))
+			got := e.status(pending.ID)
+			if got.QuoteOfID != 0 || got.QuoteURI != st.URI {
+				e.t.Fatalf("quote of a deleted status = %+v", got)
+			}
+		}},
 		{"StateChangesAndRequests", func(e *env) {
 			a, r := e.local("alice"), e.remote("r", "remote.test")
 			st := e.pub(a)

@@ -255,6 +255,32 @@ func mediaArea() area {
 				e.t.Fatalf("deleted emoji's file not garbage: %v", keys)
 			}
 		}},
+		{"UncacheEmojiAndCardImages", func(e *env) {
+			old := time.Now().Add(-48 * time.Hour)
+			rem := &model.CustomEmoji{Shortcode: "blob", Domain: "remote.test", URI: "https://remote.test/emoji/1", ImageRemoteURL: "https://remote.test/b.png"}
+			e.ok(e.s.UpsertRemoteEmoji(e.ctx, rem))
+			cached, _ := e.s.EmojiByID(e.ctx, rem.ID)
+			cached.FileKey, cached.CachedAt = "emoji/remote/1.png", &old
+			e.ok(e.s.UpdateEmoji(e.ctx, cached))
+			n, err := e.s.UncacheRemoteEmojisBefore(e.ctx, time.Now().Add(-time.Hour), 10)
+			e.ok(err)
+			got, _ := e.s.EmojiByID(e.ctx, rem.ID)
+			if n != 1 || got.FileKey != "" || got.CachedAt != nil {
+				e.t.Fatalf("uncached %d; emoji = %+v", n, got)
+			}
+			c := &model.PreviewCard{URL: "https://news.test/a", Type: "link", ImageKey: "cards/1", FetchedAt: old}
+			e.ok(e.s.UpsertCard(e.ctx, c))
+			n, err = e.s.UncacheCardImagesBefore(e.ctx, time.Now().Add(-time.Hour), 10)
+			e.ok(err)
+			card, _ := e.s.CardByID(e.ctx, c.ID)
+			if n != 1 || card.ImageKey != "" {
+				e.t.Fatalf("uncached %d; card = %+v", n, card)
+			}
+			keys, _ := e.s.MediaGarbage(e.ctx, later(), 10)
+			if !slices.Contains(keys, "emoji/remote/1.png") || !slices.Contains(keys, "cards/1") {
+				e.t.Fatalf("uncached files not garbage: %v", keys)
+			}
+		}},
 		{"Cards", func(e *env) {
 			a := e.local("alice")
 			st := e.pub(a)

@@ -139,6 +139,25 @@ func pollsArea() area {
 			_, err = e.s.VotePoll(e.ctx, storage.PollVote{StatusID: st.ID, AccountID: b.ID, Choices: []int{0}, Now: time.Now()})
 			e.is(err, storage.ErrPollClosed, "voting on a closed poll")
 		}},
+		{"DeletedWithItsStatus", func(e *env) {
+			a, b := e.local("alice"), e.local("bob")
+			st := e.poll(a, 2, false, time.Now().Add(time.Hour))
+			_, err := e.s.VotePoll(e.ctx, storage.PollVote{StatusID: st.ID, AccountID: b.ID, Choices: []int{0}, Now: time.Now()})
+			e.ok(err)
+			e.ok(e.s.DeleteStatus(e.ctx, st.ID, nil))
+			m, err := e.s.PollsOf(e.ctx, []int64{st.ID})
+			e.ok(err)
+			if len(m) != 0 {
+				e.t.Fatalf("poll of a deleted status = %+v", m)
+			}
+			voters, err := e.s.PollVoters(e.ctx, st.ID)
+			e.ok(err)
+			if len(voters) != 0 {
+				e.t.Fatalf("voters of a deleted poll = %v", voters)
+			}
+			_, err = e.s.VotePoll(e.ctx, storage.PollVote{StatusID: st.ID, AccountID: a.ID, Choices: []int{0}, Now: time.Now()})
+			e.is(err, storage.ErrNotFound, "voting on a deleted poll")
+		}},
 		{"RemotePollUpdated", func(e *env) {
 			r := e.remote("r", "remote.test")
 			end := time.Now().Add(time.Hour).Truncate(time.Millisecond)

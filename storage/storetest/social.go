@@ -149,6 +149,21 @@ func socialArea() area {
 				e.t.Fatalf("requests left = %d", n)
 			}
 		}},
+		{"FollowReplacesRequest", func(e *env) {
+			// A remote account's Accept of our request arrives as a Follow.
+			a, r := e.local("alice"), e.remote("r", "remote.test")
+			e.ok(e.s.RequestFollow(e.ctx, &model.Follow{AccountID: a.ID, TargetID: r.ID, URI: "https://local.test/f/1"}, nil))
+			e.ok(e.s.Follow(e.ctx, &model.Follow{AccountID: a.ID, TargetID: r.ID, URI: "https://local.test/f/1"}, nil))
+			_, err := e.s.FollowRequestBetween(e.ctx, a.ID, r.ID)
+			e.is(err, storage.ErrNotFound, "the request a follow replaced")
+			rel, _ := e.s.Relationships(e.ctx, a.ID, []int64{r.ID})
+			if !rel[0].Following || rel[0].Requested {
+				e.t.Fatalf("relationship = %+v", rel[0])
+			}
+			if e.account(a.ID).FollowingCount != 1 {
+				e.t.Fatal("following_count")
+			}
+		}},
 		{"UnfollowWithdrawsRequest", func(e *env) {
 			a, b := e.local("alice"), e.local("bob")
 			e.ok(e.s.RequestFollow(e.ctx, &model.Follow{AccountID: a.ID, TargetID: b.ID}, nil))

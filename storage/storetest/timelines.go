@@ -66,6 +66,23 @@ func timelinesArea() area {
 				e.t.Fatalf("home = %v holds a muted (%d) or blocking (%d) author", home, muted.ID, blocked.ID)
 			}
 		}},
+		{"HomePrivateMentionAndUnfollowedBoosts", func(e *env) {
+			a, b, c := e.local("alice"), e.local("bob"), e.local("carol")
+			priv := e.post(b, post{vis: model.Private, mentions: []int64{a.ID}})
+			if !contains(e.home(a.ID), priv.ID) {
+				e.t.Fatal("a private mention of a non-follower is not in their home")
+			}
+			e.follow(a, c)
+			boost := e.boost(c, e.pub(b))
+			if !contains(e.home(a.ID), boost.ID) {
+				e.t.Fatal("boost missing")
+			}
+			_, err := e.s.Unfollow(e.ctx, a.ID, c.ID, nil)
+			e.ok(err)
+			if contains(e.home(a.ID), boost.ID) {
+				e.t.Fatal("an unfollowed account's boost stays in the home feed")
+			}
+		}},
 		{"PagesNewestFirst", func(e *env) {
 			a := e.local("alice")
 			var all []*model.Status
