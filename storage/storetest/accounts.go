@@ -60,6 +60,19 @@ func accountsArea() area {
 			_, err = e.s.UserByLogin(e.ctx, "nobody")
 			e.is(err, storage.ErrNotFound, "UserByLogin")
 		}},
+		{"AccountByURLOnItsHost", func(e *env) {
+			// An actor may claim any url: it is trusted on its own host only.
+			r := &model.Account{Username: "liar", Domain: "evil.test", URI: "https://evil.test/u/liar", URL: "https://local.test/@alice"}
+			e.ok(e.s.UpsertRemoteAccount(e.ctx, r))
+			a := e.local("alice")
+			got, err := e.s.AccountByURL(e.ctx, "https://local.test/@alice", "")
+			e.ok(err)
+			if got.ID != a.ID {
+				e.t.Fatalf("local URL found %d", got.ID)
+			}
+			_, err = e.s.AccountByURL(e.ctx, "https://local.test/@alice", "other.test")
+			e.is(err, storage.ErrNotFound, "a URL on another domain")
+		}},
 		{"UsernameUniqueCaseInsensitivePerDomain", func(e *env) {
 			e.local("alice")
 			err := e.s.CreateLocalAccount(e.ctx, &model.Account{Username: "Alice", URI: "https://local.test/users/Alice2"},
@@ -538,14 +551,19 @@ func outboxArea() area {
 			e.ok(e.s.Favourite(e.ctx, a.ID, st.ID, "", ev(model.EventFavourite)))
 			e.ok(e.s.Favourite(e.ctx, a.ID, st.ID, "", ev(model.EventFavourite)))
 			e.federateJobs(1)
+			for i := 0; i < 2; i++ {
+				_, err := e.s.Reblog(e.ctx, e.boostOf(a, st), ev(model.EventReblog))
+				e.ok(err)
+			}
+			e.federateJobs(2)
 			// A failed change queues nothing.
 			_, _, err := e.s.CreateStatus(e.ctx, storage.NewStatus{Status: e.newStatus(a, post{}), MediaIDs: []int64{424242},
 				Events: ev(model.EventStatusCreate)})
 			e.is(err, storage.ErrMediaNotAttachable, "posting unknown media")
-			e.federateJobs(1)
+			e.federateJobs(2)
 			evs, err := e.s.PendingEvents(e.ctx, 10)
 			e.ok(err)
-			if len(evs) != 1 || evs[0].Kind != model.EventFavourite {
+			if len(evs) != 2 || evs[0].Kind != model.EventFavourite || evs[1].Kind != model.EventReblog {
 				e.t.Fatalf("events = %+v", evs)
 			}
 		}},

@@ -166,12 +166,25 @@ func adminArea() area {
 			if !slices.Equal(mails, []string{"admin@local.test"}) {
 				e.t.Fatalf("report mails = %v", mails)
 			}
+			_, off := e.localUser("offduty")
+			e.ok(e.s.SetRole(e.ctx, off.ID, model.RoleModerator))
+			yes := true
+			e.ok(e.s.ModerateAccount(e.ctx, off.AccountID, storage.AccountModeration{Disabled: &yes}, nil, nil, nil))
+			mails, err = e.s.StaffEmails(e.ctx, staff, "sign_up")
+			e.ok(err)
+			slices.Sort(mails)
+			if !slices.Equal(mails, []string{"admin@local.test", "mod@local.test"}) {
+				e.t.Fatalf("sign-up mails = %v (a disabled user gets none)", mails)
+			}
 			who := e.local("newbie")
 			e.ok(e.s.CreateStaffNotifications(e.ctx, staff, "admin.sign_up", who.ID, 0))
 			for _, id := range want {
 				if !e.hasNotification(id, "admin.sign_up", who.ID, 0) {
 					e.t.Fatalf("staff %d not notified", id)
 				}
+			}
+			if e.hasNotification(off.AccountID, "admin.sign_up", who.ID, 0) {
+				e.t.Fatal("a disabled moderator was notified")
 			}
 		}},
 		{"AdminAccountFilters", func(e *env) {

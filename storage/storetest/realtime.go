@@ -36,6 +36,14 @@ func realtimeArea() area {
 			if !ex[d.ID] || !ex[c.ID] || ex[b.ID] {
 				e.t.Fatalf("stream exclusions = %v", ex)
 			}
+			// Those the author blocks are out too.
+			x := e.local("xena")
+			e.ok(e.s.Block(e.ctx, a.ID, x.ID, "", nil))
+			ex, err = e.s.StreamExclusions(e.ctx, []int64{a.ID})
+			e.ok(err)
+			if !ex[x.ID] {
+				e.t.Fatalf("an account the author blocks is not excluded: %v", ex)
+			}
 		}},
 		{"StatusInteractors", func(e *env) {
 			a, b, c, d, x := e.local("alice"), e.local("bob"), e.local("carol"), e.local("dan"), e.local("xena")
@@ -92,6 +100,9 @@ func realtimeArea() area {
 			if again.Policy != "followed" || len(again.Alerts) != 2 {
 				e.t.Fatalf("updated subscription = %+v", again)
 			}
+			e.ok(e.s.DismissNotification(e.ctx, a.ID, payload.NotificationID))
+			_, err = e.s.PushJob(e.ctx, payload.SubscriptionID, payload.NotificationID)
+			e.is(err, storage.ErrNotFound, "push of a dismissed notification")
 			e.ok(e.s.DeletePushSubscription(e.ctx, tok.ID))
 			_, err = e.s.PushSubscriptionByToken(e.ctx, tok.ID)
 			e.is(err, storage.ErrNotFound, "deleted subscription")

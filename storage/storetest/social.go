@@ -356,6 +356,30 @@ func socialArea() area {
 				e.t.Fatalf("local followers = %d", n)
 			}
 		}},
+		{"PersonalInboxWithoutShared", func(e *env) {
+			a := e.local("alice")
+			r := &model.Account{Username: "solo", Domain: "solo.test", URI: "https://solo.test/u", InboxURL: "https://solo.test/u/inbox"}
+			e.ok(e.s.UpsertRemoteAccount(e.ctx, r))
+			e.follow(r, a)
+			inboxes, err := e.s.FollowerInboxes(e.ctx, a.ID)
+			e.ok(err)
+			if !slices.Equal(inboxes, []string{"https://solo.test/u/inbox"}) {
+				e.t.Fatalf("inboxes = %v", inboxes)
+			}
+		}},
+		{"DirectoryOmitsHiddenAndSuspended", func(e *env) {
+			e.local("alice")
+			shy := &model.Account{Username: "shy", URI: "https://local.test/users/shy", Discoverable: false}
+			e.ok(e.s.CreateLocalAccount(e.ctx, shy, &model.User{Email: "shy@local.test", PasswordHash: "x", Role: model.RoleUser}))
+			gone := e.local("gone")
+			yes := true
+			e.ok(e.s.ModerateAccount(e.ctx, gone.ID, storage.AccountModeration{Suspended: &yes}, nil, nil, nil))
+			dir, err := e.s.DirectoryAccounts(e.ctx, "new", false, 10, 0)
+			e.ok(err)
+			if len(dir) != 1 || dir[0].Username != "alice" {
+				e.t.Fatalf("directory = %d accounts", len(dir))
+			}
+		}},
 		{"SearchFollowingAndDirectory", func(e *env) {
 			a := e.local("alice")
 			b1, b2 := e.local("bob"), e.local("bobby")

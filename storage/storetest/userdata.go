@@ -58,6 +58,9 @@ func userDataArea() area {
 			want := []int64{b.ID, d.ID}
 			slices.Sort(want)
 			e.equal("members", members, want)
+			page, err := e.s.ListMembers(e.ctx, l.ID, model.Page{Limit: 1, MaxID: max(b.ID, d.ID)})
+			e.ok(err)
+			e.equal("members below the larger id", page, []int64{min(b.ID, d.ID)})
 			in, err := e.s.ListsContaining(e.ctx, a.ID, b.ID)
 			e.ok(err)
 			if len(in) != 1 || in[0].ID != l.ID {
@@ -116,6 +119,31 @@ func userDataArea() area {
 			e.is(err, storage.ErrNotFound, "deleted filter")
 			_, err = e.s.FilterKeywordByID(e.ctx, a.ID, f.Keywords[0].ID)
 			e.is(err, storage.ErrNotFound, "keyword of a deleted filter")
+		}},
+		{"FiltersKeepExpiredAndOwnKeywords", func(e *env) {
+			a := e.local("alice")
+			past := time.Now().Add(-time.Hour)
+			old := &model.Filter{AccountID: a.ID, Title: "old", Context: []string{"home"}, Action: "warn", ExpiresAt: &past,
+				Keywords: []model.FilterKeyword{{Keyword: "x"}}}
+			e.ok(e.s.CreateFilter(e.ctx, old))
+			other := &model.Filter{AccountID: a.ID, Title: "other", Context: []string{"home"}, Action: "warn",
+				Keywords: []model.FilterKeyword{{Keyword: "y"}}}
+			e.ok(e.s.CreateFilter(e.ctx, other))
+			all, err := e.s.FiltersOf(e.ctx, a.ID)
+			e.ok(err)
+			if len(all) != 2 {
+				e.t.Fatalf("filters = %d (an expired one is kept)", len(all))
+			}
+			// A keyword of another filter cannot be changed through this one.
+			_, err = e.s.UpdateFilter(e.ctx, a.ID, old.ID, storage.FilterUpdate{
+				UpdateKeywords: []model.FilterKeyword{{ID: other.Keywords[0].ID, Keyword: "hijacked"}}})
+			if err == nil {
+				e.t.Fatal("updated another filter's keyword")
+			}
+			kw, _ := e.s.FilterKeywordByID(e.ctx, a.ID, other.Keywords[0].ID)
+			if kw.Keyword != "y" || kw.FilterID != other.ID {
+				e.t.Fatalf("other filter's keyword = %+v", kw)
+			}
 		}},
 		{"FilterKeywordsAndStatuses", func(e *env) {
 			a, b := e.local("alice"), e.local("bob")
