@@ -15,7 +15,19 @@
 //	}
 //
 // open must return a new, empty, migrated store on each call: every case
-// opens its own, so that cases run in parallel and see only their own rows.
+// opens its own, so that cases run in parallel and see only their own rows
+// (a store whose opening is slow may copy a migrated template, as SQLite's
+// run does). There is one sub-test per area (an interface embedded in
+// storage.Store, plus Concurrency: writers racing on one row) and one per
+// case, so that "go test -run TestConformance/Jobs/PerKey" picks one out.
+//
+// Time: cases pass explicit instants where an interface takes them (the
+// job runtime's claims, votes, invites); where a store reads the clock
+// itself (mute ends, media garbage's grace) they use times far enough from
+// now. No case sleeps.
+//
+// Where a doc comment leaves a choice open, a case checks what the domain
+// layer (internal/core) relies on and says so.
 package storetest
 
 import (
@@ -29,9 +41,6 @@ import (
 	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/storage"
 )
-
-// Opener makes a fresh, empty store for one case.
-type Opener func(t *testing.T) storage.Store
 
 // testCase is one case of an area: it gets its own store.
 type testCase struct {
@@ -47,7 +56,7 @@ type area struct {
 
 // Run runs the suite: one sub-test per area of storage.Store, one per
 // case inside it, each on a store made by open.
-func Run(t *testing.T, open Opener) {
+func Run(t *testing.T, open func(t *testing.T) storage.Store) {
 	areas := []area{
 		accountsArea(),
 		authArea(),

@@ -153,7 +153,7 @@ func delegationsArea() area {
 			e.is(err, storage.ErrNotFound, "no delegation")
 			ds, err := e.s.AccountDelegations(e.ctx, org.ID)
 			e.ok(err)
-			if len(ds) != 2 || ds[0].MemberID != m1.ID {
+			if len(ds) != 2 || ds[0].MemberID == ds[1].MemberID {
 				e.t.Fatalf("account delegations = %+v", ds)
 			}
 			ms, err := e.s.MemberDelegations(e.ctx, m2.ID)
