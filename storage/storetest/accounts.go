@@ -282,6 +282,139 @@ func accountsArea() area {
 				e.t.Fatalf("bob's followers after alice went = %v (%d)", linkIDs(links), e.account(b.ID).FollowersCount)
 			}
 		}},
+		{"DeleteAccountThatDidEverything", func(e *env) {
+			// Every row that names an account either goes with it or lets
+			// go of it: the delete never fails on a reference.
+			x, xu := e.localUser("x")
+			o := e.local("other")
+			r := e.remote("r", "remote.test")
+			st := e.pub(o)
+			mine := e.post(x, post{mentions: []int64{o.ID}, tags: []string{"t"}})
+			e.follow(x, o)
+			e.follow(o, x)
+			e.ok(e.s.RequestFollow(e.ctx, &model.Follow{AccountID: x.ID, TargetID: r.ID}, nil))
+			e.ok(e.s.Favourite(e.ctx, x.ID, st.ID, "", nil))
+			e.ok(e.s.Bookmark(e.ctx, x.ID, st.ID))
+			e.boost(x, st)
+			e.ok(e.s.Pin(e.ctx, x.ID, mine.ID, nil))
+			e.ok(e.s.Block(e.ctx, x.ID, r.ID, "", nil))
+			e.ok(e.s.Mute(e.ctx, o.ID, x.ID, true, nil))
+			e.ok(e.s.SetAccountNote(e.ctx, x.ID, o.ID, "n"))
+			e.ok(e.s.SetAccountNote(e.ctx, o.ID, x.ID, "n"))
+			e.ok(e.s.Endorse(e.ctx, o.ID, x.ID))
+			e.ok(e.s.BlockDomainForUser(e.ctx, x.ID, "remote.test"))
+			_, err := e.s.FollowTag(e.ctx, x.ID, "t")
+			e.ok(err)
+			_, err = e.s.FeatureTag(e.ctx, x.ID, "t")
+			e.ok(err)
+			e.ok(e.s.MuteConversation(e.ctx, x.ID, st.ID))
+			l := e.list(o, "l")
+			e.ok(e.s.AddListMembers(e.ctx, o.ID, l.ID, []int64{x.ID}))
+			e.list(x, "mine")
+			e.ok(e.s.CreateFilter(e.ctx, &model.Filter{AccountID: x.ID, Title: "f", Context: []string{"home"}, Action: "warn",
+				Statuses: []model.FilterStatus{{StatusID: st.ID}}}))
+			_, err = e.s.SetMarker(e.ctx, x.ID, "home", "1")
+			e.ok(err)
+			e.upload(x)
+			e.ok(e.s.SetAccountMedia(e.ctx, &model.AccountMedia{AccountID: x.ID, Kind: "avatar", FileKey: "av/x"}, "https://local.test/av/x", nil))
+			e.ok(e.s.SetInteractionDefaults(e.ctx, x.ID, model.InteractionDefaults{}))
+			e.request(model.InteractFavourite, x, e.pub(o), "https://local.test/likes/x")
+			e.request(model.InteractFavourite, o, mine, "https://local.test/likes/o")
+			pst := e.poll(o, 2, false, time.Now().Add(time.Hour))
+			_, err = e.s.VotePoll(e.ctx, storage.PollVote{StatusID: pst.ID, AccountID: x.ID, Choices: []int{0}, Now: time.Now()})
+			e.ok(err)
+			e.ok(e.s.CreateScheduledStatus(e.ctx, &model.ScheduledStatus{ID: 99, AccountID: x.ID, ScheduledAt: time.Now().Add(time.Hour),
+				Params: "{}", CreatedAt: time.Now()}, storage.Job{Kind: "scheduled", UniqueKey: "s99"}, 10, 10))
+			app := e.app()
+			tok := &model.Token{AppID: app.ID, UserID: xu.ID}
+			e.ok(e.s.CreateToken(e.ctx, tok, "x-token"))
+			e.ok(e.s.SavePushSubscription(e.ctx, &storage.PushSubscription{TokenID: tok.ID, AccountID: x.ID, Endpoint: "https://push.test/x", Policy: "all"}))
+			dm := e.post(x, post{vis: model.Direct, mentions: []int64{o.ID}})
+			_, err = e.s.RecordConversation(e.ctx, dm)
+			e.ok(err)
+			e.ok(e.s.SetNotificationPolicy(e.ctx, &storage.NotificationPolicy{AccountID: x.ID, ForNotFollowing: "filter",
+				ForNotFollowers: "accept", ForNewAccounts: "accept", ForPrivateMentions: "accept", ForLimitedAccounts: "accept"}))
+			e.ok(e.s.AcceptNotificationSenders(e.ctx, o.ID, []int64{x.ID}))
+			// Staff-side rows: x moderated, reported, noted, invited, decided.
+			e.ok(e.s.SetRole(e.ctx, xu.ID, model.RoleAdmin))
+			rep := &model.Report{AccountID: x.ID, TargetAccountID: o.ID, Category: "other", AssignedID: x.ID}
+			e.ok(e.s.CreateReport(e.ctx, rep, nil))
+			e.ok(e.s.CreateReportNote(e.ctx, &model.ReportNote{ReportID: rep.ID, AccountID: x.ID, Content: "c"}))
+			w := &model.AccountWarning{AccountID: x.ID, TargetAccountID: o.ID, Action: "none", Text: "t"}
+			yes := true
+			e.ok(e.s.ModerateAccount(e.ctx, o.ID, storage.AccountModeration{Sensitive: &yes}, w, []int64{rep.ID}, nil))
+			ws, _ := e.s.AccountWarnings(e.ctx, o.ID, model.Page{Limit: 1})
+			ap := &model.Appeal{AccountID: o.ID, WarningID: ws[0].ID, Text: "a"}
+			e.ok(e.s.CreateAppeal(e.ctx, ap))
+			e.ok(e.s.DecideAppeal(e.ctx, ap.ID, x.ID, false))
+			e.ok(e.s.CreateInvite(e.ctx, &model.Invite{Code: "x-invite", CreatedBy: x.ID, Role: model.RoleUser}))
+			e.ok(e.s.AddAudit(e.ctx, &model.AuditEntry{AccountID: x.ID, Action: "a", TargetType: "Account", TargetID: "1"}))
+			e.ok(e.s.RecordUserIP(e.ctx, xu.ID, "192.0.2.1", time.Now()))
+			now := time.Now()
+			an := &model.Announcement{Text: "a", Content: "a", PublishedAt: &now}
+			e.ok(e.s.CreateAnnouncement(e.ctx, an))
+			e.ok(e.s.AddAnnouncementReaction(e.ctx, an.ID, x.ID, "👍"))
+			e.ok(e.s.DismissAnnouncement(e.ctx, an.ID, x.ID))
+			e.ok(e.s.SaveDelegation(e.ctx, &model.Delegation{AccountID: o.ID, MemberID: x.ID, Permissions: []string{"post"}, GrantedBy: o.ID},
+				&model.DelegationAction{AccountID: o.ID, MemberID: x.ID, Member: "x", Action: "grant"}))
+			e.ok(e.s.SaveDelegation(e.ctx, &model.Delegation{AccountID: x.ID, MemberID: o.ID, Permissions: []string{"post"}, GrantedBy: x.ID},
+				&model.DelegationAction{AccountID: x.ID, MemberID: o.ID, Member: "other", ActorID: x.ID, Action: "grant"}))
+			e.ok(e.s.SetStaffEmailPrefs(e.ctx, x.ID, storage.StaffEmailPrefs{Report: true}))
+			e.ok(e.s.MoveAccount(e.ctx, o.ID, x.ID, nil)) // other moved to x
+			_, err = e.s.SetAccountAlias(e.ctx, x.ID, "https://remote.test/users/r", true, nil)
+			e.ok(err)
+
+			e.ok(e.s.DeleteAccount(e.ctx, x.ID))
+			_, err = e.s.AccountByID(e.ctx, x.ID)
+			e.is(err, storage.ErrNotFound, "deleted account")
+			got := e.account(o.ID)
+			if got.MovedToID != 0 {
+				e.t.Fatalf("moved to a deleted account: %d", got.MovedToID)
+			}
+			if got.FollowersCount != 0 || got.FollowingCount != 0 {
+				e.t.Fatalf("other's counters = %d/%d", got.FollowersCount, got.FollowingCount)
+			}
+			if rep2, err := e.s.ReportByID(e.ctx, rep.ID); err == nil && (rep2.AssignedID == x.ID || rep2.ActionTakenByID == x.ID) {
+				e.t.Fatalf("report still names the deleted account: %+v", rep2)
+			}
+			if _, err := e.s.ExistingTokenIDs(e.ctx, []int64{tok.ID}); err != nil {
+				e.t.Fatal(err)
+			}
+			left, _ := e.s.ExistingTokenIDs(e.ctx, []int64{tok.ID})
+			if len(left) != 0 {
+				e.t.Fatal("the deleted user's token is left")
+			}
+			if _, err := e.s.ScheduledStatusByID(e.ctx, 99); err == nil {
+				e.t.Fatal("the deleted account's scheduled post is left")
+			}
+			ds, _ := e.s.MemberDelegations(e.ctx, x.ID)
+			if len(ds) != 0 {
+				e.t.Fatal("the deleted account still acts for others")
+			}
+			if ds, _ := e.s.AccountDelegations(e.ctx, x.ID); len(ds) != 0 {
+				e.t.Fatal("the deleted account's delegations are left")
+			}
+		}},
+		{"DeleteRemoteAccount", func(e *env) {
+			a := e.local("alice")
+			r := e.remote("r", "remote.test")
+			e.follow(r, a)
+			e.follow(a, r)
+			st := e.pub(r)
+			e.ok(e.s.Favourite(e.ctx, r.ID, e.pub(a).ID, "https://remote.test/likes/1", nil))
+			e.ok(e.s.DeleteAccount(e.ctx, r.ID))
+			if got := e.account(a.ID); got.FollowersCount != 0 || got.FollowingCount != 0 {
+				e.t.Fatalf("alice's counters = %d/%d", got.FollowersCount, got.FollowingCount)
+			}
+			if inboxes, _ := e.s.FollowerInboxes(e.ctx, a.ID); len(inboxes) != 0 {
+				e.t.Fatalf("inboxes of a deleted follower = %v", inboxes)
+			}
+			if contains(e.home(a.ID), st.ID) {
+				e.t.Fatal("deleted remote account's status still in home")
+			}
+			_, err := e.s.TombstoneAt(e.ctx, r.URI)
+			e.is(err, storage.ErrNotFound, "a remote actor's tombstone")
+		}},
 		{"SearchAccounts", func(e *env) {
 			e.local("alice")
 			e.local("alfred")

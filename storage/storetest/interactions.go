@@ -167,6 +167,38 @@ func interactionsArea() area {
 				e.t.Fatalf("replies_count after a rejection = %d", n)
 			}
 		}},
+		{"HeldReplyDeletedByItsAuthor", func(e *env) {
+			a, b := e.local("alice"), e.local("bob")
+			st := e.pub(a)
+			reply := e.newStatus(b, post{replyTo: st, pending: true})
+			req := &model.InteractionRequest{Kind: model.InteractReply, StatusID: st.ID, TargetAccountID: a.ID, AccountID: b.ID, URI: reply.URI}
+			held, _, err := e.s.CreateStatus(e.ctx, storage.NewStatus{Status: reply, Request: req})
+			e.ok(err)
+			e.ok(e.s.DeleteStatus(e.ctx, held.ID, nil))
+			rs, err := e.s.PendingInteractionRequests(e.ctx, a.ID, storage.InteractionRequestFilter{}, model.Page{Limit: 10})
+			e.ok(err)
+			if len(rs) != 0 {
+				e.t.Fatalf("a deleted held reply's request is still pending: %+v", rs[0])
+			}
+			if n := e.status(st.ID).RepliesCount; n != 0 {
+				e.t.Fatalf("replies_count = %d", n)
+			}
+		}},
+		{"PendingFavouriteUndone", func(e *env) {
+			a, r := e.local("alice"), e.remote("r", "remote.test")
+			st := e.pub(r)
+			e.ok(e.s.PendingFavourite(e.ctx, a.ID, st.ID, "https://local.test/likes/p", nil))
+			e.ok(e.s.Unfavourite(e.ctx, a.ID, st.ID, []model.OutboxEvent{{Kind: model.EventUnfavourite, AccountID: a.ID}}))
+			if n := e.status(st.ID).FavouritesCount; n != 0 {
+				e.t.Fatalf("favourites_count = %d", n)
+			}
+			e.federateJobs(1) // its Like is still undone
+			answered, err := e.s.AnswerFavourite(e.ctx, "https://local.test/likes/p", true)
+			e.ok(err)
+			if answered || e.status(st.ID).FavouritesCount != 0 {
+				e.t.Fatal("an undone favourite was accepted")
+			}
+		}},
 		{"AcceptBoostCreatesIt", func(e *env) {
 			a, r := e.local("alice"), e.remote("r", "remote.test")
 			st := e.pub(a)
