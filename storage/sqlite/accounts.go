@@ -298,6 +298,25 @@ func (s *Store) DeleteAccount(ctx context.Context, accountID int64) error {
 			WHERE id IN (SELECT account_id FROM follows WHERE target_id = ?)`, accountID); err != nil {
 			return err
 		}
+		// Counters of others' statuses: its favourites, boosts and replies
+		// go with it (the foreign keys cascade the rows, not the counts).
+		// Held ones were never counted.
+		if _, err := tx.ExecContext(ctx, `UPDATE statuses SET favourites_count = max(favourites_count - 1, 0)
+			WHERE id IN (SELECT status_id FROM favourites WHERE account_id = ? AND pending_approval = 0)`, accountID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE statuses SET reblogs_count = max(reblogs_count - (SELECT count(*) FROM statuses b
+				WHERE b.reblog_of_id = statuses.id AND b.account_id = ?1 AND b.pending_approval = 0), 0)
+			WHERE account_id <> ?1 AND id IN (SELECT reblog_of_id FROM statuses WHERE account_id = ?1 AND reblog_of_id IS NOT NULL)`,
+			accountID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE statuses SET replies_count = max(replies_count - (SELECT count(*) FROM statuses r
+				WHERE r.in_reply_to_id = statuses.id AND r.account_id = ?1 AND r.pending_approval = 0), 0)
+			WHERE account_id <> ?1 AND id IN (SELECT in_reply_to_id FROM statuses WHERE account_id = ?1 AND in_reply_to_id IS NOT NULL)`,
+			accountID); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM home_feed WHERE author_id = ?", accountID); err != nil {
 			return err
 		}
