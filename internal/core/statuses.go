@@ -843,17 +843,29 @@ func (s *Service) Unbookmark(ctx context.Context, c *Caller, statusID int64) (*m
 	return st, nil
 }
 
-// Pin features one of the caller's public or unlisted statuses (at most 5).
+// Pin features one of the caller's statuses on their profile, with
+// Mastodon's rules (StatusPinValidator): any visible status may be asked
+// for, but only the caller's own, not a boost, not a direct post (public,
+// unlisted and private ones may be pinned, since Mastodon 3.5), at most
+// storage.MaxPins; each refusal is a 422 with Mastodon's message.
 func (s *Service) Pin(ctx context.Context, c *Caller, statusID int64) (*model.Status, error) {
-	st, err := s.ownStatus(ctx, c, statusID)
+	if err := s.requireUser(c); err != nil {
+		return nil, err
+	}
+	st, _, err := s.visibleStatus(ctx, c.Account.ID, statusID)
 	if err != nil {
 		return nil, err
 	}
-	if st.ReblogOfID != 0 {
-		return nil, herr.Unprocessable("Validation failed: Boosts cannot be pinned")
+	if st.Visibility == model.Direct && !c.seesDirect() {
+		return nil, herr.NotFound("status")
 	}
-	if st.Visibility != model.Public && st.Visibility != model.Unlisted {
-		return nil, herr.Unprocessable("Validation failed: Only public and unlisted posts can be pinned")
+	switch {
+	case st.ReblogOfID != 0:
+		return nil, herr.Unprocessable("Validation failed: A boost cannot be pinned")
+	case st.AccountID != c.Account.ID:
+		return nil, herr.Unprocessable("Validation failed: Someone else's post cannot be pinned")
+	case st.Visibility == model.Direct:
+		return nil, herr.Unprocessable("Validation failed: Posts that are only visible to mentioned users cannot be pinned")
 	}
 	ev := model.OutboxEvent{Kind: model.EventPin, AccountID: c.Account.ID, ObjectID: st.ID}
 	if err := s.store.Pin(ctx, c.Account.ID, st.ID, []model.OutboxEvent{ev}); err != nil {
