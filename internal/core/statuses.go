@@ -194,6 +194,11 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 	if strings.TrimSpace(p.SpoilerText) != "" {
 		sensitive = true
 	}
+	if forced, err := s.sensitized(ctx, c.Account.ID); err != nil {
+		return nil, err
+	} else if forced {
+		sensitive = true
+	}
 	lang := strings.TrimSpace(p.Language)
 	if lang == "" && c.User != nil {
 		lang = c.User.DefaultLanguage
@@ -521,6 +526,11 @@ func (s *Service) EditStatus(ctx context.Context, c *Caller, statusID int64, p E
 		st.Sensitive = *p.Sensitive
 	}
 	if spoiler != "" {
+		st.Sensitive = true
+	}
+	if forced, err := s.sensitized(ctx, st.AccountID); err != nil {
+		return nil, err
+	} else if forced {
 		st.Sensitive = true
 	}
 	if p.Language != nil {
