@@ -63,6 +63,10 @@ type Access struct {
 	Read bool
 	// App: an app or user token is required.
 	App bool
+	// Unconfirmed: with User, the token of a user still awaiting e-mail
+	// confirmation is accepted too (Mastodon's e-mail confirmation
+	// endpoints); everywhere else it gets 403.
+	Unconfirmed bool
 	// Staff permissions are not declared here: the core method a route
 	// calls checks them (Service.Authorize), for every surface alike.
 }
@@ -163,7 +167,11 @@ func (a *API) authenticate(acc Access) echo.MiddlewareFunc {
 				}
 				return herr.Unauthorized("The access token is invalid")
 			}
-			cl, err := a.svc.CallerByToken(c.Request().Context(), token)
+			authenticate := a.svc.CallerByToken
+			if acc.Unconfirmed {
+				authenticate = a.svc.CallerAwaitingConfirmation
+			}
+			cl, err := authenticate(c.Request().Context(), token)
 			if err != nil {
 				if terr := a.throttle(c, nil); terr != nil {
 					return terr
