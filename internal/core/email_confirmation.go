@@ -109,4 +109,3 @@ func (s *Service) checkNewEmail(ctx context.Context, email string) error {
 	}
 	return nil
 }
-
