@@ -106,6 +106,12 @@ type Account struct {
 	SilencedAt     *time.Time
 	GoneAt         *time.Time
 	MovedToID      int64
+	// HideCollections: the followers and following lists are shown to
+	// the account alone (Mastodon's hide_collections); totals stay.
+	HideCollections bool
+	// AttributionDomains are the sites that may credit the account as an
+	// article's author (Mastodon's attribution_domains).
+	AttributionDomains []string
 }
 
 func (a *Account) Local() bool { return a.Domain == "" }
