@@ -1,9 +1,9 @@
 package core
 
 import (
-	"slices"
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/herald-social/herald/internal/herr"
