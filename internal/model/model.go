@@ -250,6 +250,9 @@ const (
 	NotifyFavourite     = "favourite"
 	NotifyUpdate        = "update"
 	NotifyQuote         = "quote" // someone quoted your post (Mastodon 4.5)
+	// NotifyQuotedUpdate: a post you quoted was edited; the notification's
+	// status is your quote post (Mastodon 4.5).
+	NotifyQuotedUpdate = "quoted_update"
 )
 
 // Quote states, as Mastodon's Quote entity names them.
