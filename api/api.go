@@ -24,7 +24,11 @@ import (
 var Version = "0.1.0"
 
 // MastodonVersion is the Mastodon API level Herald answers as.
-const MastodonVersion = "4.3.0"
+const MastodonVersion = "4.5.0"
+
+// MastodonAPIVersion is api_versions.mastodon in /api/v2/instance: the
+// number Mastodon 4.5 reports.
+const MastodonAPIVersion = 7
 
 // API holds the client API's dependencies.
 type API struct {
