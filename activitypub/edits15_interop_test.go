@@ -51,23 +51,23 @@ func TestEditsAcrossHeralds(t *testing.T) {
 		}
 		return media[st.ID][0].Description
 	}
-	testutil.Eventually(t, 15*time.Second, "the picture on B", func() bool { return altOnB() == alt })
+	testutil.Eventually(t, 30*time.Second, "the picture on B", func() bool { return altOnB() == alt })
 	better := "a green dot on white"
 	if _, err := A.svc.EditStatus(ctx, ann, pic.ID, core.EditParams{Text: "a picture", MediaIDs: []string{idOf(m.ID)},
 		MediaAttributes: []core.MediaAttributeParams{{ID: idOf(m.ID), Description: &better}}}); err != nil {
 		t.Fatal(err)
 	}
-	testutil.Eventually(t, 15*time.Second, "the new alt text on B", func() bool { return altOnB() == better })
+	testutil.Eventually(t, 30*time.Second, "the new alt text on B", func() bool { return altOnB() == better })
 
 	// --- poll ---
 	poll := post(t, A, ann, core.PostParams{Text: "tea or coffee?", Visibility: "public",
 		Poll: &core.PollParams{Options: []string{"tea", "coffee"}, ExpiresIn: time.Hour}})
 	var onB *model.Status
-	testutil.Eventually(t, 15*time.Second, "the poll on B", func() bool { onB = B.byURI(poll.URI); return onB != nil })
+	testutil.Eventually(t, 30*time.Second, "the poll on B", func() bool { onB = B.byURI(poll.URI); return onB != nil })
 	if _, _, err := B.svc.VotePoll(ctx, ben, onB.ID, []int{1}); err != nil {
 		t.Fatal(err)
 	}
-	testutil.Eventually(t, 15*time.Second, "ben's vote on A", func() bool {
+	testutil.Eventually(t, 30*time.Second, "ben's vote on A", func() bool {
 		p := A.pollSeen(t, ann, poll.ID)
 		return p != nil && p.Poll.VotesCount == 1
 	})
@@ -78,7 +78,7 @@ func TestEditsAcrossHeralds(t *testing.T) {
 	if p := A.pollSeen(t, ann, poll.ID); p == nil || p.Poll.VotesCount != 0 || len(p.Poll.Options) != 3 {
 		t.Fatalf("the edited poll on A: %+v", p)
 	}
-	testutil.Eventually(t, 15*time.Second, "the edited poll on B", func() bool {
+	testutil.Eventually(t, 30*time.Second, "the edited poll on B", func() bool {
 		p := B.pollSeen(t, ben, onB.ID)
 		return p != nil && slices.Equal(p.Poll.Options, []string{"tea", "coffee", "water"}) && p.Poll.VotesCount == 0
 	})
@@ -86,15 +86,15 @@ func TestEditsAcrossHeralds(t *testing.T) {
 	// --- quoted_update ---
 	quoted := post(t, A, ann, core.PostParams{Text: "quote me", Visibility: "public",
 		InteractionPolicy: core.PolicyChoice{model.InteractQuote: {Automatic: []string{model.PolicyPublic}}}})
-	testutil.Eventually(t, 15*time.Second, "the quoted post on B", func() bool { return B.byURI(quoted.URI) != nil })
+	testutil.Eventually(t, 30*time.Second, "the quoted post on B", func() bool { return B.byURI(quoted.URI) != nil })
 	q := post(t, B, ben, core.PostParams{Text: "she says", Visibility: "public", QuoteID: B.byURI(quoted.URI).ID})
-	testutil.Eventually(t, 15*time.Second, "ben's quote accepted on B", func() bool {
+	testutil.Eventually(t, 30*time.Second, "ben's quote accepted on B", func() bool {
 		return B.byURI(q.URI).QuoteState == model.QuoteAccepted
 	})
 	if _, err := A.svc.EditStatus(ctx, ann, quoted.ID, core.EditParams{Text: "quote me (edited)"}); err != nil {
 		t.Fatal(err)
 	}
-	testutil.Eventually(t, 15*time.Second, "ben told of the edit on B", func() bool {
+	testutil.Eventually(t, 30*time.Second, "ben told of the edit on B", func() bool {
 		return B.notifiedOf(t, ben, model.NotifyQuotedUpdate, q.ID)
 	})
 }
