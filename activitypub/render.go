@@ -35,6 +35,7 @@ var asContext = []any{
 		"featuredTags":              doc{"@id": "toot:featuredTags", "@type": "@id"},
 		"discoverable":              "toot:discoverable",
 		"indexable":                 "toot:indexable",
+		"attributionDomains":        doc{"@id": "toot:attributionDomains", "@type": "@id"},
 		"suspended":                 "toot:suspended",
 		"memorial":                  "toot:memorial",
 		"Emoji":                     "toot:Emoji",
@@ -134,6 +135,9 @@ func (f *Federation) actorDoc(ctx context.Context, a *model.Account) doc {
 		if to, err := f.svc.AccountByID(ctx, a.MovedToID); err == nil {
 			d["movedTo"] = to.URI
 		}
+	}
+	if len(a.AttributionDomains) > 0 {
+		d["attributionDomains"] = a.AttributionDomains
 	}
 	if aliases, err := f.svc.LocalAccountAliases(ctx, a.ID); err == nil && len(aliases) > 0 {
 		d["alsoKnownAs"] = aliases

@@ -424,6 +424,16 @@ func orderedCollection(c echo.Context, id string, total int64, items func(p mode
 	return writeAS(c, http.StatusOK, withContext(d))
 }
 
+// hiddenCollection is the followers or following collection of an account
+// that hides them: its total only, no pages (Mastodon answers a page
+// request with 403).
+func hiddenCollection(c echo.Context, id string, total int64) error {
+	if c.QueryParam("page") != "" {
+		return apError(c, http.StatusForbidden, "This account hides its followers and follows")
+	}
+	return writeAS(c, http.StatusOK, withContext(doc{"id": id, "type": "OrderedCollection", "totalItems": total}))
+}
+
 func (f *Federation) handleOutbox(c echo.Context) error {
 	a, auth, err := f.collectionOwner(c)
 	if a == nil {
@@ -480,6 +490,9 @@ func (f *Federation) handleFollowers(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
+	if !f.svc.CollectionListed(a) {
+		return hiddenCollection(c, a.URI+"/followers", a.FollowersCount)
+	}
 	return orderedCollection(c, a.URI+"/followers", a.FollowersCount, func(p model.Page) ([]any, int64, int64, error) {
 		links, err := f.svc.FollowerLinks(ctx, a.ID, p)
 		if err != nil {
@@ -495,6 +508,9 @@ func (f *Federation) handleFollowing(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
+	if !f.svc.CollectionListed(a) {
+		return hiddenCollection(c, a.URI+"/following", a.FollowingCount)
+	}
 	return orderedCollection(c, a.URI+"/following", a.FollowingCount, func(p model.Page) ([]any, int64, int64, error) {
 		links, err := f.svc.FollowingLinks(ctx, a.ID, p)
 		if err != nil {

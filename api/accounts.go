@@ -97,6 +97,14 @@ func (a *API) updateCredentials(c echo.Context) error {
 	if pp.Discoverable, err = boolean("discoverable"); err != nil {
 		return err
 	}
+	if pp.HideCollections, err = boolean("hide_collections"); err != nil {
+		return err
+	}
+	// attribution_domains[] (form), attribution_domains[0] (masto.js's
+	// multipart) or a JSON array; present and empty clears them.
+	if domains := p.Strings("attribution_domains"); len(domains) > 0 || p.Has("attribution_domains") {
+		pp.AttributionDomains = &domains
+	}
 	if objs := p.Objects("fields_attributes"); len(objs) > 0 || p.Has("fields_attributes") {
 		fields := make([]core.FieldParam, 0, len(objs))
 		for _, o := range objs {

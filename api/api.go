@@ -24,7 +24,11 @@ import (
 var Version = "0.1.0"
 
 // MastodonVersion is the Mastodon API level Herald answers as.
-const MastodonVersion = "4.3.0"
+const MastodonVersion = "4.5.0"
+
+// MastodonAPIVersion is api_versions.mastodon in /api/v2/instance: the
+// number Mastodon 4.5 reports.
+const MastodonAPIVersion = 7
 
 // API holds the client API's dependencies.
 type API struct {
@@ -63,6 +67,10 @@ type Access struct {
 	Read bool
 	// App: an app or user token is required.
 	App bool
+	// Unconfirmed: with User, the token of a user still awaiting e-mail
+	// confirmation is accepted too (Mastodon's e-mail confirmation
+	// endpoints); everywhere else it gets 403.
+	Unconfirmed bool
 	// Staff permissions are not declared here: the core method a route
 	// calls checks them (Service.Authorize), for every surface alike.
 }
@@ -163,7 +171,11 @@ func (a *API) authenticate(acc Access) echo.MiddlewareFunc {
 				}
 				return herr.Unauthorized("The access token is invalid")
 			}
-			cl, err := a.svc.CallerByToken(c.Request().Context(), token)
+			authenticate := a.svc.CallerByToken
+			if acc.Unconfirmed {
+				authenticate = a.svc.CallerAwaitingConfirmation
+			}
+			cl, err := authenticate(c.Request().Context(), token)
 			if err != nil {
 				if terr := a.throttle(c, nil); terr != nil {
 					return terr

@@ -132,7 +132,7 @@ func (a *API) account(acc *model.Account) Account {
 		fields = append(fields, Field{Name: f.Name, Value: f.Value, VerifiedAt: fmtTimePtr(f.VerifiedAt)})
 	}
 	disc := acc.Discoverable
-	hide := false
+	hide := acc.HideCollections
 	created := acc.CreatedAt.UTC().Truncate(24 * time.Hour) // Mastodon rounds to the day
 	out := Account{
 		ID:              idString(acc.ID),
@@ -217,7 +217,8 @@ func (a *API) credentialAccount(ctx context.Context, acc *model.Account, u *mode
 		FollowRequestsCount: requests,
 		Discoverable:        acc.Discoverable,
 		Indexable:           acc.Discoverable,
-		AttributionDomains:  []string{},
+		HideCollections:     acc.HideCollections,
+		AttributionDomains:  append([]string{}, acc.AttributionDomains...),
 		QuotePolicy:         a.defaultQuotePolicy(ctx, acc.ID),
 	}
 	role := a.roleEntity(ctx, u)

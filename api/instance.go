@@ -198,9 +198,10 @@ func (a *API) instanceV2(c echo.Context) error {
 			"min_age":           nil,
 			"url":               nil,
 		},
-		// Only what is implemented: clients gate grouped notifications (2)
-		// and newer features on this number.
-		"api_versions": map[string]int{"mastodon": 2},
+		// Mastodon 4.5's API version (docs: 7): grouped notifications (2),
+		// PKCE (3), delete_media (4) and quote posts (7) among what clients
+		// gate on it, all implemented.
+		"api_versions": map[string]int{"mastodon": MastodonAPIVersion},
 		"contact":      map[string]any{"email": site.ContactEmail, "account": a.contactAccount(c, site)},
 		"rules":        a.rulesList(c),
 	})

@@ -321,13 +321,20 @@ func (p *Params) Objects(key string) []map[string]string {
 		groups[m[2]][m[3]] = v[0]
 	}
 	// key[][name]=..&key[][value]=.. (Rails array-of-hashes form)
-	names, values := p.values[key+"[][name]"], p.values[key+"[][value]"]
-	for i := range names {
-		o := map[string]string{"name": names[i]}
-		if i < len(values) {
-			o["value"] = values[i]
+	// The i-th value of every key[][sub] makes the i-th object.
+	for k, vs := range p.values {
+		sub, ok := strings.CutPrefix(k, key+"[][")
+		if !ok || !strings.HasSuffix(sub, "]") || strings.Contains(sub, "[") {
+			continue
 		}
-		groups[fmt.Sprintf("~%06d", i)] = o
+		sub = strings.TrimSuffix(sub, "]")
+		for i, v := range vs {
+			g := fmt.Sprintf("~%06d", i)
+			if groups[g] == nil {
+				groups[g] = map[string]string{}
+			}
+			groups[g][sub] = v
+		}
 	}
 	keys := make([]string, 0, len(groups))
 	for k := range groups {

@@ -214,6 +214,8 @@ func pushTitle(typ, name string) string {
 		return name + " edited a post"
 	case model.NotifyQuote:
 		return name + " quoted your post"
+	case model.NotifyQuotedUpdate:
+		return name + " edited a post you have quoted"
 	case "poll":
 		return "A poll has ended"
 	case "admin.sign_up":

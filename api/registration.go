@@ -20,7 +20,8 @@ func (a *API) registerRegistration(e *echo.Echo) {
 	get, post := http.MethodGet, http.MethodPost
 	a.handle(e, post, "/api/v1/accounts", a.signUp, app("write:accounts"))
 	a.handle(e, get, "/api/v1/invites/:code", a.inviteInfo, public())
-	a.handle(e, post, "/api/v1/emails/confirmations", a.resendConfirmation, user(""))
+	// It answers the tokens of users awaiting confirmation, as Mastodon's.
+	a.handle(e, post, "/api/v1/emails/confirmations", a.resendConfirmation, Access{Scope: "write:accounts", User: true, Unconfirmed: true})
 	a.handle(e, post, "/api/v1/auth/password_reset", a.passwordResetRequest, public())
 	a.handle(e, post, "/api/v1/auth/password", a.passwordResetAPI, public())
 	a.handle(e, post, "/api/v1/reports", a.createReport, user("write:reports"))
@@ -80,7 +81,16 @@ func (a *API) inviteInfo(c echo.Context) error {
 }
 
 func (a *API) resendConfirmation(c echo.Context) error {
-	if err := a.svc.ResendConfirmation(c.Request().Context(), caller(c)); err != nil {
+	p, err := params(c)
+	if err != nil {
+		return err
+	}
+	var email *string
+	if p.Has("email") {
+		v := p.String("email")
+		email = &v
+	}
+	if err := a.svc.RequestConfirmationMail(c.Request().Context(), caller(c), email); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{})

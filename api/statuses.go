@@ -171,13 +171,22 @@ func (a *API) deleteStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	st, err := a.svc.DeleteStatus(c.Request().Context(), caller(c), id)
+	p, err := params(c)
 	if err != nil {
 		return err
 	}
-	out, err := a.renderOne(c, st)
+	deleteMedia, _, err := p.Bool("delete_media")
 	if err != nil {
 		return err
+	}
+	st, v, err := a.svc.DeleteForRedraft(c.Request().Context(), caller(c), id, deleteMedia)
+	if err != nil {
+		return err
+	}
+	// Rendered before it went: its attachments and poll, for a redraft.
+	out, ok := a.status(v, st)
+	if !ok {
+		return herr.NotFound("status")
 	}
 	out.Text = &st.Text
 	return c.JSON(http.StatusOK, out)
@@ -193,6 +202,19 @@ func (a *API) editStatus(c echo.Context) error {
 		return err
 	}
 	ep := core.EditParams{Text: p.String("status"), MediaIDs: p.Strings("media_ids")}
+	for _, o := range p.Objects("media_attributes") {
+		ma := core.MediaAttributeParams{ID: o["id"]}
+		if v, ok := o["description"]; ok {
+			ma.Description = &v
+		}
+		if v, ok := o["focus"]; ok {
+			ma.Focus = &v
+		}
+		ep.MediaAttributes = append(ep.MediaAttributes, ma)
+	}
+	if ep.Poll, err = pollParams(p); err != nil {
+		return err
+	}
 	if p.Has("spoiler_text") {
 		s := p.String("spoiler_text")
 		ep.SpoilerText = &s
@@ -297,19 +319,38 @@ func (a *API) statusHistory(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	st, versions, err := a.svc.History(c.Request().Context(), caller(c), id)
+	h, err := a.svc.History(c.Request().Context(), caller(c), id)
 	if err != nil {
 		return err
 	}
-	author, err := a.svc.Account(c.Request().Context(), st.AccountID)
+	author, err := a.svc.Account(c.Request().Context(), h.Status.AccountID)
 	if err != nil {
 		return err
 	}
 	acc := a.account(author)
-	out := make([]StatusEdit, 0, len(versions))
-	for _, v := range versions {
-		out = append(out, StatusEdit{Content: v.Content, SpoilerText: v.SpoilerText, Sensitive: v.Sensitive,
-			CreatedAt: fmtTime(v.CreatedAt), Account: acc, MediaAttachments: []any{}, Emojis: []CustomEmoji{}})
+	out := make([]StatusEdit, 0, len(h.Versions))
+	for _, v := range h.Versions {
+		e := StatusEdit{Content: v.Content, SpoilerText: v.SpoilerText, Sensitive: v.Sensitive,
+			CreatedAt: fmtTime(v.CreatedAt), Account: acc, MediaAttachments: []any{}, Emojis: []CustomEmoji{}}
+		// Each version's attachments with the alt text and focus they had
+		// then; one removed since (its file gone) is left out.
+		for _, em := range v.Media {
+			m := h.Attachments[em.ID]
+			if m == nil {
+				continue
+			}
+			then := *m
+			then.Description, then.FocusX, then.FocusY = em.Description, em.FocusX, em.FocusY
+			e.MediaAttachments = append(e.MediaAttachments, a.mediaAttachment(&then))
+		}
+		if v.Poll != nil {
+			opts := make([]map[string]string, 0, len(v.Poll.Options))
+			for _, o := range v.Poll.Options {
+				opts = append(opts, map[string]string{"title": o})
+			}
+			e.Poll = map[string]any{"options": opts}
+		}
+		out = append(out, e)
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -139,8 +139,10 @@ func TestVisibilityMatrixHTTP(t *testing.T) {
 			t.Fatalf("visibility %s, want %s", st.Visibility, vis)
 		}
 		posted[vis] = st
-		if vis == "public" || vis == "unlisted" { // what may be pinned
+		if vis != "direct" { // what may be pinned (private too, since Mastodon 3.5)
 			ts.JSON(t, "POST", "/api/v1/statuses/"+st.ID+"/pin", tokens["author"], nil, 200, nil)
+		} else {
+			ts.JSON(t, "POST", "/api/v1/statuses/"+st.ID+"/pin", tokens["author"], nil, 422, nil)
 		}
 	}
 
@@ -191,6 +193,16 @@ func TestVisibilityMatrixHTTP(t *testing.T) {
 			t.Errorf("ActivityPub: outbox for %s: %d %v, the API lists %v", v, code, outbox, profile)
 		}
 		pinned := uris("/api/v1/accounts/"+idOf(author)+"/statuses?pinned=true", tokens[v])
+		wantPinned := []string{}
+		for vis, st := range posted {
+			if vis != "direct" && slices.Contains(listed[vis], v) {
+				wantPinned = append(wantPinned, st.URI)
+			}
+		}
+		slices.Sort(wantPinned)
+		if !slices.Equal(pinned, wantPinned) {
+			t.Errorf("API: the author's pins for %s: %v, want %v", v, pinned, wantPinned)
+		}
 		code, b = apGet(t, author.URI+"/collections/featured", signer(v))
 		if featured := apItemIDs(t, b); code != 200 || !slices.Equal(featured, pinned) {
 			t.Errorf("ActivityPub: featured for %s: %d %v, the API pins %v", v, code, featured, pinned)

@@ -71,6 +71,9 @@ type AuditFilter struct {
 // need: roles, invites, reports, warnings, domain and address policies,
 // the audit log, rules and announcements.
 type Admin interface {
+	// AccountSensitized reports whether moderators forced the account's
+	// media sensitive (the "sensitive" action, until "unsensitive").
+	AccountSensitized(ctx context.Context, accountID int64) (bool, error)
 	// Roles: the four built-in ones and the custom ones.
 	Roles(ctx context.Context) ([]*model.Role, error)
 	RoleByID(ctx context.Context, id int64) (*model.Role, error)

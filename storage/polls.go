@@ -44,8 +44,9 @@ type Polls interface {
 	VotePoll(ctx context.Context, v PollVote) (*model.Poll, error)
 	// UpdateRemotePoll stores what a remote poll's server says of it now:
 	// its counts (and options, when their number is unchanged) and its
-	// end (ClosedAt is ignored: ClosePoll ends a poll). It returns the
-	// poll as stored.
+	// end (ClosedAt is ignored: ClosePoll ends a poll); new options (or
+	// multiple) are an edit that deletes the votes cast here. It returns
+	// the poll as stored.
 	UpdateRemotePoll(ctx context.Context, p *model.Poll) (*model.Poll, error)
 	// PollVoters returns the accounts that voted on a poll.
 	PollVoters(ctx context.Context, statusID int64) ([]int64, error)

@@ -78,6 +78,16 @@ type Statuses interface {
 	// UpdateStatus stores an edit (content, text, spoiler, sensitive,
 	// language, edited_at, interaction policy) and its tags.
 	UpdateStatus(ctx context.Context, st *model.Status, tags []string, events []model.OutboxEvent) error
+	// EditLocalStatus stores an edit of a local status with its new
+	// attachments and poll, keeping the version it replaces (attachments
+	// and poll included) in the history, in one transaction:
+	// ErrMediaNotAttachable when an attachment is not the author's own
+	// unattached upload or already the status's.
+	EditLocalStatus(ctx context.Context, e LocalEdit) error
+	// RedraftStatus is DeleteStatus that keeps the status's attachments,
+	// unattached, for a new post (Mastodon's delete and redraft); they are
+	// pruned a day later like any unattached upload.
+	RedraftStatus(ctx context.Context, statusID int64, events []model.OutboxEvent) error
 	// DeleteStatus removes a status, its boosts and every row that depends on
 	// it, leaves a tombstone for local ones, fixes the counters, and queues events.
 	DeleteStatus(ctx context.Context, statusID int64, events []model.OutboxEvent) error
@@ -141,6 +151,51 @@ type StatusEdit struct {
 	SpoilerText string
 	Sensitive   bool
 	CreatedAt   time.Time // when this version was written
+	// Media are the version's attachments, in order, with the alt text
+	// and focus they had; Poll its poll (nil: none).
+	Media []EditMedia
+	Poll  *EditPoll
+}
+
+// EditMedia is an attachment as an earlier version of a status had it.
+type EditMedia struct {
+	ID          int64   `json:"id,string"`
+	Description string  `json:"description"`
+	FocusX      float64 `json:"focus_x"`
+	FocusY      float64 `json:"focus_y"`
+}
+
+// EditPoll is the poll of an earlier version of a status.
+type EditPoll struct {
+	Options  []string `json:"options"`
+	Multiple bool     `json:"multiple"`
+}
+
+// LocalEdit is an edit of a local status (EditLocalStatus).
+type LocalEdit struct {
+	Status *model.Status
+	Tags   []string
+	Events []model.OutboxEvent
+	Jobs   []Job
+	// MediaIDs replace the attachments, in order; those left out are
+	// deleted. MediaAttributes change the alt text and focus of some of
+	// them (Mastodon's media_attributes[]).
+	MediaIDs        []int64
+	MediaAttributes []MediaAttributes
+	// SetPoll: Poll replaces the status's poll (nil removes it); with
+	// ResetVotes the votes go too (its options changed), otherwise the
+	// counts stay and only the end and hide_totals change.
+	SetPoll    bool
+	Poll       *model.Poll
+	ResetVotes bool
+}
+
+// MediaAttributes is a change of an attachment's alt text and focus; nil
+// fields stay as they are.
+type MediaAttributes struct {
+	ID          int64
+	Description *string
+	Focus       *[2]float64
 }
 
 // StatusExtras holds the statuses that have attachments (Media), a preview

@@ -27,4 +27,7 @@ type ProfileUpdate struct {
 	Locked       *bool
 	Bot          *bool
 	Discoverable *bool
+	// HideCollections and AttributionDomains: model.Account's.
+	HideCollections    *bool
+	AttributionDomains *[]string
 }

@@ -7,8 +7,10 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -38,6 +40,44 @@ type Item struct {
 	CanBoost    bool
 	Media       []MediaItem
 	InReplyToID int64
+	// Poll and Quote are the status's poll and the post it quotes (nil:
+	// none).
+	Poll  *PollItem
+	Quote *QuoteItem
+}
+
+// PollItem is a poll as the viewer sees it: results, and whether a vote
+// form is offered (signed in, not voted, not ended, not one's own).
+type PollItem struct {
+	Options    []PollOptionItem
+	Total      int64
+	Multiple   bool
+	Expired    bool
+	Voted      bool
+	ShowTotals bool
+	CanVote    bool
+	Ends       bool
+	EndsAt     time.Time
+}
+
+// PollOptionItem is one choice of a poll.
+type PollOptionItem struct {
+	Index   int
+	Title   string
+	Votes   int64
+	Percent int
+	Mine    bool
+}
+
+// QuoteItem is the post a status quotes, embedded with its author; when
+// it may not be shown (pending, refused, revoked, deleted or not visible
+// to the viewer) Unavailable says so instead, as Mastodon's web client.
+type QuoteItem struct {
+	Author      *model.Account
+	Content     template.HTML
+	Spoiler     string
+	URL         string
+	Unavailable string
 }
 
 // MediaItem is one attachment.
@@ -85,9 +125,60 @@ func (w *UI) items(v *core.StatusView, cl *core.Caller) []Item {
 			u := w.svc.AttachmentURLs(m)
 			it.Media = append(it.Media, MediaItem{Type: m.Type, URL: u.URL, Preview: u.PreviewURL, Description: m.Description})
 		}
+		it.Poll = pollItem(v.PollOf(shown), cl)
+		it.Quote = quoteItem(v, shown)
 		out = append(out, it)
 	}
 	return out
+}
+
+func pollItem(pv *core.PollView, cl *core.Caller) *PollItem {
+	if pv == nil {
+		return nil
+	}
+	p := pv.Poll
+	it := &PollItem{Total: p.VotesCount, Multiple: p.Multiple, Expired: pv.Expired, Voted: pv.Voted,
+		ShowTotals: pv.ShowTotals}
+	if p.ExpiresAt != nil {
+		it.Ends, it.EndsAt = true, *p.ExpiresAt
+	}
+	it.CanVote = cl != nil && cl.Account != nil && !pv.Voted && !pv.Expired
+	for i, title := range p.Options {
+		o := PollOptionItem{Index: i, Title: title, Mine: slices.Contains(pv.OwnVotes, i)}
+		if i < len(p.Counts) {
+			o.Votes = p.Counts[i]
+		}
+		if p.VotesCount > 0 {
+			o.Percent = int(o.Votes * 100 / p.VotesCount)
+		}
+		it.Options = append(it.Options, o)
+	}
+	return it
+}
+
+func quoteItem(v *core.StatusView, st *model.Status) *QuoteItem {
+	if st.QuoteURI == "" && st.QuoteOfID == 0 {
+		return nil
+	}
+	q := v.Quoted[st.QuoteOfID]
+	switch {
+	case st.QuoteState == model.QuoteRevoked:
+		return &QuoteItem{Unavailable: "The author of the quoted post removed this quote."}
+	case st.QuoteState == model.QuoteRejected:
+		return &QuoteItem{Unavailable: "The author of the quoted post did not allow this quote."}
+	case st.QuoteState == model.QuotePending:
+		return &QuoteItem{Unavailable: "This quote is waiting for the quoted author's approval."}
+	case q == nil || v.Accounts[q.AccountID] == nil:
+		return &QuoteItem{Unavailable: "The quoted post is unavailable."}
+	}
+	author := v.Accounts[q.AccountID]
+	u := q.URL
+	if author.Local() {
+		u = "/@" + author.Username + "/" + strconv.FormatInt(q.ID, 10)
+	} else if u == "" {
+		u = q.URI
+	}
+	return &QuoteItem{Author: author, Content: template.HTML(q.Content), Spoiler: q.SpoilerText, URL: u} // HTML rendered or sanitised by core
 }
 
 // pageParams reads the page cursor of a list page (its "older" link
@@ -400,6 +491,18 @@ func (w *UI) statusAction(c echo.Context) error {
 		_, err = w.svc.Pin(ctx, cl, id)
 	case "unpin":
 		_, err = w.svc.Unpin(ctx, cl, id)
+	case "vote":
+		var choices []int
+		if err := c.Request().ParseForm(); err == nil {
+			for _, v := range c.Request().PostForm["choices"] {
+				if n, perr := strconv.Atoi(v); perr == nil {
+					choices = append(choices, n)
+				}
+			}
+		}
+		if _, _, err = w.svc.VotePoll(ctx, cl, id, choices); err == nil {
+			msg = "Vote sent."
+		}
 	case "delete":
 		_, err = w.svc.DeleteStatus(ctx, cl, id)
 		msg = "Post deleted."

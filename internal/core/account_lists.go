@@ -67,6 +67,11 @@ func (s *Service) graphList(ctx context.Context, c *Caller, accountID int64, p m
 	}
 	viewer := c.AccountID()
 	other := viewer != 0 && viewer != acc.ID
+	if acc.HideCollections && viewer != acc.ID {
+		// Its owner asked to show the lists to nobody else (the counts
+		// stay on the profile), as Mastodon's hide_collections.
+		return &AccountPage{}, nil
+	}
 	if other {
 		rel, err := s.Relationship(ctx, viewer, acc.ID)
 		if err != nil {

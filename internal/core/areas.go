@@ -183,6 +183,7 @@ type federationStore interface {
 	storage.Accounts
 	storage.Polls
 	// storage.Admin
+	AccountSensitized(ctx context.Context, accountID int64) (bool, error)
 	ModerateAccount(ctx context.Context, accountID int64, m storage.AccountModeration, w *model.AccountWarning, resolveReports []int64, events []model.OutboxEvent) error
 	// storage.Federation
 	CountActiveLocalUsers(ctx context.Context, since time.Time) (int64, error)

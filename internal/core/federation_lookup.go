@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"errors"
+	"github.com/herald-social/herald/internal/herr"
 	"time"
 
 	"github.com/herald-social/herald/internal/model"
@@ -87,11 +88,34 @@ func (s *FederationService) IsFavouriteURI(ctx context.Context, uri string) (boo
 
 // FollowerLinks pages through the follows of accountID (newest first).
 func (s *FederationService) FollowerLinks(ctx context.Context, accountID int64, p model.Page) ([]storage.AccountLink, error) {
+	if err := s.collectionShown(ctx, accountID); err != nil {
+		return nil, err
+	}
 	return s.store.Followers(ctx, accountID, p)
+}
+
+// CollectionListed says whether an account's followers and following
+// collections list their members; an account that hides them
+// (hide_collections) publishes their totals only, as Mastodon.
+func (s *FederationService) CollectionListed(a *model.Account) bool { return !a.HideCollections }
+
+// collectionShown refuses a page of a hidden collection (Mastodon: 403).
+func (s *FederationService) collectionShown(ctx context.Context, accountID int64) error {
+	a, err := s.store.AccountByID(ctx, accountID)
+	if err != nil {
+		return storeErr(err)
+	}
+	if !s.CollectionListed(a) {
+		return herr.Forbidden("This account hides its followers and follows")
+	}
+	return nil
 }
 
 // FollowingLinks pages through the accounts accountID follows.
 func (s *FederationService) FollowingLinks(ctx context.Context, accountID int64, p model.Page) ([]storage.AccountLink, error) {
+	if err := s.collectionShown(ctx, accountID); err != nil {
+		return nil, err
+	}
 	return s.store.Following(ctx, accountID, p)
 }
 

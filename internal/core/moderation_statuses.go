@@ -102,7 +102,7 @@ func (s *AdminService) StatusAction(ctx context.Context, c *Caller, p StatusActi
 	for _, st := range sts {
 		switch p.Type {
 		case "delete":
-			err = s.removeStatus(ctx, st)
+			err = s.removeStatus(ctx, st, false)
 		case "mark_as_sensitive":
 			err = s.markSensitive(ctx, st)
 		}

@@ -12,7 +12,7 @@ import (
 
 // NotificationTypes are the types Herald writes, as Mastodon names them.
 var NotificationTypes = []string{model.NotifyMention, model.NotifyStatus, model.NotifyReblog, model.NotifyFollow,
-	model.NotifyFollowRequest, model.NotifyFavourite, model.NotifyUpdate, model.NotifyQuote,
+	model.NotifyFollowRequest, model.NotifyFavourite, model.NotifyUpdate, model.NotifyQuote, model.NotifyQuotedUpdate,
 	NotifyAdminSignUp, NotifyAdminReport, NotifyModerationWarning}
 
 // Notification types of moderation.
@@ -25,7 +25,8 @@ const (
 // notificationNeedsStatus: these types are meaningless without their status.
 func notificationNeedsStatus(typ string) bool {
 	switch typ {
-	case model.NotifyMention, model.NotifyStatus, model.NotifyReblog, model.NotifyFavourite, model.NotifyUpdate, model.NotifyQuote:
+	case model.NotifyMention, model.NotifyStatus, model.NotifyReblog, model.NotifyFavourite, model.NotifyUpdate, model.NotifyQuote,
+		model.NotifyQuotedUpdate:
 		return true
 	}
 	return false

@@ -3,6 +3,7 @@ package core
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/herald-social/herald/internal/herr"
@@ -36,6 +37,44 @@ type ProfileParams struct {
 	Privacy   *string
 	Sensitive *bool
 	Language  *string
+	// HideCollections hides the followers and following lists from
+	// others; AttributionDomains (attribution_domains[]) are the sites
+	// allowed to credit the account as an article's author.
+	HideCollections    *bool
+	AttributionDomains *[]string
+}
+
+// MaxAttributionDomains is Mastodon's limit on attribution_domains.
+const MaxAttributionDomains = 10
+
+var attributionDomainRe = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$`)
+
+// attributionDomains normalises and validates attribution_domains[]: host
+// names (a scheme, a path and a leading "*." are dropped, as people paste
+// them), lower case, without repeats, at most MaxAttributionDomains.
+func attributionDomains(in []string) ([]string, error) {
+	out := []string{}
+	for _, d := range in {
+		d = strings.ToLower(strings.TrimSpace(d))
+		if i := strings.Index(d, "://"); i >= 0 {
+			d = d[i+3:]
+		}
+		d, _, _ = strings.Cut(d, "/")
+		d = strings.TrimSuffix(strings.TrimPrefix(d, "*."), ".")
+		if d == "" {
+			continue
+		}
+		if !attributionDomainRe.MatchString(d) {
+			return nil, herr.Unprocessable("Validation failed: Attribution domains %s is not a valid domain", d)
+		}
+		if !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	if len(out) > MaxAttributionDomains {
+		return nil, herr.Unprocessable("Validation failed: Attribution domains is too long (maximum is %d elements)", MaxAttributionDomains)
+	}
+	return out, nil
 }
 
 var languageRe = regexp.MustCompile(`^[a-z]{2,3}$`)
@@ -85,7 +124,14 @@ func (s *Service) UpdateCredentials(ctx context.Context, c *Caller, p ProfilePar
 		}
 		up.Fields = &fields
 	}
-	up.Locked, up.Bot, up.Discoverable = p.Locked, p.Bot, p.Discoverable
+	up.Locked, up.Bot, up.Discoverable, up.HideCollections = p.Locked, p.Bot, p.Discoverable, p.HideCollections
+	if p.AttributionDomains != nil {
+		domains, err := attributionDomains(*p.AttributionDomains)
+		if err != nil {
+			return nil, nil, err
+		}
+		up.AttributionDomains = &domains
+	}
 
 	u := c.User
 	if u == nil {

@@ -24,7 +24,7 @@ import (
 
 // PushAlertTypes are the alerts a subscription may ask for.
 var PushAlertTypes = []string{model.NotifyMention, model.NotifyStatus, model.NotifyReblog, model.NotifyFollow,
-	model.NotifyFollowRequest, model.NotifyFavourite, "poll", model.NotifyUpdate, model.NotifyQuote, "admin.sign_up", "admin.report"}
+	model.NotifyFollowRequest, model.NotifyFavourite, "poll", model.NotifyUpdate, model.NotifyQuote, model.NotifyQuotedUpdate, "admin.sign_up", "admin.report"}
 
 // PushPolicies are the values of policy.
 var PushPolicies = []string{"all", "followed", "follower", "none"}

@@ -203,14 +203,14 @@ func (e *RecordsExport) Versions(ctx context.Context, st *model.Status) ([]Statu
 			return nil, herr.Internal(err)
 		}
 		for _, v := range edits {
-			out = append(out, StatusVersion{v.Content, v.SpoilerText, v.Sensitive, v.CreatedAt})
+			out = append(out, StatusVersion{Content: v.Content, SpoilerText: v.SpoilerText, Sensitive: v.Sensitive, CreatedAt: v.CreatedAt})
 		}
 	}
 	at := st.CreatedAt
 	if st.EditedAt != nil {
 		at = *st.EditedAt
 	}
-	return append(out, StatusVersion{st.Content, st.SpoilerText, st.Sensitive, at}), nil
+	return append(out, StatusVersion{Content: st.Content, SpoilerText: st.SpoilerText, Sensitive: st.Sensitive, CreatedAt: at}), nil
 }
 
 // Attachments are the attachments of exported posts, by post id, as their

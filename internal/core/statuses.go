@@ -194,6 +194,11 @@ func (s *Service) PostStatus(ctx context.Context, c *Caller, p PostParams) (*mod
 	if strings.TrimSpace(p.SpoilerText) != "" {
 		sensitive = true
 	}
+	if forced, err := s.sensitized(ctx, c.Account.ID); err != nil {
+		return nil, err
+	} else if forced {
+		sensitive = true
+	}
 	lang := strings.TrimSpace(p.Language)
 	if lang == "" && c.User != nil {
 		lang = c.User.DefaultLanguage
@@ -416,7 +421,7 @@ func statusPayload(v any) string {
 }
 
 // DeleteStatus deletes one of the caller's statuses and returns it as it
-// was (with its source text, for "delete and redraft").
+// was (with its source text), its attachments deleted with it.
 func (s *Service) DeleteStatus(ctx context.Context, c *Caller, statusID int64) (*model.Status, error) {
 	st, err := s.ownStatus(ctx, c, statusID)
 	if err != nil {
@@ -425,17 +430,40 @@ func (s *Service) DeleteStatus(ctx context.Context, c *Caller, statusID int64) (
 	if err := c.mayAct(postPermission(st.Visibility)); err != nil {
 		return nil, err
 	}
-	if err := s.removeStatus(ctx, st); err != nil {
+	if err := s.removeStatus(ctx, st, false); err != nil {
 		return nil, err
 	}
 	return st, nil
 }
 
+// DeleteForRedraft is Mastodon's DELETE /api/v1/statuses/:id: it deletes
+// one of the caller's statuses and returns it as it was, with its source
+// text, attachments and poll, rendered before it went, for "delete and
+// redraft". Unless deleteMedia, the attachments stay as unattached
+// uploads for about a day, so that the new post may reuse their ids.
+func (s *Service) DeleteForRedraft(ctx context.Context, c *Caller, statusID int64, deleteMedia bool) (*model.Status, *StatusView, error) {
+	st, err := s.ownStatus(ctx, c, statusID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := c.mayAct(postPermission(st.Visibility)); err != nil {
+		return nil, nil, err
+	}
+	v, err := s.View(ctx, c.Account.ID, []*model.Status{st}, ViewOptions{})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := s.removeStatus(ctx, st, !deleteMedia && st.ReblogOfID == 0); err != nil {
+		return nil, nil, err
+	}
+	return st, v, nil
+}
+
 // removeStatus deletes a status, by its author or by a moderator: a local
 // one federates its Delete (or the Undo of a boost) in the same
 // transaction, a remote one is only removed here; its attachments' files
-// go at once.
-func (s *Service) removeStatus(ctx context.Context, st *model.Status) error {
+// go at once, unless keep leaves them unattached for a redraft.
+func (s *Service) removeStatus(ctx context.Context, st *model.Status, keep bool) error {
 	var events []model.OutboxEvent
 	if st.Local {
 		if st.ReblogOfID != 0 {
@@ -453,13 +481,19 @@ func (s *Service) removeStatus(ctx context.Context, st *model.Status) error {
 	if err != nil {
 		return herr.Internal(err)
 	}
-	if err := s.store.DeleteStatus(ctx, st.ID, events); err != nil {
+	remove := s.store.DeleteStatus
+	if keep {
+		remove = s.store.RedraftStatus
+	}
+	if err := remove(ctx, st.ID, events); err != nil {
 		if errors.Is(err, storage.ErrNotFound) {
 			return herr.NotFound("status")
 		}
 		return herr.Internal(err)
 	}
-	s.releaseFiles(ctx, mediaKeys(attached[st.ID])...) // its attachments' files, at once
+	if !keep {
+		s.releaseFiles(ctx, mediaKeys(attached[st.ID])...) // its attachments' files, at once
+	}
 	if len(events) > 0 {
 		s.kick()
 	}
@@ -486,11 +520,31 @@ type EditParams struct {
 	Sensitive   *bool
 	Language    *string
 	MediaIDs    []string
+	// MediaAttributes change the alt text and focus of attachments among
+	// MediaIDs (Mastodon's media_attributes[]); others are ignored, as
+	// Mastodon does.
+	MediaAttributes []MediaAttributeParams
+	// Poll is the status's poll after the edit; nil removes it, as
+	// Mastodon (its clients send the poll again with every edit). New
+	// options or a change of multiple reset the votes.
+	Poll *PollParams
 	// InteractionPolicy changes the post's policy, for the kinds it names.
 	InteractionPolicy PolicyChoice
 }
 
-// EditStatus edits one of the caller's statuses.
+// MediaAttributeParams is one entry of media_attributes[]; nil fields stay.
+type MediaAttributeParams struct {
+	ID          string
+	Description *string
+	Focus       *string
+}
+
+// EditStatus edits one of the caller's statuses: its text, spoiler,
+// sensitivity, language, attachments (with their alt text and focus),
+// poll and interaction policy. The version it replaces, attachments and
+// poll included, goes to the edit history; those who boosted it, voted in
+// its poll or quoted it are told; it federates as an Update. A quote is
+// kept as it is: Mastodon 4.5 does not change quotes in edits.
 func (s *Service) EditStatus(ctx context.Context, c *Caller, statusID int64, p EditParams) (*model.Status, error) {
 	st, err := s.ownStatus(ctx, c, statusID)
 	if err != nil {
@@ -507,6 +561,10 @@ func (s *Service) EditStatus(ctx context.Context, c *Caller, statusID int64, p E
 	if err != nil {
 		return nil, err
 	}
+	attrs, err := mediaAttributes(p.MediaAttributes, mediaIDs)
+	if err != nil {
+		return nil, err
+	}
 	if strings.TrimSpace(p.Text) == "" && len(mediaIDs) == 0 {
 		return nil, herr.Unprocessable("Validation failed: Text can't be blank")
 	}
@@ -517,10 +575,37 @@ func (s *Service) EditStatus(ctx context.Context, c *Caller, statusID int64, p E
 	if err := s.checkLength(p.Text, spoiler); err != nil {
 		return nil, err
 	}
+	edit := storage.LocalEdit{Status: st, MediaIDs: mediaIDs, MediaAttributes: attrs, SetPoll: true}
+	polls, err := s.store.PollsOf(ctx, []int64{st.ID})
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	old := polls[st.ID]
+	if p.Poll != nil {
+		if len(mediaIDs) > 0 {
+			return nil, herr.Unprocessable("Validation failed: A post with a poll cannot have media attachments")
+		}
+		poll, err := s.newPoll(p.Poll, s.Now())
+		if err != nil {
+			return nil, err
+		}
+		edit.Poll = poll
+		edit.ResetVotes = old == nil || !slices.Equal(old.Options, poll.Options) || old.Multiple != poll.Multiple
+		if s.Jobs != nil {
+			edit.Jobs = append(edit.Jobs, pollExpireJob(st.ID, *poll.ExpiresAt))
+		}
+	} else if old == nil {
+		edit.SetPoll = false
+	}
 	if p.Sensitive != nil {
 		st.Sensitive = *p.Sensitive
 	}
 	if spoiler != "" {
+		st.Sensitive = true
+	}
+	if forced, err := s.sensitized(ctx, st.AccountID); err != nil {
+		return nil, err
+	} else if forced {
 		st.Sensitive = true
 	}
 	if p.Language != nil {
@@ -536,27 +621,57 @@ func (s *Service) EditStatus(ctx context.Context, c *Caller, statusID int64, p E
 	r := s.renderLocal(ctx, p.Text)
 	now := time.Now().UTC()
 	st.Text, st.SpoilerText, st.Content, st.EditedAt = p.Text, spoiler, r.HTML, &now
-	ev := model.OutboxEvent{Kind: model.EventStatusUpdate, AccountID: c.Account.ID, ObjectID: st.ID}
+	edit.Tags = r.Tags
+	edit.Events = []model.OutboxEvent{{Kind: model.EventStatusUpdate, AccountID: c.Account.ID, ObjectID: st.ID}}
 	before, err := s.store.MediaOfStatuses(ctx, []int64{st.ID})
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
-	if err := s.store.SetStatusMedia(ctx, st.ID, c.Account.ID, mediaIDs); err != nil {
+	if err := s.store.EditLocalStatus(ctx, edit); err != nil {
 		if errors.Is(err, storage.ErrMediaNotAttachable) {
 			return nil, herr.Unprocessable("Validation failed: Media attachments are invalid")
 		}
 		return nil, herr.Internal(err)
 	}
-	if err := s.store.UpdateStatus(ctx, st, r.Tags, []model.OutboxEvent{ev}); err != nil {
-		return nil, herr.Internal(err)
-	}
 	// The files of the attachments the edit removed (the rows are deleted;
 	// those kept are still named and stay).
 	s.releaseFiles(ctx, mediaKeys(before[st.ID])...)
+	if len(edit.Jobs) > 0 {
+		s.Jobs.Wake(JobPollExpire)
+	}
 	s.kick()
 	s.webhookEvent(ctx, EventStatusUpdated, st.ID)
 	s.notify(ChangeStatusEdited, c.Account.ID, st.ID)
 	return s.store.StatusByID(ctx, st.ID)
+}
+
+// mediaAttributes validates media_attributes[] against the attachments
+// the edit keeps (Mastodon ignores entries for others).
+func mediaAttributes(in []MediaAttributeParams, mediaIDs []int64) ([]storage.MediaAttributes, error) {
+	var out []storage.MediaAttributes
+	for _, a := range in {
+		mid, err := strconv.ParseInt(strings.TrimSpace(a.ID), 10, 64)
+		if err != nil || !slices.Contains(mediaIDs, mid) {
+			continue
+		}
+		m := storage.MediaAttributes{ID: mid}
+		if a.Description != nil {
+			d, err := parseDescription(a.Description)
+			if err != nil {
+				return nil, err
+			}
+			m.Description = &d
+		}
+		if a.Focus != nil && strings.TrimSpace(*a.Focus) != "" {
+			x, y, err := parseFocus(*a.Focus)
+			if err != nil {
+				return nil, err
+			}
+			m.Focus = &[2]float64{x, y}
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // StatusVersion is one entry of a status's edit history.
@@ -565,29 +680,62 @@ type StatusVersion struct {
 	SpoilerText string
 	Sensitive   bool
 	CreatedAt   time.Time
+	// Media are the version's attachments with the alt text and focus
+	// they had then (Attachments holds the rows still stored, by id);
+	// Poll its poll's options, nil for none.
+	Media []storage.EditMedia
+	Poll  *storage.EditPoll
+}
+
+// StatusHistory is a status's versions, oldest first, the current one
+// last, with the attachments still stored that they name.
+type StatusHistory struct {
+	Status      *model.Status
+	Versions    []StatusVersion
+	Attachments map[int64]*model.MediaAttachment
 }
 
 // History returns a visible status's versions, oldest first, the current
 // one last.
-func (s *Service) History(ctx context.Context, c *Caller, statusID int64) (*model.Status, []StatusVersion, error) {
+func (s *Service) History(ctx context.Context, c *Caller, statusID int64) (*StatusHistory, error) {
 	st, _, err := s.visibleStatus(ctx, c.AccountID(), statusID)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
+	}
+	if st.Visibility == model.Direct && !c.seesDirect() {
+		return nil, herr.NotFound("status")
 	}
 	edits, err := s.store.StatusEdits(ctx, st.ID)
 	if err != nil {
-		return nil, nil, herr.Internal(err)
+		return nil, herr.Internal(err)
 	}
-	var out []StatusVersion
+	media, err := s.store.MediaOfStatuses(ctx, []int64{st.ID})
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	polls, err := s.store.PollsOf(ctx, []int64{st.ID})
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	h := &StatusHistory{Status: st, Attachments: map[int64]*model.MediaAttachment{}}
 	for _, e := range edits {
-		out = append(out, StatusVersion{e.Content, e.SpoilerText, e.Sensitive, e.CreatedAt})
+		h.Versions = append(h.Versions, StatusVersion{Content: e.Content, SpoilerText: e.SpoilerText, Sensitive: e.Sensitive,
+			CreatedAt: e.CreatedAt, Media: e.Media, Poll: e.Poll})
 	}
 	at := st.CreatedAt
 	if st.EditedAt != nil {
 		at = *st.EditedAt
 	}
-	out = append(out, StatusVersion{st.Content, st.SpoilerText, st.Sensitive, at})
-	return st, out, nil
+	cur := StatusVersion{Content: st.Content, SpoilerText: st.SpoilerText, Sensitive: st.Sensitive, CreatedAt: at}
+	for _, m := range media[st.ID] {
+		h.Attachments[m.ID] = m
+		cur.Media = append(cur.Media, storage.EditMedia{ID: m.ID, Description: m.Description, FocusX: m.FocusX, FocusY: m.FocusY})
+	}
+	if p := polls[st.ID]; p != nil {
+		cur.Poll = &storage.EditPoll{Options: p.Options, Multiple: p.Multiple}
+	}
+	h.Versions = append(h.Versions, cur)
+	return h, nil
 }
 
 // StatusContext is a thread around a status.
@@ -843,17 +991,29 @@ func (s *Service) Unbookmark(ctx context.Context, c *Caller, statusID int64) (*m
 	return st, nil
 }
 
-// Pin features one of the caller's public or unlisted statuses (at most 5).
+// Pin features one of the caller's statuses on their profile, with
+// Mastodon's rules (StatusPinValidator): any visible status may be asked
+// for, but only the caller's own, not a boost, not a direct post (public,
+// unlisted and private ones may be pinned, since Mastodon 3.5), at most
+// storage.MaxPins; each refusal is a 422 with Mastodon's message.
 func (s *Service) Pin(ctx context.Context, c *Caller, statusID int64) (*model.Status, error) {
-	st, err := s.ownStatus(ctx, c, statusID)
+	if err := s.requireUser(c); err != nil {
+		return nil, err
+	}
+	st, _, err := s.visibleStatus(ctx, c.Account.ID, statusID)
 	if err != nil {
 		return nil, err
 	}
-	if st.ReblogOfID != 0 {
-		return nil, herr.Unprocessable("Validation failed: Boosts cannot be pinned")
+	if st.Visibility == model.Direct && !c.seesDirect() {
+		return nil, herr.NotFound("status")
 	}
-	if st.Visibility != model.Public && st.Visibility != model.Unlisted {
-		return nil, herr.Unprocessable("Validation failed: Only public and unlisted posts can be pinned")
+	switch {
+	case st.ReblogOfID != 0:
+		return nil, herr.Unprocessable("Validation failed: A boost cannot be pinned")
+	case st.AccountID != c.Account.ID:
+		return nil, herr.Unprocessable("Validation failed: Someone else's post cannot be pinned")
+	case st.Visibility == model.Direct:
+		return nil, herr.Unprocessable("Validation failed: Posts that are only visible to mentioned users cannot be pinned")
 	}
 	ev := model.OutboxEvent{Kind: model.EventPin, AccountID: c.Account.ID, ObjectID: st.ID}
 	if err := s.store.Pin(ctx, c.Account.ID, st.ID, []model.OutboxEvent{ev}); err != nil {

@@ -89,6 +89,11 @@ func (s *FederationService) IngestRequestedStatus(ctx context.Context, st *model
 			norm = append(norm, t)
 		}
 	}
+	if forced, err := s.sensitized(ctx, st.AccountID); err != nil {
+		return nil, err
+	} else if forced {
+		st.Sensitive = true
+	}
 	out, existed, err := s.store.CreateStatus(ctx, storage.NewStatus{Status: st, MentionIDs: mentionIDs, Tags: norm,
 		Request: request, Events: events})
 	if err != nil {
@@ -101,6 +106,18 @@ func (s *FederationService) IngestRequestedStatus(ctx context.Context, st *model
 		s.statusReleased(ctx, out)
 	}
 	return out, nil
+}
+
+// sensitized reports whether moderators forced the account's posts
+// sensitive (the admin "sensitive" action, Mastodon's sensitize): its new
+// posts and edits are marked sensitive whatever they say, as Mastodon does
+// for local and remote posts alike.
+func (s *FederationService) sensitized(ctx context.Context, accountID int64) (bool, error) {
+	forced, err := s.store.AccountSensitized(ctx, accountID)
+	if err != nil {
+		return false, herr.Internal(err)
+	}
+	return forced, nil
 }
 
 // remoteOwned loads a status by URI and checks that actorID wrote it.
@@ -129,6 +146,11 @@ func (s *FederationService) UpdateRemoteStatus(ctx context.Context, actorID int6
 	st.Content = text.SanitizeRemote(upd.Content)
 	st.SpoilerText = text.PlainText(upd.SpoilerText)
 	st.Sensitive = upd.Sensitive
+	if forced, err := s.sensitized(ctx, st.AccountID); err != nil {
+		return nil, err
+	} else if forced {
+		st.Sensitive = true
+	}
 	st.Policy = upd.Policy // what the post says now (none: open)
 	if upd.Language != "" {
 		st.Language = upd.Language

@@ -397,8 +397,28 @@ func TestPins(t *testing.T) {
 			t.Errorf("sixth pin: %v", err)
 		}
 	}
-	if _, err := e.svc.Pin(e.ctx, bob, last.ID); status(err) != 404 {
+	// Mastodon's rules: someone else's visible post, a boost and a direct
+	// post are refused with 422; a private post may be pinned.
+	if _, err := e.svc.Pin(e.ctx, bob, last.ID); status(err) != 422 || !strings.Contains(err.Error(), "Someone else's post cannot be pinned") {
 		t.Errorf("pin of another's: %v", err)
+	}
+	boost, err := e.svc.Reblog(e.ctx, bob, last.ID, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Pin(e.ctx, bob, boost.ID); status(err) != 422 || !strings.Contains(err.Error(), "A boost cannot be pinned") {
+		t.Errorf("pin of a boost: %v", err)
+	}
+	direct := e.post(bob, core.PostParams{Text: "@alice psst", Visibility: "direct"})
+	if _, err := e.svc.Pin(e.ctx, bob, direct.ID); status(err) != 422 || !strings.Contains(err.Error(), "only visible to mentioned users") {
+		t.Errorf("pin of a direct post: %v", err)
+	}
+	private := e.post(bob, core.PostParams{Text: "followers only", Visibility: "private"})
+	if _, err := e.svc.Pin(e.ctx, bob, private.ID); err != nil {
+		t.Errorf("pin of a private post: %v", err)
+	}
+	if _, err := e.svc.Pin(e.ctx, alice, private.ID); status(err) != 404 {
+		t.Errorf("pin of another's post one cannot see: %v", err)
 	}
 	tl, _ := e.svc.AccountStatuses(e.ctx, nil, alice.Account.ID, storage.AccountStatusFilter{Pinned: true}, model.Page{Limit: 20})
 	if len(tl.View.Statuses) != 5 {

@@ -106,6 +106,12 @@ type Account struct {
 	SilencedAt     *time.Time
 	GoneAt         *time.Time
 	MovedToID      int64
+	// HideCollections: the followers and following lists are shown to
+	// the account alone (Mastodon's hide_collections); totals stay.
+	HideCollections bool
+	// AttributionDomains are the sites that may credit the account as an
+	// article's author (Mastodon's attribution_domains).
+	AttributionDomains []string
 }
 
 func (a *Account) Local() bool { return a.Domain == "" }
@@ -244,6 +250,9 @@ const (
 	NotifyFavourite     = "favourite"
 	NotifyUpdate        = "update"
 	NotifyQuote         = "quote" // someone quoted your post (Mastodon 4.5)
+	// NotifyQuotedUpdate: a post you quoted was edited; the notification's
+	// status is your quote post (Mastodon 4.5).
+	NotifyQuotedUpdate = "quoted_update"
 )
 
 // Quote states, as Mastodon's Quote entity names them.

@@ -17,7 +17,7 @@ const accountColumns = `a.id, a.username, a.domain, a.display_name, a.note, a.no
 	a.discoverable, a.actor_type, a.uri, a.url, a.inbox_url, a.shared_inbox_url, a.outbox_url, a.followers_url,
 	a.following_url, a.featured_url, a.key_id, a.public_key_pem, a.private_key_pem, a.avatar_url, a.header_url,
 	a.statuses_count, a.followers_count, a.following_count, a.last_status_at, a.created_at, a.updated_at,
-	a.fetched_at, a.suspended_at, a.silenced_at, a.gone_at, a.moved_to_id`
+	a.fetched_at, a.suspended_at, a.silenced_at, a.gone_at, a.moved_to_id, a.hide_collections, a.attribution_domains`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -26,11 +26,12 @@ func scanAccount(row scanner) (*model.Account, error) {
 	var fields string
 	var lastStatus, fetched, suspended, silenced, gone, moved sql.NullInt64
 	var created, updated int64
+	var attribution string
 	err := row.Scan(&a.ID, &a.Username, &a.Domain, &a.DisplayName, &a.Note, &a.NoteSource, &fields, &a.Locked, &a.Bot,
 		&a.Discoverable, &a.ActorType, &a.URI, &a.URL, &a.InboxURL, &a.SharedInboxURL, &a.OutboxURL, &a.FollowersURL,
 		&a.FollowingURL, &a.FeaturedURL, &a.KeyID, &a.PublicKeyPEM, &a.PrivateKeyPEM, &a.AvatarURL, &a.HeaderURL,
 		&a.StatusesCount, &a.FollowersCount, &a.FollowingCount, &lastStatus, &created, &updated,
-		&fetched, &suspended, &silenced, &gone, &moved)
+		&fetched, &suspended, &silenced, &gone, &moved, &a.HideCollections, &attribution)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, storage.ErrNotFound
 	}
@@ -42,6 +43,9 @@ func scanAccount(row scanner) (*model.Account, error) {
 	a.CreatedAt, a.UpdatedAt = fromMs(created), fromMs(updated)
 	a.FetchedAt, a.SuspendedAt, a.SilencedAt, a.GoneAt = fromNullMs(fetched), fromNullMs(suspended), fromNullMs(silenced), fromNullMs(gone)
 	a.MovedToID = moved.Int64
+	if attribution != "" {
+		a.AttributionDomains = strings.Split(attribution, "\n")
+	}
 	return &a, nil
 }
 
@@ -267,6 +271,12 @@ func (s *Store) UpdateProfile(ctx context.Context, accountID int64, p storage.Pr
 		}
 		if p.Discoverable != nil {
 			add("discoverable", b2i(*p.Discoverable))
+		}
+		if p.HideCollections != nil {
+			add("hide_collections", b2i(*p.HideCollections))
+		}
+		if p.AttributionDomains != nil {
+			add("attribution_domains", strings.Join(*p.AttributionDomains, "\n"))
 		}
 		args = append(args, accountID)
 		res, err := tx.ExecContext(ctx, "UPDATE accounts SET "+strings.Join(sets, ", ")+" WHERE id = ?", args...)

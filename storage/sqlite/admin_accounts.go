@@ -332,3 +332,10 @@ func (s *Store) AccountWarning(ctx context.Context, warningID int64) (*model.Acc
 	v, err := scanWarning(s.r.QueryRowContext(ctx, "SELECT "+warningColumns+" FROM account_warnings WHERE id = ?", warningID))
 	return v, wrap("account warning", err)
 }
+
+// AccountSensitized reports whether the account's media are forced sensitive.
+func (s *Store) AccountSensitized(ctx context.Context, accountID int64) (bool, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM account_moderation WHERE account_id = ? AND sensitized_at IS NOT NULL", accountID).Scan(&n)
+	return n > 0, wrap("account sensitized", err)
+}

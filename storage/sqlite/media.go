@@ -137,26 +137,33 @@ func attachMedia(ctx context.Context, tx *sql.Tx, statusID, accountID int64, med
 // SetStatusMedia replaces a status's attachments.
 func (s *Store) SetStatusMedia(ctx context.Context, statusID, accountID int64, mediaIDs []int64) error {
 	return wrap("set status media", s.tx(ctx, func(tx *sql.Tx) error {
-		if err := attachMedia(ctx, tx, statusID, accountID, mediaIDs); err != nil {
-			return err
-		}
-		q := "DELETE FROM media_attachments WHERE status_id = ?"
-		args := []any{statusID}
-		if len(mediaIDs) > 0 {
-			q += " AND id NOT IN (" + placeholders(len(mediaIDs)) + ")"
-			args = append(args, int64Args(mediaIDs)...)
-		}
-		_, err := tx.ExecContext(ctx, q, args...)
-		return err
+		return setStatusMediaIn(ctx, tx, statusID, accountID, mediaIDs)
 	}))
+}
+
+// setStatusMediaIn replaces a status's attachments inside tx.
+func setStatusMediaIn(ctx context.Context, tx *sql.Tx, statusID, accountID int64, mediaIDs []int64) error {
+	if err := attachMedia(ctx, tx, statusID, accountID, mediaIDs); err != nil {
+		return err
+	}
+	q := "DELETE FROM media_attachments WHERE status_id = ?"
+	args := []any{statusID}
+	if len(mediaIDs) > 0 {
+		q += " AND id NOT IN (" + placeholders(len(mediaIDs)) + ")"
+		args = append(args, int64Args(mediaIDs)...)
+	}
+	_, err := tx.ExecContext(ctx, q, args...)
+	return err
 }
 
 // UnattachedMediaBefore lists old uploads that were never attached and
 // old orphaned remote attachments.
 func (s *Store) UnattachedMediaBefore(ctx context.Context, t time.Time, limit int) ([]int64, error) {
+	// updated_at: an upload is kept a day from when it was last changed
+	// or detached (a deleted status's media, kept for a redraft).
 	v, err := queryColumn[int64](ctx, s.r, `SELECT id FROM media_attachments WHERE status_id IS NULL AND scheduled_status_id IS NULL
-		AND (remote_url = '' AND created_at < ? OR remote_url <> '' AND updated_at < ?) ORDER BY created_at LIMIT ?`,
-		ms(t), ms(t), limit)
+		AND updated_at < ? ORDER BY updated_at LIMIT ?`,
+		ms(t), limit)
 	return v, wrap("unattached media before", err)
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/herald-social/herald/internal/id"
@@ -159,7 +160,8 @@ func (s *Store) VotePoll(ctx context.Context, v storage.PollVote) (*model.Poll, 
 
 // UpdateRemotePoll stores what a remote poll's server says of it now:
 // its counts and end (a poll ended here keeps its end); closed_at is set
-// by ClosePoll alone.
+// by ClosePoll alone. New options (or multiple) are an edit: the votes
+// cast here are deleted.
 func (s *Store) UpdateRemotePoll(ctx context.Context, upd *model.Poll) (*model.Poll, error) {
 	var out *model.Poll
 	err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -174,7 +176,22 @@ func (s *Store) UpdateRemotePoll(ctx context.Context, upd *model.Poll) (*model.P
 		if err != nil {
 			return err
 		}
-		if len(upd.Options) == len(p.Options) {
+		if !slices.Equal(upd.Options, p.Options) || upd.Multiple != p.Multiple {
+			// Its author edited the choices: the votes cast here were for
+			// other choices and go, as Mastodon resets them; the counts are
+			// the server's.
+			if _, err := tx.ExecContext(ctx, "DELETE FROM poll_votes WHERE status_id = ?", p.StatusID); err != nil {
+				return err
+			}
+			p.Options, p.Counts = upd.Options, make([]int64, len(upd.Options))
+			for i := range p.Counts {
+				if i < len(upd.Counts) {
+					p.Counts[i] = max(upd.Counts[i], 0)
+				}
+			}
+			p.VotesCount = max(upd.VotesCount, 0)
+			p.VotersCount = max(upd.VotersCount, 0)
+		} else if len(upd.Options) == len(p.Options) {
 			p.Options = upd.Options
 			for i := range p.Counts {
 				if i < len(upd.Counts) {

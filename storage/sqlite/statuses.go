@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strconv"
@@ -526,12 +527,114 @@ func dedupeStrings(in []string) []string {
 // UpdateStatus stores an edit.
 func (s *Store) UpdateStatus(ctx context.Context, st *model.Status, tags []string, events []model.OutboxEvent) error {
 	return wrap("update status", s.tx(ctx, func(tx *sql.Tx) error {
-		// Keep the version being replaced for the edit history.
-		if _, err := tx.ExecContext(ctx, `INSERT INTO status_edits (id, status_id, content, spoiler_text, sensitive, created_at)
-			SELECT ?, id, content, spoiler_text, sensitive, ifnull(edited_at, created_at) FROM statuses WHERE id = ?`,
-			id.New(), st.ID); err != nil {
+		if err := snapshotStatus(ctx, tx, st.ID); err != nil {
 			return err
 		}
+		if err := notifyEditIn(ctx, tx, st); err != nil {
+			return err
+		}
+		return updateStatusIn(ctx, tx, st, tags, events)
+	}))
+}
+
+// snapshotStatus keeps the version of a status about to be replaced in
+// its edit history: its text, attachments and poll.
+func snapshotStatus(ctx context.Context, tx *sql.Tx, statusID int64) error {
+	media, err := queryAll(ctx, tx, "SELECT id, description, focus_x, focus_y FROM media_attachments WHERE status_id = ? ORDER BY position, id",
+		[]any{statusID}, func(row scanner) (storage.EditMedia, error) {
+			var m storage.EditMedia
+			err := row.Scan(&m.ID, &m.Description, &m.FocusX, &m.FocusY)
+			return m, err
+		})
+	if err != nil {
+		return err
+	}
+	mediaJSON, pollJSON := "", ""
+	if len(media) > 0 {
+		mediaJSON = jsonText(media)
+	}
+	if p, err := getPoll(ctx, tx, statusID); err == nil {
+		pollJSON = jsonText(storage.EditPoll{Options: p.Options, Multiple: p.Multiple})
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO status_edits (id, status_id, content, spoiler_text, sensitive, created_at, media, poll)
+		SELECT ?, id, content, spoiler_text, sensitive, ifnull(edited_at, created_at), ?, ? FROM statuses WHERE id = ?`,
+		id.New(), mediaJSON, pollJSON, statusID)
+	return err
+}
+
+// EditLocalStatus stores an edit of a local status with its attachments
+// and poll.
+func (s *Store) EditLocalStatus(ctx context.Context, e storage.LocalEdit) error {
+	st := e.Status
+	return wrap("edit local status", s.tx(ctx, func(tx *sql.Tx) error {
+		if err := snapshotStatus(ctx, tx, st.ID); err != nil {
+			return err
+		}
+		// Before the poll's votes may go: its voters hear of the edit.
+		if err := notifyEditIn(ctx, tx, st); err != nil {
+			return err
+		}
+		if err := setStatusMediaIn(ctx, tx, st.ID, st.AccountID, e.MediaIDs); err != nil {
+			return err
+		}
+		for _, a := range e.MediaAttributes {
+			if a.Description != nil {
+				if _, err := tx.ExecContext(ctx, "UPDATE media_attachments SET description = ?, updated_at = ? WHERE id = ? AND status_id = ?",
+					*a.Description, ms(time.Now()), a.ID, st.ID); err != nil {
+					return err
+				}
+			}
+			if a.Focus != nil {
+				if _, err := tx.ExecContext(ctx, "UPDATE media_attachments SET focus_x = ?, focus_y = ?, updated_at = ? WHERE id = ? AND status_id = ?",
+					a.Focus[0], a.Focus[1], ms(time.Now()), a.ID, st.ID); err != nil {
+					return err
+				}
+			}
+		}
+		if e.SetPoll {
+			old, err := getPoll(ctx, tx, st.ID)
+			if err != nil && !errors.Is(err, storage.ErrNotFound) {
+				return err
+			}
+			switch {
+			case e.Poll == nil:
+				if _, err := tx.ExecContext(ctx, "DELETE FROM polls WHERE status_id = ?", st.ID); err != nil {
+					return err
+				}
+			case old == nil || e.ResetVotes:
+				if _, err := tx.ExecContext(ctx, "DELETE FROM polls WHERE status_id = ?", st.ID); err != nil {
+					return err
+				}
+				if err := insertPoll(ctx, tx, st.ID, e.Poll); err != nil {
+					return err
+				}
+			default:
+				if _, err := tx.ExecContext(ctx, "UPDATE polls SET hide_totals = ?, expires_at = ?, closed_at = NULL WHERE status_id = ?",
+					b2i(e.Poll.HideTotals), msPtr(e.Poll.ExpiresAt), st.ID); err != nil {
+					return err
+				}
+			}
+		}
+		if err := insertJobs(ctx, tx, e.Jobs); err != nil {
+			return err
+		}
+		for _, j := range e.Jobs { // a poll that now ends sooner: its waiting expiry job runs sooner
+			if j.UniqueKey != "" {
+				if _, err := tx.ExecContext(ctx, "UPDATE jobs SET run_at = ? WHERE unique_key = ? AND run_at > ?",
+					ms(j.RunAt), j.UniqueKey, ms(j.RunAt)); err != nil {
+					return err
+				}
+			}
+		}
+		return updateStatusIn(ctx, tx, st, e.Tags, e.Events)
+	}))
+}
+
+// updateStatusIn writes an edited status's row and tags.
+func updateStatusIn(ctx context.Context, tx *sql.Tx, st *model.Status, tags []string, events []model.OutboxEvent) error {
+	{
 		policy, err := encodePolicy(st.Policy)
 		if err != nil {
 			return err
@@ -549,10 +652,34 @@ func (s *Store) UpdateStatus(ctx context.Context, st *model.Status, tags []strin
 		if err := setStatusTags(ctx, tx, st.ID, st.Tags); err != nil {
 			return err
 		}
-		// Those who boosted it hear about the edit, as in Mastodon.
-		if _, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO notifications (id, account_id, from_account_id, type, status_id, created_at)
-			SELECT ? + row_number() OVER (), b.account_id, ?, 'update', ?, ? FROM statuses b JOIN accounts a ON a.id = b.account_id AND a.domain = ''
-			WHERE b.reblog_of_id = ? AND b.account_id <> ?`, id.New(), st.AccountID, st.ID, ms(time.Now()), st.ID, st.AccountID); err != nil {
+		return insertEvents(ctx, tx, events)
+	}
+}
+
+// notifyEditIn tells local accounts of an edit, as Mastodon 4.5: those
+// who boosted the status and those who voted in its poll get "update";
+// the authors of accepted quotes of it get "quoted_update" about their
+// own quote post. One statement, so that the ids it numbers from one
+// base cannot collide.
+func notifyEditIn(ctx context.Context, tx *sql.Tx, st *model.Status) error {
+	_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO notifications (id, account_id, from_account_id, type, status_id, created_at)
+		SELECT ? + row_number() OVER (), r.account_id, ?, r.type, r.status_id, ? FROM (
+			SELECT b.account_id, 'update' AS type, b.reblog_of_id AS status_id FROM statuses b WHERE b.reblog_of_id = ?
+			UNION SELECT v.account_id, 'update', v.status_id FROM poll_votes v WHERE v.status_id = ?
+			UNION SELECT q.account_id, 'quoted_update', q.id FROM statuses q WHERE q.quote_of_id = ? AND q.quote_state = 'accepted'
+		) r JOIN accounts a ON a.id = r.account_id AND a.domain = '' WHERE r.account_id <> ?`,
+		id.New(), st.AccountID, ms(time.Now()), st.ID, st.ID, st.ID, st.AccountID)
+	return err
+}
+
+// RedraftStatus deletes a status but keeps its attachments, unattached.
+func (s *Store) RedraftStatus(ctx context.Context, statusID int64, events []model.OutboxEvent) error {
+	return wrap("redraft status", s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, "UPDATE media_attachments SET status_id = NULL, position = 0, updated_at = ? WHERE status_id = ?",
+			ms(time.Now()), statusID); err != nil {
+			return err
+		}
+		if err := deleteStatusIn(ctx, tx, statusID); err != nil {
 			return err
 		}
 		return insertEvents(ctx, tx, events)
@@ -1062,12 +1189,20 @@ func queryPairs(ctx context.Context, q queryer, query string, reverse bool, args
 
 // StatusEdits returns the earlier versions of a status, oldest first.
 func (s *Store) StatusEdits(ctx context.Context, statusID int64) ([]storage.StatusEdit, error) {
-	v, err := queryAll(ctx, s.r, "SELECT content, spoiler_text, sensitive, created_at FROM status_edits WHERE status_id = ? ORDER BY id",
+	v, err := queryAll(ctx, s.r, "SELECT content, spoiler_text, sensitive, created_at, media, poll FROM status_edits WHERE status_id = ? ORDER BY id",
 		[]any{statusID}, func(row scanner) (storage.StatusEdit, error) {
 			var e storage.StatusEdit
 			var at int64
-			err := row.Scan(&e.Content, &e.SpoilerText, &e.Sensitive, &at)
+			var media, poll string
+			err := row.Scan(&e.Content, &e.SpoilerText, &e.Sensitive, &at, &media, &poll)
 			e.CreatedAt = fromMs(at)
+			if err == nil && media != "" {
+				err = json.Unmarshal([]byte(media), &e.Media)
+			}
+			if err == nil && poll != "" {
+				e.Poll = &storage.EditPoll{}
+				err = json.Unmarshal([]byte(poll), e.Poll)
+			}
 			return e, err
 		})
 	return v, wrap("status edits", err)

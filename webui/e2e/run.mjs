@@ -805,6 +805,40 @@ test("lists, announcements, reporting a post and the media tab in the web client
   await page.context().close();
 });
 
+test("polls and quotes: results on public pages, voting in the client, the quoted post embedded", async () => {
+  const adminTok = await passwordToken(ADMIN, ADMIN_PW);
+  const userTok = await passwordToken(USER, USER_PW);
+  const poll = await api("POST", "/api/v1/statuses", { token: adminTok, json: { status: "E2E poll " + uniq() + ": tea or coffee?",
+    poll: { options: ["tea", "coffee", "a long third choice that wraps on phones"], expires_in: 3600 } } });
+  const orig = await api("POST", "/api/v1/statuses", { token: adminTok, json: { status: "E2E words worth quoting " + uniq(), quote_approval_policy: "public" } });
+  const quote = await api("POST", "/api/v1/statuses", { token: userTok, json: { status: "E2E quote " + uniq(), quoted_status_id: orig.id } });
+  // A visitor sees the results and the embedded quote.
+  const anon = await newPage();
+  await expectOK(await anon.goto(BASE + "/@" + ADMIN + "/" + poll.id), "public poll page");
+  await anon.locator(".poll-results li", { hasText: "coffee" }).waitFor();
+  if (await anon.locator("input[name=choices]").count()) throw new Error("a visitor got a vote form");
+  await shoot(anon, "poll-public");
+  await expectOK(await anon.goto(BASE + "/@" + USER + "/" + quote.id), "public quote page");
+  await anon.locator("blockquote.quote", { hasText: "E2E words worth quoting" }).waitFor();
+  await anon.locator("blockquote.quote .name").waitFor();
+  await shoot(anon, "quote-public");
+  await anon.context().close();
+  // The signed-in user votes.
+  const page = await newPage();
+  await signIn(page, USER, USER_PW);
+  await page.goto(BASE + "/@" + ADMIN + "/" + poll.id);
+  await page.check("input[name=choices][value='1']");
+  await Promise.all([page.waitForNavigation(), page.click(`form[action='/statuses/${poll.id}/vote'] button`)]);
+  await page.locator(".poll-results li.mine", { hasText: "coffee" }).waitFor();
+  await shoot(page, "poll-voted");
+  // Revoked: shown as removed.
+  await api("POST", `/api/v1/statuses/${orig.id}/quotes/${quote.id}/revoke`, { token: adminTok });
+  await page.goto(BASE + "/@" + USER + "/" + quote.id);
+  await page.locator(".quote.unavailable", { hasText: "removed this quote" }).waitFor();
+  await shoot(page, "quote-revoked");
+  await page.context().close();
+});
+
 let passed = 0, failed = 0;
 // E2E_ONLY runs only the tests whose names start with it.
 const only = process.env.E2E_ONLY || "";
