@@ -187,6 +187,11 @@ func (s *Service) Dimensions(ctx context.Context, c *Caller, r MetricsRequest) (
 	if err := s.Authorize(ctx, c, PermViewDashboard); err != nil {
 		return nil, err
 	}
+	// Without dates (masto.js makes them optional), the last 30 days.
+	if strings.TrimSpace(r.StartAt) == "" && strings.TrimSpace(r.EndAt) == "" {
+		now := s.Now().UTC()
+		r.StartAt, r.EndAt = now.AddDate(0, 0, -29).Format(time.RFC3339), now.Format(time.RFC3339)
+	}
 	from, to, err := metricRange(r.StartAt, r.EndAt)
 	if err != nil {
 		return nil, err
@@ -237,6 +242,10 @@ func (s *Service) Dimensions(ctx context.Context, c *Caller, r MetricsRequest) (
 				case "sources":
 					if v.Key == "" {
 						v.Key, v.HumanKey = "web", "Website"
+					}
+				case "servers", "tag_servers":
+					if v.Key == "" { // local posts
+						v.Key, v.HumanKey = s.Cfg.Instance.Domain, s.Cfg.Instance.Domain
 					}
 				case "instance_accounts":
 					v.Key = kc.Key + "@" + q.Domain
