@@ -347,14 +347,16 @@ func scanHistory(r scanner) (storage.ItemHistory, error) {
 	return h, r.Scan(&h.ItemID, &h.Day, &h.Uses, &h.Accounts)
 }
 
-// TagHistory counts the uses of tags per day since minID.
+// TagHistory counts the uses of tags per day since minID, in public and
+// unlisted posts (as Mastodon's, which counts the posts it distributes).
 func (s *Store) TagHistory(ctx context.Context, tagIDs []int64, minID int64) ([]storage.ItemHistory, error) {
 	if len(tagIDs) == 0 {
 		return nil, nil
 	}
 	out, err := queryAll(ctx, s.r, `SELECT st.tag_id, `+dayOfID("st.status_id")+` d, COUNT(*), COUNT(DISTINCT s.account_id)
 		FROM status_tags st JOIN statuses s ON s.id = st.status_id
-		WHERE st.tag_id IN (`+placeholders(len(tagIDs))+`) AND st.status_id >= ? GROUP BY st.tag_id, d`,
+		WHERE st.tag_id IN (`+placeholders(len(tagIDs))+`) AND st.status_id >= ? AND s.visibility IN (0, 1)
+		GROUP BY st.tag_id, d`,
 		append(int64Args(tagIDs), minID), scanHistory)
 	return out, wrap("tag history", err)
 }
@@ -366,7 +368,8 @@ func (s *Store) LinkHistory(ctx context.Context, cardIDs []int64, minID int64) (
 	}
 	out, err := queryAll(ctx, s.r, `SELECT sc.card_id, `+dayOfID("sc.status_id")+` d, COUNT(*), COUNT(DISTINCT s.account_id)
 		FROM status_cards sc JOIN statuses s ON s.id = sc.status_id
-		WHERE sc.card_id IN (`+placeholders(len(cardIDs))+`) AND sc.status_id >= ? GROUP BY sc.card_id, d`,
+		WHERE sc.card_id IN (`+placeholders(len(cardIDs))+`) AND sc.status_id >= ? AND s.visibility IN (0, 1)
+		GROUP BY sc.card_id, d`,
 		append(int64Args(cardIDs), minID), scanHistory)
 	return out, wrap("link history", err)
 }
