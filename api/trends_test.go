@@ -29,7 +29,7 @@ func seedTrends(t *testing.T, mutate ...func(*config.Config)) *trendsFixture {
 	ts := server.StartTest(t, mutate...)
 	ts.CreateUser(t, "boss", "admin")
 	f := &trendsFixture{ts: ts, admin: ts.Token(t, "boss", "admin:read admin:write read"),
-		now: time.Now().UTC().Truncate(24*time.Hour).Add(-3*24*time.Hour + 12*time.Hour)}
+		now: time.Now().UTC().Truncate(24 * time.Hour).Add(-3*24*time.Hour + 12*time.Hour)}
 	ann, ben, cat, dan := ts.CreateUser(t, "ann", "").ID, ts.CreateUser(t, "ben", "").ID, ts.CreateUser(t, "cat", "").ID,
 		ts.CreateUser(t, "dan", "").ID
 	exec := seedDB(t, ts)
