@@ -61,10 +61,11 @@ func measureSQL(q storage.MeasureQuery) (daily, total string, args []any, err er
 		return `SELECT action_taken_at / ` + fmt.Sprint(dayMs) + ` d, COUNT(*) FROM reports
 			WHERE action_taken_at >= ? AND action_taken_at < ? GROUP BY d`, "", []any{q.From * dayMs, q.To * dayMs}, nil
 	case "tag_accounts", "tag_uses", "tag_servers":
+		// Public and unlisted posts, as the tags' history.
 		count := map[string]string{"tag_accounts": "COUNT(DISTINCT s.account_id)", "tag_uses": "COUNT(*)",
 			"tag_servers": "COUNT(DISTINCT a.domain)"}[q.Key]
 		from := ` FROM status_tags st JOIN statuses s ON s.id = st.status_id JOIN accounts a ON a.id = s.account_id
-			WHERE st.tag_id = ? AND ` + idRange("st.status_id")
+			WHERE st.tag_id = ? AND ` + idRange("st.status_id") + ` AND s.visibility IN (0, 1)`
 		if q.Key == "tag_servers" {
 			from += " AND a.domain <> ''"
 		}
@@ -148,11 +149,12 @@ func (s *Store) Dimension(ctx context.Context, q storage.MeasureQuery, limit int
 		args = []any{lo, hi}
 	case "tag_servers":
 		query = `SELECT a.domain, COUNT(*) n FROM status_tags st JOIN statuses s ON s.id = st.status_id
-			JOIN accounts a ON a.id = s.account_id WHERE st.tag_id = ? AND st.status_id >= ? AND st.status_id < ? GROUP BY a.domain`
+			JOIN accounts a ON a.id = s.account_id WHERE st.tag_id = ? AND st.status_id >= ? AND st.status_id < ?
+			AND s.visibility IN (0, 1) GROUP BY a.domain`
 		args = []any{q.TagID, lo, hi}
 	case "tag_languages":
 		query = `SELECT s.language, COUNT(*) n FROM status_tags st JOIN statuses s ON s.id = st.status_id
-			WHERE st.tag_id = ? AND st.status_id >= ? AND st.status_id < ? GROUP BY s.language`
+			WHERE st.tag_id = ? AND st.status_id >= ? AND st.status_id < ? AND s.visibility IN (0, 1) GROUP BY s.language`
 		args = []any{q.TagID, lo, hi}
 	case "instance_accounts":
 		// The domain's accounts with the most followers here.
