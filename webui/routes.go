@@ -183,6 +183,8 @@ func (w *UI) routeTable() []Route {
 	get("/admin/announcements", Staff, w.adminAnnouncements)
 	post("/admin/announcements/:op", CSRFStaff, w.adminAnnouncementsSubmit)
 	get("/admin/audit", Staff, w.adminAudit)
+	get("/admin/trends", Staff, w.adminTrends)
+	post("/admin/trends/:kind/:id/:op", CSRFStaff, w.adminTrendsSubmit)
 	get("/admin/webhooks", Staff, w.adminWebhooks)
 	post("/admin/webhooks", CSRFStaff, w.adminWebhookCreate)
 	get("/admin/webhooks/:id", Staff, w.adminWebhook)
