@@ -163,3 +163,10 @@ func firstOf(v ...string) string {
 	}
 	return ""
 }
+
+func (w *UI) adminTrendsRefresh(c echo.Context) error {
+	if err := w.svc.RefreshTrendsNow(c.Request().Context(), w.caller(c)); err != nil {
+		return w.fail(c, err)
+	}
+	return w.done(c, "/admin/trends", "Trends recomputed.")
+}

@@ -184,6 +184,7 @@ func (w *UI) routeTable() []Route {
 	post("/admin/announcements/:op", CSRFStaff, w.adminAnnouncementsSubmit)
 	get("/admin/audit", Staff, w.adminAudit)
 	get("/admin/trends", Staff, w.adminTrends)
+	post("/admin/trends/refresh", CSRFStaff, w.adminTrendsRefresh)
 	post("/admin/trends/:kind/:id/:op", CSRFStaff, w.adminTrendsSubmit)
 	get("/admin/webhooks", Staff, w.adminWebhooks)
 	post("/admin/webhooks", CSRFStaff, w.adminWebhookCreate)

@@ -430,3 +430,15 @@ func (s *Service) ReviewTrendItem(ctx context.Context, c *Caller, kind string, i
 	}
 	return out, nil
 }
+
+// RefreshTrendsNow recomputes the trends at once, for a moderator who does
+// not want to wait for the job's next run (Manage Taxonomies).
+func (s *Service) RefreshTrendsNow(ctx context.Context, c *Caller) error {
+	if err := s.Authorize(ctx, c, PermManageTaxonomies); err != nil {
+		return err
+	}
+	if err := s.RefreshTrends(ctx); err != nil {
+		return herr.Internal(err)
+	}
+	return nil
+}
