@@ -102,7 +102,7 @@ func measureSQL(q storage.MeasureQuery) (daily, total string, args []any, err er
 func (s *Store) Measure(ctx context.Context, q storage.MeasureQuery) ([]storage.DayCount, int64, error) {
 	daily, total, args, err := measureSQL(q)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, wrap("measure", err)
 	}
 	var sum int64
 	out, err := queryAll(ctx, s.r, daily, args, func(r scanner) (storage.DayCount, error) {
@@ -114,14 +114,14 @@ func (s *Store) Measure(ctx context.Context, q storage.MeasureQuery) ([]storage.
 		return d, err
 	})
 	if err != nil {
-		return nil, 0, wrap("measure "+q.Key, err)
+		return nil, 0, wrap("measure", err)
 	}
 	if total == "" {
 		return out, sum, nil
 	}
 	var t int64
 	if err := s.r.QueryRowContext(ctx, total, args...).Scan(&t); err != nil {
-		return nil, 0, wrap("measure total "+q.Key, err)
+		return nil, 0, wrap("measure", err)
 	}
 	return out, t, nil
 }
@@ -166,14 +166,14 @@ func (s *Store) Dimension(ctx context.Context, q storage.MeasureQuery, limit int
 			WHERE a.domain = ? AND s.id >= ? AND s.id < ? AND s.reblog_of_id IS NULL GROUP BY s.language`
 		args = []any{q.Domain, lo, hi}
 	default:
-		return nil, fmt.Errorf("unknown dimension %q", q.Key)
+		return nil, wrap("dimension", fmt.Errorf("unknown dimension %q", q.Key))
 	}
 	query = "SELECT * FROM (" + query + ") x ORDER BY n DESC, 1 LIMIT ?"
 	out, err := queryAll(ctx, s.r, query, append(args, limit), func(r scanner) (storage.KeyCount, error) {
 		var k storage.KeyCount
 		return k, r.Scan(&k.Key, &k.Value)
 	})
-	return out, wrap("dimension "+q.Key, err)
+	return out, wrap("dimension", err)
 }
 
 // SpaceUsage is the database file's size (with its WAL) and the media

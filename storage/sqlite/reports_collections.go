@@ -25,7 +25,7 @@ func (s *Store) AnnualReportStats(ctx context.Context, accountID, minID, maxID i
 		FROM statuses WHERE account_id = ? AND id >= ? AND id < ?`, accountID, minID, maxID).
 		Scan(&st.Standalone, &st.Replies, &st.Reblogs, &st.Polls)
 	if err != nil {
-		return nil, wrap("annual report", err)
+		return nil, wrap("annual report stats", err)
 	}
 	// Per month: twelve counts, each a range of the indexes.
 	start := time.UnixMilli(id.Time(minID).UnixMilli()).UTC()
@@ -40,7 +40,7 @@ func (s *Store) AnnualReportStats(ctx context.Context, accountID, minID, maxID i
 				(SELECT COUNT(*) FROM statuses WHERE account_id = ? AND id >= ? AND id < ?),
 				(SELECT COUNT(*) FROM follows WHERE target_id = ? AND id >= ? AND id < ?)`,
 			accountID, lo, hi, accountID, lo, hi).Scan(&n, &f); err != nil {
-			return nil, wrap("annual report months", err)
+			return nil, wrap("annual report stats", err)
 		}
 		st.StatusesByMonth[m], st.FollowersByMonth[m] = n, f
 	}
@@ -51,14 +51,14 @@ func (s *Store) AnnualReportStats(ctx context.Context, accountID, minID, maxID i
 		return k, r.Scan(&k.Key, &k.Value)
 	})
 	if err != nil {
-		return nil, wrap("annual report tags", err)
+		return nil, wrap("annual report stats", err)
 	}
 	for col, dst := range map[string]*int64{"reblogs_count": &st.TopByReblogs, "replies_count": &st.TopByReplies,
 		"favourites_count": &st.TopByFavourites} {
 		err := s.r.QueryRowContext(ctx, `SELECT id FROM statuses WHERE account_id = ? AND id >= ? AND id < ?
 			AND reblog_of_id IS NULL AND `+col+` > 0 ORDER BY `+col+` DESC, id DESC LIMIT 1`, accountID, minID, maxID).Scan(dst)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return nil, wrap("annual report top", err)
+			return nil, wrap("annual report stats", err)
 		}
 	}
 	return st, nil
@@ -69,7 +69,7 @@ func (s *Store) CountStatusesBetween(ctx context.Context, accountID, minID, maxI
 	var n int64
 	err := s.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM statuses WHERE account_id = ? AND id >= ? AND id < ?",
 		accountID, minID, maxID).Scan(&n)
-	return n, wrap("count statuses", err)
+	return n, wrap("count statuses between", err)
 }
 
 // SaveAnnualReport stores a report unless one exists.
@@ -107,7 +107,7 @@ func (s *Store) AnnualReports(ctx context.Context, accountID int64, year int) ([
 func (s *Store) MarkAnnualReportViewed(ctx context.Context, accountID int64, year int, at time.Time) (bool, error) {
 	res, err := s.w.ExecContext(ctx, "UPDATE annual_reports SET viewed_at = ? WHERE account_id = ? AND year = ?", ms(at), accountID, year)
 	if err != nil {
-		return false, wrap("mark annual report", err)
+		return false, wrap("mark annual report viewed", err)
 	}
 	n, _ := res.RowsAffected()
 	return n > 0, nil
@@ -311,10 +311,10 @@ func (s *Store) SetCollectionItemState(ctx context.Context, collectionID, itemID
 		RETURNING id, collection_id, account_id, state, created_at`, state, collectionID, itemID).
 		Scan(&it.ID, &it.CollectionID, &it.AccountID, &it.State, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, storage.ErrNotFound
+		err = storage.ErrNotFound
 	}
 	if err != nil {
-		return nil, wrap("collection item state", err)
+		return nil, wrap("set collection item state", err)
 	}
 	it.CreatedAt = fromMs(created)
 	return &it, nil
