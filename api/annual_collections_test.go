@@ -216,6 +216,12 @@ func TestCollections(t *testing.T) {
 	if len(list.Collections) != 1 || list.Collections[0].ID != c.ID {
 		t.Fatalf("ben's in_collections: %+v", list)
 	}
+	// cat blocks ben: cat no longer sees ben in the collection.
+	ts.JSON(t, "POST", "/api/v1/accounts/"+sid(ben.ID)+"/block", ts.Token(t, "cat", "read write follow"), nil, 200, nil)
+	ts.JSON(t, "GET", "/api/v1/collections/"+c.ID, ts.Token(t, "cat", "read"), nil, 200, &one)
+	if len(one.Collection.Items) != 1 || one.Collection.Items[0].AccountID != sid(cat.ID) {
+		t.Fatalf("cat sees the account she blocks: %+v", one.Collection.Items)
+	}
 	benItem := c.Items[0].ID
 	ts.JSON(t, "POST", "/api/v1/collections/"+c.ID+"/items/"+c.Items[1].ID+"/revoke", benTok, nil, 403, nil) // cat's
 	ts.JSON(t, "POST", "/api/v1/collections/"+c.ID+"/items/"+benItem+"/revoke", benTok, nil, 200, nil)

@@ -208,6 +208,17 @@ func (s *Service) collectionViews(ctx context.Context, c *Caller, cols []*storag
 		return nil, herr.Internal(err)
 	}
 	viewer := c.AccountID()
+	// Mastodon leaves out the accounts the viewer blocks (one query).
+	blocked := map[int64]bool{}
+	if viewer != 0 && len(accIDs) > 0 {
+		rels, err := s.store.Relationships(ctx, viewer, accIDs)
+		if err != nil {
+			return nil, herr.Internal(err)
+		}
+		for _, r := range rels {
+			blocked[r.TargetID] = r.Blocking
+		}
+	}
 	out := make([]*CollectionView, 0, len(cols))
 	for _, col := range cols {
 		owner := accs[col.AccountID]
@@ -217,7 +228,7 @@ func (s *Service) collectionViews(ctx context.Context, c *Caller, cols []*storag
 		v := &CollectionView{Collection: col, Items: []*storage.CollectionItem{}, Accounts: map[int64]*model.Account{owner.ID: owner}}
 		for _, it := range items[col.ID] {
 			a := accs[it.AccountID]
-			if a == nil || a.SuspendedAt != nil {
+			if a == nil || a.SuspendedAt != nil || blocked[a.ID] {
 				continue
 			}
 			if it.State == "accepted" || (viewer == col.AccountID && it.State == "pending") {
