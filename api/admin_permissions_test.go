@@ -88,6 +88,14 @@ var adminRoutePermissions = func() map[string][]core.Permission {
 	m["GET /api/v1/admin/sso"] = []core.Permission{users}
 	m["GET /api/v1/admin/sso/links"] = []core.Permission{users}
 	m["DELETE /api/v1/admin/sso/links/:id"] = []core.Permission{users}
+	for _, r := range []string{"measures", "dimensions", "retention"} {
+		m["POST /api/v1/admin/"+r] = []core.Permission{core.PermViewDashboard}
+	}
+	for _, kind := range []string{"tags", "statuses", "links"} {
+		m["GET /api/v1/admin/trends/"+kind] = []core.Permission{core.PermManageTaxonomies}
+		m["POST /api/v1/admin/trends/"+kind+"/:id/approve"] = []core.Permission{core.PermManageTaxonomies}
+		m["POST /api/v1/admin/trends/"+kind+"/:id/reject"] = []core.Permission{core.PermManageTaxonomies}
+	}
 	return m
 }()
 

@@ -24,10 +24,8 @@ func (a *API) registerInstance(e *echo.Echo) {
 	a.handle(e, http.MethodGet, "/api/v1/instance/extended_description", a.extendedDescription, public())
 	a.handle(e, http.MethodGet, "/api/v1/instance/privacy_policy", a.privacyPolicy, public())
 	a.handle(e, http.MethodGet, "/api/v1/instance/terms_of_service", a.termsOfService, public())
-	a.handle(e, http.MethodGet, "/api/v1/trends/tags", a.emptyList, publicRead(""))
-	a.handle(e, http.MethodGet, "/api/v1/trends/statuses", a.emptyList, publicRead(""))
-	a.handle(e, http.MethodGet, "/api/v1/trends/links", a.emptyList, publicRead(""))
-	a.handle(e, http.MethodGet, "/api/v1/trends", a.emptyList, publicRead(""))
+	a.registerInsights(e)
+	a.registerReportsAndCollections(e)
 	a.handle(e, http.MethodGet, "/health", a.health, public())
 	a.handle(e, http.MethodGet, "/api/v1/streaming/health", a.health, public())
 }

@@ -106,5 +106,9 @@ type Store interface {
 	Webhooks
 	Delegations
 	Hiding
+	Metrics
+	Trends
+	AnnualReports
+	Collections
 	Close() error
 }

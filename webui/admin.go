@@ -62,7 +62,7 @@ func (w *UI) adminDashboard(c echo.Context) error {
 	if err != nil && herr.As(err).Status != http.StatusForbidden {
 		return w.fail(c, err)
 	}
-	return w.admin(c, "dashboard", "Dashboard", page{"D": d})
+	return w.admin(c, "dashboard", "Dashboard", page{"D": d, "Measures": w.dashMeasures(c)})
 }
 
 func (w *UI) adminAccounts(c echo.Context) error {

@@ -137,6 +137,13 @@ type Instance struct {
 	// need a signed-in user (core.Service.AnonymousReadsAllowed).
 	// ActivityPub is unaffected.
 	PublicPages bool `toml:"public_pages"`
+	// Trends shows the trending tags, posts and links, computed here from
+	// what this server sees (core's trends job).
+	Trends bool `toml:"trends"`
+	// TrendsReview: tags, links and posts trend publicly only once a
+	// moderator approved them (or, for posts, their author), as
+	// Mastodon's default; off, they trend unless rejected.
+	TrendsReview bool `toml:"trends_review"`
 }
 
 type Server struct {
@@ -312,6 +319,8 @@ func Default() Config {
 			ShortDescription: "An organisation's own corner of the fediverse.",
 			Languages:        []string{"en"},
 			PublicPages:      true,
+			Trends:           true,
+			TrendsReview:     true,
 		},
 		Server: Server{
 			Listen:          "127.0.0.1:8080",

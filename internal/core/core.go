@@ -56,7 +56,8 @@ type Service struct {
 	accountCache accountCache
 	// defaultsCache keeps accounts' default interaction policies (accountcache.go).
 	defaultsCache defaultsCache
-	clock         clock // Now (polls.go)
+	clock         clock        // Now (polls.go)
+	activity      activityDays // users' active days recorded (metrics.go)
 
 	// The areas (areas.go); their methods are Service's.
 	*AuthService

@@ -25,9 +25,9 @@ var topScopes = []string{"read", "write", "follow", "push", "profile", "admin:re
 
 var subScopes = map[string][]string{
 	"read": {"accounts", "blocks", "bookmarks", "favourites", "filters", "follows", "lists", "mutes",
-		"notifications", "search", "statuses"},
+		"notifications", "search", "statuses", "collections"},
 	"write": {"accounts", "blocks", "bookmarks", "conversations", "favourites", "filters", "follows", "lists",
-		"media", "mutes", "notifications", "reports", "statuses"},
+		"media", "mutes", "notifications", "reports", "statuses", "collections"},
 	"admin:read": {"accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks", "email_domain_blocks",
 		"canonical_email_blocks"},
 	"admin:write": {"accounts", "reports", "domain_allows", "domain_blocks", "ip_blocks", "email_domain_blocks",
@@ -451,6 +451,7 @@ func (s *AuthService) CallerByToken(ctx context.Context, token string) (*Caller,
 	key := sha256.Sum256([]byte(token))
 	if cached {
 		if c := s.authCache.caller(v, key); c != nil {
+			s.noteCallerActivity(ctx, c)
 			return c, nil
 		}
 	}
@@ -465,5 +466,16 @@ func (s *AuthService) CallerByToken(ctx context.Context, token string) (*Caller,
 	if err == nil && cached {
 		s.authCache.putCaller(v, key, c)
 	}
+	if err == nil {
+		s.noteCallerActivity(ctx, c)
+	}
 	return c, err
+}
+
+// noteCallerActivity records a user's active day (metrics.go); app tokens
+// and members acting for an account are no user's activity.
+func (s *AuthService) noteCallerActivity(ctx context.Context, c *Caller) {
+	if c.User != nil && !c.Delegated() {
+		s.noteActivity(ctx, c.User.ID)
+	}
 }

@@ -87,6 +87,7 @@ func (s *AuthService) WebSessionCaller(ctx context.Context, token string) (*Call
 	if now := time.Now(); now.Sub(sess.LastSeenAt) > 5*time.Minute {
 		_ = st.TouchWebSession(ctx, sess.ID, now)
 	}
+	s.noteActivity(ctx, u.ID)
 	return &Caller{Token: &model.Token{UserID: u.ID, Scopes: WebScopes, CreatedAt: sess.CreatedAt}, User: u, Account: a}, sess, nil
 }
 

@@ -57,12 +57,14 @@ var publicAPI = []string{
 var readAPI = []string{
 	"GET /api/v1/accounts", // several accounts by id
 	"GET /api/v1/accounts/:id",
+	"GET /api/v1/accounts/:id/collections",
 	"GET /api/v1/accounts/:id/endorsements",
 	"GET /api/v1/accounts/:id/featured_tags",
 	"GET /api/v1/accounts/:id/followers",
 	"GET /api/v1/accounts/:id/following",
 	"GET /api/v1/accounts/:id/statuses",
 	"GET /api/v1/accounts/lookup",
+	"GET /api/v1/collections/:id",
 	"GET /api/v1/directory",
 	"GET /api/v1/polls/:id",
 	"GET /api/v1/statuses", // several statuses by id, visibility checked per status

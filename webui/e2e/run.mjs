@@ -839,6 +839,31 @@ test("polls and quotes: results on public pages, voting in the client, the quote
   await page.context().close();
 });
 
+test("the admin reviews trending hashtags and reads the dashboard's measures", async () => {
+  const tag = "e2etrend" + uniq();
+  for (const [login, pw] of [[USER, USER_PW], [ADMIN, ADMIN_PW]]) {
+    await api("POST", "/api/v1/statuses", { token: await passwordToken(login, pw), json: { status: "Trying #" + tag } });
+  }
+  const admin = await newPage();
+  await signIn(admin, ADMIN, ADMIN_PW);
+  await admin.goto(BASE + "/admin/trends");
+  await Promise.all([admin.waitForURL(/\/admin\/trends/), admin.click("form[action='/admin/trends/refresh'] button")]);
+  const row = admin.locator("table.trends tr", { hasText: "#" + tag });
+  await row.waitFor();
+  expect((await row.textContent()).includes("Pending review"), "the new tag is not pending review: " + (await row.textContent()));
+  const before = await api("GET", "/api/v1/trends/tags?limit=20");
+  expect(!before.some((t) => t.name === tag), "an unreviewed tag trends publicly");
+  await shoot(admin, "admin-trends");
+  await Promise.all([admin.waitForURL(/\/admin\/trends/), row.locator("form[action$='/approve'] button").first().click()]);
+  await admin.locator("table.trends tr", { hasText: "#" + tag }).locator(".badge", { hasText: "Approved" }).waitFor();
+  const after = await api("GET", "/api/v1/trends/tags?limit=20");
+  expect(after.some((t) => t.name === tag), "the approved tag does not trend: " + JSON.stringify(after.map((t) => t.name)));
+  await admin.goto(BASE + "/admin");
+  await admin.locator("table.measures th", { hasText: "Active users" }).waitFor();
+  await shoot(admin, "admin-dashboard-measures");
+  await admin.context().close();
+});
+
 let passed = 0, failed = 0;
 // E2E_ONLY runs only the tests whose names start with it.
 const only = process.env.E2E_ONLY || "";
