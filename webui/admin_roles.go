@@ -88,7 +88,8 @@ func permChoices(c echo.Context, d page, action string, r *model.Role, lim core.
 
 // roleForm reads the role form. Permissions the caller may not change
 // (disabled checkboxes, which browsers do not send) keep their value in
-// old, so that saving a form never drops them silently.
+// old, so that saving a form never drops them silently; one sent anyway
+// stays in, for core to refuse.
 func roleForm(c echo.Context, old *model.Role, lim core.RoleLimits) (core.RoleParams, error) {
 	form, err := c.FormParams()
 	if err != nil {
@@ -104,7 +105,7 @@ func roleForm(c echo.Context, old *model.Role, lim core.RoleLimits) (core.RolePa
 	}
 	for _, l := range core.PermissionLabels {
 		if !lim.MayGrant(l.Flag) {
-			perms = perms&^l.Flag | core.Permission(old.Permissions)&l.Flag
+			perms |= core.Permission(old.Permissions) & l.Flag
 		}
 	}
 	bits := uint64(perms)

@@ -57,6 +57,10 @@ func auditAction(e *model.AuditEntry) string {
 		return "Changed instance settings"
 	case "change_role_user":
 		return "Changed the role of a user"
+	case "reset_password_user":
+		return "Reset the password of a user"
+	case "disable_2fa_user":
+		return "Turned off the two-factor authentication of a user"
 	case "rotate_webhook_secret":
 		return "Rotated a webhook's secret"
 	case "export_records":

@@ -235,7 +235,7 @@ func (w *UI) funcs() template.FuncMap {
 		"has": func(p core.Permission, name string) bool { return p.Has(permByName[name]) },
 		// mayOpen reports whether perms open a console area (core's rule).
 		"mayOpen": func(perms core.Permission, area string) (bool, error) { return perms.MayOpen(area) },
-		"add": func(a, b int) int { return a + b },
+		"add":     func(a, b int) int { return a + b },
 		// dict builds a partial's data from name/value pairs.
 		"dict": func(kv ...any) (map[string]any, error) {
 			if len(kv)%2 != 0 {

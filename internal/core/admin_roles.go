@@ -497,3 +497,22 @@ func (l RoleLimits) MayGrant(p Permission) bool { return l.Perms.Has(p) }
 // EveryoneMayHold reports whether the everyone role may hold p (only
 // Invite Users: more would make every user staff).
 func EveryoneMayHold(p Permission) bool { return p&^PermInviteUsers == 0 }
+
+// BadgeOf returns the role a local account shows as a badge on its
+// profile: its role when highlighted (Mastodon's Account#roles), else nil.
+func (s *AdminService) BadgeOf(ctx context.Context, accountID int64) (*model.Role, error) {
+	u, err := s.store.UserByAccountID(ctx, accountID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, herr.Internal(err)
+	}
+	if u.Role == "" || u.Role == model.RoleUser {
+		return nil, nil
+	}
+	r, err := s.RoleOf(ctx, u)
+	if err != nil || !r.Highlighted || r.Key == model.RoleUser {
+		return nil, err
+	}
+	return r, nil
+}
