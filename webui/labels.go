@@ -91,6 +91,17 @@ func humanCode(code string) string {
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
+var reportCategories = map[string]string{"spam": "Spam", "legal": "Illegal content",
+	"violation": "Breaks the server's rules", "other": "Other"}
+
+// reportCategory names a report's category (Mastodon's codes).
+func reportCategory(code string) string {
+	if l, ok := reportCategories[code]; ok {
+		return l
+	}
+	return humanCode(code)
+}
+
 // roleName is a role's name in menus; the built-in everyone role has an
 // empty name (as in Mastodon), shown as "User".
 func roleName(r *model.Role) string {

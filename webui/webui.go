@@ -130,6 +130,7 @@ func (w *UI) funcs() template.FuncMap {
 		"auditAction":      auditAction,
 		"auditTarget":      auditTarget,
 		"roleName":         roleName,
+		"reportCategory":   reportCategory,
 		"excerpt":          excerpt,
 		// formval is a field's value: what was typed when the page shows
 		// the form posted to action again after an error, else current

@@ -277,15 +277,13 @@ func (s *AdminService) Strikes(ctx context.Context, c *Caller, p model.Page) ([]
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
-	rules := map[int64]*model.Rule{}
-	if len(reports) > 0 {
-		all, err := s.store.Rules(ctx)
-		if err != nil {
-			return nil, herr.Internal(err)
-		}
-		for _, r := range all {
-			rules[r.ID] = r
-		}
+	var ruleIDs []int64
+	for _, r := range reports {
+		ruleIDs = append(ruleIDs, r.RuleIDs...)
+	}
+	rules, err := s.store.RulesByIDs(ctx, ruleIDs) // deleted ones too: the rule cited then
+	if err != nil {
+		return nil, herr.Internal(err)
 	}
 	now := time.Now()
 	out := make([]Strike, 0, len(ws))

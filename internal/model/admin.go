@@ -214,6 +214,9 @@ type Rule struct {
 	Position  int
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// DeletedAt: the rule was deleted; reports and warnings that cite it
+	// still show it.
+	DeletedAt *time.Time
 }
 
 // Announcement is an admin's message shown to every local user.
