@@ -191,7 +191,9 @@ func (w *UI) adminDisable2FAView(c echo.Context, d page) error {
 	return w.admin(c, "disable_2fa", "Turn off two-factor authentication of @"+aa.Account.Acct(), d)
 }
 
-func (w *UI) adminInvites(c echo.Context) error {
+func (w *UI) adminInvites(c echo.Context) error { return w.adminInvitesPage(c, nil) }
+
+func (w *UI) adminInvitesPage(c echo.Context, d page) error {
 	ctx := c.Request().Context()
 	cl := w.caller(c)
 	list, err := w.svc.Invites(ctx, cl, c.QueryParam("all") == "", model.Page{Limit: 100})
@@ -212,7 +214,11 @@ func (w *UI) adminInvites(c echo.Context) error {
 		}
 		out = append(out, inv{i, w.svc.InviteURL(i.Code), valid})
 	}
-	return w.admin(c, "invites", "Invites", page{"Invites": out, "Roles": roles})
+	if d == nil {
+		d = page{}
+	}
+	d["Invites"], d["Roles"] = out, roles
+	return w.admin(c, "invites", "Invites", d)
 }
 
 func (w *UI) adminInviteCreate(c echo.Context) error {
@@ -221,7 +227,7 @@ func (w *UI) adminInviteCreate(c echo.Context) error {
 	inv, err := w.svc.CreateInvite(c.Request().Context(), w.caller(c), core.InviteParams{MaxUses: maxUses,
 		ExpiresIn: time.Duration(hours) * time.Hour, Role: c.FormValue("role"), Comment: c.FormValue("comment")})
 	if err != nil {
-		return w.fail(c, err)
+		return w.formFailed(c, err, w.adminInvitesPage)
 	}
 	return w.done(c, "/admin/invites", "Invite created: "+w.svc.InviteURL(inv.Code))
 }

@@ -96,6 +96,12 @@ func TestConsoleShowsEachRoleWhatItMayUse(t *testing.T) {
 	if _, body := inv.do("GET", "/settings/profile", nil); !strings.Contains(body, `href="/admin/invites"`) {
 		t.Error("the settings do not lead an inviter to the invites")
 	}
+	if _, body := inv.do("GET", "/admin/invites", nil); strings.Contains(body, `id="role"`) {
+		t.Error("an inviter without Manage Roles gets an (empty) role menu")
+	}
+	if code, _ := inv.do("POST", "/admin/invites", url.Values{"max_uses": {"1"}, "expires_in_hours": {"24"}, "comment": {"for a colleague"}}); code != 200 {
+		t.Errorf("inviter's invite: %d", code)
+	}
 
 	// The moderator's account page: moderation, no role menu, no
 	// account recovery (Manage Roles, Manage User Access); the admin's
@@ -123,6 +129,13 @@ func TestConsoleShowsEachRoleWhatItMayUse(t *testing.T) {
 	if code != 403 || !strings.Contains(body, "form-error") || !strings.Contains(body, ">Typed with care</textarea>") ||
 		!strings.Contains(body, `<option value="silence" selected>`) {
 		t.Errorf("refused action: %d, input kept: %v", code, strings.Contains(body, "Typed with care"))
+	}
+	// An admin may not invite to the owner role: refused on the page,
+	// the note kept.
+	adm.do("GET", "/admin/invites", nil)
+	code, body = adm.do("POST", "/admin/invites", url.Values{"role": {"owner"}, "max_uses": {"1"}, "expires_in_hours": {"24"}, "comment": {"for the mayor"}})
+	if code != 403 || !strings.Contains(body, "form-error") || !strings.Contains(body, `value="for the mayor"`) {
+		t.Errorf("refused invite: %d, note kept: %v", code, strings.Contains(body, "for the mayor"))
 	}
 	// An admin may not give the owner role: refused on the page, the
 	// choice kept.
