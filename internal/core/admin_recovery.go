@@ -13,7 +13,8 @@ import (
 // Admin::TwoFactorAuthenticationsController): resetting a user's password
 // and turning off their two-factor authentication. Both need Manage User
 // Access and a role above the user's, and both are audited. Mastodon has
-// no admin API for them; the console and the command line use these.
+// no admin API for them; the console uses these, the command line
+// DisableTwoFactorByName (and set-password).
 
 // PasswordReset is what a staff reset produced: the mail was queued, or,
 // without mail, the one-time link staff hand over themselves.
@@ -94,6 +95,29 @@ func (s *AdminService) AdminDisableTwoFactor(ctx context.Context, c *Caller, acc
 	if !identityChecked {
 		return herr.Unprocessable("Confirm that you checked the identity of the person asking")
 	}
+	return s.turnOffTwoFactor(ctx, c, u, a)
+}
+
+// DisableTwoFactorByName turns off a user's two-factor authentication from
+// the command line (the operator at the machine, who checks identity
+// themselves).
+func (s *AdminService) DisableTwoFactorByName(ctx context.Context, username string) error {
+	u, err := s.store.UserByLogin(ctx, username)
+	if errors.Is(err, storage.ErrNotFound) {
+		return herr.NotFound("user")
+	} else if err != nil {
+		return herr.Internal(err)
+	}
+	a, err := s.store.AccountByID(ctx, u.AccountID)
+	if err != nil {
+		return readErr(err, "account")
+	}
+	return s.turnOffTwoFactor(ctx, nil, u, a)
+}
+
+// turnOffTwoFactor removes the user's second factor and recovery codes,
+// audits it and tells the user.
+func (s *AdminService) turnOffTwoFactor(ctx context.Context, c *Caller, u *model.User, a *model.Account) error {
 	on, err := s.TwoFactorEnabled(ctx, u.ID)
 	if err != nil {
 		return err
@@ -108,7 +132,7 @@ func (s *AdminService) AdminDisableTwoFactor(ctx context.Context, c *Caller, acc
 	if err := st.DeleteTwoFactor(ctx, u.ID); err != nil {
 		return herr.Internal(err)
 	}
-	s.audit(ctx, c, "disable_2fa_user", "User", itoa64(accountID), "turned off two-factor authentication of @"+a.Username)
+	s.audit(ctx, c, "disable_2fa_user", "User", itoa64(a.ID), "turned off two-factor authentication of @"+a.Username)
 	if u.Email != "" {
 		_ = s.sendMail(ctx, []string{u.Email}, "Two-factor authentication turned off on "+s.siteTitle(),
 			"Hello @"+a.Username+",\n\nA member of the staff of "+s.siteTitle()+" turned off two-factor authentication for your account. "+
