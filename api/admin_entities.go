@@ -240,6 +240,9 @@ type AccountWarning struct {
 	TargetAccount *Account `json:"target_account"`
 	Appeal        *Appeal  `json:"appeal"`
 	CreatedAt     string   `json:"created_at"`
+	// OverruledAt: when an approved appeal overruled the warning
+	// (Mastodon's account_warnings.overruled_at; Herald shows it).
+	OverruledAt *string `json:"overruled_at"`
 }
 
 // Appeal is Mastodon's Appeal entity.
@@ -264,7 +267,7 @@ func (a *API) warnings(ctx context.Context, ws []*model.AccountWarning) []Accoun
 }
 
 func (a *API) warningEntity(w *model.AccountWarning, target *model.Account, ap *model.Appeal) AccountWarning {
-	e := AccountWarning{ID: idString(w.ID), Action: w.Action, Text: w.Text, CreatedAt: fmtTime(w.CreatedAt)}
+	e := AccountWarning{ID: idString(w.ID), Action: w.Action, Text: w.Text, CreatedAt: fmtTime(w.CreatedAt), OverruledAt: fmtTimePtr(w.OverruledAt)}
 	if len(w.StatusIDs) > 0 {
 		e.StatusIDs = idStrings(w.StatusIDs)
 	}

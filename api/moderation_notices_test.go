@@ -176,3 +176,74 @@ func TestModerationWarningAndAppeal(t *testing.T) {
 		t.Fatalf("warnings with appeals: %+v", ws)
 	}
 }
+
+// TestApprovedAppealLiftsSensitiveMarks: approving the appeal of "posts
+// marked sensitive" lifts the marks the action applied (a post that was
+// sensitive before stays so), and the warning is overruled
+// (overruled_at) in the owner's and the moderators' lists; a rejected
+// appeal overrules nothing.
+func TestApprovedAppealLiftsSensitiveMarks(t *testing.T) {
+	ts := server.StartTest(t)
+	troll := ts.CreateUser(t, "troll", "user")
+	ts.CreateUser(t, "boss", "admin")
+	trollTok := ts.Token(t, "troll", "read write")
+	bossTok := ts.Token(t, "boss", "read write admin:read admin:write")
+
+	type status struct {
+		ID        string
+		Sensitive bool
+	}
+	var plain, already, other status
+	ts.JSON(t, "POST", "/api/v1/statuses", trollTok, url.Values{"status": {"a plain post"}}, 200, &plain)
+	ts.JSON(t, "POST", "/api/v1/statuses", trollTok, url.Values{"status": {"sensitive already"}, "sensitive": {"true"}}, 200, &already)
+	ts.JSON(t, "POST", "/api/v1/statuses", trollTok, url.Values{"status": {"another post"}}, 200, &other)
+	for _, ids := range [][]string{{plain.ID, already.ID}, {other.ID}} {
+		ts.JSON(t, "POST", "/api/v1/admin/status_actions", bossTok, map[string]any{"type": "mark_as_sensitive", "status_ids": ids}, 200, nil)
+	}
+	type warning struct {
+		ID          string
+		Action      string
+		OverruledAt *string `json:"overruled_at"`
+		Appeal      *struct{ State string }
+	}
+	var ws []warning
+	ts.JSON(t, "GET", "/api/v1/account_warnings", trollTok, nil, 200, &ws)
+	if len(ws) != 2 || ws[0].Action != "mark_statuses_as_sensitive" || ws[0].OverruledAt != nil {
+		t.Fatalf("warnings: %+v", ws)
+	}
+	// ws[1] marked plain and already; ws[0] marked other.
+	ts.JSON(t, "POST", "/api/v1/account_warnings/"+ws[1].ID+"/appeal", trollTok, map[string]any{"text": "Nothing sensitive there."}, 200, nil)
+	ts.JSON(t, "POST", "/api/v1/account_warnings/"+ws[0].ID+"/appeal", trollTok, map[string]any{"text": "Nor there."}, 200, nil)
+	var as []struct {
+		ID      string
+		Warning struct{ ID string }
+	}
+	ts.JSON(t, "GET", "/api/v1/admin/appeals?pending=true", bossTok, nil, 200, &as)
+	if len(as) != 2 {
+		t.Fatalf("appeals: %+v", as)
+	}
+	for _, a := range as {
+		op := "reject"
+		if a.Warning.ID == ws[1].ID {
+			op = "approve"
+		}
+		ts.JSON(t, "POST", "/api/v1/admin/appeals/"+a.ID+"/"+op, bossTok, nil, 200, nil)
+	}
+
+	for id, want := range map[string]bool{plain.ID: false, already.ID: true, other.ID: true} {
+		var st status
+		ts.JSON(t, "GET", "/api/v1/statuses/"+id, trollTok, nil, 200, &st)
+		if st.Sensitive != want {
+			t.Errorf("post %s sensitive = %v after the decisions, want %v", id, st.Sensitive, want)
+		}
+	}
+	ts.JSON(t, "GET", "/api/v1/account_warnings", trollTok, nil, 200, &ws)
+	if ws[1].OverruledAt == nil || ws[1].Appeal.State != "approved" || ws[0].OverruledAt != nil || ws[0].Appeal.State != "rejected" {
+		t.Fatalf("overruled_at after the decisions: %+v", ws)
+	}
+	var adminWs []warning
+	ts.JSON(t, "GET", fmt.Sprintf("/api/v1/admin/accounts/%d/warnings", troll.ID), bossTok, nil, 200, &adminWs)
+	if len(adminWs) != 2 || adminWs[1].OverruledAt == nil || adminWs[0].OverruledAt != nil {
+		t.Fatalf("moderators' list of warnings: %+v", adminWs)
+	}
+}

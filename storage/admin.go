@@ -187,6 +187,9 @@ type Admin interface {
 	// Rules, in position order.
 	Rules(ctx context.Context) ([]*model.Rule, error)
 	RuleByID(ctx context.Context, id int64) (*model.Rule, error)
+	// RulesByIDs reads rules by id, deleted ones included (cited by
+	// reports and warnings).
+	RulesByIDs(ctx context.Context, ids []int64) (map[int64]*model.Rule, error)
 	CreateRule(ctx context.Context, r *model.Rule) error
 	UpdateRule(ctx context.Context, r *model.Rule) error
 	DeleteRule(ctx context.Context, id int64) error

@@ -54,6 +54,10 @@ func formIDs(c echo.Context, name string) []int64 {
 	return ids
 }
 
+// accountActionChoices name the account actions in the console's menus.
+var accountActionChoices = map[string]string{"none": "Warning only", "sensitive": "Force media sensitive",
+	"disable": "Disable login", "silence": "Limit", "suspend": "Suspend"}
+
 // postActions are the console's names of the actions on posts.
 var postActions = map[string]string{"delete_statuses": "delete", "mark_statuses_as_sensitive": "mark_as_sensitive"}
 
@@ -83,18 +87,38 @@ func (w *UI) adminAccounts(c echo.Context) error {
 	return w.admin(c, "accounts", "Accounts", page{"List": list, "F": f, "Q": q.Get("q")})
 }
 
-func (w *UI) adminAccount(c echo.Context) error {
+func (w *UI) adminAccount(c echo.Context) error { return w.adminAccountPage(c, nil) }
+
+func (w *UI) adminAccountPage(c echo.Context, d page) error {
 	ctx := c.Request().Context()
 	cl := w.caller(c)
 	aa, err := w.svc.AdminAccount(ctx, cl, idParam(c))
 	if err != nil {
 		return w.fail(c, err)
 	}
-	roles, _ := w.svc.Roles(ctx, cl)
+	roles, _ := w.svc.Roles(ctx, cl) // none without Manage Roles
 	warnings, _ := w.svc.AdminAccountWarnings(ctx, cl, aa.Account.ID, model.Page{Limit: 20})
 	appeals, _ := w.svc.AdminAppeals(ctx, cl, true, aa.Account.ID, model.Page{Limit: 20}) // none without Manage Appeals
-	return w.admin(c, "account", "@"+aa.Account.Acct(), page{"AA": aa, "Roles": roles, "Warnings": warnings,
-		"ReportID": c.QueryParam("report_id"), "Appeals": appeals})
+	if d == nil {
+		d = page{}
+	}
+	d["AA"], d["Roles"], d["Warnings"], d["ReportID"], d["Appeals"] = aa, roles, warnings, c.FormValue("report_id"), appeals
+	d["ActionLabels"] = accountActionChoices
+	if aa.User != nil {
+		role, err := w.svc.RoleOf(ctx, aa.User)
+		if err != nil {
+			return err
+		}
+		d["Role"] = role
+		if perms, _, _ := w.svc.PermissionsOf(ctx, cl.User); perms.Has(core.PermManageUserAccess) {
+			on, err := w.svc.TwoFactorEnabled(ctx, aa.User.ID)
+			if err != nil {
+				return err
+			}
+			d["Recovery"], d["TwoFactor"], d["MailEnabled"] = true, on, w.svc.MailEnabled()
+		}
+	}
+	return w.admin(c, "account", "@"+aa.Account.Acct(), d)
 }
 
 func (w *UI) adminAccountSubmit(c echo.Context) error {
@@ -119,16 +143,57 @@ func (w *UI) adminAccountSubmit(c echo.Context) error {
 	case "role":
 		_, err = w.svc.AssignRole(ctx, cl, id, c.FormValue("role_id"))
 		msg = "Role changed."
+	case "reset_password":
+		var r *core.PasswordReset
+		if r, err = w.svc.AdminResetPassword(ctx, cl, id); err == nil {
+			if r.Mailed {
+				return w.done(c, back, "Password reset: the user is signed out everywhere, and a link to choose a new password was mailed to "+r.Email+".")
+			}
+			// No mail: the link is shown once, on this page, for the
+			// staff member to hand over.
+			return w.adminAccountPage(c, page{"ResetLink": r.Link})
+		}
+	case "disable_2fa":
+		if err = w.svc.AdminDisableTwoFactor(ctx, cl, id, c.FormValue("identity_checked") != ""); err != nil {
+			return w.formFailed(c, err, w.adminDisable2FAView)
+		}
+		msg = "Two-factor authentication turned off."
 	default:
 		return w.errorPage(c, http.StatusNotFound, "Not found", "No such action.")
 	}
 	if err != nil {
-		return w.fail(c, err)
+		return w.formFailed(c, err, w.adminAccountPage)
 	}
 	return w.done(c, back, msg)
 }
 
-func (w *UI) adminInvites(c echo.Context) error {
+// adminDisable2FAPage asks for the identity check before two-factor
+// authentication is turned off.
+func (w *UI) adminDisable2FAPage(c echo.Context) error { return w.adminDisable2FAView(c, nil) }
+
+func (w *UI) adminDisable2FAView(c echo.Context, d page) error {
+	ctx := c.Request().Context()
+	cl := w.caller(c)
+	aa, err := w.svc.AdminAccount(ctx, cl, idParam(c))
+	if err != nil {
+		return w.fail(c, err)
+	}
+	if aa.User == nil {
+		return w.fail(c, herr.NotFound("local account"))
+	}
+	if err := w.svc.Authorize(ctx, cl, core.PermManageUserAccess); err != nil {
+		return w.fail(c, err)
+	}
+	if d == nil {
+		d = page{}
+	}
+	d["AA"] = aa
+	return w.admin(c, "disable_2fa", "Turn off two-factor authentication of @"+aa.Account.Acct(), d)
+}
+
+func (w *UI) adminInvites(c echo.Context) error { return w.adminInvitesPage(c, nil) }
+
+func (w *UI) adminInvitesPage(c echo.Context, d page) error {
 	ctx := c.Request().Context()
 	cl := w.caller(c)
 	list, err := w.svc.Invites(ctx, cl, c.QueryParam("all") == "", model.Page{Limit: 100})
@@ -149,7 +214,11 @@ func (w *UI) adminInvites(c echo.Context) error {
 		}
 		out = append(out, inv{i, w.svc.InviteURL(i.Code), valid})
 	}
-	return w.admin(c, "invites", "Invites", page{"Invites": out, "Roles": roles})
+	if d == nil {
+		d = page{}
+	}
+	d["Invites"], d["Roles"] = out, roles
+	return w.admin(c, "invites", "Invites", d)
 }
 
 func (w *UI) adminInviteCreate(c echo.Context) error {
@@ -158,7 +227,7 @@ func (w *UI) adminInviteCreate(c echo.Context) error {
 	inv, err := w.svc.CreateInvite(c.Request().Context(), w.caller(c), core.InviteParams{MaxUses: maxUses,
 		ExpiresIn: time.Duration(hours) * time.Hour, Role: c.FormValue("role"), Comment: c.FormValue("comment")})
 	if err != nil {
-		return w.fail(c, err)
+		return w.formFailed(c, err, w.adminInvitesPage)
 	}
 	return w.done(c, "/admin/invites", "Invite created: "+w.svc.InviteURL(inv.Code))
 }

@@ -57,6 +57,10 @@ func auditAction(e *model.AuditEntry) string {
 		return "Changed instance settings"
 	case "change_role_user":
 		return "Changed the role of a user"
+	case "reset_password_user":
+		return "Reset the password of a user"
+	case "disable_2fa_user":
+		return "Turned off the two-factor authentication of a user"
 	case "rotate_webhook_secret":
 		return "Rotated a webhook's secret"
 	case "export_records":
@@ -85,6 +89,17 @@ func humanCode(code string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+var reportCategories = map[string]string{"spam": "Spam", "legal": "Illegal content",
+	"violation": "Breaks the server's rules", "other": "Other"}
+
+// reportCategory names a report's category (Mastodon's codes).
+func reportCategory(code string) string {
+	if l, ok := reportCategories[code]; ok {
+		return l
+	}
+	return humanCode(code)
 }
 
 // roleName is a role's name in menus; the built-in everyone role has an

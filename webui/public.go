@@ -114,6 +114,9 @@ func (w *UI) profile(c echo.Context) error {
 		}
 	}
 	d["URI"], d["Back"], d["Tab"] = acc.URI, "/@"+acc.Username, tab
+	if badge, err := w.svc.BadgeOf(ctx, acc.ID); err == nil && badge != nil {
+		d["Badge"] = badge
+	}
 	if me := w.actor(c); me != nil && me.Account.ID != acc.ID {
 		if rel, err := w.svc.Relationship(ctx, me.Account.ID, acc.ID); err == nil {
 			d["Rel"] = rel

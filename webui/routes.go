@@ -7,7 +7,31 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/model"
 )
+
+// areaRefusal says why a console area is closed to a role, naming the
+// permissions that would open it.
+func areaRefusal(role *model.Role, area string) string {
+	var names []string
+	for _, p := range core.ConsoleAreas[area] {
+		for _, l := range core.PermissionLabels {
+			if l.Flag == p {
+				names = append(names, "“"+l.Label+"”")
+			}
+		}
+	}
+	msg := "Your role"
+	if role != nil {
+		msg += " (" + roleName(role) + ")"
+	}
+	if len(names) == 0 {
+		return msg + " does not open this part of the administration console."
+	}
+	return msg + " does not include " + strings.Join(names, " or ") + ", which this page needs. An administrator can give it to your role."
+}
 
 // Access is who may call a web route. The wrapper made by Register
 // enforces it before the handler runs; handlers that act for staff also
@@ -19,8 +43,8 @@ const (
 	CSRF        Access = "csrf"         // a form from anyone, with the CSRF token (sign-in, sign-up)
 	Session     Access = "session"      // a signed-in user (GET pages)
 	CSRFSession Access = "csrf+session" // a form from a signed-in user
-	Staff       Access = "staff"        // a signed-in staff user (core's Permission.IsStaff; GET pages)
-	CSRFStaff   Access = "csrf+staff"   // a console form
+	Staff       Access = "staff"        // a signed-in user whose role opens the route's console area (core's Permission.MayOpen; GET pages)
+	CSRFStaff   Access = "csrf+staff"   // a console form, in the same way
 	// Signed is a POST from another server that carries its own signed
 	// token, which the handler verifies (the provider's back-channel
 	// logout); no cookie, no CSRF token.
@@ -37,6 +61,7 @@ func (a Access) NeedsSession() bool { return a != Public && a != CSRF && a != Si
 type Route struct {
 	Method, Path string
 	Access       Access
+	Area         string // Staff routes: the console area (core.ConsoleAreas)
 	h            echo.HandlerFunc
 }
 
@@ -154,44 +179,60 @@ func (w *UI) routeTable() []Route {
 	post("/settings/migration/aliases", CSRFSession, w.settingsAliasAdd)
 	post("/settings/migration/aliases/remove", CSRFSession, w.settingsAliasRemove)
 
-	// The administration console.
-	get("/admin", Staff, w.adminDashboard)
-	get("/admin/accounts", Staff, w.adminAccounts)
-	get("/admin/accounts/:id", Staff, w.adminAccount)
-	post("/admin/accounts/:id/:op", CSRFStaff, w.adminAccountSubmit)
-	post("/admin/accounts/:id/export", CSRFStaff, w.adminAccountExport)
-	get("/admin/accounts/:id/delegations", Staff, w.adminDelegations)
-	post("/admin/accounts/:id/delegations", CSRFStaff, w.adminDelegationSubmit)
-	post("/admin/accounts/:id/delegations/:member_id/revoke", CSRFStaff, w.adminDelegationSubmit)
-	get("/admin/invites", Staff, w.adminInvites)
-	post("/admin/invites", CSRFStaff, w.adminInviteCreate)
-	post("/admin/invites/:id/revoke", CSRFStaff, w.adminInviteRevoke)
-	get("/admin/appeals", Staff, w.adminAppeals)
-	post("/admin/appeals/:id/:op", CSRFStaff, w.adminAppealSubmit)
-	get("/admin/reports", Staff, w.adminReports)
-	get("/admin/reports/:id", Staff, w.adminReport)
-	post("/admin/reports/:id/:op", CSRFStaff, w.adminReportSubmit)
-	get("/admin/federation", Staff, w.adminFederation)
-	post("/admin/federation/:op", CSRFStaff, w.adminFederationSubmit)
-	get("/admin/blocks", Staff, w.adminBlocks)
-	post("/admin/blocks/:op", CSRFStaff, w.adminBlocksSubmit)
-	get("/admin/settings", Staff, w.adminSettings)
-	post("/admin/settings", CSRFStaff, w.adminSettingsSubmit)
-	post("/admin/branding", CSRFStaff, w.adminBrandingSubmit)
-	get("/admin/rules", Staff, w.adminRules)
-	post("/admin/rules/:op", CSRFStaff, w.adminRulesSubmit)
-	get("/admin/announcements", Staff, w.adminAnnouncements)
-	post("/admin/announcements/:op", CSRFStaff, w.adminAnnouncementsSubmit)
-	get("/admin/audit", Staff, w.adminAudit)
-	get("/admin/trends", Staff, w.adminTrends)
-	post("/admin/trends/refresh", CSRFStaff, w.adminTrendsRefresh)
-	post("/admin/trends/:kind/:id/:op", CSRFStaff, w.adminTrendsSubmit)
-	get("/admin/webhooks", Staff, w.adminWebhooks)
-	post("/admin/webhooks", CSRFStaff, w.adminWebhookCreate)
-	get("/admin/webhooks/:id", Staff, w.adminWebhook)
-	get("/admin/sso", Staff, w.adminSSO)
-	post("/admin/sso/links/:id/unlink", CSRFStaff, w.adminSSOUnlink)
-	post("/admin/webhooks/:id/:op", CSRFStaff, w.adminWebhookSubmit)
+	// The administration console: each route names the console area it
+	// belongs to, and core says which permissions open the area
+	// (core.ConsoleAreas); the guard refuses the rest with a page of the
+	// console.
+	sget := func(path, area string, h echo.HandlerFunc) {
+		rs = append(rs, Route{Method: http.MethodGet, Path: path, Access: Staff, Area: area, h: h})
+	}
+	spost := func(path, area string, h echo.HandlerFunc) {
+		rs = append(rs, Route{Method: http.MethodPost, Path: path, Access: CSRFStaff, Area: area, h: h})
+	}
+	sget("/admin", "dashboard", w.adminDashboard)
+	sget("/admin/accounts", "accounts", w.adminAccounts)
+	sget("/admin/accounts/:id", "account", w.adminAccount)
+	// The actions of the account page need different permissions (core
+	// checks each): any that opens one of them opens the route.
+	spost("/admin/accounts/:id/:op", "account_admin", w.adminAccountSubmit)
+	sget("/admin/accounts/:id/disable_2fa", "account_admin", w.adminDisable2FAPage)
+	spost("/admin/accounts/:id/export", "accounts", w.adminAccountExport)
+	sget("/admin/accounts/:id/delegations", "accounts", w.adminDelegations)
+	spost("/admin/accounts/:id/delegations", "accounts", w.adminDelegationSubmit)
+	spost("/admin/accounts/:id/delegations/:member_id/revoke", "accounts", w.adminDelegationSubmit)
+	sget("/admin/invites", "invites", w.adminInvites)
+	spost("/admin/invites", "invites", w.adminInviteCreate)
+	spost("/admin/invites/:id/revoke", "invites", w.adminInviteRevoke)
+	sget("/admin/appeals", "appeals", w.adminAppeals)
+	spost("/admin/appeals/:id/:op", "appeals", w.adminAppealSubmit)
+	sget("/admin/reports", "reports", w.adminReports)
+	sget("/admin/reports/:id", "reports", w.adminReport)
+	spost("/admin/reports/:id/:op", "reports", w.adminReportSubmit)
+	sget("/admin/federation", "federation", w.adminFederation)
+	spost("/admin/federation/:op", "federation", w.adminFederationSubmit)
+	sget("/admin/blocks", "blocks", w.adminBlocks)
+	spost("/admin/blocks/:op", "blocks", w.adminBlocksSubmit)
+	sget("/admin/settings", "settings", w.adminSettings)
+	spost("/admin/settings", "settings", w.adminSettingsSubmit)
+	spost("/admin/branding", "settings", w.adminBrandingSubmit)
+	sget("/admin/rules", "rules", w.adminRules)
+	spost("/admin/rules/:op", "rules", w.adminRulesSubmit)
+	sget("/admin/announcements", "announcements", w.adminAnnouncements)
+	spost("/admin/announcements/:op", "announcements", w.adminAnnouncementsSubmit)
+	sget("/admin/roles", "roles", w.adminRoles)
+	spost("/admin/roles", "roles", w.adminRoleCreate)
+	sget("/admin/roles/:id", "roles", w.adminRole)
+	spost("/admin/roles/:id/:op", "roles", w.adminRoleSubmit)
+	sget("/admin/audit", "audit", w.adminAudit)
+	sget("/admin/trends", "trends", w.adminTrends)
+	spost("/admin/trends/refresh", "trends", w.adminTrendsRefresh)
+	spost("/admin/trends/:kind/:id/:op", "trends", w.adminTrendsSubmit)
+	sget("/admin/webhooks", "webhooks", w.adminWebhooks)
+	spost("/admin/webhooks", "webhooks", w.adminWebhookCreate)
+	sget("/admin/webhooks/:id", "webhooks", w.adminWebhook)
+	spost("/admin/webhooks/:id/:op", "webhooks", w.adminWebhookSubmit)
+	sget("/admin/sso", "sso", w.adminSSO)
+	spost("/admin/sso/links/:id/unlink", "sso", w.adminSSOUnlink)
 	return rs
 }
 
@@ -222,12 +263,19 @@ func (w *UI) guard(r Route) echo.HandlerFunc {
 				return w.errorPage(c, http.StatusForbidden, "Signed out", "Sign in again to do this.")
 			}
 			if a == Staff || a == CSRFStaff {
-				perms, _, err := w.svc.PermissionsOf(c.Request().Context(), cl.User)
+				perms, role, err := w.svc.PermissionsOf(c.Request().Context(), cl.User)
 				if err != nil {
 					return err
 				}
-				if !perms.IsStaff() {
-					return w.errorPage(c, http.StatusForbidden, "Not allowed", "The administration console is for staff.")
+				ok, err := perms.MayOpen(r.Area)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					if !perms.IsStaff() && !perms.HasAny(core.ConsoleAreas["invites"]...) {
+						return w.errorPage(c, http.StatusForbidden, "Not allowed", "The administration console is for staff.")
+					}
+					return w.errorPage(c, http.StatusForbidden, "Not allowed", areaRefusal(role, r.Area))
 				}
 			}
 		}

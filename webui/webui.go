@@ -130,6 +130,7 @@ func (w *UI) funcs() template.FuncMap {
 		"auditAction":      auditAction,
 		"auditTarget":      auditTarget,
 		"roleName":         roleName,
+		"reportCategory":   reportCategory,
 		"excerpt":          excerpt,
 		// formval is a field's value: what was typed when the page shows
 		// the form posted to action again after an error, else current
@@ -233,7 +234,24 @@ func (w *UI) funcs() template.FuncMap {
 			return t.UTC().Format("2 Jan 2006, 15:04")
 		},
 		"has": func(p core.Permission, name string) bool { return p.Has(permByName[name]) },
-		"add": func(a, b int) int { return a + b },
+		// mayOpen reports whether perms open a console area (core's rule).
+		"mayOpen": func(perms core.Permission, area string) (bool, error) { return perms.MayOpen(area) },
+		"add":     func(a, b int) int { return a + b },
+		// dict builds a partial's data from name/value pairs.
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, errors.New("dict: odd number of arguments")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, errors.New("dict: a key is not a string")
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
 		"st": func(root page, it Item) map[string]any {
 			back := root["Path"]
 			if r, ok := root["ReturnTo"]; ok { // a page whose query matters (authorize_interaction)
@@ -310,18 +328,32 @@ func (w *UI) render(c echo.Context, status int, name string, data page) error {
 	return c.HTMLBlob(status, buf.Bytes())
 }
 
+// errorPage answers an error with a page; in the administration console,
+// for someone who may use part of it, the page keeps the console's
+// navigation (what they may open).
 func (w *UI) errorPage(c echo.Context, status int, title, msg string) error {
-	return w.render(c, status, "error", page{"Title": title, "Message": msg})
+	name := "error"
+	if p := c.Request().URL.Path; p == "/admin" || strings.HasPrefix(p, "/admin/") {
+		if cl := w.caller(c); cl != nil {
+			if perms, _, err := w.svc.PermissionsOf(c.Request().Context(), cl.User); err == nil &&
+				(perms.IsStaff() || perms.HasAny(core.ConsoleAreas["invites"]...)) {
+				name = "admin_error"
+			}
+		}
+	}
+	return w.render(c, status, name, page{"Title": title, "Message": msg, "Tab": ""})
 }
 
 // formFailed answers a refused form on the form's own page: show renders
 // that page, and the error appears above the form that was sent, with what
-// was typed kept (templates read it with formval and formcheck). Server
-// errors, and refusals of the page itself (403, 404), are answered as
-// usual.
+// was typed kept (templates read it with formval and formcheck). A
+// refusal of the action (403: a role that may see the page but not do
+// this) is shown in the same way; if the page itself is refused, show
+// answers its refusal. Server errors and a missing page (404) are answered
+// as usual.
 func (w *UI) formFailed(c echo.Context, err error, show func(echo.Context, page) error) error {
 	he := herr.As(err)
-	if he.Status >= 500 || he.Status == http.StatusForbidden || he.Status == http.StatusNotFound {
+	if he.Status >= 500 || he.Status == http.StatusNotFound {
 		return w.fail(c, err)
 	}
 	form, _ := c.FormParams()

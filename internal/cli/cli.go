@@ -37,6 +37,7 @@ Usage:
   herald account list --config FILE
   herald account set-password --config FILE --username U [PASSWORD]
   herald account set-role --config FILE --username U --role ROLE
+  herald account disable-2fa --config FILE --username U   (after checking who asks)
   herald token create --config FILE --username U [--scopes "read write follow push"]
   herald media prune --config FILE [--older-than 30d]
   herald invite create --config FILE [--max-uses N] [--expires-in DURATION] [--role R] [--comment C]
@@ -321,7 +322,7 @@ func openService(cfgPath string, stderr io.Writer) (*core.Service, func(), error
 
 func account(args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"account needs a subcommand: create, list, set-password, set-role"}
+		return usageError{"account needs a subcommand: create, list, set-password, set-role, disable-2fa"}
 	}
 	sub := args[0]
 	fs, cfgPath := newFlags("account "+sub, stderr)
@@ -351,7 +352,7 @@ func account(args []string, stdout, stderr io.Writer) error {
 		if err := need("username"); err != nil {
 			return err
 		}
-	case "set-role":
+	case "set-role", "disable-2fa":
 		if err := need("username"); err != nil {
 			return err
 		}
@@ -391,6 +392,11 @@ func account(args []string, stdout, stderr io.Writer) error {
 			return namedNotFound(err, *username)
 		}
 		fmt.Fprintf(stdout, "@%s is now %s\n", *username, *role)
+	case "disable-2fa":
+		if err := svc.DisableTwoFactorByName(ctx, *username); err != nil {
+			return namedNotFound(err, *username)
+		}
+		fmt.Fprintf(stdout, "two-factor authentication turned off for @%s\n", *username)
 	case "list":
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tUSERNAME\tEMAIL\tROLE\tCREATED")

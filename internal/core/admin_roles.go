@@ -264,7 +264,7 @@ func applyRole(r *model.Role, p RoleParams, rank int, perms Permission) error {
 	// The everyone role may hold only Invite Users (Mastodon's
 	// validate_dangerous_permissions): anything more would make every
 	// user staff.
-	if r.Key == model.RoleUser && Permission(r.Permissions)&^PermInviteUsers != 0 {
+	if r.Key == model.RoleUser && !EveryoneMayHold(Permission(r.Permissions)) {
 		return herr.Unprocessable("Validation failed: Permissions include permissions that are not safe for the everyone role")
 	}
 	if r.Key != model.RoleUser && r.Position >= rank {
@@ -458,4 +458,61 @@ func (s *AdminService) AuditLog(ctx context.Context, c *Caller, f storage.AuditF
 		return nil, herr.Internal(err)
 	}
 	return out, nil
+}
+
+// RoleLimits is what a member of staff may do with roles: roles ranked
+// below their own, and only permissions they hold (Mastodon's position
+// and permission elevation rules, which CreateRole, UpdateRole and
+// DeleteRole enforce); the role editor shows only what they allow.
+type RoleLimits struct {
+	Rank  int
+	Perms Permission
+}
+
+// RoleLimits returns the caller's limits (Manage Roles).
+func (s *AdminService) RoleLimits(ctx context.Context, c *Caller) (RoleLimits, error) {
+	if err := s.Authorize(ctx, c, PermManageRoles); err != nil {
+		return RoleLimits{}, err
+	}
+	rank, perms, err := s.callerRank(ctx, c)
+	return RoleLimits{Rank: rank, Perms: perms}, err
+}
+
+// MayEdit reports whether the role can be changed within the limits: the
+// owner role never; the everyone role always (its permissions only);
+// others below the caller's rank.
+func (l RoleLimits) MayEdit(r *model.Role) bool {
+	return r.Key != model.RoleOwner && (r.Key == model.RoleUser || r.Position < l.Rank)
+}
+
+// MayDelete reports whether the role can be deleted: custom roles below
+// the caller's rank.
+func (l RoleLimits) MayDelete(r *model.Role) bool {
+	return !model.ValidRole(r.Key) && r.Position < l.Rank
+}
+
+// MayGrant reports whether the caller may give a permission to a role.
+func (l RoleLimits) MayGrant(p Permission) bool { return l.Perms.Has(p) }
+
+// EveryoneMayHold reports whether the everyone role may hold p (only
+// Invite Users: more would make every user staff).
+func EveryoneMayHold(p Permission) bool { return p&^PermInviteUsers == 0 }
+
+// BadgeOf returns the role a local account shows as a badge on its
+// profile: its role when highlighted (Mastodon's Account#roles), else nil.
+func (s *AdminService) BadgeOf(ctx context.Context, accountID int64) (*model.Role, error) {
+	u, err := s.store.UserByAccountID(ctx, accountID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, herr.Internal(err)
+	}
+	if u.Role == "" || u.Role == model.RoleUser {
+		return nil, nil
+	}
+	r, err := s.RoleOf(ctx, u)
+	if err != nil || !r.Highlighted || r.Key == model.RoleUser {
+		return nil, err
+	}
+	return r, nil
 }

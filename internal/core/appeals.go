@@ -130,7 +130,7 @@ func (s *AdminService) AdminAppeal(ctx context.Context, c *Caller, appealID int6
 }
 
 // reversal is what undoes a warning's action on the account (none for
-// warnings, removed posts, and posts marked sensitive).
+// warnings and removed posts; posts marked sensitive: unmarkWarned).
 var reversal = map[string]string{"disable": "enable", "sensitive": "unsensitive", "silence": "unsilence", "suspend": "unsuspend"}
 
 // DecideAppeal approves or rejects a pending appeal (Manage Appeals).
@@ -163,6 +163,11 @@ func (s *AdminService) DecideAppeal(ctx context.Context, c *Caller, appealID int
 				return nil, err
 			}
 		}
+		if it.Warning.Action == "mark_statuses_as_sensitive" {
+			if err := s.unmarkWarned(ctx, it.Warning); err != nil {
+				return nil, err
+			}
+		}
 	}
 	s.audit(ctx, c, verb, "Appeal", itoa64(appealID), strings.ReplaceAll(verb, "_", " ")+" of @"+aa.Account.Acct())
 	if aa.User != nil {
@@ -174,6 +179,31 @@ func (s *AdminService) DecideAppeal(ctx context.Context, c *Caller, appealID int
 			"Hello @"+aa.Account.Username+",\n\nYour appeal of a moderation decision was "+decision+".\n\nSee it at "+s.Base()+"/settings/strikes")
 	}
 	return s.AdminAppeal(ctx, c, appealID)
+}
+
+// unmarkWarned lifts the sensitive marks a "marked sensitive" warning
+// applied, as Mastodon's appeal approval does; posts that were sensitive
+// before the action, and posts deleted since, are left as they are.
+// Deleted posts (a "delete_statuses" warning) cannot come back.
+func (s *AdminService) unmarkWarned(ctx context.Context, w *model.AccountWarning) error {
+	before := map[int64]bool{}
+	for _, ws := range w.Statuses {
+		before[ws.ID] = ws.Sensitive
+	}
+	sts, err := s.store.StatusesByIDs(ctx, w.StatusIDs)
+	if err != nil {
+		return herr.Internal(err)
+	}
+	for _, id := range w.StatusIDs {
+		st := sts[id]
+		if st == nil || before[id] {
+			continue
+		}
+		if err := s.setSensitive(ctx, st, false); err != nil && herr.As(err).Status != 404 {
+			return err
+		}
+	}
+	return nil
 }
 
 // reverseAction undoes an account action (as AccountState's unsuspend,
@@ -247,15 +277,13 @@ func (s *AdminService) Strikes(ctx context.Context, c *Caller, p model.Page) ([]
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
-	rules := map[int64]*model.Rule{}
-	if len(reports) > 0 {
-		all, err := s.store.Rules(ctx)
-		if err != nil {
-			return nil, herr.Internal(err)
-		}
-		for _, r := range all {
-			rules[r.ID] = r
-		}
+	var ruleIDs []int64
+	for _, r := range reports {
+		ruleIDs = append(ruleIDs, r.RuleIDs...)
+	}
+	rules, err := s.store.RulesByIDs(ctx, ruleIDs) // deleted ones too: the rule cited then
+	if err != nil {
+		return nil, herr.Internal(err)
 	}
 	now := time.Now()
 	out := make([]Strike, 0, len(ws))

@@ -88,7 +88,7 @@ func (s *AdminService) StatusAction(ctx context.Context, c *Caller, p StatusActi
 		ReportID: p.ReportID, StatusIDs: ids}
 	for _, st := range sts {
 		w.Statuses = append(w.Statuses, model.WarnedStatus{ID: st.ID, URI: st.URI, Content: st.Content,
-			SpoilerText: st.SpoilerText, CreatedAt: st.CreatedAt})
+			SpoilerText: st.SpoilerText, Sensitive: st.Sensitive, CreatedAt: st.CreatedAt})
 	}
 	var resolve []int64
 	if report != nil {
@@ -122,10 +122,16 @@ func (s *AdminService) StatusAction(ctx context.Context, c *Caller, p StatusActi
 // markSensitive marks a post (its media) sensitive; a local post's change
 // federates as an edit, as Mastodon's does.
 func (s *Service) markSensitive(ctx context.Context, st *model.Status) error {
-	if st.Sensitive {
+	return s.setSensitive(ctx, st, true)
+}
+
+// setSensitive marks a post sensitive or lifts the mark (an approved
+// appeal); a local post's change federates as an edit.
+func (s *Service) setSensitive(ctx context.Context, st *model.Status, sensitive bool) error {
+	if st.Sensitive == sensitive {
 		return nil
 	}
-	st.Sensitive = true
+	st.Sensitive = sensitive
 	var events []model.OutboxEvent
 	if st.Local && st.ReblogOfID == 0 {
 		now := time.Now().UTC()

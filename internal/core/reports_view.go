@@ -87,12 +87,12 @@ func (s *AdminService) viewReports(ctx context.Context, viewerID int64, rs []*mo
 		return nil, err
 	}
 	v.Posts = posts
-	rules, err := s.Rules(ctx)
-	if err != nil {
-		return nil, err
+	var ruleIDs []int64
+	for _, r := range rs {
+		ruleIDs = append(ruleIDs, r.RuleIDs...)
 	}
-	for _, r := range rules {
-		v.Rules[r.ID] = r
+	if v.Rules, err = s.store.RulesByIDs(ctx, ruleIDs); err != nil {
+		return nil, herr.Internal(err)
 	}
 	return v, nil
 }

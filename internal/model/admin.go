@@ -106,6 +106,8 @@ type AccountWarning struct {
 	// taken (they may be gone since).
 	Statuses  []WarnedStatus
 	CreatedAt time.Time
+	// OverruledAt is when an approved appeal overruled the warning.
+	OverruledAt *time.Time
 }
 
 // Appeal is the warned account's dispute of a warning (one per warning),
@@ -134,11 +136,14 @@ func (a *Appeal) State() string {
 
 // WarnedStatus is a post as it was when a moderation action concerned it.
 type WarnedStatus struct {
-	ID          int64     `json:"id,string"`
-	URI         string    `json:"uri"`
-	Content     string    `json:"content"`
-	SpoilerText string    `json:"spoiler_text,omitempty"`
-	CreatedAt   time.Time `json:"created_at"`
+	ID          int64  `json:"id,string"`
+	URI         string `json:"uri"`
+	Content     string `json:"content"`
+	SpoilerText string `json:"spoiler_text,omitempty"`
+	// Sensitive: the post was marked sensitive before the action (an
+	// approved appeal of "marked sensitive" leaves such a post marked).
+	Sensitive bool      `json:"sensitive,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // DomainBlock is an admin's policy for a remote domain (and its subdomains).
@@ -209,6 +214,9 @@ type Rule struct {
 	Position  int
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	// DeletedAt: the rule was deleted; reports and warnings that cite it
+	// still show it.
+	DeletedAt *time.Time
 }
 
 // Announcement is an admin's message shown to every local user.

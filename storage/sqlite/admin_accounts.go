@@ -292,14 +292,14 @@ func (s *Store) ModerateAccount(ctx context.Context, accountID int64, m storage.
 	}))
 }
 
-const warningColumns = "id, account_id, target_account_id, action, text, report_id, status_ids, statuses, created_at"
+const warningColumns = "id, account_id, target_account_id, action, text, report_id, status_ids, statuses, created_at, overruled_at"
 
 func scanWarning(row scanner) (*model.AccountWarning, error) {
 	var w model.AccountWarning
-	var by, report sql.NullInt64
+	var by, report, overruled sql.NullInt64
 	var statusIDs, statuses string
 	var created int64
-	err := row.Scan(&w.ID, &by, &w.TargetAccountID, &w.Action, &w.Text, &report, &statusIDs, &statuses, &created)
+	err := row.Scan(&w.ID, &by, &w.TargetAccountID, &w.Action, &w.Text, &report, &statusIDs, &statuses, &created, &overruled)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, storage.ErrNotFound
 	}
@@ -307,6 +307,7 @@ func scanWarning(row scanner) (*model.AccountWarning, error) {
 		return nil, err
 	}
 	w.AccountID, w.ReportID, w.StatusIDs, w.CreatedAt = by.Int64, report.Int64, parseIDsJSON(statusIDs), fromMs(created)
+	w.OverruledAt = fromNullMs(overruled)
 	if err := json.Unmarshal([]byte(statuses), &w.Statuses); err != nil {
 		return nil, fmt.Errorf("warning %d: statuses: %w", w.ID, err)
 	}

@@ -66,24 +66,42 @@ func (s *Store) AuditLog(ctx context.Context, f storage.AuditFilter, p model.Pag
 func scanRule(row scanner) (*model.Rule, error) {
 	var r model.Rule
 	var created, updated int64
-	if err := row.Scan(&r.ID, &r.Text, &r.Hint, &r.Position, &created, &updated); err != nil {
+	var deleted sql.NullInt64
+	if err := row.Scan(&r.ID, &r.Text, &r.Hint, &r.Position, &created, &updated, &deleted); err != nil {
 		return notFoundOr[*model.Rule](nil, err)
 	}
-	r.CreatedAt, r.UpdatedAt = fromMs(created), fromMs(updated)
+	r.CreatedAt, r.UpdatedAt, r.DeletedAt = fromMs(created), fromMs(updated), fromNullMs(deleted)
 	return &r, nil
 }
 
-const ruleColumns = "id, text, hint, position, created_at, updated_at"
+const ruleColumns = "id, text, hint, position, created_at, updated_at, deleted_at"
 
-// Rules lists the rules in order.
+// Rules lists the rules in order (not the deleted ones).
 func (s *Store) Rules(ctx context.Context) ([]*model.Rule, error) {
-	v, err := queryAll(ctx, s.r, "SELECT "+ruleColumns+" FROM rules ORDER BY position, id", nil, scanRule)
+	v, err := queryAll(ctx, s.r, "SELECT "+ruleColumns+" FROM rules WHERE deleted_at IS NULL ORDER BY position, id", nil, scanRule)
 	return v, wrap("rules", err)
+}
+
+// RulesByIDs reads rules by id, deleted ones included (what reports and
+// warnings cite), by id; unknown ids are left out.
+func (s *Store) RulesByIDs(ctx context.Context, ids []int64) (map[int64]*model.Rule, error) {
+	out := map[int64]*model.Rule{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	v, err := queryAll(ctx, s.r, "SELECT "+ruleColumns+" FROM rules WHERE id IN ("+placeholders(len(ids))+")", int64Args(ids), scanRule)
+	if err != nil {
+		return nil, wrap("rules by ids", err)
+	}
+	for _, r := range v {
+		out[r.ID] = r
+	}
+	return out, nil
 }
 
 // RuleByID returns one rule.
 func (s *Store) RuleByID(ctx context.Context, ruleID int64) (*model.Rule, error) {
-	v, err := scanRule(s.r.QueryRowContext(ctx, "SELECT "+ruleColumns+" FROM rules WHERE id = ?", ruleID))
+	v, err := scanRule(s.r.QueryRowContext(ctx, "SELECT "+ruleColumns+" FROM rules WHERE id = ? AND deleted_at IS NULL", ruleID))
 	return v, wrap("rule by id", err)
 }
 
@@ -92,21 +110,22 @@ func (s *Store) CreateRule(ctx context.Context, r *model.Rule) error {
 	r.ID = id.New()
 	now := time.Now()
 	r.CreatedAt, r.UpdatedAt = now, now
-	_, err := s.w.ExecContext(ctx, "INSERT INTO rules ("+ruleColumns+") VALUES (?,?,?,?,?,?)", r.ID, r.Text, r.Hint, r.Position, ms(now), ms(now))
+	_, err := s.w.ExecContext(ctx, "INSERT INTO rules (id, text, hint, position, created_at, updated_at) VALUES (?,?,?,?,?,?)", r.ID, r.Text, r.Hint, r.Position, ms(now), ms(now))
 	return wrap("create rule", err)
 }
 
 // UpdateRule stores a rule's text, hint and position.
 func (s *Store) UpdateRule(ctx context.Context, r *model.Rule) error {
 	r.UpdatedAt = time.Now()
-	res, err := s.w.ExecContext(ctx, "UPDATE rules SET text = ?, hint = ?, position = ?, updated_at = ? WHERE id = ?",
+	res, err := s.w.ExecContext(ctx, "UPDATE rules SET text = ?, hint = ?, position = ?, updated_at = ? WHERE id = ? AND deleted_at IS NULL",
 		r.Text, r.Hint, r.Position, ms(r.UpdatedAt), r.ID)
 	return wrap("update rule", affected(res, err))
 }
 
-// DeleteRule deletes a rule.
+// DeleteRule deletes a rule: it is marked deleted and kept for the
+// reports and warnings that cite it.
 func (s *Store) DeleteRule(ctx context.Context, ruleID int64) error {
-	res, err := s.w.ExecContext(ctx, "DELETE FROM rules WHERE id = ?", ruleID)
+	res, err := s.w.ExecContext(ctx, "UPDATE rules SET deleted_at = ? WHERE id = ? AND deleted_at IS NULL", ms(time.Now()), ruleID)
 	return wrap("delete rule", affected(res, err))
 }
 

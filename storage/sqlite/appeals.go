@@ -124,24 +124,34 @@ func (s *Store) Appeals(ctx context.Context, pending bool, accountID int64, p mo
 }
 
 // DecideAppeal records a pending appeal's decision (ErrConflict: it was
-// decided already).
+// decided already); approving also marks the appealed warning overruled,
+// in the same transaction.
 func (s *Store) DecideAppeal(ctx context.Context, appealID, by int64, approve bool) error {
 	col := "rejected_at"
 	if approve {
 		col = "approved_at"
 	}
-	res, err := s.w.ExecContext(ctx, "UPDATE appeals SET "+col+" = ?, decided_by = ? WHERE id = ? AND approved_at IS NULL AND rejected_at IS NULL",
-		ms(time.Now()), nullID(by), appealID)
-	if err != nil {
-		return wrap("decide appeal", err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		if _, err := s.AppealByID(ctx, appealID); err != nil {
-			return wrap("decide appeal", err)
+	now := ms(time.Now())
+	return wrap("decide appeal", s.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE appeals SET "+col+" = ?, decided_by = ? WHERE id = ? AND approved_at IS NULL AND rejected_at IS NULL",
+			now, nullID(by), appealID)
+		if err != nil {
+			return err
 		}
-		return wrap("decide appeal", storage.ErrConflict)
-	}
-	return nil
+		if n, _ := res.RowsAffected(); n == 0 {
+			var one int
+			if err := tx.QueryRowContext(ctx, "SELECT 1 FROM appeals WHERE id = ?", appealID).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+				return storage.ErrNotFound
+			} else if err != nil {
+				return err
+			}
+			return storage.ErrConflict
+		}
+		if approve {
+			_, err = tx.ExecContext(ctx, "UPDATE account_warnings SET overruled_at = ? WHERE id = (SELECT warning_id FROM appeals WHERE id = ?)", now, appealID)
+		}
+		return err
+	}))
 }
 
 // ReportsByIDs reads reports by id (missing ones are left out).

@@ -864,6 +864,93 @@ test("the admin reviews trending hashtags and reads the dashboard's measures", a
   await admin.context().close();
 });
 
+// ---- console by role, role editor, account recovery, cited rules (issue 16, console16a) ----
+
+test("console by role: a moderator sees no settings link, and a typed settings address is refused inside the console", async () => {
+  const admin = await newPage();
+  await signIn(admin, ADMIN, ADMIN_PW);
+  const link = await consoleInvite(admin, "moderator");
+  await admin.context().close();
+  const mod = await newPage();
+  await signUpWithInvite(mod, link, "mod" + uniq(), "e2e password " + uniq());
+  await mod.goto(BASE + "/admin");
+  const nav = mod.locator("nav[aria-label=Administration]");
+  await nav.waitFor();
+  expect(await nav.locator("a[href='/admin/reports']").count() === 1, "the moderator's console has no reports link");
+  expect(await nav.locator("a[href='/admin/settings']").count() === 0, "the moderator's console shows a settings link");
+  await shoot(mod, "admin-dashboard-moderator");
+  const resp = await mod.goto(BASE + "/admin/settings");
+  expect(resp.status() === 403, "settings typed by hand: HTTP " + resp.status());
+  await mod.locator(".console-refusal", { hasText: "Manage settings" }).waitFor();
+  expect(await mod.locator("nav[aria-label=Administration] a[href='/admin/reports']").count() === 1, "the refusal page lost the console's navigation");
+  expect(await mod.locator("form[action='/admin/settings']").count() === 0, "the refusal page shows the settings form");
+  await shoot(mod, "admin-forbidden");
+  await mod.context().close();
+});
+
+test("console: role editor, account recovery, a report's rules and an overruled strike", async () => {
+  const tok = await adminToken();
+  const admin = await newPage();
+  await signIn(admin, ADMIN, ADMIN_PW);
+  // A role made in the editor, highlighted: a badge on its user's profile.
+  await admin.goto(BASE + "/admin/roles");
+  const roleName = "Press office " + uniq();
+  await admin.fill("#role-name", roleName);
+  await admin.fill("#role-color", "#aa3300");
+  await admin.fill("#role-position", "5");
+  await admin.check("input[name=permissions][value=manage_reports]");
+  await admin.check("input[name=highlighted]");
+  await Promise.all([admin.waitForURL(/\/admin\/roles$/), admin.click("form[action='/admin/roles'] button[type=submit]")]);
+  await admin.locator(".flash", { hasText: "created" }).waitFor();
+  await shoot(admin, "admin-roles");
+  const row = admin.locator(".role-row", { hasText: roleName });
+  await Promise.all([admin.waitForURL(/\/admin\/roles\/\d+$/), row.locator("a", { hasText: "Edit" }).click()]);
+  await shoot(admin, "admin-role");
+  const roleID = admin.url().split("/").pop();
+  const { page: member, name } = await freshAccount("press");
+  await member.context().close();
+  const acc = await api("GET", "/api/v1/accounts/lookup?acct=" + name, { token: tok });
+  await api("POST", `/api/v1/admin/accounts/${acc.id}/role`, { token: tok, json: { role_id: roleID } });
+  await admin.goto(BASE + "/@" + name);
+  await admin.locator(".role-badge", { hasText: roleName }).waitFor();
+  await shoot(admin, "profile-role-badge");
+  // Account recovery: without mail, a one-time link on the page.
+  await admin.goto(BASE + "/admin/accounts/" + acc.id);
+  await admin.locator("#recovery").waitFor();
+  await shoot(admin, "admin-account-recovery");
+  await Promise.all([admin.waitForURL(/\/reset_password$/), admin.click("form[action$='/reset_password'] button")]);
+  const reset = await admin.locator(".reset-link input").inputValue();
+  expect(/\/auth\/password\/edit\?reset_password_token=/.test(reset), "no reset link: " + reset);
+  await shoot(admin, "admin-account-reset-link");
+  await admin.goto(BASE + `/admin/accounts/${acc.id}/disable_2fa`);
+  await shoot(admin, "admin-disable-2fa");
+  // A report citing a rule: the console shows the rule's text.
+  const ruleText = "No personal data of residents " + uniq();
+  const rule = await api("POST", "/api/v1/admin/rules", { token: tok, json: { text: ruleText } });
+  const userTok = await passwordToken(USER, USER_PW);
+  const rep = await api("POST", "/api/v1/reports", { token: userTok, json: { account_id: acc.id, category: "violation", rule_ids: [rule.id], comment: "e2e " + uniq() } });
+  await admin.goto(BASE + "/admin/reports/" + rep.id);
+  await admin.locator(".report-rules li", { hasText: ruleText }).waitFor();
+  await shoot(admin, "admin-report-rules");
+  // An approved appeal of "marked sensitive": the mark is lifted, the strike overruled.
+  const st = await api("POST", "/api/v1/statuses", { token: userTok, json: { status: "e2e post marked sensitive " + uniq() } });
+  const w = await api("POST", "/api/v1/admin/status_actions", { token: tok, json: { type: "mark_as_sensitive", status_ids: [st.id], text: "Add a warning." } });
+  await api("POST", `/api/v1/account_warnings/${w.id}/appeal`, { token: userTok, json: { text: "Nothing sensitive in it." } });
+  const appeals = await api("GET", "/api/v1/admin/appeals?pending=true", { token: tok });
+  const ap = appeals.find((a) => a.warning && a.warning.id === w.id);
+  expect(ap, "the appeal is not listed");
+  await api("POST", `/api/v1/admin/appeals/${ap.id}/approve`, { token: tok });
+  const after = await api("GET", "/api/v1/statuses/" + st.id, { token: userTok });
+  expect(after.sensitive === false, "the approved appeal left the post sensitive");
+  await admin.context().close();
+  const page = await newPage(WIDTHS.phone);
+  await signIn(page, USER, USER_PW);
+  await page.goto(BASE + "/settings/strikes");
+  await page.locator(`#strike-${w.id} .overruled`).waitFor();
+  await shoot(page, "settings-strikes-overruled");
+  await page.context().close();
+});
+
 let passed = 0, failed = 0;
 // E2E_ONLY runs only the tests whose names start with it.
 const only = process.env.E2E_ONLY || "";

@@ -26,4 +26,9 @@
   document.querySelectorAll("input[readonly]").forEach(function (i) {
     i.addEventListener("focus", function () { i.select(); });
   });
+  // Role colours (a style attribute would be refused by the page's CSP).
+  document.querySelectorAll("[data-color]").forEach(function (el) {
+    var c = el.getAttribute("data-color");
+    if (/^#[0-9a-fA-F]{6}$/.test(c)) el.style.borderColor = el.style.color = c;
+  });
 })();
