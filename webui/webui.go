@@ -130,6 +130,17 @@ func (w *UI) funcs() template.FuncMap {
 		"auditAction":      auditAction,
 		"auditTarget":      auditTarget,
 		"roleName":         roleName,
+		// emojiRow gives an emoji row the id of the form its checkbox
+		// belongs to.
+		"emojiRow": func(r EmojiRow, form string) struct {
+			EmojiRow
+			Form string
+		} {
+			return struct {
+				EmojiRow
+				Form string
+			}{r, form}
+		},
 		"excerpt":          excerpt,
 		// formval is a field's value: what was typed when the page shows
 		// the form posted to action again after an error, else current
