@@ -141,7 +141,7 @@ func (w *UI) funcs() template.FuncMap {
 				Form string
 			}{r, form}
 		},
-		"excerpt":          excerpt,
+		"excerpt": excerpt,
 		// formval is a field's value: what was typed when the page shows
 		// the form posted to action again after an error, else current
 		// (also for a field the form did not send, such as a disabled one).
