@@ -64,6 +64,8 @@ type UI struct {
 
 	avatarPNG, headerPNG []byte
 	routes               []Route
+
+	landing landingCache // recent public posts of the landing page (public.go)
 }
 
 // New parses the templates.
