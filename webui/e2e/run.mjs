@@ -926,6 +926,97 @@ test("console pages: layout of the sign-up form, console tables, the account pag
   await anon.context().close();
 });
 
+// ---- a moderator deletes a reported post; a peer receives the Delete ------
+// Needs a second Herald that federates with the first (both on loopback with
+// allow_private_addresses, as .ci/run starts them): E2E_PEER_BASE and a user
+// of it, E2E_PEER_USER / E2E_PEER_PASSWORD. Without it the test is not
+// registered.
+const PEER = process.env.E2E_PEER_BASE ? {
+  base: process.env.E2E_PEER_BASE.replace(/\/$/, ""), user: process.env.E2E_PEER_USER || "smoke", pw: process.env.E2E_PEER_PASSWORD,
+} : null;
+if (!PEER) console.log("skip the federated take-down test (E2E_PEER_BASE not set)");
+
+// fetchAt calls an API of either Herald; it answers { status, body }.
+async function fetchAt(base, method, path, { token, form, json } = {}) {
+  const headers = {};
+  let body;
+  if (token) headers.Authorization = "Bearer " + token;
+  if (form) body = new URLSearchParams(form);
+  if (json) { body = JSON.stringify(json); headers["Content-Type"] = "application/json"; }
+  const r = await fetch(base + path, { method, headers, body });
+  const text = await r.text();
+  let parsed = null;
+  try { parsed = text ? JSON.parse(text) : null; } catch { parsed = text; }
+  return { status: r.status, body: parsed };
+}
+
+// until polls fn (which answers a value or a falsy one) until it answers
+// a value, at short intervals, for at most ms; the error names what.
+async function until(what, fn, ms = 60_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error("timed out waiting for " + what);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+if (PEER) test("a moderator deletes a reported post from the report page and the peer server receives the Delete", async () => {
+  // The poster: a new local account with a known password.
+  const admin = await newPage();
+  await signIn(admin, ADMIN, ADMIN_PW);
+  const link = await consoleInvite(admin);
+  const posterPage = await newPage();
+  const poster = "poster" + uniq(), posterPw = "e2e password " + uniq();
+  await signUpWithInvite(posterPage, link, poster, posterPw);
+  await posterPage.context().close();
+  const posterTok = await passwordToken(poster, posterPw);
+  const domain = new URL(BASE).host;
+
+  // Someone on the peer follows the poster.
+  const papp = (await fetchAt(PEER.base, "POST", "/api/v1/apps", { form: { client_name: "E2E peer " + uniq(), redirect_uris: "urn:ietf:wg:oauth:2.0:oob", scopes: "read write follow" } })).body;
+  const ptok = (await fetchAt(PEER.base, "POST", "/oauth/token", { form: { grant_type: "password", client_id: papp.client_id, client_secret: papp.client_secret,
+    username: PEER.user, password: PEER.pw, scope: "read write follow" } })).body.access_token;
+  expect(ptok, "no token on the peer");
+  const found = await fetchAt(PEER.base, "GET", `/api/v2/search?resolve=true&type=accounts&q=${encodeURIComponent("@" + poster + "@" + domain)}`, { token: ptok });
+  const remote = found.body.accounts && found.body.accounts[0];
+  expect(remote, "the peer cannot find the poster: " + JSON.stringify(found.body).slice(0, 200));
+  await fetchAt(PEER.base, "POST", `/api/v1/accounts/${remote.id}/follow`, { token: ptok });
+  await until("the peer's follow to be accepted", async () => {
+    const r = await fetchAt(PEER.base, "GET", `/api/v1/accounts/relationships?id[]=${remote.id}`, { token: ptok });
+    return r.body && r.body[0] && r.body[0].following;
+  });
+
+  // The post reaches the peer.
+  const words = "Resident Jane Doe, 12 Example Street, case " + uniq();
+  const post = await api("POST", "/api/v1/statuses", { token: posterTok, json: { status: words, visibility: "public" } });
+  const onPeer = await until("the post to reach the peer", async () => {
+    const r = await fetchAt(PEER.base, "GET", "/api/v1/timelines/home?limit=40", { token: ptok });
+    return Array.isArray(r.body) && r.body.find((s) => s.uri === post.uri);
+  });
+
+  // A colleague reports it; the moderator deletes it from the report page.
+  const userTok = await passwordToken(USER, USER_PW);
+  const rep = await api("POST", "/api/v1/reports", { token: userTok, json: { account_id: post.account.id, status_ids: [post.id], comment: "personal data " + uniq(), category: "other" } });
+  await admin.goto(BASE + "/admin/reports/" + rep.id);
+  expect((await admin.textContent("main")).includes("Resident Jane Doe"), "the report page does not show the post");
+  await admin.selectOption("#type", "delete_statuses");
+  expect(await admin.isChecked(`input[name=status_ids][value='${post.id}']`), "the reported post is not chosen");
+  await shoot(admin, "admin-report-take-down");
+  await Promise.all([admin.waitForURL(/\/admin\/reports\/\d+$/), admin.click(`form[action='/admin/reports/${rep.id}/action'] button[type=submit]`)]);
+  await admin.locator(".report-state", { hasText: "Resolved" }).waitFor();
+  const here = await fetchAt(BASE, "GET", "/api/v1/statuses/" + post.id, { token: userTok });
+  expect(here.status === 404, "the post is still here: " + here.status);
+
+  // The peer received the Delete: its API no longer shows the post.
+  await until("the peer to drop the post", async () => {
+    const r = await fetchAt(PEER.base, "GET", "/api/v1/statuses/" + onPeer.id, { token: ptok });
+    return r.status === 404;
+  });
+  await admin.context().close();
+});
+
 let passed = 0, failed = 0;
 // E2E_ONLY runs only the tests whose names start with it.
 const only = process.env.E2E_ONLY || "";
