@@ -116,7 +116,11 @@ func (s *MediaService) EmojiBatch(ctx context.Context, c *Caller, action string,
 		if err := s.store.UpdateEmoji(ctx, e); err != nil {
 			return n, storeErr(err)
 		}
-		s.auditEmoji(ctx, c, action+"_custom_emoji", e, emojiActionWords[action])
+		verb := action // enable, disable; the rest change the emoji (Mastodon logs "update")
+		if action != "enable" && action != "disable" {
+			verb = "update"
+		}
+		s.auditEmoji(ctx, c, verb+"_custom_emoji", e, emojiActionWords[action])
 		n++
 	}
 	for d := range domains {
