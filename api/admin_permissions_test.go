@@ -80,6 +80,7 @@ var adminRoutePermissions = func() map[string][]core.Permission {
 	crud("/api/v1/admin/announcements", core.PermManageAnnouncements, "list", "create", "update", "delete")
 	crud("/api/v1/admin/custom_emojis", core.PermManageCustomEmojis, "list", "create", "show", "update", "delete")
 	m["PATCH /api/v1/admin/custom_emojis/:id"] = []core.Permission{core.PermManageCustomEmojis}
+	m["POST /api/v1/admin/custom_emojis/:id/copy"] = []core.Permission{core.PermManageCustomEmojis}
 	crud("/api/v1/admin/webhooks", core.PermManageWebhooks, "list", "create", "show", "update", "delete")
 	for _, op := range []string{"enable", "disable", "rotate_secret"} {
 		m["POST /api/v1/admin/webhooks/:id/"+op] = []core.Permission{core.PermManageWebhooks}

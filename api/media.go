@@ -16,6 +16,7 @@ import (
 	"github.com/herald-social/herald/internal/herr"
 	"github.com/herald-social/herald/internal/media"
 	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/storage"
 )
 
 // registerMedia mounts uploads, custom emoji (public list and admin CRUD),
@@ -39,6 +40,7 @@ func (a *API) registerMedia(e *echo.Echo) {
 	a.handle(e, patch, "/api/v1/admin/custom_emojis/:id", a.adminUpdateEmoji, adminWrite)
 	a.handle(e, put, "/api/v1/admin/custom_emojis/:id", a.adminUpdateEmoji, adminWrite)
 	a.handle(e, del, "/api/v1/admin/custom_emojis/:id", a.adminDeleteEmoji, adminWrite)
+	a.handle(e, post, "/api/v1/admin/custom_emojis/:id/copy", a.adminCopyEmoji, adminWrite)
 
 	// Files: not API calls (no token, no API rate limit), as Mastodon's.
 	for _, m := range []string{get, http.MethodHead} {
@@ -212,7 +214,21 @@ func (a *API) customEmojis(c echo.Context) error {
 }
 
 func (a *API) adminEmojis(c echo.Context) error {
-	list, err := a.svc.AdminEmojis(c.Request().Context(), caller(c))
+	// Mastodon has no admin API for custom emoji; this is Herald's. With
+	// no filter, every local emoji; filters as the console's (remote,
+	// by_domain, shortcode, category), 200 at most.
+	q := c.QueryParams()
+	var list []*model.CustomEmoji
+	var err error
+	if q.Has("remote") || q.Has("by_domain") || q.Has("shortcode") || q.Has("category") {
+		f := storage.EmojiFilter{Origin: "local", Domain: q.Get("by_domain"), Query: q.Get("shortcode"), Category: q.Get("category"), Limit: 200}
+		if v := q.Get("remote"); v == "true" || v == "1" {
+			f.Origin = "remote"
+		}
+		list, err = a.svc.FindEmojis(c.Request().Context(), caller(c), f)
+	} else {
+		list, err = a.svc.AdminEmojis(c.Request().Context(), caller(c))
+	}
 	if err != nil {
 		return err
 	}
@@ -373,4 +389,18 @@ func (a *API) serveMediaProxy(c echo.Context) error {
 		return a.serveKey(c, key, "private, max-age=86400")
 	}
 	return a.serveKey(c, key, "public, max-age=86400")
+}
+
+// adminCopyEmoji copies a remote emoji to this server (the console's
+// "copy"); it answers the new local emoji.
+func (a *API) adminCopyEmoji(c echo.Context) error {
+	eid, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	e, err := a.svc.CopyEmoji(c.Request().Context(), caller(c), eid)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, a.adminEmoji(e))
 }

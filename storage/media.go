@@ -70,6 +70,11 @@ type Media interface {
 	EmojiByShortcode(ctx context.Context, shortcode, domain string) (*model.CustomEmoji, error)
 	// EmojisOfDomain lists a domain's emoji ("" local), by shortcode.
 	EmojisOfDomain(ctx context.Context, domain string) ([]*model.CustomEmoji, error)
+	// FindEmojis pages through emoji for the console, by domain then
+	// shortcode (local first).
+	FindEmojis(ctx context.Context, f EmojiFilter) ([]*model.CustomEmoji, error)
+	// EmojiCategories lists the local emoji's categories in use, sorted.
+	EmojiCategories(ctx context.Context) ([]string, error)
 	// UncacheRemoteEmojisBefore forgets cached files of remote emoji cached
 	// before t; it returns how many.
 	UncacheRemoteEmojisBefore(ctx context.Context, t time.Time, limit int) (int, error)
@@ -98,4 +103,17 @@ type Media interface {
 	ReleasedMediaGarbage(ctx context.Context, keys []string) ([]string, error)
 	// ForgetMediaGarbage removes keys whose files were deleted.
 	ForgetMediaGarbage(ctx context.Context, keys []string) error
+}
+
+// EmojiFilter selects emoji for the console's list.
+type EmojiFilter struct {
+	Origin   string // "local", "remote" or "" (both)
+	Domain   string // one remote domain
+	Query    string // part of the shortcode
+	Category string // local emoji of this category
+	// After is the keyset cursor: the (domain, shortcode) of the last row
+	// of the previous page.
+	AfterDomain, AfterShortcode string
+	After                       bool
+	Limit                       int
 }

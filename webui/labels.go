@@ -29,6 +29,7 @@ var auditVerbs = map[string]string{
 	"approve": "Approved", "rotate": "Rotated", "change": "Changed", "export": "Exported", "enable": "Enabled",
 	"unsuspend": "Lifted the suspension of", "unsilence": "Lifted the limit of", "unsensitive": "Lifted the sensitive mark of",
 	"reopen": "Reopened", "assigned": "Assigned", "unassigned": "Unassigned", "memorialize": "Memorialised",
+	"disable": "Disabled", "copy": "Copied",
 }
 
 var auditTargets = map[string]string{

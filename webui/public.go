@@ -1,11 +1,13 @@
 package webui
 
 import (
+	"context"
 	"encoding/xml"
 	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -16,15 +18,60 @@ import (
 	"github.com/herald-social/herald/storage"
 )
 
-// home is the signed-in user's timeline, or the about page.
+// home is the signed-in user's timeline, or the about page with the
+// latest public posts of this server.
 func (w *UI) home(c echo.Context) error {
 	if w.caller(c) != nil {
 		return c.Redirect(http.StatusSeeOther, "/home")
 	}
-	return w.about(c)
+	return w.aboutPage(c, true)
 }
 
-func (w *UI) about(c echo.Context) error {
+func (w *UI) about(c echo.Context) error { return w.aboutPage(c, false) }
+
+// landingPosts and landingTTL bound the landing page's recent posts: a few,
+// read at most once per TTL whoever visits (an anonymous page, the same
+// for everyone), so a busy front page costs one timeline query per TTL.
+const (
+	landingPosts = 5
+	landingTTL   = 30 * time.Second
+)
+
+type landingCache struct {
+	mu    sync.Mutex
+	at    time.Time
+	items []Item
+}
+
+// recentPublicPosts are the latest public posts of local accounts, as
+// anyone may see them (the anonymous view of the local timeline: public
+// posts only, suspended accounts left out), when the instance lets
+// anonymous readers see posts at all.
+func (w *UI) recentPublicPosts(ctx context.Context) []Item {
+	if !w.svc.AnonymousReadsAllowed(ctx) {
+		return nil
+	}
+	lc := &w.landing
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	if !lc.at.IsZero() && time.Since(lc.at) < landingTTL {
+		return lc.items
+	}
+	tl, err := w.svc.PublicTimeline(ctx, nil, true, false, false, model.Page{Limit: landingPosts})
+	if err != nil {
+		return lc.items // the last good list; tried again next time
+	}
+	var items []Item
+	for _, it := range w.items(tl.View, nil) {
+		if it.Visibility == model.Public.String() {
+			items = append(items, it)
+		}
+	}
+	lc.at, lc.items = time.Now(), items
+	return items
+}
+
+func (w *UI) aboutPage(c echo.Context, landing bool) error {
 	ctx := c.Request().Context()
 	site, _ := w.svc.Site(ctx)
 	rules, _ := w.svc.Rules(ctx)
@@ -42,6 +89,9 @@ func (w *UI) about(c echo.Context) error {
 	}
 	if blocks, err := w.svc.PublicDomainBlocks(ctx); err == nil {
 		d["DomainBlocks"] = blocks
+	}
+	if landing {
+		d["Recent"] = w.recentPublicPosts(ctx)
 	}
 	return w.render(c, http.StatusOK, "about", d)
 }
@@ -256,9 +306,10 @@ type atomFeed struct {
 }
 
 type atomLink struct {
-	Rel  string `xml:"rel,attr"`
-	Type string `xml:"type,attr,omitempty"`
-	Href string `xml:"href,attr"`
+	Rel    string `xml:"rel,attr"`
+	Type   string `xml:"type,attr,omitempty"`
+	Length int64  `xml:"length,attr,omitempty"`
+	Href   string `xml:"href,attr"`
 }
 
 type atomAuthor struct {
@@ -276,7 +327,7 @@ type atomEntry struct {
 	Title     string      `xml:"title"`
 	Published string      `xml:"published"`
 	Updated   string      `xml:"updated"`
-	Link      atomLink    `xml:"link"`
+	Links     []atomLink  `xml:"link"` // the post's page, then its media (rel="enclosure")
 	Summary   string      `xml:"summary,omitempty"`
 	Content   atomContent `xml:"content"`
 }
@@ -309,9 +360,16 @@ func (w *UI) atomFeed(c echo.Context, username string) error {
 		if updated.After(parseTime(f.Updated)) {
 			f.Updated = updated.UTC().Format(time.RFC3339)
 		}
+		links := []atomLink{{Rel: "alternate", Type: "text/html", Href: url}}
+		for _, m := range tl.View.Media[st.ID] {
+			if m.FileKey == "" {
+				continue // not processed yet
+			}
+			links = append(links, atomLink{Rel: "enclosure", Type: m.ContentType, Length: m.FileSize, Href: w.svc.AttachmentURLs(m).URL})
+		}
 		f.Entries = append(f.Entries, atomEntry{ID: url, Title: truncate(text.PlainText(st.Content), 80),
 			Published: st.CreatedAt.UTC().Format(time.RFC3339), Updated: updated.UTC().Format(time.RFC3339),
-			Link: atomLink{Rel: "alternate", Type: "text/html", Href: url}, Summary: st.SpoilerText,
+			Links: links, Summary: st.SpoilerText,
 			Content: atomContent{Type: "html", Body: st.Content}})
 	}
 	out, err := xml.MarshalIndent(f, "", "  ")

@@ -64,6 +64,8 @@ type UI struct {
 
 	avatarPNG, headerPNG []byte
 	routes               []Route
+
+	landing landingCache // recent public posts of the landing page (public.go)
 }
 
 // New parses the templates.
@@ -132,6 +134,17 @@ func (w *UI) funcs() template.FuncMap {
 		"roleName":         roleName,
 		"reportCategory":   reportCategory,
 		"excerpt":          excerpt,
+		// emojiRow gives an emoji row the id of the form its checkbox
+		// belongs to.
+		"emojiRow": func(r EmojiRow, form string) struct {
+			EmojiRow
+			Form string
+		} {
+			return struct {
+				EmojiRow
+				Form string
+			}{r, form}
+		},
 		// formval is a field's value: what was typed when the page shows
 		// the form posted to action again after an error, else current
 		// (also for a field the form did not send, such as a disabled one).

@@ -41,6 +41,7 @@ Usage:
   herald token create --config FILE --username U [--scopes "read write follow push"]
   herald media prune --config FILE [--older-than 30d]
   herald invite create --config FILE [--max-uses N] [--expires-in DURATION] [--role R] [--comment C]
+  herald emoji import --config FILE [--category C] [--overwrite] DIR
   herald backup --config FILE --out FILE.tar.gz
   herald restore --config FILE --in FILE.tar.gz [--force]
   herald export --config FILE --username U [--from DATE] [--to DATE] --out FILE.zip
@@ -51,6 +52,10 @@ export writes an account's public record (public and unlisted posts with their
 edits and media, published from --from included to --to excluded; dates are
 RFC 3339, UTC: 2024-01-31 or 2024-01-31T12:00:00Z) as a ZIP archive holding an
 ActivityPub outbox; README.txt inside describes it.
+
+emoji import adds each PNG, GIF or WebP image of DIR as a custom emoji named
+after its file (city_logo.png is :city_logo:); a running server shows new ones
+within 30 seconds. --overwrite replaces the image of an existing emoji.
 
 PASSWORD is one of: --password-file FILE (its first line; "-" reads standard
 input), --password P (visible to ps and the shell's history: for throw-away
@@ -88,6 +93,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = media(args[1:], stdout, stderr)
 	case "invite":
 		err = invite(args[1:], stdout, stderr)
+	case "emoji":
+		err = emojiCmd(args[1:], stdout, stderr)
 	case "backup":
 		err = backup(args[1:], stdout, stderr)
 	case "restore":

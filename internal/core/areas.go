@@ -96,6 +96,7 @@ type mediaStore interface {
 	storage.Media
 	// storage.Statuses
 	StatusByID(ctx context.Context, id int64) (*model.Status, error)
+	StatusByURI(ctx context.Context, uri string) (*model.Status, error)
 }
 
 // NotificationService owns notifications, their grouping and filtering

@@ -28,6 +28,7 @@ var ConsoleAreas = map[string][]Permission{
 	"sso":           {PermManageUsers},
 	"audit":         {PermViewAuditLog},
 	"trends":        {PermManageTaxonomies},
+	"emoji":         {PermManageCustomEmojis},
 }
 
 // MayOpen reports whether p opens a console area: staff for the

@@ -209,6 +209,7 @@ func (s *MediaService) CreateEmoji(ctx context.Context, c *Caller, p EmojiParams
 		return nil, herr.Internal(err)
 	}
 	s.forgetEmojis("")
+	s.auditEmoji(ctx, c, "create_custom_emoji", e, "added")
 	return e, nil
 }
 
@@ -269,6 +270,7 @@ func (s *MediaService) UpdateEmoji(ctx context.Context, c *Caller, emojiID int64
 	// A replaced image is garbage, deleted by the sweep after the grace
 	// period: another admin's save of the emoji as read before may name it
 	// again.
+	s.auditEmoji(ctx, c, "update_custom_emoji", e, "changed")
 	return e, nil
 }
 
@@ -283,6 +285,7 @@ func (s *MediaService) DeleteEmoji(ctx context.Context, c *Caller, emojiID int64
 	}
 	s.forgetEmojis("")
 	s.releaseFiles(ctx, e.FileKey, e.StaticKey)
+	s.auditEmoji(ctx, c, "destroy_custom_emoji", e, "deleted")
 	return nil
 }
 

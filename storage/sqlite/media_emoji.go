@@ -124,3 +124,58 @@ func (s *Store) UncacheRemoteEmojisBefore(ctx context.Context, t time.Time, limi
 	n, _ := res.RowsAffected()
 	return int(n), nil
 }
+
+// FindEmojis pages through emoji by (domain, shortcode) (index
+// custom_emojis_domain_shortcode); a shortcode query scans that index.
+func (s *Store) FindEmojis(ctx context.Context, f storage.EmojiFilter) ([]*model.CustomEmoji, error) {
+	q := "SELECT " + emojiColumns + " FROM custom_emojis WHERE 1=1"
+	var args []any
+	switch {
+	case f.Domain != "":
+		q += " AND domain = ?"
+		args = append(args, f.Domain)
+	case f.Origin == "local":
+		q += " AND domain = ''"
+	case f.Origin == "remote":
+		q += " AND domain > ''"
+	}
+	if f.Category != "" {
+		q += " AND domain = '' AND category = ?"
+		args = append(args, f.Category)
+	}
+	if f.Query != "" {
+		q += " AND instr(lower(shortcode), lower(?)) > 0"
+		args = append(args, f.Query)
+	}
+	if f.After {
+		q += " AND (domain > ? OR (domain = ? AND shortcode > ?))"
+		args = append(args, f.AfterDomain, f.AfterDomain, f.AfterShortcode)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 200 {
+		limit = 200
+	}
+	q += " ORDER BY domain, shortcode LIMIT ?"
+	args = append(args, limit)
+	v, err := queryAll(ctx, s.r, q, args, scanEmoji)
+	return v, wrap("find emojis", err)
+}
+
+// EmojiCategories lists the categories of local emoji (index
+// custom_emojis_local_category).
+func (s *Store) EmojiCategories(ctx context.Context) ([]string, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT DISTINCT category FROM custom_emojis WHERE domain = '' AND category <> '' ORDER BY category LIMIT 500")
+	if err != nil {
+		return nil, wrap("emoji categories", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, wrap("emoji categories", err)
+		}
+		out = append(out, c)
+	}
+	return out, wrap("emoji categories", rows.Err())
+}

@@ -6,7 +6,9 @@
 # Needs node, Chromium at $CHROMIUM (default /usr/bin/chromium) and
 # playwright-core installed from package.json in $E2E_MODULES (default
 # $HOME/.cache/herald-e2e/node_modules). Screenshots go to $E2E_OUT
-# (default webui/e2e/out).
+# (default webui/e2e/out). E2E_PEER_BASE, E2E_PEER_USER and E2E_PEER_PASSWORD
+# (optional) name a second Herald federating with the first, for the test of
+# a taken-down post's Delete reaching a peer.
 set -euo pipefail
 [ $# -eq 5 ] || { echo "usage: $0 BASE_URL ADMIN_USER ADMIN_PASSWORD USER USER_PASSWORD" >&2; exit 2; }
 HERE="$(cd "$(dirname "$0")" && pwd)"
