@@ -39,6 +39,7 @@ Usage:
   herald account set-role --config FILE --username U --role ROLE
   herald token create --config FILE --username U [--scopes "read write follow push"]
   herald media prune --config FILE [--older-than 30d]
+  herald media migrate --from-config FILE --to-config FILE [--quiet]
   herald invite create --config FILE [--max-uses N] [--expires-in DURATION] [--role R] [--comment C]
   herald backup --config FILE --out FILE.tar.gz
   herald restore --config FILE --in FILE.tar.gz [--force]

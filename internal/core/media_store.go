@@ -77,3 +77,21 @@ func fileStoreOf(cfg config.Config) media.FileStore {
 	}
 	return fs
 }
+
+// OpenFileStore builds the file store cfg names and checks it (the bucket
+// exists, or is made with create_bucket): for tools that move files
+// between stores without opening the database.
+func OpenFileStore(ctx context.Context, cfg config.Config) (media.FileStore, error) {
+	fs, err := NewFileStore(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if st, ok := fs.(*media.S3Store); ok {
+		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := st.Check(ctx, cfg.Media.S3.CreateBucket); err != nil {
+			return nil, err
+		}
+	}
+	return fs, nil
+}
