@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -241,6 +242,61 @@ func (s *S3Store) Walk(ctx context.Context, fn func(key string, size int64) erro
 type s3File struct {
 	*minio.Object
 	info minio.ObjectInfo
+
+	mu     sync.Mutex
+	blocks []s3Block // ReadAt's cache, oldest first
+}
+
+// ReadAt reads through a small cache of blocks: probing a video reads many
+// small headers, and each read of the object is a request to the server.
+func (f *s3File) ReadAt(p []byte, off int64) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n := 0
+	for n < len(p) {
+		at := off + int64(n)
+		if at < 0 || at >= f.info.Size {
+			return n, io.EOF
+		}
+		b, err := f.block(at / s3BlockSize)
+		if err != nil {
+			return n, err
+		}
+		n += copy(p[n:], b[at%s3BlockSize:])
+	}
+	return n, nil
+}
+
+const (
+	s3BlockSize = 256 << 10
+	s3Blocks    = 8 // at most 2 MiB cached per open file, and only for ReadAt
+)
+
+type s3Block struct {
+	i int64
+	b []byte
+}
+
+func (f *s3File) block(i int64) ([]byte, error) {
+	for _, c := range f.blocks {
+		if c.i == i {
+			return c.b, nil
+		}
+	}
+	start := i * s3BlockSize
+	b := make([]byte, min(s3BlockSize, f.info.Size-start))
+	n, err := f.Object.ReadAt(b, start)
+	if n < len(b) {
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	if len(f.blocks) == s3Blocks {
+		f.blocks = f.blocks[1:]
+	}
+	f.blocks = append(f.blocks, s3Block{i, b})
+	return b, nil
 }
 
 func (f *s3File) Size() int64        { return f.info.Size }
