@@ -59,6 +59,17 @@ func (s *MediaService) FileRedirect(ctx context.Context, key string) (u string, 
 	return u, ttl, err == nil, err
 }
 
+// MediaOrigins are the origins other than Herald's from which clients load
+// media files (an object store's, in redirect mode or with public_url):
+// the web UI's pages allow images and media from them.
+func (s *MediaService) MediaOrigins() []string {
+	st, ok := s.Files().(*media.S3Store)
+	if !ok {
+		return nil
+	}
+	return st.Origins(s.Cfg.Media.S3.Serve == "redirect")
+}
+
 // brokenStore stands for a store that could not be built: every use fails
 // with why (CheckFileStore reports it at start).
 type brokenStore struct{ err error }

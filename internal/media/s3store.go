@@ -221,6 +221,36 @@ func (s *S3Store) Redirect(ctx context.Context, key string) (u string, ttl time.
 	return p.String(), s.opts.PresignExpiry / 2, nil
 }
 
+// Origins are the origins (scheme://host[:port]) clients are sent to for
+// the objects: that of the presigned URLs when presigned is true, and that
+// of PublicURL when set; for the Content-Security-Policy of pages that show
+// them.
+func (s *S3Store) Origins(presigned bool) []string {
+	var out []string
+	add := func(raw string) {
+		if u, err := url.Parse(raw); err == nil && u.Host != "" {
+			o := u.Scheme + "://" + u.Host
+			for _, x := range out {
+				if x == o {
+					return
+				}
+			}
+			out = append(out, o)
+		}
+	}
+	if s.opts.PublicURL != "" {
+		add(s.opts.PublicURL)
+	}
+	if presigned {
+		// Presigning is computed locally (the region is configured): the
+		// host is the endpoint, or bucket.endpoint in virtual-hosted style.
+		if u, err := s.client.PresignedGetObject(context.Background(), s.opts.Bucket, "origin-probe", time.Minute, nil); err == nil {
+			add(u.String())
+		}
+	}
+	return out
+}
+
 // Walk calls fn with the key and size of every object (tools: migration,
 // counts). It stops at fn's first error.
 func (s *S3Store) Walk(ctx context.Context, fn func(key string, size int64) error) error {

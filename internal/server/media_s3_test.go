@@ -149,6 +149,17 @@ func TestS3MediaUploadServeDelete(t *testing.T) {
 				t.Errorf("%d files in the local media directory", n)
 			}
 
+			// The web UI's pages may show images from where clients are sent.
+			resp, err := noRedirects.Get(ts.URL + "/about")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			csp := resp.Header.Get("Content-Security-Policy")
+			if allowed := strings.Contains(csp, "img-src 'self' data: http://"+s3.Endpoint+";"); allowed != (serve == "redirect") {
+				t.Errorf("page CSP in %s mode: %s", serve, csp)
+			}
+
 			status, h, got, redirected := fetchMedia(t, m.URL, nil)
 			if status != 200 || !bytes.Equal(got, stored) || h.Get("Content-Type") != "image/png" {
 				t.Fatalf("GET %s: %d %s, %d bytes (want %d)", m.URL, status, h.Get("Content-Type"), len(got), len(stored))
