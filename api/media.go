@@ -333,6 +333,22 @@ func (a *API) serveKey(c echo.Context, key string, cacheControl string) error {
 	if !ok || !media.ValidKey(key) {
 		return herr.NotFound("file")
 	}
+	h := c.Response().Header()
+	// An object store that serves by redirect: the client reads the
+	// object there (a presigned URL, or public_url), not through Herald.
+	if to, ttl, ok, err := a.svc.FileRedirect(c.Request().Context(), key); err != nil {
+		return herr.Internal(err)
+	} else if ok {
+		if ttl > 0 {
+			// A presigned URL expires: the redirect is cached for less.
+			scope, _, _ := strings.Cut(cacheControl, ",")
+			cacheControl = scope + ", max-age=" + strconv.Itoa(int(ttl.Seconds()))
+		}
+		h.Set("Cache-Control", cacheControl)
+		h.Set("Access-Control-Allow-Origin", "*")
+		h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+		return c.Redirect(http.StatusFound, to)
+	}
 	f, err := a.svc.Files().Open(c.Request().Context(), key)
 	if errors.Is(err, fs.ErrNotExist) {
 		return herr.NotFound("file")
@@ -341,7 +357,9 @@ func (a *API) serveKey(c echo.Context, key string, cacheControl string) error {
 		return herr.Internal(err)
 	}
 	defer f.Close()
-	h := c.Response().Header()
+	if et, ok := f.(interface{ ETag() string }); ok && et.ETag() != "" {
+		h.Set("ETag", et.ETag()) // ServeContent answers If-None-Match with it
+	}
 	h.Set("Content-Type", t.MIME)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", mediaCSP)

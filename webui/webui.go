@@ -55,6 +55,7 @@ type Federation interface {
 // UI is the web interface.
 type UI struct {
 	svc *core.Service
+	csp string // pageCSP, allowing the media store's origins
 	// pages are parsed on first use (most instances serve apps, rarely
 	// pages: their parse trees would take megabytes of an idle server).
 	pagesMu sync.Mutex
@@ -90,6 +91,12 @@ func New(svc *core.Service) (*UI, error) {
 	w.avatarPNG = solidPNG(120, 120, color.RGBA{0xad, 0xb5, 0xbd, 0xff})
 	w.headerPNG = solidPNG(600, 200, color.RGBA{0xe9, 0xec, 0xef, 0xff})
 	w.routes = w.routeTable()
+	w.csp = pageCSP
+	if o := strings.Join(svc.MediaOrigins(), " "); o != "" {
+		// Media in an object store: images and media come from there too.
+		w.csp = strings.Replace(w.csp, "img-src 'self' data:;", "img-src 'self' data: "+o+";", 1)
+		w.csp = strings.Replace(w.csp, "media-src 'self';", "media-src 'self' "+o+";", 1)
+	}
 	return w, nil
 }
 
@@ -335,7 +342,7 @@ func (w *UI) render(c echo.Context, status int, name string, data page) error {
 		return err
 	}
 	h := c.Response().Header()
-	h.Set("Content-Security-Policy", pageCSP)
+	h.Set("Content-Security-Policy", w.csp)
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cache-Control", "no-store")
 	return c.HTMLBlob(status, buf.Bytes())

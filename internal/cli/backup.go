@@ -35,7 +35,8 @@ import (
 //	data/<path>          files under data_dir
 //	media/<path>         files under an absolute media.store_dir outside data_dir
 //
-// Media files are copied after the snapshot: a file written meanwhile is
+// With [media] backend = "s3" the media files are in the bucket, not in
+// the backup (a note says so). Media files are copied after the snapshot: a file written meanwhile is
 // included without its row (harmless), a file deleted meanwhile is missing
 // (its row was deleted too, unless the snapshot predates the deletion).
 
@@ -84,6 +85,12 @@ func backup(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "backup of %s written to %s (database and %d files)\n", cfg.Instance.Domain, *out, m.Files)
+	if cfg.Media.Backend == "s3" {
+		// The bucket is not copied: it can be far larger than a tar file
+		// should be, and object stores have their own copies and versions.
+		fmt.Fprintf(stderr, "herald: note: media files are in bucket %q at %s and are not in this backup; back the bucket up with the object store's tools, or copy it to a directory with herald media migrate\n",
+			cfg.Media.S3.Bucket, cfg.Media.S3.Endpoint)
+	}
 	return nil
 }
 

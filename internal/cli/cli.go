@@ -40,6 +40,7 @@ Usage:
   herald account disable-2fa --config FILE --username U   (after checking who asks)
   herald token create --config FILE --username U [--scopes "read write follow push"]
   herald media prune --config FILE [--older-than 30d]
+  herald media migrate --from-config FILE --to-config FILE [--quiet]
   herald invite create --config FILE [--max-uses N] [--expires-in DURATION] [--role R] [--comment C]
   herald emoji import --config FILE [--category C] [--overwrite] DIR
   herald backup --config FILE --out FILE.tar.gz

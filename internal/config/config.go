@@ -250,6 +250,35 @@ type Media struct {
 	// RemoteCacheTTL: cached copies of remote media older than this are
 	// deleted by the pruning job (they are fetched again when asked for).
 	RemoteCacheTTL Duration `toml:"remote_cache_ttl"`
+	// Backend is where files live: "local" (StoreDir) or "s3" (S3).
+	Backend string  `toml:"backend"`
+	S3      MediaS3 `toml:"s3"`
+}
+
+// MediaS3 is a bucket of an S3-compatible object store ([media.s3]).
+type MediaS3 struct {
+	// Endpoint is host[:port] of the S3 API, without a scheme (UseTLS
+	// chooses https).
+	Endpoint  string `toml:"endpoint"`
+	Bucket    string `toml:"bucket"`
+	Region    string `toml:"region"`
+	AccessKey string `toml:"access_key"`
+	SecretKey string `toml:"secret_key"`
+	UseTLS    bool   `toml:"use_tls"`
+	// PathStyle puts the bucket in the path (host/bucket/key); otherwise
+	// the client chooses (virtual-hosted style for AWS and the clouds it
+	// knows, path style for others).
+	PathStyle bool `toml:"path_style"`
+	// Serve: "redirect" answers Herald's media URLs with a redirect to the
+	// object (PublicURL or a presigned URL); "proxy" streams it through.
+	Serve string `toml:"serve"`
+	// PublicURL, when set, is a base URL under which anyone can read the
+	// bucket's objects (a public bucket, a CDN): media URLs point there.
+	PublicURL string `toml:"public_url"`
+	// PresignExpiry is how long a presigned redirect URL is valid.
+	PresignExpiry Duration `toml:"presign_expiry"`
+	// CreateBucket makes the bucket at start when it does not exist.
+	CreateBucket bool `toml:"create_bucket"`
 }
 
 type Limits struct {
@@ -370,6 +399,13 @@ func Default() Config {
 			DecodeMemoryBudget: 256 << 20,
 			StoreDir:           "media",
 			RemoteCacheTTL:     Duration{30 * 24 * time.Hour},
+			Backend:            "local",
+			S3: MediaS3{
+				Region:        "us-east-1",
+				UseTLS:        true,
+				Serve:         "redirect",
+				PresignExpiry: Duration{10 * time.Minute},
+			},
 		},
 		OIDC: OIDC{
 			Scopes:         []string{"openid", "email", "profile"},
@@ -439,22 +475,39 @@ func applyEnv(cfg *Config, environ []string) error {
 		if sv.Kind() != reflect.Struct || section == "-" {
 			continue
 		}
-		st := sv.Type()
-		for j := 0; j < st.NumField(); j++ {
-			key := st.Field(j).Tag.Get("toml")
-			name := "HERALD_" + strings.ToUpper(section) + "_" + strings.ToUpper(key)
-			raw, ok := env[name]
-			if !ok {
-				continue
-			}
-			if err := setValue(sv.Field(j), raw); err != nil {
-				return fmt.Errorf("environment %s: %w", name, err)
-			}
-			if cfg.Sources == nil {
-				cfg.Sources = map[string]string{}
-			}
-			cfg.Sources[section+"."+key] = "environment " + name
+		if err := applyEnvSection(cfg, env, section, sv); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// applyEnvSection sets the keys of one section (sv, named section) and,
+// for a table inside it such as [media.s3], those of the table:
+// HERALD_MEDIA_S3_SECRET_KEY.
+func applyEnvSection(cfg *Config, env map[string]string, section string, sv reflect.Value) error {
+	st := sv.Type()
+	for j := 0; j < st.NumField(); j++ {
+		key := st.Field(j).Tag.Get("toml")
+		fv := sv.Field(j)
+		if _, text := fv.Addr().Interface().(interface{ UnmarshalText([]byte) error }); fv.Kind() == reflect.Struct && !text {
+			if err := applyEnvSection(cfg, env, section+"."+key, fv); err != nil {
+				return err
+			}
+			continue
+		}
+		name := "HERALD_" + strings.ToUpper(strings.ReplaceAll(section, ".", "_")) + "_" + strings.ToUpper(key)
+		raw, ok := env[name]
+		if !ok {
+			continue
+		}
+		if err := setValue(fv, raw); err != nil {
+			return fmt.Errorf("environment %s: %w", name, err)
+		}
+		if cfg.Sources == nil {
+			cfg.Sources = map[string]string{}
+		}
+		cfg.Sources[section+"."+key] = "environment " + name
 	}
 	return nil
 }
@@ -490,6 +543,64 @@ func setValue(v reflect.Value, raw string) error {
 		return errors.New("unsupported type")
 	}
 	return nil
+}
+
+// validateBackend checks [media] backend and, for "s3", [media.s3].
+func (m *Media) validateBackend() []error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	switch m.Backend {
+	case "local":
+		return nil
+	case "s3":
+	default:
+		bad("media.backend must be \"local\" or \"s3\", got %q", m.Backend)
+		return errs
+	}
+	s := &m.S3
+	s.Endpoint = strings.TrimSpace(s.Endpoint)
+	switch {
+	case s.Endpoint == "":
+		bad("media.s3.endpoint must be set when media.backend = \"s3\" (host or host:port, e.g. \"s3.eu-west-1.amazonaws.com\")")
+	case strings.Contains(s.Endpoint, "://"):
+		bad("media.s3.endpoint must be host or host:port without a scheme (use_tls chooses https), got %q", s.Endpoint)
+	case strings.ContainsAny(s.Endpoint, "/?# @"):
+		bad("media.s3.endpoint must be host or host:port, got %q", s.Endpoint)
+	}
+	if !validBucketName(s.Bucket) {
+		bad("media.s3.bucket must be an S3 bucket name (3 to 63 lower-case letters, digits, '.' and '-'), got %q", s.Bucket)
+	}
+	if s.AccessKey == "" || s.SecretKey == "" {
+		bad("media.s3.access_key and media.s3.secret_key must be set when media.backend = \"s3\" (the secret may come from HERALD_MEDIA_S3_SECRET_KEY)")
+	}
+	if s.Serve != "redirect" && s.Serve != "proxy" {
+		bad("media.s3.serve must be \"redirect\" or \"proxy\", got %q", s.Serve)
+	}
+	if d := s.PresignExpiry.Duration; d < time.Minute || d > 7*24*time.Hour {
+		bad("media.s3.presign_expiry must be between 1m and 7d (the S3 limit), got %s", d)
+	}
+	if s.PublicURL != "" {
+		u, err := url.Parse(s.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			bad("media.s3.public_url must be an http(s) URL without query, such as \"https://media.example.org\", got %q", s.PublicURL)
+		}
+	}
+	return errs
+}
+
+// validBucketName follows S3's rules for bucket names (as far as a
+// mistake in a config is concerned).
+func validBucketName(b string) bool {
+	if len(b) < 3 || len(b) > 63 || strings.Contains(b, "..") {
+		return false
+	}
+	for i, c := range b {
+		alnum := c >= 'a' && c <= 'z' || c >= '0' && c <= '9'
+		if !alnum && ((c != '.' && c != '-') || i == 0 || i == len(b)-1) {
+			return false
+		}
+	}
+	return true
 }
 
 var registrationModes = map[string]bool{"closed": true, "invite": true, "approval": true, "open": true}
@@ -614,6 +725,7 @@ func (c *Config) validate() error {
 	if c.Media.RemoteCacheTTL.Duration <= 0 {
 		bad("media.remote_cache_ttl must be positive")
 	}
+	errs = append(errs, c.Media.validateBackend()...)
 	in := &c.Interactions
 	for _, l := range []struct {
 		key  string

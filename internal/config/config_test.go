@@ -228,3 +228,47 @@ func TestOIDCValidation(t *testing.T) {
 		}
 	}
 }
+
+// [media] backend = "s3" needs a complete [media.s3]; every mistake is
+// named; the secret can come from the environment.
+func TestMediaS3Config(t *testing.T) {
+	dir := t.TempDir()
+	good := "[media]\nbackend = \"s3\"\n[media.s3]\nendpoint = \"s3.example.org:9000\"\nbucket = \"herald-media\"\naccess_key = \"ak\"\n"
+	p := filepath.Join(dir, "s3.toml")
+	if err := os.WriteFile(p, []byte(good), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(p, []string{"HERALD_MEDIA_S3_SECRET_KEY=from-env", "HERALD_MEDIA_S3_SERVE=proxy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := cfg.Media.S3
+	if cfg.Media.Backend != "s3" || s.SecretKey != "from-env" || s.Serve != "proxy" || !s.UseTLS || s.Region != "us-east-1" ||
+		cfg.SourceOf("media.s3.secret_key") != "environment HERALD_MEDIA_S3_SECRET_KEY" {
+		t.Fatalf("loaded %+v (sources %v)", cfg.Media, cfg.Sources)
+	}
+	if _, err := Load(p, nil); err == nil || !strings.Contains(err.Error(), "media.s3.access_key and media.s3.secret_key") {
+		t.Errorf("without the secret: %v", err)
+	}
+
+	secret := []string{"HERALD_MEDIA_S3_SECRET_KEY=sk"}
+	cases := map[string]struct{ env, want string }{
+		"backend":     {"HERALD_MEDIA_BACKEND=ftp", "media.backend"},
+		"scheme":      {"HERALD_MEDIA_S3_ENDPOINT=https://s3.example.org", "without a scheme"},
+		"no endpoint": {"HERALD_MEDIA_S3_ENDPOINT=", "media.s3.endpoint must be set"},
+		"bucket":      {"HERALD_MEDIA_S3_BUCKET=Herald_Media", "media.s3.bucket"},
+		"serve":       {"HERALD_MEDIA_S3_SERVE=stream", "media.s3.serve"},
+		"expiry":      {"HERALD_MEDIA_S3_PRESIGN_EXPIRY=30d", "media.s3.presign_expiry"},
+		"public url":  {"HERALD_MEDIA_S3_PUBLIC_URL=media.example.org", "media.s3.public_url"},
+	}
+	for name, c := range cases {
+		_, err := Load(p, append(secret, c.env))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error about %s", name, err, c.want)
+		}
+	}
+	// With the local backend, [media.s3] is not looked at.
+	if _, err := Load("", []string{"HERALD_MEDIA_S3_SERVE=stream"}); err != nil {
+		t.Errorf("local backend: %v", err)
+	}
+}

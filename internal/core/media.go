@@ -89,7 +89,7 @@ func (s *MediaService) mediaSt() *mediaState {
 	defer s.media.mu.Unlock()
 	if s.media.st == nil {
 		s.media.st = &mediaState{
-			files: &media.LocalStore{Root: s.Cfg.MediaDir()},
+			files: fileStoreOf(s.Cfg),
 			client: netguard.NewClient(netguard.Options{
 				AllowPrivate: s.Cfg.Federation.AllowPrivateAddresses,
 				Timeout:      max(s.Cfg.Federation.RequestTimeout.Duration, 30*time.Second),
@@ -105,8 +105,8 @@ func (s *MediaService) mediaSt() *mediaState {
 	return s.media.st
 }
 
-// SetFileStore replaces where media files are kept (the default is a
-// LocalStore under media.store_dir); call it before serving.
+// SetFileStore replaces where media files are kept (the default is the
+// store [media] backend names); call it before serving.
 func (s *MediaService) SetFileStore(fs media.FileStore) { s.mediaSt().files = fs }
 
 // Files is the media file store.
@@ -117,8 +117,11 @@ func (s *MediaService) MediaURL(key string) string {
 	if key == "" {
 		return ""
 	}
+	// A store with public URLs (S3 with public_url) is linked directly.
 	if u, ok := s.Files().(interface{ URL(string) string }); ok {
-		return u.URL(key)
+		if pu := u.URL(key); pu != "" {
+			return pu
+		}
 	}
 	return s.Base() + MediaPathPrefix + key
 }

@@ -157,3 +157,36 @@ func (s *LocalStore) Delete(ctx context.Context, key string) error {
 	}
 	return nil
 }
+
+// Walk calls fn with the key and size of every stored file (tools:
+// migration, counts), skipping temporary files. It stops at fn's first error.
+func (s *LocalStore) Walk(ctx context.Context, fn func(key string, size int64) error) error {
+	err := filepath.WalkDir(s.Root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		rel, err := filepath.Rel(s.Root, p)
+		if err != nil {
+			return err
+		}
+		key := filepath.ToSlash(rel)
+		if !ValidKey(key) {
+			return nil // a temporary file of a Put, or not Herald's
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil // deleted meanwhile
+		}
+		return fn(key, info.Size())
+	})
+	return err
+}

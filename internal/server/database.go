@@ -23,7 +23,12 @@ func OpenService(ctx context.Context, cfg config.Config, log *slog.Logger) (svc 
 	if err != nil {
 		return nil, nil, err
 	}
-	return core.New(cfg, store, log), store.Close, nil
+	svc = core.New(cfg, store, log)
+	if err := svc.CheckFileStore(ctx); err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	return svc, store.Close, nil
 }
 
 // DatabaseFile is the database file's name inside data_dir.

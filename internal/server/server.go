@@ -66,6 +66,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 		log.Warn("readable by other users: it holds private keys and secrets; chmod 700 the data directory and 600 the database files", "path", p)
 	}
 	svc := core.New(cfg, store, log)
+	if err := svc.CheckFileStore(ctx); err != nil {
+		store.Close()
+		return nil, err
+	}
 	svc.LogSettingSources(ctx)
 	// The one job runtime: every part registers its kinds on it while
 	// being mounted; it runs as a worker. Core's kinds (media work, the
