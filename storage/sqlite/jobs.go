@@ -36,7 +36,7 @@ func insertJobs(ctx context.Context, tx *sql.Tx, jobs []storage.Job) error {
 		return nil
 	}
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO jobs (kind, key, ref, payload, run_at, attempts, unique_key, created_at)
-		VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`)
+		VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING RETURNING id`)
 	if err != nil {
 		return err
 	}
@@ -57,12 +57,10 @@ func insertJobs(ctx context.Context, tx *sql.Tx, jobs []storage.Job) error {
 		if j.UniqueKey != "" {
 			unique = j.UniqueKey
 		}
-		res, err := stmt.ExecContext(ctx, j.Kind, j.Key, j.Ref, j.Payload, ms(j.RunAt), j.Attempts, unique, ms(j.CreatedAt))
-		if err != nil {
+		// No row back: a job with the same unique key is pending.
+		err := stmt.QueryRowContext(ctx, j.Kind, j.Key, j.Ref, j.Payload, ms(j.RunAt), j.Attempts, unique, ms(j.CreatedAt)).Scan(&j.ID)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			j.ID, _ = res.LastInsertId()
 		}
 	}
 	return nil

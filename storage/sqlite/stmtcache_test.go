@@ -16,7 +16,7 @@ import (
 // run inside the loop over its own rows (one connection: a transaction)
 // gets a statement of its own, and both read their rows in full.
 func TestStatementCacheNestedSameQuery(t *testing.T) {
-	s := openTestStore(t)
+	s := openSQLiteTestStore(t)
 	ctx := context.Background()
 	for i := 0; i < 3; i++ {
 		mkLocal(t, s, fmt.Sprintf("n%d", i))
@@ -51,7 +51,7 @@ func TestStatementCacheNestedSameQuery(t *testing.T) {
 // The auth version moves with every change the auth cache depends on,
 // whichever store (process) makes it, and stays put otherwise.
 func TestAuthVersionMovesWithAuthChanges(t *testing.T) {
-	s := openTestStore(t)
+	s := openSQLiteTestStore(t)
 	ctx := context.Background()
 	other, err := OpenFile(ctx, s.Path(), 1)
 	if err != nil {
@@ -143,7 +143,7 @@ func TestAuthVersionMovesWithAuthChanges(t *testing.T) {
 // The WAL watch sees commits of another connection to the file, and a
 // database without its -shm file yet is asked rather than trusted.
 func TestWalWatchSeesCommits(t *testing.T) {
-	s := openTestStore(t)
+	s := openSQLiteTestStore(t)
 	w := newWalWatch(s.Path())
 	defer w.close()
 	h1, ok := w.header()

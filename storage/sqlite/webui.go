@@ -12,12 +12,8 @@ import (
 var _ storage.WebUI = (*Store)(nil)
 
 func (s *Store) CreateWebSession(ctx context.Context, tokenHash []byte, ws *storage.WebSession) error {
-	res, err := s.w.ExecContext(ctx, `INSERT INTO web_sessions (token_hash, user_id, ip, user_agent, created_at, last_seen_at)
-		VALUES (?,?,?,?,?,?)`, tokenHash, ws.UserID, ws.IP, ws.UserAgent, ms(ws.CreatedAt), ms(ws.LastSeenAt))
-	if err != nil {
-		return wrap("create web session", err)
-	}
-	ws.ID, err = res.LastInsertId()
+	err := s.w.QueryRowContext(ctx, `INSERT INTO web_sessions (token_hash, user_id, ip, user_agent, created_at, last_seen_at)
+		VALUES (?,?,?,?,?,?) RETURNING id`, tokenHash, ws.UserID, ws.IP, ws.UserAgent, ms(ws.CreatedAt), ms(ws.LastSeenAt)).Scan(&ws.ID)
 	return wrap("create web session", err)
 }
 
