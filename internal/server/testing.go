@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,6 +19,8 @@ import (
 	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/internal/testutil/pgtest"
+	"github.com/herald-social/herald/storage/sqlite"
 )
 
 // TestServer is a whole Herald on a loopback port with its data in a
@@ -69,6 +72,11 @@ func startTest(t testing.TB, logw io.Writer, mutate []func(*config.Config)) *Tes
 	cfg.Limits.APIPerIPPer5Minutes = 1_000_000
 	cfg.Limits.SignUpPer5Minutes = 1_000_000
 	cfg.Limits.InboxPerDomainPerMinute = 1_000_000
+	// HERALD_TEST_DRIVER=postgres runs the server on a fresh PostgreSQL
+	// database (pgtest: HERALD_TEST_POSTGRES_DSN names the server).
+	if os.Getenv("HERALD_TEST_DRIVER") == "postgres" {
+		cfg.Storage.Driver, cfg.Storage.DSN = "postgres", pgtest.DSNFrom(t, sqlite.PostgresSchemaKey(), sqlite.MigratePostgres)
+	}
 	for _, m := range mutate {
 		m(&cfg)
 	}

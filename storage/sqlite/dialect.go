@@ -55,7 +55,9 @@ func pgText(q string) string {
 //   - the scalar max(a, b) and min(a, b) become GREATEST and LEAST;
 //   - ifnull becomes coalesce, instr strpos, CAST(... AS INTEGER) a BIGINT,
 //     julianday('now') the Julian day now;
-//   - INDEXED BY name is dropped.
+//   - INDEXED BY name is dropped;
+//   - json_each(x), which the store uses on JSON arrays of ids only,
+//     becomes a subquery of those ids as bigint, named json_each.
 func toPostgres(q string) string {
 	if strings.HasPrefix(q, rawSQL) {
 		return q
@@ -66,6 +68,7 @@ func toPostgres(q string) string {
 	orIgnore := false
 	returningAt := -1 // in b, where a top-level RETURNING starts
 	depth := 0
+	var jsonEach []int // the depths of the open json_each( calls
 	for i := 0; i < len(q); {
 		c := q[i]
 		switch {
@@ -108,6 +111,13 @@ func toPostgres(q string) string {
 		case c == '(':
 			depth++
 		case c == ')':
+			if n := len(jsonEach); n > 0 && jsonEach[n-1] == depth {
+				b.WriteString("::json) AS v) AS json_each")
+				jsonEach = jsonEach[:n-1]
+				depth--
+				i++
+				continue
+			}
 			depth--
 		case isWordStart(c) && (i == 0 || !isWordByte(q[i-1])):
 			j := i
@@ -144,6 +154,14 @@ func toPostgres(q string) string {
 						k++
 					}
 					i = k
+					continue
+				}
+			case "JSON_EACH":
+				// The store's json_each(?) walks a JSON array of ids.
+				if j < len(q) && q[j] == '(' {
+					b.WriteString("(SELECT v::bigint AS value FROM json_array_elements_text")
+					jsonEach = append(jsonEach, depth+1)
+					i = j
 					continue
 				}
 			case "IFNULL":

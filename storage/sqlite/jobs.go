@@ -77,13 +77,20 @@ func (s *Store) ClaimJobs(ctx context.Context, c storage.JobClaim) ([]storage.Jo
 	now, until := ms(c.Now), ms(c.Now.Add(c.Lease))
 	var out []storage.Job
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		// The claims of a kind take turns across processes: each counts
+		// the leases of every runner before it takes a key's last slot.
+		if err := s.serialize(ctx, tx, "jobs:"+c.Kind); err != nil {
+			return err
+		}
 		ids, err := claimable(ctx, tx, c, now)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
-		args := append([]any{c.Owner, until}, int64Args(ids)...)
+		// locked_until <= now again: a job another claim took since it was
+		// read stays that claim's.
+		args := append(append([]any{c.Owner, until}, int64Args(ids)...), now)
 		out, err = queryAll(ctx, tx, `UPDATE jobs SET locked_by = ?, locked_until = ?, attempts = attempts + 1
-			WHERE id IN (`+placeholders(len(ids))+`) RETURNING `+jobColumns, args, scanJob)
+			WHERE id IN (`+placeholders(len(ids))+`) AND locked_until <= ? RETURNING `+jobColumns, args, scanJob)
 		return err
 	})
 	if err != nil {
@@ -259,7 +266,7 @@ func (s *Store) CountJobs(ctx context.Context, kind string, ref int64, dueBy tim
 
 func (s *Store) CountJobsByKind(ctx context.Context, dueBy time.Time) ([]storage.JobCount, error) {
 	// One pass over jobs_due (kind, run_at), which covers the query.
-	rows, err := s.r.QueryContext(ctx, "SELECT kind, count(*), coalesce(sum(run_at <= ?), 0) FROM jobs GROUP BY kind", ms(dueBy))
+	rows, err := s.r.QueryContext(ctx, "SELECT kind, count(*), count(CASE WHEN run_at <= ? THEN 1 END) FROM jobs GROUP BY kind", ms(dueBy))
 	if err != nil {
 		return nil, wrap("count jobs by kind", err)
 	}

@@ -16,7 +16,7 @@ func openStore(t testing.TB, conns int) *Store {
 	var s *Store
 	var err error
 	if pgtest.Enabled() {
-		s, err = OpenPostgres(context.Background(), pgtest.DSN(t), conns+4)
+		s, err = OpenPostgres(context.Background(), pgtest.DSNFrom(t, PostgresSchemaKey(), MigratePostgres), conns+4)
 	} else {
 		s, err = Open(context.Background(), t.TempDir(), conns)
 	}

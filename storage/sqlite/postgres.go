@@ -2,6 +2,8 @@ package sqlite
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"database/sql"
 	"database/sql/driver"
 	"embed"
@@ -114,6 +116,19 @@ func (s *Store) migratePostgres(ctx context.Context) error {
 	return nil
 }
 
+// serialize makes the write transactions that pass the same key take
+// turns, where they read and then write what they read (a count against a
+// limit, a list rewritten): on PostgreSQL, whose READ COMMITTED lets two
+// processes read the same state, an advisory lock held until the
+// transaction ends; SQLite's single writer already runs them one by one.
+func (s *Store) serialize(ctx context.Context, tx *sql.Tx, key string) error {
+	if s.dialect != dialectPostgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtext(?))", key)
+	return err
+}
+
 // pgConnector opens pgx connections wrapped in pgConn.
 type pgConnector struct{ base driver.Connector }
 
@@ -197,4 +212,27 @@ func (c *pgConn) CheckNamedValue(nv *driver.NamedValue) error {
 func isPgUniqueViolation(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// MigratePostgres applies the migrations to the database dsn names and
+// closes it (tests make a template database with it).
+func MigratePostgres(ctx context.Context, dsn string) error {
+	s, err := OpenPostgres(ctx, dsn, 2)
+	if err != nil {
+		return err
+	}
+	return s.Close()
+}
+
+// PostgresSchemaKey names the PostgreSQL schema the migrations make: it
+// changes with any migration file.
+func PostgresSchemaKey() string {
+	h := sha256.New()
+	entries, _ := fs.ReadDir(pgMigrationFiles, "migrations_postgres")
+	for _, e := range entries {
+		body, _ := pgMigrationFiles.ReadFile("migrations_postgres/" + e.Name())
+		h.Write([]byte(e.Name()))
+		h.Write(body)
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
 }

@@ -864,8 +864,11 @@ func (s *Store) Unbookmark(ctx context.Context, accountID, statusID int64) error
 // Pin pins a status (idempotent), at most storage.MaxPins.
 func (s *Store) Pin(ctx context.Context, accountID, statusID int64, events []model.OutboxEvent) error {
 	return wrap("pin", s.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.serialize(ctx, tx, "pins:"+strconv.FormatInt(accountID, 10)); err != nil {
+			return err
+		}
 		var pinned, count int
-		if err := tx.QueryRowContext(ctx, "SELECT count(*), ifnull(sum(status_id = ?), 0) FROM pins WHERE account_id = ?", statusID, accountID).Scan(&count, &pinned); err != nil {
+		if err := tx.QueryRowContext(ctx, "SELECT count(*), count(CASE WHEN status_id = ? THEN 1 END) FROM pins WHERE account_id = ?", statusID, accountID).Scan(&count, &pinned); err != nil {
 			return err
 		}
 		if pinned > 0 {
