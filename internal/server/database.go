@@ -8,6 +8,7 @@ import (
 
 	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/id"
 	"github.com/herald-social/herald/storage/sqlite"
 )
 
@@ -21,7 +22,19 @@ import (
 // (PostgreSQL's one pool holds config.PostgresExtraConns more).
 func openStore(ctx context.Context, cfg config.Config, conns int) (*sqlite.Store, error) {
 	if cfg.Storage.Postgres() {
-		return sqlite.OpenPostgres(ctx, cfg.Storage.DSN, conns+config.PostgresExtraConns)
+		store, err := sqlite.OpenPostgres(ctx, cfg.Storage.DSN, conns+config.PostgresExtraConns)
+		if err != nil {
+			return nil, err
+		}
+		// Other processes make ids on the same database: this one's carry
+		// a node number of their own.
+		n, err := store.ProcessNode(ctx)
+		if err != nil {
+			store.Close()
+			return nil, err
+		}
+		id.SetNode(n)
+		return store, nil
 	}
 	return sqlite.Open(ctx, cfg.Storage.DataDir, conns)
 }

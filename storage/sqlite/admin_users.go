@@ -201,6 +201,10 @@ func (s *Store) RegisterLocalAccount(ctx context.Context, a *model.Account, u *m
 				return storage.ErrInviteUnusable
 			}
 		}
+		// Two sign-ups with one address take turns (PostgreSQL).
+		if err := s.serialize(ctx, tx, "email:"+strings.ToLower(u.Email)); err != nil {
+			return err
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM users WHERE lower(email) = lower(?)", u.Email).Scan(&n); err != nil {
 			return err

@@ -26,3 +26,31 @@ func openStore(t testing.TB, conns int) *Store {
 	t.Cleanup(func() { s.Close() })
 	return s
 }
+
+// openStorePair opens two stores on one new database, as two processes
+// would: two PostgreSQL pools, or two SQLite handles on one file.
+func openStorePair(t testing.TB) (*Store, *Store) {
+	t.Helper()
+	ctx := context.Background()
+	if pgtest.Enabled() {
+		dsn := pgtest.DSNFrom(t, PostgresSchemaKey(), MigratePostgres)
+		a, err := OpenPostgres(ctx, dsn, 6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { a.Close() })
+		b, err := OpenPostgres(ctx, dsn, 6)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { b.Close() })
+		return a, b
+	}
+	a := openStore(t, 2)
+	b, err := OpenFile(ctx, a.Path(), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return a, b
+}

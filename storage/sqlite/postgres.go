@@ -116,6 +116,15 @@ func (s *Store) migratePostgres(ctx context.Context) error {
 	return nil
 }
 
+// ProcessNode hands this process a node number for its ids (id.SetNode):
+// consecutive across the processes that ask, so that up to 64 processes
+// on one database make ids of their own.
+func (s *Store) ProcessNode(ctx context.Context) (int64, error) {
+	var n int64
+	err := s.w.QueryRowContext(ctx, "SELECT nextval('herald_nodes')").Scan(&n)
+	return n, wrap("process node", err)
+}
+
 // serialize makes the write transactions that pass the same key take
 // turns, where they read and then write what they read (a count against a
 // limit, a list rewritten): on PostgreSQL, whose READ COMMITTED lets two

@@ -956,6 +956,10 @@ INSERT INTO roles (id, key, name, color, permissions, position, highlighted, cre
 ALTER TABLE roles ALTER COLUMN id RESTART WITH 4;
 INSERT INTO cache_versions (name, version) VALUES ('auth', 1), ('accounts', 1);
 
+-- Each process that opens the database takes a node number for its ids
+-- (internal/id.SetNode): PostgreSQL only, where several processes share it.
+CREATE SEQUENCE herald_nodes;
+
 -- Triggers. SQLite's trigger bodies become plpgsql functions; each keeps
 -- the SQLite trigger's name and does what it did.
 
