@@ -922,7 +922,7 @@ func (s *Store) StatusFlags(ctx context.Context, viewerID int64, ids []int64) (m
 		q += ` UNION ALL SELECT * FROM (WITH RECURSIVE up(sid, id, parent, depth) AS (
 				SELECT id, id, in_reply_to_id, 0 FROM statuses WHERE id IN (SELECT value FROM json_each(?2))
 				UNION ALL SELECT up.sid, s.id, s.in_reply_to_id, up.depth + 1 FROM statuses s JOIN up ON s.id = up.parent WHERE up.depth < 1000)
-			SELECT DISTINCT 'm', up.sid FROM up JOIN conversation_mutes cm ON cm.account_id = ?1 AND cm.root_id = up.id)`
+			SELECT DISTINCT 'm', up.sid FROM up JOIN conversation_mutes cm ON cm.account_id = ?1 AND cm.root_id = up.id) AS muted`
 	}
 	err := queryKinds(ctx, s.r, q, []any{viewerID, jsonIDs(ids)}, func(kind string, sid int64) {
 		f := out[sid]
@@ -988,13 +988,23 @@ func (s *Store) Ancestors(ctx context.Context, statusID int64, limit int) ([]*mo
 
 // Descendants walks the replies breadth-first, at most limit statuses.
 func (s *Store) Descendants(ctx context.Context, statusID int64, limit int) ([]*model.Status, error) {
-	v, err := queryStatuses(ctx, s.r, `WITH RECURSIVE down(id, depth) AS (
+	// SQLite stops the walk itself after limit statuses (ORDER BY and
+	// LIMIT inside the recursion, breadth first); PostgreSQL has no such
+	// clause there: it walks the thread (to the same depth) and keeps the
+	// first limit.
+	v, err := queryStatuses(ctx, s.r, s.dialect.pick(`WITH RECURSIVE down(id, depth) AS (
 			SELECT ?, 0
 			UNION ALL
 			SELECT st.id, down.depth + 1 FROM statuses st JOIN down ON st.in_reply_to_id = down.id
 			WHERE down.depth < 200
 			ORDER BY 2 LIMIT ?)
 		SELECT `+statusColumns+` FROM down JOIN statuses s ON s.id = down.id WHERE down.depth > 0 ORDER BY down.depth, s.id`,
+		`WITH RECURSIVE down(id, depth) AS (
+			SELECT ?::bigint, 0
+			UNION ALL
+			SELECT st.id, down.depth + 1 FROM statuses st JOIN down ON st.in_reply_to_id = down.id
+			WHERE down.depth < 200)
+		SELECT `+statusColumns+` FROM down JOIN statuses s ON s.id = down.id WHERE down.depth > 0 ORDER BY down.depth, s.id LIMIT ? - 1`),
 		statusID, limit+1)
 	return v, wrap("descendants", err)
 }
