@@ -22,7 +22,7 @@ mkdir -p "$PG_CI_DIR/data" "$PG_CI_DIR/run"
 as_pg "'$PG_BIN/initdb' -D '$PG_CI_DIR/data' -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >'$PG_CI_DIR/initdb.log' 2>&1"
 # fsync off: a test cluster thrown away at the end needs no durability.
 as_pg "'$PG_BIN/pg_ctl' -D '$PG_CI_DIR/data' -l '$PG_CI_DIR/postgres.log' -w -o \"-p $PG_CI_PORT -k $PG_CI_DIR/run -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=400\" start >/dev/null"
-export PG_CI_DIR
+export PG_CI_DIR PG_CI_BIN="$PG_BIN"
 export HERALD_TEST_POSTGRES_DSN="postgres://postgres@127.0.0.1:$PG_CI_PORT/postgres?sslmode=disable"
 pg_stop_ci() {
   as_pg "'$PG_BIN/pg_ctl' -D '$PG_CI_DIR/data' -m immediate stop >/dev/null 2>&1" || true
