@@ -58,6 +58,34 @@ func TestConcurrentProcessesStayConsistent(t *testing.T) {
 		t.Errorf("followers_count = %d, want 1", fr)
 	}
 
+	// Follows each way between four accounts at once: the counters of two
+	// accounts are updated in opposite orders (deadlocks on PostgreSQL,
+	// which the store runs again).
+	var accs []*model.Account
+	for i := 0; i < 4; i++ {
+		accs = append(accs, mkLocal(t, a, fmt.Sprintf("u%d", i)))
+	}
+	var pairs [][2]int64
+	for i := range accs {
+		for j := range accs {
+			if i != j {
+				pairs = append(pairs, [2]int64{accs[i].ID, accs[j].ID})
+			}
+		}
+	}
+	for i, err := range together(len(pairs), a, b, func(i int, s *Store) error {
+		return s.Follow(ctx, &model.Follow{AccountID: pairs[i][0], TargetID: pairs[i][1]}, nil)
+	}) {
+		if err != nil {
+			t.Errorf("follow pair %d: %v", i, err)
+		}
+	}
+	for _, acc := range accs {
+		if fr, fg := counters(t, a, acc.ID); fr != 3 || fg != 3 {
+			t.Errorf("%s: followers %d, following %d; want 3 and 3", acc.Username, fr, fg)
+		}
+	}
+
 	var statuses []int64
 	for i := 0; i < storage.MaxPins+4; i++ {
 		statuses = append(statuses, mkStatus(t, a, alice.ID, model.Public))

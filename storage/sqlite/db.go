@@ -223,8 +223,19 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// tx runs fn in a write transaction, committing when it returns nil.
+// tx runs fn in a write transaction, committing when it returns nil. On
+// PostgreSQL a transaction that lost a deadlock (two processes updating
+// the same rows in opposite orders: a follow each way) runs again, up to
+// five times; fn starts over, with no rows of its first run.
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	err := s.tx1(ctx, fn)
+	for try := 1; try < 5 && s.dialect == dialectPostgres && isPgRetryable(err); try++ {
+		err = s.tx1(ctx, fn)
+	}
+	return err
+}
+
+func (s *Store) tx1(ctx context.Context, fn func(*sql.Tx) error) error {
 	start := time.Now()
 	tx, err := s.w.BeginTx(ctx, nil)
 	s.writeTxs.Add(1)

@@ -217,6 +217,13 @@ func (c *pgConn) CheckNamedValue(nv *driver.NamedValue) error {
 	return nil
 }
 
+// isPgRetryable reports a deadlock or a serialization failure: the
+// transaction was rolled back and may run again.
+func isPgRetryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
+}
+
 // isPgUniqueViolation reports PostgreSQL's unique_violation.
 func isPgUniqueViolation(err error) bool {
 	var pe *pgconn.PgError

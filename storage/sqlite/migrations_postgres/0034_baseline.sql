@@ -1057,36 +1057,59 @@ CREATE TRIGGER notifications_push AFTER INSERT ON notifications
     FOR EACH ROW EXECUTE FUNCTION notifications_push();
 
 -- The counters of cache_versions (migration 0027): TG_ARGV[0] names the
--- counter a change bumps. Statement-level: one bump per statement is
--- enough for a cache that only asks "did anything change".
+-- counter a change bumps. The triggers are deferred to the commit, and bump
+-- once per transaction: the counter row is locked only at the very end,
+-- after every other row the transaction writes, so that two transactions
+-- changing accounts cannot deadlock on it, and the new value becomes
+-- visible with the change it announces.
 CREATE FUNCTION cache_versions_bump() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    UPDATE cache_versions SET version = version + 1 WHERE name = TG_ARGV[0];
-    RETURN NULL;
-END $$;
-CREATE FUNCTION cache_versions_bump_local() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    IF OLD.domain = '' THEN
+    IF TG_NARGS > 1 THEN -- 'local': changes to local accounts only
+        IF OLD.domain <> '' THEN
+            RETURN NULL;
+        END IF;
+    END IF;
+    IF coalesce(current_setting('herald.bumped_' || TG_ARGV[0], true), '') <> '1' THEN
         UPDATE cache_versions SET version = version + 1 WHERE name = TG_ARGV[0];
+        PERFORM set_config('herald.bumped_' || TG_ARGV[0], '1', true);
     END IF;
     RETURN NULL;
 END $$;
-CREATE TRIGGER accounts_cache_update AFTER UPDATE ON accounts FOR EACH STATEMENT EXECUTE FUNCTION cache_versions_bump('accounts');
-CREATE TRIGGER accounts_cache_delete AFTER DELETE ON accounts FOR EACH STATEMENT EXECUTE FUNCTION cache_versions_bump('accounts');
-CREATE TRIGGER tokens_auth_cache_update AFTER UPDATE OF token_hash, app_id, user_id, scopes ON tokens FOR EACH STATEMENT EXECUTE FUNCTION cache_versions_bump('auth');
-CREATE TRIGGER tokens_auth_cache_delete AFTER DELETE ON tokens FOR EACH STATEMENT EXECUTE FUNCTION cache_versions_bump('auth');
-CREATE TRIGGER users_auth_cache_update AFTER UPDATE ON users FOR EACH STATEMENT EXECUTE FUNCTION cache_versions_bump('auth');
-CREATE TRIGGER users_auth_cache_delete AFTER DELETE ON users FOR EACH STATEMENT EXECUTE FUNCTION cache_versions_bump('auth');
-CREATE TRIGGER accounts_auth_cache_update AFTER UPDATE ON accounts FOR EACH ROW EXECUTE FUNCTION cache_versions_bump_local('auth');
-CREATE TRIGGER accounts_auth_cache_delete AFTER DELETE ON accounts FOR EACH ROW EXECUTE FUNCTION cache_versions_bump_local('auth');
-CREATE TRIGGER roles_auth_cache_insert AFTER INSERT ON roles FOR EACH STATEMENT EXECUTE FUNCTION cache_versions_bump('auth');
-CREATE TRIGGER roles_auth_cache_update AFTER UPDATE ON roles FOR EACH STATEMENT EXECUTE FUNCTION cache_versions_bump('auth');
-CREATE TRIGGER roles_auth_cache_delete AFTER DELETE ON roles FOR EACH STATEMENT EXECUTE FUNCTION cache_versions_bump('auth');
-CREATE TRIGGER follow_requests_auth_cache_insert AFTER INSERT ON follow_requests FOR EACH STATEMENT EXECUTE FUNCTION cache_versions_bump('auth');
-CREATE TRIGGER follow_requests_auth_cache_delete AFTER DELETE ON follow_requests FOR EACH STATEMENT EXECUTE FUNCTION cache_versions_bump('auth');
-CREATE TRIGGER delegations_auth_cache_insert AFTER INSERT ON delegations FOR EACH STATEMENT EXECUTE FUNCTION cache_versions_bump('auth');
-CREATE TRIGGER delegations_auth_cache_update AFTER UPDATE ON delegations FOR EACH STATEMENT EXECUTE FUNCTION cache_versions_bump('auth');
-CREATE TRIGGER delegations_auth_cache_delete AFTER DELETE ON delegations FOR EACH STATEMENT EXECUTE FUNCTION cache_versions_bump('auth');
-CREATE TRIGGER interaction_defaults_cache_insert AFTER INSERT ON interaction_defaults FOR EACH STATEMENT EXECUTE FUNCTION cache_versions_bump('accounts');
-CREATE TRIGGER interaction_defaults_cache_update AFTER UPDATE ON interaction_defaults FOR EACH STATEMENT EXECUTE FUNCTION cache_versions_bump('accounts');
-CREATE TRIGGER interaction_defaults_cache_delete AFTER DELETE ON interaction_defaults FOR EACH STATEMENT EXECUTE FUNCTION cache_versions_bump('accounts');
+CREATE CONSTRAINT TRIGGER accounts_cache_update AFTER UPDATE ON accounts DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION cache_versions_bump('accounts');
+CREATE CONSTRAINT TRIGGER accounts_cache_delete AFTER DELETE ON accounts DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION cache_versions_bump('accounts');
+CREATE CONSTRAINT TRIGGER tokens_auth_cache_update AFTER UPDATE OF token_hash, app_id, user_id, scopes ON tokens DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION cache_versions_bump('auth');
+CREATE CONSTRAINT TRIGGER tokens_auth_cache_delete AFTER DELETE ON tokens DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION cache_versions_bump('auth');
+CREATE CONSTRAINT TRIGGER users_auth_cache_update AFTER UPDATE ON users DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION cache_versions_bump('auth');
+CREATE CONSTRAINT TRIGGER users_auth_cache_delete AFTER DELETE ON users DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION cache_versions_bump('auth');
+CREATE CONSTRAINT TRIGGER accounts_auth_cache_update AFTER UPDATE ON accounts DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION cache_versions_bump('auth', 'local');
+CREATE CONSTRAINT TRIGGER accounts_auth_cache_delete AFTER DELETE ON accounts DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION cache_versions_bump('auth', 'local');
+CREATE CONSTRAINT TRIGGER roles_auth_cache_insert AFTER INSERT ON roles DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION cache_versions_bump('auth');
+CREATE CONSTRAINT TRIGGER roles_auth_cache_update AFTER UPDATE ON roles DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION cache_versions_bump('auth');
+CREATE CONSTRAINT TRIGGER roles_auth_cache_delete AFTER DELETE ON roles DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION cache_versions_bump('auth');
+CREATE CONSTRAINT TRIGGER follow_requests_auth_cache_insert AFTER INSERT ON follow_requests DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION cache_versions_bump('auth');
+CREATE CONSTRAINT TRIGGER follow_requests_auth_cache_delete AFTER DELETE ON follow_requests DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION cache_versions_bump('auth');
+CREATE CONSTRAINT TRIGGER delegations_auth_cache_insert AFTER INSERT ON delegations DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION cache_versions_bump('auth');
+CREATE CONSTRAINT TRIGGER delegations_auth_cache_update AFTER UPDATE ON delegations DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION cache_versions_bump('auth');
+CREATE CONSTRAINT TRIGGER delegations_auth_cache_delete AFTER DELETE ON delegations DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION cache_versions_bump('auth');
+CREATE CONSTRAINT TRIGGER interaction_defaults_cache_insert AFTER INSERT ON interaction_defaults DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION cache_versions_bump('accounts');
+CREATE CONSTRAINT TRIGGER interaction_defaults_cache_update AFTER UPDATE ON interaction_defaults DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION cache_versions_bump('accounts');
+CREATE CONSTRAINT TRIGGER interaction_defaults_cache_delete AFTER DELETE ON interaction_defaults DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION cache_versions_bump('accounts');
