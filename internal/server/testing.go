@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -32,6 +33,10 @@ type TestServer struct {
 	Srv    *Server
 	Cfg    config.Config
 }
+
+// testDatabases maps the data directories tests chose to their
+// PostgreSQL databases (HERALD_TEST_DRIVER=postgres).
+var testDatabases sync.Map
 
 // TestPassword is the password of users made by CreateUser.
 const TestPassword = "correct horse battery"
@@ -72,13 +77,24 @@ func startTest(t testing.TB, logw io.Writer, mutate []func(*config.Config)) *Tes
 	cfg.Limits.APIPerIPPer5Minutes = 1_000_000
 	cfg.Limits.SignUpPer5Minutes = 1_000_000
 	cfg.Limits.InboxPerDomainPerMinute = 1_000_000
-	// HERALD_TEST_DRIVER=postgres runs the server on a fresh PostgreSQL
-	// database (pgtest: HERALD_TEST_POSTGRES_DSN names the server).
-	if os.Getenv("HERALD_TEST_DRIVER") == "postgres" {
-		cfg.Storage.Driver, cfg.Storage.DSN = "postgres", pgtest.DSNFrom(t, sqlite.PostgresSchemaKey(), sqlite.MigratePostgres)
-	}
+	ownDir := cfg.Storage.DataDir
 	for _, m := range mutate {
 		m(&cfg)
+	}
+	// HERALD_TEST_DRIVER=postgres runs the server on PostgreSQL (pgtest:
+	// HERALD_TEST_POSTGRES_DSN names the server): a fresh database, or, for
+	// a data directory the test chose (a server restarted on the same
+	// data), the database of that directory.
+	if os.Getenv("HERALD_TEST_DRIVER") == "postgres" && cfg.Storage.DSN == "" {
+		cfg.Storage.Driver = "postgres"
+		if cfg.Storage.DataDir == ownDir {
+			cfg.Storage.DSN = pgtest.DSNFrom(t, sqlite.PostgresSchemaKey(), sqlite.MigratePostgres)
+		} else if v, ok := testDatabases.Load(cfg.Storage.DataDir); ok {
+			cfg.Storage.DSN = v.(string)
+		} else {
+			cfg.Storage.DSN = pgtest.DSNKept(t, sqlite.PostgresSchemaKey(), sqlite.MigratePostgres)
+			testDatabases.Store(cfg.Storage.DataDir, cfg.Storage.DSN)
+		}
 	}
 	level := slog.LevelWarn
 	if testing.Verbose() {

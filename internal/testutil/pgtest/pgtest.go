@@ -38,6 +38,19 @@ func DSN(t testing.TB) string {
 // must change when what prepare makes changes (a hash of the migrations).
 func DSNFrom(t testing.TB, key string, prepare func(ctx context.Context, dsn string) error) string {
 	t.Helper()
+	return newDatabase(t, key, prepare, true)
+}
+
+// DSNKept is DSNFrom for a database that outlives the test that made it
+// (a server restarted by the parent test on the same data): it is not
+// dropped (a test cluster is thrown away whole).
+func DSNKept(t testing.TB, key string, prepare func(ctx context.Context, dsn string) error) string {
+	t.Helper()
+	return newDatabase(t, key, prepare, false)
+}
+
+func newDatabase(t testing.TB, key string, prepare func(ctx context.Context, dsn string) error, drop bool) string {
+	t.Helper()
 	admin := os.Getenv(Env)
 	if admin == "" {
 		t.Skip("PostgreSQL tests skipped: set " + Env + " to a server's URL (see .ci/postgres.sh)")
@@ -64,6 +77,9 @@ func DSNFrom(t testing.TB, key string, prepare func(ctx context.Context, dsn str
 		t.Fatalf("pgtest: create database: %v", err)
 	}
 	t.Cleanup(func() {
+		if !drop {
+			return
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		conn, err := pgx.Connect(ctx, admin)
