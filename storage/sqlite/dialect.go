@@ -55,7 +55,8 @@ func pgText(q string) string {
 //   - the scalar max(a, b) and min(a, b) become GREATEST and LEAST;
 //   - ifnull becomes coalesce, instr strpos, CAST(... AS INTEGER) a BIGINT,
 //     julianday('now') the Julian day now;
-//   - INDEXED BY name is dropped;
+//   - INDEXED BY name is dropped, CROSS JOIN (with ON: SQLite's join
+//     order hint) becomes JOIN;
 //   - json_each(x), which the store uses on JSON arrays of ids only,
 //     becomes a subquery of those ids as bigint, named json_each.
 func toPostgres(q string) string {
@@ -153,6 +154,14 @@ func toPostgres(q string) string {
 					for k < len(q) && isWordByte(q[k]) {
 						k++
 					}
+					i = k
+					continue
+				}
+			case "CROSS":
+				// The store writes CROSS JOIN ... ON only as SQLite's hint
+				// to keep the join order: an inner join.
+				if k, ok := matchWords(q, j, "JOIN"); ok {
+					b.WriteString("JOIN")
 					i = k
 					continue
 				}

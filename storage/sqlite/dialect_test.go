@@ -21,6 +21,7 @@ func TestToPostgres(t *testing.T) {
 			"SELECT CAST(((extract(epoch FROM clock_timestamp()) / 86400.0 + 2440587.5) - 2440587.5) * 86400000 AS BIGINT)"},
 		{"SELECT s.id FROM statuses s INDEXED BY statuses_public WHERE s.id < ?", "SELECT s.id FROM statuses s  WHERE s.id < $1"},
 		{"SELECT maxima, likely FROM t", "SELECT maxima, likely FROM t"},
+		{"SELECT s.id FROM home_feed h CROSS JOIN statuses s ON s.id = h.status_id", "SELECT s.id FROM home_feed h JOIN statuses s ON s.id = h.status_id"},
 		{"WITH ids(id) AS MATERIALIZED (SELECT value FROM json_each(?2)) SELECT id FROM t WHERE a = ?1 AND id IN (SELECT value FROM json_each(?2))",
 			"WITH ids(id) AS MATERIALIZED (SELECT value FROM (SELECT v::bigint AS value FROM json_array_elements_text($2::json) AS v) AS json_each) SELECT id FROM t WHERE a = $1 AND id IN (SELECT value FROM (SELECT v::bigint AS value FROM json_array_elements_text($2::json) AS v) AS json_each)"},
 		{rawSQL + "SELECT ? LIKE 'x'", rawSQL + "SELECT ? LIKE 'x'"},
