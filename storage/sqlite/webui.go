@@ -136,7 +136,7 @@ func (s *Store) AuthorizedApps(ctx context.Context, userID int64) ([]storage.Aut
 	}
 	rs, err := queryAll(ctx, s.r, `SELECT t.app_id, count(*), min(t.created_at), max(t.last_used_at),
 		(SELECT t2.scopes FROM tokens t2 WHERE t2.user_id = t.user_id AND t2.app_id = t.app_id ORDER BY t2.id DESC LIMIT 1)
-		FROM tokens t WHERE t.user_id = ? AND t.app_id IS NOT NULL GROUP BY t.app_id ORDER BY max(t.id) DESC`, []any{userID},
+		FROM tokens t WHERE t.user_id = ? AND t.app_id IS NOT NULL GROUP BY t.app_id, t.user_id ORDER BY max(t.id) DESC`, []any{userID},
 		func(sc scanner) (row, error) {
 			var r row
 			err := sc.Scan(&r.appID, &r.n, &r.created, &r.used, &r.scopes)
