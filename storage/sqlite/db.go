@@ -1,5 +1,7 @@
-// Package sqlite is Herald's store on an embedded SQLite database
-// (modernc.org/sqlite, no cgo). All SQL lives in this package.
+// Package sqlite is Herald's SQL store: on an embedded SQLite database
+// (modernc.org/sqlite, no cgo), the default, or on PostgreSQL (pgx; see
+// postgres.go and dialect.go: the same methods and SQL, rewritten for
+// PostgreSQL per connection). All SQL lives in this package.
 //
 // Concurrency: SQLite allows one writer at a time. The store keeps one
 // connection for writes, whose transactions begin IMMEDIATE so they queue
