@@ -87,14 +87,15 @@ func startTest(t testing.TB, logw io.Writer, mutate []func(*config.Config)) *Tes
 	// data), the database of that directory.
 	if os.Getenv("HERALD_TEST_DRIVER") == "postgres" && cfg.Storage.DSN == "" {
 		cfg.Storage.Driver = "postgres"
-		if cfg.Storage.DataDir == ownDir {
-			cfg.Storage.DSN = pgtest.DSNFrom(t, sqlite.PostgresSchemaKey(), sqlite.MigratePostgres)
-		} else if v, ok := testDatabases.Load(cfg.Storage.DataDir); ok {
+		if v, ok := testDatabases.Load(cfg.Storage.DataDir); ok {
 			cfg.Storage.DSN = v.(string)
+		} else if cfg.Storage.DataDir == ownDir {
+			// Gone with this test's TempDir: dropped with it.
+			cfg.Storage.DSN = pgtest.DSNFrom(t, sqlite.PostgresSchemaKey(), sqlite.MigratePostgres)
 		} else {
 			cfg.Storage.DSN = pgtest.DSNKept(t, sqlite.PostgresSchemaKey(), sqlite.MigratePostgres)
-			testDatabases.Store(cfg.Storage.DataDir, cfg.Storage.DSN)
 		}
+		testDatabases.Store(cfg.Storage.DataDir, cfg.Storage.DSN)
 	}
 	level := slog.LevelWarn
 	if testing.Verbose() {

@@ -154,3 +154,13 @@ func TestConcurrentProcessesStayConsistent(t *testing.T) {
 		t.Errorf("failure days = %d, want %d", n, len(days))
 	}
 }
+
+// Text with a NUL character (which PostgreSQL's text cannot hold) finds
+// nothing rather than failing the query, on both engines.
+func TestNulInTextFindsNothing(t *testing.T) {
+	s := openStore(t, 1)
+	mkLocal(t, s, "alice")
+	if _, err := s.AccountByUsername(context.Background(), "alice\x00", ""); !errors.Is(err, storage.ErrNotFound) {
+		t.Errorf("username with NUL: %v, want ErrNotFound", err)
+	}
+}

@@ -187,10 +187,18 @@ func (c *pgConn) QueryContext(ctx context.Context, query string, args []driver.N
 }
 
 // CheckNamedValue turns the store's arguments into what pgx binds: the
-// driver values database/sql knows, with booleans as 0/1.
+// driver values database/sql knows, with booleans as 0/1, and text
+// without NUL characters (PostgreSQL's text cannot hold one; SQLite's
+// can): each becomes U+FFFD, so that a name with one matches nothing
+// rather than failing the query.
 func (c *pgConn) CheckNamedValue(nv *driver.NamedValue) error {
 	switch v := nv.Value.(type) {
-	case nil, int64, float64, string, []byte, time.Time:
+	case string:
+		if strings.IndexByte(v, 0) >= 0 {
+			nv.Value = strings.ReplaceAll(v, "\x00", "\uFFFD")
+		}
+		return nil
+	case nil, int64, float64, []byte, time.Time:
 		return nil
 	case bool:
 		nv.Value = int64(b2i(v))
@@ -201,20 +209,17 @@ func (c *pgConn) CheckNamedValue(nv *driver.NamedValue) error {
 			return err
 		}
 		nv.Value = dv
-		if b, ok := dv.(bool); ok {
-			nv.Value = int64(b2i(b))
-		}
-		return nil
+		return c.CheckNamedValue(nv)
 	}
 	dv, err := driver.DefaultParameterConverter.ConvertValue(nv.Value)
 	if err != nil {
 		return nil // pgx knows more types (slices) than database/sql
 	}
-	if b, ok := dv.(bool); ok {
-		dv = int64(b2i(b))
-	}
 	nv.Value = dv
-	return nil
+	if _, ok := dv.(driver.Valuer); ok {
+		return nil
+	}
+	return c.CheckNamedValue(nv)
 }
 
 // isPgRetryable reports a deadlock or a serialization failure: the
