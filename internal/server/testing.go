@@ -34,6 +34,34 @@ type TestServer struct {
 	Cfg    config.Config
 }
 
+// ApplyTestDriver points cfg at PostgreSQL when HERALD_TEST_DRIVER is
+// "postgres" (pgtest: HERALD_TEST_POSTGRES_DSN names the server), for
+// tests that build a server from a config of their own: the database of
+// cfg's data directory, so that a server started again on the same
+// directory finds its data.
+func ApplyTestDriver(t testing.TB, cfg *config.Config) {
+	t.Helper()
+	applyTestDriver(t, cfg, "")
+}
+
+// applyTestDriver is ApplyTestDriver; a database for ownDir (the test's
+// own temporary directory) is dropped with the test.
+func applyTestDriver(t testing.TB, cfg *config.Config, ownDir string) {
+	t.Helper()
+	if os.Getenv("HERALD_TEST_DRIVER") != "postgres" || cfg.Storage.DSN != "" {
+		return
+	}
+	cfg.Storage.Driver = "postgres"
+	if v, ok := testDatabases.Load(cfg.Storage.DataDir); ok {
+		cfg.Storage.DSN = v.(string)
+	} else if cfg.Storage.DataDir == ownDir {
+		cfg.Storage.DSN = pgtest.DSNFrom(t, sqlite.PostgresSchemaKey(), sqlite.MigratePostgres)
+	} else {
+		cfg.Storage.DSN = pgtest.DSNKept(t, sqlite.PostgresSchemaKey(), sqlite.MigratePostgres)
+	}
+	testDatabases.Store(cfg.Storage.DataDir, cfg.Storage.DSN)
+}
+
 // testDatabases maps the data directories tests chose to their
 // PostgreSQL databases (HERALD_TEST_DRIVER=postgres).
 var testDatabases sync.Map
@@ -81,22 +109,7 @@ func startTest(t testing.TB, logw io.Writer, mutate []func(*config.Config)) *Tes
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	// HERALD_TEST_DRIVER=postgres runs the server on PostgreSQL (pgtest:
-	// HERALD_TEST_POSTGRES_DSN names the server): a fresh database, or, for
-	// a data directory the test chose (a server restarted on the same
-	// data), the database of that directory.
-	if os.Getenv("HERALD_TEST_DRIVER") == "postgres" && cfg.Storage.DSN == "" {
-		cfg.Storage.Driver = "postgres"
-		if v, ok := testDatabases.Load(cfg.Storage.DataDir); ok {
-			cfg.Storage.DSN = v.(string)
-		} else if cfg.Storage.DataDir == ownDir {
-			// Gone with this test's TempDir: dropped with it.
-			cfg.Storage.DSN = pgtest.DSNFrom(t, sqlite.PostgresSchemaKey(), sqlite.MigratePostgres)
-		} else {
-			cfg.Storage.DSN = pgtest.DSNKept(t, sqlite.PostgresSchemaKey(), sqlite.MigratePostgres)
-		}
-		testDatabases.Store(cfg.Storage.DataDir, cfg.Storage.DSN)
-	}
+	applyTestDriver(t, &cfg, ownDir)
 	level := slog.LevelWarn
 	if testing.Verbose() {
 		level = slog.LevelDebug
