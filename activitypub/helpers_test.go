@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 	"github.com/herald-social/herald/internal/jobs"
 	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/internal/testutil"
+	"github.com/herald-social/herald/internal/testutil/pgtest"
 	"github.com/herald-social/herald/storage/sqlite"
 )
 
@@ -76,7 +78,14 @@ func newTestInstance(t testing.TB, mutate ...func(*config.Config)) *testInstance
 	for _, m := range mutate {
 		m(&cfg)
 	}
-	store, err := sqlite.Open(context.Background(), cfg.Storage.DataDir, 2)
+	// HERALD_TEST_DRIVER=postgres: on a fresh PostgreSQL database.
+	var store *sqlite.Store
+	if os.Getenv("HERALD_TEST_DRIVER") == "postgres" {
+		cfg.Storage.Driver, cfg.Storage.DSN = "postgres", pgtest.DSNFrom(t, sqlite.PostgresSchemaKey(), sqlite.MigratePostgres)
+		store, err = sqlite.OpenPostgres(context.Background(), cfg.Storage.DSN, 8)
+	} else {
+		store, err = sqlite.Open(context.Background(), cfg.Storage.DataDir, 2)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for sqlDB on PostgreSQL
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -35,7 +36,11 @@ func (ti *testInstance) admin(name string) *core.Caller {
 func (ti *testInstance) sqlDB() *sql.DB {
 	ti.t.Helper()
 	path := filepath.Join(ti.cfg.Storage.DataDir, sqlite.DBFile)
-	db, err := sql.Open("sqlite", "file:"+url.PathEscape(path)+"?_pragma=busy_timeout(10000)")
+	driver, dsn := "sqlite", "file:"+url.PathEscape(path)+"?_pragma=busy_timeout(10000)"
+	if ti.cfg.Storage.Postgres() {
+		driver, dsn = "pgx", ti.cfg.Storage.DSN
+	}
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		ti.t.Fatal(err)
 	}

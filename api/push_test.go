@@ -196,6 +196,7 @@ func TestWebPushQueuedBeforeRestart(t *testing.T) {
 		cfg.Instance.Protocol = "http"
 		cfg.Storage.DataDir = dir
 		cfg.Federation.AllowPrivateAddresses = true
+		server.ApplyTestDriver(t, &cfg)
 		srv, err := server.New(t.Context(), cfg, slog.New(slog.DiscardHandler))
 		if err != nil {
 			t.Fatal(err)

@@ -95,6 +95,9 @@ func backup(args []string, stdout, stderr io.Writer) error {
 }
 
 func writeBackup(ctx context.Context, cfg config.Config, out string) (*manifest, error) {
+	if cfg.Storage.Postgres() {
+		return nil, server.ErrPostgresBackup
+	}
 	dataDir := cfg.Storage.DataDir
 	dbPath := filepath.Join(dataDir, server.DatabaseFile)
 	if _, err := os.Stat(dbPath); err != nil {
@@ -296,6 +299,9 @@ func restore(args []string, stdout, stderr io.Writer) error {
 }
 
 func restoreBackup(ctx context.Context, cfg config.Config, in string, force bool) (*manifest, string, error) {
+	if cfg.Storage.Postgres() {
+		return nil, "", server.ErrPostgresBackup
+	}
 	dataDir, err := filepath.Abs(cfg.Storage.DataDir)
 	if err != nil {
 		return nil, "", err

@@ -253,3 +253,16 @@ func dumpDB(t *testing.T, path string) map[string]string {
 	}
 	return out
 }
+
+// On PostgreSQL, backup and restore refuse with a pointer to pg_dump
+// rather than copying a data directory without the database.
+func TestBackupOnPostgresPointsAtPgDump(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"HERALD_STORAGE_DRIVER=postgres", "HERALD_STORAGE_DSN=postgres://herald@127.0.0.1:1/herald"}
+	for _, args := range [][]string{{"backup", "--out", filepath.Join(dir, "b.tar")}, {"restore", "--in", filepath.Join(dir, "b.tar")}} {
+		_, stderr, code := run(t, dir, env, args...)
+		if code == 0 || !strings.Contains(stderr, "pg_dump") {
+			t.Errorf("%v: exit %d, stderr %q; want a failure naming pg_dump", args, code, stderr)
+		}
+	}
+}

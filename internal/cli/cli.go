@@ -221,11 +221,15 @@ func serve(args []string, stdout, stderr io.Writer) error {
 	if err := checkDataDir(*cfgPath, cfg.Storage.DataDir, *initData); err != nil {
 		return err
 	}
-	unlock, err := lockDataDir(cfg.Storage.DataDir)
-	if err != nil {
-		return err
+	// On PostgreSQL several processes serve one instance and may share
+	// the data directory (media); the lock guards SQLite's file.
+	if !cfg.Storage.Postgres() {
+		unlock, err := lockDataDir(cfg.Storage.DataDir)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 	}
-	defer unlock()
 	log := newLogger(cfg, stderr)
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(cfg.Server.GCPercent)

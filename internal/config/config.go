@@ -175,10 +175,23 @@ type Server struct {
 }
 
 type Storage struct {
+	// Driver is the database engine: "sqlite" (a file in data_dir, the
+	// default) or "postgres" (the server DSN names; several processes may
+	// share it).
+	Driver  string `toml:"driver"`
+	DSN     string `toml:"dsn"`
 	DataDir string `toml:"data_dir"`
-	// ReadConnections is the size of the SQLite reader pool.
+	// ReadConnections is the size of the SQLite reader pool; on PostgreSQL
+	// the one pool holds ReadConnections + PostgresExtraConns.
 	ReadConnections int `toml:"read_connections"`
 }
+
+// PostgresExtraConns is what a PostgreSQL pool holds beyond
+// read_connections: there the writes share the pool with the reads.
+const PostgresExtraConns = 8
+
+// Postgres reports whether the store is PostgreSQL.
+func (s Storage) Postgres() bool { return s.Driver == "postgres" }
 
 type Registration struct {
 	Mode string `toml:"mode"`
@@ -359,7 +372,7 @@ func Default() Config {
 			ShutdownTimeout: Duration{10 * time.Second},
 			GCPercent:       400,
 		},
-		Storage:      Storage{DataDir: "./herald-data", ReadConnections: 4},
+		Storage:      Storage{Driver: "sqlite", DataDir: "./herald-data", ReadConnections: 4},
 		Registration: Registration{Mode: "closed"},
 		SMTP:         SMTP{Port: 587, Security: "starttls", Timeout: Duration{30 * time.Second}},
 		Federation: Federation{
@@ -640,6 +653,18 @@ func (c *Config) validate() error {
 	}
 	if c.Storage.DataDir == "" {
 		bad("storage.data_dir must not be empty")
+	}
+	switch c.Storage.Driver {
+	case "sqlite":
+		if c.Storage.DSN != "" {
+			bad("storage.dsn is for driver = \"postgres\"; SQLite's database is data_dir/herald.db")
+		}
+	case "postgres":
+		if c.Storage.DSN == "" {
+			bad("storage.dsn must name the PostgreSQL database with driver = \"postgres\" (postgres://user:password@host:5432/herald)")
+		}
+	default:
+		bad("storage.driver must be sqlite or postgres, got %q", c.Storage.Driver)
 	}
 	if c.Storage.ReadConnections < 1 || c.Storage.ReadConnections > 64 {
 		bad("storage.read_connections must be between 1 and 64")

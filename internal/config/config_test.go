@@ -272,3 +272,29 @@ func TestMediaS3Config(t *testing.T) {
 		t.Errorf("local backend: %v", err)
 	}
 }
+
+// [storage] driver picks the engine; dsn goes with postgres only.
+func TestStorageDriverValidation(t *testing.T) {
+	cases := []struct {
+		env []string
+		ok  bool
+	}{
+		{nil, true},
+		{[]string{"HERALD_STORAGE_DRIVER=postgres", "HERALD_STORAGE_DSN=postgres://h@127.0.0.1/herald"}, true},
+		{[]string{"HERALD_STORAGE_DRIVER=postgres"}, false},
+		{[]string{"HERALD_STORAGE_DSN=postgres://h@127.0.0.1/herald"}, false},
+		{[]string{"HERALD_STORAGE_DRIVER=mysql"}, false},
+	}
+	for _, c := range cases {
+		cfg, err := Load("", c.env)
+		if (err == nil) != c.ok {
+			t.Errorf("%v: error %v, want ok=%v", c.env, err, c.ok)
+		}
+		if err != nil && !strings.Contains(err.Error(), "storage.d") {
+			t.Errorf("%v: error does not name the key: %v", c.env, err)
+		}
+		if err == nil && cfg.Storage.Postgres() != (len(c.env) > 0) {
+			t.Errorf("%v: Postgres() = %v", c.env, cfg.Storage.Postgres())
+		}
+	}
+}

@@ -8,7 +8,6 @@ import (
 
 	"github.com/herald-social/herald/internal/model"
 	"github.com/herald-social/herald/storage"
-	"github.com/herald-social/herald/storage/sqlite"
 )
 
 // The auth cache (internal/core/authcache.go) keeps callers, roles and
@@ -24,7 +23,7 @@ func TestAuthCacheSeesChangesOfAnotherProcess(t *testing.T) {
 	token := ts.Token(t, "alice", "read write")
 	bobToken := ts.Token(t, "bob", "read write")
 
-	other, err := sqlite.Open(ctx, ts.Cfg.Storage.DataDir, 1)
+	other, err := openStore(ctx, ts.Cfg, 1) // another process: on the same database
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +146,7 @@ func TestAccountCacheSeesChangesOfAnotherProcess(t *testing.T) {
 	name()
 	name() // from the cache
 
-	other, err := sqlite.Open(ctx, ts.Cfg.Storage.DataDir, 1)
+	other, err := openStore(ctx, ts.Cfg, 1) // another process: on the same database
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,8 +174,8 @@ func TestInteractionDefaultsCacheSeesChangesOfAnotherProcess(t *testing.T) {
 		return me["source"].(map[string]any)["quote_policy"]
 	}
 	before := quotePolicy()
-	quotePolicy() // from the cache
-	other, err := sqlite.Open(ctx, ts.Cfg.Storage.DataDir, 1)
+	quotePolicy()                           // from the cache
+	other, err := openStore(ctx, ts.Cfg, 1) // another process: on the same database
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,24 +2,52 @@ package server
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 
 	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/id"
 	"github.com/herald-social/herald/storage/sqlite"
 )
 
-// The store behind the domain layer is SQLite; server is the one place
-// that chooses it. One-off commands get the domain layer alone from
-// OpenService; backup and restore, which copy the database as a file,
-// get the file's name and the file operations from here.
+// The store behind the domain layer is SQLite or PostgreSQL
+// ([storage] driver); server is the one place that chooses it. One-off
+// commands get the domain layer alone from OpenService; backup and
+// restore, which copy the SQLite database as a file, get the file's name
+// and the file operations from here.
+
+// openStore opens the store cfg names; conns sizes SQLite's reader pool
+// (PostgreSQL's one pool holds config.PostgresExtraConns more).
+func openStore(ctx context.Context, cfg config.Config, conns int) (*sqlite.Store, error) {
+	if cfg.Storage.Postgres() {
+		store, err := sqlite.OpenPostgres(ctx, cfg.Storage.DSN, conns+config.PostgresExtraConns)
+		if err != nil {
+			return nil, err
+		}
+		// Other processes make ids on the same database: this one's carry
+		// a node number of their own.
+		n, err := store.ProcessNode(ctx)
+		if err != nil {
+			store.Close()
+			return nil, err
+		}
+		id.SetNode(n)
+		return store, nil
+	}
+	return sqlite.Open(ctx, cfg.Storage.DataDir, conns)
+}
+
+// ErrPostgresBackup answers backup and restore on PostgreSQL, whose
+// database is not a file of the data directory.
+var ErrPostgresBackup = errors.New("herald backup and restore copy the SQLite database file; with [storage] driver = \"postgres\" back up the database with pg_dump (and restore it with pg_restore) and copy the media directory yourself")
 
 // OpenService opens the store of cfg and the domain layer over it, for a
 // command that serves nothing (account, token, invite, media commands).
 // closeStore closes the store.
 func OpenService(ctx context.Context, cfg config.Config, log *slog.Logger) (svc *core.Service, closeStore func() error, err error) {
-	store, err := sqlite.Open(ctx, cfg.Storage.DataDir, 1)
+	store, err := openStore(ctx, cfg, 1)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -24,6 +24,7 @@ func TestAsyncUploadProcessedAfterRestart(t *testing.T) {
 	cfg := config.Default()
 	cfg.Instance.Domain, cfg.Instance.Protocol = "herald.test", "http"
 	cfg.Storage.DataDir = dataDir
+	server.ApplyTestDriver(t, &cfg)
 	// The first server is built but never served: no worker runs, as when
 	// a server stops (or dies) right after answering the upload.
 	first, err := server.New(ctx, cfg, slog.New(slog.DiscardHandler))

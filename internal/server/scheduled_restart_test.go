@@ -24,6 +24,7 @@ func TestScheduledStatusPublishedAfterRestart(t *testing.T) {
 	cfg := config.Default()
 	cfg.Instance.Domain, cfg.Instance.Protocol = "herald.test", "http"
 	cfg.Storage.DataDir = dataDir
+	server.ApplyTestDriver(t, &cfg)
 	// Built, never served: no job runs, as when a server stops.
 	first, err := server.New(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {

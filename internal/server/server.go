@@ -58,11 +58,11 @@ type Server struct {
 
 // New opens the store and builds every part, without listening yet.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, error) {
-	store, err := sqlite.Open(ctx, cfg.Storage.DataDir, cfg.Storage.ReadConnections)
+	store, err := openStore(ctx, cfg, cfg.Storage.ReadConnections)
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range sqlite.ExposedFiles(cfg.Storage.DataDir) {
+	for _, p := range sqlite.ExposedFiles(cfg.Storage.DataDir) { // (no database files there on PostgreSQL)
 		log.Warn("readable by other users: it holds private keys and secrets; chmod 700 the data directory and 600 the database files", "path", p)
 	}
 	svc := core.New(cfg, store, log)

@@ -9,15 +9,19 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/internal/testutil/pgtest"
+	"github.com/herald-social/herald/storage/sqlite"
 )
 
 // TestServer is a whole Herald on a loopback port with its data in a
@@ -29,6 +33,38 @@ type TestServer struct {
 	Srv    *Server
 	Cfg    config.Config
 }
+
+// ApplyTestDriver points cfg at PostgreSQL when HERALD_TEST_DRIVER is
+// "postgres" (pgtest: HERALD_TEST_POSTGRES_DSN names the server), for
+// tests that build a server from a config of their own: the database of
+// cfg's data directory, so that a server started again on the same
+// directory finds its data.
+func ApplyTestDriver(t testing.TB, cfg *config.Config) {
+	t.Helper()
+	applyTestDriver(t, cfg, "")
+}
+
+// applyTestDriver is ApplyTestDriver; a database for ownDir (the test's
+// own temporary directory) is dropped with the test.
+func applyTestDriver(t testing.TB, cfg *config.Config, ownDir string) {
+	t.Helper()
+	if os.Getenv("HERALD_TEST_DRIVER") != "postgres" || cfg.Storage.DSN != "" {
+		return
+	}
+	cfg.Storage.Driver = "postgres"
+	if v, ok := testDatabases.Load(cfg.Storage.DataDir); ok {
+		cfg.Storage.DSN = v.(string)
+	} else if cfg.Storage.DataDir == ownDir {
+		cfg.Storage.DSN = pgtest.DSNFrom(t, sqlite.PostgresSchemaKey(), sqlite.MigratePostgres)
+	} else {
+		cfg.Storage.DSN = pgtest.DSNKept(t, sqlite.PostgresSchemaKey(), sqlite.MigratePostgres)
+	}
+	testDatabases.Store(cfg.Storage.DataDir, cfg.Storage.DSN)
+}
+
+// testDatabases maps the data directories tests chose to their
+// PostgreSQL databases (HERALD_TEST_DRIVER=postgres).
+var testDatabases sync.Map
 
 // TestPassword is the password of users made by CreateUser.
 const TestPassword = "correct horse battery"
@@ -69,9 +105,11 @@ func startTest(t testing.TB, logw io.Writer, mutate []func(*config.Config)) *Tes
 	cfg.Limits.APIPerIPPer5Minutes = 1_000_000
 	cfg.Limits.SignUpPer5Minutes = 1_000_000
 	cfg.Limits.InboxPerDomainPerMinute = 1_000_000
+	ownDir := cfg.Storage.DataDir
 	for _, m := range mutate {
 		m(&cfg)
 	}
+	applyTestDriver(t, &cfg, ownDir)
 	level := slog.LevelWarn
 	if testing.Verbose() {
 		level = slog.LevelDebug

@@ -190,6 +190,10 @@ func insertAccount(ctx context.Context, tx *sql.Tx, a *model.Account) error {
 // e-mail address is taken.
 func (s *Store) CreateLocalAccount(ctx context.Context, a *model.Account, u *model.User) error {
 	return wrap("create local account", s.tx(ctx, func(tx *sql.Tx) error {
+		// Two sign-ups with one address take turns (PostgreSQL).
+		if err := s.serialize(ctx, tx, "email:"+strings.ToLower(u.Email)); err != nil {
+			return err
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM users WHERE lower(email) = lower(?)", u.Email).Scan(&n); err != nil {
 			return err

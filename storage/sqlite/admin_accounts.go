@@ -244,7 +244,7 @@ func (s *Store) ModerateAccount(ctx context.Context, accountID int64, m storage.
 		if m.Sensitive != nil {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO account_moderation (account_id, sensitized_at) VALUES (?, ?)
 				ON CONFLICT(account_id) DO UPDATE SET sensitized_at = CASE WHEN excluded.sensitized_at IS NULL THEN NULL
-				ELSE coalesce(sensitized_at, excluded.sensitized_at) END`, accountID, nowOrNull(*m.Sensitive, now)); err != nil {
+				ELSE coalesce(account_moderation.sensitized_at, excluded.sensitized_at) END`, accountID, nowOrNull(*m.Sensitive, now)); err != nil {
 				return err
 			}
 		}

@@ -192,7 +192,7 @@ func (s *Store) AnnouncementReactions(ctx context.Context, viewerID int64, ids [
 	if len(ids) == 0 {
 		return out, nil
 	}
-	err := queryEach(ctx, s.r, `SELECT announcement_id, name, count(*), max(account_id = ?), min(created_at) AS first
+	err := queryEach(ctx, s.r, `SELECT announcement_id, name, count(*), max(CASE WHEN account_id = ? THEN 1 ELSE 0 END), min(created_at) AS first
 		FROM announcement_reactions WHERE announcement_id IN (`+placeholders(len(ids))+`)
 		GROUP BY announcement_id, name ORDER BY announcement_id, first`, append([]any{viewerID}, int64Args(ids)...),
 		func(row scanner) error {

@@ -58,12 +58,8 @@ func (s *Store) CreateRole(ctx context.Context, r *model.Role) error {
 	r.CreatedAt, r.UpdatedAt = now, now
 	return wrap("create role", s.tx(ctx, func(tx *sql.Tx) error {
 		tmp := "new:" + strconv.FormatInt(id.New(), 10)
-		res, err := tx.ExecContext(ctx, `INSERT INTO roles (key, name, color, permissions, position, highlighted, created_at, updated_at)
-			VALUES (?,?,?,?,?,?,?,?)`, tmp, r.Name, r.Color, int64(r.Permissions), r.Position, b2i(r.Highlighted), ms(now), ms(now))
-		if err != nil {
-			return err
-		}
-		r.ID, err = res.LastInsertId()
+		err := tx.QueryRowContext(ctx, `INSERT INTO roles (key, name, color, permissions, position, highlighted, created_at, updated_at)
+			VALUES (?,?,?,?,?,?,?,?) RETURNING id`, tmp, r.Name, r.Color, int64(r.Permissions), r.Position, b2i(r.Highlighted), ms(now), ms(now)).Scan(&r.ID)
 		if err != nil {
 			return err
 		}
@@ -205,6 +201,10 @@ func (s *Store) RegisterLocalAccount(ctx context.Context, a *model.Account, u *m
 				return storage.ErrInviteUnusable
 			}
 		}
+		// Two sign-ups with one address take turns (PostgreSQL).
+		if err := s.serialize(ctx, tx, "email:"+strings.ToLower(u.Email)); err != nil {
+			return err
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM users WHERE lower(email) = lower(?)", u.Email).Scan(&n); err != nil {
 			return err
@@ -241,7 +241,8 @@ func (s *Store) RegisterLocalAccount(ctx context.Context, a *model.Account, u *m
 			return err
 		}
 		if reg.IP != "" {
-			_, err = tx.ExecContext(ctx, "INSERT OR REPLACE INTO user_ips (user_id, ip, used_at) VALUES (?,?,?)", u.ID, reg.IP, ms(now))
+			_, err = tx.ExecContext(ctx, `INSERT INTO user_ips (user_id, ip, used_at) VALUES (?,?,?)
+				ON CONFLICT (user_id, ip) DO UPDATE SET used_at = excluded.used_at`, u.ID, reg.IP, ms(now))
 		}
 		return err
 	}))

@@ -1,5 +1,7 @@
-// Package sqlite is Herald's store on an embedded SQLite database
-// (modernc.org/sqlite, no cgo). All SQL lives in this package.
+// Package sqlite is Herald's SQL store: on an embedded SQLite database
+// (modernc.org/sqlite, no cgo), the default, or on PostgreSQL (pgx; see
+// postgres.go and dialect.go: the same methods and SQL, rewritten for
+// PostgreSQL per connection). All SQL lives in this package.
 //
 // Concurrency: SQLite allows one writer at a time. The store keeps one
 // connection for writes, whose transactions begin IMMEDIATE so they queue
@@ -39,9 +41,10 @@ var migrationFiles embed.FS
 
 // Store is the SQLite implementation of storage.Store.
 type Store struct {
-	w    *sql.DB // one connection: all writes
-	r    *sql.DB // read-only pool
-	path string
+	w       *sql.DB // one connection: all writes (on PostgreSQL, the one pool)
+	r       *sql.DB // read-only pool (on PostgreSQL, the same pool as w)
+	path    string
+	dialect dialect // the engine the SQL is sent to (dialect.go)
 
 	// The write transactions' counts, for the metrics (WriteStats).
 	writeTxs, writeWaitNs, busyErrs atomic.Int64
@@ -134,6 +137,9 @@ func ExposedFiles(dataDir string) []string {
 
 // Close closes both pools, checkpointing the WAL.
 func (s *Store) Close() error {
+	if s.dialect == dialectPostgres {
+		return wrap("close", s.w.Close())
+	}
 	var errs []error
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
@@ -147,8 +153,17 @@ func (s *Store) Close() error {
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
 
-// IntegrityCheck runs PRAGMA integrity_check and returns its verdict.
+// IntegrityCheck runs PRAGMA integrity_check and returns its verdict. On
+// PostgreSQL, which checks its pages itself, it answers "ok" once the
+// server answers a query.
 func (s *Store) IntegrityCheck(ctx context.Context) (string, error) {
+	if s.dialect == dialectPostgres {
+		var one int
+		if err := s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+			return "", wrap("integrity check", err)
+		}
+		return "ok", nil
+	}
 	var v string
 	err := s.r.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&v)
 	return v, wrap("integrity check", err)
@@ -210,8 +225,19 @@ func (s *Store) migrate(ctx context.Context) error {
 	return nil
 }
 
-// tx runs fn in a write transaction, committing when it returns nil.
+// tx runs fn in a write transaction, committing when it returns nil. On
+// PostgreSQL a transaction that lost a deadlock (two processes updating
+// the same rows in opposite orders: a follow each way) runs again, up to
+// five times; fn starts over, with no rows of its first run.
 func (s *Store) tx(ctx context.Context, fn func(*sql.Tx) error) error {
+	err := s.tx1(ctx, fn)
+	for try := 1; try < 5 && s.dialect == dialectPostgres && isPgRetryable(err); try++ {
+		err = s.tx1(ctx, fn)
+	}
+	return err
+}
+
+func (s *Store) tx1(ctx context.Context, fn func(*sql.Tx) error) error {
 	start := time.Now()
 	tx, err := s.w.BeginTx(ctx, nil)
 	s.writeTxs.Add(1)
@@ -306,5 +332,5 @@ func int64Args(ids []int64) []any {
 
 // isUniqueViolation reports a UNIQUE or PRIMARY KEY constraint failure.
 func isUniqueViolation(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
+	return err != nil && (strings.Contains(err.Error(), "UNIQUE constraint failed") || isPgUniqueViolation(err))
 }

@@ -77,6 +77,9 @@ func (s *Store) DomainFailed(ctx context.Context, domain, day string, threshold 
 	domain = strings.ToLower(domain)
 	unavailable := false
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.serialize(ctx, tx, "remote_domains:"+domain); err != nil {
+			return err
+		}
 		var list string
 		var since sql.NullInt64
 		err := tx.QueryRowContext(ctx, "SELECT failure_day_list, unavailable_since FROM remote_domains WHERE domain = ?", domain).

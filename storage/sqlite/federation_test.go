@@ -11,12 +11,7 @@ import (
 
 func openFedTest(t *testing.T) *Store {
 	t.Helper()
-	s, err := Open(context.Background(), t.TempDir(), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return openStore(t, 1)
 }
 
 func TestEnqueueInboxDedupes(t *testing.T) {

@@ -36,7 +36,7 @@ func insertJobs(ctx context.Context, tx *sql.Tx, jobs []storage.Job) error {
 		return nil
 	}
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO jobs (kind, key, ref, payload, run_at, attempts, unique_key, created_at)
-		VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`)
+		VALUES (?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING RETURNING id`)
 	if err != nil {
 		return err
 	}
@@ -57,12 +57,10 @@ func insertJobs(ctx context.Context, tx *sql.Tx, jobs []storage.Job) error {
 		if j.UniqueKey != "" {
 			unique = j.UniqueKey
 		}
-		res, err := stmt.ExecContext(ctx, j.Kind, j.Key, j.Ref, j.Payload, ms(j.RunAt), j.Attempts, unique, ms(j.CreatedAt))
-		if err != nil {
+		// No row back: a job with the same unique key is pending.
+		err := stmt.QueryRowContext(ctx, j.Kind, j.Key, j.Ref, j.Payload, ms(j.RunAt), j.Attempts, unique, ms(j.CreatedAt)).Scan(&j.ID)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n > 0 {
-			j.ID, _ = res.LastInsertId()
 		}
 	}
 	return nil
@@ -79,13 +77,20 @@ func (s *Store) ClaimJobs(ctx context.Context, c storage.JobClaim) ([]storage.Jo
 	now, until := ms(c.Now), ms(c.Now.Add(c.Lease))
 	var out []storage.Job
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		// The claims of a kind take turns across processes: each counts
+		// the leases of every runner before it takes a key's last slot.
+		if err := s.serialize(ctx, tx, "jobs:"+c.Kind); err != nil {
+			return err
+		}
 		ids, err := claimable(ctx, tx, c, now)
 		if err != nil || len(ids) == 0 {
 			return err
 		}
-		args := append([]any{c.Owner, until}, int64Args(ids)...)
+		// locked_until <= now again: a job another claim took since it was
+		// read stays that claim's.
+		args := append(append([]any{c.Owner, until}, int64Args(ids)...), now)
 		out, err = queryAll(ctx, tx, `UPDATE jobs SET locked_by = ?, locked_until = ?, attempts = attempts + 1
-			WHERE id IN (`+placeholders(len(ids))+`) RETURNING `+jobColumns, args, scanJob)
+			WHERE id IN (`+placeholders(len(ids))+`) AND locked_until <= ? RETURNING `+jobColumns, args, scanJob)
 		return err
 	})
 	if err != nil {
@@ -261,7 +266,7 @@ func (s *Store) CountJobs(ctx context.Context, kind string, ref int64, dueBy tim
 
 func (s *Store) CountJobsByKind(ctx context.Context, dueBy time.Time) ([]storage.JobCount, error) {
 	// One pass over jobs_due (kind, run_at), which covers the query.
-	rows, err := s.r.QueryContext(ctx, "SELECT kind, count(*), coalesce(sum(run_at <= ?), 0) FROM jobs GROUP BY kind", ms(dueBy))
+	rows, err := s.r.QueryContext(ctx, "SELECT kind, count(*), count(CASE WHEN run_at <= ? THEN 1 END) FROM jobs GROUP BY kind", ms(dueBy))
 	if err != nil {
 		return nil, wrap("count jobs by kind", err)
 	}

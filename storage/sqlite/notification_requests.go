@@ -46,7 +46,7 @@ func senderTestsSQL(t storage.SenderTests, sc *storage.NotificationScreen) (stri
 		parts = append(parts, limitedSQL)
 	}
 	if len(parts) == 0 {
-		return "0", nil
+		return "(1 = 0)", nil
 	}
 	return "(" + strings.Join(parts, " OR ") + ")", args
 }
@@ -59,7 +59,7 @@ func screenClause(sc *storage.NotificationScreen) (string, []any) {
 	}
 	if len(sc.Types) == 0 {
 		if sc.Filtered {
-			return " AND 0", nil
+			return " AND 1 = 0", nil
 		}
 		return "", nil
 	}

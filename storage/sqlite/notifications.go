@@ -103,7 +103,7 @@ func (s *Store) ClearNotifications(ctx context.Context, accountID int64) error {
 func (s *Store) CountNotificationsAfter(ctx context.Context, accountID, afterID int64, limit int, screen *storage.NotificationScreen) (int64, error) {
 	var n int64
 	cond, args := screenClause(screen)
-	err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM notifications n WHERE n.account_id = ? AND n.id > ?"+cond+" LIMIT ?)",
+	err := s.r.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM notifications n WHERE n.account_id = ? AND n.id > ?"+cond+" LIMIT ?) AS unread",
 		append(append([]any{accountID, afterID}, args...), limit)...).Scan(&n)
 	return n, wrap("count notifications after", err)
 }

@@ -37,16 +37,15 @@ func (s *Store) OIDCLink(ctx context.Context, issuer, subject string) (*storage.
 }
 
 func (s *Store) CreateOIDCLink(ctx context.Context, l *storage.OIDCLink) error {
-	res, err := s.w.ExecContext(ctx, `INSERT INTO oidc_links (user_id, issuer, subject, email, created_at, last_sign_in_at) VALUES (?,?,?,?,?,?)`,
-		l.UserID, l.Issuer, l.Subject, l.Email, ms(l.CreatedAt), msPtr(l.LastSignInAt))
+	err := s.w.QueryRowContext(ctx, `INSERT INTO oidc_links (user_id, issuer, subject, email, created_at, last_sign_in_at) VALUES (?,?,?,?,?,?) RETURNING id`,
+		l.UserID, l.Issuer, l.Subject, l.Email, ms(l.CreatedAt), msPtr(l.LastSignInAt)).Scan(&l.ID)
 	if isUniqueViolation(err) {
 		return wrap("create oidc link", storage.ErrConflict)
 	}
 	if err != nil {
 		return wrap("create oidc link", err)
 	}
-	l.ID, err = res.LastInsertId()
-	return wrap("create oidc link", err)
+	return nil
 }
 
 func (s *Store) TouchOIDCLink(ctx context.Context, id int64, email string, now time.Time) error {

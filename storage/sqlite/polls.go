@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/herald-social/herald/internal/id"
@@ -101,6 +102,10 @@ func (s *Store) PollVotesOf(ctx context.Context, accountID int64, ids []int64) (
 func (s *Store) VotePoll(ctx context.Context, v storage.PollVote) (*model.Poll, error) {
 	var out *model.Poll
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		// The counts are rewritten from what is read: votes take turns.
+		if err := s.serialize(ctx, tx, "poll:"+strconv.FormatInt(v.StatusID, 10)); err != nil {
+			return err
+		}
 		p, err := getPoll(ctx, tx, v.StatusID)
 		if err != nil {
 			return err
@@ -165,6 +170,9 @@ func (s *Store) VotePoll(ctx context.Context, v storage.PollVote) (*model.Poll, 
 func (s *Store) UpdateRemotePoll(ctx context.Context, upd *model.Poll) (*model.Poll, error) {
 	var out *model.Poll
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.serialize(ctx, tx, "poll:"+strconv.FormatInt(upd.StatusID, 10)); err != nil {
+			return err
+		}
 		p, err := getPoll(ctx, tx, upd.StatusID)
 		if errors.Is(err, storage.ErrNotFound) {
 			// A post that gained a poll by an edit.

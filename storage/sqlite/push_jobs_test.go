@@ -137,7 +137,7 @@ func TestNotificationsQueuePushJobs(t *testing.T) {
 // Migration 0014 moves the pushes still in push_queue into jobs, with their
 // schedule and failures, and drops the table.
 func TestPushQueueMovedIntoJobs(t *testing.T) {
-	s := openTestStore(t)
+	s := openSQLiteTestStore(t) // it replays SQLite migration 0014
 	ctx := context.Background()
 	alice, bob := mkLocal(t, s, "alice"), mkLocal(t, s, "bob")
 	sub := mkPushSubscription(t, s, alice.ID, "mention")

@@ -218,8 +218,8 @@ func (s *Store) RecordConversation(ctx context.Context, st *model.Status) (map[i
 			if _, err := tx.ExecContext(ctx, `INSERT INTO conversations (id, account_id, root_id, last_status_id, unread, updated_at)
 				SELECT ?, a.id, ?, ?, ?, ? FROM accounts a WHERE a.id = ? AND a.domain = ''
 				ON CONFLICT(account_id, root_id) DO UPDATE SET
-					last_status_id = max(last_status_id, excluded.last_status_id),
-					unread = CASE WHEN excluded.last_status_id > last_status_id THEN excluded.unread ELSE unread END,
+					last_status_id = max(conversations.last_status_id, excluded.last_status_id),
+					unread = CASE WHEN excluded.last_status_id > conversations.last_status_id THEN excluded.unread ELSE conversations.unread END,
 					updated_at = excluded.updated_at`,
 				id.New(), root, st.ID, unread, now, acc); err != nil {
 				return err

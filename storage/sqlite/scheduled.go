@@ -51,6 +51,10 @@ func checkScheduledDaily(ctx context.Context, tx *sql.Tx, accountID int64, at ti
 // CreateScheduledStatus stores a scheduled post with its job.
 func (s *Store) CreateScheduledStatus(ctx context.Context, ss *model.ScheduledStatus, job storage.Job, maxTotal, maxDaily int) error {
 	return wrap("create scheduled status", s.tx(ctx, func(tx *sql.Tx) error {
+		// The limits count what is scheduled: an account's schedulings take turns.
+		if err := s.serialize(ctx, tx, "scheduled:"+strconv.FormatInt(ss.AccountID, 10)); err != nil {
+			return err
+		}
 		var n int
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM scheduled_statuses WHERE account_id = ?", ss.AccountID).Scan(&n); err != nil {
 			return err
@@ -108,6 +112,9 @@ func (s *Store) RescheduleStatus(ctx context.Context, id int64, at time.Time, jo
 			return storage.ErrNotFound
 		}
 		if err != nil {
+			return err
+		}
+		if err := s.serialize(ctx, tx, "scheduled:"+strconv.FormatInt(accountID, 10)); err != nil {
 			return err
 		}
 		if err := checkScheduledDaily(ctx, tx, accountID, at, maxDaily, id); err != nil {

@@ -68,32 +68,36 @@ func socialUnnotify(ctx context.Context, tx *sql.Tx, accountID, fromID int64, ki
 // upsertFollow stores f in table (follows or follow_requests). A row
 // between the same two accounts is updated and keeps its id, its creation
 // time and, when f has none, its URI; created: a new row was inserted.
+//
+// The insert comes first and gives way to the pair's row (ON CONFLICT), so
+// that two transactions following at once (two processes on PostgreSQL)
+// make one row and count one follow, not a unique violation.
 func upsertFollow(ctx context.Context, tx *sql.Tx, table string, f *model.Follow) (created bool, err error) {
-	existing, err := socialFollowBetween(ctx, tx, table, f.AccountID, f.TargetID)
-	switch {
-	case err == nil:
-		if f.URI == "" {
-			f.URI = existing.URI
-		}
-		if _, err := tx.ExecContext(ctx, "UPDATE "+table+" SET show_reblogs = ?, notify = ?, uri = ? WHERE id = ?",
-			b2i(f.ShowReblogs), b2i(f.Notify), f.URI, existing.ID); err != nil {
-			return false, err
-		}
-		f.ID, f.CreatedAt = existing.ID, existing.CreatedAt
-		return false, nil
-	case errors.Is(err, storage.ErrNotFound):
-		if f.ID == 0 {
-			f.ID = id.New()
-		}
-		if f.CreatedAt.IsZero() {
-			f.CreatedAt = time.Now()
-		}
-		_, err := tx.ExecContext(ctx, "INSERT INTO "+table+" ("+followColumns+") VALUES (?,?,?,?,?,?,?)",
-			f.ID, f.AccountID, f.TargetID, f.URI, b2i(f.ShowReblogs), b2i(f.Notify), ms(f.CreatedAt))
-		return err == nil, err
-	default:
+	newID, createdAt := f.ID, f.CreatedAt
+	if newID == 0 {
+		newID = id.New()
+	}
+	if createdAt.IsZero() {
+		createdAt = time.Now()
+	}
+	var got int64
+	err = tx.QueryRowContext(ctx, "INSERT INTO "+table+" ("+followColumns+") VALUES (?,?,?,?,?,?,?) ON CONFLICT (account_id, target_id) DO NOTHING RETURNING id",
+		newID, f.AccountID, f.TargetID, f.URI, b2i(f.ShowReblogs), b2i(f.Notify), ms(createdAt)).Scan(&got)
+	if err == nil {
+		f.ID, f.CreatedAt = newID, createdAt
+		return true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
 		return false, err
 	}
+	existing, err := scanFollow(tx.QueryRowContext(ctx, "UPDATE "+table+` SET show_reblogs = ?, notify = ?,
+		uri = CASE WHEN ? = '' THEN uri ELSE ? END WHERE account_id = ? AND target_id = ? RETURNING `+followColumns,
+		b2i(f.ShowReblogs), b2i(f.Notify), f.URI, f.URI, f.AccountID, f.TargetID))
+	if err != nil {
+		return false, err
+	}
+	f.ID, f.CreatedAt, f.URI = existing.ID, existing.CreatedAt, existing.URI
+	return false, nil
 }
 
 // followTx creates or updates the follow f. notify: a new follow of a local

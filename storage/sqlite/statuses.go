@@ -990,8 +990,11 @@ func (s *Store) Unbookmark(ctx context.Context, accountID, statusID int64) error
 // Pin pins a status (idempotent), at most storage.MaxPins.
 func (s *Store) Pin(ctx context.Context, accountID, statusID int64, events []model.OutboxEvent) error {
 	return wrap("pin", s.tx(ctx, func(tx *sql.Tx) error {
+		if err := s.serialize(ctx, tx, "pins:"+strconv.FormatInt(accountID, 10)); err != nil {
+			return err
+		}
 		var pinned, count int
-		if err := tx.QueryRowContext(ctx, "SELECT count(*), ifnull(sum(status_id = ?), 0) FROM pins WHERE account_id = ?", statusID, accountID).Scan(&count, &pinned); err != nil {
+		if err := tx.QueryRowContext(ctx, "SELECT count(*), count(CASE WHEN status_id = ? THEN 1 END) FROM pins WHERE account_id = ?", statusID, accountID).Scan(&count, &pinned); err != nil {
 			return err
 		}
 		if pinned > 0 {
@@ -1045,7 +1048,7 @@ func (s *Store) StatusFlags(ctx context.Context, viewerID int64, ids []int64) (m
 		q += ` UNION ALL SELECT * FROM (WITH RECURSIVE up(sid, id, parent, depth) AS (
 				SELECT id, id, in_reply_to_id, 0 FROM statuses WHERE id IN (SELECT value FROM json_each(?2))
 				UNION ALL SELECT up.sid, s.id, s.in_reply_to_id, up.depth + 1 FROM statuses s JOIN up ON s.id = up.parent WHERE up.depth < 1000)
-			SELECT DISTINCT 'm', up.sid FROM up JOIN conversation_mutes cm ON cm.account_id = ?1 AND cm.root_id = up.id)`
+			SELECT DISTINCT 'm', up.sid FROM up JOIN conversation_mutes cm ON cm.account_id = ?1 AND cm.root_id = up.id) AS muted`
 	}
 	err := queryKinds(ctx, s.r, q, []any{viewerID, jsonIDs(ids)}, func(kind string, sid int64) {
 		f := out[sid]
@@ -1137,13 +1140,23 @@ func (s *Store) Ancestors(ctx context.Context, statusID int64, limit int) ([]*mo
 
 // Descendants walks the replies breadth-first, at most limit statuses.
 func (s *Store) Descendants(ctx context.Context, statusID int64, limit int) ([]*model.Status, error) {
-	v, err := queryStatuses(ctx, s.r, `WITH RECURSIVE down(id, depth) AS (
+	// SQLite stops the walk itself after limit statuses (ORDER BY and
+	// LIMIT inside the recursion, breadth first); PostgreSQL has no such
+	// clause there: it walks the thread (to the same depth) and keeps the
+	// first limit.
+	v, err := queryStatuses(ctx, s.r, s.dialect.pick(`WITH RECURSIVE down(id, depth) AS (
 			SELECT ?, 0
 			UNION ALL
 			SELECT st.id, down.depth + 1 FROM statuses st JOIN down ON st.in_reply_to_id = down.id
 			WHERE down.depth < 200
 			ORDER BY 2 LIMIT ?)
 		SELECT `+statusColumns+` FROM down JOIN statuses s ON s.id = down.id WHERE down.depth > 0 ORDER BY down.depth, s.id`,
+		`WITH RECURSIVE down(id, depth) AS (
+			SELECT ?::bigint, 0
+			UNION ALL
+			SELECT st.id, down.depth + 1 FROM statuses st JOIN down ON st.in_reply_to_id = down.id
+			WHERE down.depth < 200)
+		SELECT `+statusColumns+` FROM down JOIN statuses s ON s.id = down.id WHERE down.depth > 0 ORDER BY down.depth, s.id LIMIT ? - 1`),
 		statusID, limit+1)
 	return v, wrap("descendants", err)
 }

@@ -16,7 +16,7 @@ import (
 // run inside the loop over its own rows (one connection: a transaction)
 // gets a statement of its own, and both read their rows in full.
 func TestStatementCacheNestedSameQuery(t *testing.T) {
-	s := openTestStore(t)
+	s := openSQLiteTestStore(t)
 	ctx := context.Background()
 	for i := 0; i < 3; i++ {
 		mkLocal(t, s, fmt.Sprintf("n%d", i))
@@ -51,7 +51,7 @@ func TestStatementCacheNestedSameQuery(t *testing.T) {
 // The auth version moves with every change the auth cache depends on,
 // whichever store (process) makes it, and stays put otherwise.
 func TestAuthVersionMovesWithAuthChanges(t *testing.T) {
-	s := openTestStore(t)
+	s := openSQLiteTestStore(t)
 	ctx := context.Background()
 	other, err := OpenFile(ctx, s.Path(), 1)
 	if err != nil {
@@ -144,7 +144,7 @@ func TestAuthVersionMovesWithAuthChanges(t *testing.T) {
 // within a request scope (which skips only the file's stat), and a
 // database without its -shm file yet is asked rather than trusted.
 func TestWalWatchSeesCommits(t *testing.T) {
-	s := openTestStore(t)
+	s := openSQLiteTestStore(t)
 	w := newWalWatch(s.Path())
 	defer w.close()
 	for i, ctx := range []context.Context{context.Background(), storage.WithScope(context.Background())} {

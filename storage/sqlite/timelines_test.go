@@ -199,11 +199,7 @@ func TestPageQueriesUseIndexes(t *testing.T) {
 
 func TestStorePages(t *testing.T) {
 	ctx := context.Background()
-	s, err := Open(ctx, t.TempDir(), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openStore(t, 1)
 	reader := seedTimeline(t, s, 20, 500, 5)
 	first, err := s.HomeTimeline(ctx, reader, model.Page{Limit: 40})
 	if err != nil || len(first) == 0 {

@@ -248,7 +248,11 @@ func (s *Store) AccountsVersion(ctx context.Context) (int64, error) {
 // changed and is answered without a query (a read transaction's file
 // locks cost more than what a cache saves).
 func (s *Store) cacheVersion(ctx context.Context, slot int, name string) (int64, error) {
-	h, watched := s.wal.header(ctx)
+	var h walHeader
+	watched := false
+	if s.wal != nil { // nil on PostgreSQL: other processes commit there unseen
+		h, watched = s.wal.header(ctx)
+	}
 	if watched {
 		if seen := s.versionSeen[slot].Load(); seen != nil && seen.wal == h {
 			return seen.version, nil

@@ -12,12 +12,8 @@ import (
 var _ storage.WebUI = (*Store)(nil)
 
 func (s *Store) CreateWebSession(ctx context.Context, tokenHash []byte, ws *storage.WebSession) error {
-	res, err := s.w.ExecContext(ctx, `INSERT INTO web_sessions (token_hash, user_id, ip, user_agent, created_at, last_seen_at)
-		VALUES (?,?,?,?,?,?)`, tokenHash, ws.UserID, ws.IP, ws.UserAgent, ms(ws.CreatedAt), ms(ws.LastSeenAt))
-	if err != nil {
-		return wrap("create web session", err)
-	}
-	ws.ID, err = res.LastInsertId()
+	err := s.w.QueryRowContext(ctx, `INSERT INTO web_sessions (token_hash, user_id, ip, user_agent, created_at, last_seen_at)
+		VALUES (?,?,?,?,?,?) RETURNING id`, tokenHash, ws.UserID, ws.IP, ws.UserAgent, ms(ws.CreatedAt), ms(ws.LastSeenAt)).Scan(&ws.ID)
 	return wrap("create web session", err)
 }
 
@@ -140,7 +136,7 @@ func (s *Store) AuthorizedApps(ctx context.Context, userID int64) ([]storage.Aut
 	}
 	rs, err := queryAll(ctx, s.r, `SELECT t.app_id, count(*), min(t.created_at), max(t.last_used_at),
 		(SELECT t2.scopes FROM tokens t2 WHERE t2.user_id = t.user_id AND t2.app_id = t.app_id ORDER BY t2.id DESC LIMIT 1)
-		FROM tokens t WHERE t.user_id = ? AND t.app_id IS NOT NULL GROUP BY t.app_id ORDER BY max(t.id) DESC`, []any{userID},
+		FROM tokens t WHERE t.user_id = ? AND t.app_id IS NOT NULL GROUP BY t.app_id, t.user_id ORDER BY max(t.id) DESC`, []any{userID},
 		func(sc scanner) (row, error) {
 			var r row
 			err := sc.Scan(&r.appID, &r.n, &r.created, &r.used, &r.scopes)

@@ -15,7 +15,7 @@ import (
 // (the CLI, a backup) counts its wait in WriteStats, the busy waits the
 // metrics show.
 func TestWriteStatsCountLockWaits(t *testing.T) {
-	s := openTestStore(t)
+	s := openSQLiteTestStore(t)
 	ctx := context.Background()
 	txs0, wait0, busy0 := s.WriteStats()
 
