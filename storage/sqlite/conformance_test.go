@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/herald-social/herald/internal/testutil/pgtest"
 	"github.com/herald-social/herald/storage"
 	"github.com/herald-social/herald/storage/sqlite"
 	"github.com/herald-social/herald/storage/storetest"
@@ -34,6 +35,23 @@ func TestConformance(t *testing.T) {
 			t.Fatal(err)
 		}
 		s, err := sqlite.Open(context.Background(), dir, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
+
+// TestConformancePostgres runs the same suite on PostgreSQL (skipped
+// unless HERALD_TEST_POSTGRES_DSN names a server): each case gets its own
+// database, a copy of one migrated template.
+func TestConformancePostgres(t *testing.T) {
+	if !pgtest.Enabled() {
+		t.Skip("PostgreSQL tests skipped: set " + pgtest.Env + " (see .ci/postgres.sh)")
+	}
+	storetest.Run(t, func(t *testing.T) storage.Store {
+		s, err := sqlite.OpenPostgres(context.Background(), pgtest.DSNFrom(t, sqlite.PostgresSchemaKey(), sqlite.MigratePostgres), 4)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -78,6 +78,9 @@ func TestFindEmojisPagesByDomainAndShortcode(t *testing.T) {
 	if err != nil || strings.Join(cats, ",") != "Civic,Parks" {
 		t.Errorf("categories %v %v", cats, err)
 	}
+	if s.Postgres() {
+		return // the plan check below reads SQLite's EXPLAIN QUERY PLAN
+	}
 	var plan strings.Builder
 	rows, err := s.r.QueryContext(ctx, "EXPLAIN QUERY PLAN SELECT id FROM custom_emojis WHERE domain = ? AND (domain > ? OR (domain = ? AND shortcode > ?)) ORDER BY domain, shortcode LIMIT 50", "a.example", "a.example", "a.example", "x")
 	if err != nil {

@@ -268,6 +268,19 @@ func (s *Store) CreateStatus(ctx context.Context, n storage.NewStatus) (*model.S
 	var existing *model.Status
 	err := s.tx(ctx, func(tx *sql.Tx) error {
 		existing = nil
+		// Two posts with one idempotency key, or two deliveries of one
+		// remote post, take turns on PostgreSQL (SQLite has one writer):
+		// the second finds what the first stored.
+		if n.IdempotencyKey != "" {
+			if err := s.serialize(ctx, tx, "idempotency:"+strconv.FormatInt(st.AccountID, 10)+":"+n.IdempotencyKey); err != nil {
+				return err
+			}
+		}
+		if st.URI != "" && !st.Local {
+			if err := s.serialize(ctx, tx, "status-uri:"+st.URI); err != nil {
+				return err
+			}
+		}
 		if n.IdempotencyKey != "" {
 			var sid int64
 			err := tx.QueryRowContext(ctx, "SELECT status_id FROM idempotency_keys WHERE account_id = ? AND key = ?",
@@ -877,6 +890,10 @@ func (s *Store) FavouriteByURI(ctx context.Context, uri string) (int64, int64, e
 func (s *Store) Reblog(ctx context.Context, boost *model.Status, events []model.OutboxEvent) (*model.Status, error) {
 	var out *model.Status
 	err := s.tx(ctx, func(tx *sql.Tx) error {
+		// One boost per account and status, also between processes.
+		if err := s.serialize(ctx, tx, "boost:"+strconv.FormatInt(boost.AccountID, 10)+":"+strconv.FormatInt(boost.ReblogOfID, 10)); err != nil {
+			return err
+		}
 		var created bool
 		var err error
 		out, created, err = reblogIn(ctx, tx, boost, events)
