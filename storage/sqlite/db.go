@@ -176,24 +176,10 @@ func (s *Store) migrate(ctx context.Context) error {
 		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("migrations table: %w", err)
 	}
-	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	migs, err := migrationList(migrationFiles, "migrations")
 	if err != nil {
 		return err
 	}
-	type mig struct {
-		version int
-		name    string
-	}
-	var migs []mig
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return fmt.Errorf("migration %s: name must start with a number and _", e.Name())
-		}
-		migs = append(migs, mig{v, e.Name()})
-	}
-	sort.Slice(migs, func(i, j int) bool { return migs[i].version < migs[j].version })
 	versions, err := queryColumn[int](ctx, s.w, "SELECT version FROM schema_migrations")
 	if err != nil {
 		return err
@@ -333,4 +319,30 @@ func int64Args(ids []int64) []any {
 // isUniqueViolation reports a UNIQUE or PRIMARY KEY constraint failure.
 func isUniqueViolation(err error) bool {
 	return err != nil && (strings.Contains(err.Error(), "UNIQUE constraint failed") || isPgUniqueViolation(err))
+}
+
+// migration is one file of a migrations directory.
+type migration struct {
+	version int
+	name    string
+}
+
+// migrationList reads a migrations directory (files named NNNN_what.sql),
+// in version order.
+func migrationList(files fs.FS, dir string) ([]migration, error) {
+	entries, err := fs.ReadDir(files, dir)
+	if err != nil {
+		return nil, err
+	}
+	var migs []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("migration %s: name must start with a number and _", e.Name())
+		}
+		migs = append(migs, migration{v, e.Name()})
+	}
+	sort.Slice(migs, func(i, j int) bool { return migs[i].version < migs[j].version })
+	return migs, nil
 }
