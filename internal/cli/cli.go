@@ -41,6 +41,7 @@ Usage:
   herald token create --config FILE --username U [--scopes "read write follow push"]
   herald media prune --config FILE [--older-than 30d]
   herald media migrate --from-config FILE --to-config FILE [--quiet]
+  herald storage migrate --from-config FILE --to-config FILE [--skip-media]
   herald invite create --config FILE [--max-uses N] [--expires-in DURATION] [--role R] [--comment C]
   herald emoji import --config FILE [--category C] [--overwrite] DIR
   herald backup --config FILE --out FILE.tar.gz
@@ -62,6 +63,12 @@ PASSWORD is one of: --password-file FILE (its first line; "-" reads standard
 input), --password P (visible to ps and the shell's history: for throw-away
 instances and scripts), or nothing: then Herald asks for it on a terminal, and
 otherwise (or when the answer is empty) generates one and prints it once.
+
+storage migrate copies an instance's database from the store of one config to
+that of another ([storage] driver: SQLite to PostgreSQL or back; the
+destination must be freshly created), then its media files when the media
+stores differ, and prints every table's row count on both sides. Stop the
+server first (on SQLite its data directory's lock is checked).
 
 serve refuses to start when the config file names a data directory that does
 not exist (a volume that failed to mount must not come up as a new, empty
@@ -92,6 +99,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = token(args[1:], stdout, stderr)
 	case "media":
 		err = media(args[1:], stdout, stderr)
+	case "storage":
+		err = storageCmd(args[1:], stdout, stderr)
 	case "invite":
 		err = invite(args[1:], stdout, stderr)
 	case "emoji":

@@ -68,19 +68,7 @@ func mediaMigrate(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return nil, "", err
 		}
-		st, err := core.OpenFileStore(ctx, cfg)
-		if err != nil {
-			return nil, "", fmt.Errorf("%s: %w", path, err)
-		}
-		w, ok := st.(mediapkg.Walker)
-		if !ok {
-			return nil, "", fmt.Errorf("%s: its media store cannot be listed", path)
-		}
-		what := "directory " + cfg.MediaDir()
-		if cfg.Media.Backend == "s3" {
-			what = fmt.Sprintf("bucket %q at %s", cfg.Media.S3.Bucket, cfg.Media.S3.Endpoint)
-		}
-		return w, what, nil
+		return openMediaStore(ctx, path, cfg)
 	}
 	from, fromWhat, err := open(*fromPath)
 	if err != nil {
@@ -108,4 +96,27 @@ func mediaMigrate(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "verified: all %d files are in %s\n", r.Source, toWhat)
 	return nil
+}
+
+// openMediaStore opens the media store of cfg (read from path) for a copy,
+// with words naming it.
+func openMediaStore(ctx context.Context, path string, cfg config.Config) (mediapkg.Walker, string, error) {
+	st, err := core.OpenFileStore(ctx, cfg)
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", path, err)
+	}
+	w, ok := st.(mediapkg.Walker)
+	if !ok {
+		return nil, "", fmt.Errorf("%s: its media store cannot be listed", path)
+	}
+	return w, mediaStoreName(cfg), nil
+}
+
+// mediaStoreName names the media store of cfg: two configs with the same
+// name share one store.
+func mediaStoreName(cfg config.Config) string {
+	if cfg.Media.Backend == "s3" {
+		return fmt.Sprintf("bucket %q at %s", cfg.Media.S3.Bucket, cfg.Media.S3.Endpoint)
+	}
+	return "directory " + cfg.MediaDir()
 }

@@ -79,3 +79,28 @@ func SnapshotDatabase(ctx context.Context, dbPath, out string) error {
 func CheckDatabase(ctx context.Context, path string) error {
 	return sqlite.CheckFile(ctx, path)
 }
+
+// TableCount is one table's row count in the source and the destination
+// of CopyDatabase.
+type TableCount = sqlite.TableCount
+
+// CopyDatabase copies the whole database of from into that of to (herald
+// storage migrate): SQLite to PostgreSQL or back. to's database is
+// migrated first and must hold no data. It returns the row counts of
+// every table on both sides, read after the copy.
+func CopyDatabase(ctx context.Context, from, to config.Config, progress func(table string, rows int64)) ([]TableCount, error) {
+	src, err := openStore(ctx, from, 1)
+	if err != nil {
+		return nil, err
+	}
+	defer src.Close()
+	dst, err := openStore(ctx, to, 1)
+	if err != nil {
+		return nil, err
+	}
+	defer dst.Close()
+	if err := src.CopyTo(ctx, dst, progress); err != nil {
+		return nil, err
+	}
+	return src.CompareCounts(ctx, dst)
+}
