@@ -114,6 +114,18 @@ func TestStorageMigrateRoundTrip(t *testing.T) {
 			if len(home) != 3 || home[0].ID != statusIDs[2] || home[0].Poll == nil || len(home[1].MediaAttachments) != 1 {
 				t.Fatalf("home timeline after the move: %+v", home)
 			}
+			// Counters arrive as they were, not counted again by triggers.
+			var fav struct {
+				FavouritesCount int `json:"favourites_count"`
+				Account         struct {
+					StatusesCount  int `json:"statuses_count"`
+					FollowersCount int `json:"followers_count"`
+				}
+			}
+			ts.JSON(t, "GET", "/api/v1/statuses/"+statusIDs[0], bobTok, nil, 200, &fav)
+			if fav.FavouritesCount != 1 || fav.Account.StatusesCount != 3 || fav.Account.FollowersCount != 1 {
+				t.Errorf("counters after the move: %+v", fav)
+			}
 			var notes []struct{ Type string }
 			ts.JSON(t, "GET", "/api/v1/notifications", aliceTok, nil, 200, &notes)
 			if len(notes) != 2 {
