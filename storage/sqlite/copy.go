@@ -123,6 +123,10 @@ func (s *Store) count(ctx context.Context, q querier, table string) (int64, erro
 // no data (ErrNotEmpty), in one transaction on dst. progress, if not nil,
 // hears each table once it is copied.
 func (s *Store) CopyTo(ctx context.Context, dst *Store, progress func(table string, rows int64)) error {
+	return wrap("copy to", s.copyTo(ctx, dst, progress))
+}
+
+func (s *Store) copyTo(ctx context.Context, dst *Store, progress func(table string, rows int64)) error {
 	srcTables, err := s.tables(ctx, s.r)
 	if err != nil {
 		return err
@@ -355,6 +359,11 @@ func (s *Store) copyTable(ctx context.Context, src *sql.Tx, dst *Store, tx *sql.
 
 // CompareCounts counts the rows of every table in s and dst.
 func (s *Store) CompareCounts(ctx context.Context, dst *Store) ([]TableCount, error) {
+	out, err := s.compareCounts(ctx, dst)
+	return out, wrap("compare counts", err)
+}
+
+func (s *Store) compareCounts(ctx context.Context, dst *Store) ([]TableCount, error) {
 	tables, err := s.tables(ctx, s.r)
 	if err != nil {
 		return nil, err
