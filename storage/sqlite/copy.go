@@ -15,8 +15,8 @@ import (
 // same schema, so the tables and columns are read from the schema and
 // copied by name, as they are: counters are copied, not recounted, so the
 // destination's triggers must not fire (on PostgreSQL the copy runs with
-// session_replication_role = replica, which also defers nothing but skips
-// the foreign-key triggers; on SQLite the triggers are dropped and made
+// session_replication_role = replica, which skips the foreign-key
+// triggers too, so tables go in any order; on SQLite the triggers are dropped and made
 // again inside the copy's transaction and the foreign keys are checked at
 // its commit). Rows stream from the source and are written in batches, so
 // memory stays bounded whatever the size.
