@@ -36,6 +36,7 @@
   document.querySelectorAll("[data-color]").forEach(function (el) {
     var c = el.getAttribute("data-color");
     if (/^#[0-9a-fA-F]{6}$/.test(c)) el.style.borderColor = el.style.color = c;
+  });
   // Copy buttons (hidden without script): the clipboard API where the page
   // may use it (a secure context), else selecting the text and the older
   // copy command.
