@@ -50,6 +50,10 @@ type Store struct {
 	writeTxs, writeWaitNs, busyErrs atomic.Int64
 	wal                             *walWatch                      // commits seen without a query (walwatch_unix.go)
 	versionSeen                     [2]atomic.Pointer[versionSeen] // the last auth and accounts versions read, with the WAL header then
+	// holdDB's one connection stays open for the store's life, so that the
+	// -shm file walWatch maps cannot be replaced under it (SQLite only).
+	holdDB   *sql.DB
+	holdConn *sql.Conn
 }
 
 // DBFile is the database file's name inside data_dir.
@@ -102,7 +106,32 @@ func OpenFile(ctx context.Context, path string, readConns int) (*Store, error) {
 	r.SetMaxIdleConns(readConns)
 	r.SetConnMaxIdleTime(5 * time.Minute)
 	s.r = r
+	s.holdFile(ctx, common)
 	return s, nil
+}
+
+// holdFile opens a connection kept until Close and reads through it once,
+// which maps the WAL index and takes its dead-man-switch lock: while it
+// lasts no connection of any process is the first or last on the file, so
+// SQLite never resets or removes the -shm file and walWatch may skip its
+// stat. Without it (an error here) walWatch stats at each look, as before.
+func (s *Store) holdFile(ctx context.Context, common string) {
+	db := openCached("file:" + url.PathEscape(s.path) + "?" + common + "&_pragma=query_only(1)")
+	db.SetMaxOpenConns(1)
+	conn, err := db.Conn(ctx)
+	if err == nil {
+		var n int
+		err = conn.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&n)
+	}
+	if err != nil {
+		if conn != nil {
+			conn.Close()
+		}
+		db.Close()
+		return
+	}
+	s.holdDB, s.holdConn = db, conn
+	s.wal.hold(true)
 }
 
 // createPrivate creates an empty database file readable by its owner only,
@@ -143,6 +172,10 @@ func (s *Store) Close() error {
 	var errs []error
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
+	}
+	if s.holdConn != nil {
+		s.wal.hold(false)
+		errs = append(errs, s.holdConn.Close(), s.holdDB.Close())
 	}
 	_, _ = s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	errs = append(errs, s.w.Close())

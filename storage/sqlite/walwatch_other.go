@@ -12,3 +12,4 @@ type walHeader [12]uint32
 func newWalWatch(string) *walWatch                                { return &walWatch{} }
 func (w *walWatch) header(context.Context) (h walHeader, ok bool) { return h, false }
 func (w *walWatch) close()                                        {}
+func (w *walWatch) hold(bool)                                     {}

@@ -26,15 +26,23 @@ import (
 // at each look, or once per request when the context carries a request
 // scope (storage.Scope: the stat cost more than the rest of a
 // verify_credentials' cache checks together).
+//
+// While the store holds a connection of its own open on the file (hold),
+// the -shm file cannot be replaced or reset: SQLite does that only for the
+// first connection to open the file, or the last to close it, and the held
+// connection keeps the index's dead-man-switch lock. A mapping made while
+// held is then trusted without the stat.
 type walWatch struct {
 	path string
 	mu   sync.Mutex
 	m    atomic.Pointer[walMap]
+	held atomic.Bool
 }
 
 type walMap struct {
 	mem      []byte
 	dev, ino uint64
+	held     bool // mapped while a held connection kept the file: never replaced
 }
 
 // walHeader is the first copy of the WAL-index header (wal.c: WalIndexHdr).
@@ -52,6 +60,9 @@ func (w *walWatch) header(ctx context.Context) (h walHeader, ok bool) {
 		if m, _ := sc.Memo().(*walMap); m != nil && m == w.m.Load() {
 			return readHeader(m.mem)
 		}
+	}
+	if m := w.m.Load(); m != nil && m.held && w.held.Load() {
+		return readHeader(m.mem)
 	}
 	var st syscall.Stat_t
 	if err := syscall.Stat(w.path, &st); err != nil {
@@ -93,6 +104,7 @@ func readHeader(mem []byte) (h walHeader, ok bool) {
 
 // remap maps the current -shm file, unmapping a replaced one.
 func (w *walWatch) remap() *walMap {
+	held := w.held.Load() // before the stat: the file seen is the held one
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	f, err := os.Open(w.path)
@@ -104,22 +116,27 @@ func (w *walWatch) remap() *walMap {
 	if err := syscall.Fstat(int(f.Fd()), &st); err != nil || st.Size < 48 {
 		return nil
 	}
-	if old := w.m.Load(); old != nil && old.dev == uint64(st.Dev) && old.ino == uint64(st.Ino) {
+	if old := w.m.Load(); old != nil && old.dev == uint64(st.Dev) && old.ino == uint64(st.Ino) && old.held == held {
 		return old
 	}
 	mem, err := syscall.Mmap(int(f.Fd()), 0, 48, syscall.PROT_READ, syscall.MAP_SHARED)
 	if err != nil {
 		return nil
 	}
-	m := &walMap{mem: mem, dev: uint64(st.Dev), ino: uint64(st.Ino)}
+	m := &walMap{mem: mem, dev: uint64(st.Dev), ino: uint64(st.Ino), held: held}
 	// The old mapping stays: a concurrent reader may hold it. It is one page,
 	// and a replacement happens only when every connection closed.
 	w.m.Store(m)
 	return m
 }
 
+// hold tells whether a connection of the store keeps the file open (see
+// walWatch); it is set once the connection read, and cleared before it closes.
+func (w *walWatch) hold(on bool) { w.held.Store(on) }
+
 // close unmaps the file; no look may run concurrently.
 func (w *walWatch) close() {
+	w.held.Store(false)
 	if m := w.m.Swap(nil); m != nil {
 		_ = syscall.Munmap(m.mem)
 	}
