@@ -22,17 +22,17 @@ func TestEmailConfirmationResend(t *testing.T) {
 
 	var tok tokenResp
 	ts.JSON(t, "POST", "/api/v1/accounts", appTok, signUpForm("newbie", "newbie@example.org", ""), 200, &tok)
-	mb.wait(t, "newbie@example.org", "Confirm your e-mail address")
+	mb.Wait(t, "newbie@example.org", "Confirm your e-mail address")
 	// Elsewhere the token is refused while unconfirmed, as Mastodon.
 	ts.JSON(t, "GET", "/api/v1/accounts/verify_credentials", tok.AccessToken, nil, 403, nil)
 	ts.JSON(t, "POST", "/api/v1/emails/confirmations", tok.AccessToken, nil, 200, nil)
-	m := mb.wait(t, "newbie@example.org", "Confirm your e-mail address")
+	m := mb.Wait(t, "newbie@example.org", "Confirm your e-mail address")
 	if !strings.Contains(m.Body, "@newbie") {
 		t.Fatalf("resent mail: %+v", m)
 	}
 	// A new address: the mail goes there.
 	ts.JSON(t, "POST", "/api/v1/emails/confirmations", tok.AccessToken, map[string]any{"email": "fixed@example.org"}, 200, nil)
-	m = mb.wait(t, "fixed@example.org", "Confirm your e-mail address")
+	m = mb.Wait(t, "fixed@example.org", "Confirm your e-mail address")
 	ts.JSON(t, "POST", "/api/v1/emails/confirmations", tok.AccessToken, map[string]any{"email": "not an address"}, 422, nil)
 	// Another app's token of the same user may not ask.
 	other := ts.Token(t, "newbie", "read write")
@@ -78,6 +78,6 @@ print("ok")
 	if err := cmd.Run(); err != nil || !strings.Contains(stdout.String(), "ok") {
 		t.Fatalf("Mastodon.py: %v\n%s%s", err, stdout.String(), stderr.String())
 	}
-	mb.wait(t, "pyuser@example.org", "Confirm your e-mail address") // the sign-up's
-	mb.wait(t, "pyuser@example.org", "Confirm your e-mail address") // the resent one
+	mb.Wait(t, "pyuser@example.org", "Confirm your e-mail address") // the sign-up's
+	mb.Wait(t, "pyuser@example.org", "Confirm your e-mail address") // the resent one
 }

@@ -2,113 +2,23 @@ package api_test
 
 import (
 	"fmt"
-	"io"
-	"mime"
-	"mime/quotedprintable"
-	"net"
-	"net/mail"
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
-	"time"
-
-	"github.com/emersion/go-smtp"
 
 	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/server"
 	"github.com/herald-social/herald/internal/testutil"
 )
 
-// mailbox is a real SMTP server on loopback that keeps what it receives.
-type mailbox struct {
-	mu   sync.Mutex
-	msgs []received
-	addr *net.TCPAddr
-}
+// startMailbox is the shared SMTP test mailbox (a real server on loopback).
+func startMailbox(t *testing.T) *testutil.Mailbox { return testutil.StartMailbox(t) }
 
-type received struct {
-	From    string
-	To      []string
-	Subject string
-	Body    string
-}
-
-type mbSession struct {
-	mb   *mailbox
-	from string
-	to   []string
-}
-
-func (s *mbSession) Reset()                                      { s.from, s.to = "", nil }
-func (s *mbSession) Logout() error                               { return nil }
-func (s *mbSession) Mail(from string, _ *smtp.MailOptions) error { s.from = from; return nil }
-func (s *mbSession) Rcpt(to string, _ *smtp.RcptOptions) error   { s.to = append(s.to, to); return nil }
-func (s *mbSession) Data(r io.Reader) error {
-	m, err := mail.ReadMessage(r)
-	if err != nil {
-		return err
-	}
-	var body []byte
-	if strings.EqualFold(m.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
-		body, err = io.ReadAll(quotedprintable.NewReader(m.Body))
-	} else {
-		body, err = io.ReadAll(m.Body)
-	}
-	if err != nil {
-		return err
-	}
-	subj, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
-	if err != nil {
-		return err
-	}
-	s.mb.mu.Lock()
-	s.mb.msgs = append(s.mb.msgs, received{From: s.from, To: s.to, Subject: subj, Body: string(body)})
-	s.mb.mu.Unlock()
-	return nil
-}
-
-func startMailbox(t *testing.T) *mailbox {
-	t.Helper()
-	mb := &mailbox{}
-	srv := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &mbSession{mb: mb}, nil }))
-	srv.Domain = "localhost"
-	srv.AllowInsecureAuth = true
-	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mb.addr = ln.Addr().(*net.TCPAddr)
-	go func() { _ = srv.Serve(ln) }()
-	t.Cleanup(func() { srv.Close() })
-	return mb
-}
-
-// wait returns the first message to rcpt whose subject contains subj.
-func (mb *mailbox) wait(t *testing.T, rcpt, subj string) received {
-	t.Helper()
-	var got received
-	testutil.Eventually(t, 10*time.Second, fmt.Sprintf("a mail %q to %s", subj, rcpt), func() bool {
-		mb.mu.Lock()
-		defer mb.mu.Unlock()
-		for i, m := range mb.msgs {
-			if strings.Contains(m.Subject, subj) && (rcpt == "" || strings.Contains(strings.Join(m.To, ","), rcpt)) {
-				mb.msgs = append(mb.msgs[:i], mb.msgs[i+1:]...)
-				got = m
-				return true
-			}
-		}
-		return false
-	})
-	return got
-}
-
-func withMail(mb *mailbox) func(*config.Config) {
+func withMail(mb *testutil.Mailbox) func(*config.Config) {
 	return func(c *config.Config) {
 		c.SMTP.Host = "127.0.0.1"
-		c.SMTP.Port = mb.addr.Port
+		c.SMTP.Port = mb.Port
 		c.SMTP.Security = "none"
 		c.SMTP.From = "Herald <noreply@herald.test>"
 	}
@@ -127,7 +37,7 @@ func TestMails(t *testing.T) {
 	// Sign-up: a confirmation link that confirms.
 	var tok tokenResp
 	ts.JSON(t, "POST", "/api/v1/accounts", appTok, signUpForm("newbie", "newbie@example.org", ""), 200, &tok)
-	m := mb.wait(t, "newbie@example.org", "Confirm your e-mail address")
+	m := mb.Wait(t, "newbie@example.org", "Confirm your e-mail address")
 	if m.From != "noreply@herald.test" || !strings.Contains(m.Body, "@newbie") {
 		t.Fatalf("confirmation mail: %+v", m)
 	}
@@ -160,7 +70,7 @@ func TestMails(t *testing.T) {
 	// Password reset: request, link, new password.
 	ts.JSON(t, "POST", "/api/v1/auth/password_reset", "", map[string]any{"email": "newbie@example.org"}, 200, nil)
 	ts.JSON(t, "POST", "/api/v1/auth/password_reset", "", map[string]any{"email": "nobody@example.org"}, 200, nil)
-	m = mb.wait(t, "newbie@example.org", "Reset your password")
+	m = mb.Wait(t, "newbie@example.org", "Reset your password")
 	link = linkRe.FindString(m.Body)
 	u, err := url.Parse(link)
 	if err != nil || u.Path != "/auth/password/edit" {
@@ -182,16 +92,16 @@ func TestMails(t *testing.T) {
 	ts.JSON(t, "PUT", "/api/v1/admin/settings", adminTok, map[string]any{"registrations_mode": "approval"}, 200, nil)
 	ts.JSON(t, "POST", "/api/v1/accounts", appTok, signUpForm("hopeful", "hopeful@example.org", "reason=new+colleague"), 200, nil)
 	ts.JSON(t, "POST", "/api/v1/accounts", appTok, signUpForm("spammer", "spammer@example.org", "reason=buy+now"), 200, nil)
-	mb.wait(t, "hopeful@example.org", "Confirm your e-mail address")
-	mb.wait(t, "spammer@example.org", "Confirm your e-mail address")
-	n := mb.wait(t, "boss@example.org", "awaiting approval")
+	mb.Wait(t, "hopeful@example.org", "Confirm your e-mail address")
+	mb.Wait(t, "spammer@example.org", "Confirm your e-mail address")
+	n := mb.Wait(t, "boss@example.org", "awaiting approval")
 	if !strings.Contains(n.Body, "hopeful") && !strings.Contains(n.Body, "spammer") {
 		t.Fatalf("staff notice: %+v", n)
 	}
-	mb.wait(t, "mod@example.org", "awaiting approval")
+	mb.Wait(t, "mod@example.org", "awaiting approval")
 	// One notice per pending sign-up and staff member.
-	mb.wait(t, "boss@example.org", "awaiting approval")
-	mb.wait(t, "mod@example.org", "awaiting approval")
+	mb.Wait(t, "boss@example.org", "awaiting approval")
+	mb.Wait(t, "mod@example.org", "awaiting approval")
 	ts.JSON(t, "GET", "/api/v2/admin/accounts?status=pending", adminTok, nil, 200, &list)
 	if len(list) != 2 {
 		t.Fatalf("pending: %+v", list)
@@ -203,10 +113,10 @@ func TestMails(t *testing.T) {
 		}
 		ts.JSON(t, "POST", "/api/v1/admin/accounts/"+a.ID+"/"+op, adminTok, nil, 200, nil)
 	}
-	if m := mb.wait(t, "hopeful@example.org", "Welcome"); !strings.Contains(m.Body, "approved") {
+	if m := mb.Wait(t, "hopeful@example.org", "Welcome"); !strings.Contains(m.Body, "approved") {
 		t.Fatalf("approval mail: %+v", m)
 	}
-	if m := mb.wait(t, "spammer@example.org", "Your sign-up"); !strings.Contains(m.Body, "not approved") {
+	if m := mb.Wait(t, "spammer@example.org", "Your sign-up"); !strings.Contains(m.Body, "not approved") {
 		t.Fatalf("rejection mail: %+v", m)
 	}
 	ts.JSON(t, "GET", "/api/v2/admin/accounts?username=spammer", adminTok, nil, 200, &list)
@@ -219,13 +129,13 @@ func TestMails(t *testing.T) {
 	bad := ts.CreateUser(t, "bad", "user")
 	ts.JSON(t, "POST", "/api/v1/reports", ts.Token(t, "alice", "write"), map[string]any{"account_id": fmt.Sprint(bad.ID), "comment": "rude"}, 200, nil)
 	for _, to := range []string{"mod@example.org", "boss@example.org"} {
-		if m := mb.wait(t, to, "New report"); !strings.Contains(m.Body, "rude") || !strings.Contains(m.Subject, "@bad") {
+		if m := mb.Wait(t, to, "New report"); !strings.Contains(m.Body, "rude") || !strings.Contains(m.Subject, "@bad") {
 			t.Fatalf("report notice: %+v", m)
 		}
 	}
 	// A warning with send_email_notification reaches the user.
 	ts.JSON(t, "POST", fmt.Sprintf("/api/v1/admin/accounts/%d/action", bad.ID), adminTok, map[string]any{"type": "silence", "text": "Calm down."}, 200, nil)
-	if m := mb.wait(t, "bad@example.org", "moderation action"); !strings.Contains(m.Body, "Calm down.") {
+	if m := mb.Wait(t, "bad@example.org", "moderation action"); !strings.Contains(m.Body, "Calm down.") {
 		t.Fatalf("warning mail: %+v", m)
 	}
 }

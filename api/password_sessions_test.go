@@ -170,7 +170,7 @@ func TestPasswordResetEndsEverySession(t *testing.T) {
 	tok := ts.Token(t, "alice", "read write")
 
 	ts.JSON(t, "POST", "/api/v1/auth/password_reset", "", map[string]any{"email": "alice@example.org"}, 200, nil)
-	m := mb.wait(t, "alice@example.org", "Reset your password")
+	m := mb.Wait(t, "alice@example.org", "Reset your password")
 	u, err := url.Parse(linkRe.FindString(m.Body))
 	if err != nil {
 		t.Fatal(err)
