@@ -58,7 +58,12 @@ func TestPollsAcrossHeralds(t *testing.T) {
 	poll := post(t, A, ann, core.PostParams{Text: "Which colours?", Visibility: "public",
 		Poll: &core.PollParams{Options: []string{"red", "green", "blue"}, ExpiresIn: 10 * time.Minute, Multiple: true}})
 	var onB *model.Status
-	testutil.Eventually(t, 15*time.Second, "ann's poll on B", func() bool { onB = B.byURI(poll.URI); return onB != nil })
+	// The status and its poll are stored in two steps on B (see resolve.go:
+	// the poll follows the status), so wait for both.
+	testutil.Eventually(t, 15*time.Second, "ann's poll on B", func() bool {
+		onB = B.byURI(poll.URI)
+		return onB != nil && B.pollSeen(t, ben, onB.ID) != nil
+	})
 	pv := B.pollSeen(t, ben, onB.ID)
 	if pv == nil || !slices.Equal(pv.Poll.Options, []string{"red", "green", "blue"}) || !pv.Poll.Multiple || pv.Expired ||
 		pv.Poll.ExpiresAt == nil || pv.Poll.ExpiresAt.Sub(time.Now()) < 9*time.Minute {
