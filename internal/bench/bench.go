@@ -12,6 +12,10 @@
 // heap (through the [server] debug_listen endpoint), the time from start
 // to ready, and the binary's size. It prints a Markdown table, and JSON
 // and benchstat-format lines on request.
+//
+// It runs on SQLite (the default) or on PostgreSQL, and there with
+// several identical server processes on one database (scaleout.go): the
+// clients spread over them, each connection to one in turn.
 package bench
 
 import (
@@ -94,11 +98,30 @@ type Options struct {
 	// load phase (<phase>.cpu.pprof) and a heap profile after the load
 	// (heap.pprof), taken through the debug endpoint.
 	ProfileDir string
+	// Driver is the store: "sqlite" (default) or "postgres". On
+	// PostgreSQL, DSN names the server (its user must be allowed to create
+	// databases and, for the copy of the seeded data, to set
+	// session_replication_role: a superuser); the bench drops and creates
+	// the database PGDatabase (default "herald_bench") there.
+	Driver, DSN, PGDatabase string
+	// Processes is how many identical server processes serve the seeded
+	// instance (default 1; more need PostgreSQL).
+	Processes int
+	// ScaleOut, when not empty, runs only the scale-out phases (home
+	// timeline and delivery fan-out) once for each count of processes it
+	// lists, on one seeded database; Processes is then unused.
+	ScaleOut []int
 }
+
+// DefaultPGDatabase is the database the bench makes on PostgreSQL.
+const DefaultPGDatabase = "herald_bench"
 
 // Result is what a run measured. JSON keys are stable: tools compare runs.
 type Result struct {
 	Scale          string  `json:"scale"`
+	Mode           string  `json:"mode"`      // "full", or "scale-out" (Options.ScaleOut)
+	Driver         string  `json:"driver"`    // sqlite or postgres
+	Processes      int     `json:"processes"` // server processes of the load phases (full mode)
 	Statuses       int     `json:"statuses"`
 	LocalAccounts  int     `json:"local_accounts"`
 	RemoteAccounts int     `json:"remote_accounts"`
@@ -150,13 +173,19 @@ type Result struct {
 	InboxPerS          float64 `json:"inbox_per_s"`           // signed activities accepted (202) per second
 	InboxProcessedPerS float64 `json:"inbox_processed_per_s"` // accepted and processed (the queue drained)
 
-	DeliveryPerS   float64   `json:"delivery_per_s"` // best of three rounds
-	DeliveryRuns   []float64 `json:"delivery_runs_per_s"`
-	DeliverySinks  int       `json:"delivery_sinks"`
-	DeliveryCount  int       `json:"delivery_count"`
-	RSASignPerS    float64   `json:"rsa_sign_per_s"` // best of three rounds
-	RSASignRuns    []float64 `json:"rsa_sign_runs_per_s"`
-	DeliveryVsSign float64   `json:"delivery_vs_sign"`
+	DeliveryPerS  float64   `json:"delivery_per_s"` // best of three rounds
+	DeliveryRuns  []float64 `json:"delivery_runs_per_s"`
+	DeliverySinks int       `json:"delivery_sinks"`
+	DeliveryCount int       `json:"delivery_count"` // per round: posts × sinks (each sink a follower's inbox)
+	// Deliveries the sinks verified over all rounds, once the queue was
+	// empty: exactly rounds × delivery_count, or the run fails.
+	DeliveryReceived int64     `json:"delivery_received"`
+	RSASignPerS      float64   `json:"rsa_sign_per_s"` // best of three rounds
+	RSASignRuns      []float64 `json:"rsa_sign_runs_per_s"`
+	DeliveryVsSign   float64   `json:"delivery_vs_sign"`
+
+	// ScaleOut: one entry per count of processes (scale-out mode).
+	ScaleOut []ScaleOutResult `json:"scale_out,omitempty"`
 
 	BinaryMiB float64 `json:"binary_mib"`
 	CPUs      int     `json:"cpus"`
@@ -184,7 +213,11 @@ type run struct {
 	base            string
 	dataDir         string
 	cfgPath         string
-	srv             *child
+	srv             *child   // process 1 (memory, profiles and restarts are measured on it)
+	extra           []*child // processes 2..N
+	bases           []string // each running process's address, for the clients in turn
+	host            string   // the instance's host (127.0.0.1:port), the Host of every request
+	pgDSN           string   // the bench's own PostgreSQL database
 	db              *sql.DB
 	errors          atomic.Int64
 	tokens          []string
@@ -212,6 +245,9 @@ func Run(ctx context.Context, opts Options) (res *Result, err error) {
 	}
 	if opts.WriteWorkers <= 0 {
 		opts.WriteWorkers = 8
+	}
+	if err := checkOptions(&opts); err != nil {
+		return nil, err
 	}
 	if opts.Exe == "" {
 		exe, err := os.Executable()
@@ -243,18 +279,23 @@ func Run(ctx context.Context, opts Options) (res *Result, err error) {
 	}
 	r := &run{opts: opts, sc: sc, dir: dir, progress: opts.Progress, keys: newKeyStore(),
 		res: &Result{Scale: sc.Name, Statuses: sc.Statuses, LocalAccounts: sc.LocalAccounts, RemoteAccounts: sc.RemoteAccounts,
-			CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), ReadClients: opts.ReadWorkers}}
+			CPUs: runtime.NumCPU(), GoVersion: runtime.Version(), ReadClients: opts.ReadWorkers,
+			Mode: "full", Driver: opts.Driver, Processes: opts.Processes}}
 	r.client = &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{
 		MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: 30 * time.Second, DisableCompression: true}}
 	defer r.client.CloseIdleConnections()
+	if r.postgres() && !opts.Keep {
+		defer r.dropDatabase() // after close: no process uses it any more
+	}
 	defer r.close()
 	if st, err := os.Stat(opts.Exe); err == nil {
 		r.res.BinaryMiB = mib(st.Size())
 	}
-	steps := []struct {
+	type step struct {
 		name string
 		fn   func(context.Context) error
-	}{
+	}
+	steps := []step{
 		{"keys and loopback peers", r.setup},
 		{"empty instance", r.emptyInstance},
 		{"seed", r.seed},
@@ -269,12 +310,21 @@ func Run(ctx context.Context, opts Options) (res *Result, err error) {
 		{"stop", r.stopServer},
 	}
 	if opts.ReadsOnly {
-		steps = slices.DeleteFunc(steps, func(s struct {
-			name string
-			fn   func(context.Context) error
-		}) bool {
+		steps = slices.DeleteFunc(steps, func(s step) bool {
 			return s.name == "status creation" || s.name == "inbox ingestion" || strings.HasPrefix(s.name, "delivery")
 		})
+	}
+	if len(opts.ScaleOut) > 0 {
+		r.res.Mode, r.res.Processes = "scale-out", 0
+		steps = []step{{"keys and loopback peers", r.setup}, {"seed", r.seed}}
+		for _, n := range opts.ScaleOut {
+			steps = append(steps, step{fmt.Sprintf("%d processes: home timeline and delivery fan-out", n),
+				func(ctx context.Context) error { return r.scaleOutRound(ctx, n) }})
+		}
+	}
+	if r.postgres() {
+		// First, so that a wrong DSN fails before anything else runs.
+		steps = append([]step{{"PostgreSQL database " + opts.PGDatabase, r.freshDatabase}}, steps...)
 	}
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {
@@ -286,7 +336,7 @@ func Run(ctx context.Context, opts Options) (res *Result, err error) {
 		stopProfile()
 		if err != nil {
 			if r.srv != nil {
-				err = fmt.Errorf("%w (server log: %s)", err, r.srv.logPath)
+				err = fmt.Errorf("%w (server logs: %s)", err, strings.Join(r.logPaths(), ", "))
 			}
 			return nil, fmt.Errorf("bench: %s: %w", s.name, err)
 		}
@@ -300,9 +350,7 @@ func Run(ctx context.Context, opts Options) (res *Result, err error) {
 }
 
 func (r *run) close() {
-	if r.srv != nil {
-		_ = r.srv.stop()
-	}
+	_ = r.stopProcesses()
 	if r.db != nil {
 		r.db.Close()
 	}
@@ -357,11 +405,11 @@ func (r *run) emptyInstance(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := r.writeConfig("empty", port, dport)
+	cfg, err := r.writeConfig("empty", filepath.Join(r.dir, "empty"), port, port, dport)
 	if err != nil {
 		return err
 	}
-	c, ready, err := r.start(ctx, cfg, "http://127.0.0.1:"+strconv.Itoa(port))
+	c, ready, err := r.start(ctx, cfg, "http://127.0.0.1:"+strconv.Itoa(port), "")
 	if err != nil {
 		return err
 	}
@@ -384,11 +432,22 @@ func (r *run) seed(ctx context.Context) error {
 	if r.debugPort, err = freePort(); err != nil {
 		return err
 	}
-	r.base = "http://127.0.0.1:" + strconv.Itoa(r.port)
-	if r.cfgPath, err = r.writeConfig("data", r.port, r.debugPort); err != nil {
+	r.host = "127.0.0.1:" + strconv.Itoa(r.port)
+	r.base = "http://" + r.host
+	r.dataDir = filepath.Join(r.dir, "data")
+	if r.cfgPath, err = r.writeConfig("data", r.dataDir, r.port, r.port, r.debugPort); err != nil {
 		return err
 	}
-	r.dataDir = filepath.Join(r.dir, "data")
+	// On PostgreSQL the data are seeded into SQLite as always, then copied
+	// (as herald storage migrate does); the servers' data directory holds
+	// the media only.
+	seedDir := r.dataDir
+	if r.postgres() {
+		seedDir = filepath.Join(r.dir, "seed")
+		if err := r.freshDatabase(ctx); err != nil { // the empty instance's is not empty
+			return err
+		}
+	}
 	hash, err := core.HashPassword("bench password, not a secret")
 	if err != nil {
 		return err
@@ -401,7 +460,7 @@ func (r *run) seed(ctx context.Context) error {
 		fanout = append(fanout, s.url+"/inbox")
 	}
 	start := time.Now()
-	store, err := sqlite.Open(ctx, r.dataDir, 1)
+	store, err := sqlite.Open(ctx, seedDir, 1)
 	if err != nil {
 		return err
 	}
@@ -412,6 +471,9 @@ func (r *run) seed(ctx context.Context) error {
 		PasswordHash: hash, Tokens: max(r.opts.ReadWorkers, r.opts.WriteWorkers), FanoutInboxes: fanout,
 		Sender: r.sender.actor, SenderInbox: r.sender.actor + "/inbox", SenderFollowers: senderFollowers(r.sc),
 	})
+	if err == nil && r.postgres() {
+		err = r.copyToPostgres(ctx, store)
+	}
 	if cerr := store.Close(); err == nil {
 		err = cerr
 	}
@@ -422,6 +484,17 @@ func (r *run) seed(ctx context.Context) error {
 	r.res.HomeFeedRows = seeded.Rows["home_feed"]
 	r.tokens = seeded.Tokens
 	r.fanoutToken = seeded.FanoutToken
+	if r.postgres() {
+		os.RemoveAll(seedDir)
+		if r.db, err = sql.Open("pgx", r.pgDSN); err != nil {
+			return err
+		}
+		var size int64
+		if err := r.db.QueryRowContext(ctx, "SELECT pg_database_size(current_database())").Scan(&size); err == nil {
+			r.res.DBMiB = round(mib(size), 1)
+		}
+		return nil
+	}
 	if st, err := os.Stat(filepath.Join(r.dataDir, sqlite.DBFile)); err == nil {
 		r.res.DBMiB = round(mib(st.Size()), 1)
 	}
@@ -435,7 +508,7 @@ func (r *run) seed(ctx context.Context) error {
 func (r *run) startups(ctx context.Context) error {
 	var times, cpu []float64
 	for i := 0; i < 5; i++ {
-		c, ready, err := r.start(ctx, r.cfgPath, r.base)
+		c, ready, err := r.start(ctx, r.cfgPath, r.base, r.host)
 		if err != nil {
 			return err
 		}
@@ -445,12 +518,12 @@ func (r *run) startups(ctx context.Context) error {
 		}
 		// The first start makes the instance actor's key (in the
 		// background); let it finish, as on any instance in service.
-		if err := r.get(ctx, "/actor", ""); err != nil {
+		if err := r.get(ctx, 0, "/actor", ""); err != nil {
 			c.stop()
 			return fmt.Errorf("instance actor: %w", err)
 		}
 		if i == 4 {
-			r.srv = c
+			r.srv, r.bases = c, []string{r.base}
 			break
 		}
 		if err := c.stop(); err != nil {
@@ -473,7 +546,8 @@ func (r *run) startups(ctx context.Context) error {
 		r.logf("no heap figures: %v", err)
 	}
 	r.sampler = startSampler(r)
-	return nil
+	// The other processes start once the first is measured.
+	return r.startExtra(ctx, r.opts.Processes)
 }
 
 func (r *run) stopServer(ctx context.Context) error {
@@ -486,14 +560,21 @@ func (r *run) stopServer(ctx context.Context) error {
 	if _, hwm, err := readRSS(r.srv.pid()); err == nil {
 		r.res.PeakRSSMiB = round(hwm, 1)
 	}
-	err := r.srv.stop()
-	r.srv = nil
-	return err
+	return r.stopProcesses()
 }
 
-// writeConfig writes a configuration for a data directory named name.
-// Rate limits are lifted through the environment (see childEnv).
-func (r *run) writeConfig(name string, port, debugPort int) (string, error) {
+// writeConfig writes name.toml: the instance 127.0.0.1:domainPort served
+// on listenPort (another process of the same instance listens on a port
+// of its own), with a debug endpoint unless debugPort is 0. Rate limits
+// are lifted through the environment (see childEnv).
+func (r *run) writeConfig(name, dataDir string, domainPort, listenPort, debugPort int) (string, error) {
+	debug, store := "", ""
+	if debugPort != 0 {
+		debug = fmt.Sprintf("debug_listen = \"127.0.0.1:%d\"\n", debugPort)
+	}
+	if r.postgres() {
+		store = fmt.Sprintf("driver = \"postgres\"\ndsn = %q\n", r.pgDSN)
+	}
 	cfg := fmt.Sprintf(`# Written by herald bench.
 [instance]
 domain = "127.0.0.1:%d"
@@ -501,10 +582,9 @@ protocol = "http"
 
 [server]
 listen = "127.0.0.1:%d"
-debug_listen = "127.0.0.1:%d"
-
+%s
 [storage]
-data_dir = %q
+%sdata_dir = %q
 
 [federation]
 # The peers of the benchmark are on loopback.
@@ -512,7 +592,7 @@ allow_private_addresses = true
 
 [log]
 level = "warn"
-`, port, port, debugPort, filepath.Join(r.dir, name))
+`, domainPort, listenPort, debug, store, dataDir)
 	p := filepath.Join(r.dir, name+".toml")
 	return p, os.WriteFile(p, []byte(cfg), 0o600)
 }
@@ -550,8 +630,9 @@ type child struct {
 func (c *child) pid() int { return c.cmd.Process.Pid }
 
 // start runs `serve --config cfg` and waits for the first 200 from
-// base/api/v1/instance; it returns the time from exec to that answer.
-func (r *run) start(ctx context.Context, cfg, base string) (*child, time.Duration, error) {
+// base/api/v1/instance (asked with Host host, when not empty); it returns
+// the time from exec to that answer.
+func (r *run) start(ctx context.Context, cfg, base, host string) (*child, time.Duration, error) {
 	logPath := strings.TrimSuffix(cfg, ".toml") + ".log"
 	lf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
@@ -571,7 +652,14 @@ func (r *run) start(ctx context.Context, cfg, base string) (*child, time.Duratio
 	go func() { c.waitErr = cmd.Wait(); lf.Close(); close(c.done) }()
 	deadline := start.Add(60 * time.Second)
 	for {
-		resp, err := probe.Get(base + "/api/v1/instance")
+		req, err := http.NewRequest(http.MethodGet, base+"/api/v1/instance", nil)
+		if err != nil {
+			return nil, 0, err
+		}
+		if host != "" {
+			req.Host = host
+		}
+		resp, err := probe.Do(req)
 		if err == nil {
 			io.Copy(io.Discard, resp.Body)
 			resp.Body.Close()

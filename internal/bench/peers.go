@@ -113,10 +113,14 @@ type sink struct {
 	ok, bad  atomic.Int64
 	lastBad  atomic.Value // string
 	received chan struct{}
+	// The activities received, to tell a delivery sent twice.
+	mu   sync.Mutex
+	seen map[string]bool
+	dups atomic.Int64
 }
 
 func startSink(keys *keyStore) (*sink, error) {
-	s := &sink{received: make(chan struct{}, 1)}
+	s := &sink{received: make(chan struct{}, 1), seen: map[string]bool{}}
 	var err error
 	s.srv, s.url, err = listen(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
@@ -132,6 +136,17 @@ func startSink(keys *keyStore) (*sink, error) {
 			s.lastBad.Store(err.Error())
 			http.Error(w, err.Error(), http.StatusUnauthorized)
 			return
+		}
+		var act struct {
+			ID string `json:"id"`
+		}
+		if json.Unmarshal(body, &act) == nil && act.ID != "" {
+			s.mu.Lock()
+			if s.seen[act.ID] {
+				s.dups.Add(1)
+			}
+			s.seen[act.ID] = true
+			s.mu.Unlock()
 		}
 		s.ok.Add(1)
 		w.WriteHeader(http.StatusAccepted)

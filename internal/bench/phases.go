@@ -28,7 +28,7 @@ type stats struct {
 	elapsed time.Duration
 	p50     time.Duration
 	p99     time.Duration
-	cpu     time.Duration // the server's CPU time over the measured part
+	cpu     time.Duration // the servers' CPU time over the measured part (all processes)
 }
 
 // cpuPerRequest is the server's CPU time per answered request, in ms.
@@ -49,10 +49,8 @@ func (r *run) load(ctx context.Context, workers int, d time.Duration, do func(ct
 		var wg sync.WaitGroup
 		lat := make([][]time.Duration, workers)
 		var errs atomic.Int64
-		var cpu0 time.Duration
-		if r.srv != nil {
-			cpu0, _ = procCPU(r.srv.pid())
-		}
+		procs := r.procs()
+		cpu0, cpuErr := sumCPU(procs)
 		stop := time.Now().Add(d)
 		start := time.Now()
 		for w := 0; w < workers; w++ {
@@ -76,10 +74,8 @@ func (r *run) load(ctx context.Context, workers int, d time.Duration, do func(ct
 		}
 		wg.Wait()
 		st := stats{elapsed: time.Since(start), errs: errs.Load()}
-		if r.srv != nil {
-			if cpu1, err := procCPU(r.srv.pid()); err == nil && cpu0 > 0 {
-				st.cpu = cpu1 - cpu0
-			}
+		if cpu1, err := sumCPU(procs); err == nil && cpuErr == nil && cpu0 > 0 {
+			st.cpu = cpu1 - cpu0
 		}
 		var all []time.Duration
 		for _, l := range lat {
@@ -101,9 +97,9 @@ func (r *run) load(ctx context.Context, workers int, d time.Duration, do func(ct
 	return st
 }
 
-// get fetches path with a token and fails unless 200.
-func (r *run) get(ctx context.Context, path, token string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.base+path, nil)
+// get fetches path with a token, as client w, and fails unless 200.
+func (r *run) get(ctx context.Context, w int, path, token string) error {
+	req, err := r.request(ctx, w, http.MethodGet, path, nil)
 	if err != nil {
 		return err
 	}
@@ -155,7 +151,7 @@ func (r *run) verifyPhase(ctx context.Context) error {
 // readPhase loads GET path with the readers' tokens.
 func (r *run) readPhase(ctx context.Context, path string) (stats, error) {
 	st := r.load(ctx, r.opts.ReadWorkers, r.sc.Phase, func(ctx context.Context, w, i int) error {
-		return r.get(ctx, path, r.tokens[w%len(r.tokens)])
+		return r.get(ctx, w, path, r.tokens[w%len(r.tokens)])
 	})
 	if st.n == 0 {
 		return st, fmt.Errorf("no successful request (%d failed)", st.errs)
@@ -163,9 +159,10 @@ func (r *run) readPhase(ctx context.Context, path string) (stats, error) {
 	return st, nil
 }
 
-func (r *run) post(ctx context.Context, token, text string) error {
+// post creates a status, as client w.
+func (r *run) post(ctx context.Context, w int, token, text string) error {
 	form := url.Values{"status": {text}}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.base+"/api/v1/statuses", strings.NewReader(form.Encode()))
+	req, err := r.request(ctx, w, http.MethodPost, "/api/v1/statuses", strings.NewReader(form.Encode()))
 	if err != nil {
 		return err
 	}
@@ -189,7 +186,7 @@ func (r *run) post(ctx context.Context, token, text string) error {
 func (r *run) createPhase(ctx context.Context) error {
 	before := r.nullSink.hits.Load()
 	st := r.load(ctx, r.opts.WriteWorkers, r.sc.Phase, func(ctx context.Context, w, i int) error {
-		return r.post(ctx, r.tokens[w%len(r.tokens)], fmt.Sprintf(
+		return r.post(ctx, w, r.tokens[w%len(r.tokens)], fmt.Sprintf(
 			"Benchmark post %d from client %d: measuring Herald on a small machine. #bench https://example.org/posts/%d", i, w, i))
 	})
 	if st.n == 0 {
@@ -266,7 +263,7 @@ func (r *run) inboxPhase(ctx context.Context) error {
 				if i >= n {
 					return
 				}
-				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, r.base+"/inbox", bytes.NewReader(posts[i].body))
+				req, _ := r.request(ctx, w, http.MethodPost, "/inbox", bytes.NewReader(posts[i].body))
 				req.Header = posts[i].header.Clone()
 				resp, err := r.client.Do(req)
 				if err != nil {
@@ -313,12 +310,13 @@ func (r *run) deliveryPhase(ctx context.Context) error {
 		if err := r.signRound(ctx); err != nil {
 			return err
 		}
-		rate, err := r.deliveryRound(ctx, round)
+		rate, got, err := r.deliveryRound(ctx, round)
 		if err != nil {
 			return err
 		}
 		r.res.DeliveryRuns = append(r.res.DeliveryRuns, round1(rate))
 		r.res.DeliveryPerS = max(r.res.DeliveryPerS, round1(rate))
+		r.res.DeliveryReceived += got
 	}
 	r.res.DeliverySinks, r.res.DeliveryCount = len(r.sinks), len(r.sinks)*r.sc.Posts
 	return nil
@@ -326,7 +324,11 @@ func (r *run) deliveryPhase(ctx context.Context) error {
 
 func round1(v float64) float64 { return round(v, 0) }
 
-func (r *run) deliveryRound(ctx context.Context, round int) (float64, error) {
+// deliveryRound posts the round's P posts, spread over the processes,
+// and returns the deliveries per second until all K×P were verified, and
+// how many the sinks verified once the queue was empty: exactly K×P, or
+// an error (a delivery sent twice).
+func (r *run) deliveryRound(ctx context.Context, round int) (float64, int64, error) {
 	total := func() (ok, bad int64) {
 		for _, s := range r.sinks {
 			ok += s.ok.Load()
@@ -338,8 +340,8 @@ func (r *run) deliveryRound(ctx context.Context, round int) (float64, error) {
 	want := int64(len(r.sinks) * r.sc.Posts)
 	start := time.Now()
 	for i := 0; i < r.sc.Posts; i++ {
-		if err := r.post(ctx, r.fanoutToken, fmt.Sprintf("Fan-out post %d.%d: one post, %d inboxes.", round, i, len(r.sinks))); err != nil {
-			return 0, err
+		if err := r.post(ctx, i, r.fanoutToken, fmt.Sprintf("Fan-out post %d.%d: one post, %d inboxes.", round, i, len(r.sinks))); err != nil {
+			return 0, 0, err
 		}
 	}
 	deadline := start.Add(3 * time.Minute)
@@ -352,20 +354,35 @@ func (r *run) deliveryRound(ctx context.Context, round int) (float64, error) {
 					last = v
 				}
 			}
-			return 0, fmt.Errorf("%d deliveries failed verification at the sinks: %s", bad-bad0, last)
+			return 0, 0, fmt.Errorf("%d deliveries failed verification at the sinks: %s", bad-bad0, last)
 		}
 		if ok-ok0 >= want {
 			break
 		}
 		if time.Now().After(deadline) {
-			return 0, fmt.Errorf("only %d of %d deliveries arrived within 3 minutes", ok-ok0, want)
+			return 0, 0, fmt.Errorf("only %d of %d deliveries arrived within 3 minutes", ok-ok0, want)
 		}
 		sleep(ctx, time.Millisecond)
 		if ctx.Err() != nil {
-			return 0, ctx.Err()
+			return 0, 0, ctx.Err()
 		}
 	}
-	return float64(want) / time.Since(start).Seconds(), nil
+	rate := float64(want) / time.Since(start).Seconds()
+	// A job leaves the queue only after its delivery was answered: once
+	// the queue is empty no delivery is still on its way.
+	if err := r.waitQueue(ctx, "SELECT count(*) FROM jobs WHERE kind IN ('federate', 'deliver')", 3*time.Minute); err != nil {
+		return 0, 0, fmt.Errorf("the fan-out queue: %w", err)
+	}
+	ok, _ := total()
+	var dups int64
+	for _, s := range r.sinks {
+		dups += s.dups.Load()
+	}
+	if ok-ok0 != want || dups > 0 {
+		return 0, 0, fmt.Errorf("the sinks verified %d deliveries for %d expected (%d posts × %d followers' inboxes), %d of them an activity the sink had already had",
+			ok-ok0, want, r.sc.Posts, len(r.sinks), dups)
+	}
+	return rate, ok - ok0, nil
 }
 
 // signRound: RSA-2048 HTTP signatures of a delivery-sized POST, in this
@@ -444,7 +461,7 @@ type sampler struct {
 
 func startSampler(r *run) *sampler {
 	s := &sampler{done: make(chan struct{})}
-	pid := r.srv.pid()
+	pid := r.srv.pid() // memory is that of one process (the first)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()

@@ -37,9 +37,17 @@ func Budgets(r *Result, base *Result) []Budget {
 
 // WriteMarkdown prints the result as a Markdown table, then the budget.
 func WriteMarkdown(w io.Writer, r *Result, base *Result) {
+	if r.Mode == "scale-out" {
+		writeScaleOut(w, r)
+		return
+	}
 	row := func(name, value, meaning string) { fmt.Fprintf(w, "| %s | %s | %s |\n", name, value, meaning) }
-	fmt.Fprintf(w, "Herald bench, scale %s: %d statuses, %d local and %d remote accounts, %d home-feed rows (%d CPUs, %s)\n\n",
-		r.Scale, r.Statuses, r.LocalAccounts, r.RemoteAccounts, r.HomeFeedRows, r.CPUs, r.GoVersion)
+	procs := ""
+	if r.Processes > 1 {
+		procs = fmt.Sprintf(", %d server processes (clients in turn over them; CPU is their sum, memory the first one's)", r.Processes)
+	}
+	fmt.Fprintf(w, "Herald bench, scale %s on %s%s: %d statuses, %d local and %d remote accounts, %d home-feed rows (%d CPUs, %s)\n\n",
+		r.Scale, driverName(r.Driver), procs, r.Statuses, r.LocalAccounts, r.RemoteAccounts, r.HomeFeedRows, r.CPUs, r.GoVersion)
 	fmt.Fprintln(w, "| Figure | Value | Measured as |")
 	fmt.Fprintln(w, "|---|---:|---|")
 	reads := []struct {
@@ -55,12 +63,12 @@ func WriteMarkdown(w io.Writer, r *Result, base *Result) {
 		row(rd.name+", median", f3(rd.p50)+" ms", fmt.Sprintf("%s, %d clients", rd.path, r.ReadClients))
 		row(rd.name+", p99", f2(rd.p99)+" ms", "")
 		row(rd.name+", throughput", f0(rd.rps)+" req/s", "")
-		row(rd.name+", CPU per request", f3(rd.cpuMS)+" ms", "server process CPU time (user+system) over the phase / requests")
+		row(rd.name+", CPU per request", f3(rd.cpuMS)+" ms", "server processes' CPU time (user+system) over the phase / requests")
 	}
 	row("Status creation", f0(r.CreateRPS)+" req/s", fmt.Sprintf("POST /api/v1/statuses, 8 clients; median %s ms, p99 %s ms", f2(r.CreateP50MS), f2(r.CreateP99MS)))
 	row("Deliveries queued by them", fmt.Sprint(r.CreateDeliveries), fmt.Sprintf("all delivered %.1f s after the phase", r.CreateDrainS))
 	row("Inbox ingestion", f0(r.InboxPerS)+" activities/s", fmt.Sprintf("signed Create(Note) accepted (202); %s/s processed too", f0(r.InboxProcessedPerS)))
-	row("Delivery fan-out", f0(r.DeliveryPerS)+" deliveries/s", fmt.Sprintf("%d posts to %d verifying sink inboxes; best of %v", r.DeliveryCount/max(r.DeliverySinks, 1), r.DeliverySinks, r.DeliveryRuns))
+	row("Delivery fan-out", f0(r.DeliveryPerS)+" deliveries/s", fmt.Sprintf("%d posts to %d verifying sink inboxes; best of %v; %d verified in all, none twice", r.DeliveryCount/max(r.DeliverySinks, 1), r.DeliverySinks, r.DeliveryRuns, r.DeliveryReceived))
 	row("RSA signing alone", f0(r.RSASignPerS)+" signatures/s", fmt.Sprintf("RSA-2048 HTTP signatures, %d parallel workers, best of %v; delivery reaches %.2f× of it", r.CPUs, r.RSASignRuns, r.DeliveryVsSign))
 	row("Resident memory, idle (empty)", f1(r.IdleRSSMiB)+" MiB", "VmRSS after start, empty instance")
 	row("Resident memory, idle (seeded)", f1(r.IdleRSSSeededMiB)+" MiB", "VmRSS after start, seeded instance")
@@ -78,6 +86,27 @@ func WriteMarkdown(w io.Writer, r *Result, base *Result) {
 			mark = "OVER"
 		}
 		fmt.Fprintf(w, "| %s | %s | %s |\n", b.Name, b.Note, mark)
+	}
+	if r.Errors > 0 {
+		fmt.Fprintf(w, "\n%d requests failed during the run.\n", r.Errors)
+	}
+}
+
+// writeScaleOut prints a scale-out run: one row per count of processes.
+func writeScaleOut(w io.Writer, r *Result) {
+	fmt.Fprintf(w, "Herald bench, scale-out on %s, scale %s: %d statuses, %d local and %d remote accounts, %d home-feed rows (%d CPUs, %s)\n\n",
+		driverName(r.Driver), r.Scale, r.Statuses, r.LocalAccounts, r.RemoteAccounts, r.HomeFeedRows, r.CPUs, r.GoVersion)
+	fmt.Fprintln(w, "| Processes | Home timeline | median | p99 | CPU per request | Delivery fan-out | rounds | verified |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---|---:|")
+	for _, s := range r.ScaleOut {
+		fmt.Fprintf(w, "| %d | %s req/s | %s ms | %s ms | %s ms | %s deliveries/s | %v | %d |\n", s.Processes, f0(s.HomeRPS), f2(s.HomeP50MS), f2(s.HomeP99MS),
+			f3(s.HomeCPUMS), f0(s.DeliveryPerS), s.DeliveryRuns, s.DeliveryReceived)
+	}
+	fmt.Fprintf(w, "\nHome timeline: GET /api/v1/timelines/home?limit=40, %d clients spread over the processes in turn; CPU is all processes' user+system time over the phase / requests.\n", r.ReadClients)
+	if len(r.ScaleOut) > 0 {
+		s := r.ScaleOut[0]
+		fmt.Fprintf(w, "Delivery fan-out: %d posts to %d verifying sink inboxes, posted through the processes in turn, all of them working the queue; best of 3 rounds; every delivery verified once, none twice.\n",
+			s.DeliveryCount/max(r.DeliverySinks, 1), r.DeliverySinks)
 	}
 	if r.Errors > 0 {
 		fmt.Fprintf(w, "\n%d requests failed during the run.\n", r.Errors)
@@ -108,7 +137,20 @@ func ReadJSON(path string) (*Result, error) {
 // file for a distribution: benchstat old.txt new.txt).
 func WriteBenchfmt(w io.Writer, r *Result) {
 	name := func(n string) string { return fmt.Sprintf("BenchmarkHerald/scale=%s/%s-%d", r.Scale, n, r.CPUs) }
+	if r.Mode != "scale-out" && (r.Driver == "postgres" || r.Processes > 1) {
+		// Named apart from the SQLite runs, whose names stay as they were.
+		full := name
+		name = func(n string) string { return full(fmt.Sprintf("driver=%s/processes=%d/%s", r.Driver, r.Processes, n)) }
+	}
 	fmt.Fprintf(w, "goos: linux\npkg: github.com/herald-social/herald/internal/bench\n")
+	if r.Mode == "scale-out" {
+		for _, s := range r.ScaleOut {
+			p := fmt.Sprintf("driver=%s/processes=%d/", r.Driver, s.Processes)
+			fmt.Fprintf(w, "%s 1 %g p50-ms %g p99-ms %g req/s %g cpu-ms/op\n", name(p+"home"), s.HomeP50MS, s.HomeP99MS, s.HomeRPS, s.HomeCPUMS)
+			fmt.Fprintf(w, "%s 1 %g deliveries/s\n", name(p+"delivery"), s.DeliveryPerS)
+		}
+		return
+	}
 	lines := []struct {
 		n, metrics string
 	}{

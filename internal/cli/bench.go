@@ -7,7 +7,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 
@@ -31,6 +33,11 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 	var env multiFlag
 	fs.Var(&env, "env", "KEY=VALUE added to the server's environment, e.g. HERALD_FEDERATION_DELIVERY_WORKERS=4 or GOGC=50 (repeatable)")
 	profile := fs.String("profile", "", "write CPU profiles of the server for each phase, and a heap profile, to DIR")
+	driver := fs.String("driver", "sqlite", "store of the measured instance: sqlite, or postgres (with --dsn)")
+	dsn := fs.String("dsn", "", "with --driver postgres: URL of a PostgreSQL server whose user may create databases and set session_replication_role (a superuser); the bench drops and creates the database --pg-database there and seeds it by copying a seeded SQLite database")
+	pgDatabase := fs.String("pg-database", bench.DefaultPGDatabase, "with --driver postgres: the database the bench drops, creates and fills")
+	processes := fs.Int("processes", 1, "identical herald serve processes on the one database (more than 1 needs --driver postgres), each on its own loopback port; the clients spread over them in turn and CPU per request sums them")
+	scaleOut := fs.String("scale-out", "", "run only the home timeline and the delivery fan-out, once for each count of processes in LIST (e.g. 1,3), on one seeded database")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -54,7 +61,33 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 		}
 		base = b
 	}
-	opts := bench.Options{Scale: sc, Dir: *dir, Keep: *keep, ProfileDir: *profile, Env: env, ReadsOnly: *readsOnly}
+	if *driver != "sqlite" && *driver != "postgres" {
+		return usageError{"--driver must be sqlite or postgres"}
+	}
+	if *driver == "postgres" && *dsn == "" {
+		return usageError{"--driver postgres needs --dsn URL (a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres)"}
+	}
+	if *driver == "sqlite" && *dsn != "" {
+		return usageError{"--dsn is for --driver postgres"}
+	}
+	if *processes < 1 {
+		return usageError{"--processes must be at least 1"}
+	}
+	var counts []int
+	if *scaleOut != "" {
+		for _, f := range strings.Split(*scaleOut, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				return usageError{"--scale-out takes counts of processes, e.g. 1,3"}
+			}
+			counts = append(counts, n)
+		}
+	}
+	if *driver == "sqlite" && (*processes > 1 || slices.Max(append([]int{1}, counts...)) > 1) {
+		return usageError{"several processes need --driver postgres --dsn URL: SQLite serves one process"}
+	}
+	opts := bench.Options{Scale: sc, Dir: *dir, Keep: *keep, ProfileDir: *profile, Env: env, ReadsOnly: *readsOnly,
+		Driver: *driver, DSN: *dsn, PGDatabase: *pgDatabase, Processes: *processes, ScaleOut: counts}
 	if *profile != "" {
 		if err := os.MkdirAll(*profile, 0o750); err != nil {
 			return err

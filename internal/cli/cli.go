@@ -48,6 +48,7 @@ Usage:
   herald restore --config FILE --in FILE.tar.gz [--force]
   herald export --config FILE --username U [--from DATE] [--to DATE] --out FILE.zip
   herald bench [--scale small|medium|large] [--json FILE] [--benchfmt FILE] [--baseline FILE]
+               [--driver postgres --dsn URL] [--processes N] [--scale-out 1,3]
   herald version
 
 export writes an account's public record (public and unlisted posts with their
