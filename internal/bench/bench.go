@@ -159,6 +159,7 @@ type Result struct {
 	// divided by the requests answered in it: steadier than req/s on a
 	// shared machine.
 	HomeCPUMS   float64 `json:"home_cpu_ms"`
+	HomeDBCPUMS float64 `json:"home_db_cpu_ms"` // a local PostgreSQL server's CPU time / requests (0 on SQLite)
 	PublicCPUMS float64 `json:"public_cpu_ms"`
 	LocalCPUMS  float64 `json:"local_cpu_ms"`
 	VerifyCPUMS float64 `json:"verify_cpu_ms"`
@@ -179,10 +180,14 @@ type Result struct {
 	DeliveryCount int       `json:"delivery_count"` // per round: posts × sinks (each sink a follower's inbox)
 	// Deliveries the sinks verified over all rounds, once the queue was
 	// empty: exactly rounds × delivery_count, or the run fails.
-	DeliveryReceived int64     `json:"delivery_received"`
-	RSASignPerS      float64   `json:"rsa_sign_per_s"` // best of three rounds
-	RSASignRuns      []float64 `json:"rsa_sign_runs_per_s"`
-	DeliveryVsSign   float64   `json:"delivery_vs_sign"`
+	DeliveryReceived int64 `json:"delivery_received"`
+	// CPU time per delivery over the rounds: the server processes', and a
+	// local PostgreSQL server's (0 on SQLite).
+	DeliveryCPUMS   float64   `json:"delivery_cpu_ms"`
+	DeliveryDBCPUMS float64   `json:"delivery_db_cpu_ms"`
+	RSASignPerS     float64   `json:"rsa_sign_per_s"` // best of three rounds
+	RSASignRuns     []float64 `json:"rsa_sign_runs_per_s"`
+	DeliveryVsSign  float64   `json:"delivery_vs_sign"`
 
 	// ScaleOut: one entry per count of processes (scale-out mode).
 	ScaleOut []ScaleOutResult `json:"scale_out,omitempty"`
@@ -218,11 +223,15 @@ type run struct {
 	bases           []string // each running process's address, for the clients in turn
 	host            string   // the instance's host (127.0.0.1:port), the Host of every request
 	pgDSN           string   // the bench's own PostgreSQL database
-	db              *sql.DB
-	errors          atomic.Int64
-	tokens          []string
-	fanoutToken     string
-	sampler         *sampler
+	postmaster      int      // a local PostgreSQL's postmaster pid (-1: none to measure)
+	// CPU time of the servers, and of a local PostgreSQL, over the
+	// delivery rounds so far.
+	deliveryCPU, deliveryDBCPU time.Duration
+	db                         *sql.DB
+	errors                     atomic.Int64
+	tokens                     []string
+	fanoutToken                string
+	sampler                    *sampler
 }
 
 func (r *run) logf(format string, args ...any) {

@@ -198,7 +198,7 @@ func TestBenchPostgres(t *testing.T) {
 			if s.HomeRPS <= 0 || s.HomeP50MS <= 0 || s.HomeP99MS < s.HomeP50MS || s.HomeCPUMS <= 0 || s.HomeErrors != 0 {
 				t.Errorf("%d processes: home %+v", s.Processes, s)
 			}
-			if s.DeliveryPerS <= 0 || len(s.DeliveryRuns) != 3 || s.DeliveryCount != perRound || s.DeliveryReceived != int64(3*perRound) {
+			if s.DeliveryPerS <= 0 || len(s.DeliveryRuns) != 3 || s.DeliveryCount != perRound || s.DeliveryReceived != int64(3*perRound) || s.DeliveryCPUMS <= 0 {
 				t.Errorf("%d processes: delivery %+v (want %d per round)", s.Processes, s, perRound)
 			}
 		}
@@ -207,7 +207,7 @@ func TestBenchPostgres(t *testing.T) {
 			t.Fatal(err)
 		}
 		b, _ := os.ReadFile(out)
-		for _, k := range []string{"mode", "driver", "processes", "scale_out", "home_rps", "home_cpu_ms", "delivery_per_s", "delivery_received"} {
+		for _, k := range []string{"mode", "driver", "processes", "scale_out", "home_rps", "home_cpu_ms", "home_db_cpu_ms", "delivery_per_s", "delivery_received", "delivery_cpu_ms"} {
 			if !strings.Contains(string(b), `"`+k+`"`) {
 				t.Errorf("JSON lacks %q", k)
 			}

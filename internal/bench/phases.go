@@ -29,6 +29,15 @@ type stats struct {
 	p50     time.Duration
 	p99     time.Duration
 	cpu     time.Duration // the servers' CPU time over the measured part (all processes)
+	dbCPU   time.Duration // a local PostgreSQL's CPU time over it (0: SQLite, or not measurable)
+}
+
+// dbCPUPerRequest is the database server's CPU time per request, in ms.
+func (s stats) dbCPUPerRequest() float64 {
+	if s.n == 0 || s.dbCPU <= 0 {
+		return 0
+	}
+	return round(ms(s.dbCPU)/float64(s.n), 3)
 }
 
 // cpuPerRequest is the server's CPU time per answered request, in ms.
@@ -51,6 +60,7 @@ func (r *run) load(ctx context.Context, workers int, d time.Duration, do func(ct
 		var errs atomic.Int64
 		procs := r.procs()
 		cpu0, cpuErr := sumCPU(procs)
+		db0, dbErr := r.dbCPU()
 		stop := time.Now().Add(d)
 		start := time.Now()
 		for w := 0; w < workers; w++ {
@@ -76,6 +86,9 @@ func (r *run) load(ctx context.Context, workers int, d time.Duration, do func(ct
 		st := stats{elapsed: time.Since(start), errs: errs.Load()}
 		if cpu1, err := sumCPU(procs); err == nil && cpuErr == nil && cpu0 > 0 {
 			st.cpu = cpu1 - cpu0
+		}
+		if db1, err := r.dbCPU(); err == nil && dbErr == nil && db0 > 0 {
+			st.dbCPU = max(db1-db0, 0)
 		}
 		var all []time.Duration
 		for _, l := range lat {
@@ -124,6 +137,7 @@ func (r *run) get(ctx context.Context, w int, path, token string) error {
 func (r *run) homePhase(ctx context.Context) error {
 	st, err := r.readPhase(ctx, "/api/v1/timelines/home?limit=40")
 	r.res.HomeP50MS, r.res.HomeP99MS, r.res.HomeRPS, r.res.HomeCPUMS = round(ms(st.p50), 2), round(ms(st.p99), 2), round(st.rps(), 0), st.cpuPerRequest()
+	r.res.HomeDBCPUMS = st.dbCPUPerRequest()
 	return err
 }
 
@@ -306,6 +320,7 @@ func (r *run) deliveryPhase(ctx context.Context) error {
 	}
 	// Signing alone is measured right before each round, so that both
 	// figures of a round see the same machine (a shared one is noisy).
+	r.deliveryCPU, r.deliveryDBCPU = 0, 0
 	for round := 0; round < 3; round++ {
 		if err := r.signRound(ctx); err != nil {
 			return err
@@ -319,7 +334,16 @@ func (r *run) deliveryPhase(ctx context.Context) error {
 		r.res.DeliveryReceived += got
 	}
 	r.res.DeliverySinks, r.res.DeliveryCount = len(r.sinks), len(r.sinks)*r.sc.Posts
+	r.res.DeliveryCPUMS, r.res.DeliveryDBCPUMS = r.perDelivery(r.deliveryCPU, r.res.DeliveryReceived), r.perDelivery(r.deliveryDBCPU, r.res.DeliveryReceived)
 	return nil
+}
+
+// perDelivery is CPU time per delivery, in ms.
+func (r *run) perDelivery(cpu time.Duration, n int64) float64 {
+	if n == 0 || cpu <= 0 {
+		return 0
+	}
+	return round(ms(cpu)/float64(n), 3)
 }
 
 func round1(v float64) float64 { return round(v, 0) }
@@ -338,6 +362,9 @@ func (r *run) deliveryRound(ctx context.Context, round int) (float64, int64, err
 	}
 	ok0, bad0 := total()
 	want := int64(len(r.sinks) * r.sc.Posts)
+	procs := r.procs()
+	cpu0, cpuErr := sumCPU(procs)
+	db0, dbErr := r.dbCPU()
 	start := time.Now()
 	for i := 0; i < r.sc.Posts; i++ {
 		if err := r.post(ctx, i, r.fanoutToken, fmt.Sprintf("Fan-out post %d.%d: one post, %d inboxes.", round, i, len(r.sinks))); err != nil {
@@ -368,6 +395,12 @@ func (r *run) deliveryRound(ctx context.Context, round int) (float64, int64, err
 		}
 	}
 	rate := float64(want) / time.Since(start).Seconds()
+	if cpu1, err := sumCPU(procs); err == nil && cpuErr == nil {
+		r.deliveryCPU += cpu1 - cpu0
+	}
+	if db1, err := r.dbCPU(); err == nil && dbErr == nil {
+		r.deliveryDBCPU += max(db1-db0, 0)
+	}
 	// A job leaves the queue only after its delivery was answered: once
 	// the queue is empty no delivery is still on its way.
 	if err := r.waitQueue(ctx, "SELECT count(*) FROM jobs WHERE kind IN ('federate', 'deliver')", 3*time.Minute); err != nil {

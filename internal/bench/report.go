@@ -64,11 +64,15 @@ func WriteMarkdown(w io.Writer, r *Result, base *Result) {
 		row(rd.name+", p99", f2(rd.p99)+" ms", "")
 		row(rd.name+", throughput", f0(rd.rps)+" req/s", "")
 		row(rd.name+", CPU per request", f3(rd.cpuMS)+" ms", "server processes' CPU time (user+system) over the phase / requests")
+		if rd.name == "Home timeline" && r.HomeDBCPUMS > 0 {
+			row(rd.name+", database CPU per request", f3(r.HomeDBCPUMS)+" ms", "the PostgreSQL server's CPU time over the phase / requests")
+		}
 	}
 	row("Status creation", f0(r.CreateRPS)+" req/s", fmt.Sprintf("POST /api/v1/statuses, 8 clients; median %s ms, p99 %s ms", f2(r.CreateP50MS), f2(r.CreateP99MS)))
 	row("Deliveries queued by them", fmt.Sprint(r.CreateDeliveries), fmt.Sprintf("all delivered %.1f s after the phase", r.CreateDrainS))
 	row("Inbox ingestion", f0(r.InboxPerS)+" activities/s", fmt.Sprintf("signed Create(Note) accepted (202); %s/s processed too", f0(r.InboxProcessedPerS)))
-	row("Delivery fan-out", f0(r.DeliveryPerS)+" deliveries/s", fmt.Sprintf("%d posts to %d verifying sink inboxes; best of %v; %d verified in all, none twice", r.DeliveryCount/max(r.DeliverySinks, 1), r.DeliverySinks, r.DeliveryRuns, r.DeliveryReceived))
+	row("Delivery fan-out", f0(r.DeliveryPerS)+" deliveries/s", fmt.Sprintf("%d posts to %d verifying sink inboxes; best of %v; %d verified in all, none twice; CPU per delivery %s ms%s",
+		r.DeliveryCount/max(r.DeliverySinks, 1), r.DeliverySinks, r.DeliveryRuns, r.DeliveryReceived, f3(r.DeliveryCPUMS), dbCPU(r.DeliveryDBCPUMS)))
 	row("RSA signing alone", f0(r.RSASignPerS)+" signatures/s", fmt.Sprintf("RSA-2048 HTTP signatures, %d parallel workers, best of %v; delivery reaches %.2f× of it", r.CPUs, r.RSASignRuns, r.DeliveryVsSign))
 	row("Resident memory, idle (empty)", f1(r.IdleRSSMiB)+" MiB", "VmRSS after start, empty instance")
 	row("Resident memory, idle (seeded)", f1(r.IdleRSSSeededMiB)+" MiB", "VmRSS after start, seeded instance")
@@ -96,13 +100,13 @@ func WriteMarkdown(w io.Writer, r *Result, base *Result) {
 func writeScaleOut(w io.Writer, r *Result) {
 	fmt.Fprintf(w, "Herald bench, scale-out on %s, scale %s: %d statuses, %d local and %d remote accounts, %d home-feed rows (%d CPUs, %s)\n\n",
 		driverName(r.Driver), r.Scale, r.Statuses, r.LocalAccounts, r.RemoteAccounts, r.HomeFeedRows, r.CPUs, r.GoVersion)
-	fmt.Fprintln(w, "| Processes | Home timeline | median | p99 | CPU per request | Delivery fan-out | rounds | verified |")
-	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---|---:|")
+	fmt.Fprintln(w, "| Processes | Home timeline | median | p99 | CPU per request | Delivery fan-out | rounds | CPU per delivery | verified |")
+	fmt.Fprintln(w, "|---:|---:|---:|---:|---:|---:|---|---:|---:|")
 	for _, s := range r.ScaleOut {
-		fmt.Fprintf(w, "| %d | %s req/s | %s ms | %s ms | %s ms | %s deliveries/s | %v | %d |\n", s.Processes, f0(s.HomeRPS), f2(s.HomeP50MS), f2(s.HomeP99MS),
-			f3(s.HomeCPUMS), f0(s.DeliveryPerS), s.DeliveryRuns, s.DeliveryReceived)
+		fmt.Fprintf(w, "| %d | %s req/s | %s ms | %s ms | %s ms%s | %s deliveries/s | %v | %s ms%s | %d |\n", s.Processes, f0(s.HomeRPS), f2(s.HomeP50MS), f2(s.HomeP99MS),
+			f3(s.HomeCPUMS), dbCPU(s.HomeDBCPUMS), f0(s.DeliveryPerS), s.DeliveryRuns, f3(s.DeliveryCPUMS), dbCPU(s.DeliveryDBCPUMS), s.DeliveryReceived)
 	}
-	fmt.Fprintf(w, "\nHome timeline: GET /api/v1/timelines/home?limit=40, %d clients spread over the processes in turn; CPU is all processes' user+system time over the phase / requests.\n", r.ReadClients)
+	fmt.Fprintf(w, "\nHome timeline: GET /api/v1/timelines/home?limit=40, %d clients spread over the processes in turn; CPU is all processes' user+system time over the phase / requests (+ the database server's, when it runs on this machine).\n", r.ReadClients)
 	if len(r.ScaleOut) > 0 {
 		s := r.ScaleOut[0]
 		fmt.Fprintf(w, "Delivery fan-out: %d posts to %d verifying sink inboxes, posted through the processes in turn, all of them working the queue; best of 3 rounds; every delivery verified once, none twice.\n",
@@ -111,6 +115,14 @@ func writeScaleOut(w io.Writer, r *Result) {
 	if r.Errors > 0 {
 		fmt.Fprintf(w, "\n%d requests failed during the run.\n", r.Errors)
 	}
+}
+
+// dbCPU notes a database server's CPU time, when measured.
+func dbCPU(v float64) string {
+	if v <= 0 {
+		return ""
+	}
+	return " + " + f3(v) + " ms database"
 }
 
 // WriteJSON writes the result to path.

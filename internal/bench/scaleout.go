@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -27,16 +30,22 @@ import (
 
 // ScaleOutResult is what one count of processes measured (scale-out mode).
 type ScaleOutResult struct {
-	Processes        int       `json:"processes"`
-	HomeP50MS        float64   `json:"home_p50_ms"`
-	HomeP99MS        float64   `json:"home_p99_ms"`
-	HomeRPS          float64   `json:"home_rps"`
-	HomeCPUMS        float64   `json:"home_cpu_ms"` // CPU time of all processes over the phase / requests
+	Processes int     `json:"processes"`
+	HomeP50MS float64 `json:"home_p50_ms"`
+	HomeP99MS float64 `json:"home_p99_ms"`
+	HomeRPS   float64 `json:"home_rps"`
+	HomeCPUMS float64 `json:"home_cpu_ms"` // CPU time of all processes over the phase / requests
+	// CPU time of a PostgreSQL server on this machine over the phase /
+	// requests (0 on SQLite, whose work is in home_cpu_ms, or when the
+	// server is elsewhere).
+	HomeDBCPUMS      float64   `json:"home_db_cpu_ms"`
 	HomeErrors       int64     `json:"home_errors"`
 	DeliveryPerS     float64   `json:"delivery_per_s"` // best of three rounds
 	DeliveryRuns     []float64 `json:"delivery_runs_per_s"`
-	DeliveryCount    int       `json:"delivery_count"`    // per round: posts × sinks
-	DeliveryReceived int64     `json:"delivery_received"` // verified by the sinks over the rounds
+	DeliveryCount    int       `json:"delivery_count"`     // per round: posts × sinks
+	DeliveryReceived int64     `json:"delivery_received"`  // verified by the sinks over the rounds
+	DeliveryCPUMS    float64   `json:"delivery_cpu_ms"`    // all processes' CPU time per delivery, over the rounds
+	DeliveryDBCPUMS  float64   `json:"delivery_db_cpu_ms"` // a local PostgreSQL server's, likewise
 }
 
 func (r *run) postgres() bool { return r.opts.Driver == "postgres" }
@@ -294,9 +303,11 @@ func (r *run) scaleOutRound(ctx context.Context, n int) error {
 	}
 	out.HomeP50MS, out.HomeP99MS, out.HomeRPS, out.HomeCPUMS = round(ms(st.p50), 2), round(ms(st.p99), 2), round(st.rps(), 0), st.cpuPerRequest()
 	out.HomeErrors = r.errors.Load() - errs0
+	out.HomeDBCPUMS = st.dbCPUPerRequest()
 	if _, err := r.keys.resolve(ctx, r.base+"/users/fanout#main-key", false); err != nil {
 		return fmt.Errorf("sinks fetching the sender's key: %w", err)
 	}
+	r.deliveryCPU, r.deliveryDBCPU = 0, 0
 	for round := 0; round < 3; round++ {
 		rate, got, err := r.deliveryRound(ctx, round)
 		if err != nil {
@@ -307,9 +318,77 @@ func (r *run) scaleOutRound(ctx context.Context, n int) error {
 		out.DeliveryReceived += got
 	}
 	out.DeliveryCount = len(r.sinks) * r.sc.Posts
+	out.DeliveryCPUMS, out.DeliveryDBCPUMS = r.perDelivery(r.deliveryCPU, out.DeliveryReceived), r.perDelivery(r.deliveryDBCPU, out.DeliveryReceived)
 	r.res.ScaleOut = append(r.res.ScaleOut, out)
 	r.res.DeliverySinks = len(r.sinks)
 	return r.stopProcesses()
+}
+
+// dbCPU is the CPU time the PostgreSQL server has used so far: its
+// postmaster and the children it has now (the servers' pooled connections
+// live through a phase), when it runs on this machine; 0 otherwise.
+func (r *run) dbCPU() (time.Duration, error) {
+	if !r.postgres() || r.db == nil {
+		return 0, nil
+	}
+	if r.postmaster == 0 {
+		r.postmaster = -1
+		if cfg, err := pgx.ParseConfig(r.pgDSN); err == nil && isLoopback(cfg.Host) {
+			var backend int
+			if err := r.db.QueryRow("SELECT pg_backend_pid()").Scan(&backend); err == nil {
+				if ppid, err := parentPID(backend); err == nil {
+					r.postmaster = ppid
+				}
+			}
+		}
+	}
+	if r.postmaster < 0 {
+		return 0, nil
+	}
+	total, err := procCPU(r.postmaster)
+	if err != nil {
+		return 0, err
+	}
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, d := range dirs {
+		pid, err := strconv.Atoi(filepath.Base(d))
+		if err != nil {
+			continue
+		}
+		if ppid, err := parentPID(pid); err == nil && ppid == r.postmaster {
+			if t, err := procCPU(pid); err == nil {
+				total += t
+			}
+		}
+	}
+	return total, nil
+}
+
+// isLoopback: a DSN host on this machine (a loopback address or a Unix
+// socket's directory).
+func isLoopback(host string) bool {
+	if strings.HasPrefix(host, "/") || host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// parentPID reads a process's parent from /proc/<pid>/stat.
+func parentPID(pid int) (int, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0, errors.New("odd /proc/pid/stat")
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 2 { // state, then ppid
+		return 0, errors.New("odd /proc/pid/stat")
+	}
+	return strconv.Atoi(f[1])
 }
 
 // driverName is how the report names the store.
