@@ -105,6 +105,16 @@ func TestBenchCommandUsage(t *testing.T) {
 	if !strings.Contains(stderr.String(), "--scale must be one of") {
 		t.Errorf("stderr: %s", stderr.String())
 	}
+	// --help lists the options, those of PostgreSQL and processes too.
+	stdout.Reset()
+	if code := cli.Main([]string{"bench", "--help"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("--help: exit %d", code)
+	}
+	for _, f := range []string{"-scale", "-driver", "-dsn", "-processes", "-scale-out", "-pg-database"} {
+		if !strings.Contains(stdout.String(), f) {
+			t.Errorf("--help lacks %s:\n%s", f, stdout.String())
+		}
+	}
 }
 
 // TestBenchPostgres runs the bench on PostgreSQL (HERALD_TEST_POSTGRES_DSN;

@@ -27,7 +27,7 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 	benchfmt := fs.String("benchfmt", "", "append the figures in Go benchmark format to FILE (for benchstat)")
 	baseline := fs.String("baseline", "", "JSON of a run at a smaller scale: check the home timeline against it")
 	dir := fs.String("dir", "", "working directory (default: a temporary one, removed afterwards)")
-	keep := fs.Bool("keep", false, "keep the working directory (data, configs, server logs)")
+	keep := fs.Bool("keep", false, "keep the working directory (data, configs, server logs) and, on PostgreSQL, the database")
 	duration := fs.Duration("duration", 0, "length of each load phase (default 5s)")
 	quiet := fs.Bool("quiet", false, "no progress lines on stderr")
 	var env multiFlag

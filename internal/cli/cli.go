@@ -86,7 +86,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	// "herald account --help" and the like: the usage, on stdout, exit 0.
-	if len(args) > 1 && isHelp(args[1]) {
+	// bench has more options than the usage can list: its --help lists
+	// its flags (parse).
+	if len(args) > 1 && isHelp(args[1]) && args[0] != "bench" {
 		fmt.Fprint(stdout, usage)
 		return 0
 	}
