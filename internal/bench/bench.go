@@ -294,7 +294,15 @@ func Run(ctx context.Context, opts Options) (res *Result, err error) {
 		MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: 30 * time.Second, DisableCompression: true}}
 	defer r.client.CloseIdleConnections()
 	if r.postgres() && !opts.Keep {
-		defer r.dropDatabase() // after close: no process uses it any more
+		// After close, when no process uses it any more; kept for the
+		// post-mortem when the run failed.
+		defer func() {
+			if err == nil {
+				r.dropDatabase()
+			} else if r.pgDSN != "" {
+				err = fmt.Errorf("%w (PostgreSQL database %s kept)", err, opts.PGDatabase)
+			}
+		}()
 	}
 	defer r.close()
 	if st, err := os.Stat(opts.Exe); err == nil {
