@@ -2,10 +2,14 @@ package server
 
 import (
 	"context"
+	"maps"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/herald-social/herald/internal/core"
+	"github.com/herald-social/herald/internal/ratelimit"
+	"github.com/herald-social/herald/storage"
 	"github.com/herald-social/herald/storage/sqlite"
 )
 
@@ -83,9 +87,65 @@ func (s *Server) mountCluster() {
 			send("u " + host)
 		}
 	}
+	s.shareRateLimits()
 	s.AddWorker(func(ctx context.Context) { publishHints(ctx, s.Store, out, s) })
 	s.AddWorker(func(ctx context.Context) {
 		s.Store.Listen(ctx, s.Log, func(hints []string) { s.applyHints(ctx, hints) })
+	})
+}
+
+// rateSync is how often a process adds its rate-limit counts to the
+// shared ones and reads their totals: a key can go over its limit by what
+// the other processes counted in this time, no more.
+const rateSync = time.Second
+
+// shareRateLimits makes the client API's and the inboxes' rate limits
+// count for the whole instance: each process counts in memory (no query
+// on a request's path) and, every rateSync, adds its counts to the table
+// rate_limits in one statement per limiter and takes the totals.
+func (s *Server) shareRateLimits() {
+	limiters := map[string]*ratelimit.Limiter{}
+	maps.Copy(limiters, s.API.Limiters())
+	maps.Copy(limiters, s.Fed.Limiters())
+	exchange := func(ctx context.Context, name string, counts []ratelimit.Count) ([]ratelimit.Count, error) {
+		in := make([]storage.RateCount, len(counts))
+		for i, c := range counts {
+			in[i] = storage.RateCount(c)
+		}
+		got, err := s.Store.ExchangeRateCounts(ctx, name, in)
+		out := make([]ratelimit.Count, len(got))
+		for i, c := range got {
+			out[i] = ratelimit.Count(c)
+		}
+		return out, err
+	}
+	for name, l := range limiters {
+		l.Share(name, exchange)
+	}
+	s.AddWorker(func(ctx context.Context) {
+		t := time.NewTicker(rateSync)
+		defer t.Stop()
+		var pruned time.Time
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-t.C:
+				for name, l := range limiters {
+					if err := l.Sync(ctx); err != nil && ctx.Err() == nil {
+						s.Log.Warn("rate limits: sync", "limiter", name, "err", err)
+					}
+				}
+				// Windows last at most an hour: older counts go (any
+				// process may do it; doing it twice costs nothing).
+				if now.Sub(pruned) > 10*time.Minute {
+					pruned = now
+					if err := s.Store.PruneRateCounts(ctx, now.Add(-2*time.Hour).UnixMilli()); err != nil && ctx.Err() == nil {
+						s.Log.Warn("rate limits: prune", "err", err)
+					}
+				}
+			}
+		}
 	})
 }
 

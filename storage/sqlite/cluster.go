@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/herald-social/herald/internal/id"
+	"github.com/herald-social/herald/storage"
 )
 
 // Several processes on one PostgreSQL database. Each holds one connection
@@ -278,4 +279,43 @@ func (c *pgCluster) listen(ctx context.Context, first bool, handle func([]string
 		}
 		handle(strings.Split(body, "\n"))
 	}
+}
+
+// ExchangeRateCounts adds counts to the shared counts of the rate limiter
+// name and returns their totals, in one statement (rows locked in the
+// order given: callers sort by key, so that two processes cannot
+// deadlock).
+func (s *Store) ExchangeRateCounts(ctx context.Context, name string, counts []storage.RateCount) ([]storage.RateCount, error) {
+	if len(counts) == 0 {
+		return nil, nil
+	}
+	var out []storage.RateCount
+	for len(counts) > 0 {
+		part := counts[:min(len(counts), 200)]
+		counts = counts[len(part):]
+		args := make([]any, 0, 4*len(part))
+		for _, c := range part {
+			args = append(args, name, c.Key, c.Start, c.N)
+		}
+		got, err := queryAll(ctx, s.w, `INSERT INTO rate_limits (name, key, window_start, count) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?,?,?,?),", len(part)), ",")+`
+			ON CONFLICT (name, key, window_start) DO UPDATE SET count = rate_limits.count + excluded.count
+			RETURNING key, window_start, count`, args, func(row scanner) (storage.RateCount, error) {
+			var c storage.RateCount
+			err := row.Scan(&c.Key, &c.Start, &c.N)
+			return c, err
+		})
+		if err != nil {
+			return nil, wrap("exchange rate counts", err)
+		}
+		out = append(out, got...)
+	}
+	return out, nil
+}
+
+// PruneRateCounts deletes the shared counts of windows that started
+// before (Unix ms).
+func (s *Store) PruneRateCounts(ctx context.Context, before int64) error {
+	_, err := s.w.ExecContext(ctx, "DELETE FROM rate_limits WHERE window_start < ?", before)
+	return wrap("prune rate counts", err)
 }

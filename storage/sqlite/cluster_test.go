@@ -13,6 +13,7 @@ import (
 	"github.com/herald-social/herald/internal/id"
 	"github.com/herald-social/herald/internal/testutil"
 	"github.com/herald-social/herald/internal/testutil/pgtest"
+	"github.com/herald-social/herald/storage"
 )
 
 // Two live processes never hold the same id node: each holds its node on
@@ -144,5 +145,52 @@ func TestBusCarriesHintsToOtherProcesses(t *testing.T) {
 	}
 	if err := stores[0].Publish(ctx, "two\nlines"); err == nil {
 		t.Fatal("a hint of two lines was published")
+	}
+}
+
+// Processes exchanging rate-limit counts at the same time lose none: the
+// totals are the sums, and old windows go.
+func TestRateCountsAddUpAcrossProcesses(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DSNFrom(t, PostgresSchemaKey(), MigratePostgres)
+	var stores []*Store
+	for range 2 {
+		s, err := OpenPostgres(ctx, dsn, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		stores = append(stores, s)
+	}
+	counts := []storage.RateCount{{Key: "a:1", Start: 60000, N: 1}, {Key: "a:2", Start: 60000, N: 2}}
+	var wg sync.WaitGroup
+	for _, s := range stores {
+		for range 10 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := s.ExchangeRateCounts(ctx, "api", counts); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	got, err := stores[0].ExchangeRateCounts(ctx, "api", []storage.RateCount{{Key: "a:1", Start: 60000, N: 0}, {Key: "a:2", Start: 60000, N: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{"a:1": 20, "a:2": 41}
+	for _, c := range got {
+		if c.N != want[c.Key] {
+			t.Errorf("%s: %d, want %d", c.Key, c.N, want[c.Key])
+		}
+	}
+	if err := stores[1].PruneRateCounts(ctx, 120000); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = stores[0].ExchangeRateCounts(ctx, "api", []storage.RateCount{{Key: "a:1", Start: 60000, N: 1}})
+	if len(got) != 1 || got[0].N != 1 {
+		t.Fatalf("after pruning: %+v", got)
 	}
 }
