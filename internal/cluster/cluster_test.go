@@ -61,9 +61,10 @@ func TestMain(m *testing.M) {
 //   - a status posted through one process reaches a stream opened on
 //     another;
 //   - a password set from the command line closes the account's stream
-//     on a serving process, an emoji imported from the command line and a
-//     domain block made through one process take effect on another at
-//     once (their caches would keep the old state for 30 s and a minute).
+//     on a serving process; an emoji imported from the command line, an
+//     announcement and a domain block made through one process take
+//     effect on another at once (the emoji and domain-policy caches would
+//     keep the old state for 30 s and a minute).
 func TestThreeProcessesBehindAProxy(t *testing.T) {
 	if !pgtest.Enabled() {
 		t.Skip("PostgreSQL tests skipped: set " + pgtest.Env + " (see .ci/postgres.sh)")
@@ -234,13 +235,28 @@ level = "warn"
 		return len(s.Emojis) == 1 && s.Emojis[0].Shortcode == "clusterblob"
 	})
 
-	// A domain block made through process 0 holds on process 1 at once:
-	// a follow from the blocked domain sent to process 1 is refused.
+	// An announcement published through process 0 reaches the stream on
+	// process 1.
 	on0 := &client{t: t, base: procs[0].url, host: px.host, token: alice}
+	var an struct{ ID string }
+	if code := on0.do("POST", "/api/v1/admin/announcements", map[string]any{"text": "maintenance tonight"}, &an); code != http.StatusOK {
+		t.Fatalf("announcement: %d", code)
+	}
+	stream.waitFor(t, "announcement", an.ID)
+
+	// A domain block made through process 0 holds on process 1 at once:
+	// process 1, which has just read the domain policy (an activity from
+	// the domain, accepted), refuses the next one (its cache would have
+	// kept the old rules for a minute).
+	if code := remote.follow(t, procs[1].url+"/users/alice/inbox", px.host, "r1", aliceActor); code != http.StatusAccepted {
+		t.Fatalf("a follow before the block: %d", code)
+	}
 	if code := on0.do("POST", "/api/v1/admin/domain_blocks", map[string]any{"domain": remote.host, "severity": "suspend"}, nil); code != http.StatusOK {
 		t.Fatalf("domain block: %d", code)
 	}
-	remote.follow(t, procs[1].url+"/users/alice/inbox", px.host, "r3", aliceActor)
+	testutil.Eventually(t, 10*time.Second, "the block in force on process 1", func() bool {
+		return remote.follow(t, procs[1].url+"/users/alice/inbox", px.host, "r3", aliceActor) == http.StatusForbidden
+	})
 	waitJobs(t, ctx, dsn)
 	for _, f := range c.followers(aliceID) {
 		if strings.HasPrefix(f, "r3@") {
@@ -570,7 +586,7 @@ func (s *sse) waitFor(t *testing.T, event, statusID string) {
 		defer s.mu.Unlock()
 		for _, e := range s.events {
 			name, payload, _ := strings.Cut(e, " ")
-			var st status
+			var st status // or any entity with an id
 			if name == event && json.Unmarshal([]byte(payload), &st) == nil && st.ID == statusID {
 				return true
 			}
@@ -718,7 +734,7 @@ func (r *remoteServer) resolveKey(ctx context.Context, keyID string, refresh boo
 
 // follow sends a signed Follow of target from the remote actor name to
 // inbox (host: the public host the signature covers).
-func (r *remoteServer) follow(t *testing.T, inbox, host, name, target string) {
+func (r *remoteServer) follow(t *testing.T, inbox, host, name, target string) int {
 	t.Helper()
 	actor := r.url + "/users/" + name
 	body, _ := json.Marshal(map[string]any{
@@ -728,18 +744,23 @@ func (r *remoteServer) follow(t *testing.T, inbox, host, name, target string) {
 		"actor":    actor,
 		"object":   target,
 	})
-	req, _ := http.NewRequest(http.MethodPost, inbox, bytes.NewReader(body))
-	req.Host = host
+	// Signed for the public host, sent to wherever inbox points.
+	u, _ := url.Parse(inbox)
+	at := u.Host
+	u.Host = host
+	req, _ := http.NewRequest(http.MethodPost, u.String(), bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/activity+json")
 	if err := httpsig.Sign(req, actor+"#main-key", r.key, body); err != nil {
 		t.Fatal(err)
 	}
+	req.URL.Host, req.Host = at, host
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
+	return resp.StatusCode
 }
 
 // missing lists the objects (status uris) not yet delivered, in a Create

@@ -30,6 +30,12 @@ const (
 	// ChangeEmojis: custom emoji changed; every process drops its cached
 	// emoji (DropCaches).
 	ChangeEmojis
+	// ChangeAnnouncement: an announcement was published or changed while
+	// published (object: the announcement).
+	ChangeAnnouncement
+	// ChangeAnnouncementDeleted: a published announcement was deleted or
+	// unpublished (object: the announcement).
+	ChangeAnnouncementDeleted
 )
 
 // Several processes on one database (PostgreSQL) hear each other's
@@ -58,6 +64,7 @@ var changeNames = map[ChangeKind]string{
 	ChangeStatusCreated: "status created", ChangeStatusEdited: "status edited", ChangeStatusDeleted: "status deleted",
 	ChangeNotification: "notification", ChangeConversation: "conversation", ChangeFilters: "filters",
 	ChangeDomainPolicy: "domain policy", ChangeEmojis: "emojis",
+	ChangeAnnouncement: "announcement", ChangeAnnouncementDeleted: "announcement deleted",
 }
 
 // Cached reports whether the kind tells of a change to what processes
