@@ -194,3 +194,29 @@ func TestRateCountsAddUpAcrossProcesses(t *testing.T) {
 		t.Fatalf("after pruning: %+v", got)
 	}
 }
+
+// The auth cache's version read, which every authenticated request makes
+// on PostgreSQL (SQLite answers it from the WAL index without a query),
+// and a hint published on the bus.
+func BenchmarkPostgresPerRequest(b *testing.B) {
+	ctx := context.Background()
+	s, err := OpenPostgres(ctx, pgtest.DSNFrom(b, PostgresSchemaKey(), MigratePostgres), 4)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	b.Run("AuthVersion", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.AuthVersion(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Publish", func(b *testing.B) {
+		for b.Loop() {
+			if err := s.Publish(ctx, "c 1 117721291522194176 117721291522194177"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
