@@ -79,14 +79,14 @@ func (s *Store) ClaimNode(ctx context.Context) (int64, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err := c.connect(ctx); err != nil {
-		return -1, err
+		return -1, wrap("claim node", err)
 	}
 	if c.node >= 0 {
 		return c.node, nil
 	}
 	n, err := c.takeNode(ctx, -1)
 	if err != nil {
-		return -1, err
+		return -1, wrap("claim node", err)
 	}
 	c.node = n
 	id.SetNode(n)
@@ -163,7 +163,7 @@ func (s *Store) Publish(ctx context.Context, hints ...string) error {
 	var b strings.Builder
 	for _, h := range hints {
 		if strings.ContainsAny(h, "\n\x00") || len(h) > busPayloadMax-len(c.origin)-2 {
-			return fmt.Errorf("bus: a hint must be one short line: %q", h)
+			return wrap("publish", fmt.Errorf("a hint must be one short line: %q", h))
 		}
 		if b.Len() > 0 && b.Len()+1+len(h) > busPayloadMax {
 			batches = append(batches, b.String())
