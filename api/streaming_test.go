@@ -611,7 +611,9 @@ func TestStreamingAnnouncements(t *testing.T) {
 		Content string `json:"content"`
 	}
 	f.ts.JSON(t, "POST", "/api/v1/admin/announcements", tRoot, map[string]any{"text": "maintenance tonight"}, 200, &an)
-	e := user.wait("announcement", 2*time.Second, func(e streamEvent) bool { return e.Event == "announcement" && strings.Contains(e.Payload, `"id":"`+an.ID+`"`) })
+	e := user.wait("announcement", 2*time.Second, func(e streamEvent) bool {
+		return e.Event == "announcement" && strings.Contains(e.Payload, `"id":"`+an.ID+`"`)
+	})
 	if !strings.Contains(e.Payload, "maintenance tonight") {
 		t.Errorf("payload: %s", e.Payload)
 	}
