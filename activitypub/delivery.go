@@ -162,6 +162,9 @@ func (f *Federation) domainAlive(ctx context.Context, host string) {
 	wasDown := f.unavailable[host]
 	delete(f.unavailable, host)
 	f.unavailMu.Unlock()
+	if wasDown {
+		f.tellDomainState(host, false)
+	}
 	if known && !wasDown {
 		return
 	}
@@ -174,9 +177,53 @@ func (f *Federation) domainAlive(ctx context.Context, host string) {
 // cleared the record in the same transaction).
 func (f *Federation) markAlive(host string) {
 	f.unavailMu.Lock()
+	wasDown := f.unavailable[host]
 	delete(f.unavailable, host)
 	f.aliveSeen[host] = true
 	f.unavailMu.Unlock()
+	if wasDown {
+		f.tellDomainState(host, false)
+	}
+}
+
+// tellDomainState tells the other processes on the database that host
+// became unavailable or available again (OnDomainState).
+func (f *Federation) tellDomainState(host string, down bool) {
+	if f.OnDomainState != nil {
+		f.OnDomainState(host, down)
+	}
+}
+
+// DomainStateElsewhere applies what another process found of host (its
+// OnDomainState): marked unavailable, or available again. Without it, a
+// process that still held host as unavailable would drop deliveries to
+// it after another one heard from it again.
+func (f *Federation) DomainStateElsewhere(host string, down bool) {
+	f.unavailMu.Lock()
+	defer f.unavailMu.Unlock()
+	if down {
+		f.unavailable[host] = true
+		delete(f.aliveSeen, host)
+	} else {
+		delete(f.unavailable, host)
+	}
+}
+
+// DropDomainStates reloads the domains marked unavailable from the store
+// (hints from other processes may have been missed).
+func (f *Federation) DropDomainStates(ctx context.Context) {
+	ds, err := f.queue.UnavailableDomains(ctx)
+	if err != nil {
+		f.log.Warn("unavailable domains", "err", err)
+		return
+	}
+	f.unavailMu.Lock()
+	defer f.unavailMu.Unlock()
+	clear(f.unavailable)
+	clear(f.aliveSeen)
+	for _, d := range ds {
+		f.unavailable[d] = true
+	}
 }
 
 func (f *Federation) domainFailed(ctx context.Context, host string) {
@@ -195,6 +242,7 @@ func (f *Federation) domainFailed(ctx context.Context, host string) {
 		f.unavailable[host] = true
 		f.unavailMu.Unlock()
 		if !already {
+			f.tellDomainState(host, true)
 			var n int64
 			if f.jobs != nil {
 				n, _ = f.jobs.Cancel(context.WithoutCancel(ctx), storage.JobDeliver, host)

@@ -2,8 +2,11 @@ package activitypub
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"path/filepath"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -95,6 +98,14 @@ func TestDomainMarkedUnavailableAndRevived(t *testing.T) {
 	ti.fed.Tuning.FailureDays = 1
 	bob := ti.createUser("bob")
 	p := newFakePeer(t)
+	// What the other processes on the database are told (OnDomainState).
+	var toldMu sync.Mutex
+	var told []string
+	ti.fed.OnDomainState = func(host string, down bool) {
+		toldMu.Lock()
+		defer toldMu.Unlock()
+		told = append(told, fmt.Sprint(host, " ", down))
+	}
 	p.answer = func(int) int { return http.StatusServiceUnavailable }
 	queueDelivery(t, ti, bob.ID, p.url+"/inbox", ti.url+"/x/4")
 	host := hostOf(p.url)
@@ -120,6 +131,20 @@ func TestDomainMarkedUnavailableAndRevived(t *testing.T) {
 	down, _ := ti.store.UnavailableDomains(context.Background())
 	if len(down) != 0 {
 		t.Fatalf("store still lists %v", down)
+	}
+	toldMu.Lock()
+	if want := []string{host + " true", host + " false"}; !slices.Equal(told, want) {
+		t.Errorf("told the other processes %v, want %v", told, want)
+	}
+	toldMu.Unlock()
+	// What another process tells this one.
+	ti.fed.DomainStateElsewhere(host, true)
+	if !ti.fed.isUnavailable(host) {
+		t.Fatal("a domain another process marked unavailable is available here")
+	}
+	ti.fed.DomainStateElsewhere(host, false)
+	if ti.fed.isUnavailable(host) {
+		t.Fatal("a domain another process heard from again is still unavailable here")
 	}
 }
 

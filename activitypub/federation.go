@@ -94,6 +94,11 @@ type Federation struct {
 	// Metrics counts deliveries and incoming activities (nil: none).
 	Metrics *metrics.Metrics
 
+	// OnDomainState, when set, is told when this process marks a domain
+	// unavailable (down) or sees it available again, so that the other
+	// processes on the database can follow (DomainStateElsewhere).
+	OnDomainState func(host string, down bool)
+
 	client *http.Client
 	keys   *keyCache
 

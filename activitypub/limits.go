@@ -44,3 +44,12 @@ func (f *Federation) inboxThrottled(c echo.Context, domain string) (bool, error)
 	f.log.Debug("inbox: domain over its rate limit", "domain", domain)
 	return true, apError(c, http.StatusTooManyRequests, "Too many requests")
 }
+
+// Limiters names the engine's rate limiters, for the server to share
+// their counts among the processes of one instance.
+func (f *Federation) Limiters() map[string]*ratelimit.Limiter {
+	if f.inboxLimit == nil {
+		return nil
+	}
+	return map[string]*ratelimit.Limiter{"inbox_domain": f.inboxLimit}
+}

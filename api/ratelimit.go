@@ -80,3 +80,13 @@ func setRateLimit(c echo.Context, r ratelimit.Result, now time.Time) error {
 	hd.Set("Retry-After", strconv.Itoa(int(math.Ceil(r.Reset.Sub(now).Seconds()))))
 	return herr.New(http.StatusTooManyRequests, "Too many requests")
 }
+
+// Limiters names the API's rate limiters, for the server to share their
+// counts among the processes of one instance (ratelimit.Limiter.Share).
+func (a *API) Limiters() map[string]*ratelimit.Limiter {
+	out := map[string]*ratelimit.Limiter{"oauth_token": a.tokenLimiter}
+	if a.limits != nil {
+		out["api_account"], out["api_ip"], out["api_sign_up"] = a.limits.account, a.limits.ip, a.limits.signUp
+	}
+	return out
+}

@@ -45,12 +45,6 @@ func (a *API) Notify(kind core.ChangeKind, accountID, objectID int64) {
 	}
 }
 
-// PublishAnnouncement streams an announcement (an Announcement entity, as
-// JSON) to every user stream.
-func (a *API) PublishAnnouncement(payload string) {
-	a.realtime().hub.Broadcast(stream.Event{Name: "announcement", Payload: payload})
-}
-
 // RunRealtime runs the hub, the dispatcher and the notification tailer
 // until ctx ends (a server worker).
 func (a *API) RunRealtime(ctx context.Context) {
@@ -106,6 +100,16 @@ func (a *API) dispatch(ctx context.Context, h hint) {
 		}
 	case core.ChangeFilters:
 		hub.Publish(stream.UserKey(h.accountID), stream.Event{Name: "filters_changed", NoPayload: true})
+	case core.ChangeAnnouncement:
+		an, err := a.svc.PublishedAnnouncement(ctx, h.object)
+		if err != nil {
+			return
+		}
+		if b, err := json.Marshal(announcementEntity(an, nil)); err == nil {
+			hub.BroadcastUsers(stream.Event{Name: "announcement", Payload: string(b)})
+		}
+	case core.ChangeAnnouncementDeleted:
+		hub.BroadcastUsers(stream.Event{Name: "announcement.delete", Payload: idString(h.object)})
 	}
 }
 

@@ -596,3 +596,33 @@ func TestStreamingIngestRemoteStatus(t *testing.T) {
 	ws.none("remote DM from an account not followed", statusEvent("update", fmt.Sprint(st.ID)))
 	_ = core.StreamUser
 }
+
+// Announcements reach every user stream when published, changed while
+// published, and deleted (as Mastodon's announcement and
+// announcement.delete events); not the notification-only stream.
+func TestStreamingAnnouncements(t *testing.T) {
+	f := startStreaming(t)
+	f.ts.CreateUser(t, "root", "owner")
+	tRoot := f.ts.Token(t, "root", "read write admin:read admin:write")
+	user := dialSSE(t, f.ts, f.tBob, "/api/v1/streaming/user", stream.UserKey(f.bob.ID))
+	notes := dialSSE(t, f.ts, f.tCar, "/api/v1/streaming/user/notification", stream.UserNotificationKey(f.carol.ID))
+	var an struct {
+		ID      string `json:"id"`
+		Content string `json:"content"`
+	}
+	f.ts.JSON(t, "POST", "/api/v1/admin/announcements", tRoot, map[string]any{"text": "maintenance tonight"}, 200, &an)
+	e := user.wait("announcement", 2*time.Second, func(e streamEvent) bool {
+		return e.Event == "announcement" && strings.Contains(e.Payload, `"id":"`+an.ID+`"`)
+	})
+	if !strings.Contains(e.Payload, "maintenance tonight") {
+		t.Errorf("payload: %s", e.Payload)
+	}
+	f.ts.JSON(t, "PUT", "/api/v1/admin/announcements/"+an.ID, tRoot, map[string]any{"text": "maintenance tomorrow"}, 200, nil)
+	user.wait("changed announcement", 2*time.Second, func(e streamEvent) bool {
+		return e.Event == "announcement" && strings.Contains(e.Payload, "maintenance tomorrow")
+	})
+	f.ts.JSON(t, "DELETE", "/api/v1/admin/announcements/"+an.ID, tRoot, nil, 200, nil)
+	user.wait("announcement.delete", 2*time.Second, func(e streamEvent) bool { return e.Event == "announcement.delete" && e.Payload == an.ID })
+	f.barrier(t, user, notes)
+	notes.none("the notification stream", func(e streamEvent) bool { return strings.HasPrefix(e.Event, "announcement") })
+}

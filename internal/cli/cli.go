@@ -58,7 +58,8 @@ ActivityPub outbox; README.txt inside describes it.
 
 emoji import adds each PNG, GIF or WebP image of DIR as a custom emoji named
 after its file (city_logo.png is :city_logo:); a running server shows new ones
-within 30 seconds. --overwrite replaces the image of an existing emoji.
+within 30 seconds (at once on PostgreSQL). --overwrite replaces the image of an
+existing emoji.
 
 PASSWORD is one of: --password-file FILE (its first line; "-" reads standard
 input), --password P (visible to ps and the shell's history: for throw-away

@@ -529,6 +529,22 @@ func (s *AdminService) CreateAnnouncement(ctx context.Context, c *Caller, p Anno
 		return nil, herr.Internal(err)
 	}
 	s.audit(ctx, c, "create_announcement", "Announcement", strconv.FormatInt(an.ID, 10), "created an announcement")
+	if an.PublishedAt != nil {
+		s.notify(ChangeAnnouncement, 0, an.ID)
+	}
+	return an, nil
+}
+
+// PublishedAnnouncement reads an announcement to stream (ChangeAnnouncement):
+// not found unless it is published.
+func (s *AdminService) PublishedAnnouncement(ctx context.Context, id int64) (*model.Announcement, error) {
+	an, err := s.announcement(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if an.PublishedAt == nil {
+		return nil, herr.NotFound("announcement")
+	}
 	return an, nil
 }
 
@@ -551,6 +567,11 @@ func (s *AdminService) UpdateAnnouncement(ctx context.Context, c *Caller, id int
 	apply := func(an *model.Announcement) error { return applyAnnouncement(an, p) }
 	return adminUpdate(ctx, c, id, s.adminAnnouncement, apply, s.store.UpdateAnnouncement, "", func(an *model.Announcement) {
 		s.audit(ctx, c, "update_announcement", "Announcement", strconv.FormatInt(an.ID, 10), "changed an announcement")
+		if an.PublishedAt != nil {
+			s.notify(ChangeAnnouncement, 0, an.ID)
+		} else {
+			s.notify(ChangeAnnouncementDeleted, 0, an.ID)
+		}
 	})
 }
 
@@ -558,6 +579,7 @@ func (s *AdminService) UpdateAnnouncement(ctx context.Context, c *Caller, id int
 func (s *AdminService) DeleteAnnouncement(ctx context.Context, c *Caller, id int64) error {
 	return adminDelete(ctx, c, id, s.adminAnnouncement, s.store.DeleteAnnouncement, func(*model.Announcement) {
 		s.audit(ctx, c, "destroy_announcement", "Announcement", strconv.FormatInt(id, 10), "deleted an announcement")
+		s.notify(ChangeAnnouncementDeleted, 0, id)
 	})
 }
 

@@ -24,12 +24,52 @@ const (
 	ChangeConversation
 	// ChangeFilters: an account's filters changed (account).
 	ChangeFilters
+	// ChangeDomainPolicy: domain blocks or allows, or limited federation,
+	// changed; every process drops its cached rules (DropCaches).
+	ChangeDomainPolicy
+	// ChangeEmojis: custom emoji changed; every process drops its cached
+	// emoji (DropCaches).
+	ChangeEmojis
+	// ChangeAnnouncement: an announcement was published or changed while
+	// published (object: the announcement).
+	ChangeAnnouncement
+	// ChangeAnnouncementDeleted: a published announcement was deleted or
+	// unpublished (object: the announcement).
+	ChangeAnnouncementDeleted
 )
+
+// Several processes on one database (PostgreSQL) hear each other's
+// changes: the server forwards every hint to the others, which stream it
+// to their own clients and drop the caches it names (DropCaches).
+
+// DropCaches forgets what this process cached of a change made by another
+// process (kind ChangeDomainPolicy or ChangeEmojis); with kind 0, every
+// such cache (hints may have been missed). It tells nobody.
+func (s *Service) DropCaches(kind ChangeKind) {
+	if kind == 0 || kind == ChangeDomainPolicy {
+		pc := s.AdminService.policyCache()
+		pc.mu.Lock()
+		pc.rules = nil
+		pc.mu.Unlock()
+	}
+	if kind == 0 || kind == ChangeEmojis {
+		st := s.MediaService.mediaSt()
+		st.emojiMu.Lock()
+		clear(st.emojis)
+		st.emojiMu.Unlock()
+	}
+}
 
 var changeNames = map[ChangeKind]string{
 	ChangeStatusCreated: "status created", ChangeStatusEdited: "status edited", ChangeStatusDeleted: "status deleted",
 	ChangeNotification: "notification", ChangeConversation: "conversation", ChangeFilters: "filters",
+	ChangeDomainPolicy: "domain policy", ChangeEmojis: "emojis",
+	ChangeAnnouncement: "announcement", ChangeAnnouncementDeleted: "announcement deleted",
 }
+
+// Cached reports whether the kind tells of a change to what processes
+// cache (DropCaches) rather than of something to stream.
+func (k ChangeKind) Cached() bool { return k == ChangeDomainPolicy || k == ChangeEmojis }
 
 // String names the kind for logs.
 func (k ChangeKind) String() string {

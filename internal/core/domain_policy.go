@@ -70,9 +70,10 @@ type policyCache struct {
 	rules *policyRules
 }
 
-// policyTTL bounds how stale the cache may be for changes made by another
-// process on the same database (this process invalidates it on every
-// admin change).
+// policyTTL bounds how stale the cache may be for changes made by a
+// process that could not tell this one (every process invalidates its own
+// cache on every admin change, and those on one PostgreSQL database tell
+// each other: ChangeDomainPolicy).
 const policyTTL = time.Minute
 
 func (s *AdminService) policyCache() *policyCache { return &s.policy }
@@ -82,6 +83,7 @@ func (s *AdminService) invalidateDomainPolicy() {
 	pc.mu.Lock()
 	pc.rules = nil
 	pc.mu.Unlock()
+	s.notify(ChangeDomainPolicy, 0, 0) // other processes drop theirs
 }
 
 // NormaliseDomain lower-cases a domain and strips a scheme, path, "*." and

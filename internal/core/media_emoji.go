@@ -32,7 +32,9 @@ type emojiCacheEntry struct {
 }
 
 // emojisOf returns a domain's emoji by shortcode, from a cache renewed
-// every emojiCacheTTL (and after every change made here).
+// every emojiCacheTTL and after every change made here or told by another
+// process on the same PostgreSQL database (ChangeEmojis; the command line
+// tells it too).
 func (s *MediaService) emojisOf(ctx context.Context, domain string) map[string]*model.CustomEmoji {
 	st := s.mediaSt()
 	st.emojiMu.Lock()
@@ -63,6 +65,7 @@ func (s *MediaService) forgetEmojis(domain string) {
 	st.emojiMu.Lock()
 	delete(st.emojis, domain)
 	st.emojiMu.Unlock()
+	s.notify(ChangeEmojis, 0, 0) // other processes drop theirs
 }
 
 // EmojisIn returns the custom emoji of domain ("" local) whose :shortcode:

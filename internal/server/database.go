@@ -8,7 +8,6 @@ import (
 
 	"github.com/herald-social/herald/internal/config"
 	"github.com/herald-social/herald/internal/core"
-	"github.com/herald-social/herald/internal/id"
 	"github.com/herald-social/herald/storage/sqlite"
 )
 
@@ -27,13 +26,11 @@ func openStore(ctx context.Context, cfg config.Config, conns int) (*sqlite.Store
 			return nil, err
 		}
 		// Other processes make ids on the same database: this one's carry
-		// a node number of their own.
-		n, err := store.ProcessNode(ctx)
-		if err != nil {
+		// a node number of their own, held while the process lives.
+		if _, err := store.ClaimNode(ctx); err != nil {
 			store.Close()
 			return nil, err
 		}
-		id.SetNode(n)
 		return store, nil
 	}
 	return sqlite.Open(ctx, cfg.Storage.DataDir, conns)
@@ -56,6 +53,7 @@ func OpenService(ctx context.Context, cfg config.Config, log *slog.Logger) (svc 
 		store.Close()
 		return nil, nil, err
 	}
+	tellOthers(ctx, svc, store)
 	return svc, store.Close, nil
 }
 

@@ -15,6 +15,9 @@ func (s *Server) mountRealtime() {
 	pusher.RegisterJobs(s.Jobs)
 	s.Pusher = pusher
 	s.Svc.Notify = func(kind core.ChangeKind, accountID, objectID int64) {
+		if kind.Cached() {
+			return // the caches dropped themselves; nothing to stream
+		}
 		s.API.Notify(kind, accountID, objectID)
 		if kind == core.ChangeNotification {
 			s.Jobs.Wake(push.JobKind)

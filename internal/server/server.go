@@ -109,6 +109,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	}
 	ui.Fed = s.Fed
 	s.mountRealtime()
+	s.mountCluster() // after realtime and federation: it wraps their hooks
 	s.mountWebhooks()
 	s.AddWorker(runner.Run)
 	if err := s.mountMetrics(); err != nil {

@@ -460,6 +460,24 @@ func (h *Hub) Publish(key string, ev Event) int {
 	return n
 }
 
+// BroadcastUsers publishes ev on every user stream ("user:<id>", not its
+// notification half): what every signed-in user hears (announcements).
+func (h *Hub) BroadcastUsers(ev Event) int {
+	h.mu.RLock()
+	var keys []string
+	for k := range h.topics {
+		if strings.HasPrefix(k, "user:") && !strings.HasPrefix(k, "user:notification:") {
+			keys = append(keys, k)
+		}
+	}
+	h.mu.RUnlock()
+	n := 0
+	for _, k := range keys {
+		n += h.Publish(k, ev)
+	}
+	return n
+}
+
 // Broadcast publishes ev on every topic (delete events: their payload is
 // an id, harmless to anyone).
 func (h *Hub) Broadcast(ev Event) int {

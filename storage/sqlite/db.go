@@ -54,6 +54,9 @@ type Store struct {
 	// -shm file walWatch maps cannot be replaced under it (SQLite only).
 	holdDB   *sql.DB
 	holdConn *sql.Conn
+	// cluster is the process's own connection on PostgreSQL (cluster.go);
+	// nil on SQLite.
+	cluster *pgCluster
 }
 
 // DBFile is the database file's name inside data_dir.
@@ -167,6 +170,7 @@ func ExposedFiles(dataDir string) []string {
 // Close closes both pools, checkpointing the WAL.
 func (s *Store) Close() error {
 	if s.dialect == dialectPostgres {
+		s.closeCluster()
 		return wrap("close", s.w.Close())
 	}
 	var errs []error

@@ -46,7 +46,7 @@ func OpenPostgres(ctx context.Context, dsn string, conns int) (*Store, error) {
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{w: db, r: db, dialect: dialectPostgres}
+	s := &Store{w: db, r: db, dialect: dialectPostgres, cluster: newPgCluster(cfg)}
 	if err := db.PingContext(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("connect to postgres: %w", err)
@@ -98,15 +98,6 @@ func (s *Store) migratePostgres(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// ProcessNode hands this process a node number for its ids (id.SetNode):
-// consecutive across the processes that ask, so that up to 64 processes
-// on one database make ids of their own.
-func (s *Store) ProcessNode(ctx context.Context) (int64, error) {
-	var n int64
-	err := s.w.QueryRowContext(ctx, "SELECT nextval('herald_nodes')").Scan(&n)
-	return n, wrap("process node", err)
 }
 
 // serialize makes the write transactions that pass the same key take
