@@ -72,10 +72,12 @@ func (a *API) annualReports(c echo.Context) error {
 	}
 	out := WrappedAnnualReports{AnnualReports: []AnnualReportEntity{}, Accounts: []Account{}, Statuses: a.statuses(r.Statuses)}
 	for _, rep := range r.Reports {
-		// No share page is served (share_url null): a report is the
-		// user's own.
-		out.AnnualReports = append(out.AnnualReports, AnnualReportEntity{Year: rep.Year, Data: rep.Data,
-			SchemaVersion: rep.SchemaVersion, AccountID: idString(rep.AccountID)})
+		e := AnnualReportEntity{Year: rep.Year, Data: rep.Data, SchemaVersion: rep.SchemaVersion, AccountID: idString(rep.AccountID)}
+		if rep.ShareKey != "" {
+			u := a.svc.AnnualReportShareURL(caller(c).Account.Username, rep.Year, rep.ShareKey)
+			e.ShareURL = &u
+		}
+		out.AnnualReports = append(out.AnnualReports, e)
 	}
 	for _, acc := range r.Accounts {
 		out.Accounts = append(out.Accounts, a.account(acc))
