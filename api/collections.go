@@ -160,7 +160,11 @@ func collectionItem(it *storage.CollectionItem) CollectionItemEntity {
 func (a *API) collection(v *core.CollectionView) CollectionEntity {
 	col := v.Collection
 	u := a.svc.CollectionURL(col.AccountID, col.ID)
-	out := CollectionEntity{ID: idString(col.ID), AccountID: idString(col.AccountID), URI: u, URL: u, Name: col.Name,
+	uri := u
+	if owner := v.Accounts[col.AccountID]; owner != nil {
+		uri = a.svc.CollectionURI(owner.Username, col.ID) // its ActivityPub id
+	}
+	out := CollectionEntity{ID: idString(col.ID), AccountID: idString(col.AccountID), URI: uri, URL: u, Name: col.Name,
 		Description: col.Description, Language: strPtr(col.Language), Local: true, Sensitive: col.Sensitive,
 		Discoverable: col.Discoverable, ItemCount: col.ItemCount, Items: []CollectionItemEntity{},
 		CreatedAt: fmtTime(col.CreatedAt), UpdatedAt: fmtTime(col.UpdatedAt)}
