@@ -1,0 +1,100 @@
+package api_test
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/herald-social/herald/internal/server"
+)
+
+// TestMastodonPySmallerItems drives issue 15's smaller items (item 12)
+// from Mastodon.py: the health check (it reads the text OK), only_media
+// on account statuses and the public and tag timelines, pinning a
+// followers-only post, reblogged_by leaving out boosts the reader cannot
+// see, and familiar_followers (Mastodon.py sends its ids in the GET's
+// body; Herald answered every account with no one).
+func TestMastodonPySmallerItems(t *testing.T) {
+	ts := server.StartTest(t)
+	alice := ts.CreateUser(t, "alice", "user")
+	bob := ts.CreateUser(t, "bob", "user")
+	ts.CreateUser(t, "cat", "user")
+	aliceTok, bobTok, catTok := ts.Token(t, "alice", "read write follow"), ts.Token(t, "bob", "read write follow"), ts.Token(t, "cat", "read write follow")
+	var m mediaJSON
+	if st := upload(t, ts, "POST", "/api/v2/media", aliceTok, nil, map[string]formFile{"file": {"p.jpg", "image/jpeg", gpsJPEG(t, 32, 16)}}, &m); st != 200 {
+		t.Fatalf("upload: %d", st)
+	}
+	var pic, words, private struct {
+		ID string `json:"id"`
+	}
+	ts.JSON(t, "POST", "/api/v1/statuses", aliceTok, map[string]any{"status": "a picture #pyclient", "media_ids": []string{m.ID}}, 200, &pic)
+	ts.JSON(t, "POST", "/api/v1/statuses", aliceTok, map[string]any{"status": "only words #pyclient"}, 200, &words)
+	ts.JSON(t, "POST", "/api/v1/statuses", aliceTok, map[string]any{"status": "for followers", "visibility": "private"}, 200, &private)
+	// bob follows alice and boosts her public post; alice boosts her own
+	// followers-only post, which cat (no follower) may not see.
+	ts.JSON(t, "POST", fmt.Sprintf("/api/v1/accounts/%d/follow", alice.ID), bobTok, nil, 200, nil)
+	ts.JSON(t, "POST", fmt.Sprintf("/api/v1/accounts/%d/follow", bob.ID), catTok, nil, 200, nil)
+	ts.JSON(t, "POST", "/api/v1/statuses/"+words.ID+"/reblog", bobTok, nil, 200, nil)
+	ts.JSON(t, "POST", "/api/v1/statuses/"+private.ID+"/reblog", aliceTok, nil, 200, nil)
+
+	var out struct {
+		Health       bool     `json:"health"`
+		AccountMedia []string `json:"account_media"`
+		PublicMedia  []string `json:"public_media"`
+		TagMedia     []string `json:"tag_media"`
+		Pinned       bool     `json:"pinned"`
+		PinnedListed []string `json:"pinned_listed"`
+		BoostedBy    []string `json:"boosted_by"`
+		PrivateByBob []string `json:"private_by_bob"`
+		Familiar     []string `json:"familiar"`
+	}
+	mastodonPy(t, `
+alice = api
+bob = Mastodon(access_token=sys.argv[3], api_base_url=sys.argv[1], version_check_mode='none', mastodon_version='4.3.0', request_timeout=15)
+cat = Mastodon(access_token=sys.argv[4], api_base_url=sys.argv[1], version_check_mode='none', mastodon_version='4.3.0', request_timeout=15)
+aid, pic, words, private = sys.argv[5], sys.argv[6], sys.argv[7], sys.argv[8]
+out = {"health": alice.instance_health()}
+ids = lambda sts: [str(s["id"]) for s in sts]
+out["account_media"] = ids(cat.account_statuses(aid, only_media=True))
+out["public_media"] = ids(cat.timeline_public(only_media=True))
+out["tag_media"] = ids(cat.timeline_hashtag("pyclient", only_media=True))
+out["pinned"] = alice.status_pin(private)["pinned"]
+out["pinned_listed"] = ids(bob.account_statuses(aid, pinned=True))
+out["boosted_by"] = [a["acct"] for a in cat.status_reblogged_by(words)]
+out["private_by_bob"] = [a["acct"] for a in bob.status_reblogged_by(private)]
+out["familiar"] = [a["acct"] for f in cat.account_familiar_followers(aid) for a in f["accounts"]]
+print(json.dumps(out))
+`, &out, ts.URL, aliceTok, bobTok, catTok, fmt.Sprint(alice.ID), pic.ID, words.ID, private.ID)
+	if !out.Health {
+		t.Error("instance_health() is false")
+	}
+	for name, got := range map[string][]string{"account": out.AccountMedia, "public": out.PublicMedia, "tag": out.TagMedia} {
+		if !slices.Equal(got, []string{pic.ID}) {
+			t.Errorf("only_media on the %s timeline: %v, want [%s]", name, got, pic.ID)
+		}
+	}
+	if !out.Pinned || !slices.Equal(out.PinnedListed, []string{private.ID}) {
+		t.Errorf("pinning a followers-only post: pinned=%v, bob sees pinned %v", out.Pinned, out.PinnedListed)
+	}
+	if !slices.Equal(out.BoostedBy, []string{"bob"}) {
+		t.Errorf("reblogged_by of the public post: %v", out.BoostedBy)
+	}
+	// Boosts of a followers-only post are never listed, even to a
+	// follower who sees the post, as Mastodon's.
+	if len(out.PrivateByBob) != 0 {
+		t.Errorf("reblogged_by of the followers-only post, for a follower: %v", out.PrivateByBob)
+	}
+	if !slices.Equal(out.Familiar, []string{"bob"}) {
+		t.Errorf("familiar_followers: %v", out.Familiar)
+	}
+	// bob hides his network: he is no longer shown as a familiar follower.
+	ts.JSON(t, "PATCH", "/api/v1/accounts/update_credentials", bobTok, map[string]any{"hide_collections": true}, 200, nil)
+	var fam []struct {
+		ID       string `json:"id"`
+		Accounts []any  `json:"accounts"`
+	}
+	ts.JSON(t, "GET", fmt.Sprintf("/api/v1/accounts/familiar_followers?id[]=%d", alice.ID), catTok, nil, 200, &fam)
+	if len(fam) != 1 || fam[0].ID != fmt.Sprint(alice.ID) || len(fam[0].Accounts) != 0 {
+		t.Errorf("familiar_followers through an account hiding its network: %+v", fam)
+	}
+}
