@@ -192,3 +192,52 @@ process.exit(0);
 		t.Error("conversation not unread after unread()")
 	}
 }
+
+// TestMastoJSFollowedTagsAndFilters drives the parts of items 4 and 8
+// that Mastodon.py 1.8 and go-mastodon cannot reach, from masto.js:
+// following a tag brings its posts into the home timeline, the followed
+// tags are listed and unfollowed; a v2 filter with the warn action marks
+// a matching post in home with its filtered result.
+func TestMastoJSFollowedTagsAndFilters(t *testing.T) {
+	ts := server.StartTest(t)
+	ts.CreateUser(t, "ann", "user")
+	ts.CreateUser(t, "ben", "user")
+	annTok, benTok := ts.Token(t, "ann", "read write follow"), ts.Token(t, "ben", "read write follow")
+	var out struct {
+		Following     bool     `json:"following"`
+		Followed      []string `json:"followed"`
+		InHome        bool     `json:"in_home"`
+		AfterUnfollow []string `json:"after_unfollow"`
+		FilterAction  string   `json:"filter_action"`
+		Keywords      []string `json:"keywords"`
+	}
+	runMastoJS(t, `
+import { createRequire } from "node:module";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+const [dir, base, annTok, benTok] = process.argv.slice(2);
+const require = createRequire(path.join(dir, "package.json"));
+const { createRestAPIClient } = await import(pathToFileURL(require.resolve("masto")).href);
+const ann = createRestAPIClient({ url: base, accessToken: annTok });
+const ben = createRestAPIClient({ url: base, accessToken: benTok });
+const out = {};
+out.following = (await ann.v1.tags.$select("gardening").follow()).following;
+out.followed = (await ann.v1.followedTags.list()).map((t) => t.name);
+const st = await ben.v1.statuses.create({ status: "tomatoes today #gardening" });
+out.in_home = (await ann.v1.timelines.home.list()).some((s) => s.id === st.id);
+await ann.v1.tags.$select("gardening").unfollow();
+out.after_unfollow = (await ann.v1.followedTags.list()).map((t) => t.name);
+await ann.v2.filters.create({ title: "plants", context: ["home"], filterAction: "warn", keywordsAttributes: [{ keyword: "tomatoes" }] });
+const home = await ann.v1.timelines.home.list();
+const hit = home.find((s) => s.id === st.id);
+out.filter_action = hit && hit.filtered && hit.filtered.length ? hit.filtered[0].filter.filterAction : "";
+out.keywords = hit && hit.filtered && hit.filtered.length ? hit.filtered[0].keywordMatches : [];
+console.log(JSON.stringify(out));
+`, &out, ts.URL, annTok, benTok)
+	if !out.Following || !slices.Equal(out.Followed, []string{"gardening"}) || !out.InHome || len(out.AfterUnfollow) != 0 {
+		t.Errorf("followed tags: %+v", out)
+	}
+	if out.FilterAction != "warn" || !slices.Equal(out.Keywords, []string{"tomatoes"}) {
+		t.Errorf("v2 filter in home: %+v", out)
+	}
+}
