@@ -67,6 +67,8 @@ func (f *Federation) Register(e *echo.Echo) {
 	get("/users/:username/followers", f.handleFollowers, false)
 	get("/users/:username/following", f.handleFollowing, false)
 	get("/users/:username/collections/featured", f.handleFeatured, false)
+	get("/users/:username/featured_collections", f.handleFeaturedCollections, false)
+	get("/users/:username/featured_collections/:id", f.handleFeaturedCollection, false)
 	get("/users/:username/statuses/:id", f.handleStatus, false)
 	get("/users/:username/statuses/:id/activity", f.handleStatusActivity, false)
 	get("/users/:username/statuses/:id/replies", f.handleReplies, false)

@@ -269,9 +269,18 @@ func (a *API) familiarFollowers(c echo.Context) error {
 		ID       string    `json:"id"`
 		Accounts []Account `json:"accounts"`
 	}
+	ids := idList(p, "id", 100)
+	m, err := a.svc.FamiliarFollowers(c.Request().Context(), caller(c), ids)
+	if err != nil {
+		return err
+	}
 	out := []familiar{}
-	for _, id := range idList(p, "id", 100) {
-		out = append(out, familiar{ID: idString(id), Accounts: []Account{}})
+	for _, id := range ids {
+		f := familiar{ID: idString(id), Accounts: []Account{}}
+		for _, acc := range m[id] {
+			f.Accounts = append(f.Accounts, a.account(acc))
+		}
+		out = append(out, f)
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -72,10 +72,12 @@ func (a *API) annualReports(c echo.Context) error {
 	}
 	out := WrappedAnnualReports{AnnualReports: []AnnualReportEntity{}, Accounts: []Account{}, Statuses: a.statuses(r.Statuses)}
 	for _, rep := range r.Reports {
-		// No share page is served (share_url null): a report is the
-		// user's own.
-		out.AnnualReports = append(out.AnnualReports, AnnualReportEntity{Year: rep.Year, Data: rep.Data,
-			SchemaVersion: rep.SchemaVersion, AccountID: idString(rep.AccountID)})
+		e := AnnualReportEntity{Year: rep.Year, Data: rep.Data, SchemaVersion: rep.SchemaVersion, AccountID: idString(rep.AccountID)}
+		if rep.ShareKey != "" {
+			u := a.svc.AnnualReportShareURL(caller(c).Account.Username, rep.Year, rep.ShareKey)
+			e.ShareURL = &u
+		}
+		out.AnnualReports = append(out.AnnualReports, e)
 	}
 	for _, acc := range r.Accounts {
 		out.Accounts = append(out.Accounts, a.account(acc))
@@ -158,7 +160,11 @@ func collectionItem(it *storage.CollectionItem) CollectionItemEntity {
 func (a *API) collection(v *core.CollectionView) CollectionEntity {
 	col := v.Collection
 	u := a.svc.CollectionURL(col.AccountID, col.ID)
-	out := CollectionEntity{ID: idString(col.ID), AccountID: idString(col.AccountID), URI: u, URL: u, Name: col.Name,
+	uri := u
+	if owner := v.Accounts[col.AccountID]; owner != nil {
+		uri = a.svc.CollectionURI(owner.Username, col.ID) // its ActivityPub id
+	}
+	out := CollectionEntity{ID: idString(col.ID), AccountID: idString(col.AccountID), URI: uri, URL: u, Name: col.Name,
 		Description: col.Description, Language: strPtr(col.Language), Local: true, Sensitive: col.Sensitive,
 		Discoverable: col.Discoverable, ItemCount: col.ItemCount, Items: []CollectionItemEntity{},
 		CreatedAt: fmtTime(col.CreatedAt), UpdatedAt: fmtTime(col.UpdatedAt)}

@@ -81,3 +81,55 @@ print("ok")
 	mb.Wait(t, "pyuser@example.org", "Confirm your e-mail address") // the sign-up's
 	mb.Wait(t, "pyuser@example.org", "Confirm your e-mail address") // the resent one
 }
+
+// TestCheckEmailConfirmation: GET /api/v1/emails/check_confirmation
+// answers a bare boolean for the signed-in user, also while they await
+// confirmation (the token is refused elsewhere then); it needs a
+// read:accounts scope and a user (an app token gets Mastodon's 401). A
+// changed address is awaiting confirmation again until its link is
+// opened. masto.js asks it as an app polling after a sign-up does.
+func TestCheckEmailConfirmation(t *testing.T) {
+	mb := startMailbox(t)
+	ts := server.StartTest(t, withMail(mb), func(c *config.Config) { c.Registration.Mode = "open" })
+	appTok := appToken(t, ts, "read write")
+
+	var tok tokenResp
+	ts.JSON(t, "POST", "/api/v1/accounts", appTok, signUpForm("waiting", "waiting@example.org", ""), 200, &tok)
+	m := mb.Wait(t, "waiting@example.org", "Confirm your e-mail address")
+	var confirmed bool
+	ts.JSON(t, "GET", "/api/v1/emails/check_confirmation", tok.AccessToken, nil, 200, &confirmed)
+	if confirmed {
+		t.Fatal("an unconfirmed user is answered true")
+	}
+	// The body is the bare JSON boolean, as Mastodon's render json: bool.
+	if status, _, body := ts.Do(t, "GET", "/api/v1/emails/check_confirmation", tok.AccessToken, nil); status != 200 || strings.TrimSpace(string(body)) != "false" {
+		t.Fatalf("body: %d %q", status, body)
+	}
+	ts.JSON(t, "GET", "/api/v1/emails/check_confirmation", "", nil, 401, nil)
+	var e struct {
+		Error string `json:"error"`
+	}
+	ts.JSON(t, "GET", "/api/v1/emails/check_confirmation", appTok, nil, 401, &e)
+	if e.Error != "This method requires an authenticated user" {
+		t.Fatalf("app token: %q", e.Error)
+	}
+	ts.JSON(t, "GET", "/api/v1/emails/check_confirmation", ts.Token(t, "waiting", "write"), nil, 403, nil)
+
+	link := linkRe.FindString(m.Body)
+	if status, _, _ := ts.Do(t, "GET", strings.TrimPrefix(link, ts.URL), "", nil); status != 200 {
+		t.Fatalf("confirm: %d", status)
+	}
+	ts.JSON(t, "GET", "/api/v1/emails/check_confirmation", tok.AccessToken, nil, 200, &confirmed)
+	if !confirmed {
+		t.Fatal("a confirmed user is answered false")
+	}
+
+	var fromJS struct {
+		Confirmed bool `json:"confirmed"`
+	}
+	mastoJS(t, `const v = await client.v1.emails.checkConfirmation.fetch();
+console.log(JSON.stringify({ confirmed: v }));`, &fromJS, ts.URL, ts.Token(t, "waiting", "read:accounts"))
+	if !fromJS.Confirmed {
+		t.Fatalf("masto.js: %+v", fromJS)
+	}
+}

@@ -22,6 +22,10 @@ func (a *API) registerRegistration(e *echo.Echo) {
 	a.handle(e, get, "/api/v1/invites/:code", a.inviteInfo, public())
 	// It answers the tokens of users awaiting confirmation, as Mastodon's.
 	a.handle(e, post, "/api/v1/emails/confirmations", a.resendConfirmation, Access{Scope: "write:accounts", User: true, Unconfirmed: true})
+	// Mastodon 4.x: whether the signed-in user's e-mail is confirmed, for
+	// apps waiting on the confirmation after a sign-up. App tokens are let
+	// through so that core answers them Mastodon's 401.
+	a.handle(e, get, "/api/v1/emails/check_confirmation", a.checkConfirmation, Access{Scope: "read:accounts", App: true, Unconfirmed: true})
 	a.handle(e, post, "/api/v1/auth/password_reset", a.passwordResetRequest, public())
 	a.handle(e, post, "/api/v1/auth/password", a.passwordResetAPI, public())
 	a.handle(e, post, "/api/v1/reports", a.createReport, user("write:reports"))
@@ -94,6 +98,14 @@ func (a *API) resendConfirmation(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{})
+}
+
+func (a *API) checkConfirmation(c echo.Context) error {
+	ok, err := a.svc.EmailConfirmed(caller(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ok)
 }
 
 func (a *API) passwordResetRequest(c echo.Context) error {

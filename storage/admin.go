@@ -210,8 +210,9 @@ type Admin interface {
 }
 
 // StaffEmailPrefs are a staff user's e-mail toggles (Mastodon's
-// notification_emails.report and .pending_account).
+// notification_emails.report, .pending_account and .trends).
 type StaffEmailPrefs struct {
 	Report bool
 	SignUp bool
+	Trends bool
 }

@@ -122,6 +122,10 @@ type Trends interface {
 	ReviewTrend(ctx context.Context, kind string, itemID int64, trendable bool, by int64, at time.Time) error
 	// TrendReview is the review of an item (nil: not reviewed).
 	TrendReview(ctx context.Context, kind string, itemID int64) (*bool, error)
+	// RequestTrendReviews records that staff are told the items of kind
+	// await review and returns those not recorded before, in the order
+	// given (each item is requested once).
+	RequestTrendReviews(ctx context.Context, kind string, itemIDs []int64, at time.Time) ([]int64, error)
 	// TagHistory and LinkHistory count uses per day of the given items
 	// for the statuses with ids from minID up.
 	TagHistory(ctx context.Context, tagIDs []int64, minID int64) ([]ItemHistory, error)

@@ -50,6 +50,10 @@ type Social interface {
 	Unmute(ctx context.Context, accountID, targetID int64) error
 	// Relationships returns one entry per existing target, in the order asked.
 	Relationships(ctx context.Context, accountID int64, targetIDs []int64) ([]model.Relationship, error)
+	// FamiliarFollowers lists, per target, the accounts accountID follows
+	// that follow the target and do not hide their network (at most limit
+	// a target, oldest follow first).
+	FamiliarFollowers(ctx context.Context, accountID int64, targetIDs []int64, limit int) (map[int64][]int64, error)
 	// SetAccountNote stores a private note on target ("" removes it).
 	SetAccountNote(ctx context.Context, accountID, targetID int64, comment string) error
 	// FollowerInboxes lists the distinct delivery inboxes (shared inbox when

@@ -98,6 +98,7 @@ func (w *UI) routeTable() []Route {
 	get("/privacy-policy", Public, w.legal("privacy"))
 	get("/@:username", Public, w.profile)
 	get("/@:username/:id", Public, w.statusPage)
+	get("/@:username/wrapstodon/:year/:key", Public, w.wrapstodon)
 	get("/tags/:tag", Public, w.tagPage)
 	// Remote interaction: following from another server, and the page
 	// other servers send their users to (WebFinger's subscribe template).

@@ -86,11 +86,12 @@ func (w *UI) settingsAccount(c echo.Context) error {
 	ctx := c.Request().Context()
 	cl := w.caller(c)
 	d := page{"User": cl.User, "MailEnabled": w.svc.MailEnabled()}
-	// Staff choose the mail they get about reports and sign-ups
-	// (Mastodon's notification_emails.report and .pending_account).
+	// Staff choose the mail they get about reports, sign-ups and trends
+	// (Mastodon's notification_emails.report, .pending_account, .trends).
 	d["StaffReports"] = w.svc.Authorize(ctx, cl, core.PermManageReports) == nil
 	d["StaffSignUps"] = w.svc.Authorize(ctx, cl, core.PermManageUsers) == nil
-	if d["StaffReports"] == true || d["StaffSignUps"] == true {
+	d["StaffTrends"] = w.svc.Authorize(ctx, cl, core.PermManageTaxonomies) == nil
+	if d["StaffReports"] == true || d["StaffSignUps"] == true || d["StaffTrends"] == true {
 		prefs, err := w.svc.StaffEmailPrefs(ctx, cl)
 		if err != nil {
 			return w.fail(c, err)
@@ -101,7 +102,7 @@ func (w *UI) settingsAccount(c echo.Context) error {
 }
 
 func (w *UI) settingsStaffEmails(c echo.Context) error {
-	p := storage.StaffEmailPrefs{Report: c.FormValue("report") == "1", SignUp: c.FormValue("sign_up") == "1"}
+	p := storage.StaffEmailPrefs{Report: c.FormValue("report") == "1", SignUp: c.FormValue("sign_up") == "1", Trends: c.FormValue("trends") == "1"}
 	if err := w.svc.SetStaffEmailPrefs(c.Request().Context(), w.caller(c), p); err != nil {
 		return w.fail(c, err)
 	}

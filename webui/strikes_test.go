@@ -83,8 +83,9 @@ func TestStrikesPageAndAppeal(t *testing.T) {
 	}
 }
 
-// Staff choose their moderation e-mails in the account settings; other
-// users see no such choice.
+// Staff choose their moderation e-mails in the account settings (reports,
+// sign-ups, new trends: each on by default); other users see no such
+// choice.
 func TestStaffEmailPreferences(t *testing.T) {
 	ts := server.StartTest(t)
 	ts.CreateUser(t, "mod", "moderator")
@@ -92,11 +93,12 @@ func TestStaffEmailPreferences(t *testing.T) {
 	mod := newBrowser(t, ts)
 	mod.signIn("mod")
 	if _, body := mod.do("GET", "/settings/account", nil); !strings.Contains(body, `name="report" value="1" checked`) ||
-		!strings.Contains(body, `name="sign_up" value="1" checked`) {
+		!strings.Contains(body, `name="sign_up" value="1" checked`) || !strings.Contains(body, `name="trends" value="1" checked`) {
 		t.Fatalf("defaults: %s", body)
 	}
 	if code, body := mod.do("POST", "/settings/account/staff_emails", url.Values{"sign_up": {"1"}}); code != 200 ||
-		strings.Contains(body, `name="report" value="1" checked`) || !strings.Contains(body, `name="sign_up" value="1" checked`) {
+		strings.Contains(body, `name="report" value="1" checked`) || !strings.Contains(body, `name="sign_up" value="1" checked`) ||
+		strings.Contains(body, `name="trends" value="1" checked`) || !strings.Contains(body, `name="trends" value="1"`) {
 		t.Fatalf("saved: %d %s", code, body)
 	}
 	user := newBrowser(t, ts)

@@ -3,8 +3,11 @@ package core
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
+	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -253,4 +256,78 @@ func (s *Service) MarkAnnualReportRead(ctx context.Context, c *Caller, year int)
 		return herr.NotFound("annual report")
 	}
 	return nil
+}
+
+// AnnualReportShareURL is the address of a report's public share page,
+// Mastodon's /@username/wrapstodon/YEAR/SHARE_KEY (its share_url).
+func (s *Service) AnnualReportShareURL(username string, year int, shareKey string) string {
+	return s.LocalProfileURL(username) + "/wrapstodon/" + strconv.Itoa(year) + "/" + url.PathEscape(shareKey)
+}
+
+// SharedAnnualReport is what a report's share page shows.
+type SharedAnnualReport struct {
+	Account *model.Account
+	Year    int
+	Data    AnnualReportData
+	// Posts are the report's top posts the viewer may see, by reblogs,
+	// replies and favourites, without repeats.
+	Posts *StatusView
+}
+
+// SharedAnnualReport is a report's share page, as Mastodon's
+// WrapstodonController: the report exists only once its owner generated
+// it, and is shown to whoever has its link (the share key, a secret the
+// owner shares by posting share_url); a wrong key, a suspended account or
+// no report are all 404. The top posts shown are those the viewer (nil:
+// anonymous) may see, so that a private post never leaks through the page.
+func (s *Service) SharedAnnualReport(ctx context.Context, viewer *Caller, username string, year int, shareKey string) (*SharedAnnualReport, error) {
+	notFound := herr.NotFound("annual report")
+	if validYear(year) != nil || shareKey == "" || len(shareKey) > 64 {
+		return nil, notFound
+	}
+	acc, err := s.LocalAccount(ctx, username)
+	if err != nil || acc.SuspendedAt != nil {
+		return nil, notFound
+	}
+	rows, err := s.store.AnnualReports(ctx, acc.ID, year)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	if len(rows) == 0 || subtle.ConstantTimeCompare([]byte(rows[0].ShareKey), []byte(shareKey)) != 1 {
+		return nil, notFound
+	}
+	out := &SharedAnnualReport{Account: acc, Year: year}
+	if err := json.Unmarshal([]byte(rows[0].Data), &out.Data); err != nil {
+		return nil, herr.Internal(err)
+	}
+	var ids []int64
+	for _, p := range []*string{out.Data.TopStatuses.ByReblogs, out.Data.TopStatuses.ByReplies, out.Data.TopStatuses.ByFavourites} {
+		if p == nil {
+			continue
+		}
+		if v, err := strconv.ParseInt(*p, 10, 64); err == nil && !slices.Contains(ids, v) {
+			ids = append(ids, v)
+		}
+	}
+	m, err := s.store.StatusesByIDs(ctx, ids)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	viewerID := viewer.AccountID()
+	var sts []*model.Status
+	for _, sid := range ids {
+		st, ok := m[sid]
+		if !ok || st.AccountID != acc.ID {
+			continue
+		}
+		if ok, err := s.canSee(ctx, viewerID, st, acc); err != nil {
+			return nil, err
+		} else if ok {
+			sts = append(sts, st)
+		}
+	}
+	if out.Posts, err = s.View(ctx, viewerID, sts, ViewOptions{}); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

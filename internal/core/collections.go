@@ -15,10 +15,11 @@ import (
 // Collections, as Mastodon 4.6 defines them (its "featured collections"):
 // a user names a list of accounts they recommend, with a description, a
 // language, a hashtag and flags; others read it, and an account featured
-// in someone's collection may take itself out (revoke). Herald keeps them
-// local: they are not federated (Mastodon's FeaturedCollection activities
-// and the featured accounts' approval of remote collections are left),
-// so every item is accepted when added.
+// in someone's collection may take itself out (revoke). The discoverable
+// ones are served to other servers as Mastodon's FeaturedCollection
+// objects (the federation engine's featuredCollections); Mastodon's
+// activities about them and the featured accounts' approval of remote
+// collections are left, so every item is accepted when added.
 
 // Mastodon's limits.
 const (
@@ -378,4 +379,58 @@ func (s *Service) RevokeCollectionItem(ctx context.Context, c *Caller, collectio
 // serves no page or ActivityPub document of it yet).
 func (s *Service) CollectionURL(accountID, id int64) string {
 	return s.Base() + "/collections/" + strconv.FormatInt(id, 10)
+}
+
+// CollectionURI is the ActivityPub id of a local collection, under its
+// owner's actor as Mastodon's (uri in the client API).
+func (s *Service) CollectionURI(username string, id int64) string {
+	return s.LocalActorURI(username) + "/featured_collections/" + strconv.FormatInt(id, 10)
+}
+
+// FeaturedCollectionsURI is the actor's featuredCollections collection.
+func (s *Service) FeaturedCollectionsURI(username string) string {
+	return s.LocalActorURI(username) + "/featured_collections"
+}
+
+// SignerCollections lists a local account's collections as the server
+// that signed a fetch sees them (signer nil: anonymous): the discoverable
+// ones with their accepted items, as the client API shows them to that
+// account (accounts the signer blocks left out). An account has at most
+// collectionsPerUser collections: they come in one read.
+func (s *Service) SignerCollections(ctx context.Context, signer *model.Account, accountID int64) ([]*CollectionView, error) {
+	cols, err := s.store.AccountCollections(ctx, accountID, true, 0, collectionsPerUser*2)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return s.collectionViews(ctx, signerCaller(signer), cols)
+}
+
+// SignerCollection is one of a local account's collections for a fetch:
+// 404 when it is not theirs or not discoverable (Mastodon serves only
+// those on the actor).
+func (s *Service) SignerCollection(ctx context.Context, signer *model.Account, accountID, id int64) (*CollectionView, error) {
+	col, err := s.store.Collection(ctx, id)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && (col.AccountID != accountID || !col.Discoverable)) {
+		return nil, herr.NotFound("collection")
+	}
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	views, err := s.collectionViews(ctx, signerCaller(signer), []*storage.Collection{col})
+	if err != nil {
+		return nil, err
+	}
+	if len(views) == 0 {
+		return nil, herr.NotFound("collection")
+	}
+	return views[0], nil
+}
+
+// signerCaller is a fetch's signer as a viewer; only remote signers (and
+// nil, anonymous) are expected, and they never see pending items.
+func signerCaller(signer *model.Account) *Caller {
+	if signer == nil || signer.Local() {
+		return nil
+	}
+	return &Caller{Account: signer}
 }

@@ -35,6 +35,18 @@ func (s *Service) CallerAwaitingConfirmation(ctx context.Context, token string) 
 	return &Caller{Token: t, User: u, Account: a}, nil
 }
 
+// EmailConfirmed is Mastodon's GET /api/v1/emails/check_confirmation:
+// whether the caller's e-mail address is confirmed. A user who changed
+// their address is awaiting the new one's confirmation (Herald keeps no
+// second, pending address as Mastodon does), so the answer is false until
+// they open the link. Without a user (an app token) it is Mastodon's 401.
+func (s *Service) EmailConfirmed(c *Caller) (bool, error) {
+	if c == nil || c.User == nil {
+		return false, herr.Unauthorized("This method requires an authenticated user")
+	}
+	return c.User.ConfirmedAt != nil, nil
+}
+
 // RequestConfirmationMail is Mastodon's POST /api/v1/emails/confirmations:
 // it mails a new confirmation link to a user still awaiting confirmation,
 // first changing their address when email is given. As Mastodon, only the

@@ -440,6 +440,50 @@ func (s *Service) Relationships(ctx context.Context, viewerID int64, targetIDs [
 	return rels, nil
 }
 
+// familiarMax bounds the familiar followers listed for one account.
+const familiarMax = 40
+
+// FamiliarFollowers is Mastodon's familiar_followers: for each account,
+// the accounts the caller follows that follow it, leaving out those that
+// hide their network, and none for an account that hides its own. Unknown
+// ids get an empty list.
+func (s *Service) FamiliarFollowers(ctx context.Context, c *Caller, ids []int64) (map[int64][]*model.Account, error) {
+	if err := s.requireUser(c); err != nil {
+		return nil, err
+	}
+	targets, err := s.store.AccountsByIDs(ctx, ids)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	var shown []int64
+	for _, id := range ids {
+		if t := targets[id]; t != nil && !t.HideCollections {
+			shown = append(shown, id)
+		}
+	}
+	m, err := s.store.FamiliarFollowers(ctx, c.Account.ID, shown, familiarMax)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	var need []int64
+	for _, fs := range m {
+		need = append(need, fs...)
+	}
+	accs, err := s.store.AccountsByIDs(ctx, need)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	out := map[int64][]*model.Account{}
+	for target, fs := range m {
+		for _, id := range fs {
+			if a := accs[id]; a != nil {
+				out[target] = append(out[target], a)
+			}
+		}
+	}
+	return out, nil
+}
+
 // --- called by the federation engine ---
 
 // RemoteFollow handles a remote actor's Follow of a local account. An

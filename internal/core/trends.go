@@ -6,6 +6,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/herald-social/herald/internal/herr"
@@ -111,7 +112,116 @@ func (s *Service) RefreshTrends(ctx context.Context) error {
 		n := float64(c.Reblogs + c.Favourites + c.Replies)
 		sts = append(sts, storage.TrendScore{ItemID: c.StatusID, Score: n * decay(now.Sub(id.Time(c.StatusID)), statusHalfLife)})
 	}
-	return s.store.ReplaceTrends(ctx, TrendStatus, topScores(sts), now)
+	if err := s.store.ReplaceTrends(ctx, TrendStatus, topScores(sts), now); err != nil {
+		return err
+	}
+	return s.requestTrendReviews(ctx, now)
+}
+
+// reviewThreshold is Mastodon's review_threshold: an unreviewed item is
+// brought to the staff's attention when it scores above the item ranked
+// third of those approved (or above zero while fewer are approved), so
+// that only what would show in the public trends is mailed about.
+const reviewThreshold = 3
+
+// requestTrendReviews tells the staff who manage taxonomies, by e-mail as
+// Mastodon's AdminMailer.new_trends (there is no in-app notification of
+// it in Mastodon), which tags, links and posts newly await their review.
+// Each item is announced once (trend_review_requests), and only while
+// trends are on and need review.
+func (s *Service) requestTrendReviews(ctx context.Context, now time.Time) error {
+	if !s.Cfg.Instance.Trends || !s.Cfg.Instance.TrendsReview {
+		return nil
+	}
+	fresh := map[string][]int64{}
+	for _, kind := range []string{TrendTag, TrendLink, TrendStatus} {
+		items, err := s.store.TrendItems(ctx, kind, false, true, 0, maxTrends)
+		if err != nil {
+			return err
+		}
+		threshold, approved := 0.0, 0
+		for _, it := range items { // highest score first
+			if it.Trendable != nil && *it.Trendable {
+				if approved++; approved == reviewThreshold {
+					threshold = it.Score
+					break
+				}
+			}
+		}
+		var want []int64
+		for _, it := range items {
+			if it.Trendable == nil && it.Score > threshold {
+				want = append(want, it.ItemID)
+			}
+		}
+		if len(want) == 0 {
+			continue
+		}
+		if fresh[kind], err = s.store.RequestTrendReviews(ctx, kind, want, now); err != nil {
+			return err
+		}
+	}
+	if len(fresh[TrendTag])+len(fresh[TrendLink])+len(fresh[TrendStatus]) == 0 {
+		return nil
+	}
+	body, err := s.newTrendsMail(ctx, fresh)
+	if err != nil {
+		return err
+	}
+	s.notifyStaff(ctx, PermManageTaxonomies, "trends", "New trends up for review on "+s.siteTitle(), body)
+	return nil
+}
+
+// newTrendsMail lists the items awaiting review, by kind.
+func (s *Service) newTrendsMail(ctx context.Context, fresh map[string][]int64) (string, error) {
+	var b strings.Builder
+	b.WriteString("These are taking off and await your review before they can trend publicly:\n")
+	if ids := fresh[TrendTag]; len(ids) > 0 {
+		tags, err := s.store.TagsByIDs(ctx, ids)
+		if err != nil {
+			return "", err
+		}
+		b.WriteString("\nHashtags:\n")
+		for _, id := range ids {
+			if t, ok := tags[id]; ok {
+				b.WriteString("  #" + t.Name + "\n")
+			}
+		}
+	}
+	if ids := fresh[TrendLink]; len(ids) > 0 {
+		cards, err := s.store.CardsByIDs(ctx, ids)
+		if err != nil {
+			return "", err
+		}
+		b.WriteString("\nLinks:\n")
+		for _, id := range ids {
+			if c, ok := cards[id]; ok {
+				line := c.URL
+				if c.Title != "" {
+					line = c.Title + " <" + c.URL + ">"
+				}
+				b.WriteString("  " + line + "\n")
+			}
+		}
+	}
+	if ids := fresh[TrendStatus]; len(ids) > 0 {
+		sts, err := s.store.StatusesByIDs(ctx, ids)
+		if err != nil {
+			return "", err
+		}
+		b.WriteString("\nPosts:\n")
+		for _, id := range ids {
+			if st, ok := sts[id]; ok {
+				u := st.URL
+				if u == "" {
+					u = st.URI
+				}
+				b.WriteString("  " + u + "\n")
+			}
+		}
+	}
+	b.WriteString("\nReview them at " + s.Base() + "/admin/trends")
+	return b.String(), nil
 }
 
 // topScores sorts scores highest first (ties: newest item first) and keeps

@@ -111,6 +111,7 @@ var publicWeb = []string{
 	"GET /",
 	"GET /@:username",
 	"GET /@:username/:id",
+	"GET /@:username/wrapstodon/:year/:key", // an annual report's share page: the key is its owner's link
 	"GET /about",
 	"GET /auth/confirmation",  // e-mail confirmation link
 	"GET /auth/oidc/callback", // the single sign-on provider sends the browser back (state checked)

@@ -108,3 +108,18 @@ func (mb *Mailbox) Wait(t testing.TB, rcpt, subj string) Mail {
 	})
 	return got
 }
+
+// Count is the number of messages received and not yet taken by Wait to
+// rcpt ("" for any) whose subject contains subj: after the mail jobs have
+// drained, it shows that a mail was not sent.
+func (mb *Mailbox) Count(rcpt, subj string) int {
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	n := 0
+	for _, m := range mb.msgs {
+		if strings.Contains(m.Subject, subj) && (rcpt == "" || strings.Contains(strings.Join(m.To, ","), rcpt)) {
+			n++
+		}
+	}
+	return n
+}

@@ -324,7 +324,7 @@ func stringArgs(v []string) []any {
 }
 
 // StaffEmails lists the addresses of enabled, approved users with one of
-// roleKeys who want the mail of a kind (report, sign_up; "": any).
+// roleKeys who want the mail of a kind (report, sign_up, trends; "": any).
 func (s *Store) StaffEmails(ctx context.Context, roleKeys []string, kind string) ([]string, error) {
 	if len(roleKeys) == 0 {
 		return nil, nil
@@ -335,6 +335,8 @@ func (s *Store) StaffEmails(ctx context.Context, roleKeys []string, kind string)
 		pref = " AND u.email_on_report = 1"
 	case "sign_up":
 		pref = " AND u.email_on_sign_up = 1"
+	case "trends":
+		pref = " AND u.email_on_trends = 1"
 	}
 	v, err := queryColumn[string](ctx, s.r, `SELECT u.email FROM users u JOIN accounts a ON a.id = u.account_id
 		WHERE u.disabled = 0 AND u.approved = 1 AND a.suspended_at IS NULL AND u.role IN (`+placeholders(len(roleKeys))+`)`+pref+` ORDER BY u.id`,

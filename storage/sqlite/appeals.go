@@ -41,19 +41,20 @@ func (s *Store) CreateStaffNotifications(ctx context.Context, roleKeys []string,
 // StaffEmailPrefs reads a user's staff e-mail preferences.
 func (s *Store) StaffEmailPrefs(ctx context.Context, accountID int64) (storage.StaffEmailPrefs, error) {
 	var p storage.StaffEmailPrefs
-	var r, u int
-	err := s.r.QueryRowContext(ctx, "SELECT email_on_report, email_on_sign_up FROM users WHERE account_id = ?", accountID).Scan(&r, &u)
+	var r, u, tr int
+	err := s.r.QueryRowContext(ctx, "SELECT email_on_report, email_on_sign_up, email_on_trends FROM users WHERE account_id = ?", accountID).Scan(&r, &u, &tr)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, wrap("staff email prefs", storage.ErrNotFound)
 	}
-	p.Report, p.SignUp = r == 1, u == 1
+	p.Report, p.SignUp, p.Trends = r == 1, u == 1, tr == 1
 	return p, wrap("staff email prefs", err)
 }
 
 // SetStaffEmailPrefs stores a user's staff e-mail preferences.
 func (s *Store) SetStaffEmailPrefs(ctx context.Context, accountID int64, p storage.StaffEmailPrefs) error {
 	return wrap("set staff email prefs", notFoundIfNone(s.w.ExecContext(ctx,
-		"UPDATE users SET email_on_report = ?, email_on_sign_up = ? WHERE account_id = ?", b2i(p.Report), b2i(p.SignUp), accountID)))
+		"UPDATE users SET email_on_report = ?, email_on_sign_up = ?, email_on_trends = ? WHERE account_id = ?",
+		b2i(p.Report), b2i(p.SignUp), b2i(p.Trends), accountID)))
 }
 
 const appealColumns = "id, account_id, warning_id, text, approved_at, rejected_at, decided_by, created_at"

@@ -330,6 +330,30 @@ func (s *Store) ReviewTrend(ctx context.Context, kind string, itemID int64, tren
 	return wrap("review trend", err)
 }
 
+// RequestTrendReviews records review requests, returning the new ones.
+func (s *Store) RequestTrendReviews(ctx context.Context, kind string, itemIDs []int64, at time.Time) ([]int64, error) {
+	var out []int64
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		for _, id := range itemIDs {
+			res, err := tx.ExecContext(ctx, `INSERT INTO trend_review_requests (kind, item_id, requested_at) VALUES (?, ?, ?)
+				ON CONFLICT (kind, item_id) DO NOTHING`, kind, id, ms(at))
+			if err != nil {
+				return err
+			}
+			if n, err := res.RowsAffected(); err != nil {
+				return err
+			} else if n == 1 {
+				out = append(out, id)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("request trend reviews", err)
+	}
+	return out, nil
+}
+
 // TrendReview is an item's review.
 func (s *Store) TrendReview(ctx context.Context, kind string, itemID int64) (*bool, error) {
 	var v int64

@@ -342,6 +342,35 @@ func (s *Store) Unmute(ctx context.Context, accountID, targetID int64) error {
 const relationshipChunk = 300
 
 // Relationships answers in one query per 400 targets.
+// FamiliarFollowers: the follows of the targets by accounts accountID
+// follows (follows_pair then follows_target).
+func (s *Store) FamiliarFollowers(ctx context.Context, accountID int64, targetIDs []int64, limit int) (map[int64][]int64, error) {
+	out := map[int64][]int64{}
+	if len(targetIDs) == 0 {
+		return out, nil
+	}
+	type pair struct{ target, follower int64 }
+	rows, err := queryAll(ctx, s.r, `SELECT f2.target_id, f2.account_id FROM follows f1
+		JOIN follows f2 ON f2.account_id = f1.target_id
+		JOIN accounts a ON a.id = f1.target_id
+		WHERE f1.account_id = ? AND a.hide_collections = 0 AND a.suspended_at IS NULL
+		AND f2.target_id IN (`+placeholders(len(targetIDs))+`) ORDER BY f2.id`,
+		append([]any{accountID}, int64Args(targetIDs)...), func(r scanner) (pair, error) {
+			var p pair
+			err := r.Scan(&p.target, &p.follower)
+			return p, err
+		})
+	if err != nil {
+		return nil, wrap("familiar followers", err)
+	}
+	for _, p := range rows {
+		if len(out[p.target]) < limit {
+			out[p.target] = append(out[p.target], p.follower)
+		}
+	}
+	return out, nil
+}
+
 func (s *Store) Relationships(ctx context.Context, accountID int64, targetIDs []int64) ([]model.Relationship, error) {
 	rels := make(map[int64]*model.Relationship, len(targetIDs))
 	for start := 0; start < len(targetIDs); start += relationshipChunk {
