@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/herr"
 	"github.com/herald-social/herald/internal/jobs"
 	"github.com/herald-social/herald/internal/metrics"
@@ -261,17 +262,15 @@ func (f *Federation) onUpdate(ctx context.Context, actor *model.Account, act *Ob
 	} else if err != nil {
 		return err
 	}
-	if p := pollOf(o); p != nil {
+	poll := pollOf(o)
+	if poll != nil {
 		if stored.AccountID != actor.ID {
 			return permanentf("Update by %s of a poll it does not own", actor.URI)
-		}
-		if err := f.svc.RemotePoll(ctx, stored, p); err != nil {
-			return err
 		}
 		// New counts are no edit: only an "updated" later than the one
 		// applied makes one (Mastodon's implicit update).
 		if o.Updated.IsZero() || (stored.EditedAt != nil && !o.Updated.After(*stored.EditedAt)) {
-			return nil
+			return f.svc.RemotePoll(ctx, stored, poll)
 		}
 	}
 	content, lang := o.ContentHTML()
@@ -288,13 +287,15 @@ func (f *Federation) onUpdate(ctx context.Context, actor *model.Account, act *Ob
 		upd.EditedAt = &t
 	}
 	_, tags := f.tagsOf(ctx, o)
-	st, err := f.svc.UpdateRemoteStatus(ctx, actor.ID, upd, tags)
+	// The status, its poll and its attachments (those the edit removed
+	// kept for the history) in one transaction.
+	st, err := f.svc.EditRemotePost(ctx, actor.ID, core.RemoteEdit{Status: upd, Tags: tags, Poll: poll,
+		SetMedia: true, Attachments: remoteAttachments(o)})
 	if err != nil {
 		return err
 	}
 	f.quoteUpdated(ctx, actor, st, o)
 	f.ingestEmojis(ctx, actor.Domain, o)
-	f.ingestAttachments(ctx, st, o)
 	return nil
 }
 
