@@ -402,3 +402,35 @@ func (s *FederationService) RemoteUndoReblog(ctx context.Context, actorID int64,
 	s.notify(ChangeStatusDeleted, actorID, st.ID)
 	return nil
 }
+
+// ForwardTargets says where a remote author's Update or Delete of their
+// status st is forwarded, as Mastodon's ActivityPub::Forwarder does (with
+// quotes since Mastodon 4.5, PR #36390): to the remote followers of the
+// local accounts that boosted or quote it, when it is public or unlisted,
+// less the inboxes on the author's own server (which sent it). Those
+// followers saw it through the boost or the quote and hold a copy that
+// the author's server does not know of. signerID is the local account
+// whose key signs the forward (the first of them); no inboxes: nothing to
+// forward.
+func (s *FederationService) ForwardTargets(ctx context.Context, st *model.Status) (signerID int64, inboxes []string, err error) {
+	if st.Local || (st.Visibility != model.Public && st.Visibility != model.Unlisted) {
+		return 0, nil, nil
+	}
+	author, err := s.store.AccountByID(ctx, st.AccountID)
+	if err != nil {
+		return 0, nil, storeErr(err)
+	}
+	sharers, all, err := s.store.SharerFollowerInboxes(ctx, st.ID)
+	if err != nil {
+		return 0, nil, herr.Internal(err)
+	}
+	for _, in := range all {
+		if hostOf(in) != strings.ToLower(author.Domain) {
+			inboxes = append(inboxes, in)
+		}
+	}
+	if len(sharers) == 0 || len(inboxes) == 0 {
+		return 0, nil, nil
+	}
+	return sharers[0], inboxes, nil
+}
