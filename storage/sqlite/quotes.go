@@ -101,7 +101,7 @@ const sharersOf = `SELECT b.account_id FROM statuses b JOIN accounts ba ON ba.id
 func (s *Store) SharerFollowerInboxes(ctx context.Context, statusID int64) ([]int64, []string, error) {
 	sharers, err := queryColumn[int64](ctx, s.r, "SELECT account_id FROM ("+sharersOf+") x ORDER BY account_id", statusID, statusID)
 	if err != nil || len(sharers) == 0 {
-		return nil, nil, wrap("sharers of a status", err)
+		return nil, nil, wrap("sharer follower inboxes", err)
 	}
 	inboxes, err := queryColumn[string](ctx, s.r, `SELECT DISTINCT coalesce(nullif(a.shared_inbox_url, ''), a.inbox_url) AS inbox
 		FROM follows f JOIN accounts a ON a.id = f.account_id
