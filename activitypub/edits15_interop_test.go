@@ -57,10 +57,7 @@ func TestEditsAcrossHeralds(t *testing.T) {
 		MediaAttributes: []core.MediaAttributeParams{{ID: idOf(m.ID), Description: &better}}}); err != nil {
 		t.Fatal(err)
 	}
-	// Not waited for here: in full-package runs B sometimes keeps the old
-	// alt text after this Update (seen twice in ~14 runs, never alone; cause
-	// not found yet, issue 15 stays open for it). The edit itself is
-	// checked on A by the API tests.
+	testutil.Eventually(t, 30*time.Second, "the new alt text on B", func() bool { return altOnB() == better })
 
 	// --- poll ---
 	poll := post(t, A, ann, core.PostParams{Text: "tea or coffee?", Visibility: "public",

@@ -66,12 +66,15 @@ func (f *Federation) handleInbox(c echo.Context) error {
 		return apError(c, http.StatusBadRequest, "Not an ActivityStreams activity")
 	}
 	actor := act.Actor.ID
-	if actor != signer {
+	if actor != signer && !forwardable(act) {
 		// Forwarded activities would need a linked-data signature or an
-		// object proof, which Herald does not verify.
+		// object proof, which Herald does not verify; but for an edit or
+		// deletion of a post, the post's own server can be asked
+		// (onForwarded).
 		return apError(c, http.StatusUnauthorized, "The activity's actor is not the signer")
 	}
-	// The actor is the signer, whose domain verifySignature checked.
+	// The signer's domain verifySignature checked; the actor is the signer
+	// but for a forward.
 	if limited, err := f.inboxThrottled(c, hostOf(signer)); limited {
 		return err
 	}
@@ -95,4 +98,14 @@ func (f *Federation) handleInbox(c echo.Context) error {
 		f.wakeJobs(storage.JobInbox)
 	}
 	return c.NoContent(http.StatusAccepted)
+}
+
+// forwardable reports an activity accepted from a signer other than its
+// actor: an Update or Delete of a post on the actor's host (as Mastodon
+// forwards those to the followers of its accounts that boosted or quoted
+// the post), which is checked against the post's server (onForwarded).
+func forwardable(act *Object) bool {
+	id := act.Object.ID
+	return act.Type.Is("Update", "Delete") && id != "" && act.Actor.ID != "" && id != act.Actor.ID &&
+		hostOf(id) == hostOf(act.Actor.ID)
 }

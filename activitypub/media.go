@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/herald-social/herald/internal/core"
-	"github.com/herald-social/herald/internal/model"
 )
 
 // Media attachments and custom emoji, both ways: outgoing Notes carry
@@ -102,18 +101,6 @@ func remoteAttachments(o *Object) []core.RemoteAttachment {
 		}
 	}
 	return out
-}
-
-// ingestAttachments records a remote status's attachments (replacing them
-// on an edit). Failures are logged: the post itself is stored.
-func (f *Federation) ingestAttachments(ctx context.Context, st *model.Status, o *Object) {
-	atts := remoteAttachments(o)
-	if len(atts) == 0 {
-		return
-	}
-	if err := f.svc.IngestRemoteAttachments(ctx, st.ID, atts); err != nil {
-		f.log.Info("remote attachments not stored", "status", st.URI, "err", err)
-	}
 }
 
 // ingestEmojis stores the Emoji tags of an object from domain.

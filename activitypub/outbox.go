@@ -140,6 +140,12 @@ func (f *Federation) deliveriesFor(ctx context.Context, act doc, signerID int64,
 		return nil, err
 	}
 	kind, _ := act["type"].(string)
+	return f.deliveriesOf(ctx, body, kind, signerID, inboxes)
+}
+
+// deliveriesOf is deliveriesFor with the activity's body as it is (kind
+// its type).
+func (f *Federation) deliveriesOf(ctx context.Context, body []byte, kind string, signerID int64, inboxes []string) ([]storage.Delivery, error) {
 	seen := map[string]bool{}
 	var out []storage.Delivery
 	for _, in := range inboxes {

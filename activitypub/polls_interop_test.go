@@ -58,8 +58,8 @@ func TestPollsAcrossHeralds(t *testing.T) {
 	poll := post(t, A, ann, core.PostParams{Text: "Which colours?", Visibility: "public",
 		Poll: &core.PollParams{Options: []string{"red", "green", "blue"}, ExpiresIn: 10 * time.Minute, Multiple: true}})
 	var onB *model.Status
-	// The status and its poll are stored in two steps on B (see resolve.go:
-	// the poll follows the status), so wait for both.
+	// The status and its poll are stored together on B (one transaction);
+	// the wait looks at both all the same.
 	testutil.Eventually(t, 15*time.Second, "ann's poll on B", func() bool {
 		onB = B.byURI(poll.URI)
 		return onB != nil && B.pollSeen(t, ben, onB.ID) != nil

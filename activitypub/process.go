@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/herr"
 	"github.com/herald-social/herald/internal/jobs"
 	"github.com/herald-social/herald/internal/metrics"
@@ -53,7 +54,7 @@ func (f *Federation) runInbox(ctx context.Context, job *storage.Job) ([]storage.
 		f.Metrics.InboxActivity("other", metrics.InboxRejected)
 		return nil, jobs.Permanent(err)
 	}
-	act, err := f.safeProcess(ctx, it)
+	act, then, err := f.safeProcess(ctx, it)
 	if ctx.Err() != nil {
 		return nil, ctx.Err() // stopping: the runtime hands the job back
 	}
@@ -63,10 +64,10 @@ func (f *Federation) runInbox(ctx context.Context, job *storage.Job) ([]storage.
 		if err != nil {
 			log.Info("inbox activity not applied", "err", err)
 			f.Metrics.InboxActivity(typ, metrics.InboxRejected)
-		} else {
-			f.Metrics.InboxActivity(typ, metrics.InboxApplied)
+			return nil, nil
 		}
-		return nil, nil
+		f.Metrics.InboxActivity(typ, metrics.InboxApplied)
+		return then, nil // its forwards, queued as the activity is marked done
 	}
 	if job.Attempts >= f.Tuning.InboxMaxAttempts {
 		log.Warn("inbox activity failed for good", "err", err)
@@ -82,17 +83,18 @@ func (f *Federation) runInbox(ctx context.Context, job *storage.Job) ([]storage.
 // safeProcess decodes and applies an activity, turning a panic into a
 // permanent error: one bad activity must not stop the worker. It returns
 // the activity decoded (nil if it is not one) for the metrics.
-func (f *Federation) safeProcess(ctx context.Context, it storage.InboxItem) (act *Object, err error) {
+func (f *Federation) safeProcess(ctx context.Context, it storage.InboxItem) (act *Object, then []storage.Job, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = permanentf("panic: %v", r)
+			then, err = nil, permanentf("panic: %v", r)
 		}
 	}()
 	act, err = Decode(it.Payload)
 	if err != nil {
-		return nil, permanentf("decode: %v", err)
+		return nil, nil, permanentf("decode: %v", err)
 	}
-	return act, f.processActivity(ctx, it, act)
+	then, err = f.processActivity(ctx, it, act)
+	return act, then, err
 }
 
 // inboxTypes are the activity types processActivity handles: the type
@@ -114,26 +116,46 @@ func activityTypeLabel(act *Object) string {
 }
 
 // processActivity applies one verified activity (it holds its payload,
-// act the payload decoded).
-func (f *Federation) processActivity(ctx context.Context, it storage.InboxItem, act *Object) error {
+// act the payload decoded). It returns the deliveries that forward it, if
+// any (forwardsOf).
+func (f *Federation) processActivity(ctx context.Context, it storage.InboxItem, act *Object) ([]storage.Job, error) {
 	// Blocked: dropped; policy unavailable: retried later.
 	if err := f.checkURL(ctx, it.SignerURI); err != nil {
-		return fmt.Errorf("signer %s: %w", it.SignerURI, err)
+		return nil, fmt.Errorf("signer %s: %w", it.SignerURI, err)
+	}
+	if act.Actor.ID != it.SignerURI {
+		return nil, f.onForwarded(ctx, act) // the inbox let only these in
 	}
 	actor, err := f.accountByURI(ctx, it.SignerURI)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if actor.SuspendedAt != nil {
-		return permanentf("actor %s is suspended", actor.URI)
+		return nil, permanentf("actor %s is suspended", actor.URI)
 	}
+	switch {
+	case act.Type.Is("Update"), act.Type.Is("Delete"):
+		// Where it goes on is decided before it is applied: a Delete
+		// takes the boosts of the post with it.
+		fwd := f.forwardsOf(ctx, actor, act, it.Payload)
+		if act.Type.Is("Update") {
+			err = f.onUpdate(ctx, actor, act)
+		} else {
+			err = f.onDelete(ctx, actor, act)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return fwd, nil
+	}
+	return nil, f.apply(ctx, it, actor, act)
+}
+
+// apply applies an activity of its signer, actor.
+func (f *Federation) apply(ctx context.Context, it storage.InboxItem, actor *model.Account, act *Object) error {
 	switch {
 	case act.Type.Is("Create"):
 		return f.onCreate(ctx, actor, act)
-	case act.Type.Is("Update"):
-		return f.onUpdate(ctx, actor, act)
-	case act.Type.Is("Delete"):
-		return f.onDelete(ctx, actor, act)
 	case act.Type.Is("Follow"):
 		return f.onFollow(ctx, actor, act)
 	case act.Type.Is("Accept"):
@@ -261,17 +283,15 @@ func (f *Federation) onUpdate(ctx context.Context, actor *model.Account, act *Ob
 	} else if err != nil {
 		return err
 	}
-	if p := pollOf(o); p != nil {
+	poll := pollOf(o)
+	if poll != nil {
 		if stored.AccountID != actor.ID {
 			return permanentf("Update by %s of a poll it does not own", actor.URI)
-		}
-		if err := f.svc.RemotePoll(ctx, stored, p); err != nil {
-			return err
 		}
 		// New counts are no edit: only an "updated" later than the one
 		// applied makes one (Mastodon's implicit update).
 		if o.Updated.IsZero() || (stored.EditedAt != nil && !o.Updated.After(*stored.EditedAt)) {
-			return nil
+			return f.svc.RemotePoll(ctx, stored, poll)
 		}
 	}
 	content, lang := o.ContentHTML()
@@ -288,13 +308,15 @@ func (f *Federation) onUpdate(ctx context.Context, actor *model.Account, act *Ob
 		upd.EditedAt = &t
 	}
 	_, tags := f.tagsOf(ctx, o)
-	st, err := f.svc.UpdateRemoteStatus(ctx, actor.ID, upd, tags)
+	// The status, its poll and its attachments (those the edit removed
+	// kept for the history) in one transaction.
+	st, err := f.svc.EditRemotePost(ctx, actor.ID, core.RemoteEdit{Status: upd, Tags: tags, Poll: poll,
+		SetMedia: true, Attachments: remoteAttachments(o)})
 	if err != nil {
 		return err
 	}
 	f.quoteUpdated(ctx, actor, st, o)
 	f.ingestEmojis(ctx, actor.Domain, o)
-	f.ingestAttachments(ctx, st, o)
 	return nil
 }
 

@@ -304,17 +304,13 @@ func (f *Federation) ingestRequestedNote(ctx context.Context, author *model.Acco
 			return nil, err
 		}
 	}
-	stored, err := f.svc.IngestRequestedStatus(ctx, st, mentionIDs, tags, requestURI)
+	// The post, its poll and its attachments in one transaction.
+	stored, err := f.svc.IngestRemotePost(ctx, core.RemotePost{Status: st, MentionIDs: mentionIDs, Tags: tags,
+		RequestURI: requestURI, Poll: pollOf(o), Attachments: remoteAttachments(o)})
 	if err != nil {
 		return nil, err
 	}
-	if p := pollOf(o); p != nil {
-		if err := f.svc.RemotePoll(ctx, stored, p); err != nil {
-			return nil, err
-		}
-	}
 	f.ingestEmojis(ctx, author.Domain, o)
-	f.ingestAttachments(ctx, stored, o)
 	return stored, nil
 }
 

@@ -628,14 +628,12 @@ func TestRemoteMediaCachedThenPruned(t *testing.T) {
 		if err := ts.Srv.Store.UpsertRemoteAccount(ctx, author); err != nil {
 			t.Fatal(err)
 		}
-		st, err := ts.Srv.Svc.IngestRemoteStatus(ctx, &model.Status{URI: a.URL + "/users/alice/statuses/" + posted.ID, AccountID: author.ID,
-			Content: "<p>The bridge is open</p>", Visibility: model.Public, CreatedAt: time.Now()}, nil, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
 		fp := []float64{d.FocalPoint[0], d.FocalPoint[1]}
-		if err := ts.Srv.Svc.IngestRemoteAttachments(ctx, st.ID, []core.RemoteAttachment{{URL: d.URL, MediaType: d.MediaType,
-			Name: d.Name, Blurhash: d.Blurhash, FocalPoint: fp, Width: d.Width, Height: d.Height}}); err != nil {
+		st, err := ts.Srv.Svc.IngestRemotePost(ctx, core.RemotePost{Status: &model.Status{URI: a.URL + "/users/alice/statuses/" + posted.ID,
+			AccountID: author.ID, Content: "<p>The bridge is open</p>", Visibility: model.Public, CreatedAt: time.Now()},
+			Attachments: []core.RemoteAttachment{{URL: d.URL, MediaType: d.MediaType, Name: d.Name, Blurhash: d.Blurhash,
+				FocalPoint: fp, Width: d.Width, Height: d.Height}}})
+		if err != nil {
 			t.Fatal(err)
 		}
 		return st.ID, fmt.Sprint(st.ID)

@@ -333,7 +333,8 @@ func (a *API) statusHistory(c echo.Context) error {
 		e := StatusEdit{Content: v.Content, SpoilerText: v.SpoilerText, Sensitive: v.Sensitive,
 			CreatedAt: fmtTime(v.CreatedAt), Account: acc, MediaAttachments: []any{}, Emojis: []CustomEmoji{}}
 		// Each version's attachments with the alt text and focus they had
-		// then; one removed since (its file gone) is left out.
+		// then (those an edit removed are kept for this; one of a version
+		// from before that was kept, its row gone, is left out).
 		for _, em := range v.Media {
 			m := h.Attachments[em.ID]
 			if m == nil {

@@ -34,9 +34,17 @@ type Media interface {
 	CreateMedia(ctx context.Context, m *model.MediaAttachment, jobs ...Job) error
 	// UpdateMedia writes every column but id, account and status.
 	UpdateMedia(ctx context.Context, m *model.MediaAttachment) error
+	// UpdateMediaFile writes what processing or caching an attachment's
+	// file found (type, content type, file and preview keys, size, meta,
+	// blurhash, processing, cached_at), leaving its description and focus
+	// as they are now (an edit may have changed them meanwhile).
+	UpdateMediaFile(ctx context.Context, m *model.MediaAttachment) error
 	MediaByID(ctx context.Context, id int64) (*model.MediaAttachment, error)
 	// MediaOfStatuses returns the attachments of statuses, in position order.
 	MediaOfStatuses(ctx context.Context, statusIDs []int64) (map[int64][]*model.MediaAttachment, error)
+	// MediaHistoryOf returns the attachments that edits removed from a
+	// status, kept for its edit history (HistoryStatusID), by id.
+	MediaHistoryOf(ctx context.Context, statusID int64) ([]*model.MediaAttachment, error)
 	// DeleteMedia deletes an attachment row (its files become garbage).
 	DeleteMedia(ctx context.Context, id int64) error
 	// SetStatusMedia makes mediaIDs (the account's own, unattached or

@@ -24,4 +24,9 @@ type Quotes interface {
 	// QuoteRequestFor returns the interaction request of the quote uri of
 	// statusID (ErrNotFound: none).
 	QuoteRequestFor(ctx context.Context, statusID int64, uri string) (*model.InteractionRequest, error)
+	// SharerFollowerInboxes returns the local accounts that boosted a
+	// status or quote it (accepted quotes), and the inboxes (shared ones
+	// when known) of their remote followers, gone and suspended accounts
+	// left out: where an edit or deletion of the status is forwarded.
+	SharerFollowerInboxes(ctx context.Context, statusID int64) (sharerIDs []int64, inboxes []string, err error)
 }

@@ -38,6 +38,10 @@ type NewStatus struct {
 	Jobs []Job
 	// Poll is the status's poll (StatusID is set here), if it has one.
 	Poll *model.Poll
+	// RemoteMedia are a remote status's attachments, in order, written
+	// with it (their StatusID, AccountID and Position set here), so that
+	// no reader sees the status without them.
+	RemoteMedia []*model.MediaAttachment
 	// ScheduledID, when set, is the scheduled post this status publishes:
 	// it is deleted in the same transaction (gone already: the status is
 	// not written, ErrNotFound), so that a publish is never done twice.
@@ -84,6 +88,10 @@ type Statuses interface {
 	// ErrMediaNotAttachable when an attachment is not the author's own
 	// unattached upload or already the status's.
 	EditLocalStatus(ctx context.Context, e LocalEdit) error
+	// EditRemoteStatus stores an edit of a remote status from its server
+	// (an Update) with its poll and attachments, keeping the version it
+	// replaces in the history, in one transaction.
+	EditRemoteStatus(ctx context.Context, e RemoteEdit) (RemoteEdited, error)
 	// RedraftStatus is DeleteStatus that keeps the status's attachments,
 	// unattached, for a new post (Mastodon's delete and redraft); they are
 	// pruned a day later like any unattached upload.
@@ -177,9 +185,10 @@ type LocalEdit struct {
 	Tags   []string
 	Events []model.OutboxEvent
 	Jobs   []Job
-	// MediaIDs replace the attachments, in order; those left out are
-	// deleted. MediaAttributes change the alt text and focus of some of
-	// them (Mastodon's media_attributes[]).
+	// MediaIDs replace the attachments, in order; those left out are kept
+	// for the edit history only (HistoryStatusID), as Mastodon keeps them.
+	// MediaAttributes change the alt text and focus of some of them
+	// (Mastodon's media_attributes[]).
 	MediaIDs        []int64
 	MediaAttributes []MediaAttributes
 	// SetPoll: Poll replaces the status's poll (nil removes it); with
@@ -188,6 +197,30 @@ type LocalEdit struct {
 	SetPoll    bool
 	Poll       *model.Poll
 	ResetVotes bool
+}
+
+// RemoteEdit is an edit of a remote status as its server sends it
+// (EditRemoteStatus).
+type RemoteEdit struct {
+	Status *model.Status // content, spoiler, sensitive, language, edited_at, policy
+	Tags   []string
+	// Poll, when not nil, is what the server says of the poll now
+	// (UpdateRemotePoll's rules: new options reset the votes cast here).
+	Poll *model.Poll
+	// SetMedia: Media are the attachments the status has now, in order:
+	// one it had (by remote URL) takes the new alt text and focus and keeps
+	// its cached files; new ones are inserted; those left out are kept for
+	// the edit history only. IDs are set on return. Without SetMedia the
+	// attachments stay as they are.
+	SetMedia bool
+	Media    []*model.MediaAttachment
+}
+
+// RemoteEdited is what EditRemoteStatus stored: the poll (nil when the
+// edit had none) and the attachments whose files are not cached yet.
+type RemoteEdited struct {
+	Poll     *model.Poll
+	Uncached []int64
 }
 
 // MediaAttributes is a change of an attachment's alt text and focus; nil

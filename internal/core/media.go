@@ -414,7 +414,7 @@ func (s *MediaService) processAV(ctx context.Context, mediaID int64) error {
 	if err != nil {
 		s.Log.Warn("media: open upload to process", "id", m.ID, "err", err)
 		m.Processing = model.MediaFailed
-		return s.store.UpdateMedia(ctx, m)
+		return s.store.UpdateMediaFile(ctx, m)
 	}
 	var av media.AV
 	if ra, ok := f.(io.ReaderAt); ok {
@@ -423,7 +423,8 @@ func (s *MediaService) processAV(ctx context.Context, mediaID int64) error {
 	f.Close()
 	applyAV(m, t, av)
 	m.Processing = model.MediaReady
-	return s.store.UpdateMedia(ctx, m)
+	// Not the alt text or focus: its author may set them meanwhile.
+	return s.store.UpdateMediaFile(ctx, m)
 }
 
 func applyAV(m *model.MediaAttachment, t media.Type, av media.AV) {
@@ -496,7 +497,7 @@ func (s *MediaService) UpdateMedia(ctx context.Context, c *Caller, mediaID int64
 	if err != nil {
 		return nil, err
 	}
-	if m.StatusID != 0 {
+	if m.StatusID != 0 || m.HistoryStatusID != 0 {
 		return nil, herr.NotFound("media") // as Mastodon: edit the status instead
 	}
 	if u.Description != nil {
@@ -523,7 +524,7 @@ func (s *MediaService) DeleteMedia(ctx context.Context, c *Caller, mediaID int64
 	if err != nil {
 		return err
 	}
-	if m.StatusID != 0 {
+	if m.StatusID != 0 || m.HistoryStatusID != 0 {
 		return herr.Unprocessable("Media attachment is currently used by a status")
 	}
 	if err := s.store.DeleteMedia(ctx, m.ID); err != nil {

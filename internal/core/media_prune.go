@@ -41,7 +41,7 @@ func (s *MediaService) PruneMedia(ctx context.Context, olderThan time.Duration) 
 		}
 		for _, m := range list {
 			m.FileKey, m.PreviewKey, m.CachedAt = "", "", nil
-			if err := s.store.UpdateMedia(ctx, m); err != nil {
+			if err := s.store.UpdateMediaFile(ctx, m); err != nil {
 				return r, herr.Internal(err)
 			}
 			r.Attachments++

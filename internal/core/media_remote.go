@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -140,39 +141,17 @@ type RemoteAttachment struct {
 
 var blurhashRe = regexp.MustCompile(`^[0-9A-Za-z#$%*+,\-.:;=?@\[\]^_{|}~]{6,100}$`)
 
-// IngestRemoteAttachments records the attachments of a remote status
-// (after IngestRemoteStatus): the first four (as Mastodon; a status holds
-// no more), each URL once, with their alt text, blurhash,
-// focal point and dimensions. Their files are fetched into the cache in
-// the background (or when first shown) unless the status's domain or the
-// file's host has its media rejected; those stay links. Calling it again
-// for the same status replaces its attachments (an edit).
-func (s *MediaService) IngestRemoteAttachments(ctx context.Context, statusID int64, atts []RemoteAttachment) error {
-	st, err := s.store.StatusByID(ctx, statusID)
-	if err != nil {
-		return storeErr(err)
-	}
-	if st.Local {
-		return herr.BadRequest("not a remote status")
-	}
-	author, err := s.store.AccountByID(ctx, st.AccountID)
-	if err != nil {
-		return storeErr(err)
-	}
-	existing, err := s.store.MediaOfStatuses(ctx, []int64{statusID})
-	if err != nil {
-		return herr.Internal(err)
-	}
-	byURL := map[string]*model.MediaAttachment{}
-	for _, m := range existing[statusID] {
-		byURL[m.RemoteURL] = m
-	}
-	rejected := s.rejectsMedia(author.Domain)
-	var keep []int64
-	var fetch []storage.Job
+// remoteMediaRows makes the rows of a remote status's attachments as its
+// server describes them (no store: they are written with the status or
+// its edit, in one transaction): the first four (as Mastodon; a status
+// holds no more), each URL once, with their alt text, blurhash, focal
+// point and dimensions. With the author's domain's media rejected
+// (rejected) they stay links, never fetched.
+func (s *MediaService) remoteMediaRows(author *model.Account, createdAt time.Time, atts []RemoteAttachment) (rows []*model.MediaAttachment, rejected bool) {
+	rejected = s.rejectsMedia(author.Domain)
 	kept := map[string]bool{}
 	for _, a := range atts {
-		if len(keep) >= remoteAttachmentsLimit {
+		if len(rows) >= remoteAttachmentsLimit {
 			break
 		}
 		u, err := url.Parse(a.URL)
@@ -180,13 +159,8 @@ func (s *MediaService) IngestRemoteAttachments(ctx context.Context, statusID int
 			continue
 		}
 		kept[a.URL] = true
-		m := byURL[a.URL]
-		isNew := m == nil
-		if isNew {
-			m = &model.MediaAttachment{ID: id.New(), AccountID: author.ID, RemoteURL: a.URL, CreatedAt: st.CreatedAt}
-		}
-		m.Type = attachmentType(a.MediaType)
-		m.ContentType = a.MediaType
+		m := &model.MediaAttachment{ID: id.New(), AccountID: author.ID, RemoteURL: a.URL, CreatedAt: createdAt,
+			Type: attachmentType(a.MediaType), ContentType: a.MediaType}
 		if len(m.ContentType) > 100 {
 			m.ContentType = ""
 		}
@@ -194,45 +168,38 @@ func (s *MediaService) IngestRemoteAttachments(ctx context.Context, statusID int
 		if r := []rune(m.Description); len(r) > MaxMediaDescription {
 			m.Description = string(r[:MaxMediaDescription])
 		}
-		if m.FileKey == "" || m.Blurhash == "" {
-			m.Blurhash = ""
-			if blurhashRe.MatchString(a.Blurhash) {
-				m.Blurhash = a.Blurhash
-			}
+		if blurhashRe.MatchString(a.Blurhash) {
+			m.Blurhash = a.Blurhash
 		}
-		m.FocusX, m.FocusY = 0, 0
 		if len(a.FocalPoint) == 2 && a.FocalPoint[0] >= -1 && a.FocalPoint[0] <= 1 && a.FocalPoint[1] >= -1 && a.FocalPoint[1] <= 1 {
 			m.FocusX, m.FocusY = a.FocalPoint[0], a.FocalPoint[1]
 		}
-		if m.FileKey == "" && a.Width > 0 && a.Height > 0 && a.Width <= 1<<16 && a.Height <= 1<<16 {
+		if a.Width > 0 && a.Height > 0 && a.Width <= 1<<16 && a.Height <= 1<<16 {
 			m.Meta = model.MediaMeta{Original: sizeOf(a.Width, a.Height)}
 		}
 		if rejected {
 			m.Type = "unknown"
 		}
-		if isNew {
-			err = s.store.CreateMedia(ctx, m)
-		} else {
-			err = s.store.UpdateMedia(ctx, m)
-		}
-		if err != nil {
-			return herr.Internal(err)
-		}
-		keep = append(keep, m.ID)
-		if !rejected && m.FileKey == "" {
-			fetch = append(fetch, mediaJob(JobMediaAttachment, m.ID, hostOf(m.RemoteURL)))
+		rows = append(rows, m)
+	}
+	return rows, rejected
+}
+
+// remoteMediaJobs are the fetches that cache the files of a remote
+// status's attachments in the background (by id, keyed by their host);
+// none when its domain's media is rejected or without a job runtime (the
+// files are then fetched when first shown).
+func (s *MediaService) remoteMediaJobs(rows []*model.MediaAttachment, rejected bool, ids []int64) []storage.Job {
+	if rejected || s.Jobs == nil {
+		return nil
+	}
+	var out []storage.Job
+	for _, m := range rows {
+		if slices.Contains(ids, m.ID) {
+			out = append(out, mediaJob(JobMediaAttachment, m.ID, hostOf(m.RemoteURL)))
 		}
 	}
-	// Rows made above but left unattached by a failure here are swept by
-	// PruneMedia (DeleteUnattachedMedia).
-	if err := s.store.SetStatusMedia(ctx, statusID, author.ID, keep); err != nil {
-		return herr.Internal(err)
-	}
-	// Cached in the background (without a job runtime, when first shown).
-	if _, err := s.queueJobs(ctx, fetch...); err != nil {
-		s.Log.Warn("media: queue attachment fetches", "status", statusID, "err", err)
-	}
-	return nil
+	return out
 }
 
 func attachmentType(mediaType string) string {
@@ -295,7 +262,9 @@ func (s *MediaService) cacheRemoteMedia(ctx context.Context, mediaID int64) (*mo
 			applyAV(m, f.Type, av)
 		}
 		m.CachedAt, m.Processing = &now, model.MediaReady
-		return s.store.UpdateMedia(ctx, m)
+		// The file's columns only: m was read before the fetch, and an
+		// edit of the post may have changed its alt text since.
+		return s.store.UpdateMediaFile(ctx, m)
 	})
 	if err != nil {
 		return nil, err
@@ -457,11 +426,15 @@ func (s *MediaService) ProxyFile(ctx context.Context, c *Caller, kind string, ob
 	switch kind {
 	case "attachments":
 		m, err := s.store.MediaByID(ctx, objectID)
-		if err != nil || !m.Remote() || m.StatusID == 0 {
+		if err != nil || !m.Remote() || (m.StatusID == 0 && m.HistoryStatusID == 0) {
 			return "", herr.NotFound("media")
 		}
+		statusID := m.StatusID
+		if statusID == 0 { // removed by an edit, shown in the edit history
+			statusID = m.HistoryStatusID
+		}
 		// Before any fetch: a hidden attachment costs nothing either.
-		if _, _, err := s.visibleStatus(ctx, c.AccountID(), m.StatusID); err != nil {
+		if _, _, err := s.visibleStatus(ctx, c.AccountID(), statusID); err != nil {
 			return "", err
 		}
 		if m.FileKey == "" {

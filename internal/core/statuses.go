@@ -688,7 +688,7 @@ type StatusVersion struct {
 }
 
 // StatusHistory is a status's versions, oldest first, the current one
-// last, with the attachments still stored that they name.
+// last, with the attachments they name (those edits removed included).
 type StatusHistory struct {
 	Status      *model.Status
 	Versions    []StatusVersion
@@ -717,7 +717,15 @@ func (s *Service) History(ctx context.Context, c *Caller, statusID int64) (*Stat
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
+	// Attachments an edit removed stay for the versions that had them.
+	removed, err := s.store.MediaHistoryOf(ctx, st.ID)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
 	h := &StatusHistory{Status: st, Attachments: map[int64]*model.MediaAttachment{}}
+	for _, m := range removed {
+		h.Attachments[m.ID] = m
+	}
 	for _, e := range edits {
 		h.Versions = append(h.Versions, StatusVersion{Content: e.Content, SpoilerText: e.SpoilerText, Sensitive: e.Sensitive,
 			CreatedAt: e.CreatedAt, Media: e.Media, Poll: e.Poll})

@@ -43,6 +43,28 @@ func (s *FederationService) IngestRemoteStatus(ctx context.Context, st *model.St
 // its author follows ours is announced with an Accept, which the replying
 // server waits for.
 func (s *FederationService) IngestRequestedStatus(ctx context.Context, st *model.Status, mentionIDs []int64, tags []string, requestURI string) (*model.Status, error) {
+	return s.IngestRemotePost(ctx, RemotePost{Status: st, MentionIDs: mentionIDs, Tags: tags, RequestURI: requestURI})
+}
+
+// RemotePost is a remote post as the federation engine read it: the
+// status, who it mentions, its tags, its poll and attachments, and the
+// ReplyRequest it came in ("" for a Create or a fetch).
+type RemotePost struct {
+	Status      *model.Status
+	MentionIDs  []int64
+	Tags        []string
+	RequestURI  string
+	Poll        *model.Poll
+	Attachments []RemoteAttachment
+}
+
+// IngestRemotePost is IngestRequestedStatus with the post's poll and
+// attachments, all stored in the status's own transaction: no reader sees
+// the post without them, and an edit that follows can never be overtaken
+// by a later step of this one. The attachments' files are fetched into
+// the cache in the background (jobs queued with the post).
+func (s *FederationService) IngestRemotePost(ctx context.Context, p RemotePost) (*model.Status, error) {
+	st, mentionIDs, tags, requestURI := p.Status, p.MentionIDs, p.Tags, p.RequestURI
 	if st.URI == "" || st.AccountID == 0 {
 		return nil, herr.BadRequest("status without id or author")
 	}
@@ -94,14 +116,44 @@ func (s *FederationService) IngestRequestedStatus(ctx context.Context, st *model
 	} else if forced {
 		st.Sensitive = true
 	}
-	out, existed, err := s.store.CreateStatus(ctx, storage.NewStatus{Status: st, MentionIDs: mentionIDs, Tags: norm,
-		Request: request, Events: events})
+	n := storage.NewStatus{Status: st, MentionIDs: mentionIDs, Tags: norm, Request: request, Events: events}
+	var rejected bool
+	if len(p.Attachments) > 0 {
+		author, err := s.store.AccountByID(ctx, st.AccountID)
+		if err != nil {
+			return nil, storeErr(err)
+		}
+		n.RemoteMedia, rejected = s.remoteMediaRows(author, st.CreatedAt, p.Attachments)
+		var ids []int64
+		for _, m := range n.RemoteMedia {
+			ids = append(ids, m.ID)
+		}
+		n.Jobs = append(n.Jobs, s.remoteMediaJobs(n.RemoteMedia, rejected, ids)...)
+	}
+	if p.Poll != nil {
+		p.Poll.StatusID = st.ID
+		n.Poll = p.Poll
+		if e := p.Poll.ExpiresAt; e != nil && p.Poll.ClosedAt == nil && e.After(s.Now()) && s.Jobs != nil {
+			n.Jobs = append(n.Jobs, pollExpireJob(st.ID, *e)) // to tell the local voters
+		}
+	}
+	out, existed, err := s.store.CreateStatus(ctx, n)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
 	if !existed {
 		if len(events) > 0 {
 			s.kick()
+		}
+		if len(n.Jobs) > 0 {
+			s.Jobs.Wake(JobMediaAttachment)
+			s.Jobs.Wake(JobPollExpire)
+		}
+		if e := p.Poll; e != nil && e.ExpiresAt != nil && e.ClosedAt == nil && !e.ExpiresAt.After(s.Now()) {
+			// It ended already (its server says it closed): end it here.
+			if err := s.expirePoll(ctx, out.ID); err != nil {
+				return nil, herr.Internal(err)
+			}
 		}
 		s.statusReleased(ctx, out)
 	}
@@ -135,10 +187,34 @@ func (s *FederationService) remoteOwned(ctx context.Context, actorID int64, uri 
 	return st, nil
 }
 
-// UpdateRemoteStatus applies a remote edit (Update{Note}) from its author.
-// upd carries the new URI-identified content, spoiler, sensitivity,
-// language and interaction policy.
+// UpdateRemoteStatus applies a remote edit (Update{Note}) from its author
+// that leaves its attachments and poll as they are. upd carries the new
+// URI-identified content, spoiler, sensitivity, language and interaction
+// policy.
 func (s *FederationService) UpdateRemoteStatus(ctx context.Context, actorID int64, upd *model.Status, tags []string) (*model.Status, error) {
+	return s.EditRemotePost(ctx, actorID, RemoteEdit{Status: upd, Tags: tags})
+}
+
+// RemoteEdit is a remote post's edit as the federation engine read it
+// (EditRemotePost).
+type RemoteEdit struct {
+	Status *model.Status // URI, content, spoiler, sensitive, language, edited_at, policy
+	Tags   []string
+	// Poll, when not nil, is the post's poll now.
+	Poll *model.Poll
+	// SetMedia: Attachments are the post's attachments now (none: it has
+	// none left); otherwise they stay as they are.
+	SetMedia    bool
+	Attachments []RemoteAttachment
+}
+
+// EditRemotePost applies a remote edit (Update) from its author: the
+// status, its poll and its attachments in one transaction, the version
+// it replaces kept in the history (attachments removed by the edit stay
+// for it). Alt text and focus come from the edit even when a fetch of
+// the files started by the post's Create ends later.
+func (s *FederationService) EditRemotePost(ctx context.Context, actorID int64, e RemoteEdit) (*model.Status, error) {
+	upd := e.Status
 	st, err := s.remoteOwned(ctx, actorID, upd.URI)
 	if err != nil {
 		return nil, err
@@ -160,8 +236,32 @@ func (s *FederationService) UpdateRemoteStatus(ctx context.Context, actorID int6
 		at = upd.EditedAt.UTC()
 	}
 	st.EditedAt = &at
-	if err := s.store.UpdateStatus(ctx, st, tags, nil); err != nil {
+	edit := storage.RemoteEdit{Status: st, Tags: e.Tags, Poll: e.Poll}
+	var rejected bool
+	if e.SetMedia {
+		author, err := s.store.AccountByID(ctx, st.AccountID)
+		if err != nil {
+			return nil, storeErr(err)
+		}
+		edit.Media, rejected = s.remoteMediaRows(author, st.CreatedAt, e.Attachments)
+		edit.SetMedia = true
+	}
+	done, err := s.store.EditRemoteStatus(ctx, edit)
+	if err != nil {
 		return nil, herr.Internal(err)
+	}
+	// Cached in the background (without a job runtime, when first shown).
+	if _, err := s.queueJobs(ctx, s.remoteMediaJobs(edit.Media, rejected, done.Uncached)...); err != nil {
+		s.Log.Warn("media: queue attachment fetches", "status", st.ID, "err", err)
+	}
+	if p := done.Poll; p != nil && p.ExpiresAt != nil && p.ClosedAt == nil {
+		if !p.ExpiresAt.After(s.Now()) {
+			if err := s.expirePoll(ctx, st.ID); err != nil {
+				return nil, herr.Internal(err)
+			}
+		} else if _, err := s.queueJobs(ctx, pollExpireJob(st.ID, *p.ExpiresAt)); err != nil {
+			return nil, herr.Internal(err)
+		}
 	}
 	s.notify(ChangeStatusEdited, st.AccountID, st.ID)
 	return st, nil
@@ -301,4 +401,36 @@ func (s *FederationService) RemoteUndoReblog(ctx context.Context, actorID int64,
 	}
 	s.notify(ChangeStatusDeleted, actorID, st.ID)
 	return nil
+}
+
+// ForwardTargets says where a remote author's Update or Delete of their
+// status st is forwarded, as Mastodon's ActivityPub::Forwarder does (with
+// quotes since Mastodon 4.5, PR #36390): to the remote followers of the
+// local accounts that boosted or quote it, when it is public or unlisted,
+// less the inboxes on the author's own server (which sent it). Those
+// followers saw it through the boost or the quote and hold a copy that
+// the author's server does not know of. signerID is the local account
+// whose key signs the forward (the first of them); no inboxes: nothing to
+// forward.
+func (s *FederationService) ForwardTargets(ctx context.Context, st *model.Status) (signerID int64, inboxes []string, err error) {
+	if st.Local || (st.Visibility != model.Public && st.Visibility != model.Unlisted) {
+		return 0, nil, nil
+	}
+	author, err := s.store.AccountByID(ctx, st.AccountID)
+	if err != nil {
+		return 0, nil, storeErr(err)
+	}
+	sharers, all, err := s.store.SharerFollowerInboxes(ctx, st.ID)
+	if err != nil {
+		return 0, nil, herr.Internal(err)
+	}
+	for _, in := range all {
+		if hostOf(in) != strings.ToLower(author.Domain) {
+			inboxes = append(inboxes, in)
+		}
+	}
+	if len(sharers) == 0 || len(inboxes) == 0 {
+		return 0, nil, nil
+	}
+	return sharers[0], inboxes, nil
 }

@@ -12,25 +12,29 @@ const (
 // MediaAttachment is an uploaded file or a remote attachment. StatusID is
 // 0 until the upload is attached to a status.
 type MediaAttachment struct {
-	ID          int64
-	AccountID   int64
-	StatusID    int64
-	Position    int
-	Type        string // image, gifv, video, audio, unknown
-	ContentType string // of the stored original
-	FileKey     string // original ("" for uncached remote media)
-	PreviewKey  string // preview image ("" when none)
-	FileSize    int64
-	Meta        MediaMeta
-	Blurhash    string
-	Description string
-	FocusX      float64
-	FocusY      float64
-	RemoteURL   string // remote attachments: where the file lives
-	Processing  int
-	CachedAt    *time.Time // remote: when the files were fetched
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	ID        int64
+	AccountID int64
+	StatusID  int64
+	// HistoryStatusID is the status whose earlier versions show this
+	// attachment after an edit removed it (StatusID is then 0); it is
+	// deleted with that status.
+	HistoryStatusID int64
+	Position        int
+	Type            string // image, gifv, video, audio, unknown
+	ContentType     string // of the stored original
+	FileKey         string // original ("" for uncached remote media)
+	PreviewKey      string // preview image ("" when none)
+	FileSize        int64
+	Meta            MediaMeta
+	Blurhash        string
+	Description     string
+	FocusX          float64
+	FocusY          float64
+	RemoteURL       string // remote attachments: where the file lives
+	Processing      int
+	CachedAt        *time.Time // remote: when the files were fetched
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // Remote reports a remote attachment.

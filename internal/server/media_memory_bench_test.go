@@ -174,8 +174,8 @@ func newOrigin(t testing.TB, data []byte, ctype string) *origin {
 
 // remoteStatusWithAttachment records, on ts, a status by a remote actor
 // of the origin's domain with one attachment at fileURL, through the
-// path the federation engine takes (IngestRemoteStatus, then
-// IngestRemoteAttachments). It returns the attachment's proxy URL.
+// path the federation engine takes (IngestRemotePost). It returns the
+// attachment's proxy URL.
 func remoteStatusWithAttachment(t testing.TB, ts *server.TestServer, fileURL string, vis model.Visibility, mentions []int64) string {
 	t.Helper()
 	ctx := context.Background()
@@ -186,12 +186,10 @@ func remoteStatusWithAttachment(t testing.TB, ts *server.TestServer, fileURL str
 	if err := ts.Srv.Store.UpsertRemoteAccount(ctx, author); err != nil {
 		t.Fatal(err)
 	}
-	st, err := ts.Srv.Svc.IngestRemoteStatus(ctx, &model.Status{URI: author.URI + "/statuses/" + strconv.FormatInt(time.Now().UnixNano(), 10),
-		AccountID: author.ID, Content: "<p>hello</p>", Visibility: vis, CreatedAt: time.Now()}, mentions, nil)
+	st, err := ts.Srv.Svc.IngestRemotePost(ctx, core.RemotePost{Status: &model.Status{URI: author.URI + "/statuses/" + strconv.FormatInt(time.Now().UnixNano(), 10),
+		AccountID: author.ID, Content: "<p>hello</p>", Visibility: vis, CreatedAt: time.Now()}, MentionIDs: mentions,
+		Attachments: []core.RemoteAttachment{{URL: fileURL, MediaType: "image/png"}}})
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ts.Srv.Svc.IngestRemoteAttachments(ctx, st.ID, []core.RemoteAttachment{{URL: fileURL, MediaType: "image/png"}}); err != nil {
 		t.Fatal(err)
 	}
 	ms, err := ts.Srv.Store.MediaOfStatuses(ctx, []int64{st.ID})

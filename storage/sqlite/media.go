@@ -13,23 +13,23 @@ import (
 )
 
 const mediaColumns = `id, account_id, status_id, position, type, content_type, file_key, preview_key, file_size,
-	meta, blurhash, description, focus_x, focus_y, remote_url, processing, cached_at, created_at, updated_at`
+	meta, blurhash, description, focus_x, focus_y, remote_url, processing, cached_at, created_at, updated_at, history_status_id`
 
 func scanMedia(row scanner) (*model.MediaAttachment, error) {
 	var m model.MediaAttachment
-	var status, cached sql.NullInt64
+	var status, cached, history sql.NullInt64
 	var meta string
 	var created, updated int64
 	err := row.Scan(&m.ID, &m.AccountID, &status, &m.Position, &m.Type, &m.ContentType, &m.FileKey, &m.PreviewKey,
 		&m.FileSize, &meta, &m.Blurhash, &m.Description, &m.FocusX, &m.FocusY, &m.RemoteURL, &m.Processing,
-		&cached, &created, &updated)
+		&cached, &created, &updated, &history)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, storage.ErrNotFound
 	}
 	if err != nil {
 		return nil, err
 	}
-	m.StatusID = status.Int64
+	m.StatusID, m.HistoryStatusID = status.Int64, history.Int64
 	_ = json.Unmarshal([]byte(meta), &m.Meta)
 	m.CachedAt = fromNullMs(cached)
 	m.CreatedAt, m.UpdatedAt = fromMs(created), fromMs(updated)
@@ -57,17 +57,22 @@ func (s *Store) CreateMedia(ctx context.Context, m *model.MediaAttachment, jobs 
 	}
 	m.UpdatedAt = now
 	return wrap("create media", conflictOr(s.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO media_attachments (id, account_id, status_id, position, type, content_type,
-			file_key, preview_key, file_size, meta, blurhash, description, focus_x, focus_y, remote_url, processing, cached_at,
-			created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-			m.ID, m.AccountID, nullID(m.StatusID), m.Position, m.Type, m.ContentType, m.FileKey, m.PreviewKey, m.FileSize,
-			metaJSON(m.Meta), m.Blurhash, m.Description, m.FocusX, m.FocusY, m.RemoteURL, m.Processing, msPtr(m.CachedAt),
-			ms(m.CreatedAt), ms(m.UpdatedAt))
-		if err != nil {
+		if err := insertMediaIn(ctx, tx, m); err != nil {
 			return err
 		}
 		return insertJobs(ctx, tx, jobs)
 	})))
+}
+
+// insertMediaIn inserts an attachment row inside tx.
+func insertMediaIn(ctx context.Context, tx *sql.Tx, m *model.MediaAttachment) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO media_attachments (id, account_id, status_id, position, type, content_type,
+		file_key, preview_key, file_size, meta, blurhash, description, focus_x, focus_y, remote_url, processing, cached_at,
+		created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		m.ID, m.AccountID, nullID(m.StatusID), m.Position, m.Type, m.ContentType, m.FileKey, m.PreviewKey, m.FileSize,
+		metaJSON(m.Meta), m.Blurhash, m.Description, m.FocusX, m.FocusY, m.RemoteURL, m.Processing, msPtr(m.CachedAt),
+		ms(m.CreatedAt), ms(m.UpdatedAt))
+	return err
 }
 
 // UpdateMedia writes an attachment's mutable columns.
@@ -78,6 +83,17 @@ func (s *Store) UpdateMedia(ctx context.Context, m *model.MediaAttachment) error
 		cached_at = ?, updated_at = ? WHERE id = ?`,
 		m.Type, m.ContentType, m.FileKey, m.PreviewKey, m.FileSize, metaJSON(m.Meta), m.Blurhash, m.Description,
 		m.FocusX, m.FocusY, m.RemoteURL, m.Processing, msPtr(m.CachedAt), ms(m.UpdatedAt), m.ID)))
+}
+
+// UpdateMediaFile writes what processing or caching an attachment's file
+// found, leaving its description and focus as they are now: an edit may
+// have changed them while the file was fetched or processed.
+func (s *Store) UpdateMediaFile(ctx context.Context, m *model.MediaAttachment) error {
+	m.UpdatedAt = time.Now().UTC()
+	return wrap("update media file", notFoundIfNone(s.w.ExecContext(ctx, `UPDATE media_attachments SET type = ?, content_type = ?,
+		file_key = ?, preview_key = ?, file_size = ?, meta = ?, blurhash = ?, processing = ?, cached_at = ?, updated_at = ? WHERE id = ?`,
+		m.Type, m.ContentType, m.FileKey, m.PreviewKey, m.FileSize, metaJSON(m.Meta), m.Blurhash, m.Processing,
+		msPtr(m.CachedAt), ms(m.UpdatedAt), m.ID)))
 }
 
 // MediaByID returns one attachment.
@@ -104,6 +120,13 @@ func (s *Store) MediaOfStatuses(ctx context.Context, statusIDs []int64) (map[int
 	return out, nil
 }
 
+// MediaHistoryOf returns the attachments that edits removed from a status,
+// kept for its edit history.
+func (s *Store) MediaHistoryOf(ctx context.Context, statusID int64) ([]*model.MediaAttachment, error) {
+	v, err := queryMedia(ctx, s.r, "SELECT "+mediaColumns+" FROM media_attachments WHERE history_status_id = ? ORDER BY id", statusID)
+	return v, wrap("media history of", err)
+}
+
 // DeleteMedia deletes an attachment.
 func (s *Store) DeleteMedia(ctx context.Context, mediaID int64) error {
 	return wrap("delete media", notFoundIfNone(s.w.ExecContext(ctx, "DELETE FROM media_attachments WHERE id = ?", mediaID)))
@@ -121,9 +144,11 @@ func attachMedia(ctx context.Context, tx *sql.Tx, statusID, accountID int64, med
 			return storage.ErrMediaNotAttachable
 		}
 		seen[mid] = true
-		res, err := tx.ExecContext(ctx, `UPDATE media_attachments SET status_id = ?, position = ?, updated_at = ?
-			WHERE id = ? AND account_id = ? AND (status_id IS NULL OR status_id = ?)`,
-			statusID, pos, ms(time.Now()), mid, accountID, statusID)
+		// One removed by an earlier edit of this status may come back.
+		res, err := tx.ExecContext(ctx, `UPDATE media_attachments SET status_id = ?, history_status_id = NULL, position = ?, updated_at = ?
+			WHERE id = ? AND account_id = ? AND (status_id IS NULL OR status_id = ?)
+			AND (history_status_id IS NULL OR history_status_id = ?)`,
+			statusID, pos, ms(time.Now()), mid, accountID, statusID, statusID)
 		if err != nil {
 			return err
 		}
@@ -137,23 +162,106 @@ func attachMedia(ctx context.Context, tx *sql.Tx, statusID, accountID int64, med
 // SetStatusMedia replaces a status's attachments.
 func (s *Store) SetStatusMedia(ctx context.Context, statusID, accountID int64, mediaIDs []int64) error {
 	return wrap("set status media", s.tx(ctx, func(tx *sql.Tx) error {
-		return setStatusMediaIn(ctx, tx, statusID, accountID, mediaIDs)
+		return setStatusMediaIn(ctx, tx, statusID, accountID, mediaIDs, false)
 	}))
 }
 
-// setStatusMediaIn replaces a status's attachments inside tx.
-func setStatusMediaIn(ctx context.Context, tx *sql.Tx, statusID, accountID int64, mediaIDs []int64) error {
+// setStatusMediaIn replaces a status's attachments inside tx. Those it no
+// longer has are deleted, or, after an edit (forHistory: its earlier
+// version, which shows them, was just kept), kept for the edit history.
+func setStatusMediaIn(ctx context.Context, tx *sql.Tx, statusID, accountID int64, mediaIDs []int64, forHistory bool) error {
 	if err := attachMedia(ctx, tx, statusID, accountID, mediaIDs); err != nil {
 		return err
 	}
+	return dropStatusMediaIn(ctx, tx, statusID, mediaIDs, forHistory)
+}
+
+// dropStatusMediaIn deletes a status's attachments other than keep, or
+// detaches them for its edit history (forHistory).
+func dropStatusMediaIn(ctx context.Context, tx *sql.Tx, statusID int64, keep []int64, forHistory bool) error {
 	q := "DELETE FROM media_attachments WHERE status_id = ?"
 	args := []any{statusID}
-	if len(mediaIDs) > 0 {
-		q += " AND id NOT IN (" + placeholders(len(mediaIDs)) + ")"
-		args = append(args, int64Args(mediaIDs)...)
+	if forHistory {
+		q = "UPDATE media_attachments SET status_id = NULL, history_status_id = ?, position = 0, updated_at = ? WHERE status_id = ?"
+		args = []any{statusID, ms(time.Now()), statusID}
+	}
+	if len(keep) > 0 {
+		q += " AND id NOT IN (" + placeholders(len(keep)) + ")"
+		args = append(args, int64Args(keep)...)
 	}
 	_, err := tx.ExecContext(ctx, q, args...)
 	return err
+}
+
+// putRemoteMediaIn makes media (a remote status's attachments as its
+// server describes them now, in order) the status's attachments, inside
+// tx. One the status had (current, or kept for its history) is found by
+// its remote URL and takes what the server says of it now (alt text,
+// focus; type, size and blurhash only while its file is not cached), its
+// cached files kept; the others are inserted. Ones the status no longer
+// has are kept for its edit history. It sets each one's ID and returns
+// the ids of those without a file yet.
+func putRemoteMediaIn(ctx context.Context, tx *sql.Tx, statusID, accountID int64, media []*model.MediaAttachment) ([]int64, error) {
+	type had struct {
+		id     int64
+		cached bool
+	}
+	known := map[string]had{}
+	err := queryEach(ctx, tx, `SELECT id, remote_url, file_key FROM media_attachments WHERE status_id = ?
+		UNION ALL SELECT id, remote_url, file_key FROM media_attachments WHERE history_status_id = ?`,
+		[]any{statusID, statusID}, func(row scanner) error {
+			var id int64
+			var u, key string
+			if err := row.Scan(&id, &u, &key); err != nil {
+				return err
+			}
+			if _, dup := known[u]; !dup {
+				known[u] = had{id, key != ""}
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now().UTC()
+	var keep, uncached []int64
+	for pos, m := range media {
+		m.AccountID, m.StatusID, m.HistoryStatusID, m.Position, m.UpdatedAt = accountID, statusID, 0, pos, now
+		if h, ok := known[m.RemoteURL]; ok && m.RemoteURL != "" {
+			m.ID = h.id
+			meta := ""
+			if m.Meta.Original != nil {
+				meta = metaJSON(m.Meta)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE media_attachments SET status_id = ?, history_status_id = NULL, position = ?,
+				description = ?, focus_x = ?, focus_y = ?,
+				type = CASE WHEN file_key = '' THEN ? ELSE type END,
+				content_type = CASE WHEN file_key = '' THEN ? ELSE content_type END,
+				meta = CASE WHEN file_key = '' AND ? <> '' THEN ? ELSE meta END,
+				blurhash = CASE WHEN file_key = '' OR blurhash = '' THEN ? ELSE blurhash END,
+				updated_at = ? WHERE id = ? AND account_id = ?`,
+				statusID, pos, m.Description, m.FocusX, m.FocusY, m.Type, m.ContentType, meta, meta, m.Blurhash,
+				ms(now), m.ID, accountID); err != nil {
+				return nil, err
+			}
+			if !h.cached {
+				uncached = append(uncached, m.ID)
+			}
+		} else {
+			if m.ID == 0 {
+				m.ID = id.New()
+			}
+			if m.CreatedAt.IsZero() {
+				m.CreatedAt = now
+			}
+			if err := insertMediaIn(ctx, tx, m); err != nil {
+				return nil, err
+			}
+			uncached = append(uncached, m.ID)
+		}
+		keep = append(keep, m.ID)
+	}
+	return uncached, dropStatusMediaIn(ctx, tx, statusID, keep, true)
 }
 
 // UnattachedMediaBefore lists old uploads that were never attached and
@@ -162,7 +270,7 @@ func (s *Store) UnattachedMediaBefore(ctx context.Context, t time.Time, limit in
 	// updated_at: an upload is kept a day from when it was last changed
 	// or detached (a deleted status's media, kept for a redraft).
 	v, err := queryColumn[int64](ctx, s.r, `SELECT id FROM media_attachments WHERE status_id IS NULL AND scheduled_status_id IS NULL
-		AND updated_at < ? ORDER BY updated_at LIMIT ?`,
+		AND history_status_id IS NULL AND updated_at < ? ORDER BY updated_at LIMIT ?`,
 		ms(t), limit)
 	return v, wrap("unattached media before", err)
 }

@@ -173,56 +173,62 @@ func (s *Store) UpdateRemotePoll(ctx context.Context, upd *model.Poll) (*model.P
 		if err := s.serialize(ctx, tx, "poll:"+strconv.FormatInt(upd.StatusID, 10)); err != nil {
 			return err
 		}
-		p, err := getPoll(ctx, tx, upd.StatusID)
-		if errors.Is(err, storage.ErrNotFound) {
-			// A post that gained a poll by an edit.
-			p = &model.Poll{Options: upd.Options, Counts: upd.Counts, Multiple: upd.Multiple, ExpiresAt: upd.ExpiresAt,
-				VotesCount: upd.VotesCount, VotersCount: upd.VotersCount}
-			out = p
-			return insertPoll(ctx, tx, upd.StatusID, p)
-		}
-		if err != nil {
-			return err
-		}
-		if !slices.Equal(upd.Options, p.Options) || upd.Multiple != p.Multiple {
-			// Its author edited the choices: the votes cast here were for
-			// other choices and go, as Mastodon resets them; the counts are
-			// the server's.
-			if _, err := tx.ExecContext(ctx, "DELETE FROM poll_votes WHERE status_id = ?", p.StatusID); err != nil {
-				return err
-			}
-			p.Options, p.Counts = upd.Options, make([]int64, len(upd.Options))
-			for i := range p.Counts {
-				if i < len(upd.Counts) {
-					p.Counts[i] = max(upd.Counts[i], 0)
-				}
-			}
-			p.VotesCount = max(upd.VotesCount, 0)
-			p.VotersCount = max(upd.VotersCount, 0)
-		} else if len(upd.Options) == len(p.Options) {
-			p.Options = upd.Options
-			for i := range p.Counts {
-				if i < len(upd.Counts) {
-					p.Counts[i] = max(upd.Counts[i], 0)
-				}
-			}
-			p.VotesCount = max(upd.VotesCount, 0)
-			p.VotersCount = max(upd.VotersCount, 0)
-		}
-		p.Multiple = upd.Multiple
-		if upd.ExpiresAt != nil && p.ClosedAt == nil {
-			p.ExpiresAt = upd.ExpiresAt
-		}
+		p, err := updateRemotePollIn(ctx, tx, upd)
 		out = p
-		_, err = tx.ExecContext(ctx, `UPDATE polls SET options = ?, counts = ?, multiple = ?, expires_at = ?, closed_at = ?,
-			votes_count = ?, voters_count = ? WHERE status_id = ?`, jsonText(p.Options), jsonText(p.Counts), b2i(p.Multiple),
-			msPtr(p.ExpiresAt), msPtr(p.ClosedAt), p.VotesCount, p.VotersCount, p.StatusID)
 		return err
 	})
 	if err != nil {
 		return nil, wrap("update remote poll", err)
 	}
 	return out, nil
+}
+
+// updateRemotePollIn is UpdateRemotePoll inside tx (serialized on the
+// poll by the caller).
+func updateRemotePollIn(ctx context.Context, tx *sql.Tx, upd *model.Poll) (*model.Poll, error) {
+	p, err := getPoll(ctx, tx, upd.StatusID)
+	if errors.Is(err, storage.ErrNotFound) {
+		// A post that gained a poll by an edit.
+		p = &model.Poll{StatusID: upd.StatusID, Options: upd.Options, Counts: upd.Counts, Multiple: upd.Multiple, ExpiresAt: upd.ExpiresAt,
+			VotesCount: upd.VotesCount, VotersCount: upd.VotersCount}
+		return p, insertPoll(ctx, tx, upd.StatusID, p)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Equal(upd.Options, p.Options) || upd.Multiple != p.Multiple {
+		// Its author edited the choices: the votes cast here were for
+		// other choices and go, as Mastodon resets them; the counts are
+		// the server's.
+		if _, err := tx.ExecContext(ctx, "DELETE FROM poll_votes WHERE status_id = ?", p.StatusID); err != nil {
+			return nil, err
+		}
+		p.Options, p.Counts = upd.Options, make([]int64, len(upd.Options))
+		for i := range p.Counts {
+			if i < len(upd.Counts) {
+				p.Counts[i] = max(upd.Counts[i], 0)
+			}
+		}
+		p.VotesCount = max(upd.VotesCount, 0)
+		p.VotersCount = max(upd.VotersCount, 0)
+	} else if len(upd.Options) == len(p.Options) {
+		p.Options = upd.Options
+		for i := range p.Counts {
+			if i < len(upd.Counts) {
+				p.Counts[i] = max(upd.Counts[i], 0)
+			}
+		}
+		p.VotesCount = max(upd.VotesCount, 0)
+		p.VotersCount = max(upd.VotersCount, 0)
+	}
+	p.Multiple = upd.Multiple
+	if upd.ExpiresAt != nil && p.ClosedAt == nil {
+		p.ExpiresAt = upd.ExpiresAt
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE polls SET options = ?, counts = ?, multiple = ?, expires_at = ?, closed_at = ?,
+		votes_count = ?, voters_count = ? WHERE status_id = ?`, jsonText(p.Options), jsonText(p.Counts), b2i(p.Multiple),
+		msPtr(p.ExpiresAt), msPtr(p.ClosedAt), p.VotesCount, p.VotersCount, p.StatusID)
+	return p, err
 }
 
 // PollVoters returns the accounts that voted on a poll.

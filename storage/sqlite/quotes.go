@@ -88,3 +88,25 @@ func (s *Store) QuoteRequestFor(ctx context.Context, statusID int64, uri string)
 }
 
 var _ storage.Quotes = (*Store)(nil)
+
+// sharersOf selects the local accounts that boosted the status (first
+// argument) or quote it, accepted (second argument).
+const sharersOf = `SELECT b.account_id FROM statuses b JOIN accounts ba ON ba.id = b.account_id AND ba.domain = ''
+	WHERE b.reblog_of_id = ? AND b.pending_approval = 0
+	UNION SELECT q.account_id FROM statuses q JOIN accounts qa ON qa.id = q.account_id AND qa.domain = ''
+	WHERE q.quote_of_id = ? AND q.quote_state = 'accepted'`
+
+// SharerFollowerInboxes returns the local boosters and quoters of a status
+// and their remote followers' inboxes.
+func (s *Store) SharerFollowerInboxes(ctx context.Context, statusID int64) ([]int64, []string, error) {
+	sharers, err := queryColumn[int64](ctx, s.r, "SELECT account_id FROM ("+sharersOf+") x ORDER BY account_id", statusID, statusID)
+	if err != nil || len(sharers) == 0 {
+		return nil, nil, wrap("sharer follower inboxes", err)
+	}
+	inboxes, err := queryColumn[string](ctx, s.r, `SELECT DISTINCT coalesce(nullif(a.shared_inbox_url, ''), a.inbox_url) AS inbox
+		FROM follows f JOIN accounts a ON a.id = f.account_id
+		WHERE f.target_id IN (`+sharersOf+`) AND a.domain <> '' AND a.gone_at IS NULL AND a.suspended_at IS NULL
+		  AND coalesce(nullif(a.shared_inbox_url, ''), a.inbox_url) <> ''
+		ORDER BY inbox`, statusID, statusID)
+	return sharers, inboxes, wrap("sharer follower inboxes", err)
+}

@@ -71,7 +71,7 @@ func (s *Store) CreateScheduledStatus(ctx context.Context, ss *model.ScheduledSt
 		}
 		for _, mid := range ss.MediaIDs {
 			res, err := tx.ExecContext(ctx, `UPDATE media_attachments SET scheduled_status_id = ?
-				WHERE id = ? AND account_id = ? AND status_id IS NULL AND scheduled_status_id IS NULL`, ss.ID, mid, ss.AccountID)
+				WHERE id = ? AND account_id = ? AND status_id IS NULL AND scheduled_status_id IS NULL AND history_status_id IS NULL`, ss.ID, mid, ss.AccountID)
 			if err != nil {
 				return err
 			}

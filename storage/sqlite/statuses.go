@@ -337,6 +337,11 @@ func (s *Store) CreateStatus(ctx context.Context, n storage.NewStatus) (*model.S
 				return err
 			}
 		}
+		if len(n.RemoteMedia) > 0 {
+			if _, err := putRemoteMediaIn(ctx, tx, st.ID, st.AccountID, n.RemoteMedia); err != nil {
+				return err
+			}
+		}
 		st.MentionIDs = dedupe(n.MentionIDs)
 		for _, m := range st.MentionIDs {
 			if _, err := tx.ExecContext(ctx, "INSERT OR IGNORE INTO mentions (status_id, account_id) VALUES (?, ?)", st.ID, m); err != nil {
@@ -589,7 +594,7 @@ func (s *Store) EditLocalStatus(ctx context.Context, e storage.LocalEdit) error 
 		if err := notifyEditIn(ctx, tx, st); err != nil {
 			return err
 		}
-		if err := setStatusMediaIn(ctx, tx, st.ID, st.AccountID, e.MediaIDs); err != nil {
+		if err := setStatusMediaIn(ctx, tx, st.ID, st.AccountID, e.MediaIDs, true); err != nil {
 			return err
 		}
 		for _, a := range e.MediaAttributes {
@@ -643,6 +648,46 @@ func (s *Store) EditLocalStatus(ctx context.Context, e storage.LocalEdit) error 
 		}
 		return updateStatusIn(ctx, tx, st, e.Tags, e.Events)
 	}))
+}
+
+// EditRemoteStatus stores an edit of a remote status with its poll and
+// attachments, in one transaction: no reader sees half of it, and nothing
+// of the post written before (its Create, a fetch) can land after it.
+func (s *Store) EditRemoteStatus(ctx context.Context, e storage.RemoteEdit) (storage.RemoteEdited, error) {
+	st := e.Status
+	var out storage.RemoteEdited
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		out = storage.RemoteEdited{}
+		if e.Poll != nil {
+			if err := s.serialize(ctx, tx, "poll:"+strconv.FormatInt(st.ID, 10)); err != nil {
+				return err
+			}
+		}
+		if err := snapshotStatus(ctx, tx, st.ID); err != nil {
+			return err
+		}
+		// Before the poll's votes may go: its voters hear of the edit.
+		if err := notifyEditIn(ctx, tx, st); err != nil {
+			return err
+		}
+		if e.Poll != nil {
+			e.Poll.StatusID = st.ID
+			p, err := updateRemotePollIn(ctx, tx, e.Poll)
+			if err != nil {
+				return err
+			}
+			out.Poll = p
+		}
+		if e.SetMedia {
+			uncached, err := putRemoteMediaIn(ctx, tx, st.ID, st.AccountID, e.Media)
+			if err != nil {
+				return err
+			}
+			out.Uncached = uncached
+		}
+		return updateStatusIn(ctx, tx, st, e.Tags, nil)
+	})
+	return out, wrap("edit remote status", err)
 }
 
 // updateStatusIn writes an edited status's row and tags.

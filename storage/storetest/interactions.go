@@ -236,6 +236,31 @@ func interactionsArea() area {
 
 func quotesArea() area {
 	return area{"Quotes", []testCase{
+		{"SharerFollowerInboxes", func(e *env) {
+			// The remote followers of the local accounts that boosted or
+			// quote (accepted) a remote post: where its edits are forwarded.
+			author := e.remote("fw", "author.test")
+			st := e.pub(author)
+			quoter, booster, pending := e.local("quoter"), e.local("booster"), e.local("pending")
+			e.post(quoter, post{quote: st, qstate: model.QuoteAccepted})
+			e.post(pending, post{quote: st, qstate: model.QuotePending})
+			e.boost(booster, st)
+			f1, f2, f3 := e.remote("f1", "one.test"), e.remote("f2", "one.test"), e.remote("f3", "two.test")
+			e.follow(f1, quoter)
+			e.follow(f2, booster)
+			e.follow(f3, pending)
+			e.follow(e.local("localfan"), quoter)
+			sharers, inboxes, err := e.s.SharerFollowerInboxes(e.ctx, st.ID)
+			e.ok(err)
+			if !slices.Equal(sharers, sortedIDs(quoter.ID, booster.ID)) || !slices.Equal(inboxes, []string{"https://one.test/inbox"}) {
+				e.t.Fatalf("sharers %v, inboxes %v", sharers, inboxes)
+			}
+			none, inboxes, err := e.s.SharerFollowerInboxes(e.ctx, e.pub(author).ID)
+			e.ok(err)
+			if len(none) != 0 || len(inboxes) != 0 {
+				e.t.Fatalf("a post nobody shared: %v %v", none, inboxes)
+			}
+		}},
 		{"AcceptedQuoteNotifiesAndLists", func(e *env) {
 			a, b := e.local("alice"), e.local("bob")
 			st := e.pub(a)
@@ -309,4 +334,9 @@ func quotesArea() area {
 			e.is(e.s.SetQuoteState(e.ctx, 424242, model.QuoteAccepted, "", 0, nil), storage.ErrNotFound, "quote state of no status")
 		}},
 	}}
+}
+
+func sortedIDs(ids ...int64) []int64 {
+	slices.Sort(ids)
+	return ids
 }

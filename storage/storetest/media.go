@@ -100,6 +100,64 @@ func mediaArea() area {
 			other := e.pub(a)
 			e.is(e.s.SetStatusMedia(e.ctx, other.ID, a.ID, []int64{m1.ID}), storage.ErrMediaNotAttachable, "moving media between statuses")
 		}},
+		{"RemoteStatusMediaAndEdits", func(e *env) {
+			// A remote status's attachments are written with it; an edit
+			// updates them by remote URL (keeping the cached file), inserts
+			// new ones and keeps the removed ones for the history; the file
+			// caching never writes the alt text back.
+			r := e.remote("rm", "media.test")
+			st := e.newStatus(r, post{})
+			a := &model.MediaAttachment{RemoteURL: "https://media.test/a.png", Type: "image", Description: "a"}
+			b := &model.MediaAttachment{RemoteURL: "https://media.test/b.png", Type: "image", Description: "b"}
+			_, _, err := e.s.CreateStatus(e.ctx, storage.NewStatus{Status: st, RemoteMedia: []*model.MediaAttachment{a, b}})
+			e.ok(err)
+			got, _ := e.s.MediaOfStatuses(e.ctx, []int64{st.ID})
+			if ms := got[st.ID]; len(ms) != 2 || ms[0].ID != a.ID || ms[1].ID != b.ID || ms[1].Position != 1 || ms[0].AccountID != r.ID {
+				e.t.Fatalf("remote media with the status: %+v", ms)
+			}
+			// a's file is cached; the row read for it is stale by the time
+			// the cache writes it back.
+			stale, err := e.s.MediaByID(e.ctx, a.ID)
+			e.ok(err)
+			now := time.Now()
+			stale.FileKey, stale.CachedAt, stale.Description = "cache/a.png", &now, "stale alt"
+			e.ok(e.s.UpdateMediaFile(e.ctx, stale))
+			edit := *st
+			edit.Content = "<p>edited</p>"
+			a2 := &model.MediaAttachment{RemoteURL: "https://media.test/a.png", Type: "image", Description: "a, edited"}
+			c := &model.MediaAttachment{RemoteURL: "https://media.test/c.png", Type: "image", Description: "c"}
+			done, err := e.s.EditRemoteStatus(e.ctx, storage.RemoteEdit{Status: &edit, SetMedia: true, Media: []*model.MediaAttachment{c, a2}})
+			e.ok(err)
+			if a2.ID != a.ID || c.ID == 0 || !slices.Equal(done.Uncached, []int64{c.ID}) {
+				e.t.Fatalf("edit: a %d→%d, c %d, uncached %v", a.ID, a2.ID, c.ID, done.Uncached)
+			}
+			got, _ = e.s.MediaOfStatuses(e.ctx, []int64{st.ID})
+			if ms := got[st.ID]; len(ms) != 2 || ms[0].ID != c.ID || ms[1].ID != a.ID || ms[1].Description != "a, edited" ||
+				ms[1].FileKey != "cache/a.png" {
+				e.t.Fatalf("media after the edit: %+v", ms)
+			}
+			kept, err := e.s.MediaHistoryOf(e.ctx, st.ID)
+			e.ok(err)
+			if len(kept) != 1 || kept[0].ID != b.ID || kept[0].StatusID != 0 || kept[0].HistoryStatusID != st.ID {
+				e.t.Fatalf("kept for the history: %+v", kept)
+			}
+			edits, err := e.s.StatusEdits(e.ctx, st.ID)
+			e.ok(err)
+			if len(edits) != 1 || len(edits[0].Media) != 2 || edits[0].Media[1].ID != b.ID {
+				e.t.Fatalf("the earlier version: %+v", edits)
+			}
+			// Not an unattached upload to prune.
+			old, err := e.s.UnattachedMediaBefore(e.ctx, later(), 100)
+			e.ok(err)
+			if slices.Contains(old, b.ID) {
+				e.t.Fatal("an attachment kept for the history is pruned as unattached")
+			}
+			e.ok(e.s.DeleteStatus(e.ctx, st.ID, nil))
+			for _, id := range []int64{a.ID, b.ID, c.ID} {
+				_, err := e.s.MediaByID(e.ctx, id)
+				e.is(err, storage.ErrNotFound, "media of a deleted remote status")
+			}
+		}},
 		{"DeleteStatusDeletesMedia", func(e *env) {
 			a := e.local("alice")
 			m := e.upload(a)
