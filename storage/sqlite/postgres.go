@@ -10,22 +10,33 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // PostgreSQL. The same store runs on it through pgx's database/sql driver:
 // each connection rewrites the SQLite-dialect texts it is given
 // (dialect.go), binds booleans as 0/1 (the schema keeps SQLite's integer
-// flags, as BIGINT) and sends queries with the simple protocol, whose
-// literal parameters take their type from where they stand as SQLite's
-// untyped ones do. Several processes may share one database: writes are
-// not funnelled into one connection as on SQLite, and what must not race
-// (claims, counters) takes row locks or runs as one atomic statement.
+// flags, as BIGINT) and keeps its queries prepared (pgx's statement cache),
+// so that PostgreSQL parses each text once per connection rather than at
+// every run, and, once it has seen a few runs, plans it once too. An
+// integer argument takes the type of the parameter it is bound to (pgInt),
+// as SQLite's untyped ones do; a string is sent as text, which PostgreSQL
+// reads as the parameter's type. pgx sends an Exec without arguments with
+// the simple protocol, so the migrations (several commands each) run as
+// they are. A kept statement is planned again by PostgreSQL when a table
+// it reads changes; one whose result columns change fails once and is
+// prepared again (the store names the columns it reads, so a migration
+// adding some does not do that). Several processes may share one
+// database: writes are not funnelled into one connection as on SQLite,
+// and what must not race (claims, counters) takes row locks or runs as one
+// atomic statement.
 
 //go:embed migrations_postgres/*.sql
 var pgMigrationFiles embed.FS
@@ -41,7 +52,9 @@ func OpenPostgres(ctx context.Context, dsn string, conns int) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres dsn: %w", err)
 	}
-	cfg.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	// Prepared once per connection and text (cached descriptions alone,
+	// QueryExecModeCacheDescribe, still have every run parsed and planned).
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeCacheStatement
 	db := sql.OpenDB(pgConnector{stdlib.GetConnector(*cfg)})
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
@@ -173,10 +186,13 @@ func (c *pgConn) CheckNamedValue(nv *driver.NamedValue) error {
 			nv.Value = strings.ReplaceAll(v, "\x00", "\uFFFD")
 		}
 		return nil
-	case nil, int64, float64, []byte, time.Time:
+	case int64:
+		nv.Value = pgInt(v)
+		return nil
+	case nil, float64, []byte, time.Time:
 		return nil
 	case bool:
-		nv.Value = int64(b2i(v))
+		nv.Value = pgInt(b2i(v))
 		return nil
 	case driver.Valuer:
 		dv, err := v.Value()
@@ -195,6 +211,27 @@ func (c *pgConn) CheckNamedValue(nv *driver.NamedValue) error {
 		return nil
 	}
 	return c.CheckNamedValue(nv)
+}
+
+// pgInt is an integer argument that takes the type of the parameter it is
+// bound to, as an untyped SQLite (or simple-protocol) literal does: pgx
+// encodes it into a bigint or integer, a boolean (non-zero is true: the
+// store binds its flags as 0/1, and a CASE WHEN ? takes one), a double or
+// a text.
+type pgInt int64
+
+func (v pgInt) Int64Value() (pgtype.Int8, error) {
+	return pgtype.Int8{Int64: int64(v), Valid: true}, nil
+}
+
+func (v pgInt) BoolValue() (pgtype.Bool, error) { return pgtype.Bool{Bool: v != 0, Valid: true}, nil }
+
+func (v pgInt) Float64Value() (pgtype.Float8, error) {
+	return pgtype.Float8{Float64: float64(v), Valid: true}, nil
+}
+
+func (v pgInt) TextValue() (pgtype.Text, error) {
+	return pgtype.Text{String: strconv.FormatInt(int64(v), 10), Valid: true}, nil
 }
 
 // isPgRetryable reports a deadlock or a serialization failure: the
