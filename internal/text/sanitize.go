@@ -3,6 +3,7 @@ package text
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -19,7 +20,8 @@ var (
 	// remotePolicy is the first pass of SanitizeRemote: bluemonday keeps the
 	// allowed elements and attributes and drops unsafe URLs. The second pass
 	// (rewriteRemote) renames, filters and balances what is left.
-	remotePolicy = newRemotePolicy()
+	// Made on first use (an idle server sanitises nothing).
+	remotePolicy = sync.OnceValue(newRemotePolicy)
 
 	// allowedClassRE is one class name that remote HTML may keep:
 	// microformats (h-*, p-*, u-*, dt-*, e-*) and the classes Mastodon's own
@@ -70,7 +72,7 @@ func SanitizeRemote(s string) string {
 	if s == "" {
 		return ""
 	}
-	return rewriteRemote(remotePolicy.Sanitize(s))
+	return rewriteRemote(remotePolicy().Sanitize(s))
 }
 
 // openElem is an element rewriteRemote has opened: the end-tag name that
