@@ -17,11 +17,14 @@ var allowedSchemes = []string{
 }
 
 var (
-	// remotePolicy is the first pass of SanitizeRemote: bluemonday keeps the
-	// allowed elements and attributes and drops unsafe URLs. The second pass
-	// (rewriteRemote) renames, filters and balances what is left.
-	// Made on first use (an idle server sanitises nothing).
-	remotePolicy = sync.OnceValue(newRemotePolicy)
+	// remotePolicyP is the first pass of SanitizeRemote: bluemonday keeps
+	// the allowed elements and attributes and drops unsafe URLs. The second
+	// pass (rewriteRemote) renames, filters and balances what is left. It is
+	// made on first use (remotePolicy; an idle server sanitises nothing),
+	// not with sync.OnceValue: that instantiation for *bluemonday.Policy
+	// made the linker keep bluemonday's unused CSS handlers (120 KB).
+	remotePolicyOnce sync.Once
+	remotePolicyP    *bluemonday.Policy
 
 	// allowedClassRE is one class name that remote HTML may keep:
 	// microformats (h-*, p-*, u-*, dt-*, e-*) and the classes Mastodon's own
@@ -439,4 +442,10 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// remotePolicy is the first pass of SanitizeRemote, made on first use.
+func remotePolicy() *bluemonday.Policy {
+	remotePolicyOnce.Do(func() { remotePolicyP = newRemotePolicy() })
+	return remotePolicyP
 }
