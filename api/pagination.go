@@ -66,9 +66,8 @@ func cloneValues(v url.Values) url.Values {
 func (a *API) absolute(path string) string { return a.svc.Base() + path }
 
 func absoluteURL(c echo.Context) string {
-	api, _ := c.Get(apiKey).(*API)
-	if api != nil {
-		return api.absolute(c.Request().URL.Path)
+	if absolute, _ := c.Get(apiKey).(func(string) string); absolute != nil {
+		return absolute(c.Request().URL.Path)
 	}
 	return c.Scheme() + "://" + c.Request().Host + c.Request().URL.Path
 }

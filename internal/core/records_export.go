@@ -56,7 +56,14 @@ type RecordsExport struct {
 	By             string    // who asked: "@alice", or "the command line (herald export)"
 	Started        time.Time // when
 
-	svc *Service
+	// What reads it: the store, and the media area's attachments and
+	// files as function values. Not *Service: an export is passed to the
+	// web UI through an interface, and a type reaching *Service there makes
+	// the linker keep every area's promoted methods (see
+	// internal/server/federation.go).
+	store       storage.Store
+	attachments func(ctx context.Context, statusIDs []int64) (map[int64][]NoteAttachment, error)
+	files       func() media.FileStore
 }
 
 // ExportRecords checks that c may export the record asked for and returns
@@ -144,7 +151,8 @@ func (s *Service) newRecordsExport(a *model.Account, r RecordsRequest, by string
 	if !from.IsZero() && !from.Before(to) {
 		return nil, herr.Unprocessable("Validation failed: from must be before to, and not in the future")
 	}
-	return &RecordsExport{Account: a, From: from, To: to, IncludePrivate: r.IncludePrivate, By: by, Started: now, svc: s}, nil
+	return &RecordsExport{Account: a, From: from, To: to, IncludePrivate: r.IncludePrivate, By: by, Started: now,
+		store: s.store, attachments: s.AttachmentsOf, files: s.Files}, nil
 }
 
 // parseRecordsDate reads an RFC 3339 date or date-time ("" is zero).
@@ -185,7 +193,7 @@ func (e *RecordsExport) Posts(ctx context.Context, p model.Page) ([]*model.Statu
 	if e.IncludePrivate {
 		maxVis = model.Direct
 	}
-	sts, err := e.svc.store.AccountStatuses(ctx, e.Account.ID, maxVis, storage.AccountStatusFilter{
+	sts, err := e.store.AccountStatuses(ctx, e.Account.ID, maxVis, storage.AccountStatusFilter{
 		ExcludeReblogs: true, PublishedFrom: e.From, PublishedBefore: e.To}, p)
 	if err != nil {
 		return nil, herr.Internal(err)
@@ -198,7 +206,7 @@ func (e *RecordsExport) Posts(ctx context.Context, p model.Page) ([]*model.Statu
 func (e *RecordsExport) Versions(ctx context.Context, st *model.Status) ([]StatusVersion, error) {
 	var out []StatusVersion
 	if st.EditedAt != nil {
-		edits, err := e.svc.store.StatusEdits(ctx, st.ID)
+		edits, err := e.store.StatusEdits(ctx, st.ID)
 		if err != nil {
 			return nil, herr.Internal(err)
 		}
@@ -216,12 +224,12 @@ func (e *RecordsExport) Versions(ctx context.Context, st *model.Status) ([]Statu
 // Attachments are the attachments of exported posts, by post id, as their
 // Notes carry them (FileKey names the file).
 func (e *RecordsExport) Attachments(ctx context.Context, statusIDs []int64) (map[int64][]NoteAttachment, error) {
-	return e.svc.AttachmentsOf(ctx, statusIDs)
+	return e.attachments(ctx, statusIDs)
 }
 
 // OpenFile opens the stored file of an exported attachment.
 func (e *RecordsExport) OpenFile(ctx context.Context, key string) (media.StoredFile, error) {
-	return e.svc.Files().Open(ctx, key)
+	return e.files().Open(ctx, key)
 }
 
 // RecordsSummary counts what an archive holds (its manifest, and what the

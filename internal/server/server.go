@@ -107,7 +107,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 		store.Close()
 		return nil, err
 	}
-	ui.Fed = s.Fed
+	ui.Fed = uiFederationOf(s.Fed)
 	s.mountRealtime()
 	s.mountCluster() // after realtime and federation: it wraps their hooks
 	s.mountWebhooks()

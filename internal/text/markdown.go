@@ -18,12 +18,16 @@ import (
 // admin's text cannot carry scripts, forms, frames or third-party images
 // (the pages load nothing from elsewhere).
 var (
-	siteMarkdown = goldmark.New(
-		goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify),
-		// Single line breaks stay line breaks: what admins typed before the
-		// pages were Markdown keeps its shape.
-		goldmark.WithRendererOptions(html.WithHardWraps(), html.WithUnsafe()),
-	)
+	// siteMarkdown is made on first use: most processes never render site
+	// texts, and goldmark's parsers and extensions take a few hundred KB.
+	siteMarkdown = sync.OnceValue(func() goldmark.Markdown {
+		return goldmark.New(
+			goldmark.WithExtensions(extension.Table, extension.Strikethrough, extension.Linkify),
+			// Single line breaks stay line breaks: what admins typed before
+			// the pages were Markdown keeps its shape.
+			goldmark.WithRendererOptions(html.WithHardWraps(), html.WithUnsafe()),
+		)
+	})
 	sitePolicyOnce sync.Once
 	sitePolicy     *bluemonday.Policy
 )
@@ -50,7 +54,7 @@ func newSitePolicy() *bluemonday.Policy {
 func RenderMarkdown(src string) string {
 	sitePolicyOnce.Do(func() { sitePolicy = newSitePolicy() })
 	var buf bytes.Buffer
-	if err := siteMarkdown.Convert([]byte(src), &buf); err != nil {
+	if err := siteMarkdown().Convert([]byte(src), &buf); err != nil {
 		// goldmark fails only when writing to the buffer fails; show the
 		// text escaped rather than nothing.
 		return sitePolicy.Sanitize("<p>" + bluemonday.StrictPolicy().Sanitize(src) + "</p>")

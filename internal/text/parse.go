@@ -3,6 +3,7 @@ package text
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -52,10 +53,12 @@ type entity struct {
 var (
 	// hostRE is the host part of a URL we autolink: a DNS name (unicode
 	// labels allowed) or a bracketed IPv6 literal, with an optional port.
-	hostRE = regexp.MustCompile(`^(?:(?:[\p{L}\p{N}\p{M}](?:[\p{L}\p{N}\p{M}_-]*[\p{L}\p{N}\p{M}])?\.)*[\p{L}\p{N}\p{M}](?:[\p{L}\p{N}\p{M}_-]*[\p{L}\p{N}\p{M}])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$`)
+	// Both are compiled on first use: their Unicode classes make them
+	// the costliest regular expressions here.
+	hostRE = lazyRegexp(`^(?:(?:[\p{L}\p{N}\p{M}](?:[\p{L}\p{N}\p{M}_-]*[\p{L}\p{N}\p{M}])?\.)*[\p{L}\p{N}\p{M}](?:[\p{L}\p{N}\p{M}_-]*[\p{L}\p{N}\p{M}])?|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$`)
 	// domainPrefixRE matches the domain of a remote mention at the start of
 	// the text after the second '@': labels separated by dots, optional port.
-	domainPrefixRE = regexp.MustCompile(`^[\p{L}\p{N}\p{M}](?:[\p{L}\p{N}\p{M}-]*[\p{L}\p{N}\p{M}])?(?:\.[\p{L}\p{N}\p{M}](?:[\p{L}\p{N}\p{M}-]*[\p{L}\p{N}\p{M}])?)*(?::[0-9]{1,5})?`)
+	domainPrefixRE = lazyRegexp(`^[\p{L}\p{N}\p{M}](?:[\p{L}\p{N}\p{M}-]*[\p{L}\p{N}\p{M}])?(?:\.[\p{L}\p{N}\p{M}](?:[\p{L}\p{N}\p{M}-]*[\p{L}\p{N}\p{M}])?)*(?::[0-9]{1,5})?`)
 )
 
 // isWordRune reports whether r is a "word" character: letter, combining
@@ -165,7 +168,7 @@ func matchURL(s string, i int) (entity, bool) {
 	if k := strings.IndexAny(host, "/?#"); k >= 0 {
 		host = host[:k]
 	}
-	if !hostRE.MatchString(host) {
+	if !hostRE().MatchString(host) {
 		return entity{}, false
 	}
 	return entity{kind: entURL, start: i, end: i + len(u), schemeLen: schemeLen}, true
@@ -210,7 +213,7 @@ func matchMention(s string, i int) (entity, bool) {
 	}
 	e := entity{kind: entMention, start: i, end: j, username: s[i+1 : j]}
 	if j+1 < len(s) && s[j] == '@' {
-		if m := domainPrefixRE.FindStringIndex(s[j+1:]); m != nil {
+		if m := domainPrefixRE().FindStringIndex(s[j+1:]); m != nil {
 			end := j + 1 + m[1]
 			if r, _ := utf8.DecodeRuneInString(s[end:]); end == len(s) || !isWordRune(r) {
 				e.domain = strings.ToLower(s[j+1 : end])
@@ -336,4 +339,9 @@ func Length(s string) int {
 		}
 	}
 	return n
+}
+
+// lazyRegexp compiles expr when it is first used.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
 }

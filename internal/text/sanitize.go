@@ -3,6 +3,7 @@ package text
 import (
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -16,10 +17,14 @@ var allowedSchemes = []string{
 }
 
 var (
-	// remotePolicy is the first pass of SanitizeRemote: bluemonday keeps the
-	// allowed elements and attributes and drops unsafe URLs. The second pass
-	// (rewriteRemote) renames, filters and balances what is left.
-	remotePolicy = newRemotePolicy()
+	// remotePolicyP is the first pass of SanitizeRemote: bluemonday keeps
+	// the allowed elements and attributes and drops unsafe URLs. The second
+	// pass (rewriteRemote) renames, filters and balances what is left. It is
+	// made on first use (remotePolicy; an idle server sanitises nothing),
+	// not with sync.OnceValue: that instantiation for *bluemonday.Policy
+	// made the linker keep bluemonday's unused CSS handlers (120 KB).
+	remotePolicyOnce sync.Once
+	remotePolicyP    *bluemonday.Policy
 
 	// allowedClassRE is one class name that remote HTML may keep:
 	// microformats (h-*, p-*, u-*, dt-*, e-*) and the classes Mastodon's own
@@ -70,7 +75,7 @@ func SanitizeRemote(s string) string {
 	if s == "" {
 		return ""
 	}
-	return rewriteRemote(remotePolicy.Sanitize(s))
+	return rewriteRemote(remotePolicy().Sanitize(s))
 }
 
 // openElem is an element rewriteRemote has opened: the end-tag name that
@@ -437,4 +442,10 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// remotePolicy is the first pass of SanitizeRemote, made on first use.
+func remotePolicy() *bluemonday.Policy {
+	remotePolicyOnce.Do(func() { remotePolicyP = newRemotePolicy() })
+	return remotePolicyP
 }

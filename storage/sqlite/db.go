@@ -104,6 +104,9 @@ func OpenFile(ctx context.Context, path string, readConns int) (*Store, error) {
 		w.Close()
 		return nil, err
 	}
+	// Migrating fills the write connection's page cache with pages that the
+	// server, idle, does not read again: give them back.
+	_, _ = w.ExecContext(ctx, "PRAGMA shrink_memory")
 	r := openCached("file:" + url.PathEscape(path) + "?" + common + "&_pragma=query_only(1)")
 	r.SetMaxOpenConns(readConns)
 	r.SetMaxIdleConns(readConns)
