@@ -98,6 +98,7 @@ func newTestInstance(t testing.TB, mutate ...func(*config.Config)) *testInstance
 	svc.Resolver = fed
 	fed.Prepare(context.Background())
 	fed.RegisterJobs(runner)
+	svc.RegisterFollowerMoves(runner)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	fed.Register(e)

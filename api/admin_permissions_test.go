@@ -18,9 +18,9 @@ import (
 var adminRoutePermissions = func() map[string][]core.Permission {
 	users, reports := core.PermManageUsers, core.PermManageReports
 	m := map[string][]core.Permission{
-		"GET /api/v1/admin/accounts":                     {users},
-		"GET /api/v2/admin/accounts":                     {users},
-		"GET /api/v1/admin/accounts/:id":                 {users, reports},
+		"GET /api/v1/admin/accounts":                     {users, core.PermManageUserAccess},
+		"GET /api/v2/admin/accounts":                     {users, core.PermManageUserAccess},
+		"GET /api/v1/admin/accounts/:id":                 {users, reports, core.PermManageUserAccess},
 		"DELETE /api/v1/admin/accounts/:id":              {core.PermDeleteUserData},
 		"POST /api/v1/admin/accounts/:id/action":         {users, reports},
 		"POST /api/v1/admin/status_actions":              {reports},

@@ -36,9 +36,15 @@ type delegationLogJSON struct {
 // as it; it returns the token the app then gets for the code.
 func authorizeActingAs(t *testing.T, ts *server.TestServer, login, actAs string) string {
 	t.Helper()
+	return authorizeActingAsWith(t, ts, login, actAs, "read write follow")
+}
+
+// authorizeActingAsWith is authorizeActingAs asking for scope.
+func authorizeActingAsWith(t *testing.T, ts *server.TestServer, login, actAs, scope string) string {
+	t.Helper()
 	const redirect = "https://app.example/cb"
 	app := createApp(t, ts, redirect, "read write follow push")
-	q := url.Values{"response_type": {"code"}, "client_id": {app.ClientID}, "redirect_uri": {redirect}, "scope": {"read write follow"}}
+	q := url.Values{"response_type": {"code"}, "client_id": {app.ClientID}, "redirect_uri": {redirect}, "scope": {scope}}
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(req *http.Request, via []*http.Request) error {
 		if req.URL.Host == "app.example" {

@@ -96,7 +96,7 @@ func (a *API) dispatch(ctx context.Context, h hint) {
 		}
 		b, err := json.Marshal(a.conversation(page, page.Conversations[0]))
 		if err == nil {
-			hub.Publish(key, stream.Event{Name: "conversation", Payload: string(b)})
+			hub.Publish(key, stream.Event{Name: "conversation", Payload: string(b), Direct: true})
 		}
 	case core.ChangeFilters:
 		hub.Publish(stream.UserKey(h.accountID), stream.Event{Name: "filters_changed", NoPayload: true})
@@ -183,7 +183,7 @@ func (a *API) streamStatus(ctx context.Context, event string, statusID int64) {
 		if x, ok := per[acc]; ok {
 			p = x
 		}
-		hub.Publish(key, stream.Event{Name: event, Payload: p})
+		hub.Publish(key, stream.Event{Name: event, Payload: p, Direct: aud.DirectOnly()})
 	}
 	for _, l := range aud.Lists {
 		key := stream.ListKey(l.ID)
@@ -195,7 +195,7 @@ func (a *API) streamStatus(ctx context.Context, event string, statusID int64) {
 		if x, ok := per[l.OwnerID]; ok {
 			p = x
 		}
-		hub.Publish(key, stream.Event{Name: event, Payload: p})
+		hub.Publish(key, stream.Event{Name: event, Payload: p, Direct: aud.DirectOnly()})
 	}
 	if aud.Public {
 		keys := []string{stream.PublicKey(false, false, false), stream.PublicKey(aud.Local, !aud.Local, false)}
@@ -332,7 +332,7 @@ func (a *API) streamNotification(ctx context.Context, n *model.Notification) boo
 		return true
 	}
 	for _, k := range keys {
-		hub.Publish(k, stream.Event{Name: "notification", Payload: string(b)})
+		hub.Publish(k, stream.Event{Name: "notification", Payload: string(b), Direct: page.DirectOnly()})
 	}
 	return true
 }

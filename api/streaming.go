@@ -101,6 +101,9 @@ func (a *API) register(ctx context.Context, cl *core.Caller, conn stream.Conn, f
 	if sub == nil {
 		return nil
 	}
+	if !cl.SeesDirect() {
+		sub.HideDirect()
+	}
 	if first != nil {
 		key, names := topicOf(cl.Account.ID, *first)
 		hub.Subscribe(sub, key, names)

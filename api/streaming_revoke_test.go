@@ -68,7 +68,7 @@ func TestStreamingRevokedTokenClosesItsStreams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.ts.Srv.Svc.RevokeAuthorizedApp(ctx, cl, cl.Token.AppID); err != nil {
+	if err := f.ts.Srv.Svc.RevokeAuthorizedApp(ctx, cl, cl.Token.AppID, 0); err != nil {
 		t.Fatal(err)
 	}
 	ws2.waitEnded("websocket of a revoked app", 5*time.Second)

@@ -128,12 +128,14 @@ type Federation interface {
 	// MarkInboxGone marks the remote accounts whose personal inbox is
 	// inboxURL as gone (the inbox answered 410) and returns how many.
 	MarkInboxGone(ctx context.Context, inboxURL string) (int64, error)
-	// SetMovedTo records that accountID moved to targetID (ActivityPub Move).
-	SetMovedTo(ctx context.Context, accountID, targetID int64) error
-	// MoveAccount records that the local accountID moved to targetID and
-	// queues events (the Move and the actor Update) in the same
+	// SetMovedTo records that accountID moved to targetID (ActivityPub
+	// Move) and inserts jobs (moving its local followers) in the same
 	// transaction.
-	MoveAccount(ctx context.Context, accountID, targetID int64, events []model.OutboxEvent) error
+	SetMovedTo(ctx context.Context, accountID, targetID int64, jobs ...Job) error
+	// MoveAccount records that the local accountID moved to targetID and
+	// queues events (the Move and the actor Update) and inserts jobs
+	// (moving its local followers) in the same transaction.
+	MoveAccount(ctx context.Context, accountID, targetID int64, events []model.OutboxEvent, jobs ...Job) error
 	// AccountAliases lists the actor URIs accountID is also known as,
 	// oldest first (at most MaxAliases).
 	AccountAliases(ctx context.Context, accountID int64) ([]string, error)

@@ -36,6 +36,9 @@ type NotificationScreen struct {
 	Types        []string // the types the policy applies to
 	// Filtered selects the filtered notifications instead of the others.
 	Filtered bool
+	// HideDirect leaves out the notifications about direct statuses (the
+	// reader acts for the account without the right to read them).
+	HideDirect bool
 }
 
 // NotificationRequest is the filtered notifications of one sender.

@@ -35,6 +35,9 @@ type AuthorizedApp struct {
 	Tokens     int
 	CreatedAt  time.Time  // first token
 	LastUsedAt *time.Time // any token
+	// MemberID: the tokens are a team member's, who acts as the account
+	// through a delegation (Token.DelegateID); 0: the user's own.
+	MemberID int64
 }
 
 // WebUI stores what the web interface keeps of its own: sessions and
@@ -59,9 +62,12 @@ type WebUI interface {
 	ConsumeRecoveryCode(ctx context.Context, userID int64, hash []byte) (bool, error)
 	CountRecoveryCodes(ctx context.Context, userID int64) (int, error)
 
+	// AuthorizedApps lists the apps holding tokens of the user: one entry
+	// per app and per who uses them (the user, or each team member acting
+	// as the account).
 	AuthorizedApps(ctx context.Context, userID int64) ([]AuthorizedApp, error)
-	// RevokeAppTokens deletes the user's tokens held by an app and
-	// returns their ids.
-	RevokeAppTokens(ctx context.Context, userID, appID int64) ([]int64, error)
+	// RevokeAppTokens deletes the user's tokens held by an app and used by
+	// memberID (0: the user's own) and returns their ids.
+	RevokeAppTokens(ctx context.Context, userID, appID, memberID int64) ([]int64, error)
 	SetEmail(ctx context.Context, userID int64, email string, confirmed bool) error
 }

@@ -153,6 +153,12 @@ func (w *UI) adminAccountSubmit(c echo.Context) error {
 			// staff member to hand over.
 			return w.adminAccountPage(c, page{"ResetLink": r.Link})
 		}
+	case "confirm":
+		err = w.svc.AdminConfirmEmail(ctx, cl, id)
+		msg = "E-mail address confirmed."
+	case "resend_confirmation":
+		err = w.svc.AdminResendConfirmation(ctx, cl, id)
+		msg = "A new confirmation link was mailed."
 	case "disable_2fa":
 		if err = w.svc.AdminDisableTwoFactor(ctx, cl, id, c.FormValue("identity_checked") != ""); err != nil {
 			return w.formFailed(c, err, w.adminDisable2FAView)

@@ -375,3 +375,91 @@ func enableTwoFactorFor(t *testing.T, ts *server.TestServer, username, password 
 		t.Fatal(err)
 	}
 }
+
+// A role with Manage User Access alone (not Manage Users nor Manage
+// Reports) finds the user who asks for help and recovers their access on
+// the account page: the recovery buttons (password reset, e-mail
+// confirmation), none of the moderation nor the role menu; the admin API
+// agrees (the account is readable, moderation refused).
+func TestConsoleManageUserAccessAlone(t *testing.T) {
+	mb := testutil.StartMailbox(t)
+	ts := server.StartTest(t, func(c *config.Config) {
+		c.SMTP.Host, c.SMTP.Port, c.SMTP.Security, c.SMTP.From = "127.0.0.1", mb.Port, "none", "Herald <noreply@herald.test>"
+		c.Registration.Mode = "open"
+	})
+	ts.CreateUser(t, "owner1", "owner")
+	ownerTok := ts.Token(t, "owner1", "admin:read admin:write")
+	giveRole(t, ts, ownerTok, "helpdesk", core.PermManageUserAccess)
+
+	// A newcomer whose address waits for confirmation.
+	nb := newBrowser(t, ts)
+	nb.do("GET", "/auth/sign_up", nil)
+	nb.do("POST", "/auth/sign_up", url.Values{"username": {"newbie"}, "email": {"newbie@example.org"}, "password": {"a long password 1"},
+		"password_confirmation": {"a long password 1"}, "agreement": {"1"}})
+	mb.Wait(t, "newbie@example.org", "Confirm your e-mail address")
+	newbie, err := ts.Srv.Svc.LocalAccount(t.Context(), "newbie")
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := fmt.Sprintf("/admin/accounts/%d", newbie.ID)
+
+	b := newBrowser(t, ts)
+	b.signIn("helpdesk")
+	_, dash := b.do("GET", "/admin", nil)
+	for _, p := range consoleTabs {
+		if shown := strings.Contains(dash, `href="`+p+`"`); shown != (p == "/admin/accounts") {
+			t.Errorf("navigation shows %s: %v", p, shown)
+		}
+	}
+	if code, body := b.do("GET", "/admin/accounts?q=newbie", nil); code != 200 || !strings.Contains(body, `href="`+acc+`"`) {
+		t.Fatalf("accounts list: %d, links to newbie: %v", code, strings.Contains(body, acc))
+	}
+	code, body := b.do("GET", acc, nil)
+	if code != 200 {
+		t.Fatalf("account page: %d", code)
+	}
+	for _, want := range []string{acc + "/reset_password", acc + "/confirm", acc + "/resend_confirmation"} {
+		if !strings.Contains(body, `action="`+want+`"`) {
+			t.Errorf("account page lacks %s", want)
+		}
+	}
+	for _, not := range []string{acc + "/action", acc + "/role", acc + "/approve", "/export", "/delegations"} {
+		if strings.Contains(body, not+`"`) {
+			t.Errorf("account page offers %s", not)
+		}
+	}
+	if code, _ := b.do("POST", acc+"/resend_confirmation", url.Values{}); code != 200 {
+		t.Fatalf("resend confirmation: %d", code)
+	}
+	mb.Wait(t, "newbie@example.org", "Confirm your e-mail address")
+	b.do("GET", acc, nil)
+	if code, body := b.do("POST", acc+"/confirm", url.Values{}); code != 200 || strings.Contains(body, acc+"/confirm\"") {
+		t.Fatalf("confirm: %d", code)
+	}
+	b.do("GET", acc, nil)
+	if code, _ := b.do("POST", acc+"/confirm", url.Values{}); code != 422 {
+		t.Errorf("confirming again: %d, want 422", code)
+	}
+	b.do("GET", acc, nil)
+	if code, _ := b.do("POST", acc+"/action", url.Values{"type": {"silence"}}); code != 403 {
+		t.Errorf("moderation action: %d, want 403", code)
+	}
+	b.do("GET", acc, nil)
+	if code, _ := b.do("POST", acc+"/reset_password", url.Values{}); code != 200 {
+		t.Errorf("password reset: %d", code)
+	}
+	mb.Wait(t, "newbie@example.org", "Reset your password")
+
+	// The admin API: the same rules.
+	tok := ts.Token(t, "helpdesk", "admin:read admin:write")
+	var got struct {
+		Username  string
+		Confirmed bool
+	}
+	ts.JSON(t, "GET", fmt.Sprintf("/api/v1/admin/accounts/%d", newbie.ID), tok, nil, 200, &got)
+	if got.Username != "newbie" || !got.Confirmed {
+		t.Errorf("admin API account: %+v", got)
+	}
+	ts.JSON(t, "POST", fmt.Sprintf("/api/v1/admin/accounts/%d/action", newbie.ID), tok, map[string]any{"type": "silence"}, 403, nil)
+	ts.JSON(t, "POST", fmt.Sprintf("/api/v1/admin/accounts/%d/approve", newbie.ID), tok, nil, 403, nil)
+}

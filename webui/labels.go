@@ -62,6 +62,10 @@ func auditAction(e *model.AuditEntry) string {
 		return "Reset the password of a user"
 	case "disable_2fa_user":
 		return "Turned off the two-factor authentication of a user"
+	case "confirm_user":
+		return "Confirmed the e-mail address of a user"
+	case "resend_confirmation_user":
+		return "Mailed a new confirmation link to a user"
 	case "rotate_webhook_secret":
 		return "Rotated a webhook's secret"
 	case "export_records":

@@ -4,16 +4,19 @@ import (
 	"context"
 	"errors"
 	"html/template"
+	"math"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/herr"
 	"github.com/herald-social/herald/internal/model"
+	"github.com/herald-social/herald/internal/ratelimit"
 )
 
 // Remote interaction, both ways. A visitor from another server gives their
@@ -38,6 +41,12 @@ func (w *UI) remoteInteractionPage(c echo.Context) error {
 	return w.render(c, http.StatusOK, "remote_interaction", page{"Title": "Follow from your server", "URI": uri})
 }
 
+// remoteInteractionLimiter bounds the remote-interaction form per client
+// IP: each submission makes this server look up (WebFinger) an address a
+// visitor typed, so without a bound anyone could make it fetch from other
+// servers as fast as they post.
+var remoteInteractionLimiter = ratelimit.New(10, 5*time.Minute)
+
 // remoteInteractionSubmit sends the browser to the visitor's server.
 func (w *UI) remoteInteractionSubmit(c echo.Context) error {
 	uri, acct := c.FormValue("uri"), strings.TrimSpace(c.FormValue("acct"))
@@ -45,6 +54,12 @@ func (w *UI) remoteInteractionSubmit(c echo.Context) error {
 	// outside (and strangers cause no look-ups elsewhere).
 	if !w.publicAllowed(c) {
 		return w.errorPage(c, http.StatusForbidden, "Not allowed", "This server's pages are for its members.")
+	}
+	now := time.Now()
+	if r := remoteInteractionLimiter.AllowIP(c.RealIP(), now); !r.Allowed {
+		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(r.Reset.Sub(now).Seconds()))))
+		return w.render(c, http.StatusTooManyRequests, "remote_interaction", page{"Title": "Follow from your server", "URI": uri, "Acct": acct,
+			"Error": "Too many attempts from your address. Please wait a few minutes."})
 	}
 	if !w.localObject(uri) {
 		return w.errorPage(c, http.StatusNotFound, "Not found", "There is nothing on this server at that address.")

@@ -2,6 +2,7 @@ package webui_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -131,5 +132,45 @@ func TestRemoteFollowDialog(t *testing.T) {
 	// The post page of B offers the dialog too.
 	if _, body := visitor.do("GET", "/@bob/"+st.ID, nil); !strings.Contains(body, `name="uri" value="`+st.URI+`"`) {
 		t.Error("public post page: no remote interaction dialog")
+	}
+}
+
+// The remote-interaction form makes this server look up an address a
+// visitor typed: each client address may submit it a few times per
+// window, then gets 429 with Retry-After; another address is not held up.
+func TestRemoteInteractionRateLimited(t *testing.T) {
+	ts := server.StartTest(t)
+	bob := ts.CreateUser(t, "bob", "user")
+	visitor := newBrowser(t, ts)
+	post := func(ip string) (int, http.Header, string) {
+		t.Helper()
+		visitor.do("GET", "/@bob", nil)
+		form := url.Values{"acct": {"nobody@unknown.invalid"}, "uri": {bob.URI}, "authenticity_token": {visitor.csrf()}}
+		req, _ := http.NewRequest("POST", ts.URL+"/remote_interaction", strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", ip)
+		resp, err := visitor.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, resp.Header, string(b)
+	}
+	const ip = "198.51.100.71"
+	for i := range 10 {
+		if code, _, _ := post(ip); code != http.StatusUnprocessableEntity {
+			t.Fatalf("submission %d: %d, want 422 (an unknown address)", i+1, code)
+		}
+	}
+	code, h, body := post(ip)
+	if code != http.StatusTooManyRequests || !strings.Contains(body, "Too many attempts") {
+		t.Fatalf("11th submission: %d, want 429", code)
+	}
+	if ra, err := strconv.Atoi(h.Get("Retry-After")); err != nil || ra < 1 || ra > 300 {
+		t.Errorf("Retry-After %q, want 1..300 seconds", h.Get("Retry-After"))
+	}
+	if code, _, _ := post("198.51.100.72"); code != http.StatusUnprocessableEntity {
+		t.Errorf("another address: %d, want 422", code)
 	}
 }

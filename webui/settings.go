@@ -199,7 +199,8 @@ func (w *UI) settingsApps(c echo.Context) error {
 
 func (w *UI) settingsAppRevoke(c echo.Context) error {
 	id, _ := strconv.ParseInt(c.Param("id"), 10, 64)
-	if err := w.svc.RevokeAuthorizedApp(c.Request().Context(), w.caller(c), id); err != nil {
+	member, _ := strconv.ParseInt(c.FormValue("member_id"), 10, 64) // absent: the user's own
+	if err := w.svc.RevokeAuthorizedApp(c.Request().Context(), w.caller(c), id, member); err != nil {
 		return w.fail(c, err)
 	}
 	return w.done(c, "/settings/apps", "Access revoked.")

@@ -120,16 +120,14 @@ func (s *FederationService) MoveAccount(ctx context.Context, c *Caller, acct, pa
 		{Kind: model.EventAccountUpdate, AccountID: from.ID, ObjectID: from.ID},
 		{Kind: model.EventAccountMove, AccountID: from.ID, ObjectID: target.ID},
 	}
-	if err := s.store.MoveAccount(ctx, from.ID, target.ID, events); err != nil {
+	// Local followers follow the new account (Mastodon's MoveWorker runs
+	// for local followers too): a job queued with the move, in batches.
+	if err := s.store.MoveAccount(ctx, from.ID, target.ID, events, moveFollowersJob(from.ID, target.ID, 0)); err != nil {
 		return nil, err
 	}
+	s.wakeJobs(JobMoveFollowers)
 	from.MovedToID = target.ID
 	s.webhookEvent(ctx, EventAccountUpdated, from.ID)
-	// The move is recorded; local followers follow the new account
-	// (Mastodon's MoveWorker runs for local followers too).
-	if err := s.migrateFollowers(context.WithoutCancel(ctx), from, target); err != nil {
-		s.Log.Warn("move: migrating local followers", "from", from.URI, "to", target.URI, "err", err)
-	}
 	return target, nil
 }
 

@@ -12,7 +12,9 @@ import (
 // Account recovery by staff (Mastodon's Admin::ResetsController and
 // Admin::TwoFactorAuthenticationsController): resetting a user's password
 // and turning off their two-factor authentication. Both need Manage User
-// Access and a role above the user's, and both are audited. Mastodon has
+// Access and a role above the user's, and both are audited; so do
+// confirming an address and mailing a new confirmation link (Mastodon's
+// Admin::ConfirmationsController, also Manage User Access). Mastodon has
 // no admin API for them; the console uses these, the command line
 // DisableTwoFactorByName (and set-password).
 
@@ -139,4 +141,48 @@ func (s *AdminService) turnOffTwoFactor(ctx context.Context, c *Caller, u *model
 				"You can sign in with your password alone; turn it on again in your settings.")
 	}
 	return nil
+}
+
+// AdminConfirmEmail marks an unconfirmed user's address as confirmed (the
+// staff member checked it another way).
+func (s *AdminService) AdminConfirmEmail(ctx context.Context, c *Caller, accountID int64) error {
+	u, a, err := s.unconfirmedTarget(ctx, c, accountID)
+	if err != nil {
+		return err
+	}
+	if err := s.confirmUser(ctx, u.ID); err != nil {
+		return herr.Internal(err)
+	}
+	s.audit(ctx, c, "confirm_user", "User", itoa64(accountID), "confirmed the e-mail address of @"+a.Username)
+	return nil
+}
+
+// AdminResendConfirmation mails an unconfirmed user a new confirmation
+// link.
+func (s *AdminService) AdminResendConfirmation(ctx context.Context, c *Caller, accountID int64) error {
+	u, a, err := s.unconfirmedTarget(ctx, c, accountID)
+	if err != nil {
+		return err
+	}
+	if !s.MailEnabled() {
+		return herr.Unprocessable("E-mail is not configured on this server")
+	}
+	if err := s.sendConfirmation(ctx, u, a.Username); err != nil {
+		return err
+	}
+	s.audit(ctx, c, "resend_confirmation_user", "User", itoa64(accountID), "mailed a new confirmation link to @"+a.Username)
+	return nil
+}
+
+// unconfirmedTarget is recoveryTarget for a user whose address waits for
+// confirmation.
+func (s *AdminService) unconfirmedTarget(ctx context.Context, c *Caller, accountID int64) (*model.User, *model.Account, error) {
+	u, a, err := s.recoveryTarget(ctx, c, accountID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if u.ConfirmedAt != nil {
+		return nil, nil, herr.Unprocessable("The e-mail address of @%s is already confirmed", a.Username)
+	}
+	return u, a, nil
 }

@@ -190,8 +190,8 @@ type federationStore interface {
 	CountActiveLocalUsers(ctx context.Context, since time.Time) (int64, error)
 	CountLocalFollowers(ctx context.Context, accountID int64) (int64, error)
 	MarkInboxGone(ctx context.Context, inboxURL string) (int64, error)
-	SetMovedTo(ctx context.Context, accountID int64, targetID int64) error
-	MoveAccount(ctx context.Context, accountID, targetID int64, events []model.OutboxEvent) error
+	SetMovedTo(ctx context.Context, accountID int64, targetID int64, jobs ...storage.Job) error
+	MoveAccount(ctx context.Context, accountID, targetID int64, events []model.OutboxEvent, jobs ...storage.Job) error
 	AccountAliases(ctx context.Context, accountID int64) ([]string, error)
 	SetAccountAlias(ctx context.Context, accountID int64, uri string, add bool, events []model.OutboxEvent) (bool, error)
 	// storage.Social

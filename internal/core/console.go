@@ -12,8 +12,8 @@ import "fmt"
 // (any one of them). The dashboard opens to all staff.
 var ConsoleAreas = map[string][]Permission{
 	"dashboard":     nil,
-	"accounts":      {PermManageUsers},
-	"account":       {PermManageUsers, PermManageReports},
+	"accounts":      {PermManageUsers, PermManageUserAccess},                    // user access: to find whom to help
+	"account":       {PermManageUsers, PermManageReports, PermManageUserAccess}, // user access: the recovery actions only
 	"account_admin": {PermManageUsers, PermManageReports, PermManageRoles, PermManageUserAccess},
 	"invites":       {PermInviteUsers, PermManageInvites},
 	"reports":       {PermManageReports},

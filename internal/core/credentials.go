@@ -71,6 +71,18 @@ func (s *AuthService) callerOfToken(ctx context.Context, t *model.Token) (*Calle
 	return c, nil
 }
 
+// callerOfTokenID is callerOfToken of a stored token by id (a queued
+// push, sent later for the token's subscription).
+func (s *AuthService) callerOfTokenID(ctx context.Context, tokenID int64) (*Caller, error) {
+	t, err := s.store.TokenByID(ctx, tokenID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, herr.Unauthorized("The access token is invalid")
+	} else if err != nil {
+		return nil, herr.Internal(err)
+	}
+	return s.callerOfToken(ctx, t)
+}
+
 // CheckCaller checks again the credential of a caller authenticated
 // earlier (a streaming connection, at each subscription): its token must
 // still exist and its user still be usable.

@@ -137,6 +137,11 @@ func (c *Caller) seesDirect() bool {
 	return c == nil || c.Delegation == nil || c.Delegation.Has(DelegationDirect)
 }
 
+// SeesDirect reports whether the caller may receive direct statuses in
+// any form (statuses, notifications, stream events, pushes): not a member
+// acting for the account without DelegationDirect.
+func (c *Caller) SeesDirect() bool { return c.seesDirect() }
+
 // postPermission is the permission a post of visibility v needs.
 func postPermission(v model.Visibility) string {
 	if v == model.Direct {

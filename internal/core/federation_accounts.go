@@ -149,57 +149,10 @@ func (s *FederationService) RemoteAccountMoved(ctx context.Context, from, to *mo
 	if to.SuspendedAt != nil {
 		return herr.Unprocessable("Validation failed: The new account is suspended")
 	}
-	if err := s.store.SetMovedTo(ctx, from.ID, to.ID); err != nil {
+	if err := s.store.SetMovedTo(ctx, from.ID, to.ID, moveFollowersJob(from.ID, to.ID, 0)); err != nil {
 		return err
 	}
-	return s.migrateFollowers(ctx, from, to)
-}
-
-// migrateFollowers makes the local followers of from follow to instead: a
-// Follow of the new account (keeping the old follow's options), an Undo of
-// the old follow. A follower who cannot follow the new account (blocked,
-// say) is logged and skipped.
-func (s *FederationService) migrateFollowers(ctx context.Context, from, to *model.Account) error {
-	var cursor int64
-	for range 1000 {
-		links, err := s.store.Followers(ctx, from.ID, model.Page{MaxID: cursor, Limit: 200})
-		if err != nil {
-			return err
-		}
-		if len(links) == 0 {
-			return nil
-		}
-		ids := make([]int64, len(links))
-		for i, l := range links {
-			ids[i] = l.AccountID
-			cursor = l.ID
-		}
-		accts, err := s.store.AccountsByIDs(ctx, ids)
-		if err != nil {
-			return err
-		}
-		for _, l := range links {
-			a := accts[l.AccountID]
-			if a == nil || !a.Local() || a.SuspendedAt != nil || a.ID == to.ID {
-				continue
-			}
-			c := &Caller{Account: a}
-			opts := FollowOptions{}
-			if fl, err := s.store.FollowBetween(ctx, a.ID, from.ID); err == nil {
-				reblogs, notify := fl.ShowReblogs, fl.Notify
-				opts.Reblogs, opts.Notify = &reblogs, &notify
-			}
-			if _, err := s.Follow(ctx, c, to.ID, opts); err != nil {
-				s.Log.Info("move: follower could not follow the new account", "follower", a.URI, "to", to.URI, "err", err)
-			}
-			if _, err := s.Unfollow(ctx, c, from.ID); err != nil {
-				s.Log.Info("move: follower could not unfollow the old account", "follower", a.URI, "from", from.URI, "err", err)
-			}
-		}
-		if len(links) < 200 {
-			return nil
-		}
-	}
+	s.wakeJobs(JobMoveFollowers)
 	return nil
 }
 

@@ -148,6 +148,7 @@ func (s *Service) RegisterJobs(r *jobs.Runner) {
 	}})
 	s.registerPollJobs(r)
 	s.registerScheduledJobs(r)
+	s.RegisterFollowerMoves(r)
 	s.registerTrendJobs(r)
 }
 

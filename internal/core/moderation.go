@@ -16,7 +16,9 @@ import (
 
 // AdminAccounts lists accounts for moderators (Manage Users).
 func (s *AdminService) AdminAccounts(ctx context.Context, c *Caller, f storage.AdminAccountFilter, p model.Page) ([]*storage.AdminAccount, error) {
-	if err := s.Authorize(ctx, c, PermManageUsers); err != nil {
+	// Manage User Access lists them too: its holders look up the user
+	// who asks for help (AdminAccount).
+	if err := s.Authorize(ctx, c, PermManageUsers, PermManageUserAccess); err != nil {
 		return nil, err
 	}
 	return s.adminAccounts(ctx, f, p)
@@ -79,9 +81,12 @@ func (s *AdminService) roleKeysOf(ctx context.Context, ids []int64) ([]string, e
 	return keys, nil
 }
 
-// AdminAccount returns one account for moderators.
+// AdminAccount returns one account for moderators, and for staff who
+// recover users' access (Manage User Access: they need to see whom they
+// help, as on Mastodon, where that permission resets passwords, changes
+// addresses and turns off two-factor authentication).
 func (s *AdminService) AdminAccount(ctx context.Context, c *Caller, id int64) (*storage.AdminAccount, error) {
-	if err := s.Authorize(ctx, c, PermManageUsers, PermManageReports); err != nil {
+	if err := s.Authorize(ctx, c, PermManageUsers, PermManageReports, PermManageUserAccess); err != nil {
 		return nil, err
 	}
 	return s.adminAccount(ctx, id)

@@ -41,13 +41,18 @@ func PolicyScreen(p *storage.NotificationPolicy, now time.Time) *storage.Notific
 	return sc
 }
 
-// notificationScreen is the caller's policy, ready for storage.
+// notificationScreen is the caller's policy, ready for storage, and the
+// visibility rule of direct messages: a member acting for the account
+// without DelegationDirect is told nothing of them (so lists, counts and
+// pages agree).
 func (s *NotificationService) notificationScreen(ctx context.Context, c *Caller) (*storage.NotificationScreen, error) {
 	p, err := s.store.NotificationPolicy(ctx, c.Account.ID)
 	if err != nil {
 		return nil, herr.Internal(err)
 	}
-	return PolicyScreen(p, time.Now()), nil
+	sc := PolicyScreen(p, time.Now())
+	sc.HideDirect = !c.SeesDirect()
+	return sc, nil
 }
 
 // NotificationRequestPage is notification requests ready to render.

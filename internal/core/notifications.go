@@ -46,6 +46,18 @@ type NotificationPage struct {
 	Appeals  map[int64]*model.Appeal // by warning
 }
 
+// DirectOnly reports whether the page shows a direct status: only
+// callers that SeesDirect may receive it (a stream tells this way which of
+// an account's connections may get it).
+func (p *NotificationPage) DirectOnly() bool {
+	for _, st := range p.Statuses {
+		if st.Visibility == model.Direct {
+			return true
+		}
+	}
+	return false
+}
+
 // Notifications lists the caller's notifications.
 func (s *NotificationService) Notifications(ctx context.Context, c *Caller, f storage.NotificationFilter, p model.Page) (*NotificationPage, error) {
 	if err := s.requireUser(c); err != nil {
@@ -126,7 +138,11 @@ func (s *NotificationService) notificationPage(ctx context.Context, c *Caller, n
 	}
 	var sts []*model.Status
 	for _, st := range stm {
-		sts = append(sts, st)
+		// Without the status, a notification about a direct message
+		// the caller may not read is left out below.
+		if st.Visibility != model.Direct || c.SeesDirect() {
+			sts = append(sts, st)
+		}
 	}
 	v, err := s.View(ctx, c.Account.ID, sts, ViewOptions{Context: "notifications"})
 	if err != nil {

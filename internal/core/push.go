@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"net/url"
 	"slices"
 	"strings"
@@ -250,8 +251,20 @@ func (s *NotificationService) PreparePush(ctx context.Context, job *storage.Push
 			return nil, ignoreNotFound(err)
 		}
 	}
-	page, err := s.NotificationFor(ctx, n)
-	if err != nil || page == nil {
+	// The push goes to one token: what its caller may see (a member
+	// acting for the account may not read its direct messages).
+	c, err := s.callerOfTokenID(ctx, sub.TokenID)
+	if err != nil {
+		if herr.As(err).Status == http.StatusInternalServerError {
+			return nil, err
+		}
+		return nil, nil // the token no longer stands
+	}
+	if c.Account == nil || c.Account.ID != n.AccountID {
+		return nil, nil
+	}
+	page, err := s.notificationPage(ctx, c, []*model.Notification{n})
+	if err != nil || len(page.Notifications) == 0 {
 		return nil, err
 	}
 	notice := &PushNotice{Notification: n, From: from}

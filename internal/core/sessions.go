@@ -186,22 +186,72 @@ func (s *AuthService) checkPassword(_ context.Context, c *Caller, password strin
 	return c.User, nil
 }
 
-// AuthorizedApps lists the apps that hold tokens of the caller.
-func (s *AuthService) AuthorizedApps(ctx context.Context, c *Caller) ([]storage.AuthorizedApp, error) {
+// AuthorizedApps is what holds access to the caller's account through
+// apps: their own authorisations, and those of team members acting as the
+// account (delegated tokens), each with its member. The two are kept
+// apart: a member's app is not the owner's, and revoking one revokes only
+// its own tokens (ending a member's access altogether is the Team access
+// page's, which deletes all their tokens with the delegation).
+type AuthorizedApps struct {
+	Own  []storage.AuthorizedApp
+	Team []TeamApp
+}
+
+// TeamApp is an app a team member uses as the account.
+type TeamApp struct {
+	storage.AuthorizedApp
+	Member *model.Account // nil when gone
+}
+
+// AuthorizedApps lists the apps that hold tokens of the caller's account.
+// A member acting for an account does not list the account's apps.
+func (s *AuthService) AuthorizedApps(ctx context.Context, c *Caller) (*AuthorizedApps, error) {
+	if c.Delegated() {
+		return nil, herr.Forbidden("This action is outside the permissions of your access to this account")
+	}
 	st, err := s.userWebStore(c)
 	if err != nil {
 		return nil, err
 	}
-	return orInternal(st.AuthorizedApps(ctx, c.User.ID))
+	apps, err := st.AuthorizedApps(ctx, c.User.ID)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	out := &AuthorizedApps{}
+	var memberIDs []int64
+	for _, a := range apps {
+		if a.MemberID == 0 {
+			out.Own = append(out.Own, a)
+		} else {
+			memberIDs = append(memberIDs, a.MemberID)
+		}
+	}
+	if len(memberIDs) == 0 {
+		return out, nil
+	}
+	members, err := s.store.AccountsByIDs(ctx, memberIDs)
+	if err != nil {
+		return nil, herr.Internal(err)
+	}
+	for _, a := range apps {
+		if a.MemberID != 0 {
+			out.Team = append(out.Team, TeamApp{AuthorizedApp: a, Member: members[a.MemberID]})
+		}
+	}
+	return out, nil
 }
 
-// RevokeAuthorizedApp deletes every token of the caller held by an app.
-func (s *AuthService) RevokeAuthorizedApp(ctx context.Context, c *Caller, appID int64) error {
+// RevokeAuthorizedApp deletes the tokens of the caller's account held by
+// an app: the caller's own (memberID 0), or those a team member uses.
+func (s *AuthService) RevokeAuthorizedApp(ctx context.Context, c *Caller, appID, memberID int64) error {
+	if c.Delegated() {
+		return herr.Forbidden("This action is outside the permissions of your access to this account")
+	}
 	st, err := s.userWebStore(c)
 	if err != nil {
 		return err
 	}
-	ids, err := st.RevokeAppTokens(ctx, c.User.ID, appID)
+	ids, err := st.RevokeAppTokens(ctx, c.User.ID, appID, memberID)
 	if err != nil {
 		return herr.Internal(err)
 	}

@@ -108,6 +108,13 @@ type StatusAudience struct {
 	Personal map[int64]bool
 }
 
+// DirectOnly reports whether only callers that SeesDirect may receive
+// the status (a direct message: a member acting for the account without
+// DelegationDirect must not get it on the account's streams).
+func (a *StatusAudience) DirectOnly() bool {
+	return a.Status.Visibility == model.Direct || (a.Original != nil && a.Original.Visibility == model.Direct)
+}
+
 // sharedViewer is the ViewerID of the shared rendering: a signed-in
 // viewer that is nobody.
 const sharedViewer = -1

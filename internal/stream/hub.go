@@ -103,6 +103,8 @@ type Sub struct {
 	closed    bool
 	topics    []string
 
+	noDirect atomic.Bool // see HideDirect
+
 	writing sync.Mutex // held while the pool writes to conn
 	done    chan struct{}
 	reason  string
@@ -119,6 +121,10 @@ func (s *Sub) Reason() string {
 	defer s.mu.Unlock()
 	return s.reason
 }
+
+// HideDirect keeps the events marked Direct from the subscriber (its
+// credential may not read direct messages); call it before subscribing.
+func (s *Sub) HideDirect() { s.noDirect.Store(true) }
 
 // Topics lists the topics the subscriber is in.
 func (s *Sub) Topics() []string {
@@ -418,6 +424,9 @@ type Event struct {
 	// Only, when true, sends to those accounts alone.
 	Per  map[int64]string
 	Only bool
+	// Direct: the event shows a direct message; subscribers that
+	// HideDirect do not receive it.
+	Direct bool
 }
 
 // Publish sends ev to every subscriber of key; it never blocks on a
@@ -433,7 +442,7 @@ func (h *Hub) Publish(key string, ev Event) int {
 	var per map[int64]*Message
 	n := 0
 	for s := range t.subs {
-		if ev.Skip[s.AccountID] {
+		if ev.Skip[s.AccountID] || (ev.Direct && s.noDirect.Load()) {
 			continue
 		}
 		var m *Message

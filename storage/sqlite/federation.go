@@ -152,9 +152,14 @@ func (s *Store) MarkInboxGone(ctx context.Context, inboxURL string) (int64, erro
 	return v, wrap("mark inbox gone", err)
 }
 
-// SetMovedTo records an account's move.
-func (s *Store) SetMovedTo(ctx context.Context, accountID, targetID int64) error {
-	return wrap("set moved to", notFoundIfNone(s.w.ExecContext(ctx, "UPDATE accounts SET moved_to_id = ?, updated_at = ? WHERE id = ?", nullID(targetID), ms(time.Now()), accountID)))
+// SetMovedTo records an account's move, with its jobs.
+func (s *Store) SetMovedTo(ctx context.Context, accountID, targetID int64, jobs ...storage.Job) error {
+	return wrap("set moved to", s.tx(ctx, func(tx *sql.Tx) error {
+		if err := notFoundIfNone(tx.ExecContext(ctx, "UPDATE accounts SET moved_to_id = ?, updated_at = ? WHERE id = ?", nullID(targetID), ms(time.Now()), accountID)); err != nil {
+			return err
+		}
+		return insertJobs(ctx, tx, jobs)
+	}))
 }
 
 func fedTruncate(s string, n int) string {
@@ -164,13 +169,17 @@ func fedTruncate(s string, n int) string {
 	return s[:n]
 }
 
-// MoveAccount records a local account's move and queues its events.
-func (s *Store) MoveAccount(ctx context.Context, accountID, targetID int64, events []model.OutboxEvent) error {
+// MoveAccount records a local account's move and queues its events and
+// jobs.
+func (s *Store) MoveAccount(ctx context.Context, accountID, targetID int64, events []model.OutboxEvent, jobs ...storage.Job) error {
 	return wrap("move account", s.tx(ctx, func(tx *sql.Tx) error {
 		if err := notFoundIfNone(tx.ExecContext(ctx, "UPDATE accounts SET moved_to_id = ?, updated_at = ? WHERE id = ?", nullID(targetID), ms(time.Now()), accountID)); err != nil {
 			return err
 		}
-		return insertEvents(ctx, tx, events)
+		if err := insertEvents(ctx, tx, events); err != nil {
+			return err
+		}
+		return insertJobs(ctx, tx, jobs)
 	}))
 }
 

@@ -57,6 +57,19 @@ func screenClause(sc *storage.NotificationScreen) (string, []any) {
 	if sc == nil {
 		return "", nil
 	}
+	cond, args := policyClause(sc)
+	if sc.HideDirect {
+		cond += " AND NOT " + directStatusSQL
+		args = append(args, int(model.Direct))
+	}
+	return cond, args
+}
+
+// directStatusSQL: the notification is about a direct status.
+const directStatusSQL = "EXISTS (SELECT 1 FROM statuses ds WHERE ds.id = n.status_id AND ds.visibility = ?)"
+
+// policyClause is screenClause's part for the notification policy.
+func policyClause(sc *storage.NotificationScreen) (string, []any) {
 	if len(sc.Types) == 0 {
 		if sc.Filtered {
 			return " AND 1 = 0", nil

@@ -133,13 +133,17 @@ func (s *Store) AuthorizedApps(ctx context.Context, userID int64) ([]storage.Aut
 		created int64
 		used    sql.NullInt64
 		scopes  string
+		member  int64
 	}
+	// One row per app and per who uses it (the user, or a team member).
 	rs, err := queryAll(ctx, s.r, `SELECT t.app_id, count(*), min(t.created_at), max(t.last_used_at),
-		(SELECT t2.scopes FROM tokens t2 WHERE t2.user_id = t.user_id AND t2.app_id = t.app_id ORDER BY t2.id DESC LIMIT 1)
-		FROM tokens t WHERE t.user_id = ? AND t.app_id IS NOT NULL GROUP BY t.app_id, t.user_id ORDER BY max(t.id) DESC`, []any{userID},
+		(SELECT t2.scopes FROM tokens t2 WHERE t2.user_id = t.user_id AND t2.app_id = t.app_id
+			AND COALESCE(t2.delegate_id, 0) = COALESCE(t.delegate_id, 0) ORDER BY t2.id DESC LIMIT 1),
+		COALESCE(t.delegate_id, 0)
+		FROM tokens t WHERE t.user_id = ? AND t.app_id IS NOT NULL GROUP BY t.app_id, t.user_id, COALESCE(t.delegate_id, 0) ORDER BY max(t.id) DESC`, []any{userID},
 		func(sc scanner) (row, error) {
 			var r row
-			err := sc.Scan(&r.appID, &r.n, &r.created, &r.used, &r.scopes)
+			err := sc.Scan(&r.appID, &r.n, &r.created, &r.used, &r.scopes, &r.member)
 			return r, err
 		})
 	if err != nil {
@@ -151,13 +155,14 @@ func (s *Store) AuthorizedApps(ctx context.Context, userID int64) ([]storage.Aut
 		if err != nil {
 			continue
 		}
-		out = append(out, storage.AuthorizedApp{App: app, Scopes: r.scopes, Tokens: r.n, CreatedAt: fromMs(r.created), LastUsedAt: fromNullMs(r.used)})
+		out = append(out, storage.AuthorizedApp{App: app, Scopes: r.scopes, Tokens: r.n, CreatedAt: fromMs(r.created), LastUsedAt: fromNullMs(r.used),
+			MemberID: r.member})
 	}
 	return out, nil
 }
 
-func (s *Store) RevokeAppTokens(ctx context.Context, userID, appID int64) ([]int64, error) {
-	v, err := queryIDs(ctx, s.w, `DELETE FROM tokens WHERE user_id = ? AND app_id = ? RETURNING id`, userID, appID)
+func (s *Store) RevokeAppTokens(ctx context.Context, userID, appID, memberID int64) ([]int64, error) {
+	v, err := queryIDs(ctx, s.w, `DELETE FROM tokens WHERE user_id = ? AND app_id = ? AND COALESCE(delegate_id, 0) = ? RETURNING id`, userID, appID, memberID)
 	return v, wrap("revoke app tokens", err)
 }
 
