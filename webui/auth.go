@@ -15,11 +15,25 @@ import (
 	"github.com/herald-social/herald/internal/ratelimit"
 )
 
-var (
-	signInLimiter = ratelimit.New(30, 5*time.Minute)
-	signUpLimiter = ratelimit.New(10, 30*time.Minute)
-	resetLimiter  = ratelimit.New(5, 30*time.Minute)
-)
+// webLimits are the per-address limits of the sign-in, sign-up and
+// password-reset forms.
+type webLimits struct {
+	signIn, signUp, reset *ratelimit.Limiter
+}
+
+func newWebLimits() webLimits {
+	return webLimits{
+		signIn: ratelimit.New(30, 5*time.Minute),
+		signUp: ratelimit.New(10, 30*time.Minute),
+		reset:  ratelimit.New(5, 30*time.Minute),
+	}
+}
+
+// Limiters names the web UI's rate limiters, for the server to share their
+// counts among the processes of one instance (ratelimit.Limiter.Share).
+func (w *UI) Limiters() map[string]*ratelimit.Limiter {
+	return map[string]*ratelimit.Limiter{"web_sign_in": w.limits.signIn, "web_sign_up": w.limits.signUp, "web_reset": w.limits.reset}
+}
 
 func (w *UI) signInPage(c echo.Context) error {
 	if w.currentUser(c) != nil {
@@ -40,7 +54,7 @@ func (w *UI) signInSubmit(c echo.Context) error {
 		return w.render(c, status, "sign_in", w.signInData(c, page{"Title": "Sign in", "ReturnTo": returnTo,
 			"Error": msg, "Login": c.FormValue("username"), "CanSignUp": w.canSignUp(c)}))
 	}
-	if r := signInLimiter.AllowIP(c.RealIP(), time.Now()); !r.Allowed {
+	if r := w.limits.signIn.AllowIP(c.RealIP(), time.Now()); !r.Allowed {
 		return again(http.StatusTooManyRequests, "Too many attempts. Please wait a few minutes.")
 	}
 	u, second, err := w.svc.SignInWithPassword(ctx, c.FormValue("username"), c.FormValue("password"), c.RealIP(), core.ViaWeb)
@@ -174,7 +188,7 @@ func (w *UI) signUpSubmit(c echo.Context) error {
 	code := strings.TrimSpace(c.FormValue("invite_code"))
 	d, _ := w.signUpData(c, code)
 	d["Username"], d["Email"], d["Reason"] = c.FormValue("username"), c.FormValue("email"), c.FormValue("reason")
-	if r := signUpLimiter.AllowIP(c.RealIP(), time.Now()); !r.Allowed {
+	if r := w.limits.signUp.AllowIP(c.RealIP(), time.Now()); !r.Allowed {
 		d["Error"] = "Too many sign-ups from your address. Please wait."
 		return w.render(c, http.StatusTooManyRequests, "sign_up", d)
 	}
@@ -222,7 +236,7 @@ func (w *UI) passwordNewPage(c echo.Context) error {
 }
 
 func (w *UI) passwordNewSubmit(c echo.Context) error {
-	if r := resetLimiter.AllowIP(c.RealIP(), time.Now()); !r.Allowed {
+	if r := w.limits.reset.AllowIP(c.RealIP(), time.Now()); !r.Allowed {
 		return w.errorPage(c, http.StatusTooManyRequests, "Too many requests", "Please wait a while and try again.")
 	}
 	if err := w.svc.RequestPasswordReset(c.Request().Context(), strings.TrimSpace(c.FormValue("email"))); err != nil {

@@ -95,7 +95,7 @@ func (w *UI) ssoCallback(c echo.Context) error {
 	if st != nil {
 		returnTo = safeReturn(st.ReturnTo)
 	}
-	if r := signInLimiter.AllowIP(c.RealIP(), time.Now()); !r.Allowed {
+	if r := w.limits.signIn.AllowIP(c.RealIP(), time.Now()); !r.Allowed {
 		return w.ssoFailed(c, http.StatusTooManyRequests, returnTo, "Too many attempts. Please wait a few minutes.")
 	}
 	si, err := w.svc.FinishSSO(ctx, st, core.SSOCallback{Code: c.QueryParam("code"), State: c.QueryParam("state"),

@@ -62,6 +62,8 @@ type UI struct {
 	pages   map[string]*template.Template
 	// Fed is set by the server when federation is mounted.
 	Fed Federation
+	// limits are the forms' per-address limits (auth.go).
+	limits webLimits
 
 	avatarPNG, headerPNG []byte
 	routes               []Route
@@ -71,7 +73,7 @@ type UI struct {
 
 // New parses the templates.
 func New(svc *core.Service) (*UI, error) {
-	w := &UI{svc: svc, pages: map[string]*template.Template{}}
+	w := &UI{svc: svc, pages: map[string]*template.Template{}, limits: newWebLimits()}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err

@@ -49,6 +49,13 @@ type Service struct {
 	// (credentials.go), so that the streaming connections holding them
 	// are closed; optional.
 	Revoked func(Revocation)
+	// SharedSignInFailures, when set, keeps the failed sign-ins per
+	// account in the database, so that several processes on one database
+	// count them together and a lock-out made through one holds on all
+	// (signin.go): it adds each count to the stored one (negative: gives
+	// back) to the counts named name and returns the totals (the store's
+	// ExchangeRateCounts). nil: each process counts in memory.
+	SharedSignInFailures func(ctx context.Context, name string, counts []storage.RateCount) ([]storage.RateCount, error)
 
 	// authCache keeps callers and roles between requests (authcache.go).
 	authCache authCache

@@ -45,9 +45,10 @@ func (e *SignInLocked) Error() string {
 }
 
 // signInFailures counts failed sign-ins per account in fixed windows, in
-// memory (a restart forgets them). An attempt reserves its place before the
-// password is checked, so that concurrent guesses cannot overshoot the
-// limit; a success gives back only its own reservation.
+// memory (a restart forgets them); several processes on one database count
+// them in the database instead (beginShared). An attempt reserves its
+// place before the password is checked, so that concurrent guesses cannot
+// overshoot the limit; a success gives back only its own reservation.
 type signInFailures struct {
 	mu      sync.Mutex
 	windows map[string]*failWindow
@@ -166,14 +167,87 @@ func (s *AuthService) log() *slog.Logger {
 	return s.Log
 }
 
+// signInAttempt is an attempt's reserved place: in memory (w) or, when
+// the failures are shared (Service.SharedSignInFailures), in the database
+// (the window of key that starts at start, and its count n with it).
+type signInAttempt struct {
+	w     *failWindow
+	key   string
+	start int64
+	n     int64
+}
+
+// sharedSignIns names the failures' counts in the shared table.
+const sharedSignIns = "sign_in_failures"
+
+// beginShared is signInFailures.begin in the database. There the failures
+// count in windows every process agrees on (multiples of the window) and
+// an account is locked while the current or the previous window holds the
+// limit: from the failure that locks it, for one to two windows.
+func (s *AuthService) beginShared(ctx context.Context, key string, limit int, window time.Duration, now time.Time) (*signInAttempt, time.Time, error) {
+	cur := now.Truncate(window)
+	prev := cur.Add(-window)
+	got, err := s.SharedSignInFailures(ctx, sharedSignIns, []storage.RateCount{
+		{Key: key, Start: prev.UnixMilli(), N: 0},
+		{Key: key, Start: cur.UnixMilli(), N: 1},
+	})
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	var nPrev, nCur int64
+	for _, c := range got {
+		switch c.Start {
+		case prev.UnixMilli():
+			nPrev = c.N
+		case cur.UnixMilli():
+			nCur = c.N
+		}
+	}
+	a := &signInAttempt{key: key, start: cur.UnixMilli(), n: nCur}
+	switch {
+	case nCur > int64(limit): // the limit was reached before this attempt
+		s.giveBack(ctx, a)
+		return nil, cur.Add(2 * window), nil
+	case nPrev >= int64(limit):
+		s.giveBack(ctx, a)
+		return nil, cur.Add(window), nil
+	}
+	return a, time.Time{}, nil
+}
+
+// giveBack returns a reserved place that did not fail.
+func (s *AuthService) giveBack(ctx context.Context, a *signInAttempt) {
+	if a.w != nil {
+		s.signIns.succeed(a.w)
+		return
+	}
+	if _, err := s.SharedSignInFailures(context.WithoutCancel(ctx), sharedSignIns, []storage.RateCount{{Key: a.key, Start: a.start, N: -1}}); err != nil {
+		s.log().Error("sign-in failures: give back an attempt", "err", err)
+	}
+}
+
 // beginSignIn reserves an attempt for the account, or refuses with 429
 // (and logs the refusal as a failure) while it is locked.
-func (s *AuthService) beginSignIn(ctx context.Context, u *model.User, login, ip string, via SignInVia) (*failWindow, error) {
+func (s *AuthService) beginSignIn(ctx context.Context, u *model.User, login, ip string, via SignInVia) (*signInAttempt, error) {
 	lim := s.Cfg.Limits
 	now := time.Now()
-	w, until := s.signIns.begin(signInKey(u, login), lim.FailedSignInsPerAccount, lim.FailedSignInsWindow.Duration, now)
-	if w != nil {
-		return w, nil
+	key := signInKey(u, login)
+	var until time.Time
+	if s.SharedSignInFailures != nil {
+		a, end, err := s.beginShared(ctx, key, lim.FailedSignInsPerAccount, lim.FailedSignInsWindow.Duration, now)
+		if err != nil {
+			return nil, herr.Internal(err)
+		}
+		if a != nil {
+			return a, nil
+		}
+		until = end
+	} else {
+		w, end := s.signIns.begin(key, lim.FailedSignInsPerAccount, lim.FailedSignInsWindow.Duration, now)
+		if w != nil {
+			return &signInAttempt{w: w}, nil
+		}
+		until = end
 	}
 	s.log().Info("sign-in failed", "account", s.signInName(ctx, u, login), "ip", ip, "via", string(via), "reason", "locked")
 	mins := int(until.Sub(now).Minutes()) + 1
@@ -183,9 +257,16 @@ func (s *AuthService) beginSignIn(ctx context.Context, u *model.User, login, ip 
 
 // failSignIn records a failed attempt and logs it (and the lock-out it may
 // cause).
-func (s *AuthService) failSignIn(ctx context.Context, w *failWindow, u *model.User, login, ip string, via SignInVia, reason string) {
+func (s *AuthService) failSignIn(ctx context.Context, a *signInAttempt, u *model.User, login, ip string, via SignInVia, reason string) {
 	lim := s.Cfg.Limits
-	n, until := s.signIns.fail(w, lim.FailedSignInsPerAccount, lim.FailedSignInsWindow.Duration, time.Now())
+	var n int
+	var until time.Time
+	if a.w != nil {
+		n, until = s.signIns.fail(a.w, lim.FailedSignInsPerAccount, lim.FailedSignInsWindow.Duration, time.Now())
+	} else if n = int(a.n); n == lim.FailedSignInsPerAccount {
+		// Kept: this failure is the window's last allowed one.
+		until = time.UnixMilli(a.start).Add(2 * lim.FailedSignInsWindow.Duration)
+	}
 	name := s.signInName(ctx, u, login)
 	s.log().Info("sign-in failed", "account", name, "ip", ip, "via", string(via), "reason", reason, "failures", n)
 	if !until.IsZero() {
@@ -216,7 +297,7 @@ func (s *AuthService) SignInWithPassword(ctx context.Context, login, password, i
 		s.failSignIn(ctx, w, u, login, ip, via, "password")
 		return nil, false, herr.New(400, "Invalid email or password")
 	}
-	s.signIns.succeed(w)
+	s.giveBack(ctx, w)
 	if err := s.UsableUser(ctx, u); err != nil {
 		return nil, false, err
 	}
@@ -242,13 +323,13 @@ func (s *AuthService) SignInSecondFactor(ctx context.Context, u *model.User, cod
 	}
 	if err := s.VerifySecondFactor(ctx, u.ID, code); err != nil {
 		if herr.As(err).Status >= 500 {
-			s.signIns.succeed(w)
+			s.giveBack(ctx, w)
 			return err
 		}
 		s.failSignIn(ctx, w, u, "", ip, ViaWeb, "two_factor")
 		return err
 	}
-	s.signIns.succeed(w)
+	s.giveBack(ctx, w)
 	_ = s.store.TouchSignIn(ctx, u.ID)
 	return nil
 }

@@ -99,6 +99,8 @@ type Runner struct {
 	started bool
 
 	givenClock bool // Options.Now was set: UseClock leaves it (clock.go)
+
+	tell func(kinds ...string) // TellOthers
 }
 
 type kindState struct {
@@ -176,8 +178,26 @@ func (r *Runner) Every(p Periodic) {
 }
 
 // Wake tells the runner that jobs of kind were queued, so that it claims
-// them now instead of at its next poll. Unknown kinds are ignored.
+// them now instead of at its next poll. Unknown kinds are ignored. With
+// TellOthers, the other processes' runners are told too.
 func (r *Runner) Wake(kinds ...string) {
+	r.WakeHere(kinds...)
+	if r.tell != nil && len(kinds) > 0 {
+		r.tell(kinds...)
+	}
+}
+
+// TellOthers makes Wake tell f the kinds woken, for the runners of the
+// other processes on the same database (the server sends them over its
+// bus; they WakeHere), so that work queued by one process is taken up by
+// every idle one at once, not at its next poll. f must be quick. Call it
+// before Run.
+func (r *Runner) TellOthers(f func(kinds ...string)) {
+	r.tell = f
+}
+
+// WakeHere is Wake for this runner only: for kinds another process woke.
+func (r *Runner) WakeHere(kinds ...string) {
 	for _, name := range kinds {
 		if k := r.kinds[name]; k != nil {
 			select {

@@ -498,3 +498,17 @@ func TestQueues(t *testing.T) {
 		t.Fatalf("queues %v, want %v", qs, want)
 	}
 }
+
+// With TellOthers, Wake tells the other processes which kinds it woke;
+// WakeHere (a wake heard from another process) does not tell them again.
+func TestWakeTellsOthers(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "jobs.db"))
+	r := jobs.New(st, jobs.Options{})
+	var told [][]string
+	r.TellOthers(func(kinds ...string) { told = append(told, kinds) })
+	r.Wake("a", "b")
+	r.WakeHere("c")
+	if len(told) != 1 || strings.Join(told[0], ",") != "a,b" {
+		t.Fatalf("told %v, want [[a b]]", told)
+	}
+}

@@ -3,8 +3,10 @@ package server
 import (
 	"context"
 	"maps"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/herald-social/herald/internal/core"
@@ -19,17 +21,20 @@ import (
 // LISTEN): core's change hints (statuses, conversations and filters to
 // stream, notifications to tail), ended credentials (their streams close
 // wherever they are open), caches to drop (domain policy, custom emoji)
-// and domains found unavailable or alive again. Each process streams what
+// and domains found unavailable or alive again, and the kinds of jobs just
+// queued (each runner looks for them at once). Each process streams what
 // it hears to its own clients, re-reading the objects from the database;
-// it does not hear its own hints. The job runtime, the per-host delivery
-// limit, periodic work, ids (each process holds a node: ClaimNode) and the
-// auth caches' version counters need no bus: they live in the database.
+// it does not hear its own hints. The job runtime (but for its wake-ups),
+// the per-host delivery limit, periodic work, ids (each process holds a
+// node: ClaimNode), the auth caches' version counters, the rate limits and
+// the failed sign-ins need no bus: they live in the database.
 //
 // A hint is one line: a letter, then space-separated fields.
 //
 //	c KIND ACCOUNT OBJECT   core change (core.ChangeKind)
 //	r ACCOUNT TOKEN,TOKEN…  credentials ended (core.Revocation)
 //	d HOST / u HOST         domain unavailable / available again
+//	w KIND KIND…            jobs of these kinds were queued (jobs.Runner.Wake)
 
 // busQueue bounds the hints waiting to be published; beyond it they are
 // dropped (hints are advisory: a stream misses an event, a cache keeps
@@ -88,6 +93,7 @@ func (s *Server) mountCluster() {
 		}
 	}
 	s.shareRateLimits()
+	s.tellJobWakes()
 	s.AddWorker(func(ctx context.Context) { publishHints(ctx, s.Store, out, s) })
 	s.AddWorker(func(ctx context.Context) {
 		s.Store.Listen(ctx, s.Log, func(hints []string) { s.applyHints(ctx, hints) })
@@ -99,14 +105,19 @@ func (s *Server) mountCluster() {
 // the other processes counted in this time, no more.
 const rateSync = time.Second
 
-// shareRateLimits makes the client API's and the inboxes' rate limits
-// count for the whole instance: each process counts in memory (no query
+// shareRateLimits makes the client API's, the web forms' and the inboxes'
+// rate limits count for the whole instance: each process counts in memory (no query
 // on a request's path) and, every rateSync, adds its counts to the table
 // rate_limits in one statement per limiter and takes the totals.
 func (s *Server) shareRateLimits() {
 	limiters := map[string]*ratelimit.Limiter{}
 	maps.Copy(limiters, s.API.Limiters())
 	maps.Copy(limiters, s.Fed.Limiters())
+	maps.Copy(limiters, s.UI.Limiters())
+	// The failed sign-ins per account are a lock-out, not a rate: counted
+	// in the same table but at each attempt, so that none goes over.
+	s.Svc.SharedSignInFailures = s.Store.ExchangeRateCounts
+	keep := max(2*time.Hour, 3*s.Cfg.Limits.FailedSignInsWindow.Duration)
 	exchange := func(ctx context.Context, name string, counts []ratelimit.Count) ([]ratelimit.Count, error) {
 		in := make([]storage.RateCount, len(counts))
 		for i, c := range counts {
@@ -136,14 +147,57 @@ func (s *Server) shareRateLimits() {
 						s.Log.Warn("rate limits: sync", "limiter", name, "err", err)
 					}
 				}
-				// Windows last at most an hour: older counts go (any
-				// process may do it; doing it twice costs nothing).
+				// Windows last at most an hour (failed sign-ins: two
+				// windows are read): older counts go (any process may do
+				// it; doing it twice costs nothing).
 				if now.Sub(pruned) > 10*time.Minute {
 					pruned = now
-					if err := s.Store.PruneRateCounts(ctx, now.Add(-2*time.Hour).UnixMilli()); err != nil && ctx.Err() == nil {
+					if err := s.Store.PruneRateCounts(ctx, now.Add(-keep).UnixMilli()); err != nil && ctx.Err() == nil {
 						s.Log.Warn("rate limits: prune", "err", err)
 					}
 				}
+			}
+		}
+	})
+}
+
+// tellJobWakes makes the job kinds woken here (jobs queued by this
+// process) wake the other processes' runners too, which otherwise find the
+// jobs only at their next poll ([jobs] poll): an idle process then helps
+// with a burst at once. The kinds woken while one hint is being published
+// go in the next: at most one notification per round trip to the
+// database, however many jobs are queued.
+func (s *Server) tellJobWakes() {
+	var mu sync.Mutex
+	woken := map[string]bool{}
+	ready := make(chan struct{}, 1)
+	s.Jobs.TellOthers(func(kinds ...string) {
+		mu.Lock()
+		for _, k := range kinds {
+			woken[k] = true
+		}
+		mu.Unlock()
+		select {
+		case ready <- struct{}{}:
+		default:
+		}
+	})
+	s.AddWorker(func(ctx context.Context) {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-ready:
+			}
+			mu.Lock()
+			kinds := slices.Sorted(maps.Keys(woken))
+			clear(woken)
+			mu.Unlock()
+			if len(kinds) == 0 {
+				continue
+			}
+			if err := s.Store.Publish(context.WithoutCancel(ctx), "w "+strings.Join(kinds, " ")); err != nil {
+				s.Log.Warn("cluster bus: publish job wakes", "err", err)
 			}
 		}
 	})
@@ -211,6 +265,8 @@ func (s *Server) applyHints(ctx context.Context, hints []string) {
 				}
 			}
 			s.API.EndStreams(r)
+		case f[0] == "w" && len(f) >= 2:
+			s.Jobs.WakeHere(f[1:]...)
 		case (f[0] == "d" || f[0] == "u") && len(f) == 2:
 			s.Fed.DomainStateElsewhere(f[1], f[0] == "d")
 		default:
