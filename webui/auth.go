@@ -15,10 +15,15 @@ import (
 	"github.com/herald-social/herald/internal/ratelimit"
 )
 
-// webLimits are the per-address limits of the sign-in, sign-up and
-// password-reset forms.
+// webLimits are the per-address limits of the sign-in, sign-up,
+// password-reset and remote-interaction forms.
 type webLimits struct {
 	signIn, signUp, reset *ratelimit.Limiter
+	// remote bounds the remote-interaction form: each submission makes this
+	// server look up (WebFinger) an address a visitor typed, so without a
+	// bound anyone could make it fetch from other servers as fast as they
+	// post.
+	remote *ratelimit.Limiter
 }
 
 func newWebLimits() webLimits {
@@ -26,13 +31,15 @@ func newWebLimits() webLimits {
 		signIn: ratelimit.New(30, 5*time.Minute),
 		signUp: ratelimit.New(10, 30*time.Minute),
 		reset:  ratelimit.New(5, 30*time.Minute),
+		remote: ratelimit.New(10, 5*time.Minute),
 	}
 }
 
 // Limiters names the web UI's rate limiters, for the server to share their
 // counts among the processes of one instance (ratelimit.Limiter.Share).
 func (w *UI) Limiters() map[string]*ratelimit.Limiter {
-	return map[string]*ratelimit.Limiter{"web_sign_in": w.limits.signIn, "web_sign_up": w.limits.signUp, "web_reset": w.limits.reset}
+	return map[string]*ratelimit.Limiter{"web_sign_in": w.limits.signIn, "web_sign_up": w.limits.signUp, "web_reset": w.limits.reset,
+		"web_remote_interaction": w.limits.remote}
 }
 
 func (w *UI) signInPage(c echo.Context) error {

@@ -16,7 +16,6 @@ import (
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/herr"
 	"github.com/herald-social/herald/internal/model"
-	"github.com/herald-social/herald/internal/ratelimit"
 )
 
 // Remote interaction, both ways. A visitor from another server gives their
@@ -41,12 +40,6 @@ func (w *UI) remoteInteractionPage(c echo.Context) error {
 	return w.render(c, http.StatusOK, "remote_interaction", page{"Title": "Follow from your server", "URI": uri})
 }
 
-// remoteInteractionLimiter bounds the remote-interaction form per client
-// IP: each submission makes this server look up (WebFinger) an address a
-// visitor typed, so without a bound anyone could make it fetch from other
-// servers as fast as they post.
-var remoteInteractionLimiter = ratelimit.New(10, 5*time.Minute)
-
 // remoteInteractionSubmit sends the browser to the visitor's server.
 func (w *UI) remoteInteractionSubmit(c echo.Context) error {
 	uri, acct := c.FormValue("uri"), strings.TrimSpace(c.FormValue("acct"))
@@ -56,7 +49,7 @@ func (w *UI) remoteInteractionSubmit(c echo.Context) error {
 		return w.errorPage(c, http.StatusForbidden, "Not allowed", "This server's pages are for its members.")
 	}
 	now := time.Now()
-	if r := remoteInteractionLimiter.AllowIP(c.RealIP(), now); !r.Allowed {
+	if r := w.limits.remote.AllowIP(c.RealIP(), now); !r.Allowed {
 		c.Response().Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(r.Reset.Sub(now).Seconds()))))
 		return w.render(c, http.StatusTooManyRequests, "remote_interaction", page{"Title": "Follow from your server", "URI": uri, "Acct": acct,
 			"Error": "Too many attempts from your address. Please wait a few minutes."})
