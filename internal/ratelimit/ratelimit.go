@@ -103,20 +103,6 @@ func (l *Limiter) Sync(ctx context.Context) error {
 	return nil
 }
 
-// Run syncs every interval until ctx ends (a no-op unless shared).
-func (l *Limiter) Run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			_ = l.Sync(ctx)
-		}
-	}
-}
-
 // New makes a limiter.
 func New(limit int, window time.Duration) *Limiter {
 	return &Limiter{Limit: limit, Window: window, buckets: map[string]*bucket{}}

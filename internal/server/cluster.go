@@ -94,7 +94,7 @@ func (s *Server) mountCluster() {
 	}
 	s.shareRateLimits()
 	s.tellJobWakes()
-	s.AddWorker(func(ctx context.Context) { publishHints(ctx, s.Store, out, s) })
+	s.AddWorker(func(ctx context.Context) { s.publishHints(ctx, out) })
 	s.AddWorker(func(ctx context.Context) {
 		s.Store.Listen(ctx, s.Log, func(hints []string) { s.applyHints(ctx, hints) })
 	})
@@ -205,7 +205,7 @@ func (s *Server) tellJobWakes() {
 
 // publishHints sends the queued hints, as many per notification as have
 // piled up, in order.
-func publishHints(ctx context.Context, store *sqlite.Store, out chan string, s *Server) {
+func (s *Server) publishHints(ctx context.Context, out chan string) {
 	for {
 		var batch []string
 		select {
@@ -223,7 +223,7 @@ func publishHints(ctx context.Context, store *sqlite.Store, out chan string, s *
 				break more
 			}
 		}
-		if err := store.Publish(context.WithoutCancel(ctx), batch...); err != nil {
+		if err := s.Store.Publish(context.WithoutCancel(ctx), batch...); err != nil {
 			s.Log.Error("cluster bus: publish", "hints", len(batch), "err", err)
 		}
 	}
