@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/herald-social/herald/internal/herr"
 	"github.com/labstack/echo/v4"
 )
 
@@ -33,7 +34,9 @@ func (w *UI) wrapstodon(c echo.Context) error {
 	}
 	cl := w.caller(c)
 	r, err := w.svc.SharedAnnualReport(c.Request().Context(), cl, c.Param("username"), year, c.Param("key"))
-	if err != nil {
+	if err != nil && herr.As(err).Status >= 500 {
+		return err // a failure here, not a missing report
+	} else if err != nil {
 		return notFound()
 	}
 	var posts, followers int64
