@@ -10,7 +10,6 @@ import (
 	"io"
 	"io/fs"
 	"strings"
-	"text/template"
 	"time"
 
 	"github.com/herald-social/herald/internal/core"
@@ -312,26 +311,30 @@ func (f *Federation) writeReadme(w io.Writer, e *core.RecordsExport, sum *core.R
 	if e.IncludePrivate {
 		vis = "all of the account's own: public, unlisted, followers-only and direct"
 	}
-	return archiveReadme.Execute(w, map[string]any{
-		"Format": RecordsFormat, "Acct": e.Account.Username + "@" + f.cfg.Instance.Domain, "URI": e.Account.URI,
-		"Period": e.Period(), "Visibility": vis, "Started": asTime(e.Started), "By": e.By, "Sum": sum,
-		"Missing": strings.Join(sum.MissingMedia, "\n  "),
-	})
+	missing := ""
+	if len(sum.MissingMedia) > 0 {
+		missing = "\nMissing:   these files were attached but not found in the media store:\n  " + strings.Join(sum.MissingMedia, "\n  ")
+	}
+	_, err := fmt.Fprintf(w, `Herald records archive (format %s)
+
+Account:   @%s (%s)
+Period:    posts published %s
+Posts:     %s
+Exported:  %s by %s
+Contents:  posts: %d, of which edited: %d (%d versions in all);
+           media files: %d (%d bytes)%s
+
+`, RecordsFormat, e.Account.Username+"@"+f.cfg.Instance.Domain, e.Account.URI, e.Period(), vis, asTime(e.Started), e.By,
+		sum.Posts, sum.EditedPosts, sum.Versions, sum.MediaFiles, sum.MediaBytes, missing)
+	if err == nil {
+		_, err = io.WriteString(w, archiveReadmeFiles)
+	}
+	return err
 }
 
-// archiveReadme is the archive's format, written into it.
-var archiveReadme = template.Must(template.New("README.txt").Parse(`Herald records archive (format {{.Format}})
-
-Account:   @{{.Acct}} ({{.URI}})
-Period:    posts published {{.Period}}
-Posts:     {{.Visibility}}
-Exported:  {{.Started}} by {{.By}}
-Contents:  posts: {{.Sum.Posts}}, of which edited: {{.Sum.EditedPosts}} ({{.Sum.Versions}} versions in all);
-           media files: {{.Sum.MediaFiles}} ({{.Sum.MediaBytes}} bytes){{if .Missing}}
-Missing:   these files were attached but not found in the media store:
-  {{.Missing}}{{end}}
-
-The files of this archive
+// archiveReadmeFiles is the archive's format, written into it after what
+// the archive holds.
+const archiveReadmeFiles = `The files of this archive
 
 outbox.json
   The posts, newest first, as an ActivityPub outbox: an ActivityStreams
@@ -371,4 +374,4 @@ manifest.json
 Times are UTC (RFC 3339). The archive is read from the live server: a
 post edited while the export ran may show one version in outbox.json and
 a later one in edits.json.
-`))
+`

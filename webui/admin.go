@@ -199,6 +199,13 @@ func (w *UI) adminDisable2FAView(c echo.Context, d page) error {
 
 func (w *UI) adminInvites(c echo.Context) error { return w.adminInvitesPage(c, nil) }
 
+// adminInviteRow is an invite as the invites page lists it.
+type adminInviteRow struct {
+	*model.Invite
+	URL    string
+	Usable bool
+}
+
 func (w *UI) adminInvitesPage(c echo.Context, d page) error {
 	ctx := c.Request().Context()
 	cl := w.caller(c)
@@ -207,18 +214,13 @@ func (w *UI) adminInvitesPage(c echo.Context, d page) error {
 		return w.fail(c, err)
 	}
 	roles, _ := w.svc.Roles(ctx, cl)
-	type inv struct {
-		*model.Invite
-		URL    string
-		Usable bool
-	}
-	var out []inv
+	var out []adminInviteRow
 	for _, i := range list {
 		valid, err := w.svc.InviteValid(ctx, i, time.Now())
 		if err != nil {
 			return w.fail(c, err)
 		}
-		out = append(out, inv{i, w.svc.InviteURL(i.Code), valid})
+		out = append(out, adminInviteRow{i, w.svc.InviteURL(i.Code), valid})
 	}
 	if d == nil {
 		d = page{}

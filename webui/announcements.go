@@ -1,7 +1,6 @@
 package webui
 
 import (
-	"html/template"
 	"net/http"
 	"strconv"
 
@@ -13,14 +12,14 @@ import (
 // announcementItem is an announcement as the home page shows it.
 type announcementItem struct {
 	ID      int64
-	Content template.HTML
+	Content safeHTML
 	At      *model.Announcement
 }
 
 func announcementItems(as []*model.Announcement) []announcementItem {
 	out := make([]announcementItem, 0, len(as))
 	for _, a := range as {
-		out = append(out, announcementItem{ID: a.ID, Content: template.HTML(a.Content), At: a}) // HTML rendered by core
+		out = append(out, announcementItem{ID: a.ID, Content: safeHTML(a.Content), At: a}) // HTML rendered by core
 	}
 	return out
 }

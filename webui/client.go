@@ -2,7 +2,6 @@ package webui
 
 import (
 	"bytes"
-	"html/template"
 	"io"
 	"maps"
 	"net/http"
@@ -30,7 +29,7 @@ type Item struct {
 	Status      *model.Status
 	Author      *model.Account
 	BoostedBy   *model.Account
-	Content     template.HTML
+	Content     safeHTML
 	Spoiler     string
 	Visibility  string
 	Favourited  bool
@@ -74,7 +73,7 @@ type PollOptionItem struct {
 // to the viewer) Unavailable says so instead, as Mastodon's web client.
 type QuoteItem struct {
 	Author      *model.Account
-	Content     template.HTML
+	Content     safeHTML
 	Spoiler     string
 	URL         string
 	Unavailable string
@@ -113,7 +112,7 @@ func (w *UI) items(v *core.StatusView, cl *core.Caller) []Item {
 		} else if it.URL == "" {
 			it.URL = shown.URI
 		}
-		it.Content = template.HTML(shown.Content) // HTML rendered or sanitised by core
+		it.Content = safeHTML(shown.Content) // HTML rendered or sanitised by core
 		it.Spoiler = shown.SpoilerText
 		it.Visibility = shown.Visibility.String()
 		it.InReplyToID = shown.InReplyToID
@@ -178,7 +177,7 @@ func quoteItem(v *core.StatusView, st *model.Status) *QuoteItem {
 	} else if u == "" {
 		u = q.URI
 	}
-	return &QuoteItem{Author: author, Content: template.HTML(q.Content), Spoiler: q.SpoilerText, URL: u} // HTML rendered or sanitised by core
+	return &QuoteItem{Author: author, Content: safeHTML(q.Content), Spoiler: q.SpoilerText, URL: u} // HTML rendered or sanitised by core
 }
 
 // pageParams reads the page cursor of a list page (its "older" link
@@ -202,7 +201,6 @@ func (w *UI) timelinePage(c echo.Context, title string, tl *core.Timeline, empty
 	u := cl.User
 	d := page{"Title": title, "Heading": title, "Items": w.items(tl.View, cl),
 		"Next": nextLink(c, tl), "Compose": true, "DefaultVisibility": u.DefaultVisibility, "Empty": empty,
-		"MaxChars":      w.svc.Cfg.Limits.MaxStatusChars,
 		"ComposePolicy": w.composePolicyFields(c.Request().Context(), cl.Account.ID, u.DefaultVisibility)}
 	for _, e := range extra {
 		maps.Copy(d, e)

@@ -39,6 +39,8 @@ func TestWebLists(t *testing.T) {
 	b.do("GET", list, nil)
 	if _, body := b.do("POST", list+"/add", url.Values{"acct": {"bob"}}); !strings.Contains(body, "@bob") {
 		t.Error("bob not added")
+	} else if !strings.Contains(body, "Manage this list (1 account)") {
+		t.Error("one member is not counted as one account")
 	}
 	// The timeline shows what members post from now on.
 	ts.JSON(t, "POST", "/api/v1/statuses", ts.Token(t, "bob", "write"), map[string]any{"status": "bob again", "visibility": "public"}, 200, nil)

@@ -3,7 +3,6 @@ package webui
 import (
 	"context"
 	"encoding/xml"
-	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
@@ -76,7 +75,7 @@ func (w *UI) aboutPage(c echo.Context, landing bool) error {
 	site, _ := w.svc.Site(ctx)
 	rules, _ := w.svc.Rules(ctx)
 	d := page{"Title": "About", "Rules": rules, "CanSignUp": core.RegistrationsOpen(site.RegistrationsMode),
-		"Description": template.HTML(core.RenderSiteText(site.Description)), "Extended": template.HTML(core.RenderSiteText(site.ExtendedDescription))}
+		"Description": safeHTML(core.RenderSiteText(site.Description)), "Extended": safeHTML(core.RenderSiteText(site.ExtendedDescription))}
 	if site.ContactAccount != "" {
 		if a, err := w.svc.LocalAccount(ctx, site.ContactAccount); err == nil {
 			d["Contact"] = a
@@ -106,7 +105,7 @@ func (w *UI) legal(kind string) echo.HandlerFunc {
 		if strings.TrimSpace(body) == "" {
 			body = "This instance has not published a " + strings.ToLower(title) + " yet."
 		}
-		return w.render(c, http.StatusOK, "legal", page{"Title": title, "Body": template.HTML(core.RenderSiteText(body))})
+		return w.render(c, http.StatusOK, "legal", page{"Title": title, "Body": safeHTML(core.RenderSiteText(body))})
 	}
 }
 
@@ -155,7 +154,7 @@ func (w *UI) profile(c echo.Context) error {
 	if err != nil {
 		return w.fail(c, err)
 	}
-	d := page{"Title": displayName(acc) + " (@" + acc.Username + ")", "Account": acc, "Note": template.HTML(acc.Note),
+	d := page{"Title": displayName(acc) + " (@" + acc.Username + ")", "Account": acc, "Note": safeHTML(acc.Note),
 		"Items": w.items(tl.View, cl), "Next": nextLink(c, tl), "FeedURL": "/@" + acc.Username + ".atom",
 		"OG": w.og(displayName(acc), text.PlainText(acc.Note), w.svc.LocalProfileURL(acc.Username), w.absolute(w.svc.AccountImageURL(acc, "avatar")), "profile")}
 	if p.MaxID == 0 && tab == "posts" {

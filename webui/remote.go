@@ -3,7 +3,6 @@ package webui
 import (
 	"context"
 	"errors"
-	"html/template"
 	"math"
 	"net/http"
 	"net/url"
@@ -107,7 +106,7 @@ func (w *UI) authorizeInteraction(c echo.Context) error {
 	case acc != nil:
 		d["Title"] = "Follow " + displayName(acc)
 		d["Account"] = acc
-		d["Note"] = template.HTML(acc.Note) // sanitised by core on the way in
+		d["Note"] = safeHTML(acc.Note) // sanitised by core on the way in
 		if acc.ID != cl.Account.ID {
 			if rel, err := w.svc.Relationship(ctx, cl.Account.ID, acc.ID); err == nil {
 				d["Rel"] = rel

@@ -1,7 +1,8 @@
 // Package webui serves Herald's HTML: public pages (about, profiles,
 // statuses, tags, Atom feeds), sign-in, sign-up and the OAuth consent
 // page, settings, a web client for staff and the administration console.
-// Pages are html/template, assets are embedded in the binary, and nothing
+// Pages are written in Go (markup.go: every value escaped for where it
+// lands), assets are embedded in the binary, and nothing
 // is loaded from outside the instance. Scripts are small progressive
 // enhancements served from /static: every flow works without them.
 package webui
@@ -11,28 +12,20 @@ import (
 	"context"
 	"embed"
 	"errors"
-	"fmt"
-	"html/template"
 	"image"
 	"image/color"
 	"image/png"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/herald-social/herald/internal/core"
 	"github.com/herald-social/herald/internal/herr"
-	"github.com/herald-social/herald/internal/model"
 )
-
-//go:embed templates/*.html
-var templateFS embed.FS
 
 //go:embed static
 var staticFS embed.FS
@@ -56,14 +49,13 @@ type Federation interface {
 type UI struct {
 	svc *core.Service
 	csp string // pageCSP, allowing the media store's origins
-	// pages are parsed on first use (most instances serve apps, rarely
-	// pages: their parse trees would take megabytes of an idle server).
-	pagesMu sync.Mutex
-	pages   map[string]*template.Template
 	// Fed is set by the server when federation is mounted.
 	Fed Federation
 	// limits are the forms' per-address limits (auth.go).
 	limits webLimits
+
+	// views are the pages written in Go (markup.go), by name.
+	views map[string]pageView
 
 	avatarPNG, headerPNG []byte
 	routes               []Route
@@ -71,24 +63,14 @@ type UI struct {
 	landing landingCache // recent public posts of the landing page (public.go)
 }
 
-// New parses the templates.
+// New makes the web interface of svc.
 func New(svc *core.Service) (*UI, error) {
-	w := &UI{svc: svc, pages: map[string]*template.Template{}, limits: newWebLimits()}
-	names, err := fs.Glob(templateFS, "templates/*.html")
-	if err != nil {
-		return nil, err
-	}
-	for _, n := range names {
-		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
-		if base == "layout" || base == "partials" {
-			continue
+	w := &UI{svc: svc, limits: newWebLimits()}
+	w.views = map[string]pageView{}
+	for _, vs := range []map[string]pageView{baseViews(), statusViews(), adminViews(), adminMoreViews(), accountViews()} {
+		for name, v := range vs {
+			w.views[name] = v
 		}
-		// Parsed once here so that a broken template stops the start,
-		// then dropped: render parses it again when first needed.
-		if _, err := w.parsePage(base); err != nil {
-			return nil, err
-		}
-		w.pages[base] = nil
 	}
 	w.avatarPNG = solidPNG(120, 120, color.RGBA{0xad, 0xb5, 0xbd, 0xff})
 	w.headerPNG = solidPNG(600, 200, color.RGBA{0xe9, 0xec, 0xef, 0xff})
@@ -102,29 +84,6 @@ func New(svc *core.Service) (*UI, error) {
 	return w, nil
 }
 
-// parsePage parses a page with the layout and the partials.
-func (w *UI) parsePage(name string) (*template.Template, error) {
-	return template.New(name).Funcs(w.funcs()).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", "templates/"+name+".html")
-}
-
-// page returns a page's template, parsing it at its first use.
-func (w *UI) page(name string) (*template.Template, error) {
-	w.pagesMu.Lock()
-	defer w.pagesMu.Unlock()
-	t, ok := w.pages[name]
-	if !ok {
-		return nil, errors.New("missing template " + name)
-	}
-	if t == nil {
-		var err error
-		if t, err = w.parsePage(name); err != nil {
-			return nil, err
-		}
-		w.pages[name] = t
-	}
-	return t, nil
-}
-
 func solidPNG(wd, ht int, c color.RGBA) []byte {
 	img := image.NewRGBA(image.Rect(0, 0, wd, ht))
 	for i := 0; i < len(img.Pix); i += 4 {
@@ -135,165 +94,6 @@ func solidPNG(wd, ht int, c color.RGBA) []byte {
 	return buf.Bytes()
 }
 
-func (w *UI) funcs() template.FuncMap {
-	return template.FuncMap{
-		"moderationAction": moderationAction,
-		"auditAction":      auditAction,
-		"auditTarget":      auditTarget,
-		"roleName":         roleName,
-		"reportCategory":   reportCategory,
-		"excerpt":          excerpt,
-		// emojiRow gives an emoji row the id of the form its checkbox
-		// belongs to.
-		"emojiRow": func(r EmojiRow, form string) struct {
-			EmojiRow
-			Form string
-		} {
-			return struct {
-				EmojiRow
-				Form string
-			}{r, form}
-		},
-		// formval is a field's value: what was typed when the page shows
-		// the form posted to action again after an error, else current
-		// (also for a field the form did not send, such as a disabled one).
-		"formval": func(p page, action, name string, current any) string {
-			if v, ok := sentForm(p, action)[name]; ok && len(v) > 0 {
-				return v[0] // what was typed, even if emptied
-			}
-			if current == nil {
-				return ""
-			}
-			return fmt.Sprint(current)
-		},
-		// formcheck is a checkbox's state, in the same way.
-		"formcheck": func(p page, action, name string, current bool) bool {
-			if form := sentForm(p, action); form != nil {
-				return form.Get(name) != ""
-			}
-			return current
-		},
-		// formerr is the error of the form posted to action, if any.
-		"formerr": func(p page, action string) string {
-			if sentForm(p, action) != nil {
-				s, _ := p["FormError"].(string)
-				return s
-			}
-			return ""
-		},
-		// can reports whether perms grant any of the named permissions
-		// (Mastodon's names), to show only what the role may use; core
-		// enforces the same permissions.
-		"can": func(perms core.Permission, names ...string) (bool, error) {
-			for _, n := range names {
-				p, ok := core.PermissionNamed(n)
-				if !ok {
-					return false, fmt.Errorf("unknown permission %q", n)
-				}
-				if perms.Has(p) {
-					return true, nil
-				}
-			}
-			return false, nil
-		},
-		"dname": func(a *model.Account) string {
-			if a == nil {
-				return ""
-			}
-			if a.DisplayName != "" {
-				return a.DisplayName
-			}
-			return a.Username
-		},
-		"acct": func(a *model.Account) string {
-			if a == nil {
-				return ""
-			}
-			if a.Domain == "" {
-				return a.Username + "@" + w.svc.Cfg.Instance.Domain
-			}
-			return a.Username + "@" + a.Domain
-		},
-		"avatar": func(a *model.Account) string {
-			if a == nil {
-				return "/avatars/original/missing.png"
-			}
-			if u := w.svc.AccountImageURL(a, "avatar"); u != "" {
-				return u
-			}
-			return "/avatars/original/missing.png"
-		},
-		"header": func(a *model.Account) string {
-			if a == nil {
-				return "/headers/original/missing.png"
-			}
-			if u := w.svc.AccountImageURL(a, "header"); u != "" {
-				return u
-			}
-			return "/headers/original/missing.png"
-		},
-		"profileURL": func(a *model.Account) string {
-			if a == nil {
-				return "/"
-			}
-			if a.Local() {
-				return "/@" + a.Username
-			}
-			if a.URL != "" {
-				return a.URL
-			}
-			return a.URI
-		},
-		"trusted":     func(s string) template.HTML { return template.HTML(s) }, // sanitised by core on the way in
-		"date":        func(t time.Time) string { return t.UTC().Format("2 Jan 2006, 15:04") },
-		"strikeLabel": strikeLabel,
-		"strikeTitle": strikeTitle,
-		"iso":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"datep": func(t *time.Time) string {
-			if t == nil {
-				return ""
-			}
-			return t.UTC().Format("2 Jan 2006, 15:04")
-		},
-		"has": func(p core.Permission, name string) bool { return p.Has(permByName[name]) },
-		// mayOpen reports whether perms open a console area (core's rule).
-		"mayOpen": func(perms core.Permission, area string) (bool, error) { return perms.MayOpen(area) },
-		"add":     func(a, b int) int { return a + b },
-		// dict builds a partial's data from name/value pairs.
-		"dict": func(kv ...any) (map[string]any, error) {
-			if len(kv)%2 != 0 {
-				return nil, errors.New("dict: odd number of arguments")
-			}
-			m := make(map[string]any, len(kv)/2)
-			for i := 0; i < len(kv); i += 2 {
-				k, ok := kv[i].(string)
-				if !ok {
-					return nil, errors.New("dict: a key is not a string")
-				}
-				m[k] = kv[i+1]
-			}
-			return m, nil
-		},
-		"st": func(root page, it Item) map[string]any {
-			back := root["Path"]
-			if r, ok := root["ReturnTo"]; ok { // a page whose query matters (authorize_interaction)
-				back = r
-			}
-			return map[string]any{"It": it, "Me": root["Me"], "CSRF": root["CSRF"], "Path": back}
-		},
-		"join":     strings.Join,
-		"fields":   strings.Fields,
-		"permText": delegationPermText,
-	}
-}
-
-var permByName = map[string]core.Permission{
-	"dashboard": core.PermViewDashboard, "reports": core.PermManageReports, "federation": core.PermManageFederation,
-	"settings": core.PermManageSettings, "blocks": core.PermManageBlocks, "users": core.PermManageUsers,
-	"invites": core.PermManageInvites, "rules": core.PermManageRules, "announcements": core.PermManageAnnouncements,
-	"roles": core.PermManageRoles, "audit": core.PermViewAuditLog, "invite": core.PermInviteUsers,
-}
-
 func (w *UI) pngHandler(b func() []byte) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		c.Response().Header().Set("Cache-Control", "public, max-age=86400")
@@ -301,7 +101,7 @@ func (w *UI) pngHandler(b func() []byte) echo.HandlerFunc {
 	}
 }
 
-// page is the data every template gets.
+// page is the data every page view gets.
 type page map[string]any
 
 // CSP of every HTML page: only this instance, no inline script or style.
@@ -309,9 +109,9 @@ const pageCSP = "default-src 'self'; img-src 'self' data:; media-src 'self'; sty
 	"frame-ancestors 'none'; form-action 'self' *; base-uri 'none'; object-src 'none'"
 
 func (w *UI) render(c echo.Context, status int, name string, data page) error {
-	t, err := w.page(name)
-	if err != nil {
-		return echo.NewHTTPError(http.StatusInternalServerError, err.Error())
+	v, ok := w.views[name]
+	if !ok {
+		return echo.NewHTTPError(http.StatusInternalServerError, "missing page "+name)
 	}
 	if data == nil {
 		data = page{}
@@ -339,15 +139,13 @@ func (w *UI) render(c echo.Context, status int, name string, data page) error {
 	if f := w.flash(c); f != "" {
 		data["Flash"] = f
 	}
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
-		return err
-	}
+	var m markup
+	w.layout(&m, data, v)
 	h := c.Response().Header()
 	h.Set("Content-Security-Policy", w.csp)
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Cache-Control", "no-store")
-	return c.HTMLBlob(status, buf.Bytes())
+	return c.HTMLBlob(status, m.buf.Bytes())
 }
 
 // errorPage answers an error with a page; in the administration console,
