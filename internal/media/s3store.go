@@ -12,9 +12,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 )
 
 // S3Options says where an S3Store keeps its objects.
@@ -44,38 +41,13 @@ type S3Options struct {
 // extension and an immutable Cache-Control, so that a client sent straight
 // to the bucket (redirect, public_url) gets the same headers as from Herald.
 type S3Store struct {
-	client s3Client
+	client *s3Client
 	opts   S3Options
-}
-
-// s3Client is the part of minio's client the store calls, as function
-// values. Not *minio.Client: the store is used through an interface, and a
-// type reaching *minio.Client from there makes the linker keep all its
-// exported methods and the types they name (text/template, which looks
-// methods up by name, turns off their pruning), about 2 MB of the binary.
-type s3Client struct {
-	bucketExists func(ctx context.Context, bucket string) (bool, error)
-	makeBucket   func(ctx context.Context, bucket string, o minio.MakeBucketOptions) error
-	putObject    func(ctx context.Context, bucket, key string, r io.Reader, size int64, o minio.PutObjectOptions) (minio.UploadInfo, error)
-	getObject    func(ctx context.Context, bucket, key string, o minio.GetObjectOptions) (*minio.Object, error)
-	removeObject func(ctx context.Context, bucket, key string, o minio.RemoveObjectOptions) error
-	presignGet   func(ctx context.Context, bucket, key string, expiry time.Duration, params url.Values) (*url.URL, error)
-	listObjects  func(ctx context.Context, bucket string, o minio.ListObjectsOptions) <-chan minio.ObjectInfo
 }
 
 // NewS3Store makes the client; it does not talk to the server (Check does).
 func NewS3Store(o S3Options) (*S3Store, error) {
-	lookup := minio.BucketLookupDNS
-	if o.PathStyle {
-		lookup = minio.BucketLookupPath
-	}
-	c, err := minio.New(o.Endpoint, &minio.Options{
-		Creds:        credentials.NewStaticV4(o.AccessKey, o.SecretKey, ""),
-		Secure:       o.UseTLS,
-		Region:       o.Region,
-		BucketLookup: lookup,
-		Transport:    o.Transport,
-	})
+	c, err := newS3Client(o)
 	if err != nil {
 		return nil, fmt.Errorf("media s3 endpoint %q: %w", o.Endpoint, err)
 	}
@@ -83,10 +55,7 @@ func NewS3Store(o S3Options) (*S3Store, error) {
 		o.PresignExpiry = 10 * time.Minute
 	}
 	o.PublicURL = strings.TrimRight(o.PublicURL, "/")
-	return &S3Store{opts: o, client: s3Client{
-		bucketExists: c.BucketExists, makeBucket: c.MakeBucket, putObject: c.PutObject, getObject: c.GetObject,
-		removeObject: c.RemoveObject, presignGet: c.PresignedGetObject, listObjects: c.ListObjects,
-	}}, nil
+	return &S3Store{opts: o, client: c}, nil
 }
 
 // Bucket is the bucket's name.
@@ -96,7 +65,7 @@ func (s *S3Store) Bucket() string { return s.opts.Bucket }
 // with create it makes a missing bucket.
 func (s *S3Store) Check(ctx context.Context, create bool) error {
 	where := s.where()
-	ok, err := s.client.bucketExists(ctx, s.opts.Bucket)
+	ok, err := s.client.bucketExists(ctx)
 	if err != nil {
 		return fmt.Errorf("media s3: cannot reach bucket %s: %w", where, err)
 	}
@@ -106,7 +75,7 @@ func (s *S3Store) Check(ctx context.Context, create bool) error {
 	if !create {
 		return fmt.Errorf("media s3: bucket %s does not exist (create it, or set media.s3.create_bucket = true)", where)
 	}
-	if err := s.client.makeBucket(ctx, s.opts.Bucket, minio.MakeBucketOptions{Region: s.opts.Region}); err != nil {
+	if err := s.client.makeBucket(ctx); err != nil {
 		return fmt.Errorf("media s3: create bucket %s: %w", where, err)
 	}
 	return nil
@@ -151,48 +120,39 @@ func (s *S3Store) Put(ctx context.Context, key string, r io.Reader) (int64, erro
 		}
 		r = tmp
 	}
-	opts := minio.PutObjectOptions{
-		CacheControl:     "public, max-age=31536000, immutable",
-		DisableMultipart: true,
-	}
+	h := http.Header{"Cache-Control": {"public, max-age=31536000, immutable"}}
 	if t, ok := TypeByExt(path.Ext(key)); ok {
-		opts.ContentType = t.MIME
+		h.Set("Content-Type", t.MIME)
 		if t.Kind != "image" {
-			opts.ContentDisposition = "inline"
+			h.Set("Content-Disposition", "inline")
 		}
 	} else {
-		opts.ContentType = "application/octet-stream"
+		h.Set("Content-Type", "application/octet-stream")
 	}
-	info, err := s.client.putObject(ctx, s.opts.Bucket, key, r, size, opts)
-	if err != nil {
+	if err := s.client.putObject(ctx, key, r, size, h); err != nil {
 		return 0, fmt.Errorf("media s3: put %s: %w", key, err)
 	}
-	return info.Size, nil
+	return size, nil
 }
 
-// Open returns the object for reading (fs.ErrNotExist when missing). Reads
-// and seeks turn into (ranged) GETs; the first one is made here.
+// Open returns the object for reading (fs.ErrNotExist when missing): a
+// HEAD here learns its size, time and ETag; reads are (ranged) GETs.
 func (s *S3Store) Open(ctx context.Context, key string) (StoredFile, error) {
 	if !ValidKey(key) {
 		return nil, fmt.Errorf("media: invalid key %q: %w", key, fs.ErrNotExist)
 	}
-	obj, err := s.client.getObject(ctx, s.opts.Bucket, key, minio.GetObjectOptions{})
+	info, err := s.client.statObject(ctx, key)
 	if err != nil {
 		return nil, s.mapErr(key, err)
 	}
-	info, err := obj.Stat()
-	if err != nil {
-		obj.Close()
-		return nil, s.mapErr(key, err)
-	}
-	return &s3File{Object: obj, info: info}, nil
+	return &s3File{c: s.client, ctx: ctx, key: key, info: info}, nil
 }
 
 func (s *S3Store) mapErr(key string, err error) error {
-	switch minio.ToErrorResponse(err).Code {
-	case minio.NoSuchKey:
+	switch s3Code(err) {
+	case "NoSuchKey":
 		return fs.ErrNotExist
-	case minio.NoSuchBucket:
+	case "NoSuchBucket":
 		return fmt.Errorf("media s3: bucket %s is gone: %w", s.where(), err)
 	}
 	return fmt.Errorf("media s3: get %s: %w", key, err)
@@ -204,8 +164,8 @@ func (s *S3Store) Delete(ctx context.Context, key string) error {
 	if !ValidKey(key) {
 		return nil
 	}
-	if err := s.client.removeObject(ctx, s.opts.Bucket, key, minio.RemoveObjectOptions{}); err != nil {
-		if minio.ToErrorResponse(err).Code == minio.NoSuchKey {
+	if err := s.client.removeObject(ctx, key); err != nil {
+		if s3Code(err) == "NoSuchKey" {
 			return nil
 		}
 		return fmt.Errorf("media s3: delete %s: %w", key, err)
@@ -228,12 +188,12 @@ func (s *S3Store) Redirect(ctx context.Context, key string) (u string, ttl time.
 	if pu := s.URL(key); pu != "" {
 		return pu, 0, nil
 	}
-	p, err := s.client.presignGet(ctx, s.opts.Bucket, key, s.opts.PresignExpiry, url.Values{})
+	p, err := s.client.presignGet(key, s.opts.PresignExpiry)
 	if err != nil {
 		return "", 0, fmt.Errorf("media s3: presign %s: %w", key, err)
 	}
 	// Half the validity: a cached redirect still works when followed.
-	return p.String(), s.opts.PresignExpiry / 2, nil
+	return p, s.opts.PresignExpiry / 2, nil
 }
 
 // Origins are the origins (scheme://host[:port]) clients are sent to for
@@ -259,8 +219,8 @@ func (s *S3Store) Origins(presigned bool) []string {
 	if presigned {
 		// Presigning is computed locally (the region is configured): the
 		// host is the endpoint, or bucket.endpoint in virtual-hosted style.
-		if u, err := s.client.presignGet(context.Background(), s.opts.Bucket, "origin-probe", time.Minute, nil); err == nil {
-			add(u.String())
+		if u, err := s.client.presignGet("origin-probe", time.Minute); err == nil {
+			add(u)
 		}
 	}
 	return out
@@ -269,27 +229,118 @@ func (s *S3Store) Origins(presigned bool) []string {
 // Walk calls fn with the key and size of every object (tools: migration,
 // counts). It stops at fn's first error.
 func (s *S3Store) Walk(ctx context.Context, fn func(key string, size int64) error) error {
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	for o := range s.client.listObjects(ctx, s.opts.Bucket, minio.ListObjectsOptions{Recursive: true}) {
-		if o.Err != nil {
-			return fmt.Errorf("media s3: list %s: %w", s.where(), o.Err)
-		}
-		if err := fn(o.Key, o.Size); err != nil {
-			return err
-		}
+	stopped := false // by fn: its error is passed on as it is
+	err := s.client.listObjects(ctx, func(key string, size int64) error {
+		err := fn(key, size)
+		stopped = err != nil
+		return err
+	})
+	if err != nil && !stopped {
+		return fmt.Errorf("media s3: list %s: %w", s.where(), err)
 	}
-	return nil
+	return err
 }
 
-// s3File is an open object: minio's Object reads lazily and seeks by
-// ranged GETs, which is what http.ServeContent needs for Range requests.
+// s3File is an open object: its size, time and ETag come from a HEAD at
+// Open; reads are GETs made when needed. Read streams one GET from the
+// offset and keeps it while reads follow on; a Seek elsewhere ends it, and
+// ReadAt reads ranges. That is what http.ServeContent needs for Range
+// requests. Every GET after the HEAD asks for the same ETag (If-Match), so
+// that a file never mixes two versions of an object.
 type s3File struct {
-	*minio.Object
-	info minio.ObjectInfo
+	c    *s3Client
+	ctx  context.Context
+	key  string
+	info s3ObjectInfo
 
 	mu     sync.Mutex
+	pos    int64         // the offset of the next Read
+	body   io.ReadCloser // the GET that Read reads, nil when none
+	bodyAt int64         // the offset of body's next byte
+	closed bool
 	blocks []s3Block // ReadAt's cache, oldest first
+}
+
+func (f *s3File) Read(p []byte) (int, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return 0, os.ErrClosed
+	}
+	if f.pos >= f.info.Size {
+		return 0, io.EOF
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	if f.body != nil && f.bodyAt != f.pos {
+		f.body.Close()
+		f.body = nil
+	}
+	if f.body == nil {
+		b, err := f.c.getObject(f.ctx, f.key, f.pos, -1, f.info.ETag)
+		if err != nil {
+			return 0, err
+		}
+		f.body, f.bodyAt = b, f.pos
+	}
+	n, err := f.body.Read(p[:min(int64(len(p)), f.info.Size-f.pos)])
+	f.pos += int64(n)
+	f.bodyAt = f.pos
+	if err == io.EOF {
+		f.body.Close()
+		f.body = nil
+		if f.pos < f.info.Size {
+			return n, io.ErrUnexpectedEOF
+		}
+		err = nil
+	}
+	if err != nil {
+		f.body.Close()
+		f.body = nil
+		return n, err
+	}
+	return n, nil
+}
+
+// Seek moves the offset of Read; it sends nothing. As a file's, an offset
+// past the end is allowed (Read then answers io.EOF).
+func (f *s3File) Seek(offset int64, whence int) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return 0, os.ErrClosed
+	}
+	switch whence {
+	case io.SeekStart:
+	case io.SeekCurrent:
+		offset += f.pos
+	case io.SeekEnd:
+		offset += f.info.Size
+	default:
+		return 0, fmt.Errorf("media s3: seek: invalid whence %d", whence)
+	}
+	if offset < 0 {
+		return 0, fmt.Errorf("media s3: seek to a negative offset %d", offset)
+	}
+	f.pos = offset
+	return offset, nil
+}
+
+// Close ends the GET under way, if any.
+func (f *s3File) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return os.ErrClosed
+	}
+	f.closed = true
+	f.blocks = nil
+	if f.body != nil {
+		f.body.Close()
+		f.body = nil
+	}
+	return nil
 }
 
 // ReadAt reads through a small cache of blocks: probing a video reads many
@@ -297,6 +348,9 @@ type s3File struct {
 func (f *s3File) ReadAt(p []byte, off int64) (int, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.closed {
+		return 0, os.ErrClosed
+	}
 	n := 0
 	for n < len(p) {
 		at := off + int64(n)
@@ -330,9 +384,14 @@ func (f *s3File) block(i int64) ([]byte, error) {
 	}
 	start := i * s3BlockSize
 	b := make([]byte, min(s3BlockSize, f.info.Size-start))
-	n, err := f.Object.ReadAt(b, start)
-	if n < len(b) {
-		if err == nil || err == io.EOF {
+	body, err := f.c.getObject(f.ctx, f.key, start, start+int64(len(b))-1, f.info.ETag)
+	if err != nil {
+		return nil, err
+	}
+	_, err = io.ReadFull(body, b)
+	body.Close()
+	if err != nil {
+		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
 		return nil, err
