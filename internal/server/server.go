@@ -82,6 +82,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger) (*Server, err
 	s := &Server{Cfg: cfg, Log: log, Store: store, Svc: svc, Jobs: runner, Metrics: mx}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	e.JSONSerializer = api.JSONSerializer{} // hand-written JSON for the hot entities
 	e.HTTPErrorHandler = api.ErrorHandler(log)
 	e.IPExtractor = ipExtractor(cfg.Server.TrustedProxies)
 	// Clients add trailing slashes (Mastodon.py asks for /api/v1/instance/).
