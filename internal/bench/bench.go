@@ -163,10 +163,15 @@ type Result struct {
 	PublicCPUMS float64 `json:"public_cpu_ms"`
 	LocalCPUMS  float64 `json:"local_cpu_ms"`
 	VerifyCPUMS float64 `json:"verify_cpu_ms"`
-	ReadClients int     `json:"read_clients"`
-	CreateP50MS float64 `json:"create_p50_ms"`
-	CreateP99MS float64 `json:"create_p99_ms"`
-	CreateRPS   float64 `json:"create_rps"`
+	// The same response replayed by a bare net/http server to the same
+	// clients (floor.go): what any Go server pays per request, Herald's
+	// own work excluded.
+	VerifyFloorCPUMS float64 `json:"verify_floor_cpu_ms"`
+	VerifyFloorRPS   float64 `json:"verify_floor_rps"`
+	ReadClients      int     `json:"read_clients"`
+	CreateP50MS      float64 `json:"create_p50_ms"`
+	CreateP99MS      float64 `json:"create_p99_ms"`
+	CreateRPS        float64 `json:"create_rps"`
 
 	CreateDeliveries int64   `json:"create_deliveries"` // deliveries the created statuses queued (to a loopback sink)
 	CreateDrainS     float64 `json:"create_drain_s"`    // time after the phase until they were all delivered
@@ -321,6 +326,7 @@ func Run(ctx context.Context, opts Options) (res *Result, err error) {
 		{"public timeline", r.publicPhase},
 		{"local timeline", r.localPhase},
 		{"verify credentials", r.verifyPhase},
+		{"verify credentials floor", r.verifyFloorPhase},
 		{"status creation", r.createPhase},
 		{"inbox ingestion", r.inboxPhase},
 		{"delivery fan-out and RSA signing", r.deliveryPhase},

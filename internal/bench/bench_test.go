@@ -33,33 +33,14 @@ func TestBenchTiny(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts server processes")
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var progress bytes.Buffer
+	res := runTiny(t, bench.Options{})
 	dir := t.TempDir()
-	res, err := bench.Run(context.Background(), bench.Options{
-		Scale: bench.Scales["tiny"], Dir: dir, Exe: exe, Env: []string{"HERALD_BENCH_AS_SERVER=1"},
-		ReadWorkers: 4, WriteWorkers: 2, Progress: &progress,
-	})
-	if err != nil {
-		logs, _ := filepath.Glob(filepath.Join(dir, "*.log"))
-		for _, l := range logs {
-			b, _ := os.ReadFile(l)
-			t.Logf("%s:\n%s", l, b)
-		}
-		t.Fatalf("%v\n%s", err, progress.String())
-	}
-	if res.Errors != 0 {
-		t.Errorf("%d requests failed", res.Errors)
-	}
 	for name, v := range map[string]float64{
 		"idle_rss_mib": res.IdleRSSMiB, "load_rss_mib": res.LoadRSSMiB, "startup_ms": res.StartupMS,
 		"home_p50_ms": res.HomeP50MS, "home_p99_ms": res.HomeP99MS, "home_rps": res.HomeRPS,
 		"public_rps": res.PublicRPS, "local_rps": res.LocalRPS, "verify_rps": res.VerifyRPS, "create_rps": res.CreateRPS, "inbox_per_s": res.InboxPerS,
 		"delivery_per_s": res.DeliveryPerS, "rsa_sign_per_s": res.RSASignPerS, "binary_mib": res.BinaryMiB,
-		"heap_load_mib": res.HeapLoadMiB,
+		"heap_load_mib": res.HeapLoadMiB, "verify_floor_rps": res.VerifyFloorRPS,
 	} {
 		if v <= 0 {
 			t.Errorf("%s = %v", name, v)
@@ -79,7 +60,7 @@ func TestBenchTiny(t *testing.T) {
 	b, _ := os.ReadFile(out)
 	for _, k := range []string{"idle_rss_mib", "load_rss_mib", "startup_ms", "home_p50_ms", "home_p99_ms", "home_rps",
 		"home_cpu_ms", "local_cpu_ms", "verify_cpu_ms", "local_rps", "verify_rps", "verify_p50_ms",
-		"create_rps", "inbox_per_s", "delivery_per_s", "rsa_sign_per_s", "binary_mib", "scale"} {
+		"verify_floor_cpu_ms", "create_rps", "inbox_per_s", "delivery_per_s", "rsa_sign_per_s", "binary_mib", "scale"} {
 		if !strings.Contains(string(b), `"`+k+`"`) {
 			t.Errorf("JSON lacks %q", k)
 		}
@@ -131,33 +112,14 @@ func TestBenchPostgres(t *testing.T) {
 	if admin == "" {
 		t.Skip("PostgreSQL tests skipped: set " + pgtest.Env + " to a server's URL (see .ci/postgres.sh)")
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	sc := bench.Scales["tiny"]
 	perRound := sc.Sinks * sc.Posts
 	run := func(t *testing.T, opts bench.Options) *bench.Result {
 		t.Helper()
-		var progress bytes.Buffer
-		dir := t.TempDir()
-		opts.Scale, opts.Dir, opts.Exe, opts.Env = sc, dir, exe, []string{"HERALD_BENCH_AS_SERVER=1"}
-		opts.ReadWorkers, opts.WriteWorkers, opts.Progress = 4, 2, &progress
 		opts.Driver, opts.DSN = "postgres", admin
 		// A database of this test's own: other test runs may share the server.
 		opts.PGDatabase = "herald_bench_test_" + strconv.FormatInt(time.Now().UnixNano(), 36)
-		res, err := bench.Run(context.Background(), opts)
-		if err != nil {
-			logs, _ := filepath.Glob(filepath.Join(dir, "*.log"))
-			for _, l := range logs {
-				b, _ := os.ReadFile(l)
-				t.Logf("%s:\n%s", l, b)
-			}
-			t.Fatalf("%v\n%s", err, progress.String())
-		}
-		if res.Errors != 0 {
-			t.Errorf("%d requests failed", res.Errors)
-		}
+		res := runTiny(t, opts)
 		if res.Driver != "postgres" || res.HomeFeedRows == 0 || res.DBMiB <= 0 {
 			t.Errorf("driver %q, %d home-feed rows, %v MiB", res.Driver, res.HomeFeedRows, res.DBMiB)
 		}
@@ -260,4 +222,32 @@ func TestBenchPostgresRefused(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "cannot reach PostgreSQL at") {
 		t.Fatalf("err = %v", err)
 	}
+}
+
+// runTiny runs the bench at the tiny scale with this test binary as the
+// server, fails the test (with the servers' logs) if the run fails, and
+// reports failed requests.
+func runTiny(t *testing.T, opts bench.Options) *bench.Result {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress bytes.Buffer
+	dir := t.TempDir()
+	opts.Scale, opts.Dir, opts.Exe, opts.Env = bench.Scales["tiny"], dir, exe, []string{"HERALD_BENCH_AS_SERVER=1"}
+	opts.ReadWorkers, opts.WriteWorkers, opts.Progress = 4, 2, &progress
+	res, err := bench.Run(context.Background(), opts)
+	if err != nil {
+		logs, _ := filepath.Glob(filepath.Join(dir, "*.log"))
+		for _, l := range logs {
+			b, _ := os.ReadFile(l)
+			t.Logf("%s:\n%s", l, b)
+		}
+		t.Fatalf("%v\n%s", err, progress.String())
+	}
+	if res.Errors != 0 {
+		t.Errorf("%d requests failed", res.Errors)
+	}
+	return res
 }

@@ -67,6 +67,10 @@ func WriteMarkdown(w io.Writer, r *Result, base *Result) {
 		if rd.name == "Home timeline" && r.HomeDBCPUMS > 0 {
 			row(rd.name+", database CPU per request", f3(r.HomeDBCPUMS)+" ms", "the PostgreSQL server's CPU time over the phase / requests")
 		}
+		if rd.name == "Verify credentials" && r.VerifyFloorCPUMS > 0 {
+			row(rd.name+", floor: CPU per request", f3(r.VerifyFloorCPUMS)+" ms",
+				fmt.Sprintf("the same response replayed by a bare net/http server to the same clients (%s req/s): Go's HTTP server alone", f0(r.VerifyFloorRPS)))
+		}
 	}
 	row("Status creation", f0(r.CreateRPS)+" req/s", fmt.Sprintf("POST /api/v1/statuses, 8 clients; median %s ms, p99 %s ms", f2(r.CreateP50MS), f2(r.CreateP99MS)))
 	row("Deliveries queued by them", fmt.Sprint(r.CreateDeliveries), fmt.Sprintf("all delivered %.1f s after the phase", r.CreateDrainS))
@@ -170,6 +174,7 @@ func WriteBenchfmt(w io.Writer, r *Result) {
 		{"public", fmt.Sprintf("%g p50-ms %g p99-ms %g req/s %g cpu-ms/op", r.PublicP50MS, r.PublicP99MS, r.PublicRPS, r.PublicCPUMS)},
 		{"local", fmt.Sprintf("%g p50-ms %g p99-ms %g req/s %g cpu-ms/op", r.LocalP50MS, r.LocalP99MS, r.LocalRPS, r.LocalCPUMS)},
 		{"verify", fmt.Sprintf("%g p50-ms %g p99-ms %g req/s %g cpu-ms/op", r.VerifyP50MS, r.VerifyP99MS, r.VerifyRPS, r.VerifyCPUMS)},
+		{"verify-floor", fmt.Sprintf("%g req/s %g cpu-ms/op", r.VerifyFloorRPS, r.VerifyFloorCPUMS)},
 		{"create", fmt.Sprintf("%g p50-ms %g p99-ms %g req/s", r.CreateP50MS, r.CreateP99MS, r.CreateRPS)},
 		{"inbox", fmt.Sprintf("%g activities/s %g processed/s", r.InboxPerS, r.InboxProcessedPerS)},
 		{"delivery", fmt.Sprintf("%g deliveries/s %g rsa-signs/s", r.DeliveryPerS, r.RSASignPerS)},

@@ -38,8 +38,15 @@ func benchCmd(args []string, stdout, stderr io.Writer) error {
 	pgDatabase := fs.String("pg-database", bench.DefaultPGDatabase, "with --driver postgres: the database the bench drops, creates and fills")
 	processes := fs.Int("processes", 1, "identical herald serve processes on the one database (more than 1 needs --driver postgres), each on its own loopback port; the clients spread over them in turn and CPU per request sums them")
 	scaleOut := fs.String("scale-out", "", "run only the home timeline and the delivery fan-out, once for each count of processes in LIST (e.g. 1,3), on one seeded database")
+	floorServe := fs.String("floor-serve", "", "(used by the bench itself) replay the response in --floor-response on this address")
+	floorResponse := fs.String("floor-response", "", "(used by the bench itself) the recorded response --floor-serve replays")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *floorServe != "" {
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return bench.ServeFloor(ctx, *floorServe, *floorResponse)
 	}
 	sc, ok := bench.Scales[*scale]
 	if !ok {
