@@ -713,3 +713,27 @@ func TestInvitesEndWithTheirCreatorsStanding(t *testing.T) {
 		})
 	}
 }
+
+// TestDomainPolicyRefusesWhatIsNoHost: a domain block, an allowed domain
+// and an e-mail domain block take host names only (IDN and a port too);
+// markup, paths or spaces are refused with 422 and nothing is stored.
+func TestDomainPolicyRefusesWhatIsNoHost(t *testing.T) {
+	ts := server.StartTest(t)
+	ts.CreateUser(t, "owner1", "owner")
+	tok := ts.Token(t, "owner1", "admin:read admin:write")
+	for _, bad := range []string{"<bad>", "a b.example", "x.example/path", "\"quoted\".example", "a..b", "x.example:port", "-"} {
+		ts.JSON(t, "POST", "/api/v1/admin/domain_allows", tok, map[string]any{"domain": bad}, 422, nil)
+		ts.JSON(t, "POST", "/api/v1/admin/domain_blocks", tok, map[string]any{"domain": bad, "severity": "suspend"}, 422, nil)
+		ts.JSON(t, "POST", "/api/v1/admin/email_domain_blocks", tok, map[string]any{"domain": bad}, 422, nil)
+	}
+	var allows, blocks []map[string]any
+	ts.JSON(t, "GET", "/api/v1/admin/domain_allows", tok, nil, 200, &allows)
+	ts.JSON(t, "GET", "/api/v1/admin/domain_blocks", tok, nil, 200, &blocks)
+	if len(allows) != 0 || len(blocks) != 0 {
+		t.Fatalf("stored: %v %v", allows, blocks)
+	}
+	for _, good := range []string{"Friends.Example", "bücher.example", "127.0.0.1:8080", "*.wild.example"} {
+		ts.JSON(t, "POST", "/api/v1/admin/domain_allows", tok, map[string]any{"domain": good}, 200, nil)
+	}
+	ts.JSON(t, "POST", "/api/v1/admin/email_domain_blocks", tok, map[string]any{"domain": "mail-spam.example"}, 200, nil)
+}

@@ -31,7 +31,7 @@ func TestAnnualReports(t *testing.T) {
 	ann := ts.CreateUser(t, "ann", "")
 	ben := ts.CreateUser(t, "ben", "")
 	tok := ts.Token(t, "ann", "read write")
-	exec := seedDB(t, ts)
+	exec := ts.SeedSQL(t)
 	// ann's 2025: three posts in March (one tagged #go, one boosted twice),
 	// a reply to ben in July; ben follows her in May.
 	post := func(when time.Time, extra string, args ...any) int64 {

@@ -1,10 +1,8 @@
 package api_test
 
 import (
-	"database/sql"
 	"fmt"
 	"net/url"
-	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
@@ -13,28 +11,7 @@ import (
 
 	"github.com/herald-social/herald/internal/id"
 	"github.com/herald-social/herald/internal/server"
-	"github.com/herald-social/herald/storage/sqlite"
 )
-
-// seedDB opens the test server's database file beside the server (real
-// SQLite, its own connection) to write rows dated in the past: the
-// measures count by creation day, and the API makes everything now.
-func seedDB(t *testing.T, ts *server.TestServer) func(q string, args ...any) {
-	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+url.PathEscape(filepath.Join(ts.Cfg.Storage.DataDir, sqlite.DBFile))+
-		"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)")
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.SetMaxOpenConns(1)
-	t.Cleanup(func() { db.Close() })
-	return func(q string, args ...any) {
-		t.Helper()
-		if _, err := db.Exec(q, args...); err != nil {
-			t.Fatalf("seed %q: %v", q, err)
-		}
-	}
-}
 
 // metricsDay0 is the first day of the seeded range (three days).
 var metricsDay0 = time.Date(2026, 3, 10, 0, 0, 0, 0, time.UTC)
@@ -58,7 +35,7 @@ func seedMetrics(t *testing.T) *metricsFixture {
 	ts.CreateUser(t, "boss", "admin")
 	f := &metricsFixture{ts: ts, admin: ts.Token(t, "boss", "admin:read admin:write read write")}
 	f.ann = ts.CreateUser(t, "ann", "").ID
-	exec := seedDB(t, ts)
+	exec := ts.SeedSQL(t)
 	ms := func(d, h int) int64 {
 		return metricsDay0.AddDate(0, 0, d).Add(time.Duration(h) * time.Hour).UnixMilli()
 	}

@@ -46,7 +46,7 @@ func TestTrendsReviewMail(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A new tag takes off: only it is announced.
-	exec := seedDB(t, f.ts)
+	exec := f.ts.SeedSQL(t)
 	gamma := id.New()
 	exec(`INSERT INTO tags (id, name, created_at) VALUES (?, 'gamma', 0)`, gamma)
 	for _, who := range []string{"cat", "dan"} {

@@ -32,7 +32,7 @@ func seedTrends(t *testing.T, mutate ...func(*config.Config)) *trendsFixture {
 		now: time.Now().UTC().Truncate(24 * time.Hour).Add(-3*24*time.Hour + 12*time.Hour)}
 	ann, ben, cat, dan := ts.CreateUser(t, "ann", "").ID, ts.CreateUser(t, "ben", "").ID, ts.CreateUser(t, "cat", "").ID,
 		ts.CreateUser(t, "dan", "").ID
-	exec := seedDB(t, ts)
+	exec := ts.SeedSQL(t)
 	tag := func(name string) int64 {
 		tid := id.New()
 		exec(`INSERT INTO tags (id, name, created_at) VALUES (?, ?, 0)`, tid, name)

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"time"
 
 	"github.com/herald-social/herald/internal/model"
 )
@@ -55,6 +56,9 @@ type Auth interface {
 	CreateToken(ctx context.Context, t *model.Token, plain string) error
 	TokenByValue(ctx context.Context, plain string) (*model.Token, error)
 	TokenByID(ctx context.Context, id int64) (*model.Token, error)
+	// TouchToken records that a token was used at at, unless a use less
+	// than a day before at is recorded already.
+	TouchToken(ctx context.Context, id int64, at time.Time) error
 	// ExistingTokenIDs returns which of the tokens still exist.
 	ExistingTokenIDs(ctx context.Context, ids []int64) ([]int64, error)
 	// RevokeToken deletes a token (of that app when appID != 0) and

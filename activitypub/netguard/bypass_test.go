@@ -25,11 +25,16 @@ func TestNoUnguardedClients(t *testing.T) {
 		"internal/bench/bench.go":          "herald bench measures a child process on loopback, never a remote",
 		"internal/bench/peers.go":          "herald bench: loopback sinks of its own",
 		"internal/bench/phases.go":         "herald bench: reads its child's debug endpoint on loopback",
+		"internal/bench/floor.go":          "herald bench: waits for its floor server on loopback",
+		"internal/media/s3client.go": "the S3 endpoint is the operator's own, set in the config, and is often on the " +
+			"private network (MinIO beside Herald): the guard against private addresses would refuse it; nothing remote " +
+			"chooses the address, and redirects are not followed",
 		"internal/core/oidc.go": "the OpenID provider is the operator's own, set in the config, and is often on the " +
 			"organisation's private network (Keycloak on the intranet): the guard against private addresses would refuse it; " +
 			"nothing remote chooses the address",
 		"internal/testutil/oidcprovider/provider.go": "test-only OpenID provider: its client talks to Herald on loopback",
 		"internal/testutil/s3.go":                    "test-only: waits for the S3 server the test started on loopback",
+		"internal/testutil/apkey/apkey.go":           "test-only: a test's remote server fetches Herald's key on loopback",
 	}
 	fset := token.NewFileSet()
 	var found []string

@@ -21,6 +21,7 @@ import (
 	"github.com/herald-social/herald/activitypub"
 	"github.com/herald-social/herald/activitypub/httpsig"
 	"github.com/herald-social/herald/internal/testutil"
+	"github.com/herald-social/herald/internal/testutil/apkey"
 )
 
 // fakeFediverse is a remote server for tests of the real binary: it serves
@@ -133,27 +134,7 @@ func (f *fakeFediverse) resolve(ctx context.Context, keyID string, refresh bool)
 	if ok {
 		return k, nil
 	}
-	doc := keyID
-	if i := strings.IndexByte(doc, '#'); i >= 0 {
-		doc = doc[:i]
-	}
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, doc, nil)
-	req.Header.Set("Accept", "application/activity+json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	o, err := activitypub.Decode(body)
-	if err != nil {
-		return nil, err
-	}
-	pk, ok := o.PublicKey.Find(keyID)
-	if !ok {
-		return nil, fmt.Errorf("%s lists no key %s", doc, keyID)
-	}
-	key, err := httpsig.ParsePublicKeyPEM(pk.PublicKeyPem)
+	key, err := apkey.Fetch(ctx, keyID)
 	if err != nil {
 		return nil, err
 	}

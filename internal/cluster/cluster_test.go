@@ -29,10 +29,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/herald-social/herald/activitypub"
 	"github.com/herald-social/herald/activitypub/httpsig"
 	"github.com/herald-social/herald/internal/cli"
 	"github.com/herald-social/herald/internal/testutil"
+	"github.com/herald-social/herald/internal/testutil/apkey"
 	"github.com/herald-social/herald/internal/testutil/pgtest"
 	"github.com/herald-social/herald/storage/sqlite"
 )
@@ -745,24 +745,7 @@ func (r *remoteServer) resolveKey(ctx context.Context, keyID string, refresh boo
 	if v, ok := r.keys.Load(keyID); ok && !refresh {
 		return v.(*rsa.PublicKey), nil
 	}
-	u, _, _ := strings.Cut(keyID, "#")
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	req.Header.Set("Accept", "application/activity+json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	o, err := activitypub.Decode(body)
-	if err != nil {
-		return nil, err
-	}
-	k, ok := o.PublicKey.Find(keyID)
-	if !ok {
-		return nil, fmt.Errorf("no key %s", keyID)
-	}
-	pk, err := httpsig.ParsePublicKeyPEM(k.PublicKeyPem)
+	pk, err := apkey.Fetch(ctx, keyID)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/herald-social/herald/internal/herr"
 	"github.com/herald-social/herald/internal/model"
@@ -56,8 +57,12 @@ func applyDomainBlock(b *model.DomainBlock, p DomainBlockParams) error {
 	return nil
 }
 
+// domainRe reports whether d (normalised) names a host a policy can
+// apply to: dot-separated labels of letters (IDN too), digits and hyphens,
+// with an optional numeric port — nothing that could not be a host, such
+// as markup or a path.
 var domainRe = func(d string) bool {
-	if d == "" || len(d) > 253 || strings.ContainsAny(d, "/ @?#_\\") {
+	if d == "" || len(d) > 253 {
 		return false
 	}
 	name := d
@@ -67,7 +72,20 @@ var domainRe = func(d string) bool {
 		}
 		name = h
 	}
-	return name != "" && !strings.Contains(name, "..")
+	if name == "" {
+		return false
+	}
+	for _, label := range strings.Split(name, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, r := range label {
+			if r != '-' && !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // DomainBlocks pages through domain blocks (Manage Federation).

@@ -65,6 +65,7 @@ type Service struct {
 	defaultsCache defaultsCache
 	clock         clock        // Now (polls.go)
 	activity      activityDays // users' active days recorded (metrics.go)
+	tokenUse      activityDays // tokens' days of use recorded (oauth.go)
 
 	// The areas (areas.go); their methods are Service's.
 	*AuthService

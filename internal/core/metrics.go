@@ -354,11 +354,32 @@ func (s *Service) Retention(ctx context.Context, c *Caller, startAt, endAt, freq
 	return out, nil
 }
 
-// activityDays remembers, per user, the last day recorded as active, so
-// that a user's requests write their day once per process.
+// activityDays remembers, per key (a user, a token), the last day a use
+// was recorded, so that a key's requests write their day once per process.
 type activityDays struct {
 	mu   sync.Mutex
 	last map[int64]int64
+}
+
+// once runs record unless key's day was recorded already; a failed record
+// is tried again at the key's next use.
+func (a *activityDays) once(key, day int64, record func() error) error {
+	a.mu.Lock()
+	seen := a.last[key] == day
+	a.mu.Unlock()
+	if seen {
+		return nil
+	}
+	if err := record(); err != nil {
+		return err
+	}
+	a.mu.Lock()
+	if a.last == nil || len(a.last) > 100_000 {
+		a.last = map[int64]int64{} // bounded: a miss costs one idempotent write
+	}
+	a.last[key] = day
+	a.mu.Unlock()
+	return nil
 }
 
 // noteActivity records the user's active day, at most once a day.
@@ -367,24 +388,7 @@ func (s *Service) noteActivity(ctx context.Context, userID int64) {
 		return
 	}
 	day := dayOf(s.Now())
-	a := &s.activity
-	a.mu.Lock()
-	if a.last == nil {
-		a.last = map[int64]int64{}
-	}
-	seen := a.last[userID] == day
-	a.mu.Unlock()
-	if seen {
-		return
-	}
-	if err := s.store.RecordActivity(ctx, userID, day); err != nil {
+	if err := s.activity.once(userID, day, func() error { return s.store.RecordActivity(ctx, userID, day) }); err != nil {
 		s.Log.Warn("record activity", "user", userID, "err", err)
-		return
 	}
-	a.mu.Lock()
-	if len(a.last) > 100_000 {
-		clear(a.last) // bounded: a miss costs one idempotent write
-	}
-	a.last[userID] = day
-	a.mu.Unlock()
 }

@@ -443,9 +443,10 @@ func (c *Caller) AccountID() int64 {
 // CallerByToken authenticates a bearer token. Revocation takes effect at
 // once: the auth cache (authcache.go) serves only what is still current.
 func (s *AuthService) CallerByToken(ctx context.Context, token string) (*Caller, error) {
-	bad := herr.Unauthorized("The access token is invalid")
+	// Made only when refused: this runs for every request.
+	bad := func() error { return herr.Unauthorized("The access token is invalid") }
 	if token == "" || len(token) > 512 {
-		return nil, bad
+		return nil, bad()
 	}
 	v, cached := authVersion(ctx, s.store.AuthVersion)
 	key := sha256.Sum256([]byte(token))
@@ -457,7 +458,7 @@ func (s *AuthService) CallerByToken(ctx context.Context, token string) (*Caller,
 	}
 	t, err := s.store.TokenByValue(ctx, token)
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, bad
+		return nil, bad()
 	}
 	if err != nil {
 		return nil, herr.Internal(err)
@@ -473,9 +474,23 @@ func (s *AuthService) CallerByToken(ctx context.Context, token string) (*Caller,
 }
 
 // noteCallerActivity records a user's active day (metrics.go); app tokens
-// and members acting for an account are no user's activity.
+// and members acting for an account are no user's activity. The token's
+// last use is recorded too, once a day, as Mastodon does (the apps a user
+// authorised show when each was last used).
 func (s *AuthService) noteCallerActivity(ctx context.Context, c *Caller) {
+	if c.Token != nil {
+		s.noteTokenUse(ctx, c.Token.ID)
+	}
 	if c.User != nil && !c.Delegated() {
 		s.noteActivity(ctx, c.User.ID)
+	}
+}
+
+// noteTokenUse records a token's use at most once a day per process (the
+// store keeps it to once a day across processes).
+func (s *AuthService) noteTokenUse(ctx context.Context, tokenID int64) {
+	now := s.Now()
+	if err := s.tokenUse.once(tokenID, dayOf(now), func() error { return s.store.TouchToken(ctx, tokenID, now) }); err != nil {
+		s.Log.Warn("record token use", "token", tokenID, "err", err)
 	}
 }

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -249,4 +250,25 @@ func (ts *TestServer) JSON(t testing.TB, method, path, token string, body any, w
 		}
 	}
 	return h
+}
+
+// SeedSQL opens the test server's SQLite database beside the server (its
+// own connection) for a test to write rows the API cannot make, such as
+// rows dated in the past; the returned function runs one statement and
+// fails the test on an error.
+func (ts *TestServer) SeedSQL(t testing.TB) func(q string, args ...any) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+url.PathEscape(filepath.Join(ts.Cfg.Storage.DataDir, sqlite.DBFile))+
+		"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.SetMaxOpenConns(1)
+	t.Cleanup(func() { db.Close() })
+	return func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.Exec(q, args...); err != nil {
+			t.Fatalf("seed %q: %v", q, err)
+		}
+	}
 }

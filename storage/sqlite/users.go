@@ -183,6 +183,15 @@ func (s *Store) CreateToken(ctx context.Context, t *model.Token, plain string) e
 	return wrap("create token", err)
 }
 
+// TouchToken records a token's last use, at most once a day (the
+// condition keeps the write a no-op within the day, also for another
+// process).
+func (s *Store) TouchToken(ctx context.Context, id int64, at time.Time) error {
+	_, err := s.w.ExecContext(ctx, "UPDATE tokens SET last_used_at = ?1 WHERE id = ?2 AND (last_used_at IS NULL OR last_used_at <= ?3)",
+		ms(at), id, ms(at.Add(-24*time.Hour)))
+	return wrap("touch token", err)
+}
+
 // TokenByValue looks a presented access token up.
 func (s *Store) TokenByValue(ctx context.Context, plain string) (*model.Token, error) {
 	v, err := scanToken(s.r.QueryRowContext(ctx, "SELECT id, app_id, user_id, scopes, created_at, delegate_id FROM tokens WHERE token_hash = ?",

@@ -136,11 +136,16 @@ func (s *Store) AuthorizedApps(ctx context.Context, userID int64) ([]storage.Aut
 		member  int64
 	}
 	// One row per app and per who uses it (the user, or a team member).
-	rs, err := queryAll(ctx, s.r, `SELECT t.app_id, count(*), min(t.created_at), max(t.last_used_at),
-		(SELECT t2.scopes FROM tokens t2 WHERE t2.user_id = t.user_id AND t2.app_id = t.app_id
-			AND COALESCE(t2.delegate_id, 0) = COALESCE(t.delegate_id, 0) ORDER BY t2.id DESC LIMIT 1),
-		COALESCE(t.delegate_id, 0)
-		FROM tokens t WHERE t.user_id = ? AND t.app_id IS NOT NULL GROUP BY t.app_id, t.user_id, COALESCE(t.delegate_id, 0) ORDER BY max(t.id) DESC`, []any{userID},
+	// Grouped first, then each group's newest scopes: PostgreSQL takes no
+	// subquery on an ungrouped column.
+	rs, err := queryAll(ctx, s.r, `SELECT g.app_id, g.n, g.created, g.used,
+		(SELECT t2.scopes FROM tokens t2 WHERE t2.user_id = ?1 AND t2.app_id = g.app_id
+			AND COALESCE(t2.delegate_id, 0) = g.member ORDER BY t2.id DESC LIMIT 1),
+		g.member
+		FROM (SELECT t.app_id, COALESCE(t.delegate_id, 0) AS member, count(*) AS n, min(t.created_at) AS created,
+			max(t.last_used_at) AS used, max(t.id) AS newest
+			FROM tokens t WHERE t.user_id = ?1 AND t.app_id IS NOT NULL GROUP BY t.app_id, COALESCE(t.delegate_id, 0)) g
+		ORDER BY g.newest DESC`, []any{userID},
 		func(sc scanner) (row, error) {
 			var r row
 			err := sc.Scan(&r.appID, &r.n, &r.created, &r.used, &r.scopes, &r.member)

@@ -477,6 +477,37 @@ func accountsArea() area {
 				e.t.Fatalf("user = %+v", got)
 			}
 		}},
+		{"TouchTokenOnceADay", func(e *env) {
+			_, u := e.localUser("alice")
+			app := e.app()
+			e.ok(e.s.CreateToken(e.ctx, &model.Token{AppID: app.ID, UserID: u.ID, Scopes: "read"}, "tok-used"))
+			tok, err := e.s.TokenByValue(e.ctx, "tok-used")
+			e.ok(err)
+			web, ok := e.s.(storage.WebUI)
+			if !ok {
+				e.t.Skip("the store lists no authorised apps")
+			}
+			lastUse := func() *time.Time {
+				apps, err := web.AuthorizedApps(e.ctx, u.ID)
+				e.ok(err)
+				if len(apps) != 1 {
+					e.t.Fatalf("apps = %+v", apps)
+				}
+				return apps[0].LastUsedAt
+			}
+			if lastUse() != nil {
+				e.t.Fatal("a token never used has a last use")
+			}
+			t0 := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+			for _, c := range []struct {
+				at, want time.Time
+			}{{t0, t0}, {t0.Add(time.Hour), t0}, {t0.Add(25 * time.Hour), t0.Add(25 * time.Hour)}} {
+				e.ok(e.s.TouchToken(e.ctx, tok.ID, c.at))
+				if got := lastUse(); got == nil || !got.Equal(c.want) {
+					e.t.Fatalf("touched at %v: last use %v, want %v", c.at, got, c.want)
+				}
+			}
+		}},
 		{"SetPasswordRevokesTokens", func(e *env) {
 			_, u := e.localUser("alice")
 			app := e.app()
