@@ -151,6 +151,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- s.http.Serve(ln) }()
+	// Start-up is over once the job runner has claimed from every kind
+	// and the first clients were served: the executable's pages all that
+	// touched are let go then (startpages_linux.go); serving maps back
+	// what it uses.
+	settled := time.AfterFunc(startupSettle, func() {
+		s.Log.Debug("released the executable's start-up pages", "mapped_bytes", releaseStartupPages())
+	})
+	defer settled.Stop()
 	var serveErr error
 	select {
 	case <-ctx.Done():
@@ -166,6 +174,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	return errors.Join(serveErr, s.Store.Close())
 }
+
+// startupSettle is how long after it starts serving a process lets go of
+// the executable pages touched while starting.
+const startupSettle = time.Second
 
 // headerTimeout bounds the time to read a request's headers: 10 s, or the
 // read timeout when it is shorter, against clients that trickle headers.
