@@ -188,26 +188,7 @@ func (w *jsonW) anyFast(v any) {
 	case map[string]any:
 		w.anyMap(x)
 	case map[string]float64:
-		if x == nil {
-			w.null()
-			return
-		}
-		var buf [8]string
-		keys := buf[:0]
-		for k := range x {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		w.b = append(w.b, '{')
-		for i, k := range keys {
-			if i > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.str(k)
-			w.b = append(w.b, ':')
-			w.float(x[k])
-		}
-		w.b = append(w.b, '}')
+		sortedMap(w, x, w.float)
 	default:
 		w.anyValue(v)
 	}
@@ -229,8 +210,11 @@ func (w *jsonW) anys(v []any) {
 	w.b = append(w.b, ']')
 }
 
-// anyMap writes a map[string]any with its keys sorted, as encoding/json.
-func (w *jsonW) anyMap(m map[string]any) {
+// anyMap writes a map[string]any.
+func (w *jsonW) anyMap(m map[string]any) { sortedMap(w, m, w.anyFast) }
+
+// sortedMap writes a map with its keys sorted, as encoding/json does.
+func sortedMap[V any](w *jsonW, m map[string]V, value func(V)) {
 	if m == nil {
 		w.null()
 		return
@@ -248,7 +232,7 @@ func (w *jsonW) anyMap(m map[string]any) {
 		}
 		w.str(k)
 		w.b = append(w.b, ':')
-		w.anyFast(m[k])
+		value(m[k])
 	}
 	w.b = append(w.b, '}')
 }
