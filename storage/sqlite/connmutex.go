@@ -22,8 +22,9 @@ import (
 // takes no mutex). So the recursive mutexes are replaced by a no-op, which
 // is SQLite's documented "multi-thread" mode; every other mutex (the page
 // cache, the VFS's file locks, the library's static mutexes) stays SQLite's
-// own. SQLite allocates recursive mutexes for connections only (and for
-// the RBU extension, which Herald does not use).
+// own. SQLite allocates recursive mutexes for connections, for its own
+// start (which this file runs once, before anything else can) and for the
+// RBU extension (which Herald does not use).
 //
 // It must be configured before SQLite starts: in this package's init, so
 // before any connection of the process is opened.
@@ -68,7 +69,16 @@ func freeConnectionMutexes() error {
 	ours.FxMutexLeave = cFunc(mutexLeave)
 	ours.FxMutexHeld = cFunc(mutexHeld)
 	ours.FxMutexNotheld = cFunc(mutexNotheld)
-	return configure(tls, sqlite3.SQLITE_CONFIG_MUTEX, &ours)
+	if err := configure(tls, sqlite3.SQLITE_CONFIG_MUTEX, &ours); err != nil {
+		return err
+	}
+	// SQLite's start is guarded by a recursive mutex too (against two
+	// threads starting it at once): start it here, where no other
+	// goroutine can, so that no later call starts it again.
+	if rc := sqlite3.Xsqlite3_initialize(tls); rc != sqlite3.SQLITE_OK {
+		return fmt.Errorf("sqlite: initialize: %d", rc)
+	}
+	return nil
 }
 
 // configure calls sqlite3_config(op, m) through a copy of *m in C memory

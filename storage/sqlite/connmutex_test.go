@@ -17,6 +17,14 @@ import (
 func TestConnectionMutexesAreFree(t *testing.T) {
 	tls := libc.NewTLS()
 	defer tls.Close()
+	// First (allocating a mutex would start SQLite): SQLite was started by
+	// the package's init, where no other goroutine could race its start
+	// (guarded by a recursive mutex too), so configuring it now is refused
+	// as too late.
+	var m sqlite3.Sqlite3_mutex_methods
+	if err := configure(tls, sqlite3.SQLITE_CONFIG_GETMUTEX, &m); err == nil {
+		t.Fatal("SQLite is not started: its first connections would start it at once")
+	}
 	if m := sqlite3.Xsqlite3_mutex_alloc(tls, sqlite3.SQLITE_MUTEX_RECURSIVE); m != connMutex() {
 		t.Fatalf("a recursive mutex is %#x, want the no-op %#x", m, connMutex())
 	}
