@@ -140,18 +140,7 @@ func (w *jsonW) int64Ptr(p *int64) {
 }
 
 func (w *jsonW) strs(v []string) {
-	if v == nil {
-		w.null()
-		return
-	}
-	w.b = append(w.b, '[')
-	for k, s := range v {
-		if k > 0 {
-			w.b = append(w.b, ',')
-		}
-		w.str(s)
-	}
-	w.b = append(w.b, ']')
+	appendList(w, v, func(s *string, w *jsonW) { w.str(*s) })
 }
 
 // anyValue writes v through encoding/json (same options as the encoder
@@ -196,18 +185,7 @@ func (w *jsonW) anyFast(v any) {
 
 // anys writes a []any.
 func (w *jsonW) anys(v []any) {
-	if v == nil {
-		w.null()
-		return
-	}
-	w.b = append(w.b, '[')
-	for k, x := range v {
-		if k > 0 {
-			w.b = append(w.b, ',')
-		}
-		w.anyFast(x)
-	}
-	w.b = append(w.b, ']')
+	appendList(w, v, func(x *any, w *jsonW) { w.anyFast(*x) })
 }
 
 // anyMap writes a map[string]any.
@@ -414,44 +392,9 @@ func (s *Status) appendJSON(w *jsonW) {
 		w.b = append(w.b, '}')
 	}
 	w.raw(`,"mentions":`)
-	if s.Mentions == nil {
-		w.null()
-	} else {
-		w.b = append(w.b, '[')
-		for k := range s.Mentions {
-			m := &s.Mentions[k]
-			if k > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.raw(`{"id":`)
-			w.str(m.ID)
-			w.raw(`,"username":`)
-			w.str(m.Username)
-			w.raw(`,"url":`)
-			w.str(m.URL)
-			w.raw(`,"acct":`)
-			w.str(m.Acct)
-			w.b = append(w.b, '}')
-		}
-		w.b = append(w.b, ']')
-	}
+	appendList(w, s.Mentions, (*StatusMention).appendJSON)
 	w.raw(`,"tags":`)
-	if s.Tags == nil {
-		w.null()
-	} else {
-		w.b = append(w.b, '[')
-		for k := range s.Tags {
-			if k > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.raw(`{"name":`)
-			w.str(s.Tags[k].Name)
-			w.raw(`,"url":`)
-			w.str(s.Tags[k].URL)
-			w.b = append(w.b, '}')
-		}
-		w.b = append(w.b, ']')
-	}
+	appendList(w, s.Tags, (*StatusTag).appendJSON)
 	w.raw(`,"emojis":`)
 	w.emojis(s.Emojis)
 	w.raw(`,"reblogs_count":`)
@@ -589,32 +532,22 @@ func (m *MediaAttachment) appendJSON(w *jsonW) {
 	w.b = append(w.b, '}')
 }
 
-func (w *jsonW) emojis(v []CustomEmoji) {
-	if v == nil {
-		w.null()
-		return
+func (w *jsonW) emojis(v []CustomEmoji) { appendList(w, v, (*CustomEmoji).appendJSON) }
+
+func (e *CustomEmoji) appendJSON(w *jsonW) {
+	w.raw(`{"shortcode":`)
+	w.str(e.Shortcode)
+	w.raw(`,"url":`)
+	w.str(e.URL)
+	w.raw(`,"static_url":`)
+	w.str(e.StaticURL)
+	w.raw(`,"visible_in_picker":`)
+	w.bool(e.VisibleInPicker)
+	if e.Category != "" {
+		w.raw(`,"category":`)
+		w.str(e.Category)
 	}
-	w.b = append(w.b, '[')
-	for k := range v {
-		e := &v[k]
-		if k > 0 {
-			w.b = append(w.b, ',')
-		}
-		w.raw(`{"shortcode":`)
-		w.str(e.Shortcode)
-		w.raw(`,"url":`)
-		w.str(e.URL)
-		w.raw(`,"static_url":`)
-		w.str(e.StaticURL)
-		w.raw(`,"visible_in_picker":`)
-		w.bool(e.VisibleInPicker)
-		if e.Category != "" {
-			w.raw(`,"category":`)
-			w.str(e.Category)
-		}
-		w.b = append(w.b, '}')
-	}
-	w.b = append(w.b, ']')
+	w.b = append(w.b, '}')
 }
 
 func (p *Poll) appendJSON(w *jsonW) {
@@ -631,22 +564,7 @@ func (p *Poll) appendJSON(w *jsonW) {
 	w.raw(`,"voters_count":`)
 	w.int64Ptr(p.VotersCount)
 	w.raw(`,"options":`)
-	if p.Options == nil {
-		w.null()
-	} else {
-		w.b = append(w.b, '[')
-		for k := range p.Options {
-			if k > 0 {
-				w.b = append(w.b, ',')
-			}
-			w.raw(`{"title":`)
-			w.str(p.Options[k].Title)
-			w.raw(`,"votes_count":`)
-			w.int64Ptr(p.Options[k].VotesCount)
-			w.b = append(w.b, '}')
-		}
-		w.b = append(w.b, ']')
-	}
+	appendList(w, p.Options, (*PollOption).appendJSON)
 	w.raw(`,"emojis":`)
 	w.emojis(p.Emojis)
 	if p.Voted != nil {
@@ -817,25 +735,16 @@ func (a *Account) appendJSON(w *jsonW) {
 	w.b = append(w.b, '}')
 }
 
-func (w *jsonW) fields(v []Field) {
-	if v == nil {
-		w.null()
-		return
-	}
-	w.b = append(w.b, '[')
-	for k := range v {
-		if k > 0 {
-			w.b = append(w.b, ',')
-		}
-		w.raw(`{"name":`)
-		w.str(v[k].Name)
-		w.raw(`,"value":`)
-		w.str(v[k].Value)
-		w.raw(`,"verified_at":`)
-		w.strPtr(v[k].VerifiedAt)
-		w.b = append(w.b, '}')
-	}
-	w.b = append(w.b, ']')
+func (w *jsonW) fields(v []Field) { appendList(w, v, (*Field).appendJSON) }
+
+func (f *Field) appendJSON(w *jsonW) {
+	w.raw(`{"name":`)
+	w.str(f.Name)
+	w.raw(`,"value":`)
+	w.str(f.Value)
+	w.raw(`,"verified_at":`)
+	w.strPtr(f.VerifiedAt)
+	w.b = append(w.b, '}')
 }
 
 func (r *AccountRole) appendJSON(w *jsonW) {
@@ -953,5 +862,33 @@ func (r *Relationship) appendJSON(w *jsonW) {
 	w.bool(r.Endorsed)
 	w.raw(`,"note":`)
 	w.str(r.Note)
+	w.b = append(w.b, '}')
+}
+
+func (m *StatusMention) appendJSON(w *jsonW) {
+	w.raw(`{"id":`)
+	w.str(m.ID)
+	w.raw(`,"username":`)
+	w.str(m.Username)
+	w.raw(`,"url":`)
+	w.str(m.URL)
+	w.raw(`,"acct":`)
+	w.str(m.Acct)
+	w.b = append(w.b, '}')
+}
+
+func (t *StatusTag) appendJSON(w *jsonW) {
+	w.raw(`{"name":`)
+	w.str(t.Name)
+	w.raw(`,"url":`)
+	w.str(t.URL)
+	w.b = append(w.b, '}')
+}
+
+func (o *PollOption) appendJSON(w *jsonW) {
+	w.raw(`{"title":`)
+	w.str(o.Title)
+	w.raw(`,"votes_count":`)
+	w.int64Ptr(o.VotesCount)
 	w.b = append(w.b, '}')
 }
