@@ -656,13 +656,20 @@ func (c *child) pid() int { return c.cmd.Process.Pid }
 // base/api/v1/instance (asked with Host host, when not empty); it returns
 // the time from exec to that answer.
 func (r *run) start(ctx context.Context, cfg, base, host string) (*child, time.Duration, error) {
-	logPath := strings.TrimSuffix(cfg, ".toml") + ".log"
+	return r.spawn(ctx, "the server", []string{"serve", "--config", cfg, "--init"},
+		strings.TrimSuffix(cfg, ".toml")+".log", base+"/api/v1/instance", host)
+}
+
+// spawn runs this executable with args (output to logPath) and waits for
+// the first 200 from url (asked with Host host, when not empty); it
+// returns the time from exec to that answer. what names the process in
+// errors.
+func (r *run) spawn(ctx context.Context, what string, args []string, logPath, url, host string) (*child, time.Duration, error) {
 	lf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, 0, err
 	}
-	args := append(append([]string{}, r.opts.Args...), "serve", "--config", cfg, "--init")
-	cmd := exec.Command(r.opts.Exe, args...)
+	cmd := exec.Command(r.opts.Exe, append(append([]string{}, r.opts.Args...), args...)...)
 	cmd.Env = r.childEnv()
 	cmd.Stdout, cmd.Stderr = lf, lf
 	c := &child{cmd: cmd, logPath: logPath, done: make(chan struct{})}
@@ -675,8 +682,9 @@ func (r *run) start(ctx context.Context, cfg, base, host string) (*child, time.D
 	go func() { c.waitErr = cmd.Wait(); lf.Close(); close(c.done) }()
 	deadline := start.Add(60 * time.Second)
 	for {
-		req, err := http.NewRequest(http.MethodGet, base+"/api/v1/instance", nil)
+		req, err := http.NewRequest(http.MethodGet, url, nil)
 		if err != nil {
+			c.stop()
 			return nil, 0, err
 		}
 		if host != "" {
@@ -692,7 +700,7 @@ func (r *run) start(ctx context.Context, cfg, base, host string) (*child, time.D
 		}
 		select {
 		case <-c.done:
-			return nil, 0, fmt.Errorf("the server exited before it was ready (%v); see %s", c.waitErr, logPath)
+			return nil, 0, fmt.Errorf("%s exited before it was ready (%v); see %s", what, c.waitErr, logPath)
 		case <-ctx.Done():
 			c.stop()
 			return nil, 0, ctx.Err()
@@ -700,7 +708,7 @@ func (r *run) start(ctx context.Context, cfg, base, host string) (*child, time.D
 		}
 		if time.Now().After(deadline) {
 			c.stop()
-			return nil, 0, fmt.Errorf("the server was not ready within 60 s; see %s", logPath)
+			return nil, 0, fmt.Errorf("%s was not ready within 60 s; see %s", what, logPath)
 		}
 	}
 }

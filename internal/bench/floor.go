@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -64,7 +63,8 @@ func (r *run) verifyFloorPhase(ctx context.Context) error {
 		return err
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	c, err := r.startFloor(ctx, addr, file)
+	c, _, err := r.spawn(ctx, "the floor server", []string{"bench", "--floor-serve", addr, "--floor-response", file},
+		filepath.Join(r.dir, "floor.log"), "http://"+addr+"/", "")
 	if err != nil {
 		return err
 	}
@@ -75,45 +75,6 @@ func (r *run) verifyFloorPhase(ctx context.Context) error {
 	st, err := r.readPhase(ctx, "/api/v1/accounts/verify_credentials")
 	r.res.VerifyFloorRPS, r.res.VerifyFloorCPUMS = round(st.rps(), 0), st.cpuPerRequest()
 	return err
-}
-
-// startFloor runs `bench --floor-serve addr --floor-response file` and
-// waits until it answers.
-func (r *run) startFloor(ctx context.Context, addr, file string) (*child, error) {
-	logPath := filepath.Join(r.dir, "floor.log")
-	lf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
-	if err != nil {
-		return nil, err
-	}
-	args := append(append([]string{}, r.opts.Args...), "bench", "--floor-serve", addr, "--floor-response", file)
-	cmd := exec.Command(r.opts.Exe, args...)
-	cmd.Env = r.childEnv()
-	c := &child{cmd: cmd, logPath: logPath, done: make(chan struct{})}
-	c.cmd.Stdout, c.cmd.Stderr = lf, lf
-	if err := c.cmd.Start(); err != nil {
-		lf.Close()
-		return nil, err
-	}
-	go func() { c.waitErr = c.cmd.Wait(); lf.Close(); close(c.done) }()
-	probe := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-	for deadline := time.Now().Add(30 * time.Second); ; {
-		if resp, err := probe.Get("http://" + addr + "/"); err == nil {
-			resp.Body.Close()
-			return c, nil
-		}
-		select {
-		case <-c.done:
-			return nil, fmt.Errorf("the floor server exited (%v); see %s", c.waitErr, logPath)
-		case <-ctx.Done():
-			c.stop()
-			return nil, ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			c.stop()
-			return nil, fmt.Errorf("the floor server did not answer in 30 s; see %s", logPath)
-		}
-	}
 }
 
 // ServeFloor answers every request on addr with the response recorded in
