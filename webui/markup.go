@@ -317,6 +317,18 @@ func csrfField(m *markup, p page) {
 	m.f(`<input type="hidden" name="authenticity_token" value="%s">`, get[string](p, "CSRF"))
 }
 
+// postButton writes a form of one button that posts to action, with the
+// CSRF field; class is the button's (none when empty).
+func postButton(m *markup, p page, action, class, label string) {
+	m.f(`<form method="post" action="%u">`, action)
+	csrfField(m, p)
+	if class == "" {
+		m.f("<button>%s</button></form>", label)
+		return
+	}
+	m.f(`<button class="%s">%s</button></form>`, class, label)
+}
+
 // The values pages show of accounts and times.
 
 func dname(a *model.Account) string {

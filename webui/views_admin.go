@@ -204,9 +204,7 @@ func adminAccountView(w *UI, m *markup, p page) {
 					m.raw("<button class=\"danger\">Reject</button></form>\n")
 				}
 				if u.Disabled {
-					m.f(`<form method="post" action="%u/enable">`, acc)
-					csrfField(m, p)
-					m.raw("<button>Enable login</button></form>")
+					postButton(m, p, acc+"/enable", "", "Enable login")
 				}
 			}
 			m.raw("\n")
@@ -219,9 +217,7 @@ func adminAccountView(w *UI, m *markup, p page) {
 				{aa.SensitizedAt != nil, "unsensitive", "Undo force-sensitive"},
 			} {
 				if b.on {
-					m.f(`<form method="post" action="%u/%s">`, acc, b.op)
-					csrfField(m, p)
-					m.f("<button>%s</button></form>", b.label)
+					postButton(m, p, acc+"/"+b.op, "", b.label)
 				}
 				m.raw("\n")
 			}
@@ -304,9 +300,7 @@ func adminAccountView(w *UI, m *markup, p page) {
 			csrfField(m, p)
 			m.raw("<button class=\"secondary\">Confirm the address</button></form>\n")
 			if mail {
-				m.f(`<form method="post" action="%u/resend_confirmation">`, acc)
-				csrfField(m, p)
-				m.raw(`<button class="secondary">Resend the confirmation link</button></form>`)
+				postButton(m, p, acc+"/resend_confirmation", "secondary", "Resend the confirmation link")
 			}
 			m.raw("\n</div>")
 		}
@@ -338,12 +332,13 @@ func adminAccountView(w *UI, m *markup, p page) {
 	if appeals := get[[]core.AppealItem](p, "Appeals"); len(appeals) > 0 {
 		m.raw(`<section class="card" id="pending-appeals"><h2>Pending appeals</h2>`)
 		for _, it := range appeals {
-			m.f("<div class=\"appeal\">\n<p>%s, of “%s” (%s): %s</p>\n<div class=\"actions\"><form method=\"post\" action=\"/admin/appeals/%s/approve\">",
-				fmtDate(it.Appeal.CreatedAt), moderationAction(it.Warning.Action), fmtDate(it.Warning.CreatedAt), it.Appeal.Text, it.Appeal.ID)
-			csrfField(m, p)
-			m.f("<button class=\"small\">Approve</button></form>\n<form method=\"post\" action=\"/admin/appeals/%s/reject\">", it.Appeal.ID)
-			csrfField(m, p)
-			m.raw(`<button class="small danger">Reject</button></form></div></div>`)
+			m.f("<div class=\"appeal\">\n<p>%s, of “%s” (%s): %s</p>\n<div class=\"actions\">",
+				fmtDate(it.Appeal.CreatedAt), moderationAction(it.Warning.Action), fmtDate(it.Warning.CreatedAt), it.Appeal.Text)
+			appeal := "/admin/appeals/" + strconv.FormatInt(it.Appeal.ID, 10)
+			postButton(m, p, appeal+"/approve", "small", "Approve")
+			m.raw("\n")
+			postButton(m, p, appeal+"/reject", "small danger", "Reject")
+			m.raw("</div></div>")
 		}
 		m.raw("\n</section>")
 	}
@@ -498,11 +493,12 @@ func adminAppealsView(w *UI, m *markup, p page) {
 		}
 		m.f("\n<p><strong>Appeal:</strong> %s</p>\n", ap.Text)
 		if ap.State() == "pending" {
-			m.f("<div class=\"actions\">\n<form method=\"post\" action=\"/admin/appeals/%s/approve\">", ap.ID)
-			csrfField(m, p)
-			m.f("<button>Approve (reverse the action)</button></form>\n<form method=\"post\" action=\"/admin/appeals/%s/reject\">", ap.ID)
-			csrfField(m, p)
-			m.raw("<button class=\"danger\">Reject</button></form>\n</div>")
+			m.raw("<div class=\"actions\">\n")
+			appeal := "/admin/appeals/" + strconv.FormatInt(ap.ID, 10)
+			postButton(m, p, appeal+"/approve", "", "Approve (reverse the action)")
+			m.raw("\n")
+			postButton(m, p, appeal+"/reject", "danger", "Reject")
+			m.raw("\n</div>")
 			if wa.Action == "delete_statuses" {
 				m.raw(`<p class="muted small">Removed posts do not come back when an appeal is approved.</p>`)
 			}

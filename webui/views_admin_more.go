@@ -530,17 +530,14 @@ func adminTrendsView(w *UI, m *markup, p page) {
 			if r.Author != "" {
 				m.f(`<br><span class="muted">@%s</span>`, r.Author)
 			}
-			m.f("</td><td class=\"num\">%d</td>\n<td class=\"trend-review\"><span class=\"badge\">%s</span>\n"+
-				`<form method="post" action="%u">`, r.Count, r.State, "/admin/trends/"+r.Kind+"/"+strconv.FormatInt(r.ID, 10)+"/approve")
-			csrfField(m, p)
-			m.f("<button class=\"small\">Approve</button></form>\n"+`<form method="post" action="%u">`,
-				"/admin/trends/"+r.Kind+"/"+strconv.FormatInt(r.ID, 10)+"/reject")
-			csrfField(m, p)
-			m.raw("<button class=\"small danger\">Reject</button></form>\n")
+			m.f("</td><td class=\"num\">%d</td>\n<td class=\"trend-review\"><span class=\"badge\">%s</span>\n", r.Count, r.State)
+			trend := "/admin/trends/" + r.Kind + "/" + strconv.FormatInt(r.ID, 10)
+			postButton(m, p, trend+"/approve", "small", "Approve")
+			m.raw("\n")
+			postButton(m, p, trend+"/reject", "small danger", "Reject")
+			m.raw("\n")
 			if r.AuthorID != 0 {
-				m.f(`<form method="post" action="/admin/trends/account/%d/approve">`, r.AuthorID)
-				csrfField(m, p)
-				m.raw(`<button class="small secondary">Allow author</button></form>`)
+				postButton(m, p, "/admin/trends/account/"+strconv.FormatInt(r.AuthorID, 10)+"/approve", "small secondary", "Allow author")
 			}
 			m.raw("</td></tr>\n")
 		}
@@ -565,14 +562,12 @@ func adminWebhookView(w *UI, m *markup, p page) {
 		"<p class=\"muted\">Requests carry <code>X-Hub-Signature: sha256=</code> and the hex HMAC-SHA256 of the body keyed with the secret; check it before trusting a request.</p>\n"+
 		"<div class=\"actions\">\n",
 		wh.URL, strings.Join(wh.Events, ", "), pick(wh.Enabled, "Enabled", "Disabled: nothing is sent"), wh.Secret, fmtDate(wh.CreatedAt))
+	hook := "/admin/webhooks/" + strconv.FormatInt(wh.ID, 10)
 	if wh.Enabled {
-		m.f(`<form method="post" action="/admin/webhooks/%d/disable">`, wh.ID)
-		csrfField(m, p)
-		m.raw("<button class=\"secondary\">Disable</button></form>\n")
+		postButton(m, p, hook+"/disable", "secondary", "Disable")
+		m.raw("\n")
 	} else {
-		m.f(`<form method="post" action="/admin/webhooks/%d/enable">`, wh.ID)
-		csrfField(m, p)
-		m.raw("<button>Enable</button></form>")
+		postButton(m, p, hook+"/enable", "", "Enable")
 	}
 	m.f("\n"+`<form method="post" action="/admin/webhooks/%d/rotate" class="confirm" data-confirm="Make a new secret? The endpoint must use it from now on.">`, wh.ID)
 	csrfField(m, p)

@@ -607,11 +607,11 @@ func requestsView(w *UI, m *markup, p page) {
 			w.statusCard(m, p, r.Item)
 		}
 		id := strconv.FormatInt(r.ID, 10)
-		m.f("\n<div class=\"actions\">\n<form method=\"post\" action=\"%u\">", "/requests/"+id+"/authorize")
-		csrfField(m, p)
-		m.f("<button class=\"small\">Approve</button></form>\n<form method=\"post\" action=\"%u\">", "/requests/"+id+"/reject")
-		csrfField(m, p)
-		m.raw("<button class=\"small danger\">Reject</button></form>\n</div>\n</div>")
+		m.raw("\n<div class=\"actions\">\n")
+		postButton(m, p, "/requests/"+id+"/authorize", "small", "Approve")
+		m.raw("\n")
+		postButton(m, p, "/requests/"+id+"/reject", "small danger", "Reject")
+		m.raw("\n</div>\n</div>")
 	}
 	if len(reqs) == 0 {
 		m.raw(`<p class="card muted">Nothing waits for your approval.</p>`)
@@ -801,23 +801,17 @@ func adminReportView(w *UI, m *markup, p page) {
 	}
 	m.raw("</dd>\n</dl>\n<div class=\"actions\">\n")
 	if r.ActionTakenAt != nil {
-		m.f(`<form method="post" action="%u">`, base+"/reopen")
-		csrfField(m, p)
-		m.raw("<button class=\"secondary\">Reopen</button></form>\n")
+		postButton(m, p, base+"/reopen", "secondary", "Reopen")
+		m.raw("\n")
 	} else {
-		m.f(`<form method="post" action="%u">`, base+"/resolve")
-		csrfField(m, p)
-		m.raw("<button>Resolve</button></form>")
+		postButton(m, p, base+"/resolve", "", "Resolve")
 	}
 	m.raw("\n")
 	if r.Assigned != nil {
-		m.f(`<form method="post" action="%u">`, base+"/unassign")
-		csrfField(m, p)
-		m.raw("<button class=\"secondary\">Unassign</button></form>\n")
+		postButton(m, p, base+"/unassign", "secondary", "Unassign")
+		m.raw("\n")
 	} else {
-		m.f(`<form method="post" action="%u">`, base+"/assign")
-		csrfField(m, p)
-		m.raw("<button class=\"secondary\">Assign to me</button></form>")
+		postButton(m, p, base+"/assign", "secondary", "Assign to me")
 	}
 	m.raw("\n</div>\n</section>\n")
 	if len(statuses) > 0 {
