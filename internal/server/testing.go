@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -252,19 +251,18 @@ func (ts *TestServer) JSON(t testing.TB, method, path, token string, body any, w
 	return h
 }
 
-// SeedSQL opens the test server's SQLite database beside the server (its
-// own connection) for a test to write rows the API cannot make, such as
-// rows dated in the past; the returned function runs one statement and
-// fails the test on an error.
+// SeedSQL opens the test server's SQLite database beside the server (a
+// store of its own, as a second process would) for a test to write rows
+// the API cannot make, such as rows dated in the past; the returned
+// function runs one statement and fails the test on an error.
 func (ts *TestServer) SeedSQL(t testing.TB) func(q string, args ...any) {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+url.PathEscape(filepath.Join(ts.Cfg.Storage.DataDir, sqlite.DBFile))+
-		"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)")
+	st, err := sqlite.OpenFile(context.Background(), filepath.Join(ts.Cfg.Storage.DataDir, sqlite.DBFile), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	db.SetMaxOpenConns(1)
-	t.Cleanup(func() { db.Close() })
+	t.Cleanup(func() { st.Close() })
+	db, _ := st.Pools()
 	return func(q string, args ...any) {
 		t.Helper()
 		if _, err := db.Exec(q, args...); err != nil {
